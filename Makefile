@@ -1,0 +1,57 @@
+# coop: two commands. `make run` sets everything up and serves; `make test` runs the suite.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask
+export FLASK_APP := coop
+HOST ?= 127.0.0.1
+PORT ?= 5000
+PYTEST_WORKERS ?= 2
+
+.PHONY: run test test-fast test-postgres test-all e2e bench lint migrations translations clean
+
+$(VENV)/.installed: setup.cfg pyproject.toml
+	@command -v python3 >/dev/null || { echo "python3 is required"; exit 1; }
+	@test -d $(VENV) || python3 -m venv $(VENV)
+	@$(VENV)/bin/pip install -q --upgrade pip >/dev/null 2>&1 || true
+	@echo "Installing coop and its dependencies into $(VENV) ..."
+	@$(VENV)/bin/pip install -q -e ".[dev]" 2>&1 | grep -v "^WARNING: Location" || true
+	@$(VENV)/bin/python -c "import coop, flask_sqlalchemy, pytest" && touch $@
+
+translations: $(VENV)/.installed
+	@$(VENV)/bin/pybabel compile -q -d translations 2>/dev/null || true
+
+run: $(VENV)/.installed translations
+	@$(FLASK) db upgrade >/dev/null 2>&1 || $(FLASK) db upgrade
+	@$(FLASK) demo
+	@echo ""
+	@echo "  Koperasi Desmigratif berjalan di  http://$(HOST):$(PORT)/"
+	@echo "  Masuk sebagai 'bendahara' (bendahara), 'manajer', 'petugas', 'auditor' atau 'admin'."
+	@echo ""
+	@$(VENV)/bin/gunicorn --bind $(HOST):$(PORT) --workers 2 --access-logfile - "coop:create_app()"
+
+test: $(VENV)/.installed translations
+	$(VENV)/bin/pytest -q -n $(PYTEST_WORKERS) -m "not e2e" -p no:cacheprovider
+
+test-fast: $(VENV)/.installed
+	$(VENV)/bin/pytest -q -x -m "not slow and not e2e" -p no:cacheprovider
+
+test-postgres: $(VENV)/.installed translations
+	scripts/with_postgres.sh $(VENV)/bin/pytest -q -n $(PYTEST_WORKERS) -m "not e2e" -p no:cacheprovider
+
+e2e: $(VENV)/.installed translations
+	scripts/e2e.sh
+
+test-all: test test-postgres e2e
+
+bench: $(VENV)/.installed
+	@for b in bench/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check coop tests bench
+
+migrations: $(VENV)/.installed
+	scripts/regen_initial_migration.sh
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

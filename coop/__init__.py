@@ -1,0 +1,102 @@
+"""coop: the Desmigratif village cooperative service.
+
+``create_app`` only registers things (extensions, blueprints, CLI, error handlers, template helpers):
+no migrations run, no scheduler starts and no clock is read here.
+"""
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+
+from coop.config import CONFIGS
+
+
+def create_app(config: dict | str | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True,
+                template_folder=os.path.join(os.path.dirname(os.path.dirname(__file__)), "templates"))
+    _configure(app, config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_cli(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    register_request_hooks(app)
+    return app
+
+
+def _configure(app: Flask, config: dict | str | None) -> None:
+    name = config if isinstance(config, str) else os.environ.get("COOP_ENV", "development")
+    app.config.from_object(CONFIGS.get(name, CONFIGS["development"]))
+    if isinstance(config, dict):
+        app.config.update(config)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(app.instance_path, "coop.sqlite3")
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        os.makedirs(app.instance_path, exist_ok=True)
+    if app.config.get("ENV_NAME") == "production" or name == "production":
+        if not os.environ.get("COOP_SECRET_KEY"):
+            raise RuntimeError("COOP_SECRET_KEY must be set in production.")
+
+
+def register_extensions(app: Flask) -> None:
+    from coop import models  # noqa: F401  (every model is known to the metadata)
+    from coop.db import init_engines
+    from coop.extensions import babel, bootstrap, csrf, db, login_manager, migrate
+    from coop.i18n import select_locale, select_timezone
+
+    db.init_app(app)
+    init_engines(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations"),
+                     render_as_batch=True, compare_type=True)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Silakan masuk terlebih dahulu."
+    login_manager.login_message_category = "warning"
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone,
+                   default_translation_directories=os.path.join(
+                       os.path.dirname(os.path.dirname(__file__)), "translations"))
+    bootstrap.init_app(app)
+
+    from coop.auth.models import User
+
+    @login_manager.user_loader
+    def _load_user(user_id: str):
+        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        return user if user is not None and user.is_active else None
+
+
+def register_blueprints(app: Flask) -> None:
+    from coop.blueprints import BLUEPRINTS
+    from coop.blueprints.api import api
+    from coop.extensions import csrf
+
+    for bp in BLUEPRINTS:
+        app.register_blueprint(bp)
+    csrf.exempt(api)
+    app.register_blueprint(api)
+
+
+def register_cli(app: Flask) -> None:
+    from coop.cli import register
+
+    register(app)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from coop.blueprints.errors import register
+
+    register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from coop.i18n import register
+
+    register(app)
+
+
+def register_request_hooks(app: Flask) -> None:
+    from coop.blueprints.hooks import register
+
+    register(app)

@@ -1,0 +1,48 @@
+"""Append-only audit log of every write: actor, action, object, change summary, request id, time.
+
+Services call :func:`record` after they change something. The request id comes from a context
+variable that the web/CLI boundary sets (domain code never reads ``flask.request``).
+"""
+from __future__ import annotations
+
+import contextvars
+import json
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from coop.audit.models import AuditLog
+from coop.db import db, utcnow
+
+request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("coop_request_id", default=None)
+
+
+def _default(o: Any):
+    if isinstance(o, (date, datetime)):
+        return o.isoformat()
+    if isinstance(o, Decimal):
+        return str(o)
+    return str(o)
+
+
+def record(actor, action: str, object_type: str, object_id: Any, summary: dict | None = None, *,
+           cooperative_id: int | None = None) -> AuditLog:
+    """Add an audit row to the current unit of work.
+
+    :param actor: the acting user (or ``None`` for the system: jobs, demo loader).
+    :param action: dotted verb, e.g. ``savings.deposit``.
+    :param summary: small before/after summary; never a whole NIK (mask it first).
+    """
+    coop_id = cooperative_id if cooperative_id is not None else getattr(actor, "cooperative_id", None)
+    row = AuditLog(
+        cooperative_id=coop_id,
+        actor_id=getattr(actor, "id", None),
+        action=action,
+        object_type=object_type,
+        object_id=None if object_id is None else str(object_id),
+        summary=json.dumps(summary or {}, default=_default, ensure_ascii=False, sort_keys=True),
+        request_id=request_id_var.get(),
+        at=utcnow(),
+    )
+    db.session.add(row)
+    return row

@@ -1,0 +1,1 @@
+"""Users, roles, API tokens, login throttling and tenancy (the cooperative a user belongs to)."""

@@ -1,0 +1,126 @@
+"""Cooperatives (tenants), their stored settings, users, API tokens and login attempts."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from coop.auth.roles import ALL_ROLES
+from coop.db import Base, TimestampMixin, UTCDateTime, intpk
+
+
+class Cooperative(TimestampMixin, Base):
+    """A koperasi: the tenant. Every tenant-owned row points here."""
+
+    __tablename__ = "cooperatives"
+
+    id: Mapped[intpk]
+    name: Mapped[str] = mapped_column(String(200))
+    legal_number: Mapped[str | None] = mapped_column(String(100))
+    #: 10-digit Kemendagri village code (PPKKCCDDDD).
+    village_code: Mapped[str] = mapped_column(String(10))
+    address: Mapped[str | None] = mapped_column(Text)
+    timezone: Mapped[str] = mapped_column(String(64), default="Asia/Jakarta")
+
+
+class Setting(Base):
+    """A cooperative setting, versioned by effective date (the latest one on or before a date wins)."""
+
+    __tablename__ = "settings"
+    __table_args__ = (UniqueConstraint("cooperative_id", "key", "effective_on"),)
+
+    id: Mapped[intpk]
+    cooperative_id: Mapped[int] = mapped_column(ForeignKey("cooperatives.id"), index=True)
+    key: Mapped[str] = mapped_column(String(100))
+    #: JSON-encoded value (Decimals as strings).
+    value: Mapped[str] = mapped_column(Text)
+    effective_on: Mapped[date] = mapped_column(sa.Date)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class User(TimestampMixin, Base):
+    __tablename__ = "users"
+    __table_args__ = (sa.CheckConstraint(
+        "role IN (" + ", ".join(f"'{r}'" for r in ALL_ROLES) + ")", name="role_known"),)
+
+    id: Mapped[intpk]
+    cooperative_id: Mapped[int] = mapped_column(ForeignKey("cooperatives.id"), index=True)
+    #: Login name, unique across the installation.
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    is_active: Mapped[bool] = mapped_column(default=True)
+    locale: Mapped[str | None] = mapped_column(String(5))
+
+    cooperative: Mapped[Cooperative] = relationship(lazy="joined")
+
+    # Flask-Login protocol
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password, method="scrypt")
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    def has_role(self, *roles: str) -> bool:
+        return self.role in roles
+
+
+class ApiToken(TimestampMixin, Base):
+    """A bearer token; only its SHA-256 is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[intpk]
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    revoked: Mapped[bool] = mapped_column(default=False)
+
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+class LoginAttempt(Base):
+    """Every login attempt, for throttling and for the security log."""
+
+    __tablename__ = "login_attempts"
+
+    id: Mapped[intpk]
+    username: Mapped[str] = mapped_column(String(80), index=True)
+    address: Mapped[str] = mapped_column(String(64), index=True)
+    succeeded: Mapped[bool]
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class IdempotentRequest(Base):
+    """A money-moving API request made with an ``Idempotency-Key``: its fingerprint and response.
+
+    Written in the same unit of work as the request's effects, so a replay returns the stored response
+    and a concurrent duplicate fails on the unique key, rolls back and then replays.
+    """
+
+    __tablename__ = "idempotent_requests"
+    __table_args__ = (UniqueConstraint("cooperative_id", "key"),)
+
+    id: Mapped[intpk]
+    cooperative_id: Mapped[int] = mapped_column(ForeignKey("cooperatives.id"), index=True)
+    key: Mapped[str] = mapped_column(String(128))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status: Mapped[int]
+    response_body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -1,0 +1,25 @@
+"""Roles (ARCHITECTURE.md section 7) and what each may do."""
+ADMIN = "admin"
+TREASURER = "treasurer"  # bendahara: cash desk, postings
+MANAGER = "manager"  # manajer: approvals
+OFFICER = "officer"  # petugas: registry, training
+AUDITOR = "auditor"  # read-only, exports
+MEMBER = "member"  # own accounts, own enrolments
+
+ALL_ROLES = (ADMIN, TREASURER, MANAGER, OFFICER, AUDITOR, MEMBER)
+STAFF = (ADMIN, TREASURER, MANAGER, OFFICER, AUDITOR)
+#: Roles that may move money at the cash desk.
+CASH = (ADMIN, TREASURER)
+#: Roles that may read the books.
+BOOKS = (ADMIN, TREASURER, MANAGER, AUDITOR)
+#: Roles that see unmasked NIK/KK (UU 27/2022: only those who need them).
+SEES_NIK = (ADMIN, OFFICER, TREASURER)
+
+ROLE_LABELS = {
+    ADMIN: "Admin",
+    TREASURER: "Bendahara",
+    MANAGER: "Manajer",
+    OFFICER: "Petugas",
+    AUDITOR: "Auditor",
+    MEMBER: "Anggota",
+}

@@ -1,0 +1,190 @@
+"""JSON API v1 (API.md): bearer tokens, marshmallow schemas, the error envelope, cursor pagination,
+Idempotency-Key on money-moving POSTs, and an OpenAPI document built from the same schemas."""
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from functools import wraps
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, g, make_response, request
+from marshmallow import Schema
+from marshmallow import ValidationError as MMValidationError
+from sqlalchemy.exc import IntegrityError
+
+from coop.auth.models import IdempotentRequest, User
+from coop.auth.services import user_for_token
+from coop.db import db, unit_of_work, utcnow
+from coop.errors import Forbidden, IdempotencyConflict, Unauthorized, ValidationError
+
+api = Blueprint("api", __name__, url_prefix="/api/v1")
+
+#: Endpoints that need no bearer token.
+PUBLIC_ENDPOINTS = {"api.create_token", "api.openapi_json", "api.openapi_page"}
+
+
+@api.before_request
+def _authenticate():
+    if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
+        return None
+    header = request.headers.get("Authorization", "")
+    if not header.startswith("Bearer "):
+        raise Unauthorized("Token tidak ada. Kirim header 'Authorization: Bearer <token>'.")
+    user = user_for_token(header[7:].strip(), now=utcnow())
+    if user is None:
+        raise Unauthorized("Token tidak valid atau kedaluwarsa.", code="invalid_token")
+    g.api_user = user
+    return None
+
+
+def current_api_user() -> User:
+    return g.api_user
+
+
+def roles(*allowed: str):
+    """The API user must have one of ``allowed`` roles (403 otherwise)."""
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if g.api_user.role not in allowed:
+                raise Forbidden("Peran Anda tidak boleh melakukan ini.")
+            return view(*args, **kwargs)
+        wrapped._apidoc = getattr(view, "_apidoc", {})
+        return wrapped
+    return decorator
+
+
+def doc(*, summary: str, body: type[Schema] | Schema | None = None, query: type[Schema] | None = None,
+        response: type[Schema] | Schema | None = None, status: int = 200, tags: list[str] | None = None,
+        errors: tuple[int, ...] = (401, 403, 404, 422), content_type: str = "application/json"):
+    """Describe an endpoint for the OpenAPI document (schemas are the ones the view really uses)."""
+    def decorator(view):
+        view._apidoc = {"summary": summary, "body": body, "query": query, "response": response,
+                        "status": status, "tags": tags or [], "errors": errors, "content_type": content_type}
+        return view
+    return decorator
+
+
+def json_body() -> dict:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise ValidationError("Badan permintaan harus objek JSON.", code="invalid_json")
+    return data
+
+
+def load(schema: Schema | type[Schema], data: dict | None = None, *, partial=False) -> dict:
+    """Validate input with a marshmallow schema; field errors become a 422 envelope."""
+    if isinstance(schema, type):
+        schema = schema()
+    try:
+        return schema.load(json_body() if data is None else data, partial=partial)
+    except MMValidationError as exc:
+        fields = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
+        raise ValidationError("Data tidak valid.", fields=_flatten(fields)) from None
+
+
+def load_args(schema: Schema | type[Schema]) -> dict:
+    """Validate the query string."""
+    return load(schema, request.args.to_dict())
+
+
+def _flatten(messages: dict) -> dict:
+    out = {}
+    for k, v in messages.items():
+        if isinstance(v, dict):
+            for k2, v2 in _flatten(v).items():
+                out[f"{k}.{k2}"] = v2
+        else:
+            out[str(k)] = [str(x) for x in (v if isinstance(v, list) else [v])]
+    return out
+
+
+def _encode_cursor(value) -> str:
+    return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
+
+
+def _decode_cursor(raw: str):
+    try:
+        return json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
+    except Exception:
+        raise ValidationError("Cursor tidak valid.", fields={"cursor": ["tidak valid"]}) from None
+
+
+def page_params() -> tuple[int, int | None]:
+    """``limit`` (default 50, max 500) and the id after which to continue."""
+    raw_limit = request.args.get("limit", "50")
+    if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= 500:
+        raise ValidationError("limit harus 1 sampai 500.", fields={"limit": ["harus 1 sampai 500"]})
+    raw_cursor = request.args.get("cursor")
+    after = None
+    if raw_cursor:
+        after = _decode_cursor(raw_cursor)
+        if not isinstance(after, int) or isinstance(after, bool):
+            raise ValidationError("Cursor tidak valid.", fields={"cursor": ["tidak valid"]})
+    return int(raw_limit), after
+
+
+def cursor_page(stmt, id_column, dump) -> dict:
+    """Keyset pagination on an ascending integer id: ``{"items": [...], "next_cursor": ...}``."""
+    limit, after = page_params()
+    if after is not None:
+        stmt = stmt.where(id_column > after)
+    rows = list(db.session.scalars(stmt.order_by(id_column).limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return {"items": [dump(r) for r in rows],
+            "next_cursor": _encode_cursor(rows[-1].id) if more and rows else None}
+
+
+def idempotent(view):
+    """Honour ``Idempotency-Key``: a replay with the same body returns the stored status and body; the
+    same key with another body is ``409 idempotency_conflict``. Effects and the stored response commit
+    in one unit of work, so concurrent duplicates produce one effect."""
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        key = request.headers.get("Idempotency-Key")
+        if not key:
+            return view(*args, **kwargs)
+        if len(key) > 128:
+            raise ValidationError("Idempotency-Key terlalu panjang (maks. 128).",
+                                  fields={"Idempotency-Key": ["maks. 128 karakter"]})
+        user = g.api_user
+        fingerprint = hashlib.sha256(
+            (request.method + " " + request.path + "\n").encode() + request.get_data()).hexdigest()
+        for attempt in range(3):
+            try:
+                with unit_of_work():
+                    stored = db.session.scalar(sa.select(IdempotentRequest).where(
+                        IdempotentRequest.cooperative_id == user.cooperative_id, IdempotentRequest.key == key))
+                    if stored is not None:
+                        if stored.request_hash != fingerprint:
+                            raise IdempotencyConflict("Idempotency-Key sudah dipakai untuk permintaan lain.")
+                        return Response(stored.response_body, status=stored.status, mimetype="application/json")
+                    resp = make_response(view(*args, **kwargs))
+                    if 200 <= resp.status_code < 300:
+                        db.session.add(IdempotentRequest(
+                            cooperative_id=user.cooperative_id, key=key, request_hash=fingerprint,
+                            status=resp.status_code, response_body=resp.get_data(as_text=True), created_at=utcnow()))
+                        db.session.flush()
+                    return resp
+            except IntegrityError:
+                if attempt == 2:
+                    raise
+                continue
+        raise AssertionError("unreachable")
+    wrapped._apidoc = getattr(view, "_apidoc", {})
+    return wrapped
+
+
+# Register the endpoint modules (import for their side effect of adding routes to ``api``).
+from coop.blueprints.api import (  # noqa: E402,F401
+    auth,
+    exports,
+    ledger,
+    loans,
+    members,
+    openapi,
+    registry,
+    training,
+)

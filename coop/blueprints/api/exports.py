@@ -1,0 +1,1 @@
+"""API v1: exports endpoints (filled in by its issue)."""

@@ -1,0 +1,1 @@
+"""API v1: ledger endpoints (filled in by its issue)."""

@@ -1,0 +1,1 @@
+"""API v1: loans endpoints (filled in by its issue)."""

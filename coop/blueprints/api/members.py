@@ -1,0 +1,1 @@
+"""API v1: members endpoints (filled in by its issue)."""

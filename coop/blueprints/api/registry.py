@@ -1,0 +1,1 @@
+"""API v1: registry endpoints (filled in by its issue)."""

@@ -1,0 +1,1 @@
+"""API v1: training endpoints (filled in by its issue)."""

@@ -1,0 +1,63 @@
+"""Helpers shared by the HTML blueprints: role checks, the actor's cooperative, pagination, forms."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import wraps
+
+from flask import abort, request
+from flask_login import current_user, login_required
+
+from coop.db import db
+
+
+def roles_required(*roles: str):
+    """Log-in required, and one of ``roles`` (403 otherwise)."""
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+        return wrapped
+    return decorator
+
+
+def coop_id() -> int:
+    """The cooperative of the logged-in user: every query is scoped by it."""
+    return current_user.cooperative_id
+
+
+@dataclass
+class Page:
+    items: list
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def paginate(select_stmt, per_page: int = 25) -> Page:
+    """Offset pagination for HTML lists (``?page=``); the API uses cursors instead."""
+    import sqlalchemy as sa
+
+    page = request.args.get("page", 1, type=int) or 1
+    page = max(1, page)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(select_stmt.order_by(None).subquery()))
+    items = list(db.session.scalars(select_stmt.limit(per_page).offset((page - 1) * per_page)))
+    return Page(items, page, per_page, total or 0)
+
+
+def client_address() -> str:
+    return request.remote_addr or "unknown"

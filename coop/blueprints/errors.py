@@ -1,0 +1,72 @@
+"""Error handlers: the JSON envelope under /api, friendly pages elsewhere; never a traceback."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.exceptions import HTTPException
+
+from coop.errors import CoopError
+
+log = logging.getLogger("coop")
+
+_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+          405: "method_not_allowed", 409: "conflict", 413: "payload_too_large", 415: "unsupported_media_type",
+          422: "validation_error", 429: "too_many_requests", 500: "internal_error"}
+_MESSAGES = {400: "Permintaan tidak valid.", 401: "Perlu masuk (login) terlebih dahulu.",
+             403: "Anda tidak berwenang membuka halaman ini.", 404: "Halaman atau data tidak ditemukan.",
+             405: "Metode tidak diizinkan.", 413: "Berkas terlalu besar.", 429: "Terlalu banyak percobaan.",
+             500: "Terjadi kesalahan pada sistem. Tim kami sudah dicatat."}
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def envelope(status: int, code: str, message: str, fields: dict | None = None):
+    body = {"error": {"code": code, "message": message}}
+    if fields:
+        body["error"]["fields"] = fields
+    return jsonify(body), status
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(CoopError)
+    def _coop_error(exc: CoopError):
+        if _wants_json():
+            return envelope(exc.status, exc.code, exc.message, exc.fields)
+        return render_template("errors/error.html", status=exc.status, message=exc.message), exc.status
+
+    @app.errorhandler(CSRFError)
+    def _csrf(exc):
+        if _wants_json():
+            return envelope(400, "csrf_failed", "Token CSRF tidak valid.")
+        return render_template("errors/error.html", status=400,
+                               message="Formulir kedaluwarsa atau tidak sah. Muat ulang halaman dan coba lagi."), 400
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):
+        status = exc.code or 500
+        if _wants_json():
+            return envelope(status, _CODES.get(status, "error"), _MESSAGES.get(status, exc.description or ""))
+        return render_template("errors/error.html", status=status,
+                               message=_MESSAGES.get(status, exc.description)), status
+
+    @app.errorhandler(SQLAlchemyError)
+    def _db(exc):
+        log.exception("database error")
+        return _internal()
+
+    @app.errorhandler(Exception)
+    def _any(exc):
+        log.exception("unhandled error")
+        return _internal()
+
+    def _internal():
+        from coop.db import db
+        db.session.rollback()
+        if _wants_json():
+            return envelope(500, "internal_error", _MESSAGES[500])
+        return render_template("errors/error.html", status=500, message=_MESSAGES[500]), 500

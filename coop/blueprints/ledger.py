@@ -1,0 +1,4 @@
+"""HTML pages: ledger (filled in by its issue)."""
+from flask import Blueprint
+
+bp = Blueprint("ledger", __name__, url_prefix="/ledger")

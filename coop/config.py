@@ -1,0 +1,62 @@
+"""Configuration classes. Every setting can be overridden by a ``COOP_*`` environment variable."""
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+
+
+def _env(name: str, default=None):
+    return os.environ.get(f"COOP_{name}", default)
+
+
+class Config:
+    #: SQLAlchemy URL; default is a SQLite file in the instance folder (filled in by create_app).
+    SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL")
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    SECRET_KEY = _env("SECRET_KEY", "dev-only-secret-change-me")
+    ENV_NAME = _env("ENV", "development")
+    BABEL_DEFAULT_LOCALE = _env("DEFAULT_LOCALE", "id")
+    BABEL_DEFAULT_TIMEZONE = _env("TIMEZONE", "Asia/Jakarta")
+    LANGUAGES = ("id", "en")
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _env("COOKIE_SECURE", "0") == "1"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=int(_env("SESSION_HOURS", "12")))
+    WTF_CSRF_ENABLED = True
+    WTF_CSRF_TIME_LIMIT = None
+    MAX_CONTENT_LENGTH = int(_env("MAX_UPLOAD_MB", "20")) * 1024 * 1024
+    #: Login throttling: failures per window (seconds) per username or address.
+    LOGIN_MAX_FAILURES = int(_env("LOGIN_MAX_FAILURES", "5"))
+    LOGIN_WINDOW_SECONDS = int(_env("LOGIN_WINDOW_SECONDS", "60"))
+    API_TOKEN_HOURS = int(_env("API_TOKEN_HOURS", "24"))
+    SQLITE_BUSY_TIMEOUT_MS = int(_env("SQLITE_BUSY_TIMEOUT_MS", "30000"))
+    #: Bounded retries of a unit of work on deadlock / serialization failure (PostgreSQL).
+    TX_RETRIES = int(_env("TX_RETRIES", "5"))
+    DEMO_PASSWORD = _env("DEMO_PASSWORD", "demo12345")
+    BOOTSTRAP_SERVE_LOCAL = True
+    PUBLIC_BASE_URL = _env("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+
+
+class DevelopmentConfig(Config):
+    pass
+
+
+class TestingConfig(Config):
+    TESTING = True
+    SECRET_KEY = "test-secret"
+    WTF_CSRF_ENABLED = False
+    LOGIN_MAX_FAILURES = 5
+
+
+class ProductionConfig(Config):
+    SESSION_COOKIE_SECURE = _env("COOKIE_SECURE", "1") == "1"
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}

@@ -1,0 +1,244 @@
+"""Database spine: declarative base with a naming convention, money and rate column types,
+tenant mixin, and ``unit_of_work()`` -- the ONLY place in the code base that commits.
+
+SQLite (embedded default) runs in WAL mode with ``synchronous=FULL``, foreign keys on, a busy timeout,
+and every transaction opened with ``BEGIN IMMEDIATE`` (SQLAlchemy's documented pysqlite recipe), so
+concurrent writers queue instead of failing half-way. PostgreSQL needs none of that; money-moving code
+locks balance rows with ``SELECT ... FOR UPDATE`` and :func:`atomic` retries deadlocks.
+"""
+from __future__ import annotations
+
+import contextvars
+import random
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Annotated, Any, TypeVar
+
+import sqlalchemy as sa
+from flask import current_app, has_app_context
+from flask_sqlalchemy import SQLAlchemy
+from flask_sqlalchemy.session import Session as _FlaskSession
+from sqlalchemy import BigInteger, ForeignKey, Integer, MetaData, event
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class CoopSession(_FlaskSession):
+    """Flask-SQLAlchemy's session, but an explicit ``bind`` (a test's outer connection) wins."""
+
+    def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
+        if bind is None and self.bind is not None:
+            return self.bind
+        return super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
+
+
+db = SQLAlchemy(model_class=Base, session_options={"class_": CoopSession})
+
+
+def utcnow() -> datetime:
+    """Aware UTC timestamp (callable default for ``*_at`` columns)."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """Timestamps stored in UTC; always returned timezone-aware (SQLite drops the offset)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None:
+            if value.tzinfo is None:
+                raise TypeError("naive datetime given for a UTC timestamp column")
+            value = value.astimezone(UTC)
+            if dialect.name == "sqlite":
+                value = value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value
+
+
+class Money(TypeDecorator):
+    """Whole rupiah as a 64-bit integer. Refuses floats, Decimals with fractions and bools."""
+
+    impl = BigInteger
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            if isinstance(value, Decimal) and value == value.to_integral_value():
+                return int(value)
+            raise TypeError(f"money must be an int of rupiah, got {type(value).__name__}")
+        return value
+
+
+class Rate(TypeDecorator):
+    """A rate in percent as ``Decimal`` (e.g. ``Decimal('1.5')`` = 1.5 %)."""
+
+    impl = sa.Numeric(12, 6)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if isinstance(value, float):
+            raise TypeError("rates are Decimal, never float")
+        return Decimal(value)
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else Decimal(value).normalize() if Decimal(value) != 0 else Decimal(0)
+
+
+#: 64-bit primary key on PostgreSQL, INTEGER PRIMARY KEY (rowid alias) on SQLite.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+intpk = Annotated[int, mapped_column(primary_key=True)]
+bigpk = Annotated[int, mapped_column(BigId, primary_key=True)]
+
+
+class TenantMixin:
+    """Every tenant-owned row carries the cooperative it belongs to."""
+
+    @declared_attr
+    def cooperative_id(cls) -> Mapped[int]:  # noqa: N805
+        return mapped_column(ForeignKey("cooperatives.id"), index=True, nullable=False)
+
+
+class TimestampMixin:
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+
+
+# --------------------------------------------------------------------------------------------
+# Engine set-up
+# --------------------------------------------------------------------------------------------
+
+def _install_sqlite_recipe(engine: sa.Engine, busy_timeout_ms: int) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        # Let SQLAlchemy (not pysqlite) emit BEGIN, so we can make it IMMEDIATE.
+        dbapi_connection.isolation_level = None
+        cur = dbapi_connection.cursor()
+        cur.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+        cur.execute("PRAGMA foreign_keys = ON")
+        cur.execute("PRAGMA journal_mode = WAL")
+        cur.execute("PRAGMA synchronous = FULL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        mode = conn.get_execution_options().get("sqlite_begin", "IMMEDIATE")
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def init_engines(app) -> None:
+    """Attach dialect-specific behaviour to the engines Flask-SQLAlchemy created for ``app``."""
+    with app.app_context():
+        for engine in db.engines.values():
+            if engine.dialect.name == "sqlite":
+                _install_sqlite_recipe(engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+
+
+def is_sqlite() -> bool:
+    return db.session.get_bind().dialect.name == "sqlite"
+
+
+# --------------------------------------------------------------------------------------------
+# Transaction boundary
+# --------------------------------------------------------------------------------------------
+
+_depth: contextvars.ContextVar[int] = contextvars.ContextVar("coop_uow_depth", default=0)
+_after_commit: contextvars.ContextVar[list | None] = contextvars.ContextVar("coop_after_commit", default=None)
+
+
+@contextmanager
+def unit_of_work() -> Iterator[Any]:
+    """Commit once on success, roll back on any exception. Re-entrant: only the outermost commits.
+
+    This is the only committer in ``coop/``. Callbacks registered with :func:`after_commit` run after
+    the outermost commit succeeded (e-mail, files: side effects outside the database).
+    """
+    depth = _depth.get()
+    token = _depth.set(depth + 1)
+    cb_token = _after_commit.set([]) if depth == 0 else None
+    try:
+        yield db.session
+        if depth == 0:
+            db.session.commit()
+    except BaseException:
+        if depth == 0:
+            db.session.rollback()
+        raise
+    else:
+        if depth == 0:
+            for fn in _after_commit.get() or []:
+                fn()
+    finally:
+        _depth.set(depth)
+        if cb_token is not None:
+            _after_commit.reset(cb_token)
+        del token
+
+
+def after_commit(fn: Callable[[], Any]) -> None:
+    """Run ``fn`` after the current unit of work commits (immediately if none is open)."""
+    pending = _after_commit.get()
+    if pending is None:
+        fn()
+    else:
+        pending.append(fn)
+
+
+def in_unit_of_work() -> bool:
+    return _depth.get() > 0
+
+
+def _is_retryable(exc: DBAPIError) -> bool:
+    orig = getattr(exc, "orig", None)
+    code = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    if code in ("40P01", "40001"):  # deadlock_detected, serialization_failure
+        return True
+    return "database is locked" in str(orig)
+
+
+T = TypeVar("T")
+
+
+def atomic(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run ``fn`` in one unit of work; retry a bounded number of times on deadlock/serialization errors.
+
+    Use it at a boundary (request, CLI command, job) around ONE service call. Inside an already open
+    unit of work it simply calls ``fn`` (the outer boundary owns commit and retry).
+    """
+    if in_unit_of_work():
+        return fn(*args, **kwargs)
+    retries = current_app.config.get("TX_RETRIES", 5) if has_app_context() else 5
+    attempt = 0
+    while True:
+        try:
+            with unit_of_work():
+                return fn(*args, **kwargs)
+        except DBAPIError as exc:
+            if attempt >= retries or not _is_retryable(exc):
+                raise
+            attempt += 1
+            time.sleep(min(0.5, 0.01 * (2**attempt)) * (0.5 + random.random()))

@@ -1,0 +1,91 @@
+"""The demo cooperative "Koperasi Desmigratif Demo": deterministic (seeded), loaded through the services.
+
+Each area appends a step ``fn(ctx)`` to :data:`STEPS`; ``ctx`` carries the cooperative, the demo users,
+a seeded ``random.Random`` and the reference date. ``load_demo`` is idempotent: it does nothing when
+the demo cooperative exists.
+"""
+from __future__ import annotations
+
+import importlib
+import random
+from dataclasses import dataclass, field
+from datetime import date
+
+import sqlalchemy as sa
+
+from coop.auth import services as auth_services
+from coop.auth.models import Cooperative, User
+from coop.auth.roles import ADMIN, AUDITOR, MANAGER, OFFICER, TREASURER
+from coop.db import atomic, db
+from coop.ledger.services import create_chart
+
+DEMO_NAME = "Koperasi Desmigratif Demo"
+#: Desa Pakel (35.04.04.2001), Kabupaten Tulungagung, a PMI pocket in East Java.
+DEMO_VILLAGE = "3504042001"
+DEMO_USERS = [
+    ("admin", "Admin Koperasi", ADMIN),
+    ("bendahara", "Siti Rahayu (Bendahara)", TREASURER),
+    ("manajer", "Bambang Sutrisno (Manajer)", MANAGER),
+    ("petugas", "Dewi Lestari (Petugas)", OFFICER),
+    ("auditor", "Agus Wibowo (Auditor)", AUDITOR),
+]
+
+#: Dotted "module:function" of each area's demo step, in dependency order.
+STEPS: list[str] = [
+    "coop.registry.demo:load",
+    "coop.membership.demo:load",
+    "coop.ledger.loans.demo:load",
+    "coop.training.demo:load",
+    "coop.reports.demo:load",
+]
+
+
+@dataclass
+class DemoContext:
+    cooperative: Cooperative
+    users: dict[str, User]
+    rng: random.Random
+    today: date
+    echo: object = print
+    data: dict = field(default_factory=dict)
+
+
+def _resolve(step: str):
+    module, name = step.split(":")
+    try:
+        mod = importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name == module:
+            return None
+        raise
+    return getattr(mod, name, None)
+
+
+def load_demo(password: str, today: date, echo=print) -> tuple[Cooperative, bool]:
+    """Create the demo cooperative, its users and every area's demo data. Returns (coop, created)."""
+    existing = db.session.scalar(sa.select(Cooperative).where(Cooperative.name == DEMO_NAME))
+    if existing is not None:
+        return existing, False
+
+    def _base():
+        coop = auth_services.create_cooperative(name=DEMO_NAME, village_code=DEMO_VILLAGE,
+                                                legal_number="AHU-0001234.AH.01.29.TAHUN 2024",
+                                                address="Balai Desa Pakel, Kabupaten Tulungagung, Jawa Timur")
+        create_chart(coop.id)
+        users = {}
+        for username, full_name, role in DEMO_USERS:
+            users[username] = auth_services.create_user(cooperative_id=coop.id, username=username,
+                                                        full_name=full_name, role=role, password=password)
+        return coop.id
+
+    coop_id = atomic(_base)
+    coop = db.session.get(Cooperative, coop_id)
+    users = {u.username: u for u in db.session.scalars(sa.select(User).where(User.cooperative_id == coop_id))}
+    ctx = DemoContext(cooperative=coop, users=users, rng=random.Random(20261127), today=today, echo=echo)
+    for step in STEPS:
+        fn = _resolve(step)
+        if fn is None:
+            continue
+        echo(f"  demo: {step.split(':')[0]} ...")
+        fn(ctx)
+    return coop, True

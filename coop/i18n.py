@@ -1,0 +1,38 @@
+"""Language (Bahasa Indonesia by default, English selectable) and template helpers."""
+from __future__ import annotations
+
+from flask import Flask, request, session
+from flask_login import current_user
+
+from coop import formatting
+
+
+def select_locale() -> str:
+    lang = session.get("lang")
+    if lang in ("id", "en"):
+        return lang
+    if getattr(current_user, "is_authenticated", False) and getattr(current_user, "locale", None):
+        return current_user.locale
+    return "id"
+
+
+def select_timezone() -> str:
+    return "Asia/Jakarta"
+
+
+def register(app: Flask) -> None:
+    from flask_babel import get_locale
+
+    def _tanggal(d, long=False):
+        return formatting.tanggal(d, str(get_locale() or "id"), long)
+
+    app.jinja_env.filters["rupiah"] = formatting.rupiah
+    app.jinja_env.filters["tanggal"] = _tanggal
+    app.jinja_env.filters["terbilang"] = formatting.terbilang
+    app.jinja_env.filters["mask_nik"] = formatting.mask_nik
+
+    @app.context_processor
+    def _inject():
+        from coop.blueprints.nav import nav_for
+        return {"nav_items": nav_for(current_user), "current_lang": select_locale(),
+                "request_path": request.path}

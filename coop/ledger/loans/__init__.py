@@ -1,0 +1,1 @@
+"""Loan products, applications, disbursement, repayment, delinquency, provisions."""

@@ -1,0 +1,1 @@
+"""Loan models (filled in by its issue)."""

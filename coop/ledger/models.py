@@ -1,0 +1,141 @@
+"""Ledger tables. Entries and postings are append-only (triggers in the migrations reject UPDATE/DELETE)."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from coop.db import Base, BigId, Money, TenantMixin, TimestampMixin, UTCDateTime, intpk
+
+ACCOUNT_TYPES = ("asset", "liability", "equity", "income", "expense")
+
+
+class Account(TenantMixin, TimestampMixin, Base):
+    """A ledger account: a chart account, or a sub-account (a member's savings account, a loan).
+
+    ``balance`` is the running balance as debits minus credits, updated in the same transaction as the
+    postings, so a balance read is O(1). ``min_balance`` (on the account's normal side) is enforced by
+    ``post_entry``: a member's savings can never go below it.
+    """
+
+    __tablename__ = "accounts"
+    __table_args__ = (
+        UniqueConstraint("cooperative_id", "code"),
+        CheckConstraint("normal_side IN ('D', 'C')", name="normal_side"),
+        CheckConstraint("type IN ('asset', 'liability', 'equity', 'income', 'expense')", name="type"),
+    )
+
+    id: Mapped[intpk]
+    code: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str | None] = mapped_column(String(200))
+    type: Mapped[str] = mapped_column(String(10))
+    normal_side: Mapped[str] = mapped_column(String(1))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), index=True)
+    #: True for chart accounts that only group sub-accounts (no direct postings expected).
+    is_control: Mapped[bool] = mapped_column(default=False)
+    is_open: Mapped[bool] = mapped_column(default=True)
+    balance: Mapped[int] = mapped_column(Money, default=0)
+    min_balance: Mapped[int | None] = mapped_column(Money)
+
+    parent: Mapped[Account | None] = relationship(remote_side="Account.id")
+
+    def natural_balance(self) -> int:
+        """The balance on the account's normal side (positive for a healthy asset or liability)."""
+        return self.balance if self.normal_side == "D" else -self.balance
+
+
+class JournalEntry(TenantMixin, Base):
+    """A balanced journal entry (voucher). Numbered gaplessly per cooperative and year; hash-chained."""
+
+    __tablename__ = "journal_entries"
+    __table_args__ = (
+        UniqueConstraint("cooperative_id", "voucher_year", "voucher_seq"),
+        UniqueConstraint("cooperative_id", "chain_seq"),
+        UniqueConstraint("cooperative_id", "idempotency_key"),
+        UniqueConstraint("reverses_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    voucher_year: Mapped[int]
+    voucher_seq: Mapped[int]
+    voucher_number: Mapped[str] = mapped_column(String(32))
+    #: Position in the cooperative's hash chain (1, 2, 3 ...).
+    chain_seq: Mapped[int]
+    value_date: Mapped[date] = mapped_column(sa.Date, index=True)
+    posted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    memo: Mapped[str] = mapped_column(Text)
+    #: What produced it, e.g. ``savings.deposit``, ``loan.repayment``, ``manual``.
+    source: Mapped[str] = mapped_column(String(60))
+    source_ref: Mapped[str | None] = mapped_column(String(64))
+    idempotency_key: Mapped[str | None] = mapped_column(String(128))
+    payload_hash: Mapped[str] = mapped_column(String(64))
+    reverses_id: Mapped[int | None] = mapped_column(ForeignKey("journal_entries.id"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+    postings: Mapped[list[Posting]] = relationship(back_populates="entry", order_by="Posting.line_no",
+                                                   lazy="selectin")
+
+
+class Posting(Base):
+    """One line of an entry: a debit or a credit of a positive whole-rupiah amount to one account."""
+
+    __tablename__ = "postings"
+    __table_args__ = (
+        CheckConstraint("debit >= 0 AND credit >= 0", name="non_negative"),
+        CheckConstraint("(debit = 0) <> (credit = 0)", name="one_side"),
+        UniqueConstraint("entry_id", "line_no"),
+        Index("ix_postings_account_id_entry_id", "account_id", "entry_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("journal_entries.id"))
+    line_no: Mapped[int]
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    debit: Mapped[int] = mapped_column(Money, default=0)
+    credit: Mapped[int] = mapped_column(Money, default=0)
+    memo: Mapped[str | None] = mapped_column(String(200))
+
+    entry: Mapped[JournalEntry] = relationship(back_populates="postings")
+    account: Mapped[Account] = relationship(lazy="joined")
+
+
+class LedgerHead(Base):
+    """Per-cooperative chain head; its row is locked by every posting (serialises the chain)."""
+
+    __tablename__ = "ledger_heads"
+
+    cooperative_id: Mapped[int] = mapped_column(ForeignKey("cooperatives.id"), primary_key=True)
+    chain_seq: Mapped[int] = mapped_column(default=0)
+    head_hash: Mapped[str] = mapped_column(String(64))
+
+
+class VoucherCounter(Base):
+    """Gapless voucher numbers per cooperative and year (allocated under the head lock)."""
+
+    __tablename__ = "voucher_counters"
+
+    cooperative_id: Mapped[int] = mapped_column(ForeignKey("cooperatives.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last_seq: Mapped[int] = mapped_column(default=0)
+
+
+class AccountingPeriod(TenantMixin, Base):
+    """A month or year. Postings dated inside a closed period are refused."""
+
+    __tablename__ = "accounting_periods"
+    __table_args__ = (
+        UniqueConstraint("cooperative_id", "start_on", "end_on"),
+        CheckConstraint("status IN ('open', 'closed')", name="status"),
+    )
+
+    id: Mapped[intpk]
+    start_on: Mapped[date] = mapped_column(sa.Date)
+    end_on: Mapped[date] = mapped_column(sa.Date)
+    status: Mapped[str] = mapped_column(String(10), default="open")
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

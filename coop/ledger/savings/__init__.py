@@ -1,0 +1,1 @@
+"""Savings products and operations (simpanan pokok, wajib, sukarela, berjangka) as journal entries."""

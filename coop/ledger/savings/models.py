@@ -1,0 +1,1 @@
+"""Savings models (filled in by its issue)."""

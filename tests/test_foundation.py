@@ -1,0 +1,140 @@
+"""Foundation: factory, auth, throttling, CSRF, errors, language, API auth, OpenAPI."""
+from __future__ import annotations
+
+import pytest
+
+from coop import create_app
+from tests.conftest import PASSWORD
+
+
+def test_login_page_is_in_bahasa_indonesia(client):
+    resp = client.get("/login")
+    assert resp.status_code == 200
+    html = resp.get_data(as_text=True)
+    assert "Masuk" in html and "Kata sandi" in html
+    assert 'lang="id"' in html
+
+
+def test_login_and_dashboard(client, users, login):
+    login(users["treasurer"])
+    resp = client.get("/dashboard")
+    assert resp.status_code == 200
+    assert "Beranda" in resp.get_data(as_text=True)
+
+
+def test_wrong_password_shows_form_message(client, users):
+    resp = client.post("/login", data={"username": users["treasurer"].username, "password": "salah-salah"})
+    assert resp.status_code == 200
+    assert "Nama pengguna atau kata sandi salah." in resp.get_data(as_text=True)
+
+
+def test_login_throttled_after_five_failures_even_with_right_password(client, users):
+    """After 5 failures in a minute the 6th attempt is refused with 429, even with the right password."""
+    name = users["treasurer"].username
+    for _ in range(5):
+        assert client.post("/login", data={"username": name, "password": "salah-salah"}).status_code == 200
+    resp = client.post("/login", data={"username": name, "password": PASSWORD})
+    assert resp.status_code == 429
+    assert "Terlalu banyak percobaan" in resp.get_data(as_text=True)
+
+
+def test_api_token_throttled(app, users):
+    c = app.test_client()
+    name = users["auditor"].username
+    for _ in range(5):
+        assert c.post("/api/v1/auth/tokens", json={"username": name, "password": "x"}).status_code == 401
+    resp = c.post("/api/v1/auth/tokens", json={"username": name, "password": PASSWORD})
+    assert resp.status_code == 429
+    assert resp.get_json()["error"]["code"] == "too_many_requests"
+
+
+def test_passwords_are_hashed_with_scrypt(users):
+    assert users["admin"].password_hash.startswith("scrypt:")
+    assert PASSWORD not in users["admin"].password_hash
+
+
+def test_csrf_rejects_form_without_token(_session_app):
+    app = _session_app
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        resp = app.test_client().post("/login", data={"username": "x", "password": "y"})
+        assert resp.status_code == 400
+        assert "Formulir kedaluwarsa" in resp.get_data(as_text=True)
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+
+
+def test_api_token_flow_and_me(app, coop, users):
+    c = app.test_client()
+    resp = c.post("/api/v1/auth/tokens", json={"username": users["manager"].username, "password": PASSWORD})
+    assert resp.status_code == 201
+    token = resp.get_json()["token"]
+    me = c.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+    assert me.status_code == 200
+    body = me.get_json()
+    assert body["role"] == "manager"
+    assert body["cooperative"] == {"id": coop.id, "name": coop.name, "village_code": coop.village_code}
+
+
+@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer nope"}, {"Authorization": "Basic x"}])
+def test_api_without_valid_token_is_401_envelope(client, headers):
+    resp = client.get("/api/v1/me", headers=headers)
+    assert resp.status_code == 401
+    assert resp.get_json()["error"]["code"] in ("unauthorized", "invalid_token")
+
+
+@pytest.mark.parametrize("body", [None, "not json", [], {"username": 5}])
+def test_token_endpoint_rejects_bad_bodies_with_422(client, body):
+    if body is None or isinstance(body, str):
+        resp = client.post("/api/v1/auth/tokens", data=body or "", content_type="application/json")
+    else:
+        resp = client.post("/api/v1/auth/tokens", json=body)
+    assert resp.status_code == 422
+    assert "error" in resp.get_json()
+
+
+def test_unknown_api_path_is_404_envelope(client):
+    resp = client.get("/api/v1/does-not-exist")
+    assert resp.status_code == 404
+    assert resp.get_json()["error"]["code"] == "not_found"
+
+
+def test_security_headers(client):
+    resp = client.get("/login")
+    assert resp.headers["X-Frame-Options"] == "DENY"
+    assert resp.headers["X-Content-Type-Options"] == "nosniff"
+    assert "frame-ancestors 'none'" in resp.headers["Content-Security-Policy"]
+
+
+def test_openapi_document_lists_contract(client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    assert spec["openapi"].startswith("3.")
+    assert "/api/v1/auth/tokens" in spec["paths"]
+    assert "/api/v1/me" in spec["paths"]
+    assert client.get("/api/v1/docs").status_code == 200
+
+
+def test_language_switch_to_english_and_back(client, users, login):
+    login(users["admin"])
+    client.post("/lang/en")
+    assert 'lang="en"' in client.get("/dashboard").get_data(as_text=True)
+    client.post("/lang/id")
+    assert 'lang="id"' in client.get("/dashboard").get_data(as_text=True)
+
+
+def test_production_refuses_to_start_without_secret(monkeypatch):
+    monkeypatch.delenv("COOP_SECRET_KEY", raising=False)
+    with pytest.raises(RuntimeError, match="COOP_SECRET_KEY"):
+        create_app("production")
+
+
+def test_audit_page_lists_user_creation(client, users, login):
+    login(users["auditor"])
+    resp = client.get("/admin/audit")
+    assert resp.status_code == 200
+    assert "user.create" in resp.get_data(as_text=True)
+
+
+def test_member_role_cannot_open_audit_log(client, users, login):
+    login(users["member"])
+    assert client.get("/admin/audit").status_code == 403
