@@ -17,6 +17,8 @@ COMMAND_MODULES: list[str] = [
     "coop.registry.cli:registry_cli",
     "coop.membership.cli:members_cli",
     "coop.reports.cli:exports_cli",
+    "coop.ledger.loans.cli:loans_cli",
+    "coop.training.cli:training_cli",
 ]
 
 
@@ -39,7 +41,9 @@ def demo_cmd(as_of):
     coop, created = load_demo(password, today, echo=click.echo)
     click.echo(("Koperasi demo dibuat: " if created else "Koperasi demo sudah ada: ") + coop.name)
     click.echo("Pengguna demo (kata sandi: %s):" % password)
-    for username, full_name, role in DEMO_USERS:
+    from coop.demo import EXTRA_DEMO_USERS
+
+    for username, full_name, role in DEMO_USERS + EXTRA_DEMO_USERS:
         click.echo(f"  {username:<10} {role:<10} {full_name}")
 
 

@@ -30,6 +30,11 @@ DEMO_USERS = [
     ("auditor", "Agus Wibowo (Auditor)", AUDITOR),
 ]
 
+#: Logins that area steps create (e.g. a member login), printed with the staff logins.
+EXTRA_DEMO_USERS: list[tuple[str, str, str]] = [
+    ("anggota", "Sri Wahyuni (Anggota, PMI purna)", "member"),
+]
+
 #: Dotted "module:function" of each area's demo step, in dependency order.
 STEPS: list[str] = [
     "coop.registry.demo:load",

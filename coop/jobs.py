@@ -95,9 +95,18 @@ def run_due(cooperative_id: int, as_of: date, only: str | None = None, echo=prin
 
 
 #: Modules that call :func:`register` at import (kept here so the list is in one place).
-JOB_MODULES: list[str] = []
+JOB_MODULES: list[str] = [
+    "coop.ledger.savings.jobs",
+    "coop.ledger.loans.jobs",
+    "coop.training.jobs",
+    "coop.reports.jobs",
+]
 
 
 def _load_job_modules() -> None:
     for mod in JOB_MODULES:
-        importlib.import_module(mod)
+        try:
+            importlib.import_module(mod)
+        except ModuleNotFoundError as exc:
+            if exc.name != mod:
+                raise

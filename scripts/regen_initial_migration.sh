@@ -3,6 +3,9 @@
 # once a release exists, add new revisions with `flask db migrate` instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Helpers may run this at the same time: serialise.
+exec 9>/tmp/coop-migrations.lock
+flock 9
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 rm -f migrations/versions/*_0001_*.py

@@ -18,6 +18,15 @@ from coop.db import db
 
 PG_URL = os.environ.get("COOP_TEST_DATABASE_URL")
 
+#: Each area's shared fixtures (factories other areas' tests use too).
+pytest_plugins = [
+    "tests.fixtures_registry",
+    "tests.fixtures_ledger",
+    "tests.fixtures_membership",
+    "tests.fixtures_loans",
+    "tests.fixtures_training",
+]
+
 
 def _worker() -> str:
     return os.environ.get("PYTEST_XDIST_WORKER", "main")

@@ -1,0 +1,1 @@
+"""Shared fixtures of the ledger area (usable by every test)."""

@@ -1,0 +1,1 @@
+"""Shared fixtures of the loans area (usable by every test)."""

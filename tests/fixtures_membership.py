@@ -1,0 +1,1 @@
+"""Shared fixtures of the membership area (usable by every test)."""

@@ -1,0 +1,1 @@
+"""Shared fixtures of the registry area (usable by every test)."""
