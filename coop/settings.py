@@ -66,9 +66,51 @@ def get(cooperative_id: int, key: str, as_of: date | None = None) -> Any:
     return _decode(key, raw)
 
 
+def parse_value(key: str, raw: str) -> Any:
+    """Parse a value typed into the settings form, by the type of the key's default."""
+    from decimal import InvalidOperation
+
+    if key not in DEFAULTS:
+        raise ValidationError(f"Pengaturan tidak dikenal: {key}", fields={"key": ["tidak dikenal"]})
+    default = DEFAULTS[key]
+    try:
+        if isinstance(default, bool):
+            return raw.lower() in ("1", "ya", "true", "yes")
+        if isinstance(default, int):
+            value = int(raw.replace(".", "").replace(" ", ""))
+            if value < 0:
+                raise ValueError
+            return value
+        if isinstance(default, Decimal):
+            value = Decimal(raw.replace(",", "."))
+            if not value.is_finite() or value < 0 or value > 100:
+                raise ValueError
+            return value
+        if isinstance(default, list):
+            return [p.strip() for p in raw.split(",") if p.strip()]
+    except (ValueError, InvalidOperation):
+        raise ValidationError(f"Nilai tidak valid untuk {key}.", fields={"value": ["tidak valid"]}) from None
+    if not raw:
+        raise ValidationError("Nilai wajib diisi.", fields={"value": ["wajib diisi"]})
+    return raw
+
+
+def current_values(cooperative_id: int, as_of: date | None = None) -> list[tuple[str, Any, bool]]:
+    """(key, value in force, is_default) for every known setting."""
+    stored = {}
+    q = sa.select(Setting).where(Setting.cooperative_id == cooperative_id)
+    if as_of is not None:
+        q = q.where(Setting.effective_on <= as_of)
+    for row in db.session.scalars(q.order_by(Setting.effective_on)):
+        stored[row.key] = _decode(row.key, row.value)
+    return [(key, stored.get(key, default), key not in stored) for key, default in DEFAULTS.items()]
+
+
 def set_value(cooperative_id: int, key: str, value: Any, *, effective_on: date, actor=None) -> Setting:
     if key not in DEFAULTS:
         raise ValidationError(f"Pengaturan tidak dikenal: {key}", fields={"key": ["tidak dikenal"]})
+    if key.startswith("shu_") and isinstance(DEFAULTS[key], Decimal):
+        _check_shu_total(cooperative_id, key, value, effective_on)
     row = db.session.scalar(sa.select(Setting).where(
         Setting.cooperative_id == cooperative_id, Setting.key == key, Setting.effective_on == effective_on))
     before = None if row is None else row.value
@@ -83,3 +125,25 @@ def set_value(cooperative_id: int, key: str, value: Any, *, effective_on: date, 
                                                           "effective_on": effective_on},
                  cooperative_id=cooperative_id)
     return row
+
+
+SHU_SPLIT_KEYS = ("shu_cadangan", "shu_jasa_anggota", "shu_pengurus", "shu_karyawan", "shu_pendidikan",
+                  "shu_sosial")
+SHU_MEMBER_KEYS = ("shu_jasa_usaha", "shu_jasa_modal")
+
+
+def _check_shu_total(cooperative_id: int, key: str, value: Decimal, effective_on: date) -> None:
+    """SHU percentages are set by the RAT and must total 100 % (UU 25/1992 Pasal 45).
+
+    Changing one part alone would break the total, so a change is accepted only when the group still
+    sums to 100; set the parts that move together on the same effective date, the last one completing it.
+    The check is therefore advisory per key: it refuses values that make 100 impossible (over 100 in sum
+    with the parts that stay).
+    """
+    group = SHU_SPLIT_KEYS if key in SHU_SPLIT_KEYS else SHU_MEMBER_KEYS if key in SHU_MEMBER_KEYS else None
+    if group is None:
+        return
+    total = sum((value if k == key else get(cooperative_id, k, effective_on)) for k in group)
+    if total > 100:
+        raise ValidationError(f"Jumlah persentase SHU menjadi {total} %, lebih dari 100 %.",
+                              fields={"value": ["jumlah lebih dari 100 %"]})

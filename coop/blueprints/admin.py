@@ -48,3 +48,57 @@ def users():
     rows = auth_services.db.session.scalars(
         sa.select(User).where(User.cooperative_id == coop_id()).order_by(User.username)).all()
     return render_template("admin/users.html", form=form, users=rows, role_labels=ROLE_LABELS)
+
+
+SETTING_LABELS = {
+    "member_number_format": "Format nomor anggota",
+    "simpanan_pokok_amount": "Simpanan pokok (Rp)",
+    "simpanan_wajib_amount": "Simpanan wajib per bulan (Rp)",
+    "pph_savings_interest_threshold": "Batas bebas PPh jasa simpanan per bulan (Rp)",
+    "pph_savings_interest_rate": "Tarif PPh final jasa simpanan (%)",
+    "stamp_duty_threshold": "Kuitansi wajib meterai di atas (Rp)",
+    "stamp_duty_amount": "Bea meterai (Rp)",
+    "dormancy_months": "Rekening pasif setelah (bulan tanpa transaksi)",
+    "loan_two_approvers_above": "Pinjaman butuh dua penyetuju di atas (Rp)",
+    "training_completion_percent": "Kehadiran minimal untuk lulus pelatihan (%)",
+    "shu_cadangan": "SHU: cadangan (%)",
+    "shu_jasa_anggota": "SHU: jasa anggota (%)",
+    "shu_pengurus": "SHU: pengurus (%)",
+    "shu_karyawan": "SHU: karyawan (%)",
+    "shu_pendidikan": "SHU: dana pendidikan (%)",
+    "shu_sosial": "SHU: dana sosial (%)",
+    "shu_jasa_usaha": "SHU anggota: jasa usaha (%)",
+    "shu_jasa_modal": "SHU anggota: jasa modal (%)",
+    "shu_modal_base_kinds": "SHU jasa modal: jenis simpanan dasar",
+}
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@roles_required(ADMIN)
+def settings_page():
+    """Stored settings, versioned by effective date (the value in force is the latest on or before a date)."""
+    from datetime import date as _date
+
+    from coop import settings as coop_settings
+
+    error = None
+    if request.method == "POST":
+        key = request.form.get("key", "")
+        raw = request.form.get("value", "").strip()
+        try:
+            effective_on = _date.fromisoformat(request.form.get("effective_on", ""))
+        except ValueError:
+            error = "Tanggal berlaku tidak valid (format YYYY-MM-DD)."
+        else:
+            try:
+                value = coop_settings.parse_value(key, raw)
+                atomic(coop_settings.set_value, coop_id(), key, value, effective_on=effective_on,
+                       actor=current_user)
+            except CoopError as exc:
+                error = exc.message
+            else:
+                flash("Pengaturan disimpan.", "success")
+                return redirect(url_for("admin.settings_page"))
+    rows = coop_settings.current_values(coop_id())
+    return render_template("admin/settings.html", rows=rows, labels=SETTING_LABELS, error=error), (
+        422 if error else 200)

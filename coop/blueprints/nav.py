@@ -17,6 +17,7 @@ NAV = [
     ("reports.index", "Laporan", BOOKS),
     ("admin.audit_log", "Log Audit", (ADMIN, AUDITOR)),
     ("admin.users", "Pengguna", (ADMIN,)),
+    ("admin.settings_page", "Pengaturan", (ADMIN,)),
     ("members.me", "Simpanan Saya", (MEMBER,)),
 ]
 
