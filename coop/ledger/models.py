@@ -139,3 +139,31 @@ class AccountingPeriod(TenantMixin, Base):
     status: Mapped[str] = mapped_column(String(10), default="open")
     closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class LedgerApproval(TenantMixin, Base):
+    """Maker-checker request: a reversal of an entry or the re-opening of a closed period.
+
+    The maker files it; a DIFFERENT user (the checker) approves or rejects it. Only an approval acts.
+    """
+
+    __tablename__ = "ledger_approvals"
+    __table_args__ = (
+        CheckConstraint("kind IN ('reversal', 'reopen')", name="kind"),
+        CheckConstraint("status IN ('pending', 'approved', 'rejected')", name="status"),
+        CheckConstraint("decided_by_id IS NULL OR decided_by_id <> requested_by_id", name="four_eyes"),
+    )
+
+    id: Mapped[intpk]
+    kind: Mapped[str] = mapped_column(String(10))
+    #: The journal entry to reverse, or the accounting period to re-open.
+    target_id: Mapped[int] = mapped_column(index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    #: For a reversal: the value date of the reversing entry (default: the original's).
+    value_date: Mapped[date | None] = mapped_column(sa.Date)
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    result_entry_id: Mapped[int | None] = mapped_column(ForeignKey("journal_entries.id"))

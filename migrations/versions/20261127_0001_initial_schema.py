@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-27 21:55:42.309821
+Create Date: 2026-11-27 22:05:56.194486
 
 """
 
@@ -310,6 +310,52 @@ def upgrade():
         batch_op.create_index(batch_op.f("ix_settings_cooperative_id"), ["cooperative_id"], unique=False)
 
     op.create_table(
+        "ledger_approvals",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=10), nullable=False),
+        sa.Column("target_id", sa.Integer(), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("value_date", sa.Date(), nullable=True),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("requested_by_id", sa.Integer(), nullable=False),
+        sa.Column("requested_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("decided_by_id", sa.Integer(), nullable=True),
+        sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("result_entry_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("cooperative_id", sa.Integer(), nullable=False),
+        sa.CheckConstraint("kind IN ('reversal', 'reopen')", name=op.f("ck_ledger_approvals_kind")),
+        sa.CheckConstraint(
+            "status IN ('pending', 'approved', 'rejected')", name=op.f("ck_ledger_approvals_status")
+        ),
+        sa.CheckConstraint(
+            "decided_by_id IS NULL OR decided_by_id <> requested_by_id",
+            name=op.f("ck_ledger_approvals_four_eyes"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["cooperative_id"],
+            ["cooperatives.id"],
+            name=op.f("fk_ledger_approvals_cooperative_id_cooperatives"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["decided_by_id"], ["users.id"], name=op.f("fk_ledger_approvals_decided_by_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["requested_by_id"], ["users.id"], name=op.f("fk_ledger_approvals_requested_by_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["result_entry_id"],
+            ["journal_entries.id"],
+            name=op.f("fk_ledger_approvals_result_entry_id_journal_entries"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_ledger_approvals")),
+    )
+    with op.batch_alter_table("ledger_approvals", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_ledger_approvals_cooperative_id"), ["cooperative_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_ledger_approvals_target_id"), ["target_id"], unique=False)
+
+    op.create_table(
         "postings",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("entry_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
@@ -341,6 +387,11 @@ def downgrade():
         batch_op.drop_index("ix_postings_account_id_entry_id")
 
     op.drop_table("postings")
+    with op.batch_alter_table("ledger_approvals", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_ledger_approvals_target_id"))
+        batch_op.drop_index(batch_op.f("ix_ledger_approvals_cooperative_id"))
+
+    op.drop_table("ledger_approvals")
     with op.batch_alter_table("settings", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_settings_cooperative_id"))
 
