@@ -1,1 +1,65 @@
-"""Models of this area (filled in by its issue)."""
+"""Members of the cooperative (anggota), each linked to a registry resident.
+
+Lifecycle: ``applied`` (registered, simpanan pokok not yet paid) -> ``active`` (pokok paid) ->
+``dormant`` (all savings long inactive; reactivated at the cash desk) -> ``resigned`` (keluar, savings
+refunded net of loans) or ``deceased`` (meninggal). Member types: ``biasa`` (ordinary, full rights) and
+``luar_biasa`` (associate member without voting rights).
+"""
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from coop.db import Base, TenantMixin, TimestampMixin, intpk
+
+MEMBER_STATUSES = ("applied", "active", "dormant", "resigned", "deceased")
+MEMBER_TYPES = ("biasa", "luar_biasa")
+STATUS_LABELS = {"applied": "Calon (pokok belum lunas)", "active": "Aktif", "dormant": "Dormant",
+                 "resigned": "Keluar", "deceased": "Meninggal"}
+TYPE_LABELS = {"biasa": "Anggota biasa", "luar_biasa": "Anggota luar biasa"}
+
+
+class Member(TenantMixin, TimestampMixin, Base):
+    """An anggota. ``member_number`` follows the setting ``member_number_format`` (``KDM-000123``)."""
+
+    __tablename__ = "members"
+    __table_args__ = (
+        UniqueConstraint("cooperative_id", "resident_id"),
+        UniqueConstraint("cooperative_id", "member_number"),
+        UniqueConstraint("cooperative_id", "member_seq"),
+        CheckConstraint("status IN ('applied', 'active', 'dormant', 'resigned', 'deceased')", name="status"),
+        CheckConstraint("member_type IN ('biasa', 'luar_biasa')", name="member_type"),
+        CheckConstraint("resigned_on IS NULL OR resigned_on >= joined_on", name="resigned_after_joined"),
+    )
+
+    id: Mapped[intpk]
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"), index=True)
+    #: Sequence number inside the cooperative (the number part of ``member_number``).
+    member_seq: Mapped[int]
+    member_number: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(10), default="applied")
+    member_type: Mapped[str] = mapped_column(String(10), default="biasa")
+    joined_on: Mapped[date] = mapped_column(sa.Date)
+    resigned_on: Mapped[date | None] = mapped_column(sa.Date)
+    #: The member's own login (role ``member``), if any.
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), unique=True)
+    #: Journal entry of the resignation settlement (the settlement receipt).
+    settlement_entry_id: Mapped[int | None] = mapped_column(ForeignKey("journal_entries.id"))
+
+    resident = relationship("Resident", lazy="joined")
+
+    @property
+    def full_name(self) -> str:
+        return self.resident.full_name if self.resident is not None else ""
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS.get(self.status, self.status)
+
+    @property
+    def is_current(self) -> bool:
+        """Still a member (may save and borrow)."""
+        return self.status in ("applied", "active", "dormant")

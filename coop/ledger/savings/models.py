@@ -1,1 +1,137 @@
-"""Savings models (filled in by its issue)."""
+"""Savings products and accounts (simpanan pokok, wajib, sukarela, berjangka).
+
+A savings account IS a ledger sub-account (``ledger_account_id``) under its product's control account;
+its postings are its transactions, so no separate transaction table is needed (a statement is the
+account's postings with a running balance). Rows here carry only product terms and lifecycle state.
+"""
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from coop.db import Base, Money, Rate, TenantMixin, TimestampMixin, intpk
+
+KINDS = ("pokok", "wajib", "sukarela", "berjangka")
+KIND_LABELS = {"pokok": "Simpanan Pokok", "wajib": "Simpanan Wajib", "sukarela": "Simpanan Sukarela",
+               "berjangka": "Simpanan Berjangka"}
+INTEREST_METHODS = ("none", "daily_balance", "average_daily_balance", "lowest_monthly_balance")
+METHOD_LABELS = {"none": "Tanpa jasa", "daily_balance": "Saldo harian",
+                 "average_daily_balance": "Saldo rata-rata harian",
+                 "lowest_monthly_balance": "Saldo terendah bulanan"}
+ACCOUNT_STATUSES = ("active", "dormant", "matured", "closed")
+
+
+class SavingsProduct(TenantMixin, TimestampMixin, Base):
+    """A savings product of one kind with its terms (DOMAIN.md, Cooperative law and savings).
+
+    :ivar amount: fixed amount for pokok (once) and wajib (per month); ``None`` for the others.
+    :ivar balance_class: ``equity`` (SAK ETAP practice for pokok/wajib) or ``liability`` (SAK EP).
+    :ivar control_code: chart account the accounts are opened under (derived from kind and class).
+    :ivar interest_rate: jasa simpanan in percent PER YEAR (``Decimal``).
+    """
+
+    __tablename__ = "savings_products"
+    __table_args__ = (
+        UniqueConstraint("cooperative_id", "code"),
+        CheckConstraint("kind IN ('pokok', 'wajib', 'sukarela', 'berjangka')", name="kind"),
+        CheckConstraint("balance_class IN ('equity', 'liability')", name="balance_class"),
+        CheckConstraint("interest_method IN ('none', 'daily_balance', 'average_daily_balance', "
+                        "'lowest_monthly_balance')", name="interest_method"),
+        CheckConstraint("min_balance >= 0", name="min_balance_non_negative"),
+        CheckConstraint("amount IS NULL OR amount > 0", name="amount_positive"),
+        CheckConstraint("interest_rate >= 0", name="rate_non_negative"),
+        CheckConstraint("maturity_action IN ('rollover', 'sukarela')", name="maturity_action"),
+    )
+
+    id: Mapped[intpk]
+    code: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(10))
+    amount: Mapped[int | None] = mapped_column(Money)
+    balance_class: Mapped[str] = mapped_column(String(10))
+    control_code: Mapped[str] = mapped_column(String(10))
+    min_balance: Mapped[int] = mapped_column(Money, default=0)
+    interest_method: Mapped[str] = mapped_column(String(30), default="none")
+    interest_rate: Mapped[Decimal] = mapped_column(Rate, default=Decimal(0))
+    #: Berjangka: term in months, what happens at maturity, early withdrawal terms.
+    term_months: Mapped[int | None]
+    maturity_action: Mapped[str] = mapped_column(String(10), default="sukarela")
+    allows_early_withdrawal: Mapped[bool] = mapped_column(default=False)
+    early_withdrawal_penalty: Mapped[Decimal] = mapped_column(Rate, default=Decimal(0))
+    #: The product new members get for this kind.
+    is_default: Mapped[bool] = mapped_column(default=False)
+    is_active: Mapped[bool] = mapped_column(default=True)
+
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS[self.kind]
+
+
+class SavingsAccount(TenantMixin, TimestampMixin, Base):
+    """A member's savings account: one ledger sub-account plus product terms and lifecycle.
+
+    ``next_action_date`` is the next day a job must look at it (berjangka maturity), so the daily job
+    costs what is due, not what exists. ``last_activity_on`` drives dormancy.
+    """
+
+    __tablename__ = "savings_accounts"
+    __table_args__ = (
+        UniqueConstraint("cooperative_id", "account_number"),
+        UniqueConstraint("ledger_account_id"),
+        CheckConstraint("kind IN ('pokok', 'wajib', 'sukarela', 'berjangka')", name="kind"),
+        CheckConstraint("status IN ('active', 'dormant', 'matured', 'closed')", name="status"),
+        CheckConstraint("closed_on IS NULL OR closed_on >= opened_on", name="closed_after_opened"),
+    )
+
+    id: Mapped[intpk]
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("savings_products.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    account_number: Mapped[str] = mapped_column(String(40))
+    ledger_account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    status: Mapped[str] = mapped_column(String(10), default="active")
+    opened_on: Mapped[date] = mapped_column(sa.Date)
+    closed_on: Mapped[date | None] = mapped_column(sa.Date)
+    last_activity_on: Mapped[date | None] = mapped_column(sa.Date)
+    #: Berjangka terms fixed at opening.
+    principal: Mapped[int | None] = mapped_column(Money)
+    rate: Mapped[Decimal | None] = mapped_column(Rate)
+    term_months: Mapped[int | None]
+    maturity_on: Mapped[date | None] = mapped_column(sa.Date)
+    next_action_date: Mapped[date | None] = mapped_column(sa.Date, index=True)
+
+    product: Mapped[SavingsProduct] = relationship(lazy="joined")
+    ledger_account = relationship("Account", lazy="joined")
+    member = relationship("Member", lazy="select")
+
+    @property
+    def balance(self) -> int:
+        """Natural-side balance of the ledger sub-account (O(1))."""
+        return self.ledger_account.natural_balance()
+
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS[self.kind]
+
+
+class CashCount(TenantMixin, TimestampMixin, Base):
+    """End-of-day cash count (opname kas): what the books say vs. what the treasurer counted.
+
+    A difference is booked against 5204 Selisih Kas in ``entry_id``.
+    """
+
+    __tablename__ = "cash_counts"
+    __table_args__ = (UniqueConstraint("cooperative_id", "counted_on"),)
+
+    id: Mapped[intpk]
+    counted_on: Mapped[date] = mapped_column(sa.Date)
+    expected: Mapped[int] = mapped_column(Money)
+    counted: Mapped[int] = mapped_column(Money)
+    difference: Mapped[int] = mapped_column(Money)
+    entry_id: Mapped[int | None] = mapped_column(ForeignKey("journal_entries.id"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    note: Mapped[str | None] = mapped_column(String(300))

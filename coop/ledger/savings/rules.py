@@ -1,0 +1,142 @@
+"""Pure savings arithmetic: jasa simpanan (interest) by method, PPh final, wajib dues allocation,
+berjangka maturity dates. No Flask, no SQLAlchemy; ``Decimal`` and ``int`` rupiah only.
+
+Interest rates are percent PER YEAR on an actual/365 day count. Each month's interest is rounded once,
+ROUND_HALF_UP, to whole rupiah (the residue is not carried: the member is paid the rounded amount).
+"""
+from __future__ import annotations
+
+import calendar
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+
+DAYS_PER_YEAR = Decimal(365)
+
+
+def _round(x: Decimal) -> int:
+    return int(x.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def month_bounds(d: date) -> tuple[date, date]:
+    """First and last day of ``d``'s month."""
+    last = calendar.monthrange(d.year, d.month)[1]
+    return d.replace(day=1), d.replace(day=last)
+
+
+def add_months(d: date, months: int) -> date:
+    """Same day ``months`` later, clipped to the month's end (31 Jan + 1 = 28/29 Feb)."""
+    m = d.month - 1 + months
+    y, m = d.year + m // 12, m % 12 + 1
+    return date(y, m, min(d.day, calendar.monthrange(y, m)[1]))
+
+
+def daily_balances(opening: int, movements: dict[date, int], start: date, end: date) -> list[int]:
+    """End-of-day balances for every day from ``start`` to ``end`` given the opening balance and the
+    net movement per value date."""
+    out, bal, d = [], opening, start
+    while d <= end:
+        bal += movements.get(d, 0)
+        out.append(bal)
+        d += timedelta(days=1)
+    return out
+
+
+def interest_for_month(method: str, rate_per_year: Decimal, balances: Sequence[int]) -> int:
+    """Gross jasa simpanan of one month from its end-of-day balances.
+
+    - ``daily_balance``: sum over days of balance x rate / 365, rounded once at the end.
+    - ``average_daily_balance``: the average balance (rounded down to whole rupiah) x rate x days / 365.
+    - ``lowest_monthly_balance``: the lowest end-of-day balance x rate / 12.
+    - ``none``: 0. Negative balances earn nothing.
+    """
+    if method == "none" or not balances or rate_per_year <= 0:
+        return 0
+    rate = Decimal(rate_per_year) / Decimal(100)
+    days = len(balances)
+    positive = [max(0, b) for b in balances]
+    if method == "daily_balance":
+        return _round(Decimal(sum(positive)) * rate / DAYS_PER_YEAR)
+    if method == "average_daily_balance":
+        avg = (Decimal(sum(positive)) / days).quantize(Decimal(1), rounding=ROUND_DOWN)
+        return _round(avg * rate * days / DAYS_PER_YEAR)
+    if method == "lowest_monthly_balance":
+        return _round(Decimal(min(positive)) * rate / Decimal(12))
+    raise ValueError(f"unknown interest method {method!r}")
+
+
+def pph_final(gross: int, threshold: int, rate_percent: Decimal) -> int:
+    """PPh final on a month's savings interest for an individual member (PP 15/2009): nothing when the
+    month's interest is at most ``threshold`` (Rp 240.000), otherwise ``rate_percent`` (10 %) of the
+    WHOLE gross, rounded half up."""
+    if gross <= threshold:
+        return 0
+    return _round(Decimal(gross) * Decimal(rate_percent) / Decimal(100))
+
+
+def split_tax(grosses: dict[int, int], threshold: int, rate_percent: Decimal) -> dict[int, int]:
+    """Tax per account when one member's accounts earn ``grosses`` in the same month: the threshold
+    applies to the member's total; the tax is allocated to accounts pro rata, the last one absorbing
+    the rounding residue so the parts sum to the tax on the total."""
+    total = sum(grosses.values())
+    tax = pph_final(total, threshold, rate_percent)
+    out: dict[int, int] = {}
+    if tax == 0 or total == 0:
+        return {k: 0 for k in grosses}
+    keys = sorted(grosses)
+    given = 0
+    for k in keys[:-1]:
+        out[k] = _round(Decimal(tax) * grosses[k] / total)
+        given += out[k]
+    out[keys[-1]] = tax - given
+    return out
+
+
+@dataclass(frozen=True)
+class Due:
+    """One month's simpanan wajib due and how much of it is paid."""
+
+    period: date  # first day of the month
+    amount: int
+    paid: int
+
+    @property
+    def outstanding(self) -> int:
+        return self.amount - self.paid
+
+
+def wajib_dues(joined_on: date, as_of: date, amount_for: dict[date, int] | int, paid_total: int,
+               until: date | None = None) -> list[Due]:
+    """Monthly wajib dues from the joining month to ``as_of``'s month (or ``until``), with ``paid_total``
+    allocated to the OLDEST month first. ``amount_for`` is a fixed amount or a per-month mapping."""
+    dues: list[Due] = []
+    month = joined_on.replace(day=1)
+    last = (until or as_of).replace(day=1)
+    remaining = paid_total
+    while month <= last:
+        amt = amount_for if isinstance(amount_for, int) else amount_for[month]
+        paid = min(amt, max(0, remaining))
+        remaining -= paid
+        dues.append(Due(month, amt, paid))
+        month = add_months(month, 1)
+    return dues
+
+
+def arrears(dues: Sequence[Due]) -> tuple[int, int]:
+    """(number of months not fully paid, total outstanding)."""
+    unpaid = [d for d in dues if d.outstanding > 0]
+    return len(unpaid), sum(d.outstanding for d in unpaid)
+
+
+def early_withdrawal_penalty(amount: int, penalty_percent: Decimal) -> int:
+    return _round(Decimal(amount) * Decimal(penalty_percent) / Decimal(100))
+
+
+def is_adult(birth_date: date, on: date, age: int = 17) -> bool:
+    """17 years or older on ``on`` (the age for a KTP, UU 23/2006 Adminduk)."""
+    try:
+        anniversary = birth_date.replace(year=birth_date.year + age)
+    except ValueError:  # 29 February
+        anniversary = date(birth_date.year + age, 3, 1)
+    return on >= anniversary

@@ -1,0 +1,511 @@
+"""Savings operations as journal entries: products, opening accounts, deposits, withdrawals, wajib dues,
+statements, interest (jasa simpanan) with PPh final, berjangka maturity, dormancy.
+
+Every money movement is one ``post_entry``; the savings account's ledger sub-account carries the
+balance and its floor (``min_balance``), so concurrent withdrawals can never overdraw (``post_entry``
+locks the rows and raises :class:`InsufficientFunds`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from coop import audit, settings
+from coop.db import db
+from coop.errors import NotFound, RuleViolation, ValidationError
+from coop.ledger import chart
+from coop.ledger.models import Account, JournalEntry, Posting
+from coop.ledger.savings import rules
+from coop.ledger.savings.models import KIND_LABELS, KINDS, SavingsAccount, SavingsProduct
+from coop.ledger.services import Line, account_by_code, open_subaccount, post_entry
+
+#: Control account per (kind, balance class).
+CONTROL_CODES = {
+    ("pokok", "equity"): chart.SIMPANAN_POKOK, ("pokok", "liability"): chart.SIMPANAN_POKOK_LIAB,
+    ("wajib", "equity"): chart.SIMPANAN_WAJIB, ("wajib", "liability"): chart.SIMPANAN_WAJIB_LIAB,
+    ("sukarela", "liability"): chart.SIMPANAN_SUKARELA, ("berjangka", "liability"): chart.SIMPANAN_BERJANGKA,
+}
+#: Entry sources written by this module (receipts and the day book read them).
+SOURCE_LABELS = {"savings.deposit": "Setoran", "savings.withdrawal": "Penarikan",
+                 "savings.wajib": "Setoran simpanan wajib", "savings.pokok": "Setoran simpanan pokok",
+                 "savings.interest": "Jasa simpanan", "savings.maturity": "Jatuh tempo berjangka",
+                 "savings.opening": "Saldo awal", "savings.resignation": "Pengunduran diri",
+                 "savings.berjangka_open": "Pembukaan simpanan berjangka", "cash.count": "Selisih kas"}
+
+
+# --------------------------------------------------------------------------------------------
+# Products
+# --------------------------------------------------------------------------------------------
+
+def seed_defaults(cooperative_id: int, *, actor=None) -> list[SavingsProduct]:
+    """Create the default products of DOMAIN.md for a new cooperative (idempotent).
+
+    Pokok Rp 100.000 once and wajib Rp 20.000 a month (settings ``simpanan_pokok_amount`` /
+    ``simpanan_wajib_amount``), both equity; sukarela 3 % a year on the daily balance (liability);
+    berjangka 12 months at 6 % a year, paid into sukarela at maturity (liability).
+    """
+    existing = list(db.session.scalars(sa.select(SavingsProduct).where(
+        SavingsProduct.cooperative_id == cooperative_id)))
+    if existing:
+        return existing
+    specs = [
+        dict(code="SP", name="Simpanan Pokok", kind="pokok", balance_class="equity",
+             amount=int(settings.get(cooperative_id, "simpanan_pokok_amount"))),
+        dict(code="SW", name="Simpanan Wajib", kind="wajib", balance_class="equity",
+             amount=int(settings.get(cooperative_id, "simpanan_wajib_amount"))),
+        dict(code="SS", name="Simpanan Sukarela (Tabungan)", kind="sukarela", balance_class="liability",
+             interest_method="daily_balance", interest_rate=Decimal("3")),
+        dict(code="SB12", name="Simpanan Berjangka 12 bulan", kind="berjangka", balance_class="liability",
+             interest_method="lowest_monthly_balance", interest_rate=Decimal("6"), term_months=12,
+             maturity_action="sukarela", allows_early_withdrawal=True, early_withdrawal_penalty=Decimal("1")),
+    ]
+    out = [create_product(cooperative_id, actor=actor, is_default=True, **spec) for spec in specs]
+    return out
+
+
+def create_product(cooperative_id: int, *, code: str, name: str, kind: str, balance_class: str,
+                   amount: int | None = None, min_balance: int = 0, interest_method: str = "none",
+                   interest_rate: Decimal = Decimal(0), term_months: int | None = None,
+                   maturity_action: str = "sukarela", allows_early_withdrawal: bool = False,
+                   early_withdrawal_penalty: Decimal = Decimal(0), is_default: bool = False,
+                   actor=None) -> SavingsProduct:
+    """Create a savings product. The control account follows from the kind and balance class."""
+    errors = {}
+    if kind not in KINDS:
+        errors["kind"] = ["jenis simpanan tidak dikenal"]
+    if (kind, balance_class) not in CONTROL_CODES:
+        errors["balance_class"] = ["sukarela dan berjangka selalu kewajiban" if kind in KINDS
+                                   else "kelas neraca tidak dikenal"]
+    if kind in ("pokok", "wajib") and not (isinstance(amount, int) and amount > 0):
+        errors["amount"] = ["jumlah simpanan pokok/wajib harus lebih dari nol"]
+    if kind == "berjangka" and not term_months:
+        errors["term_months"] = ["jangka waktu wajib diisi untuk simpanan berjangka"]
+    if errors:
+        raise ValidationError("Produk simpanan tidak valid.", fields=errors)
+    product = SavingsProduct(
+        cooperative_id=cooperative_id, code=code, name=name, kind=kind, amount=amount,
+        balance_class=balance_class, control_code=CONTROL_CODES[(kind, balance_class)],
+        min_balance=min_balance, interest_method=interest_method, interest_rate=Decimal(interest_rate),
+        term_months=term_months, maturity_action=maturity_action,
+        allows_early_withdrawal=allows_early_withdrawal,
+        early_withdrawal_penalty=Decimal(early_withdrawal_penalty), is_default=is_default)
+    db.session.add(product)
+    db.session.flush()
+    audit.record(actor, "savings.product.create", "savings_product", product.id,
+                 {"code": code, "kind": kind}, cooperative_id=cooperative_id)
+    return product
+
+
+def products(cooperative_id: int) -> list[SavingsProduct]:
+    return list(db.session.scalars(sa.select(SavingsProduct).where(
+        SavingsProduct.cooperative_id == cooperative_id).order_by(SavingsProduct.id)))
+
+
+def default_product(cooperative_id: int, kind: str) -> SavingsProduct:
+    product = db.session.scalar(sa.select(SavingsProduct).where(
+        SavingsProduct.cooperative_id == cooperative_id, SavingsProduct.kind == kind,
+        SavingsProduct.is_active.is_(True)).order_by(SavingsProduct.is_default.desc(), SavingsProduct.id)
+        .limit(1))
+    if product is None:
+        seed_defaults(cooperative_id)
+        return default_product(cooperative_id, kind)
+    return product
+
+
+def get_product(cooperative_id: int, product_id: int) -> SavingsProduct:
+    p = db.session.get(SavingsProduct, product_id)
+    if p is None or p.cooperative_id != cooperative_id:
+        raise NotFound("Produk simpanan tidak ditemukan.")
+    return p
+
+
+# --------------------------------------------------------------------------------------------
+# Accounts
+# --------------------------------------------------------------------------------------------
+
+def get_account(cooperative_id: int, account_id: int) -> SavingsAccount:
+    acc = db.session.get(SavingsAccount, account_id)
+    if acc is None or acc.cooperative_id != cooperative_id:
+        raise NotFound("Rekening simpanan tidak ditemukan.")
+    return acc
+
+
+def accounts_of(cooperative_id: int, member_id: int, include_closed: bool = True) -> list[SavingsAccount]:
+    q = sa.select(SavingsAccount).where(SavingsAccount.cooperative_id == cooperative_id,
+                                        SavingsAccount.member_id == member_id)
+    if not include_closed:
+        q = q.where(SavingsAccount.status != "closed")
+    order = sa.case({k: i for i, k in enumerate(KINDS)}, value=SavingsAccount.kind)
+    return list(db.session.scalars(q.order_by(order, SavingsAccount.id)))
+
+
+def account_for(cooperative_id: int, member_id: int, kind: str) -> SavingsAccount:
+    """The member's (first open) account of ``kind``. :raises NotFound: none."""
+    acc = db.session.scalar(sa.select(SavingsAccount).where(
+        SavingsAccount.cooperative_id == cooperative_id, SavingsAccount.member_id == member_id,
+        SavingsAccount.kind == kind, SavingsAccount.status != "closed").order_by(SavingsAccount.id).limit(1))
+    if acc is None:
+        raise NotFound(f"Anggota tidak punya rekening {KIND_LABELS.get(kind, kind)}.")
+    return acc
+
+
+def open_account(cooperative_id: int, member, product: SavingsProduct, opened_on: date, *,
+                 actor=None) -> SavingsAccount:
+    """Open a savings account (a ledger sub-account under the product's control account)."""
+    if product.cooperative_id != cooperative_id or member.cooperative_id != cooperative_id:
+        raise NotFound("Produk atau anggota tidak ditemukan.")
+    n = db.session.scalar(sa.select(sa.func.count()).select_from(SavingsAccount).where(
+        SavingsAccount.member_id == member.id, SavingsAccount.kind == product.kind)) or 0
+    number = f"{product.code}-{member.member_seq:06d}" + (f"-{n + 1:02d}" if n else "")
+    ledger_acc = open_subaccount(cooperative_id, product.control_code, number,
+                                 f"{product.name} {member.member_number}", min_balance=product.min_balance)
+    acc = SavingsAccount(cooperative_id=cooperative_id, member_id=member.id, product_id=product.id,
+                         kind=product.kind, account_number=number, ledger_account_id=ledger_acc.id,
+                         status="active", opened_on=opened_on, last_activity_on=opened_on)
+    db.session.add(acc)
+    db.session.flush()
+    audit.record(actor, "savings.account.open", "savings_account", acc.id,
+                 {"number": number, "kind": product.kind}, cooperative_id=cooperative_id)
+    return acc
+
+
+@dataclass
+class Receipt:
+    """What a savings operation returns: enough for an API body and a printed kuitansi."""
+
+    entry: JournalEntry
+    account: SavingsAccount
+    amount: int
+    balance: int
+    #: The posting on the savings account: the transaction id.
+    transaction_id: int
+    wajib_months: list = field(default_factory=list)
+
+
+def _posting_id(entry: JournalEntry, ledger_account_id: int) -> int:
+    return db.session.scalar(sa.select(Posting.id).where(Posting.entry_id == entry.id,
+                                                          Posting.account_id == ledger_account_id)
+                             .order_by(Posting.line_no).limit(1))
+
+
+def _check_amount(amount) -> None:
+    if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
+        raise ValidationError("Jumlah harus bilangan bulat rupiah lebih dari nol.",
+                              fields={"amount": ["harus bilangan bulat rupiah > 0"]})
+
+
+def _member_must_be_current(acc: SavingsAccount) -> None:
+    from coop.membership.models import Member
+
+    member = db.session.get(Member, acc.member_id)
+    if member is None or not member.is_current:
+        raise RuleViolation("Hanya anggota yang boleh menabung (koperasi simpan pinjam pola tertutup).",
+                            code="not_a_member")
+
+
+def _touch(acc: SavingsAccount, value_date: date) -> None:
+    if acc.last_activity_on is None or value_date > acc.last_activity_on:
+        acc.last_activity_on = value_date
+
+
+def _cash_account_id(cooperative_id: int, cash_code: str) -> int:
+    return account_by_code(cooperative_id, cash_code).id
+
+
+def deposit(cooperative_id: int, account_id: int, amount: int, *, actor, value_date: date,
+            memo: str | None = None, idempotency_key: str | None = None,
+            cash_code: str = chart.KAS) -> Receipt:
+    """Cash deposit into a savings account: Dr Kas, Cr the savings sub-account.
+
+    Pokok: at most the product amount in total; paying it in full makes an ``applied`` member
+    ``active``. Berjangka accounts take money only when opened (see :func:`open_berjangka`).
+
+    :raises RuleViolation: not a member, closed or matured account, pokok overpaid, berjangka top-up.
+    """
+    _check_amount(amount)
+    acc = get_account(cooperative_id, account_id)
+    _member_must_be_current(acc)
+    if acc.status in ("closed", "matured"):
+        raise RuleViolation("Rekening sudah ditutup.", code="account_closed")
+    if acc.kind == "berjangka":
+        raise RuleViolation("Simpanan berjangka tidak bisa ditambah; buka rekening berjangka baru.",
+                            code="berjangka_no_topup")
+    if acc.kind == "pokok":
+        due = (acc.product.amount or 0) - acc.balance
+        if amount > due and not _is_replay(cooperative_id, idempotency_key):
+            raise RuleViolation(
+                f"Simpanan pokok hanya Rp {acc.product.amount:,} sekali; sisa yang harus dibayar Rp {max(due, 0):,}."
+                .replace(",", "."), code="pokok_overpaid", fields={"amount": [f"maksimal {max(due, 0)}"]})
+    source = {"pokok": "savings.pokok", "wajib": "savings.wajib"}.get(acc.kind, "savings.deposit")
+    memo = memo or f"{SOURCE_LABELS[source]} {acc.account_number}"
+    before = acc.balance
+    entry = post_entry(cooperative_id, [Line.dr(_cash_account_id(cooperative_id, cash_code), amount),
+                                        Line.cr(acc.ledger_account_id, amount)],
+                       actor=actor, memo=memo, value_date=value_date, idempotency_key=idempotency_key,
+                       source=source, source_ref=f"savings_account:{acc.id}")
+    _touch(acc, value_date)
+    if acc.kind == "pokok":
+        _activate_if_pokok_paid(acc)
+    months = []
+    if acc.kind == "wajib":
+        months = _months_paid_by(acc, before, acc.balance)
+    return Receipt(entry, acc, amount, acc.balance, _posting_id(entry, acc.ledger_account_id), months)
+
+
+def _is_replay(cooperative_id: int, key: str | None) -> bool:
+    if not key:
+        return False
+    return db.session.scalar(sa.select(JournalEntry.id).where(
+        JournalEntry.cooperative_id == cooperative_id, JournalEntry.idempotency_key == key)) is not None
+
+
+def _activate_if_pokok_paid(acc: SavingsAccount) -> None:
+    from coop.membership.models import Member
+
+    member = db.session.get(Member, acc.member_id)
+    if member.status == "applied" and acc.balance >= (acc.product.amount or 0):
+        member.status = "active"
+        db.session.flush()
+        audit.record(None, "member.activate", "member", member.id, {"reason": "simpanan pokok lunas"},
+                     cooperative_id=acc.cooperative_id)
+
+
+def withdraw(cooperative_id: int, account_id: int, amount: int, *, actor, value_date: date,
+             memo: str | None = None, idempotency_key: str | None = None,
+             cash_code: str = chart.KAS) -> Receipt:
+    """Cash withdrawal from a sukarela account: Dr the savings sub-account, Cr Kas.
+
+    Pokok and wajib are withdrawable only on leaving (resignation); berjangka only at maturity or early
+    when its product allows it (with the penalty to other income); dormant accounts must be
+    reactivated first. The floor is enforced by ``post_entry`` under a row lock.
+
+    :raises InsufficientFunds: the balance would go below the product minimum.
+    """
+    _check_amount(amount)
+    acc = get_account(cooperative_id, account_id)
+    _member_must_be_current(acc)
+    if acc.kind in ("pokok", "wajib"):
+        raise RuleViolation(f"{acc.kind_label} hanya dapat diambil saat keluar dari keanggotaan.",
+                            code="not_withdrawable")
+    if acc.status == "closed":
+        raise RuleViolation("Rekening sudah ditutup.", code="account_closed")
+    if acc.status == "dormant":
+        raise RuleViolation("Rekening dormant (lama tidak aktif). Aktifkan kembali dulu di kasir dengan "
+                            "identitas anggota.", code="account_dormant")
+    cash_id = _cash_account_id(cooperative_id, cash_code)
+    lines = [Line.dr(acc.ledger_account_id, amount)]
+    if acc.kind == "berjangka":
+        if acc.maturity_on and value_date < acc.maturity_on:
+            if not acc.product.allows_early_withdrawal:
+                raise RuleViolation(f"Simpanan berjangka baru jatuh tempo {acc.maturity_on:%d-%m-%Y}.",
+                                    code="not_matured")
+            if amount != acc.balance:
+                raise RuleViolation("Pencairan sebelum jatuh tempo harus seluruh saldo.", code="partial_early")
+        penalty = (rules.early_withdrawal_penalty(amount, acc.product.early_withdrawal_penalty)
+                   if acc.maturity_on and value_date < acc.maturity_on else 0)
+        lines.append(Line.cr(cash_id, amount - penalty))
+        if penalty:
+            lines.append(Line.cr(account_by_code(cooperative_id, chart.PENDAPATAN_LAIN).id, penalty,
+                                 "penalti pencairan awal"))
+    else:
+        lines.append(Line.cr(cash_id, amount))
+    memo = memo or f"Penarikan {acc.account_number}"
+    entry = post_entry(cooperative_id, lines, actor=actor, memo=memo, value_date=value_date,
+                       idempotency_key=idempotency_key, source="savings.withdrawal",
+                       source_ref=f"savings_account:{acc.id}")
+    _touch(acc, value_date)
+    if acc.kind == "berjangka" and acc.balance == 0:
+        acc.status, acc.closed_on, acc.next_action_date = "closed", value_date, None
+    return Receipt(entry, acc, amount, acc.balance, _posting_id(entry, acc.ledger_account_id))
+
+
+def pay_wajib(cooperative_id: int, member_id: int, amount: int, *, actor, value_date: date,
+              memo: str | None = None, idempotency_key: str | None = None) -> Receipt:
+    """Simpanan wajib payment; it pays the OLDEST unpaid month first (dues are derived from the paid
+    total, so the allocation is oldest-first by construction). The receipt lists the months covered."""
+    acc = account_for(cooperative_id, member_id, "wajib")
+    return deposit(cooperative_id, acc.id, amount, actor=actor, value_date=value_date, memo=memo,
+                   idempotency_key=idempotency_key)
+
+
+def _months_paid_by(acc: SavingsAccount, before: int, after: int) -> list[date]:
+    from coop.membership.models import Member
+
+    member = db.session.get(Member, acc.member_id)
+    amount = acc.product.amount or 1
+    # Months whose dues become fully or partly paid between the two paid totals.
+    first = before // amount
+    last = (after - 1) // amount
+    start = member.joined_on.replace(day=1)
+    return [rules.add_months(start, i) for i in range(first, last + 1)] if after > before else []
+
+
+def wajib_status(cooperative_id: int, member, as_of: date) -> dict:
+    """Wajib dues of a member up to ``as_of``'s month: list of months, arrears count and amount."""
+    try:
+        acc = account_for(cooperative_id, member.id, "wajib")
+    except NotFound:
+        return {"dues": [], "months": 0, "amount": 0, "monthly": 0}
+    monthly = acc.product.amount or 0
+    paid = balance_as_of(acc, as_of) if as_of else acc.balance
+    until = member.resigned_on or as_of
+    dues = rules.wajib_dues(member.joined_on, as_of, monthly, paid, until=min(until, as_of))
+    months, amount = rules.arrears(dues)
+    return {"dues": dues, "months": months, "amount": amount, "monthly": monthly, "account": acc}
+
+
+def arrears_list(cooperative_id: int, as_of: date) -> list[dict]:
+    """Every current member with wajib in arrears on ``as_of``, most months first (two queries)."""
+    from coop.membership.models import Member
+
+    rows = db.session.execute(sa.select(Member, SavingsAccount, SavingsProduct.amount, Account.balance)
+                              .join(SavingsAccount, SavingsAccount.member_id == Member.id)
+                              .join(SavingsProduct, SavingsProduct.id == SavingsAccount.product_id)
+                              .join(Account, Account.id == SavingsAccount.ledger_account_id)
+                              .where(Member.cooperative_id == cooperative_id,
+                                     Member.status.in_(("applied", "active", "dormant")),
+                                     SavingsAccount.kind == "wajib", SavingsAccount.status != "closed"))
+    out = []
+    for member, acc, monthly, bal in rows:
+        dues = rules.wajib_dues(member.joined_on, as_of, monthly or 0, -bal)
+        months, amount = rules.arrears(dues)
+        if months:
+            oldest = next(d.period for d in dues if d.outstanding > 0)
+            out.append({"member": member, "account": acc, "months": months, "amount": amount,
+                        "oldest": oldest})
+    out.sort(key=lambda r: (-r["months"], r["member"].member_seq))
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Balances and statements
+# --------------------------------------------------------------------------------------------
+
+def _natural_delta(acc_side: str):
+    return (Posting.debit - Posting.credit) if acc_side == "D" else (Posting.credit - Posting.debit)
+
+
+def balance_as_of(acc: SavingsAccount, as_of: date) -> int:
+    """Natural-side balance from postings dated on or before ``as_of``."""
+    side = acc.ledger_account.normal_side
+    return int(db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(_natural_delta(side)), 0))
+        .join(JournalEntry, JournalEntry.id == Posting.entry_id)
+        .where(Posting.account_id == acc.ledger_account_id, JournalEntry.value_date <= as_of)) or 0)
+
+
+def balances_by_member(cooperative_id: int, kinds, as_of: date | None) -> dict[int, int]:
+    """Sum of each member's savings of ``kinds`` on ``as_of`` (the SHU jasa-modal base).
+
+    Members with no such savings are absent. ``as_of=None`` reads the running balances (O(accounts)).
+    """
+    kinds = list(kinds)
+    if as_of is None:
+        q = (sa.select(SavingsAccount.member_id, sa.func.sum(-Account.balance))
+             .join(Account, Account.id == SavingsAccount.ledger_account_id))
+    else:
+        q = (sa.select(SavingsAccount.member_id, sa.func.sum(Posting.credit - Posting.debit))
+             .join(Posting, Posting.account_id == SavingsAccount.ledger_account_id)
+             .join(JournalEntry, JournalEntry.id == Posting.entry_id)
+             .where(JournalEntry.value_date <= as_of))
+    q = q.where(SavingsAccount.cooperative_id == cooperative_id, SavingsAccount.kind.in_(kinds)) \
+        .group_by(SavingsAccount.member_id)
+    return {mid: int(total) for mid, total in db.session.execute(q) if total}
+
+
+@dataclass
+class StatementRow:
+    transaction_id: int
+    entry_id: int
+    voucher_number: str
+    value_date: date
+    memo: str
+    source: str
+    deposit: int
+    withdrawal: int
+    balance: int
+
+
+def statement(cooperative_id: int, account_id: int, date_from: date | None = None,
+              date_to: date | None = None) -> tuple[SavingsAccount, int, list[StatementRow]]:
+    """The account's postings between two dates with the running balance: (account, opening, rows)."""
+    acc = get_account(cooperative_id, account_id)
+    opening = balance_as_of(acc, date_from.fromordinal(date_from.toordinal() - 1)) if date_from else 0
+    q = (sa.select(Posting.id, JournalEntry.id, JournalEntry.voucher_number, JournalEntry.value_date,
+                   JournalEntry.memo, JournalEntry.source, Posting.debit, Posting.credit)
+         .join(JournalEntry, JournalEntry.id == Posting.entry_id)
+         .where(Posting.account_id == acc.ledger_account_id))
+    if date_from:
+        q = q.where(JournalEntry.value_date >= date_from)
+    if date_to:
+        q = q.where(JournalEntry.value_date <= date_to)
+    rows, bal = [], opening
+    credit_side = acc.ledger_account.normal_side == "C"
+    for pid, eid, voucher, vd, memo, source, debit, credit in db.session.execute(
+            q.order_by(JournalEntry.value_date, JournalEntry.id, Posting.id)):
+        dep, wd = (credit, debit) if credit_side else (debit, credit)
+        bal += dep - wd
+        rows.append(StatementRow(pid, eid, voucher, vd, memo, source, dep, wd, bal))
+    return acc, opening, rows
+
+
+# --------------------------------------------------------------------------------------------
+# Dormancy
+# --------------------------------------------------------------------------------------------
+
+def reactivate(cooperative_id: int, account_id: int, *, actor, on: date) -> SavingsAccount:
+    """Lift dormancy (the member came to the desk with their ID): the account and the member are active."""
+    from coop.membership.models import Member
+
+    acc = get_account(cooperative_id, account_id)
+    if acc.status != "dormant":
+        raise RuleViolation("Rekening tidak dalam status dormant.", code="not_dormant")
+    acc.status = "active"
+    acc.last_activity_on = on
+    member = db.session.get(Member, acc.member_id)
+    if member.status == "dormant":
+        member.status = "active"
+    db.session.flush()
+    audit.record(actor, "savings.reactivate", "savings_account", acc.id, {"on": on},
+                 cooperative_id=cooperative_id)
+    return acc
+
+
+def mark_dormant(cooperative_id: int, as_of: date) -> int:
+    """Sukarela accounts without any posting for ``dormancy_months`` become dormant; a member whose
+    sukarela accounts are all dormant becomes dormant. Returns how many accounts changed."""
+    from coop.membership.models import Member
+
+    months = int(settings.get(cooperative_id, "dormancy_months", as_of))
+    cutoff = rules.add_months(as_of, -months)
+    candidates = list(db.session.scalars(sa.select(SavingsAccount).where(
+        SavingsAccount.cooperative_id == cooperative_id, SavingsAccount.kind == "sukarela",
+        SavingsAccount.status == "active", SavingsAccount.last_activity_on < cutoff)))
+    if not candidates:
+        return 0
+    # Other areas post to savings too (loan disbursement, SHU): trust the postings, not only the column.
+    last_posting = dict(db.session.execute(
+        sa.select(Posting.account_id, sa.func.max(JournalEntry.value_date))
+        .join(JournalEntry, JournalEntry.id == Posting.entry_id)
+        .where(Posting.account_id.in_([a.ledger_account_id for a in candidates]))
+        .group_by(Posting.account_id)).all())
+    changed = 0
+    for acc in candidates:
+        last = last_posting.get(acc.ledger_account_id)
+        if last is not None and last > (acc.last_activity_on or last):
+            acc.last_activity_on = last
+        if acc.last_activity_on is not None and acc.last_activity_on >= cutoff:
+            continue
+        acc.status = "dormant"
+        changed += 1
+        member = db.session.get(Member, acc.member_id)
+        if member.status == "active" and all(
+                a.status == "dormant" for a in accounts_of(cooperative_id, member.id) if a.kind == "sukarela"):
+            member.status = "dormant"
+        audit.record(None, "savings.dormant", "savings_account", acc.id, {"as_of": as_of},
+                     cooperative_id=cooperative_id)
+    db.session.flush()
+    return changed

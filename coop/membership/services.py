@@ -1,0 +1,275 @@
+"""Member lifecycle: eligibility, registration (with the pokok/wajib/sukarela accounts), member
+numbers, lookup and search, resignation with the settlement entry, death, member logins.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import sqlalchemy as sa
+
+from coop import audit, settings
+from coop.auth.models import Cooperative
+from coop.db import db, is_sqlite
+from coop.errors import Conflict, NotFound, RuleViolation, ValidationError
+from coop.ledger import chart
+from coop.ledger.savings import services as savings
+from coop.ledger.services import Line, account_by_code, post_entry
+from coop.membership.models import MEMBER_TYPES, Member
+
+
+def get_member(cooperative_id: int, member_id: int) -> Member:
+    """:raises NotFound: unknown id or another cooperative's member."""
+    m = db.session.get(Member, member_id)
+    if m is None or m.cooperative_id != cooperative_id:
+        raise NotFound("Anggota tidak ditemukan.")
+    return m
+
+
+def member_for_user(user) -> Member | None:
+    """The member record linked to a login (role ``member``), or None."""
+    if user is None or getattr(user, "id", None) is None:
+        return None
+    return db.session.scalar(sa.select(Member).where(Member.user_id == user.id,
+                                                     Member.cooperative_id == user.cooperative_id))
+
+
+def member_by_number(cooperative_id: int, number: str) -> Member:
+    m = db.session.scalar(sa.select(Member).where(Member.cooperative_id == cooperative_id,
+                                                  Member.member_number == number.strip().upper()))
+    if m is None:
+        raise NotFound(f"Nomor anggota {number} tidak ditemukan.")
+    return m
+
+
+def format_member_number(fmt: str, seq: int) -> str:
+    try:
+        return fmt.format(seq=seq)
+    except (KeyError, IndexError, ValueError):
+        return f"KDM-{seq:06d}"
+
+
+def eligibility_problems(cooperative_id: int, resident, on: date) -> list[str]:
+    """Why ``resident`` may not join on ``on`` (empty list: eligible). Reasons in plain Indonesian."""
+    from coop.ledger.savings.rules import is_adult
+
+    coop = db.session.get(Cooperative, cooperative_id)
+    problems = []
+    if resident.status != "hidup":
+        problems.append(f"Penduduk berstatus '{resident.status}', bukan 'hidup'.")
+    if resident.birth_date is None or not is_adult(resident.birth_date, on):
+        problems.append("Belum dewasa: umur minimal 17 tahun pada tanggal bergabung.")
+    if resident.village_code != coop.village_code:
+        problems.append("Bukan penduduk desa koperasi ini (kode desa berbeda); koperasi hanya melayani "
+                        "warga desanya.")
+    existing = db.session.scalar(sa.select(Member).where(Member.cooperative_id == cooperative_id,
+                                                         Member.resident_id == resident.id))
+    if existing is not None:
+        problems.append(f"Sudah tercatat sebagai anggota {existing.member_number} ({existing.status_label}).")
+    return problems
+
+
+def _next_seq(cooperative_id: int) -> int:
+    # Serialise number allocation per cooperative: lock the cooperative row (PostgreSQL); SQLite's
+    # BEGIN IMMEDIATE already holds the write lock.
+    if not is_sqlite():
+        db.session.execute(sa.select(Cooperative.id).where(Cooperative.id == cooperative_id).with_for_update())
+    last = db.session.scalar(sa.select(sa.func.max(Member.member_seq)).where(
+        Member.cooperative_id == cooperative_id))
+    return (last or 0) + 1
+
+
+def register_member(cooperative_id: int, resident_id: int, joined_on: date, *, actor,
+                    member_type: str = "biasa") -> Member:
+    """Register a resident as a member (status ``applied``) and open pokok, wajib and sukarela accounts.
+
+    The member becomes ``active`` when the simpanan pokok is paid in full (see ``savings.deposit``).
+
+    :raises NotFound: unknown resident. :raises RuleViolation: not eligible (reasons in ``fields``).
+    """
+    from coop.registry.services import get_resident
+
+    if not isinstance(joined_on, date):
+        raise ValidationError("Tanggal bergabung tidak valid.", fields={"joined_on": ["tanggal tidak valid"]})
+    if member_type not in MEMBER_TYPES:
+        raise ValidationError("Jenis anggota tidak dikenal.", fields={"member_type": ["biasa atau luar_biasa"]})
+    resident = get_resident(cooperative_id, resident_id)
+    problems = eligibility_problems(cooperative_id, resident, joined_on)
+    if problems:
+        raise RuleViolation("Tidak memenuhi syarat keanggotaan: " + " ".join(problems),
+                            code="not_eligible", fields={"resident_id": problems})
+    seq = _next_seq(cooperative_id)
+    fmt = settings.get(cooperative_id, "member_number_format", joined_on)
+    member = Member(cooperative_id=cooperative_id, resident_id=resident.id, member_seq=seq,
+                    member_number=format_member_number(fmt, seq), status="applied", member_type=member_type,
+                    joined_on=joined_on)
+    db.session.add(member)
+    db.session.flush()
+    for kind in ("pokok", "wajib", "sukarela"):
+        savings.open_account(cooperative_id, member, savings.default_product(cooperative_id, kind), joined_on,
+                             actor=actor)
+    audit.record(actor, "member.register", "member", member.id,
+                 {"number": member.member_number, "resident_id": resident.id}, cooperative_id=cooperative_id)
+    return member
+
+
+def set_member_type(cooperative_id: int, member_id: int, member_type: str, *, actor) -> Member:
+    member = get_member(cooperative_id, member_id)
+    if member_type not in MEMBER_TYPES:
+        raise ValidationError("Jenis anggota tidak dikenal.", fields={"member_type": ["biasa atau luar_biasa"]})
+    before, member.member_type = member.member_type, member_type
+    db.session.flush()
+    audit.record(actor, "member.type", "member", member.id, {"before": before, "after": member_type},
+                 cooperative_id=cooperative_id)
+    return member
+
+
+def link_user(cooperative_id: int, member_id: int, user, *, actor) -> Member:
+    """Link a login (role ``member``) to the member so they see their own accounts."""
+    member = get_member(cooperative_id, member_id)
+    if user.cooperative_id != cooperative_id or user.role != "member":
+        raise ValidationError("Pengguna harus berperan anggota di koperasi ini.", fields={"user_id": ["tidak valid"]})
+    member.user_id = user.id
+    db.session.flush()
+    audit.record(actor, "member.link_user", "member", member.id, {"user_id": user.id},
+                 cooperative_id=cooperative_id)
+    return member
+
+
+def search(cooperative_id: int, q: str, limit: int = 10, include_former: bool = False) -> list[Member]:
+    """Type-ahead: by member number, NIK (exact or prefix) or a name fragment (case-insensitive)."""
+    from coop.registry.models import Resident
+
+    q = (q or "").strip()
+    if not q:
+        return []
+    stmt = sa.select(Member).join(Resident, Resident.id == Member.resident_id).where(
+        Member.cooperative_id == cooperative_id)
+    if not include_former:
+        stmt = stmt.where(Member.status.in_(("applied", "active", "dormant")))
+    conds = [Member.member_number.ilike(f"%{q}%"), sa.func.lower(Resident.full_name).contains(q.lower())]
+    if q.isdigit():
+        conds.append(Resident.nik.startswith(q))
+    return list(db.session.scalars(stmt.where(sa.or_(*conds)).order_by(Resident.full_name).limit(limit)))
+
+
+# --------------------------------------------------------------------------------------------
+# Leaving: resignation and death
+# --------------------------------------------------------------------------------------------
+
+@dataclass
+class Settlement:
+    """The resignation settlement: savings refunded, loans netted, cash paid out."""
+
+    member: Member
+    effective_on: date
+    savings: list = field(default_factory=list)  # [(SavingsAccount, amount)]
+    loans_total: int = 0
+    refund: int = 0
+    entry: object | None = None
+
+    @property
+    def savings_total(self) -> int:
+        return sum(a for _, a in self.savings)
+
+
+def _payoff_plan(cooperative_id: int, member_id: int, value_date: date):
+    try:
+        from coop.ledger.loans.services import plan_member_payoff
+    except ImportError:
+        return None
+    return plan_member_payoff(cooperative_id, member_id, value_date)
+
+
+def settlement_preview(cooperative_id: int, member_id: int, effective_on: date) -> Settlement:
+    """What a resignation on ``effective_on`` would pay out (nothing is written)."""
+    member = get_member(cooperative_id, member_id)
+    s = Settlement(member, effective_on)
+    for acc in savings.accounts_of(cooperative_id, member_id, include_closed=False):
+        if acc.balance > 0:
+            s.savings.append((acc, acc.balance))
+    plan = _payoff_plan(cooperative_id, member_id, effective_on)
+    s.loans_total = int(plan.total) if plan is not None else 0
+    s.refund = s.savings_total - s.loans_total
+    return s
+
+
+def resign(cooperative_id: int, member_id: int, effective_on: date, *, actor, status: str = "resigned",
+           memo: str | None = None) -> Settlement:
+    """End the membership: refund pokok + wajib + sukarela (+ berjangka) net of outstanding loans in ONE
+    entry (Dr each savings account; Cr the loan payoff lines; Cr Kas the net refund), close the accounts.
+
+    :raises RuleViolation: not a current member, or savings do not cover the loans (the member must
+        repay first; the difference is in the message).
+    """
+    member = get_member(cooperative_id, member_id)
+    if not member.is_current:
+        raise RuleViolation(f"Anggota sudah berstatus {member.status_label}.", code="not_a_member")
+    if not isinstance(effective_on, date) or effective_on < member.joined_on:
+        raise ValidationError("Tanggal keluar tidak valid.", fields={"effective_on": ["tidak boleh sebelum tanggal bergabung"]})
+    s = Settlement(member, effective_on)
+    accounts = savings.accounts_of(cooperative_id, member_id, include_closed=False)
+    for acc in accounts:
+        if acc.balance > 0:
+            s.savings.append((acc, acc.balance))
+    plan = _payoff_plan(cooperative_id, member_id, effective_on)
+    s.loans_total = int(plan.total) if plan is not None else 0
+    s.refund = s.savings_total - s.loans_total
+    if s.refund < 0:
+        from coop.formatting import rupiah
+
+        raise RuleViolation(
+            f"Simpanan ({rupiah(s.savings_total)}) tidak cukup menutup pinjaman ({rupiah(s.loans_total)}): "
+            f"anggota harus melunasi {rupiah(-s.refund)} dulu.", code="loans_exceed_savings")
+    lines = [Line.dr(acc.ledger_account_id, amt, f"pengembalian {acc.kind_label}") for acc, amt in s.savings]
+    if plan is not None and s.loans_total:
+        lines.extend(plan.lines)
+    if s.refund > 0:
+        lines.append(Line.cr(account_by_code(cooperative_id, chart.KAS).id, s.refund, "dibayar tunai"))
+    if lines:
+        s.entry = post_entry(cooperative_id, lines, actor=actor,
+                             memo=memo or f"Pengunduran diri {member.member_number} {member.full_name}",
+                             value_date=effective_on, idempotency_key=f"member.resign:{member.id}",
+                             source="savings.resignation", source_ref=f"member:{member.id}")
+        if plan is not None and s.loans_total:
+            plan.apply(s.entry)
+        member.settlement_entry_id = s.entry.id
+    for acc in accounts:
+        acc.status, acc.closed_on, acc.next_action_date = "closed", effective_on, None
+    member.status, member.resigned_on = status, effective_on
+    db.session.flush()
+    audit.record(actor, f"member.{'resign' if status == 'resigned' else 'deceased'}", "member", member.id,
+                 {"savings": s.savings_total, "loans": s.loans_total, "refund": s.refund},
+                 cooperative_id=cooperative_id)
+    return s
+
+
+def settlement_of(cooperative_id: int, member_id: int) -> Settlement:
+    """The recorded settlement of a former member (for the settlement receipt)."""
+    from coop.ledger.models import JournalEntry
+    from coop.ledger.savings.models import SavingsAccount
+
+    member = get_member(cooperative_id, member_id)
+    if member.settlement_entry_id is None:
+        raise NotFound("Belum ada penyelesaian keluar untuk anggota ini.")
+    entry = db.session.get(JournalEntry, member.settlement_entry_id)
+    s = Settlement(member, member.resigned_on, entry=entry)
+    by_ledger = {a.ledger_account_id: a for a in db.session.scalars(
+        sa.select(SavingsAccount).where(SavingsAccount.member_id == member.id))}
+    kas = account_by_code(cooperative_id, chart.KAS).id
+    for p in entry.postings:
+        if p.account_id in by_ledger and p.debit:
+            s.savings.append((by_ledger[p.account_id], p.debit))
+        elif p.account_id == kas and p.credit:
+            s.refund = p.credit
+    s.loans_total = s.savings_total - s.refund
+    return s
+
+
+def record_death(cooperative_id: int, member_id: int, died_on: date, *, actor) -> Settlement:
+    """A member died: savings settle like a resignation (paid to the heirs), status ``deceased``."""
+    return resign(cooperative_id, member_id, died_on, actor=actor, status="deceased",
+                  memo=f"Anggota meninggal: penyelesaian simpanan untuk ahli waris (anggota {member_id})")
+
+
+__all__ = ["get_member", "register_member", "member_for_user", "resign", "search", "Conflict"]
