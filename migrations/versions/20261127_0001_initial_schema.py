@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-27 22:05:56.194486
+Create Date: 2026-11-27 22:06:54.287206
 
 """
 
@@ -45,6 +45,16 @@ def upgrade():
         batch_op.create_index(batch_op.f("ix_login_attempts_username"), ["username"], unique=False)
 
     op.create_table(
+        "villages",
+        sa.Column("code", sa.String(length=10), nullable=False),
+        sa.Column("village_name", sa.String(length=150), nullable=False),
+        sa.Column("district_name", sa.String(length=150), nullable=False),
+        sa.Column("regency_name", sa.String(length=150), nullable=False),
+        sa.Column("province_name", sa.String(length=150), nullable=False),
+        sa.CheckConstraint("length(code) = 10", name=op.f("ck_villages_code_10_digits")),
+        sa.PrimaryKeyConstraint("code", name=op.f("pk_villages")),
+    )
+    op.create_table(
         "accounts",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("code", sa.String(length=40), nullable=False),
@@ -73,6 +83,37 @@ def upgrade():
     with op.batch_alter_table("accounts", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_accounts_cooperative_id"), ["cooperative_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_accounts_parent_id"), ["parent_id"], unique=False)
+
+    op.create_table(
+        "households",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("kk_number", sa.String(length=16), nullable=False),
+        sa.Column("address", sa.String(length=300), nullable=True),
+        sa.Column("rt", sa.String(length=3), nullable=True),
+        sa.Column("rw", sa.String(length=3), nullable=True),
+        sa.Column("dusun", sa.String(length=100), nullable=True),
+        sa.Column("village_code", sa.String(length=10), nullable=False),
+        sa.Column("head_resident_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("cooperative_id", sa.Integer(), nullable=False),
+        sa.CheckConstraint("length(kk_number) = 16", name=op.f("ck_households_kk_16_digits")),
+        sa.ForeignKeyConstraint(
+            ["cooperative_id"], ["cooperatives.id"], name=op.f("fk_households_cooperative_id_cooperatives")
+        ),
+        sa.ForeignKeyConstraint(
+            ["village_code"], ["villages.code"], name=op.f("fk_households_village_code_villages")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_households")),
+        sa.UniqueConstraint(
+            "cooperative_id", "kk_number", name=op.f("uq_households_cooperative_id_kk_number")
+        ),
+    )
+    with op.batch_alter_table("households", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_households_cooperative_id"), ["cooperative_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_households_head_resident_id"), ["head_resident_id"], unique=False
+        )
 
     op.create_table(
         "idempotent_requests",
@@ -129,6 +170,138 @@ def upgrade():
         ),
         sa.PrimaryKeyConstraint("cooperative_id", name=op.f("pk_ledger_heads")),
     )
+    op.create_table(
+        "loan_products",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=120), nullable=False),
+        sa.Column("method", sa.String(length=10), nullable=False),
+        sa.Column("rate_percent_per_month", sa.Numeric(precision=12, scale=6), nullable=False),
+        sa.Column("min_term_months", sa.Integer(), nullable=False),
+        sa.Column("max_term_months", sa.Integer(), nullable=False),
+        sa.Column("min_principal", sa.BigInteger(), nullable=False),
+        sa.Column("max_principal", sa.BigInteger(), nullable=False),
+        sa.Column("frequency", sa.String(length=10), nullable=False),
+        sa.Column("grace_periods", sa.Integer(), nullable=False),
+        sa.Column("rounding_multiple", sa.Integer(), nullable=False),
+        sa.Column("rounding_mode", sa.String(length=10), nullable=False),
+        sa.Column("fee_percent", sa.Numeric(precision=12, scale=6), nullable=False),
+        sa.Column("fee_fixed", sa.BigInteger(), nullable=False),
+        sa.Column("fee_deducted", sa.Boolean(), nullable=False),
+        sa.Column("penalty_kind", sa.String(length=20), nullable=False),
+        sa.Column("penalty_percent", sa.Numeric(precision=12, scale=6), nullable=False),
+        sa.Column("penalty_fixed", sa.BigInteger(), nullable=False),
+        sa.Column("penalty_grace_days", sa.Integer(), nullable=False),
+        sa.Column("allocation_order", sa.String(length=60), nullable=False),
+        sa.Column("allocation_strategy", sa.String(length=12), nullable=False),
+        sa.Column("kl_after_days", sa.Integer(), nullable=False),
+        sa.Column("d_after_days", sa.Integer(), nullable=False),
+        sa.Column("m_after_days", sa.Integer(), nullable=False),
+        sa.Column("provision_lancar", sa.Numeric(precision=12, scale=6), nullable=False),
+        sa.Column("provision_kl", sa.Numeric(precision=12, scale=6), nullable=False),
+        sa.Column("provision_d", sa.Numeric(precision=12, scale=6), nullable=False),
+        sa.Column("provision_m", sa.Numeric(precision=12, scale=6), nullable=False),
+        sa.Column("is_active", sa.Boolean(), nullable=False),
+        sa.Column("cooperative_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint("frequency IN ('monthly', 'weekly')", name=op.f("ck_loan_products_frequency")),
+        sa.CheckConstraint("method IN ('flat', 'efektif', 'anuitas')", name=op.f("ck_loan_products_method")),
+        sa.CheckConstraint(
+            "min_term_months >= 1 AND max_term_months >= min_term_months", name=op.f("ck_loan_products_terms")
+        ),
+        sa.CheckConstraint("rate_percent_per_month >= 0", name=op.f("ck_loan_products_rate")),
+        sa.CheckConstraint("rounding_multiple >= 1", name=op.f("ck_loan_products_rounding")),
+        sa.ForeignKeyConstraint(
+            ["cooperative_id"], ["cooperatives.id"], name=op.f("fk_loan_products_cooperative_id_cooperatives")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_loan_products")),
+        sa.UniqueConstraint("cooperative_id", "name", name=op.f("uq_loan_products_cooperative_id_name")),
+    )
+    with op.batch_alter_table("loan_products", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_loan_products_cooperative_id"), ["cooperative_id"], unique=False)
+
+    op.create_table(
+        "savings_products",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("code", sa.String(length=20), nullable=False),
+        sa.Column("name", sa.String(length=120), nullable=False),
+        sa.Column("kind", sa.String(length=10), nullable=False),
+        sa.Column("amount", sa.BigInteger(), nullable=True),
+        sa.Column("balance_class", sa.String(length=10), nullable=False),
+        sa.Column("control_code", sa.String(length=10), nullable=False),
+        sa.Column("min_balance", sa.BigInteger(), nullable=False),
+        sa.Column("interest_method", sa.String(length=30), nullable=False),
+        sa.Column("interest_rate", sa.Numeric(precision=12, scale=6), nullable=False),
+        sa.Column("term_months", sa.Integer(), nullable=True),
+        sa.Column("maturity_action", sa.String(length=10), nullable=False),
+        sa.Column("allows_early_withdrawal", sa.Boolean(), nullable=False),
+        sa.Column("early_withdrawal_penalty", sa.Numeric(precision=12, scale=6), nullable=False),
+        sa.Column("is_default", sa.Boolean(), nullable=False),
+        sa.Column("is_active", sa.Boolean(), nullable=False),
+        sa.Column("cooperative_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint(
+            "balance_class IN ('equity', 'liability')", name=op.f("ck_savings_products_balance_class")
+        ),
+        sa.CheckConstraint(
+            "interest_method IN ('none', 'daily_balance', 'average_daily_balance', 'lowest_monthly_balance')",
+            name=op.f("ck_savings_products_interest_method"),
+        ),
+        sa.CheckConstraint(
+            "kind IN ('pokok', 'wajib', 'sukarela', 'berjangka')", name=op.f("ck_savings_products_kind")
+        ),
+        sa.CheckConstraint(
+            "maturity_action IN ('rollover', 'sukarela')", name=op.f("ck_savings_products_maturity_action")
+        ),
+        sa.CheckConstraint("amount IS NULL OR amount > 0", name=op.f("ck_savings_products_amount_positive")),
+        sa.CheckConstraint("interest_rate >= 0", name=op.f("ck_savings_products_rate_non_negative")),
+        sa.CheckConstraint("min_balance >= 0", name=op.f("ck_savings_products_min_balance_non_negative")),
+        sa.ForeignKeyConstraint(
+            ["cooperative_id"],
+            ["cooperatives.id"],
+            name=op.f("fk_savings_products_cooperative_id_cooperatives"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_savings_products")),
+        sa.UniqueConstraint("cooperative_id", "code", name=op.f("uq_savings_products_cooperative_id_code")),
+    )
+    with op.batch_alter_table("savings_products", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_savings_products_cooperative_id"), ["cooperative_id"], unique=False
+        )
+
+    op.create_table(
+        "training_certificate_counters",
+        sa.Column("cooperative_id", sa.Integer(), nullable=False),
+        sa.Column("year", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("last_seq", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["cooperative_id"],
+            ["cooperatives.id"],
+            name=op.f("fk_training_certificate_counters_cooperative_id_cooperatives"),
+        ),
+        sa.PrimaryKeyConstraint("cooperative_id", "year", name=op.f("pk_training_certificate_counters")),
+    )
+    op.create_table(
+        "training_programs",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("topic", sa.String(length=200), nullable=False),
+        sa.Column("organiser", sa.String(length=200), nullable=False),
+        sa.Column("funder", sa.String(length=200), nullable=True),
+        sa.Column("description", sa.Text(), nullable=True),
+        sa.Column("cooperative_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["cooperative_id"],
+            ["cooperatives.id"],
+            name=op.f("fk_training_programs_cooperative_id_cooperatives"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_training_programs")),
+    )
+    with op.batch_alter_table("training_programs", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_training_programs_cooperative_id"), ["cooperative_id"], unique=False
+        )
+
     op.create_table(
         "users",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -287,6 +460,65 @@ def upgrade():
         batch_op.create_index(batch_op.f("ix_journal_entries_value_date"), ["value_date"], unique=False)
 
     op.create_table(
+        "residents",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("household_id", sa.Integer(), nullable=False),
+        sa.Column("nik", sa.String(length=16), nullable=False),
+        sa.Column("is_temporary_nik", sa.Boolean(), nullable=False),
+        sa.Column("full_name", sa.String(length=200), nullable=False),
+        sa.Column("sex", sa.String(length=1), nullable=False),
+        sa.Column("birth_place", sa.String(length=100), nullable=False),
+        sa.Column("birth_date", sa.Date(), nullable=False),
+        sa.Column("relationship", sa.String(length=20), nullable=True),
+        sa.Column("education", sa.String(length=20), nullable=True),
+        sa.Column("occupation", sa.String(length=100), nullable=True),
+        sa.Column("marital_status", sa.String(length=20), nullable=True),
+        sa.Column("phone", sa.String(length=20), nullable=True),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("village_code", sa.String(length=10), nullable=False),
+        sa.Column("address", sa.String(length=300), nullable=True),
+        sa.Column("rt", sa.String(length=3), nullable=True),
+        sa.Column("rw", sa.String(length=3), nullable=True),
+        sa.Column("dusun", sa.String(length=100), nullable=True),
+        sa.Column("pmi_status", sa.String(length=10), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("cooperative_id", sa.Integer(), nullable=False),
+        sa.CheckConstraint(
+            "is_temporary_nik = (substr(nik, 1, 1) = '0')", name=op.f("ck_residents_temporary_nik_flag")
+        ),
+        sa.CheckConstraint(
+            "pmi_status IN ('calon', 'aktif', 'purna', 'keluarga', 'none')",
+            name=op.f("ck_residents_pmi_status_known"),
+        ),
+        sa.CheckConstraint(
+            "relationship IS NULL OR relationship IN ('kepala_keluarga', 'suami', 'istri', 'anak', 'menantu', 'cucu', 'orang_tua', 'mertua', 'famili_lain', 'pembantu', 'lainnya')",
+            name=op.f("ck_residents_relationship_known"),
+        ),
+        sa.CheckConstraint("sex IN ('M', 'F')", name=op.f("ck_residents_sex_known")),
+        sa.CheckConstraint(
+            "status IN ('hidup', 'mati', 'pindah', 'hilang', 'pergi')", name=op.f("ck_residents_status_known")
+        ),
+        sa.CheckConstraint("length(nik) = 16", name=op.f("ck_residents_nik_16_digits")),
+        sa.ForeignKeyConstraint(
+            ["cooperative_id"], ["cooperatives.id"], name=op.f("fk_residents_cooperative_id_cooperatives")
+        ),
+        sa.ForeignKeyConstraint(
+            ["household_id"], ["households.id"], name=op.f("fk_residents_household_id_households")
+        ),
+        sa.ForeignKeyConstraint(
+            ["village_code"], ["villages.code"], name=op.f("fk_residents_village_code_villages")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_residents")),
+        sa.UniqueConstraint("cooperative_id", "nik", name=op.f("uq_residents_cooperative_id_nik")),
+    )
+    with op.batch_alter_table("residents", schema=None) as batch_op:
+        batch_op.create_index("ix_residents_coop_name", ["cooperative_id", "full_name"], unique=False)
+        batch_op.create_index("ix_residents_coop_pmi", ["cooperative_id", "pmi_status"], unique=False)
+        batch_op.create_index(batch_op.f("ix_residents_cooperative_id"), ["cooperative_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_residents_household_id"), ["household_id"], unique=False)
+
+    op.create_table(
         "settings",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("cooperative_id", sa.Integer(), nullable=False),
@@ -308,6 +540,77 @@ def upgrade():
     )
     with op.batch_alter_table("settings", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_settings_cooperative_id"), ["cooperative_id"], unique=False)
+
+    op.create_table(
+        "training_cohorts",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("program_id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("starts_on", sa.Date(), nullable=False),
+        sa.Column("ends_on", sa.Date(), nullable=False),
+        sa.Column("venue", sa.String(length=200), nullable=False),
+        sa.Column("capacity", sa.Integer(), nullable=False),
+        sa.Column("enrolled_count", sa.Integer(), nullable=False),
+        sa.Column("trainers", sa.Text(), nullable=True),
+        sa.Column("allowance_amount", sa.BigInteger(), nullable=False),
+        sa.Column("admission", sa.String(length=12), nullable=False),
+        sa.Column("is_open", sa.Boolean(), nullable=False),
+        sa.Column("cooperative_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint(
+            "admission IN ('pmi', 'pmi_calon', 'all')", name=op.f("ck_training_cohorts_admission_known")
+        ),
+        sa.CheckConstraint("allowance_amount >= 0", name=op.f("ck_training_cohorts_allowance_not_negative")),
+        sa.CheckConstraint("capacity > 0", name=op.f("ck_training_cohorts_capacity_positive")),
+        sa.CheckConstraint("ends_on >= starts_on", name=op.f("ck_training_cohorts_dates_ordered")),
+        sa.CheckConstraint(
+            "enrolled_count >= 0 AND enrolled_count <= capacity",
+            name=op.f("ck_training_cohorts_within_capacity"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["cooperative_id"],
+            ["cooperatives.id"],
+            name=op.f("fk_training_cohorts_cooperative_id_cooperatives"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["program_id"],
+            ["training_programs.id"],
+            name=op.f("fk_training_cohorts_program_id_training_programs"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_training_cohorts")),
+    )
+    with op.batch_alter_table("training_cohorts", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_training_cohorts_cooperative_id"), ["cooperative_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_training_cohorts_program_id"), ["program_id"], unique=False)
+
+    op.create_table(
+        "cash_counts",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("counted_on", sa.Date(), nullable=False),
+        sa.Column("expected", sa.BigInteger(), nullable=False),
+        sa.Column("counted", sa.BigInteger(), nullable=False),
+        sa.Column("difference", sa.BigInteger(), nullable=False),
+        sa.Column("entry_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("actor_id", sa.Integer(), nullable=True),
+        sa.Column("note", sa.String(length=300), nullable=True),
+        sa.Column("cooperative_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["actor_id"], ["users.id"], name=op.f("fk_cash_counts_actor_id_users")),
+        sa.ForeignKeyConstraint(
+            ["cooperative_id"], ["cooperatives.id"], name=op.f("fk_cash_counts_cooperative_id_cooperatives")
+        ),
+        sa.ForeignKeyConstraint(
+            ["entry_id"], ["journal_entries.id"], name=op.f("fk_cash_counts_entry_id_journal_entries")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_cash_counts")),
+        sa.UniqueConstraint(
+            "cooperative_id", "counted_on", name=op.f("uq_cash_counts_cooperative_id_counted_on")
+        ),
+    )
+    with op.batch_alter_table("cash_counts", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_cash_counts_cooperative_id"), ["cooperative_id"], unique=False)
 
     op.create_table(
         "ledger_approvals",
@@ -356,6 +659,155 @@ def upgrade():
         batch_op.create_index(batch_op.f("ix_ledger_approvals_target_id"), ["target_id"], unique=False)
 
     op.create_table(
+        "loan_provisions",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("period", sa.String(length=7), nullable=False),
+        sa.Column("as_of", sa.Date(), nullable=False),
+        sa.Column("required", sa.BigInteger(), nullable=False),
+        sa.Column("previous", sa.BigInteger(), nullable=False),
+        sa.Column("adjustment", sa.BigInteger(), nullable=False),
+        sa.Column("entry_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("detail", sa.JSON(), nullable=False),
+        sa.Column("cooperative_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["cooperative_id"],
+            ["cooperatives.id"],
+            name=op.f("fk_loan_provisions_cooperative_id_cooperatives"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["entry_id"], ["journal_entries.id"], name=op.f("fk_loan_provisions_entry_id_journal_entries")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_loan_provisions")),
+        sa.UniqueConstraint(
+            "cooperative_id", "period", name=op.f("uq_loan_provisions_cooperative_id_period")
+        ),
+    )
+    with op.batch_alter_table("loan_provisions", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_loan_provisions_cooperative_id"), ["cooperative_id"], unique=False
+        )
+
+    op.create_table(
+        "members",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("resident_id", sa.Integer(), nullable=False),
+        sa.Column("member_seq", sa.Integer(), nullable=False),
+        sa.Column("member_number", sa.String(length=40), nullable=False),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("member_type", sa.String(length=10), nullable=False),
+        sa.Column("joined_on", sa.Date(), nullable=False),
+        sa.Column("resigned_on", sa.Date(), nullable=True),
+        sa.Column("user_id", sa.Integer(), nullable=True),
+        sa.Column("settlement_entry_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("cooperative_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint("member_type IN ('biasa', 'luar_biasa')", name=op.f("ck_members_member_type")),
+        sa.CheckConstraint(
+            "status IN ('applied', 'active', 'dormant', 'resigned', 'deceased')",
+            name=op.f("ck_members_status"),
+        ),
+        sa.CheckConstraint(
+            "resigned_on IS NULL OR resigned_on >= joined_on", name=op.f("ck_members_resigned_after_joined")
+        ),
+        sa.ForeignKeyConstraint(
+            ["cooperative_id"], ["cooperatives.id"], name=op.f("fk_members_cooperative_id_cooperatives")
+        ),
+        sa.ForeignKeyConstraint(
+            ["resident_id"], ["residents.id"], name=op.f("fk_members_resident_id_residents")
+        ),
+        sa.ForeignKeyConstraint(
+            ["settlement_entry_id"],
+            ["journal_entries.id"],
+            name=op.f("fk_members_settlement_entry_id_journal_entries"),
+        ),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_members_user_id_users")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_members")),
+        sa.UniqueConstraint(
+            "cooperative_id", "member_number", name=op.f("uq_members_cooperative_id_member_number")
+        ),
+        sa.UniqueConstraint(
+            "cooperative_id", "member_seq", name=op.f("uq_members_cooperative_id_member_seq")
+        ),
+        sa.UniqueConstraint(
+            "cooperative_id", "resident_id", name=op.f("uq_members_cooperative_id_resident_id")
+        ),
+        sa.UniqueConstraint("user_id", name=op.f("uq_members_user_id")),
+    )
+    with op.batch_alter_table("members", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_members_cooperative_id"), ["cooperative_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_members_resident_id"), ["resident_id"], unique=False)
+
+    op.create_table(
+        "migration_records",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("resident_id", sa.Integer(), nullable=False),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("country", sa.String(length=2), nullable=False),
+        sa.Column("job_type", sa.String(length=20), nullable=True),
+        sa.Column("sector", sa.String(length=100), nullable=True),
+        sa.Column("scheme", sa.String(length=10), nullable=True),
+        sa.Column("is_procedural", sa.Boolean(), nullable=False),
+        sa.Column("agency", sa.String(length=200), nullable=True),
+        sa.Column("passport_number", sa.String(length=20), nullable=True),
+        sa.Column("passport_expires_on", sa.Date(), nullable=True),
+        sa.Column("departure_on", sa.Date(), nullable=True),
+        sa.Column("contract_start_on", sa.Date(), nullable=True),
+        sa.Column("contract_end_on", sa.Date(), nullable=True),
+        sa.Column("return_on", sa.Date(), nullable=True),
+        sa.Column("return_reason", sa.String(length=200), nullable=True),
+        sa.Column("has_permission_doc", sa.Boolean(), nullable=False),
+        sa.Column("has_health_doc", sa.Boolean(), nullable=False),
+        sa.Column("has_competence_doc", sa.Boolean(), nullable=False),
+        sa.Column("has_passport_doc", sa.Boolean(), nullable=False),
+        sa.Column("has_visa_doc", sa.Boolean(), nullable=False),
+        sa.Column("has_placement_contract_doc", sa.Boolean(), nullable=False),
+        sa.Column("has_work_contract_doc", sa.Boolean(), nullable=False),
+        sa.Column("has_bpjs_doc", sa.Boolean(), nullable=False),
+        sa.Column("monthly_remittance", sa.BigInteger(), nullable=True),
+        sa.Column("notes", sa.Text(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("cooperative_id", sa.Integer(), nullable=False),
+        sa.CheckConstraint(
+            "job_type IS NULL OR job_type IN ('badan_hukum', 'perseorangan', 'awak_kapal')",
+            name=op.f("ck_migration_records_job_type_known"),
+        ),
+        sa.CheckConstraint(
+            "scheme IS NULL OR scheme IN ('G2G', 'G2P', 'P2P', 'ICT', 'mandiri')",
+            name=op.f("ck_migration_records_scheme_known"),
+        ),
+        sa.CheckConstraint(
+            "status IN ('calon', 'aktif', 'purna')", name=op.f("ck_migration_records_status_known")
+        ),
+        sa.CheckConstraint("length(country) = 2", name=op.f("ck_migration_records_country_alpha2")),
+        sa.CheckConstraint(
+            "monthly_remittance IS NULL OR monthly_remittance >= 0",
+            name=op.f("ck_migration_records_remittance_non_negative"),
+        ),
+        sa.CheckConstraint(
+            "return_on IS NULL OR departure_on IS NULL OR return_on >= departure_on",
+            name=op.f("ck_migration_records_return_after_departure"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["cooperative_id"],
+            ["cooperatives.id"],
+            name=op.f("fk_migration_records_cooperative_id_cooperatives"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["resident_id"], ["residents.id"], name=op.f("fk_migration_records_resident_id_residents")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_migration_records")),
+    )
+    with op.batch_alter_table("migration_records", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_migration_records_coop_country", ["cooperative_id", "country"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_migration_records_cooperative_id"), ["cooperative_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_migration_records_resident_id"), ["resident_id"], unique=False)
+
+    op.create_table(
         "postings",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("entry_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
@@ -378,24 +830,810 @@ def upgrade():
     with op.batch_alter_table("postings", schema=None) as batch_op:
         batch_op.create_index("ix_postings_account_id_entry_id", ["account_id", "entry_id"], unique=False)
 
+    op.create_table(
+        "training_enrolments",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("cohort_id", sa.Integer(), nullable=False),
+        sa.Column("resident_id", sa.Integer(), nullable=False),
+        sa.Column("seq", sa.Integer(), nullable=False),
+        sa.Column("status", sa.String(length=12), nullable=False),
+        sa.Column("channel", sa.String(length=8), nullable=False),
+        sa.Column("applied_on", sa.Date(), nullable=False),
+        sa.Column("reason", sa.String(length=300), nullable=True),
+        sa.Column("decided_by_id", sa.Integer(), nullable=True),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("completed_on", sa.Date(), nullable=True),
+        sa.Column("cooperative_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint(
+            "channel IN ('self', 'officer', 'api')", name=op.f("ck_training_enrolments_channel_known")
+        ),
+        sa.CheckConstraint(
+            "status IN ('enrolled', 'waitlisted', 'rejected', 'cancelled', 'completed', 'dropped')",
+            name=op.f("ck_training_enrolments_status_known"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["cohort_id"],
+            ["training_cohorts.id"],
+            name=op.f("fk_training_enrolments_cohort_id_training_cohorts"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["cooperative_id"],
+            ["cooperatives.id"],
+            name=op.f("fk_training_enrolments_cooperative_id_cooperatives"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"], ["users.id"], name=op.f("fk_training_enrolments_created_by_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["decided_by_id"], ["users.id"], name=op.f("fk_training_enrolments_decided_by_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["resident_id"], ["residents.id"], name=op.f("fk_training_enrolments_resident_id_residents")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_training_enrolments")),
+        sa.UniqueConstraint(
+            "cohort_id", "resident_id", name=op.f("uq_training_enrolments_cohort_id_resident_id")
+        ),
+        sa.UniqueConstraint("cohort_id", "seq", name=op.f("uq_training_enrolments_cohort_id_seq")),
+    )
+    with op.batch_alter_table("training_enrolments", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_training_enrolments_cohort_id"), ["cohort_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_training_enrolments_completed_on"), ["completed_on"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_training_enrolments_cooperative_id"), ["cooperative_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_training_enrolments_resident_id"), ["resident_id"], unique=False)
+
+    op.create_table(
+        "training_sessions",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("cohort_id", sa.Integer(), nullable=False),
+        sa.Column("held_on", sa.Date(), nullable=False),
+        sa.Column("topic", sa.String(length=200), nullable=True),
+        sa.Column("cooperative_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["cohort_id"],
+            ["training_cohorts.id"],
+            name=op.f("fk_training_sessions_cohort_id_training_cohorts"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["cooperative_id"],
+            ["cooperatives.id"],
+            name=op.f("fk_training_sessions_cooperative_id_cooperatives"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_training_sessions")),
+        sa.UniqueConstraint("cohort_id", "held_on", name=op.f("uq_training_sessions_cohort_id_held_on")),
+    )
+    with op.batch_alter_table("training_sessions", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_training_sessions_cohort_id"), ["cohort_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_training_sessions_cooperative_id"), ["cooperative_id"], unique=False
+        )
+
+    op.create_table(
+        "savings_accounts",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("member_id", sa.Integer(), nullable=False),
+        sa.Column("product_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=10), nullable=False),
+        sa.Column("account_number", sa.String(length=40), nullable=False),
+        sa.Column("ledger_account_id", sa.Integer(), nullable=False),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("opened_on", sa.Date(), nullable=False),
+        sa.Column("closed_on", sa.Date(), nullable=True),
+        sa.Column("last_activity_on", sa.Date(), nullable=True),
+        sa.Column("principal", sa.BigInteger(), nullable=True),
+        sa.Column("rate", sa.Numeric(precision=12, scale=6), nullable=True),
+        sa.Column("term_months", sa.Integer(), nullable=True),
+        sa.Column("maturity_on", sa.Date(), nullable=True),
+        sa.Column("next_action_date", sa.Date(), nullable=True),
+        sa.Column("cooperative_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint(
+            "kind IN ('pokok', 'wajib', 'sukarela', 'berjangka')", name=op.f("ck_savings_accounts_kind")
+        ),
+        sa.CheckConstraint(
+            "status IN ('active', 'dormant', 'matured', 'closed')", name=op.f("ck_savings_accounts_status")
+        ),
+        sa.CheckConstraint(
+            "closed_on IS NULL OR closed_on >= opened_on",
+            name=op.f("ck_savings_accounts_closed_after_opened"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["cooperative_id"],
+            ["cooperatives.id"],
+            name=op.f("fk_savings_accounts_cooperative_id_cooperatives"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["ledger_account_id"],
+            ["accounts.id"],
+            name=op.f("fk_savings_accounts_ledger_account_id_accounts"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["member_id"], ["members.id"], name=op.f("fk_savings_accounts_member_id_members")
+        ),
+        sa.ForeignKeyConstraint(
+            ["product_id"],
+            ["savings_products.id"],
+            name=op.f("fk_savings_accounts_product_id_savings_products"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_savings_accounts")),
+        sa.UniqueConstraint(
+            "cooperative_id", "account_number", name=op.f("uq_savings_accounts_cooperative_id_account_number")
+        ),
+        sa.UniqueConstraint("ledger_account_id", name=op.f("uq_savings_accounts_ledger_account_id")),
+    )
+    with op.batch_alter_table("savings_accounts", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_savings_accounts_cooperative_id"), ["cooperative_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_savings_accounts_member_id"), ["member_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_savings_accounts_next_action_date"), ["next_action_date"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_savings_accounts_product_id"), ["product_id"], unique=False)
+
+    op.create_table(
+        "training_allowance_payments",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("enrolment_id", sa.Integer(), nullable=False),
+        sa.Column("amount", sa.BigInteger(), nullable=False),
+        sa.Column("paid_on", sa.Date(), nullable=False),
+        sa.Column("entry_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("voucher_number", sa.String(length=32), nullable=False),
+        sa.Column("paid_by_id", sa.Integer(), nullable=True),
+        sa.Column("cooperative_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint("amount > 0", name=op.f("ck_training_allowance_payments_amount_positive")),
+        sa.ForeignKeyConstraint(
+            ["cooperative_id"],
+            ["cooperatives.id"],
+            name=op.f("fk_training_allowance_payments_cooperative_id_cooperatives"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["enrolment_id"],
+            ["training_enrolments.id"],
+            name=op.f("fk_training_allowance_payments_enrolment_id_training_enrolments"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["entry_id"],
+            ["journal_entries.id"],
+            name=op.f("fk_training_allowance_payments_entry_id_journal_entries"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["paid_by_id"], ["users.id"], name=op.f("fk_training_allowance_payments_paid_by_id_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_training_allowance_payments")),
+        sa.UniqueConstraint("enrolment_id", name=op.f("uq_training_allowance_payments_enrolment_id")),
+    )
+    with op.batch_alter_table("training_allowance_payments", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_training_allowance_payments_cooperative_id"), ["cooperative_id"], unique=False
+        )
+
+    op.create_table(
+        "training_attendance",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("session_id", sa.Integer(), nullable=False),
+        sa.Column("enrolment_id", sa.Integer(), nullable=False),
+        sa.Column("is_present", sa.Boolean(), nullable=False),
+        sa.Column("marked_by_id", sa.Integer(), nullable=True),
+        sa.Column("marked_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("cooperative_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["cooperative_id"],
+            ["cooperatives.id"],
+            name=op.f("fk_training_attendance_cooperative_id_cooperatives"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["enrolment_id"],
+            ["training_enrolments.id"],
+            name=op.f("fk_training_attendance_enrolment_id_training_enrolments"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["marked_by_id"], ["users.id"], name=op.f("fk_training_attendance_marked_by_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["session_id"],
+            ["training_sessions.id"],
+            name=op.f("fk_training_attendance_session_id_training_sessions"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_training_attendance")),
+        sa.UniqueConstraint(
+            "session_id", "enrolment_id", name=op.f("uq_training_attendance_session_id_enrolment_id")
+        ),
+    )
+    with op.batch_alter_table("training_attendance", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_training_attendance_cooperative_id"), ["cooperative_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_training_attendance_enrolment_id"), ["enrolment_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_training_attendance_session_id"), ["session_id"], unique=False)
+
+    op.create_table(
+        "training_businesses",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("resident_id", sa.Integer(), nullable=False),
+        sa.Column("enrolment_id", sa.Integer(), nullable=True),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("kind", sa.String(length=120), nullable=False),
+        sa.Column("sector", sa.String(length=40), nullable=False),
+        sa.Column("nib", sa.String(length=20), nullable=True),
+        sa.Column("pirt", sa.String(length=30), nullable=True),
+        sa.Column("halal", sa.String(length=40), nullable=True),
+        sa.Column("monthly_revenue", sa.BigInteger(), nullable=False),
+        sa.Column("workers", sa.Integer(), nullable=False),
+        sa.Column("business_group", sa.String(length=200), nullable=True),
+        sa.Column("started_on", sa.Date(), nullable=True),
+        sa.Column("is_active", sa.Boolean(), nullable=False),
+        sa.Column("cooperative_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint("monthly_revenue >= 0", name=op.f("ck_training_businesses_revenue_not_negative")),
+        sa.CheckConstraint("workers >= 0", name=op.f("ck_training_businesses_workers_not_negative")),
+        sa.ForeignKeyConstraint(
+            ["cooperative_id"],
+            ["cooperatives.id"],
+            name=op.f("fk_training_businesses_cooperative_id_cooperatives"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["enrolment_id"],
+            ["training_enrolments.id"],
+            name=op.f("fk_training_businesses_enrolment_id_training_enrolments"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["resident_id"], ["residents.id"], name=op.f("fk_training_businesses_resident_id_residents")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_training_businesses")),
+    )
+    with op.batch_alter_table("training_businesses", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_training_businesses_cooperative_id"), ["cooperative_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_training_businesses_enrolment_id"), ["enrolment_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_training_businesses_resident_id"), ["resident_id"], unique=False)
+
+    op.create_table(
+        "training_certificates",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("enrolment_id", sa.Integer(), nullable=False),
+        sa.Column("year", sa.Integer(), nullable=False),
+        sa.Column("seq", sa.Integer(), nullable=False),
+        sa.Column("number", sa.String(length=40), nullable=False),
+        sa.Column("token", sa.String(length=40), nullable=False),
+        sa.Column("issued_on", sa.Date(), nullable=False),
+        sa.Column("is_revoked", sa.Boolean(), nullable=False),
+        sa.Column("cooperative_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["cooperative_id"],
+            ["cooperatives.id"],
+            name=op.f("fk_training_certificates_cooperative_id_cooperatives"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["enrolment_id"],
+            ["training_enrolments.id"],
+            name=op.f("fk_training_certificates_enrolment_id_training_enrolments"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_training_certificates")),
+        sa.UniqueConstraint(
+            "cooperative_id", "number", name=op.f("uq_training_certificates_cooperative_id_number")
+        ),
+        sa.UniqueConstraint(
+            "cooperative_id", "year", "seq", name=op.f("uq_training_certificates_cooperative_id_year_seq")
+        ),
+        sa.UniqueConstraint("enrolment_id", name=op.f("uq_training_certificates_enrolment_id")),
+        sa.UniqueConstraint("token", name=op.f("uq_training_certificates_token")),
+    )
+    with op.batch_alter_table("training_certificates", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_training_certificates_cooperative_id"), ["cooperative_id"], unique=False
+        )
+
+    op.create_table(
+        "loans",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("number", sa.String(length=30), nullable=False),
+        sa.Column("member_id", sa.Integer(), nullable=False),
+        sa.Column("product_id", sa.Integer(), nullable=False),
+        sa.Column("business_id", sa.Integer(), nullable=True),
+        sa.Column("guarantor_member_id", sa.Integer(), nullable=True),
+        sa.Column("purpose", sa.String(length=300), nullable=False),
+        sa.Column("business_description", sa.Text(), nullable=True),
+        sa.Column("collateral_description", sa.String(length=300), nullable=True),
+        sa.Column("collateral_value", sa.BigInteger(), nullable=True),
+        sa.Column("principal", sa.BigInteger(), nullable=False),
+        sa.Column("term_months", sa.Integer(), nullable=False),
+        sa.Column("terms", sa.JSON(), nullable=False),
+        sa.Column("method", sa.String(length=10), nullable=False),
+        sa.Column("rate_percent_per_month", sa.Numeric(precision=12, scale=6), nullable=False),
+        sa.Column("frequency", sa.String(length=10), nullable=False),
+        sa.Column("status", sa.String(length=12), nullable=False),
+        sa.Column("applied_on", sa.Date(), nullable=False),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("approved_by_id", sa.Integer(), nullable=True),
+        sa.Column("second_approved_by_id", sa.Integer(), nullable=True),
+        sa.Column("decided_on", sa.Date(), nullable=True),
+        sa.Column("decision_note", sa.String(length=500), nullable=True),
+        sa.Column("disbursed_on", sa.Date(), nullable=True),
+        sa.Column("disbursed_by_id", sa.Integer(), nullable=True),
+        sa.Column("first_due_date", sa.Date(), nullable=True),
+        sa.Column("disbursement_mode", sa.String(length=10), nullable=True),
+        sa.Column("fee_amount", sa.BigInteger(), nullable=False),
+        sa.Column("ledger_account_id", sa.Integer(), nullable=True),
+        sa.Column(
+            "disbursement_entry_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
+        ),
+        sa.Column("schedule_version", sa.Integer(), nullable=False),
+        sa.Column("collectibility", sa.Integer(), nullable=False),
+        sa.Column("days_past_due", sa.Integer(), nullable=False),
+        sa.Column("next_action_date", sa.Date(), nullable=True),
+        sa.Column("last_processed_on", sa.Date(), nullable=True),
+        sa.Column("closed_on", sa.Date(), nullable=True),
+        sa.Column("close_reason", sa.String(length=20), nullable=True),
+        sa.Column("write_off_requested_by_id", sa.Integer(), nullable=True),
+        sa.Column("write_off_approved_by_id", sa.Integer(), nullable=True),
+        sa.Column("written_off_amount", sa.BigInteger(), nullable=False),
+        sa.Column("rescheduled_on", sa.Date(), nullable=True),
+        sa.Column("cooperative_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint(
+            "status IN ('applied', 'approved', 'rejected', 'active', 'closed', 'written_off')",
+            name=op.f("ck_loans_status"),
+        ),
+        sa.CheckConstraint("collectibility BETWEEN 1 AND 4", name=op.f("ck_loans_collectibility")),
+        sa.CheckConstraint("principal > 0", name=op.f("ck_loans_principal_positive")),
+        sa.ForeignKeyConstraint(["approved_by_id"], ["users.id"], name=op.f("fk_loans_approved_by_id_users")),
+        sa.ForeignKeyConstraint(
+            ["business_id"], ["training_businesses.id"], name=op.f("fk_loans_business_id_training_businesses")
+        ),
+        sa.ForeignKeyConstraint(
+            ["cooperative_id"], ["cooperatives.id"], name=op.f("fk_loans_cooperative_id_cooperatives")
+        ),
+        sa.ForeignKeyConstraint(["created_by_id"], ["users.id"], name=op.f("fk_loans_created_by_id_users")),
+        sa.ForeignKeyConstraint(
+            ["disbursed_by_id"], ["users.id"], name=op.f("fk_loans_disbursed_by_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["disbursement_entry_id"],
+            ["journal_entries.id"],
+            name=op.f("fk_loans_disbursement_entry_id_journal_entries"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["guarantor_member_id"], ["members.id"], name=op.f("fk_loans_guarantor_member_id_members")
+        ),
+        sa.ForeignKeyConstraint(
+            ["ledger_account_id"], ["accounts.id"], name=op.f("fk_loans_ledger_account_id_accounts")
+        ),
+        sa.ForeignKeyConstraint(["member_id"], ["members.id"], name=op.f("fk_loans_member_id_members")),
+        sa.ForeignKeyConstraint(
+            ["product_id"], ["loan_products.id"], name=op.f("fk_loans_product_id_loan_products")
+        ),
+        sa.ForeignKeyConstraint(
+            ["second_approved_by_id"], ["users.id"], name=op.f("fk_loans_second_approved_by_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["write_off_approved_by_id"], ["users.id"], name=op.f("fk_loans_write_off_approved_by_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["write_off_requested_by_id"], ["users.id"], name=op.f("fk_loans_write_off_requested_by_id_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_loans")),
+        sa.UniqueConstraint("cooperative_id", "number", name=op.f("uq_loans_cooperative_id_number")),
+    )
+    with op.batch_alter_table("loans", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_loans_business_id"), ["business_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_loans_cooperative_id"), ["cooperative_id"], unique=False)
+        batch_op.create_index("ix_loans_due", ["cooperative_id", "status", "next_action_date"], unique=False)
+        batch_op.create_index(batch_op.f("ix_loans_member_id"), ["member_id"], unique=False)
+
+    op.create_table(
+        "training_followups",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("enrolment_id", sa.Integer(), nullable=False),
+        sa.Column("months", sa.Integer(), nullable=False),
+        sa.Column("due_on", sa.Date(), nullable=False),
+        sa.Column("status", sa.String(length=5), nullable=False),
+        sa.Column("done_on", sa.Date(), nullable=True),
+        sa.Column("is_business_started", sa.Boolean(), nullable=True),
+        sa.Column("business_id", sa.Integer(), nullable=True),
+        sa.Column("notes", sa.Text(), nullable=True),
+        sa.Column("recorded_by_id", sa.Integer(), nullable=True),
+        sa.Column("cooperative_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint("status IN ('open', 'done')", name=op.f("ck_training_followups_status_known")),
+        sa.CheckConstraint("months IN (3, 6)", name=op.f("ck_training_followups_months_known")),
+        sa.ForeignKeyConstraint(
+            ["business_id"],
+            ["training_businesses.id"],
+            name=op.f("fk_training_followups_business_id_training_businesses"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["cooperative_id"],
+            ["cooperatives.id"],
+            name=op.f("fk_training_followups_cooperative_id_cooperatives"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["enrolment_id"],
+            ["training_enrolments.id"],
+            name=op.f("fk_training_followups_enrolment_id_training_enrolments"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["recorded_by_id"], ["users.id"], name=op.f("fk_training_followups_recorded_by_id_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_training_followups")),
+        sa.UniqueConstraint("enrolment_id", "months", name=op.f("uq_training_followups_enrolment_id_months")),
+    )
+    with op.batch_alter_table("training_followups", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_training_followups_cooperative_id"), ["cooperative_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_training_followups_due_on"), ["due_on"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_training_followups_enrolment_id"), ["enrolment_id"], unique=False
+        )
+
+    op.create_table(
+        "loan_class_changes",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("loan_id", sa.Integer(), nullable=False),
+        sa.Column("changed_on", sa.Date(), nullable=False),
+        sa.Column("from_class", sa.Integer(), nullable=False),
+        sa.Column("to_class", sa.Integer(), nullable=False),
+        sa.Column("days_past_due", sa.Integer(), nullable=False),
+        sa.Column("cooperative_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["cooperative_id"],
+            ["cooperatives.id"],
+            name=op.f("fk_loan_class_changes_cooperative_id_cooperatives"),
+        ),
+        sa.ForeignKeyConstraint(["loan_id"], ["loans.id"], name=op.f("fk_loan_class_changes_loan_id_loans")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_loan_class_changes")),
+    )
+    with op.batch_alter_table("loan_class_changes", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_loan_class_changes_cooperative_id"), ["cooperative_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_loan_class_changes_loan_id"), ["loan_id"], unique=False)
+
+    op.create_table(
+        "loan_instalments",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("loan_id", sa.Integer(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("number", sa.Integer(), nullable=False),
+        sa.Column("due_on", sa.Date(), nullable=False),
+        sa.Column("principal_due", sa.BigInteger(), nullable=False),
+        sa.Column("interest_due", sa.BigInteger(), nullable=False),
+        sa.Column("fee_due", sa.BigInteger(), nullable=False),
+        sa.Column("penalty_due", sa.BigInteger(), nullable=False),
+        sa.Column("principal_paid", sa.BigInteger(), nullable=False),
+        sa.Column("interest_paid", sa.BigInteger(), nullable=False),
+        sa.Column("fee_paid", sa.BigInteger(), nullable=False),
+        sa.Column("penalty_paid", sa.BigInteger(), nullable=False),
+        sa.Column("interest_waived", sa.BigInteger(), nullable=False),
+        sa.Column("paid_on", sa.Date(), nullable=True),
+        sa.Column("cooperative_id", sa.Integer(), nullable=False),
+        sa.CheckConstraint(
+            "fee_paid >= 0 AND fee_paid <= fee_due", name=op.f("ck_loan_instalments_fee_paid")
+        ),
+        sa.CheckConstraint(
+            "interest_paid >= 0 AND interest_paid <= interest_due",
+            name=op.f("ck_loan_instalments_interest_paid"),
+        ),
+        sa.CheckConstraint(
+            "penalty_paid >= 0 AND penalty_paid <= penalty_due", name=op.f("ck_loan_instalments_penalty_paid")
+        ),
+        sa.CheckConstraint(
+            "principal_paid >= 0 AND principal_paid <= principal_due",
+            name=op.f("ck_loan_instalments_principal_paid"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["cooperative_id"],
+            ["cooperatives.id"],
+            name=op.f("fk_loan_instalments_cooperative_id_cooperatives"),
+        ),
+        sa.ForeignKeyConstraint(["loan_id"], ["loans.id"], name=op.f("fk_loan_instalments_loan_id_loans")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_loan_instalments")),
+        sa.UniqueConstraint(
+            "loan_id", "version", "number", name=op.f("uq_loan_instalments_loan_id_version_number")
+        ),
+    )
+    with op.batch_alter_table("loan_instalments", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_loan_instalments_cooperative_id"), ["cooperative_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_loan_instalments_loan_id"), ["loan_id"], unique=False)
+
+    op.create_table(
+        "loan_recoveries",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("loan_id", sa.Integer(), nullable=False),
+        sa.Column("received_on", sa.Date(), nullable=False),
+        sa.Column("amount", sa.BigInteger(), nullable=False),
+        sa.Column("entry_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("cooperative_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["cooperative_id"],
+            ["cooperatives.id"],
+            name=op.f("fk_loan_recoveries_cooperative_id_cooperatives"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"], ["users.id"], name=op.f("fk_loan_recoveries_created_by_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["entry_id"], ["journal_entries.id"], name=op.f("fk_loan_recoveries_entry_id_journal_entries")
+        ),
+        sa.ForeignKeyConstraint(["loan_id"], ["loans.id"], name=op.f("fk_loan_recoveries_loan_id_loans")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_loan_recoveries")),
+    )
+    with op.batch_alter_table("loan_recoveries", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_loan_recoveries_cooperative_id"), ["cooperative_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_loan_recoveries_loan_id"), ["loan_id"], unique=False)
+
+    op.create_table(
+        "loan_repayments",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("loan_id", sa.Integer(), nullable=False),
+        sa.Column("paid_on", sa.Date(), nullable=False),
+        sa.Column("amount", sa.BigInteger(), nullable=False),
+        sa.Column("kind", sa.String(length=12), nullable=False),
+        sa.Column("channel", sa.String(length=10), nullable=False),
+        sa.Column("principal", sa.BigInteger(), nullable=False),
+        sa.Column("interest", sa.BigInteger(), nullable=False),
+        sa.Column("fee", sa.BigInteger(), nullable=False),
+        sa.Column("penalty", sa.BigInteger(), nullable=False),
+        sa.Column("overpayment", sa.BigInteger(), nullable=False),
+        sa.Column("outstanding_after", sa.BigInteger(), nullable=False),
+        sa.Column("entry_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("reversal_entry_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("replaces_id", sa.Integer(), nullable=True),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("cooperative_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint("amount > 0", name=op.f("ck_loan_repayments_amount_positive")),
+        sa.ForeignKeyConstraint(
+            ["cooperative_id"],
+            ["cooperatives.id"],
+            name=op.f("fk_loan_repayments_cooperative_id_cooperatives"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"], ["users.id"], name=op.f("fk_loan_repayments_created_by_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["entry_id"], ["journal_entries.id"], name=op.f("fk_loan_repayments_entry_id_journal_entries")
+        ),
+        sa.ForeignKeyConstraint(["loan_id"], ["loans.id"], name=op.f("fk_loan_repayments_loan_id_loans")),
+        sa.ForeignKeyConstraint(
+            ["replaces_id"],
+            ["loan_repayments.id"],
+            name=op.f("fk_loan_repayments_replaces_id_loan_repayments"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["reversal_entry_id"],
+            ["journal_entries.id"],
+            name=op.f("fk_loan_repayments_reversal_entry_id_journal_entries"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_loan_repayments")),
+    )
+    with op.batch_alter_table("loan_repayments", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_loan_repayments_cooperative_id"), ["cooperative_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_loan_repayments_loan_id"), ["loan_id"], unique=False)
+
+    op.create_table(
+        "loan_allocations",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("repayment_id", sa.Integer(), nullable=False),
+        sa.Column("instalment_id", sa.Integer(), nullable=False),
+        sa.Column("entry_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("component", sa.String(length=10), nullable=False),
+        sa.Column("amount", sa.BigInteger(), nullable=False),
+        sa.Column("cooperative_id", sa.Integer(), nullable=False),
+        sa.CheckConstraint("amount > 0", name=op.f("ck_loan_allocations_amount_positive")),
+        sa.ForeignKeyConstraint(
+            ["cooperative_id"],
+            ["cooperatives.id"],
+            name=op.f("fk_loan_allocations_cooperative_id_cooperatives"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["entry_id"], ["journal_entries.id"], name=op.f("fk_loan_allocations_entry_id_journal_entries")
+        ),
+        sa.ForeignKeyConstraint(
+            ["instalment_id"],
+            ["loan_instalments.id"],
+            name=op.f("fk_loan_allocations_instalment_id_loan_instalments"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["repayment_id"],
+            ["loan_repayments.id"],
+            name=op.f("fk_loan_allocations_repayment_id_loan_repayments"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_loan_allocations")),
+    )
+    with op.batch_alter_table("loan_allocations", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_loan_allocations_cooperative_id"), ["cooperative_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_loan_allocations_instalment_id"), ["instalment_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_loan_allocations_repayment_id"), ["repayment_id"], unique=False)
+
+    op.create_table(
+        "loan_penalties",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("loan_id", sa.Integer(), nullable=False),
+        sa.Column("instalment_id", sa.Integer(), nullable=False),
+        sa.Column("charged_on", sa.Date(), nullable=False),
+        sa.Column("amount", sa.BigInteger(), nullable=False),
+        sa.Column("cooperative_id", sa.Integer(), nullable=False),
+        sa.CheckConstraint("amount > 0", name=op.f("ck_loan_penalties_amount")),
+        sa.ForeignKeyConstraint(
+            ["cooperative_id"],
+            ["cooperatives.id"],
+            name=op.f("fk_loan_penalties_cooperative_id_cooperatives"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["instalment_id"],
+            ["loan_instalments.id"],
+            name=op.f("fk_loan_penalties_instalment_id_loan_instalments"),
+        ),
+        sa.ForeignKeyConstraint(["loan_id"], ["loans.id"], name=op.f("fk_loan_penalties_loan_id_loans")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_loan_penalties")),
+        sa.UniqueConstraint(
+            "instalment_id", "charged_on", name=op.f("uq_loan_penalties_instalment_id_charged_on")
+        ),
+    )
+    with op.batch_alter_table("loan_penalties", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_loan_penalties_cooperative_id"), ["cooperative_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_loan_penalties_loan_id"), ["loan_id"], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table("loan_penalties", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_loan_penalties_loan_id"))
+        batch_op.drop_index(batch_op.f("ix_loan_penalties_cooperative_id"))
+
+    op.drop_table("loan_penalties")
+    with op.batch_alter_table("loan_allocations", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_loan_allocations_repayment_id"))
+        batch_op.drop_index(batch_op.f("ix_loan_allocations_instalment_id"))
+        batch_op.drop_index(batch_op.f("ix_loan_allocations_cooperative_id"))
+
+    op.drop_table("loan_allocations")
+    with op.batch_alter_table("loan_repayments", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_loan_repayments_loan_id"))
+        batch_op.drop_index(batch_op.f("ix_loan_repayments_cooperative_id"))
+
+    op.drop_table("loan_repayments")
+    with op.batch_alter_table("loan_recoveries", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_loan_recoveries_loan_id"))
+        batch_op.drop_index(batch_op.f("ix_loan_recoveries_cooperative_id"))
+
+    op.drop_table("loan_recoveries")
+    with op.batch_alter_table("loan_instalments", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_loan_instalments_loan_id"))
+        batch_op.drop_index(batch_op.f("ix_loan_instalments_cooperative_id"))
+
+    op.drop_table("loan_instalments")
+    with op.batch_alter_table("loan_class_changes", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_loan_class_changes_loan_id"))
+        batch_op.drop_index(batch_op.f("ix_loan_class_changes_cooperative_id"))
+
+    op.drop_table("loan_class_changes")
+    with op.batch_alter_table("training_followups", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_training_followups_enrolment_id"))
+        batch_op.drop_index(batch_op.f("ix_training_followups_due_on"))
+        batch_op.drop_index(batch_op.f("ix_training_followups_cooperative_id"))
+
+    op.drop_table("training_followups")
+    with op.batch_alter_table("loans", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_loans_member_id"))
+        batch_op.drop_index("ix_loans_due")
+        batch_op.drop_index(batch_op.f("ix_loans_cooperative_id"))
+        batch_op.drop_index(batch_op.f("ix_loans_business_id"))
+
+    op.drop_table("loans")
+    with op.batch_alter_table("training_certificates", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_training_certificates_cooperative_id"))
+
+    op.drop_table("training_certificates")
+    with op.batch_alter_table("training_businesses", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_training_businesses_resident_id"))
+        batch_op.drop_index(batch_op.f("ix_training_businesses_enrolment_id"))
+        batch_op.drop_index(batch_op.f("ix_training_businesses_cooperative_id"))
+
+    op.drop_table("training_businesses")
+    with op.batch_alter_table("training_attendance", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_training_attendance_session_id"))
+        batch_op.drop_index(batch_op.f("ix_training_attendance_enrolment_id"))
+        batch_op.drop_index(batch_op.f("ix_training_attendance_cooperative_id"))
+
+    op.drop_table("training_attendance")
+    with op.batch_alter_table("training_allowance_payments", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_training_allowance_payments_cooperative_id"))
+
+    op.drop_table("training_allowance_payments")
+    with op.batch_alter_table("savings_accounts", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_savings_accounts_product_id"))
+        batch_op.drop_index(batch_op.f("ix_savings_accounts_next_action_date"))
+        batch_op.drop_index(batch_op.f("ix_savings_accounts_member_id"))
+        batch_op.drop_index(batch_op.f("ix_savings_accounts_cooperative_id"))
+
+    op.drop_table("savings_accounts")
+    with op.batch_alter_table("training_sessions", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_training_sessions_cooperative_id"))
+        batch_op.drop_index(batch_op.f("ix_training_sessions_cohort_id"))
+
+    op.drop_table("training_sessions")
+    with op.batch_alter_table("training_enrolments", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_training_enrolments_resident_id"))
+        batch_op.drop_index(batch_op.f("ix_training_enrolments_cooperative_id"))
+        batch_op.drop_index(batch_op.f("ix_training_enrolments_completed_on"))
+        batch_op.drop_index(batch_op.f("ix_training_enrolments_cohort_id"))
+
+    op.drop_table("training_enrolments")
     with op.batch_alter_table("postings", schema=None) as batch_op:
         batch_op.drop_index("ix_postings_account_id_entry_id")
 
     op.drop_table("postings")
+    with op.batch_alter_table("migration_records", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_migration_records_resident_id"))
+        batch_op.drop_index(batch_op.f("ix_migration_records_cooperative_id"))
+        batch_op.drop_index("ix_migration_records_coop_country")
+
+    op.drop_table("migration_records")
+    with op.batch_alter_table("members", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_members_resident_id"))
+        batch_op.drop_index(batch_op.f("ix_members_cooperative_id"))
+
+    op.drop_table("members")
+    with op.batch_alter_table("loan_provisions", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_loan_provisions_cooperative_id"))
+
+    op.drop_table("loan_provisions")
     with op.batch_alter_table("ledger_approvals", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_ledger_approvals_target_id"))
         batch_op.drop_index(batch_op.f("ix_ledger_approvals_cooperative_id"))
 
     op.drop_table("ledger_approvals")
+    with op.batch_alter_table("cash_counts", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_cash_counts_cooperative_id"))
+
+    op.drop_table("cash_counts")
+    with op.batch_alter_table("training_cohorts", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_training_cohorts_program_id"))
+        batch_op.drop_index(batch_op.f("ix_training_cohorts_cooperative_id"))
+
+    op.drop_table("training_cohorts")
     with op.batch_alter_table("settings", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_settings_cooperative_id"))
 
     op.drop_table("settings")
+    with op.batch_alter_table("residents", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_residents_household_id"))
+        batch_op.drop_index(batch_op.f("ix_residents_cooperative_id"))
+        batch_op.drop_index("ix_residents_coop_pmi")
+        batch_op.drop_index("ix_residents_coop_name")
+
+    op.drop_table("residents")
     with op.batch_alter_table("journal_entries", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_journal_entries_value_date"))
         batch_op.drop_index(batch_op.f("ix_journal_entries_cooperative_id"))
@@ -420,6 +1658,19 @@ def downgrade():
         batch_op.drop_index(batch_op.f("ix_users_cooperative_id"))
 
     op.drop_table("users")
+    with op.batch_alter_table("training_programs", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_training_programs_cooperative_id"))
+
+    op.drop_table("training_programs")
+    op.drop_table("training_certificate_counters")
+    with op.batch_alter_table("savings_products", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_savings_products_cooperative_id"))
+
+    op.drop_table("savings_products")
+    with op.batch_alter_table("loan_products", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_loan_products_cooperative_id"))
+
+    op.drop_table("loan_products")
     op.drop_table("ledger_heads")
     with op.batch_alter_table("job_runs", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_job_runs_cooperative_id"))
@@ -429,11 +1680,17 @@ def downgrade():
         batch_op.drop_index(batch_op.f("ix_idempotent_requests_cooperative_id"))
 
     op.drop_table("idempotent_requests")
+    with op.batch_alter_table("households", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_households_head_resident_id"))
+        batch_op.drop_index(batch_op.f("ix_households_cooperative_id"))
+
+    op.drop_table("households")
     with op.batch_alter_table("accounts", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_accounts_parent_id"))
         batch_op.drop_index(batch_op.f("ix_accounts_cooperative_id"))
 
     op.drop_table("accounts")
+    op.drop_table("villages")
     with op.batch_alter_table("login_attempts", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_login_attempts_username"))
         batch_op.drop_index(batch_op.f("ix_login_attempts_at"))
