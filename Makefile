@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test test-fast test-postgres test-all e2e bench lint migrations translations clean
+.PHONY: run test test-fast test-postgres test-all e2e bench lint migrations translations translations-update clean
 
 $(VENV)/.installed: setup.cfg pyproject.toml
 	@command -v python3 >/dev/null || { echo "python3 is required"; exit 1; }
@@ -18,8 +18,18 @@ $(VENV)/.installed: setup.cfg pyproject.toml
 	@$(VENV)/bin/pip install -q -e ".[dev]" 2>&1 | grep -v "^WARNING: Location" || true
 	@$(VENV)/bin/python -c "import coop, flask_sqlalchemy, pytest" && touch $@
 
+# Compile translations/*/LC_MESSAGES/messages.po to .mo (the .mo files are not committed).
 translations: $(VENV)/.installed
-	@$(VENV)/bin/pybabel compile -q -d translations 2>/dev/null || true
+	@$(VENV)/bin/pybabel -q compile -d translations
+
+# After marking new strings: extract the Indonesian msgids and merge them into every .po (then translate).
+translations-update: $(VENV)/.installed
+	$(VENV)/bin/pybabel -q extract -F babel.cfg -k N_ -k _l --no-location --sort-output --project coop \
+	  -o translations/messages.pot .
+	$(VENV)/bin/pybabel -q update -i translations/messages.pot -d translations --no-fuzzy-matching \
+	  --ignore-obsolete --width 120
+	@rm -f translations/messages.pot
+	@$(VENV)/bin/pybabel compile -d translations --statistics
 
 run: $(VENV)/.installed translations
 	@$(FLASK) db upgrade >/dev/null 2>&1 || $(FLASK) db upgrade

@@ -40,10 +40,12 @@ def _configure(app: Flask, config: dict | str | None) -> None:
 
 
 def register_extensions(app: Flask) -> None:
+    from flask_babel import gettext
+
     from coop import models  # noqa: F401  (every model is known to the metadata)
     from coop.db import init_engines
     from coop.extensions import babel, bootstrap, csrf, db, login_manager, migrate
-    from coop.i18n import select_locale, select_timezone
+    from coop.i18n import N_, select_locale, select_timezone
 
     db.init_app(app)
     init_engines(app)
@@ -51,7 +53,8 @@ def register_extensions(app: Flask) -> None:
                      render_as_batch=True, compare_type=True)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "Silakan masuk terlebih dahulu."
+    login_manager.login_message = N_("Silakan masuk terlebih dahulu.")
+    login_manager.localize_callback = gettext
     login_manager.login_message_category = "warning"
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone,

@@ -7,6 +7,13 @@ from flask_login import current_user
 from coop import formatting
 
 
+def N_(message: str) -> str:
+    """Mark a Bahasa Indonesia string defined outside a request (labels, module constants) for
+    extraction into translations/; translate it where it is shown: ``{{ label|tr }}`` in a template,
+    ``gettext(label)`` in Python."""
+    return message
+
+
 def select_locale() -> str:
     lang = session.get("lang")
     if lang in ("id", "en"):
@@ -21,7 +28,7 @@ def select_timezone() -> str:
 
 
 def register(app: Flask) -> None:
-    from flask_babel import get_locale
+    from flask_babel import get_locale, gettext
 
     def _tanggal(d, long=False):
         return formatting.tanggal(d, str(get_locale() or "id"), long)
@@ -30,6 +37,8 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["tanggal"] = _tanggal
     app.jinja_env.filters["terbilang"] = formatting.terbilang
     app.jinja_env.filters["mask_nik"] = formatting.mask_nik
+    #: Translate a string computed at run time (nav label, flash, error message); no %-formatting.
+    app.jinja_env.filters["tr"] = lambda s: gettext(s) if isinstance(s, str) and s else s
 
     @app.context_processor
     def _inject():

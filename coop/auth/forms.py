@@ -1,3 +1,4 @@
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
@@ -6,13 +7,13 @@ from coop.auth.roles import ALL_ROLES, ROLE_LABELS
 
 
 class LoginForm(FlaskForm):
-    username = StringField("Nama pengguna", validators=[DataRequired(message="Wajib diisi.")])
-    password = PasswordField("Kata sandi", validators=[DataRequired(message="Wajib diisi.")])
+    username = StringField(_l("Nama pengguna"), validators=[DataRequired(message=_l("Wajib diisi."))])
+    password = PasswordField(_l("Kata sandi"), validators=[DataRequired(message=_l("Wajib diisi."))])
 
 
 class UserForm(FlaskForm):
-    username = StringField("Nama pengguna", validators=[DataRequired(message="Wajib diisi."), Length(max=80)])
-    full_name = StringField("Nama lengkap", validators=[DataRequired(message="Wajib diisi."), Length(max=200)])
-    role = SelectField("Peran", choices=[(r, ROLE_LABELS[r]) for r in ALL_ROLES])
-    password = PasswordField("Kata sandi", validators=[DataRequired(message="Wajib diisi."),
-                                                       Length(min=8, message="Minimal 8 karakter.")])
+    username = StringField(_l("Nama pengguna"), validators=[DataRequired(message=_l("Wajib diisi.")), Length(max=80)])
+    full_name = StringField(_l("Nama lengkap"), validators=[DataRequired(message=_l("Wajib diisi.")), Length(max=200)])
+    role = SelectField(_l("Peran"), choices=[(r, _l(ROLE_LABELS[r])) for r in ALL_ROLES])
+    password = PasswordField(_l("Kata sandi"), validators=[DataRequired(message=_l("Wajib diisi.")),
+                                                       Length(min=8, message=_l("Minimal 8 karakter."))])

@@ -1,4 +1,6 @@
 """Roles (ARCHITECTURE.md section 7) and what each may do."""
+from coop.i18n import N_
+
 ADMIN = "admin"
 TREASURER = "treasurer"  # bendahara: cash desk, postings
 MANAGER = "manager"  # manajer: approvals
@@ -16,10 +18,10 @@ BOOKS = (ADMIN, TREASURER, MANAGER, AUDITOR)
 SEES_NIK = (ADMIN, OFFICER, TREASURER)
 
 ROLE_LABELS = {
-    ADMIN: "Admin",
-    TREASURER: "Bendahara",
-    MANAGER: "Manajer",
-    OFFICER: "Petugas",
-    AUDITOR: "Auditor",
-    MEMBER: "Anggota",
+    ADMIN: N_("Admin"),
+    TREASURER: N_("Bendahara"),
+    MANAGER: N_("Manajer"),
+    OFFICER: N_("Petugas"),
+    AUDITOR: N_("Auditor"),
+    MEMBER: N_("Anggota"),
 }

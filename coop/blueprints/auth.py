@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from coop.auth import services
@@ -13,9 +14,17 @@ bp = Blueprint("auth", __name__)
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
+    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
         return target
     return url_for("main.dashboard")
+
+
+def _clear_session_keep_language() -> None:
+    """A new session on log in/out (no fixation), keeping the language the visitor chose."""
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -30,13 +39,13 @@ def login():
                         address=client_address(), now=utcnow(), max_failures=cfg["LOGIN_MAX_FAILURES"],
                         window_seconds=cfg["LOGIN_WINDOW_SECONDS"])
         if result.throttled:
-            form.password.errors.append("Terlalu banyak percobaan gagal. Tunggu satu menit lalu coba lagi.")
+            form.password.errors.append(_("Terlalu banyak percobaan gagal. Tunggu satu menit lalu coba lagi."))
             status = 429
         elif result.user is None:
-            form.password.errors.append("Nama pengguna atau kata sandi salah.")
+            form.password.errors.append(_("Nama pengguna atau kata sandi salah."))
             status = 200
         else:
-            session.clear()
+            _clear_session_keep_language()
             login_user(result.user)
             session.permanent = True
             return redirect(_safe_next(request.args.get("next")))
@@ -46,8 +55,8 @@ def login():
 @bp.route("/logout", methods=["POST"])
 def logout():
     logout_user()
-    session.clear()
-    flash("Anda sudah keluar.", "info")
+    _clear_session_keep_language()
+    flash(_("Anda sudah keluar."), "info")
     return redirect(url_for("auth.login"))
 
 

@@ -9,16 +9,17 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from coop.errors import CoopError
+from coop.i18n import N_
 
 log = logging.getLogger("coop")
 
 _CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
           405: "method_not_allowed", 409: "conflict", 413: "payload_too_large", 415: "unsupported_media_type",
           422: "validation_error", 429: "too_many_requests", 500: "internal_error"}
-_MESSAGES = {400: "Permintaan tidak valid.", 401: "Perlu masuk (login) terlebih dahulu.",
-             403: "Anda tidak berwenang membuka halaman ini.", 404: "Halaman atau data tidak ditemukan.",
-             405: "Metode tidak diizinkan.", 413: "Berkas terlalu besar.", 429: "Terlalu banyak percobaan.",
-             500: "Terjadi kesalahan pada sistem. Tim kami sudah dicatat."}
+_MESSAGES = {400: N_("Permintaan tidak valid."), 401: N_("Perlu masuk (login) terlebih dahulu."),
+             403: N_("Anda tidak berwenang membuka halaman ini."), 404: N_("Halaman atau data tidak ditemukan."),
+             405: N_("Metode tidak diizinkan."), 413: N_("Berkas terlalu besar."), 429: N_("Terlalu banyak percobaan."),
+             500: N_("Terjadi kesalahan pada sistem. Tim kami sudah dicatat.")}
 
 
 def _wants_json() -> bool:
@@ -44,7 +45,7 @@ def register(app: Flask) -> None:
         if _wants_json():
             return envelope(400, "csrf_failed", "Token CSRF tidak valid.")
         return render_template("errors/error.html", status=400,
-                               message="Formulir kedaluwarsa atau tidak sah. Muat ulang halaman dan coba lagi."), 400
+                               message=N_("Formulir kedaluwarsa atau tidak sah. Muat ulang halaman dan coba lagi.")), 400
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):

@@ -4,21 +4,22 @@ from __future__ import annotations
 from flask import current_app
 
 from coop.auth.roles import ADMIN, AUDITOR, BOOKS, CASH, MANAGER, MEMBER, OFFICER, STAFF, TREASURER
+from coop.i18n import N_
 
 #: (endpoint, label, roles, icon)
 NAV = [
-    ("main.dashboard", "Beranda", STAFF + (MEMBER,)),
-    ("cashdesk.index", "Kasir", CASH),
-    ("members.index", "Anggota", (ADMIN, TREASURER, MANAGER, OFFICER, AUDITOR)),
-    ("loans.index", "Pinjaman", (ADMIN, TREASURER, MANAGER, AUDITOR)),
-    ("registry.index", "Data Desa", (ADMIN, OFFICER, TREASURER, MANAGER)),
-    ("training.index", "Pelatihan", STAFF + (MEMBER,)),
-    ("ledger.index", "Buku Besar", BOOKS),
-    ("reports.index", "Laporan", BOOKS),
-    ("admin.audit_log", "Log Audit", (ADMIN, AUDITOR)),
-    ("admin.users", "Pengguna", (ADMIN,)),
-    ("admin.settings_page", "Pengaturan", (ADMIN,)),
-    ("members.me", "Simpanan Saya", (MEMBER,)),
+    ("main.dashboard", N_("Beranda"), STAFF + (MEMBER,)),
+    ("cashdesk.index", N_("Kasir"), CASH),
+    ("members.index", N_("Anggota"), (ADMIN, TREASURER, MANAGER, OFFICER, AUDITOR)),
+    ("loans.index", N_("Pinjaman"), (ADMIN, TREASURER, MANAGER, AUDITOR)),
+    ("registry.index", N_("Data Desa"), (ADMIN, OFFICER, TREASURER, MANAGER)),
+    ("training.index", N_("Pelatihan"), STAFF + (MEMBER,)),
+    ("ledger.index", N_("Buku Besar"), BOOKS),
+    ("reports.index", N_("Laporan"), BOOKS),
+    ("admin.audit_log", N_("Log Audit"), (ADMIN, AUDITOR)),
+    ("admin.users", N_("Pengguna"), (ADMIN,)),
+    ("admin.settings_page", N_("Pengaturan"), (ADMIN,)),
+    ("members.me", N_("Simpanan Saya"), (MEMBER,)),
 ]
 
 
