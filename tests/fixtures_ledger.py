@@ -1,1 +1,62 @@
-"""Shared fixtures of the ledger area (usable by every test)."""
+"""Shared fixtures of the ledger area (usable by every test).
+
+``books(coop)`` -> a small helper around one cooperative's ledger::
+
+    b = books(coop)
+    b.acc("1101")                       # chart account id by code
+    s = b.sub("2101", min_balance=0)    # a fresh sub-account (e.g. a savings account) id
+    b.post([("1101", 1000, 0), (s, 0, 1000)], value_date=...)   # codes or ids; committed via atomic
+    b.balance(s)                        # natural-side balance
+"""
+from __future__ import annotations
+
+import itertools
+from datetime import date
+
+import pytest
+
+_seq = itertools.count(1)
+
+
+class Books:
+    def __init__(self, coop, actor=None):
+        self.coop = coop
+        self.actor = actor
+
+    def acc(self, code: str) -> int:
+        from coop.ledger.services import account_by_code
+
+        return account_by_code(self.coop.id, code).id
+
+    def _id(self, ref) -> int:
+        return ref if isinstance(ref, int) else self.acc(ref)
+
+    def sub(self, parent_code: str, min_balance: int | None = 0, name: str = "Sub-akun uji") -> int:
+        from coop.db import atomic
+        from coop.ledger.services import open_subaccount
+
+        code = f"{parent_code}.T{next(_seq):05d}"
+        return atomic(open_subaccount, self.coop.id, parent_code, code, name, min_balance=min_balance).id
+
+    def post(self, lines, *, value_date: date = date(2026, 11, 27), memo: str = "uji", **kw):
+        from coop.db import atomic
+        from coop.ledger.rules import Line
+        from coop.ledger.services import post_entry
+
+        built = [Line(self._id(ref), debit=d, credit=c) for ref, d, c in lines]
+        return atomic(post_entry, self.coop.id, built, actor=kw.pop("actor", self.actor), memo=memo,
+                      value_date=value_date, **kw)
+
+    def transfer(self, dr, cr, amount: int, **kw):
+        return self.post([(dr, amount, 0), (cr, 0, amount)], **kw)
+
+    def balance(self, ref) -> int:
+        from coop.ledger.services import balance_of
+
+        return balance_of(self._id(ref))
+
+
+@pytest.fixture
+def books(app):
+    """``books(coop, actor=None)`` -> :class:`Books` for that cooperative."""
+    return Books

@@ -12,6 +12,9 @@ from dataclasses import dataclass
 from datetime import date
 
 GENESIS_HASH = "0" * 64
+#: Largest amount of one line (Rp 1 kuadriliun): far above any cooperative's books, far below 2**63,
+#: so sums of many lines can never overflow a BIGINT.
+MAX_AMOUNT = 10**15
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,8 @@ def line_problems(lines: Sequence[Line]) -> list[str]:
             continue
         if ln.debit < 0 or ln.credit < 0:
             problems.append(f"Baris {i}: jumlah tidak boleh negatif.")
+        elif ln.debit > MAX_AMOUNT or ln.credit > MAX_AMOUNT:
+            problems.append(f"Baris {i}: jumlah terlalu besar.")
         elif (ln.debit == 0) == (ln.credit == 0):
             problems.append(f"Baris {i}: isi debit atau kredit (salah satu, lebih dari nol).")
     if not problems:

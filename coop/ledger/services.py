@@ -15,14 +15,20 @@ import sqlalchemy as sa
 
 from coop import audit
 from coop.db import db, utcnow
-from coop.errors import (Conflict, IdempotencyConflict, InsufficientFunds, NotFound, PeriodClosed,
-                         ValidationError)
+from coop.errors import (
+    Conflict,
+    IdempotencyConflict,
+    InsufficientFunds,
+    NotFound,
+    PeriodClosed,
+    ValidationError,
+)
 from coop.ledger import chart, rules
 from coop.ledger.models import Account, AccountingPeriod, JournalEntry, LedgerHead, Posting, VoucherCounter
 from coop.ledger.rules import Line
 
 __all__ = ["Line", "post_entry", "create_chart", "account_by_code", "open_subaccount", "get_entry",
-           "balance_of"]
+           "balance_of", "add_account", "close_account", "get_account"]
 
 
 def create_chart(cooperative_id: int) -> list[Account]:
@@ -86,47 +92,114 @@ def _lock_head(cooperative_id: int) -> LedgerHead:
     return head
 
 
-def _check_period(cooperative_id: int, value_date: date) -> None:
-    closed = db.session.scalar(sa.select(AccountingPeriod.id).where(
+def closed_period_containing(cooperative_id: int, value_date: date) -> AccountingPeriod | None:
+    return db.session.scalar(sa.select(AccountingPeriod).where(
         AccountingPeriod.cooperative_id == cooperative_id, AccountingPeriod.status == "closed",
         AccountingPeriod.start_on <= value_date, AccountingPeriod.end_on >= value_date).limit(1))
-    if closed is not None:
+
+
+def _check_period(cooperative_id: int, value_date: date) -> None:
+    if closed_period_containing(cooperative_id, value_date) is not None:
         raise PeriodClosed(f"Periode yang memuat tanggal {value_date.isoformat()} sudah ditutup.")
 
 
-def _next_voucher(cooperative_id: int, year: int) -> int:
-    counter = db.session.get(VoucherCounter, (cooperative_id, year), with_for_update=True)
+def _next_vouchers(cooperative_id: int, year: int, count: int = 1) -> int:
+    """Reserve ``count`` consecutive voucher numbers of ``year``; returns the first. Runs under the head
+    lock, so the counter row needs no lock of its own and numbers are gapless (a rollback undoes both)."""
+    counter = db.session.get(VoucherCounter, (cooperative_id, year))
     if counter is None:
         counter = VoucherCounter(cooperative_id=cooperative_id, year=year, last_seq=0)
         db.session.add(counter)
-    counter.last_seq += 1
-    return counter.last_seq
+    first = counter.last_seq + 1
+    counter.last_seq += count
+    return first
 
 
-def post_entry(cooperative_id: int, lines: Sequence[Line], *, actor, memo: str, value_date: date,
-               idempotency_key: str | None = None, source: str = "manual", source_ref: str | None = None,
-               reverses_id: int | None = None, audit_action: str | None = None) -> JournalEntry:
-    """Post one balanced journal entry. The only writer of entries and postings.
-
-    Checks: at least two lines; positive whole-rupiah amounts, one side per line; debits == credits;
-    every account of this cooperative and open; value date not in a closed period; accounts'
-    ``min_balance`` respected after the posting; idempotency key unused (the same key with the same
-    payload returns the original entry, with another payload raises :class:`IdempotencyConflict`).
-
-    :param actor: the user posting (``None`` for system jobs).
-    :returns: the posted (or, on an idempotent replay, the original) entry.
-    :raises ValidationError: malformed lines. :raises InsufficientFunds: a balance floor would be broken.
-    :raises PeriodClosed: the value date is in a closed period.
-    """
-    lines = list(lines)
+def _validate(lines: Sequence[Line], value_date) -> None:
     problems = rules.line_problems(lines)
     if problems:
         raise ValidationError(" ".join(problems), code="unbalanced_entry", fields={"lines": problems})
     if not isinstance(value_date, date):
         raise ValidationError("Tanggal transaksi tidak valid.", fields={"value_date": ["tanggal tidak valid"]})
+
+
+def _lock_accounts(cooperative_id: int, account_ids) -> dict[int, Account]:
+    """Lock the touched account rows in ascending id order (deadlock-free against any other locker)."""
+    ids = sorted(account_ids)
+    accounts = {a.id: a for a in db.session.scalars(
+        sa.select(Account).where(Account.id.in_(ids)).order_by(Account.id).with_for_update())}
+    for account_id in ids:
+        acc = accounts.get(account_id)
+        if acc is None or acc.cooperative_id != cooperative_id:
+            raise ValidationError("Akun tidak ditemukan di koperasi ini.", code="unknown_account",
+                                  fields={"lines": [f"akun {account_id} tidak dikenal"]})
+        if not acc.is_open:
+            raise Conflict(f"Akun {acc.code} {acc.name} sudah ditutup.", code="account_closed")
+    return accounts
+
+
+def _apply_balances(accounts: dict[int, Account], delta: dict[int, int]) -> None:
+    """Move running balances; refuse (before touching anything) if a floor would be broken.
+
+    ``min_balance`` is a floor on the NATURAL-side balance. Only a movement that lowers the natural
+    balance is refused when it ends below the floor: a deposit into an account that is (for whatever
+    historical reason) below its floor is always allowed, because it improves it.
+    """
+    for account_id in sorted(delta):
+        acc = accounts[account_id]
+        if acc.min_balance is None or delta[account_id] == 0:
+            continue
+        natural_delta = delta[account_id] if acc.normal_side == "D" else -delta[account_id]
+        new_natural = acc.natural_balance() + natural_delta
+        if natural_delta < 0 and new_natural < acc.min_balance:
+            raise InsufficientFunds(
+                f"Saldo {acc.name} tidak mencukupi: tersedia Rp {acc.natural_balance() - acc.min_balance:,}, "
+                f"diminta Rp {-natural_delta:,}.".replace(",", "."),
+                fields={"amount": ["saldo tidak mencukupi"]})
+    for account_id in sorted(delta):
+        if delta[account_id]:
+            accounts[account_id].balance += delta[account_id]
+
+
+def _check_reversal(cooperative_id: int, reverses_id: int) -> JournalEntry:
+    original = db.session.get(JournalEntry, reverses_id)
+    if original is None or original.cooperative_id != cooperative_id:
+        raise NotFound("Jurnal yang dibalik tidak ditemukan.")
+    if original.reverses_id is not None:
+        raise Conflict("Jurnal pembalik tidak dapat dibalik lagi.", code="reversal_of_reversal")
+    if db.session.scalar(sa.select(JournalEntry.id).where(JournalEntry.reverses_id == reverses_id)):
+        raise Conflict(f"Jurnal {original.voucher_number} sudah pernah dibalik.", code="already_reversed")
+    return original
+
+
+def post_entry(cooperative_id: int, lines: Sequence[Line], *, actor, memo: str, value_date: date,
+               idempotency_key: str | None = None, source: str = "manual", source_ref: str | None = None,
+               reverses_id: int | None = None, audit_action: str | None = None) -> JournalEntry:
+    """Post one balanced journal entry. The only writer of entries and postings (with the batch
+    :func:`coop.ledger.imports.post_entries`, which applies the same checks).
+
+    Checks: at least two lines; positive whole-rupiah amounts, one side per line; debits == credits;
+    every account of this cooperative and open; value date not in a closed period; accounts'
+    ``min_balance`` respected; idempotency key unused (the same key with the same payload returns the
+    original entry, with another payload raises :class:`IdempotencyConflict`); a reversal refers to an
+    entry of this cooperative that was not reversed yet (and is not itself a reversal).
+
+    Order of locks: the cooperative's chain head first (it serialises the chain, the voucher counter and
+    the idempotency check, so two concurrent requests with one key yield ONE entry: the second waits
+    for the head, then finds the first's committed entry), then the accounts in ascending id order.
+
+    :param actor: the user posting (``None`` for system jobs).
+    :returns: the posted (or, on an idempotent replay, the original) entry.
+    :raises ValidationError: malformed lines. :raises InsufficientFunds: a balance floor would be broken.
+    :raises PeriodClosed: the value date is in a closed period. :raises Conflict: closed account,
+        reversal of an already reversed entry.
+    """
+    lines = list(lines)
+    _validate(lines, value_date)
+    memo = (memo or "").strip() or source
     fingerprint = rules.payload_hash(value_date, memo, lines, source)
 
-    head = _lock_head(cooperative_id)  # serialises everything below for this cooperative
+    head = _lock_head(cooperative_id)
     if idempotency_key:
         existing = db.session.scalar(sa.select(JournalEntry).where(
             JournalEntry.cooperative_id == cooperative_id, JournalEntry.idempotency_key == idempotency_key))
@@ -139,32 +212,12 @@ def post_entry(cooperative_id: int, lines: Sequence[Line], *, actor, memo: str, 
     delta: dict[int, int] = defaultdict(int)
     for ln in lines:
         delta[ln.account_id] += ln.debit - ln.credit
-    accounts = {a.id: a for a in db.session.scalars(
-        sa.select(Account).where(Account.id.in_(sorted(delta))).order_by(Account.id).with_for_update())}
-    for account_id in delta:
-        acc = accounts.get(account_id)
-        if acc is None or acc.cooperative_id != cooperative_id:
-            raise ValidationError("Akun tidak ditemukan di koperasi ini.", code="unknown_account",
-                                  fields={"lines": [f"akun {account_id} tidak dikenal"]})
-        if not acc.is_open:
-            raise Conflict(f"Akun {acc.code} sudah ditutup.", code="account_closed")
+    accounts = _lock_accounts(cooperative_id, delta)
     if reverses_id is not None:
-        original = db.session.get(JournalEntry, reverses_id)
-        if original is None or original.cooperative_id != cooperative_id:
-            raise NotFound("Jurnal yang dibalik tidak ditemukan.")
-        if db.session.scalar(sa.select(JournalEntry.id).where(JournalEntry.reverses_id == reverses_id)):
-            raise Conflict("Jurnal ini sudah pernah dibalik.", code="already_reversed")
+        _check_reversal(cooperative_id, reverses_id)
+    _apply_balances(accounts, delta)
 
-    for account_id in sorted(delta):
-        acc = accounts[account_id]
-        new_balance = acc.balance + delta[account_id]
-        if acc.min_balance is not None:
-            natural = new_balance if acc.normal_side == "D" else -new_balance
-            if natural < acc.min_balance:
-                raise InsufficientFunds(f"Saldo {acc.name} tidak mencukupi.")
-        acc.balance = new_balance
-
-    seq = _next_voucher(cooperative_id, value_date.year)
+    seq = _next_vouchers(cooperative_id, value_date.year)
     number = rules.voucher_number(value_date.year, seq)
     canon = rules.canonical(number, value_date, memo,
                             [(accounts[ln.account_id].code, ln.debit, ln.credit) for ln in lines])
@@ -176,13 +229,85 @@ def post_entry(cooperative_id: int, lines: Sequence[Line], *, actor, memo: str, 
         source_ref=source_ref, idempotency_key=idempotency_key, payload_hash=fingerprint,
         reverses_id=reverses_id, actor_id=getattr(actor, "id", None), prev_hash=head.head_hash,
         hash=entry_hash)
+    head.head_hash = entry_hash
     db.session.add(entry)
-    db.session.flush()
+    db.session.flush()  # one flush: entry INSERT, account/head/counter UPDATEs
     db.session.execute(sa.insert(Posting), [
         {"entry_id": entry.id, "line_no": i, "account_id": ln.account_id, "debit": ln.debit,
          "credit": ln.credit, "memo": ln.memo} for i, ln in enumerate(lines, 1)])
-    head.head_hash = entry_hash
-    db.session.flush()
     audit.record(actor, audit_action or f"ledger.post.{source}", "journal_entry", entry.id,
                  {"voucher": number, "amount": rules.totals(lines)[0]}, cooperative_id=cooperative_id)
     return entry
+
+
+# --------------------------------------------------------------------------------------------
+# Chart administration: admins add and close accounts; nothing is ever deleted.
+# --------------------------------------------------------------------------------------------
+
+def add_account(cooperative_id: int, *, actor, code: str, name: str, type: str,
+                name_en: str | None = None, parent_id: int | None = None) -> Account:
+    """Add a chart account (or a sub-account under ``parent_id``, which then fixes type and side).
+
+    :raises ValidationError: bad code/type, duplicate code.
+    """
+    from coop.ledger.models import ACCOUNT_TYPES
+
+    code = (code or "").strip()
+    name = (name or "").strip()
+    fields = {}
+    if not code or len(code) > 40 or not all(ch.isalnum() or ch in ".-" for ch in code):
+        fields["code"] = ["kode 1-40 huruf/angka (boleh . dan -)"]
+    if not name:
+        fields["name"] = ["wajib diisi"]
+    parent = None
+    if parent_id is not None:
+        parent = db.session.get(Account, parent_id)
+        if parent is None or parent.cooperative_id != cooperative_id:
+            fields["parent_id"] = ["akun induk tidak dikenal"]
+        else:
+            type = parent.type
+    if type not in ACCOUNT_TYPES:
+        fields["type"] = ["jenis akun tidak dikenal"]
+    if not fields and db.session.scalar(sa.select(Account.id).where(
+            Account.cooperative_id == cooperative_id, Account.code == code)):
+        fields["code"] = ["kode sudah dipakai"]
+    if fields:
+        raise ValidationError("Akun tidak dapat ditambahkan.", fields=fields)
+    side = parent.normal_side if parent else ("D" if type in ("asset", "expense") else "C")
+    acc = Account(cooperative_id=cooperative_id, code=code, name=name, name_en=name_en or None, type=type,
+                  normal_side=side, parent_id=parent.id if parent else None, balance=0)
+    db.session.add(acc)
+    db.session.flush()
+    audit.record(actor, "ledger.account_add", "account", acc.id, {"code": code, "name": name, "type": type},
+                 cooperative_id=cooperative_id)
+    return acc
+
+
+def get_account(cooperative_id: int, account_id: int) -> Account:
+    acc = db.session.get(Account, account_id)
+    if acc is None or acc.cooperative_id != cooperative_id:
+        raise NotFound("Akun tidak ditemukan.")
+    return acc
+
+
+def close_account(cooperative_id: int, account_id: int, *, actor) -> Account:
+    """Close an account: it keeps its history but accepts no more postings. Only at a zero balance and
+    with no open sub-accounts (closing would otherwise hide money).
+
+    :raises Conflict: balance not zero, open sub-accounts, already closed.
+    """
+    acc = db.session.scalar(sa.select(Account).where(Account.id == account_id).with_for_update())
+    if acc is None or acc.cooperative_id != cooperative_id:
+        raise NotFound("Akun tidak ditemukan.")
+    if not acc.is_open:
+        raise Conflict("Akun sudah ditutup.", code="account_closed")
+    if acc.balance != 0:
+        raise Conflict(f"Saldo akun {acc.code} belum nol (Rp {acc.natural_balance():,}).".replace(",", "."),
+                       code="balance_not_zero")
+    if db.session.scalar(sa.select(Account.id).where(Account.parent_id == acc.id, Account.is_open).limit(1)):
+        raise Conflict("Akun masih punya sub-akun yang terbuka.", code="open_subaccounts")
+    acc.is_open = False
+    db.session.flush()
+    audit.record(actor, "ledger.account_close", "account", acc.id, {"code": acc.code},
+                 cooperative_id=cooperative_id)
+    return acc

@@ -1,0 +1,140 @@
+"""``ledger verify``: recompute the books from the append-only journal and compare.
+
+For one cooperative it streams every posting in chain order (one query, no ORM objects) and checks:
+
+- each entry balances, and each line is positive and one-sided;
+- the hash chain: ``chain_seq`` runs 1, 2, 3 ... without gaps, every ``prev_hash`` is the previous
+  entry's hash, and every stored ``hash`` equals ``sha256(prev_hash + canonical(entry))`` recomputed
+  from the stored voucher, date, memo and lines (so a changed amount is caught);
+- the chain head (``ledger_heads``) points at the last entry;
+- voucher numbers per year run 1..N without gaps and match their text form;
+- every account's running balance equals the sum of its postings.
+
+The first failing entry is named (voucher number and id) in ``first_bad_entry``.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+
+import sqlalchemy as sa
+
+from coop.db import db
+from coop.ledger import rules
+from coop.ledger.models import Account, JournalEntry, LedgerHead, Posting
+
+
+def _problem(problems: list, code: str, message: str, entry_id=None, voucher=None) -> None:
+    problems.append({"code": code, "message": message, "entry_id": entry_id, "voucher_number": voucher})
+
+
+def count_postings(cooperative_id: int) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Posting).join(
+        JournalEntry, JournalEntry.id == Posting.entry_id).where(JournalEntry.cooperative_id == cooperative_id)) or 0
+
+
+def verify(cooperative_id: int, *, progress: Callable[[int], None] | None = None, max_problems: int = 100) -> dict:
+    """Verify one cooperative's books. Pure read.
+
+    :param progress: called with the number of postings processed since the last call.
+    :returns: ``{"ok": bool, "entries": int, "postings": int, "head_hash": str, "first_bad_entry":
+        {"entry_id", "voucher_number"} | None, "problems": [{"code", "message", "entry_id",
+        "voucher_number"}]}`` (problems capped at ``max_problems``).
+    """
+    problems: list[dict] = []
+    first_bad = None
+    codes = dict(db.session.execute(sa.select(Account.id, Account.code).where(
+        Account.cooperative_id == cooperative_id)).all())
+    computed: dict[int, int] = defaultdict(int)
+    vouchers: dict[int, list[int]] = defaultdict(list)
+
+    stmt = (sa.select(JournalEntry.id, JournalEntry.chain_seq, JournalEntry.voucher_number, JournalEntry.voucher_year,
+                      JournalEntry.voucher_seq, JournalEntry.value_date, JournalEntry.memo, JournalEntry.prev_hash,
+                      JournalEntry.hash, Posting.account_id, Posting.debit, Posting.credit)
+            .join(Posting, Posting.entry_id == JournalEntry.id)
+            .where(JournalEntry.cooperative_id == cooperative_id)
+            .order_by(JournalEntry.chain_seq, Posting.line_no))
+    expected_prev = rules.GENESIS_HASH
+    expected_seq = 1
+    entries = postings = 0
+    pending = 0
+    cur = None  # (entry row head, lines)
+
+    def finish(head, lines):
+        nonlocal expected_prev, expected_seq, first_bad
+        e_id, seq, voucher, year, vseq, vdate, memo, prev_hash, stored_hash = head
+        bad = []
+        if seq != expected_seq:
+            bad.append(("chain_gap", f"urutan rantai {seq}, seharusnya {expected_seq}"))
+        if prev_hash != expected_prev:
+            bad.append(("chain_broken", "prev_hash tidak sama dengan hash jurnal sebelumnya"))
+        d = c = 0
+        for _acc, ld, lc in lines:
+            d += ld
+            c += lc
+            if ld < 0 or lc < 0 or (ld == 0) == (lc == 0):
+                bad.append(("bad_line", "baris dengan jumlah tidak sah"))
+        if d != c:
+            bad.append(("unbalanced", f"debit {d} != kredit {c}"))
+        canon = rules.canonical(voucher, vdate, memo, [(codes.get(a, "?"), ld, lc) for a, ld, lc in lines])
+        if rules.chain_hash(prev_hash, canon) != stored_hash:
+            bad.append(("hash_mismatch", "hash tidak cocok dengan isi jurnal (isi diubah?)"))
+        if voucher != rules.voucher_number(year, vseq):
+            bad.append(("voucher_text", f"nomor bukti {voucher} tidak cocok dengan tahun/urutan"))
+        vouchers[year].append(vseq)
+        for code, msg in bad:
+            if len(problems) < max_problems:
+                _problem(problems, code, f"{voucher} (id {e_id}): {msg}", e_id, voucher)
+            if first_bad is None:
+                first_bad = {"entry_id": e_id, "voucher_number": voucher}
+        expected_prev = stored_hash
+        expected_seq = seq + 1
+
+    result = db.session.execute(stmt.execution_options(yield_per=20000))
+    for row in result:
+        e_id = row[0]
+        if cur is None or cur[0][0] != e_id:
+            if cur is not None:
+                finish(*cur)
+                entries += 1
+            cur = (row[:9], [])
+        acc_id, debit, credit = row[9], row[10], row[11]
+        cur[1].append((acc_id, debit, credit))
+        computed[acc_id] += debit - credit
+        postings += 1
+        pending += 1
+        if progress is not None and pending >= 10000:
+            progress(pending)
+            pending = 0
+    if cur is not None:
+        finish(*cur)
+        entries += 1
+    if progress is not None and pending:
+        progress(pending)
+
+    # Entries without any posting would not appear in the join above.
+    total_entries = db.session.scalar(sa.select(sa.func.count()).select_from(JournalEntry).where(
+        JournalEntry.cooperative_id == cooperative_id)) or 0
+    if total_entries != entries:
+        _problem(problems, "entry_without_postings", f"{total_entries - entries} jurnal tanpa baris posting")
+
+    head = db.session.get(LedgerHead, cooperative_id)
+    head_hash = head.head_hash if head else None
+    if head is not None and (head.chain_seq != expected_seq - 1 or head.head_hash != expected_prev):
+        _problem(problems, "head_mismatch",
+                 f"kepala rantai menunjuk urutan {head.chain_seq}, jurnal terakhir {expected_seq - 1}")
+
+    for year, seqs in sorted(vouchers.items()):
+        seqs.sort()
+        if seqs != list(range(1, len(seqs) + 1)):
+            missing = sorted(set(range(1, seqs[-1] + 1)) - set(seqs))[:10]
+            dup = len(seqs) - len(set(seqs))
+            _problem(problems, "voucher_gap", f"nomor bukti {year}: hilang {missing}" + (f", ganda {dup}" if dup else ""))
+
+    for acc_id, code, balance in db.session.execute(sa.select(Account.id, Account.code, Account.balance).where(
+            Account.cooperative_id == cooperative_id).order_by(Account.code)):
+        if computed.get(acc_id, 0) != balance:
+            _problem(problems, "balance_mismatch",
+                     f"akun {code}: saldo tersimpan {balance}, dihitung dari posting {computed.get(acc_id, 0)}")
+    return {"ok": not problems, "entries": entries, "postings": postings, "head_hash": head_hash,
+            "first_bad_entry": first_bad, "problems": problems}

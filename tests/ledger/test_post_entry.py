@@ -1,0 +1,175 @@
+"""post_entry: the only writer of the journal, and every check ARCHITECTURE.md 4 asks of it."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+
+from coop.db import atomic, db
+from coop.errors import Conflict, IdempotencyConflict, InsufficientFunds, ValidationError
+from coop.ledger import rules
+from coop.ledger.models import JournalEntry, Posting
+from coop.ledger.rules import Line
+from coop.ledger.services import post_entry
+
+
+def test_worked_example_deposit_and_withdrawal(coop, books):
+    """A deposit of 150,000 then a withdrawal of 40,000: cash 110,000 debit, savings 110,000 credit,
+    two vouchers JU-2026-000001/2 in order, chain linked from genesis."""
+    b = books(coop)
+    s = b.sub("2101")
+    e1 = b.transfer("1101", s, 150_000)
+    e2 = b.transfer(s, "1101", 40_000)
+    assert b.balance("1101") == 110_000
+    assert b.balance(s) == 110_000
+    assert [e1.voucher_number, e2.voucher_number] == ["JU-2026-000001", "JU-2026-000002"]
+    assert e1.prev_hash == rules.GENESIS_HASH and e2.prev_hash == e1.hash
+    canon = rules.canonical("JU-2026-000001", date(2026, 11, 27), "uji",
+                            [("1101", 150_000, 0), (db.session.get(Posting, e1.postings[1].id).account.code, 0, 150_000)])
+    assert e1.hash == rules.chain_hash(rules.GENESIS_HASH, canon)
+    assert [(p.debit, p.credit) for p in e2.postings] == [(40_000, 0), (0, 40_000)]
+
+
+@pytest.mark.parametrize("lines, fragment", [
+    ([(1, 100, 0)], "minimal dua baris"),
+    ([(1, 100, 0), (2, 0, 90)], "selisih Rp 10"),
+    ([(1, 0, 0), (2, 0, 0)], "salah satu"),
+    ([(1, -5, 0), (2, 0, -5)], "negatif"),
+    ([(1, 100, 100), (2, 0, 0)], "salah satu"),
+    ([(1, 10**16, 0), (2, 0, 10**16)], "terlalu besar"),
+])
+def test_malformed_lines_are_explained(lines, fragment):
+    """line_problems says in words what is wrong with an entry."""
+    problems = rules.line_problems([Line(a, debit=d, credit=c) for a, d, c in lines])
+    assert any(fragment in p for p in problems), problems
+
+
+def test_float_amount_refused():
+    """A float is never money."""
+    assert rules.line_problems([Line(1, debit=1.0), Line(2, credit=1)])
+
+
+def test_unbalanced_entry_refused_and_nothing_written(coop, books):
+    """An unbalanced entry raises ValidationError; no entry, no balance change."""
+    b = books(coop)
+    with pytest.raises(ValidationError) as exc:
+        b.post([("1101", 100, 0), ("4201", 0, 99)])
+    assert exc.value.code == "unbalanced_entry"
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(JournalEntry)
+                             .where(JournalEntry.cooperative_id == coop.id)) == 0
+    assert b.balance("1101") == 0
+
+
+def test_account_of_other_cooperative_refused(coop, make_coop, books):
+    """Lines must all belong to the posting cooperative."""
+    other = make_coop(name="Lain")
+    foreign = books(other).acc("1101")
+    with pytest.raises(ValidationError) as exc:
+        books(coop).post([(foreign, 100, 0), ("4201", 0, 100)])
+    assert exc.value.code == "unknown_account"
+
+
+def test_min_balance_floor(coop, books):
+    """A savings sub-account with floor 0 cannot go negative; exactly to zero is fine; a deposit into an
+    account below its floor (floor raised later) is still allowed because it improves it."""
+    b = books(coop)
+    s = b.sub("2101", min_balance=0)
+    b.transfer("1101", s, 1_000)
+    with pytest.raises(InsufficientFunds):
+        b.transfer(s, "1101", 1_001)
+    assert b.balance(s) == 1_000
+    b.transfer(s, "1101", 1_000)
+    assert b.balance(s) == 0
+    s2 = b.sub("2101", min_balance=50_000)
+    b.transfer("1101", s2, 10_000)  # below floor, but a deposit
+    with pytest.raises(InsufficientFunds):
+        b.transfer(s2, "1101", 1)
+    assert b.balance(s2) == 10_000
+
+
+def test_min_balance_on_debit_side_account(coop, books):
+    """For a debit-normal account the floor applies to the debit balance (cash cannot go negative)."""
+    b = books(coop)
+    cash_box = b.sub("1101", min_balance=0)
+    b.transfer(cash_box, "3901", 500)
+    with pytest.raises(InsufficientFunds):
+        b.transfer("5201", cash_box, 501)
+    b.transfer("5201", cash_box, 500)
+    assert b.balance(cash_box) == 0
+
+
+def test_idempotent_replay_and_conflict(coop, books):
+    """Same key + same payload returns the original entry; same key + another payload is a 409."""
+    b = books(coop)
+    e1 = b.transfer("1101", "4201", 700, idempotency_key="k-1")
+    e2 = b.transfer("1101", "4201", 700, idempotency_key="k-1")
+    assert e1.id == e2.id
+    assert b.balance("1101") == 700
+    with pytest.raises(IdempotencyConflict):
+        b.transfer("1101", "4201", 701, idempotency_key="k-1")
+
+
+def test_closed_account_refuses_postings(coop, books, users):
+    """A closed account accepts no postings; it can only be closed at zero balance."""
+    from coop.ledger.services import add_account, close_account
+
+    b = books(coop)
+    acc = atomic(add_account, coop.id, actor=users["admin"], code="5299", name="Beban Rapat", type="expense")
+    assert acc.normal_side == "D"
+    b.transfer(acc.id, "1101", 300)
+    with pytest.raises(Conflict) as exc:
+        atomic(close_account, coop.id, acc.id, actor=users["admin"])
+    assert exc.value.code == "balance_not_zero"
+    b.transfer("1101", acc.id, 300)
+    atomic(close_account, coop.id, acc.id, actor=users["admin"])
+    with pytest.raises(Conflict) as exc:
+        b.transfer(acc.id, "1101", 1)
+    assert exc.value.code == "account_closed"
+
+
+def test_add_account_validation(coop, users):
+    """Duplicate codes and unknown types are field errors."""
+    from coop.ledger.services import add_account
+
+    with pytest.raises(ValidationError) as exc:
+        atomic(add_account, coop.id, actor=users["admin"], code="1101", name="Kas lagi", type="asset")
+    assert "code" in exc.value.fields
+    with pytest.raises(ValidationError) as exc:
+        atomic(add_account, coop.id, actor=users["admin"], code="9999", name="X", type="magic")
+    assert "type" in exc.value.fields
+
+
+def test_vouchers_gapless_per_year_and_rollback_leaves_no_gap(coop, books):
+    """Voucher numbers restart per year; a refused entry consumes no number."""
+    b = books(coop)
+    s = b.sub("2101")
+    b.transfer("1101", s, 100, value_date=date(2025, 12, 31))
+    with pytest.raises(InsufficientFunds):
+        b.transfer(s, "1101", 1_000, value_date=date(2026, 1, 1))
+    e = b.transfer("1101", s, 100, value_date=date(2026, 1, 2))
+    e2 = b.transfer("1101", s, 100, value_date=date(2025, 12, 30))
+    assert e.voucher_number == "JU-2026-000001"
+    assert e2.voucher_number == "JU-2025-000002"
+    assert e2.chain_seq == 3
+
+
+def test_post_entry_statement_count(coop, books):
+    """post_entry stays cheap: a two-line entry without key takes a bounded number of statements."""
+    b = books(coop)
+    s = b.sub("2101")
+    b.transfer("1101", s, 100)
+    ids = (b.acc("1101"), s)
+    count = {"n": 0}
+
+    def counter(*_a, **_k):
+        count["n"] += 1
+
+    engine_conn = db.session.connection()
+    sa.event.listen(engine_conn, "before_cursor_execute", counter)
+    try:
+        atomic(post_entry, coop.id, [Line.dr(ids[0], 5), Line.cr(ids[1], 5)], actor=None, memo="x",
+               value_date=date(2026, 11, 27))
+    finally:
+        sa.event.remove(engine_conn, "before_cursor_execute", counter)
+    assert count["n"] <= 12, count["n"]
