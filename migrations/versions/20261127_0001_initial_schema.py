@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-27 22:06:54.287206
+Create Date: 2026-11-27 22:06:59.772557
 
 """
 
