@@ -1,1 +1,188 @@
-"""API v1: members endpoints (filled in by its issue)."""
+"""API v1: members and savings accounts (API.md, Membership and savings)."""
+from __future__ import annotations
+
+from flask import g, request
+
+from coop.auth.roles import ADMIN, AUDITOR, CASH, MANAGER, MEMBER, OFFICER, TREASURER
+from coop.blueprints.api import (
+    _decode_cursor,
+    _encode_cursor,
+    api,
+    current_api_user,
+    doc,
+    idempotent,
+    load,
+    load_args,
+    page_params,
+    roles,
+)
+from coop.db import atomic
+from coop.errors import NotFound
+from coop.ledger.savings import services as savings
+from coop.membership import schemas, services
+from coop.membership.models import Member
+
+STAFF_READ = (ADMIN, TREASURER, MANAGER, OFFICER, AUDITOR)
+REGISTER = (ADMIN, TREASURER, MANAGER, OFFICER)
+
+
+def _coop() -> int:
+    return current_api_user().cooperative_id
+
+
+def _visible_member(member_id: int) -> Member:
+    """Staff see every member of their cooperative; a member sees only themself (404 otherwise)."""
+    user = current_api_user()
+    member = services.get_member(user.cooperative_id, member_id)
+    if user.role == MEMBER and member.user_id != user.id:
+        raise NotFound("Anggota tidak ditemukan.")
+    return member
+
+
+def _visible_account(account_id: int):
+    acc = savings.get_account(_coop(), account_id)
+    _visible_member(acc.member_id)
+    return acc
+
+
+def account_dump(acc) -> dict:
+    return {"id": acc.id, "member_id": acc.member_id, "account_number": acc.account_number,
+            "product": acc.product.name, "product_id": acc.product_id, "kind": acc.kind,
+            "balance": acc.balance, "status": acc.status, "opened_on": acc.opened_on,
+            "maturity_on": acc.maturity_on,
+            "rate_percent_per_year": acc.rate if acc.rate is not None else acc.product.interest_rate}
+
+
+def _loans_of(member: Member) -> list[dict]:
+    try:
+        import sqlalchemy as sa
+
+        from coop.db import db
+        from coop.ledger.loans.models import Loan
+    except ImportError:
+        return []
+    rows = db.session.scalars(sa.select(Loan).where(Loan.cooperative_id == member.cooperative_id,
+                                                    Loan.member_id == member.id).order_by(Loan.id))
+    out = []
+    for loan in rows:
+        outstanding = getattr(loan, "outstanding_principal", None)
+        out.append({"id": loan.id, "status": loan.status, "principal": loan.principal,
+                    "outstanding_principal": outstanding if isinstance(outstanding, int) else None})
+    return out
+
+
+def member_dump(member: Member) -> dict:
+    return {"id": member.id, "member_number": member.member_number, "status": member.status,
+            "member_type": member.member_type, "resident_id": member.resident_id,
+            "full_name": member.full_name, "joined_on": member.joined_on, "resigned_on": member.resigned_on,
+            "savings_accounts": [account_dump(a) for a in savings.accounts_of(member.cooperative_id, member.id)],
+            "loans": _loans_of(member)}
+
+
+@api.post("/members")
+@doc(summary="Register a resident as a member (opens pokok, wajib and sukarela accounts)",
+     body=schemas.MemberCreateSchema, response=schemas.MemberSchema, status=201, tags=["members"],
+     errors=(401, 403, 404, 409, 422))
+@roles(*REGISTER)
+def create_member():
+    data = load(schemas.MemberCreateSchema)
+    member = atomic(services.register_member, _coop(), data["resident_id"], data["joined_on"],
+                    actor=current_api_user(), member_type=data["member_type"])
+    return schemas.MemberSchema().dump(member_dump(member)), 201
+
+
+@api.get("/members/<int:member_id>")
+@doc(summary="A member with savings accounts and loans", response=schemas.MemberSchema, tags=["members"])
+@roles(*STAFF_READ, MEMBER)
+def get_member(member_id: int):
+    return schemas.MemberSchema().dump(member_dump(_visible_member(member_id)))
+
+
+def settlement_dump(s) -> dict:
+    return {"member_id": s.member.id, "status": s.member.status, "effective_on": s.effective_on,
+            "savings": [{"account_id": a.id, "kind": a.kind, "amount": amt} for a, amt in s.savings],
+            "savings_total": s.savings_total, "loans_total": s.loans_total, "refund": s.refund,
+            "entry_id": s.entry.id if s.entry is not None else None,
+            "voucher_number": s.entry.voucher_number if s.entry is not None else None}
+
+
+@api.post("/members/<int:member_id>/resignation")
+@doc(summary="Resign: savings refunded net of outstanding loans in one entry", body=schemas.ResignationSchema,
+     response=schemas.SettlementSchema, tags=["members"], errors=(401, 403, 404, 409, 422))
+@roles(ADMIN, TREASURER, MANAGER)
+@idempotent
+def resign_member(member_id: int):
+    services.get_member(_coop(), member_id)
+    data = load(schemas.ResignationSchema)
+    s = atomic(services.resign, _coop(), member_id, data["effective_on"], actor=current_api_user())
+    return schemas.SettlementSchema().dump(settlement_dump(s)), 200
+
+
+@api.get("/savings-accounts/<int:account_id>")
+@doc(summary="A savings account with its balance", response=schemas.SavingsAccountSchema, tags=["savings"])
+@roles(*STAFF_READ, MEMBER)
+def get_savings_account(account_id: int):
+    return schemas.SavingsAccountSchema().dump(account_dump(_visible_account(account_id)))
+
+
+def _today():
+    from coop.cli import _today as today
+
+    return today()
+
+
+def _move(fn, account_id: int):
+    savings.get_account(_coop(), account_id)
+    data = load(schemas.MoneyMoveSchema)
+    key = request.headers.get("Idempotency-Key")
+    receipt = atomic(fn, _coop(), account_id, data["amount"], actor=current_api_user(),
+                     value_date=data["value_date"] or _today(), memo=data["memo"],
+                     idempotency_key=(f"api:{g.api_user.id}:{key}" if key else None))
+    body = {"transaction_id": receipt.transaction_id, "entry_id": receipt.entry.id,
+            "voucher_number": receipt.entry.voucher_number, "amount": receipt.amount,
+            "balance": receipt.balance, "account_id": receipt.account.id}
+    return schemas.MoneyMoveResultSchema().dump(body), 201
+
+
+@api.post("/savings-accounts/<int:account_id>/deposits")
+@doc(summary="Cash deposit", body=schemas.MoneyMoveSchema, response=schemas.MoneyMoveResultSchema, status=201,
+     tags=["savings"], errors=(401, 403, 404, 409, 422))
+@roles(*CASH)
+@idempotent
+def deposit(account_id: int):
+    return _move(savings.deposit, account_id)
+
+
+@api.post("/savings-accounts/<int:account_id>/withdrawals")
+@doc(summary="Cash withdrawal (409 insufficient_funds below the minimum balance)", body=schemas.MoneyMoveSchema,
+     response=schemas.MoneyMoveResultSchema, status=201, tags=["savings"], errors=(401, 403, 404, 409, 422))
+@roles(*CASH)
+@idempotent
+def withdraw(account_id: int):
+    return _move(savings.withdraw, account_id)
+
+
+@api.get("/savings-accounts/<int:account_id>/transactions")
+@doc(summary="Transactions (postings) with running balance", query=schemas.TransactionsQuerySchema,
+     response=schemas.TransactionListSchema, tags=["savings"])
+@roles(*STAFF_READ, MEMBER)
+def transactions(account_id: int):
+    _visible_account(account_id)
+    args = load_args(schemas.TransactionsQuerySchema)
+    limit, after = page_params()
+    acc, opening, rows = savings.statement(_coop(), account_id, args["date_from"], args["date_to"])
+    start = 0
+    if after is not None:
+        start = next((i + 1 for i, r in enumerate(rows) if r.transaction_id == after), len(rows))
+    page = rows[start:start + limit]
+    more = start + limit < len(rows)
+    items = [{"id": r.transaction_id, "entry_id": r.entry_id, "voucher_number": r.voucher_number,
+              "value_date": r.value_date, "memo": r.memo, "type": r.source.split(".")[-1],
+              "deposit": r.deposit, "withdrawal": r.withdrawal, "amount": r.deposit - r.withdrawal,
+              "balance": r.balance} for r in page]
+    return schemas.TransactionListSchema().dump({
+        "account_id": acc.id, "opening_balance": opening, "items": items,
+        "next_cursor": _encode_cursor(page[-1].transaction_id) if more and page else None})
+
+
+__all__ = ["_decode_cursor"]
