@@ -1,0 +1,46 @@
+"""Fixtures of the reports tests: a small ledger whose every figure is checked by hand."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+
+@pytest.fixture
+def books(coop, users):
+    """Five entries in 2026 (hand-checked balances at 2026-12-31):
+
+    1. 01-05 Modal awal:        Dr Kas 3.000.000 / Cr Saldo Awal 3.000.000
+    2. 02-10 Setoran sukarela:  Dr Kas 500.000 / Cr 2101 SS-0001 500.000
+    3. 03-15 Pencairan:         Dr 1201 PIN-0001 2.000.000 / Cr Kas 2.000.000
+    4. 04-15 Angsuran:          Dr Kas 250.000 / Cr PIN-0001 200.000 / Cr 4101 jasa 50.000
+    5. 05-01 Listrik:           Dr 5201 30.000 / Cr Kas 30.000
+    Kas = 3.000.000 + 500.000 - 2.000.000 + 250.000 - 30.000 = 1.720.000.
+    """
+    from coop.db import atomic
+    from coop.ledger import chart
+    from coop.ledger.services import Line, account_by_code, open_subaccount, post_entry
+
+    actor = users["treasurer"]
+
+    def _do():
+        acc = {code: account_by_code(coop.id, code).id for code in
+               (chart.KAS, chart.SALDO_AWAL, chart.PENDAPATAN_JASA, chart.BEBAN_OPERASIONAL)}
+        ss = open_subaccount(coop.id, chart.SIMPANAN_SUKARELA, "SS-0001", "Sukarela Sri", min_balance=0).id
+        loan = open_subaccount(coop.id, chart.PIUTANG_PINJAMAN, "PIN-0001", "Pinjaman Sri").id
+        kas = acc[chart.KAS]
+        post = post_entry
+        post(coop.id, [Line.dr(kas, 3_000_000), Line.cr(acc[chart.SALDO_AWAL], 3_000_000)], actor=actor,
+             memo="Modal awal", value_date=date(2026, 1, 5), source="manual")
+        post(coop.id, [Line.dr(kas, 500_000), Line.cr(ss, 500_000)], actor=actor, memo="Setoran sukarela",
+             value_date=date(2026, 2, 10), source="savings.deposit", source_ref="KW-1")
+        post(coop.id, [Line.dr(loan, 2_000_000), Line.cr(kas, 2_000_000)], actor=actor,
+             memo="Pencairan pinjaman", value_date=date(2026, 3, 15), source="loan.disbursement")
+        post(coop.id, [Line.dr(kas, 250_000), Line.cr(loan, 200_000, memo="pokok"),
+                       Line.cr(acc[chart.PENDAPATAN_JASA], 50_000, memo="jasa")], actor=actor,
+             memo='Angsuran "April", ke-1\nSri', value_date=date(2026, 4, 15), source="loan.repayment")
+        post(coop.id, [Line.dr(acc[chart.BEBAN_OPERASIONAL], 30_000), Line.cr(kas, 30_000)], actor=actor,
+             memo="Listrik ✓ Mei", value_date=date(2026, 5, 1), source="manual")
+        return {"kas": kas, "ss": ss, "loan": loan, **acc}
+
+    return atomic(_do)
