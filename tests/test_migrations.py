@@ -1,0 +1,167 @@
+"""Migrations (issue 2, Done when): one head; ``upgrade head`` gives exactly the models' schema; every
+revision downgrades and upgrades again; the append-only triggers refuse UPDATE and DELETE.
+
+Each test works on its own fresh database (SQLite file, or a new database on the PostgreSQL test
+cluster when ``COOP_TEST_DATABASE_URL`` is set), like ``committed_app``.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from flask_migrate import downgrade, upgrade
+
+from coop import create_app
+from coop.db import db
+from tests.conftest import _drop_database, _fresh_database_url
+
+APPEND_ONLY = ("journal_entries", "postings", "audit_log")
+
+
+@pytest.fixture
+def bare_app(tmp_path_factory):
+    """An app on a fresh EMPTY database (nothing migrated yet)."""
+    url = _fresh_database_url(tmp_path_factory, "mig")
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "SECRET_KEY": "test",
+                      "WTF_CSRF_ENABLED": False, "SERVER_NAME": "localhost"})
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+    _drop_database(url)
+
+
+def _script(app) -> ScriptDirectory:
+    return ScriptDirectory.from_config(app.extensions["migrate"].migrate.get_config())
+
+
+def _schema_diff(app) -> list:
+    """Alembic autogenerate's diff between the live database and the models (what `flask db check` runs)."""
+    with db.engine.connect() as conn:
+        ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+        return compare_metadata(ctx, db.metadata)
+
+
+def _tables() -> set[str]:
+    db.engine.dispose()  # a fresh inspector connection (PostgreSQL caches nothing, SQLite file reopened)
+    return set(sa.inspect(db.engine).get_table_names()) - {"alembic_version", "sqlite_sequence"}
+
+
+def _current(app) -> str | None:
+    with db.engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def test_exactly_one_head(bare_app):
+    """Two engineers adding revisions in parallel must not leave two heads (upgrade head would fail)."""
+    heads = _script(bare_app).get_heads()
+    assert len(heads) == 1, f"several migration heads: {heads}; chain the later one on the other"
+
+
+def test_revision_files_are_date_prefixed_and_chain_from_0001(bare_app):
+    """Every revision file is named YYYYMMDD_<rev>_<slug>.py and the chain is linear from 0001 to head."""
+    import re
+    from pathlib import Path
+
+    script = _script(bare_app)
+    revs = list(script.walk_revisions())  # head first
+    assert revs[-1].revision == "0001" and revs[-1].down_revision is None
+    for rev in revs:
+        name = Path(rev.path).name
+        assert re.fullmatch(rf"\d{{8}}_{re.escape(rev.revision)}_\w+\.py", name), name
+        assert not isinstance(rev.down_revision, tuple | list), f"merge revision {rev.revision}: keep it linear"
+
+
+def test_upgrade_head_gives_exactly_the_models_schema(bare_app):
+    """After `flask db upgrade` the database has every table, column, type, index and constraint of the
+    models and nothing else: autogenerate finds no difference (`flask db check` is clean)."""
+    upgrade()
+    assert _current(bare_app) == _script(bare_app).get_current_head()
+    assert _tables() == set(db.metadata.tables)
+    diff = _schema_diff(bare_app)
+    assert diff == [], f"models and migrations differ; run `make migrations`: {diff[:10]}"
+
+
+def test_every_revision_downgrades_and_upgrades_again(bare_app):
+    """Walking up one revision at a time, each revision's downgrade undoes it and its upgrade can be
+    applied again; from head everything downgrades to an empty database and back to the full schema."""
+    script = _script(bare_app)
+    chain = [r.revision for r in reversed(list(script.walk_revisions()))]  # base -> head
+    for rev in chain:
+        upgrade(revision=rev)
+        assert _current(bare_app) == rev
+        before = _tables()
+        downgrade(revision=script.get_revision(rev).down_revision or "base")
+        upgrade(revision=rev)
+        assert _current(bare_app) == rev
+        assert _tables() == before, f"revision {rev}: downgrade+upgrade changed the tables"
+    downgrade(revision="base")
+    assert _current(bare_app) is None
+    assert _tables() == set(), "downgrade to base left tables behind"
+    upgrade()
+    assert _schema_diff(bare_app) == []
+
+
+def _seed_append_only_rows():
+    """One cooperative, one journal entry (two postings) and the audit rows its services write."""
+    from coop.auth.services import create_cooperative
+    from coop.db import atomic
+    from coop.ledger import chart
+    from coop.ledger.services import Line, account_by_code, create_chart, post_entry
+
+    def _do():
+        c = create_cooperative(name="Koperasi Migrasi", village_code="3504042001")
+        create_chart(c.id)
+        kas = account_by_code(c.id, chart.KAS)
+        bank = account_by_code(c.id, chart.BANK)
+        post_entry(c.id, [Line.dr(kas.id, 150_000), Line.cr(bank.id, 150_000)], actor=None,
+                   memo="setor kas dari bank", value_date=date(2026, 11, 27), source="test.migrations")
+        return c.id
+
+    return atomic(_do)
+
+
+@pytest.mark.parametrize("table", APPEND_ONLY)
+def test_append_only_tables_refuse_raw_update_and_delete(bare_app, table):
+    """The database itself (trigger from revision 0002) refuses UPDATE and DELETE on journal entries,
+    postings and the audit log, even from raw SQL that bypasses the application; INSERT still works
+    and the rows are unchanged afterwards."""
+    upgrade()
+    _seed_append_only_rows()
+    with db.engine.connect() as conn:
+        rows_before = conn.execute(sa.text(f"SELECT * FROM {table} ORDER BY id")).all()
+    assert rows_before, f"seed wrote nothing into {table}"
+    first_id = rows_before[0].id
+    for sql in (f"UPDATE {table} SET id = id WHERE id = :id", f"DELETE FROM {table} WHERE id = :id",
+                f"DELETE FROM {table}"):
+        with pytest.raises(sa.exc.DBAPIError, match="append-only"):
+            with db.engine.begin() as conn:
+                conn.execute(sa.text(sql), {"id": first_id})
+    if db.engine.dialect.name == "postgresql":
+        with pytest.raises(sa.exc.DBAPIError, match="append-only"):
+            with db.engine.begin() as conn:
+                conn.execute(sa.text(f"TRUNCATE {table} CASCADE"))
+    with db.engine.connect() as conn:
+        assert conn.execute(sa.text(f"SELECT * FROM {table} ORDER BY id")).all() == rows_before
+
+
+def test_downgrade_removes_the_append_only_triggers(bare_app):
+    """Revision 0002's downgrade really drops its triggers (and 0002 can be re-applied): a DELETE that the
+    trigger refuses at 0002 succeeds at 0001."""
+    upgrade(revision="0002")
+    # Only the foundation's tables are guaranteed at 0002; an audit row needs no other area.
+    from coop.audit.models import AuditLog  # noqa: F401  (the table exists)
+
+    with db.engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO audit_log (at, action, object_type, summary) "
+                             "VALUES (CURRENT_TIMESTAMP, 'test.insert', 'test', '{}')"))
+    with pytest.raises(sa.exc.DBAPIError, match="append-only"):
+        with db.engine.begin() as conn:
+            conn.execute(sa.text("DELETE FROM audit_log"))
+    downgrade(revision="0001")
+    with db.engine.begin() as conn:
+        assert conn.execute(sa.text("DELETE FROM audit_log")).rowcount == 1
