@@ -1,0 +1,96 @@
+"""Pure loan rules: allocation order, penalties, collectibility at exactly the threshold day, PPAP, NPL."""
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal as D
+
+import pytest
+
+from coop.ledger.loans import rules
+from coop.ledger.loans.rules import Due
+
+
+def test_default_allocation_settles_oldest_instalment_first_penalty_fee_interest_principal():
+    """Paying 900.000 against two late instalments (each 750.000 + 90.000 interest, the first with
+    8.400 penalty): the first is settled fully (8.400 + 90.000 + 750.000 = 848.400), the remaining
+    51.600 goes to the second's interest."""
+    dues = [Due(2, date(2026, 3, 5), interest=90_000, principal=750_000),
+            Due(1, date(2026, 2, 5), penalty=8_400, interest=90_000, principal=750_000)]
+    res = rules.allocate(900_000, dues)
+    assert [(a.number, a.component, a.amount) for a in res.allocations] == [
+        (1, "penalty", 8_400), (1, "interest", 90_000), (1, "principal", 750_000), (2, "interest", 51_600)]
+    assert res.unapplied == 0
+    assert res.by_component() == {"penalty": 8_400, "fee": 0, "interest": 141_600, "principal": 750_000}
+
+
+def test_component_strategy_pays_all_interest_before_any_principal():
+    dues = [Due(1, date(2026, 2, 5), interest=90_000, principal=750_000),
+            Due(2, date(2026, 3, 5), interest=90_000, principal=750_000)]
+    res = rules.allocate(200_000, dues, "interest,principal,penalty,fee", "component")
+    assert [(a.number, a.component, a.amount) for a in res.allocations] == [
+        (1, "interest", 90_000), (2, "interest", 90_000), (1, "principal", 20_000)]
+
+
+def test_overpayment_is_left_unapplied():
+    res = rules.allocate(1_000, [Due(1, date(2026, 1, 1), interest=300, principal=500)])
+    assert res.unapplied == 200
+
+
+def test_allocation_order_must_name_every_component_once():
+    with pytest.raises(ValueError):
+        rules.parse_order("interest,principal")
+
+
+@pytest.mark.parametrize("dpd,klass", [(0, 1), (90, 1), (91, 2), (180, 2), (181, 3), (810, 3), (811, 4)])
+def test_monthly_collectibility_changes_the_day_after_each_threshold(dpd, klass):
+    """Lancar up to 3 months (90 days) late, Kurang Lancar from day 91, Diragukan from day 181, Macet from 811."""
+    assert rules.collectibility(dpd, rules.DEFAULT_THRESHOLDS["monthly"]) == klass
+
+
+@pytest.mark.parametrize("dpd,klass", [(30, 1), (31, 2), (60, 2), (61, 3)])
+def test_weekly_collectibility_thresholds(dpd, klass):
+    assert rules.collectibility(dpd, rules.DEFAULT_THRESHOLDS["weekly"]) == klass
+
+
+def test_penalties():
+    """Default 1 % of the overdue 840.000 after 15 grace days = 8.400 once; per day every day; fixed once."""
+    kw = {"overdue": 840_000, "grace_days": 15, "percent": D("1"), "fixed": 25_000}
+    assert rules.penalty_today("percent_overdue", dpd=15, already_charged=False, **kw) == 0
+    assert rules.penalty_today("percent_overdue", dpd=16, already_charged=False, **kw) == 8_400
+    assert rules.penalty_today("percent_overdue", dpd=17, already_charged=True, **kw) == 0
+    assert rules.penalty_today("percent_per_day", dpd=40, already_charged=True, **kw) == 8_400
+    assert rules.penalty_today("fixed", dpd=16, already_charged=False, **kw) == 25_000
+    assert rules.penalty_today("none", dpd=99, already_charged=False, **kw) == 0
+
+
+def test_days_past_due_counts_from_the_oldest_unpaid_instalment():
+    assert rules.days_past_due(date(2026, 2, 5), date(2026, 2, 5)) == 0
+    assert rules.days_past_due(date(2026, 2, 5), date(2026, 3, 7)) == 30
+    assert rules.days_past_due(None, date(2026, 3, 7)) == 0
+
+
+def test_next_action_date_is_the_next_day_anything_changes():
+    """Nothing late: the day after the next due date. Late (monthly, penalty once after 15 days, not yet
+    charged): the penalty day comes first."""
+    th = rules.DEFAULT_THRESHOLDS["monthly"]
+    assert rules.next_action_date(as_of=date(2026, 1, 10), unpaid_due_dates=[date(2026, 2, 5)], thresholds=th,
+                                  penalty_kind="percent_overdue", grace_days=15,
+                                  uncharged_overdue_due_dates=[]) == date(2026, 2, 6)
+    assert rules.next_action_date(as_of=date(2026, 2, 6), unpaid_due_dates=[date(2026, 2, 5), date(2026, 3, 5)],
+                                  thresholds=th, penalty_kind="percent_overdue", grace_days=15,
+                                  uncharged_overdue_due_dates=[date(2026, 2, 5)]) == date(2026, 2, 21)
+    assert rules.next_action_date(as_of=date(2026, 2, 6), unpaid_due_dates=[], thresholds=th,
+                                  penalty_kind="none", grace_days=0, uncharged_overdue_due_dates=[]) is None
+
+
+def test_provision_npl_and_health():
+    """PPAP 0.5/10/50/100 %; NPL = (KL+D+M)/total; 12 % NPL is kurang sehat."""
+    rates = rules.DEFAULT_PROVISION_RATES
+    assert rules.provision_required(10_000_000, 1, rates) == 50_000
+    assert rules.provision_required(10_000_000, 2, rates) == 1_000_000
+    assert rules.provision_required(10_000_000, 4, rates) == 10_000_000
+    by_class = {1: 88_000_000, 2: 6_000_000, 3: 4_000_000, 4: 2_000_000}
+    assert rules.npl_ratio(by_class) == D("12.00")
+    assert rules.health_rating(D("12.00")) == "kurang sehat"
+    assert rules.health_rating(D("5")) == "sehat" and rules.health_rating(D("15.01")) == "tidak sehat"
+    assert rules.risk_weighted_bad_loans(by_class) == 3_000_000 + 3_000_000 + 2_000_000

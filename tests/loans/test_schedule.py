@@ -1,0 +1,127 @@
+"""Worked examples of the pure schedule engine, every number checked by hand, plus invariants."""
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal as D
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from coop.ledger.schedule import (
+    ScheduleError,
+    Terms,
+    add_months,
+    annuity_payment,
+    build_schedule,
+    total_interest,
+    weekly_instalments,
+)
+
+
+def rows(s):
+    return [(i.principal, i.interest, i.total) for i in s]
+
+
+def test_flat_9_million_at_1_percent_for_12_months_is_840_000_a_month():
+    """DOMAIN.md example: 9.000.000 / 12 = 750.000 principal + 9.000.000 x 1 % = 90.000 interest."""
+    s = build_schedule(9_000_000, Terms("flat", D("1"), 12), date(2026, 1, 31))
+    assert rows(s) == [(750_000, 90_000, 840_000)] * 12
+    assert total_interest(s) == 1_080_000
+    # monthly due dates keep the anchor day, clamped to the month's end
+    assert [i.due_date for i in s[:3]] == [date(2026, 1, 31), date(2026, 2, 28), date(2026, 3, 31)]
+
+
+def test_flat_rounding_to_100_puts_the_residue_in_the_last_instalment():
+    """10.000.000 at 1.5 % x 12: 833.333,33 + 150.000 = 983.333,33 -> 983.300 (half up to Rp 100), so
+    principal 833.300 eleven times and the last 10.000.000 - 11 x 833.300 = 833.700 (total 983.700)."""
+    s = build_schedule(10_000_000, Terms("flat", D("1.5"), 12), date(2026, 2, 1))
+    assert rows(s)[:11] == [(833_300, 150_000, 983_300)] * 11
+    assert rows(s)[11] == (833_700, 150_000, 983_700)
+    assert sum(i.principal for i in s) == 10_000_000
+
+
+def test_rounding_up_mode_always_rounds_the_instalment_up():
+    """983.333,33 rounded UP to Rp 100 is 983.400; the last takes 10.000.000 - 11 x 833.400 = 832.600."""
+    s = build_schedule(10_000_000, Terms("flat", D("1.5"), 12, rounding_mode="up"), date(2026, 2, 1))
+    assert s[0].total == 983_400 and s[-1].principal == 832_600
+
+
+def test_anuitas_worked_example():
+    """9.000.000 at 1 % x 12: A = 90.000 / (1 - 1.01^-12) = 799.639,10 -> 799.600.
+    Month 1: interest 90.000, principal 709.600; month 2: interest 1 % x 8.290.400 = 82.904,
+    principal 716.696. The last: principal = what remains (792.173), interest 7.921,73 -> 7.922."""
+    assert annuity_payment(9_000_000, D("0.01"), 12).quantize(D("0.01")) == D("799639.10")
+    s = build_schedule(9_000_000, Terms("anuitas", D("1"), 12), date(2026, 1, 31))
+    assert rows(s)[:2] == [(709_600, 90_000, 799_600), (716_696, 82_904, 799_600)]
+    assert all(i.total == 799_600 for i in s[:11])
+    assert (s[-1].principal, s[-1].interest) == (792_173, 7_922)
+    assert sum(i.principal for i in s) == 9_000_000
+    assert total_interest(s) == 595_695
+
+
+def test_efektif_worked_example():
+    """Efektif (menurun): equal principal 750.000, interest 1 % of the balance before the payment:
+    90.000, 82.500, 75.000 ... 7.500; total interest 1 % x 750.000 x (12+11+...+1) = 585.000."""
+    s = build_schedule(9_000_000, Terms("efektif", D("1"), 12), date(2026, 1, 31))
+    assert [i.interest for i in s] == [90_000 - 7_500 * k for k in range(12)]
+    assert all(i.principal == 750_000 for i in s)
+    assert total_interest(s) == 585_000
+
+
+def test_grace_periods_are_interest_only():
+    """6.000.000 efektif 1 % x 6 with 2 months principal grace: two instalments of 60.000 interest,
+    then 1.500.000 principal with interest 60.000, 45.000, 30.000, 15.000."""
+    s = build_schedule(6_000_000, Terms("efektif", D("1"), 6, grace_periods=2), date(2026, 1, 7))
+    assert rows(s) == [(0, 60_000, 60_000), (0, 60_000, 60_000), (1_500_000, 60_000, 1_560_000),
+                       (1_500_000, 45_000, 1_545_000), (1_500_000, 30_000, 1_530_000),
+                       (1_500_000, 15_000, 1_515_000)]
+
+
+def test_weekly_flat_schedule():
+    """5.000.000 flat 2 % a month for 3 months, weekly: 13 weeks (3 x 52 / 12), total interest
+    5.000.000 x 2 % x 3 = 300.000; per week 23.076,92 -> 23.077; instalment 384.615,38 + 23.076,92 =
+    407.692,31 -> 407.700, principal 384.623; last principal 5.000.000 - 12 x 384.623 = 384.524 and
+    interest 300.000 - 12 x 23.077 = 23.076."""
+    assert weekly_instalments(3) == 13 and weekly_instalments(12) == 52
+    s = build_schedule(5_000_000, Terms("flat", D("2"), 3, frequency="weekly"), date(2026, 1, 7))
+    assert len(s) == 13
+    assert rows(s)[0] == (384_623, 23_077, 407_700)
+    assert rows(s)[-1] == (384_524, 23_076, 407_600)
+    assert s[1].due_date == date(2026, 1, 14) and s[-1].due_date == date(2026, 4, 1)
+    assert total_interest(s) == 300_000
+
+
+def test_add_months_clamps_to_month_end():
+    assert add_months(date(2026, 1, 31), 1) == date(2026, 2, 28)
+    assert add_months(date(2028, 1, 31), 1) == date(2028, 2, 29)
+    assert add_months(date(2026, 11, 30), 3) == date(2027, 2, 28)
+
+
+def test_invalid_terms_are_refused():
+    with pytest.raises(ScheduleError):
+        build_schedule(1_000_000, Terms("bunga_berbunga", D("1"), 12), date(2026, 1, 1))
+    with pytest.raises(ScheduleError):
+        build_schedule(1_000_000, Terms("flat", D("1"), 3, grace_periods=3), date(2026, 1, 1))
+    with pytest.raises(ScheduleError):
+        build_schedule(0, Terms("flat", D("1"), 3), date(2026, 1, 1))
+
+
+@settings(max_examples=150, deadline=None)
+@given(principal=st.integers(100_000, 500_000_000), term=st.integers(1, 60),
+       method=st.sampled_from(["flat", "efektif", "anuitas"]), rate=st.decimals("0", "4", places=2),
+       mult=st.sampled_from([1, 100, 500, 1000]), weekly=st.booleans(), grace=st.integers(0, 3))
+def test_schedule_invariants(principal, term, method, rate, mult, weekly, grace):
+    """Principal always sums exactly; no negative part; all but the last total are multiples."""
+    terms = Terms(method, rate, term, "weekly" if weekly else "monthly", 0, mult)
+    n = weekly_instalments(term) if weekly else term
+    terms = Terms(method, rate, term, terms.frequency, min(grace, n - 1), mult)
+    try:
+        s = build_schedule(principal, terms, date(2026, 3, 31))
+    except ScheduleError:
+        return  # a multiple too coarse for a tiny loan is refused, never mis-booked
+    assert len(s) == n
+    assert sum(i.principal for i in s) == principal
+    assert all(i.principal >= 0 and i.interest >= 0 for i in s)
+    assert all(i.total % mult == 0 for i in s[terms.grace_periods:-1])
+    assert [i.number for i in s] == list(range(1, n + 1))
