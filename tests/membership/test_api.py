@@ -1,0 +1,103 @@
+"""API.md, Membership and savings: the endpoints behave as written."""
+from __future__ import annotations
+
+from datetime import date
+
+from coop.db import atomic
+from coop.ledger.savings import services as savings
+from coop.membership import services
+
+
+def test_post_member_returns_201_with_number_status_and_three_accounts(coop, users, api, make_resident,
+                                                                       seed_savings):
+    seed_savings(coop)
+    r = make_resident(coop)
+    resp = api(users["treasurer"]).post("/members", json={"resident_id": r.id, "joined_on": "2026-01-05"})
+    assert resp.status_code == 201, resp.json
+    body = resp.json
+    assert body["member_number"] == "KDM-000001" and body["status"] == "applied"
+    assert sorted(a["kind"] for a in body["savings_accounts"]) == ["pokok", "sukarela", "wajib"]
+    again = api(users["treasurer"]).post("/members", json={"resident_id": r.id, "joined_on": "2026-01-05"})
+    assert again.status_code == 409 and again.json["error"]["code"] == "not_eligible"
+    assert api(users["treasurer"]).post("/members", json={"resident_id": 999999, "joined_on": "2026-01-05"}
+                                        ).status_code == 404
+    bad = api(users["treasurer"]).post("/members", json={"resident_id": "x", "joined_on": "kemarin"})
+    assert bad.status_code == 422 and set(bad.json["error"]["fields"]) == {"resident_id", "joined_on"}
+
+
+def test_pokok_deposit_through_api_activates_member(coop, users, api, make_member):
+    m = make_member(coop, pay_pokok=False)
+    pokok = savings.account_for(coop.id, m.id, "pokok")
+    resp = api(users["treasurer"]).post(f"/savings-accounts/{pokok.id}/deposits",
+                                        json={"amount": 100_000, "value_date": "2026-01-06"})
+    assert resp.status_code == 201, resp.json
+    assert api(users["manager"]).get(f"/members/{m.id}").json["status"] == "active"
+
+
+def test_deposit_withdraw_insufficient_funds_and_transactions(coop, users, api, make_member):
+    m = make_member(coop)
+    acc = savings.account_for(coop.id, m.id, "sukarela")
+    t = api(users["treasurer"])
+    r1 = t.post(f"/savings-accounts/{acc.id}/deposits", json={"amount": 250_000, "value_date": "2026-02-01",
+                                                              "memo": "setor"})
+    assert r1.status_code == 201
+    assert set(r1.json) >= {"transaction_id", "entry_id", "voucher_number", "balance"}
+    assert r1.json["balance"] == 250_000
+    r2 = t.post(f"/savings-accounts/{acc.id}/withdrawals", json={"amount": 100_000, "value_date": "2026-02-03"})
+    assert r2.status_code == 201 and r2.json["balance"] == 150_000
+    r3 = t.post(f"/savings-accounts/{acc.id}/withdrawals", json={"amount": 150_001, "value_date": "2026-02-03"})
+    assert r3.status_code == 409 and r3.json["error"]["code"] == "insufficient_funds"
+    for bad in (1.5, "100", -5, 0, True):
+        assert t.post(f"/savings-accounts/{acc.id}/deposits", json={"amount": bad}).status_code == 422
+    got = t.get(f"/savings-accounts/{acc.id}").json
+    assert got == {**got, "kind": "sukarela", "balance": 150_000, "status": "active", "id": acc.id}
+    tx = t.get(f"/savings-accounts/{acc.id}/transactions?from=2026-01-01&to=2026-12-31").json
+    assert [(i["amount"], i["balance"]) for i in tx["items"]] == [(250_000, 250_000), (-100_000, 150_000)]
+    page = t.get(f"/savings-accounts/{acc.id}/transactions?limit=1").json
+    assert len(page["items"]) == 1 and page["next_cursor"]
+    rest = t.get(f"/savings-accounts/{acc.id}/transactions?limit=1&cursor={page['next_cursor']}").json
+    assert rest["items"][0]["balance"] == 150_000 and rest["next_cursor"] is None
+    pokok = savings.account_for(coop.id, m.id, "pokok")
+    r4 = t.post(f"/savings-accounts/{pokok.id}/withdrawals", json={"amount": 1_000})
+    assert r4.status_code == 409 and r4.json["error"]["code"] == "not_withdrawable"
+
+
+def test_replayed_deposit_with_same_idempotency_key_posts_once(coop, users, api, make_member):
+    m = make_member(coop)
+    acc = savings.account_for(coop.id, m.id, "sukarela")
+    t = api(users["treasurer"])
+    h = {"Idempotency-Key": "desk-1-0001"}
+    body = {"amount": 75_000, "value_date": "2026-03-01"}
+    first = t.post(f"/savings-accounts/{acc.id}/deposits", json=body, headers=h)
+    second = t.post(f"/savings-accounts/{acc.id}/deposits", json=body, headers=h)
+    assert first.status_code == second.status_code == 201
+    assert first.json == second.json
+    assert savings.get_account(coop.id, acc.id).balance == 75_000
+    other = t.post(f"/savings-accounts/{acc.id}/deposits", json={**body, "amount": 80_000}, headers=h)
+    assert other.status_code == 409 and other.json["error"]["code"] == "idempotency_conflict"
+
+
+def test_roles_and_member_sees_only_own(coop, users, api, make_member, make_user):
+    m1 = make_member(coop)
+    m2 = make_member(coop)
+    acc = savings.account_for(coop.id, m1.id, "sukarela")
+    assert api(users["auditor"]).post(f"/savings-accounts/{acc.id}/deposits", json={"amount": 1}).status_code == 403
+    u = make_user(coop, "member")
+    atomic(services.link_user, coop.id, m1.id, u, actor=None)
+    mine = api(u)
+    assert mine.get(f"/members/{m1.id}").status_code == 200
+    assert mine.get(f"/members/{m2.id}").status_code == 404
+    other_acc = savings.account_for(coop.id, m2.id, "sukarela")
+    assert mine.get(f"/savings-accounts/{other_acc.id}").status_code == 404
+    assert mine.get(f"/savings-accounts/{acc.id}/transactions").status_code == 200
+
+
+def test_resignation_endpoint_returns_settlement(coop, users, api, make_member, fund):
+    m = make_member(coop, joined_on=date(2025, 1, 2))
+    fund(m, "sukarela", 40_000)
+    resp = api(users["treasurer"]).post(f"/members/{m.id}/resignation", json={"effective_on": "2026-11-27"})
+    assert resp.status_code == 200, resp.json
+    assert (resp.json["savings_total"], resp.json["loans_total"], resp.json["refund"]) == (140_000, 0, 140_000)
+    assert resp.json["status"] == "resigned"
+    assert api(users["treasurer"]).post("/members/999999/resignation", json={"effective_on": "2026-11-27"}
+                                        ).status_code == 404
