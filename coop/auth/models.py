@@ -56,6 +56,9 @@ class User(TimestampMixin, Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     is_active: Mapped[bool] = mapped_column(default=True)
     locale: Mapped[str | None] = mapped_column(String(5))
+    #: A resident's own login when they are not (yet) a member, e.g. a training applicant the officer
+    #: gave a login (a member's resident is ``Member.resident_id``).
+    resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id"), index=True)
 
     cooperative: Mapped[Cooperative] = relationship(lazy="joined")
 

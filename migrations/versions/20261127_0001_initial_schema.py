@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-27 22:06:59.772557
+Create Date: 2026-11-27 22:08:29.151317
 
 """
 
@@ -303,30 +303,6 @@ def upgrade():
         )
 
     op.create_table(
-        "users",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("cooperative_id", sa.Integer(), nullable=False),
-        sa.Column("username", sa.String(length=80), nullable=False),
-        sa.Column("full_name", sa.String(length=200), nullable=False),
-        sa.Column("role", sa.String(length=20), nullable=False),
-        sa.Column("password_hash", sa.String(length=255), nullable=False),
-        sa.Column("is_active", sa.Boolean(), nullable=False),
-        sa.Column("locale", sa.String(length=5), nullable=True),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.CheckConstraint(
-            "role IN ('admin', 'treasurer', 'manager', 'officer', 'auditor', 'member')",
-            name=op.f("ck_users_role_known"),
-        ),
-        sa.ForeignKeyConstraint(
-            ["cooperative_id"], ["cooperatives.id"], name=op.f("fk_users_cooperative_id_cooperatives")
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
-        sa.UniqueConstraint("username", name=op.f("uq_users_username")),
-    )
-    with op.batch_alter_table("users", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_users_cooperative_id"), ["cooperative_id"], unique=False)
-
-    op.create_table(
         "voucher_counters",
         sa.Column("cooperative_id", sa.Integer(), nullable=False),
         sa.Column("year", sa.Integer(), autoincrement=False, nullable=False),
@@ -338,6 +314,234 @@ def upgrade():
         ),
         sa.PrimaryKeyConstraint("cooperative_id", "year", name=op.f("pk_voucher_counters")),
     )
+    op.create_table(
+        "residents",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("household_id", sa.Integer(), nullable=False),
+        sa.Column("nik", sa.String(length=16), nullable=False),
+        sa.Column("is_temporary_nik", sa.Boolean(), nullable=False),
+        sa.Column("full_name", sa.String(length=200), nullable=False),
+        sa.Column("sex", sa.String(length=1), nullable=False),
+        sa.Column("birth_place", sa.String(length=100), nullable=False),
+        sa.Column("birth_date", sa.Date(), nullable=False),
+        sa.Column("relationship", sa.String(length=20), nullable=True),
+        sa.Column("education", sa.String(length=20), nullable=True),
+        sa.Column("occupation", sa.String(length=100), nullable=True),
+        sa.Column("marital_status", sa.String(length=20), nullable=True),
+        sa.Column("phone", sa.String(length=20), nullable=True),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("village_code", sa.String(length=10), nullable=False),
+        sa.Column("address", sa.String(length=300), nullable=True),
+        sa.Column("rt", sa.String(length=3), nullable=True),
+        sa.Column("rw", sa.String(length=3), nullable=True),
+        sa.Column("dusun", sa.String(length=100), nullable=True),
+        sa.Column("pmi_status", sa.String(length=10), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("cooperative_id", sa.Integer(), nullable=False),
+        sa.CheckConstraint(
+            "is_temporary_nik = (substr(nik, 1, 1) = '0')", name=op.f("ck_residents_temporary_nik_flag")
+        ),
+        sa.CheckConstraint(
+            "pmi_status IN ('calon', 'aktif', 'purna', 'keluarga', 'none')",
+            name=op.f("ck_residents_pmi_status_known"),
+        ),
+        sa.CheckConstraint(
+            "relationship IS NULL OR relationship IN ('kepala_keluarga', 'suami', 'istri', 'anak', 'menantu', 'cucu', 'orang_tua', 'mertua', 'famili_lain', 'pembantu', 'lainnya')",
+            name=op.f("ck_residents_relationship_known"),
+        ),
+        sa.CheckConstraint("sex IN ('M', 'F')", name=op.f("ck_residents_sex_known")),
+        sa.CheckConstraint(
+            "status IN ('hidup', 'mati', 'pindah', 'hilang', 'pergi')", name=op.f("ck_residents_status_known")
+        ),
+        sa.CheckConstraint("length(nik) = 16", name=op.f("ck_residents_nik_16_digits")),
+        sa.ForeignKeyConstraint(
+            ["cooperative_id"], ["cooperatives.id"], name=op.f("fk_residents_cooperative_id_cooperatives")
+        ),
+        sa.ForeignKeyConstraint(
+            ["household_id"], ["households.id"], name=op.f("fk_residents_household_id_households")
+        ),
+        sa.ForeignKeyConstraint(
+            ["village_code"], ["villages.code"], name=op.f("fk_residents_village_code_villages")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_residents")),
+        sa.UniqueConstraint("cooperative_id", "nik", name=op.f("uq_residents_cooperative_id_nik")),
+    )
+    with op.batch_alter_table("residents", schema=None) as batch_op:
+        batch_op.create_index("ix_residents_coop_name", ["cooperative_id", "full_name"], unique=False)
+        batch_op.create_index("ix_residents_coop_pmi", ["cooperative_id", "pmi_status"], unique=False)
+        batch_op.create_index(batch_op.f("ix_residents_cooperative_id"), ["cooperative_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_residents_household_id"), ["household_id"], unique=False)
+
+    op.create_table(
+        "training_cohorts",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("program_id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("starts_on", sa.Date(), nullable=False),
+        sa.Column("ends_on", sa.Date(), nullable=False),
+        sa.Column("venue", sa.String(length=200), nullable=False),
+        sa.Column("capacity", sa.Integer(), nullable=False),
+        sa.Column("enrolled_count", sa.Integer(), nullable=False),
+        sa.Column("trainers", sa.Text(), nullable=True),
+        sa.Column("allowance_amount", sa.BigInteger(), nullable=False),
+        sa.Column("admission", sa.String(length=12), nullable=False),
+        sa.Column("is_open", sa.Boolean(), nullable=False),
+        sa.Column("cooperative_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint(
+            "admission IN ('pmi', 'pmi_calon', 'all')", name=op.f("ck_training_cohorts_admission_known")
+        ),
+        sa.CheckConstraint("allowance_amount >= 0", name=op.f("ck_training_cohorts_allowance_not_negative")),
+        sa.CheckConstraint("capacity > 0", name=op.f("ck_training_cohorts_capacity_positive")),
+        sa.CheckConstraint("ends_on >= starts_on", name=op.f("ck_training_cohorts_dates_ordered")),
+        sa.CheckConstraint(
+            "enrolled_count >= 0 AND enrolled_count <= capacity",
+            name=op.f("ck_training_cohorts_within_capacity"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["cooperative_id"],
+            ["cooperatives.id"],
+            name=op.f("fk_training_cohorts_cooperative_id_cooperatives"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["program_id"],
+            ["training_programs.id"],
+            name=op.f("fk_training_cohorts_program_id_training_programs"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_training_cohorts")),
+    )
+    with op.batch_alter_table("training_cohorts", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_training_cohorts_cooperative_id"), ["cooperative_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_training_cohorts_program_id"), ["program_id"], unique=False)
+
+    op.create_table(
+        "migration_records",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("resident_id", sa.Integer(), nullable=False),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("country", sa.String(length=2), nullable=False),
+        sa.Column("job_type", sa.String(length=20), nullable=True),
+        sa.Column("sector", sa.String(length=100), nullable=True),
+        sa.Column("scheme", sa.String(length=10), nullable=True),
+        sa.Column("is_procedural", sa.Boolean(), nullable=False),
+        sa.Column("agency", sa.String(length=200), nullable=True),
+        sa.Column("passport_number", sa.String(length=20), nullable=True),
+        sa.Column("passport_expires_on", sa.Date(), nullable=True),
+        sa.Column("departure_on", sa.Date(), nullable=True),
+        sa.Column("contract_start_on", sa.Date(), nullable=True),
+        sa.Column("contract_end_on", sa.Date(), nullable=True),
+        sa.Column("return_on", sa.Date(), nullable=True),
+        sa.Column("return_reason", sa.String(length=200), nullable=True),
+        sa.Column("has_permission_doc", sa.Boolean(), nullable=False),
+        sa.Column("has_health_doc", sa.Boolean(), nullable=False),
+        sa.Column("has_competence_doc", sa.Boolean(), nullable=False),
+        sa.Column("has_passport_doc", sa.Boolean(), nullable=False),
+        sa.Column("has_visa_doc", sa.Boolean(), nullable=False),
+        sa.Column("has_placement_contract_doc", sa.Boolean(), nullable=False),
+        sa.Column("has_work_contract_doc", sa.Boolean(), nullable=False),
+        sa.Column("has_bpjs_doc", sa.Boolean(), nullable=False),
+        sa.Column("monthly_remittance", sa.BigInteger(), nullable=True),
+        sa.Column("notes", sa.Text(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("cooperative_id", sa.Integer(), nullable=False),
+        sa.CheckConstraint(
+            "job_type IS NULL OR job_type IN ('badan_hukum', 'perseorangan', 'awak_kapal')",
+            name=op.f("ck_migration_records_job_type_known"),
+        ),
+        sa.CheckConstraint(
+            "scheme IS NULL OR scheme IN ('G2G', 'G2P', 'P2P', 'ICT', 'mandiri')",
+            name=op.f("ck_migration_records_scheme_known"),
+        ),
+        sa.CheckConstraint(
+            "status IN ('calon', 'aktif', 'purna')", name=op.f("ck_migration_records_status_known")
+        ),
+        sa.CheckConstraint("length(country) = 2", name=op.f("ck_migration_records_country_alpha2")),
+        sa.CheckConstraint(
+            "monthly_remittance IS NULL OR monthly_remittance >= 0",
+            name=op.f("ck_migration_records_remittance_non_negative"),
+        ),
+        sa.CheckConstraint(
+            "return_on IS NULL OR departure_on IS NULL OR return_on >= departure_on",
+            name=op.f("ck_migration_records_return_after_departure"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["cooperative_id"],
+            ["cooperatives.id"],
+            name=op.f("fk_migration_records_cooperative_id_cooperatives"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["resident_id"], ["residents.id"], name=op.f("fk_migration_records_resident_id_residents")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_migration_records")),
+    )
+    with op.batch_alter_table("migration_records", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_migration_records_coop_country", ["cooperative_id", "country"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_migration_records_cooperative_id"), ["cooperative_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_migration_records_resident_id"), ["resident_id"], unique=False)
+
+    op.create_table(
+        "training_sessions",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("cohort_id", sa.Integer(), nullable=False),
+        sa.Column("held_on", sa.Date(), nullable=False),
+        sa.Column("topic", sa.String(length=200), nullable=True),
+        sa.Column("cooperative_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["cohort_id"],
+            ["training_cohorts.id"],
+            name=op.f("fk_training_sessions_cohort_id_training_cohorts"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["cooperative_id"],
+            ["cooperatives.id"],
+            name=op.f("fk_training_sessions_cooperative_id_cooperatives"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_training_sessions")),
+        sa.UniqueConstraint("cohort_id", "held_on", name=op.f("uq_training_sessions_cohort_id_held_on")),
+    )
+    with op.batch_alter_table("training_sessions", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_training_sessions_cohort_id"), ["cohort_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_training_sessions_cooperative_id"), ["cooperative_id"], unique=False
+        )
+
+    op.create_table(
+        "users",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("cooperative_id", sa.Integer(), nullable=False),
+        sa.Column("username", sa.String(length=80), nullable=False),
+        sa.Column("full_name", sa.String(length=200), nullable=False),
+        sa.Column("role", sa.String(length=20), nullable=False),
+        sa.Column("password_hash", sa.String(length=255), nullable=False),
+        sa.Column("is_active", sa.Boolean(), nullable=False),
+        sa.Column("locale", sa.String(length=5), nullable=True),
+        sa.Column("resident_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint(
+            "role IN ('admin', 'treasurer', 'manager', 'officer', 'auditor', 'member')",
+            name=op.f("ck_users_role_known"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["cooperative_id"], ["cooperatives.id"], name=op.f("fk_users_cooperative_id_cooperatives")
+        ),
+        sa.ForeignKeyConstraint(
+            ["resident_id"], ["residents.id"], name=op.f("fk_users_resident_id_residents")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
+        sa.UniqueConstraint("username", name=op.f("uq_users_username")),
+    )
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_users_cooperative_id"), ["cooperative_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_users_resident_id"), ["resident_id"], unique=False)
+
     op.create_table(
         "accounting_periods",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -460,65 +664,6 @@ def upgrade():
         batch_op.create_index(batch_op.f("ix_journal_entries_value_date"), ["value_date"], unique=False)
 
     op.create_table(
-        "residents",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("household_id", sa.Integer(), nullable=False),
-        sa.Column("nik", sa.String(length=16), nullable=False),
-        sa.Column("is_temporary_nik", sa.Boolean(), nullable=False),
-        sa.Column("full_name", sa.String(length=200), nullable=False),
-        sa.Column("sex", sa.String(length=1), nullable=False),
-        sa.Column("birth_place", sa.String(length=100), nullable=False),
-        sa.Column("birth_date", sa.Date(), nullable=False),
-        sa.Column("relationship", sa.String(length=20), nullable=True),
-        sa.Column("education", sa.String(length=20), nullable=True),
-        sa.Column("occupation", sa.String(length=100), nullable=True),
-        sa.Column("marital_status", sa.String(length=20), nullable=True),
-        sa.Column("phone", sa.String(length=20), nullable=True),
-        sa.Column("status", sa.String(length=10), nullable=False),
-        sa.Column("village_code", sa.String(length=10), nullable=False),
-        sa.Column("address", sa.String(length=300), nullable=True),
-        sa.Column("rt", sa.String(length=3), nullable=True),
-        sa.Column("rw", sa.String(length=3), nullable=True),
-        sa.Column("dusun", sa.String(length=100), nullable=True),
-        sa.Column("pmi_status", sa.String(length=10), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("cooperative_id", sa.Integer(), nullable=False),
-        sa.CheckConstraint(
-            "is_temporary_nik = (substr(nik, 1, 1) = '0')", name=op.f("ck_residents_temporary_nik_flag")
-        ),
-        sa.CheckConstraint(
-            "pmi_status IN ('calon', 'aktif', 'purna', 'keluarga', 'none')",
-            name=op.f("ck_residents_pmi_status_known"),
-        ),
-        sa.CheckConstraint(
-            "relationship IS NULL OR relationship IN ('kepala_keluarga', 'suami', 'istri', 'anak', 'menantu', 'cucu', 'orang_tua', 'mertua', 'famili_lain', 'pembantu', 'lainnya')",
-            name=op.f("ck_residents_relationship_known"),
-        ),
-        sa.CheckConstraint("sex IN ('M', 'F')", name=op.f("ck_residents_sex_known")),
-        sa.CheckConstraint(
-            "status IN ('hidup', 'mati', 'pindah', 'hilang', 'pergi')", name=op.f("ck_residents_status_known")
-        ),
-        sa.CheckConstraint("length(nik) = 16", name=op.f("ck_residents_nik_16_digits")),
-        sa.ForeignKeyConstraint(
-            ["cooperative_id"], ["cooperatives.id"], name=op.f("fk_residents_cooperative_id_cooperatives")
-        ),
-        sa.ForeignKeyConstraint(
-            ["household_id"], ["households.id"], name=op.f("fk_residents_household_id_households")
-        ),
-        sa.ForeignKeyConstraint(
-            ["village_code"], ["villages.code"], name=op.f("fk_residents_village_code_villages")
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_residents")),
-        sa.UniqueConstraint("cooperative_id", "nik", name=op.f("uq_residents_cooperative_id_nik")),
-    )
-    with op.batch_alter_table("residents", schema=None) as batch_op:
-        batch_op.create_index("ix_residents_coop_name", ["cooperative_id", "full_name"], unique=False)
-        batch_op.create_index("ix_residents_coop_pmi", ["cooperative_id", "pmi_status"], unique=False)
-        batch_op.create_index(batch_op.f("ix_residents_cooperative_id"), ["cooperative_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_residents_household_id"), ["household_id"], unique=False)
-
-    op.create_table(
         "settings",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("cooperative_id", sa.Integer(), nullable=False),
@@ -542,48 +687,61 @@ def upgrade():
         batch_op.create_index(batch_op.f("ix_settings_cooperative_id"), ["cooperative_id"], unique=False)
 
     op.create_table(
-        "training_cohorts",
+        "training_enrolments",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("program_id", sa.Integer(), nullable=False),
-        sa.Column("name", sa.String(length=200), nullable=False),
-        sa.Column("starts_on", sa.Date(), nullable=False),
-        sa.Column("ends_on", sa.Date(), nullable=False),
-        sa.Column("venue", sa.String(length=200), nullable=False),
-        sa.Column("capacity", sa.Integer(), nullable=False),
-        sa.Column("enrolled_count", sa.Integer(), nullable=False),
-        sa.Column("trainers", sa.Text(), nullable=True),
-        sa.Column("allowance_amount", sa.BigInteger(), nullable=False),
-        sa.Column("admission", sa.String(length=12), nullable=False),
-        sa.Column("is_open", sa.Boolean(), nullable=False),
+        sa.Column("cohort_id", sa.Integer(), nullable=False),
+        sa.Column("resident_id", sa.Integer(), nullable=False),
+        sa.Column("seq", sa.Integer(), nullable=False),
+        sa.Column("status", sa.String(length=12), nullable=False),
+        sa.Column("channel", sa.String(length=8), nullable=False),
+        sa.Column("applied_on", sa.Date(), nullable=False),
+        sa.Column("reason", sa.String(length=300), nullable=True),
+        sa.Column("decided_by_id", sa.Integer(), nullable=True),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("completed_on", sa.Date(), nullable=True),
         sa.Column("cooperative_id", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
-            "admission IN ('pmi', 'pmi_calon', 'all')", name=op.f("ck_training_cohorts_admission_known")
+            "channel IN ('self', 'officer', 'api')", name=op.f("ck_training_enrolments_channel_known")
         ),
-        sa.CheckConstraint("allowance_amount >= 0", name=op.f("ck_training_cohorts_allowance_not_negative")),
-        sa.CheckConstraint("capacity > 0", name=op.f("ck_training_cohorts_capacity_positive")),
-        sa.CheckConstraint("ends_on >= starts_on", name=op.f("ck_training_cohorts_dates_ordered")),
         sa.CheckConstraint(
-            "enrolled_count >= 0 AND enrolled_count <= capacity",
-            name=op.f("ck_training_cohorts_within_capacity"),
+            "status IN ('enrolled', 'waitlisted', 'rejected', 'cancelled', 'completed', 'dropped')",
+            name=op.f("ck_training_enrolments_status_known"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["cohort_id"],
+            ["training_cohorts.id"],
+            name=op.f("fk_training_enrolments_cohort_id_training_cohorts"),
         ),
         sa.ForeignKeyConstraint(
             ["cooperative_id"],
             ["cooperatives.id"],
-            name=op.f("fk_training_cohorts_cooperative_id_cooperatives"),
+            name=op.f("fk_training_enrolments_cooperative_id_cooperatives"),
         ),
         sa.ForeignKeyConstraint(
-            ["program_id"],
-            ["training_programs.id"],
-            name=op.f("fk_training_cohorts_program_id_training_programs"),
+            ["created_by_id"], ["users.id"], name=op.f("fk_training_enrolments_created_by_id_users")
         ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_training_cohorts")),
+        sa.ForeignKeyConstraint(
+            ["decided_by_id"], ["users.id"], name=op.f("fk_training_enrolments_decided_by_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["resident_id"], ["residents.id"], name=op.f("fk_training_enrolments_resident_id_residents")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_training_enrolments")),
+        sa.UniqueConstraint(
+            "cohort_id", "resident_id", name=op.f("uq_training_enrolments_cohort_id_resident_id")
+        ),
+        sa.UniqueConstraint("cohort_id", "seq", name=op.f("uq_training_enrolments_cohort_id_seq")),
     )
-    with op.batch_alter_table("training_cohorts", schema=None) as batch_op:
+    with op.batch_alter_table("training_enrolments", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_training_enrolments_cohort_id"), ["cohort_id"], unique=False)
         batch_op.create_index(
-            batch_op.f("ix_training_cohorts_cooperative_id"), ["cooperative_id"], unique=False
+            batch_op.f("ix_training_enrolments_completed_on"), ["completed_on"], unique=False
         )
-        batch_op.create_index(batch_op.f("ix_training_cohorts_program_id"), ["program_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_training_enrolments_cooperative_id"), ["cooperative_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_training_enrolments_resident_id"), ["resident_id"], unique=False)
 
     op.create_table(
         "cash_counts",
@@ -738,76 +896,6 @@ def upgrade():
         batch_op.create_index(batch_op.f("ix_members_resident_id"), ["resident_id"], unique=False)
 
     op.create_table(
-        "migration_records",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("resident_id", sa.Integer(), nullable=False),
-        sa.Column("status", sa.String(length=10), nullable=False),
-        sa.Column("country", sa.String(length=2), nullable=False),
-        sa.Column("job_type", sa.String(length=20), nullable=True),
-        sa.Column("sector", sa.String(length=100), nullable=True),
-        sa.Column("scheme", sa.String(length=10), nullable=True),
-        sa.Column("is_procedural", sa.Boolean(), nullable=False),
-        sa.Column("agency", sa.String(length=200), nullable=True),
-        sa.Column("passport_number", sa.String(length=20), nullable=True),
-        sa.Column("passport_expires_on", sa.Date(), nullable=True),
-        sa.Column("departure_on", sa.Date(), nullable=True),
-        sa.Column("contract_start_on", sa.Date(), nullable=True),
-        sa.Column("contract_end_on", sa.Date(), nullable=True),
-        sa.Column("return_on", sa.Date(), nullable=True),
-        sa.Column("return_reason", sa.String(length=200), nullable=True),
-        sa.Column("has_permission_doc", sa.Boolean(), nullable=False),
-        sa.Column("has_health_doc", sa.Boolean(), nullable=False),
-        sa.Column("has_competence_doc", sa.Boolean(), nullable=False),
-        sa.Column("has_passport_doc", sa.Boolean(), nullable=False),
-        sa.Column("has_visa_doc", sa.Boolean(), nullable=False),
-        sa.Column("has_placement_contract_doc", sa.Boolean(), nullable=False),
-        sa.Column("has_work_contract_doc", sa.Boolean(), nullable=False),
-        sa.Column("has_bpjs_doc", sa.Boolean(), nullable=False),
-        sa.Column("monthly_remittance", sa.BigInteger(), nullable=True),
-        sa.Column("notes", sa.Text(), nullable=True),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("cooperative_id", sa.Integer(), nullable=False),
-        sa.CheckConstraint(
-            "job_type IS NULL OR job_type IN ('badan_hukum', 'perseorangan', 'awak_kapal')",
-            name=op.f("ck_migration_records_job_type_known"),
-        ),
-        sa.CheckConstraint(
-            "scheme IS NULL OR scheme IN ('G2G', 'G2P', 'P2P', 'ICT', 'mandiri')",
-            name=op.f("ck_migration_records_scheme_known"),
-        ),
-        sa.CheckConstraint(
-            "status IN ('calon', 'aktif', 'purna')", name=op.f("ck_migration_records_status_known")
-        ),
-        sa.CheckConstraint("length(country) = 2", name=op.f("ck_migration_records_country_alpha2")),
-        sa.CheckConstraint(
-            "monthly_remittance IS NULL OR monthly_remittance >= 0",
-            name=op.f("ck_migration_records_remittance_non_negative"),
-        ),
-        sa.CheckConstraint(
-            "return_on IS NULL OR departure_on IS NULL OR return_on >= departure_on",
-            name=op.f("ck_migration_records_return_after_departure"),
-        ),
-        sa.ForeignKeyConstraint(
-            ["cooperative_id"],
-            ["cooperatives.id"],
-            name=op.f("fk_migration_records_cooperative_id_cooperatives"),
-        ),
-        sa.ForeignKeyConstraint(
-            ["resident_id"], ["residents.id"], name=op.f("fk_migration_records_resident_id_residents")
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_migration_records")),
-    )
-    with op.batch_alter_table("migration_records", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_migration_records_coop_country", ["cooperative_id", "country"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_migration_records_cooperative_id"), ["cooperative_id"], unique=False
-        )
-        batch_op.create_index(batch_op.f("ix_migration_records_resident_id"), ["resident_id"], unique=False)
-
-    op.create_table(
         "postings",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("entry_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
@@ -829,152 +917,6 @@ def upgrade():
     )
     with op.batch_alter_table("postings", schema=None) as batch_op:
         batch_op.create_index("ix_postings_account_id_entry_id", ["account_id", "entry_id"], unique=False)
-
-    op.create_table(
-        "training_enrolments",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("cohort_id", sa.Integer(), nullable=False),
-        sa.Column("resident_id", sa.Integer(), nullable=False),
-        sa.Column("seq", sa.Integer(), nullable=False),
-        sa.Column("status", sa.String(length=12), nullable=False),
-        sa.Column("channel", sa.String(length=8), nullable=False),
-        sa.Column("applied_on", sa.Date(), nullable=False),
-        sa.Column("reason", sa.String(length=300), nullable=True),
-        sa.Column("decided_by_id", sa.Integer(), nullable=True),
-        sa.Column("created_by_id", sa.Integer(), nullable=True),
-        sa.Column("completed_on", sa.Date(), nullable=True),
-        sa.Column("cooperative_id", sa.Integer(), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.CheckConstraint(
-            "channel IN ('self', 'officer', 'api')", name=op.f("ck_training_enrolments_channel_known")
-        ),
-        sa.CheckConstraint(
-            "status IN ('enrolled', 'waitlisted', 'rejected', 'cancelled', 'completed', 'dropped')",
-            name=op.f("ck_training_enrolments_status_known"),
-        ),
-        sa.ForeignKeyConstraint(
-            ["cohort_id"],
-            ["training_cohorts.id"],
-            name=op.f("fk_training_enrolments_cohort_id_training_cohorts"),
-        ),
-        sa.ForeignKeyConstraint(
-            ["cooperative_id"],
-            ["cooperatives.id"],
-            name=op.f("fk_training_enrolments_cooperative_id_cooperatives"),
-        ),
-        sa.ForeignKeyConstraint(
-            ["created_by_id"], ["users.id"], name=op.f("fk_training_enrolments_created_by_id_users")
-        ),
-        sa.ForeignKeyConstraint(
-            ["decided_by_id"], ["users.id"], name=op.f("fk_training_enrolments_decided_by_id_users")
-        ),
-        sa.ForeignKeyConstraint(
-            ["resident_id"], ["residents.id"], name=op.f("fk_training_enrolments_resident_id_residents")
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_training_enrolments")),
-        sa.UniqueConstraint(
-            "cohort_id", "resident_id", name=op.f("uq_training_enrolments_cohort_id_resident_id")
-        ),
-        sa.UniqueConstraint("cohort_id", "seq", name=op.f("uq_training_enrolments_cohort_id_seq")),
-    )
-    with op.batch_alter_table("training_enrolments", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_training_enrolments_cohort_id"), ["cohort_id"], unique=False)
-        batch_op.create_index(
-            batch_op.f("ix_training_enrolments_completed_on"), ["completed_on"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_training_enrolments_cooperative_id"), ["cooperative_id"], unique=False
-        )
-        batch_op.create_index(batch_op.f("ix_training_enrolments_resident_id"), ["resident_id"], unique=False)
-
-    op.create_table(
-        "training_sessions",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("cohort_id", sa.Integer(), nullable=False),
-        sa.Column("held_on", sa.Date(), nullable=False),
-        sa.Column("topic", sa.String(length=200), nullable=True),
-        sa.Column("cooperative_id", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["cohort_id"],
-            ["training_cohorts.id"],
-            name=op.f("fk_training_sessions_cohort_id_training_cohorts"),
-        ),
-        sa.ForeignKeyConstraint(
-            ["cooperative_id"],
-            ["cooperatives.id"],
-            name=op.f("fk_training_sessions_cooperative_id_cooperatives"),
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_training_sessions")),
-        sa.UniqueConstraint("cohort_id", "held_on", name=op.f("uq_training_sessions_cohort_id_held_on")),
-    )
-    with op.batch_alter_table("training_sessions", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_training_sessions_cohort_id"), ["cohort_id"], unique=False)
-        batch_op.create_index(
-            batch_op.f("ix_training_sessions_cooperative_id"), ["cooperative_id"], unique=False
-        )
-
-    op.create_table(
-        "savings_accounts",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("member_id", sa.Integer(), nullable=False),
-        sa.Column("product_id", sa.Integer(), nullable=False),
-        sa.Column("kind", sa.String(length=10), nullable=False),
-        sa.Column("account_number", sa.String(length=40), nullable=False),
-        sa.Column("ledger_account_id", sa.Integer(), nullable=False),
-        sa.Column("status", sa.String(length=10), nullable=False),
-        sa.Column("opened_on", sa.Date(), nullable=False),
-        sa.Column("closed_on", sa.Date(), nullable=True),
-        sa.Column("last_activity_on", sa.Date(), nullable=True),
-        sa.Column("principal", sa.BigInteger(), nullable=True),
-        sa.Column("rate", sa.Numeric(precision=12, scale=6), nullable=True),
-        sa.Column("term_months", sa.Integer(), nullable=True),
-        sa.Column("maturity_on", sa.Date(), nullable=True),
-        sa.Column("next_action_date", sa.Date(), nullable=True),
-        sa.Column("cooperative_id", sa.Integer(), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.CheckConstraint(
-            "kind IN ('pokok', 'wajib', 'sukarela', 'berjangka')", name=op.f("ck_savings_accounts_kind")
-        ),
-        sa.CheckConstraint(
-            "status IN ('active', 'dormant', 'matured', 'closed')", name=op.f("ck_savings_accounts_status")
-        ),
-        sa.CheckConstraint(
-            "closed_on IS NULL OR closed_on >= opened_on",
-            name=op.f("ck_savings_accounts_closed_after_opened"),
-        ),
-        sa.ForeignKeyConstraint(
-            ["cooperative_id"],
-            ["cooperatives.id"],
-            name=op.f("fk_savings_accounts_cooperative_id_cooperatives"),
-        ),
-        sa.ForeignKeyConstraint(
-            ["ledger_account_id"],
-            ["accounts.id"],
-            name=op.f("fk_savings_accounts_ledger_account_id_accounts"),
-        ),
-        sa.ForeignKeyConstraint(
-            ["member_id"], ["members.id"], name=op.f("fk_savings_accounts_member_id_members")
-        ),
-        sa.ForeignKeyConstraint(
-            ["product_id"],
-            ["savings_products.id"],
-            name=op.f("fk_savings_accounts_product_id_savings_products"),
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_savings_accounts")),
-        sa.UniqueConstraint(
-            "cooperative_id", "account_number", name=op.f("uq_savings_accounts_cooperative_id_account_number")
-        ),
-        sa.UniqueConstraint("ledger_account_id", name=op.f("uq_savings_accounts_ledger_account_id")),
-    )
-    with op.batch_alter_table("savings_accounts", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_savings_accounts_cooperative_id"), ["cooperative_id"], unique=False
-        )
-        batch_op.create_index(batch_op.f("ix_savings_accounts_member_id"), ["member_id"], unique=False)
-        batch_op.create_index(
-            batch_op.f("ix_savings_accounts_next_action_date"), ["next_action_date"], unique=False
-        )
-        batch_op.create_index(batch_op.f("ix_savings_accounts_product_id"), ["product_id"], unique=False)
 
     op.create_table(
         "training_allowance_payments",
@@ -1232,6 +1174,69 @@ def upgrade():
         batch_op.create_index(batch_op.f("ix_loans_cooperative_id"), ["cooperative_id"], unique=False)
         batch_op.create_index("ix_loans_due", ["cooperative_id", "status", "next_action_date"], unique=False)
         batch_op.create_index(batch_op.f("ix_loans_member_id"), ["member_id"], unique=False)
+
+    op.create_table(
+        "savings_accounts",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("member_id", sa.Integer(), nullable=False),
+        sa.Column("product_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=10), nullable=False),
+        sa.Column("account_number", sa.String(length=40), nullable=False),
+        sa.Column("ledger_account_id", sa.Integer(), nullable=False),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("opened_on", sa.Date(), nullable=False),
+        sa.Column("closed_on", sa.Date(), nullable=True),
+        sa.Column("last_activity_on", sa.Date(), nullable=True),
+        sa.Column("principal", sa.BigInteger(), nullable=True),
+        sa.Column("rate", sa.Numeric(precision=12, scale=6), nullable=True),
+        sa.Column("term_months", sa.Integer(), nullable=True),
+        sa.Column("maturity_on", sa.Date(), nullable=True),
+        sa.Column("next_action_date", sa.Date(), nullable=True),
+        sa.Column("cooperative_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint(
+            "kind IN ('pokok', 'wajib', 'sukarela', 'berjangka')", name=op.f("ck_savings_accounts_kind")
+        ),
+        sa.CheckConstraint(
+            "status IN ('active', 'dormant', 'matured', 'closed')", name=op.f("ck_savings_accounts_status")
+        ),
+        sa.CheckConstraint(
+            "closed_on IS NULL OR closed_on >= opened_on",
+            name=op.f("ck_savings_accounts_closed_after_opened"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["cooperative_id"],
+            ["cooperatives.id"],
+            name=op.f("fk_savings_accounts_cooperative_id_cooperatives"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["ledger_account_id"],
+            ["accounts.id"],
+            name=op.f("fk_savings_accounts_ledger_account_id_accounts"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["member_id"], ["members.id"], name=op.f("fk_savings_accounts_member_id_members")
+        ),
+        sa.ForeignKeyConstraint(
+            ["product_id"],
+            ["savings_products.id"],
+            name=op.f("fk_savings_accounts_product_id_savings_products"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_savings_accounts")),
+        sa.UniqueConstraint(
+            "cooperative_id", "account_number", name=op.f("uq_savings_accounts_cooperative_id_account_number")
+        ),
+        sa.UniqueConstraint("ledger_account_id", name=op.f("uq_savings_accounts_ledger_account_id")),
+    )
+    with op.batch_alter_table("savings_accounts", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_savings_accounts_cooperative_id"), ["cooperative_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_savings_accounts_member_id"), ["member_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_savings_accounts_next_action_date"), ["next_action_date"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_savings_accounts_product_id"), ["product_id"], unique=False)
 
     op.create_table(
         "training_followups",
@@ -1544,6 +1549,13 @@ def downgrade():
         batch_op.drop_index(batch_op.f("ix_training_followups_cooperative_id"))
 
     op.drop_table("training_followups")
+    with op.batch_alter_table("savings_accounts", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_savings_accounts_product_id"))
+        batch_op.drop_index(batch_op.f("ix_savings_accounts_next_action_date"))
+        batch_op.drop_index(batch_op.f("ix_savings_accounts_member_id"))
+        batch_op.drop_index(batch_op.f("ix_savings_accounts_cooperative_id"))
+
+    op.drop_table("savings_accounts")
     with op.batch_alter_table("loans", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_loans_member_id"))
         batch_op.drop_index("ix_loans_due")
@@ -1571,35 +1583,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f("ix_training_allowance_payments_cooperative_id"))
 
     op.drop_table("training_allowance_payments")
-    with op.batch_alter_table("savings_accounts", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_savings_accounts_product_id"))
-        batch_op.drop_index(batch_op.f("ix_savings_accounts_next_action_date"))
-        batch_op.drop_index(batch_op.f("ix_savings_accounts_member_id"))
-        batch_op.drop_index(batch_op.f("ix_savings_accounts_cooperative_id"))
-
-    op.drop_table("savings_accounts")
-    with op.batch_alter_table("training_sessions", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_training_sessions_cooperative_id"))
-        batch_op.drop_index(batch_op.f("ix_training_sessions_cohort_id"))
-
-    op.drop_table("training_sessions")
-    with op.batch_alter_table("training_enrolments", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_training_enrolments_resident_id"))
-        batch_op.drop_index(batch_op.f("ix_training_enrolments_cooperative_id"))
-        batch_op.drop_index(batch_op.f("ix_training_enrolments_completed_on"))
-        batch_op.drop_index(batch_op.f("ix_training_enrolments_cohort_id"))
-
-    op.drop_table("training_enrolments")
     with op.batch_alter_table("postings", schema=None) as batch_op:
         batch_op.drop_index("ix_postings_account_id_entry_id")
 
     op.drop_table("postings")
-    with op.batch_alter_table("migration_records", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_migration_records_resident_id"))
-        batch_op.drop_index(batch_op.f("ix_migration_records_cooperative_id"))
-        batch_op.drop_index("ix_migration_records_coop_country")
-
-    op.drop_table("migration_records")
     with op.batch_alter_table("members", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_members_resident_id"))
         batch_op.drop_index(batch_op.f("ix_members_cooperative_id"))
@@ -1618,22 +1605,17 @@ def downgrade():
         batch_op.drop_index(batch_op.f("ix_cash_counts_cooperative_id"))
 
     op.drop_table("cash_counts")
-    with op.batch_alter_table("training_cohorts", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_training_cohorts_program_id"))
-        batch_op.drop_index(batch_op.f("ix_training_cohorts_cooperative_id"))
+    with op.batch_alter_table("training_enrolments", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_training_enrolments_resident_id"))
+        batch_op.drop_index(batch_op.f("ix_training_enrolments_cooperative_id"))
+        batch_op.drop_index(batch_op.f("ix_training_enrolments_completed_on"))
+        batch_op.drop_index(batch_op.f("ix_training_enrolments_cohort_id"))
 
-    op.drop_table("training_cohorts")
+    op.drop_table("training_enrolments")
     with op.batch_alter_table("settings", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_settings_cooperative_id"))
 
     op.drop_table("settings")
-    with op.batch_alter_table("residents", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_residents_household_id"))
-        batch_op.drop_index(batch_op.f("ix_residents_cooperative_id"))
-        batch_op.drop_index("ix_residents_coop_pmi")
-        batch_op.drop_index("ix_residents_coop_name")
-
-    op.drop_table("residents")
     with op.batch_alter_table("journal_entries", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_journal_entries_value_date"))
         batch_op.drop_index(batch_op.f("ix_journal_entries_cooperative_id"))
@@ -1653,11 +1635,35 @@ def downgrade():
         batch_op.drop_index(batch_op.f("ix_accounting_periods_cooperative_id"))
 
     op.drop_table("accounting_periods")
-    op.drop_table("voucher_counters")
     with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_users_resident_id"))
         batch_op.drop_index(batch_op.f("ix_users_cooperative_id"))
 
     op.drop_table("users")
+    with op.batch_alter_table("training_sessions", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_training_sessions_cooperative_id"))
+        batch_op.drop_index(batch_op.f("ix_training_sessions_cohort_id"))
+
+    op.drop_table("training_sessions")
+    with op.batch_alter_table("migration_records", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_migration_records_resident_id"))
+        batch_op.drop_index(batch_op.f("ix_migration_records_cooperative_id"))
+        batch_op.drop_index("ix_migration_records_coop_country")
+
+    op.drop_table("migration_records")
+    with op.batch_alter_table("training_cohorts", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_training_cohorts_program_id"))
+        batch_op.drop_index(batch_op.f("ix_training_cohorts_cooperative_id"))
+
+    op.drop_table("training_cohorts")
+    with op.batch_alter_table("residents", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_residents_household_id"))
+        batch_op.drop_index(batch_op.f("ix_residents_cooperative_id"))
+        batch_op.drop_index("ix_residents_coop_pmi")
+        batch_op.drop_index("ix_residents_coop_name")
+
+    op.drop_table("residents")
+    op.drop_table("voucher_counters")
     with op.batch_alter_table("training_programs", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_training_programs_cooperative_id"))
 
