@@ -57,11 +57,14 @@ def roles(*allowed: str):
 
 def doc(*, summary: str, body: type[Schema] | Schema | None = None, query: type[Schema] | None = None,
         response: type[Schema] | Schema | None = None, status: int = 200, tags: list[str] | None = None,
-        errors: tuple[int, ...] = (401, 403, 404, 422), content_type: str = "application/json"):
-    """Describe an endpoint for the OpenAPI document (schemas are the ones the view really uses)."""
+        errors: tuple[int, ...] = (401, 403, 404, 422), content_type: str = "application/json",
+        body_content_type: str = "application/json"):
+    """Describe an endpoint for the OpenAPI document (schemas are the ones the view really uses).
+    ``body_content_type="multipart/form-data"`` documents an upload."""
     def decorator(view):
         view._apidoc = {"summary": summary, "body": body, "query": query, "response": response,
-                        "status": status, "tags": tags or [], "errors": errors, "content_type": content_type}
+                        "status": status, "tags": tags or [], "errors": errors, "content_type": content_type,
+                        "body_content_type": body_content_type}
         return view
     return decorator
 

@@ -45,7 +45,8 @@ def build_spec(app) -> dict:
             if meta["query"] is not None:
                 op["parameters"].append({"in": "query", "schema": meta["query"]})
             if meta["body"] is not None:
-                op["requestBody"] = {"required": True, "content": {"application/json": {"schema": meta["body"]}}}
+                op["requestBody"] = {"required": True, "content": {
+                    meta.get("body_content_type", "application/json"): {"schema": meta["body"]}}}
             ok = {"description": "OK"}
             if meta["response"] is not None:
                 ok["content"] = {meta["content_type"]: {"schema": meta["response"]}}
