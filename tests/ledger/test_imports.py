@@ -8,7 +8,13 @@ import pytest
 from coop.db import atomic, db
 from coop.errors import InsufficientFunds, PeriodClosed, ValidationError
 from coop.ledger import periods
-from coop.ledger.imports import EntrySpec, OpeningRow, import_opening_balances, parse_opening_csv, post_entries
+from coop.ledger.imports import (
+    EntrySpec,
+    OpeningRow,
+    import_opening_balances,
+    parse_opening_csv,
+    post_entries,
+)
 from coop.ledger.models import JournalEntry
 from coop.ledger.rules import Line
 from coop.ledger.verify import verify
