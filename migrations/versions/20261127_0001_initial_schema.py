@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-27 22:08:29.151317
+Create Date: 2026-11-27 22:09:00.880972
 
 """
 
@@ -919,6 +919,56 @@ def upgrade():
         batch_op.create_index("ix_postings_account_id_entry_id", ["account_id", "entry_id"], unique=False)
 
     op.create_table(
+        "shu_distributions",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("year", sa.Integer(), nullable=False),
+        sa.Column("decided_on", sa.Date(), nullable=False),
+        sa.Column("surplus", sa.BigInteger(), nullable=False),
+        sa.Column("cadangan", sa.BigInteger(), nullable=False),
+        sa.Column("jasa_anggota", sa.BigInteger(), nullable=False),
+        sa.Column("pengurus", sa.BigInteger(), nullable=False),
+        sa.Column("karyawan", sa.BigInteger(), nullable=False),
+        sa.Column("pendidikan", sa.BigInteger(), nullable=False),
+        sa.Column("sosial", sa.BigInteger(), nullable=False),
+        sa.Column("residue", sa.BigInteger(), nullable=False),
+        sa.Column("jasa_usaha", sa.BigInteger(), nullable=False),
+        sa.Column("jasa_modal", sa.BigInteger(), nullable=False),
+        sa.Column("undistributed", sa.BigInteger(), nullable=False),
+        sa.Column("percentages", sa.String(length=300), nullable=False),
+        sa.Column("notes", sa.Text(), nullable=True),
+        sa.Column("entry_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("cooperative_id", sa.Integer(), nullable=False),
+        sa.CheckConstraint(
+            "cadangan + jasa_anggota + pengurus + karyawan + pendidikan + sosial = surplus",
+            name=op.f("ck_shu_distributions_parts_total"),
+        ),
+        sa.CheckConstraint(
+            "jasa_usaha + jasa_modal + undistributed = jasa_anggota",
+            name=op.f("ck_shu_distributions_members_part_total"),
+        ),
+        sa.CheckConstraint("surplus >= 0", name=op.f("ck_shu_distributions_surplus_non_negative")),
+        sa.ForeignKeyConstraint(
+            ["cooperative_id"],
+            ["cooperatives.id"],
+            name=op.f("fk_shu_distributions_cooperative_id_cooperatives"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"], ["users.id"], name=op.f("fk_shu_distributions_created_by_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["entry_id"], ["journal_entries.id"], name=op.f("fk_shu_distributions_entry_id_journal_entries")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_shu_distributions")),
+        sa.UniqueConstraint("cooperative_id", "year", name=op.f("uq_shu_distributions_cooperative_id_year")),
+    )
+    with op.batch_alter_table("shu_distributions", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_shu_distributions_cooperative_id"), ["cooperative_id"], unique=False
+        )
+
+    op.create_table(
         "training_allowance_payments",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("enrolment_id", sa.Integer(), nullable=False),
@@ -1079,6 +1129,36 @@ def upgrade():
         )
 
     op.create_table(
+        "year_ends",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("year", sa.Integer(), nullable=False),
+        sa.Column("surplus", sa.BigInteger(), nullable=False),
+        sa.Column("closing_entry_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("carry_entry_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("closed_by_id", sa.Integer(), nullable=True),
+        sa.Column("closed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("cooperative_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["carry_entry_id"],
+            ["journal_entries.id"],
+            name=op.f("fk_year_ends_carry_entry_id_journal_entries"),
+        ),
+        sa.ForeignKeyConstraint(["closed_by_id"], ["users.id"], name=op.f("fk_year_ends_closed_by_id_users")),
+        sa.ForeignKeyConstraint(
+            ["closing_entry_id"],
+            ["journal_entries.id"],
+            name=op.f("fk_year_ends_closing_entry_id_journal_entries"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["cooperative_id"], ["cooperatives.id"], name=op.f("fk_year_ends_cooperative_id_cooperatives")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_year_ends")),
+        sa.UniqueConstraint("cooperative_id", "year", name=op.f("uq_year_ends_cooperative_id_year")),
+    )
+    with op.batch_alter_table("year_ends", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_year_ends_cooperative_id"), ["cooperative_id"], unique=False)
+
+    op.create_table(
         "loans",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("number", sa.String(length=30), nullable=False),
@@ -1237,6 +1317,58 @@ def upgrade():
             batch_op.f("ix_savings_accounts_next_action_date"), ["next_action_date"], unique=False
         )
         batch_op.create_index(batch_op.f("ix_savings_accounts_product_id"), ["product_id"], unique=False)
+
+    op.create_table(
+        "shu_member_shares",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("distribution_id", sa.Integer(), nullable=False),
+        sa.Column("member_id", sa.Integer(), nullable=False),
+        sa.Column("base_usaha", sa.BigInteger(), nullable=False),
+        sa.Column("base_modal", sa.BigInteger(), nullable=False),
+        sa.Column("jasa_usaha", sa.BigInteger(), nullable=False),
+        sa.Column("jasa_modal", sa.BigInteger(), nullable=False),
+        sa.Column("total", sa.BigInteger(), nullable=False),
+        sa.Column("paid_via", sa.String(length=10), nullable=True),
+        sa.Column("paid_on", sa.Date(), nullable=True),
+        sa.Column("paid_entry_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("cooperative_id", sa.Integer(), nullable=False),
+        sa.CheckConstraint(
+            "paid_via IS NULL OR paid_via IN ('cash', 'sukarela')", name=op.f("ck_shu_member_shares_paid_via")
+        ),
+        sa.CheckConstraint(
+            "jasa_usaha >= 0 AND jasa_modal >= 0", name=op.f("ck_shu_member_shares_non_negative")
+        ),
+        sa.ForeignKeyConstraint(
+            ["cooperative_id"],
+            ["cooperatives.id"],
+            name=op.f("fk_shu_member_shares_cooperative_id_cooperatives"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["distribution_id"],
+            ["shu_distributions.id"],
+            name=op.f("fk_shu_member_shares_distribution_id_shu_distributions"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["member_id"], ["members.id"], name=op.f("fk_shu_member_shares_member_id_members")
+        ),
+        sa.ForeignKeyConstraint(
+            ["paid_entry_id"],
+            ["journal_entries.id"],
+            name=op.f("fk_shu_member_shares_paid_entry_id_journal_entries"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_shu_member_shares")),
+        sa.UniqueConstraint(
+            "distribution_id", "member_id", name=op.f("uq_shu_member_shares_distribution_id_member_id")
+        ),
+    )
+    with op.batch_alter_table("shu_member_shares", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_shu_member_shares_cooperative_id"), ["cooperative_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_shu_member_shares_distribution_id"), ["distribution_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_shu_member_shares_member_id"), ["member_id"], unique=False)
 
     op.create_table(
         "training_followups",
@@ -1549,6 +1681,12 @@ def downgrade():
         batch_op.drop_index(batch_op.f("ix_training_followups_cooperative_id"))
 
     op.drop_table("training_followups")
+    with op.batch_alter_table("shu_member_shares", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_shu_member_shares_member_id"))
+        batch_op.drop_index(batch_op.f("ix_shu_member_shares_distribution_id"))
+        batch_op.drop_index(batch_op.f("ix_shu_member_shares_cooperative_id"))
+
+    op.drop_table("shu_member_shares")
     with op.batch_alter_table("savings_accounts", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_savings_accounts_product_id"))
         batch_op.drop_index(batch_op.f("ix_savings_accounts_next_action_date"))
@@ -1563,6 +1701,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f("ix_loans_business_id"))
 
     op.drop_table("loans")
+    with op.batch_alter_table("year_ends", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_year_ends_cooperative_id"))
+
+    op.drop_table("year_ends")
     with op.batch_alter_table("training_certificates", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_training_certificates_cooperative_id"))
 
@@ -1583,6 +1725,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f("ix_training_allowance_payments_cooperative_id"))
 
     op.drop_table("training_allowance_payments")
+    with op.batch_alter_table("shu_distributions", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_shu_distributions_cooperative_id"))
+
+    op.drop_table("shu_distributions")
     with op.batch_alter_table("postings", schema=None) as batch_op:
         batch_op.drop_index("ix_postings_account_id_entry_id")
 
