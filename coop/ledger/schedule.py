@@ -153,14 +153,16 @@ def build_schedule(principal: int, terms: Terms, first_due_date: date) -> list[I
         interest_so_far = 0
         for k in range(n):
             last = k == n - 1
-            interest = (total_interest - interest_so_far) if last else _rupiah(per_interest)
+            # cumulative rounding: never negative, sums exactly to the total interest
+            interest = _rupiah(per_interest * (k + 1)) - interest_so_far if not last else total_interest - interest_so_far
             interest_so_far += interest
             if k < g:
                 part = 0
             elif last:
                 part = balance
             else:
-                part = round_to_multiple(exact_principal + interest, mult, mode) - interest
+                # the instalment (exact principal share + exact interest share) is what is rounded
+                part = round_to_multiple(exact_principal + per_interest, mult, mode) - interest
             if part > balance or (part == balance and not last):
                 raise ScheduleError("Kelipatan pembulatan terlalu besar untuk pinjaman ini.")
             out.append(Instalment(k + 1, dates[k], part, interest))

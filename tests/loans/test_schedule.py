@@ -80,14 +80,17 @@ def test_grace_periods_are_interest_only():
 
 def test_weekly_flat_schedule():
     """5.000.000 flat 2 % a month for 3 months, weekly: 13 weeks (3 x 52 / 12), total interest
-    5.000.000 x 2 % x 3 = 300.000; per week 23.076,92 -> 23.077; instalment 384.615,38 + 23.076,92 =
-    407.692,31 -> 407.700, principal 384.623; last principal 5.000.000 - 12 x 384.623 = 384.524 and
-    interest 300.000 - 12 x 23.077 = 23.076."""
+    5.000.000 x 2 % x 3 = 300.000, spread by cumulative rounding of 23.076,92 a week (23.077 except
+    week 7: 161.538 - 138.462 = 23.076). Instalment 384.615,38 + 23.076,92 = 407.692,31 -> 407.700, so
+    principal 384.623 (384.624 in week 7); the last takes 5.000.000 - 4.615.477 = 384.523 principal and
+    300.000 - 276.923 = 23.077 interest (total 407.600)."""
     assert weekly_instalments(3) == 13 and weekly_instalments(12) == 52
     s = build_schedule(5_000_000, Terms("flat", D("2"), 3, frequency="weekly"), date(2026, 1, 7))
     assert len(s) == 13
     assert rows(s)[0] == (384_623, 23_077, 407_700)
-    assert rows(s)[-1] == (384_524, 23_076, 407_600)
+    assert rows(s)[6] == (384_624, 23_076, 407_700)
+    assert all(i.total == 407_700 for i in s[:12])
+    assert rows(s)[-1] == (384_523, 23_077, 407_600)
     assert s[1].due_date == date(2026, 1, 14) and s[-1].due_date == date(2026, 4, 1)
     assert total_interest(s) == 300_000
 

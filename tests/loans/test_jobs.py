@@ -1,0 +1,164 @@
+"""The daily loan job (incremental, idempotent, catch-up in order) and the monthly PPAP provision."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from coop.db import atomic, db
+from coop.errors import Forbidden
+from coop.jobs import run_due
+from coop.ledger import chart
+from coop.ledger.loans import jobs
+from coop.ledger.loans import services as loans
+from coop.ledger.loans.models import LoanClassChange, LoanPenalty
+from coop.ledger.services import account_by_code
+
+DUE = date(2026, 2, 5)
+
+
+@pytest.fixture
+def member(coop, make_member):
+    return make_member(coop)
+
+
+def _run(coop, day):
+    return atomic(jobs.run_daily, coop.id, day)
+
+
+def _history(loan):
+    return [(c.changed_on, c.from_class, c.to_class, c.days_past_due) for c in db.session.scalars(
+        sa.select(LoanClassChange).where(LoanClassChange.loan_id == loan.id).order_by(LoanClassChange.id))]
+
+
+def test_class_changes_exactly_the_day_after_each_threshold_with_history_only_on_change(coop, member, make_loan):
+    """A monthly loan with nothing paid, first due 5 Feb: Lancar through 90 days late (6 May), Kurang
+    Lancar on day 91 (7 May), Diragukan on day 181 (5 Aug). Running every day in between writes exactly
+    two history rows."""
+    loan = make_loan(coop, member, first_due_date=DUE)
+    day = DUE
+    while day <= DUE + timedelta(days=181):
+        _run(coop, day)
+        if day == DUE + timedelta(days=90):
+            assert loan.collectibility == 1 and loan.days_past_due == 90
+        if day == DUE + timedelta(days=91):
+            assert loan.collectibility == 2
+        day += timedelta(days=1)
+    assert loan.collectibility == 3
+    assert _history(loan) == [(DUE + timedelta(days=91), 1, 2, 91), (DUE + timedelta(days=181), 2, 3, 181)]
+
+
+def test_job_touches_only_loans_whose_next_action_date_has_come(coop, member, make_loan):
+    loan = make_loan(coop, member, first_due_date=DUE)
+    assert "0 pinjaman" in _run(coop, DUE - timedelta(days=3))
+    assert "1 pinjaman" in _run(coop, DUE + timedelta(days=1))
+    assert loan.next_action_date > DUE + timedelta(days=1)
+    # in between nothing is due for this loan (penalty comes after 15 grace days)
+    assert "0 pinjaman" in _run(coop, DUE + timedelta(days=5))
+
+
+def test_penalty_after_grace_and_rerunning_a_day_changes_nothing(coop, member, make_loan):
+    """Default penalty 1 % of the overdue 840.000 after 15 days = 8.400, charged once on day 16; a
+    second run of the same day adds nothing."""
+    loan = make_loan(coop, member, first_due_date=DUE)
+    _run(coop, DUE + timedelta(days=15))
+    assert loans.instalments(loan)[0].penalty_due == 0
+    _run(coop, DUE + timedelta(days=16))
+    snapshot = (loans.instalments(loan)[0].penalty_due, loan.collectibility, loan.next_action_date)
+    assert snapshot[0] == 8_400
+    assert "0 pinjaman" in _run(coop, DUE + timedelta(days=16))
+    assert (loans.instalments(loan)[0].penalty_due, loan.collectibility, loan.next_action_date) == snapshot
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(LoanPenalty)
+                             .where(LoanPenalty.loan_id == loan.id)) == 1
+
+
+def test_payment_allocates_penalty_first(coop, member, make_loan, loan_staff):
+    loan = make_loan(coop, member, first_due_date=DUE)
+    _run(coop, DUE + timedelta(days=16))
+    rep = atomic(loans.repay, coop.id, loan.id, 848_400, actor=loan_staff(coop)["treasurer"],
+                 paid_on=DUE + timedelta(days=17))
+    assert (rep.penalty, rep.interest, rep.principal) == (8_400, 90_000, 750_000)
+    assert account_by_code(coop.id, chart.PENDAPATAN_DENDA).natural_balance() == 8_400
+
+
+def test_per_day_penalty_and_catch_up_through_the_job_runner(coop, member, make_loan, make_loan_product):
+    """0.1 % per day of 840.000 = 840 a day after 3 grace days: catching up 10 missed days in one
+    ``jobs run`` charges days 4-10 = 7 x 840 = 5.880, in date order; rerunning charges nothing more."""
+    from decimal import Decimal
+
+    product = make_loan_product(coop, penalty_kind="percent_per_day", penalty_percent=Decimal("0.1"),
+                                penalty_grace_days=3)
+    loan = make_loan(coop, member, product=product, first_due_date=DUE)
+    atomic(run_due, coop.id, DUE, only="loans.daily", echo=lambda s: None)
+    run_due(coop.id, DUE + timedelta(days=10), only="loans.daily", echo=lambda s: None)
+    assert loans.instalments(loan)[0].penalty_due == 5_880
+    charged = db.session.scalars(sa.select(LoanPenalty.charged_on).where(LoanPenalty.loan_id == loan.id)
+                                 .order_by(LoanPenalty.id)).all()
+    assert charged == [DUE + timedelta(days=d) for d in range(4, 11)]
+    run_due(coop.id, DUE + timedelta(days=10), only="loans.daily", echo=lambda s: None)
+    assert loans.instalments(loan)[0].penalty_due == 5_880
+
+
+def test_repayment_brings_the_class_back_on_the_next_run(coop, member, make_loan, loan_staff):
+    loan = make_loan(coop, member, first_due_date=DUE)
+    _run(coop, DUE + timedelta(days=91))
+    assert loan.collectibility == 2
+    # pay everything overdue (4 instalments of 840.000 + penalties)
+    owed = loans.payoff_quote(coop.id, loan.id, DUE + timedelta(days=92))
+    atomic(loans.repay, coop.id, loan.id, owed["interest"] + owed["penalty"] + 4 * 750_000,
+           actor=loan_staff(coop)["treasurer"], paid_on=DUE + timedelta(days=92))
+    _run(coop, DUE + timedelta(days=92))
+    assert loan.collectibility == 1 and loan.days_past_due == 0
+    assert [h[1:3] for h in _history(loan)] == [(1, 2), (2, 1)]
+
+
+def test_monthly_provision_posts_the_difference_once(coop, make_member, make_loan):
+    """Two loans of 9.000.000: one Lancar (0.5 % = 45.000), one Kurang Lancar (10 % = 900.000): the
+    first adjustment posts 945.000 to 1209; the same month again posts nothing."""
+    a = make_loan(coop, make_member(coop), first_due_date=DUE)
+    b = make_loan(coop, make_member(coop), first_due_date=DUE)
+    _run(coop, DUE + timedelta(days=91))
+    a.collectibility = 1  # simulate a current loan
+    db.session.flush()
+    assert b.collectibility == 2
+    row = atomic(jobs.post_provision, coop.id, date(2026, 5, 31))
+    assert (row.required, row.previous, row.adjustment) == (945_000, 0, 945_000)
+    assert account_by_code(coop.id, chart.PENYISIHAN).natural_balance() == 945_000
+    assert account_by_code(coop.id, chart.BEBAN_PENYISIHAN).natural_balance() == 945_000
+    again = atomic(jobs.post_provision, coop.id, date(2026, 5, 31))
+    assert again.id == row.id
+    assert account_by_code(coop.id, chart.PENYISIHAN).natural_balance() == 945_000
+
+
+def test_write_off_needs_a_second_approver_and_uses_the_provision(coop, member, make_loan, loan_staff):
+    staff = loan_staff(coop)
+    loan = make_loan(coop, member, first_due_date=DUE)
+    _run(coop, DUE + timedelta(days=200))
+    atomic(jobs.post_provision, coop.id, date(2026, 8, 31))  # Diragukan: 50 % of 9.000.000 = 4.500.000
+    atomic(loans.request_write_off, coop.id, loan.id, actor=staff["manager"], note="Pindah ke luar negeri")
+    with pytest.raises(Forbidden):
+        atomic(loans.approve_write_off, coop.id, loan.id, actor=staff["manager"], on=date(2026, 9, 1))
+    atomic(loans.approve_write_off, coop.id, loan.id, actor=staff["manager2"], on=date(2026, 9, 1))
+    assert loan.status == "written_off" and loan.written_off_amount == 9_000_000
+    assert loans.outstanding_principal(loan) == 0
+    assert account_by_code(coop.id, chart.PENYISIHAN).natural_balance() == 0
+    assert account_by_code(coop.id, chart.BEBAN_PENYISIHAN).natural_balance() == 4_500_000 + 4_500_000
+    atomic(loans.record_recovery, coop.id, loan.id, 1_000_000, actor=staff["treasurer"], received_on=date(2026, 10, 1))
+    assert account_by_code(coop.id, chart.PENDAPATAN_PEMULIHAN).natural_balance() == 1_000_000
+
+
+def test_reschedule_builds_a_new_schedule_for_the_outstanding_principal(coop, member, make_loan, loan_staff):
+    """After 2 of 12 instalments, 7.500.000 rescheduled over 10 months from 5 Jun: flat 1 % gives
+    750.000 + 75.000; the unpaid interest already due (Apr and May, 2 x 90.000) is carried into the first."""
+    staff = loan_staff(coop)
+    loan = make_loan(coop, member, first_due_date=DUE)
+    atomic(loans.repay, coop.id, loan.id, 1_680_000, actor=staff["treasurer"], paid_on=date(2026, 3, 5))
+    atomic(loans.reschedule, coop.id, loan.id, actor=staff["manager"], on=date(2026, 5, 20), term_months=10,
+           first_due_date=date(2026, 6, 5))
+    insts = loans.instalments(loan)
+    assert len(insts) == 10 and insts[0].due_on == date(2026, 6, 5)
+    assert (insts[0].principal_due, insts[0].interest_due) == (750_000, 75_000 + 180_000)
+    assert (insts[1].principal_due, insts[1].interest_due) == (750_000, 75_000)
+    _run(coop, date(2026, 5, 21))
+    assert loan.days_past_due == 0 and loan.collectibility == 1
