@@ -1,0 +1,120 @@
+"""Year-end closing, SHU allocation and payouts on a small cooperative whose numbers are hand-checked.
+
+Two members join 2025-01-02 and pay simpanan pokok 100.000 each. A saves wajib 100.000, B 300.000.
+A borrows 9.000.000 (flat 1 %/month, 12 months) and pays one instalment of 840.000 (jasa 90.000).
+One operating expense of 10.000. So the 2026 surplus is 90.000 - 10.000 = 80.000:
+cadangan 32.000, jasa anggota 32.000, pengurus/karyawan/pendidikan/sosial 4.000 each;
+jasa usaha 70 % = 22.400 (all to A, the only borrower); jasa modal 9.600 by pokok+wajib at 31-12:
+A 200.000 : B 400.000 -> A 3.200, B 6.400.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from coop.db import atomic, db
+from coop.errors import Conflict, PeriodClosed
+from coop.ledger import chart
+from coop.ledger.services import Line, account_by_code, post_entry
+from coop.reports import shu, yearend
+
+
+@pytest.fixture
+def year2026(coop, users, make_member, fund, make_loan):
+    from coop.ledger.loans import services as loans
+
+    a = make_member(coop)
+    b = make_member(coop)
+    fund(a, "wajib", 100_000, date(2026, 1, 10))
+    fund(b, "wajib", 300_000, date(2026, 1, 10))
+    loan = make_loan(coop, a, principal=9_000_000, term_months=12, applied_on=date(2026, 1, 5))
+    atomic(loans.repay, coop.id, loan.id, 840_000, actor=users["treasurer"], paid_on=date(2026, 2, 5))
+    atomic(post_entry, coop.id, [Line.dr(account_by_code(coop.id, chart.BEBAN_OPERASIONAL).id, 10_000),
+                                 Line.cr(account_by_code(coop.id, chart.KAS).id, 10_000)],
+           actor=users["treasurer"], memo="ATK", value_date=date(2026, 3, 1))
+    return a, b
+
+
+def _bal(coop, code):
+    return account_by_code(coop.id, code).natural_balance()
+
+
+def test_preview_plan_matches_hand_computation(app, coop, year2026):
+    a, b = year2026
+    plan = shu.compute_plan(coop.id, 2026)
+    assert plan.surplus == 80_000
+    assert plan.parts == {"cadangan": 32_000, "jasa_anggota": 32_000, "pengurus": 4_000, "karyawan": 4_000,
+                          "pendidikan": 4_000, "sosial": 4_000}
+    assert (plan.jasa_usaha, plan.jasa_modal) == (22_400, 9_600)
+    assert (plan.members[a.id].jasa_usaha, plan.members[a.id].jasa_modal) == (22_400, 3_200)
+    assert (plan.members[b.id].jasa_usaha, plan.members[b.id].jasa_modal) == (0, 6_400)
+
+
+def test_year_end_closes_into_shu_and_carries_forward(app, coop, users, year2026):
+    """Closing zeroes income and expenses into 3301 on 31-12, closes 2026, and moves the 80.000 to 3302
+    on 1-1-2027; the ledger's PHU still shows the closed year's figures; a second close is refused."""
+    from coop.ledger.reports import phu, trial_balance
+
+    ye = atomic(yearend.close_year, coop.id, 2026, actor=users["admin"])
+    assert ye.surplus == 80_000
+    tb = {r["code"]: r for r in trial_balance(coop.id, date(2026, 12, 31))["accounts"]}
+    assert tb["4101"]["credit"] == 0 and tb["5201"]["debit"] == 0
+    assert tb["3301"]["credit"] == 80_000
+    tb27 = {r["code"]: r for r in trial_balance(coop.id, date(2027, 1, 1))["accounts"]}
+    assert tb27["3301"]["credit"] == 0 and tb27["3302"]["credit"] == 80_000
+    assert phu(coop.id, date(2026, 1, 1), date(2026, 12, 31))["surplus"] == 80_000
+    with pytest.raises(PeriodClosed):
+        atomic(post_entry, coop.id, [Line.dr(account_by_code(coop.id, chart.BEBAN_OPERASIONAL).id, 1),
+                                     Line.cr(account_by_code(coop.id, chart.KAS).id, 1)],
+               actor=users["treasurer"], memo="terlambat", value_date=date(2026, 12, 30))
+    with pytest.raises(Conflict):
+        atomic(yearend.close_year, coop.id, 2026, actor=users["admin"])
+
+
+def test_allocation_and_payout_into_sukarela(app, coop, users, year2026):
+    """The RAT's allocation credits every fund; shares sum exactly to the members' part; paying into
+    sukarela empties 2301 and raises each member's sukarela by their share."""
+    from coop.ledger.savings.services import account_for
+    from coop.reports.models import ShuMemberShare
+
+    a, b = year2026
+    atomic(yearend.close_year, coop.id, 2026, actor=users["admin"])
+    dist = atomic(shu.allocate, coop.id, 2026, actor=users["manager"], decided_on=date(2027, 3, 20))
+    assert (dist.cadangan, dist.jasa_anggota, dist.residue) == (32_000, 32_000, 0)
+    assert _bal(coop, chart.SHU_BELUM_DIBAGI) == 0
+    assert _bal(coop, chart.CADANGAN) == 32_000 and _bal(coop, chart.DANA_SOSIAL) == 4_000
+    assert _bal(coop, chart.SHU_ANGGOTA) == 32_000
+    shares = {s.member_id: s.total for s in db.session.scalars(
+        db.select(ShuMemberShare).where(ShuMemberShare.distribution_id == dist.id))}
+    assert shares == {a.id: 25_600, b.id: 6_400}
+    from coop.ledger.models import Account
+
+    sukarela_b = db.session.get(Account, account_for(coop.id, b.id, "sukarela").ledger_account_id)
+    before = sukarela_b.natural_balance()
+    paid = atomic(shu.pay, coop.id, 2026, actor=users["treasurer"], value_date=date(2027, 3, 25), via="sukarela")
+    assert paid == 2
+    assert _bal(coop, chart.SHU_ANGGOTA) == 0
+    db.session.refresh(sukarela_b)
+    assert sukarela_b.natural_balance() == before + 6_400
+    assert atomic(shu.pay, coop.id, 2026, actor=users["treasurer"], value_date=date(2027, 3, 25), via="cash") == 0
+    with pytest.raises(Conflict):
+        atomic(shu.allocate, coop.id, 2026, actor=users["manager"], decided_on=date(2027, 3, 21))
+    rows = shu.member_rows(coop.id, 2026)
+    assert sorted(r["total"] for r in rows) == [6_400, 25_600]
+    assert all(r["paid_via"] == "sukarela" for r in rows)
+
+
+def test_cash_payout_one_receipt_per_member(app, coop, users, year2026):
+    atomic(yearend.close_year, coop.id, 2026, actor=users["admin"])
+    atomic(shu.allocate, coop.id, 2026, actor=users["manager"], decided_on=date(2027, 3, 20))
+    kas = _bal(coop, chart.KAS)
+    assert atomic(shu.pay, coop.id, 2026, actor=users["treasurer"], value_date=date(2027, 4, 1), via="cash") == 2
+    assert _bal(coop, chart.KAS) == kas - 32_000
+
+
+def test_allocation_needs_a_closed_year(app, coop, users, year2026):
+    from coop.errors import NotFound
+
+    with pytest.raises(NotFound):
+        atomic(shu.allocate, coop.id, 2026, actor=users["manager"], decided_on=date(2027, 3, 20))
