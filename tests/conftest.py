@@ -17,6 +17,7 @@ from coop import create_app
 from coop.db import db
 
 PG_URL = os.environ.get("COOP_TEST_DATABASE_URL")
+_DEFAULT_JOIN_MODE = "conservative_savepoint" if sa.__version__.startswith("2.0") else "conditional_savepoint"
 
 #: Each area's shared fixtures (factories other areas' tests use too).
 pytest_plugins = [
@@ -88,7 +89,8 @@ def app(_session_app):
         yield app
     finally:
         db.session.remove()
-        db.session.configure(bind=None, join_transaction_mode="conservative_savepoint")
+        # back to the default mode ("conservative_savepoint" was renamed "conditional_savepoint" in SA 2.1)
+        db.session.configure(bind=None, join_transaction_mode=_DEFAULT_JOIN_MODE)
         outer.rollback()
         connection.close()
         ctx.pop()
