@@ -44,3 +44,26 @@ def books(coop, users):
         return {"kas": kas, "ss": ss, "loan": loan, **acc}
 
     return atomic(_do)
+
+
+@pytest.fixture
+def year2026(coop, users, make_member, fund, make_loan):
+    """Two members, one loan with one instalment paid, one expense (see test_shu_yearend.py)."""
+    from coop.db import atomic
+    from coop.ledger import chart
+    from coop.ledger.loans import services as loans
+    from coop.ledger.services import Line, account_by_code, post_entry
+
+
+    a = make_member(coop)
+    b = make_member(coop)
+    fund(a, "wajib", 100_000, date(2026, 1, 10))
+    fund(b, "wajib", 300_000, date(2026, 1, 10))
+    loan = make_loan(coop, a, principal=9_000_000, term_months=12, applied_on=date(2026, 1, 5))
+    atomic(loans.repay, coop.id, loan.id, 840_000, actor=users["treasurer"], paid_on=date(2026, 2, 5))
+    atomic(post_entry, coop.id, [Line.dr(account_by_code(coop.id, chart.BEBAN_OPERASIONAL).id, 10_000),
+                                 Line.cr(account_by_code(coop.id, chart.KAS).id, 10_000)],
+           actor=users["treasurer"], memo="ATK", value_date=date(2026, 3, 1))
+    return a, b
+
+

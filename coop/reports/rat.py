@@ -1,0 +1,226 @@
+"""The RAT pack (Rapat Anggota Tahunan, the annual members' meeting) as PDF (fpdf2) and XLSX (openpyxl).
+
+Sections: Neraca, Perhitungan Hasil Usaha, Arus Kas, Perubahan Ekuitas, Alokasi SHU, SHU per anggota,
+Daftar anggota (NIK masked: the pack goes to every member), Kesehatan portofolio pinjaman.
+:func:`rat_data` gathers the figures once; the two renderers only lay them out.
+"""
+from __future__ import annotations
+
+import io
+from datetime import date
+
+import sqlalchemy as sa
+
+from coop.auth.models import Cooperative
+from coop.db import db
+from coop.formatting import mask_nik
+from coop.reports import shu, shu_rules, statements
+
+SECTIONS = ["Neraca", "Perhitungan Hasil Usaha", "Arus Kas", "Perubahan Ekuitas", "Alokasi SHU",
+            "SHU per Anggota", "Daftar Anggota", "Kesehatan Portofolio Pinjaman"]
+CLASS_LABELS = {1: "Lancar", 2: "Kurang Lancar", 3: "Diragukan", 4: "Macet"}
+
+
+def _shu_section(cooperative_id: int, year: int) -> dict:
+    dist = shu.get_distribution(cooperative_id, year)
+    if dist is not None:
+        parts = {p: getattr(dist, p) for p in shu_rules.PARTS}
+        return {"status": f"Diputuskan RAT {dist.decided_on.isoformat()}", "surplus": dist.surplus, "parts": parts,
+                "residue": dist.residue, "jasa_usaha": dist.jasa_usaha, "jasa_modal": dist.jasa_modal,
+                "members": shu.member_rows(cooperative_id, year), "notes": dist.notes or ""}
+    try:
+        plan = shu.compute_plan(cooperative_id, year)
+    except Exception as exc:  # a loss, or percentages not totalling 100: say so in the pack
+        return {"status": getattr(exc, "message", str(exc)), "surplus": shu.surplus_of(cooperative_id, year),
+                "parts": {}, "residue": 0, "jasa_usaha": 0, "jasa_modal": 0, "members": [], "notes": ""}
+    from coop.membership.models import Member
+
+    members = {m.id: m for m in db.session.scalars(sa.select(Member).where(Member.id.in_(list(plan.members))))}
+    rows = [{"member_number": members[k].member_number, "name": members[k].full_name, "base_usaha": s.base_usaha,
+             "base_modal": s.base_modal, "jasa_usaha": s.jasa_usaha, "jasa_modal": s.jasa_modal, "total": s.total,
+             "paid_via": None, "paid_on": None} for k, s in plan.members.items() if k in members]
+    rows.sort(key=lambda r: r["member_number"])
+    return {"status": "Usulan (belum diputuskan RAT)", "surplus": plan.surplus, "parts": plan.parts,
+            "residue": plan.residue, "jasa_usaha": plan.jasa_usaha, "jasa_modal": plan.jasa_modal,
+            "members": rows, "notes": "\n".join(plan.notes)}
+
+
+def member_register(cooperative_id: int, as_of: date, *, sees_nik: bool = False) -> list[dict]:
+    """Members with their savings (pokok, wajib, sukarela) on ``as_of``; NIK masked unless ``sees_nik``."""
+    from coop.ledger.savings.services import balances_by_member
+    from coop.membership.models import Member
+
+    savings = {k: balances_by_member(cooperative_id, [k], as_of) for k in ("pokok", "wajib", "sukarela")}
+    rows = []
+    for m in db.session.scalars(sa.select(Member).where(Member.cooperative_id == cooperative_id,
+                                                        Member.joined_on <= as_of).order_by(Member.member_number)):
+        nik = getattr(m.resident, "nik", "") if m.resident is not None else ""
+        rows.append({"member_number": m.member_number, "name": m.full_name, "nik": nik if sees_nik else mask_nik(nik),
+                     "joined_on": m.joined_on, "status": m.status,
+                     **{k: savings[k].get(m.id, 0) for k in savings}})
+    return rows
+
+
+def portfolio_health(cooperative_id: int, as_of: date) -> dict:
+    from coop.ledger.loans import rules as loan_rules
+    from coop.ledger.loans.services import portfolio_by_class
+
+    by_class = portfolio_by_class(cooperative_id, as_of)
+    outstanding = {k: v["outstanding"] for k, v in by_class.items()}
+    npl = loan_rules.npl_ratio(outstanding)
+    return {"classes": [{"class": k, "label": CLASS_LABELS.get(k, str(k)), **v} for k, v in sorted(by_class.items())],
+            "total": sum(outstanding.values()), "count": sum(v["count"] for v in by_class.values()),
+            "npl": npl, "rating": loan_rules.health_rating(npl),
+            "risk_weighted": loan_rules.risk_weighted_bad_loans(outstanding)}
+
+
+def rat_data(cooperative_id: int, year: int) -> dict:
+    """Every figure of the RAT pack for financial ``year`` (ending 31 December)."""
+    from coop.ledger.reports import neraca, phu
+
+    start, end = date(year, 1, 1), date(year, 12, 31)
+    coop_row = db.session.get(Cooperative, cooperative_id)
+    return {"cooperative": coop_row.name, "legal_number": coop_row.legal_number or "", "year": year,
+            "start": start, "end": end, "neraca": neraca(cooperative_id, end), "phu": phu(cooperative_id, start, end),
+            "cash_flow": statements.cash_flow(cooperative_id, start, end),
+            "equity": statements.equity_changes(cooperative_id, start, end),
+            "shu": _shu_section(cooperative_id, year), "members": member_register(cooperative_id, end),
+            "portfolio": portfolio_health(cooperative_id, end)}
+
+
+# ---------------------------------------------------------------------------------------------------
+# Tables: one list of (title, header, rows) feeds both renderers
+# ---------------------------------------------------------------------------------------------------
+
+def tables(d: dict) -> list[tuple[str, list[str], list[list]]]:
+    n = d["neraca"]
+    neraca_rows = ([["ASET", "", None]] + [[r["code"], r["name"], r["amount"]] for r in n["assets"]]
+                   + [["", "Jumlah aset", n["total_assets"]], ["KEWAJIBAN", "", None]]
+                   + [[r["code"], r["name"], r["amount"]] for r in n["liabilities"]]
+                   + [["", "Jumlah kewajiban", n["total_liabilities"]], ["EKUITAS", "", None]]
+                   + [[r["code"], r["name"], r["amount"]] for r in n["equity"]]
+                   + [["", "SHU tahun berjalan (belum ditutup)", n["current_surplus"]],
+                      ["", "Jumlah ekuitas", n["total_equity"]],
+                      ["", "Jumlah kewajiban dan ekuitas", n["total_liabilities_equity"]]])
+    p = d["phu"]
+    phu_rows = ([["PENDAPATAN", "", None, None, None]]
+                + [[r["code"], r["name"], r["member"], r["non_member"], r["amount"]] for r in p["income"]]
+                + [["", "Jumlah pendapatan", p["total_income_member"], p["total_income_non_member"], p["total_income"]],
+                   ["BEBAN", "", None, None, None]]
+                + [[r["code"], r["name"], None, None, r["amount"]] for r in p["expenses"]]
+                + [["", "Jumlah beban", None, None, p["total_expenses"]],
+                   ["", "SISA HASIL USAHA", None, None, p["surplus"]]])
+    cf = d["cash_flow"]
+    cf_rows = [["", "Kas dan bank awal tahun", cf["opening"]]]
+    for s in cf["sections"]:
+        cf_rows.append([s["label"].upper(), "", None])
+        cf_rows += [[r["code"], r["name"], r["amount"]] for r in s["rows"]]
+        cf_rows.append(["", "Jumlah", s["total"]])
+    cf_rows += [["", "Kenaikan (penurunan) kas", cf["net"]], ["", "Kas dan bank akhir tahun", cf["closing"]]]
+    eq = d["equity"]
+    eq_rows = [[r["code"], r["name"], r["opening"], r["increase"], r["decrease"], r["closing"]] for r in eq["rows"]]
+    eq_rows.append(["", "Jumlah", *(eq["totals"][k] for k in ("opening", "increase", "decrease", "closing"))])
+    s = d["shu"]
+    shu_rows = [["", "Status", s["status"]], ["", "SHU tahun buku", s["surplus"]]]
+    shu_rows += [[p_, shu_rules.PART_LABELS[p_], s["parts"][p_]] for p_ in shu_rules.PARTS if p_ in s["parts"]]
+    shu_rows += [["", "  jasa usaha (anggota)", s["jasa_usaha"]], ["", "  jasa modal (anggota)", s["jasa_modal"]],
+                 ["", "Selisih pembulatan (masuk cadangan)", s["residue"]]]
+    if s["notes"]:
+        shu_rows.append(["", "Catatan", s["notes"]])
+    members_shu = [[r["member_number"], r["name"], r["base_usaha"], r["base_modal"], r["jasa_usaha"], r["jasa_modal"],
+                    r["total"]] for r in s["members"]]
+    members_shu.append(["", "Jumlah", sum(r["base_usaha"] for r in s["members"]),
+                        sum(r["base_modal"] for r in s["members"]), sum(r["jasa_usaha"] for r in s["members"]),
+                        sum(r["jasa_modal"] for r in s["members"]), sum(r["total"] for r in s["members"])])
+    register = [[r["member_number"], r["name"], r["nik"], r["joined_on"].isoformat(), r["status"], r["pokok"],
+                 r["wajib"], r["sukarela"]] for r in d["members"]]
+    pf = d["portfolio"]
+    pf_rows = [[c["label"], c["count"], c["outstanding"]] for c in pf["classes"]]
+    pf_rows += [["Jumlah", pf["count"], pf["total"]], ["NPL (%)", "", str(pf["npl"])],
+                ["Kesehatan", "", pf["rating"]], ["Pinjaman bermasalah tertimbang", "", pf["risk_weighted"]]]
+    return [
+        ("Neraca per " + d["end"].isoformat(), ["Kode", "Akun", "Jumlah"], neraca_rows),
+        ("Perhitungan Hasil Usaha " + str(d["year"]), ["Kode", "Akun", "Anggota", "Non anggota", "Jumlah"], phu_rows),
+        ("Arus Kas " + str(d["year"]), ["Kode", "Uraian", "Jumlah"], cf_rows),
+        ("Perubahan Ekuitas " + str(d["year"]), ["Kode", "Akun", "Awal", "Tambah", "Kurang", "Akhir"], eq_rows),
+        ("Alokasi SHU " + str(d["year"]), ["Bagian", "Uraian", "Jumlah"], shu_rows),
+        ("SHU per Anggota " + str(d["year"]), ["No. anggota", "Nama", "Jasa dibayar", "Simpanan dasar",
+                                                "Jasa usaha", "Jasa modal", "SHU"], members_shu),
+        ("Daftar Anggota", ["No. anggota", "Nama", "NIK", "Masuk", "Status", "Pokok", "Wajib", "Sukarela"], register),
+        ("Kesehatan Portofolio Pinjaman", ["Kolektibilitas", "Jumlah pinjaman", "Sisa pokok"], pf_rows),
+    ]
+
+
+def _fmt(v) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, int) and not isinstance(v, bool):
+        return f"{v:,}".replace(",", ".")
+    return str(v)
+
+
+def _latin1(text: str) -> str:
+    return text.encode("latin-1", "replace").decode("latin-1")
+
+
+def rat_pdf(d: dict) -> bytes:
+    """The pack as an A4 PDF: a cover, then one titled table per section."""
+    from fpdf import FPDF
+
+    pdf = FPDF(orientation="P", unit="mm", format="A4")
+    pdf.set_title(_latin1(f"Laporan RAT {d['year']} {d['cooperative']}"))
+    pdf.set_author(_latin1(d["cooperative"]))
+    pdf.set_auto_page_break(True, margin=15)
+    pdf.add_page()
+    pdf.set_font("Helvetica", "B", 18)
+    pdf.cell(0, 12, _latin1("Laporan Pertanggungjawaban Pengurus"), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", "", 13)
+    pdf.cell(0, 8, _latin1(f"Rapat Anggota Tahunan tahun buku {d['year']}"), new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 8, _latin1(d["cooperative"]), new_x="LMARGIN", new_y="NEXT")
+    if d["legal_number"]:
+        pdf.cell(0, 8, _latin1("Badan hukum " + d["legal_number"]), new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(4)
+    pdf.set_font("Helvetica", "", 11)
+    for i, name in enumerate(SECTIONS, 1):
+        pdf.cell(0, 7, _latin1(f"{i}. {name}"), new_x="LMARGIN", new_y="NEXT")
+    width = pdf.w - pdf.l_margin - pdf.r_margin
+    for title, header, rows in tables(d):
+        pdf.add_page()
+        pdf.set_font("Helvetica", "B", 13)
+        pdf.cell(0, 9, _latin1(title), new_x="LMARGIN", new_y="NEXT")
+        first = 0.16 if len(header) > 4 else 0.15
+        second = 0.34 if len(header) <= 3 else 0.26
+        rest = (1 - first - second) / max(1, len(header) - 2)
+        widths = [width * first, width * second] + [width * rest] * (len(header) - 2)
+        pdf.set_font("Helvetica", "", 7 if len(header) > 6 else 8)
+        with pdf.table(col_widths=widths, text_align=["LEFT", "LEFT"] + ["RIGHT"] * (len(header) - 2),
+                       first_row_as_headings=True, line_height=4.5) as table:
+            table.row([_latin1(h) for h in header])
+            for row in rows:
+                table.row([_latin1(_fmt(v)) for v in row])
+    return bytes(pdf.output())
+
+
+def rat_xlsx(d: dict) -> io.BytesIO:
+    """The pack as a workbook: one sheet per section, numbers as numbers."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    for (title, header, rows), name in zip(tables(d), SECTIONS, strict=True):
+        ws = wb.create_sheet(name[:31])
+        ws.append([title])
+        ws["A1"].font = Font(bold=True, size=13)
+        ws.append(header)
+        for cell in ws[2]:
+            cell.font = Font(bold=True)
+        for row in rows:
+            ws.append(row)
+        ws.column_dimensions["B"].width = 40
+        for col in "CDEFGH":
+            ws.column_dimensions[col].width = 16
+    out = io.BytesIO()
+    wb.save(out)
+    out.seek(0)
+    return out

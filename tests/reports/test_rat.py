@@ -1,0 +1,44 @@
+"""The RAT pack: its statements agree with each other and it renders as PDF and XLSX."""
+from __future__ import annotations
+
+import io
+from datetime import date
+
+from coop.db import atomic
+from coop.reports import rat, shu, yearend
+
+
+def test_rat_data_statements_tie_out(app, coop, users, year2026):
+    """Neraca balances; Arus Kas opening + net = closing = Kas at 31-12; Perubahan Ekuitas closing =
+    the Neraca's equity; the member register masks NIK; PHU surplus 80.000."""
+    d = rat.rat_data(coop.id, 2026)
+    assert d["neraca"]["balanced"]
+    cf = d["cash_flow"]
+    assert cf["opening"] + cf["net"] == cf["closing"]
+    from coop.ledger.reports import cash_position
+
+    assert cf["closing"] == cash_position(coop.id)["total"]
+    assert d["equity"]["totals"]["closing"] == d["neraca"]["total_equity"]
+    assert d["phu"]["surplus"] == 80_000
+    assert d["shu"]["surplus"] == 80_000 and d["shu"]["status"].startswith("Usulan")
+    assert sum(r["total"] for r in d["shu"]["members"]) == 32_000
+    assert len(d["members"]) == 2 and all("*" in r["nik"] for r in d["members"])
+    assert d["portfolio"]["count"] == 1 and d["portfolio"]["rating"] == "sehat"
+
+
+def test_rat_pack_renders_pdf_and_xlsx_after_allocation(app, coop, users, year2026):
+    from openpyxl import load_workbook
+
+    atomic(yearend.close_year, coop.id, 2026, actor=users["admin"])
+    atomic(shu.allocate, coop.id, 2026, actor=users["manager"], decided_on=date(2027, 3, 20))
+    d = rat.rat_data(coop.id, 2026)
+    assert d["shu"]["status"].startswith("Diputuskan")
+    # the closed year still tells its story: PHU ignores the closing entries, equity holds the surplus
+    assert d["phu"]["surplus"] == 80_000 and d["neraca"]["balanced"]
+    assert d["equity"]["totals"]["closing"] == d["neraca"]["total_equity"]
+    pdf = rat.rat_pdf(d)
+    assert pdf.startswith(b"%PDF") and len(pdf) > 3000
+    wb = load_workbook(io.BytesIO(rat.rat_xlsx(d).getvalue()))
+    assert wb.sheetnames == [s[:31] for s in rat.SECTIONS]
+    shu_sheet = [r for r in wb["SHU per Anggota"].iter_rows(values_only=True)]
+    assert shu_sheet[-1][1] == "Jumlah" and shu_sheet[-1][6] == 32_000
