@@ -1,1 +1,202 @@
-"""API v1: loans endpoints (filled in by its issue)."""
+"""API v1: loans (API.md, Loans): products, schedule preview, application, approval, disbursement,
+the loan with its schedule, and repayments."""
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+
+from coop.auth.roles import ADMIN, AUDITOR, CASH, MANAGER, MEMBER, TREASURER
+from coop.blueprints.api import api, current_api_user, cursor_page, doc, idempotent, load, load_args, roles
+from coop.db import atomic, db
+from coop.errors import NotFound
+from coop.ledger.loans import rules, schemas
+from coop.ledger.loans import services as loans
+from coop.ledger.loans.models import Loan, LoanProduct
+
+READ = (ADMIN, TREASURER, MANAGER, AUDITOR)
+APPLY = (ADMIN, TREASURER, MANAGER)
+
+
+def _coop() -> int:
+    return current_api_user().cooperative_id
+
+
+def _today() -> date:
+    from coop.cli import _today as today
+
+    return today()
+
+
+def product_dump(p: LoanProduct) -> dict:
+    return {f: getattr(p, f) for f in loans.PRODUCT_FIELDS} | {"id": p.id, "is_active": p.is_active}
+
+
+def loan_dump(loan: Loan, as_of: date | None = None) -> dict:
+    as_of = as_of or _today()
+    insts = loans.instalments(loan) if loan.status == "active" else []
+    from coop import settings as coop_settings
+
+    two = loan.principal > coop_settings.get(loan.cooperative_id, "loan_two_approvers_above")
+    return {"id": loan.id, "number": loan.number, "member_id": loan.member_id, "product_id": loan.product_id,
+            "business_id": loan.business_id, "status": loan.status, "principal": loan.principal,
+            "term_months": loan.term_months, "method": loan.method,
+            "rate_percent_per_month": loan.rate_percent_per_month, "frequency": loan.frequency,
+            "purpose": loan.purpose, "applied_on": loan.applied_on, "disbursed_on": loan.disbursed_on,
+            "first_due_date": loan.first_due_date, "fee_amount": loan.fee_amount,
+            "outstanding_principal": loans.outstanding_principal(loan), "arrears": loans.arrears(insts, as_of),
+            "days_past_due": loans.days_past_due(loan, as_of, insts),
+            "collectibility": rules.CLASS_CODES[loan.collectibility], "collectibility_class": loan.collectibility,
+            "approvals_needed": 2 if two else 1, "approved_by_id": loan.approved_by_id,
+            "second_approved_by_id": loan.second_approved_by_id}
+
+
+def _visible(loan_id: int) -> Loan:
+    user = current_api_user()
+    loan = loans.get_loan(user.cooperative_id, loan_id)
+    if user.role == MEMBER:
+        from coop.membership.models import Member
+
+        m = db.session.get(Member, loan.member_id)
+        if m is None or m.user_id != user.id:
+            raise NotFound("Pinjaman tidak ditemukan.")
+    return loan
+
+
+@api.post("/loan-products")
+@doc(summary="Create a loan product (terms are copied onto each loan)", body=schemas.LoanProductCreateSchema,
+     response=schemas.LoanProductSchema, status=201, tags=["loans"])
+@roles(ADMIN, MANAGER)
+def create_loan_product():
+    data = {k: v for k, v in load(schemas.LoanProductCreateSchema).items() if v is not None}
+    product = atomic(loans.create_product, _coop(), actor=current_api_user(), **data)
+    return schemas.LoanProductSchema().dump(product_dump(product)), 201
+
+
+@api.get("/loan-products")
+@doc(summary="Loan products", response=schemas.LoanProductListSchema, tags=["loans"])
+@roles(*READ)
+def list_loan_products():
+    stmt = sa.select(LoanProduct).where(LoanProduct.cooperative_id == _coop())
+    return schemas.LoanProductListSchema().dump(cursor_page(stmt, LoanProduct.id, product_dump))
+
+
+@api.get("/loan-products/<int:loan_product_id>")
+@doc(summary="One loan product", response=schemas.LoanProductSchema, tags=["loans"])
+@roles(*READ)
+def get_loan_product(loan_product_id: int):
+    return schemas.LoanProductSchema().dump(product_dump(loans.get_product(_coop(), loan_product_id)))
+
+
+@api.post("/loan-schedules/preview")
+@doc(summary="Preview a schedule (the same code books it at disbursement)", body=schemas.PreviewSchema,
+     response=schemas.PreviewResultSchema, tags=["loans"])
+@roles(*READ)
+def preview_schedule():
+    data = load(schemas.PreviewSchema)
+    plan = loans.preview(_coop(), data["product_id"], data["principal"], data["term_months"], data["first_due_date"])
+    return schemas.PreviewResultSchema().dump({
+        "instalments": [i.as_dict() for i in plan], "total_interest": sum(i.interest for i in plan),
+        "total_principal": sum(i.principal for i in plan)})
+
+
+@api.post("/loans")
+@doc(summary="Apply for a loan (status applied)", body=schemas.LoanCreateSchema, response=schemas.LoanSchema,
+     status=201, tags=["loans"], errors=(401, 403, 404, 409, 422))
+@roles(*APPLY)
+def create_loan():
+    data = load(schemas.LoanCreateSchema)
+    loan = atomic(loans.apply, _coop(), actor=current_api_user(), **data)
+    return schemas.LoanSchema().dump(loan_dump(loan)), 201
+
+
+@api.get("/loans")
+@doc(summary="Loans", query=schemas.LoanListQuerySchema, response=schemas.LoanListSchema, tags=["loans"])
+@roles(*READ)
+def list_loans():
+    args = load_args(schemas.LoanListQuerySchema)
+    stmt = sa.select(Loan).where(Loan.cooperative_id == _coop())
+    if args.get("status"):
+        stmt = stmt.where(Loan.status == args["status"])
+    if args.get("member_id"):
+        stmt = stmt.where(Loan.member_id == args["member_id"])
+    return schemas.LoanListSchema().dump(cursor_page(stmt, Loan.id, loan_dump))
+
+
+@api.get("/loans/<int:loan_id>")
+@doc(summary="A loan with outstanding principal, arrears, days past due and collectibility",
+     response=schemas.LoanSchema, tags=["loans"])
+@roles(*READ, MEMBER)
+def get_loan(loan_id: int):
+    return schemas.LoanSchema().dump(loan_dump(_visible(loan_id)))
+
+
+@api.post("/loans/<int:loan_id>/approval")
+@doc(summary="Approve or reject (403 for the maker of the application)", body=schemas.ApprovalSchema,
+     response=schemas.LoanSchema, tags=["loans"], errors=(401, 403, 404, 409, 422))
+@roles(ADMIN, MANAGER, TREASURER)
+def approve_loan(loan_id: int):
+    loans.get_loan(_coop(), loan_id)
+    data = load(schemas.ApprovalSchema)
+    loan = atomic(loans.decide, _coop(), loan_id, actor=current_api_user(), decision=data["decision"],
+                  note=data["note"], on=data["decided_on"] or _today())
+    return schemas.LoanSchema().dump(loan_dump(loan))
+
+
+@api.post("/loans/<int:loan_id>/disbursement")
+@doc(summary="Disburse an approved loan (cash or to savings); the schedule equals the preview",
+     body=schemas.DisbursementSchema, response=schemas.LoanSchema, tags=["loans"],
+     errors=(401, 403, 404, 409, 422))
+@roles(*CASH)
+@idempotent
+def disburse_loan(loan_id: int):
+    loans.get_loan(_coop(), loan_id)
+    data = load(schemas.DisbursementSchema)
+    loan = atomic(loans.disburse, _coop(), loan_id, actor=current_api_user(), disbursed_on=data["disbursed_on"],
+                  first_due_date=data["first_due_date"], mode=data["mode"])
+    return schemas.LoanSchema().dump(loan_dump(loan, data["disbursed_on"]))
+
+
+def schedule_dump(loan: Loan) -> dict:
+    rows = []
+    for i in loans.instalments(loan):
+        status = "paid" if i.remaining == 0 else ("partial" if (i.principal_paid + i.interest_paid) else "open")
+        rows.append({"number": i.number, "due_date": i.due_on, "principal": i.principal_due,
+                     "interest": i.interest_due, "fee": i.fee_due, "penalty": i.penalty_due,
+                     "total": i.principal_due + i.interest_due + i.fee_due, "principal_paid": i.principal_paid,
+                     "interest_paid": i.interest_paid, "fee_paid": i.fee_paid, "penalty_paid": i.penalty_paid,
+                     "interest_waived": i.interest_waived, "paid_on": i.paid_on, "status": status})
+    return {"loan_id": loan.id, "instalments": rows, "total_interest": sum(r["interest"] for r in rows)}
+
+
+@api.get("/loans/<int:loan_id>/schedule")
+@doc(summary="The booked schedule with paid amounts", response=schemas.ScheduleSchema, tags=["loans"])
+@roles(*READ, MEMBER)
+def loan_schedule(loan_id: int):
+    return schemas.ScheduleSchema().dump(schedule_dump(_visible(loan_id)))
+
+
+@api.post("/loans/<int:loan_id>/repayments")
+@doc(summary="Record a repayment (allocated penalty, fees, interest, principal; oldest instalment first)",
+     body=schemas.RepaymentSchema, response=schemas.RepaymentResultSchema, status=201, tags=["loans"],
+     errors=(401, 403, 404, 409, 422))
+@roles(*CASH)
+@idempotent
+def repay_loan(loan_id: int):
+    loans.get_loan(_coop(), loan_id)
+    data = load(schemas.RepaymentSchema)
+    rep = atomic(loans.repay, _coop(), loan_id, data["amount"], actor=current_api_user(), paid_on=data["paid_on"],
+                 channel=data["channel"])
+    return schemas.RepaymentResultSchema().dump(repayment_dump(rep)), 201
+
+
+def repayment_dump(rep) -> dict:
+    from coop.ledger.models import JournalEntry
+
+    entry = db.session.get(JournalEntry, rep.entry_id)
+    return {"id": rep.id, "loan_id": rep.loan_id, "amount": rep.amount, "paid_on": rep.paid_on,
+            "allocation": {"penalty": rep.penalty, "fee": rep.fee, "interest": rep.interest,
+                           "principal": rep.principal},
+            "overpayment": rep.overpayment,
+            "outstanding_principal": loans.outstanding_principal(loans.get_loan(rep.cooperative_id, rep.loan_id)),
+            "entry_id": rep.entry_id, "voucher_number": entry.voucher_number}

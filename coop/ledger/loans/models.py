@@ -130,6 +130,15 @@ class Loan(TenantMixin, TimestampMixin, Base):
         viewonly=True)
     product: Mapped[LoanProduct] = relationship()
 
+    @property
+    def outstanding_principal(self) -> int:
+        """The balance of the loan's ledger sub-account (0 before disbursement)."""
+        if self.ledger_account_id is None:
+            return 0
+        from coop.ledger.models import Account
+
+        return sa.orm.object_session(self).get(Account, self.ledger_account_id).natural_balance()
+
 
 class LoanInstalment(TenantMixin, Base):
     """One instalment of one schedule version (a reschedule starts a new version)."""

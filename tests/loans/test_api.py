@@ -1,0 +1,100 @@
+"""The Loans section of API.md, end to end over HTTP."""
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture
+def staff(coop, loan_staff, users):
+    return loan_staff(coop)
+
+
+@pytest.fixture
+def member(coop, make_member):
+    return make_member(coop)
+
+
+def _product(api_manager):
+    resp = api_manager.post("/loan-products", json={"name": "Modal Usaha", "method": "flat",
+                                                     "rate_percent_per_month": "1", "min_term_months": 3,
+                                                     "max_term_months": 24, "rounding_multiple": 100,
+                                                     "fee_percent": "1", "penalty_kind": "percent_overdue",
+                                                     "penalty_percent": "1", "penalty_grace_days": 15})
+    assert resp.status_code == 201, resp.json
+    return resp.json
+
+
+def test_full_journey_preview_apply_approve_disburse_repay(api, staff, member):
+    """Preview == booked schedule; the maker's approval is 403; a manager approves; disbursement makes it
+    active; a repayment returns the split and the new outstanding principal."""
+    mgr, tre = api(staff["manager"]), api(staff["treasurer"])
+    product = _product(mgr)
+    assert product["kl_after_days"] == 90 and product["rate_percent_per_month"] == "1"
+    preview = tre.post("/loan-schedules/preview", json={"product_id": product["id"], "principal": 9_000_000,
+                                                        "term_months": 12, "first_due_date": "2026-02-05"})
+    assert preview.status_code == 200
+    assert preview.json["total_interest"] == 1_080_000
+    assert preview.json["instalments"][0] == {"number": 1, "due_date": "2026-02-05", "principal": 750_000,
+                                              "interest": 90_000, "total": 840_000}
+    loan = tre.post("/loans", json={"member_id": member.id, "product_id": product["id"], "principal": 9_000_000,
+                                    "term_months": 12, "purpose": "Warung kelontong", "applied_on": "2026-01-05"})
+    assert loan.status_code == 201 and loan.json["status"] == "applied"
+    lid = loan.json["id"]
+    own = tre.post(f"/loans/{lid}/approval", json={"decision": "approve"})
+    assert own.status_code == 403
+    ok = mgr.post(f"/loans/{lid}/approval", json={"decision": "approve", "note": "Layak"})
+    assert ok.status_code == 200 and ok.json["status"] == "approved"
+    d = tre.post(f"/loans/{lid}/disbursement", json={"disbursed_on": "2026-01-06", "first_due_date": "2026-02-05"})
+    assert d.status_code == 200 and d.json["status"] == "active"
+    assert d.json["outstanding_principal"] == 9_000_000 and d.json["fee_amount"] == 90_000
+    sched = tre.get(f"/loans/{lid}/schedule").json["instalments"]
+    assert [{k: r[k] for k in ("number", "due_date", "principal", "interest", "total")} for r in sched] \
+        == preview.json["instalments"]
+    rep = tre.post(f"/loans/{lid}/repayments", json={"amount": 840_000, "paid_on": "2026-02-05"},
+                   headers={"Idempotency-Key": "rep-1"})
+    assert rep.status_code == 201
+    assert rep.json["allocation"] == {"penalty": 0, "fee": 0, "interest": 90_000, "principal": 750_000}
+    assert rep.json["outstanding_principal"] == 8_250_000 and rep.json["entry_id"]
+    again = tre.post(f"/loans/{lid}/repayments", json={"amount": 840_000, "paid_on": "2026-02-05"},
+                     headers={"Idempotency-Key": "rep-1"})
+    assert again.status_code == 201 and again.json == rep.json
+    conflict = tre.post(f"/loans/{lid}/repayments", json={"amount": 1_000, "paid_on": "2026-02-05"},
+                        headers={"Idempotency-Key": "rep-1"})
+    assert conflict.status_code == 409 and conflict.json["error"]["code"] == "idempotency_conflict"
+    got = tre.get(f"/loans/{lid}").json
+    assert {k: got[k] for k in ("status", "principal", "outstanding_principal", "collectibility")} == {
+        "status": "active", "principal": 9_000_000, "outstanding_principal": 8_250_000, "collectibility": "lancar"}
+    assert "arrears" in got and "days_past_due" in got
+    assert sched[1]["paid_on"] is None
+    assert tre.get(f"/loans/{lid}/schedule").json["instalments"][0]["status"] == "paid"
+
+
+def test_bad_input_is_422_and_unknown_ids_404(api, staff, member):
+    tre = api(staff["treasurer"])
+    product = _product(api(staff["manager"]))
+    for body in ({"member_id": member.id, "product_id": product["id"], "principal": 1.5, "term_months": 6,
+                  "purpose": "x", "applied_on": "2026-01-05"},
+                 {"member_id": member.id, "product_id": product["id"], "principal": "1000000", "term_months": 6,
+                  "purpose": "x", "applied_on": "2026-01-05"},
+                 {"member_id": member.id, "product_id": product["id"], "principal": 1_000_000, "term_months": 48,
+                  "purpose": "x", "applied_on": "2026-01-05"}):
+        resp = tre.post("/loans", json=body)
+        assert resp.status_code == 422, body
+    assert tre.get("/loans/999999").status_code == 404
+    assert tre.post("/loans/999999/repayments", json={"amount": 1, "paid_on": "2026-01-01"}).status_code == 404
+    assert tre.post("/loan-schedules/preview", json={"product_id": 999999, "principal": 1_000_000,
+                                                     "term_months": 6, "first_due_date": "2026-02-01"}).status_code == 404
+    bad_rate = api(staff["manager"]).post("/loan-products", json={"name": "X", "method": "flat",
+                                                                   "rate_percent_per_month": 1.5})
+    assert bad_rate.status_code == 422
+
+
+def test_roles(api, staff, users, member):
+    product = _product(api(staff["manager"]))
+    assert api(users["officer"]).post("/loans", json={}).status_code == 403
+    assert api(users["auditor"]).post("/loan-products", json={}).status_code == 403
+    loan = api(staff["treasurer"]).post("/loans", json={
+        "member_id": member.id, "product_id": product["id"], "principal": 1_000_000, "term_months": 6,
+        "purpose": "x", "applied_on": "2026-01-05"}).json
+    assert api(users["auditor"]).post(f"/loans/{loan['id']}/approval", json={"decision": "approve"}).status_code == 403
+    assert api(users["auditor"]).get(f"/loans/{loan['id']}").status_code == 200
