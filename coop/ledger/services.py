@@ -127,7 +127,10 @@ def _lock_accounts(cooperative_id: int, account_ids) -> dict[int, Account]:
     """Lock the touched account rows in ascending id order (deadlock-free against any other locker)."""
     ids = sorted(account_ids)
     accounts = {a.id: a for a in db.session.scalars(
-        sa.select(Account).where(Account.id.in_(ids)).order_by(Account.id).with_for_update())}
+        sa.select(Account).where(Account.id.in_(ids)).order_by(Account.id).with_for_update()
+        # rows already in the session (loaded before the lock) must be refreshed from the locked row,
+        # or their stale balance would be written back (lost update / overdraft on PostgreSQL)
+        .execution_options(populate_existing=True))}
     for account_id in ids:
         acc = accounts.get(account_id)
         if acc is None or acc.cooperative_id != cooperative_id:

@@ -77,19 +77,18 @@ def pph_final(gross: int, threshold: int, rate_percent: Decimal) -> int:
 
 def split_tax(grosses: dict[int, int], threshold: int, rate_percent: Decimal) -> dict[int, int]:
     """Tax per account when one member's accounts earn ``grosses`` in the same month: the threshold
-    applies to the member's total; the tax is allocated to accounts pro rata, the last one absorbing
-    the rounding residue so the parts sum to the tax on the total."""
+    applies to the member's total; the tax is split pro rata by the largest-remainder method (floor
+    each share, the leftover rupiah to the largest remainders, ties to the lower account id), so the
+    parts are never negative and sum exactly to the tax on the total."""
     total = sum(grosses.values())
     tax = pph_final(total, threshold, rate_percent)
-    out: dict[int, int] = {}
     if tax == 0 or total == 0:
         return {k: 0 for k in grosses}
-    keys = sorted(grosses)
-    given = 0
-    for k in keys[:-1]:
-        out[k] = _round(Decimal(tax) * grosses[k] / total)
-        given += out[k]
-    out[keys[-1]] = tax - given
+    out = {k: tax * g // total for k, g in grosses.items()}
+    left = tax - sum(out.values())
+    by_remainder = sorted(grosses, key=lambda k: (-(tax * grosses[k] % total), k))
+    for k in by_remainder[:left]:
+        out[k] += 1
     return out
 
 

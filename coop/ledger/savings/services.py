@@ -212,7 +212,12 @@ def _touch(acc: SavingsAccount, value_date: date) -> None:
 
 
 def _cash_account_id(cooperative_id: int, cash_code: str) -> int:
-    return account_by_code(cooperative_id, cash_code).id
+    # id only: loading the Account entity before post_entry's row lock would keep a stale balance
+    acc_id = db.session.scalar(sa.select(Account.id).where(Account.cooperative_id == cooperative_id,
+                                                           Account.code == cash_code))
+    if acc_id is None:
+        raise NotFound(f"Akun {cash_code} tidak ditemukan.")
+    return acc_id
 
 
 def deposit(cooperative_id: int, account_id: int, amount: int, *, actor, value_date: date,
