@@ -1,1 +1,130 @@
-"""API v1: registry endpoints (filled in by its issue)."""
+"""API v1: the village registry (API.md, Registry): residents, migration records, bulk import.
+
+NIK and KK are masked for roles outside :data:`coop.auth.roles.SEES_NIK`; an unmasked NIK shown to a
+user other than an officer is written to the audit log (UU 27/2022).
+"""
+from __future__ import annotations
+
+from flask import request
+
+from coop.auth.roles import ADMIN, OFFICER, STAFF
+from coop.blueprints.api import api, current_api_user, cursor_page, doc, load, load_args, roles
+from coop.db import atomic
+from coop.errors import ValidationError
+from coop.formatting import mask_nik
+from coop.registry import imports, schemas, services
+from coop.registry.models import MigrationRecord, Resident
+
+TAGS = ["registry"]
+WRITE = (ADMIN, OFFICER)
+MAX_UPLOAD = 20 * 1024 * 1024
+
+
+def _today():
+    from coop.cli import _today as today
+
+    return today()
+
+
+def record_dict(m: MigrationRecord) -> dict:
+    return {
+        "id": m.id, "resident_id": m.resident_id, "status": m.status, "country": m.country, "job_type": m.job_type,
+        "sector": m.sector, "scheme": m.scheme, "procedural": m.is_procedural, "agency": m.agency,
+        "passport_number": m.passport_number, "passport_expiry": m.passport_expires_on,
+        "departure_date": m.departure_on, "contract_start_date": m.contract_start_on,
+        "contract_end_date": m.contract_end_on, "return_date": m.return_on, "return_reason": m.return_reason,
+        "documents": [d for d in services.rules.DOCUMENTS if getattr(m, f"has_{d}_doc")],
+        "monthly_remittance": m.monthly_remittance, "notes": m.notes}
+
+
+def resident_dict(r: Resident, user, *, records: bool = False, warnings: list[str] | None = None) -> dict:
+    """A resident as the API shows it to ``user`` (masked NIK/KK outside SEES_NIK)."""
+    masked = not services.sees_nik(user)
+    d = {k: getattr(r, k) for k in ("id", "nik", "is_temporary_nik", "household_id", "full_name", "sex",
+                                    "birth_place", "birth_date", "village_code", "address", "rt", "rw", "dusun",
+                                    "phone", "relationship", "education", "occupation", "marital_status", "status",
+                                    "pmi_status")}
+    d["kk_number"] = r.household.kk_number
+    if masked:
+        d["nik"], d["kk_number"] = mask_nik(d["nik"]), mask_nik(d["kk_number"])
+    d["nik_masked"] = masked
+    if records:
+        d["migration_records"] = [record_dict(m) for m in r.migration_records]
+    if warnings is not None:
+        d["warnings"] = warnings
+    return d
+
+
+@api.post("/residents")
+@doc(summary="Register a resident (422 field errors for a bad NIK/KK/region; 409 nik_exists)",
+     body=schemas.ResidentInSchema, response=schemas.ResidentSchema, status=201, tags=TAGS,
+     errors=(401, 403, 409, 422))
+@roles(*WRITE)
+def create_resident():
+    data = load(schemas.ResidentInSchema)
+    user = current_api_user()
+    r = atomic(services.create_resident, user.cooperative_id, data, actor=user, as_of=_today())
+    _, check = services.validate_resident_data(data, as_of=None)
+    return schemas.ResidentSchema().dump(resident_dict(r, user, records=True, warnings=check.warnings)), 201
+
+
+@api.get("/residents")
+@doc(summary="Search residents by exact NIK (nik=) or name fragment (q=), with filters",
+     query=schemas.ResidentQuerySchema, response=schemas.ResidentListSchema, tags=TAGS, errors=(401, 403, 422))
+@roles(*STAFF)
+def list_residents():
+    args = load_args(schemas.ResidentQuerySchema)
+    user = current_api_user()
+    filters = {k: args.get(k) for k in ("q", "nik", "kk", "pmi_status", "country", "rt", "rw", "sex", "status")}
+    stmt = services.resident_query(user.cooperative_id, **filters).order_by(None)
+    page = cursor_page(stmt, Resident.id, lambda r: resident_dict(r, user))
+    if not page["items"] or page["items"][0]["nik_masked"] is False:
+        atomic(services.log_nik_reads, user.cooperative_id, user, [i["id"] for i in page["items"]],
+               where="api.residents")
+    return schemas.ResidentListSchema().dump(page)
+
+
+@api.get("/residents/<int:resident_id>")
+@doc(summary="A resident with migration records and the derived pmi_status", response=schemas.ResidentSchema,
+     tags=TAGS, errors=(401, 403, 404))
+@roles(*STAFF)
+def get_resident(resident_id: int):
+    user = current_api_user()
+    r = services.get_resident(user.cooperative_id, resident_id)
+    out = resident_dict(r, user, records=True)
+    if not out["nik_masked"]:
+        atomic(services.log_nik_reads, user.cooperative_id, user, [r.id], where="api.resident")
+    return schemas.ResidentSchema().dump(out)
+
+
+@api.post("/residents/<int:resident_id>/migration-records")
+@doc(summary="Record a departure (calon/aktif/purna); the PMI status of the household follows",
+     body=schemas.MigrationRecordInSchema, response=schemas.MigrationRecordSchema, status=201, tags=TAGS)
+@roles(*WRITE)
+def create_migration_record(resident_id: int):
+    user = current_api_user()
+    services.get_resident(user.cooperative_id, resident_id)  # 404 before any body check
+    data = load(schemas.MigrationRecordInSchema)
+    m = atomic(services.add_migration_record, user.cooperative_id, resident_id, data, actor=user)
+    return schemas.MigrationRecordSchema().dump(record_dict(m)), 201
+
+
+@api.post("/registry/imports")
+@doc(summary="Import residents from CSV/XLSX (multipart 'file'); dry_run=true validates only; with "
+             "dry_run=false nothing is written unless every row is valid",
+     query=schemas.ImportQuerySchema, body=schemas.ImportUploadSchema, body_content_type="multipart/form-data",
+     response=schemas.ImportResultSchema, tags=TAGS, errors=(401, 403, 422))
+@roles(*WRITE)
+def import_residents():
+    args = load_args(schemas.ImportQuerySchema)
+    upload = request.files.get("file")
+    if upload is None:
+        raise ValidationError("Kirim berkas CSV atau XLSX sebagai multipart 'file'.",
+                              fields={"file": ["wajib diisi / required"]})
+    data = upload.read(MAX_UPLOAD + 1)
+    if len(data) > MAX_UPLOAD:
+        raise ValidationError("Berkas terlalu besar (maks. 20 MB).", fields={"file": ["maks. 20 MB / max 20 MB"]})
+    user = current_api_user()
+    report = atomic(imports.import_file, user.cooperative_id, data, upload.filename or "", actor=user,
+                    dry_run=args["dry_run"], as_of=_today())
+    return schemas.ImportResultSchema().dump(report.to_dict())

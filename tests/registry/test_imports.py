@@ -1,0 +1,156 @@
+"""CSV/XLSX import: all or nothing, exact row-level report, idempotent re-upload, update by NIK."""
+from __future__ import annotations
+
+import copy
+
+import sqlalchemy as sa
+
+from coop.audit.models import AuditLog
+from coop.db import atomic, db
+from coop.registry import imports
+from coop.registry.models import Household, Resident
+from tests.registry.importdata import to_csv, to_xlsx, village_rows
+
+
+def _count(coop, model=Resident):
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(model.cooperative_id == coop.id))
+
+
+def _run(coop, data, name="data.csv", dry_run=False, actor=None, today=None):
+    return atomic(imports.import_file, coop.id, data, name, actor=actor, dry_run=dry_run, as_of=today)
+
+
+BAD = {  # index in the list -> (field, change, expected message fragment)
+    10: ("nik", "35040401019", "16 digit"),
+    200: ("sex", None, "jenis kelamin"),  # the sex flipped: the NIK no longer matches (reported on nik)
+    450: ("birth_date", "1990-02-30", "tanggal lahir tidak valid"),
+    700: ("kk_number", "3504041203150000", "0000"),
+    998: ("village_code", "3504042999", "tabel Kemendagri"),
+}
+
+
+def _bad_rows():
+    rows = village_rows(1000)
+    bad = copy.deepcopy(rows)
+    for i, (fld, value, _) in BAD.items():
+        if fld == "sex":
+            bad[i]["sex"] = "M" if bad[i]["sex"] == "F" else "F"
+        else:
+            bad[i][fld] = value
+    return rows, bad
+
+
+def test_1000_rows_with_5_bad_report_exactly_those_and_write_nothing(coop, users, today):
+    """Done when: 1,000 rows with 5 bad rows report exactly those 5 (row, field, reason), write nothing;
+    the corrected file creates 1,000 residents; uploading it again creates and updates nothing."""
+    good, bad = _bad_rows()
+    report = _run(coop, to_csv(bad), actor=users["officer"], today=today)
+    assert report.rows == 1000 and not report.committed
+    expected_fields = {i + 2: ("nik" if f == "sex" else f) for i, (f, _, _) in BAD.items()}
+    assert [(e.row, e.field) for e in report.errors] == sorted(expected_fields.items())
+    for e in report.errors:
+        assert BAD[e.row - 2][2] in e.message, e
+    assert _count(coop) == 0 and _count(coop, Household) == 0
+
+    report = _run(coop, to_csv(good), actor=users["officer"], today=today)
+    assert (report.rows, report.created, report.updated, report.errors, report.committed) == (1000, 1000, 0, [], True)
+    assert _count(coop) == 1000
+    assert _count(coop, Household) == len({r["kk_number"] for r in good})
+    heads = db.session.scalar(sa.select(sa.func.count()).select_from(Household).where(
+        Household.cooperative_id == coop.id, Household.head_resident_id.is_not(None)))
+    assert heads == _count(coop, Household)
+
+    audits = db.session.scalar(sa.select(sa.func.count()).select_from(AuditLog).where(
+        AuditLog.cooperative_id == coop.id))
+    report = _run(coop, to_csv(good), actor=users["officer"], today=today)
+    assert (report.created, report.updated, report.unchanged, report.errors) == (0, 0, 1000, [])
+    assert _count(coop) == 1000
+    # nothing changed, so only the import summary is audited
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditLog).where(
+        AuditLog.cooperative_id == coop.id)) == audits + 1
+
+
+def test_changed_row_updates_resident_by_nik(coop, today):
+    rows = village_rows(30)
+    _run(coop, to_csv(rows), today=today)
+    rows[5]["full_name"] = "Nama Baru"
+    rows[5]["rt"] = "9"
+    rows[7]["kk_number"] = rows[0]["kk_number"]  # moves to another household
+    rows[7]["relationship"] = "famili_lain"
+    report = _run(coop, to_csv(rows), today=today)
+    assert (report.created, report.updated, report.unchanged) == (0, 2, 28)
+    r5 = db.session.scalar(sa.select(Resident).where(Resident.nik == rows[5]["nik"]))
+    assert (r5.full_name, r5.rt) == ("Nama Baru", "009")
+    r7 = db.session.scalar(sa.select(Resident).where(Resident.nik == rows[7]["nik"]))
+    r0 = db.session.scalar(sa.select(Resident).where(Resident.nik == rows[0]["nik"]))
+    assert r7.household_id == r0.household_id
+
+
+def test_dry_run_writes_nothing_but_counts(coop, today):
+    rows = village_rows(20)
+    report = _run(coop, to_csv(rows), dry_run=True, today=today)
+    assert (report.created, report.errors, report.committed) == (20, [], False)
+    assert _count(coop) == 0
+
+
+def test_xlsx_import_and_numbers_typed_as_numbers(coop, today):
+    rows = village_rows(12)
+    report = _run(coop, to_xlsx(rows), "warga.xlsx", today=today)
+    assert report.created == 12 and report.committed
+    import io
+
+    from openpyxl import Workbook
+    wb = Workbook()
+    ws = wb.active
+    ws.append(list(imports.COLUMNS))
+    base = village_rows(2, serial_base=500)
+    as_int = dict(base[0], nik=int(base[0]["nik"]))
+    as_number = dict(base[1], rt=int(base[1]["rt"]) + 1 / 2)  # a non-integer number cell
+    for r in (as_int, as_number):
+        ws.append([r.get(c, "") for c in imports.COLUMNS])
+    buf = io.BytesIO()
+    wb.save(buf)
+    report = _run(coop, buf.getvalue(), "x.xlsx", today=today)
+    # an integer cell is read exactly; a fractional number is refused with advice to type it as text
+    assert [(e.row, e.field) for e in report.errors] == [(3, "rt")]
+    assert "teks" in report.errors[0].message
+
+
+def test_duplicates_and_two_heads_in_file(coop, today):
+    rows = village_rows(6)
+    rows.append(dict(rows[1]))  # same NIK again
+    extra = dict(village_rows(1, serial_base=900)[0], kk_number=rows[0]["kk_number"], relationship="kepala_keluarga")
+    rows.append(extra)
+    report = _run(coop, to_csv(rows), today=today)
+    assert [(e.row, e.field) for e in report.errors] == [(8, "nik"), (9, "relationship")]
+    assert "baris 3" in report.errors[0].message
+
+
+def test_missing_columns_semicolons_and_unreadable_files(coop, today):
+    report = _run(coop, b"nik;full_name\n123;X\n", today=today)
+    assert {e.field for e in report.errors} == {"kk_number", "sex", "birth_place", "birth_date", "village_code"}
+    assert all(e.row == 1 for e in report.errors)
+    rows = village_rows(3)
+    text = to_csv(rows).decode().replace(",", ";")
+    assert _run(coop, text.encode(), today=today).created == 3
+    report = _run(coop, b"PK\x03\x04garbage", "x.xlsx", today=today)
+    assert report.errors[0].field == "file"
+    assert _run(coop, b"", today=today).errors[0].field == "file"
+
+
+def test_templates_have_the_documented_columns(coop, today):
+    csv_bytes = imports.template_csv()
+    header, rows = imports.read_table(csv_bytes, "t.csv")
+    assert header == list(imports.COLUMNS)
+    header, rows = imports.read_table(imports.template_xlsx(), "t.xlsx")
+    assert header == list(imports.COLUMNS)
+    # the example row itself imports
+    assert _run(coop, csv_bytes, today=today).created == 1
+
+
+def test_imported_family_of_pmi_becomes_keluarga(coop, make_pmi, today):
+    pmi = make_pmi(coop, "aktif", "HK")
+    row = dict(village_rows(1, serial_base=3000)[0], kk_number=pmi.kk_number, relationship="anak")
+    _run(coop, to_csv([row]), today=today)
+    r = db.session.scalar(sa.select(Resident).where(Resident.nik == row["nik"]))
+    assert r.pmi_status == "keluarga"
