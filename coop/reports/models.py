@@ -89,3 +89,20 @@ class ShuMemberShare(TenantMixin, Base):
     paid_entry_id: Mapped[int | None] = mapped_column(ForeignKey("journal_entries.id"))
 
     distribution: Mapped[ShuDistribution] = relationship(back_populates="shares")
+
+
+class PortfolioSnapshot(TenantMixin, Base):
+    """Loan portfolio at a month end (the monthly ``reports.portfolio_snapshot`` job), for the PAR trend:
+    the ledger keeps balances, not yesterday's collectibility classes."""
+
+    __tablename__ = "portfolio_snapshots"
+    __table_args__ = (UniqueConstraint("cooperative_id", "as_of"),)
+
+    id: Mapped[intpk]
+    as_of: Mapped[date] = mapped_column(sa.Date)
+    loans: Mapped[int] = mapped_column(default=0)
+    outstanding: Mapped[int] = mapped_column(Money, default=0)
+    #: Outstanding of loans in class 2-4 (Kurang Lancar, Diragukan, Macet): the portfolio at risk.
+    at_risk: Mapped[int] = mapped_column(Money, default=0)
+    savings: Mapped[int] = mapped_column(Money, default=0)
+    cash: Mapped[int] = mapped_column(Money, default=0)

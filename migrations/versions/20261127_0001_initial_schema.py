@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-27 22:09:00.880972
+Create Date: 2026-11-27 22:12:18.128529
 
 """
 
@@ -218,6 +218,31 @@ def upgrade():
     )
     with op.batch_alter_table("loan_products", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_loan_products_cooperative_id"), ["cooperative_id"], unique=False)
+
+    op.create_table(
+        "portfolio_snapshots",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("as_of", sa.Date(), nullable=False),
+        sa.Column("loans", sa.Integer(), nullable=False),
+        sa.Column("outstanding", sa.BigInteger(), nullable=False),
+        sa.Column("at_risk", sa.BigInteger(), nullable=False),
+        sa.Column("savings", sa.BigInteger(), nullable=False),
+        sa.Column("cash", sa.BigInteger(), nullable=False),
+        sa.Column("cooperative_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["cooperative_id"],
+            ["cooperatives.id"],
+            name=op.f("fk_portfolio_snapshots_cooperative_id_cooperatives"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_portfolio_snapshots")),
+        sa.UniqueConstraint(
+            "cooperative_id", "as_of", name=op.f("uq_portfolio_snapshots_cooperative_id_as_of")
+        ),
+    )
+    with op.batch_alter_table("portfolio_snapshots", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_portfolio_snapshots_cooperative_id"), ["cooperative_id"], unique=False
+        )
 
     op.create_table(
         "savings_products",
@@ -1819,6 +1844,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f("ix_savings_products_cooperative_id"))
 
     op.drop_table("savings_products")
+    with op.batch_alter_table("portfolio_snapshots", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_portfolio_snapshots_cooperative_id"))
+
+    op.drop_table("portfolio_snapshots")
     with op.batch_alter_table("loan_products", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_loan_products_cooperative_id"))
 
