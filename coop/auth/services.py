@@ -67,6 +67,8 @@ def issue_token(user: User, *, now: datetime, hours: int = 24) -> tuple[str, Api
     token = ApiToken(user_id=user.id, token_hash=_hash_token(raw), expires_at=now + timedelta(hours=hours))
     db.session.add(token)
     db.session.flush()
+    audit.record(user, "auth.token_issue", "api_token", token.id, {"expires_at": token.expires_at},
+                 cooperative_id=user.cooperative_id)
     return raw, token
 
 
@@ -78,12 +80,14 @@ def user_for_token(raw: str, *, now: datetime) -> User | None:
 
 
 def create_cooperative(*, name: str, village_code: str, legal_number: str | None = None,
-                       address: str | None = None) -> Cooperative:
+                       address: str | None = None, actor: User | None = None) -> Cooperative:
     if not (village_code.isdigit() and len(village_code) == 10):
         raise ValidationError("Kode desa harus 10 digit.", fields={"village_code": ["Kode desa harus 10 digit."]})
     coop = Cooperative(name=name, village_code=village_code, legal_number=legal_number, address=address)
     db.session.add(coop)
     db.session.flush()
+    audit.record(actor, "cooperative.create", "cooperative", coop.id,
+                 {"name": name, "village_code": village_code}, cooperative_id=coop.id)
     return coop
 
 
