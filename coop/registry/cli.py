@@ -1,0 +1,70 @@
+"""``flask --app coop registry ...``: import residents from a spreadsheet, download the template."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+
+from coop.db import atomic, db
+
+
+@click.group("registry")
+def registry_cli():
+    """Village registry (data desa)."""
+
+
+def _cooperative_id(given: int | None) -> int:
+    from coop.auth.models import Cooperative
+
+    if given is not None:
+        if db.session.get(Cooperative, given) is None:
+            raise click.ClickException(f"Koperasi {given} tidak ada.")
+        return given
+    ids = db.session.scalars(sa.select(Cooperative.id).order_by(Cooperative.id).limit(2)).all()
+    if len(ids) != 1:
+        raise click.ClickException("Sebutkan --cooperative-id (ada lebih dari satu koperasi, atau belum ada).")
+    return ids[0]
+
+
+@registry_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Only validate; write nothing.")
+@click.option("--cooperative-id", type=int, default=None, help="Needed when there is more than one cooperative.")
+def import_cmd(file: Path, dry_run: bool, cooperative_id: int | None):
+    """Import residents from FILE (CSV or XLSX, columns as in the template). All rows or nothing."""
+    from coop.cli import _today
+    from coop.registry.imports import UnreadableFile, read_table, run_import
+
+    coop_id = _cooperative_id(cooperative_id)
+    try:
+        header, rows = read_table(file.read_bytes(), file.name)
+        rows = list(rows)
+    except UnreadableFile as exc:
+        raise click.ClickException(str(exc)) from None
+    # rows are counted twice when writing: once validated, once written
+    with click.progressbar(length=max(1, len(rows) * (1 if dry_run else 2)),
+                           label="Validasi" + ("" if dry_run else " + simpan")) as bar:
+        report = atomic(run_import, coop_id, header, rows, actor=None, dry_run=dry_run, as_of=_today(),
+                        progress=bar.update, source=file.name)
+    for e in report.errors:
+        click.echo(f"baris {e.row}: {e.field}: {e.message}")
+    for w in report.warnings[:20]:
+        click.echo(f"peringatan baris {w.row}: {w.field}: {w.message}")
+    if len(report.warnings) > 20:
+        click.echo(f"... dan {len(report.warnings) - 20} peringatan lain")
+    click.echo(f"{report.rows} baris, {len(report.errors)} kesalahan; "
+               f"dibuat {report.created}, diubah {report.updated}, tetap {report.unchanged}"
+               + (" (uji coba, tidak disimpan)" if dry_run else ""))
+    if report.errors:
+        raise click.ClickException("Tidak ada yang disimpan: perbaiki baris di atas lalu ulangi.")
+
+
+@registry_cli.command("template")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+def template_cmd(path: Path):
+    """Write the import template to PATH (.csv or .xlsx)."""
+    from coop.registry.imports import template_csv, template_xlsx
+
+    path.write_bytes(template_xlsx() if path.suffix.lower() == ".xlsx" else template_csv())
+    click.echo(f"Templat ditulis ke {path}")
