@@ -1,4 +1,29 @@
-"""HTML pages: public (filled in by its issue)."""
-from flask import Blueprint
+"""HTML pages: public (no login). The certificate verification page the QR code on a training
+certificate opens: it shows name, programme, cohort dates and the number, never the NIK."""
+from flask import Blueprint, render_template
+
+from coop.db import db
 
 bp = Blueprint("public", __name__, url_prefix="/p")
+
+
+@bp.route("/")
+def index():
+    return render_template("public/index.html")
+
+
+@bp.route("/sertifikat/<token>")
+def certificate(token: str):
+    """Verify a certificate by the unguessable token printed in its QR code."""
+    from coop.auth.models import Cooperative
+    from coop.registry.models import Resident
+    from coop.training.services import get_certificate_by_token
+
+    cert = get_certificate_by_token(token) if len(token) <= 40 else None
+    if cert is None:
+        return render_template("public/certificate.html", cert=None), 404
+    e = cert.enrolment
+    resident = db.session.get(Resident, e.resident_id)
+    return render_template("public/certificate.html", cert=cert, name=resident.full_name, cohort=e.cohort,
+                           program=e.cohort.program, cooperative=db.session.get(Cooperative, cert.cooperative_id),
+                           valid=not cert.is_revoked and e.status == "completed")

@@ -464,3 +464,26 @@ def allowance_payments(cooperative_id: int, cohort_id: int) -> list[AllowancePay
     return list(db.session.scalars(sa.select(AllowancePayment).join(Enrolment).where(
         AllowancePayment.cooperative_id == cooperative_id, Enrolment.cohort_id == cohort_id)
         .order_by(AllowancePayment.id)))
+
+
+# ---------------------------------------------------------------------------------------------
+# Resident logins
+# ---------------------------------------------------------------------------------------------
+
+def create_resident_login(cooperative_id: int, resident_id: int, *, username: str, password: str, actor=None):
+    """Give a resident who is not a member their own login (role ``member``, linked by
+    ``User.resident_id``) so they can apply to training from a phone."""
+    from coop.auth.models import User
+    from coop.auth.services import create_user
+
+    resident = _resident(cooperative_id, resident_id)
+    if db.session.scalar(sa.select(User.id).where(User.cooperative_id == cooperative_id,
+                                                  User.resident_id == resident.id)):
+        raise Conflict("Warga ini sudah punya login.", code="login_exists")
+    user = create_user(cooperative_id=cooperative_id, username=username, full_name=resident.full_name,
+                       role="member", password=password, actor=actor)
+    user.resident_id = resident.id
+    db.session.flush()
+    audit.record(actor, "training.resident_login", "user", user.id, {"resident_id": resident.id},
+                 cooperative_id=cooperative_id)
+    return user

@@ -1,1 +1,257 @@
-"""API v1: training endpoints (filled in by its issue)."""
+"""API v1: training (API.md, Training): programmes, cohorts, enrolments, attendance, completion,
+allowance, follow-up and the funnel."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import url_for
+
+from coop.auth.roles import ADMIN, AUDITOR, MANAGER, MEMBER, OFFICER, TREASURER
+from coop.blueprints.api import api, current_api_user, cursor_page, doc, idempotent, load, roles
+from coop.db import atomic, db
+from coop.errors import Forbidden
+from coop.training import followup as fu
+from coop.training import reports, services
+from coop.training.models import Cohort, FollowUp, Program
+from coop.training.schemas import (
+    AllowanceInSchema,
+    AllowanceSchema,
+    AttendanceInSchema,
+    AttendanceSchema,
+    CohortInSchema,
+    CohortListSchema,
+    CohortSchema,
+    CompletionSchema,
+    EnrolInSchema,
+    EnrolmentSchema,
+    FollowUpListSchema,
+    FollowUpOutcomeInSchema,
+    FollowUpSchema,
+    FunnelSchema,
+    ProgramInSchema,
+    ProgramListSchema,
+    ProgramSchema,
+    RejectInSchema,
+)
+
+STAFF_READ = (ADMIN, OFFICER, MANAGER, TREASURER, AUDITOR)
+MANAGE = (ADMIN, OFFICER, MANAGER)
+TAGS = ["training"]
+
+
+def _today():
+    from coop.blueprints.training import business_today
+
+    return business_today()
+
+
+def dump_enrolment(e) -> dict:
+    cert = e.certificate
+    return EnrolmentSchema().dump({
+        "id": e.id, "cohort_id": e.cohort_id, "resident_id": e.resident_id, "status": e.status, "seq": e.seq,
+        "applied_on": e.applied_on, "channel": e.channel, "reason": e.reason, "completed_on": e.completed_on,
+        "certificate_number": cert.number if cert else None})
+
+
+def dump_cohort(c, with_enrolments: bool = True) -> dict:
+    data = {"id": c.id, "program_id": c.program_id, "name": c.name, "starts_on": c.starts_on,
+            "ends_on": c.ends_on, "venue": c.venue, "capacity": c.capacity, "enrolled_count": c.enrolled_count,
+            "places_left": c.capacity - c.enrolled_count, "trainers": c.trainers,
+            "allowance_amount": c.allowance_amount, "admission": c.admission, "is_open": c.is_open,
+            "sessions": [s.held_on for s in c.sessions]}
+    if with_enrolments:
+        out = CohortSchema(exclude=("enrolments",)).dump(data)
+        out["enrolments"] = [dump_enrolment(e) for e in services.enrolments_of(c.id)]
+        return out
+    return CohortSchema(exclude=("enrolments",)).dump(data)
+
+
+def _own_enrolment_or_staff(enrolment) -> None:
+    """A member may act only on their own enrolments; staff roles on any of their cooperative's."""
+    user = current_api_user()
+    if user.role == MEMBER and enrolment.resident_id != services.resident_for_user(user):
+        raise Forbidden("Ini bukan pendaftaran Anda.")
+
+
+@api.post("/training/programs")
+@doc(summary="Create a training programme", body=ProgramInSchema, response=ProgramSchema, status=201, tags=TAGS)
+@roles(*MANAGE)
+def create_program():
+    data = load(ProgramInSchema)
+    user = current_api_user()
+    program = atomic(services.create_program, user.cooperative_id, actor=user, **data)
+    return ProgramSchema().dump(program), 201
+
+
+@api.get("/training/programs")
+@doc(summary="List training programmes", response=ProgramListSchema, tags=TAGS, errors=(401, 403, 422))
+def list_programs():
+    user = current_api_user()
+    return cursor_page(sa.select(Program).where(Program.cooperative_id == user.cooperative_id), Program.id,
+                       ProgramSchema().dump)
+
+
+@api.post("/training/cohorts")
+@doc(summary="Create a cohort with its session dates", body=CohortInSchema, response=CohortSchema, status=201,
+     tags=TAGS)
+@roles(*MANAGE)
+def create_cohort():
+    data = load(CohortInSchema)
+    user = current_api_user()
+    cohort_id = atomic(lambda: services.create_cohort(user.cooperative_id, actor=user, **data).id)
+    return dump_cohort(services.get_cohort(user.cooperative_id, cohort_id)), 201
+
+
+@api.get("/training/cohorts")
+@doc(summary="List cohorts (newest last)", response=CohortListSchema, tags=TAGS, errors=(401, 403, 422))
+def list_cohorts():
+    user = current_api_user()
+    return cursor_page(sa.select(Cohort).where(Cohort.cooperative_id == user.cooperative_id), Cohort.id,
+                       lambda c: dump_cohort(c, with_enrolments=False))
+
+
+@api.get("/training/cohorts/<int:cohort_id>")
+@doc(summary="A cohort with its enrolments in application order", response=CohortSchema, tags=TAGS,
+     errors=(401, 403, 404))
+def get_cohort(cohort_id: int):
+    user = current_api_user()
+    cohort = services.get_cohort(user.cooperative_id, cohort_id)
+    data = dump_cohort(cohort)
+    if user.role == MEMBER:  # a member sees the places, not who else applied
+        own = services.resident_for_user(user)
+        data["enrolments"] = [e for e in data["enrolments"] if e["resident_id"] == own]
+    return data
+
+
+@api.post("/training/cohorts/<int:cohort_id>/enrolments")
+@doc(summary="Apply a resident to a cohort: enrolled, or waitlisted when full; 422 not_eligible",
+     body=EnrolInSchema, response=EnrolmentSchema, status=201, tags=TAGS, errors=(401, 403, 404, 409, 422))
+@roles(*MANAGE, MEMBER)
+def enrol(cohort_id: int):
+    user = current_api_user()
+    services.get_cohort(user.cooperative_id, cohort_id)
+    data = load(EnrolInSchema)
+    channel = "api"
+    if user.role == MEMBER:
+        if data["resident_id"] != services.resident_for_user(user):
+            raise Forbidden("Anggota hanya bisa mendaftarkan dirinya sendiri.")
+        channel = "self"
+    enrolment_id = atomic(lambda: services.enrol(user.cooperative_id, cohort_id, data["resident_id"],
+                                                 applied_on=_today(), actor=user, channel=channel).id)
+    return dump_enrolment(services.get_enrolment(user.cooperative_id, enrolment_id)), 201
+
+
+@api.get("/training/enrolments/<int:enrolment_id>")
+@doc(summary="One enrolment", response=EnrolmentSchema, tags=TAGS, errors=(401, 403, 404))
+def get_enrolment(enrolment_id: int):
+    user = current_api_user()
+    enrolment = services.get_enrolment(user.cooperative_id, enrolment_id)
+    _own_enrolment_or_staff(enrolment)
+    return dump_enrolment(enrolment)
+
+
+@api.delete("/training/enrolments/<int:enrolment_id>")
+@doc(summary="Cancel an enrolment; the first on the waitlist takes the place", response=EnrolmentSchema,
+     tags=TAGS, errors=(401, 403, 404, 409))
+@roles(*MANAGE, MEMBER)
+def cancel_enrolment(enrolment_id: int):
+    user = current_api_user()
+    _own_enrolment_or_staff(services.get_enrolment(user.cooperative_id, enrolment_id))
+    atomic(services.cancel_enrolment, user.cooperative_id, enrolment_id, actor=user)
+    return dump_enrolment(services.get_enrolment(user.cooperative_id, enrolment_id))
+
+
+@api.post("/training/enrolments/<int:enrolment_id>/rejection")
+@doc(summary="Reject an applicant with a reason", body=RejectInSchema, response=EnrolmentSchema, tags=TAGS,
+     errors=(401, 403, 404, 409, 422))
+@roles(*MANAGE)
+def reject_enrolment(enrolment_id: int):
+    user = current_api_user()
+    services.get_enrolment(user.cooperative_id, enrolment_id)
+    data = load(RejectInSchema)
+    atomic(services.reject_enrolment, user.cooperative_id, enrolment_id, reason=data["reason"], actor=user)
+    return dump_enrolment(services.get_enrolment(user.cooperative_id, enrolment_id))
+
+
+@api.post("/training/enrolments/<int:enrolment_id>/selection")
+@doc(summary="Move a waitlisted applicant into a free place", response=EnrolmentSchema, tags=TAGS,
+     errors=(401, 403, 404, 409))
+@roles(*MANAGE)
+def select_enrolment(enrolment_id: int):
+    user = current_api_user()
+    atomic(services.select_enrolment, user.cooperative_id, enrolment_id, actor=user)
+    return dump_enrolment(services.get_enrolment(user.cooperative_id, enrolment_id))
+
+
+@api.post("/training/cohorts/<int:cohort_id>/attendance")
+@doc(summary="Mark who was present at one session", body=AttendanceInSchema, response=AttendanceSchema,
+     tags=TAGS)
+@roles(*MANAGE)
+def mark_attendance(cohort_id: int):
+    user = current_api_user()
+    services.get_cohort(user.cooperative_id, cohort_id)
+    data = load(AttendanceInSchema)
+    result = atomic(services.mark_attendance, user.cooperative_id, cohort_id, data["session_date"],
+                    data["present"], actor=user)
+    return AttendanceSchema().dump(result)
+
+
+@api.post("/training/enrolments/<int:enrolment_id>/completion")
+@doc(summary="Complete an enrolment and issue the certificate; 409 when attendance is short",
+     response=CompletionSchema, tags=TAGS, errors=(401, 403, 404, 409))
+@roles(*MANAGE)
+def complete_enrolment(enrolment_id: int):
+    user = current_api_user()
+    atomic(services.complete_enrolment, user.cooperative_id, enrolment_id, completed_on=_today(), actor=user)
+    e = services.get_enrolment(user.cooperative_id, enrolment_id)
+    return CompletionSchema().dump({
+        "id": e.id, "status": e.status, "completed_on": e.completed_on, "certificate_number": e.certificate.number,
+        "verification_url": url_for("public.certificate", token=e.certificate.token, _external=True)})
+
+
+@api.post("/training/enrolments/<int:enrolment_id>/allowance")
+@doc(summary="Pay the cohort's allowance (Dr 5202 Beban Pelatihan, Cr 1101 Kas)", body=AllowanceInSchema,
+     response=AllowanceSchema, status=201, tags=TAGS, errors=(401, 403, 404, 409, 422))
+@idempotent
+@roles(ADMIN, TREASURER)
+def pay_allowance(enrolment_id: int):
+    from flask import request
+
+    user = current_api_user()
+    services.get_enrolment(user.cooperative_id, enrolment_id)
+    data = load(AllowanceInSchema)
+    payment = atomic(services.pay_allowance, user.cooperative_id, enrolment_id, paid_on=data["paid_on"] or _today(),
+                     actor=user, idempotency_key=request.headers.get("Idempotency-Key"))
+    return AllowanceSchema().dump(payment), 201
+
+
+@api.get("/training/followups")
+@doc(summary="Follow-up tasks (open first by due date)", response=FollowUpListSchema, tags=TAGS,
+     errors=(401, 403, 422))
+@roles(*STAFF_READ)
+def list_followups():
+    user = current_api_user()
+    return cursor_page(sa.select(FollowUp).where(FollowUp.cooperative_id == user.cooperative_id), FollowUp.id,
+                       FollowUpSchema().dump)
+
+
+@api.post("/training/followups/<int:followup_id>/outcome")
+@doc(summary="Record a follow-up outcome (business started, NIB, PIRT, halal, revenue, workers, group)",
+     body=FollowUpOutcomeInSchema, response=FollowUpSchema, tags=TAGS, errors=(401, 403, 404, 409, 422))
+@roles(*MANAGE)
+def record_followup(followup_id: int):
+    user = current_api_user()
+    fu.get_followup(user.cooperative_id, followup_id)
+    data = load(FollowUpOutcomeInSchema)
+    atomic(fu.record_outcome, user.cooperative_id, followup_id, done_on=data["done_on"] or _today(),
+           is_business_started=data["business_started"], business=data["business"], notes=data["notes"],
+           actor=user)
+    return FollowUpSchema().dump(db.session.get(FollowUp, followup_id))
+
+
+@api.get("/training/funnel")
+@doc(summary="Trained, businesses started, loans taken, loans repaying on time", response=FunnelSchema,
+     tags=TAGS, errors=(401, 403))
+@roles(*STAFF_READ)
+def funnel():
+    user = current_api_user()
+    return FunnelSchema().dump(reports.funnel(user.cooperative_id, as_of=_today()))
