@@ -101,9 +101,9 @@ def funnel(cooperative_id: int, as_of: date) -> dict:
 
     - ``trained``: residents with at least one completed enrolment;
     - ``businesses_started``: of those, residents with an active business;
-    - ``loans_taken``: loans pointing at those businesses;
-    - ``repaying_on_time``: of those loans, the ones not past due on ``as_of`` (active, 0 days late, or
-      fully repaid).
+    - ``loans_taken``: disbursed loans (active, closed or written off) pointing at those businesses;
+    - ``repaying_on_time``: of those loans, the ones not past due (active with 0 days past due as the
+      loans area last classified them, or fully repaid). ``as_of`` is kept for a point-in-time variant.
     """
     trained_ids = set(db.session.scalars(sa.select(Enrolment.resident_id).where(
         Enrolment.cooperative_id == cooperative_id, Enrolment.status == "completed").distinct()))
@@ -111,7 +111,8 @@ def funnel(cooperative_id: int, as_of: date) -> dict:
         Business.cooperative_id == cooperative_id, Business.is_active.is_(True))))
     started = {rid for _, rid in biz if rid in trained_ids}
     business_ids = [bid for bid, rid in biz if rid in trained_ids]
-    loans = loans_of_businesses(cooperative_id, business_ids)
+    loans = [ln for ln in loans_of_businesses(cooperative_id, business_ids)
+             if _attr(ln, "status") in ("active", "closed", "written_off")]  # disbursed = taken
     on_time = [ln for ln in loans if _on_time(ln)]
     return {"trained": len(trained_ids), "businesses_started": len(started), "loans_taken": len(loans),
             "repaying_on_time": len(on_time)}

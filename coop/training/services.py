@@ -487,3 +487,23 @@ def create_resident_login(cooperative_id: int, resident_id: int, *, username: st
     audit.record(actor, "training.resident_login", "user", user.id, {"resident_id": resident.id},
                  cooperative_id=cooperative_id)
     return user
+
+
+def close_cohort(cooperative_id: int, cohort_id: int, *, actor=None) -> Cohort:
+    """Close a finished cohort: no more applications; participants who did not complete become
+    ``dropped`` and the waitlist is ``cancelled`` (reason recorded)."""
+    cohort = _lock_cohort(cooperative_id, cohort_id)
+    dropped = cancelled = 0
+    for e in enrolments_of(cohort.id):
+        if e.status == "enrolled":
+            e.status, e.reason = "dropped", "Kehadiran tidak memenuhi syarat kelulusan."
+            dropped += 1
+        elif e.status == "waitlisted":
+            e.status, e.reason = "cancelled", "Angkatan sudah selesai."
+            cancelled += 1
+    cohort.enrolled_count -= dropped
+    cohort.is_open = False
+    db.session.flush()
+    audit.record(actor, "training.cohort_close", "training_cohort", cohort.id,
+                 {"dropped": dropped, "cancelled": cancelled}, cooperative_id=cooperative_id)
+    return cohort

@@ -1,0 +1,237 @@
+"""Demo data of the training area: three programmes with past cohorts (attendance, completions,
+certificates, allowance receipts, follow-up outcomes, businesses, some loans to them) and one open cohort
+with places left (which the demo member 'anggota', Sri Wahyuni, has not joined yet).
+
+Everything goes through the services, dated relative to ``ctx.today``, one commit per cohort.
+"""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+
+from coop.db import atomic, db
+from coop.training import followup as fu
+from coop.training import rules, services
+
+PROGRAMS = [
+    {"name": "Pengolahan Pangan: Keripik dan Sambal", "topic": "Pengolahan pangan",
+     "organiser": "Disnaker Kabupaten Tulungagung", "funder": "Kemnaker (Desmigratif)",
+     "description": "Produksi keripik pisang, mocaf dan sambal kemasan; HPP, PIRT dan halal."},
+    {"name": "Batik Tulis dan Kerajinan", "topic": "Kerajinan",
+     "organiser": "Disperindag Provinsi Jawa Timur", "funder": "APBD Provinsi",
+     "description": "Batik tulis motif lokal, pewarnaan alami, pemasaran."},
+    {"name": "Literasi Keuangan dan Pemasaran Online", "topic": "Keuangan dan pemasaran",
+     "organiser": "OJK dan BP3MI Jawa Timur", "funder": "OJK",
+     "description": "Mengelola remitansi, pembukuan usaha sederhana, jualan lewat lokapasar."},
+]
+
+#: (programme index, months before today it started, sessions, capacity, allowance, participants)
+PAST_COHORTS = [
+    (0, 10, 4, 20, 100_000, 14),
+    (1, 8, 3, 15, 75_000, 12),
+    (2, 5, 2, 25, 0, 16),
+    (0, 3, 4, 20, 100_000, 12),
+]
+
+BUSINESSES = {
+    0: [("Keripik Pisang", "keripik pisang", "pangan"), ("Sambal Bawang", "sambal kemasan", "pangan"),
+        ("Tepung Mocaf", "tepung mocaf", "pangan")],
+    1: [("Batik Tulis", "batik tulis", "kerajinan"), ("Tas Anyaman", "anyaman pandan", "kerajinan")],
+    2: [("Toko Online", "reseller sembako online", "perdagangan"), ("Ternak Bebek", "ternak bebek petelur", "peternakan")],
+}
+
+
+def _resident_pool(ctx) -> tuple[list[int], int | None]:
+    from coop.registry.models import Resident
+
+    coop_id = ctx.cooperative.id
+    purna = list(ctx.data.get("purna_ids") or [])
+    keluarga = list(ctx.data.get("keluarga_ids") or [])
+    if not purna and not keluarga:  # registry step did not publish them: ask the registry
+        rows = db.session.execute(sa.select(Resident.id, Resident.pmi_status).where(
+            Resident.cooperative_id == coop_id, Resident.pmi_status.in_(("purna", "keluarga")),
+            Resident.status == "hidup").order_by(Resident.id))
+        for rid, status in rows:
+            (purna if status == "purna" else keluarga).append(rid)
+    else:
+        alive = set(db.session.scalars(sa.select(Resident.id).where(
+            Resident.cooperative_id == coop_id, Resident.status == "hidup",
+            Resident.pmi_status.in_(("purna", "keluarga")))))
+        purna = [r for r in purna if r in alive]
+        keluarga = [r for r in keluarga if r in alive]
+    # Mostly returned migrants, some family members (DOMAIN.md: selected from PMI purna and families).
+    return purna + keluarga, ctx.data.get("sri_wahyuni_id")
+
+
+def load(ctx) -> None:
+    coop_id = ctx.cooperative.id
+    officer = ctx.users.get("petugas")
+    cashier = ctx.users.get("bendahara")
+    rng = ctx.rng
+    pool, sri = _resident_pool(ctx)
+    if not pool:
+        ctx.echo("    training: no PMI residents in the registry, skipped")
+        return
+
+    program_ids = atomic(lambda: [services.create_program(coop_id, actor=officer, **p).id for p in PROGRAMS])
+    completed_by_program: dict[int, list[int]] = {}
+    used_sri = False
+    for p_idx, months_ago, n_sessions, capacity, allowance, n_part in PAST_COHORTS:
+        start = rules.add_months(ctx.today, -months_ago)
+        while start.weekday() >= 5:  # trainings run on weekdays
+            start += timedelta(days=1)
+        days = [start + timedelta(days=i) for i in range(n_sessions)]
+        people = rng.sample(pool, min(n_part, len(pool)))
+        if sri and not used_sri and p_idx == 0:
+            people = [sri] + [p for p in people if p != sri][: n_part - 1]
+            used_sri = True
+        elif sri in people:
+            people.remove(sri)
+
+        def _cohort(p_idx=p_idx, days=days, capacity=capacity, allowance=allowance, people=people):
+            c = services.create_cohort(coop_id, program_id=program_ids[p_idx], starts_on=days[0], ends_on=days[-1],
+                                       capacity=capacity, venue=rng.choice(["Balai Desa Pakel", "Gedung BLK Tulungagung",
+                                                                            "Pendopo Kecamatan"]),
+                                       sessions=days, allowance_amount=allowance, actor=officer,
+                                       trainers="Narasumber " + PROGRAMS[p_idx]["organiser"] + "\nPendamping desa")
+            enrolments = []
+            for rid in people:
+                enrolments.append(services.enrol(coop_id, c.id, rid, applied_on=days[0] - timedelta(days=14),
+                                                 actor=officer, channel=rng.choice(["self", "officer"])))
+            for d in days:
+                present = [e.id for e in enrolments if e.resident_id == sri or rng.random() < 0.88]
+                services.mark_attendance(coop_id, c.id, d, present, actor=officer)
+            done = []
+            for e in enrolments:
+                attended, total = services.attendance_of(e)
+                if allowance:
+                    services.pay_allowance(coop_id, e.id, paid_on=days[-1], actor=cashier)
+                if rules.meets_completion(attended, total, rules_percent(coop_id, days[-1])):
+                    services.complete_enrolment(coop_id, e.id, completed_on=days[-1], actor=officer)
+                    done.append(e.id)
+            services.close_cohort(coop_id, c.id, actor=officer)
+            return done
+        completed_by_program.setdefault(p_idx, []).extend(atomic(_cohort))
+
+    atomic(fu.create_due_followups, coop_id, ctx.today)
+    business_ids = atomic(_record_followups, ctx, completed_by_program, officer)
+    _open_cohort(ctx, program_ids, pool, sri, officer)
+    _loans_to_businesses(ctx, business_ids)
+
+
+def rules_percent(coop_id: int, on: date):
+    from coop import settings
+
+    return settings.get(coop_id, "training_completion_percent", as_of=on)
+
+
+def _record_followups(ctx, completed_by_program, officer) -> list[int]:
+    """Officers visited most due follow-ups; about half the trainees started a business."""
+    from coop.training.models import Enrolment, FollowUp
+
+    coop_id = ctx.cooperative.id
+    rng = ctx.rng
+    program_of = {eid: p for p, eids in completed_by_program.items() for eid in eids}
+    sri = ctx.data.get("sri_wahyuni_id")
+    business_ids = []
+    open_tasks = list(db.session.scalars(sa.select(FollowUp).where(
+        FollowUp.cooperative_id == coop_id, FollowUp.status == "open").order_by(FollowUp.due_on, FollowUp.id)))
+    started: dict[int, dict] = {}
+    for f in open_tasks:
+        e = db.session.get(Enrolment, f.enrolment_id)
+        is_sri = e.resident_id == sri
+        if not is_sri and rng.random() < 0.15:
+            continue  # not visited yet: stays on the officer's list
+        begun = started.get(e.id)
+        if begun is None and (is_sri or rng.random() < 0.55):
+            name, kind, sector = rng.choice(BUSINESSES[program_of.get(e.id, 0) % 3])
+            begun = {"name": f"{name} {'Sri' if is_sri else rng.choice(['Mawar', 'Melati', 'Berkah', 'Lestari', 'Makmur'])}",
+                     "kind": kind, "sector": sector, "started_on": e.completed_on + timedelta(days=rng.randint(20, 60)),
+                     "business_group": rng.choice(["KUBE Mawar", "KUBE Sejahtera", None]),
+                     "monthly_revenue": rng.randrange(1_000_000, 6_000_000, 250_000), "workers": rng.randint(1, 3)}
+            started[e.id] = begun
+        if begun is not None and f.months == 6:
+            begun = dict(begun, nib=f"91200{rng.randint(10**7, 10**8 - 1)}",
+                         monthly_revenue=begun["monthly_revenue"] + 500_000)
+            if begun["sector"] == "pangan":
+                begun["pirt"] = f"P-IRT 2{rng.randint(10**12, 10**13 - 1)}-{(ctx.today.year + 5) % 100:02d}"
+        f_done = fu.record_outcome(coop_id, f.id, done_on=min(ctx.today, f.due_on + timedelta(days=rng.randint(0, 10))),
+                                   is_business_started=begun is not None, business=begun,
+                                   notes="Kunjungan rumah oleh pendamping desa.", actor=officer)
+        if f_done.business_id and f_done.business_id not in business_ids:
+            business_ids.append(f_done.business_id)
+    return business_ids
+
+
+def _open_cohort(ctx, program_ids, pool, sri, officer) -> None:
+    """The open cohort the demo member can apply to: starts next week, a few places taken."""
+    coop_id = ctx.cooperative.id
+    start = ctx.today + timedelta(days=7)
+    while start.weekday() >= 5:
+        start += timedelta(days=1)
+    days = [start, start + timedelta(days=1)]
+    others = [r for r in pool if r != sri]
+    first = ctx.rng.sample(others, min(6, len(others)))
+
+    def _do():
+        c = services.create_cohort(coop_id, program_id=program_ids[2], starts_on=days[0], ends_on=days[-1],
+                                   capacity=20, venue="Balai Desa Pakel", sessions=days, allowance_amount=50_000,
+                                   actor=officer, name="Angkatan 2",
+                                   trainers="Fasilitator OJK Kediri\nPetugas BP3MI Jawa Timur")
+        for rid in first:
+            services.enrol(coop_id, c.id, rid, applied_on=ctx.today - timedelta(days=ctx.rng.randint(0, 5)),
+                           actor=officer, channel="officer")
+        return c.id
+    ctx.data["training_open_cohort_id"] = atomic(_do)
+
+
+def _loans_to_businesses(ctx, business_ids: list[int]) -> None:
+    """A few businesses borrowed from the cooperative (only owners who are active members)."""
+    try:
+        from coop.ledger.loans import services as loans
+        from coop.ledger.loans.models import LoanProduct
+        from coop.membership.models import Member
+    except ImportError:
+        return
+    from coop.training.models import Business
+
+    coop_id = ctx.cooperative.id
+    product = db.session.scalar(sa.select(LoanProduct).where(LoanProduct.cooperative_id == coop_id)
+                                .order_by(LoanProduct.id).limit(1))
+    if product is None or not business_ids:
+        return
+    maker, checker = ctx.users.get("bendahara"), ctx.users.get("manajer")
+    made = 0
+    for bid in business_ids:
+        if made >= 4:
+            break
+        b = db.session.get(Business, bid)
+        member = db.session.scalar(sa.select(Member).where(Member.cooperative_id == coop_id,
+                                                           Member.resident_id == b.resident_id,
+                                                           Member.status == "active"))
+        if member is None or b.started_on is None or b.started_on > ctx.today - timedelta(days=40):
+            continue
+        applied = b.started_on + timedelta(days=7)
+
+        def _loan(b=b, member=member, applied=applied):
+            term = max(product.min_term_months, min(10, product.max_term_months))
+            loan = loans.apply(coop_id, actor=maker, member_id=member.id, product_id=product.id, principal=3_000_000,
+                               term_months=term, purpose=f"Modal usaha {b.name}", applied_on=applied,
+                               business_id=b.id)
+            loans.decide(coop_id, loan.id, actor=checker, decision="approve", note="Usaha binaan pelatihan",
+                         on=applied + timedelta(days=2))
+            first_due = rules.add_months(applied + timedelta(days=3), 1)
+            loans.disburse(coop_id, loan.id, actor=maker, disbursed_on=applied + timedelta(days=3),
+                           first_due_date=first_due)
+            for inst in loans.instalments(loan):
+                if inst.due_on > ctx.today:
+                    break
+                loans.repay(coop_id, loan.id, inst.principal_due + inst.interest_due + inst.fee_due, actor=maker,
+                            paid_on=inst.due_on)
+            return loan.id
+        try:
+            atomic(_loan)
+            made += 1
+        except Exception as exc:  # the loans area may refuse (e.g. product limits): the demo goes on
+            ctx.echo(f"    training: loan for business {b.id} skipped: {exc}")
