@@ -40,6 +40,14 @@ def register(app: Flask) -> None:
     #: Translate a string computed at run time (nav label, flash, error message); no %-formatting.
     app.jinja_env.filters["tr"] = lambda s: gettext(s) if isinstance(s, str) and s else s
 
+    @app.before_request
+    def _choose_locale_per_request():
+        # Flask-Babel caches the locale on ``g``; when an app context is already pushed (tests, CLI) ``g``
+        # outlives one request, so drop the cache and let every request choose its language again.
+        from flask_babel import refresh
+
+        refresh()
+
     @app.context_processor
     def _inject():
         from coop.blueprints.nav import nav_for
