@@ -1,4 +1,245 @@
-"""HTML pages: members (filled in by its issue)."""
-from flask import Blueprint
+"""HTML pages: members (register, list, detail, card with QR, statements, resignation, arrears,
+opening-balance import) and the member's own pages (``/members/me``)."""
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from coop.auth.roles import ADMIN, AUDITOR, MANAGER, MEMBER, OFFICER, SEES_NIK, TREASURER
+from coop.blueprints.cashdesk import today
+from coop.blueprints.common import coop_id, paginate, roles_required
+from coop.db import atomic, db
+from coop.errors import CoopError, NotFound
+from coop.formatting import mask_nik
+from coop.ledger.savings import cash, imports
+from coop.ledger.savings import services as savings
+from coop.ledger.savings.models import METHOD_LABELS
+from coop.membership import services
+from coop.membership.forms import ImportForm, MemberRegisterForm, ResignForm
+from coop.membership.models import MEMBER_STATUSES, STATUS_LABELS, Member
 
 bp = Blueprint("members", __name__, url_prefix="/members")
+
+STAFF = (ADMIN, TREASURER, MANAGER, OFFICER, AUDITOR)
+REGISTER = (ADMIN, TREASURER, MANAGER, OFFICER)
+SETTLE = (ADMIN, TREASURER, MANAGER)
+
+
+def _nik(resident) -> str:
+    return resident.nik if current_user.role in SEES_NIK else mask_nik(resident.nik)
+
+
+def _visible_member(member_id: int) -> Member:
+    member = services.get_member(coop_id(), member_id)
+    if current_user.role == MEMBER and member.user_id != current_user.id:
+        raise NotFound("Anggota tidak ditemukan.")
+    return member
+
+
+@bp.route("/")
+@roles_required(*STAFF)
+def index():
+    from coop.registry.models import Resident
+
+    q = request.args.get("q", "").strip()
+    status = request.args.get("status", "")
+    stmt = sa.select(Member).join(Resident, Resident.id == Member.resident_id).where(
+        Member.cooperative_id == coop_id())
+    if status in MEMBER_STATUSES:
+        stmt = stmt.where(Member.status == status)
+    if q:
+        conds = [Member.member_number.ilike(f"%{q}%"), sa.func.lower(Resident.full_name).contains(q.lower())]
+        if q.isdigit():
+            conds.append(Resident.nik.startswith(q))
+        stmt = stmt.where(sa.or_(*conds))
+    page = paginate(stmt.order_by(Member.member_seq), per_page=30)
+    counts = dict(db.session.execute(sa.select(Member.status, sa.func.count()).where(
+        Member.cooperative_id == coop_id()).group_by(Member.status)).all())
+    return render_template("members/index.html", page=page, q=q, status=status, counts=counts,
+                           labels=STATUS_LABELS, nik=_nik)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles_required(*REGISTER)
+def new():
+    from coop.registry.services import resident_by_nik
+
+    form = MemberRegisterForm()
+    if request.method == "GET":
+        form.joined_on.data = today()
+        form.nik.data = request.args.get("nik", "")
+    if form.validate_on_submit():
+        resident = resident_by_nik(coop_id(), form.nik.data.strip())
+        if resident is None:
+            form.nik.errors = list(form.nik.errors) + [
+                "NIK belum ada di data desa. Daftarkan penduduknya dulu di menu Data Desa."]
+        else:
+            def _do():
+                m = services.register_member(coop_id(), resident.id, form.joined_on.data, actor=current_user,
+                                             member_type=form.member_type.data)
+                entry = None
+                if form.pay_pokok.data:
+                    acc = savings.account_for(coop_id(), m.id, "pokok")
+                    entry = savings.deposit(coop_id(), acc.id, acc.product.amount, actor=current_user,
+                                            value_date=form.joined_on.data).entry
+                return m, entry
+            try:
+                m, entry = atomic(_do)
+            except CoopError as exc:
+                for msg in exc.fields.get("resident_id", [exc.message]):
+                    form.nik.errors = list(form.nik.errors) + [msg]
+            else:
+                flash(f"{m.full_name} terdaftar sebagai anggota {m.member_number}.", "success")
+                if entry is not None:
+                    return redirect(url_for("cashdesk.receipt", entry_id=entry.id))
+                return redirect(url_for("members.detail", member_id=m.id))
+    return render_template("members/new.html", form=form)
+
+
+@bp.route("/<int:member_id>")
+@roles_required(*STAFF)
+def detail(member_id: int):
+    member = services.get_member(coop_id(), member_id)
+    accounts = savings.accounts_of(coop_id(), member.id)
+    wajib = savings.wajib_status(coop_id(), member, today())
+    return render_template("members/detail.html", member=member, accounts=accounts, wajib=wajib, nik=_nik)
+
+
+@bp.route("/<int:member_id>/card")
+@roles_required(*STAFF, MEMBER)
+def card(member_id: int):
+    import qrcode
+    import qrcode.image.svg
+    from markupsafe import Markup
+
+    member = _visible_member(member_id)
+    img = qrcode.make(member.member_number, image_factory=qrcode.image.svg.SvgPathImage, box_size=8, border=2)
+    svg = img.to_string(encoding="unicode")
+    return render_template("members/card.html", member=member, qr=Markup(svg), nik=_nik)
+
+
+def _period():
+    def parse(name):
+        try:
+            return date.fromisoformat(request.args[name]) if request.args.get(name) else None
+        except ValueError:
+            return None
+    return parse("from"), parse("to")
+
+
+def _render_statement(member, sections, date_from, date_to):
+    if request.args.get("format") == "pdf":
+        from coop.membership.pdf import statement_pdf
+
+        data = statement_pdf(current_user.cooperative, member, sections, date_from, date_to)
+        return Response(data, mimetype="application/pdf", headers={
+            "Content-Disposition": f'inline; filename="rekening-{member.member_number}.pdf"'})
+    return render_template("members/statement.html", member=member, sections=sections, date_from=date_from,
+                           date_to=date_to)
+
+
+@bp.route("/<int:member_id>/statement")
+@roles_required(*STAFF, MEMBER)
+def statement(member_id: int):
+    member = _visible_member(member_id)
+    date_from, date_to = _period()
+    sections = [savings.statement(coop_id(), a.id, date_from, date_to)
+                for a in savings.accounts_of(coop_id(), member.id)]
+    return _render_statement(member, sections, date_from, date_to)
+
+
+@bp.route("/accounts/<int:account_id>/statement")
+@roles_required(*STAFF, MEMBER)
+def account_statement(account_id: int):
+    acc = savings.get_account(coop_id(), account_id)
+    member = _visible_member(acc.member_id)
+    date_from, date_to = _period()
+    return _render_statement(member, [savings.statement(coop_id(), acc.id, date_from, date_to)], date_from, date_to)
+
+
+@bp.route("/me")
+@roles_required(MEMBER)
+def me():
+    member = services.member_for_user(current_user)
+    if member is None:
+        return render_template("members/me.html", member=None)
+    accounts = savings.accounts_of(coop_id(), member.id)
+    wajib = savings.wajib_status(coop_id(), member, today())
+    return render_template("members/me.html", member=member, accounts=accounts, wajib=wajib)
+
+
+@bp.route("/<int:member_id>/resign", methods=["GET", "POST"])
+@roles_required(*SETTLE)
+def resign(member_id: int):
+    member = services.get_member(coop_id(), member_id)
+    if not member.is_current:
+        return redirect(url_for("members.settlement", member_id=member.id))
+    form = ResignForm()
+    if request.method == "GET":
+        form.effective_on.data = today()
+    preview = services.settlement_preview(coop_id(), member.id, form.effective_on.data or today())
+    if form.validate_on_submit() and request.form.get("confirm") == "1":
+        try:
+            atomic(services.resign, coop_id(), member.id, form.effective_on.data, actor=current_user,
+                   status=form.reason.data)
+        except CoopError as exc:
+            form.effective_on.errors = list(form.effective_on.errors) + [exc.message]
+        else:
+            return redirect(url_for("members.settlement", member_id=member.id))
+    return render_template("members/resign.html", member=member, form=form, s=preview)
+
+
+@bp.route("/<int:member_id>/settlement")
+@roles_required(*STAFF)
+def settlement(member_id: int):
+    s = services.settlement_of(coop_id(), member_id)
+    return render_template("members/settlement.html", s=s)
+
+
+@bp.route("/arrears")
+@roles_required(*STAFF)
+def arrears():
+    rows = savings.arrears_list(coop_id(), today())
+    return render_template("members/arrears.html", rows=rows, as_of=today(),
+                           total=sum(r["amount"] for r in rows))
+
+
+@bp.route("/products")
+@roles_required(*STAFF)
+def products():
+    return render_template("members/products.html", products=savings.products(coop_id()), methods=METHOD_LABELS)
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@roles_required(ADMIN, TREASURER)
+def import_balances():
+    form = ImportForm()
+    result = None
+    if request.method == "GET":
+        form.value_date.data = today()
+    if form.validate_on_submit():
+        f = form.file.data
+        try:
+            rows = imports.read_table(f.filename or "", f.read())
+            result = atomic(imports.import_opening_balances, coop_id(), rows, form.value_date.data,
+                            actor=current_user, dry_run=form.dry_run.data)
+        except CoopError as exc:
+            form.file.errors = list(form.file.errors) + [exc.message]
+        else:
+            if not result.dry_run and not result.errors:
+                flash(f"{result.created} saldo awal dibukukan.", "success")
+    return render_template("members/import.html", form=form, result=result)
+
+
+@bp.route("/receipts/<int:entry_id>")
+@roles_required(MEMBER)
+def my_receipt(entry_id: int):
+    """A member may reprint the kuitansi of their own transactions."""
+    view = cash.receipt(coop_id(), entry_id)
+    member = services.member_for_user(current_user)
+    if member is None or view.member is None or view.member.id != member.id:
+        abort(404)
+    return render_template("cashdesk/receipt.html", r=view)

@@ -245,7 +245,7 @@ def deposit(cooperative_id: int, account_id: int, amount: int, *, actor, value_d
                 f"Simpanan pokok hanya Rp {acc.product.amount:,} sekali; sisa yang harus dibayar Rp {max(due, 0):,}."
                 .replace(",", "."), code="pokok_overpaid", fields={"amount": [f"maksimal {max(due, 0)}"]})
     source = {"pokok": "savings.pokok", "wajib": "savings.wajib"}.get(acc.kind, "savings.deposit")
-    memo = memo or f"{SOURCE_LABELS[source]} {acc.account_number}"
+    memo = _memo(acc, SOURCE_LABELS[source], memo)
     before = acc.balance
     entry = post_entry(cooperative_id, [Line.dr(_cash_account_id(cooperative_id, cash_code), amount),
                                         Line.cr(acc.ledger_account_id, amount)],
@@ -258,6 +258,15 @@ def deposit(cooperative_id: int, account_id: int, amount: int, *, actor, value_d
     if acc.kind == "wajib":
         months = _months_paid_by(acc, before, acc.balance)
     return Receipt(entry, acc, amount, acc.balance, _posting_id(entry, acc.ledger_account_id), months)
+
+
+def _memo(acc: SavingsAccount, label: str, memo: str | None) -> str:
+    """Journal memo naming the member, so the day book and the books read without lookups."""
+    from coop.membership.models import Member
+
+    member = db.session.get(Member, acc.member_id)
+    base = f"{label} {acc.account_number} {member.member_number} {member.full_name}"
+    return f"{base}: {memo}" if memo else base
 
 
 def _is_replay(cooperative_id: int, key: str | None) -> bool:
@@ -317,7 +326,7 @@ def withdraw(cooperative_id: int, account_id: int, amount: int, *, actor, value_
                                  "penalti pencairan awal"))
     else:
         lines.append(Line.cr(cash_id, amount))
-    memo = memo or f"Penarikan {acc.account_number}"
+    memo = _memo(acc, "Penarikan", memo)
     entry = post_entry(cooperative_id, lines, actor=actor, memo=memo, value_date=value_date,
                        idempotency_key=idempotency_key, source="savings.withdrawal",
                        source_ref=f"savings_account:{acc.id}")

@@ -1,0 +1,154 @@
+"""The treasurer's cash: receipts (kuitansi) for savings entries, the day book (buku kas harian) and the
+end-of-day cash count (opname kas) whose difference is booked against 5204 Selisih Kas."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import sqlalchemy as sa
+
+from coop import audit, settings
+from coop.db import db
+from coop.errors import Conflict, NotFound, ValidationError
+from coop.ledger import chart
+from coop.ledger.models import Account, JournalEntry, Posting
+from coop.ledger.savings.models import CashCount, SavingsAccount
+from coop.ledger.savings.services import SOURCE_LABELS, _months_paid_by
+from coop.ledger.services import Line, account_by_code, get_entry, post_entry
+
+
+@dataclass
+class ReceiptView:
+    entry: JournalEntry
+    title: str
+    member: object | None
+    amount: int
+    direction: str  # "in" (received from the member) or "out" (paid to the member)
+    lines: list = field(default_factory=list)  # [(SavingsAccount, amount, balance_after)]
+    wajib_months: list = field(default_factory=list)
+    stamp_duty: bool = False
+    stamp_duty_amount: int = 0
+
+    @property
+    def month_labels(self) -> list[str]:
+        from coop.formatting import BULAN
+
+        return [f"{BULAN[m.month - 1]} {m.year}" for m in self.wajib_months]
+
+
+def _balance_after(acc: SavingsAccount, entry: JournalEntry) -> int:
+    """The account's balance right after ``entry`` (postings of earlier entries and this one)."""
+    return int(db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(Posting.credit - Posting.debit), 0))
+        .where(Posting.account_id == acc.ledger_account_id, Posting.entry_id <= entry.id)) or 0)
+
+
+def receipt(cooperative_id: int, entry_id: int) -> ReceiptView:
+    """Everything a kuitansi shows for a savings entry. :raises NotFound: not a savings entry."""
+    from coop.membership.models import Member
+
+    entry = get_entry(cooperative_id, entry_id)
+    ledger_ids = [p.account_id for p in entry.postings]
+    accs = {a.ledger_account_id: a for a in db.session.scalars(
+        sa.select(SavingsAccount).where(SavingsAccount.ledger_account_id.in_(ledger_ids)))}
+    if not accs:
+        raise NotFound("Kuitansi hanya untuk transaksi simpanan.")
+    kas_id = account_by_code(cooperative_id, chart.KAS).id
+    lines, member = [], None
+    for p in entry.postings:
+        acc = accs.get(p.account_id)
+        if acc is None:
+            continue
+        member = member or db.session.get(Member, acc.member_id)
+        lines.append((acc, p.credit - p.debit, _balance_after(acc, entry)))
+    cash_in = sum(p.debit for p in entry.postings if p.account_id == kas_id)
+    cash_out = sum(p.credit for p in entry.postings if p.account_id == kas_id)
+    direction = "out" if cash_out > cash_in else "in"
+    amount = abs(cash_in - cash_out) or sum(abs(a) for _, a, _ in lines)
+    months = []
+    for acc, amt, after in lines:
+        if acc.kind == "wajib" and amt > 0:
+            months = _months_paid_by(acc, after - amt, after)
+    threshold = int(settings.get(cooperative_id, "stamp_duty_threshold", entry.value_date))
+    return ReceiptView(entry=entry, title=SOURCE_LABELS.get(entry.source, entry.memo), member=member,
+                       amount=amount, direction=direction, lines=lines, wajib_months=months,
+                       stamp_duty=amount > threshold,
+                       stamp_duty_amount=int(settings.get(cooperative_id, "stamp_duty_amount", entry.value_date)))
+
+
+@dataclass
+class DayBook:
+    day: date
+    opening: int
+    rows: list  # [(entry, cash_in, cash_out, balance)]
+    total_in: int
+    total_out: int
+
+    @property
+    def closing(self) -> int:
+        return self.opening + self.total_in - self.total_out
+
+
+def cash_balance_as_of(cooperative_id: int, day: date, kas_id: int | None = None) -> int:
+    """Kas on the evening of ``day`` (postings dated on or before it)."""
+    kas_id = kas_id or account_by_code(cooperative_id, chart.KAS).id
+    return int(db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(Posting.debit - Posting.credit), 0))
+        .join(JournalEntry, JournalEntry.id == Posting.entry_id)
+        .where(Posting.account_id == kas_id, JournalEntry.value_date <= day)) or 0)
+
+
+def day_book(cooperative_id: int, day: date) -> DayBook:
+    """Buku kas harian: every entry touching Kas on ``day`` with cash in, out and running balance."""
+    kas_id = account_by_code(cooperative_id, chart.KAS).id
+    opening = cash_balance_as_of(cooperative_id, date.fromordinal(day.toordinal() - 1), kas_id)
+    q = (sa.select(JournalEntry, sa.func.sum(Posting.debit), sa.func.sum(Posting.credit))
+         .join(Posting, Posting.entry_id == JournalEntry.id)
+         .where(JournalEntry.cooperative_id == cooperative_id, JournalEntry.value_date == day,
+                Posting.account_id == kas_id)
+         .group_by(JournalEntry.id).order_by(JournalEntry.id))
+    rows, bal, tin, tout = [], opening, 0, 0
+    for entry, d, c in db.session.execute(q):
+        d, c = int(d or 0), int(c or 0)
+        bal += d - c
+        tin += d
+        tout += c
+        rows.append((entry, d, c, bal))
+    return DayBook(day, opening, rows, tin, tout)
+
+
+def record_cash_count(cooperative_id: int, counted_on: date, counted: int, *, actor,
+                      note: str | None = None) -> CashCount:
+    """End-of-day count: expected = Kas in the books that evening; a difference is one entry against
+    5204 Selisih Kas (short: Dr 5204 Cr Kas; over: Dr Kas Cr 5204). One count per day."""
+    if isinstance(counted, bool) or not isinstance(counted, int) or counted < 0:
+        raise ValidationError("Jumlah uang dihitung tidak valid.", fields={"counted": ["bilangan bulat >= 0"]})
+    if db.session.scalar(sa.select(CashCount.id).where(CashCount.cooperative_id == cooperative_id,
+                                                       CashCount.counted_on == counted_on)):
+        raise Conflict("Kas tanggal ini sudah dihitung.", code="already_counted")
+    expected = cash_balance_as_of(cooperative_id, counted_on)
+    diff = counted - expected
+    row = CashCount(cooperative_id=cooperative_id, counted_on=counted_on, expected=expected, counted=counted,
+                    difference=diff, actor_id=getattr(actor, "id", None), note=note)
+    if diff:
+        kas = db.session.scalar(sa.select(Account.id).where(Account.cooperative_id == cooperative_id,
+                                                            Account.code == chart.KAS))
+        selisih = db.session.scalar(sa.select(Account.id).where(Account.cooperative_id == cooperative_id,
+                                                                Account.code == chart.SELISIH_KAS))
+        lines = ([Line.dr(selisih, -diff), Line.cr(kas, -diff)] if diff < 0
+                 else [Line.dr(kas, diff), Line.cr(selisih, diff)])
+        entry = post_entry(cooperative_id, lines, actor=actor,
+                           memo=f"Selisih kas {'kurang' if diff < 0 else 'lebih'} opname {counted_on:%d-%m-%Y}",
+                           value_date=counted_on, source="cash.count",
+                           idempotency_key=f"cash.count:{counted_on.isoformat()}")
+        row.entry_id = entry.id
+    db.session.add(row)
+    db.session.flush()
+    audit.record(actor, "cash.count", "cash_count", row.id,
+                 {"expected": expected, "counted": counted, "difference": diff}, cooperative_id=cooperative_id)
+    return row
+
+
+def cash_counts(cooperative_id: int, limit: int = 30) -> list[CashCount]:
+    return list(db.session.scalars(sa.select(CashCount).where(CashCount.cooperative_id == cooperative_id)
+                                   .order_by(CashCount.counted_on.desc()).limit(limit)))

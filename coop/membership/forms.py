@@ -1,0 +1,55 @@
+"""WTForms of the members and cash-desk pages (imported only by blueprints)."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+REQ = "Wajib diisi."
+
+
+class MemberRegisterForm(FlaskForm):
+    nik = StringField("NIK penduduk", validators=[DataRequired(REQ), Length(min=16, max=16,
+                                                                            message="NIK 16 angka.")])
+    joined_on = DateField("Tanggal bergabung", validators=[DataRequired(REQ)])
+    member_type = SelectField("Jenis anggota", choices=[SelectChoice("biasa", "Anggota biasa"),
+                                                       SelectChoice("luar_biasa", "Anggota luar biasa")])
+    pay_pokok = BooleanField("Simpanan pokok dibayar tunai sekarang", default=True)
+
+
+class CashForm(FlaskForm):
+    """One cash-desk transaction: ``action`` deposit / withdraw / wajib / pokok on an account."""
+
+    action = HiddenField(validators=[DataRequired()])
+    account_id = HiddenField()
+    amount = IntegerField("Jumlah (Rp)", validators=[InputRequired(REQ), NumberRange(min=1, max=10**13,
+                                                                                   message="Jumlah harus lebih dari nol.")])
+    memo = StringField("Keterangan", validators=[Optional(), Length(max=200)])
+    nonce = HiddenField()
+
+
+class BerjangkaForm(FlaskForm):
+    product_id = SelectField("Produk", coerce=int)
+    amount = IntegerField("Jumlah (Rp)", validators=[InputRequired(REQ), NumberRange(min=1, max=10**13)])
+    from_sukarela = BooleanField("Dipindahkan dari simpanan sukarela")
+
+
+class CashCountForm(FlaskForm):
+    counted_on = DateField("Tanggal", validators=[DataRequired(REQ)])
+    counted = IntegerField("Uang tunai dihitung (Rp)", validators=[InputRequired(REQ), NumberRange(min=0)])
+    note = StringField("Catatan", validators=[Optional(), Length(max=300)])
+
+
+class ResignForm(FlaskForm):
+    effective_on = DateField("Tanggal keluar", validators=[DataRequired(REQ)])
+    reason = SelectField("Alasan", choices=[SelectChoice("resigned", "Mengundurkan diri"),
+                                                 SelectChoice("deceased", "Meninggal dunia")])
+
+
+class ImportForm(FlaskForm):
+    file = FileField("Berkas CSV atau XLSX", validators=[FileRequired(REQ),
+                                                        FileAllowed(["csv", "xlsx"], "Hanya CSV atau XLSX.")])
+    value_date = DateField("Tanggal saldo awal", validators=[DataRequired(REQ)])
+    dry_run = BooleanField("Uji dulu (tidak menyimpan)", default=True)

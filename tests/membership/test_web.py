@@ -1,0 +1,172 @@
+"""Cash desk and member pages: the treasurer's journey, receipts, day book, cash count, statements,
+member self-service, resignation, opening-balance import, and tenancy (404 for other cooperatives)."""
+from __future__ import annotations
+
+import io
+import re
+from datetime import date
+
+from coop.db import atomic
+from coop.ledger import chart
+from coop.ledger.savings import services as savings
+from coop.ledger.services import account_by_code
+from coop.membership import services
+
+
+def _csrf_free_form(html: str, prefix: str) -> dict:
+    """The hidden fields of one cash-desk form (prefix like 'deposit-12')."""
+    fields = dict(re.findall(rf'name="({re.escape(prefix)}-[a-z_]+)"[^>]*value="([^"]*)"', html))
+    fields.update({k: v for v, k in re.findall(rf'value="([^"]*)"[^>]*name="({re.escape(prefix)}-[a-z_]+)"', html)})
+    return fields
+
+
+def test_treasurer_finds_member_deposits_and_gets_receipt_with_words(coop, users, login, make_member,
+                                                                     make_resident):
+    m = make_member(coop, resident=make_resident(coop, full_name="Sri Wahyuni"))
+    web = login(users["treasurer"])
+    found = web.get("/cashdesk/search?q=wahy").json
+    assert [r["number"] for r in found] == [m.member_number]
+    page = web.get(f"/cashdesk/members/{m.id}").get_data(as_text=True)
+    acc = savings.account_for(coop.id, m.id, "sukarela")
+    form = _csrf_free_form(page, f"deposit-{acc.id}")
+    assert form[f"deposit-{acc.id}-action"] == "deposit"
+    form[f"deposit-{acc.id}-amount"] = "250000"
+    resp = web.post(f"/cashdesk/members/{m.id}/transactions", data=form)
+    assert resp.status_code == 302
+    receipt = web.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "dua ratus lima puluh ribu rupiah" in receipt.lower()
+    assert "Rp 250.000" in receipt and "Sri Wahyuni" in receipt
+    assert 'id="stamp-duty"' not in receipt
+    # a double submit of the same form (same nonce) does not post twice
+    web.post(f"/cashdesk/members/{m.id}/transactions", data=form)
+    assert savings.get_account(coop.id, acc.id).balance == 250_000
+
+
+def test_withdrawal_refused_shows_reason_and_large_receipt_flags_stamp_duty(coop, users, login, make_member, fund):
+    m = make_member(coop)
+    fund(m, "sukarela", 6_000_000)
+    acc = savings.account_for(coop.id, m.id, "sukarela")
+    web = login(users["treasurer"])
+    page = web.get(f"/cashdesk/members/{m.id}").get_data(as_text=True)
+    form = _csrf_free_form(page, f"withdraw-{acc.id}")
+    form[f"withdraw-{acc.id}-amount"] = "7000000"
+    resp = web.post(f"/cashdesk/members/{m.id}/transactions", data=form)
+    assert resp.status_code == 409 and "tidak mencukupi" in resp.get_data(as_text=True)
+    form[f"withdraw-{acc.id}-amount"] = "5500000"
+    resp = web.post(f"/cashdesk/members/{m.id}/transactions", data=form)
+    receipt = web.get(resp.headers["Location"]).get_data(as_text=True)
+    assert 'id="stamp-duty"' in receipt and "Rp 500.000" in receipt  # new balance
+
+
+def test_wajib_payment_receipt_lists_oldest_months(coop, users, login, make_member, today):
+    m = make_member(coop, joined_on=date(2026, 9, 1))
+    web = login(users["treasurer"])
+    page = web.get(f"/cashdesk/members/{m.id}").get_data(as_text=True)
+    assert "Tunggakan wajib" in page
+    acc = savings.account_for(coop.id, m.id, "wajib")
+    form = _csrf_free_form(page, f"wajib-{acc.id}")
+    form[f"wajib-{acc.id}-amount"] = "40000"
+    resp = web.post(f"/cashdesk/members/{m.id}/transactions", data=form)
+    receipt = web.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "Sep 2026, Okt 2026" in receipt
+
+
+def test_day_book_and_cash_count_books_the_difference(coop, users, login, make_member, fund):
+    """Kas Rp 100.000 (pokok) on 2 Jan 2025; counted Rp 95.000: Rp 5.000 short to 5204 Selisih Kas."""
+    m = make_member(coop)
+    web = login(users["treasurer"])
+    book = web.get("/cashdesk/daybook?date=2025-01-02").get_data(as_text=True)
+    assert m.member_number in book and "Rp 100.000" in book
+    resp = web.post("/cashdesk/cash-count", data={"counted_on": "2025-01-02", "counted": "95000"})
+    assert resp.status_code == 302
+    assert account_by_code(coop.id, chart.SELISIH_KAS).natural_balance() == 5_000
+    assert account_by_code(coop.id, chart.KAS).natural_balance() == 95_000
+    again = web.post("/cashdesk/cash-count", data={"counted_on": "2025-01-02", "counted": "95000"})
+    assert again.status_code == 200 and "sudah dihitung" in again.get_data(as_text=True)
+
+
+def test_member_pages_card_statement_pdf(coop, users, login, make_member, fund):
+    m = make_member(coop)
+    fund(m, "sukarela", 10_000)
+    web = login(users["manager"])
+    assert m.member_number in web.get("/members/?q=KDM").get_data(as_text=True)
+    card = web.get(f"/members/{m.id}/card").get_data(as_text=True)
+    assert "<svg" in card and m.member_number in card
+    st = web.get(f"/members/{m.id}/statement").get_data(as_text=True)
+    assert "Rp 10.000" in st
+    pdf = web.get(f"/members/{m.id}/statement?format=pdf")
+    assert pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")
+    acc = savings.account_for(coop.id, m.id, "sukarela")
+    assert web.get(f"/members/accounts/{acc.id}/statement?from=2025-01-01").status_code == 200
+    assert web.get("/members/arrears").status_code == 200
+    assert web.get("/members/products").status_code == 200
+    assert web.get("/cashdesk/").status_code == 403  # managers do not hold the cash
+
+
+def test_member_sees_only_own_pages(coop, users, login, make_member, make_user, fund):
+    mine, other = make_member(coop), make_member(coop)
+    u = make_user(coop, "member")
+    atomic(services.link_user, coop.id, mine.id, u, actor=None)
+    web = login(u)
+    assert mine.member_number in web.get("/members/me").get_data(as_text=True)
+    assert web.get(f"/members/{mine.id}/statement").status_code == 200
+    assert web.get(f"/members/{other.id}/statement").status_code == 404
+    acc = savings.account_for(coop.id, other.id, "sukarela")
+    assert web.get(f"/members/accounts/{acc.id}/statement").status_code == 404
+    assert web.get(f"/members/{mine.id}").status_code == 403
+    assert web.get("/cashdesk/").status_code == 403
+
+
+def test_register_resign_and_settlement_pages(coop, users, login, make_resident, seed_savings):
+    seed_savings(coop)
+    r = make_resident(coop, full_name="Budi Santoso")
+    web = login(users["treasurer"])
+    resp = web.post("/members/new", data={"nik": r.nik, "joined_on": "2026-01-05", "member_type": "biasa",
+                                          "pay_pokok": "y"})
+    assert resp.status_code == 302 and "/cashdesk/receipts/" in resp.headers["Location"]
+    m = services.search(coop.id, "Budi")[0]
+    assert m.status == "active"
+    dup = web.post("/members/new", data={"nik": r.nik, "joined_on": "2026-01-05", "member_type": "biasa"})
+    assert "Sudah tercatat sebagai anggota" in dup.get_data(as_text=True)
+    preview = web.get(f"/members/{m.id}/resign").get_data(as_text=True)
+    assert "Rp 100.000" in preview
+    resp = web.post(f"/members/{m.id}/resign", data={"effective_on": "2026-11-27", "reason": "resigned",
+                                                     "confirm": "1"})
+    assert resp.status_code == 302
+    page = web.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "seratus ribu rupiah" in page.lower()
+
+
+def test_opening_balance_import_dry_run_errors_all_or_nothing(coop, users, login, make_member):
+    m1, m2 = make_member(coop, pay_pokok=False), make_member(coop)
+    web = login(users["treasurer"])
+    good = (f"member_number,kind,amount\n{m1.member_number},pokok,100000\n"
+            f"{m1.member_number},sukarela,1.250.000\n{m2.member_number},wajib,240000\n")
+    bad = good + "KDM-999999,sukarela,5\n"
+
+    def post(text, dry):
+        data = {"value_date": "2024-12-31", "file": (io.BytesIO(text.encode()), "saldo.csv")}
+        if dry:
+            data["dry_run"] = "y"
+        return web.post("/members/import", data=data, content_type="multipart/form-data").get_data(as_text=True)
+
+    page = post(bad, False)
+    assert "1 kesalahan" in page and "anggota tidak ditemukan" in page
+    assert savings.account_for(coop.id, m1.id, "sukarela").balance == 0  # nothing written
+    assert "belum disimpan" in post(good, True)
+    assert savings.account_for(coop.id, m1.id, "sukarela").balance == 0
+    assert "3 saldo awal dibukukan" in post(good, False)
+    assert savings.account_for(coop.id, m1.id, "sukarela").balance == 1_250_000
+    assert services.get_member(coop.id, m1.id).status == "active"
+    assert account_by_code(coop.id, chart.SALDO_AWAL).balance == 1_590_000
+    assert "sudah pernah diimpor" in post(good, False)
+
+
+def test_other_cooperatives_member_pages_are_404(coop, make_coop, users, login, make_member):
+    other = make_member(make_coop("Koperasi B", village_code="3504042002"))
+    web = login(users["treasurer"])
+    acc = savings.account_for(other.cooperative_id, other.id, "sukarela")
+    for path in (f"/cashdesk/members/{other.id}", f"/members/{other.id}", f"/members/{other.id}/card",
+                 f"/members/accounts/{acc.id}/statement"):
+        assert web.get(path).status_code == 404, path
+    assert web.post(f"/cashdesk/members/{other.id}/transactions", data={}).status_code == 404
