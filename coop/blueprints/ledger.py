@@ -1,4 +1,365 @@
-"""HTML pages: ledger (filled in by its issue)."""
-from flask import Blueprint
+"""HTML pages of the ledger: chart of accounts, general ledger, journal, manual entries, periods,
+maker-checker approvals, reports (printable, XLSX) and verify."""
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from coop.auth.roles import ADMIN, AUDITOR, BOOKS, MANAGER, TREASURER
+from coop.blueprints.common import coop_id, paginate, roles_required
+from coop.db import atomic, db
+from coop.errors import CoopError
+from coop.ledger import periods, reports, xlsx
+from coop.ledger.forms import (
+    AccountForm,
+    ClosePeriodForm,
+    DecideForm,
+    JournalForm,
+    OpeningImportForm,
+    ReasonForm,
+)
+from coop.ledger.models import Account, JournalEntry, LedgerApproval
+from coop.ledger.rules import Line, line_problems, totals
+from coop.ledger.services import add_account, close_account, get_account, get_entry, post_entry
 
 bp = Blueprint("ledger", __name__, url_prefix="/ledger")
+
+POSTERS = (ADMIN, TREASURER)
+CHECKERS = periods.CHECKER_ROLES
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _today() -> date:
+    from coop.cli import _today as today
+
+    return today()
+
+
+def _date_arg(name: str, default: date) -> date:
+    raw = request.args.get(name)
+    if not raw:
+        return default
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        abort(400)
+
+
+def _coop_name() -> str:
+    return current_user.cooperative.name
+
+
+def _xlsx(data: bytes, filename: str) -> Response:
+    return Response(data, mimetype=XLSX, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@bp.route("/")
+@roles_required(*BOOKS)
+def index():
+    accounts = list(db.session.scalars(sa.select(Account).where(Account.cooperative_id == coop_id(),
+                                                                Account.parent_id.is_(None)).order_by(Account.code)))
+    rolled = reports._rollup(reports._accounts(coop_id()), {a.id: a.balance for a in db.session.scalars(
+        sa.select(Account).where(Account.cooperative_id == coop_id()))})
+    sub_counts = dict(db.session.execute(sa.select(Account.parent_id, sa.func.count()).where(
+        Account.cooperative_id == coop_id(), Account.parent_id.is_not(None)).group_by(Account.parent_id)).all())
+    form = AccountForm() if current_user.role == ADMIN else None
+    pending = db.session.scalar(sa.select(sa.func.count()).select_from(LedgerApproval).where(
+        LedgerApproval.cooperative_id == coop_id(), LedgerApproval.status == "pending"))
+    return render_template("ledger/index.html", accounts=accounts, rolled=rolled, sub_counts=sub_counts,
+                           form=form, pending=pending)
+
+
+@bp.route("/accounts", methods=["POST"])
+@roles_required(ADMIN)
+def account_add():
+    form = AccountForm()
+    if form.validate_on_submit():
+        try:
+            acc = atomic(add_account, coop_id(), actor=current_user, code=form.code.data, name=form.name.data,
+                         name_en=form.name_en.data, type=form.type.data)
+            flash(f"Akun {acc.code} {acc.name} ditambahkan.", "success")
+        except CoopError as exc:
+            flash(exc.message + " " + "; ".join(f"{k}: {', '.join(v)}" for k, v in exc.fields.items()), "danger")
+    else:
+        flash("Data akun tidak lengkap.", "danger")
+    return redirect(url_for("ledger.index"))
+
+
+@bp.route("/accounts/<int:ledger_account_id>/close", methods=["POST"])
+@roles_required(ADMIN)
+def account_close(ledger_account_id: int):
+    try:
+        acc = atomic(close_account, coop_id(), ledger_account_id, actor=current_user)
+        flash(f"Akun {acc.code} ditutup.", "success")
+    except CoopError as exc:
+        if exc.status == 404:
+            abort(404)
+        flash(exc.message, "danger")
+    return redirect(url_for("ledger.account", ledger_account_id=ledger_account_id))
+
+
+@bp.route("/accounts/<int:ledger_account_id>")
+@roles_required(*BOOKS)
+def account(ledger_account_id: int):
+    try:
+        acc = get_account(coop_id(), ledger_account_id)
+    except CoopError:
+        abort(404)
+    end = _date_arg("to", _today())
+    start = _date_arg("from", date(end.year, 1, 1))
+    if start > end:
+        start = end
+    gl = reports.general_ledger(coop_id(), acc.id, start, end, limit=2000)
+    if request.args.get("format") == "xlsx":
+        return _xlsx(xlsx.general_ledger_xlsx(gl, _coop_name()), f"buku-besar-{acc.code}-{start}-{end}.xlsx")
+    subs = list(db.session.scalars(sa.select(Account).where(Account.parent_id == acc.id).order_by(Account.code)
+                                   .limit(200)))
+    return render_template("ledger/account.html", acc=acc, gl=gl, subs=subs, close_form=ReasonForm())
+
+
+@bp.route("/entries")
+@roles_required(*BOOKS)
+def entries():
+    stmt = sa.select(JournalEntry).where(JournalEntry.cooperative_id == coop_id())
+    q = (request.args.get("q") or "").strip()
+    if q:
+        stmt = stmt.where(sa.or_(JournalEntry.voucher_number.ilike(f"%{q}%"), JournalEntry.memo.ilike(f"%{q}%")))
+    page = paginate(stmt.order_by(JournalEntry.chain_seq.desc()), per_page=30)
+    return render_template("ledger/entries.html", page=page, q=q)
+
+
+@bp.route("/entries/<int:entry_id>")
+@roles_required(*BOOKS)
+def entry(entry_id: int):
+    try:
+        e = get_entry(coop_id(), entry_id)
+    except CoopError:
+        abort(404)
+    reversal = db.session.scalar(sa.select(JournalEntry).where(JournalEntry.reverses_id == e.id))
+    pending = db.session.scalar(sa.select(LedgerApproval).where(
+        LedgerApproval.cooperative_id == coop_id(), LedgerApproval.kind == "reversal",
+        LedgerApproval.target_id == e.id, LedgerApproval.status == "pending"))
+    return render_template("ledger/entry.html", e=e, reversal=reversal, pending=pending, form=ReasonForm(),
+                           total=sum(p.debit for p in e.postings))
+
+
+@bp.route("/entries/<int:entry_id>/reversal", methods=["POST"])
+@roles_required(ADMIN, TREASURER, MANAGER)
+def entry_reversal(entry_id: int):
+    form = ReasonForm()
+    try:
+        get_entry(coop_id(), entry_id)
+    except CoopError:
+        abort(404)
+    if form.validate_on_submit():
+        try:
+            atomic(periods.request_reversal, coop_id(), entry_id, actor=current_user, reason=form.reason.data,
+                   value_date=form.value_date.data)
+            flash("Permintaan pembalikan diajukan; menunggu persetujuan orang kedua.", "success")
+        except CoopError as exc:
+            flash(exc.message, "danger")
+    else:
+        flash("Alasan pembalikan wajib diisi.", "danger")
+    return redirect(url_for("ledger.entry", entry_id=entry_id))
+
+
+def _line_choices() -> list:
+    from wtforms.fields.choices import SelectChoice
+
+    rows = db.session.execute(sa.select(Account.id, Account.code, Account.name).where(
+        Account.cooperative_id == coop_id(), Account.is_open, Account.is_control.is_(False),
+        Account.parent_id.is_(None)).order_by(Account.code))
+    return [SelectChoice(0, "-- pilih akun --")] + [SelectChoice(i, f"{c} {n}") for i, c, n in rows]
+
+
+@bp.route("/entries/new", methods=["GET", "POST"])
+@roles_required(*POSTERS)
+def entry_new():
+    """Manual journal entry for non-member transactions (operating costs, bank transfers ...)."""
+    form = JournalForm()
+    if request.method == "GET":
+        form.value_date.data = _today()
+    choices = _line_choices()
+    for sub in form.lines:
+        sub.form.account_id.choices = choices
+    problems: list[str] = []
+    if form.validate_on_submit():
+        lines = []
+        for i, sub in enumerate(form.lines, 1):
+            f = sub.form
+            if not f.account_id.data and not f.debit.data and not f.credit.data:
+                continue  # empty row
+            if not f.account_id.data:
+                problems.append(f"Baris {i}: pilih akunnya.")
+                continue
+            lines.append(Line(f.account_id.data, debit=f.debit.data or 0, credit=f.credit.data or 0,
+                              memo=f.memo.data or None))
+        problems += line_problems(lines) if not problems else []
+        if not problems:
+            try:
+                e = atomic(post_entry, coop_id(), lines, actor=current_user, memo=form.memo.data,
+                           value_date=form.value_date.data, source="manual")
+                flash(f"Jurnal {e.voucher_number} diposting.", "success")
+                return redirect(url_for("ledger.entry", entry_id=e.id))
+            except CoopError as exc:
+                problems.append(exc.message)
+    elif request.method == "POST":
+        problems.append("Periksa kembali isian yang ditandai.")
+    d = c = 0
+    if request.method == "POST":
+        d, c = totals(Line(0, debit=s.form.debit.data or 0, credit=s.form.credit.data or 0) for s in form.lines)
+    return render_template("ledger/entry_new.html", form=form, problems=problems, total_debit=d, total_credit=c)
+
+
+@bp.route("/periods", methods=["GET", "POST"])
+@roles_required(*BOOKS)
+def period_list():
+    form = ClosePeriodForm()
+    if request.method == "GET":
+        form.year.data = _today().year
+    if request.method == "POST":
+        if current_user.role not in (ADMIN, MANAGER, TREASURER):
+            abort(403)
+        if form.validate_on_submit():
+            try:
+                p = atomic(periods.close_period, coop_id(), actor=current_user, year=form.year.data,
+                           month=form.month.data or None)
+                flash(f"Periode {p.start_on:%d-%m-%Y} s.d. {p.end_on:%d-%m-%Y} ditutup.", "success")
+                return redirect(url_for("ledger.period_list"))
+            except CoopError as exc:
+                flash(exc.message, "danger")
+    return render_template("ledger/periods.html", periods=periods.list_periods(coop_id()), form=form,
+                           reopen_form=ReasonForm())
+
+
+@bp.route("/periods/<int:period_id>/reopen", methods=["POST"])
+@roles_required(ADMIN, MANAGER, TREASURER)
+def period_reopen(period_id: int):
+    form = ReasonForm()
+    try:
+        periods.get_period(coop_id(), period_id)
+    except CoopError:
+        abort(404)
+    if form.validate_on_submit():
+        try:
+            atomic(periods.request_reopen, coop_id(), period_id, actor=current_user, reason=form.reason.data)
+            flash("Permintaan membuka periode diajukan; menunggu persetujuan orang kedua.", "success")
+        except CoopError as exc:
+            flash(exc.message, "danger")
+    else:
+        flash("Alasan wajib diisi.", "danger")
+    return redirect(url_for("ledger.period_list"))
+
+
+@bp.route("/approvals")
+@roles_required(*BOOKS)
+def approvals():
+    items = periods.list_approvals(coop_id(), status=None)
+    return render_template("ledger/approvals.html", items=items, form=DecideForm(), checkers=CHECKERS)
+
+
+@bp.route("/approvals/<int:approval_id>/decide", methods=["POST"])
+@roles_required(*CHECKERS)
+def approval_decide(approval_id: int):
+    form = DecideForm()
+    try:
+        periods.get_approval(coop_id(), approval_id)
+    except CoopError:
+        abort(404)
+    if form.validate_on_submit():
+        try:
+            a = atomic(periods.decide, coop_id(), approval_id, actor=current_user,
+                       approve=form.decision.data == "approve", note=form.note.data or "")
+            flash("Permintaan disetujui dan dijalankan." if a.status == "approved" else "Permintaan ditolak.",
+                  "success")
+        except CoopError as exc:
+            flash(exc.message, "danger")
+    return redirect(url_for("ledger.approvals"))
+
+
+@bp.route("/trial-balance")
+@roles_required(*BOOKS)
+def trial_balance():
+    as_of = _date_arg("as_of", _today())
+    tb = reports.trial_balance(coop_id(), as_of)
+    if request.args.get("format") == "xlsx":
+        return _xlsx(xlsx.trial_balance_xlsx(tb, _coop_name()), f"neraca-saldo-{as_of}.xlsx")
+    return render_template("ledger/trial_balance.html", tb=tb)
+
+
+@bp.route("/neraca")
+@roles_required(*BOOKS)
+def neraca():
+    as_of = _date_arg("as_of", _today())
+    n = reports.neraca(coop_id(), as_of)
+    if request.args.get("format") == "xlsx":
+        return _xlsx(xlsx.neraca_xlsx(n, _coop_name()), f"neraca-{as_of}.xlsx")
+    return render_template("ledger/neraca.html", n=n)
+
+
+@bp.route("/phu")
+@roles_required(*BOOKS)
+def phu():
+    end = _date_arg("to", _today())
+    start = _date_arg("from", date(end.year, 1, 1))
+    if start > end:
+        start = end
+    p = reports.phu(coop_id(), start, end)
+    if request.args.get("format") == "xlsx":
+        return _xlsx(xlsx.phu_xlsx(p, _coop_name()), f"phu-{start}-{end}.xlsx")
+    return render_template("ledger/phu.html", p=p)
+
+
+@bp.route("/verify")
+@roles_required(ADMIN, AUDITOR, MANAGER)
+def verify_page():
+    from coop.ledger.verify import verify
+
+    return render_template("ledger/verify.html", result=verify(coop_id()))
+
+
+@bp.route("/opening-balances", methods=["GET", "POST"])
+@roles_required(ADMIN)
+def opening_import():
+    """Opening balances from a CSV (code,amount[,memo]) against Saldo Awal (3901), all-or-nothing."""
+    from coop.ledger.imports import import_opening_balances, parse_opening_csv
+
+    form = OpeningImportForm()
+    problems: list[str] = []
+    if form.validate_on_submit():
+        upload = request.files.get("file")
+        if upload is None or not upload.filename:
+            problems.append("Pilih file CSV.")
+        else:
+            try:
+                rows = parse_opening_csv(upload.read().decode("utf-8-sig", errors="replace"))
+                ids = atomic(import_opening_balances, coop_id(), rows, actor=current_user,
+                             value_date=form.value_date.data)
+                flash(f"{len(ids)} jurnal saldo awal diposting.", "success")
+                return redirect(url_for("ledger.trial_balance", as_of=form.value_date.data.isoformat()))
+            except CoopError as exc:
+                problems.append(exc.message)
+                for msgs in exc.fields.values():
+                    problems.extend(msgs)
+    return render_template("ledger/opening.html", form=form, problems=problems)
+
+
+def cash_panel(user):
+    """Dashboard panel: cash position for treasurer, manager, auditor and admin."""
+    if user.role not in BOOKS:
+        return None
+    return {"title": "Posisi Kas", "template": "ledger/_cash_panel.html",
+            "cash": reports.cash_position(user.cooperative_id)}
+
+
+def _register_panel():
+    from coop.blueprints.main import DASHBOARD_PANELS
+
+    if cash_panel not in DASHBOARD_PANELS:
+        DASHBOARD_PANELS.append(cash_panel)
+
+
+_register_panel()

@@ -1,1 +1,159 @@
-"""API v1: ledger endpoints (filled in by its issue)."""
+"""API v1: ledger (trial balance, verify, accounts, general ledger, statements, manual entries)."""
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+from flask import request
+
+from coop.auth.roles import ADMIN, BOOKS, TREASURER
+from coop.blueprints.api import api, current_api_user, cursor_page, doc, idempotent, load, load_args, roles
+from coop.db import atomic, db
+from coop.errors import ValidationError
+from coop.ledger import reports
+from coop.ledger.models import Account
+from coop.ledger.rules import Line
+from coop.ledger.schemas import (
+    AsOfQuerySchema,
+    GeneralLedgerSchema,
+    JournalEntryInSchema,
+    JournalEntryOutSchema,
+    LedgerAccountListSchema,
+    LedgerAccountSchema,
+    LedgerVerifySchema,
+    NeracaSchema,
+    PhuSchema,
+    RangeQuerySchema,
+    TrialBalanceSchema,
+)
+from coop.ledger.services import get_account, get_entry, post_entry
+
+TAGS = ["ledger"]
+
+
+def _coop() -> int:
+    return current_api_user().cooperative_id
+
+
+def _today() -> date:
+    from coop.cli import _today as today
+
+    return today()
+
+
+def _range() -> tuple[date, date]:
+    args = load_args(RangeQuerySchema)
+    end = args["to"] or _today()
+    start = args["from_"] or date(end.year, 1, 1)
+    if start > end:
+        raise ValidationError("Tanggal awal setelah tanggal akhir.", fields={"from": ["setelah tanggal akhir"]})
+    return start, end
+
+
+def account_dump(acc: Account) -> dict:
+    return LedgerAccountSchema().dump({"id": acc.id, "code": acc.code, "name": acc.name, "name_en": acc.name_en,
+                                 "type": acc.type, "normal_side": acc.normal_side, "parent_id": acc.parent_id,
+                                 "is_open": acc.is_open, "balance": acc.natural_balance()})
+
+
+def entry_dump(entry) -> dict:
+    return JournalEntryOutSchema().dump({
+        "id": entry.id, "voucher_number": entry.voucher_number, "value_date": entry.value_date, "memo": entry.memo,
+        "source": entry.source, "reverses_id": entry.reverses_id, "hash": entry.hash,
+        "lines": [{"line_no": p.line_no, "account_code": p.account.code, "account_name": p.account.name,
+                   "debit": p.debit, "credit": p.credit, "memo": p.memo} for p in entry.postings]})
+
+
+@api.get("/ledger/trial-balance")
+@doc(summary="Trial balance (neraca saldo) at a date, rolled up to chart accounts", query=AsOfQuerySchema,
+     response=TrialBalanceSchema, tags=TAGS, errors=(401, 403, 422))
+@roles(*BOOKS)
+def trial_balance():
+    as_of = load_args(AsOfQuerySchema)["as_of"] or _today()
+    return TrialBalanceSchema().dump(reports.trial_balance(_coop(), as_of))
+
+
+@api.get("/ledger/verify")
+@doc(summary="Verify the books: balances from postings, hash chain, voucher gaps", response=LedgerVerifySchema,
+     tags=TAGS, errors=(401, 403))
+@roles(*BOOKS)
+def verify():
+    from coop.ledger.verify import verify as run
+
+    return LedgerVerifySchema().dump(run(_coop()))
+
+
+@api.get("/ledger/accounts")
+@doc(summary="Chart of accounts and sub-accounts with natural-side balances", response=LedgerAccountListSchema,
+     tags=TAGS, errors=(401, 403, 422))
+@roles(*BOOKS)
+def list_accounts():
+    stmt = sa.select(Account).where(Account.cooperative_id == _coop())
+    return cursor_page(stmt, Account.id, account_dump)
+
+
+@api.get("/ledger/accounts/<int:ledger_account_id>")
+@doc(summary="One account", response=LedgerAccountSchema, tags=TAGS)
+@roles(*BOOKS)
+def get_ledger_account(ledger_account_id: int):
+    return account_dump(get_account(_coop(), ledger_account_id))
+
+
+@api.get("/ledger/accounts/<int:ledger_account_id>/general-ledger")
+@doc(summary="General ledger of one account (sub-accounts included) with running balance",
+     query=RangeQuerySchema, response=GeneralLedgerSchema, tags=TAGS)
+@roles(*BOOKS)
+def general_ledger(ledger_account_id: int):
+    get_account(_coop(), ledger_account_id)
+    start, end = _range()
+    return GeneralLedgerSchema().dump(reports.general_ledger(_coop(), ledger_account_id, start, end))
+
+
+@api.get("/ledger/neraca")
+@doc(summary="Neraca (statement of financial position)", query=AsOfQuerySchema, response=NeracaSchema,
+     tags=TAGS, errors=(401, 403, 422))
+@roles(*BOOKS)
+def neraca():
+    as_of = load_args(AsOfQuerySchema)["as_of"] or _today()
+    return NeracaSchema().dump(reports.neraca(_coop(), as_of))
+
+
+@api.get("/ledger/phu")
+@doc(summary="Perhitungan Hasil Usaha (income statement), member and non-member income apart",
+     query=RangeQuerySchema, response=PhuSchema, tags=TAGS, errors=(401, 403, 422))
+@roles(*BOOKS)
+def phu():
+    start, end = _range()
+    return PhuSchema().dump(reports.phu(_coop(), start, end))
+
+
+@api.get("/ledger/entries/<int:entry_id>")
+@doc(summary="One journal entry with its lines", response=JournalEntryOutSchema, tags=TAGS)
+@roles(*BOOKS)
+def get_journal_entry(entry_id: int):
+    return entry_dump(get_entry(_coop(), entry_id))
+
+
+@api.post("/ledger/entries")
+@doc(summary="Post a manual journal entry (non-member transactions)", body=JournalEntryInSchema,
+     response=JournalEntryOutSchema, status=201, tags=TAGS, errors=(401, 403, 409, 422))
+@roles(ADMIN, TREASURER)
+@idempotent
+def create_journal_entry():
+    data = load(JournalEntryInSchema)
+    coop_id = _coop()
+    codes = {ln["account_code"] for ln in data["lines"]}
+    by_code = dict(db.session.execute(sa.select(Account.code, Account.id).where(
+        Account.cooperative_id == coop_id, Account.code.in_(codes))).all())
+    missing = sorted(codes - set(by_code))
+    if missing:
+        raise ValidationError("Akun tidak dikenal.", fields={"lines": [f"akun {c} tidak dikenal" for c in missing]})
+    lines = [Line(by_code[ln["account_code"]], debit=ln["debit"], credit=ln["credit"], memo=ln["memo"])
+             for ln in data["lines"]]
+    key = request.headers.get("Idempotency-Key")
+    entry = atomic(post_entry, coop_id, lines, actor=current_api_user(), memo=data["memo"],
+                   value_date=data["value_date"], source="manual",
+                   idempotency_key=f"api.manual:{key}" if key else None)
+    return entry_dump(entry), 201
+
+
