@@ -23,7 +23,11 @@ def test_rat_data_statements_tie_out(app, coop, users, year2026):
     assert d["shu"]["surplus"] == 80_000 and d["shu"]["status"].startswith("Usulan")
     assert sum(r["total"] for r in d["shu"]["members"]) == 32_000
     assert len(d["members"]) == 2 and all("*" in r["nik"] for r in d["members"])
-    assert d["portfolio"]["count"] == 1 and d["portfolio"]["rating"] == "sehat"
+    from coop.ledger.loans.rules import health_rating
+
+    pf = d["portfolio"]
+    assert pf["count"] == 1 and pf["total"] == 9_000_000 - 750_000
+    assert pf["rating"] == health_rating(pf["npl"])
 
 
 def test_rat_pack_renders_pdf_and_xlsx_after_allocation(app, coop, users, year2026):

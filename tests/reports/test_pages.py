@@ -1,0 +1,54 @@
+"""HTML pages of the reports area: who sees them, downloads are audited, SHU actions by role."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from coop.audit.models import AuditLog
+from coop.db import db
+
+
+def test_auditor_reads_every_page_and_download_is_audited(app, client, login, users, books):
+    login(users["auditor"])
+    for url in ["/reports/", "/reports/shu?year=2026", "/reports/rat?year=2026", "/reports/dashboard", "/dashboard"]:
+        resp = client.get(url)
+        assert resp.status_code == 200, (url, resp.get_data(as_text=True)[-1500:])
+    resp = client.get("/reports/export/journal.csv?from=2026-01-01&to=2026-12-31")
+    assert resp.status_code == 200 and resp.get_data(as_text=True).startswith("journal,chain_seq")
+    row = db.session.scalar(sa.select(AuditLog).where(AuditLog.action == "export.journal.csv",
+                                                      AuditLog.actor_id == users["auditor"].id))
+    assert row is not None and '"via": "web"' in row.summary and '"nik": "masked"' in row.summary
+    for kind in ["general-ledger.xlsx", "saft.xml", "ledger.beancount", "trial-balance.csv", "member-ledgers.csv",
+                 "loan-portfolio.csv", "training-participants.csv"]:
+        assert client.get(f"/reports/export/{kind}").status_code == 200, kind
+    assert client.get("/reports/export/nope.csv").status_code == 404
+    pdf = client.get("/reports/rat.pdf?year=2026")
+    assert pdf.status_code == 200 and pdf.get_data().startswith(b"%PDF")
+    assert client.get("/reports/rat.xlsx?year=2026").status_code == 200
+
+
+def test_auditor_is_read_only_on_shu(app, client, login, users, books):
+    """The auditor sees SHU but cannot close the year: 403, and no year-end row appears."""
+    from coop.reports.models import YearEnd
+
+    login(users["auditor"])
+    resp = client.post("/reports/shu?year=2026", data={"action": "close"})
+    assert resp.status_code == 403
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(YearEnd)) == 0
+
+
+def test_manager_closes_year_through_the_page(app, client, login, users, books):
+    from coop.reports.yearend import get_year_end
+
+    login(users["manager"])
+    resp = client.post("/reports/shu?year=2026", data={"action": "close"})
+    assert resp.status_code == 302
+    assert get_year_end(users["manager"].cooperative_id, 2026).surplus == 50_000 - 30_000
+    page = client.get("/reports/shu?year=2026").get_data(as_text=True)
+    assert "Bukukan pembagian" in page
+
+
+def test_members_and_officers_have_no_books(app, client, login, users):
+    for role in ("member", "officer"):
+        login(users[role])
+        assert client.get("/reports/").status_code == 403
+        assert client.get("/reports/export/journal.csv").status_code == 403
