@@ -14,19 +14,20 @@ from coop.db import db
 from coop.errors import Conflict, NotFound, ValidationError
 from coop.training import rules
 from coop.training.models import Business, Enrolment, FollowUp
+from coop.training.services import _valid_id
 
 SECTORS = ("pangan", "kerajinan", "peternakan", "pertanian", "jasa", "perdagangan", "lainnya")
 
 
 def get_followup(cooperative_id: int, followup_id: int) -> FollowUp:
-    f = db.session.get(FollowUp, followup_id) if isinstance(followup_id, int) else None
+    f = db.session.get(FollowUp, followup_id) if _valid_id(followup_id) else None
     if f is None or f.cooperative_id != cooperative_id:
         raise NotFound("Tugas pendampingan tidak ditemukan.")
     return f
 
 
 def get_business(cooperative_id: int, business_id: int) -> Business:
-    b = db.session.get(Business, business_id) if isinstance(business_id, int) else None
+    b = db.session.get(Business, business_id) if _valid_id(business_id) else None
     if b is None or b.cooperative_id != cooperative_id:
         raise NotFound("Usaha tidak ditemukan.")
     return b

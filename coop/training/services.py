@@ -41,8 +41,13 @@ ACTIVE = ("enrolled", "waitlisted")
 # Look-ups (tenancy: another cooperative's id is simply not found)
 # ---------------------------------------------------------------------------------------------
 
+def _valid_id(obj_id) -> bool:
+    """An id a 32-bit key column can hold (a larger one is simply not found, never a database error)."""
+    return isinstance(obj_id, int) and not isinstance(obj_id, bool) and 0 < obj_id < 2**31
+
+
 def _get(model, cooperative_id: int, obj_id: int, what: str):
-    obj = db.session.get(model, obj_id) if isinstance(obj_id, int) else None
+    obj = db.session.get(model, obj_id) if _valid_id(obj_id) else None
     if obj is None or obj.cooperative_id != cooperative_id:
         raise NotFound(f"{what} tidak ditemukan.")
     return obj

@@ -175,3 +175,11 @@ def test_followup_outcome_and_funnel(coop, users, api, make_pmi, today):
     assert resp.status_code == 200 and resp.json["business_started"] is True and resp.json["business_id"]
     funnel = officer.get("/training/funnel").json
     assert funnel["trained"] == 1 and funnel["businesses_started"] == 1
+
+
+def test_huge_and_unknown_ids_are_404(coop, users, api):
+    client = api(users["officer"])
+    for path in ("/training/cohorts/9999999999999", "/training/cohorts/2147483648", "/training/enrolments/2147483647"):
+        resp = client.get(path)
+        assert resp.status_code == 404 and resp.json["error"]["code"] == "not_found"
+    assert client.post("/training/followups/9999999999/outcome", json={"business_started": False}).status_code == 404
