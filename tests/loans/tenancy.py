@@ -49,3 +49,15 @@ def _loan(ctx):
             return loan.id
         ctx.cache["loan"] = atomic(_do)
     return ctx.cache["loan"]
+
+
+@factory("loan_repayment_id")
+def _repayment(ctx):
+    if "loan_repayment" not in ctx.cache:
+        from coop.db import atomic
+        from coop.ledger.loans import services as loans
+
+        loan_id = _loan(ctx)
+        ctx.cache["loan_repayment"] = atomic(loans.repay, ctx.coop.id, loan_id, 100_000, actor=ctx.users["treasurer"],
+                                             paid_on=date(2026, 2, 6)).id
+    return ctx.cache["loan_repayment"]

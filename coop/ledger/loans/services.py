@@ -736,8 +736,13 @@ def interest_paid_by_member(cooperative_id: int, start: date, end: date) -> dict
 def portfolio_by_class(cooperative_id: int, as_of: date | None = None) -> dict[int, dict[str, int]]:
     """Active loans by collectibility class: ``{class: {"count", "outstanding"}}`` (classes 1-4).
 
-    Uses the class the daily job last stored (so run the job for ``as_of`` first) and the current balance.
+    With ``as_of`` the class is computed live from the oldest unpaid instalment (see
+    :mod:`coop.ledger.loans.reports`); without it, the class the daily job last stored. Balances are current.
     """
+    if as_of is not None:
+        from coop.ledger.loans.reports import portfolio
+
+        return portfolio(cooperative_id, as_of).by_class
     out = {k: {"count": 0, "outstanding": 0} for k in rules.CLASSES}
     rows = db.session.execute(sa.select(Loan.collectibility, sa.func.count(Loan.id), sa.func.sum(Account.balance))
                               .join(Account, Account.id == Loan.ledger_account_id)
@@ -748,15 +753,13 @@ def portfolio_by_class(cooperative_id: int, as_of: date | None = None) -> dict[i
     return out
 
 
-def loans_for_businesses(cooperative_id: int, business_ids) -> dict[int, list[Loan]]:
+def loans_for_businesses(cooperative_id: int, business_ids) -> list[Loan]:
+    """Loans linked to these training businesses (any status), oldest first."""
     ids = list(business_ids)
-    out: dict[int, list[Loan]] = {b: [] for b in ids}
     if not ids:
-        return out
-    for loan in db.session.scalars(sa.select(Loan).where(Loan.cooperative_id == cooperative_id,
-                                                        Loan.business_id.in_(ids)).order_by(Loan.id)):
-        out[loan.business_id].append(loan)
-    return out
+        return []
+    return list(db.session.scalars(sa.select(Loan).where(Loan.cooperative_id == cooperative_id,
+                                                        Loan.business_id.in_(ids)).order_by(Loan.id)))
 
 
 def loans_of_member(cooperative_id: int, member_id: int) -> list[Loan]:
