@@ -73,6 +73,7 @@ def member_ledgers_csv(cooperative_id: int, period: Period, *, sees_nik: bool) -
                        *period.where(JournalEntry.value_date))
                 .order_by(Account.code, JournalEntry.value_date, JournalEntry.chain_seq, Posting.line_no))
         current, balance, sign = None, 0, 1
+        seen: set[int] = set()
         for aid, vdate, voucher, memo, debit, credit in stream_rows(stmt):
             number = owners.get(aid)
             if number is None:
@@ -85,9 +86,18 @@ def member_ledgers_csv(cooperative_id: int, period: Period, *, sees_nik: bool) -
                 balance = sign * (d - c)
                 yield (number, name, _nik(nik, sees_nik), acc.code, acc.name, period.start or "", "", "Saldo awal",
                        "", "", balance)
+            seen.add(aid)
             balance += sign * (debit - credit)
             yield (number, name, _nik(nik, sees_nik), acc.code, acc.name, vdate.isoformat(), voucher, memo,
                    debit, credit, balance)
+        # accounts with a balance brought forward but no movement in the period
+        for aid in sorted(set(opening) & set(accounts) - seen, key=lambda a: accounts[a].code):
+            d, c = opening[aid]
+            if d != c:
+                acc = accounts[aid]
+                name, nik = people.get(owners[aid], ("", ""))
+                yield (owners[aid], name, _nik(nik, sees_nik), acc.code, acc.name, period.start or "", "",
+                       "Saldo awal", "", "", (1 if acc.normal_side == "D" else -1) * (d - c))
 
     return csv_chunks(header, rows())
 

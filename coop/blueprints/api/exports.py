@@ -9,7 +9,7 @@ from flask import Response, stream_with_context
 from coop.auth.roles import BOOKS
 from coop.blueprints.api import api, current_api_user, doc, load_args, roles
 from coop.db import atomic, utcnow
-from coop.reports import beancount, exports, saft
+from coop.reports import beancount, books, exports, saft
 from coop.reports.schemas import PeriodQuerySchema
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -67,3 +67,45 @@ def export_beancount():
     cid, period = _start("ledger.beancount")
     return _download(stream_with_context(beancount.beancount_text(cid, period)), "text/plain",
                      f"buku_besar_{period.label()}.beancount")
+
+
+def _book(kind: str, make) -> Response:
+    from coop.auth.roles import SEES_NIK
+
+    cid, period = _start(kind)
+    sees_nik = current_api_user().role in SEES_NIK
+    return _download(stream_with_context(make(cid, period, sees_nik)), "text/csv", f"{kind[:-4]}_{period.label()}.csv")
+
+
+@api.get("/exports/trial-balance.csv")
+@doc(summary="Trial balance at the period end (CSV)", query=PeriodQuerySchema, tags=["exports"],
+     content_type="text/csv", errors=(401, 403, 422))
+@roles(*BOOKS)
+def export_trial_balance_csv():
+    return _book("trial-balance.csv", lambda cid, p, _nik: books.trial_balance_csv(
+        cid, p.end or books.last_value_date(cid) or utcnow().date()))
+
+
+@api.get("/exports/member-ledgers.csv")
+@doc(summary="Member ledgers: every savings and loan posting per member (CSV; NIK masked unless the role may "
+             "see it)", query=PeriodQuerySchema, tags=["exports"], content_type="text/csv", errors=(401, 403, 422))
+@roles(*BOOKS)
+def export_member_ledgers_csv():
+    return _book("member-ledgers.csv", lambda cid, p, nik: books.member_ledgers_csv(cid, p, sees_nik=nik))
+
+
+@api.get("/exports/loan-portfolio.csv")
+@doc(summary="Loan portfolio (CSV)", query=PeriodQuerySchema, tags=["exports"], content_type="text/csv",
+     errors=(401, 403, 422))
+@roles(*BOOKS)
+def export_loan_portfolio_csv():
+    return _book("loan-portfolio.csv", lambda cid, p, nik: books.loan_portfolio_csv(cid, sees_nik=nik))
+
+
+@api.get("/exports/training-participants.csv")
+@doc(summary="Training participants of cohorts starting in the period (CSV)", query=PeriodQuerySchema,
+     tags=["exports"], content_type="text/csv", errors=(401, 403, 422))
+@roles(*BOOKS)
+def export_training_participants_csv():
+    return _book("training-participants.csv",
+                 lambda cid, p, nik: books.training_participants_csv(cid, p, sees_nik=nik))
