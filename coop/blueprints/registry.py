@@ -1,4 +1,266 @@
-"""HTML pages: registry (filled in by its issue)."""
-from flask import Blueprint
+"""HTML pages of the village registry (data desa): resident list and page, forms, village dashboard,
+spreadsheet import. NIK and KK are masked for roles outside SEES_NIK; unmasked NIKs shown to anyone
+but an officer are audited."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from coop.auth.roles import ADMIN, AUDITOR, MANAGER, OFFICER, TREASURER
+from coop.blueprints.common import coop_id, paginate, roles_required
+from coop.db import atomic, db
+from coop.errors import CoopError
+from coop.formatting import mask_nik
+from coop.registry import forms, imports, regions, rules, services
+from coop.registry.models import MigrationRecord
 
 bp = Blueprint("registry", __name__, url_prefix="/registry")
+
+READ = (ADMIN, OFFICER, TREASURER, MANAGER, AUDITOR)
+WRITE = (ADMIN, OFFICER)
+
+
+def _today():
+    from coop.cli import _today as today
+
+    return today()
+
+
+def _show_nik(value: str | None) -> str:
+    return (value or "") if services.sees_nik(current_user) else mask_nik(value)
+
+
+@bp.app_context_processor
+def _helpers():
+    return {"show_nik": _show_nik, "rules": rules, "country_name": lambda c: rules.COUNTRY_NAMES.get(c, c)}
+
+
+def _log_reads(ids, where: str) -> None:
+    atomic(services.log_nik_reads, coop_id(), current_user, ids, where=where)
+
+
+def _put_errors(form, exc: CoopError, mapping: dict | None = None) -> None:
+    placed = False
+    for name, msgs in (exc.fields or {}).items():
+        f = getattr(form, (mapping or {}).get(name, name), None)
+        if f is not None:
+            f.errors = list(f.errors) + list(msgs)
+            placed = True
+    if not placed:
+        flash(exc.message, "danger")
+
+
+# --------------------------------------------------------------------------------------------
+# Residents
+# --------------------------------------------------------------------------------------------
+
+FILTERS = ("q", "pmi_status", "country", "rt", "rw", "sex", "status")
+
+
+@bp.route("/")
+@roles_required(*READ)
+def index():
+    args = {k: (request.args.get(k) or "").strip() or None for k in FILTERS}
+    if args["pmi_status"] not in (None, *rules.PMI_STATUSES):
+        args["pmi_status"] = None
+    page = paginate(services.resident_query(coop_id(), **args))
+    _log_reads([r.id for r in page.items], "registry.index")
+    countries = db.session.scalars(sa.select(MigrationRecord.country).where(
+        MigrationRecord.cooperative_id == coop_id()).distinct().order_by(MigrationRecord.country)).all()
+    return render_template("registry/index.html", page=page, args=args, countries=countries,
+                           can_write=current_user.role in WRITE)
+
+
+@bp.route("/residents/<int:resident_id>")
+@roles_required(*READ)
+def resident(resident_id: int):
+    r = services.get_resident(coop_id(), resident_id)
+    members = r.household.members
+    _log_reads([m.id for m in members], "registry.resident")
+    timeline = sorted(r.migration_records, key=lambda m: (m.departure_on or m.contract_start_on or m.created_at.date(), m.id))
+    return render_template("registry/resident.html", r=r, members=members, timeline=timeline,
+                           age=services.age_on(r, _today()), village=regions.village(r.village_code),
+                           can_write=current_user.role in WRITE)
+
+
+@bp.route("/residents/new", methods=["GET", "POST"])
+@roles_required(*WRITE)
+def new_resident():
+    form = forms.ResidentForm()
+    if request.method == "GET":
+        form.village_code.data = current_user.cooperative.village_code
+        if request.args.get("kk"):
+            form.kk_number.data = request.args["kk"]
+    if form.validate_on_submit():
+        try:
+            r = atomic(services.create_resident, coop_id(), form.to_data(), actor=current_user, as_of=_today())
+        except CoopError as exc:
+            _put_errors(form, exc)
+        else:
+            flash(f"Penduduk {r.full_name} tersimpan.", "success")
+            return redirect(url_for("registry.resident", resident_id=r.id))
+    return render_template("registry/resident_form.html", form=form, r=None)
+
+
+@bp.route("/residents/<int:resident_id>/edit", methods=["GET", "POST"])
+@roles_required(*WRITE)
+def edit_resident(resident_id: int):
+    r = services.get_resident(coop_id(), resident_id)
+    form = forms.ResidentForm(obj=r)
+    for f in ("relationship", "education", "marital_status"):
+        if getattr(form, f).data is None:
+            getattr(form, f).data = ""
+    if request.method == "GET":
+        form.kk_number.data = r.household.kk_number
+    if form.validate_on_submit():
+        try:
+            atomic(services.update_resident, coop_id(), r.id, form.to_data(), actor=current_user, as_of=_today())
+        except CoopError as exc:
+            _put_errors(form, exc)
+        else:
+            flash("Perubahan tersimpan.", "success")
+            return redirect(url_for("registry.resident", resident_id=r.id))
+    return render_template("registry/resident_form.html", form=form, r=r)
+
+
+# --------------------------------------------------------------------------------------------
+# Households
+# --------------------------------------------------------------------------------------------
+
+@bp.route("/households/<int:household_id>")
+@roles_required(*READ)
+def household(household_id: int):
+    hh = services.get_household(coop_id(), household_id)
+    _log_reads([m.id for m in hh.members], "registry.household")
+    return render_template("registry/household.html", hh=hh, can_write=current_user.role in WRITE)
+
+
+@bp.route("/households/<int:household_id>/edit", methods=["GET", "POST"])
+@roles_required(*WRITE)
+def edit_household(household_id: int):
+    hh = services.get_household(coop_id(), household_id)
+    form = forms.HouseholdForm(obj=hh)
+    if form.validate_on_submit():
+        try:
+            atomic(services.update_household, coop_id(), hh.id, form.to_data(), actor=current_user)
+        except CoopError as exc:
+            _put_errors(form, exc)
+        else:
+            flash("Alamat KK tersimpan untuk semua anggota keluarga.", "success")
+            return redirect(url_for("registry.household", household_id=hh.id))
+    return render_template("registry/household_form.html", form=form, hh=hh)
+
+
+# --------------------------------------------------------------------------------------------
+# Migration records
+# --------------------------------------------------------------------------------------------
+
+@bp.route("/residents/<int:resident_id>/migration-records/new", methods=["GET", "POST"])
+@roles_required(*WRITE)
+def new_migration_record(resident_id: int):
+    r = services.get_resident(coop_id(), resident_id)
+    form = forms.MigrationRecordForm()
+    if form.validate_on_submit():
+        try:
+            atomic(services.add_migration_record, coop_id(), r.id, form.to_data(), actor=current_user)
+        except CoopError as exc:
+            _put_errors(form, exc, forms.MigrationRecordForm.ERROR_FIELDS)
+        else:
+            flash("Catatan migrasi tersimpan.", "success")
+            return redirect(url_for("registry.resident", resident_id=r.id))
+    return render_template("registry/migration_form.html", form=form, r=r, m=None)
+
+
+@bp.route("/migration-records/<int:migration_record_id>/edit", methods=["GET", "POST"])
+@roles_required(*WRITE)
+def edit_migration_record(migration_record_id: int):
+    m = services.get_migration_record(coop_id(), migration_record_id)
+    form = forms.MigrationRecordForm()
+    if request.method == "GET":
+        form.fill(m)
+    if form.validate_on_submit():
+        try:
+            atomic(services.update_migration_record, coop_id(), m.id, form.to_data(), actor=current_user)
+        except CoopError as exc:
+            _put_errors(form, exc, forms.MigrationRecordForm.ERROR_FIELDS)
+        else:
+            flash("Catatan migrasi tersimpan.", "success")
+            return redirect(url_for("registry.resident", resident_id=m.resident_id))
+    return render_template("registry/migration_form.html", form=form, r=m.resident, m=m)
+
+
+# --------------------------------------------------------------------------------------------
+# Village dashboard
+# --------------------------------------------------------------------------------------------
+
+PMI_LABELS = {"calon": "Calon PMI", "aktif": "PMI aktif", "purna": "PMI purna", "keluarga": "Keluarga PMI",
+              "none": "Bukan PMI"}
+
+
+@bp.route("/dashboard")
+@roles_required(*READ)
+def dashboard():
+    s = services.village_stats(coop_id())
+    charts = {
+        "pmi": [(PMI_LABELS[k], s["by_pmi_status"].get(k, 0)) for k in rules.PMI_STATUSES],
+        "country": sorted(((rules.COUNTRY_NAMES.get(c, c), n) for c, n in s["by_country"].items()),
+                          key=lambda kv: -kv[1]),
+        "sex": [("Perempuan", s["by_sex"].get("F", 0)), ("Laki-laki", s["by_sex"].get("M", 0))],
+        "pmi_sex": [("Perempuan", s["pmi_by_sex"].get("F", 0)), ("Laki-laki", s["pmi_by_sex"].get("M", 0))],
+        "returns": [(str(y), n) for y, n in s["returns_by_year"].items()],
+    }
+    return render_template("registry/dashboard.html", s=s, charts=charts,
+                           village=regions.village(current_user.cooperative.village_code))
+
+
+def dashboard_panel(user):
+    """Home-page panel: residents by PMI status, for the roles that use the registry."""
+    if user.role not in (ADMIN, OFFICER, MANAGER):
+        return None
+    s = services.village_stats(user.cooperative_id)
+    return {"title": "Data Desa", "template": "registry/_panel.html", "stats": s,
+            "rows": [(PMI_LABELS[k], s["by_pmi_status"].get(k, 0)) for k in ("calon", "aktif", "purna", "keluarga")]}
+
+
+def _register_panel():
+    from coop.blueprints.main import DASHBOARD_PANELS
+
+    if dashboard_panel not in DASHBOARD_PANELS:
+        DASHBOARD_PANELS.append(dashboard_panel)
+
+
+_register_panel()
+
+
+# --------------------------------------------------------------------------------------------
+# Import
+# --------------------------------------------------------------------------------------------
+
+@bp.route("/import", methods=["GET", "POST"])
+@roles_required(*WRITE)
+def import_page():
+    form = forms.ImportForm()
+    report = None
+    if form.validate_on_submit():
+        upload = form.file.data
+        data = upload.read()
+        report = atomic(imports.import_file, coop_id(), data, upload.filename or "", actor=current_user,
+                        dry_run=bool(form.dry_run.data), as_of=_today())
+        if report.committed:
+            flash(f"Impor selesai: {report.created} dibuat, {report.updated} diubah, {report.unchanged} tetap.",
+                  "success")
+    return render_template("registry/import.html", form=form, report=report, columns=imports.COLUMN_HELP)
+
+
+@bp.route("/import/template.<fmt>")
+@roles_required(*WRITE)
+def import_template(fmt: str):
+    if fmt == "csv":
+        return Response(imports.template_csv(), mimetype="text/csv",
+                        headers={"Content-Disposition": "attachment; filename=templat-penduduk.csv"})
+    if fmt == "xlsx":
+        return Response(imports.template_xlsx(),
+                        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        headers={"Content-Disposition": "attachment; filename=templat-penduduk.xlsx"})
+    abort(404)
