@@ -1,0 +1,32 @@
+"""The demo step closes last year, allocates and pays its SHU, and the RAT pack renders afterwards."""
+from __future__ import annotations
+
+import random
+from datetime import date
+
+from coop.db import atomic
+from coop.ledger import chart
+from coop.ledger.services import Line, account_by_code, post_entry
+
+
+def test_demo_step_closes_allocates_pays_and_rat_renders(app, coop, users, make_member, fund):
+    from coop.demo import DemoContext
+    from coop.reports import demo, rat, shu, yearend
+
+    m = make_member(coop)
+    fund(m, "wajib", 240_000, date(2025, 6, 1))
+    kas = account_by_code(coop.id, chart.KAS).id
+    atomic(post_entry, coop.id, [Line.dr(kas, 500_000), Line.cr(account_by_code(coop.id, chart.PENDAPATAN_LAIN).id,
+                                                              500_000)],
+           actor=users["treasurer"], memo="Sewa tenda", value_date=date(2025, 8, 1))
+    ctx = DemoContext(cooperative=coop, users={"admin": users["admin"], "manajer": users["manager"],
+                                              "bendahara": users["treasurer"]},
+                      rng=random.Random(1), today=date(2026, 11, 27), echo=lambda *_: None)
+    demo.load(ctx)
+    assert yearend.get_year_end(coop.id, 2025).surplus == 500_000
+    dist = shu.get_distribution(coop.id, 2025)
+    assert dist.jasa_anggota == 200_000 and dist.jasa_modal == 200_000  # no loans: all by savings
+    rows = shu.member_rows(coop.id, 2025)
+    assert [r["total"] for r in rows] == [200_000] and rows[0]["paid_via"] == "sukarela"
+    pdf = rat.rat_pdf(rat.rat_data(coop.id, 2025))
+    assert pdf.startswith(b"%PDF")
