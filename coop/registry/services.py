@@ -20,7 +20,7 @@ from coop.registry import regions, rules
 from coop.registry.models import Household, MigrationRecord, Resident, Village
 
 __all__ = ["get_resident", "get_household", "get_migration_record", "create_resident", "update_resident",
-           "update_household", "add_migration_record", "update_migration_record", "search_residents",
+           "update_household", "add_migration_record", "add_migration_records", "update_migration_record", "search_residents",
            "resident_query", "age_on", "refresh_pmi_status", "ensure_village", "log_nik_reads",
            "validate_resident_data", "village_stats"]
 
@@ -418,6 +418,29 @@ def add_migration_record(cooperative_id: int, resident_id: int, data: dict, *, a
                  {"resident_id": r.id, "status": m.status, "country": m.country}, cooperative_id=cooperative_id)
     db.session.flush()
     return m
+
+
+def add_migration_records(cooperative_id: int, items: list[tuple[int, dict]], *, actor) -> list[MigrationRecord]:
+    """Bulk :func:`add_migration_record` (``[(resident_id, data), ...]``): one PMI-status refresh at the end."""
+    residents = {}
+    for chunk in _chunks(rid for rid, _ in items):
+        for r in db.session.scalars(sa.select(Resident).where(Resident.id.in_(chunk))):
+            residents[r.id] = r
+    records = []
+    for rid, data in items:
+        r = residents.get(rid)
+        if r is None or r.cooperative_id != cooperative_id:
+            raise NotFound("Penduduk tidak ditemukan.")
+        records.append(MigrationRecord(cooperative_id=cooperative_id, resident_id=rid, **_clean_migration(data)))
+    db.session.add_all(records)
+    db.session.flush()
+    for m in records:
+        audit.record(actor, "registry.migration_create", "migration_record", m.id,
+                     {"resident_id": m.resident_id, "status": m.status, "country": m.country},
+                     cooperative_id=cooperative_id)
+    refresh_pmi_status(cooperative_id, {residents[rid].household_id for rid, _ in items})
+    db.session.flush()
+    return records
 
 
 def update_migration_record(cooperative_id: int, record_id: int, data: dict, *, actor) -> MigrationRecord:
