@@ -64,7 +64,7 @@ def _member_page(member, forms=None, status=200):
                 f = CashForm(formdata=None, prefix=key)
                 f.action.data, f.account_id.data, f.nonce.data = action, acc.id, uuid.uuid4().hex
                 if action == "wajib":
-                    f.amount.data = wajib["amount"] or wajib["monthly"]
+                    f.amount.data = wajib["due_amount"] or wajib["monthly"]
                 elif action == "pokok":
                     f.amount.data = max((acc.product.amount or 0) - acc.balance, 0)
                 forms[key] = f

@@ -105,9 +105,11 @@ def register_member(cooperative_id: int, resident_id: int, joined_on: date, *, a
                     joined_on=joined_on)
     db.session.add(member)
     db.session.flush()
+    defaults = savings.default_products(cooperative_id)
     for kind in ("pokok", "wajib", "sukarela"):
-        savings.open_account(cooperative_id, member, savings.default_product(cooperative_id, kind), joined_on,
-                             actor=actor)
+        if kind not in defaults:
+            raise RuleViolation(f"Koperasi belum punya produk simpanan {kind}.", code="no_product")
+        savings.open_account(cooperative_id, member, defaults[kind], joined_on, actor=actor)
     audit.record(actor, "member.register", "member", member.id,
                  {"number": member.member_number, "resident_id": resident.id}, cooperative_id=cooperative_id)
     return member

@@ -54,6 +54,7 @@ def test_wajib_payment_pays_oldest_month_first():
     dues = rules.wajib_dues(date(2025, 1, 15), date(2025, 6, 10), 20_000, 50_000)
     assert [d.paid for d in dues] == [20_000, 20_000, 10_000, 0, 0, 0]
     assert rules.arrears(dues) == (4, 70_000)
+    assert rules.arrears(dues, before=date(2025, 6, 1)) == (3, 50_000)  # June is not over yet
     assert next(d.period for d in dues if d.outstanding) == date(2025, 3, 1)
 
 

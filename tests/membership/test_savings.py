@@ -101,14 +101,15 @@ def test_dormancy_blocks_withdrawals_until_reactivated(coop, make_member, fund):
 
 
 def test_wajib_arrears_oldest_month_first_and_balances_for_shu(coop, make_member, fund):
-    """Joined 2 Jan 2025, Rp 20.000 a month; Rp 50.000 paid: Jan, Feb paid, Mar half; on 10 June 2025
-    four months (Mar-Jun) are in arrears, Rp 70.000; the next payment of Rp 30.000 covers Mar and Apr."""
+    """Joined 2 Jan 2025, Rp 20.000 a month; Rp 50.000 paid: Jan, Feb paid, Mar half. On 10 June 2025
+    three past months (Mar-May) are in arrears, Rp 50.000; with June, Rp 70.000 is due now. The next
+    payment of Rp 30.000 covers (the rest of) Mar and Apr."""
     m = make_member(coop)
     fund(m, "wajib", 50_000, date(2025, 2, 1))
     st = savings.wajib_status(coop.id, m, date(2025, 6, 10))
-    assert (st["months"], st["amount"]) == (4, 70_000)
+    assert (st["months"], st["amount"], st["due_months"], st["due_amount"]) == (3, 50_000, 4, 70_000)
     [row] = savings.arrears_list(coop.id, date(2025, 6, 10))
-    assert (row["months"], row["oldest"]) == (4, date(2025, 3, 1))
+    assert (row["months"], row["amount"], row["oldest"]) == (3, 50_000, date(2025, 3, 1))
     r = atomic(savings.pay_wajib, coop.id, m.id, 30_000, actor=None, value_date=date(2025, 6, 10))
     assert r.wajib_months == [date(2025, 3, 1), date(2025, 4, 1)]
     assert savings.balances_by_member(coop.id, ["pokok", "wajib"], date(2025, 3, 1)) == {m.id: 150_000}

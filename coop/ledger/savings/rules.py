@@ -122,9 +122,10 @@ def wajib_dues(joined_on: date, as_of: date, amount_for: dict[date, int] | int, 
     return dues
 
 
-def arrears(dues: Sequence[Due]) -> tuple[int, int]:
-    """(number of months not fully paid, total outstanding)."""
-    unpaid = [d for d in dues if d.outstanding > 0]
+def arrears(dues: Sequence[Due], before: date | None = None) -> tuple[int, int]:
+    """(number of months not fully paid, total outstanding); with ``before``, only months that start
+    before it (a month's wajib falls into arrears once the month is over)."""
+    unpaid = [d for d in dues if d.outstanding > 0 and (before is None or d.period < before)]
     return len(unpaid), sum(d.outstanding for d in unpaid)
 
 

@@ -115,6 +115,19 @@ def default_product(cooperative_id: int, kind: str) -> SavingsProduct:
     return product
 
 
+def default_products(cooperative_id: int) -> dict[str, SavingsProduct]:
+    """The default product of each kind (one query; seeds the defaults if the cooperative has none)."""
+    rows = list(db.session.scalars(sa.select(SavingsProduct).where(
+        SavingsProduct.cooperative_id == cooperative_id, SavingsProduct.is_active.is_(True))
+        .order_by(SavingsProduct.is_default.desc(), SavingsProduct.id)))
+    if not rows:
+        rows = seed_defaults(cooperative_id)
+    out: dict[str, SavingsProduct] = {}
+    for p in rows:
+        out.setdefault(p.kind, p)
+    return out
+
+
 def get_product(cooperative_id: int, product_id: int) -> SavingsProduct:
     p = db.session.get(SavingsProduct, product_id)
     if p is None or p.cooperative_id != cooperative_id:
@@ -157,8 +170,10 @@ def open_account(cooperative_id: int, member, product: SavingsProduct, opened_on
     """Open a savings account (a ledger sub-account under the product's control account)."""
     if product.cooperative_id != cooperative_id or member.cooperative_id != cooperative_id:
         raise NotFound("Produk atau anggota tidak ditemukan.")
-    n = db.session.scalar(sa.select(sa.func.count()).select_from(SavingsAccount).where(
-        SavingsAccount.member_id == member.id, SavingsAccount.kind == product.kind)) or 0
+    n = 0
+    if product.kind == "berjangka":  # the only kind a member may hold several of
+        n = db.session.scalar(sa.select(sa.func.count()).select_from(SavingsAccount).where(
+            SavingsAccount.member_id == member.id, SavingsAccount.kind == product.kind)) or 0
     number = f"{product.code}-{member.member_seq:06d}" + (f"-{n + 1:02d}" if n else "")
     ledger_acc = open_subaccount(cooperative_id, product.control_code, number,
                                  f"{product.name} {member.member_number}", min_balance=product.min_balance)
@@ -358,17 +373,21 @@ def _months_paid_by(acc: SavingsAccount, before: int, after: int) -> list[date]:
 
 
 def wajib_status(cooperative_id: int, member, as_of: date) -> dict:
-    """Wajib dues of a member up to ``as_of``'s month: list of months, arrears count and amount."""
+    """Wajib dues of a member up to ``as_of``'s month: the months, the arrears (months already over
+    and not fully paid: ``months``/``amount``) and what is due now including the current month
+    (``due_months``/``due_amount``)."""
     try:
         acc = account_for(cooperative_id, member.id, "wajib")
     except NotFound:
-        return {"dues": [], "months": 0, "amount": 0, "monthly": 0}
+        return {"dues": [], "months": 0, "amount": 0, "monthly": 0, "due_months": 0, "due_amount": 0}
     monthly = acc.product.amount or 0
     paid = balance_as_of(acc, as_of) if as_of else acc.balance
     until = member.resigned_on or as_of
     dues = rules.wajib_dues(member.joined_on, as_of, monthly, paid, until=min(until, as_of))
-    months, amount = rules.arrears(dues)
-    return {"dues": dues, "months": months, "amount": amount, "monthly": monthly, "account": acc}
+    months, amount = rules.arrears(dues, before=as_of.replace(day=1))
+    due_months, due_amount = rules.arrears(dues)
+    return {"dues": dues, "months": months, "amount": amount, "monthly": monthly, "account": acc,
+            "due_months": due_months, "due_amount": due_amount}
 
 
 def arrears_list(cooperative_id: int, as_of: date) -> list[dict]:
@@ -385,7 +404,7 @@ def arrears_list(cooperative_id: int, as_of: date) -> list[dict]:
     out = []
     for member, acc, monthly, bal in rows:
         dues = rules.wajib_dues(member.joined_on, as_of, monthly or 0, -bal)
-        months, amount = rules.arrears(dues)
+        months, amount = rules.arrears(dues, before=as_of.replace(day=1))
         if months:
             oldest = next(d.period for d in dues if d.outstanding > 0)
             out.append({"member": member, "account": acc, "months": months, "amount": amount,
