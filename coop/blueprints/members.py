@@ -243,3 +243,39 @@ def my_receipt(entry_id: int):
     if member is None or view.member is None or view.member.id != member.id:
         abort(404)
     return render_template("cashdesk/receipt.html", r=view)
+
+
+def dashboard_panel(user):
+    """Members and savings at a glance (staff), or the member's own balances (role member)."""
+    if user.role == MEMBER:
+        member = services.member_for_user(user)
+        if member is None:
+            return None
+        return {"title": "Simpanan Saya", "template": "members/_panel_member.html", "member": member,
+                "accounts": savings.accounts_of(user.cooperative_id, member.id, include_closed=False)}
+    if user.role not in STAFF:
+        return None
+    from coop.ledger.models import Account
+    from coop.ledger.savings.models import SavingsAccount
+
+    cid = user.cooperative_id
+    counts = dict(db.session.execute(sa.select(Member.status, sa.func.count()).where(
+        Member.cooperative_id == cid).group_by(Member.status)).all())
+    totals = dict(db.session.execute(
+        sa.select(SavingsAccount.kind, sa.func.coalesce(sa.func.sum(-Account.balance), 0))
+        .join(Account, Account.id == SavingsAccount.ledger_account_id)
+        .where(SavingsAccount.cooperative_id == cid).group_by(SavingsAccount.kind)).all())
+    arrears_rows = savings.arrears_list(cid, today())
+    return {"title": "Anggota dan Simpanan", "template": "members/_panel.html", "counts": counts,
+            "totals": totals, "arrears": len(arrears_rows), "arrears_amount": sum(r["amount"] for r in arrears_rows),
+            "labels": STATUS_LABELS}
+
+
+def _register_panel():
+    from coop.blueprints.main import DASHBOARD_PANELS
+
+    if dashboard_panel not in DASHBOARD_PANELS:
+        DASHBOARD_PANELS.append(dashboard_panel)
+
+
+_register_panel()

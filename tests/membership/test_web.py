@@ -170,3 +170,28 @@ def test_other_cooperatives_member_pages_are_404(coop, make_coop, users, login, 
                  f"/members/accounts/{acc.id}/statement"):
         assert web.get(path).status_code == 404, path
     assert web.post(f"/cashdesk/members/{other.id}/transactions", data={}).status_code == 404
+
+
+def test_dashboard_panels_for_staff_and_member(coop, users, login, make_member, make_user):
+    m = make_member(coop)
+    page = login(users["treasurer"]).get("/dashboard").get_data(as_text=True)
+    assert "Anggota dan Simpanan" in page and "Buka kasir" in page
+    u = make_user(coop, "member")
+    atomic(services.link_user, coop.id, m.id, u, actor=None)
+    page = login(u).get("/dashboard").get_data(as_text=True)
+    assert "Simpanan Saya" in page and "Rp 100.000" in page
+
+
+def test_cli_import_and_seed(coop, runner, make_member, tmp_path):
+    m = make_member(coop)
+    f = tmp_path / "saldo.csv"
+    f.write_text(f"member_number;kind;amount\n{m.member_number};sukarela;125000\n")
+    out = runner.invoke(args=["members", "import-balances", "--cooperative-id", str(coop.id), "--date",
+                              "2024-12-31", str(f)])
+    assert out.exit_code == 0 and "uji coba OK" in out.output
+    out = runner.invoke(args=["members", "import-balances", "--cooperative-id", str(coop.id), "--date",
+                              "2024-12-31", "--commit", str(f)])
+    assert out.exit_code == 0, out.output
+    assert savings.account_for(coop.id, m.id, "sukarela").balance == 125_000
+    out = runner.invoke(args=["members", "seed-products", "--cooperative-id", str(coop.id)])
+    assert "SW" in out.output
