@@ -11,6 +11,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+import sqlalchemy as sa
+
 from coop.audit.models import AuditLog
 from coop.db import db, utcnow
 
@@ -46,3 +48,19 @@ def record(actor, action: str, object_type: str, object_id: Any, summary: dict |
     )
     db.session.add(row)
     return row
+
+
+def record_many(actor, action: str, object_type: str, items: list[tuple[Any, dict | None]], *,
+                cooperative_id: int | None = None) -> int:
+    """Audit many writes of one kind at once (bulk imports): one row per ``(object_id, summary)``, inserted
+    with one multi-row INSERT in the current unit of work. Returns the number of rows."""
+    if not items:
+        return 0
+    coop_id = cooperative_id if cooperative_id is not None else getattr(actor, "cooperative_id", None)
+    actor_id, request_id, at = getattr(actor, "id", None), request_id_var.get(), utcnow()
+    db.session.execute(sa.insert(AuditLog), [
+        {"cooperative_id": coop_id, "actor_id": actor_id, "action": action, "object_type": object_type,
+         "object_id": None if oid is None else str(oid),
+         "summary": json.dumps(summary or {}, default=_default, ensure_ascii=False, sort_keys=True),
+         "request_id": request_id, "at": at} for oid, summary in items])
+    return len(items)
