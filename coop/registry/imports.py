@@ -20,7 +20,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 
 from coop import audit
-from coop.db import db
+from coop.db import db, utcnow
 from coop.formatting import mask_nik
 from coop.registry import rules, services
 from coop.registry.models import Household, Resident
@@ -270,27 +270,27 @@ def run_import(cooperative_id: int, header: list[str], rows: Iterable[list[str |
     if progress and report.rows % 500:
         progress(report.rows % 500)
 
-    # 2. Compare with the database: existing residents by NIK, households by KK.
-    existing: dict[str, Resident] = {}
+    # 2. Compare with the database: existing residents by NIK (plain rows, no ORM objects), households by KK.
+    cols = [Resident.id, Resident.nik, Resident.household_id, *(getattr(Resident, k) for k in _UPDATABLE)]
+    existing: dict[str, sa.Row] = {}
     for chunk in _chunks([c["nik"] for _, c in parsed]):
-        for r in db.session.scalars(sa.select(Resident).where(Resident.cooperative_id == cooperative_id,
-                                                              Resident.nik.in_(chunk))):
-            existing[r.nik] = r
-    households: dict[str, Household] = {}
+        for row in db.session.execute(sa.select(*cols).where(Resident.cooperative_id == cooperative_id,
+                                                             Resident.nik.in_(chunk))):
+            existing[row.nik] = row
+    households: dict[str, int] = {}  # kk_number -> household id
     for chunk in _chunks(sorted({c["kk_number"] for _, c in parsed})):
-        for h in db.session.scalars(sa.select(Household).where(Household.cooperative_id == cooperative_id,
-                                                               Household.kk_number.in_(chunk))):
-            households[h.kk_number] = h
-    kk_of_resident = {}
-    if existing:
-        for chunk in _chunks([r.household_id for r in existing.values()]):
-            for hid, kk in db.session.execute(sa.select(Household.id, Household.kk_number).where(Household.id.in_(chunk))):
-                kk_of_resident[hid] = kk
+        households.update(db.session.execute(sa.select(Household.kk_number, Household.id).where(
+            Household.cooperative_id == cooperative_id, Household.kk_number.in_(chunk))).all())
+    kk_of_household = {hid: kk for kk, hid in households.items()}
+    missing_hh = sorted({r.household_id for r in existing.values()} - set(kk_of_household))
+    for chunk in _chunks(missing_hh):
+        kk_of_household.update(db.session.execute(sa.select(Household.id, Household.kk_number).where(
+            Household.id.in_(chunk))).all())
 
     # 3. One head of family per KK: heads in the file plus heads already stored and not in the file.
     file_niks = {c["nik"] for _, c in parsed}
     heads: dict[str, list[tuple[int, str]]] = {}
-    for chunk in _chunks([h.id for h in households.values()]):
+    for chunk in _chunks(sorted(households.values())):
         for nik, kk in db.session.execute(
                 sa.select(Resident.nik, Household.kk_number).join(Household, Household.id == Resident.household_id)
                 .where(Resident.household_id.in_(chunk), Resident.relationship == "kepala_keluarga")):
@@ -307,14 +307,14 @@ def run_import(cooperative_id: int, header: list[str], rows: Iterable[list[str |
 
     # 4. Plan: create, update or leave alone.
     to_create: list[dict] = []
-    to_update: list[tuple[Resident, dict]] = []
+    to_update: list[tuple[sa.Row, dict]] = []
     for _, c in parsed:
         r = existing.get(c["nik"])
         if r is None:
             to_create.append(c)
             continue
         changes = {k: c.get(k) for k in _UPDATABLE if k in c and getattr(r, k) != c.get(k)}
-        if kk_of_resident.get(r.household_id) != c["kk_number"]:
+        if kk_of_household.get(r.household_id) != c["kk_number"]:
             changes["kk_number"] = c["kk_number"]
         if changes:
             to_update.append((r, changes))
@@ -328,68 +328,84 @@ def run_import(cooperative_id: int, header: list[str], rows: Iterable[list[str |
     if report.errors or dry_run:
         return report
 
-    # 5. Write, in bulk.
+    # 5. Write, in bulk (multi-row INSERT/UPDATE statements, not one ORM object per row).
     for code in sorted({c["village_code"] for _, c in parsed}):
         services.ensure_village(code)
-    new_households = []
+    now = utcnow()
+    new_households: dict[str, dict] = {}
     for _, c in parsed:
-        if c["kk_number"] not in households:
-            h = Household(cooperative_id=cooperative_id, kk_number=c["kk_number"], address=c.get("address"),
-                          rt=c.get("rt"), rw=c.get("rw"), dusun=c.get("dusun"), village_code=c["village_code"])
-            households[c["kk_number"]] = h
-            new_households.append(h)
-    db.session.add_all(new_households)
-    db.session.flush()
-    touched = {h.id for h in new_households}
+        if c["kk_number"] not in households and c["kk_number"] not in new_households:
+            new_households[c["kk_number"]] = {
+                "cooperative_id": cooperative_id, "kk_number": c["kk_number"], "address": c.get("address"),
+                "rt": c.get("rt"), "rw": c.get("rw"), "dusun": c.get("dusun"), "village_code": c["village_code"],
+                "created_at": now, "updated_at": now}
+    for chunk in _chunks(list(new_households.values())):
+        db.session.execute(sa.insert(Household), chunk)
+    for chunk in _chunks(sorted(new_households)):
+        households.update(db.session.execute(sa.select(Household.kk_number, Household.id).where(
+            Household.cooperative_id == cooperative_id, Household.kk_number.in_(chunk))).all())
+    touched = {households[kk] for kk in new_households}
     for chunk in _chunks(to_create):
-        objs = [Resident(cooperative_id=cooperative_id, household_id=households[c["kk_number"]].id, pmi_status="none",
-                         **{k: c.get(k) for k in services.RESIDENT_FIELDS})
-                for c in chunk]
-        db.session.add_all(objs)
-        db.session.flush()
-        for r in objs:
-            touched.add(r.household_id)
-            audit.record(actor, "registry.resident_create", "resident", r.id,
-                         {"nik": mask_nik(r.nik), "household_id": r.household_id, "import": source},
-                         cooperative_id=cooperative_id)
+        db.session.execute(sa.insert(Resident), [
+            {"cooperative_id": cooperative_id, "household_id": households[c["kk_number"]], "pmi_status": "none",
+             "created_at": now, "updated_at": now, **{k: c.get(k) for k in services.RESIDENT_FIELDS}}
+            for c in chunk])
+        ids = dict(db.session.execute(sa.select(Resident.nik, Resident.id).where(
+            Resident.cooperative_id == cooperative_id, Resident.nik.in_([c["nik"] for c in chunk]))).all())
+        audit.record_many(actor, "registry.resident_create", "resident", [
+            (ids[c["nik"]], {"nik": mask_nik(c["nik"]), "household_id": households[c["kk_number"]], "import": source})
+            for c in chunk], cooperative_id=cooperative_id)
+        touched.update(households[c["kk_number"]] for c in chunk)
         if progress:
             progress(len(chunk))
+    updates = []
     for r, changes in to_update:
         touched.add(r.household_id)
         kk = changes.pop("kk_number", None)
+        row = {"id": r.id, "updated_at": now, **changes}
         if kk is not None:
-            r.household_id = households[kk].id
-            touched.add(r.household_id)
-        for k, v in changes.items():
-            setattr(r, k, v)
-        audit.record(actor, "registry.resident_update", "resident", r.id,
-                     {"changes": sorted(changes) + (["kk_number"] if kk else []), "import": source},
-                     cooperative_id=cooperative_id)
-    if to_update and progress:
-        progress(len(to_update))
-    db.session.flush()
+            row["household_id"] = households[kk]
+            touched.add(households[kk])
+        updates.append(row)
+    by_columns: dict[tuple, list[dict]] = {}
+    for row in updates:  # one executemany per set of changed columns
+        by_columns.setdefault(tuple(sorted(row)), []).append(row)
+    for rows_ in by_columns.values():
+        for chunk in _chunks(rows_):
+            db.session.execute(sa.update(Resident), chunk)
+    audit.record_many(actor, "registry.resident_update", "resident", [
+        (row["id"], {"changes": sorted(k for k in row if k not in ("id", "updated_at")), "import": source})
+        for row in updates], cooperative_id=cooperative_id)
+    if updates and progress:
+        progress(len(updates))
     _sync_heads(cooperative_id, touched)
     services.refresh_pmi_status(cooperative_id, touched)
     audit.record(actor, "registry.import", "import", None,
                  {"source": source, "rows": report.rows, "created": report.created, "updated": report.updated},
                  cooperative_id=cooperative_id)
     db.session.flush()
+    # Rows changed behind the ORM's back: objects the caller holds must reload.
+    db.session.expire_all()
     report.committed = True
     return report
 
 
 def _sync_heads(cooperative_id: int, household_ids: set[int]) -> None:
+    """Point each household's ``head_resident_id`` at its member with relationship kepala_keluarga."""
     heads: dict[int, int] = {}
+    current: dict[int, int | None] = {}
     for chunk in _chunks(sorted(household_ids)):
         for rid, hid in db.session.execute(
                 sa.select(Resident.id, Resident.household_id).where(
                     Resident.cooperative_id == cooperative_id, Resident.household_id.in_(chunk),
                     Resident.relationship == "kepala_keluarga").order_by(Resident.id)):
             heads.setdefault(hid, rid)
-    for chunk in _chunks(sorted(household_ids)):
-        for h in db.session.scalars(sa.select(Household).where(Household.id.in_(chunk))):
-            if h.head_resident_id != heads.get(h.id):
-                h.head_resident_id = heads.get(h.id)
+        current.update(db.session.execute(sa.select(Household.id, Household.head_resident_id).where(
+            Household.id.in_(chunk))).all())
+    changed = [{"id": hid, "head_resident_id": heads.get(hid)} for hid in sorted(household_ids)
+               if current.get(hid) != heads.get(hid)]
+    for chunk in _chunks(changed):
+        db.session.execute(sa.update(Household), chunk)  # ORM bulk UPDATE by primary key (executemany)
 
 
 def import_file(cooperative_id: int, data: bytes, filename: str, *, actor, dry_run: bool, as_of: date | None,
