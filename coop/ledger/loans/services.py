@@ -258,6 +258,9 @@ def apply(cooperative_id: int, *, actor, member_id: int, product_id: int, princi
     if member.status not in ("active",):
         raise ValidationError("Hanya anggota aktif yang boleh meminjam.", code="not_member",
                               fields={"member_id": ["anggota belum aktif atau sudah keluar"]})
+    if applied_on < member.joined_on:
+        raise ValidationError("Tanggal pengajuan sebelum tanggal menjadi anggota.",
+                              fields={"applied_on": ["sebelum tanggal bergabung"]})
     product = get_product(cooperative_id, product_id)
     if not product.is_active:
         raise ValidationError("Produk pinjaman tidak aktif.", fields={"product_id": ["tidak aktif"]})
@@ -361,11 +364,11 @@ def disburse(cooperative_id: int, loan_id: int, *, actor, disbursed_on: date, fi
 
         payee = account_for(cooperative_id, loan.member_id, "sukarela").ledger_account_id
     else:
-        payee = account_by_code(cooperative_id, chart.KAS).id
+        payee = _acc_id(cooperative_id, chart.KAS)
     net = loan.principal - fee if deducted else loan.principal
     lines = [Line.dr(acc.id, loan.principal, "pokok pinjaman"), Line.cr(payee, net, "pencairan")]
     if deducted and fee:
-        lines.append(Line.cr(account_by_code(cooperative_id, chart.PENDAPATAN_PROVISI).id, fee, "provisi"))
+        lines.append(Line.cr(_acc_id(cooperative_id, chart.PENDAPATAN_PROVISI), fee, "provisi"))
     entry = post_entry(cooperative_id, lines, actor=actor, memo=f"Pencairan pinjaman {loan.number}",
                        value_date=disbursed_on, idempotency_key=idempotency_key, source="loans.disburse",
                        source_ref=loan.number)
@@ -394,10 +397,19 @@ def _dues(insts: list[LoanInstalment]) -> list[rules.Due]:
                       interest=i.owed("interest"), principal=i.owed("principal")) for i in insts if i.remaining > 0]
 
 
+def _acc_id(cooperative_id: int, code: str) -> int:
+    """Id of a chart account, cached for the life of the session (chart accounts are never deleted)."""
+    cache = db.session.info.setdefault("loans_account_ids", {})
+    key = (cooperative_id, code)
+    if key not in cache:
+        cache[key] = account_by_code(cooperative_id, code).id
+    return cache[key]
+
+
 def _income_ids(cooperative_id: int) -> dict[str, int]:
-    return {"interest": account_by_code(cooperative_id, chart.PENDAPATAN_JASA).id,
-            "fee": account_by_code(cooperative_id, chart.PENDAPATAN_PROVISI).id,
-            "penalty": account_by_code(cooperative_id, chart.PENDAPATAN_DENDA).id}
+    return {"interest": _acc_id(cooperative_id, chart.PENDAPATAN_JASA),
+            "fee": _acc_id(cooperative_id, chart.PENDAPATAN_PROVISI),
+            "penalty": _acc_id(cooperative_id, chart.PENDAPATAN_DENDA)}
 
 
 def _credit_lines(cooperative_id: int, loan: Loan, parts: dict[str, int]) -> list[Line]:
@@ -432,14 +444,13 @@ def _record(loan: Loan, insts: list[LoanInstalment], result: rules.AllocationRes
                      "entry_id": entry_id, "component": a.component, "amount": a.amount})
     if rows:
         db.session.execute(sa.insert(LoanAllocation), rows)
-    db.session.flush()
     rep.outstanding_after = outstanding_principal(loan)
-    _after_payment(loan, insts, paid_on)
+    _after_payment(loan, insts, paid_on, rep.outstanding_after)
     return rep
 
 
-def _after_payment(loan: Loan, insts: list[LoanInstalment], paid_on: date) -> None:
-    if all(i.remaining == 0 for i in insts) and outstanding_principal(loan) == 0:
+def _after_payment(loan: Loan, insts: list[LoanInstalment], paid_on: date, outstanding: int) -> None:
+    if outstanding == 0 and all(i.remaining == 0 for i in insts):
         loan.status, loan.closed_on = "closed", paid_on
         loan.close_reason = loan.close_reason or "paid"
         loan.next_action_date = None
@@ -461,7 +472,7 @@ def _post_payment(cooperative_id: int, loan: Loan, insts: list[LoanInstalment], 
 
         source_acc = account_for(cooperative_id, loan.member_id, "sukarela").ledger_account_id
     else:
-        source_acc = account_by_code(cooperative_id, chart.KAS).id
+        source_acc = _acc_id(cooperative_id, chart.KAS)
     lines = [Line.dr(source_acc, amount, "angsuran")] + _credit_lines(cooperative_id, loan, parts)
     if over:
         from coop.ledger.savings.services import account_for
