@@ -71,10 +71,24 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from werkzeug.exceptions import NotFound
+    from werkzeug.routing import IntegerConverter
+
     from coop.blueprints import BLUEPRINTS
     from coop.blueprints.api import api
     from coop.extensions import csrf
 
+    class Int64Converter(IntegerConverter):
+        """``<int:x_id>``: an id larger than a BIGINT can hold does not exist: 404 (whatever the method),
+        never an overflow error from the database driver."""
+
+        def to_python(self, value: str) -> int:
+            number = super().to_python(value)
+            if number > 2**63 - 1:
+                raise NotFound()
+            return number
+
+    app.url_map.converters["int"] = Int64Converter
     for bp in BLUEPRINTS:
         app.register_blueprint(bp)
     csrf.exempt(api)

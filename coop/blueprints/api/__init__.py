@@ -81,10 +81,31 @@ def load(schema: Schema | type[Schema], data: dict | None = None, *, partial=Fal
     if isinstance(schema, type):
         schema = schema()
     try:
-        return schema.load(json_body() if data is None else data, partial=partial)
+        result = schema.load(json_body() if data is None else data, partial=partial)
     except MMValidationError as exc:
         fields = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
         raise ValidationError("Data tidak valid.", fields=_flatten(fields)) from None
+    too_big = _out_of_int64(result)
+    if too_big:
+        raise ValidationError("Data tidak valid.", fields={too_big: ["Angka terlalu besar."]})
+    return result
+
+
+INT64_MAX = 2**63 - 1
+
+
+def _out_of_int64(value, path: str = "") -> str | None:
+    """The first field holding an integer no database column can store (a 422, never an overflow 500)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return (path or "_schema") if abs(value) > INT64_MAX else None
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list | tuple) else ()
+    for key, item in items:
+        found = _out_of_int64(item, f"{path}.{key}" if path else str(key))
+        if found:
+            return found
+    return None
 
 
 def load_args(schema: Schema | type[Schema]) -> dict:

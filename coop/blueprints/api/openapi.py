@@ -8,7 +8,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import current_app, jsonify, render_template
 
 from coop.auth.schemas import ErrorSchema
-from coop.blueprints.api import api, doc
+from coop.blueprints.api import INT64_MAX, api, doc
 
 _ERROR_TEXT = {401: "Not authenticated", 403: "Role not allowed", 404: "Not found (or another cooperative's)",
                409: "State conflict", 422: "Invalid input (field errors)", 429: "Too many attempts"}
@@ -36,7 +36,8 @@ def build_spec(app) -> dict:
             continue
         path = _PATH_ARG.sub(lambda m: "{" + m.group(2) + "}", rule.rule)
         params = [{"in": "path", "name": m.group(2), "required": True,
-                   "schema": {"type": "integer", "minimum": 1} if m.group(1) == "int" else {"type": "string"}}
+                   "schema": {"type": "integer", "format": "int64", "minimum": 1, "maximum": INT64_MAX}
+                   if m.group(1) == "int" else {"type": "string"}}
                   for m in _PATH_ARG.finditer(rule.rule)]
         operations = {}
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
