@@ -1,0 +1,206 @@
+"""Benchmark: savings deposits over HTTP (POST /api/v1/savings-accounts/{id}/deposits) through gunicorn
+(2 workers, SQLite), driven from a second process, with the ledger-only throughput (the deposit service
+called in-process, one unit of work per deposit) measured in the same run as the baseline.
+
+    .venv/bin/python bench/bench_cashdesk_http.py [--deposits 3000] [--clients 8] [--members 200]
+
+Goal (issue 5): at least 300 deposits per second over HTTP with p99 latency under 100 ms.
+Every deposit carries an Idempotency-Key, as a cash-desk client would send.
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import multiprocessing as mp
+import os
+import random
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def _app(db_path: str):
+    from coop import create_app
+
+    return create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}", "SECRET_KEY": "bench",
+                       "SERVER_NAME": "localhost"})
+
+
+def setup(db_path: str, members: int) -> tuple[str, list[int]]:
+    """A cooperative with ``members`` members (sukarela accounts) and a treasurer token."""
+    from flask_migrate import upgrade
+
+    from coop.auth.services import create_cooperative, create_user, issue_token
+    from coop.db import atomic, utcnow
+    from coop.ledger.savings import services as savings
+    from coop.ledger.services import create_chart
+    from coop.membership.services import register_member
+    from coop.registry.services import create_resident
+
+    app = _app(db_path)
+    with app.app_context():
+        upgrade()
+
+        def _do():
+            c = create_cooperative(name="Koperasi Bench", village_code="3504042001")
+            create_chart(c.id)
+            savings.seed_defaults(c.id)
+            user = create_user(cooperative_id=c.id, username="bench_kasir", full_name="Kasir Bench",
+                               role="treasurer", password="bench-password-1")
+            ids = []
+            for i in range(1, members + 1):
+                bd = date(1970 + i % 30, 1 + i % 12, 1 + i % 27)
+                r = create_resident(c.id, {
+                    "nik": f"350404{bd.day + 40:02d}{bd.month:02d}{bd.year % 100:02d}{i:04d}",
+                    "kk_number": f"350404010715{i:04d}", "full_name": f"Anggota {i}", "sex": "F",
+                    "birth_place": "Tulungagung", "birth_date": bd, "village_code": "3504042001",
+                    "relationship": "kepala_keluarga", "status": "hidup"}, actor=None)
+                m = register_member(c.id, r.id, date(2026, 1, 2), actor=None)
+                ids.append(savings.account_for(c.id, m.id, "sukarela").id)
+            raw, _ = issue_token(user, now=utcnow(), hours=24)
+            return raw, ids
+        return atomic(_do)
+
+
+def ledger_only(db_path: str, account_ids: list[int], n: int) -> float:
+    """Deposits per second calling the service directly (same database, one commit per deposit)."""
+    from coop.db import atomic
+    from coop.ledger.savings import services as savings
+
+    app = _app(db_path)
+    rng = random.Random(1)
+    with app.app_context():
+        from coop.auth.models import Cooperative
+        from coop.db import db
+
+        coop_id = db.session.query(Cooperative.id).scalar()
+        t0 = time.perf_counter()
+        for i in range(n):
+            atomic(savings.deposit, coop_id, rng.choice(account_ids), 10_000 + i, actor=None,
+                   value_date=date(2026, 11, 27), idempotency_key=f"ledger-{i}")
+        return n / (time.perf_counter() - t0)
+
+
+def _client(port, token, account_ids, n, seed, out):
+    rng = random.Random(seed)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    lat, errors = [], 0
+    for i in range(n):
+        acc = rng.choice(account_ids)
+        body = json.dumps({"amount": 25_000 + i, "value_date": "2026-11-27"})
+        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json",
+                   "Idempotency-Key": f"bench-{seed}-{i}"}
+        t0 = time.perf_counter()
+        try:
+            conn.request("POST", f"/api/v1/savings-accounts/{acc}/deposits", body=body, headers=headers)
+            resp = conn.getresponse()
+            resp.read()
+            ok = resp.status == 201
+        except (OSError, http.client.HTTPException):
+            ok = False
+            conn.close()
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        lat.append(time.perf_counter() - t0)
+        errors += 0 if ok else 1
+    out.extend(lat)
+    out.append(-errors - 1)  # sentinel carrying the error count
+
+
+def driver(port, token, account_ids, total, clients, q):
+    """Runs in its own process: ``clients`` threads with keep-alive connections."""
+    per = total // clients
+    outs = [[] for _ in range(clients)]
+    threads = [threading.Thread(target=_client, args=(port, token, account_ids, per, k, outs[k]))
+               for k in range(clients)]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - t0
+    lat, errors = [], 0
+    for o in outs:
+        errors += -o[-1] - 1
+        lat.extend(o[:-1])
+    q.put((wall, sorted(lat), errors))
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait(port: int, timeout: float = 30) -> None:
+    t0 = time.time()
+    while time.time() - t0 < timeout:
+        try:
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            c.request("GET", "/healthz")
+            if c.getresponse().status == 200:
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit("gunicorn did not start")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--deposits", type=int, default=3000)
+    ap.add_argument("--clients", type=int, default=8)
+    ap.add_argument("--members", type=int, default=200)
+    ap.add_argument("--ledger-deposits", type=int, default=1500)
+    args = ap.parse_args()
+    tmp = tempfile.mkdtemp(prefix="bench-cashdesk-")
+    db_path = os.path.join(tmp, "bench.sqlite3")
+    try:
+        t0 = time.perf_counter()
+        token, account_ids = setup(db_path, args.members)
+        print(f"setup: {args.members} members in {time.perf_counter() - t0:.1f} s")
+        port = _free_port()
+        env = dict(os.environ, COOP_DATABASE_URL=f"sqlite:///{db_path}", COOP_SECRET_KEY="bench")
+        server = subprocess.Popen(
+            [str(ROOT / ".venv/bin/gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}",
+             "--log-level", "warning", "coop:create_app()"], cwd=ROOT, env=env, start_new_session=True)
+        try:
+            _wait(port)
+            # warm-up (imports, connections), not measured
+            q: mp.Queue = mp.Queue()
+            p = mp.Process(target=driver, args=(port, token, account_ids, args.clients * 10, args.clients, q))
+            p.start()
+            q.get()
+            p.join()
+            p = mp.Process(target=driver, args=(port, token, account_ids, args.deposits, args.clients, q))
+            p.start()
+            wall, lat, errors = q.get()
+            p.join()
+        finally:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=10)
+        n = len(lat)
+        rps = n / wall
+        p50, p99 = lat[n // 2] * 1000, lat[min(n - 1, int(n * 0.99))] * 1000
+        ledger_rps = ledger_only(db_path, account_ids, args.ledger_deposits)
+        print(f"HTTP deposits via gunicorn (2 workers, SQLite, {args.clients} clients): {n} in {wall:.2f} s = "
+              f"{rps:.0f}/s; p50 {p50:.1f} ms, p99 {p99:.1f} ms; errors {errors}")
+        print(f"ledger-only deposits (service in-process, one commit each): {ledger_rps:.0f}/s")
+        print(f"ratio HTTP / ledger-only: {rps / ledger_rps:.2f}")
+        goal = rps >= 300 and p99 < 100 and errors == 0
+        print(f"goal (>= 300/s, p99 < 100 ms, no errors): {'MET' if goal else 'NOT MET'}")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
