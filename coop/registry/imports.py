@@ -139,13 +139,11 @@ def _read_csv(data: bytes):
 
 
 def _read_xlsx(data: bytes):
-    import zipfile
-
     from openpyxl import load_workbook
 
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+    except Exception as exc:  # any malformed upload (zip, XML, openpyxl's own errors) is the user's file, not a 500
         raise UnreadableFile(f"Berkas XLSX tidak dapat dibaca ({exc.__class__.__name__}).") from None
     ws = wb.worksheets[0]
     rows = ws.iter_rows(values_only=True)
@@ -413,9 +411,12 @@ def import_file(cooperative_id: int, data: bytes, filename: str, *, actor, dry_r
     """Read ``data`` (CSV or XLSX) and :func:`run_import` it. An unreadable file is a row-1 error."""
     try:
         header, rows = read_table(data, filename)
-    except UnreadableFile as exc:
+        rows = list(rows)
+    except (UnreadableFile, csv.Error) as exc:
         report = ImportReport(dry_run=dry_run)
-        report.errors.append(RowError(1, "file", str(exc)))
+        text = str(exc) if isinstance(exc, UnreadableFile) else rules.msg(
+            f"berkas CSV rusak ({exc})", f"malformed CSV file ({exc})")
+        report.errors.append(RowError(1, "file", text))
         return report
     return run_import(cooperative_id, header, rows, actor=actor, dry_run=dry_run, as_of=as_of, progress=progress,
                       source=filename)
