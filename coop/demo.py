@@ -53,6 +53,8 @@ class DemoContext:
     today: date
     echo: object = print
     data: dict = field(default_factory=dict)
+    #: Password of every demo login (COOP_DEMO_PASSWORD).
+    password: str = ""
 
 
 def _resolve(step: str):
@@ -86,7 +88,8 @@ def load_demo(password: str, today: date, echo=print) -> tuple[Cooperative, bool
     coop_id = atomic(_base)
     coop = db.session.get(Cooperative, coop_id)
     users = {u.username: u for u in db.session.scalars(sa.select(User).where(User.cooperative_id == coop_id))}
-    ctx = DemoContext(cooperative=coop, users=users, rng=random.Random(20261127), today=today, echo=echo)
+    ctx = DemoContext(cooperative=coop, users=users, rng=random.Random(20261127), today=today, echo=echo,
+                      password=password)
     for step in STEPS:
         fn = _resolve(step)
         if fn is None:
