@@ -30,6 +30,18 @@ class ReceiptView:
     stamp_duty_amount: int = 0
 
     @property
+    def purpose(self) -> str:
+        kinds = ", ".join(dict.fromkeys(acc.kind_label for acc, _, _ in self.lines))
+        if self.entry.source in ("savings.deposit", "savings.withdrawal"):
+            return f"{self.title} {kinds}"
+        return self.title
+
+    @property
+    def note(self) -> str:
+        """The treasurer's own words, if any (after the generated part of the memo)."""
+        return self.entry.memo.split(": ", 1)[1] if ": " in self.entry.memo else ""
+
+    @property
     def month_labels(self) -> list[str]:
         from coop.formatting import BULAN
 
