@@ -20,7 +20,7 @@ from coop.membership.models import MEMBER_TYPES, Member
 
 def get_member(cooperative_id: int, member_id: int) -> Member:
     """:raises NotFound: unknown id or another cooperative's member."""
-    m = db.session.get(Member, member_id)
+    m = db.session.get(Member, member_id) if 0 < member_id <= savings.MAX_ID else None
     if m is None or m.cooperative_id != cooperative_id:
         raise NotFound("Anggota tidak ditemukan.")
     return m

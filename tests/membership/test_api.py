@@ -101,3 +101,15 @@ def test_resignation_endpoint_returns_settlement(coop, users, api, make_member, 
     assert resp.json["status"] == "resigned"
     assert api(users["treasurer"]).post("/members/999999/resignation", json={"effective_on": "2026-11-27"}
                                         ).status_code == 404
+
+
+def test_ids_beyond_the_key_range_are_404_not_database_errors(coop, users, api, login):
+    t = api(users["treasurer"])
+    for path in ("/members/9999999999999", "/savings-accounts/9999999999999",
+                 "/savings-accounts/99999999999999999999999/transactions"):
+        resp = t.get(path)
+        assert resp.status_code == 404 and resp.json["error"]["code"] == "not_found", path
+    assert t.post("/savings-accounts/9999999999999/deposits", json={"amount": 1}).status_code == 404
+    web = login(users["treasurer"])
+    assert web.get("/cashdesk/receipts/99999999999999999999999").status_code == 404
+    assert web.get("/members/9999999999999/card").status_code == 404

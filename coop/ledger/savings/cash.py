@@ -59,6 +59,8 @@ def receipt(cooperative_id: int, entry_id: int) -> ReceiptView:
     """Everything a kuitansi shows for a savings entry. :raises NotFound: not a savings entry."""
     from coop.membership.models import Member
 
+    if not 0 < entry_id < 2**63:
+        raise NotFound("Jurnal tidak ditemukan.")
     entry = get_entry(cooperative_id, entry_id)
     ledger_ids = [p.account_id for p in entry.postings]
     accs = {a.ledger_account_id: a for a in db.session.scalars(

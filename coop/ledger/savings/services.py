@@ -22,6 +22,8 @@ from coop.ledger.savings import rules
 from coop.ledger.savings.models import KIND_LABELS, KINDS, SavingsAccount, SavingsProduct
 from coop.ledger.services import Line, account_by_code, open_subaccount, post_entry
 
+#: Ids above this are not keys of ours (32-bit integer primary keys): 404 without asking the database.
+MAX_ID = 2**31 - 1
 #: Control account per (kind, balance class).
 CONTROL_CODES = {
     ("pokok", "equity"): chart.SIMPANAN_POKOK, ("pokok", "liability"): chart.SIMPANAN_POKOK_LIAB,
@@ -129,7 +131,7 @@ def default_products(cooperative_id: int) -> dict[str, SavingsProduct]:
 
 
 def get_product(cooperative_id: int, product_id: int) -> SavingsProduct:
-    p = db.session.get(SavingsProduct, product_id)
+    p = db.session.get(SavingsProduct, product_id) if 0 < product_id <= MAX_ID else None
     if p is None or p.cooperative_id != cooperative_id:
         raise NotFound("Produk simpanan tidak ditemukan.")
     return p
@@ -140,7 +142,7 @@ def get_product(cooperative_id: int, product_id: int) -> SavingsProduct:
 # --------------------------------------------------------------------------------------------
 
 def get_account(cooperative_id: int, account_id: int) -> SavingsAccount:
-    acc = db.session.get(SavingsAccount, account_id)
+    acc = db.session.get(SavingsAccount, account_id) if 0 < account_id <= MAX_ID else None
     if acc is None or acc.cooperative_id != cooperative_id:
         raise NotFound("Rekening simpanan tidak ditemukan.")
     return acc
