@@ -19,11 +19,47 @@ import sqlalchemy as sa
 
 from coop import audit
 from coop.db import db, utcnow
-from coop.errors import IdempotencyConflict, PeriodClosed, ValidationError
+from coop.errors import Conflict, IdempotencyConflict, PeriodClosed, ValidationError
 from coop.ledger import chart, rules
-from coop.ledger.models import AccountingPeriod, JournalEntry, Posting
+from coop.ledger.models import Account, AccountingPeriod, JournalEntry, Posting
 from coop.ledger.rules import Line
-from coop.ledger.services import _apply_balances, _lock_accounts, _lock_head, _next_vouchers, account_by_code
+from coop.ledger.services import _apply_balances, _lock_head, _next_vouchers, account_by_code
+
+
+class _AccountRow:
+    """The columns of an account that posting needs, read with Core (no ORM object per account)."""
+
+    __slots__ = ("id", "cooperative_id", "code", "name", "normal_side", "is_open", "balance", "min_balance",
+                 "original")
+
+    def __init__(self, row):
+        (self.id, self.cooperative_id, self.code, self.name, self.normal_side, self.is_open, self.balance,
+         self.min_balance) = row
+        self.original = self.balance
+
+    def natural_balance(self) -> int:
+        return self.balance if self.normal_side == "D" else -self.balance
+
+
+def _lock_account_rows(cooperative_id: int, account_ids) -> dict[int, _AccountRow]:
+    """Like ``services._lock_accounts`` (ascending id order, FOR UPDATE), in chunks, as plain rows."""
+    ids = sorted(account_ids)
+    t = Account.__table__
+    found: dict[int, _AccountRow] = {}
+    for start in range(0, len(ids), 5000):
+        chunk = ids[start:start + 5000]
+        for row in db.session.execute(sa.select(t.c.id, t.c.cooperative_id, t.c.code, t.c.name, t.c.normal_side,
+                                                t.c.is_open, t.c.balance, t.c.min_balance)
+                                      .where(t.c.id.in_(chunk)).order_by(t.c.id).with_for_update()):
+            found[row[0]] = _AccountRow(row)
+    for account_id in ids:
+        acc = found.get(account_id)
+        if acc is None or acc.cooperative_id != cooperative_id:
+            raise ValidationError("Akun tidak ditemukan di koperasi ini.", code="unknown_account",
+                                  fields={"lines": [f"akun {account_id} tidak dikenal"]})
+        if not acc.is_open:
+            raise Conflict(f"Akun {acc.code} {acc.name} sudah ditutup.", code="account_closed")
+    return found
 
 
 @dataclass
@@ -87,7 +123,7 @@ def post_entries(cooperative_id: int, specs: Sequence[EntrySpec], *, actor, sour
                 raise PeriodClosed(f"#{n}: periode yang memuat {spec.value_date.isoformat()} sudah ditutup.")
         touched.update(ln.account_id for ln in spec.lines)
         todo.append(n - 1)
-    accounts = _lock_accounts(cooperative_id, touched) if touched else {}
+    accounts = _lock_account_rows(cooperative_id, touched)
 
     # Balances entry by entry (floors hold after every entry, as if posted one by one).
     for i in todo:
@@ -130,19 +166,31 @@ def post_entries(cooperative_id: int, specs: Sequence[EntrySpec], *, actor, sour
     head.head_hash = prev
     db.session.flush()
 
+    # Core executemany, not the ORM: this is the hot path of an import.
+    entries_t, postings_t, accounts_t = JournalEntry.__table__, Posting.__table__, Account.__table__
+    for start in range(0, len(rows), 5000):
+        db.session.execute(entries_t.insert(), rows[start:start + 5000])
     new_ids: list[int] = []
-    for start in range(0, len(rows), 2000):
-        chunk = rows[start:start + 2000]
-        result = db.session.execute(
-            sa.insert(JournalEntry).returning(JournalEntry.id, sort_by_parameter_order=True), chunk)
-        new_ids.extend(result.scalars().all())
+    if rows:
+        by_seq = dict(db.session.execute(sa.select(entries_t.c.chain_seq, entries_t.c.id).where(
+            entries_t.c.cooperative_id == cooperative_id,
+            entries_t.c.chain_seq.between(rows[0]["chain_seq"], rows[-1]["chain_seq"]))).all())
+        new_ids = [by_seq[r["chain_seq"]] for r in rows]
     postings = []
-    for entry_id, i in zip(new_ids, todo, strict=False):
+    for entry_id, i in zip(new_ids, todo, strict=True):
         for line_no, ln in enumerate(specs[i].lines, 1):
             postings.append({"entry_id": entry_id, "line_no": line_no, "account_id": ln.account_id,
                              "debit": ln.debit, "credit": ln.credit, "memo": ln.memo})
     for start in range(0, len(postings), 5000):
-        db.session.execute(sa.insert(Posting), postings[start:start + 5000])
+        db.session.execute(postings_t.insert(), postings[start:start + 5000])
+    changed = [{"acc_id": a.id, "new_balance": a.balance} for a in accounts.values() if a.balance != a.original]
+    if changed:
+        db.session.execute(accounts_t.update().where(accounts_t.c.id == sa.bindparam("acc_id"))
+                           .values(balance=sa.bindparam("new_balance")), changed)
+        # ORM Account objects already loaded in this session must not show the old balance.
+        for obj in list(db.session.identity_map.values()):
+            if isinstance(obj, Account):
+                db.session.expire(obj, ["balance"])
     audit.record(actor, audit_action or f"ledger.post_batch.{source}", "journal_entry",
                  new_ids[0] if new_ids else None,
                  {"entries": len(new_ids), "first": new_ids[0] if new_ids else None,

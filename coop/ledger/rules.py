@@ -10,6 +10,7 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from json.encoder import encode_basestring as _esc
 
 GENESIS_HASH = "0" * 64
 #: Largest amount of one line (Rp 1 kuadriliun): far above any cooperative's books, far below 2**63,
@@ -73,10 +74,15 @@ def totals(lines: Iterable[Line]) -> tuple[int, int]:
 def canonical(voucher_number: str, value_date: date | str, memo: str,
               lines: Iterable[tuple[str, int, int]]) -> str:
     """Canonical text of an entry for hashing: voucher, value date, memo, and (account code, debit,
-    credit) per line in line order."""
+    credit) per line in line order.
+
+    Byte-for-byte the compact JSON ``json.dumps([voucher, date, memo, [[code, debit, credit], ...]],
+    ensure_ascii=False, separators=(",", ":"))`` (a test holds it to that), built with the C string
+    escaper directly because ``ledger verify`` recomputes it for every entry.
+    """
     vd = value_date.isoformat() if isinstance(value_date, date) else value_date
-    return json.dumps([voucher_number, vd, memo, [[str(a), int(d), int(c)] for a, d, c in lines]],
-                      ensure_ascii=False, separators=(",", ":"))
+    body = ",".join(f"[{_esc(str(a))},{int(d)},{int(c)}]" for a, d, c in lines)
+    return f"[{_esc(voucher_number)},{_esc(vd)},{_esc(memo)},[{body}]]"
 
 
 def chain_hash(prev_hash: str, canonical_text: str) -> str:

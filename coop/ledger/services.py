@@ -28,7 +28,7 @@ from coop.ledger.models import Account, AccountingPeriod, JournalEntry, LedgerHe
 from coop.ledger.rules import Line
 
 __all__ = ["Line", "post_entry", "create_chart", "account_by_code", "open_subaccount", "get_entry",
-           "balance_of", "add_account", "close_account", "get_account"]
+           "balance_of", "add_account", "close_account", "get_account", "open_subaccounts"]
 
 
 def create_chart(cooperative_id: int) -> list[Account]:
@@ -67,6 +67,35 @@ def open_subaccount(cooperative_id: int, parent_code: str, code: str, name: str,
     db.session.add(acc)
     db.session.flush()
     return acc
+
+
+def open_subaccounts(cooperative_id: int, parent_code: str, rows: Sequence[tuple[str, str]],
+                     min_balance: int | None = None) -> dict[str, int]:
+    """Open many sub-accounts at once (imports): ``rows`` of (code, name). Returns {code: id}.
+
+    :raises ValidationError: a code already exists or repeats.
+    """
+    parent = account_by_code(cooperative_id, parent_code)
+    codes = [c for c, _ in rows]
+    if len(set(codes)) != len(codes):
+        raise ValidationError("Kode sub-akun berulang.", fields={"code": ["kode berulang"]})
+    t = Account.__table__
+    for start in range(0, len(codes), 5000):
+        taken = db.session.scalars(sa.select(t.c.code).where(t.c.cooperative_id == cooperative_id,
+                                                              t.c.code.in_(codes[start:start + 5000]))).all()
+        if taken:
+            raise ValidationError("Kode akun sudah dipakai.", fields={"code": [f"{c} sudah dipakai" for c in taken[:20]]})
+    now = utcnow()
+    values = [{"cooperative_id": cooperative_id, "code": code, "name": name, "name_en": None, "type": parent.type,
+               "normal_side": parent.normal_side, "parent_id": parent.id, "is_control": False, "is_open": True,
+               "balance": 0, "min_balance": min_balance, "created_at": now} for code, name in rows]
+    for start in range(0, len(values), 5000):
+        db.session.execute(t.insert(), values[start:start + 5000])
+    ids: dict[str, int] = {}
+    for start in range(0, len(codes), 5000):
+        ids.update(db.session.execute(sa.select(t.c.code, t.c.id).where(
+            t.c.cooperative_id == cooperative_id, t.c.code.in_(codes[start:start + 5000]))).all())
+    return ids
 
 
 def balance_of(account_id: int) -> int:
@@ -235,7 +264,7 @@ def post_entry(cooperative_id: int, lines: Sequence[Line], *, actor, memo: str, 
     head.head_hash = entry_hash
     db.session.add(entry)
     db.session.flush()  # one flush: entry INSERT, account/head/counter UPDATEs
-    db.session.execute(sa.insert(Posting), [
+    db.session.execute(Posting.__table__.insert(), [
         {"entry_id": entry.id, "line_no": i, "account_id": ln.account_id, "debit": ln.debit,
          "credit": ln.credit, "memo": ln.memo} for i, ln in enumerate(lines, 1)])
     audit.record(actor, audit_action or f"ledger.post.{source}", "journal_entry", entry.id,

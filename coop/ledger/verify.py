@@ -49,7 +49,7 @@ def verify(cooperative_id: int, *, progress: Callable[[int], None] | None = None
     vouchers: dict[int, list[int]] = defaultdict(list)
 
     stmt = (sa.select(JournalEntry.id, JournalEntry.chain_seq, JournalEntry.voucher_number, JournalEntry.voucher_year,
-                      JournalEntry.voucher_seq, JournalEntry.value_date, JournalEntry.memo, JournalEntry.prev_hash,
+                      JournalEntry.voucher_seq, sa.cast(JournalEntry.value_date, sa.String(10)), JournalEntry.memo, JournalEntry.prev_hash,
                       JournalEntry.hash, Posting.account_id, Posting.debit, Posting.credit)
             .join(Posting, Posting.entry_id == JournalEntry.id)
             .where(JournalEntry.cooperative_id == cooperative_id)
@@ -90,7 +90,8 @@ def verify(cooperative_id: int, *, progress: Callable[[int], None] | None = None
         expected_prev = stored_hash
         expected_seq = seq + 1
 
-    result = db.session.execute(stmt.execution_options(yield_per=20000))
+    # Core (not ORM) execution and the date as ISO text: no per-row type processing on the hot path.
+    result = db.session.connection().execution_options(yield_per=20000).execute(stmt)
     for row in result:
         e_id = row[0]
         if cur is None or cur[0][0] != e_id:

@@ -99,3 +99,16 @@ def test_opening_balance_import_names_bad_rows(coop):
     assert exc.value.fields["rows"] == ["baris 2: akun 9999 tidak dikenal", "baris 3: jumlah nol"]
     with pytest.raises(ValidationError):
         parse_opening_csv("code,amount\n1101,1.5e3\n")
+
+
+def test_open_subaccounts_bulk(coop, books):
+    """Bulk-opened sub-accounts take the parent's type and side and refuse taken codes."""
+    from coop.ledger.services import open_subaccounts
+
+    ids = atomic(open_subaccounts, coop.id, "2101", [("2101.B1", "A"), ("2101.B2", "B")], min_balance=0)
+    b = books(coop)
+    b.transfer("1101", ids["2101.B1"], 10)
+    with pytest.raises(InsufficientFunds):
+        b.transfer(ids["2101.B2"], "1101", 1)
+    with pytest.raises(ValidationError):
+        atomic(open_subaccounts, coop.id, "2101", [("2101.B1", "again")])

@@ -173,3 +173,19 @@ def test_post_entry_statement_count(coop, books):
     finally:
         sa.event.remove(engine_conn, "before_cursor_execute", counter)
     assert count["n"] <= 12, count["n"]
+
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@given(voucher=st.text(max_size=20), memo=st.text(max_size=60),
+       lines=st.lists(st.tuples(st.text(max_size=12), st.integers(0, 10**15), st.integers(0, 10**15)), max_size=4))
+def test_canonical_is_compact_json(voucher, memo, lines):
+    """The fast canonical form equals the documented compact JSON for any text (quotes, unicode,
+    control characters), so an auditor can recompute hashes with any JSON library."""
+    import json
+
+    expected = json.dumps([voucher, "2026-01-02", memo, [[a, d, c] for a, d, c in lines]], ensure_ascii=False,
+                          separators=(",", ":"))
+    assert rules.canonical(voucher, date(2026, 1, 2), memo, lines) == expected

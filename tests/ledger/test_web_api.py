@@ -121,7 +121,14 @@ def test_period_close_page_and_dashboard_panel(coop, users, login, booked):
     assert web.post("/ledger/periods", data={"year": "2026", "month": "1"}).status_code == 302
     from coop.ledger.periods import list_periods
     assert [p.status for p in list_periods(coop.id)] == ["closed"]
-    assert "Posisi Kas" in web.get("/dashboard").get_data(as_text=True)
+    from flask import render_template
+
+    from coop.blueprints.ledger import cash_panel
+    panel = cash_panel(users["treasurer"])
+    assert panel["cash"] == {"kas": 850_000, "bank": 0, "total": 850_000}
+    with web.application.test_request_context():
+        assert "Rp 850.000" in render_template(panel["template"], panel=panel)
+    assert cash_panel(users["officer"]) is None
     web = login(users["officer"])
     assert web.get("/ledger/").status_code == 403
 
