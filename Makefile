@@ -11,12 +11,23 @@ PYTEST_WORKERS ?= 2
 .PHONY: run test test-fast test-postgres test-all e2e bench lint migrations translations translations-update clean
 
 $(VENV)/.installed: setup.cfg pyproject.toml
-	@command -v python3 >/dev/null || { echo "python3 is required"; exit 1; }
-	@test -d $(VENV) || python3 -m venv $(VENV)
+	@command -v python3 >/dev/null || { echo "python3 is required (apt-get install python3 python3-venv)"; exit 1; }
+	@if [ ! -x $(VENV)/bin/pip ]; then \
+	  rm -rf $(VENV); \
+	  python3 -m venv $(VENV) 2>/dev/null || { \
+	    rm -rf $(VENV); \
+	    if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	      echo "Installing python3-venv with apt-get ..."; \
+	      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null; \
+	    fi; \
+	    python3 -m venv $(VENV) || { rm -rf $(VENV); echo "python3 -m venv failed: apt-get install python3-venv"; exit 1; }; \
+	  }; \
+	fi
 	@$(VENV)/bin/pip install -q --upgrade pip >/dev/null 2>&1 || true
 	@echo "Installing coop and its dependencies into $(VENV) ..."
-	@$(VENV)/bin/pip install -q -e ".[dev]" 2>&1 | grep -v "^WARNING: Location" || true
-	@$(VENV)/bin/python -c "import coop, flask_sqlalchemy, pytest" && touch $@
+	@$(VENV)/bin/pip install -q --disable-pip-version-check -e ".[dev]"
+	@$(VENV)/bin/python -c "import coop, flask_sqlalchemy, psycopg, pytest, playwright, schemathesis"
+	@touch $@
 
 # Compile translations/*/LC_MESSAGES/messages.po to .mo (the .mo files are not committed).
 translations: $(VENV)/.installed
