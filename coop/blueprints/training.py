@@ -237,7 +237,7 @@ def attendance(cohort_id: int):
         if not form.validate_on_submit():
             abort(400)
         present = [int(x) for x in request.form.getlist("present") if x.isdigit()]
-        if _try(services.mark_attendance, cid, c.id, chosen, present, actor=current_user,
+        if _try(services.mark_attendance, cid, c.id, chosen, present, as_of=business_today(), actor=current_user,
                 success=f"Kehadiran {chosen.isoformat()} disimpan.") is not None:
             return redirect(url_for("training.attendance", cohort_id=c.id, session_date=chosen.isoformat()))
     participants = [e for e in services.enrolments_of(c.id) if e.status in ("enrolled", "completed")]

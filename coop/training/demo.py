@@ -1,6 +1,7 @@
 """Demo data of the training area: three programmes with past cohorts (attendance, completions,
-certificates, allowance receipts, follow-up outcomes, businesses, some loans to them) and one open cohort
-with places left (which the demo member 'anggota', Sri Wahyuni, has not joined yet).
+certificates, allowance receipts, follow-up outcomes, businesses, some loans to them) and open cohorts
+with places left (a one-day class today and a cohort next week; the demo member 'anggota', Sri
+Wahyuni, has joined neither).
 
 Everything goes through the services, dated relative to ``ctx.today``, one commit per cohort.
 """
@@ -100,7 +101,7 @@ def load(ctx) -> None:
                 enrolments.append(services.enrol(coop_id, c.id, rid, applied_on=days[0] - timedelta(days=14),
                                                  actor=officer, channel=rng.choice(["self", "officer"])))
             for d in days:
-                present = [e.id for e in enrolments if e.resident_id == sri or rng.random() < 0.88]
+                present = [e.id for e in enrolments if e.resident_id == sri or rng.random() < 0.93]
                 services.mark_attendance(coop_id, c.id, d, present, actor=officer)
             done = []
             for e in enrolments:
@@ -165,25 +166,31 @@ def _record_followups(ctx, completed_by_program, officer) -> list[int]:
 
 
 def _open_cohort(ctx, program_ids, pool, sri, officer) -> None:
-    """The open cohort the demo member can apply to: starts next week, a few places taken."""
+    """Two open cohorts the demo member can apply to (neither has her yet): a one-day financial-literacy
+    class running today (walk-in registration still open) and a food-processing cohort next week."""
     coop_id = ctx.cooperative.id
-    start = ctx.today + timedelta(days=7)
-    while start.weekday() >= 5:
-        start += timedelta(days=1)
-    days = [start, start + timedelta(days=1)]
+    nxt = ctx.today + timedelta(days=7)
+    while nxt.weekday() >= 5:
+        nxt += timedelta(days=1)
+    plans = [(2, "Angkatan 2 (kelas satu hari)", [ctx.today], 50_000, 6, "Balai Desa Pakel",
+              "Fasilitator OJK Kediri\nPetugas BP3MI Jawa Timur"),
+             (0, "Angkatan 3", [nxt + timedelta(days=i) for i in range(3)], 100_000, 4, "Gedung BLK Tulungagung",
+              "Instruktur BLK Tulungagung\nPendamping PIRT Dinkes")]
     others = [r for r in pool if r != sri]
-    first = ctx.rng.sample(others, min(6, len(others)))
+    ids = []
+    for p_idx, name, days, allowance, n_first, venue, trainers in plans:
+        first = ctx.rng.sample(others, min(n_first, len(others)))
 
-    def _do():
-        c = services.create_cohort(coop_id, program_id=program_ids[2], starts_on=days[0], ends_on=days[-1],
-                                   capacity=20, venue="Balai Desa Pakel", sessions=days, allowance_amount=50_000,
-                                   actor=officer, name="Angkatan 2",
-                                   trainers="Fasilitator OJK Kediri\nPetugas BP3MI Jawa Timur")
-        for rid in first:
-            services.enrol(coop_id, c.id, rid, applied_on=ctx.today - timedelta(days=ctx.rng.randint(0, 5)),
-                           actor=officer, channel="officer")
-        return c.id
-    ctx.data["training_open_cohort_id"] = atomic(_do)
+        def _do(p_idx=p_idx, name=name, days=days, allowance=allowance, first=first, venue=venue, trainers=trainers):
+            c = services.create_cohort(coop_id, program_id=program_ids[p_idx], starts_on=days[0], ends_on=days[-1],
+                                       capacity=20, venue=venue, sessions=days, allowance_amount=allowance,
+                                       actor=officer, name=name, trainers=trainers)
+            for rid in first:
+                services.enrol(coop_id, c.id, rid, applied_on=ctx.today - timedelta(days=ctx.rng.randint(0, 5)),
+                               actor=officer, channel="officer")
+            return c.id
+        ids.append(atomic(_do))
+    ctx.data["training_open_cohort_ids"] = ids
 
 
 def _loans_to_businesses(ctx, business_ids: list[int]) -> None:

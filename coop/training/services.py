@@ -324,13 +324,18 @@ def session_on(cohort: Cohort, held_on: date) -> CohortSession:
 
 
 def mark_attendance(cooperative_id: int, cohort_id: int, session_date: date, present: list[int], *,
-                    actor=None) -> dict:
+                    as_of: date | None = None, actor=None) -> dict:
     """Record who was present at one session; every other enrolled participant is marked absent.
 
     Re-marking a session replaces its marks. Returns ``{"session_date", "present", "absent"}``.
+
+    :param as_of: today's business date: a session after it has not happened and cannot be marked.
     """
     cohort = get_cohort(cooperative_id, cohort_id)
     session = session_on(cohort, session_date)
+    if as_of is not None and session_date > as_of:
+        raise ValidationError("Sesi ini belum berlangsung; kehadiran dicatat pada hari sesi atau sesudahnya.",
+                              code="session_in_future", fields={"session_date": ["sesi belum berlangsung"]})
     participants = {e.id: e for e in db.session.scalars(sa.select(Enrolment).where(
         Enrolment.cohort_id == cohort.id, Enrolment.status.in_(("enrolled", "completed"))))}
     unknown = sorted(set(present) - set(participants))

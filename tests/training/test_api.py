@@ -8,8 +8,8 @@ import sqlalchemy as sa
 from coop.db import db
 
 
-def _cohort_via_api(client, capacity=2, sessions=("2026-12-01", "2026-12-02", "2026-12-03", "2026-12-04",
-                                                  "2026-12-05"), **extra):
+def _cohort_via_api(client, capacity=2, sessions=("2026-06-01", "2026-06-02", "2026-06-03", "2026-06-04",
+                                                  "2026-06-05"), **extra):
     p = client.post("/training/programs", json={"name": "Sambal Kemasan", "topic": "Pengolahan pangan",
                                                 "organiser": "Disperindag"})
     assert p.status_code == 201, p.json
@@ -24,10 +24,10 @@ def test_program_and_cohort_creation(coop, users, api):
     client = api(users["officer"])
     cohort = _cohort_via_api(client, capacity=20)
     assert cohort["capacity"] == 20 and cohort["places_left"] == 20
-    assert cohort["sessions"] == ["2026-12-01", "2026-12-02", "2026-12-03", "2026-12-04", "2026-12-05"]
+    assert cohort["sessions"] == ["2026-06-01", "2026-06-02", "2026-06-03", "2026-06-04", "2026-06-05"]
     assert cohort["enrolments"] == []
-    bad = client.post("/training/cohorts", json={"program_id": cohort["program_id"], "starts_on": "2026-12-01",
-                                                 "ends_on": "2026-12-02", "capacity": 1.5, "venue": "x",
+    bad = client.post("/training/cohorts", json={"program_id": cohort["program_id"], "starts_on": "2026-06-01",
+                                                 "ends_on": "2026-06-02", "capacity": 1.5, "venue": "x",
                                                  "sessions": ["2027-01-01"]})
     assert bad.status_code == 422 and "capacity" in bad.json["error"]["fields"]
     missing = client.post("/training/cohorts", json={**{k: cohort[k] for k in ("starts_on", "ends_on", "capacity",
@@ -138,9 +138,9 @@ def test_allowance_posts_to_the_ledger_idempotently(coop, users, api, make_pmi):
     eid = officer.post(f"/training/cohorts/{cohort['id']}/enrolments", json={"resident_id": make_pmi(coop).id}).json["id"]
     cashier = api(users["treasurer"])
     h = {"Idempotency-Key": "uang-saku-1"}
-    first = cashier.post(f"/training/enrolments/{eid}/allowance", json={"paid_on": "2026-12-05"}, headers=h)
+    first = cashier.post(f"/training/enrolments/{eid}/allowance", json={"paid_on": "2026-06-05"}, headers=h)
     assert first.status_code == 201, first.json
-    replay = cashier.post(f"/training/enrolments/{eid}/allowance", json={"paid_on": "2026-12-05"}, headers=h)
+    replay = cashier.post(f"/training/enrolments/{eid}/allowance", json={"paid_on": "2026-06-05"}, headers=h)
     assert replay.status_code == 201 and replay.json == first.json
     assert cashier.post(f"/training/enrolments/{eid}/allowance", json={}).status_code == 409  # already paid
     entry = db.session.get(JournalEntry, first.json["entry_id"])
@@ -157,9 +157,9 @@ def test_followup_outcome_and_funnel(coop, users, api, make_pmi, today):
     from coop.training.followup import create_due_followups
 
     officer = api(users["officer"])
-    cohort = _cohort_via_api(officer, capacity=5, sessions=("2026-12-01",))
+    cohort = _cohort_via_api(officer, capacity=5, sessions=("2026-06-01",))
     eid = officer.post(f"/training/cohorts/{cohort['id']}/enrolments", json={"resident_id": make_pmi(coop).id}).json["id"]
-    officer.post(f"/training/cohorts/{cohort['id']}/attendance", json={"session_date": "2026-12-01", "present": [eid]})
+    officer.post(f"/training/cohorts/{cohort['id']}/attendance", json={"session_date": "2026-06-01", "present": [eid]})
     assert officer.post(f"/training/enrolments/{eid}/completion").status_code == 200
     from coop.training.models import Enrolment
     completed_on = db.session.get(Enrolment, eid).completed_on

@@ -24,8 +24,8 @@ def test_demo_step(coop, users, make_pmi, today):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Program).where(Program.cooperative_id == coop.id)) == 3
     cohorts = list(db.session.scalars(sa.select(Cohort).where(Cohort.cooperative_id == coop.id)))
     open_ = [c for c in cohorts if c.is_open]
-    assert len(open_) == 1 and open_[0].enrolled_count < open_[0].capacity and open_[0].starts_on > today
-    assert db.session.scalar(sa.select(Enrolment.id).where(Enrolment.cohort_id == open_[0].id,
+    assert len(open_) == 2 and all(c.enrolled_count < c.capacity and c.ends_on >= today for c in open_)
+    assert db.session.scalar(sa.select(Enrolment.id).where(Enrolment.cohort_id.in_([c.id for c in open_]),
                                                            Enrolment.resident_id == purna[0])) is None
     sri_done = db.session.scalar(sa.select(Enrolment).where(Enrolment.resident_id == purna[0],
                                                             Enrolment.status == "completed"))

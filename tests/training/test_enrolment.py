@@ -118,3 +118,16 @@ def test_other_cooperatives_resident_is_unknown(coop, cohort, make_coop, make_pm
     with pytest.raises(ValidationError) as exc:
         _enrol(coop, cohort, r, today)
     assert exc.value.code == "unknown_resident"
+
+
+def test_attendance_of_a_future_session_is_refused(coop, make_cohort, make_pmi, today):
+    """A session after today has not happened: marking it is a 422 session_in_future."""
+    from datetime import timedelta
+
+    cohort = make_cohort(coop, sessions=2, starts_on=today)
+    e = _enrol(coop, cohort, make_pmi(coop), today)
+    atomic(services.mark_attendance, coop.id, cohort.id, today, [e.id], as_of=today)
+    with pytest.raises(ValidationError) as exc:
+        atomic(services.mark_attendance, coop.id, cohort.id, today + timedelta(days=1), [e.id], as_of=today)
+    assert exc.value.code == "session_in_future"
+    assert services.attendance_of(e) == (1, 2)

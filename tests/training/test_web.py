@@ -1,6 +1,8 @@
 """HTML pages: a member applies from a phone, the officer runs the cohort, pages render."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import sqlalchemy as sa
 
 from coop.db import atomic, db
@@ -42,7 +44,7 @@ def test_member_cannot_touch_someone_elses_enrolment(coop, make_cohort, make_pmi
 
 def test_officer_enrols_marks_attendance_completes_and_downloads_certificate(
         coop, make_cohort, make_pmi, users, login, today):
-    cohort = make_cohort(coop, sessions=2, starts_on=today)
+    cohort = make_cohort(coop, sessions=2, starts_on=today - timedelta(days=5))
     r = make_pmi(coop, full_name="Sri Wahyuni")
     client = login(users["officer"])
     page = client.get(f"/training/cohorts/{cohort.id}?q=Sri").get_data(as_text=True)

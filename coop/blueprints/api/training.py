@@ -191,7 +191,7 @@ def mark_attendance(cohort_id: int):
     services.get_cohort(user.cooperative_id, cohort_id)
     data = load(AttendanceInSchema)
     result = atomic(services.mark_attendance, user.cooperative_id, cohort_id, data["session_date"],
-                    data["present"], actor=user)
+                    data["present"], as_of=_today(), actor=user)
     return AttendanceSchema().dump(result)
 
 
