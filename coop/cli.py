@@ -47,6 +47,44 @@ def demo_cmd(as_of):
         click.echo(f"  {username:<10} {role:<10} {full_name}")
 
 
+@click.group("cooperatives")
+def cooperatives_cli():
+    """Manage cooperatives (tenants)."""
+
+
+@cooperatives_cli.command("create")
+@click.option("--name", required=True)
+@click.option("--village-code", required=True, help="Kode desa Kemendagri, 10 digits.")
+@click.option("--legal-number", default=None, help="Nomor badan hukum (AHU).")
+@click.option("--address", default=None)
+def cooperatives_create(name, village_code, legal_number, address):
+    """Create a cooperative with its chart of accounts (then add its first admin with `users create`)."""
+    from coop.auth.services import create_cooperative
+    from coop.errors import CoopError
+    from coop.ledger.services import create_chart
+
+    def _create():
+        coop = create_cooperative(name=name, village_code=village_code, legal_number=legal_number,
+                                  address=address)
+        create_chart(coop.id)
+        return coop.id
+
+    try:
+        coop_id = atomic(_create)
+    except CoopError as exc:
+        raise click.ClickException(f"{exc.message} {exc.fields or ''}") from None
+    click.echo(f"Koperasi {name} dibuat (id {coop_id}).")
+
+
+@cooperatives_cli.command("list")
+def cooperatives_list():
+    """List cooperatives with their ids."""
+    from coop.auth.models import Cooperative
+
+    for c in db.session.scalars(sa.select(Cooperative).order_by(Cooperative.id)):
+        click.echo(f"{c.id:>4}  {c.village_code}  {c.name}")
+
+
 @click.group("users")
 def users_cli():
     """Manage users."""
@@ -145,7 +183,7 @@ def scheduler_cmd():
 def register(app: Flask) -> None:
     import importlib
 
-    for cmd in (demo_cmd, users_cli, backup_cmd, jobs_cli, scheduler_cmd):
+    for cmd in (demo_cmd, cooperatives_cli, users_cli, backup_cmd, jobs_cli, scheduler_cmd):
         app.cli.add_command(cmd)
     for target in COMMAND_MODULES:
         module, name = target.split(":")

@@ -291,3 +291,25 @@ def test_audit_rows_cannot_be_changed_or_deleted_through_the_orm(committed_app):
                 atomic(fn)
         db.session.remove()
         assert db.session.get(AuditLog, row_id).action == "test.original"
+
+
+def test_cooperatives_create_and_list(cli):
+    """`flask cooperatives create` makes a tenant with its chart of accounts (audited), ready for
+    `users create`; a bad village code is a clean error; `cooperatives list` shows it with its id."""
+    from coop.audit.models import AuditLog
+    from coop.auth.models import Cooperative
+    from coop.ledger import chart
+    from coop.ledger.services import account_by_code
+
+    out = cli("cooperatives", "create", "--name", "Koperasi Sumber Rejeki", "--village-code", "3504042001",
+              "--legal-number", "AHU-0000001").output
+    coop = db.session.scalar(sa.select(Cooperative).where(Cooperative.name == "Koperasi Sumber Rejeki"))
+    assert f"(id {coop.id})" in out
+    assert account_by_code(coop.id, chart.KAS).balance == 0
+    assert db.session.scalar(sa.select(AuditLog.action).where(AuditLog.cooperative_id == coop.id)) == \
+        "cooperative.create"
+    assert f"{coop.id:>4}  3504042001  Koperasi Sumber Rejeki" in cli("cooperatives", "list").output
+    before = _row_counts()
+    bad = cli("cooperatives", "create", "--name", "X", "--village-code", "35", ok=False)
+    assert bad.exit_code == 1 and "Kode desa harus 10 digit." in bad.output
+    assert _row_counts() == before
