@@ -129,3 +129,36 @@ def test_10_concurrent_identical_requests_one_entry(committed_app):
         assert len(set(got)) == 1 and len(got) == 10
         assert balance_of(acc_id) == 10_500
         db.session.remove()
+
+
+@pytest.mark.slow
+def test_10_concurrent_identical_http_requests_one_entry(committed_app):
+    """10 concurrent POST /api/v1/ledger/entries with one Idempotency-Key: one entry, every response 201
+    with the same body (no 500)."""
+    from coop.auth.services import create_user, issue_token
+    from coop.db import utcnow
+
+    coop_id, acc_id, kas_id = _setup(committed_app, 0)
+    with committed_app.app_context():
+        user = atomic(create_user, cooperative_id=coop_id, username="bendahara_c", full_name="Bendahara",
+                      role="treasurer", password="rahasia-123")
+        raw, _ = atomic(issue_token, user, now=utcnow())
+        db.session.remove()
+    body = {"value_date": "2026-11-27", "memo": "Bayar listrik",
+            "lines": [{"account_code": "5201", "debit": 75_000}, {"account_code": "1101", "credit": 75_000}]}
+    responses = []
+
+    def fn(_i):
+        client = committed_app.test_client()
+        r = client.post("/api/v1/ledger/entries", json=body,
+                        headers={"Authorization": f"Bearer {raw}", "Idempotency-Key": "listrik-nov"})
+        responses.append((r.status_code, r.get_json()))
+
+    _run_threads(committed_app, 10, fn)
+    assert {s for s, _ in responses} == {201}, responses
+    assert len({b["id"] for _, b in responses}) == 1
+    with committed_app.app_context():
+        n = db.session.scalar(sa.select(sa.func.count()).select_from(JournalEntry).where(
+            JournalEntry.cooperative_id == coop_id, JournalEntry.memo == "Bayar listrik"))
+        assert n == 1
+        db.session.remove()
