@@ -84,6 +84,9 @@ def test_bad_input_is_422_and_unknown_ids_404(api, staff, member):
     assert tre.post("/loans/999999/repayments", json={"amount": 1, "paid_on": "2026-01-01"}).status_code == 404
     assert tre.post("/loan-schedules/preview", json={"product_id": 999999, "principal": 1_000_000,
                                                      "term_months": 6, "first_due_date": "2026-02-01"}).status_code == 404
+    far = tre.post("/loan-schedules/preview", json={"product_id": product["id"], "principal": 1_000_000,
+                                                    "term_months": 24, "first_due_date": "9999-06-01"})
+    assert far.status_code == 422
     bad_rate = api(staff["manager"]).post("/loan-products", json={"name": "X", "method": "flat",
                                                                    "rate_percent_per_month": 1.5})
     assert bad_rate.status_code == 422
@@ -98,3 +101,19 @@ def test_roles(api, staff, users, member):
         "purpose": "x", "applied_on": "2026-01-05"}).json
     assert api(users["auditor"]).post(f"/loans/{loan['id']}/approval", json={"decision": "approve"}).status_code == 403
     assert api(users["auditor"]).get(f"/loans/{loan['id']}").status_code == 200
+
+
+def test_two_approvers_above_the_limit_over_the_api(api, staff, member):
+    """30 juta is above loan_two_approvers_above (25 juta): the first manager's approval leaves it applied,
+    the same manager again is 403, the second manager approves it."""
+    product = _product(api(staff["manager"]))
+    loan = api(staff["treasurer"]).post("/loans", json={
+        "member_id": member.id, "product_id": product["id"], "principal": 30_000_000, "term_months": 24,
+        "purpose": "Mesin jahit", "applied_on": "2026-01-05"}).json
+    assert loan["approvals_needed"] == 2
+    first = api(staff["manager"]).post(f"/loans/{loan['id']}/approval", json={"decision": "approve"})
+    assert first.status_code == 200 and first.json["status"] == "applied"
+    again = api(staff["manager"]).post(f"/loans/{loan['id']}/approval", json={"decision": "approve"})
+    assert again.status_code == 403
+    second = api(staff["manager2"]).post(f"/loans/{loan['id']}/approval", json={"decision": "approve"})
+    assert second.status_code == 200 and second.json["status"] == "approved"

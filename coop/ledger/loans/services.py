@@ -173,6 +173,9 @@ def _build(terms: dict, principal: int, term_months: int, first_due_date: date) 
         return schedule.build_schedule(principal, schedule_terms(terms, term_months), first_due_date)
     except schedule.ScheduleError as exc:
         raise ValidationError(str(exc), fields={"principal": [str(exc)]}) from None
+    except (ValueError, OverflowError):  # a due date beyond the calendar (year 9999)
+        raise ValidationError("Tanggal jatuh tempo di luar kalender.",
+                              fields={"first_due_date": ["terlalu jauh"]}) from None
 
 
 def fee_for(terms: dict, principal: int) -> int:
