@@ -86,3 +86,13 @@ def test_add_months_clips_to_month_end_and_adulthood():
     assert not rules.is_adult(date(2008, 2, 29), date(2025, 2, 28))
     assert rules.is_adult(date(2009, 11, 27), date(2026, 11, 27))
     assert not rules.is_adult(date(2009, 11, 28), date(2026, 11, 27))
+
+
+def test_months_covered_by_a_payment_follow_each_months_amount():
+    """Dues 20.000 until March, 25.000 from April; paid total raised from 50.000 to 110.000 covers
+    the rest of March (10.000), April (25.000) and May (25.000)."""
+    def amount_of(m):
+        return 20_000 if m < date(2025, 4, 1) else 25_000
+    assert rules.months_covered(date(2025, 1, 2), amount_of, 50_000, 110_000) == [
+        date(2025, 3, 1), date(2025, 4, 1), date(2025, 5, 1)]
+    assert rules.months_covered(date(2025, 1, 2), amount_of, 60_000, 60_000) == []

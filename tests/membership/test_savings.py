@@ -125,3 +125,19 @@ def test_statement_running_balance_and_opening(coop, make_member, fund):
     _, opening, rows = savings.statement(coop.id, acc.id, date(2025, 2, 1), date(2025, 2, 28))
     assert opening == 100_000
     assert [(r.deposit, r.withdrawal, r.balance) for r in rows] == [(50_000, 0, 150_000), (0, 30_000, 120_000)]
+
+
+def test_wajib_amount_change_applies_from_its_month_only(coop, make_member, fund):
+    """Wajib Rp 20.000, raised to Rp 25.000 from April 2025 (setting with an effective date). Paid
+    Rp 60.000 (Jan-Mar). On 10 June: April and May are in arrears at the NEW amount, Rp 50.000; with
+    June Rp 75.000 is due; January to March stay at Rp 20.000."""
+    from coop import settings
+
+    m = make_member(coop)
+    atomic(settings.set_value, coop.id, "simpanan_wajib_amount", 25_000, effective_on=date(2025, 4, 1))
+    fund(m, "wajib", 60_000, date(2025, 3, 5))
+    st = savings.wajib_status(coop.id, m, date(2025, 6, 10))
+    assert [d.amount for d in st["dues"]] == [20_000] * 3 + [25_000] * 3
+    assert (st["months"], st["amount"], st["due_amount"], st["monthly"]) == (2, 50_000, 75_000, 25_000)
+    r = atomic(savings.pay_wajib, coop.id, m.id, 30_000, actor=None, value_date=date(2025, 6, 10))
+    assert r.wajib_months == [date(2025, 4, 1), date(2025, 5, 1)]

@@ -122,6 +122,24 @@ def wajib_dues(joined_on: date, as_of: date, amount_for: dict[date, int] | int, 
     return dues
 
 
+def months_covered(joined_on: date, amount_of, before: int, after: int, limit: int = 1200) -> list[date]:
+    """Months (first days) whose wajib due is paid, fully or partly, by raising the paid total from
+    ``before`` to ``after`` (oldest month first). ``amount_of(month) -> int`` gives each month's due."""
+    out: list[date] = []
+    month, cum = joined_on.replace(day=1), 0
+    for _ in range(limit):
+        if cum >= after:
+            break
+        amt = amount_of(month)
+        if amt <= 0:
+            break
+        if cum + amt > before:
+            out.append(month)
+        cum += amt
+        month = add_months(month, 1)
+    return out
+
+
 def arrears(dues: Sequence[Due], before: date | None = None) -> tuple[int, int]:
     """(number of months not fully paid, total outstanding); with ``before``, only months that start
     before it (a month's wajib falls into arrears once the month is over)."""

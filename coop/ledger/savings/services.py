@@ -362,16 +362,45 @@ def pay_wajib(cooperative_id: int, member_id: int, amount: int, *, actor, value_
                    idempotency_key=idempotency_key)
 
 
+def wajib_amounts(cooperative_id: int, product_amount: int):
+    """``amount_of(month) -> int``: the wajib due of a month. The product amount applies until the
+    setting ``simpanan_wajib_amount`` records a change; a change applies from the month of its
+    effective date on (past months keep their amount). One query."""
+    import json
+
+    from coop.auth.models import Setting
+
+    changes = [(eff.replace(day=1), int(json.loads(raw))) for eff, raw in db.session.execute(
+        sa.select(Setting.effective_on, Setting.value).where(
+            Setting.cooperative_id == cooperative_id, Setting.key == "simpanan_wajib_amount")
+        .order_by(Setting.effective_on))]
+
+    def amount_of(month: date) -> int:
+        value = product_amount
+        for eff, amt in changes:
+            if eff <= month:
+                value = amt
+        return value
+    return amount_of
+
+
+def _dues(cooperative_id: int, joined_on: date, as_of: date, product_amount: int, paid: int,
+          until: date | None = None, amount_of=None) -> list:
+    amount_of = amount_of or wajib_amounts(cooperative_id, product_amount)
+    last = (until or as_of).replace(day=1)
+    months, m = {}, joined_on.replace(day=1)
+    while m <= last:
+        months[m] = amount_of(m)
+        m = rules.add_months(m, 1)
+    return rules.wajib_dues(joined_on, as_of, months, paid, until=until)
+
+
 def _months_paid_by(acc: SavingsAccount, before: int, after: int) -> list[date]:
     from coop.membership.models import Member
 
     member = db.session.get(Member, acc.member_id)
-    amount = acc.product.amount or 1
-    # Months whose dues become fully or partly paid between the two paid totals.
-    first = before // amount
-    last = (after - 1) // amount
-    start = member.joined_on.replace(day=1)
-    return [rules.add_months(start, i) for i in range(first, last + 1)] if after > before else []
+    amount_of = wajib_amounts(acc.cooperative_id, acc.product.amount or 0)
+    return rules.months_covered(member.joined_on, amount_of, before, after) if after > before else []
 
 
 def wajib_status(cooperative_id: int, member, as_of: date) -> dict:
@@ -382,10 +411,12 @@ def wajib_status(cooperative_id: int, member, as_of: date) -> dict:
         acc = account_for(cooperative_id, member.id, "wajib")
     except NotFound:
         return {"dues": [], "months": 0, "amount": 0, "monthly": 0, "due_months": 0, "due_amount": 0}
-    monthly = acc.product.amount or 0
+    amount_of = wajib_amounts(cooperative_id, acc.product.amount or 0)
+    monthly = amount_of(as_of.replace(day=1))
     paid = balance_as_of(acc, as_of) if as_of else acc.balance
     until = member.resigned_on or as_of
-    dues = rules.wajib_dues(member.joined_on, as_of, monthly, paid, until=min(until, as_of))
+    dues = _dues(cooperative_id, member.joined_on, as_of, acc.product.amount or 0, paid,
+                 until=min(until, as_of), amount_of=amount_of)
     months, amount = rules.arrears(dues, before=as_of.replace(day=1))
     due_months, due_amount = rules.arrears(dues)
     return {"dues": dues, "months": months, "amount": amount, "monthly": monthly, "account": acc,
@@ -403,9 +434,11 @@ def arrears_list(cooperative_id: int, as_of: date) -> list[dict]:
                               .where(Member.cooperative_id == cooperative_id,
                                      Member.status.in_(("applied", "active", "dormant")),
                                      SavingsAccount.kind == "wajib", SavingsAccount.status != "closed"))
-    out = []
+    out, amount_fns = [], {}
     for member, acc, monthly, bal in rows:
-        dues = rules.wajib_dues(member.joined_on, as_of, monthly or 0, -bal)
+        if monthly not in amount_fns:
+            amount_fns[monthly] = wajib_amounts(cooperative_id, monthly or 0)
+        dues = _dues(cooperative_id, member.joined_on, as_of, monthly or 0, -bal, amount_of=amount_fns[monthly])
         months, amount = rules.arrears(dues, before=as_of.replace(day=1))
         if months:
             oldest = next(d.period for d in dues if d.outstanding > 0)
