@@ -343,6 +343,9 @@ def run_import(cooperative_id: int, header: list[str], rows: Iterable[list[str |
         households.update(db.session.execute(sa.select(Household.kk_number, Household.id).where(
             Household.cooperative_id == cooperative_id, Household.kk_number.in_(chunk))).all())
     touched = {households[kk] for kk in new_households}
+    audit.record_many(actor, "registry.household_create", "household", [
+        (households[kk], {"kk_number": mask_nik(kk), "import": source}) for kk in sorted(new_households)],
+        cooperative_id=cooperative_id)
     for chunk in _chunks(to_create):
         db.session.execute(sa.insert(Resident), [
             {"cooperative_id": cooperative_id, "household_id": households[c["kk_number"]], "pmi_status": "none",

@@ -216,8 +216,7 @@ def check_nik(nik: str | None, *, sex: str | None = None, birth_date: date | Non
             "jenis kelamin tidak cocok dengan NIK (tanggal lahir perempuan ditambah 40)",
             "sex does not match the NIK (women's birth day is increased by 40)"))
     if birth_date is not None:
-        expected_day = info.day
-        if (expected_day, info.month, info.year2) != (birth_date.day, birth_date.month, birth_date.year % 100):
+        if (info.day, info.month, info.year2) != (birth_date.day, birth_date.month, birth_date.year % 100):
             out.add("nik", msg(
                 f"tanggal lahir {birth_date:%d-%m-%Y} tidak cocok dengan NIK ({nik[6:12]})",
                 f"birth date {birth_date:%Y-%m-%d} does not match the NIK ({nik[6:12]})"))

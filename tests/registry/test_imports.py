@@ -62,6 +62,9 @@ def test_1000_rows_with_5_bad_report_exactly_those_and_write_nothing(coop, users
 
     audits = db.session.scalar(sa.select(sa.func.count()).select_from(AuditLog).where(
         AuditLog.cooperative_id == coop.id))
+    created = db.session.scalars(sa.select(AuditLog).where(AuditLog.action == "registry.resident_create")).all()
+    assert len(created) == 1000 and {a.actor_id for a in created} == {users["officer"].id}
+    assert all(len(a.object_id or "") > 0 and "********" in a.summary for a in created)
     report = _run(coop, to_csv(good), actor=users["officer"], today=today)
     assert (report.created, report.updated, report.unchanged, report.errors) == (0, 0, 1000, [])
     assert _count(coop) == 1000
