@@ -125,7 +125,9 @@ def journal_lines_stmt(cooperative_id: int, period: Period):
 
 def stream_rows(stmt) -> Iterator[sa.Row]:
     """Rows of ``stmt`` from a server-side cursor, ``FETCH`` at a time (Core rows: no ORM overhead)."""
-    result = db.session.connection().execution_options(yield_per=FETCH).execute(stmt)
+    # on the statement, not the connection: Connection.execution_options() would change the shared
+    # connection for good (every later statement, savepoints included, through a server-side cursor)
+    result = db.session.connection().execute(stmt.execution_options(yield_per=FETCH))
     for part in result.partitions():
         yield from part
 
