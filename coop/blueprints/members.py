@@ -18,7 +18,7 @@ from coop.ledger.savings import cash, imports
 from coop.ledger.savings import services as savings
 from coop.ledger.savings.models import METHOD_LABELS
 from coop.membership import services
-from coop.membership.forms import ImportForm, MemberRegisterForm, ResignForm
+from coop.membership.forms import ImportForm, MemberRegisterForm, ProductForm, ResignForm
 from coop.membership.models import MEMBER_STATUSES, STATUS_LABELS, Member
 
 bp = Blueprint("members", __name__, url_prefix="/members")
@@ -211,6 +211,57 @@ def arrears():
 @roles_required(*STAFF)
 def products():
     return render_template("members/products.html", products=savings.products(coop_id()), methods=METHOD_LABELS)
+
+
+@bp.route("/products/new", methods=["GET", "POST"])
+@roles_required(ADMIN)
+def product_new():
+    form = ProductForm()
+    if form.validate_on_submit():
+        try:
+            p = atomic(savings.create_product, coop_id(), actor=current_user, code=(form.code.data or "").upper()
+                       or form.kind.data[:2].upper(), name=form.name.data, kind=form.kind.data,
+                       balance_class=form.balance_class.data, amount=form.amount.data,
+                       min_balance=form.min_balance.data, interest_method=form.interest_method.data,
+                       interest_rate=form.interest_rate.data, term_months=form.term_months.data,
+                       maturity_action=form.maturity_action.data,
+                       allows_early_withdrawal=form.allows_early_withdrawal.data,
+                       early_withdrawal_penalty=form.early_withdrawal_penalty.data)
+        except CoopError as exc:
+            _form_errors(form, exc)
+        else:
+            flash(f"Produk {p.name} dibuat.", "success")
+            return redirect(url_for("members.products"))
+    return render_template("members/product_form.html", form=form, product=None)
+
+
+def _form_errors(form, exc: CoopError) -> None:
+    if not exc.fields:
+        form.name.errors = list(form.name.errors) + [exc.message]
+    for name, msgs in exc.fields.items():
+        field = getattr(form, name, form.name)
+        field.errors = list(field.errors) + list(msgs)
+
+
+@bp.route("/products/<int:savings_product_id>", methods=["GET", "POST"])
+@roles_required(ADMIN)
+def product_edit(savings_product_id: int):
+    product = savings.get_product(coop_id(), savings_product_id)
+    form = ProductForm(obj=product)
+    if form.validate_on_submit():
+        changes = {k: getattr(form, k).data for k in (
+            "name", "min_balance", "interest_method", "interest_rate", "term_months", "maturity_action",
+            "allows_early_withdrawal", "early_withdrawal_penalty", "is_active")}
+        if product.kind in ("pokok", "wajib"):
+            changes["amount"] = form.amount.data
+        try:
+            atomic(savings.update_product, coop_id(), product.id, actor=current_user, **changes)
+        except CoopError as exc:
+            _form_errors(form, exc)
+        else:
+            flash("Produk diperbarui.", "success")
+            return redirect(url_for("members.products"))
+    return render_template("members/product_form.html", form=form, product=product)
 
 
 @bp.route("/import", methods=["GET", "POST"])

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectField, StringField
+from wtforms import BooleanField, DateField, DecimalField, HiddenField, IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
@@ -53,3 +53,29 @@ class ImportForm(FlaskForm):
                                                         FileAllowed(["csv", "xlsx"], "Hanya CSV atau XLSX.")])
     value_date = DateField("Tanggal saldo awal", validators=[DataRequired(REQ)])
     dry_run = BooleanField("Uji dulu (tidak menyimpan)", default=True)
+
+
+class ProductForm(FlaskForm):
+    """A savings product's terms (admin). ``kind``, ``code`` and ``balance_class`` only on creation."""
+
+    code = StringField("Kode", validators=[Optional(), Length(max=20)])
+    name = StringField("Nama produk", validators=[DataRequired(REQ), Length(max=120)])
+    kind = SelectField("Jenis", choices=[SelectChoice(k, v) for k, v in (
+        ("sukarela", "Simpanan sukarela"), ("berjangka", "Simpanan berjangka"), ("pokok", "Simpanan pokok"),
+        ("wajib", "Simpanan wajib"))])
+    balance_class = SelectField("Kelas neraca", choices=[SelectChoice("liability", "Kewajiban"),
+                                                         SelectChoice("equity", "Ekuitas (pokok/wajib, SAK ETAP)")])
+    amount = IntegerField("Jumlah tetap (pokok/wajib, Rp)", validators=[Optional(), NumberRange(min=1)])
+    min_balance = IntegerField("Saldo minimum (Rp)", default=0, validators=[InputRequired(REQ), NumberRange(min=0)])
+    interest_method = SelectField("Metode jasa", choices=[SelectChoice(k, v) for k, v in (
+        ("none", "Tanpa jasa"), ("daily_balance", "Saldo harian"), ("average_daily_balance", "Saldo rata-rata harian"),
+        ("lowest_monthly_balance", "Saldo terendah bulanan"))])
+    interest_rate = DecimalField("Jasa (% per tahun)", places=None, default=0,
+                                 validators=[InputRequired(REQ), NumberRange(min=0, max=100)])
+    term_months = IntegerField("Jangka waktu (bulan, berjangka)", validators=[Optional(), NumberRange(min=1, max=120)])
+    maturity_action = SelectField("Saat jatuh tempo", choices=[SelectChoice("sukarela", "Cairkan ke sukarela"),
+                                                              SelectChoice("rollover", "Perpanjang otomatis")])
+    allows_early_withdrawal = BooleanField("Boleh dicairkan sebelum jatuh tempo")
+    early_withdrawal_penalty = DecimalField("Penalti pencairan awal (%)", places=None, default=0,
+                                            validators=[InputRequired(REQ), NumberRange(min=0, max=100)])
+    is_active = BooleanField("Aktif (bisa dipakai rekening baru)", default=True)

@@ -45,3 +45,11 @@ def _savings_account_id(ctx):
 @factory("entry_id")
 def _entry_id(ctx):
     return _member(ctx)[1]
+
+
+@factory("savings_product_id")
+def _savings_product_id(ctx):
+    from coop.ledger.savings.services import default_product
+
+    _member(ctx)
+    return default_product(ctx.coop.id, "sukarela").id

@@ -6,6 +6,8 @@ import io
 import re
 from datetime import date
 
+import pytest
+
 from coop.db import atomic
 from coop.ledger import chart
 from coop.ledger.savings import services as savings
@@ -195,3 +197,37 @@ def test_cli_import_and_seed(coop, runner, make_member, tmp_path):
     assert savings.account_for(coop.id, m.id, "sukarela").balance == 125_000
     out = runner.invoke(args=["members", "seed-products", "--cooperative-id", str(coop.id)])
     assert "SW" in out.output
+
+
+def test_admin_edits_products_and_open_accounts_follow_the_minimum(coop, users, login, make_member):
+    """Raising the sukarela minimum to Rp 10.000 moves the floor of every open account: a withdrawal
+    leaving less is refused. The wajib amount cannot be changed here (it is date-versioned)."""
+    from decimal import Decimal
+
+    from coop.errors import InsufficientFunds
+
+    m = make_member(coop)
+    web = login(users["admin"])
+    sukarela = savings.default_product(coop.id, "sukarela")
+    resp = web.post(f"/members/products/{sukarela.id}", data={
+        "name": "Tabungan Sukarela", "min_balance": "10000", "interest_method": "average_daily_balance",
+        "interest_rate": "2.5", "maturity_action": "sukarela", "early_withdrawal_penalty": "0", "is_active": "y"})
+    assert resp.status_code == 302, resp.get_data(as_text=True)[:2000]
+    p = savings.get_product(coop.id, sukarela.id)
+    assert (p.name, p.min_balance, p.interest_rate) == ("Tabungan Sukarela", 10_000, Decimal("2.5"))
+    acc = savings.account_for(coop.id, m.id, "sukarela")
+    atomic(savings.deposit, coop.id, acc.id, 15_000, actor=None, value_date=date(2025, 2, 1))
+    with pytest.raises(InsufficientFunds):
+        atomic(savings.withdraw, coop.id, acc.id, 6_000, actor=None, value_date=date(2025, 2, 2))
+    wajib = savings.default_product(coop.id, "wajib")
+    page = web.post(f"/members/products/{wajib.id}", data={
+        "name": "Simpanan Wajib", "amount": "30000", "min_balance": "0", "interest_method": "none",
+        "interest_rate": "0", "maturity_action": "sukarela", "early_withdrawal_penalty": "0", "is_active": "y"})
+    assert page.status_code == 200 and "Pengaturan" in page.get_data(as_text=True)
+    resp = web.post("/members/products/new", data={
+        "kind": "berjangka", "code": "SB6", "name": "Berjangka 6 bulan", "balance_class": "liability",
+        "min_balance": "0", "interest_method": "lowest_monthly_balance", "interest_rate": "5", "term_months": "6",
+        "maturity_action": "rollover", "early_withdrawal_penalty": "0"})
+    assert resp.status_code == 302
+    assert "Berjangka 6 bulan" in web.get("/members/products").get_data(as_text=True)
+    assert login(users["treasurer"]).get(f"/members/products/{wajib.id}").status_code == 403

@@ -101,6 +101,55 @@ def create_product(cooperative_id: int, *, code: str, name: str, kind: str, bala
     return product
 
 
+PRODUCT_EDITABLE = ("name", "amount", "min_balance", "interest_method", "interest_rate", "term_months",
+                    "maturity_action", "allows_early_withdrawal", "early_withdrawal_penalty", "is_active")
+
+
+def update_product(cooperative_id: int, product_id: int, *, actor, **changes) -> SavingsProduct:
+    """Change a product's terms. Open accounts follow the new minimum balance (their ledger floor);
+    berjangka accounts keep the rate fixed at their opening. The wajib amount is date-versioned in the
+    setting ``simpanan_wajib_amount`` (so past months keep theirs) and is not changed here.
+
+    :raises ValidationError: unknown field, bad value, or the wajib amount.
+    """
+    from coop.ledger.savings.models import INTEREST_METHODS
+
+    product = get_product(cooperative_id, product_id)
+    errors = {}
+    for key in changes:
+        if key not in PRODUCT_EDITABLE:
+            errors[key] = ["tidak dapat diubah"]
+    if "amount" in changes and changes["amount"] != product.amount:
+        has_accounts = db.session.scalar(sa.select(SavingsAccount.id).where(
+            SavingsAccount.product_id == product.id).limit(1)) is not None
+        if product.kind == "wajib":
+            errors["amount"] = ["ubah lewat Pengaturan 'Simpanan wajib per bulan' dengan tanggal berlaku"]
+        elif product.kind == "pokok" and has_accounts:
+            errors["amount"] = ["simpanan pokok sama untuk semua anggota: tidak diubah setelah ada anggota"]
+        elif product.kind not in ("pokok", "wajib") and changes["amount"] is not None:
+            errors["amount"] = ["hanya untuk pokok dan wajib"]
+    if changes.get("interest_method", product.interest_method) not in INTEREST_METHODS:
+        errors["interest_method"] = ["metode tidak dikenal"]
+    if changes.get("min_balance", 0) is None or changes.get("min_balance", 0) < 0:
+        errors["min_balance"] = ["tidak boleh negatif"]
+    if Decimal(changes.get("interest_rate", 0) or 0) < 0:
+        errors["interest_rate"] = ["tidak boleh negatif"]
+    if errors:
+        raise ValidationError("Perubahan produk tidak valid.", fields=errors)
+    before = {k: str(getattr(product, k)) for k in changes}
+    for key, value in changes.items():
+        setattr(product, key, value)
+    if "min_balance" in changes:
+        ledger_ids = sa.select(SavingsAccount.ledger_account_id).where(
+            SavingsAccount.product_id == product.id, SavingsAccount.status != "closed").scalar_subquery()
+        db.session.execute(sa.update(Account).where(Account.id.in_(ledger_ids))
+                           .values(min_balance=changes["min_balance"]).execution_options(synchronize_session=False))
+    db.session.flush()
+    audit.record(actor, "savings.product.update", "savings_product", product.id,
+                 {"before": before, "after": {k: str(v) for k, v in changes.items()}}, cooperative_id=cooperative_id)
+    return product
+
+
 def products(cooperative_id: int) -> list[SavingsProduct]:
     return list(db.session.scalars(sa.select(SavingsProduct).where(
         SavingsProduct.cooperative_id == cooperative_id).order_by(SavingsProduct.id)))
