@@ -61,3 +61,27 @@ def write_cmd(kind, cooperative_id, start, end, output):
         for chunk in gen:
             fh.write(chunk)
     click.echo(f"{kind} -> {output}")
+
+
+@exports_cli.command("close-year")
+@click.option("--cooperative-id", type=int, required=True)
+@click.option("--year", type=int, required=True)
+def close_year_cmd(cooperative_id, year):
+    """Year-end closing: income/expenses into 3301, close the year, carry forward to 3302 (as the system)."""
+    from coop.reports.yearend import close_year
+
+    row = atomic(close_year, cooperative_id, year, actor=None)
+    click.echo(f"Tahun buku {year} ditutup: SHU {row.surplus}")
+
+
+@exports_cli.command("shu-allocate")
+@click.option("--cooperative-id", type=int, required=True)
+@click.option("--year", type=int, required=True)
+@click.option("--decided-on", type=DATE, required=True, help="Date of the RAT decision.")
+def shu_allocate_cmd(cooperative_id, year, decided_on):
+    """Post the RAT's SHU allocation of a closed year and record every member's share."""
+    from coop.reports.shu import allocate
+
+    dist = atomic(allocate, cooperative_id, year, actor=None, decided_on=decided_on.date())
+    click.echo(f"SHU {year}: {dist.surplus} dibagi; bagian anggota {dist.jasa_anggota} "
+               f"(jasa usaha {dist.jasa_usaha}, jasa modal {dist.jasa_modal}, sisa pembulatan {dist.residue})")

@@ -127,3 +127,16 @@ def test_independent_canonical_equals_ledger_rule(voucher, memo, lines):
     d = date(2026, 1, 2)
     assert verify.canonical(voucher, d.isoformat(), memo, lines) == rules.canonical(voucher, d, memo, lines)
     assert verify.chain_hash("a" * 64, "x") == rules.chain_hash("a" * 64, "x")
+
+
+def test_cli_write_and_close_year(app, coop, books, tmp_path, runner):
+    """``exports write`` produces a file the verifier accepts; ``exports close-year`` closes 2026."""
+    from coop.reports.yearend import get_year_end
+
+    out = tmp_path / "j.csv"
+    res = runner.invoke(args=["exports", "write", "journal.csv", "--cooperative-id", str(coop.id), "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    assert verify.verify_file(str(out), full=True).ok
+    res = runner.invoke(args=["exports", "close-year", "--cooperative-id", str(coop.id), "--year", "2026"])
+    assert res.exit_code == 0, res.output
+    assert get_year_end(coop.id, 2026).surplus == 50_000 - 30_000
