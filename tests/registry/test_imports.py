@@ -4,6 +4,8 @@ from __future__ import annotations
 import copy
 
 import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from coop.audit.models import AuditLog
 from coop.db import atomic, db
@@ -159,3 +161,23 @@ def test_imported_family_of_pmi_becomes_keluarga(coop, make_pmi, today):
     _run(coop, to_csv([row]), today=today)
     r = db.session.scalar(sa.select(Resident).where(Resident.nik == row["nik"]))
     assert r.pmi_status == "keluarga"
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(changes=st.dictionaries(st.integers(min_value=0, max_value=29),
+                               st.sampled_from(["full_name", "rt", "occupation", "phone"]), max_size=8),
+       order=st.randoms(use_true_random=False))
+def test_reimport_updates_exactly_the_changed_rows_in_any_order(make_coop, today, changes, order):
+    """For any set of edited rows and any row order, the re-import updates exactly those rows, and a
+    third upload of the same file changes nothing."""
+    coop = make_coop("Prop")
+    rows = village_rows(30, seed=3)
+    _run(coop, to_csv(rows), today=today)
+    edited = [dict(r) for r in rows]
+    for i, fld in changes.items():
+        edited[i][fld] = {"full_name": "Nama Diubah", "rt": "99", "occupation": "Nelayan", "phone": "0811111111"}[fld]
+    order.shuffle(edited)
+    report = _run(coop, to_csv(edited), today=today)
+    assert (report.created, report.updated, report.errors) == (0, len(changes), [])
+    report = _run(coop, to_csv(edited), today=today)
+    assert (report.created, report.updated) == (0, 0)
