@@ -411,7 +411,7 @@ def dashboard():
     funnel = reports.funnel(cid, as_of=business_today())
     breakdowns = {dim: reports.breakdown(rows, dim) for dim in reports.DIMENSIONS}
     return render_template("training/dashboard.html", funnel=funnel, breakdowns=breakdowns,
-                           dimensions=reports.DIMENSIONS, total=len(rows),
+                           dimensions=reports.DIMENSIONS, total=len(rows), loans=reports.business_loans(cid),
                            completed=sum(1 for r in rows if r["status"] == "completed"))
 
 

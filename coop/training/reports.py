@@ -84,8 +84,10 @@ def breakdown(rows: list[dict], dimension: str) -> list[dict]:
     """
     groups: OrderedDict = OrderedDict()
     for r in rows:
-        key = r["cohort"] if dimension == "cohort" else r[dimension]
-        g = groups.setdefault(key, {"key": key, "label": _label(dimension, key), "participants": 0, "completed": 0})
+        key = r["cohort_id"] if dimension == "cohort" else r[dimension]
+        label = (f"{r['cohort']} ({r['cohort_starts_on'].isoformat()})" if dimension == "cohort"
+                 else _label(dimension, key))
+        g = groups.setdefault(key, {"key": key, "label": label, "participants": 0, "completed": 0})
         g["participants"] += 1
         g["completed"] += r["status"] == "completed"
     out = list(groups.values())
@@ -175,3 +177,17 @@ def to_xlsx(cooperative_id: int) -> bytes:
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+def business_loans(cooperative_id: int) -> list[dict]:
+    """Loans to businesses of trained residents, with how they repay (for the dashboard)."""
+    biz = {b.id: b for b in db.session.scalars(sa.select(Business).where(Business.cooperative_id == cooperative_id))}
+    loans = loans_of_businesses(cooperative_id, list(biz))
+    try:
+        from coop.ledger.loans.services import outstanding_principal
+    except ImportError:  # pragma: no cover - loans area not installed
+        def outstanding_principal(loan):
+            return None
+    return [{"business": biz[ln.business_id].name, "number": ln.number, "status": ln.status,
+             "principal": ln.principal, "outstanding": outstanding_principal(ln),
+             "days_past_due": ln.days_past_due, "on_time": _on_time(ln)} for ln in loans]
