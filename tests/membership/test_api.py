@@ -113,3 +113,11 @@ def test_ids_beyond_the_key_range_are_404_not_database_errors(coop, users, api, 
     web = login(users["treasurer"])
     assert web.get("/cashdesk/receipts/99999999999999999999999").status_code == 404
     assert web.get("/members/9999999999999/card").status_code == 404
+
+
+def test_member_shows_loans_with_outstanding_principal(coop, users, api, make_member, make_loan):
+    m = make_member(coop)
+    loan = make_loan(coop, m, principal=1_200_000, term_months=12)
+    body = api(users["manager"]).get(f"/members/{m.id}").json
+    assert body["loans"] == [{"id": loan.id, "status": "active", "principal": 1_200_000,
+                              "outstanding_principal": 1_200_000}]

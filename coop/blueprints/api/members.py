@@ -55,20 +55,12 @@ def account_dump(acc) -> dict:
 
 def _loans_of(member: Member) -> list[dict]:
     try:
-        import sqlalchemy as sa
-
-        from coop.db import db
-        from coop.ledger.loans.models import Loan
-    except ImportError:
+        from coop.ledger.loans.services import loans_of_member, outstanding_principal
+    except ImportError:  # the loans area is optional for this endpoint
         return []
-    rows = db.session.scalars(sa.select(Loan).where(Loan.cooperative_id == member.cooperative_id,
-                                                    Loan.member_id == member.id).order_by(Loan.id))
-    out = []
-    for loan in rows:
-        outstanding = getattr(loan, "outstanding_principal", None)
-        out.append({"id": loan.id, "status": loan.status, "principal": loan.principal,
-                    "outstanding_principal": outstanding if isinstance(outstanding, int) else None})
-    return out
+    return [{"id": loan.id, "status": loan.status, "principal": loan.principal,
+             "outstanding_principal": outstanding_principal(loan) if loan.status == "active" else 0}
+            for loan in loans_of_member(member.cooperative_id, member.id)]
 
 
 def member_dump(member: Member) -> dict:
