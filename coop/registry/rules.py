@@ -299,6 +299,9 @@ def validate_resident(data: dict, *, today: date, known_village: Callable[[str],
         if v is None:
             return None
         v = str(v).strip()
+        if has_control_chars(v):
+            out.add(name, msg("berisi karakter kontrol yang tidak sah", "contains invalid control characters"))
+            return None
         if len(v) > maxlen:
             out.add(name, msg(f"maksimal {maxlen} karakter", f"at most {maxlen} characters"))
         return v or None
@@ -404,6 +407,12 @@ def validate_resident(data: dict, *, today: date, known_village: Callable[[str],
         elif name in data:
             clean[name] = default
     return clean, out
+
+
+def has_control_chars(text: str) -> bool:
+    """NUL and other C0 control characters (tab excepted) have no place in registry text; PostgreSQL
+    refuses NUL outright."""
+    return any(ord(ch) < 32 and ch != "\t" for ch in text)
 
 
 def parse_date(text: str) -> date | None:

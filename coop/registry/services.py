@@ -99,6 +99,8 @@ def resident_query(cooperative_id: int, q: str | None = None, nik: str | None = 
     ``country`` matches residents with a migration record to that country.
     """
     stmt = sa.select(Resident).where(Resident.cooperative_id == cooperative_id)
+    if any(isinstance(v, str) and rules.has_control_chars(v) for v in (q, nik, kk, rt, rw, country)):
+        return stmt.where(sa.false())  # nothing stored contains control characters
     if q:
         q = q.strip()
         if q.isdigit():
@@ -365,6 +367,9 @@ def _clean_migration(data: dict) -> dict:
             continue
         v = data[k]
         if isinstance(v, str):
+            if rules.has_control_chars(v):
+                err(k, "berisi karakter kontrol yang tidak sah", "contains invalid control characters")
+                continue
             v = v.strip() or None
         if k.endswith("_on") and isinstance(v, str):
             parsed = rules.parse_date(v)

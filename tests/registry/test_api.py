@@ -180,3 +180,17 @@ def test_openapi_documents_registry(app):
     for path in ("/api/v1/residents", "/api/v1/residents/{resident_id}",
                  "/api/v1/residents/{resident_id}/migration-records"):
         assert path in spec["paths"]
+
+
+def test_control_characters_are_422_not_500(api, users, coop, make_resident):
+    """PostgreSQL refuses NUL in text: such input must be a field error (or no match), never a 500."""
+    client = api(users["officer"])
+    resp = client.post("/residents", json=dict(BODY, full_name="Sri\x00Wahyuni", address="Jl.\x01"))
+    assert resp.status_code == 422 and {"full_name", "address"} <= set(resp.json["error"]["fields"])
+    r = make_resident(coop)
+    resp = client.post(f"/residents/{r.id}/migration-records", json={"status": "calon", "country": "HK",
+                                                                     "agency": "PT\x00X"})
+    assert resp.status_code == 422 and "agency" in resp.json["error"]["fields"]
+    for query in ("q=a%00b", "nik=35%00", "kk=1%002"):
+        resp = client.get(f"/residents?{query}")
+        assert resp.status_code == 200 and resp.json["items"] == []
