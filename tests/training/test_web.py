@@ -110,3 +110,12 @@ def test_officer_gives_a_resident_a_login(coop, make_pmi, users, login):
     u = db.session.scalar(sa.select(User).where(User.username == "warga.sri"))
     assert u.role == "member" and u.resident_id == r.id
     assert services.resident_for_user(u) == r.id
+
+
+def test_resident_login_sees_dashboard_and_training(coop, make_cohort, make_pmi, make_user, login, today):
+    """A non-member resident's login (role member, no Member row) can use the dashboard and training."""
+    make_cohort(coop, starts_on=today)
+    _, user = _member_login(coop, make_pmi, make_user)
+    client = login(user)
+    assert client.get("/dashboard").status_code == 200
+    assert client.get("/training/").status_code == 200
