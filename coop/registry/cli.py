@@ -31,12 +31,19 @@ def _cooperative_id(given: int | None) -> int:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Only validate; write nothing.")
 @click.option("--cooperative-id", type=int, default=None, help="Needed when there is more than one cooperative.")
-def import_cmd(file: Path, dry_run: bool, cooperative_id: int | None):
+@click.option("--username", default=None, help="Record the import in the audit log as this user (default: system).")
+def import_cmd(file: Path, dry_run: bool, cooperative_id: int | None, username: str | None):
     """Import residents from FILE (CSV or XLSX, columns as in the template). All rows or nothing."""
+    from coop.auth.models import User
     from coop.cli import _today
     from coop.registry.imports import UnreadableFile, read_table, run_import
 
     coop_id = _cooperative_id(cooperative_id)
+    actor = None
+    if username:
+        actor = db.session.scalar(sa.select(User).where(User.username == username, User.cooperative_id == coop_id))
+        if actor is None:
+            raise click.ClickException(f"Pengguna {username} tidak ada di koperasi {coop_id}.")
     try:
         header, rows = read_table(file.read_bytes(), file.name)
         rows = list(rows)
@@ -45,7 +52,7 @@ def import_cmd(file: Path, dry_run: bool, cooperative_id: int | None):
     # rows are counted twice when writing: once validated, once written
     with click.progressbar(length=max(1, len(rows) * (1 if dry_run else 2)),
                            label="Validasi" + ("" if dry_run else " + simpan")) as bar:
-        report = atomic(run_import, coop_id, header, rows, actor=None, dry_run=dry_run, as_of=_today(),
+        report = atomic(run_import, coop_id, header, rows, actor=actor, dry_run=dry_run, as_of=_today(),
                         progress=bar.update, source=file.name)
     for e in report.errors:
         click.echo(f"baris {e.row}: {e.field}: {e.message}")

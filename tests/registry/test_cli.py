@@ -12,15 +12,20 @@ def _count():
     return db.session.scalar(sa.select(sa.func.count()).select_from(Resident))
 
 
-def test_import_dry_run_then_for_real(runner, coop, tmp_path):
+def test_import_dry_run_then_for_real(runner, coop, users, tmp_path):
     path = tmp_path / "warga.csv"
     path.write_bytes(to_csv(village_rows(25)))
     result = runner.invoke(args=["registry", "import", str(path), "--dry-run"])
     assert result.exit_code == 0, result.output
     assert "dibuat 25" in result.output and "uji coba" in result.output and _count() == 0
-    result = runner.invoke(args=["registry", "import", str(path), "--cooperative-id", str(coop.id)])
+    result = runner.invoke(args=["registry", "import", str(path), "--cooperative-id", str(coop.id),
+                                 "--username", users["officer"].username])
     assert result.exit_code == 0, result.output
     assert "dibuat 25" in result.output and _count() == 25
+    from coop.audit.models import AuditLog
+    row = db.session.scalar(sa.select(AuditLog).where(AuditLog.action == "registry.import"))
+    assert row.actor_id == users["officer"].id
+    assert runner.invoke(args=["registry", "import", str(path), "--username", "nobody"]).exit_code == 1
 
 
 def test_import_with_errors_fails_and_names_rows(runner, coop, tmp_path):
