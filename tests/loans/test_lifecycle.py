@@ -242,3 +242,21 @@ def test_member_payoff_plan_nets_loans_in_one_entry(coop, member, make_loan, fun
     assert loan.status == "closed" and loans.outstanding_principal(loan) == 0
     assert reps[0].entry_id == entry.id and reps[0].interest == 30_000
     assert loans.interest_paid_by_member(coop.id, date(2026, 1, 1), date(2026, 12, 31)) == {member.id: 30_000}
+
+
+def test_resignation_nets_the_loan_against_the_savings_refund(coop, member, make_loan, fund, loan_staff):
+    """A member with 3.000.000 flat 1 % x 3 (instalment 1 of 1.030.000 due 5 Feb, unpaid) and Rp 5.000.000
+    sukarela resigns on 10 Feb: the refund is savings minus 3.000.000 principal minus 30.000 interest due
+    (later interest waived), in one entry; the loan is closed by netting."""
+    from coop.membership import services as membership
+
+    fund(member, "sukarela", 5_000_000)
+    loan = make_loan(coop, member, principal=3_000_000, term_months=3, first_due_date=date(2026, 2, 5))
+    preview = membership.settlement_preview(coop.id, member.id, date(2026, 2, 10))
+    assert preview.loans_total == 3_030_000
+    s = atomic(membership.resign, coop.id, member.id, date(2026, 2, 10), actor=loan_staff(coop)["treasurer"])
+    assert s.refund == s.savings_total - 3_030_000
+    assert loan.status == "closed" and loan.close_reason == "netting"
+    assert loans.outstanding_principal(loan) == 0
+    rep = db.session.scalar(sa.select(LoanRepayment).where(LoanRepayment.loan_id == loan.id))
+    assert rep.entry_id == s.entry.id and (rep.principal, rep.interest) == (3_000_000, 30_000)
