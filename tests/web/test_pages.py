@@ -139,3 +139,19 @@ def test_http_errors_are_friendly_pages(boom_app, method, path, status):
     assert resp.status_code == status
     html = resp.get_data(as_text=True)
     assert "Kembali ke beranda" in html and "Traceback" not in html and "werkzeug" not in html.lower()
+
+
+def test_bar_chart_macro_uses_integer_geometry_and_readable_values(app):
+    """The shared SVG bar chart: the longest bar leaves room for its value text inside the 520 px box,
+    values are written with thousands dots (Rp with money=True), zero/negative values get no bar."""
+    from flask import render_template_string
+
+    tpl = ('{% from "macros.html" import bar_chart %}'
+           '{{ bar_chart([("Sukarela", 254778200), ("Pokok", 14900000), ("Nol", 0)], title="Saldo", money=True) }}'
+           '{{ bar_chart([("Laki-laki", 1151), ("Perempuan", -3)]) }}')
+    with app.test_request_context():
+        svg = render_template_string(tpl)
+    widths = [int(w) for w in re.findall(r'<rect x="140" y="\d+" width="(\d+)"', svg)]
+    assert widths == [250, 14, 0, 250, 0]
+    assert ">Rp 254.778.200</text>" in svg and ">1.151</text>" in svg
+    assert 140 + 5 + 250 + len("Rp 254.778.200") * 7 <= 520
