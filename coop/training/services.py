@@ -331,7 +331,7 @@ def mark_attendance(cooperative_id: int, cohort_id: int, session_date: date, pre
 
     :param as_of: today's business date: a session after it has not happened and cannot be marked.
     """
-    cohort = get_cohort(cooperative_id, cohort_id)
+    cohort = _lock_cohort(cooperative_id, cohort_id)  # two officers marking one session: one waits
     session = session_on(cohort, session_date)
     if as_of is not None and session_date > as_of:
         raise ValidationError("Sesi ini belum berlangsung; kehadiran dicatat pada hari sesi atau sesudahnya.",
@@ -442,8 +442,12 @@ def pay_allowance(cooperative_id: int, enrolment_id: int, *, paid_on: date, acto
     from coop.ledger import chart
     from coop.ledger.services import Line, account_by_code, post_entry
 
-    enrolment = get_enrolment(cooperative_id, enrolment_id)
-    cohort = enrolment.cohort
+    get_enrolment(cooperative_id, enrolment_id)
+    # Lock the enrolment so two cashiers paying the same participant cannot both pass the check below.
+    enrolment = db.session.scalar(sa.select(Enrolment).where(Enrolment.id == enrolment_id)
+                                  .options(lazyload(Enrolment.cohort)).with_for_update(of=Enrolment)
+                                  .execution_options(populate_existing=True))
+    cohort = get_cohort(cooperative_id, enrolment.cohort_id)
     if cohort.allowance_amount <= 0:
         raise Conflict("Angkatan ini tidak memberi uang saku.", code="no_allowance")
     if enrolment.status not in ("enrolled", "completed"):

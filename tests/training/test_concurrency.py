@@ -81,3 +81,46 @@ def test_twenty_concurrent_applications_to_five_places(committed_app):
         assert db.session.get(Enrolment, first_waiting.id).status == "enrolled"
         assert services.get_cohort(coop_id, cohort_id).enrolled_count == 5
         db.session.remove()
+
+
+def test_concurrent_allowance_payments_pay_once(committed_app):
+    """Two cashiers pressing 'pay' for the same participant at once: one payment, one 409, one entry."""
+    from coop.errors import Conflict
+    from coop.training import services
+    from coop.training.models import AllowancePayment, Cohort
+
+    with committed_app.app_context():
+        coop_id, cohort_id, resident_ids = _setup(1)
+
+        def _prep():
+            db.session.get(Cohort, cohort_id).allowance_amount = 50_000
+            return services.enrol(coop_id, cohort_id, resident_ids[0], applied_on=date(2026, 11, 27)).id
+        eid = atomic(_prep)
+        db.session.remove()
+
+    barrier = threading.Barrier(4)
+    outcomes, errors = [], []
+
+    def pay():
+        try:
+            with committed_app.app_context():
+                barrier.wait(timeout=30)
+                try:
+                    atomic(services.pay_allowance, coop_id, eid, paid_on=date(2026, 11, 27))
+                    outcomes.append("paid")
+                except Conflict as exc:
+                    outcomes.append(exc.code)
+                db.session.remove()
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(repr(exc))
+
+    threads = [threading.Thread(target=pay) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not errors, errors
+    assert sorted(outcomes) == ["already_paid"] * 3 + ["paid"]
+    with committed_app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(AllowancePayment)) == 1
+        db.session.remove()
