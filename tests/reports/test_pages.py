@@ -26,6 +26,22 @@ def test_auditor_reads_every_page_and_download_is_audited(app, client, login, us
     assert client.get("/reports/rat.xlsx?year=2026").status_code == 200
 
 
+def test_dashboard_charts_with_a_par_snapshot(app, client, login, users, year2026):
+    """With a month-end snapshot the PAR trend chart renders with its percentage."""
+    from datetime import date
+
+    from coop.db import atomic
+    from coop.reports.jobs import portfolio_snapshot
+
+    atomic(portfolio_snapshot, users["manager"].cooperative_id, date(2026, 10, 31))
+    assert atomic(portfolio_snapshot, users["manager"].cooperative_id, date(2026, 10, 31)) == "sudah ada"
+    login(users["manager"])
+    page = client.get("/reports/dashboard")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "Okt 26" in text and "Tren PAR" in text and "<svg" in text
+
+
 def test_auditor_is_read_only_on_shu(app, client, login, users, books):
     """The auditor sees SHU but cannot close the year: 403, and no year-end row appears."""
     from coop.reports.models import YearEnd
