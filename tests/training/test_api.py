@@ -183,3 +183,20 @@ def test_huge_and_unknown_ids_are_404(coop, users, api):
         resp = client.get(path)
         assert resp.status_code == 404 and resp.json["error"]["code"] == "not_found"
     assert client.post("/training/followups/9999999999/outcome", json={"business_started": False}).status_code == 404
+
+
+def test_a_member_login_applies_as_its_member_resident(coop, users, api, make_pmi, make_member, make_user):
+    """A member's login stands for the member's resident (Member.resident_id), without User.resident_id."""
+    from coop.db import atomic
+    from coop.membership.services import link_user
+
+    officer = api(users["officer"])
+    cohort = _cohort_via_api(officer)
+    r = make_pmi(coop)
+    member = make_member(coop, resident=r)
+    login_user = make_user(coop, "member")
+    atomic(link_user, coop.id, member.id, login_user, actor=users["admin"])
+    client = api(login_user)
+    resp = client.post(f"/training/cohorts/{cohort['id']}/enrolments", json={"resident_id": r.id})
+    assert resp.status_code == 201 and resp.json["channel"] == "self"
+    assert client.delete(f"/training/enrolments/{resp.json['id']}").json["status"] == "cancelled"
