@@ -162,3 +162,50 @@ def test_reschedule_builds_a_new_schedule_for_the_outstanding_principal(coop, me
     assert (insts[1].principal_due, insts[1].interest_due) == (750_000, 75_000)
     _run(coop, date(2026, 5, 21))
     assert loan.days_past_due == 0 and loan.collectibility == 1
+
+
+def _full_state(coop, loan):
+    from coop.ledger.loans.models import LoanRepayment
+
+    insts = loans.instalments(loan)
+    pens = db.session.execute(sa.select(LoanPenalty.charged_on, LoanPenalty.amount).where(
+        LoanPenalty.loan_id == loan.id).order_by(LoanPenalty.charged_on)).all()
+    reps = db.session.execute(sa.select(LoanRepayment.paid_on, LoanRepayment.amount, LoanRepayment.penalty,
+                                        LoanRepayment.interest, LoanRepayment.principal).where(
+        LoanRepayment.loan_id == loan.id, LoanRepayment.reversal_entry_id.is_(None))
+        .order_by(LoanRepayment.paid_on, LoanRepayment.id)).all()
+    return {"instalments": [(i.principal_paid, i.interest_paid, i.penalty_due, i.penalty_paid, i.paid_on)
+                            for i in insts],
+            "penalties": [tuple(p) for p in pens], "repayments": [tuple(r) for r in reps],
+            "classes": [h[1:] for h in _history(loan)], "collectibility": loan.collectibility,
+            "outstanding": loans.outstanding_principal(loan)}
+
+
+def test_backdated_repayment_after_the_job_ran_equals_date_order_with_the_job(coop, make_member, make_loan,
+                                                                             loan_staff):
+    """The job runs every day. Loan A: 840.000 on 5 Feb and 500.000 on 25 Mar are entered on their days;
+    the job charged 8.400 penalty on 21 Mar (instalment 2, due 5 Mar, 16 days late); on 31 Mar a payment
+    of 840.000 dated 18 Mar is entered late. Loan B gets the three payments on their days. The replay
+    drops the 21 Mar penalty (instalment 2 was paid on 18 Mar, inside the grace days), re-runs the job's
+    days and re-applies 25 Mar: penalties, allocations, paid dates, classes and principal end equal."""
+    t = loan_staff(coop)["treasurer"]
+    a = make_loan(coop, make_member(coop), first_due_date=DUE)
+    b = make_loan(coop, make_member(coop), first_due_date=DUE)
+    pay_a = {date(2026, 2, 5): 840_000, date(2026, 3, 25): 500_000}
+    pay_b = {date(2026, 2, 5): 840_000, date(2026, 3, 18): 840_000, date(2026, 3, 25): 500_000}
+    day = date(2026, 2, 1)
+    while day <= date(2026, 3, 31):
+        _run(coop, day)
+        if day == date(2026, 3, 21):
+            assert loans.instalments(a)[1].penalty_due == 8_400
+        for loan, pays in ((a, pay_a), (b, pay_b)):
+            if day in pays:
+                atomic(loans.repay, coop.id, loan.id, pays[day], actor=t, paid_on=day)
+        day += timedelta(days=1)
+    atomic(loans.repay, coop.id, a.id, 840_000, actor=t, paid_on=date(2026, 3, 18))
+    state_a, state_b = _full_state(coop, a), _full_state(coop, b)
+    assert state_a == state_b
+    assert state_a["penalties"] == []
+    assert state_a["instalments"][1] == (750_000, 90_000, 0, 0, date(2026, 3, 18))
+    assert state_a["outstanding"] == 9_000_000 - 750_000 - 750_000 - 410_000
+    assert a.last_processed_on == b.last_processed_on

@@ -513,6 +513,64 @@ def _reverse(cooperative_id: int, loan: Loan, rep: LoanRepayment, *, actor) -> N
     db.session.flush()
 
 
+def _job_ran_through(loan: Loan) -> date | None:
+    """The last day the daily job covered this loan: its own last processing, or the job's last run."""
+    from coop.jobs_models import JobRun
+
+    last_run = db.session.scalar(sa.select(sa.func.max(JobRun.as_of)).where(
+        JobRun.job_id == "loans.daily", JobRun.cooperative_id == loan.cooperative_id))
+    days = [d for d in (loan.last_processed_on, last_run) if d is not None]
+    return max(days) if days else None
+
+
+def _forget_assessments_after(loan: Loan, day: date) -> None:
+    """Undo what the daily job assessed after ``day`` (penalties, class changes): a payment dated ``day``
+    changes them. Only unpaid penalties can be affected (every later repayment was just reversed)."""
+    from coop.ledger.loans.models import LoanClassChange, LoanPenalty
+
+    by_id = {i.id: i for i in db.session.scalars(sa.select(LoanInstalment).where(LoanInstalment.loan_id == loan.id))}
+    for pen in db.session.scalars(sa.select(LoanPenalty).where(LoanPenalty.loan_id == loan.id,
+                                                               LoanPenalty.charged_on > day)):
+        by_id[pen.instalment_id].penalty_due -= pen.amount
+        db.session.delete(pen)
+    db.session.execute(sa.delete(LoanClassChange).where(LoanClassChange.loan_id == loan.id,
+                                                        LoanClassChange.changed_on > day))
+    last = db.session.scalar(sa.select(LoanClassChange.to_class).where(LoanClassChange.loan_id == loan.id)
+                             .order_by(LoanClassChange.changed_on.desc(), LoanClassChange.id.desc()).limit(1))
+    loan.collectibility = last or 1
+    loan.last_processed_on = day
+    db.session.flush()
+
+
+def _replay_days(cooperative_id: int, loan: Loan, insts: list[LoanInstalment], start: date, processed: date,
+                 pending: list[LoanRepayment], *, actor) -> None:
+    """Re-run the daily job for this loan day by day after ``start`` up to ``processed``, re-applying the
+    reversed repayments on their own dates (the job of a day runs before that day's payments, as in life)."""
+    from datetime import timedelta
+
+    from coop.ledger.loans.jobs import process_loan
+    from coop.ledger.loans.models import LoanClassChange, LoanPenalty
+
+    day = start
+    end = max([processed] + [r.paid_on for r in pending])
+    queue = list(pending)
+    while day < end:
+        day += timedelta(days=1)
+        if day <= processed and loan.status == "active":
+            penalties: list = []
+            changes: list = []
+            process_loan(loan, [i for i in insts if i.paid_on is None], day, penalties, changes)
+            if penalties:
+                db.session.execute(sa.insert(LoanPenalty), penalties)
+            if changes:
+                db.session.execute(sa.insert(LoanClassChange), changes)
+        while queue and queue[0].paid_on == day:
+            rep = queue.pop(0)
+            _post_payment(cooperative_id, loan, insts, rep.amount, rep.paid_on, actor=actor, channel=rep.channel,
+                          kind=rep.kind, replaces_id=rep.id)
+    db.session.flush()
+
+
 def repay(cooperative_id: int, loan_id: int, amount: int, *, actor, paid_on: date, channel: str = "cash",
           idempotency_key: str | None = None) -> LoanRepayment:
     """Record a repayment, allocated in the product's order, oldest instalment first.
@@ -520,7 +578,9 @@ def repay(cooperative_id: int, loan_id: int, amount: int, *, actor, paid_on: dat
     Partial and advance payments simply allocate further; money left after every instalment is settled
     (overpayment) goes to the member's sukarela savings. A payment dated BEFORE later repayments is
     replayed: the later ones are reversed by reversal entries (never edited) and re-applied after it in
-    date order, so the end state equals entering them in date order. Closed periods refuse it.
+    date order; when the daily job already ran past the payment date, its penalties and class changes
+    after that date are re-assessed day by day in between. The end state equals entering the payments in
+    date order. Closed periods refuse it.
     """
     if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
         raise ValidationError("Jumlah harus bilangan bulat rupiah lebih dari nol.", fields={"amount": ["> 0"]})
@@ -542,12 +602,20 @@ def repay(cooperative_id: int, loan_id: int, amount: int, *, actor, paid_on: dat
         raise Conflict("Pinjaman sudah lunas.", code="loan_closed")
     for rep in later:
         _reverse(cooperative_id, loan, rep, actor=actor)
+    processed = _job_ran_through(loan) if loan.status == "active" else None
+    rerun_days = processed is not None and processed > paid_on
+    if rerun_days:
+        _forget_assessments_after(loan, paid_on)
     insts = instalments(loan)
     new = _post_payment(cooperative_id, loan, insts, amount, paid_on, actor=actor, channel=channel,
                         idempotency_key=idempotency_key)
-    for rep in reversed(later):  # oldest first
-        _post_payment(cooperative_id, loan, insts, rep.amount, rep.paid_on, actor=actor, channel=rep.channel,
-                      kind=rep.kind, replaces_id=rep.id)
+    pending = sorted(later, key=lambda r: (r.paid_on, r.id))
+    if rerun_days:
+        _replay_days(cooperative_id, loan, insts, paid_on, processed, pending, actor=actor)
+    else:
+        for rep in pending:
+            _post_payment(cooperative_id, loan, insts, rep.amount, rep.paid_on, actor=actor, channel=rep.channel,
+                          kind=rep.kind, replaces_id=rep.id)
     audit.record(actor, "loans.repay", "loan", loan.id, {"amount": amount, "paid_on": paid_on,
                                                         "replayed": len(later), "repayment_id": new.id},
                  cooperative_id=cooperative_id)
