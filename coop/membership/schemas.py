@@ -9,7 +9,7 @@ KINDS = ("pokok", "wajib", "sukarela", "berjangka")
 
 
 class MemberCreateSchema(Schema):
-    resident_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=2**62))
+    resident_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=2**31 - 1))
     joined_on = fields.Date(required=True)
     member_type = fields.String(load_default="biasa", validate=validate.OneOf(("biasa", "luar_biasa")))
 
@@ -21,7 +21,7 @@ class SavingsAccountSchema(Schema):
     product = fields.String()
     product_id = fields.Integer()
     kind = fields.String(validate=validate.OneOf(KINDS))
-    balance = Money(allow_zero=True)
+    balance = fields.Integer()
     status = fields.String()
     opened_on = fields.Date()
     maturity_on = fields.Date(allow_none=True)
@@ -31,8 +31,8 @@ class SavingsAccountSchema(Schema):
 class LoanSummarySchema(Schema):
     id = fields.Integer()
     status = fields.String()
-    principal = Money(allow_zero=True)
-    outstanding_principal = Money(allow_zero=True, allow_none=True)
+    principal = fields.Integer()
+    outstanding_principal = fields.Integer(allow_none=True)
 
 
 class MemberSchema(Schema):
@@ -55,7 +55,7 @@ class ResignationSchema(Schema):
 class SettlementLineSchema(Schema):
     account_id = fields.Integer()
     kind = fields.String()
-    amount = Money(allow_zero=True)
+    amount = fields.Integer()
 
 
 class SettlementSchema(Schema):
@@ -63,9 +63,9 @@ class SettlementSchema(Schema):
     status = fields.String()
     effective_on = fields.Date()
     savings = fields.List(fields.Nested(SettlementLineSchema))
-    savings_total = Money(allow_zero=True)
-    loans_total = Money(allow_zero=True)
-    refund = Money(allow_zero=True)
+    savings_total = fields.Integer()
+    loans_total = fields.Integer()
+    refund = fields.Integer()
     entry_id = fields.Integer(allow_none=True)
     voucher_number = fields.String(allow_none=True)
 
@@ -80,8 +80,8 @@ class MoneyMoveResultSchema(Schema):
     transaction_id = fields.Integer()
     entry_id = fields.Integer()
     voucher_number = fields.String()
-    amount = Money()
-    balance = Money(allow_zero=True)
+    amount = fields.Integer()
+    balance = fields.Integer()
     account_id = fields.Integer()
 
 
@@ -99,8 +99,8 @@ class TransactionSchema(Schema):
     value_date = fields.Date()
     memo = fields.String()
     type = fields.String()
-    deposit = Money(allow_zero=True)
-    withdrawal = Money(allow_zero=True)
+    deposit = fields.Integer()
+    withdrawal = fields.Integer()
     amount = fields.Integer()
     balance = fields.Integer()
 

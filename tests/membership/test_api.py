@@ -121,3 +121,13 @@ def test_member_shows_loans_with_outstanding_principal(coop, users, api, make_me
     body = api(users["manager"]).get(f"/members/{m.id}").json
     assert body["loans"] == [{"id": loan.id, "status": "active", "principal": 1_200_000,
                               "outstanding_principal": 1_200_000}]
+
+
+def test_value_dates_before_opening_or_in_the_future_are_422(coop, users, api, make_member):
+    m = make_member(coop, joined_on=date(2025, 1, 2))
+    acc = savings.account_for(coop.id, m.id, "sukarela")
+    t = api(users["treasurer"])
+    early = t.post(f"/savings-accounts/{acc.id}/deposits", json={"amount": 1_000, "value_date": "2024-12-31"})
+    assert early.status_code == 422 and "value_date" in early.json["error"]["fields"]
+    future = t.post(f"/savings-accounts/{acc.id}/deposits", json={"amount": 1_000, "value_date": "2999-01-01"})
+    assert future.status_code == 422 and "value_date" in future.json["error"]["fields"]

@@ -17,7 +17,7 @@ from coop.blueprints.api import (
     roles,
 )
 from coop.db import atomic
-from coop.errors import NotFound
+from coop.errors import NotFound, ValidationError
 from coop.ledger.savings import services as savings
 from coop.membership import schemas, services
 from coop.membership.models import Member
@@ -126,6 +126,9 @@ def _today():
 def _move(fn, account_id: int):
     savings.get_account(_coop(), account_id)
     data = load(schemas.MoneyMoveSchema)
+    if data["value_date"] is not None and data["value_date"] > _today():
+        raise ValidationError("Tanggal transaksi tidak boleh di masa depan.",
+                              fields={"value_date": ["tidak boleh setelah hari ini"]})
     key = request.headers.get("Idempotency-Key")
     receipt = atomic(fn, _coop(), account_id, data["amount"], actor=current_api_user(),
                      value_date=data["value_date"] or _today(), memo=data["memo"],

@@ -257,6 +257,14 @@ def _posting_id(entry: JournalEntry, ledger_account_id: int) -> int:
                              .order_by(Posting.line_no).limit(1))
 
 
+def _check_date(acc: SavingsAccount, value_date) -> None:
+    if not isinstance(value_date, date):
+        raise ValidationError("Tanggal transaksi tidak valid.", fields={"value_date": ["tanggal tidak valid"]})
+    if value_date < acc.opened_on:
+        raise ValidationError(f"Tanggal transaksi sebelum rekening dibuka ({acc.opened_on:%d-%m-%Y}).",
+                              fields={"value_date": ["sebelum tanggal pembukaan rekening"]})
+
+
 def _check_amount(amount) -> None:
     if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
         raise ValidationError("Jumlah harus bilangan bulat rupiah lebih dari nol.",
@@ -299,6 +307,7 @@ def deposit(cooperative_id: int, account_id: int, amount: int, *, actor, value_d
     _check_amount(amount)
     acc = get_account(cooperative_id, account_id)
     _member_must_be_current(acc)
+    _check_date(acc, value_date)
     if acc.status in ("closed", "matured"):
         raise RuleViolation("Rekening sudah ditutup.", code="account_closed")
     if acc.kind == "berjangka":
@@ -367,6 +376,7 @@ def withdraw(cooperative_id: int, account_id: int, amount: int, *, actor, value_
     _check_amount(amount)
     acc = get_account(cooperative_id, account_id)
     _member_must_be_current(acc)
+    _check_date(acc, value_date)
     if acc.kind in ("pokok", "wajib"):
         raise RuleViolation(f"{acc.kind_label} hanya dapat diambil saat keluar dari keanggotaan.",
                             code="not_withdrawable")
