@@ -43,26 +43,34 @@ BUSINESSES = {
 }
 
 
-def _resident_pool(ctx) -> tuple[list[int], int | None]:
+#: Selection weights (DOMAIN.md: participants are mostly PMI purna, mostly women; families too).
+WEIGHTS = {("purna", "F"): 6, ("purna", "M"): 3, ("keluarga", "F"): 2, ("keluarga", "M"): 1}
+
+
+def _resident_pool(ctx) -> tuple[list[tuple[int, int]], int | None]:
+    """Living PMI purna and keluarga PMI residents with their selection weight."""
     from coop.registry.models import Resident
 
     coop_id = ctx.cooperative.id
-    purna = list(ctx.data.get("purna_ids") or [])
-    keluarga = list(ctx.data.get("keluarga_ids") or [])
-    if not purna and not keluarga:  # registry step did not publish them: ask the registry
-        rows = db.session.execute(sa.select(Resident.id, Resident.pmi_status).where(
-            Resident.cooperative_id == coop_id, Resident.pmi_status.in_(("purna", "keluarga")),
-            Resident.status == "hidup").order_by(Resident.id))
-        for rid, status in rows:
-            (purna if status == "purna" else keluarga).append(rid)
-    else:
-        alive = set(db.session.scalars(sa.select(Resident.id).where(
-            Resident.cooperative_id == coop_id, Resident.status == "hidup",
-            Resident.pmi_status.in_(("purna", "keluarga")))))
-        purna = [r for r in purna if r in alive]
-        keluarga = [r for r in keluarga if r in alive]
-    # Mostly returned migrants, some family members (DOMAIN.md: selected from PMI purna and families).
-    return purna + keluarga, ctx.data.get("sri_wahyuni_id")
+    given = set(ctx.data.get("purna_ids") or []) | set(ctx.data.get("keluarga_ids") or [])
+    rows = db.session.execute(sa.select(Resident.id, Resident.pmi_status, Resident.sex).where(
+        Resident.cooperative_id == coop_id, Resident.status == "hidup",
+        Resident.pmi_status.in_(("purna", "keluarga"))).order_by(Resident.id))
+    pool = [(rid, WEIGHTS.get((pmi, sex), 1)) for rid, pmi, sex in rows if not given or rid in given]
+    return pool, ctx.data.get("sri_wahyuni_id")
+
+
+def _pick(rng, pool: list[tuple[int, int]], n: int, exclude=()) -> list[int]:
+    """``n`` distinct residents, drawn with integer weights (a weighted bag, shuffled, first seen)."""
+    bag = [rid for rid, w in pool if rid not in exclude for _ in range(w)]
+    rng.shuffle(bag)
+    out: list[int] = []
+    for rid in bag:
+        if rid not in out:
+            out.append(rid)
+            if len(out) == n:
+                break
+    return out
 
 
 def load(ctx) -> None:
@@ -83,12 +91,11 @@ def load(ctx) -> None:
         while start.weekday() >= 5:  # trainings run on weekdays
             start += timedelta(days=1)
         days = [start + timedelta(days=i) for i in range(n_sessions)]
-        people = rng.sample(pool, min(n_part, len(pool)))
         if sri and not used_sri and p_idx == 0:
-            people = [sri] + [p for p in people if p != sri][: n_part - 1]
+            people = [sri] + _pick(rng, pool, n_part - 1, exclude={sri})
             used_sri = True
-        elif sri in people:
-            people.remove(sri)
+        else:
+            people = _pick(rng, pool, n_part, exclude={sri})
 
         def _cohort(p_idx=p_idx, days=days, capacity=capacity, allowance=allowance, people=people):
             c = services.create_cohort(coop_id, program_id=program_ids[p_idx], starts_on=days[0], ends_on=days[-1],
@@ -176,10 +183,9 @@ def _open_cohort(ctx, program_ids, pool, sri, officer) -> None:
               "Fasilitator OJK Kediri\nPetugas BP3MI Jawa Timur"),
              (0, "Angkatan 3", [nxt + timedelta(days=i) for i in range(3)], 100_000, 4, "Gedung BLK Tulungagung",
               "Instruktur BLK Tulungagung\nPendamping PIRT Dinkes")]
-    others = [r for r in pool if r != sri]
     ids = []
     for p_idx, name, days, allowance, n_first, venue, trainers in plans:
-        first = ctx.rng.sample(others, min(n_first, len(others)))
+        first = _pick(ctx.rng, pool, n_first, exclude={sri})
 
         def _do(p_idx=p_idx, name=name, days=days, allowance=allowance, first=first, venue=venue, trainers=trainers):
             c = services.create_cohort(coop_id, program_id=program_ids[p_idx], starts_on=days[0], ends_on=days[-1],

@@ -25,6 +25,8 @@ DIMENSIONS = OrderedDict([
 PMI_LABELS = {"purna": "PMI purna", "keluarga": "Keluarga PMI", "calon": "Calon PMI", "aktif": "PMI aktif",
               "none": "Bukan PMI"}
 SEX_LABELS = {"M": "Laki-laki", "F": "Perempuan"}
+LOAN_STATUS_LABELS = {"applied": "diajukan", "approved": "disetujui", "rejected": "ditolak", "active": "berjalan",
+                      "closed": "lunas", "written_off": "dihapusbukukan"}
 
 
 def participants(cooperative_id: int, cohort_id: int | None = None) -> list[dict]:
@@ -62,7 +64,7 @@ def participants(cooperative_id: int, cohort_id: int | None = None) -> list[dict
     for (eid, status, completed_on, cid, cname, cstart, pname, rid, name, sex, pmi, country, att,
          sess) in db.session.execute(stmt):
         out.append({"enrolment_id": eid, "status": status, "completed_on": completed_on, "cohort_id": cid,
-                    "cohort": f"{pname} {cname}", "cohort_starts_on": cstart, "resident_id": rid, "name": name,
+                    "cohort": f"{pname} {cname}", "cohort_name": cname, "cohort_starts_on": cstart, "resident_id": rid, "name": name,
                     "sex": sex, "pmi_status": pmi, "country": country, "attended": att or 0, "sessions": sess or 0})
     return out
 
@@ -73,7 +75,7 @@ def _label(dimension: str, key) -> str:
     if dimension == "sex":
         return SEX_LABELS.get(key, key)
     if dimension == "country":
-        return key or "(tidak pernah bekerja di luar negeri)"
+        return key or "Tanpa riwayat"
     return key
 
 
@@ -87,7 +89,9 @@ def breakdown(rows: list[dict], dimension: str) -> list[dict]:
         key = r["cohort_id"] if dimension == "cohort" else r[dimension]
         label = (f"{r['cohort']} ({r['cohort_starts_on'].isoformat()})" if dimension == "cohort"
                  else _label(dimension, key))
-        g = groups.setdefault(key, {"key": key, "label": label, "participants": 0, "completed": 0})
+        short = (f"{r['cohort_name']} · {r['cohort_starts_on']:%m/%Y}" if dimension == "cohort" else label)
+        g = groups.setdefault(key, {"key": key, "label": label, "short": short[:24], "participants": 0,
+                                    "completed": 0})
         g["participants"] += 1
         g["completed"] += r["status"] == "completed"
     out = list(groups.values())
@@ -188,6 +192,7 @@ def business_loans(cooperative_id: int) -> list[dict]:
     except ImportError:  # pragma: no cover - loans area not installed
         def outstanding_principal(loan):
             return None
-    return [{"business": biz[ln.business_id].name, "number": ln.number, "status": ln.status,
+    return [{"business": biz[ln.business_id].name, "number": ln.number,
+             "status": LOAN_STATUS_LABELS.get(ln.status, ln.status),
              "principal": ln.principal, "outstanding": outstanding_principal(ln),
              "days_past_due": ln.days_past_due, "on_time": _on_time(ln)} for ln in loans]

@@ -62,6 +62,10 @@ def test_member_applies_officer_completes_certificate_verifies(phone_page, page,
     assert "sertifikat diterbitkan" in page.locator("body").inner_text()
     row = page.locator(f"[data-enrolment-id='{enrolment_id}']")
     assert "Lulus" in row.inner_text()
+    screenshot(page, "training-cohort-officer")
+    page.goto("/training/dashboard")
+    assert page.get_by_test_id("training-funnel").is_visible()
+    screenshot(page, "training-dashboard")
 
     # 3. Sri downloads her certificate on her phone.
     phone_page.goto("/training/")
