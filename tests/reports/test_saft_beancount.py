@@ -79,6 +79,10 @@ def test_beancount_round_trip_and_assertions_equal_trial_balance(app, coop, book
                                                            Account.parent_id.is_(None))):
         children = db.session.scalars(db.select(Account.balance).where(Account.parent_id == acc.id)).all()
         assert asserted[f"{_root(acc.type)}:{acc.code}"] == acc.balance + sum(children)
+    from coop.ledger.reports import trial_balance
+
+    for row in trial_balance(coop.id, date(2026, 12, 31))["accounts"]:  # the ledger's own trial balance
+        assert asserted[f"{_root(row['type'])}:{row['code']}"] == row["debit"] - row["credit"], row["code"]
     txns = [e for e in entries if isinstance(e, data.Transaction)]
     assert len(txns) == 5 and txns[3].meta["voucher"].startswith("JU-2026-")
     bean_check = Path(sys.executable).parent / "bean-check"
