@@ -235,14 +235,11 @@ def days_past_due(loan: Loan, as_of: date, insts: list[LoanInstalment] | None = 
     return rules.days_past_due(oldest_unpaid_due_on(insts if insts is not None else instalments(loan)), as_of)
 
 
-def _next_number(cooperative_id: int) -> str:
-    n = db.session.scalar(sa.select(sa.func.count(Loan.id)).where(Loan.cooperative_id == cooperative_id)) or 0
-    while True:
-        n += 1
-        number = f"PJ-{n:06d}"
-        if not db.session.scalar(sa.select(Loan.id).where(Loan.cooperative_id == cooperative_id,
-                                                          Loan.number == number)):
-            return number
+def _provisional_number() -> str:
+    """A unique placeholder until the row has its id (``PJ-<id>``): no counter to race on."""
+    import uuid
+
+    return "tmp-" + uuid.uuid4().hex[:20]
 
 
 # --------------------------------------------------------------------------------------------
@@ -278,7 +275,7 @@ def apply(cooperative_id: int, *, actor, member_id: int, product_id: int, princi
         _check_business(cooperative_id, business_id)
     terms = terms_of(product)
     _build(terms, principal, term_months, applied_on)  # refuse terms that cannot make a schedule now
-    loan = Loan(cooperative_id=cooperative_id, number=_next_number(cooperative_id), member_id=member_id,
+    loan = Loan(cooperative_id=cooperative_id, number=_provisional_number(), member_id=member_id,
                 product_id=product.id, business_id=business_id, guarantor_member_id=guarantor_member_id,
                 purpose=purpose.strip(), business_description=business_description,
                 collateral_description=collateral_description, collateral_value=collateral_value,
@@ -287,6 +284,8 @@ def apply(cooperative_id: int, *, actor, member_id: int, product_id: int, princi
                 status="applied", applied_on=applied_on, created_by_id=getattr(actor, "id", None),
                 collectibility=1, days_past_due=0)
     db.session.add(loan)
+    db.session.flush()
+    loan.number = f"PJ-{loan.id:06d}"
     db.session.flush()
     audit.record(actor, "loans.apply", "loan", loan.id, {"number": loan.number, "principal": principal,
                                                         "member_id": member_id}, cooperative_id=cooperative_id)
