@@ -68,6 +68,10 @@ class Portfolio:
     def chart_rows(self) -> list[tuple[str, int]]:
         return [(rules.CLASSES[k], v["outstanding"]) for k, v in sorted(self.by_class.items())]
 
+    @property
+    def count_rows(self) -> list[tuple[str, int]]:
+        return [(rules.CLASSES[k], v["count"]) for k, v in sorted(self.by_class.items())]
+
 
 def portfolio(cooperative_id: int, as_of: date) -> Portfolio:
     """The active portfolio on ``as_of``, classed by live days past due."""
