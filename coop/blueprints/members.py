@@ -29,6 +29,11 @@ SETTLE = (ADMIN, TREASURER, MANAGER)
 
 
 def _nik(resident) -> str:
+    """Lists and cards show the NIK masked; the member detail page shows it to SEES_NIK roles (logged)."""
+    return mask_nik(resident.nik)
+
+
+def _full_nik(resident) -> str:
     return resident.nik if current_user.role in SEES_NIK else mask_nik(resident.nik)
 
 
@@ -102,10 +107,13 @@ def new():
 @bp.route("/<int:member_id>")
 @roles_required(*STAFF)
 def detail(member_id: int):
+    from coop.registry.services import log_nik_reads
+
     member = services.get_member(coop_id(), member_id)
     accounts = savings.accounts_of(coop_id(), member.id)
     wajib = savings.wajib_status(coop_id(), member, today())
-    return render_template("members/detail.html", member=member, accounts=accounts, wajib=wajib, nik=_nik)
+    atomic(log_nik_reads, coop_id(), current_user, [member.resident_id], where="members.detail")
+    return render_template("members/detail.html", member=member, accounts=accounts, wajib=wajib, nik=_full_nik)
 
 
 @bp.route("/<int:member_id>/card")

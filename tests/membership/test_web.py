@@ -231,3 +231,24 @@ def test_admin_edits_products_and_open_accounts_follow_the_minimum(coop, users, 
     assert resp.status_code == 302
     assert "Berjangka 6 bulan" in web.get("/members/products").get_data(as_text=True)
     assert login(users["treasurer"]).get(f"/members/products/{wajib.id}").status_code == 403
+
+
+def test_nik_masked_in_lists_and_desk_full_on_detail_with_audit(coop, users, login, make_member):
+    """UU 27/2022: the member list and the cash desk show the NIK masked; the detail page shows it to
+    the treasurer and records who read it."""
+    import sqlalchemy as sa
+
+    from coop.audit.models import AuditLog
+    from coop.db import db
+    from coop.formatting import mask_nik
+
+    m = make_member(coop)
+    nik = m.resident.nik
+    web = login(users["treasurer"])
+    for path in ("/members/", f"/cashdesk/members/{m.id}"):
+        page = web.get(path).get_data(as_text=True)
+        assert nik not in page and mask_nik(nik) in page, path
+    assert nik in web.get(f"/members/{m.id}").get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditLog).where(
+        AuditLog.action == "registry.nik_read", AuditLog.actor_id == users["treasurer"].id)) == 1
+    assert nik not in login(users["manager"]).get(f"/members/{m.id}").get_data(as_text=True)
