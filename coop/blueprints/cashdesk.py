@@ -74,7 +74,23 @@ def _member_page(member, forms=None, status=200):
     bj.product_id.choices = [SelectChoice(p.id, p.name) for p in savings.products(coop_id()) if p.kind == "berjangka"
                              and p.is_active]
     return render_template("cashdesk/member.html", member=member, accounts=accounts, wajib=wajib, forms=forms,
-                           actions=_actions, nik=_nik, bj=bj, today=today()), status
+                           actions=_actions, nik=_nik, bj=bj, today=today(), loans=_loans(member)), status
+
+
+def _loans(member) -> list[dict]:
+    """The member's running loans with arrears (read-only here; repayments are on the loan page)."""
+    try:
+        from coop.ledger.loans import services as loans
+    except ImportError:
+        return []
+    out = []
+    for loan in loans.loans_of_member(coop_id(), member.id):
+        if loan.status != "active":
+            continue
+        insts = loans.instalments(loan)
+        out.append({"loan": loan, "outstanding": loans.outstanding_principal(loan),
+                     "arrears": loans.arrears(insts, today()), "dpd": loans.days_past_due(loan, today(), insts)})
+    return out
 
 
 def _actions(acc, member) -> list[str]:

@@ -252,3 +252,10 @@ def test_nik_masked_in_lists_and_desk_full_on_detail_with_audit(coop, users, log
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditLog).where(
         AuditLog.action == "registry.nik_read", AuditLog.actor_id == users["treasurer"].id)) == 1
     assert nik not in login(users["manager"]).get(f"/members/{m.id}").get_data(as_text=True)
+
+
+def test_cash_desk_shows_running_loans_with_arrears(coop, users, login, make_member, make_loan):
+    m = make_member(coop)
+    loan = make_loan(coop, m, principal=1_200_000, term_months=12, applied_on=date(2026, 1, 5))
+    page = login(users["treasurer"]).get(f"/cashdesk/members/{m.id}").get_data(as_text=True)
+    assert loan.number in page and "Tunggakan" in page  # instalments since Feb 2026 unpaid
