@@ -141,3 +141,32 @@ def test_wajib_amount_change_applies_from_its_month_only(coop, make_member, fund
     assert (st["months"], st["amount"], st["due_amount"], st["monthly"]) == (2, 50_000, 75_000, 25_000)
     r = atomic(savings.pay_wajib, coop.id, m.id, 30_000, actor=None, value_date=date(2025, 6, 10))
     assert r.wajib_months == [date(2025, 4, 1), date(2025, 5, 1)]
+
+
+def test_cash_count_over_credits_selisih_and_day_book_totals(coop, make_member, fund):
+    """Kas Rp 100.000 + 250.000 on 2 Jan 2025; counted Rp 352.000: Rp 2.000 over, Dr Kas / Cr 5204."""
+    from coop.ledger.savings import cash
+
+    m = make_member(coop)
+    fund(m, "sukarela", 250_000, date(2025, 1, 2))
+    book = cash.day_book(coop.id, date(2025, 1, 2))
+    assert (book.opening, book.total_in, book.total_out, book.closing) == (0, 350_000, 0, 350_000)
+    row = atomic(cash.record_cash_count, coop.id, date(2025, 1, 2), 352_000, actor=None)
+    assert (row.expected, row.difference) == (350_000, 2_000)
+    assert account_by_code(coop.id, chart.SELISIH_KAS).balance == -2_000  # a credit on an expense account
+    assert cash.day_book(coop.id, date(2025, 1, 2)).closing == 352_000
+
+
+def test_berjangka_rollover_refixes_the_rate_for_the_next_term(coop, make_member):
+    m = make_member(coop)
+    product = savings.default_product(coop.id, "berjangka")
+    product.maturity_action = "rollover"
+    db.session.flush()
+    acc = atomic(interest.open_berjangka, coop.id, m.id, product.id, 1_000_000, actor=None,
+                 opened_on=date(2025, 1, 31)).account
+    product.interest_rate = Decimal("5")
+    db.session.flush()
+    atomic(interest.process_maturities, coop.id, date(2026, 2, 1))
+    acc = savings.get_account(coop.id, acc.id)
+    assert (acc.status, acc.maturity_on, acc.rate, acc.balance) == ("active", date(2027, 1, 31), Decimal("5"),
+                                                                    1_000_000)
