@@ -379,7 +379,7 @@ def run_import(cooperative_id: int, header: list[str], rows: Iterable[list[str |
         for row in updates], cooperative_id=cooperative_id)
     if updates and progress:
         progress(len(updates))
-    _sync_heads(cooperative_id, touched)
+    services.sync_heads(cooperative_id, touched)
     services.refresh_pmi_status(cooperative_id, touched)
     audit.record(actor, "registry.import", "import", None,
                  {"source": source, "rows": report.rows, "created": report.created, "updated": report.updated},
@@ -389,24 +389,6 @@ def run_import(cooperative_id: int, header: list[str], rows: Iterable[list[str |
     db.session.expire_all()
     report.committed = True
     return report
-
-
-def _sync_heads(cooperative_id: int, household_ids: set[int]) -> None:
-    """Point each household's ``head_resident_id`` at its member with relationship kepala_keluarga."""
-    heads: dict[int, int] = {}
-    current: dict[int, int | None] = {}
-    for chunk in _chunks(sorted(household_ids)):
-        for rid, hid in db.session.execute(
-                sa.select(Resident.id, Resident.household_id).where(
-                    Resident.cooperative_id == cooperative_id, Resident.household_id.in_(chunk),
-                    Resident.relationship == "kepala_keluarga").order_by(Resident.id)):
-            heads.setdefault(hid, rid)
-        current.update(db.session.execute(sa.select(Household.id, Household.head_resident_id).where(
-            Household.id.in_(chunk))).all())
-    changed = [{"id": hid, "head_resident_id": heads.get(hid)} for hid in sorted(household_ids)
-               if current.get(hid) != heads.get(hid)]
-    for chunk in _chunks(changed):
-        db.session.execute(sa.update(Household), chunk)  # ORM bulk UPDATE by primary key (executemany)
 
 
 def import_file(cooperative_id: int, data: bytes, filename: str, *, actor, dry_run: bool, as_of: date | None,

@@ -158,6 +158,11 @@ def _raise(check: rules.Check) -> None:
 # PMI status
 # --------------------------------------------------------------------------------------------
 
+def _chunks_of(items: list) -> Iterable[list]:
+    for i in range(0, len(items), _CHUNK):
+        yield items[i:i + _CHUNK]
+
+
 def _chunks(ids: Iterable[int]) -> Iterable[list[int]]:
     ids = sorted(set(ids))
     for i in range(0, len(ids), _CHUNK):
@@ -228,11 +233,22 @@ def _check_head(hh: Household, resident: Resident | None, relationship: str | No
                 f"this KK already has a head of family ({head.full_name})")]})
 
 
-def _sync_head(hh: Household) -> None:
-    head = db.session.scalar(sa.select(Resident.id).where(Resident.household_id == hh.id,
-                                                          Resident.relationship == "kepala_keluarga")
-                             .order_by(Resident.id).limit(1))
-    hh.head_resident_id = head
+def sync_heads(cooperative_id: int, household_ids: set[int]) -> None:
+    """Point each household's ``head_resident_id`` at its member with relationship kepala_keluarga."""
+    heads: dict[int, int] = {}
+    current: dict[int, int | None] = {}
+    for chunk in _chunks(sorted(household_ids)):
+        for rid, hid in db.session.execute(
+                sa.select(Resident.id, Resident.household_id).where(
+                    Resident.cooperative_id == cooperative_id, Resident.household_id.in_(chunk),
+                    Resident.relationship == "kepala_keluarga").order_by(Resident.id)):
+            heads.setdefault(hid, rid)
+        current.update(db.session.execute(sa.select(Household.id, Household.head_resident_id).where(
+            Household.id.in_(chunk))).all())
+    changed = [{"id": hid, "head_resident_id": heads.get(hid)} for hid in sorted(household_ids)
+               if current.get(hid) != heads.get(hid)]
+    for chunk in _chunks_of(changed):
+        db.session.execute(sa.update(Household), chunk)  # ORM bulk UPDATE by primary key (executemany)
 
 
 def create_resident(cooperative_id: int, data: dict, *, actor, as_of: date | None = None) -> Resident:
@@ -301,8 +317,9 @@ def update_resident(cooperative_id: int, resident_id: int, data: dict, *, actor,
     if not changes:
         return r
     db.session.flush()
+    sync_heads(cooperative_id, {old_hh.id, new_hh.id})
     for hh in {old_hh, new_hh}:
-        _sync_head(hh)
+        db.session.expire(hh, ["head_resident_id"])
     refresh_pmi_status(cooperative_id, {old_hh.id, new_hh.id})
     audit.record(actor, "registry.resident_update", "resident", r.id, {"changes": changes},
                  cooperative_id=cooperative_id)
