@@ -1,0 +1,74 @@
+"""Loan lookups shared by the loan services: the loan, its schedule, outstanding principal, arrears."""
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+
+from coop.db import db
+from coop.errors import NotFound
+from coop.ledger.loans import rules
+from coop.ledger.loans.models import (
+    Loan,
+    LoanInstalment,
+)
+from coop.ledger.models import Account
+from coop.ledger.services import account_by_code
+
+
+def get_loan(cooperative_id: int, loan_id: int, *, for_update: bool = False) -> Loan:
+    q = sa.select(Loan).where(Loan.id == loan_id)
+    if for_update:
+        q = q.with_for_update()
+    loan = db.session.scalar(q)
+    if loan is None or loan.cooperative_id != cooperative_id:
+        raise NotFound("Pinjaman tidak ditemukan.")
+    return loan
+
+
+def _member(cooperative_id: int, member_id: int):
+    from coop.membership.models import Member
+
+    m = db.session.get(Member, member_id)
+    if m is None or m.cooperative_id != cooperative_id:
+        raise NotFound("Anggota tidak ditemukan.")
+    return m
+
+
+def instalments(loan: Loan) -> list[LoanInstalment]:
+    return list(db.session.scalars(sa.select(LoanInstalment).where(
+        LoanInstalment.loan_id == loan.id, LoanInstalment.version == loan.schedule_version)
+        .order_by(LoanInstalment.number)))
+
+
+def outstanding_principal(loan: Loan) -> int:
+    if loan.ledger_account_id is None:
+        return 0
+    return db.session.get(Account, loan.ledger_account_id).natural_balance()
+
+
+def oldest_unpaid_due_on(insts: list[LoanInstalment]) -> date | None:
+    for i in insts:
+        if i.owed("principal") + i.owed("interest") + i.owed("fee") > 0:
+            return i.due_on
+    return None
+
+
+def arrears(insts: list[LoanInstalment], as_of: date) -> int:
+    """Everything owed on instalments due before ``as_of`` (penalties included)."""
+    return sum(i.remaining for i in insts if i.due_on < as_of)
+
+
+def days_past_due(loan: Loan, as_of: date, insts: list[LoanInstalment] | None = None) -> int:
+    if loan.status != "active":
+        return 0
+    return rules.days_past_due(oldest_unpaid_due_on(insts if insts is not None else instalments(loan)), as_of)
+
+
+def _acc_id(cooperative_id: int, code: str) -> int:
+    """Id of a chart account, cached for the life of the session (chart accounts are never deleted)."""
+    cache = db.session.info.setdefault("loans_account_ids", {})
+    key = (cooperative_id, code)
+    if key not in cache:
+        cache[key] = account_by_code(cooperative_id, code).id
+    return cache[key]

@@ -1,0 +1,169 @@
+"""Loan products and their terms; the schedule preview (the same code books a disbursed loan).
+
+Every setting is copied onto a loan at application (``Loan.terms``): product changes never touch
+existing loans.
+"""
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from coop import audit
+from coop.db import db
+from coop.errors import NotFound, ValidationError
+from coop.ledger import schedule
+from coop.ledger.loans import rules
+from coop.ledger.loans.models import (
+    LoanProduct,
+)
+
+PRODUCT_FIELDS = ("name", "method", "rate_percent_per_month", "min_term_months", "max_term_months",
+                  "min_principal", "max_principal", "frequency", "grace_periods", "rounding_multiple",
+                  "rounding_mode", "fee_percent", "fee_fixed", "fee_deducted", "penalty_kind", "penalty_percent",
+                  "penalty_fixed", "penalty_grace_days", "allocation_order", "allocation_strategy",
+                  "kl_after_days", "d_after_days", "m_after_days", "provision_lancar", "provision_kl",
+                  "provision_d", "provision_m")
+#: settings copied onto a loan (everything that decides its amounts)
+TERM_FIELDS = tuple(f for f in PRODUCT_FIELDS if f not in ("name", "min_term_months", "max_term_months",
+                                                            "min_principal", "max_principal"))
+
+
+# --------------------------------------------------------------------------------------------
+# Products
+# --------------------------------------------------------------------------------------------
+
+def _check_product(values: dict) -> None:
+    errors: dict[str, list[str]] = {}
+    if values.get("method") not in schedule.METHODS:
+        errors["method"] = ["harus flat, efektif atau anuitas"]
+    if values.get("frequency", "monthly") not in schedule.FREQUENCIES:
+        errors["frequency"] = ["harus monthly atau weekly"]
+    if values.get("rounding_mode", "half_up") not in schedule.ROUNDING_MODES:
+        errors["rounding_mode"] = ["harus half_up atau up"]
+    if values.get("penalty_kind", "percent_overdue") not in rules.PENALTY_KINDS:
+        errors["penalty_kind"] = ["tidak dikenal"]
+    if values.get("allocation_strategy", "instalment") not in ("instalment", "component"):
+        errors["allocation_strategy"] = ["harus instalment atau component"]
+    try:
+        rules.parse_order(values.get("allocation_order", rules.DEFAULT_ORDER))
+    except ValueError as exc:
+        errors["allocation_order"] = [str(exc)]
+    lo, hi = values.get("min_term_months", 1), values.get("max_term_months", 36)
+    if lo < 1 or hi < lo:
+        errors["max_term_months"] = ["jangka minimal 1 dan maksimal tidak lebih kecil dari minimal"]
+    if values.get("min_principal", 1) > values.get("max_principal", 10**15):
+        errors["max_principal"] = ["plafon maksimal lebih kecil dari minimal"]
+    if values.get("rounding_multiple", 100) < 1:
+        errors["rounding_multiple"] = ["minimal 1"]
+    kl, d, m = (values.get(k, v) for k, v in (("kl_after_days", 90), ("d_after_days", 180), ("m_after_days", 810)))
+    if not 0 <= kl < d < m:
+        errors["m_after_days"] = ["ambang kolektibilitas harus naik: KL < D < M"]
+    if errors:
+        raise ValidationError("Pengaturan produk pinjaman tidak valid.", fields=errors)
+
+
+def create_product(cooperative_id: int, *, actor, **values) -> LoanProduct:
+    """Create a loan product. Thresholds default by frequency (monthly 90/180/810, weekly 30/60/690)."""
+    unknown = set(values) - set(PRODUCT_FIELDS)
+    if unknown:
+        raise ValidationError("Pengaturan tidak dikenal.", fields={k: ["tidak dikenal"] for k in sorted(unknown)})
+    freq = values.get("frequency", "monthly")
+    defaults = rules.DEFAULT_THRESHOLDS.get(freq, rules.DEFAULT_THRESHOLDS["monthly"])
+    for key, default in zip(("kl_after_days", "d_after_days", "m_after_days"), defaults, strict=True):
+        values.setdefault(key, default)
+    _check_product(values)
+    if db.session.scalar(sa.select(LoanProduct.id).where(LoanProduct.cooperative_id == cooperative_id,
+                                                         LoanProduct.name == values["name"])):
+        raise ValidationError("Nama produk sudah dipakai.", fields={"name": ["sudah dipakai"]})
+    product = LoanProduct(cooperative_id=cooperative_id, **values)
+    db.session.add(product)
+    db.session.flush()
+    audit.record(actor, "loans.product.create", "loan_product", product.id, {"name": product.name},
+                 cooperative_id=cooperative_id)
+    return product
+
+
+def update_product(cooperative_id: int, product_id: int, *, actor, **values) -> LoanProduct:
+    """Change a product's settings. Existing loans keep the terms copied at their application."""
+    product = get_product(cooperative_id, product_id)
+    merged = {f: getattr(product, f) for f in PRODUCT_FIELDS} | values
+    _check_product(merged)
+    before = {k: str(getattr(product, k)) for k in values}
+    for k, v in values.items():
+        setattr(product, k, v)
+    db.session.flush()
+    audit.record(actor, "loans.product.update", "loan_product", product.id,
+                 {"before": before, "after": {k: str(v) for k, v in values.items()}}, cooperative_id=cooperative_id)
+    return product
+
+
+def get_product(cooperative_id: int, product_id: int) -> LoanProduct:
+    p = db.session.get(LoanProduct, product_id)
+    if p is None or p.cooperative_id != cooperative_id:
+        raise NotFound("Produk pinjaman tidak ditemukan.")
+    return p
+
+
+def products(cooperative_id: int, active_only: bool = False) -> list[LoanProduct]:
+    q = sa.select(LoanProduct).where(LoanProduct.cooperative_id == cooperative_id)
+    if active_only:
+        q = q.where(LoanProduct.is_active.is_(True))
+    return list(db.session.scalars(q.order_by(LoanProduct.name)))
+
+
+def terms_of(product: LoanProduct) -> dict:
+    """JSON-safe copy of a product's terms (decimals as strings)."""
+    out = {}
+    for f in TERM_FIELDS:
+        v = getattr(product, f)
+        out[f] = str(v) if isinstance(v, Decimal) else v
+    return out
+
+
+def schedule_terms(terms: dict, term_months: int) -> schedule.Terms:
+    return schedule.Terms(method=terms["method"], rate_percent_per_month=Decimal(terms["rate_percent_per_month"]),
+                          term_months=term_months, frequency=terms["frequency"],
+                          grace_periods=int(terms["grace_periods"]), rounding_multiple=int(terms["rounding_multiple"]),
+                          rounding_mode=terms["rounding_mode"])
+
+
+def thresholds(terms: dict) -> tuple[int, int, int]:
+    return int(terms["kl_after_days"]), int(terms["d_after_days"]), int(terms["m_after_days"])
+
+
+def provision_rates(terms: dict) -> tuple[Decimal, ...]:
+    return tuple(Decimal(terms[k]) for k in ("provision_lancar", "provision_kl", "provision_d", "provision_m"))
+
+
+def _check_term(product: LoanProduct, principal: int, term_months: int) -> None:
+    errors = {}
+    if not product.min_term_months <= term_months <= product.max_term_months:
+        errors["term_months"] = [f"jangka {product.min_term_months}-{product.max_term_months} bulan"]
+    if not product.min_principal <= principal <= product.max_principal:
+        errors["principal"] = [f"plafon Rp {product.min_principal:,} - Rp {product.max_principal:,}".replace(",", ".")]
+    if errors:
+        raise ValidationError("Pinjaman di luar batas produk.", fields=errors)
+
+
+def preview(cooperative_id: int, product_id: int, principal: int, term_months: int,
+            first_due_date: date) -> list[schedule.Instalment]:
+    """The schedule a loan would get; the same code books it at disbursement."""
+    product = get_product(cooperative_id, product_id)
+    _check_term(product, principal, term_months)
+    return _build(terms_of(product), principal, term_months, first_due_date)
+
+
+def _build(terms: dict, principal: int, term_months: int, first_due_date: date) -> list[schedule.Instalment]:
+    try:
+        return schedule.build_schedule(principal, schedule_terms(terms, term_months), first_due_date)
+    except schedule.ScheduleError as exc:
+        raise ValidationError(str(exc), fields={"principal": [str(exc)]}) from None
+    except (ValueError, OverflowError):  # a due date beyond the calendar (year 9999)
+        raise ValidationError("Tanggal jatuh tempo di luar kalender.",
+                              fields={"first_due_date": ["terlalu jauh"]}) from None
+
+
+def fee_for(terms: dict, principal: int) -> int:
+    return rules.percent_of(principal, Decimal(terms["fee_percent"])) + int(terms["fee_fixed"])
