@@ -91,7 +91,8 @@ def verify(cooperative_id: int, *, progress: Callable[[int], None] | None = None
         expected_seq = seq + 1
 
     # Core (not ORM) execution and the date as ISO text: no per-row type processing on the hot path.
-    result = db.session.connection().execution_options(yield_per=20000).execute(stmt)
+    # Statement-level option: Connection.execution_options() would change the shared connection in place.
+    result = db.session.connection().execute(stmt.execution_options(yield_per=20000))
     for row in result:
         e_id = row[0]
         if cur is None or cur[0][0] != e_id:
