@@ -25,6 +25,7 @@ from coop.reports.exports import (
     Period,
     account_index,
     accounts_of,
+    consistent_snapshot,
     journal_lines_stmt,
     movements,
     stream_rows,
@@ -76,6 +77,7 @@ def rolled_up(accounts, balances: dict[int, int]) -> dict[int, int]:
 
 def beancount_text(cooperative_id: int, period: Period) -> Iterator[str]:
     """Yield the beancount file in chunks."""
+    consistent_snapshot()
     coop_row = db.session.get(Cooperative, cooperative_id)
     accounts = accounts_of(cooperative_id)
     names = account_names(cooperative_id)

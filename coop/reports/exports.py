@@ -56,6 +56,20 @@ class Period:
         return f"{self.start.isoformat() if self.start else 'awal'}_{self.end.isoformat() if self.end else 'akhir'}"
 
 
+def consistent_snapshot() -> None:
+    """Make the export's several queries (balances, totals, head hash, lines) see ONE state of the books.
+
+    SQLite: a read transaction already is a snapshot. PostgreSQL: start the read transaction in
+    REPEATABLE READ (only possible before it begins; inside an open transaction, e.g. the tests'
+    SAVEPOINT, it is left as it is).
+    """
+    bind = db.session.get_bind()
+    if db.session().in_transaction() or not isinstance(bind, sa.Engine):  # already in a transaction
+        return
+    if bind.dialect.name == "postgresql":
+        db.session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+
+
 def record_export(actor, cooperative_id: int, kind: str, period: Period | None = None, **extra) -> None:
     """Audit row for one export (``export.<kind>``): who took which book for which period."""
     summary = {"kind": kind, **extra}
@@ -184,6 +198,7 @@ def journal_csv(cooperative_id: int, period: Period = Period()) -> Iterator[str]
     stored (no type processing), entry-level fields are formatted once per entry and account fields once
     per account; quoting follows RFC 4180 like ``csv.writer``.
     """
+    consistent_snapshot()
     accounts = {aid: f"{_q(code)},{_q(name)},{_q(member)}," for aid, (code, name, member)
                 in account_index(cooperative_id).items()}
     stmt = (sa.select(JournalEntry.chain_seq, JournalEntry.source, JournalEntry.voucher_number,
@@ -252,6 +267,7 @@ def general_ledger_xlsx(cooperative_id: int, period: Period, *, title: str = "Bu
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
+    consistent_snapshot()
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(title[:31])
     bold = Font(bold=True)

@@ -32,6 +32,7 @@ from coop.reports.exports import (
     Period,
     account_index,
     accounts_of,
+    consistent_snapshot,
     journal_lines_stmt,
     movements,
     stream_rows,
@@ -65,6 +66,7 @@ def period_totals(cooperative_id: int, period: Period) -> tuple[int, int, int]:
 
 def saft_xml(cooperative_id: int, period: Period, *, created_at: datetime) -> Iterator[str]:
     """Yield the SAF-T XML document in chunks."""
+    consistent_snapshot()
     coop_row = db.session.get(Cooperative, cooperative_id)
     head = db.session.get(LedgerHead, cooperative_id)
     parts: list[str] = ['<?xml version="1.0" encoding="UTF-8"?>\n', f'<AuditFile xmlns="{NAMESPACE}">\n',
