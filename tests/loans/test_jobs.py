@@ -209,3 +209,45 @@ def test_backdated_repayment_after_the_job_ran_equals_date_order_with_the_job(co
     assert state_a["instalments"][1] == (750_000, 90_000, 0, 0, date(2026, 3, 18))
     assert state_a["outstanding"] == 9_000_000 - 750_000 - 750_000 - 410_000
     assert a.last_processed_on == b.last_processed_on
+
+
+@pytest.mark.parametrize("penalty", ["percent_overdue", "percent_per_day", "fixed"])
+def test_incremental_run_equals_processing_every_loan_every_day(coop, make_member, make_loan, make_loan_product,
+                                                                 loan_staff, penalty):
+    """Two identical loans, irregular payments: loan A is processed only when its next_action_date comes
+    (the real job), loan B every single day (a full scan). Penalties and class history end identical, so
+    skipping loans by next_action_date loses nothing."""
+    from decimal import Decimal
+
+    product = make_loan_product(coop, penalty_kind=penalty, penalty_percent=Decimal("0.5"), penalty_fixed=7_500,
+                                penalty_grace_days=5, kl_after_days=40, d_after_days=75, m_after_days=120)
+    t = loan_staff(coop)["treasurer"]
+    a = make_loan(coop, make_member(coop), product=product, first_due_date=DUE, principal=6_000_000, term_months=6)
+    b = make_loan(coop, make_member(coop), product=product, first_due_date=DUE, principal=6_000_000, term_months=6)
+    pays = {DUE + timedelta(days=3): 500_000, DUE + timedelta(days=50): 700_000, DUE + timedelta(days=90): 2_000_000}
+    day = DUE - timedelta(days=2)
+    while day <= DUE + timedelta(days=160):
+        _run(coop, day)  # processes A (and B) only when due
+        if b.last_processed_on != day:  # force B every day
+
+            def _force(day=day):
+                penalties, changes = [], []
+                jobs.process_loan(b, [i for i in loans.instalments(b) if i.paid_on is None], day, penalties, changes)
+                if penalties:
+                    db.session.execute(sa.insert(LoanPenalty), penalties)
+                if changes:
+                    db.session.execute(sa.insert(LoanClassChange), changes)
+                db.session.flush()
+            atomic(_force)
+        for loan in (a, b):
+            if day in pays:
+                atomic(loans.repay, coop.id, loan.id, pays[day], actor=t, paid_on=day)
+        day += timedelta(days=1)
+
+    def pen(loan):
+        return db.session.execute(sa.select(LoanPenalty.charged_on, LoanPenalty.amount).where(
+            LoanPenalty.loan_id == loan.id).order_by(LoanPenalty.charged_on, LoanPenalty.id)).all()
+    assert [tuple(r) for r in pen(a)] == [tuple(r) for r in pen(b)]
+    assert _history(a) == _history(b)
+    assert len(_history(a)) >= 2 and len(pen(a)) >= 1
+    assert [i.penalty_due for i in loans.instalments(a)] == [i.penalty_due for i in loans.instalments(b)]

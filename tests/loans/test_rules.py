@@ -94,3 +94,27 @@ def test_provision_npl_and_health():
     assert rules.health_rating(D("12.00")) == "kurang sehat"
     assert rules.health_rating(D("5")) == "sehat" and rules.health_rating(D("15.01")) == "tidak sehat"
     assert rules.risk_weighted_bad_loans(by_class) == 3_000_000 + 3_000_000 + 2_000_000
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=200, deadline=None)
+@given(amount=st.integers(1, 5_000_000), order=st.permutations(rules.COMPONENTS),
+       strategy=st.sampled_from(["instalment", "component"]),
+       owed=st.lists(st.tuples(*[st.integers(0, 900_000)] * 4), min_size=1, max_size=6))
+def test_allocation_never_over_allocates_and_accounts_for_every_rupiah(amount, order, strategy, owed):
+    """Allocated + unapplied == paid; no component gets more than it owes; leftover only when all is paid."""
+    dues = [Due(n + 1, date(2026, 1, 1 + n), penalty=p, fee=f, interest=i, principal=pr)
+            for n, (p, f, i, pr) in enumerate(owed)]
+    res = rules.allocate(amount, dues, ",".join(order), strategy)
+    assert sum(a.amount for a in res.allocations) + res.unapplied == amount
+    got: dict = {}
+    for a in res.allocations:
+        got[(a.number, a.component)] = got.get((a.number, a.component), 0) + a.amount
+    for d in dues:
+        for c in rules.COMPONENTS:
+            assert got.get((d.number, c), 0) <= getattr(d, c)
+    if res.unapplied:
+        assert sum(got.values()) == sum(d.total for d in dues)
