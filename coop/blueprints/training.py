@@ -201,7 +201,8 @@ def cohort(cohort_id: int):
                 return redirect(url_for("training.cohort", cohort_id=c.id))
     enrolments = services.enrolments_of(c.id)
     residents = _residents(e.resident_id for e in enrolments)
-    attendance = {e.id: services.attendance_of(e) for e in enrolments if e.status in ("enrolled", "completed")}
+    counts, n_sessions = services.attended_counts(c.id), len(c.sessions)
+    attendance = {e.id: (counts.get(e.id, 0), n_sessions) for e in enrolments if e.status in ("enrolled", "completed")}
     candidates = []
     q = request.args.get("q", "").strip()
     if q and current_user.role in MANAGE:

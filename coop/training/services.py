@@ -14,7 +14,7 @@ from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import lazyload
+from sqlalchemy.orm import lazyload, selectinload
 
 from coop import audit, settings
 from coop.auth.models import Cooperative
@@ -188,7 +188,7 @@ def set_cohort_open(cooperative_id: int, cohort_id: int, is_open: bool, *, actor
 def enrolments_of(cohort_id: int) -> list[Enrolment]:
     """A cohort's enrolments in application order."""
     return list(db.session.scalars(sa.select(Enrolment).where(Enrolment.cohort_id == cohort_id)
-                                   .order_by(Enrolment.seq)))
+                                   .options(selectinload(Enrolment.certificate)).order_by(Enrolment.seq)))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -369,6 +369,15 @@ def attendance_of(enrolment: Enrolment) -> tuple[int, int]:
     attended = db.session.scalar(sa.select(sa.func.count()).select_from(Attendance).where(
         Attendance.enrolment_id == enrolment.id, Attendance.is_present.is_(True))) or 0
     return attended, sessions
+
+
+def attended_counts(cohort_id: int) -> dict[int, int]:
+    """{enrolment_id: sessions attended} for a whole cohort in one query."""
+    rows = db.session.execute(sa.select(Attendance.enrolment_id, sa.func.count())
+                              .join(CohortSession, CohortSession.id == Attendance.session_id)
+                              .where(CohortSession.cohort_id == cohort_id, Attendance.is_present.is_(True))
+                              .group_by(Attendance.enrolment_id))
+    return {eid: n for eid, n in rows}
 
 
 def present_marks(cohort_id: int) -> dict[tuple[int, int], bool]:
