@@ -1,6 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from coop.auth.roles import ALL_ROLES, ROLE_LABELS
@@ -14,6 +15,6 @@ class LoginForm(FlaskForm):
 class UserForm(FlaskForm):
     username = StringField(_l("Nama pengguna"), validators=[DataRequired(message=_l("Wajib diisi.")), Length(max=80)])
     full_name = StringField(_l("Nama lengkap"), validators=[DataRequired(message=_l("Wajib diisi.")), Length(max=200)])
-    role = SelectField(_l("Peran"), choices=[(r, _l(ROLE_LABELS[r])) for r in ALL_ROLES])
+    role = SelectField(_l("Peran"), choices=[SelectChoice(r, _l(ROLE_LABELS[r])) for r in ALL_ROLES])
     password = PasswordField(_l("Kata sandi"), validators=[DataRequired(message=_l("Wajib diisi.")),
                                                        Length(min=8, message=_l("Minimal 8 karakter."))])

@@ -1,0 +1,15 @@
+"""Admin user management page: renders, creates users, reports a taken username on the form."""
+
+def test_admin_users_page_renders_and_creates(client, users, login):
+    login(users["admin"])
+    assert client.get("/admin/users").status_code == 200
+    r = client.post("/admin/users", data={"username": "kasir2", "full_name": "Kasir Dua", "role": "treasurer", "password": "rahasia-123"})
+    assert r.status_code == 302
+
+
+def test_admin_user_form_reports_taken_username(client, users, login):
+    login(users["admin"])
+    r = client.post("/admin/users", data={"username": users["treasurer"].username, "full_name": "X",
+                                          "role": "treasurer", "password": "rahasia-123"})
+    assert r.status_code == 200
+    assert "sudah dipakai" in r.get_data(as_text=True)
