@@ -134,14 +134,15 @@ def _check_period(cooperative_id: int, value_date: date) -> None:
 
 def _next_vouchers(cooperative_id: int, year: int, count: int = 1) -> int:
     """Reserve ``count`` consecutive voucher numbers of ``year``; returns the first. Runs under the head
-    lock, so the counter row needs no lock of its own and numbers are gapless (a rollback undoes both)."""
-    counter = db.session.get(VoucherCounter, (cooperative_id, year))
-    if counter is None:
-        counter = VoucherCounter(cooperative_id=cooperative_id, year=year, last_seq=0)
-        db.session.add(counter)
-    first = counter.last_seq + 1
-    counter.last_seq += count
-    return first
+    lock, so the counter row needs no lock of its own and numbers are gapless (a rollback undoes both).
+    One ``UPDATE ... RETURNING`` (an INSERT the first time in a year)."""
+    t = VoucherCounter.__table__
+    last = db.session.execute(t.update().where(t.c.cooperative_id == cooperative_id, t.c.year == year)
+                              .values(last_seq=t.c.last_seq + count).returning(t.c.last_seq)).scalar()
+    if last is None:
+        db.session.execute(t.insert().values(cooperative_id=cooperative_id, year=year, last_seq=count))
+        last = count
+    return last - count + 1
 
 
 def _validate(lines: Sequence[Line], value_date) -> None:

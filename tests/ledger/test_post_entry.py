@@ -172,7 +172,7 @@ def test_post_entry_statement_count(coop, books):
                value_date=date(2026, 11, 27))
     finally:
         sa.event.remove(engine_conn, "before_cursor_execute", counter)
-    assert count["n"] <= 12, count["n"]
+    assert count["n"] <= 10, count["n"]
 
 
 from hypothesis import given  # noqa: E402
