@@ -23,7 +23,7 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_sqlalchemy.session import Session as _FlaskSession
 from sqlalchemy import BigInteger, ForeignKey, Integer, MetaData, event
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, registry
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -36,7 +36,11 @@ NAMING_CONVENTION = {
 
 
 class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    #: Every integer column (ids, foreign keys, counts) is 64-bit: BIGINT on PostgreSQL, INTEGER (already
+    #: 64-bit, and the rowid alias for primary keys) on SQLite. So any id a route or a JSON body can carry
+    #: up to 2**63-1 is a clean "not found", never an overflow error from the driver.
+    registry = registry(metadata=MetaData(naming_convention=NAMING_CONVENTION),
+                        type_annotation_map={int: BigInteger().with_variant(Integer(), "sqlite")})
 
 
 class CoopSession(_FlaskSession):

@@ -8,11 +8,13 @@ exec 9>/tmp/coop-migrations.lock
 flock 9
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-rm -f migrations/versions/*_0001_*.py
+# Keep the current 0001 until the new one is generated (a model error must not lose it).
+mkdir -p "$tmp/old"
+mv migrations/versions/*_0001_*.py "$tmp/old/" 2>/dev/null || true
 # Later revisions (hand-written: triggers, data) chain on 0001; park them while 0001 is generated.
 mkdir -p "$tmp/parked"
 find migrations/versions -maxdepth 1 -name '*.py' -exec mv {} "$tmp/parked/" \;
-trap 'mv "$tmp"/parked/*.py migrations/versions/ 2>/dev/null; rm -rf "$tmp"' EXIT
+trap 'ls migrations/versions/*_0001_*.py >/dev/null 2>&1 || mv "$tmp"/old/*.py migrations/versions/ 2>/dev/null; mv "$tmp"/parked/*.py migrations/versions/ 2>/dev/null; rm -rf "$tmp"' EXIT
 export COOP_DATABASE_URL="sqlite:///$tmp/regen.sqlite3" FLASK_APP=coop
 .venv/bin/flask db migrate --rev-id 0001 -m "initial schema" >/dev/null
 f=$(ls migrations/versions/*_0001_*.py)
