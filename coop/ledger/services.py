@@ -114,8 +114,9 @@ def get_entry(cooperative_id: int, entry_id: int) -> JournalEntry:
 
 
 def _lock_head(cooperative_id: int) -> LedgerHead:
+    # populate_existing: a head loaded earlier in this transaction (without the lock) must not be used stale
     head = db.session.scalar(sa.select(LedgerHead).where(LedgerHead.cooperative_id == cooperative_id)
-                             .with_for_update())
+                             .with_for_update().execution_options(populate_existing=True))
     if head is None:
         raise NotFound("Buku besar koperasi belum dibuat.")
     return head
@@ -329,7 +330,8 @@ def close_account(cooperative_id: int, account_id: int, *, actor) -> Account:
 
     :raises Conflict: balance not zero, open sub-accounts, already closed.
     """
-    acc = db.session.scalar(sa.select(Account).where(Account.id == account_id).with_for_update())
+    acc = db.session.scalar(sa.select(Account).where(Account.id == account_id).with_for_update()
+                            .execution_options(populate_existing=True))
     if acc is None or acc.cooperative_id != cooperative_id:
         raise NotFound("Akun tidak ditemukan.")
     if not acc.is_open:
