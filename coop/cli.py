@@ -58,16 +58,13 @@ def cooperatives_cli():
 @click.option("--legal-number", default=None, help="Nomor badan hukum (AHU).")
 @click.option("--address", default=None)
 def cooperatives_create(name, village_code, legal_number, address):
-    """Create a cooperative with its chart of accounts (then add its first admin with `users create`)."""
-    from coop.auth.services import create_cooperative
+    """Create a cooperative with its chart of accounts and default savings products (then add its first admin with `users create`)."""
+    from coop.auth.services import found_cooperative
     from coop.errors import CoopError
-    from coop.ledger.services import create_chart
 
     def _create():
-        coop = create_cooperative(name=name, village_code=village_code, legal_number=legal_number,
-                                  address=address)
-        create_chart(coop.id)
-        return coop.id
+        return found_cooperative(name=name, village_code=village_code, legal_number=legal_number,
+                                 address=address).id
 
     try:
         coop_id = atomic(_create)

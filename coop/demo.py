@@ -17,7 +17,6 @@ from coop.auth import services as auth_services
 from coop.auth.models import Cooperative, User
 from coop.auth.roles import ADMIN, AUDITOR, MANAGER, OFFICER, TREASURER
 from coop.db import atomic, db
-from coop.ledger.services import create_chart
 
 DEMO_NAME = "Koperasi Desmigratif Demo"
 #: Desa Pakel (35.04.04.2001), Kabupaten Tulungagung, a PMI pocket in East Java.
@@ -76,10 +75,9 @@ def load_demo(password: str, today: date, echo=print) -> tuple[Cooperative, bool
         return existing, False
 
     def _base():
-        coop = auth_services.create_cooperative(name=DEMO_NAME, village_code=DEMO_VILLAGE,
+        coop = auth_services.found_cooperative(name=DEMO_NAME, village_code=DEMO_VILLAGE,
                                                 legal_number="AHU-0001234.AH.01.29.TAHUN 2024",
                                                 address="Balai Desa Pakel, Kabupaten Tulungagung, Jawa Timur")
-        create_chart(coop.id)
         users = {}
         for username, full_name, role in DEMO_USERS:
             users[username] = auth_services.create_user(cooperative_id=coop.id, username=username,

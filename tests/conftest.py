@@ -123,17 +123,12 @@ PASSWORD = "rahasia-123"
 
 @pytest.fixture
 def make_coop(app):
-    """``make_coop(name=..., village_code=...)`` -> a cooperative with its chart of accounts."""
-    from coop.auth.services import create_cooperative
+    """``make_coop(name=..., village_code=...)`` -> a cooperative with its chart and default savings products."""
+    from coop.auth.services import found_cooperative
     from coop.db import atomic
-    from coop.ledger.services import create_chart
 
     def _make(name: str = "Koperasi Uji", village_code: str = "3504042001"):
-        def _do():
-            c = create_cooperative(name=name, village_code=village_code)
-            create_chart(c.id)
-            return c
-        return atomic(_do)
+        return atomic(found_cooperative, name=name, village_code=village_code)
     return _make
 
 

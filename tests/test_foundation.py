@@ -138,3 +138,18 @@ def test_audit_page_lists_user_creation(client, users, login):
 def test_member_role_cannot_open_audit_log(client, users, login):
     login(users["member"])
     assert client.get("/admin/audit").status_code == 403
+
+
+def test_a_founded_cooperative_has_chart_and_default_savings_products(make_coop):
+    """found_cooperative opens the books: chart of accounts, chain head and the four savings products."""
+    import sqlalchemy as sa
+
+    from coop.db import db
+    from coop.ledger.models import Account, LedgerHead
+    from coop.ledger.savings.models import SavingsProduct
+
+    c = make_coop("Koperasi Baru")
+    kinds = set(db.session.scalars(sa.select(SavingsProduct.kind).where(SavingsProduct.cooperative_id == c.id)))
+    assert kinds == {"pokok", "wajib", "sukarela", "berjangka"}
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Account).where(Account.cooperative_id == c.id)) >= 30
+    assert db.session.get(LedgerHead, c.id).chain_seq == 0

@@ -42,7 +42,7 @@ def test_other_cooperatives_objects_are_not_found(app, make_coop, make_user, log
     user_a = make_user(coop_a, role)
     ctx = Ctx(coop=coop_b, users={r: make_user(coop_b, r) for r in ALL_ROLES}, today=today)
     ids = {}
-    for rule, ints in _int_routes(app):
+    for _rule, ints in _int_routes(app):
         for arg in ints:
             if arg not in ids and arg in FACTORIES:
                 ids[arg] = FACTORIES[arg](ctx)
