@@ -132,3 +132,22 @@ def test_integers_beyond_int64_in_a_body_are_422(app):
         with pytest.raises(ValidationError) as exc:
             load(Body, {"items": [{"member_id": 1}, {"member_id": -HUGE}]})
         assert exc.value.fields == {"items.1.member_id": ["Angka terlalu besar."]}
+
+
+def test_money_maximum_bounds_input_only(spec):
+    """Money's documented maximum (MAX_MONEY per amount) binds what a client sends; totals and balances in
+    response-only schemas are sums and are left unbounded (schemathesis found totals above it)."""
+    from coop.blueprints.api.fields import MAX_MONEY
+    from coop.blueprints.api.openapi import _refs
+
+    schemas = spec["components"]["schemas"]
+    inputs = set()
+    for _, _, op in _operations(spec):
+        inputs |= _refs(op.get("requestBody")) | _refs(op.get("parameters"))
+    bounded = {name for name, s in schemas.items()
+               if any(p.get("maximum") == MAX_MONEY for p in s.get("properties", {}).values())}
+    assert bounded, "no input schema documents the money maximum"
+    for name in bounded:
+        assert name in inputs or any(name in _refs(schemas[i]) for i in inputs), name
+    if "TrialBalance" in schemas:
+        assert "maximum" not in schemas["TrialBalance"]["properties"]["total_debit"]

@@ -61,7 +61,55 @@ def build_spec(app) -> dict:
                 op["security"] = [{"bearer": []}]
             operations[method.lower()] = op
         spec.path(path=path, operations=operations)
-    return spec.to_dict()
+    return _unbound_output_money(spec.to_dict())
+
+
+def _refs(node) -> set[str]:
+    """Names of the component schemas referenced anywhere inside ``node``."""
+    found: set[str] = set()
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
+            found.add(ref.rsplit("/", 1)[1])
+        for value in node.values():
+            found |= _refs(value)
+    elif isinstance(node, list):
+        for value in node:
+            found |= _refs(value)
+    return found
+
+
+def _unbound_output_money(doc: dict) -> dict:
+    """``Money`` documents ``maximum: MAX_MONEY``, a limit on ONE amount a client may send. Totals and
+    balances in responses are sums of many amounts and may exceed it: drop that maximum from the schemas
+    used only in responses (a schema also used for input keeps it)."""
+    from coop.blueprints.api.fields import MAX_MONEY
+
+    schemas = doc.get("components", {}).get("schemas", {})
+    inputs: set[str] = set()
+    for ops in doc.get("paths", {}).values():
+        for op in ops.values():
+            inputs |= _refs(op.get("requestBody")) | _refs(op.get("parameters"))
+    todo = list(inputs)
+    while todo:
+        for name in _refs(schemas.get(todo.pop(), {})) - inputs:
+            inputs.add(name)
+            todo.append(name)
+
+    def strip(node):
+        if isinstance(node, dict):
+            if node.get("type") == "integer" and node.get("maximum") == MAX_MONEY:
+                del node["maximum"]
+            for value in node.values():
+                strip(value)
+        elif isinstance(node, list):
+            for value in node:
+                strip(value)
+
+    for name, schema in schemas.items():
+        if name not in inputs:
+            strip(schema)
+    return doc
 
 
 @api.get("/openapi.json")
