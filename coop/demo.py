@@ -23,10 +23,10 @@ DEMO_NAME = "Koperasi Desmigratif Demo"
 DEMO_VILLAGE = "3504042001"
 DEMO_USERS = [
     ("admin", "Admin Koperasi", ADMIN),
-    ("bendahara", "Siti Rahayu (Bendahara)", TREASURER),
-    ("manajer", "Bambang Sutrisno (Manajer)", MANAGER),
-    ("petugas", "Dewi Lestari (Petugas)", OFFICER),
-    ("auditor", "Agus Wibowo (Auditor)", AUDITOR),
+    ("bendahara", "Siti Rahayu", TREASURER),
+    ("manajer", "Bambang Sutrisno", MANAGER),
+    ("petugas", "Dewi Lestari", OFFICER),
+    ("auditor", "Agus Wibowo", AUDITOR),
 ]
 
 #: Logins that area steps create (e.g. a member login), printed with the staff logins.
