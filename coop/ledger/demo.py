@@ -1,8 +1,8 @@
 """Demo step of the ledger: the cooperative's own (non-member) bookkeeping, through the services.
 
-Start-up capital in the bank, monthly electricity and stationery paid from the cash box, cash banked
-every month, and one stationery entry posted twice by mistake and corrected by a reversal that the
-manager approved (maker-checker). Dated relative to ``ctx.today``; deterministic; one commit per chunk.
+Start-up capital in the bank on the first day of the history (January 1 of last year), monthly board
+honoraria, electricity and stationery paid from the cash box, monthly bank interest, and one stationery
+entry posted twice by mistake and corrected by a reversal that the manager approved (maker-checker). Dated relative to ``ctx.today``; deterministic; one commit per chunk.
 """
 from __future__ import annotations
 
@@ -12,6 +12,9 @@ from coop.db import atomic
 from coop.ledger import chart, periods
 from coop.ledger.rules import Line
 from coop.ledger.services import account_by_code, post_entry
+
+#: Beban Gaji dan Honor (no constant in coop.ledger.chart yet).
+BEBAN_HONOR = "5203"
 
 
 def _month_start(d: date, back: int) -> date:
@@ -29,14 +32,19 @@ def load(ctx) -> None:
 
     def _books():
         acc = {code: account_by_code(cid, code).id for code in
-               (chart.KAS, chart.BANK, chart.SALDO_AWAL, chart.BEBAN_OPERASIONAL, chart.PENDAPATAN_LAIN)}
-        start = _month_start(ctx.today, 6)
+               (chart.KAS, chart.BANK, chart.SALDO_AWAL, chart.BEBAN_OPERASIONAL, chart.PENDAPATAN_LAIN, BEBAN_HONOR)}
+        start = ctx.data.get("history_start") or date(ctx.today.year - 1, 1, 1)
+        months = (ctx.today.year - start.year) * 12 + ctx.today.month - start.month
         post_entry(cid, [Line.dr(acc[chart.BANK], 25_000_000), Line.cr(acc[chart.SALDO_AWAL], 25_000_000)],
                    actor=treasurer, memo="Modal awal koperasi (hibah desa) di rekening bank", value_date=start,
                    source="manual")
         entries = []
-        for back in range(6, 0, -1):
+        for back in range(months, 0, -1):
             m = _month_start(ctx.today, back)
+            honor = 400_000 if m.year < ctx.today.year else 500_000
+            post_entry(cid, [Line.dr(acc[BEBAN_HONOR], honor), Line.cr(acc[chart.KAS], honor)],
+                       actor=treasurer, memo=f"Honor pengurus dan pengawas {m:%m/%Y}",
+                       value_date=m + timedelta(days=24), source="manual")
             listrik = 120_000 + rng.randrange(0, 60) * 1_000
             entries.append(post_entry(cid, [Line.dr(acc[chart.BEBAN_OPERASIONAL], listrik),
                                             Line.cr(acc[chart.KAS], listrik)], actor=treasurer,

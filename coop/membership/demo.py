@@ -1,4 +1,5 @@
-"""Demo step: about 150 members of the demo village with a year of savings history, posted through the
+"""Demo step: about 150 members of the demo village with savings history since January of last year (so last
+year is a full book year for the RAT), posted through the
 ledger (batched per month: one unit of work and a constant number of statements per batch).
 
 History: simpanan pokok on joining, monthly wajib (some members skip months, some catch up two at
@@ -52,16 +53,19 @@ def load(ctx) -> None:
     if not residents:
         ctx.echo("    membership: no residents in the registry, skipped")
         return
-    start = rules.add_months(ctx.today.replace(day=1), -13)
+    # History starts on January 1 of last year: last year is a full book year closed at this year's RAT.
+    start = date(ctx.today.year - 1, 1, 1)
+    ctx.data["history_start"] = start
     treasurer = ctx.users.get("bendahara")
+    span = (ctx.today.year - start.year) * 12 + ctx.today.month - start.month  # whole months since start
 
-    # Joining dates: a founding meeting 13 months ago for half, the rest spread over the year.
+    # Joining dates: a founding meeting in early January of last year for half, the rest spread since.
     joins = []
     for i, rid in enumerate(residents):
         if i < len(residents) // 2:
             joined = start + timedelta(days=4)
         else:
-            joined = rules.add_months(start, rng.randint(1, 11)) + timedelta(days=rng.randint(0, 20))
+            joined = rules.add_months(start, rng.randint(1, max(1, span - 2))) + timedelta(days=rng.randint(0, 20))
         joins.append((joined, rid))
     joins.sort()
 

@@ -223,9 +223,12 @@ def _loans_to_businesses(ctx, business_ids: list[int]) -> None:
         member = db.session.scalar(sa.select(Member).where(Member.cooperative_id == coop_id,
                                                            Member.resident_id == b.resident_id,
                                                            Member.status == "active"))
-        if member is None or b.started_on is None or b.started_on > ctx.today - timedelta(days=40):
+        if member is None or b.started_on is None:
             continue
-        applied = b.started_on + timedelta(days=7)
+        # the owner applies a week after starting the business, but not before joining the cooperative
+        applied = max(b.started_on, member.joined_on) + timedelta(days=7)
+        if applied > ctx.today - timedelta(days=33):
+            continue
 
         def _loan(b=b, member=member, applied=applied):
             term = max(product.min_term_months, min(10, product.max_term_months))

@@ -1,11 +1,12 @@
-"""Demo step: about 60 loans over the past year in every state a treasurer meets, all through the
+"""Demo step: about 70 loans since January of last year in every state a treasurer meets, all through the
 services: pending applications, approved and rejected ones, current loans paying on time, loans in
 arrears in each collectibility class, paid off early, paid in full, rescheduled, written off with a
 recovery, one backdated repayment. Posted month by month (one unit of work per month) with the daily
 job run at each month end, so collectibility history and penalties build up in date order.
 
 The demo product "Pinjaman Modal Usaha" is configured (thresholds are a product setting) with Macet
-after 300 days, so a year of history shows all four classes.
+after 300 days, so the history shows all four classes. The bad loans paid for some months first (so last
+year's PHU shows their interest), then stopped.
 """
 from __future__ import annotations
 
@@ -50,17 +51,19 @@ def _plan(rng) -> list[dict]:
         for _ in range(n):
             out.append({"kind": kind, "ago": rng.randint(*ago), "product": product,
                         "principal": rng.choice(amounts), "term": rng.choice(terms)})
-    add("current", 26, (1, 8), 0, [2_000_000, 3_000_000, 5_000_000, 7_500_000, 10_000_000], [12, 18, 24])
-    add("current", 6, (2, 9), 1, [5_000_000, 8_000_000, 12_000_000], [12, 24])
-    add("current", 4, (2, 8), 2, [6_000_000, 15_000_000, 30_000_000], [12, 24])
+    add("current", 20, (1, 8), 0, [2_000_000, 3_000_000, 5_000_000, 7_500_000, 10_000_000], [12, 18, 24])
+    add("current", 8, (13, 20), 0, [5_000_000, 7_500_000, 10_000_000], [24])  # from last year, still running
+    add("current", 6, (2, 16), 1, [5_000_000, 8_000_000, 12_000_000], [24])
+    add("current", 4, (2, 18), 2, [6_000_000, 15_000_000, 30_000_000], [24])
     add("weekly", 3, (1, 2), 3, [1_000_000, 2_000_000], [3, 4])
-    add("kl", 4, (8, 10), 0, [3_000_000, 5_000_000], [18, 24])
-    add("d", 3, (10, 11), 0, [4_000_000, 6_000_000], [24])
-    add("m", 2, (12, 12), 0, [5_000_000], [24])
-    add("payoff", 4, (4, 10), 0, [3_000_000, 5_000_000], [12, 18])
+    add("kl", 4, (8, 14), 0, [3_000_000, 5_000_000], [18, 24])
+    add("d", 3, (10, 16), 0, [4_000_000, 6_000_000], [24])
+    add("m", 2, (18, 20), 0, [5_000_000], [24])
+    add("payoff", 4, (4, 14), 0, [3_000_000, 5_000_000], [18])
     add("paid", 2, (7, 9), 0, [1_000_000, 1_500_000], [3, 6])
+    add("paid", 10, (14, 21), 0, [2_000_000, 3_000_000, 5_000_000], [6, 9, 12])  # last year's, paid in full
     add("reschedule", 2, (9, 10), 0, [6_000_000], [12])
-    add("writeoff", 1, (12, 12), 0, [4_000_000], [12])
+    add("writeoff", 1, (18, 20), 0, [4_000_000], [12])
     add("applied", 4, (0, 0), 0, [2_000_000, 4_000_000, 30_000_000], [12])
     add("approved", 2, (0, 0), 1, [5_000_000], [12])
     add("rejected", 2, (0, 0), 0, [20_000_000], [24])
@@ -122,9 +125,10 @@ def load(ctx) -> None:
     made = atomic(_originate)
 
     # 2. history month by month: repayments due in the month, then the daily job at month end
-    stop = {"current": None, "weekly": None, "kl": 4, "d": 7, "m": 99, "payoff": None, "paid": None,
-            "reschedule": 5, "writeoff": 99}
-    start = add_months(today.replace(day=1), -13)
+    # months before today when a loan's payments stop: KL ~120 days late, D ~210, M and write-off ~360
+    stop = {"current": None, "weekly": None, "kl": 4, "d": 7, "m": 12, "payoff": None, "paid": None,
+            "reschedule": 5, "writeoff": 12}
+    start = ctx.data.get("history_start") or date(today.year - 1, 1, 1)
     month = start
     events: dict[date, list] = defaultdict(list)
     for loan_id, sc in made:
