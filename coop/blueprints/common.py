@@ -53,8 +53,9 @@ def paginate(select_stmt, per_page: int = 25) -> Page:
     import sqlalchemy as sa
 
     page = request.args.get("page", 1, type=int) or 1
-    page = max(1, page)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(select_stmt.order_by(None).subquery()))
+    # a page past the end shows the last one (and ?page=10**30 never overflows the driver's OFFSET)
+    page = min(max(1, page), max(1, -(-(total or 0) // per_page)))
     items = list(db.session.scalars(select_stmt.limit(per_page).offset((page - 1) * per_page)))
     return Page(items, page, per_page, total or 0)
 

@@ -1,0 +1,85 @@
+"""Nothing a user can type into the address bar gives a server error: every GET route (HTML and API) is
+walked with an existing id and a missing one for each integer argument, and with junk query parameters
+(non-numbers, impossible dates, huge numbers, a NUL byte). A 4xx is fine; a 5xx or an exception is not."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+import pytest
+from werkzeug.routing import IntegerConverter
+
+from coop.auth.roles import ALL_ROLES
+from tests.tenancy_objects import FACTORIES
+
+JUNK_QUERIES = [
+    "page=x&as_of=x&from=x&to=x&limit=x&cursor=x&q=%00",
+    "page=99999999999999999999999&limit=99999999999999999999&as_of=2026-13-01&from=2026-13-01&to=0000-00-00",
+    "page=-5&limit=-1&as_of=99999-01-01&from=2026-02-30&to=1&cursor=%ff%fe&q=%ff",
+    "page=0&limit=0&year=x&month=13&status=%00&role=x&date=x&on=x&value_date=x&period=x&format=x",
+]
+MISSING_ID = 2**62
+
+
+@dataclass
+class Ctx:
+    coop: object
+    users: dict
+    today: date
+    cache: dict = field(default_factory=dict)
+
+
+def _get_rules(app):
+    for rule in app.url_map.iter_rules():
+        if "GET" in rule.methods and rule.endpoint != "static":
+            ints = [n for n, c in rule._converters.items() if isinstance(c, IntegerConverter)]
+            yield rule, ints
+
+
+def _paths(app, ids):
+    """(path, is_api) for every GET rule, once with existing ids and once with a missing one."""
+    for rule, ints in sorted(_get_rules(app), key=lambda r: r[0].rule):
+        variants = [{a: ids.get(a, MISSING_ID) for a in ints}]
+        if ints:
+            variants.append({a: MISSING_ID for a in ints})
+        for values in variants:
+            for name in rule.arguments - set(ints):
+                values[name] = "x"
+            path = re.sub(r"^[^/]*", "", rule.build(values, append_unknown=False)[1])
+            yield path, rule.rule.startswith("/api/")
+
+
+@pytest.mark.parametrize("role", ["admin", "member"])
+def test_no_get_route_gives_a_server_error_with_junk_input(app, coop, make_user, login, api, today, role):
+    users = {r: make_user(coop, r) for r in ALL_ROLES}
+    ctx = Ctx(coop=coop, users=users, today=today)
+    ids = {}
+    for _rule, ints in _get_rules(app):
+        for arg in ints:
+            if arg not in ids and arg in FACTORIES:
+                ids[arg] = FACTORIES[arg](ctx)
+    web = login(users[role])
+    json_client = api(users[role])
+    failures = []
+    checked = 0
+    for path, is_api in _paths(app, ids):
+        for query in ["", *JUNK_QUERIES]:
+            url = f"{path}?{query}" if query else path
+            try:
+                if is_api:
+                    resp = json_client.get(url[len("/api/v1"):])
+                else:
+                    resp = web.get(url)
+                status = resp.status_code
+                resp.close()  # streamed exports end their request context
+            except Exception as exc:  # noqa: BLE001 - any exception is what this test looks for
+                failures.append(f"GET {url} raised {type(exc).__name__}: {exc}"[:300])
+                from coop.db import db
+                db.session.rollback()
+                continue
+            checked += 1
+            if status >= 500:
+                failures.append(f"GET {url} -> {status}")
+    assert not failures, "\n".join(failures)
+    assert checked > 100
