@@ -83,3 +83,58 @@ def test_no_get_route_gives_a_server_error_with_junk_input(app, coop, make_user,
                 failures.append(f"GET {url} -> {status}")
     assert not failures, "\n".join(failures)
     assert checked > 100
+
+
+JUNK_FORMS = [
+    {},
+    {"amount": "99999999999999999999999999", "value_date": "2026-13-01", "page": "x", "principal": "-1",
+     "term_months": "x", "rate": "nan", "date": "0000-00-00", "nik": "\x00", "member_id": "x", "q": "%00",
+     "product_id": "99999999999999999999", "account_id": "x", "username": "", "role": "x", "name": ""},
+]
+
+
+def _post_rules(app):
+    for rule in app.url_map.iter_rules():
+        if "POST" in rule.methods and not rule.rule.startswith("/api/") and rule.endpoint not in (
+                "auth.logout", "auth.login"):
+            ints = [n for n, c in rule._converters.items() if isinstance(c, IntegerConverter)]
+            yield rule, ints
+
+
+@pytest.mark.parametrize("role", ["admin", "treasurer"])
+def test_no_form_gives_a_server_error_with_missing_or_junk_fields(app, coop, make_user, login, today, role):
+    """Every HTML form POSTed empty, with junk values, and with a non-UTF-8 file upload: never a 5xx."""
+    users = {r: make_user(coop, r) for r in ALL_ROLES}
+    ctx = Ctx(coop=coop, users=users, today=today)
+    ids = {}
+    for _rule, ints in _post_rules(app):
+        for arg in ints:
+            if arg not in ids and arg in FACTORIES:
+                ids[arg] = FACTORIES[arg](ctx)
+    failures = []
+    checked = 0
+    from io import BytesIO
+
+    for rule, ints in sorted(_post_rules(app), key=lambda r: r[0].rule):
+        values = {a: ids.get(a, MISSING_ID) for a in ints}
+        for name in rule.arguments - set(ints):
+            values[name] = "x"
+        path = re.sub(r"^[^/]*", "", rule.build(values, append_unknown=False)[1])
+        for data in [*JUNK_FORMS, "upload"]:
+            web = login(users[role])
+            if data == "upload":
+                data = {"file": (BytesIO(b"\xff\xfe\x00nik;nama\n\x81\x82;\xc3\x28\n"), "x.csv")}
+            try:
+                resp = web.post(path, data=dict(data), content_type="multipart/form-data")
+                status = resp.status_code
+                resp.close()
+            except Exception as exc:  # noqa: BLE001
+                failures.append(f"POST {path} {list(data)[:3]} raised {type(exc).__name__}: {exc}"[:300])
+                from coop.db import db
+                db.session.rollback()
+                continue
+            checked += 1
+            if status >= 500:
+                failures.append(f"POST {path} {list(data)[:3]} -> {status}")
+    assert not failures, "\n".join(failures)
+    assert checked > 20
