@@ -23,10 +23,9 @@ COMMAND_MODULES: list[str] = [
 
 
 def _today() -> date:
-    from datetime import datetime
-    from zoneinfo import ZoneInfo
+    from coop.blueprints.common import local_today
 
-    return datetime.now(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
+    return local_today(None)
 
 
 @click.command("demo")

@@ -3,8 +3,7 @@ withdrawal or a wajib payment, print the kuitansi; day book and end-of-day cash 
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -26,8 +25,9 @@ READ = (ADMIN, TREASURER, MANAGER, AUDITOR)
 
 
 def today() -> date:
-    tz = getattr(getattr(current_user, "cooperative", None), "timezone", None) or "Asia/Jakarta"
-    return datetime.now(ZoneInfo(tz)).date()
+    from coop.blueprints.common import local_today
+
+    return local_today(current_user)
 
 
 def _nik(resident) -> str:

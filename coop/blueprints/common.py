@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime
 from functools import wraps
+from zoneinfo import ZoneInfo
 
-from flask import abort, request
+from flask import abort, current_app, request
 from flask_login import current_user, login_required
 
 from coop.db import db
@@ -21,6 +23,13 @@ def roles_required(*roles: str):
             return view(*args, **kwargs)
         return wrapped
     return decorator
+
+
+def local_today(user=None) -> date:
+    """Today's date in ``user``'s cooperative's time zone (``Cooperative.timezone``; the app default
+    ``BABEL_DEFAULT_TIMEZONE`` without a user): the one "today" every page, API call and CLI command uses."""
+    tz = getattr(getattr(user, "cooperative", None), "timezone", None)
+    return datetime.now(ZoneInfo(tz or current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Jakarta"))).date()
 
 
 def coop_id() -> int:

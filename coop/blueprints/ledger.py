@@ -33,9 +33,9 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _today() -> date:
-    from coop.cli import _today as today
+    from coop.blueprints.common import local_today
 
-    return today()
+    return local_today(current_user)
 
 
 def _date_arg(name: str, default: date) -> date:

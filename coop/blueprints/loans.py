@@ -30,9 +30,9 @@ STATUS_LABELS = {"applied": "Diajukan", "approved": "Disetujui", "rejected": "Di
 
 
 def _today() -> date:
-    from coop.cli import _today as today
+    from coop.blueprints.common import local_today
 
-    return today()
+    return local_today(current_user)
 
 
 def _members(active_only: bool = True):

@@ -22,9 +22,9 @@ WRITE = (ADMIN, OFFICER)
 
 
 def _today():
-    from coop.cli import _today as today
+    from coop.blueprints.common import local_today
 
-    return today()
+    return local_today(current_user)
 
 
 def _show_nik(value: str | None) -> str:

@@ -44,9 +44,9 @@ SHU_PAYERS = (ADMIN, TREASURER)
 
 
 def _today() -> date:
-    from coop.cli import _today as today
+    from coop.blueprints.common import local_today
 
-    return today()
+    return local_today(current_user)
 
 
 def _date_arg(name: str) -> date | None:

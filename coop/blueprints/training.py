@@ -3,11 +3,10 @@ and follow-up; a member (or a resident with their own login) sees open cohorts, 
 and downloads their certificates."""
 from __future__ import annotations
 
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from coop.auth.roles import ADMIN, AUDITOR, MANAGER, MEMBER, OFFICER, TREASURER
@@ -40,7 +39,9 @@ STATUS_BADGES = {"enrolled": "primary", "waitlisted": "warning", "rejected": "da
 
 def business_today() -> date:
     """Today in the cooperative's time zone (the boundary reads the clock, never the domain)."""
-    return datetime.now(ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Jakarta"))).date()
+    from coop.blueprints.common import local_today
+
+    return local_today(current_user)
 
 
 @bp.app_context_processor

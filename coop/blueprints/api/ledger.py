@@ -36,9 +36,9 @@ def _coop() -> int:
 
 
 def _today() -> date:
-    from coop.cli import _today as today
+    from coop.blueprints.common import local_today
 
-    return today()
+    return local_today(current_api_user())
 
 
 def _range() -> tuple[date, date]:

@@ -118,9 +118,9 @@ def get_savings_account(account_id: int):
 
 
 def _today():
-    from coop.cli import _today as today
+    from coop.blueprints.common import local_today
 
-    return today()
+    return local_today(current_api_user())
 
 
 def _move(fn, account_id: int):

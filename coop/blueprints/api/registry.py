@@ -21,9 +21,9 @@ MAX_UPLOAD = 20 * 1024 * 1024
 
 
 def _today():
-    from coop.cli import _today as today
+    from coop.blueprints.common import local_today
 
-    return today()
+    return local_today(current_api_user())
 
 
 def record_dict(m: MigrationRecord) -> dict:

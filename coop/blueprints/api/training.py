@@ -39,9 +39,9 @@ TAGS = ["training"]
 
 
 def _today():
-    from coop.blueprints.training import business_today
+    from coop.blueprints.common import local_today
 
-    return business_today()
+    return local_today(current_api_user())
 
 
 def dump_enrolment(e) -> dict:
