@@ -53,6 +53,23 @@ def _member_info(member_id: int):
     return m
 
 
+def _prefetch(loans_on_page) -> list:
+    """Load the page's members (with residents) and ledger accounts in two queries, so the rows'
+    ``member(...)`` and ``outstanding_principal`` are identity-map hits instead of two queries per row.
+    The caller holds the returned objects (the session's identity map is weak)."""
+    from coop.ledger.models import Account
+    from coop.membership.models import Member
+
+    member_ids = {loan.member_id for loan in loans_on_page}
+    account_ids = {loan.ledger_account_id for loan in loans_on_page if loan.ledger_account_id is not None}
+    loaded: list = []
+    if member_ids:
+        loaded += db.session.scalars(sa.select(Member).where(Member.id.in_(member_ids))).unique().all()
+    if account_ids:
+        loaded += db.session.scalars(sa.select(Account).where(Account.id.in_(account_ids))).all()
+    return loaded
+
+
 def _flash_error(exc: CoopError) -> None:
     msg = exc.message
     if exc.fields:
@@ -86,6 +103,7 @@ def index():
             sa.or_(Loan.number.ilike(f"%{text}%"), Resident.full_name.ilike(f"%{text}%"),
                    Member.member_number.ilike(f"%{text}%")))
     page = paginate(q.order_by(Loan.id.desc()))
+    loaded = _prefetch(page.items)  # noqa: F841 - held so the identity map keeps them while rendering
     counts = dict(db.session.execute(sa.select(Loan.status, sa.func.count()).where(Loan.cooperative_id == coop_id())
                                      .group_by(Loan.status)).all())
     return render_template("loans/index.html", page=page, status=status, counts=counts, labels=STATUS_LABELS,

@@ -65,11 +65,13 @@ def index():
     if args["pmi_status"] not in (None, *rules.PMI_STATUSES):
         args["pmi_status"] = None
     page = paginate(services.resident_query(coop_id(), **args))
-    _log_reads([r.id for r in page.items], "registry.index")
     countries = db.session.scalars(sa.select(MigrationRecord.country).where(
         MigrationRecord.cooperative_id == coop_id()).distinct().order_by(MigrationRecord.country)).all()
-    return render_template("registry/index.html", page=page, args=args, countries=countries,
+    html = render_template("registry/index.html", page=page, args=args, countries=countries,
                            can_write=current_user.role in WRITE)
+    # audited after rendering: the audit's commit expires the loaded rows, which would then reload one by one
+    _log_reads([r.id for r in page.items], "registry.index")
+    return html
 
 
 @bp.route("/residents/<int:resident_id>")
