@@ -18,10 +18,11 @@ the periodic rate of a week is ``monthly rate x 12 / 52``; a flat loan's total i
 """
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
+
+from coop.dates import add_months  # noqa: F401 - one month arithmetic for every area (re-exported)
 
 METHODS = ("flat", "efektif", "anuitas")
 FREQUENCIES = ("monthly", "weekly")
@@ -61,13 +62,6 @@ class Terms:
 
 class ScheduleError(ValueError):
     """Terms that cannot produce a schedule (message in Bahasa Indonesia)."""
-
-
-def add_months(anchor: date, months: int) -> date:
-    """``anchor`` plus ``months`` calendar months, the day clamped to the month's end (31 Jan + 1 = 28/29 Feb)."""
-    m = anchor.month - 1 + months
-    year, month = anchor.year + m // 12, m % 12 + 1
-    return date(year, month, min(anchor.day, calendar.monthrange(year, month)[1]))
 
 
 def weekly_instalments(term_months: int) -> int:

@@ -2,10 +2,11 @@
 dates. No database, no Flask: tested with worked examples."""
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+
+from coop.dates import add_months  # noqa: F401 - one month arithmetic for every area (re-exported)
 
 #: PMI statuses (derived by the registry): calon (preparing to leave), aktif (abroad now), purna
 #: (returned), keluarga (household member of a PMI), none.
@@ -79,13 +80,6 @@ def sessions_needed(sessions: int, required_percent: Decimal) -> int:
 def certificate_number(year: int, seq: int, village_code: str) -> str:
     """``SERT/<village code>/<year>/<seq:04d>``: unique per cooperative and year, gapless."""
     return f"SERT/{village_code}/{year}/{seq:04d}"
-
-
-def add_months(d: date, months: int) -> date:
-    """Same day ``months`` later, clamped to the month's end (31 Aug + 6 -> 28/29 Feb)."""
-    total = d.month - 1 + months
-    year, month = d.year + total // 12, total % 12 + 1
-    return date(year, month, min(d.day, calendar.monthrange(year, month)[1]))
 
 
 def follow_up_due_dates(completed_on: date) -> list[tuple[int, date]]:

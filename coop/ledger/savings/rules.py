@@ -6,30 +6,18 @@ ROUND_HALF_UP, to whole rupiah (the residue is not carried: the member is paid t
 """
 from __future__ import annotations
 
-import calendar
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+
+from coop.dates import add_months, month_bounds  # noqa: F401 - one month arithmetic for every area (re-exported)
 
 DAYS_PER_YEAR = Decimal(365)
 
 
 def _round(x: Decimal) -> int:
     return int(x.quantize(Decimal(1), rounding=ROUND_HALF_UP))
-
-
-def month_bounds(d: date) -> tuple[date, date]:
-    """First and last day of ``d``'s month."""
-    last = calendar.monthrange(d.year, d.month)[1]
-    return d.replace(day=1), d.replace(day=last)
-
-
-def add_months(d: date, months: int) -> date:
-    """Same day ``months`` later, clipped to the month's end (31 Jan + 1 = 28/29 Feb)."""
-    m = d.month - 1 + months
-    y, m = d.year + m // 12, m % 12 + 1
-    return date(y, m, min(d.day, calendar.monthrange(y, m)[1]))
 
 
 def daily_balances(opening: int, movements: dict[date, int], start: date, end: date) -> list[int]:
