@@ -16,6 +16,7 @@ def create_app(config: dict | str | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True,
                 template_folder=os.path.join(os.path.dirname(os.path.dirname(__file__)), "templates"))
     _configure(app, config)
+    register_proxy(app)
     register_extensions(app)
     register_blueprints(app)
     register_cli(app)
@@ -37,6 +38,15 @@ def _configure(app: Flask, config: dict | str | None) -> None:
     if app.config.get("ENV_NAME") == "production" or name == "production":
         if not os.environ.get("COOP_SECRET_KEY"):
             raise RuntimeError("COOP_SECRET_KEY must be set in production.")
+
+
+def register_proxy(app: Flask) -> None:
+    """Behind ``COOP_TRUSTED_PROXIES`` proxies, take the client address and scheme from their headers."""
+    hops = app.config.get("TRUSTED_PROXIES", 0)
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
 
 def register_extensions(app: Flask) -> None:

@@ -31,6 +31,9 @@ class Config:
     LOGIN_MAX_FAILURES = int(_env("LOGIN_MAX_FAILURES", "5"))
     LOGIN_WINDOW_SECONDS = int(_env("LOGIN_WINDOW_SECONDS", "60"))
     API_TOKEN_HOURS = int(_env("API_TOKEN_HOURS", "24"))
+    #: Number of reverse proxies in front of the app (nginx, a load balancer) whose X-Forwarded-For /
+    #: X-Forwarded-Proto to trust; 0 = none (direct). Login throttling by address needs the real client.
+    TRUSTED_PROXIES = int(_env("TRUSTED_PROXIES", "0"))
     SQLITE_BUSY_TIMEOUT_MS = int(_env("SQLITE_BUSY_TIMEOUT_MS", "30000"))
     #: Bounded retries of a unit of work on deadlock / serialization failure (PostgreSQL).
     TX_RETRIES = int(_env("TX_RETRIES", "5"))

@@ -153,3 +153,26 @@ def test_a_founded_cooperative_has_chart_and_default_savings_products(make_coop)
     assert kinds == {"pokok", "wajib", "sukarela", "berjangka"}
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Account).where(Account.cooperative_id == c.id)) >= 30
     assert db.session.get(LedgerHead, c.id).chain_seq == 0
+
+
+def test_throttling_behind_a_trusted_proxy_counts_the_real_client(tmp_path):
+    """With COOP_TRUSTED_PROXIES=1 the client address comes from X-Forwarded-For, so one client's
+    failures do not lock out everyone else behind the same proxy."""
+    from coop.db import db
+    from tests.conftest import make_migrated_app
+
+    app = make_migrated_app("sqlite:///" + str(tmp_path / "proxy.sqlite3"), TRUSTED_PROXIES=1)
+    try:
+        c = app.test_client()
+        for _ in range(5):
+            c.post("/api/v1/auth/tokens", json={"username": "nobody", "password": "x"},
+                   headers={"X-Forwarded-For": "10.9.9.1"})
+        blocked = c.post("/api/v1/auth/tokens", json={"username": "other", "password": "x"},
+                         headers={"X-Forwarded-For": "10.9.9.1"})
+        other_client = c.post("/api/v1/auth/tokens", json={"username": "other", "password": "x"},
+                              headers={"X-Forwarded-For": "10.9.9.2"})
+        assert blocked.status_code == 429
+        assert other_client.status_code == 401
+    finally:
+        with app.app_context():
+            db.engine.dispose()
