@@ -35,7 +35,8 @@ RESIDENT_FIELDS = ("nik", "is_temporary_nik", "full_name", "sex", "birth_place",
 # --------------------------------------------------------------------------------------------
 
 def get_resident(cooperative_id: int, resident_id: int) -> Resident:
-    r = db.session.get(Resident, resident_id)
+    # an id no BIGINT can hold (typed into a form) does not exist: never an overflow error from the driver
+    r = db.session.get(Resident, resident_id) if isinstance(resident_id, int) and 0 < resident_id < 2**63 else None
     if r is None or r.cooperative_id != cooperative_id:
         raise NotFound("Penduduk tidak ditemukan.")
     return r
