@@ -164,3 +164,21 @@ def test_no_form_gives_a_server_error_with_missing_or_junk_fields(app, coop, mak
                 failures.append(f"POST {path} {list(data)[:3]} -> {status}")
     assert not failures, "\n".join(failures)
     assert checked > 20
+
+
+@pytest.mark.parametrize("value", ["nan", "sNaN", "-inf", "Infinity", "101", "-1"])
+def test_loan_product_form_refuses_non_finite_or_out_of_range_percents(users, login, value):
+    """A percent typed as NaN/Infinity parses as a Decimal; the product form shows a field error (was a 500
+    from the database's NOT NULL/CHECK), and nothing is created."""
+    from coop.db import db
+    from coop.ledger.loans.models import LoanProduct
+
+    web = login(users["admin"])
+    data = {"name": "Produk Aneh", "method": "flat", "frequency": "monthly", "min_term_months": "1",
+            "max_term_months": "12", "min_principal": "100000", "max_principal": "1000000", "grace_periods": "0",
+            "rounding_multiple": "1", "fee_fixed": "0", "penalty_kind": "none", "penalty_fixed": "0",
+            "penalty_grace_days": "0", "allocation_order": "penalty,fee,interest,principal",
+            "rate_percent_per_month": value, "fee_percent": "0", "penalty_percent": "0"}
+    resp = web.post("/loans/products", data=data)
+    assert resp.status_code == 200
+    assert db.session.query(LoanProduct).filter_by(name="Produk Aneh").count() == 0

@@ -50,6 +50,11 @@ def _check_product(values: dict) -> None:
         rules.parse_order(values.get("allocation_order", rules.DEFAULT_ORDER))
     except ValueError as exc:
         errors["allocation_order"] = [str(exc)]
+    for key in ("rate_percent_per_month", "fee_percent", "penalty_percent"):
+        rate = values.get(key, Decimal(0))
+        # NaN/Infinity parse as Decimals from a form; the database refuses them (not a 500: a field error)
+        if not isinstance(rate, Decimal | int) or not Decimal(rate).is_finite() or not 0 <= rate <= 100:
+            errors[key] = ["persen 0 sampai 100"]
     lo, hi = values.get("min_term_months", 1), values.get("max_term_months", 36)
     if lo < 1 or hi < lo:
         errors["max_term_months"] = ["jangka minimal 1 dan maksimal tidak lebih kecil dari minimal"]
