@@ -10,6 +10,17 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 REQ = "Wajib diisi."
 
 
+class PercentField(DecimalField):
+    """A percent: a finite Decimal only ("NaN", "sNaN" and "Infinity" parse as Decimals, and a signalling
+    NaN made the range check raise: a 500)."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if self.data is not None and not self.data.is_finite():
+            self.data = None
+            raise ValueError("Harus angka.")
+
+
 class MemberRegisterForm(FlaskForm):
     nik = StringField("NIK penduduk", validators=[DataRequired(REQ), Length(min=16, max=16,
                                                                             message="NIK 16 angka.")])
@@ -70,12 +81,12 @@ class ProductForm(FlaskForm):
     interest_method = SelectField("Metode jasa", choices=[SelectChoice(k, v) for k, v in (
         ("none", "Tanpa jasa"), ("daily_balance", "Saldo harian"), ("average_daily_balance", "Saldo rata-rata harian"),
         ("lowest_monthly_balance", "Saldo terendah bulanan"))])
-    interest_rate = DecimalField("Jasa (% per tahun)", places=None, default=0,
+    interest_rate = PercentField("Jasa (% per tahun)", places=None, default=0,
                                  validators=[InputRequired(REQ), NumberRange(min=0, max=100)])
     term_months = IntegerField("Jangka waktu (bulan, berjangka)", validators=[Optional(), NumberRange(min=1, max=120)])
     maturity_action = SelectField("Saat jatuh tempo", choices=[SelectChoice("sukarela", "Cairkan ke sukarela"),
                                                               SelectChoice("rollover", "Perpanjang otomatis")])
     allows_early_withdrawal = BooleanField("Boleh dicairkan sebelum jatuh tempo")
-    early_withdrawal_penalty = DecimalField("Penalti pencairan awal (%)", places=None, default=0,
+    early_withdrawal_penalty = PercentField("Penalti pencairan awal (%)", places=None, default=0,
                                             validators=[InputRequired(REQ), NumberRange(min=0, max=100)])
     is_active = BooleanField("Aktif (bisa dipakai rekening baru)", default=True)

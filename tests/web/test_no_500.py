@@ -182,3 +182,17 @@ def test_loan_product_form_refuses_non_finite_or_out_of_range_percents(users, lo
     resp = web.post("/loans/products", data=data)
     assert resp.status_code == 200
     assert db.session.query(LoanProduct).filter_by(name="Produk Aneh").count() == 0
+
+
+@pytest.mark.parametrize("value", ["nan", "sNaN", "Infinity"])
+def test_savings_product_form_refuses_non_finite_percents(users, login, value):
+    """A signalling NaN typed as the savings product's rate made the range validator raise (500); now the
+    form shows an error and nothing is created."""
+    from coop.db import db
+    from coop.ledger.savings.models import SavingsProduct
+
+    resp = login(users["admin"]).post("/members/products/new", data={
+        "code": "ANEH", "name": "Produk Aneh", "kind": "sukarela", "min_balance": "0", "interest_method": "none",
+        "interest_rate": value, "early_withdrawal_penalty": value, "maturity_action": "sukarela"})
+    assert resp.status_code == 200
+    assert db.session.query(SavingsProduct).filter_by(name="Produk Aneh").count() == 0
