@@ -1,6 +1,8 @@
 """WTForms of the members and cash-desk pages (imported only by blueprints)."""
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import BooleanField, DateField, DecimalField, HiddenField, IntegerField, SelectField, StringField
@@ -16,7 +18,7 @@ class PercentField(DecimalField):
 
     def process_formdata(self, valuelist):
         super().process_formdata(valuelist)
-        if self.data is not None and not self.data.is_finite():
+        if isinstance(self.data, Decimal) and not self.data.is_finite():
             self.data = None
             raise ValueError("Harus angka.")
 
