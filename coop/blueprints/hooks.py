@@ -15,6 +15,20 @@ def register(app: Flask) -> None:
         g.request_id = rid[:64]
         g._rid_token = request_id_var.set(g.request_id)
 
+    @app.before_request
+    def _refuse_nul():
+        """A NUL character in a query string, a form or a JSON body is never meaningful, and PostgreSQL
+        refuses it in text (a driver error: 500): a 422 naming the field instead (HTML page or API envelope)."""
+        bad = sorted({k for k, v in request.args.items(multi=True) if "\x00" in k or "\x00" in v}
+                     | {k for k, v in request.form.items(multi=True) if "\x00" in k or "\x00" in v})
+        if not bad and request.is_json and b"\\u0000" in request.get_data():
+            bad = ["body"]
+        if bad:
+            from coop.errors import ValidationError
+
+            raise ValidationError("Teks tidak boleh berisi karakter NUL.",
+                                  fields={k.replace("\x00", "") or "_": ["karakter NUL tidak boleh"] for k in bad})
+
     @app.after_request
     def _headers(resp):
         resp.headers.setdefault("X-Content-Type-Options", "nosniff")
