@@ -176,3 +176,15 @@ def test_throttling_behind_a_trusted_proxy_counts_the_real_client(tmp_path):
     finally:
         with app.app_context():
             db.engine.dispose()
+
+
+def test_nul_in_a_search_box_is_a_422_in_the_users_language(client, users, login):
+    """PostgreSQL refuses NUL in text; a page answers 422 naming the problem, in English when chosen."""
+    login(users["admin"])
+    resp = client.get("/members/?q=a%00b")
+    assert resp.status_code == 422
+    assert "karakter NUL" in resp.get_data(as_text=True)
+    client.post("/lang/en")
+    resp = client.get("/members/?q=a%00b")
+    assert resp.status_code == 422
+    assert "Text must not contain a NUL character." in resp.get_data(as_text=True)

@@ -24,10 +24,12 @@ def register(app: Flask) -> None:
         bad = sorted({k for k, v in request.args.items(multi=True) if "\x00" in k or "\x00" in v}
                      | {k for k, v in request.form.items(multi=True) if "\x00" in k or "\x00" in v})
         if bad:
+            from flask_babel import gettext as _
+
             from coop.errors import ValidationError
 
-            raise ValidationError("Teks tidak boleh berisi karakter NUL.",
-                                  fields={k.replace("\x00", "") or "_": ["karakter NUL tidak boleh"] for k in bad})
+            raise ValidationError(_("Teks tidak boleh berisi karakter NUL."),
+                                  fields={k.replace("\x00", "") or "_": [_("karakter NUL tidak boleh")] for k in bad})
 
     @app.after_request
     def _headers(resp):
