@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import io
 
+from coop.spreadsheet import cell_value, safe_row  # noqa: F401
+
 RUPIAH_FORMAT = '#,##0;[Red]-#,##0'
 
 
@@ -13,15 +15,15 @@ def _book(title: str, subtitle: str, header: list[str], rows: list[list], money_
     wb = Workbook()
     ws = wb.active
     ws.title = title[:31]
-    ws.append([title])
+    ws.append(safe_row([title]))
     ws["A1"].font = Font(bold=True, size=13)
-    ws.append([subtitle])
-    ws.append([])
-    ws.append(header)
+    ws.append(safe_row([subtitle]))
+    ws.append(safe_row([]))
+    ws.append(safe_row(header))
     for cell in ws[4]:
         cell.font = Font(bold=True)
     for row in rows:
-        ws.append(row)
+        ws.append(safe_row(row))
         for col in money_cols:
             ws.cell(row=ws.max_row, column=col + 1).number_format = RUPIAH_FORMAT
     for i, width in enumerate([14, 42] + [18] * (len(header) - 2), 1):

@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from coop import audit
 from coop.db import db
 from coop.ledger.models import Account, JournalEntry, Posting
+from coop.spreadsheet import cell_value, safe_row  # noqa: F401
 
 #: Columns of the journal CSV, in order (docs/reports.md describes each).
 JOURNAL_COLUMNS = ["journal", "chain_seq", "voucher_number", "value_date", "posted_at", "line_no",
@@ -273,13 +274,13 @@ def general_ledger_xlsx(cooperative_id: int, period: Period, *, title: str = "Bu
     bold = Font(bold=True)
 
     def b(value):
-        cell = WriteOnlyCell(ws, value=value)
+        cell = WriteOnlyCell(ws, value=cell_value(value))
         cell.font = bold
         return cell
 
-    ws.append([b(title), f"Periode {period.start or ''} s.d. {period.end or ''}"])
-    ws.append([b(h) for h in ("Akun", "Nama", "Tanggal", "Voucher", "Keterangan", "No. Anggota", "Debit",
-                              "Kredit", "Saldo")])
+    ws.append(safe_row([b(title), f"Periode {period.start or ''} s.d. {period.end or ''}"]))
+    ws.append(safe_row([b(h) for h in ("Akun", "Nama", "Tanggal", "Voucher", "Keterangan", "No. Anggota", "Debit",
+                              "Kredit", "Saldo")]))
     index = account_index(cooperative_id)
     opening = movements(cooperative_id, before=period.start) if period.start else {}
     accounts = {a.id: a for a in accounts_of(cooperative_id)}
@@ -294,12 +295,12 @@ def general_ledger_xlsx(cooperative_id: int, period: Period, *, title: str = "Bu
     seen: set[int] = set()
 
     def close(aid):
-        ws.append([index[aid][0], "", "", "", b("Saldo akhir"), "", None, None, b(balance)])
+        ws.append(safe_row([index[aid][0], "", "", "", b("Saldo akhir"), "", None, None, b(balance)]))
 
     def open_(aid):
         d, c = opening.get(aid, (0, 0))
-        ws.append([b(index[aid][0]), b(index[aid][1]), period.start, "", "Saldo awal", index[aid][2], None, None,
-                   d - c])
+        ws.append(safe_row([b(index[aid][0]), b(index[aid][1]), period.start, "", "Saldo awal", index[aid][2], None, None,
+                   d - c]))
         return d - c
 
     for aid, vdate, voucher, memo, debit, credit in stream_rows(stmt):
@@ -310,7 +311,7 @@ def general_ledger_xlsx(cooperative_id: int, period: Period, *, title: str = "Bu
             seen.add(aid)
             balance = open_(aid)
         balance += debit - credit
-        ws.append([index[aid][0], "", vdate, voucher, memo, index[aid][2], debit or None, credit or None, balance])
+        ws.append(safe_row([index[aid][0], "", vdate, voucher, memo, index[aid][2], debit or None, credit or None, balance]))
     if current is not None:
         close(current)
     # accounts with an opening balance but no movement in the period

@@ -15,6 +15,7 @@ from coop.auth.models import Cooperative
 from coop.db import db
 from coop.formatting import mask_nik
 from coop.reports import shu, shu_rules, statements
+from coop.spreadsheet import cell_value, safe_row  # noqa: F401
 
 SECTIONS = ["Neraca", "Perhitungan Hasil Usaha", "Arus Kas", "Perubahan Ekuitas", "Alokasi SHU",
             "SHU per Anggota", "Daftar Anggota", "Kesehatan Portofolio Pinjaman"]
@@ -210,13 +211,13 @@ def rat_xlsx(d: dict) -> io.BytesIO:
     wb.remove(wb.active)
     for (title, header, rows), name in zip(tables(d), SECTIONS, strict=True):
         ws = wb.create_sheet(name[:31])
-        ws.append([title])
+        ws.append(safe_row([title]))
         ws["A1"].font = Font(bold=True, size=13)
-        ws.append(header)
+        ws.append(safe_row(header))
         for cell in ws[2]:
             cell.font = Font(bold=True)
         for row in rows:
-            ws.append(row)
+            ws.append(safe_row(row))
         ws.column_dimensions["B"].width = 40
         for col in "CDEFGH":
             ws.column_dimensions[col].width = 16

@@ -9,6 +9,7 @@ from datetime import date
 import sqlalchemy as sa
 
 from coop.db import db
+from coop.spreadsheet import cell_value, safe_row  # noqa: F401
 from coop.training import rules
 from coop.training.models import Attendance, Business, Cohort, CohortSession, Enrolment, Program
 
@@ -159,21 +160,21 @@ def to_xlsx(cooperative_id: int) -> bytes:
     ws.title = "Peserta"
     header = ["Angkatan", "Mulai", "Nama", "Jenis kelamin", "Status PMI", "Negara tujuan", "Hadir", "Sesi",
               "Status", "Lulus tanggal"]
-    ws.append(header)
+    ws.append(safe_row(header))
     for r in rows:
-        ws.append([r["cohort"], r["cohort_starts_on"], r["name"], SEX_LABELS.get(r["sex"], r["sex"]),
+        ws.append(safe_row([r["cohort"], r["cohort_starts_on"], r["name"], SEX_LABELS.get(r["sex"], r["sex"]),
                    PMI_LABELS.get(r["pmi_status"], r["pmi_status"]), r["country"] or "", r["attended"],
-                   r["sessions"], r["status"], r["completed_on"]])
+                   r["sessions"], r["status"], r["completed_on"]]))
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for dim, title in DIMENSIONS.items():
         sheet = wb.create_sheet(title[:31])
-        sheet.append([title, "Peserta", "Lulus", "Tingkat kelulusan (%)"])
+        sheet.append(safe_row([title, "Peserta", "Lulus", "Tingkat kelulusan (%)"]))
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for g in breakdown(rows, dim):
             # Decimal is written as a number cell by openpyxl; no float conversion on our side.
-            sheet.append([g["label"], g["participants"], g["completed"], g["completion_rate"]])
+            sheet.append(safe_row([g["label"], g["participants"], g["completed"], g["completion_rate"]]))
     for sheet in wb.worksheets:
         for col in sheet.columns:
             width = max(len(str(c.value or "")) for c in col)
