@@ -17,19 +17,21 @@ def register(app: Flask) -> None:
 
     @app.before_request
     def _refuse_nul():
-        """A NUL character in a page's query string or form is never meaningful, and PostgreSQL refuses it
-        in text (a driver error: 500): a 422 page naming the field instead."""
+        """A NUL (or another control character) in a page's query string or form is never meaningful:
+        PostgreSQL refuses NUL in text, XLSX and PDF cannot hold the others. A 422 naming the field."""
         if request.path.startswith("/api/"):
             return  # the API schemas answer per field (a NUL in a search is "no match" there)
-        bad = sorted({k for k, v in request.args.items(multi=True) if "\x00" in k or "\x00" in v}
-                     | {k for k, v in request.form.items(multi=True) if "\x00" in k or "\x00" in v})
+        from coop.spreadsheet import ILLEGAL_CHARACTERS_RE as ctrl
+
+        bad = sorted({k for k, v in request.args.items(multi=True) if ctrl.search(k) or ctrl.search(v)}
+                     | {k for k, v in request.form.items(multi=True) if ctrl.search(k) or ctrl.search(v)})
         if bad:
             from flask_babel import gettext as _
 
             from coop.errors import ValidationError
 
             raise ValidationError(_("Teks tidak boleh berisi karakter NUL."),
-                                  fields={k.replace("\x00", "") or "_": [_("karakter NUL tidak boleh")] for k in bad})
+                                  fields={ctrl.sub("", k) or "_": [_("karakter NUL tidak boleh")] for k in bad})
 
     @app.after_request
     def _headers(resp):

@@ -161,7 +161,7 @@ def _fmt(v) -> str:
 
 
 def _latin1(text: str) -> str:
-    return text.encode("latin-1", "replace").decode("latin-1")
+    return cell_value(text).encode("latin-1", "replace").decode("latin-1")
 
 
 def rat_pdf(d: dict) -> bytes:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from coop.formatting import tanggal
+from coop.spreadsheet import cell_value
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,7 @@ class CertificateFacts:
 
 def _latin1(text: str) -> str:
     """fpdf2's core fonts are Latin-1; replace anything else rather than fail."""
-    return text.encode("latin-1", "replace").decode("latin-1")
+    return cell_value(text).encode("latin-1", "replace").decode("latin-1")
 
 
 def qr_png(url: str) -> bytes:

@@ -88,7 +88,26 @@ def load(schema: Schema | type[Schema], data: dict | None = None, *, partial=Fal
     too_big = _out_of_int64(result)
     if too_big:
         raise ValidationError("Data tidak valid.", fields={too_big: ["Angka terlalu besar."]})
+    if data is None:
+        bad = _control_characters(result)
+        if bad:
+            raise ValidationError("Data tidak valid.", fields={
+                path: ["Teks tidak boleh berisi karakter kontrol (mis. NUL)."] for path in bad})
     return result
+
+
+def _control_characters(value, path: str = "") -> list[str]:
+    """Every text field of a JSON body holding a control character (NUL, vertical tab ...): PostgreSQL
+    refuses NUL in text and XLSX/PDF exports cannot hold the others, so they are refused at the door."""
+    from coop.spreadsheet import ILLEGAL_CHARACTERS_RE
+
+    if isinstance(value, str):
+        return [path or "_schema"] if ILLEGAL_CHARACTERS_RE.search(value) else []
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list | tuple) else ()
+    found: list[str] = []
+    for key, item in items:
+        found += _control_characters(item, f"{path}.{key}" if path else str(key))
+    return found
 
 
 INT64_MAX = 2**63 - 1
