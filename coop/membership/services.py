@@ -211,6 +211,11 @@ def resign(cooperative_id: int, member_id: int, effective_on: date, *, actor, st
         raise ValidationError("Tanggal keluar tidak valid.", fields={"effective_on": ["tidak boleh sebelum tanggal bergabung"]})
     s = Settlement(member, effective_on)
     accounts = savings.accounts_of(cooperative_id, member_id, include_closed=False)
+    latest_opening = max((acc.opened_on for acc in accounts if acc.opened_on), default=None)
+    if latest_opening is not None and effective_on < latest_opening:
+        # An account cannot be closed before it was opened (and its money was not there yet).
+        raise ValidationError("Tanggal keluar tidak valid.", fields={"effective_on": [
+            f"tidak boleh sebelum rekening simpanan terakhir dibuka ({latest_opening.isoformat()})"]})
     for acc in accounts:
         if acc.balance > 0:
             s.savings.append((acc, acc.balance))

@@ -131,3 +131,19 @@ def test_value_dates_before_opening_or_in_the_future_are_422(coop, users, api, m
     assert early.status_code == 422 and "value_date" in early.json["error"]["fields"]
     future = t.post(f"/savings-accounts/{acc.id}/deposits", json={"amount": 1_000, "value_date": "2999-01-01"})
     assert future.status_code == 422 and "value_date" in future.json["error"]["fields"]
+
+
+def test_resignation_dated_before_an_account_was_opened_is_422(coop, users, api, make_member):
+    """An account cannot close before it opened: a 422 naming the date, not a database CHECK error (500).
+    Found by schemathesis."""
+    from coop.db import atomic
+    from coop.ledger.savings.interest import open_berjangka
+    from coop.ledger.savings.products import default_product
+
+    m = make_member(coop, joined_on=date(2025, 1, 2))
+    product = default_product(coop.id, "berjangka")
+    atomic(open_berjangka, coop.id, m.id, product.id, 1_000_000, actor=users["treasurer"],
+           opened_on=date(2026, 3, 1))
+    resp = api(users["treasurer"]).post(f"/members/{m.id}/resignation", json={"effective_on": "2026-02-01"})
+    assert resp.status_code == 422, resp.json
+    assert "2026-03-01" in resp.json["error"]["fields"]["effective_on"][0]
