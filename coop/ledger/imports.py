@@ -19,11 +19,17 @@ import sqlalchemy as sa
 
 from coop import audit
 from coop.db import db, utcnow
-from coop.errors import Conflict, IdempotencyConflict, PeriodClosed, ValidationError
+from coop.errors import IdempotencyConflict, PeriodClosed, ValidationError
 from coop.ledger import chart, rules
 from coop.ledger.models import Account, AccountingPeriod, JournalEntry, Posting
 from coop.ledger.rules import Line
-from coop.ledger.services import _apply_balances, _lock_head, _next_vouchers, account_by_code
+from coop.ledger.services import (
+    _apply_balances,
+    _lock_head,
+    _next_vouchers,
+    account_by_code,
+    check_accounts_usable,
+)
 
 
 class _AccountRow:
@@ -52,13 +58,7 @@ def _lock_account_rows(cooperative_id: int, account_ids) -> dict[int, _AccountRo
                                                 t.c.is_open, t.c.balance, t.c.min_balance)
                                       .where(t.c.id.in_(chunk)).order_by(t.c.id).with_for_update()):
             found[row[0]] = _AccountRow(row)
-    for account_id in ids:
-        acc = found.get(account_id)
-        if acc is None or acc.cooperative_id != cooperative_id:
-            raise ValidationError("Akun tidak ditemukan di koperasi ini.", code="unknown_account",
-                                  fields={"lines": [f"akun {account_id} tidak dikenal"]})
-        if not acc.is_open:
-            raise Conflict(f"Akun {acc.code} {acc.name} sudah ditutup.", code="account_closed")
+    check_accounts_usable(cooperative_id, ids, found)
     return found
 
 

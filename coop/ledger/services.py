@@ -162,14 +162,21 @@ def _lock_accounts(cooperative_id: int, account_ids) -> dict[int, Account]:
         # rows already in the session (loaded before the lock) must be refreshed from the locked row,
         # or their stale balance would be written back (lost update / overdraft on PostgreSQL)
         .execution_options(populate_existing=True))}
-    for account_id in ids:
+    check_accounts_usable(cooperative_id, ids, accounts)
+    return accounts
+
+
+def check_accounts_usable(cooperative_id: int, account_ids, accounts: dict) -> None:
+    """Every account a posting touches exists in this cooperative and is open (one rule for
+    :func:`post_entry` and the batch ``post_entries``). ``accounts`` maps id to a row with
+    ``cooperative_id``, ``is_open``, ``code`` and ``name``."""
+    for account_id in account_ids:
         acc = accounts.get(account_id)
         if acc is None or acc.cooperative_id != cooperative_id:
             raise ValidationError("Akun tidak ditemukan di koperasi ini.", code="unknown_account",
                                   fields={"lines": [f"akun {account_id} tidak dikenal"]})
         if not acc.is_open:
             raise Conflict(f"Akun {acc.code} {acc.name} sudah ditutup.", code="account_closed")
-    return accounts
 
 
 def _apply_balances(accounts: dict[int, Account], delta: dict[int, int]) -> None:
