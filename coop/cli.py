@@ -32,12 +32,17 @@ def _today() -> date:
 @click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
               help="Reference date of the demo history (default: today in Asia/Jakarta).")
 def demo_cmd(as_of):
-    """Load the demo cooperative (idempotent)."""
+    """Load the demo cooperative (idempotent; all or nothing: a failure leaves no partial demo)."""
     from coop.demo import DEMO_USERS, load_demo
 
     password = current_app.config["DEMO_PASSWORD"]
     today = as_of.date() if as_of else _today()
-    coop, created = load_demo(password, today, echo=click.echo)
+    try:
+        coop, created = load_demo(password, today, echo=click.echo)
+    except BaseException:
+        click.echo("Demo gagal dimuat: semuanya dibatalkan, tidak ada yang tersimpan. "
+                   "Perbaiki penyebabnya lalu jalankan `flask demo` lagi.", err=True)
+        raise
     click.echo(("Koperasi demo dibuat: " if created else "Koperasi demo sudah ada: ") + coop.name)
     click.echo("Pengguna demo (kata sandi: %s):" % password)
     from coop.demo import EXTRA_DEMO_USERS

@@ -11,7 +11,8 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 
-from coop.db import atomic, db
+from coop.db import db
+from coop.demo import attempt
 from coop.errors import CoopError
 from coop.ledger.models import JournalEntry
 
@@ -28,20 +29,20 @@ def load(ctx) -> None:
         from coop.reports import shu, yearend
 
         try:
-            ye = atomic(yearend.close_year, coop_id, year, actor=admin)
+            ye = attempt(yearend.close_year, coop_id, year, actor=admin)
             ctx.echo(f"    reports: tahun buku {year} ditutup, SHU Rp {ye.surplus:,}".replace(",", "."))
             rat_day = date(year + 1, 3, 20)
             if ye.surplus > 0 and rat_day <= ctx.today:
-                dist = atomic(shu.allocate, coop_id, year, actor=manager, decided_on=rat_day)
+                dist = attempt(shu.allocate, coop_id, year, actor=manager, decided_on=rat_day)
                 pay_day = rat_day + timedelta(days=7)
                 cash_ids = _cash_takers(ctx, coop_id, dist.id)
-                n_cash = atomic(shu.pay, coop_id, year, actor=treasurer, value_date=pay_day, via="cash",
+                n_cash = attempt(shu.pay, coop_id, year, actor=treasurer, value_date=pay_day, via="cash",
                                 member_ids=cash_ids) if cash_ids else 0
                 try:
-                    n_suk = atomic(shu.pay, coop_id, year, actor=treasurer, value_date=pay_day, via="sukarela")
+                    n_suk = attempt(shu.pay, coop_id, year, actor=treasurer, value_date=pay_day, via="sukarela")
                 except CoopError:  # someone without a sukarela account: pay the rest in cash instead
                     n_suk = 0
-                    n_cash += atomic(shu.pay, coop_id, year, actor=treasurer, value_date=pay_day, via="cash")
+                    n_cash += attempt(shu.pay, coop_id, year, actor=treasurer, value_date=pay_day, via="cash")
                 jasa = f"{dist.jasa_anggota:,}".replace(",", ".")
                 ctx.echo(f"    reports: SHU {year} dibagi (Rp {jasa} untuk anggota), {n_cash} anggota dibayar tunai, "
                          f"{n_suk} ke simpanan sukarela")
@@ -53,7 +54,7 @@ def load(ctx) -> None:
         from coop.reports.jobs import portfolio_snapshot
 
         month_end = ctx.today.replace(day=1) - timedelta(days=1)
-        atomic(portfolio_snapshot, coop_id, month_end)
+        attempt(portfolio_snapshot, coop_id, month_end)
     except CoopError as exc:  # pragma: no cover - loans area missing
         ctx.echo(f"    reports: potret portofolio dilewati: {exc.message}")
 

@@ -12,6 +12,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 
 from coop.db import atomic, db
+from coop.demo import attempt
 from coop.training import followup as fu
 from coop.training import rules, services
 
@@ -247,7 +248,7 @@ def _loans_to_businesses(ctx, business_ids: list[int]) -> None:
                             paid_on=inst.due_on)
             return loan.id
         try:
-            atomic(_loan)
+            attempt(_loan)
             made += 1
         except Exception as exc:  # the loans area may refuse (e.g. product limits): the demo goes on
             ctx.echo(f"    training: loan for business {b.id} skipped: {exc}")

@@ -1,0 +1,99 @@
+"""``flask demo`` is all or nothing: the whole load is one unit of work, so a step that fails half-way
+leaves no trace of the demo cooperative (no cooperative, user, resident, member, loan, journal entry,
+audit row ...) and the next run builds the complete demo instead of answering "sudah ada".
+
+Runs the real command through Flask's CLI runner on ``committed_app`` (real commits on a fresh database),
+so a partial commit would really stay behind.
+"""
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from coop.db import db, unit_of_work
+
+DEMO_PASSWORD = "demo-rahasia-1"
+
+
+class DemoStepFailed(RuntimeError):
+    pass
+
+
+def _row_counts() -> dict[str, int]:
+    db.session.remove()
+    with db.engine.connect() as conn:
+        return {t.name: conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one()
+                for t in db.metadata.sorted_tables}
+
+
+@pytest.mark.slow
+def test_a_failing_demo_step_leaves_nothing_and_the_next_run_succeeds(committed_app, monkeypatch):
+    """The loans step does all its work (members, savings history and loans are already written by then)
+    and then raises: the command fails with the "semuanya dibatalkan" notice, every table holds exactly
+    the rows it held before (the empty database's reference data only), and a second `flask demo` then
+    creates the demo cooperative with its loans, members and ledger."""
+    import coop.ledger.loans.demo as loans_demo
+    from coop.auth.models import Cooperative
+    from coop.ledger.loans.models import Loan
+    from coop.ledger.models import JournalEntry
+    from coop.membership.models import Member
+
+    committed_app.config["DEMO_PASSWORD"] = DEMO_PASSWORD
+    runner = committed_app.test_cli_runner()
+    real_load = loans_demo.load
+    reached = []
+
+    def failing_load(ctx):
+        real_load(ctx)
+        # the failure comes after real work inside this run: members and loans exist in its transaction
+        reached.append((db.session.scalar(sa.select(sa.func.count(Member.id))),
+                        db.session.scalar(sa.select(sa.func.count(Loan.id)))))
+        raise DemoStepFailed("disk penuh")
+
+    with committed_app.app_context():
+        before = _row_counts()
+        monkeypatch.setattr(loans_demo, "load", failing_load)
+        failed = runner.invoke(args=["demo", "--as-of", "2026-11-27"])
+        assert isinstance(failed.exception, DemoStepFailed), failed.output
+        assert failed.exit_code != 0
+        assert "Demo gagal dimuat: semuanya dibatalkan, tidak ada yang tersimpan." in failed.output
+        assert "Koperasi demo dibuat" not in failed.output
+        assert reached and reached[0][0] == 150 and reached[0][1] > 0, reached
+
+        after_failure = _row_counts()
+        assert after_failure == before
+        assert after_failure["cooperatives"] == 0 and after_failure["journal_entries"] == 0
+
+        monkeypatch.setattr(loans_demo, "load", real_load)
+        second = runner.invoke(args=["demo", "--as-of", "2026-11-27"], catch_exceptions=False)
+        assert second.exit_code == 0, second.output
+        assert "Koperasi demo dibuat: Koperasi Desmigratif Demo" in second.output
+        coop = db.session.scalar(sa.select(Cooperative).where(Cooperative.name == "Koperasi Desmigratif Demo"))
+        assert coop is not None
+        assert db.session.scalar(sa.select(sa.func.count(Member.id)).where(Member.cooperative_id == coop.id)) == 150
+        assert db.session.scalar(sa.select(sa.func.count(Loan.id)).where(Loan.cooperative_id == coop.id)) > 0
+        assert db.session.scalar(sa.select(sa.func.count(JournalEntry.id))
+                                 .where(JournalEntry.cooperative_id == coop.id)) > 0
+
+
+def test_attempt_undoes_only_the_refused_part(app):
+    """Inside the demo's unit of work, a part run with ``attempt`` that raises is rolled back to its
+    SAVEPOINT alone: the cooperative created before it stays, the one the refused part created is gone,
+    and the unit of work still commits."""
+    from coop.auth.models import Cooperative
+    from coop.auth.services import found_cooperative
+    from coop.demo import attempt
+    from coop.errors import Conflict
+
+    def refused():
+        found_cooperative(name="Koperasi Gagal", village_code="3504042001")
+        raise Conflict("ditolak")
+
+    with unit_of_work():
+        found_cooperative(name="Koperasi Tetap", village_code="3504042001")
+        with pytest.raises(Conflict):
+            attempt(refused)
+        assert attempt(lambda: 7) == 7
+    names = set(db.session.scalars(sa.select(Cooperative.name)))
+    assert "Koperasi Tetap" in names
+    assert "Koperasi Gagal" not in names
