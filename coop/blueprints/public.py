@@ -1,5 +1,6 @@
 """HTML pages: public (no login). The certificate verification page the QR code on a training
-certificate opens: it shows name, programme, cohort dates and the number, never the NIK."""
+certificate opens: it shows name, programme, cohort dates and the number, never the NIK; a revoked
+certificate says DICABUT and since when."""
 from flask import Blueprint, render_template
 
 from coop.db import db
@@ -22,8 +23,13 @@ def certificate(token: str):
     cert = get_certificate_by_token(token) if len(token) <= 40 else None
     if cert is None:
         return render_template("public/certificate.html", cert=None), 404
+    from coop.training.certificates import local_time
+
     e = cert.enrolment
     resident = db.session.get(Resident, e.resident_id)
+    cooperative = db.session.get(Cooperative, cert.cooperative_id)
+    # When it was revoked, in the cooperative's time zone; never who or why (the reason may be personal).
     return render_template("public/certificate.html", cert=cert, name=resident.full_name, cohort=e.cohort,
-                           program=e.cohort.program, cooperative=db.session.get(Cooperative, cert.cooperative_id),
+                           program=e.cohort.program, cooperative=cooperative,
+                           revoked_at=local_time(cert.revoked_at, cooperative.timezone),
                            valid=not cert.is_revoked and e.status == "completed")

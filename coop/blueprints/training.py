@@ -7,6 +7,7 @@ from datetime import date
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from coop.auth.roles import ADMIN, AUDITOR, MANAGER, MEMBER, OFFICER, TREASURER
@@ -23,6 +24,7 @@ from coop.training.forms import (
     ProgramForm,
     RejectForm,
     ResidentLoginForm,
+    RevokeForm,
 )
 from coop.training.models import Cohort, Enrolment, FollowUp, Program
 
@@ -298,7 +300,8 @@ def certificate_pdf(enrolment_id: int):
         abort(404)
     from coop.training.certificates import render_pdf
     pdf = render_pdf(certificate_facts(e))
-    filename = "sertifikat-" + e.certificate.number.replace("/", "-") + ".pdf"
+    filename = "sertifikat-" + e.certificate.number.replace("/", "-") + ("-DICABUT" if e.certificate.is_revoked
+                                                                         else "") + ".pdf"
     return Response(pdf, mimetype="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
@@ -306,16 +309,54 @@ def certificate_pdf(enrolment_id: int):
 def certificate_facts(e):
     from coop.auth.models import Cooperative
     from coop.registry.models import Resident
-    from coop.training.certificates import CertificateFacts
+    from coop.training.certificates import CertificateFacts, local_time
 
     c = e.cohort
     resident = db.session.get(Resident, e.resident_id)
+    cooperative = db.session.get(Cooperative, e.cooperative_id)
+    revoked = local_time(e.certificate.revoked_at, cooperative.timezone)
     return CertificateFacts(number=e.certificate.number, name=resident.full_name, program=c.program.name,
                             topic=c.program.topic, organiser=c.program.organiser, cohort=c.name,
                             starts_on=c.starts_on, ends_on=c.ends_on, venue=c.venue,
                             issued_on=e.certificate.issued_on,
-                            cooperative=db.session.get(Cooperative, e.cooperative_id).name,
-                            verify_url=url_for("public.certificate", token=e.certificate.token, _external=True))
+                            cooperative=cooperative.name,
+                            verify_url=url_for("public.certificate", token=e.certificate.token, _external=True),
+                            revoked_on=revoked.date() if revoked else None)
+
+
+@bp.route("/certificates/<int:certificate_id>")
+@roles_required(*STAFF, MEMBER)
+def certificate(certificate_id: int):
+    """A certificate's page: its facts, validity (who revoked it, when, why), the PDF, and for a manager
+    or admin the form that revokes it."""
+    from coop.auth.models import User
+    from coop.training.certificates import local_time
+
+    cid = coop_id()
+    cert = services.get_certificate(cid, certificate_id)
+    e = cert.enrolment
+    _own_enrolment(e)
+    revoked_by = db.session.get(User, cert.revoked_by_id) if cert.revoked_by_id else None
+    return render_template("training/certificate.html", cert=cert, e=e, cohort=e.cohort,
+                           resident=_residents([e.resident_id]).get(e.resident_id), revoked_by=revoked_by,
+                           revoked_at=local_time(cert.revoked_at, current_user.cooperative.timezone),
+                           can_revoke=current_user.role in services.REVOKE_ROLES and not cert.is_revoked,
+                           form=RevokeForm())
+
+
+@bp.route("/certificates/<int:certificate_id>/revoke", methods=["POST"])
+@roles_required(*services.REVOKE_ROLES)
+def revoke_certificate(certificate_id: int):
+    cid = coop_id()
+    cert = services.get_certificate(cid, certificate_id)
+    form = RevokeForm()
+    if not form.validate_on_submit():
+        for msg in form.reason.errors or [_("Formulir kedaluwarsa atau tidak sah. Muat ulang halaman dan coba lagi.")]:
+            flash(msg, "error")
+    else:
+        _try(services.revoke_certificate, cid, cert.id, actor=current_user, reason=form.reason.data,
+             success=_("Sertifikat %(number)s dicabut.", number=cert.number))
+    return redirect(url_for("training.certificate", certificate_id=cert.id))
 
 
 @bp.route("/cohorts/<int:cohort_id>/receipts")

@@ -1,10 +1,12 @@
 """The completion certificate as a one-page A4 landscape PDF (fpdf2) with a QR code (qrcode) that opens
 the public verification page. The page and the paper show the same facts: name, programme, cohort
-dates, number; never the NIK."""
+dates, number; never the NIK. A revoked certificate still prints (for the file), stamped DICABUT across
+the page with the date, so it cannot pass for a valid one."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from coop.formatting import tanggal
 from coop.spreadsheet import cell_value
@@ -24,6 +26,15 @@ class CertificateFacts:
     issued_on: date
     cooperative: str
     verify_url: str
+    #: The day it was revoked (in the cooperative's time zone), or None while it is valid.
+    revoked_on: date | None = None
+
+
+def local_time(ts: datetime | None, timezone: str | None) -> datetime | None:
+    """A stored UTC timestamp (e.g. ``Certificate.revoked_at``) in the cooperative's time zone."""
+    if ts is None:
+        return None
+    return ts.astimezone(ZoneInfo(timezone or "Asia/Jakarta"))
 
 
 def _latin1(text: str) -> str:
@@ -49,7 +60,7 @@ def render_pdf(f: CertificateFacts) -> bytes:
 
     pdf = FPDF(orientation="L", unit="mm", format="A4")
     pdf.set_auto_page_break(False)
-    pdf.set_title(_latin1(f"Sertifikat {f.number}"))
+    pdf.set_title(_latin1(f"Sertifikat {f.number}" + (" (DICABUT)" if f.revoked_on else "")))
     pdf.set_author(_latin1(f.cooperative))
     pdf.add_page()
     pdf.set_draw_color(25, 135, 84)
@@ -87,4 +98,18 @@ def render_pdf(f: CertificateFacts) -> bytes:
     pdf.set_font("Helvetica", "", 11)
     pdf.set_text_color(0, 0, 0)
     pdf.multi_cell(85, 6, _latin1(f"Diterbitkan {tanggal(f.issued_on)}\nPengurus {f.cooperative}"), align="C")
+    if f.revoked_on is not None:
+        _stamp_revoked(pdf, f.revoked_on)
     return bytes(pdf.output())
+
+
+def _stamp_revoked(pdf, revoked_on: date) -> None:
+    """DICABUT in large red letters across the page, and the date in a line at the top."""
+    pdf.set_text_color(200, 30, 30)
+    with pdf.local_context(fill_opacity=0.45), pdf.rotation(angle=20, x=148, y=105):
+        pdf.set_font("Helvetica", "B", 110)
+        pdf.set_xy(10, 85)
+        pdf.cell(277, 40, "DICABUT", align="C")
+    pdf.set_xy(14, 16)
+    pdf.set_font("Helvetica", "B", 11)
+    pdf.cell(269, 6, _latin1(f"DICABUT pada {tanggal(revoked_on)}: sertifikat ini tidak berlaku."), align="C")

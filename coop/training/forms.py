@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -67,6 +68,11 @@ class EnrolForm(FlaskForm):
 
 class RejectForm(FlaskForm):
     reason = StringField("Alasan penolakan", validators=[DataRequired(REQ), Length(max=300)])
+
+
+class RevokeForm(FlaskForm):
+    reason = StringField(_l("Alasan pencabutan"), validators=[DataRequired(_l("Alasan pencabutan wajib diisi.")),
+                                                               Length(max=300)])
 
 
 class FollowUpForm(FlaskForm):

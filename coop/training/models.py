@@ -151,11 +151,17 @@ class CertificateCounter(Base):
 
 class Certificate(TenantMixin, TimestampMixin, Base):
     """A numbered completion certificate. ``token`` is the unguessable key of the public verification
-    page (``/p/sertifikat/<token>``), so the page reveals nothing that is not on the paper itself."""
+    page (``/p/sertifikat/<token>``), so the page reveals nothing that is not on the paper itself.
+
+    A manager or admin can revoke it (``is_revoked``) with a reason; who, when and why are kept on the
+    row (and in the audit log), and a CHECK keeps the flag and those facts together."""
 
     __tablename__ = "training_certificates"
     __table_args__ = (UniqueConstraint("cooperative_id", "number"),
-                      UniqueConstraint("cooperative_id", "year", "seq"))
+                      UniqueConstraint("cooperative_id", "year", "seq"),
+                      sa.CheckConstraint("(is_revoked AND revoked_at IS NOT NULL AND revocation_reason IS NOT NULL)"
+                                         " OR (NOT is_revoked AND revoked_at IS NULL AND revocation_reason IS NULL)",
+                                         name="revocation_complete"))
 
     id: Mapped[intpk]
     enrolment_id: Mapped[int] = mapped_column(ForeignKey("training_enrolments.id"), unique=True)
@@ -165,6 +171,9 @@ class Certificate(TenantMixin, TimestampMixin, Base):
     token: Mapped[str] = mapped_column(String(40), unique=True)
     issued_on: Mapped[date] = mapped_column(sa.Date)
     is_revoked: Mapped[bool] = mapped_column(default=False)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    revocation_reason: Mapped[str | None] = mapped_column(String(300))
 
     enrolment: Mapped[Enrolment] = relationship(back_populates="certificate")
 

@@ -54,6 +54,7 @@ class EnrolmentSchema(Schema):
     channel = fields.String(required=True)
     reason = fields.String(allow_none=True)
     completed_on = fields.Date(allow_none=True)
+    certificate_id = fields.Integer(allow_none=True)
     certificate_number = fields.String(allow_none=True)
 
 
@@ -104,8 +105,28 @@ class CompletionSchema(Schema):
     id = fields.Integer(required=True)
     status = fields.String(required=True)
     completed_on = fields.Date(required=True)
+    certificate_id = fields.Integer(required=True)
     certificate_number = fields.String(required=True)
     verification_url = fields.String(required=True)
+
+
+class CertificateSchema(Schema):
+    """An issued certificate; once revoked, who/when/why. ``revoked_at`` is a UTC timestamp."""
+
+    id = fields.Integer(required=True)
+    enrolment_id = fields.Integer(required=True)
+    resident_id = fields.Integer(required=True)
+    number = fields.String(required=True)
+    issued_on = fields.Date(required=True)
+    is_revoked = fields.Boolean(required=True)
+    revoked_at = fields.DateTime(allow_none=True, required=True)
+    revoked_by_id = fields.Integer(allow_none=True, required=True)
+    revocation_reason = fields.String(allow_none=True, required=True)
+    verification_url = fields.String(required=True)
+
+
+class RevokeInSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=300))
 
 
 class RejectInSchema(Schema):

@@ -18,8 +18,10 @@ from sqlalchemy.orm import lazyload, selectinload
 
 from coop import audit, settings
 from coop.auth.models import Cooperative
+from coop.auth.roles import ADMIN, MANAGER
 from coop.db import db, is_sqlite, utcnow
-from coop.errors import Conflict, NotFound, ValidationError
+from coop.errors import Conflict, Forbidden, NotFound, ValidationError
+from coop.i18n import N_
 from coop.training import rules
 from coop.training.models import (
     ADMISSIONS,
@@ -63,6 +65,10 @@ def get_cohort(cooperative_id: int, cohort_id: int) -> Cohort:
 
 def get_enrolment(cooperative_id: int, enrolment_id: int) -> Enrolment:
     return _get(Enrolment, cooperative_id, enrolment_id, "Pendaftaran pelatihan")
+
+
+def get_certificate(cooperative_id: int, certificate_id: int) -> Certificate:
+    return _get(Certificate, cooperative_id, certificate_id, "Sertifikat pelatihan")
 
 
 def get_certificate_by_token(token: str) -> Certificate | None:
@@ -436,6 +442,44 @@ def complete_enrolment(cooperative_id: int, enrolment_id: int, *, completed_on: 
                  {"certificate_number": cert.number, "attended": attended, "sessions": sessions},
                  cooperative_id=cooperative_id)
     return enrolment
+
+
+#: Roles that may revoke a certificate (the officer who issues certificates may not take one back).
+REVOKE_ROLES = (MANAGER, ADMIN)
+
+
+def revoke_certificate(cooperative_id: int, certificate_id: int, *, actor, reason: str) -> Certificate:
+    """Revoke an issued certificate (e.g. attendance found falsified): it stays on record with its number,
+    and the public verification page then says DICABUT with the date instead of SAH.
+
+    Who, when (``revoked_at``, the clock of the write) and why are stored on the certificate and audited.
+
+    :raises Forbidden: the actor is not a manager or admin (403).
+    :raises ValidationError: no reason (422, field ``reason``).
+    :raises Conflict: ``already_revoked`` (409) when it was revoked before.
+    """
+    if getattr(actor, "role", None) not in REVOKE_ROLES:
+        raise Forbidden(N_("Hanya manajer atau admin yang boleh mencabut sertifikat."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(N_("Alasan pencabutan wajib diisi."), fields={"reason": ["wajib diisi"]})
+    if len(reason) > 300:
+        raise ValidationError(N_("Alasan pencabutan paling panjang 300 karakter."),
+                              fields={"reason": ["maks. 300 karakter"]})
+    get_certificate(cooperative_id, certificate_id)
+    cert = db.session.scalar(sa.select(Certificate).where(Certificate.id == certificate_id).with_for_update()
+                             .execution_options(populate_existing=True))
+    if cert.is_revoked:
+        raise Conflict(N_("Sertifikat ini sudah dicabut."), code="already_revoked")
+    cert.is_revoked = True
+    cert.revoked_at = utcnow()
+    cert.revoked_by_id = actor.id
+    cert.revocation_reason = reason
+    db.session.flush()
+    audit.record(actor, "training.certificate_revoke", "training_certificate", cert.id,
+                 {"number": cert.number, "enrolment_id": cert.enrolment_id, "reason": reason},
+                 cooperative_id=cooperative_id)
+    return cert
 
 
 # ---------------------------------------------------------------------------------------------

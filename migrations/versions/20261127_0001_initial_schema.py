@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-27 23:06:13.967383
+Create Date: 2026-11-28 00:49:52.462884
 
 """
 
@@ -1130,8 +1130,15 @@ def upgrade():
         sa.Column("token", sa.String(length=40), nullable=False),
         sa.Column("issued_on", sa.Date(), nullable=False),
         sa.Column("is_revoked", sa.Boolean(), nullable=False),
+        sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("revoked_by_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("revocation_reason", sa.String(length=300), nullable=True),
         sa.Column("cooperative_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint(
+            "(is_revoked AND revoked_at IS NOT NULL AND revocation_reason IS NOT NULL) OR (NOT is_revoked AND revoked_at IS NULL AND revocation_reason IS NULL)",
+            name=op.f("ck_training_certificates_revocation_complete"),
+        ),
         sa.ForeignKeyConstraint(
             ["cooperative_id"],
             ["cooperatives.id"],
@@ -1141,6 +1148,9 @@ def upgrade():
             ["enrolment_id"],
             ["training_enrolments.id"],
             name=op.f("fk_training_certificates_enrolment_id_training_enrolments"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["revoked_by_id"], ["users.id"], name=op.f("fk_training_certificates_revoked_by_id_users")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_training_certificates")),
         sa.UniqueConstraint(

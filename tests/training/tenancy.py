@@ -88,3 +88,31 @@ def _business(ctx):
         ctx.cache["training_business"] = atomic(lambda: create_business(
             ctx.coop.id, resident_id=ctx.cache["training_resident"], name="Usaha B", kind="batik").id)
     return ctx.cache["training_business"]
+
+
+@factory("certificate_id")
+def _certificate(ctx):
+    """A second participant of cohort B who attended both sessions and completed (certificate issued)."""
+    if "training_certificate" not in ctx.cache:
+        from coop.db import atomic
+        from coop.registry.services import add_migration_record, create_resident
+        from coop.training.services import complete_enrolment, enrol, get_cohort, mark_attendance
+
+        cohort_id = _cohort(ctx)
+
+        def _do():
+            district = ctx.coop.village_code[:6]
+            r = create_resident(ctx.coop.id, {
+                "nik": f"{district}450590{7002:04d}", "kk_number": f"{district}0107157002",
+                "full_name": "Lulusan B", "sex": "F", "birth_place": "Blitar", "birth_date": date(1990, 5, 5),
+                "village_code": ctx.coop.village_code, "relationship": "kepala_keluarga", "status": "hidup"},
+                actor=None)
+            add_migration_record(ctx.coop.id, r.id, {"status": "purna", "country": "HK",
+                                                     "departure_date": date(2018, 1, 1),
+                                                     "return_date": date(2022, 1, 1)}, actor=None)
+            e = enrol(ctx.coop.id, cohort_id, r.id, applied_on=ctx.today, actor=None)
+            for s in get_cohort(ctx.coop.id, cohort_id).sessions:
+                mark_attendance(ctx.coop.id, cohort_id, s.held_on, [e.id], as_of=ctx.today)
+            return complete_enrolment(ctx.coop.id, e.id, completed_on=ctx.today).certificate.id
+        ctx.cache["training_certificate"] = atomic(_do)
+    return ctx.cache["training_certificate"]

@@ -17,6 +17,7 @@ from coop.training.schemas import (
     AllowanceSchema,
     AttendanceInSchema,
     AttendanceSchema,
+    CertificateSchema,
     CohortInSchema,
     CohortListSchema,
     CohortSchema,
@@ -31,6 +32,7 @@ from coop.training.schemas import (
     ProgramListSchema,
     ProgramSchema,
     RejectInSchema,
+    RevokeInSchema,
 )
 
 STAFF_READ = (ADMIN, OFFICER, MANAGER, TREASURER, AUDITOR)
@@ -49,7 +51,16 @@ def dump_enrolment(e) -> dict:
     return EnrolmentSchema().dump({
         "id": e.id, "cohort_id": e.cohort_id, "resident_id": e.resident_id, "status": e.status, "seq": e.seq,
         "applied_on": e.applied_on, "channel": e.channel, "reason": e.reason, "completed_on": e.completed_on,
-        "certificate_number": cert.number if cert else None})
+        "certificate_id": cert.id if cert else None, "certificate_number": cert.number if cert else None})
+
+
+def dump_certificate(cert) -> dict:
+    return CertificateSchema().dump({
+        "id": cert.id, "enrolment_id": cert.enrolment_id, "resident_id": cert.enrolment.resident_id,
+        "number": cert.number, "issued_on": cert.issued_on, "is_revoked": cert.is_revoked,
+        "revoked_at": cert.revoked_at, "revoked_by_id": cert.revoked_by_id,
+        "revocation_reason": cert.revocation_reason,
+        "verification_url": url_for("public.certificate", token=cert.token, _external=True)})
 
 
 def dump_cohort(c, with_enrolments: bool = True) -> dict:
@@ -204,8 +215,32 @@ def complete_enrolment(enrolment_id: int):
     atomic(services.complete_enrolment, user.cooperative_id, enrolment_id, completed_on=_today(), actor=user)
     e = services.get_enrolment(user.cooperative_id, enrolment_id)
     return CompletionSchema().dump({
-        "id": e.id, "status": e.status, "completed_on": e.completed_on, "certificate_number": e.certificate.number,
+        "id": e.id, "status": e.status, "completed_on": e.completed_on, "certificate_id": e.certificate.id,
+        "certificate_number": e.certificate.number,
         "verification_url": url_for("public.certificate", token=e.certificate.token, _external=True)})
+
+
+@api.get("/training/certificates/<int:certificate_id>")
+@doc(summary="One certificate, with who revoked it, when and why once revoked", response=CertificateSchema,
+     tags=TAGS, errors=(401, 403, 404))
+def get_certificate(certificate_id: int):
+    user = current_api_user()
+    cert = services.get_certificate(user.cooperative_id, certificate_id)
+    _own_enrolment_or_staff(cert.enrolment)
+    return dump_certificate(cert)
+
+
+@api.post("/training/certificates/<int:certificate_id>/revocation")
+@doc(summary="Revoke a certificate with a reason (manager or admin); 409 already_revoked. The public "
+             "verification page then says DICABUT", body=RevokeInSchema, response=CertificateSchema, tags=TAGS,
+     errors=(401, 403, 404, 409, 422))
+@roles(MANAGER, ADMIN)
+def revoke_certificate(certificate_id: int):
+    user = current_api_user()
+    services.get_certificate(user.cooperative_id, certificate_id)
+    data = load(RevokeInSchema)
+    atomic(services.revoke_certificate, user.cooperative_id, certificate_id, actor=user, reason=data["reason"])
+    return dump_certificate(services.get_certificate(user.cooperative_id, certificate_id))
 
 
 @api.post("/training/enrolments/<int:enrolment_id>/allowance")
