@@ -162,7 +162,8 @@ def test_early_payoff_waives_future_interest(coop, member, make_loan, loan_staff
     loan = make_loan(coop, member, first_due_date=date(2026, 2, 5))
     atomic(loans.repay, coop.id, loan.id, 840_000, actor=staff["treasurer"], paid_on=date(2026, 2, 5))
     quote = loans.payoff_quote(coop.id, loan.id, date(2026, 2, 20))
-    assert quote == {"principal": 8_250_000, "interest": 0, "fee": 0, "penalty": 0, "total": 8_250_000}
+    assert quote == {"principal": 8_250_000, "interest": 0, "fee": 0, "penalty": 0, "total": 8_250_000,
+                     "interest_waived": 11 * 90_000}
     rep = atomic(loans.pay_off, coop.id, loan.id, actor=staff["treasurer"], paid_on=date(2026, 2, 20))
     assert rep.amount == 8_250_000 and loan.status == "closed" and loan.close_reason == "payoff"
 

@@ -1,5 +1,6 @@
 """API v1: loans (API.md, Loans): products, schedule preview, application, approval, disbursement,
-the loan with its schedule, and repayments."""
+the loan with its schedule, repayments, early payoff (quote and settlement), write-off (maker-checker),
+recoveries and reschedule. Views load, call one service through ``atomic`` and dump: no rules here."""
 from __future__ import annotations
 
 from datetime import date
@@ -16,6 +17,7 @@ from coop.ledger.loans.models import Loan, LoanProduct
 
 READ = (ADMIN, TREASURER, MANAGER, AUDITOR)
 APPLY = (ADMIN, TREASURER, MANAGER)
+APPROVE = (ADMIN, MANAGER)  # as the pages: write-off request/approval and reschedule
 
 
 def _coop() -> int:
@@ -48,7 +50,11 @@ def loan_dump(loan: Loan, as_of: date | None = None) -> dict:
             "days_past_due": loans.days_past_due(loan, as_of, insts),
             "collectibility": rules.CLASS_CODES[loan.collectibility], "collectibility_class": loan.collectibility,
             "approvals_needed": 2 if two else 1, "approved_by_id": loan.approved_by_id,
-            "second_approved_by_id": loan.second_approved_by_id}
+            "second_approved_by_id": loan.second_approved_by_id, "closed_on": loan.closed_on,
+            "close_reason": loan.close_reason, "write_off_requested_by_id": loan.write_off_requested_by_id,
+            "write_off_approved_by_id": loan.write_off_approved_by_id,
+            "written_off_amount": loan.written_off_amount, "rescheduled_on": loan.rescheduled_on,
+            "schedule_version": loan.schedule_version}
 
 
 def _visible(loan_id: int) -> Loan:
@@ -166,7 +172,8 @@ def schedule_dump(loan: Loan) -> dict:
                      "total": i.principal_due + i.interest_due + i.fee_due, "principal_paid": i.principal_paid,
                      "interest_paid": i.interest_paid, "fee_paid": i.fee_paid, "penalty_paid": i.penalty_paid,
                      "interest_waived": i.interest_waived, "paid_on": i.paid_on, "status": status})
-    return {"loan_id": loan.id, "instalments": rows, "total_interest": sum(r["interest"] for r in rows)}
+    return {"loan_id": loan.id, "schedule_version": loan.schedule_version, "instalments": rows,
+            "total_interest": sum(r["interest"] for r in rows)}
 
 
 @api.get("/loans/<int:loan_id>/schedule")
@@ -200,3 +207,97 @@ def repayment_dump(rep) -> dict:
             "overpayment": rep.overpayment,
             "outstanding_principal": loans.outstanding_principal(loans.get_loan(rep.cooperative_id, rep.loan_id)),
             "entry_id": rep.entry_id, "voucher_number": entry.voucher_number}
+
+
+# --------------------------------------------------------------------------------------------
+# Early payoff, write-off, recovery, reschedule (the same services as the loan page's buttons)
+# --------------------------------------------------------------------------------------------
+
+@api.get("/loans/<int:loan_id>/payoff-quote")
+@doc(summary="What an early payoff (pelunasan dipercepat) costs on as_of: principal, due interest, fees, "
+             "penalties, total; later interest is waived (409 unless active)",
+     query=schemas.PayoffQuoteQuerySchema, response=schemas.PayoffQuoteSchema, tags=["loans"],
+     errors=(401, 403, 404, 409, 422))
+@roles(*READ, MEMBER)
+def payoff_quote(loan_id: int):
+    loan = _visible(loan_id)
+    as_of = load_args(schemas.PayoffQuoteQuerySchema).get("as_of") or _today()
+    quote = loans.payoff_quote(_coop(), loan.id, as_of)
+    return schemas.PayoffQuoteSchema().dump(quote | {"loan_id": loan.id, "as_of": as_of})
+
+
+@api.post("/loans/<int:loan_id>/payoff")
+@doc(summary="Pay a loan off early; amount must equal the payoff quote total of paid_on "
+             "(422 payoff_amount_mismatch otherwise; 409 when the loan is not active)",
+     body=schemas.PayoffSchema, response=schemas.PayoffResultSchema, status=201, tags=["loans"],
+     errors=(401, 403, 404, 409, 422))
+@roles(*CASH)
+@idempotent
+def pay_off_loan(loan_id: int):
+    loans.get_loan(_coop(), loan_id)
+    data = load(schemas.PayoffSchema)
+    rep = atomic(loans.pay_off, _coop(), loan_id, actor=current_api_user(), paid_on=data["paid_on"],
+                 channel=data["channel"], amount=data["amount"])
+    loan = loans.get_loan(_coop(), loan_id)
+    return schemas.PayoffResultSchema().dump(repayment_dump(rep) | {"loan_status": loan.status}), 201
+
+
+@api.post("/loans/<int:loan_id>/write-off")
+@doc(summary="Request a write-off (hapus buku) of an active loan; a second manager/admin approves it",
+     body=schemas.WriteOffRequestSchema, response=schemas.LoanSchema, tags=["loans"],
+     errors=(401, 403, 404, 409, 422))
+@roles(*APPROVE)
+def request_write_off(loan_id: int):
+    loans.get_loan(_coop(), loan_id)
+    data = load(schemas.WriteOffRequestSchema)
+    loan = atomic(loans.request_write_off, _coop(), loan_id, actor=current_api_user(), note=data["reason"].strip())
+    return schemas.LoanSchema().dump(loan_dump(loan))
+
+
+@api.post("/loans/<int:loan_id>/write-off/approval")
+@doc(summary="Approve a requested write-off: Cr loan, Dr 1209 up to the provision, the rest Dr 5102 "
+             "(403 for the requester)", body=schemas.WriteOffApprovalSchema, response=schemas.LoanSchema,
+     tags=["loans"], errors=(401, 403, 404, 409, 422))
+@roles(*APPROVE)
+@idempotent
+def approve_write_off(loan_id: int):
+    loans.get_loan(_coop(), loan_id)
+    data = load(schemas.WriteOffApprovalSchema)
+    on = data["written_off_on"] or _today()
+    loan = atomic(loans.approve_write_off, _coop(), loan_id, actor=current_api_user(), on=on)
+    return schemas.LoanSchema().dump(loan_dump(loan, on))
+
+
+@api.post("/loans/<int:loan_id>/recoveries")
+@doc(summary="Money received on a written-off loan (Dr Kas / Cr 4104 income); 409 unless written off",
+     body=schemas.RecoveryCreateSchema, response=schemas.RecoverySchema, status=201, tags=["loans"],
+     errors=(401, 403, 404, 409, 422))
+@roles(*CASH)
+@idempotent
+def record_recovery(loan_id: int):
+    loans.get_loan(_coop(), loan_id)
+    data = load(schemas.RecoveryCreateSchema)
+    rec = atomic(loans.record_recovery, _coop(), loan_id, data["amount"], actor=current_api_user(),
+                 received_on=data["received_on"])
+    from coop.ledger.models import JournalEntry
+
+    loan = loans.get_loan(_coop(), loan_id)
+    return schemas.RecoverySchema().dump({
+        "id": rec.id, "loan_id": loan.id, "amount": rec.amount, "received_on": rec.received_on,
+        "entry_id": rec.entry_id, "voucher_number": db.session.get(JournalEntry, rec.entry_id).voucher_number,
+        "written_off_amount": loan.written_off_amount, "recovered_total": loans.recovered_total(loan)}), 201
+
+
+@api.post("/loans/<int:loan_id>/reschedule")
+@doc(summary="Reschedule (restrukturisasi) the outstanding principal; due unpaid interest is carried into "
+             "the first new instalment, unpaid penalties waived; returns the new schedule",
+     body=schemas.RescheduleSchema, response=schemas.ScheduleSchema, tags=["loans"],
+     errors=(401, 403, 404, 409, 422))
+@roles(*APPROVE)
+@idempotent
+def reschedule_loan(loan_id: int):
+    loans.get_loan(_coop(), loan_id)
+    data = load(schemas.RescheduleSchema)
+    loan = atomic(loans.reschedule, _coop(), loan_id, actor=current_api_user(), on=data["rescheduled_on"],
+                  term_months=data["term_months"], first_due_date=data["first_due_date"])
+    return schemas.ScheduleSchema().dump(schedule_dump(loan))

@@ -6,11 +6,13 @@ from datetime import date
 import sqlalchemy as sa
 
 from coop.db import db
-from coop.errors import NotFound
+from coop.errors import NotFound, ValidationError
 from coop.ledger.loans import rules
 from coop.ledger.loans.models import (
     Loan,
     LoanInstalment,
+    LoanRecovery,
+    LoanRepayment,
 )
 from coop.ledger.models import Account
 from coop.ledger.services import account_by_code
@@ -63,6 +65,31 @@ def days_past_due(loan: Loan, as_of: date, insts: list[LoanInstalment] | None = 
     if loan.status != "active":
         return 0
     return rules.days_past_due(oldest_unpaid_due_on(insts if insts is not None else instalments(loan)), as_of)
+
+
+def last_payment_on(loan: Loan) -> date | None:
+    """The date of the loan's latest repayment still in force (reversed ones replayed are not)."""
+    return db.session.scalar(sa.select(sa.func.max(LoanRepayment.paid_on)).where(
+        LoanRepayment.loan_id == loan.id, LoanRepayment.reversal_entry_id.is_(None)))
+
+
+def check_not_before_history(loan: Loan, day: date, field: str) -> None:
+    """Refuse a payoff, write-off or reschedule dated before the disbursement or before a repayment
+    already booked (422 naming ``field``): each works on TODAY's balance and schedule, so dating it earlier
+    would leave the loan's sub-account negative between that day and the later payment."""
+    if loan.disbursed_on is not None and day < loan.disbursed_on:
+        raise ValidationError(f"Tanggal {day.isoformat()} sebelum tanggal pencairan "
+                              f"{loan.disbursed_on.isoformat()}.", fields={field: ["sebelum tanggal pencairan"]})
+    last = last_payment_on(loan)
+    if last is not None and day < last:
+        raise ValidationError(f"Tanggal {day.isoformat()} sebelum pembayaran terakhir ({last.isoformat()}).",
+                              code="before_last_payment", fields={field: ["sebelum pembayaran terakhir"]})
+
+
+def recovered_total(loan: Loan) -> int:
+    """Everything recovered on a written-off loan so far."""
+    return int(db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(LoanRecovery.amount), 0))
+                                 .where(LoanRecovery.loan_id == loan.id)) or 0)
 
 
 def _acc_id(cooperative_id: int, code: str) -> int:

@@ -13,7 +13,13 @@ from coop.db import db
 from coop.errors import Conflict, NotFound, ValidationError
 from coop.ledger import chart
 from coop.ledger.loans import rules
-from coop.ledger.loans.lookups import _acc_id, get_loan, instalments, outstanding_principal
+from coop.ledger.loans.lookups import (
+    _acc_id,
+    check_not_before_history,
+    get_loan,
+    instalments,
+    outstanding_principal,
+)
 from coop.ledger.loans.models import (
     Loan,
     LoanAllocation,
@@ -248,9 +254,19 @@ def repay(cooperative_id: int, loan_id: int, amount: int, *, actor, paid_on: dat
 
 def payoff_quote(cooperative_id: int, loan_id: int, as_of: date) -> dict[str, int]:
     """What settles the loan on ``as_of``: outstanding principal plus interest, fees and penalties of
-    instalments due up to that day; interest of later instalments is waived."""
+    instalments due up to that day (``total``); ``interest_waived`` is the interest of later instalments
+    that the payoff forgives. Reads only. 409 unless the loan is active; 422 for a day before the
+    disbursement or before a repayment already booked (the day :func:`pay_off` would refuse)."""
     loan = get_loan(cooperative_id, loan_id)
-    return _quote(loan, instalments(loan), as_of)
+    if loan.status != "active":
+        raise Conflict("Pinjaman ini tidak sedang berjalan.", code="loan_not_active")
+    check_not_before_history(loan, as_of, "as_of")
+    insts = instalments(loan)
+    return _quote(loan, insts, as_of) | {"interest_waived": _future_interest(insts, as_of)}
+
+
+def _future_interest(insts: list[LoanInstalment], as_of: date) -> int:
+    return sum(i.owed("interest") for i in insts if i.due_on > as_of)
 
 
 def _quote(loan: Loan, insts: list[LoanInstalment], as_of: date) -> dict[str, int]:
@@ -268,13 +284,26 @@ def _waive_future_interest(insts: list[LoanInstalment], as_of: date) -> None:
 
 
 def pay_off(cooperative_id: int, loan_id: int, *, actor, paid_on: date, channel: str = "cash",
-            idempotency_key: str | None = None) -> LoanRepayment:
-    """Early payoff (pelunasan dipercepat): collect :func:`payoff_quote` and close the loan."""
+            amount: int | None = None, idempotency_key: str | None = None) -> LoanRepayment:
+    """Early payoff (pelunasan dipercepat): collect :func:`payoff_quote` and close the loan.
+
+    ``amount`` (the API sends it) is what the member hands over: it must equal the quote's total, else 422
+    ``payoff_amount_mismatch`` naming the total (the quote changes when the daily job charges a penalty).
+    A payoff dated before the disbursement or before a booked repayment is refused (422)."""
+    from coop.formatting import rupiah
+
     loan = get_loan(cooperative_id, loan_id, for_update=True)
     if loan.status != "active":
         raise Conflict("Pinjaman ini tidak sedang berjalan.", code="loan_not_active")
+    if channel not in ("cash", "savings"):
+        raise ValidationError("Sumber dana harus cash atau savings.", fields={"channel": ["cash/savings"]})
+    check_not_before_history(loan, paid_on, "paid_on")
     insts = instalments(loan)
     quote = _quote(loan, insts, paid_on)
+    if amount is not None and amount != quote["total"]:
+        raise ValidationError(f"Jumlah pelunasan per {paid_on.isoformat()} adalah {rupiah(quote['total'])}.",
+                              code="payoff_amount_mismatch",
+                              fields={"amount": [f"harus {quote['total']}"]})
     _waive_future_interest(insts, paid_on)
     db.session.flush()
     loan.close_reason = "payoff"

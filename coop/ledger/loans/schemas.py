@@ -153,6 +153,13 @@ class LoanSchema(Schema):
     approvals_needed = fields.Integer()
     approved_by_id = fields.Integer(allow_none=True)
     second_approved_by_id = fields.Integer(allow_none=True)
+    closed_on = fields.Date(allow_none=True)
+    close_reason = fields.String(allow_none=True)
+    write_off_requested_by_id = fields.Integer(allow_none=True)
+    write_off_approved_by_id = fields.Integer(allow_none=True)
+    written_off_amount = Money(allow_zero=True)
+    rescheduled_on = fields.Date(allow_none=True)
+    schedule_version = fields.Integer()
 
 
 class ScheduleRowSchema(InstalmentSchema):
@@ -169,6 +176,7 @@ class ScheduleRowSchema(InstalmentSchema):
 
 class ScheduleSchema(Schema):
     loan_id = fields.Integer()
+    schedule_version = fields.Integer()
     instalments = fields.List(fields.Nested(ScheduleRowSchema))
     total_interest = Money(allow_zero=True)
 
@@ -184,3 +192,61 @@ class LoanListQuerySchema(Schema):
 class LoanListSchema(Schema):
     items = fields.List(fields.Nested(LoanSchema))
     next_cursor = fields.String(allow_none=True)
+
+
+class PayoffQuoteQuerySchema(Schema):
+    as_of = fields.Date(metadata={"description": "settlement day (default: today in the cooperative)"})
+
+
+class PayoffQuoteSchema(Schema):
+    loan_id = fields.Integer()
+    as_of = fields.Date()
+    principal = Money(allow_zero=True, metadata={"description": "outstanding principal (all of it)"})
+    interest = Money(allow_zero=True, metadata={"description": "unpaid interest of instalments due by as_of"})
+    fee = Money(allow_zero=True, metadata={"description": "unpaid fees"})
+    penalty = Money(allow_zero=True, metadata={"description": "unpaid penalties charged"})
+    total = Money(allow_zero=True, metadata={"description": "what POST /payoff must receive on as_of"})
+    interest_waived = Money(allow_zero=True, metadata={"description": "interest of later instalments forgiven"})
+
+
+class PayoffSchema(Schema):
+    amount = Money(required=True, metadata={"description": "must equal the payoff quote total of paid_on"})
+    paid_on = fields.Date(required=True)
+    channel = fields.String(load_default="cash", validate=validate.OneOf(("cash", "savings")))
+
+
+class PayoffResultSchema(RepaymentResultSchema):
+    loan_status = fields.String()
+
+
+NOT_BLANK = validate.Regexp(r"\S", error="wajib diisi")
+
+
+class WriteOffRequestSchema(Schema):
+    reason = fields.String(required=True, validate=[validate.Length(min=1, max=500), NOT_BLANK])
+
+
+class WriteOffApprovalSchema(Schema):
+    written_off_on = fields.Date(load_default=None, metadata={"description": "default: today"})
+
+
+class RecoveryCreateSchema(Schema):
+    amount = Money(required=True)
+    received_on = fields.Date(required=True)
+
+
+class RecoverySchema(Schema):
+    id = fields.Integer()
+    loan_id = fields.Integer()
+    amount = Money()
+    received_on = fields.Date()
+    entry_id = fields.Integer()
+    voucher_number = fields.String()
+    written_off_amount = Money(allow_zero=True)
+    recovered_total = Money(allow_zero=True)
+
+
+class RescheduleSchema(Schema):
+    rescheduled_on = fields.Date(required=True)
+    term_months = fields.Integer(required=True, strict=True, validate=TERM)
+    first_due_date = fields.Date(required=True)

@@ -23,11 +23,13 @@ from coop.ledger.loans.lookups import (  # noqa: F401 - re-exported: the loans A
     _acc_id,
     _member,
     arrears,
+    check_not_before_history,
     days_past_due,
     get_loan,
     instalments,
     oldest_unpaid_due_on,
     outstanding_principal,
+    recovered_total,
 )
 from coop.ledger.loans.models import (
     Loan,
@@ -225,11 +227,17 @@ def disburse(cooperative_id: int, loan_id: int, *, actor, disbursed_on: date, fi
 # --------------------------------------------------------------------------------------------
 
 def request_write_off(cooperative_id: int, loan_id: int, *, actor, note: str | None = None) -> Loan:
+    """First half of the write-off (maker): a manager asks; another manager/admin approves it. A loan
+    with a request already pending is a 409 (a second request would replace the maker, so the first
+    requester could then approve it himself)."""
     loan = get_loan(cooperative_id, loan_id, for_update=True)
     if loan.status != "active":
         raise Conflict("Hanya pinjaman berjalan yang dapat dihapusbukukan.", code="loan_not_active")
     if getattr(actor, "role", None) not in APPROVER_ROLES:
         raise Forbidden("Hanya manajer yang boleh mengajukan hapus buku.")
+    if loan.write_off_requested_by_id is not None:
+        raise Conflict("Pengajuan hapus buku sudah ada; menunggu persetujuan kedua.",
+                       code="write_off_already_requested")
     loan.write_off_requested_by_id = actor.id
     db.session.flush()
     audit.record(actor, "loans.write_off.request", "loan", loan.id, {"note": note}, cooperative_id=cooperative_id)
@@ -245,6 +253,7 @@ def approve_write_off(cooperative_id: int, loan_id: int, *, actor, on: date) -> 
         raise Forbidden("Hanya manajer yang boleh menyetujui hapus buku.")
     if actor.id == loan.write_off_requested_by_id:
         raise Forbidden("Hapus buku perlu persetujuan orang kedua.", code="maker_checker")
+    check_not_before_history(loan, on, "written_off_on")
     amount = outstanding_principal(loan)
     provision = account_by_code(cooperative_id, chart.PENYISIHAN)
     from_provision = max(0, min(amount, provision.natural_balance()))
@@ -271,6 +280,9 @@ def record_recovery(cooperative_id: int, loan_id: int, amount: int, *, actor, re
         raise Conflict("Pemulihan hanya untuk pinjaman yang sudah dihapusbukukan.", code="not_written_off")
     if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
         raise ValidationError("Jumlah harus lebih dari nol.", fields={"amount": ["> 0"]})
+    if loan.closed_on is not None and received_on < loan.closed_on:
+        raise ValidationError(f"Tanggal terima sebelum tanggal hapus buku ({loan.closed_on.isoformat()}).",
+                              fields={"received_on": ["sebelum tanggal hapus buku"]})
     entry = post_entry(cooperative_id, [Line.dr(account_by_code(cooperative_id, chart.KAS).id, amount),
                                         Line.cr(account_by_code(cooperative_id, chart.PENDAPATAN_PEMULIHAN).id, amount)],
                        actor=actor, memo=f"Pemulihan pinjaman {loan.number}", value_date=received_on,
@@ -295,10 +307,21 @@ def reschedule(cooperative_id: int, loan_id: int, *, actor, on: date, term_month
     if first_due_date <= on:
         raise ValidationError("Jatuh tempo pertama harus setelah tanggal jadwal ulang.",
                               fields={"first_due_date": ["harus setelah tanggal"]})
+    if isinstance(term_months, bool) or not isinstance(term_months, int) or not 1 <= term_months <= 360:
+        raise ValidationError("Jangka waktu 1 sampai 360 bulan.", fields={"term_months": ["1 sampai 360"]})
+    check_not_before_history(loan, on, "rescheduled_on")
     old = instalments(loan)
     balance = outstanding_principal(loan)
+    if balance == 0:
+        raise Conflict("Pokok sudah lunas: tidak ada yang dijadwal ulang; lunasi sisa jasa/biaya sebagai angsuran.",
+                       code="nothing_to_reschedule")
     carried = sum(i.owed("interest") for i in old if i.due_on <= on) + sum(i.owed("fee") for i in old)
-    plan = _build(loan.terms, balance, term_months, first_due_date)
+    try:
+        plan = _build(loan.terms, balance, term_months, first_due_date)
+    except ValidationError as exc:  # the balance is not typed in: name the term that cannot carry it
+        if "principal" not in exc.fields:
+            raise
+        raise ValidationError(exc.message, fields={"term_months": exc.fields["principal"]}) from None
     loan.schedule_version += 1
     for inst in plan:
         db.session.add(LoanInstalment(
