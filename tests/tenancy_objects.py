@@ -10,8 +10,20 @@ role), ``today`` and ``cache`` (a dict to share objects between factories).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
 
 FACTORIES: dict[str, Callable] = {}
+
+
+@dataclass
+class Ctx:
+    """What a factory gets: the cooperative to create objects in, its users by role, today, a cache."""
+
+    coop: object
+    users: dict
+    today: date
+    cache: dict = field(default_factory=dict)
 
 
 def factory(*arg_names: str):

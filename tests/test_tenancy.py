@@ -6,22 +6,12 @@ needs a factory in ``tests/tenancy_objects.py`` (or ``tests/<area>/tenancy.py``)
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from datetime import date
 
 import pytest
 from werkzeug.routing import IntegerConverter
 
 from coop.auth.roles import ALL_ROLES
-from tests.tenancy_objects import FACTORIES
-
-
-@dataclass
-class Ctx:
-    coop: object
-    users: dict
-    today: date
-    cache: dict = field(default_factory=dict)
+from tests.tenancy_objects import FACTORIES, Ctx
 
 
 def _int_routes(app):

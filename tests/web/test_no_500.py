@@ -4,14 +4,12 @@ walked with an existing id and a missing one for each integer argument, and with
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from datetime import date
 
 import pytest
 from werkzeug.routing import IntegerConverter
 
 from coop.auth.roles import ALL_ROLES
-from tests.tenancy_objects import FACTORIES
+from tests.tenancy_objects import FACTORIES, Ctx
 
 JUNK_QUERIES = [
     "page=x&as_of=x&from=x&to=x&limit=x&cursor=x&q=%00",
@@ -20,14 +18,6 @@ JUNK_QUERIES = [
     "page=0&limit=0&year=x&month=13&status=%00&role=x&date=x&on=x&value_date=x&period=x&format=x",
 ]
 MISSING_ID = 2**62
-
-
-@dataclass
-class Ctx:
-    coop: object
-    users: dict
-    today: date
-    cache: dict = field(default_factory=dict)
 
 
 def _get_rules(app):
