@@ -314,19 +314,12 @@ def dashboard_panel(user):
                 "accounts": savings.accounts_of(user.cooperative_id, member.id, include_closed=False)}
     if user.role not in STAFF:
         return None
-    from coop.ledger.models import Account
-    from coop.ledger.savings.models import SavingsAccount
-
     cid = user.cooperative_id
-    counts = dict(db.session.execute(sa.select(Member.status, sa.func.count()).where(
-        Member.cooperative_id == cid).group_by(Member.status)).all())
-    totals = dict(db.session.execute(
-        sa.select(SavingsAccount.kind, sa.func.coalesce(sa.func.sum(-Account.balance), 0))
-        .join(Account, Account.id == SavingsAccount.ledger_account_id)
-        .where(SavingsAccount.cooperative_id == cid).group_by(SavingsAccount.kind)).all())
+    figures = services.dashboard_totals(cid)
     arrears_rows = savings.arrears_list(cid, today())
-    return {"title": "Anggota dan Simpanan", "template": "members/_panel.html", "counts": counts,
-            "totals": totals, "arrears": len(arrears_rows), "arrears_amount": sum(r["amount"] for r in arrears_rows),
+    return {"title": "Anggota dan Simpanan", "template": "members/_panel.html",
+            "counts": figures["members_by_status"], "totals": figures["savings_by_kind"],
+            "arrears": len(arrears_rows), "arrears_amount": sum(r["amount"] for r in arrears_rows),
             "labels": STATUS_LABELS}
 
 

@@ -279,4 +279,27 @@ def record_death(cooperative_id: int, member_id: int, died_on: date, *, actor) -
                   memo=f"Anggota meninggal: penyelesaian simpanan untuk ahli waris (anggota {member_id})")
 
 
-__all__ = ["get_member", "register_member", "member_for_user", "resign", "search", "Conflict"]
+def dashboard_totals(cooperative_id: int) -> dict[str, dict[str, int]]:
+    """The dashboard's members-and-savings figures as plain ints (every status and kind present, 0 if none):
+
+    ``{"members_by_status": {"applied": n, "active": n, ...}, "savings_by_kind": {"pokok": rp, ...}}``.
+    A kind's figure is the sum of its accounts' balances on their normal side (what the cooperative holds
+    for its members, closed accounts included: they are at 0). Two queries; sums come back as ``int``
+    (PostgreSQL returns ``SUM`` of a bigint as a Decimal).
+    """
+    from coop.ledger.models import Account
+    from coop.ledger.savings.models import KINDS, SavingsAccount
+    from coop.membership.models import MEMBER_STATUSES
+
+    counts = dict(db.session.execute(sa.select(Member.status, sa.func.count()).where(
+        Member.cooperative_id == cooperative_id).group_by(Member.status)).all())
+    natural = sa.case((Account.normal_side == "D", Account.balance), else_=-Account.balance)
+    sums = dict(db.session.execute(
+        sa.select(SavingsAccount.kind, sa.func.coalesce(sa.func.sum(natural), 0))
+        .join(Account, Account.id == SavingsAccount.ledger_account_id)
+        .where(SavingsAccount.cooperative_id == cooperative_id).group_by(SavingsAccount.kind)).all())
+    return {"members_by_status": {s: int(counts.get(s, 0)) for s in MEMBER_STATUSES},
+            "savings_by_kind": {k: int(sums.get(k, 0)) for k in KINDS}}
+
+
+__all__ = ["get_member", "register_member", "member_for_user", "resign", "search", "dashboard_totals", "Conflict"]
