@@ -53,10 +53,11 @@ def register_extensions(app: Flask) -> None:
     from flask_babel import gettext
 
     from coop import models  # noqa: F401  (every model is known to the metadata)
-    from coop.db import init_engines
+    from coop.db import configure_engine_options, init_engines
     from coop.extensions import babel, bootstrap, csrf, db, login_manager, migrate
     from coop.i18n import N_, select_locale, select_timezone
 
+    configure_engine_options(app)
     db.init_app(app)
     init_engines(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations"),

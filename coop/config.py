@@ -35,6 +35,10 @@ class Config:
     #: X-Forwarded-Proto to trust; 0 = none (direct). Login throttling by address needs the real client.
     TRUSTED_PROXIES = int(_env("TRUSTED_PROXIES", "0"))
     SQLITE_BUSY_TIMEOUT_MS = int(_env("SQLITE_BUSY_TIMEOUT_MS", "30000"))
+    #: SQLite durability: "group" (default: each commit fsynced before it returns, outside the write lock,
+    #: so one fsync can serve several writers) or "full" (SQLite's synchronous=FULL, fsync inside COMMIT).
+    #: Both: a transaction the app reported as saved survives a power cut.
+    SQLITE_SYNC = _env("SQLITE_SYNC", "group")
     #: Bounded retries of a unit of work on deadlock / serialization failure (PostgreSQL).
     TX_RETRIES = int(_env("TX_RETRIES", "5"))
     DEMO_PASSWORD = _env("DEMO_PASSWORD", "demo12345")

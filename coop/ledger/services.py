@@ -273,9 +273,16 @@ def post_entry(cooperative_id: int, lines: Sequence[Line], *, actor, memo: str, 
     head.head_hash = entry_hash
     db.session.add(entry)
     db.session.flush()  # one flush: entry INSERT, account/head/counter UPDATEs
-    db.session.execute(Posting.__table__.insert(), [
-        {"entry_id": entry.id, "line_no": i, "account_id": ln.account_id, "debit": ln.debit,
-         "credit": ln.credit, "memo": ln.memo} for i, ln in enumerate(lines, 1)])
+    t = Posting.__table__
+    # one multi-row INSERT; RETURNING rows come in no promised order, so they carry their line number
+    ids = dict((line_no, posting_id) for posting_id, line_no in db.session.execute(
+        t.insert().returning(t.c.id, t.c.line_no), [
+            {"entry_id": entry.id, "line_no": i, "account_id": ln.account_id, "debit": ln.debit,
+             "credit": ln.credit, "memo": ln.memo} for i, ln in enumerate(lines, 1)]))
+    # posting id per account (its first line): a savings receipt's transaction id, without a query
+    entry.posting_ids = {}
+    for i, ln in enumerate(lines, 1):
+        entry.posting_ids.setdefault(ln.account_id, ids[i])
     audit.record(actor, audit_action or f"ledger.post.{source}", "journal_entry", entry.id,
                  {"voucher": number, "amount": rules.totals(lines)[0]}, cooperative_id=cooperative_id)
     return entry

@@ -124,7 +124,7 @@ def _today():
 
 
 def _move(fn, account_id: int):
-    savings.get_account(_coop(), account_id)
+    acc = savings.get_account(_coop(), account_id)  # 404 first; kept referenced, so the service reuses it
     data = load(schemas.MoneyMoveSchema)
     if data["value_date"] is not None and data["value_date"] > _today():
         raise ValidationError("Tanggal transaksi tidak boleh di masa depan.",

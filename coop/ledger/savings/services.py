@@ -107,6 +107,9 @@ class Receipt:
 
 
 def _posting_id(entry: JournalEntry, ledger_account_id: int) -> int:
+    known = getattr(entry, "posting_ids", None)  # set by post_entry on the entry it just posted
+    if known and ledger_account_id in known:
+        return known[ledger_account_id]
     return db.session.scalar(sa.select(Posting.id).where(Posting.entry_id == entry.id,
                                                           Posting.account_id == ledger_account_id)
                              .order_by(Posting.line_no).limit(1))
@@ -126,13 +129,15 @@ def _check_amount(amount) -> None:
                               fields={"amount": ["harus bilangan bulat rupiah > 0"]})
 
 
-def _member_must_be_current(acc: SavingsAccount) -> None:
+def _member_must_be_current(acc: SavingsAccount):
+    """:returns: the account's member. :raises RuleViolation: not (or no longer) a member."""
     from coop.membership.models import Member
 
     member = db.session.get(Member, acc.member_id)
     if member is None or not member.is_current:
         raise RuleViolation("Hanya anggota yang boleh menabung (koperasi simpan pinjam pola tertutup).",
                             code="not_a_member")
+    return member
 
 
 def _touch(acc: SavingsAccount, value_date: date) -> None:
@@ -161,7 +166,7 @@ def deposit(cooperative_id: int, account_id: int, amount: int, *, actor, value_d
     """
     _check_amount(amount)
     acc = get_account(cooperative_id, account_id)
-    _member_must_be_current(acc)
+    member = _member_must_be_current(acc)
     _check_date(acc, value_date)
     if acc.status in ("closed", "matured"):
         raise RuleViolation("Rekening sudah ditutup.", code="account_closed")
@@ -175,7 +180,7 @@ def deposit(cooperative_id: int, account_id: int, amount: int, *, actor, value_d
                 f"Simpanan pokok hanya Rp {acc.product.amount:,} sekali; sisa yang harus dibayar Rp {max(due, 0):,}."
                 .replace(",", "."), code="pokok_overpaid", fields={"amount": [f"maksimal {max(due, 0)}"]})
     source = {"pokok": "savings.pokok", "wajib": "savings.wajib"}.get(acc.kind, "savings.deposit")
-    memo = _memo(acc, SOURCE_LABELS[source], memo)
+    memo = _memo(acc, SOURCE_LABELS[source], memo, member)
     before = acc.balance
     entry = post_entry(cooperative_id, [Line.dr(_cash_account_id(cooperative_id, cash_code), amount),
                                         Line.cr(acc.ledger_account_id, amount)],
@@ -190,11 +195,11 @@ def deposit(cooperative_id: int, account_id: int, amount: int, *, actor, value_d
     return Receipt(entry, acc, amount, acc.balance, _posting_id(entry, acc.ledger_account_id), months)
 
 
-def _memo(acc: SavingsAccount, label: str, memo: str | None) -> str:
+def _memo(acc: SavingsAccount, label: str, memo: str | None, member=None) -> str:
     """Journal memo naming the member, so the day book and the books read without lookups."""
     from coop.membership.models import Member
 
-    member = db.session.get(Member, acc.member_id)
+    member = member if member is not None else db.session.get(Member, acc.member_id)
     base = f"{label} {acc.account_number} {member.member_number} {member.full_name}"
     return f"{base}: {memo}" if memo else base
 
@@ -230,7 +235,7 @@ def withdraw(cooperative_id: int, account_id: int, amount: int, *, actor, value_
     """
     _check_amount(amount)
     acc = get_account(cooperative_id, account_id)
-    _member_must_be_current(acc)
+    member = _member_must_be_current(acc)
     _check_date(acc, value_date)
     if acc.kind in ("pokok", "wajib"):
         raise RuleViolation(f"{acc.kind_label} hanya dapat diambil saat keluar dari keanggotaan.",
@@ -257,7 +262,7 @@ def withdraw(cooperative_id: int, account_id: int, amount: int, *, actor, value_
                                  "penalti pencairan awal"))
     else:
         lines.append(Line.cr(cash_id, amount))
-    memo = _memo(acc, "Penarikan", memo)
+    memo = _memo(acc, "Penarikan", memo, member)
     entry = post_entry(cooperative_id, lines, actor=actor, memo=memo, value_date=value_date,
                        idempotency_key=idempotency_key, source="savings.withdrawal",
                        source_ref=f"savings_account:{acc.id}")
