@@ -281,7 +281,10 @@ def _install_sqlite_recipe(engine: sa.Engine, busy_timeout_ms: int, sync: str) -
         dbapi = conn.connection.dbapi_connection
         writer = mode != "DEFERRED" and isinstance(dbapi, WriterLockedConnection)
         if writer:
-            dbapi.acquire_writer(busy_timeout_ms)
+            try:
+                dbapi.acquire_writer(busy_timeout_ms)
+            except sqlite3.OperationalError as exc:  # as SQLAlchemy reports SQLite's own busy timeout
+                raise sa.exc.OperationalError(f"BEGIN {mode}", (), exc) from exc
         try:
             conn.exec_driver_sql(f"BEGIN {mode}")
         except BaseException:

@@ -1,0 +1,180 @@
+"""SQLite transaction handling (coop/db.py): reads DEFERRED, units of work IMMEDIATE behind the writer
+lock, and group commit (every write transaction's WAL fsynced before ``commit()`` returns, after the
+write lock is given back). PostgreSQL has none of this: these tests run on SQLite only."""
+from __future__ import annotations
+
+import fcntl
+import os
+import threading
+
+import pytest
+import sqlalchemy as sa
+
+from coop.db import atomic, db, unit_of_work
+from tests.conftest import PG_URL, make_migrated_app
+
+pytestmark = pytest.mark.skipif(bool(PG_URL), reason="SQLite transaction handling")
+
+
+@pytest.fixture
+def sqlite_app(tmp_path):
+    """``sqlite_app(**config)``: an app on a fresh SQLite file with real commits."""
+    apps = []
+
+    def make(**overrides):
+        apps.append(make_migrated_app("sqlite:///" + str(tmp_path / "t.sqlite3"), **overrides))
+        return apps[-1]
+    yield make
+    for app in apps:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+def _new_coop(name: str):
+    from coop.auth.services import create_cooperative
+
+    return atomic(create_cooperative, name=name, village_code="3504042001").id
+
+
+def _count() -> int:
+    from coop.auth.models import Cooperative
+
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Cooperative))
+
+
+def _lock_path(app) -> str:
+    return app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///") + "-writer.lock"
+
+
+def _lock_is_free(path: str) -> bool:
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    else:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return True
+    finally:
+        os.close(fd)
+
+
+def test_an_open_read_neither_blocks_a_writer_nor_fails_its_own_later_write(sqlite_app):
+    """A request that has read (authentication, lookups) holds only a snapshot: another writer commits
+    meanwhile, and the request's own unit of work afterwards still writes (it starts a fresh IMMEDIATE
+    transaction instead of upgrading the stale read, which SQLite refuses: "database is locked").
+    With every transaction IMMEDIATE, as before, the other writer would wait out the busy timeout."""
+    app = sqlite_app(SQLITE_BUSY_TIMEOUT_MS=1500, TX_RETRIES=0)
+    with app.app_context():
+        _new_coop("A")
+        assert _count() == 1  # the read transaction stays open
+        errors = []
+
+        def other_writer():
+            with app.app_context():
+                try:
+                    _new_coop("B")
+                except Exception as exc:  # noqa: BLE001 (reported below)
+                    errors.append(exc)
+                finally:
+                    db.session.remove()
+        t = threading.Thread(target=other_writer)
+        t.start()
+        t.join()
+        assert errors == []
+        assert _count() == 1, "the open read keeps its snapshot"
+        _new_coop("C")  # would raise 'database is locked' if it upgraded the stale read
+        assert _count() == 3
+        db.session.remove()
+
+
+def test_writer_lock_held_for_the_unit_of_work_only(sqlite_app):
+    """The writer lock is taken when a unit of work begins and given back on commit and on rollback;
+    reads outside a unit of work never take it."""
+    app = sqlite_app()
+    path = _lock_path(app)
+    with app.app_context():
+        _count()
+        assert _lock_is_free(path), "a read takes no writer lock"
+        db.session.remove()
+        with unit_of_work():
+            _count()
+            assert not _lock_is_free(path)
+        assert _lock_is_free(path), "given back on commit"
+        with pytest.raises(RuntimeError), unit_of_work():
+            _count()
+            raise RuntimeError("boom")
+        assert _lock_is_free(path), "given back on rollback"
+        db.session.remove()
+
+
+def test_writer_waits_then_fails_like_sqlite_when_the_lock_is_not_given_back(sqlite_app):
+    """A writer that cannot get the lock within the busy timeout fails as SQLite would
+    ("database is locked") and writes nothing."""
+    app = sqlite_app(SQLITE_BUSY_TIMEOUT_MS=200, TX_RETRIES=0)
+    path = _lock_path(app)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    try:
+        with app.app_context():
+            with pytest.raises(sa.exc.OperationalError, match="database is locked"):
+                _new_coop("X")
+            db.session.remove()
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+    with app.app_context():
+        assert _count() == 0
+        _new_coop("Y")  # and works once the lock is free
+        assert _count() == 1
+        db.session.remove()
+
+
+def test_group_commit_fsyncs_the_wal_after_giving_back_the_lock(sqlite_app, monkeypatch):
+    """With COOP_SQLITE_SYNC=group (default) SQLite runs synchronous=NORMAL and the connection fsyncs the
+    WAL itself before commit() returns (so "saved" means on disk), after the writer lock is free (so the
+    next writer does not wait for the disk). A read-only transaction fsyncs nothing."""
+    app = sqlite_app()
+    path = _lock_path(app)
+    real_fsync = os.fsync
+    seen = []
+
+    def spy(fd):
+        seen.append((os.readlink(f"/proc/self/fd/{fd}"), _lock_is_free(path)))
+        return real_fsync(fd)
+
+    with app.app_context():
+        assert db.session.connection().exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+        db.session.remove()
+        monkeypatch.setattr(os, "fsync", spy)
+        _new_coop("A")
+        wal = [lock_free for name, lock_free in seen if name.endswith("-wal")]
+        assert wal == [True]
+        seen.clear()
+        _count()
+        db.session.remove()
+        assert seen == []
+        db.session.remove()
+
+
+def test_full_sync_keeps_sqlite_fsync_inside_commit(sqlite_app, monkeypatch):
+    """COOP_SQLITE_SYNC=full: synchronous=FULL, and the connection adds no fsync of its own."""
+    app = sqlite_app(SQLITE_SYNC="full")
+    calls = []
+    with app.app_context():
+        assert db.session.connection().exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+        db.session.remove()
+        monkeypatch.setattr(os, "fsync", lambda fd: calls.append(fd))
+        _new_coop("A")
+        assert calls == []
+        assert _count() == 1
+        db.session.remove()
+
+
+def test_unknown_sync_mode_refused(tmp_path):
+    from coop import create_app
+
+    with pytest.raises(RuntimeError, match="COOP_SQLITE_SYNC"):
+        create_app({"SQLALCHEMY_DATABASE_URI": "sqlite:///" + str(tmp_path / "x.sqlite3"), "SQLITE_SYNC": "fast",
+                    "TESTING": True})
