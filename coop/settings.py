@@ -37,7 +37,19 @@ DEFAULTS: dict[str, Any] = {
     "shu_jasa_usaha": Decimal("70"),
     "shu_jasa_modal": Decimal("30"),
     "shu_modal_base_kinds": ["pokok", "wajib"],
+    # DOMAIN.md is silent; a cash desk cannot pay out cash it lacks, and a negative Kas is an audit
+    # finding (an unrecorded receipt or a wrong entry), so the floor is on unless an admin turns it off.
+    "cash_never_negative": True,
 }
+
+#: Keys whose saved value must also change data: ``"module:function"`` called as
+#: ``fn(cooperative_id, actor=actor)`` in the same unit of work, after the value is stored.
+AFTER_SET: dict[str, str] = {
+    "cash_never_negative": "coop.ledger.cash_floor:apply",
+}
+
+_TRUE = ("ya", "true", "yes", "1", "on", "aktif")
+_FALSE = ("tidak", "false", "no", "0", "off", "nonaktif")
 
 
 def _encode(value: Any) -> str:
@@ -75,7 +87,9 @@ def parse_value(key: str, raw: str) -> Any:
     default = DEFAULTS[key]
     try:
         if isinstance(default, bool):
-            return raw.lower() in ("1", "ya", "true", "yes")
+            if raw.lower() not in _TRUE + _FALSE:
+                raise ValueError
+            return raw.lower() in _TRUE
         if isinstance(default, int):
             value = int(raw.replace(".", "").replace(" ", ""))
             if value < 0:
@@ -109,6 +123,8 @@ def current_values(cooperative_id: int, as_of: date | None = None) -> list[tuple
 def set_value(cooperative_id: int, key: str, value: Any, *, effective_on: date, actor=None) -> Setting:
     if key not in DEFAULTS:
         raise ValidationError(f"Pengaturan tidak dikenal: {key}", fields={"key": ["tidak dikenal"]})
+    if isinstance(DEFAULTS[key], bool) and not isinstance(value, bool):
+        raise ValidationError(f"Nilai tidak valid untuk {key}: ya atau tidak.", fields={"value": ["ya/tidak"]})
     if key.startswith("shu_") and isinstance(DEFAULTS[key], Decimal):
         _check_shu_total(cooperative_id, key, value, effective_on)
     row = db.session.scalar(sa.select(Setting).where(
@@ -124,6 +140,11 @@ def set_value(cooperative_id: int, key: str, value: Any, *, effective_on: date, 
     audit.record(actor, "setting.set", "setting", key, {"before": before, "after": row.value,
                                                           "effective_on": effective_on},
                  cooperative_id=cooperative_id)
+    if key in AFTER_SET:
+        import importlib
+
+        module, name = AFTER_SET[key].split(":")
+        getattr(importlib.import_module(module), name)(cooperative_id, actor=actor)
     return row
 
 

@@ -7,6 +7,11 @@
     s = b.sub("2101", min_balance=0)    # a fresh sub-account (e.g. a savings account) id
     b.post([("1101", 1000, 0), (s, 0, 1000)], value_date=...)   # codes or ids; committed via atomic
     b.balance(s)                        # natural-side balance
+
+Kas may not go negative (``cash_never_negative``, on by default): a test that pays cash out must first
+have it in the box. ``fill_cash_box(coop_id, amount, value_date)`` (a plain function: call it inside
+``atomic``) brings ``amount`` in as capital, Dr 1101 Kas / Cr 3901 Saldo Awal; ``top_up_cash(coop_id,
+needed, value_date)`` brings in only what is missing for ``needed`` (nothing when the box holds enough).
 """
 from __future__ import annotations
 
@@ -54,6 +59,29 @@ class Books:
         from coop.ledger.services import balance_of
 
         return balance_of(self._id(ref))
+
+
+CASH_MEMO = "Modal disetor ke kas"
+
+
+def fill_cash_box(cooperative_id: int, amount: int, value_date: date, actor=None):
+    """Cash in as paid-in capital: Dr 1101 Kas / Cr 3901 Saldo Awal (not committed: use inside atomic)."""
+    from coop.ledger import chart
+    from coop.ledger.rules import Line
+    from coop.ledger.services import account_by_code, post_entry
+
+    return post_entry(cooperative_id, [Line.dr(account_by_code(cooperative_id, chart.KAS).id, amount),
+                                       Line.cr(account_by_code(cooperative_id, chart.SALDO_AWAL).id, amount)],
+                      actor=actor, memo=CASH_MEMO, value_date=value_date, source="test.capital")
+
+
+def top_up_cash(cooperative_id: int, needed: int, value_date: date, actor=None):
+    """Make Kas hold at least ``needed`` (posts the shortfall as capital, or nothing)."""
+    from coop.ledger import chart
+    from coop.ledger.services import account_by_code
+
+    short = needed - account_by_code(cooperative_id, chart.KAS).natural_balance()
+    return fill_cash_box(cooperative_id, short, value_date, actor) if short > 0 else None
 
 
 @pytest.fixture

@@ -5,7 +5,9 @@
 - ``make_loan(coop, member, principal=9_000_000, term_months=12, status="active", product=None,
   applied_on=date(2026, 1, 5), disbursed_on=None, first_due_date=None, mode="cash", **apply_kw)`` -> a loan
   taken through apply (treasurer), approve (manager, a second one above the two-approver limit) and
-  disburse (treasurer). ``status`` is ``"applied"``, ``"approved"`` or ``"active"``.
+  disburse (treasurer). ``status`` is ``"applied"``, ``"approved"`` or ``"active"``. A cash disbursement
+  first tops Kas up to the principal with paid-in capital when the box holds less (cash may not go
+  negative; ``fund_cash=False`` leaves the box as it is).
 """
 from __future__ import annotations
 
@@ -54,7 +56,8 @@ def make_loan(app, make_loan_product, loan_staff):
 
     def _make(coop, member, principal: int = 9_000_000, term_months: int = 12, status: str = "active",
               product=None, applied_on: date = date(2026, 1, 5), disbursed_on: date | None = None,
-              first_due_date: date | None = None, mode: str = "cash", purpose: str = "Modal usaha", **apply_kw):
+              first_due_date: date | None = None, mode: str = "cash", purpose: str = "Modal usaha",
+              fund_cash: bool = True, **apply_kw):
         staff = loan_staff(coop)
         if product is None:
             if coop.id not in products:
@@ -73,6 +76,10 @@ def make_loan(app, make_loan_product, loan_staff):
             return loan
         on = disbursed_on or applied_on
         due = first_due_date or date(on.year + (on.month // 12), on.month % 12 + 1, min(on.day, 28))
+        if mode == "cash" and fund_cash:
+            from tests.fixtures_ledger import top_up_cash
+
+            atomic(top_up_cash, coop.id, principal, on)
         return atomic(loans.disburse, coop.id, loan.id, actor=staff["treasurer"], disbursed_on=on,
                       first_due_date=due, mode=mode)
     return _make

@@ -13,6 +13,7 @@ from coop.auth.roles import ADMIN, AUDITOR, ROLE_LABELS
 from coop.blueprints.common import coop_id, paginate, roles_required
 from coop.db import atomic
 from coop.errors import CoopError
+from coop.i18n import N_
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -70,6 +71,8 @@ SETTING_LABELS = {
     "shu_jasa_usaha": "SHU anggota: jasa usaha (%)",
     "shu_jasa_modal": "SHU anggota: jasa modal (%)",
     "shu_modal_base_kinds": "SHU jasa modal: jenis simpanan dasar",
+    "cash_never_negative": N_("Kas tidak boleh minus: pembayaran tunai melebihi saldo kas ditolak (ya/tidak; "
+                              "berlaku begitu disimpan)"),
 }
 
 

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import date
 from json.encoder import encode_basestring as _esc
 
+from coop.ledger.chart import KAS
+
 GENESIS_HASH = "0" * 64
 #: Largest amount of one line (Rp 1 kuadriliun): far above any cooperative's books, far below 2**63,
 #: so sums of many lines can never overflow a BIGINT.
@@ -100,3 +102,32 @@ def payload_hash(value_date: date, memo: str, lines: Sequence[Line], source: str
 
 def voucher_number(year: int, seq: int) -> str:
     return f"JU-{year}-{seq:06d}"
+
+
+_KAS_SUB = KAS + "."
+
+
+def is_cash_code(code: str) -> bool:
+    """Kas (1101) or one of its sub-accounts (coded ``1101.<x>``, as every sub-account is coded
+    ``<parent>.<x>``): cash on hand, which cannot be paid out beyond what is in the box."""
+    return code == KAS or code.startswith(_KAS_SUB)
+
+
+def floor_message(code: str, name: str, balance: int, floor: int, requested: int) -> tuple[str, str]:
+    """(message, field message) when a movement of ``requested`` would take an account below its floor.
+
+    ``balance`` is the natural-side balance before the movement. Cash reads as cash ("Kas tidak
+    mencukupi: saldo Kas (1101) Rp 150.000, diminta Rp 200.000. ..."), so the treasurer knows it is the
+    box and not the member's savings that is short; any other account names the account and what is
+    available above its floor.
+    """
+    def rp(amount: int) -> str:
+        return f"Rp {amount:,}".replace(",", ".")
+
+    if is_cash_code(code):
+        minimum = f", batas minimum {rp(floor)}" if floor else ""
+        return (f"Kas tidak mencukupi: saldo {name} ({code}) {rp(balance)}{minimum}, diminta {rp(requested)}. "
+                "Uang tunai tidak dapat dibayarkan melebihi isi kas; catat dulu uang yang masuk ke kas "
+                "(mis. setoran atau pengambilan dari bank).", "kas tidak mencukupi")
+    return (f"Saldo {name} tidak mencukupi: tersedia {rp(balance - floor)}, diminta {rp(requested)}.",
+            "saldo tidak mencukupi")

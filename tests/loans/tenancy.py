@@ -26,6 +26,7 @@ def _loan(ctx):
         from coop.ledger.savings import services as savings
         from coop.membership.services import register_member
         from coop.registry.services import create_resident
+        from tests.fixtures_ledger import top_up_cash
 
         product_id = _product(ctx)
 
@@ -44,6 +45,7 @@ def _loan(ctx):
                                principal=1_000_000, term_months=4, purpose="Warung", applied_on=date(2026, 1, 5))
             loans.decide(ctx.coop.id, loan.id, actor=ctx.users["manager"], decision="approve", note=None,
                          on=date(2026, 1, 5))
+            top_up_cash(ctx.coop.id, 1_000_000, date(2026, 1, 6))  # cash in the box to pay the loan out
             loans.disburse(ctx.coop.id, loan.id, actor=ctx.users["treasurer"], disbursed_on=date(2026, 1, 6),
                            first_due_date=date(2026, 2, 6))
             return loan.id

@@ -1,7 +1,12 @@
 """The Loans section of API.md, end to end over HTTP."""
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
+
+from coop.db import atomic
+from tests.fixtures_ledger import top_up_cash
 
 
 @pytest.fixture
@@ -44,6 +49,7 @@ def test_full_journey_preview_apply_approve_disburse_repay(api, staff, member):
     assert own.status_code == 403
     ok = mgr.post(f"/loans/{lid}/approval", json={"decision": "approve", "note": "Layak"})
     assert ok.status_code == 200 and ok.json["status"] == "approved"
+    atomic(top_up_cash, member.cooperative_id, 9_000_000, date(2026, 1, 6))  # cash in the box to pay out
     d = tre.post(f"/loans/{lid}/disbursement", json={"disbursed_on": "2026-01-06", "first_due_date": "2026-02-05"})
     assert d.status_code == 200 and d.json["status"] == "active"
     assert d.json["outstanding_principal"] == 9_000_000 and d.json["fee_amount"] == 90_000

@@ -21,6 +21,7 @@ def test_concurrent_repayments_allocate_each_rupiah_once(committed_app):
     from coop.ledger.services import create_chart
     from coop.membership.services import register_member
     from coop.registry.services import create_resident
+    from tests.fixtures_ledger import top_up_cash
 
     with committed_app.app_context():
         def _setup():
@@ -42,6 +43,7 @@ def test_concurrent_repayments_allocate_each_rupiah_once(committed_app):
             loan = loans.apply(c.id, actor=t, member_id=m.id, product_id=p.id, principal=9_000_000, term_months=12,
                                purpose="Warung", applied_on=date(2026, 1, 5))
             loans.decide(c.id, loan.id, actor=mgr, decision="approve", note=None, on=date(2026, 1, 5))
+            top_up_cash(c.id, 9_000_000, date(2026, 1, 6))  # the box must hold the cash it pays out
             loans.disburse(c.id, loan.id, actor=t, disbursed_on=date(2026, 1, 6), first_due_date=date(2026, 2, 5))
             return c.id, loan.id
         coop_id, loan_id = atomic(_setup)

@@ -8,8 +8,9 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from coop.db import db
+from coop.db import atomic, db
 from coop.ledger.loans.models import Loan, LoanRepayment
+from tests.fixtures_ledger import top_up_cash
 
 
 @pytest.fixture
@@ -34,6 +35,7 @@ def test_application_approval_disbursement_and_repayment_pages(client, login, se
     client.post(f"/loans/{loan.id}/decide", data={"decision": "approve", "note": "ok"})
     assert loan.status == "approved"
     login(staff["treasurer"])
+    atomic(top_up_cash, coop.id, 9_000_000, date(2026, 1, 6))  # the cash it pays out is in the box
     resp = client.post(f"/loans/{loan.id}/disburse", data={"disbursed_on": "2026-01-06",
                                                            "first_due_date": "2026-02-05", "mode": "cash"})
     assert resp.status_code == 302 and "disbursement-receipt" in resp.location

@@ -137,6 +137,10 @@ def test_allowance_posts_to_the_ledger_idempotently(coop, users, api, make_pmi):
     cohort = _cohort_via_api(officer, allowance_amount=75_000)
     eid = officer.post(f"/training/cohorts/{cohort['id']}/enrolments", json={"resident_id": make_pmi(coop).id}).json["id"]
     cashier = api(users["treasurer"])
+    from coop.db import atomic
+    from tests.fixtures_ledger import fill_cash_box
+
+    atomic(fill_cash_box, coop.id, 100_000, date(2026, 6, 1))  # the allowance is paid from cash in the box
     h = {"Idempotency-Key": "uang-saku-1"}
     first = cashier.post(f"/training/enrolments/{eid}/allowance", json={"paid_on": "2026-06-05"}, headers=h)
     assert first.status_code == 201, first.json

@@ -93,6 +93,10 @@ def test_concurrent_allowance_payments_pay_once(committed_app):
         coop_id, cohort_id, resident_ids = _setup(1)
 
         def _prep():
+            from tests.fixtures_ledger import fill_cash_box
+
+            # cash for four allowances in the box: only the already-paid rule may stop the other three
+            fill_cash_box(coop_id, 200_000, date(2026, 11, 27))
             db.session.get(Cohort, cohort_id).allowance_amount = 50_000
             return services.enrol(coop_id, cohort_id, resident_ids[0], applied_on=date(2026, 11, 27)).id
         eid = atomic(_prep)

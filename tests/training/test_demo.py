@@ -6,8 +6,9 @@ import random
 
 import sqlalchemy as sa
 
-from coop.db import db
+from coop.db import atomic, db
 from coop.training.models import Certificate, Cohort, Enrolment, FollowUp, Program
+from tests.fixtures_ledger import fill_cash_box
 
 
 def test_demo_step(coop, users, make_pmi, today):
@@ -20,6 +21,8 @@ def test_demo_step(coop, users, make_pmi, today):
                                                "manajer": users["manager"]},
                       rng=random.Random(1), today=today, echo=lambda *_: None,
                       data={"purna_ids": purna, "keluarga_ids": keluarga, "sri_wahyuni_id": purna[0]})
+    # allowances are paid in cash: in the full demo the membership step has filled the box before this one
+    atomic(fill_cash_box, coop.id, 50_000_000, today.replace(year=today.year - 3))
     demo.load(ctx)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Program).where(Program.cooperative_id == coop.id)) == 3
     cohorts = list(db.session.scalars(sa.select(Cohort).where(Cohort.cooperative_id == coop.id)))
