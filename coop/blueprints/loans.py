@@ -72,7 +72,7 @@ def _prefetch(loans_on_page) -> list:
 
 def _flash_error(exc: CoopError) -> None:
     msg = exc.message
-    if exc.fields:
+    if exc.fields and exc.status == 422:  # a conflict's message is whole ("Kas tidak mencukupi: ...")
         msg += " " + "; ".join(f"{k}: {', '.join(v)}" for k, v in exc.fields.items())
     flash(msg, "danger")
 

@@ -158,6 +158,7 @@ def test_loan_disbursement_in_cash_larger_than_the_box_is_refused_to_savings_all
     assert db.session.get(Loan, loan.id).status == "approved"
     page = web.get(resp.location).get_data(as_text=True)
     assert "Kas tidak mencukupi: saldo Kas (1101) Rp 100.000, diminta Rp 1.000.000." in page
+    assert "amount:" not in page  # the message is whole: no field list glued on in English
     assert db.session.scalar(sa.select(Account.id).where(Account.cooperative_id == coop.id,
                                                          Account.code.like(f"{chart.PIUTANG_PINJAMAN}.%"))) is None
     resp = web.post(f"/loans/{loan.id}/disburse", data={"disbursed_on": "2026-01-06",
