@@ -25,41 +25,11 @@ from coop.ledger.models import Account, AccountingPeriod, JournalEntry, Posting
 from coop.ledger.rules import Line
 from coop.ledger.services import (
     _apply_balances,
+    _lock_account_rows,
     _lock_head,
     _next_vouchers,
     account_by_code,
-    check_accounts_usable,
 )
-
-
-class _AccountRow:
-    """The columns of an account that posting needs, read with Core (no ORM object per account)."""
-
-    __slots__ = ("id", "cooperative_id", "code", "name", "normal_side", "is_open", "balance", "min_balance",
-                 "original")
-
-    def __init__(self, row):
-        (self.id, self.cooperative_id, self.code, self.name, self.normal_side, self.is_open, self.balance,
-         self.min_balance) = row
-        self.original = self.balance
-
-    def natural_balance(self) -> int:
-        return self.balance if self.normal_side == "D" else -self.balance
-
-
-def _lock_account_rows(cooperative_id: int, account_ids) -> dict[int, _AccountRow]:
-    """Like ``services._lock_accounts`` (ascending id order, FOR UPDATE), in chunks, as plain rows."""
-    ids = sorted(account_ids)
-    t = Account.__table__
-    found: dict[int, _AccountRow] = {}
-    for start in range(0, len(ids), 5000):
-        chunk = ids[start:start + 5000]
-        for row in db.session.execute(sa.select(t.c.id, t.c.cooperative_id, t.c.code, t.c.name, t.c.normal_side,
-                                                t.c.is_open, t.c.balance, t.c.min_balance)
-                                      .where(t.c.id.in_(chunk)).order_by(t.c.id).with_for_update()):
-            found[row[0]] = _AccountRow(row)
-    check_accounts_usable(cooperative_id, ids, found)
-    return found
 
 
 @dataclass

@@ -7,11 +7,16 @@ voucher counter; the ordered account locks keep any other balance-touching code 
 """
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date
+from types import SimpleNamespace
 
 import sqlalchemy as sa
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from coop import audit
 from coop.db import db, utcnow
@@ -31,18 +36,42 @@ __all__ = ["Line", "post_entry", "create_chart", "account_by_code", "open_subacc
            "balance_of", "add_account", "close_account", "get_account", "open_subaccounts"]
 
 
-def create_chart(cooperative_id: int) -> list[Account]:
-    """Create the template chart of accounts and the chain head for a new cooperative. Kas gets the
-    cash floor (``min_balance=0``) while the setting ``cash_never_negative`` is on (the default)."""
-    from coop.ledger import cash_floor
+@functools.cache
+def _sql() -> SimpleNamespace:
+    """The statements of the posting hot path, built once (building a statement costs as much Python as
+    running it); values come as bound parameters."""
+    heads, entries, periods = LedgerHead.__table__, JournalEntry.__table__, AccountingPeriod.__table__
+    accounts, counters, postings = Account.__table__, VoucherCounter.__table__, Posting.__table__
+    p = sa.bindparam
+    return SimpleNamespace(
+        lock_head=sa.select(heads.c.chain_seq, heads.c.head_hash).where(heads.c.cooperative_id == p("cid"))
+        .with_for_update(),
+        move_head=heads.update().where(heads.c.cooperative_id == p("cid"))
+        .values(chain_seq=p("new_seq"), head_hash=p("new_hash")),
+        entry_by_key=sa.select(entries.c.id, entries.c.payload_hash).where(
+            entries.c.cooperative_id == p("cid"), entries.c.idempotency_key == p("key")),
+        closed_period=sa.select(periods.c.id).where(
+            periods.c.cooperative_id == p("cid"), periods.c.status == "closed", periods.c.start_on <= p("day"),
+            periods.c.end_on >= p("day")).limit(1),
+        lock_accounts=sa.select(accounts.c.id, accounts.c.cooperative_id, accounts.c.code, accounts.c.name,
+                                accounts.c.normal_side, accounts.c.is_open, accounts.c.balance,
+                                accounts.c.min_balance)
+        .where(accounts.c.id.in_(p("ids", expanding=True))).order_by(accounts.c.id).with_for_update(),
+        set_balance=accounts.update().where(accounts.c.id == p("acc_id")).values(balance=p("new_balance")),
+        next_voucher=counters.update().where(counters.c.cooperative_id == p("cid"), counters.c.year == p("yr"))
+        .values(last_seq=counters.c.last_seq + p("n")).returning(counters.c.last_seq),
+        insert_entry=entries.insert().returning(entries.c.id),
+        insert_postings=postings.insert().returning(postings.c.id, postings.c.line_no),
+    )
 
-    kas_floor = cash_floor.floor(cooperative_id)
+
+def create_chart(cooperative_id: int) -> list[Account]:
+    """Create the template chart of accounts and the chain head for a new cooperative."""
     parents = {}
     created = []
     for code, name, name_en, typ, side, is_control in chart.TEMPLATE:
         acc = Account(cooperative_id=cooperative_id, code=code, name=name, name_en=name_en, type=typ,
-                      normal_side=side, is_control=is_control, balance=0,
-                      min_balance=kas_floor if code == chart.KAS else None)
+                      normal_side=side, is_control=is_control, balance=0)
         db.session.add(acc)
         parents[code] = acc
         created.append(acc)
@@ -127,14 +156,8 @@ def _lock_head(cooperative_id: int) -> LedgerHead:
     return head
 
 
-def closed_period_containing(cooperative_id: int, value_date: date) -> AccountingPeriod | None:
-    return db.session.scalar(sa.select(AccountingPeriod).where(
-        AccountingPeriod.cooperative_id == cooperative_id, AccountingPeriod.status == "closed",
-        AccountingPeriod.start_on <= value_date, AccountingPeriod.end_on >= value_date).limit(1))
-
-
 def _check_period(cooperative_id: int, value_date: date) -> None:
-    if closed_period_containing(cooperative_id, value_date) is not None:
+    if db.session.execute(_sql().closed_period, {"cid": cooperative_id, "day": value_date}).first():
         raise PeriodClosed(f"Periode yang memuat tanggal {value_date.isoformat()} sudah ditutup.")
 
 
@@ -142,10 +165,9 @@ def _next_vouchers(cooperative_id: int, year: int, count: int = 1) -> int:
     """Reserve ``count`` consecutive voucher numbers of ``year``; returns the first. Runs under the head
     lock, so the counter row needs no lock of its own and numbers are gapless (a rollback undoes both).
     One ``UPDATE ... RETURNING`` (an INSERT the first time in a year)."""
-    t = VoucherCounter.__table__
-    last = db.session.execute(t.update().where(t.c.cooperative_id == cooperative_id, t.c.year == year)
-                              .values(last_seq=t.c.last_seq + count).returning(t.c.last_seq)).scalar()
+    last = db.session.execute(_sql().next_voucher, {"cid": cooperative_id, "yr": year, "n": count}).scalar()
     if last is None:
+        t = VoucherCounter.__table__
         db.session.execute(t.insert().values(cooperative_id=cooperative_id, year=year, last_seq=count))
         last = count
     return last - count + 1
@@ -159,16 +181,50 @@ def _validate(lines: Sequence[Line], value_date) -> None:
         raise ValidationError("Tanggal transaksi tidak valid.", fields={"value_date": ["tanggal tidak valid"]})
 
 
-def _lock_accounts(cooperative_id: int, account_ids) -> dict[int, Account]:
-    """Lock the touched account rows in ascending id order (deadlock-free against any other locker)."""
+class _AccountRow:
+    """The columns of an account that posting needs, read with Core (no ORM object per account)."""
+
+    __slots__ = ("id", "cooperative_id", "code", "name", "normal_side", "is_open", "balance", "min_balance",
+                 "original")
+
+    def __init__(self, row):
+        (self.id, self.cooperative_id, self.code, self.name, self.normal_side, self.is_open, self.balance,
+         self.min_balance) = row
+        self.original = self.balance
+
+    def natural_balance(self) -> int:
+        return self.balance if self.normal_side == "D" else -self.balance
+
+
+def _lock_account_rows(cooperative_id: int, account_ids) -> dict[int, _AccountRow]:
+    """Lock the touched account rows in ascending id order (deadlock-free against any other locker), in
+    chunks, as plain rows; every one must be usable (:func:`check_accounts_usable`)."""
     ids = sorted(account_ids)
-    accounts = {a.id: a for a in db.session.scalars(
-        sa.select(Account).where(Account.id.in_(ids)).order_by(Account.id).with_for_update()
-        # rows already in the session (loaded before the lock) must be refreshed from the locked row,
-        # or their stale balance would be written back (lost update / overdraft on PostgreSQL)
-        .execution_options(populate_existing=True))}
-    check_accounts_usable(cooperative_id, ids, accounts)
-    return accounts
+    found: dict[int, _AccountRow] = {}
+    for start in range(0, len(ids), 5000):
+        for row in db.session.execute(_sql().lock_accounts, {"ids": ids[start:start + 5000]}):
+            found[row[0]] = _AccountRow(row)
+    check_accounts_usable(cooperative_id, ids, found)
+    return found
+
+
+def _write_balances(accounts: dict[int, _AccountRow]) -> None:
+    """Store the balances that moved (one executemany UPDATE) and show them on any ORM ``Account`` this
+    session already holds (a savings account's ``balance`` reads its ledger account)."""
+    changed = [{"acc_id": a.id, "new_balance": a.balance} for a in accounts.values() if a.balance != a.original]
+    if not changed:
+        return
+    db.session.execute(_sql().set_balance, changed)
+    for row in changed:
+        _show_on_loaded(Account, row["acc_id"], balance=row["new_balance"])
+
+
+def _show_on_loaded(model, pk, **values) -> None:
+    """Values just written with Core, set as the committed state of the ORM object if loaded (no SQL)."""
+    obj = db.session.identity_map.get(identity_key(model, pk))
+    if obj is not None:
+        for name, value in values.items():
+            set_committed_value(obj, name, value)
 
 
 def check_accounts_usable(cooperative_id: int, account_ids, accounts: dict) -> None:
@@ -191,17 +247,17 @@ def _apply_balances(accounts: dict[int, Account], delta: dict[int, int]) -> None
     balance is refused when it ends below the floor: a deposit into an account that is (for whatever
     historical reason) below its floor is always allowed, because it improves it.
     """
-    # cash last: when a member's savings AND the cash box are short, the member's balance is the answer
-    for account_id in sorted(delta, key=lambda a: (rules.is_cash_code(accounts[a].code), a)):
+    for account_id in sorted(delta):
         acc = accounts[account_id]
         if acc.min_balance is None or delta[account_id] == 0:
             continue
         natural_delta = delta[account_id] if acc.normal_side == "D" else -delta[account_id]
         new_natural = acc.natural_balance() + natural_delta
         if natural_delta < 0 and new_natural < acc.min_balance:
-            message, field = rules.floor_message(acc.code, acc.name, acc.natural_balance(), acc.min_balance,
-                                                 -natural_delta)
-            raise InsufficientFunds(message, fields={"amount": [field]})
+            raise InsufficientFunds(
+                f"Saldo {acc.name} tidak mencukupi: tersedia Rp {acc.natural_balance() - acc.min_balance:,}, "
+                f"diminta Rp {-natural_delta:,}.".replace(",", "."),
+                fields={"amount": ["saldo tidak mencukupi"]})
     for account_id in sorted(delta):
         if delta[account_id]:
             accounts[account_id].balance += delta[account_id]
@@ -245,20 +301,22 @@ def post_entry(cooperative_id: int, lines: Sequence[Line], *, actor, memo: str, 
     memo = (memo or "").strip() or source
     fingerprint = rules.payload_hash(value_date, memo, lines, source)
 
-    head = _lock_head(cooperative_id)
+    sql = _sql()
+    chain_seq, head_hash = db.session.execute(sql.lock_head, {"cid": cooperative_id}).one_or_none() or (None, None)
+    if chain_seq is None:
+        raise NotFound("Buku besar koperasi belum dibuat.")
     if idempotency_key:
-        existing = db.session.scalar(sa.select(JournalEntry).where(
-            JournalEntry.cooperative_id == cooperative_id, JournalEntry.idempotency_key == idempotency_key))
+        existing = db.session.execute(sql.entry_by_key, {"cid": cooperative_id, "key": idempotency_key}).first()
         if existing is not None:
             if existing.payload_hash != fingerprint:
                 raise IdempotencyConflict("Idempotency-Key sudah dipakai untuk transaksi lain.")
-            return existing
+            return db.session.get(JournalEntry, existing.id)
     _check_period(cooperative_id, value_date)
 
     delta: dict[int, int] = defaultdict(int)
     for ln in lines:
         delta[ln.account_id] += ln.debit - ln.credit
-    accounts = _lock_accounts(cooperative_id, delta)
+    accounts = _lock_account_rows(cooperative_id, delta)
     if reverses_id is not None:
         _check_reversal(cooperative_id, reverses_id)
     _apply_balances(accounts, delta)
@@ -267,23 +325,27 @@ def post_entry(cooperative_id: int, lines: Sequence[Line], *, actor, memo: str, 
     number = rules.voucher_number(value_date.year, seq)
     canon = rules.canonical(number, value_date, memo,
                             [(accounts[ln.account_id].code, ln.debit, ln.credit) for ln in lines])
-    head.chain_seq += 1
-    entry_hash = rules.chain_hash(head.head_hash, canon)
-    entry = JournalEntry(
+    chain_seq += 1
+    entry_hash = rules.chain_hash(head_hash, canon)
+    # Core statements, not the ORM unit of work: this is the hot path of every cash-desk transaction.
+    values = dict(
         cooperative_id=cooperative_id, voucher_year=value_date.year, voucher_seq=seq, voucher_number=number,
-        chain_seq=head.chain_seq, value_date=value_date, posted_at=utcnow(), memo=memo, source=source,
+        chain_seq=chain_seq, value_date=value_date, posted_at=utcnow(), memo=memo, source=source,
         source_ref=source_ref, idempotency_key=idempotency_key, payload_hash=fingerprint,
-        reverses_id=reverses_id, actor_id=getattr(actor, "id", None), prev_hash=head.head_hash,
-        hash=entry_hash)
-    head.head_hash = entry_hash
-    db.session.add(entry)
-    db.session.flush()  # one flush: entry INSERT, account/head/counter UPDATEs
-    t = Posting.__table__
+        reverses_id=reverses_id, actor_id=getattr(actor, "id", None), prev_hash=head_hash, hash=entry_hash)
+    entry_id = db.session.execute(sql.insert_entry, values).scalar_one()
+    db.session.execute(sql.move_head, {"cid": cooperative_id, "new_seq": chain_seq, "new_hash": entry_hash})
+    _show_on_loaded(LedgerHead, cooperative_id, chain_seq=chain_seq, head_hash=entry_hash)
+    _write_balances(accounts)
     # one multi-row INSERT; RETURNING rows come in no promised order, so they carry their line number
-    ids = dict((line_no, posting_id) for posting_id, line_no in db.session.execute(
-        t.insert().returning(t.c.id, t.c.line_no), [
-            {"entry_id": entry.id, "line_no": i, "account_id": ln.account_id, "debit": ln.debit,
-             "credit": ln.credit, "memo": ln.memo} for i, ln in enumerate(lines, 1)]))
+    ids = {line_no: posting_id for posting_id, line_no in db.session.execute(
+        sql.insert_postings, [
+            {"entry_id": entry_id, "line_no": i, "account_id": ln.account_id, "debit": ln.debit,
+             "credit": ln.credit, "memo": ln.memo} for i, ln in enumerate(lines, 1)])}
+    # the entry as a persistent ORM object without a second round trip
+    entry = JournalEntry(id=entry_id, **values)
+    make_transient_to_detached(entry)
+    db.session.add(entry)
     # posting id per account (its first line): a savings receipt's transaction id, without a query
     entry.posting_ids = {}
     for i, ln in enumerate(lines, 1):
@@ -327,12 +389,8 @@ def add_account(cooperative_id: int, *, actor, code: str, name: str, type: str,
     if fields:
         raise ValidationError("Akun tidak dapat ditambahkan.", fields=fields)
     side = parent.normal_side if parent else ("D" if type in ("asset", "expense") else "C")
-    from coop.ledger import cash_floor
-
-    # a cash box under Kas (a teller's drawer) has the cash floor too
-    floor = cash_floor.floor(cooperative_id) if parent and cash_floor.is_cash_account(cooperative_id, parent.id) else None
     acc = Account(cooperative_id=cooperative_id, code=code, name=name, name_en=name_en or None, type=type,
-                  normal_side=side, parent_id=parent.id if parent else None, balance=0, min_balance=floor)
+                  normal_side=side, parent_id=parent.id if parent else None, balance=0)
     db.session.add(acc)
     db.session.flush()
     audit.record(actor, "ledger.account_add", "account", acc.id, {"code": code, "name": name, "type": type},
