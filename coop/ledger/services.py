@@ -66,12 +66,17 @@ def _sql() -> SimpleNamespace:
 
 
 def create_chart(cooperative_id: int) -> list[Account]:
-    """Create the template chart of accounts and the chain head for a new cooperative."""
+    """Create the template chart of accounts and the chain head for a new cooperative. Kas gets the
+    cash floor (``min_balance=0``) while the setting ``cash_never_negative`` is on (the default)."""
+    from coop.ledger import cash_floor
+
+    kas_floor = cash_floor.floor(cooperative_id)
     parents = {}
     created = []
     for code, name, name_en, typ, side, is_control in chart.TEMPLATE:
         acc = Account(cooperative_id=cooperative_id, code=code, name=name, name_en=name_en, type=typ,
-                      normal_side=side, is_control=is_control, balance=0)
+                      normal_side=side, is_control=is_control, balance=0,
+                      min_balance=kas_floor if code == chart.KAS else None)
         db.session.add(acc)
         parents[code] = acc
         created.append(acc)
@@ -247,17 +252,17 @@ def _apply_balances(accounts: dict[int, Account], delta: dict[int, int]) -> None
     balance is refused when it ends below the floor: a deposit into an account that is (for whatever
     historical reason) below its floor is always allowed, because it improves it.
     """
-    for account_id in sorted(delta):
+    # cash last: when a member's savings AND the cash box are short, the member's balance is the answer
+    for account_id in sorted(delta, key=lambda a: (rules.is_cash_code(accounts[a].code), a)):
         acc = accounts[account_id]
         if acc.min_balance is None or delta[account_id] == 0:
             continue
         natural_delta = delta[account_id] if acc.normal_side == "D" else -delta[account_id]
         new_natural = acc.natural_balance() + natural_delta
         if natural_delta < 0 and new_natural < acc.min_balance:
-            raise InsufficientFunds(
-                f"Saldo {acc.name} tidak mencukupi: tersedia Rp {acc.natural_balance() - acc.min_balance:,}, "
-                f"diminta Rp {-natural_delta:,}.".replace(",", "."),
-                fields={"amount": ["saldo tidak mencukupi"]})
+            message, field = rules.floor_message(acc.code, acc.name, acc.natural_balance(), acc.min_balance,
+                                                 -natural_delta)
+            raise InsufficientFunds(message, fields={"amount": [field]})
     for account_id in sorted(delta):
         if delta[account_id]:
             accounts[account_id].balance += delta[account_id]
@@ -389,8 +394,12 @@ def add_account(cooperative_id: int, *, actor, code: str, name: str, type: str,
     if fields:
         raise ValidationError("Akun tidak dapat ditambahkan.", fields=fields)
     side = parent.normal_side if parent else ("D" if type in ("asset", "expense") else "C")
+    from coop.ledger import cash_floor
+
+    # a cash box under Kas (a teller's drawer) has the cash floor too
+    floor = cash_floor.floor(cooperative_id) if parent and cash_floor.is_cash_account(cooperative_id, parent.id) else None
     acc = Account(cooperative_id=cooperative_id, code=code, name=name, name_en=name_en or None, type=type,
-                  normal_side=side, parent_id=parent.id if parent else None, balance=0)
+                  normal_side=side, parent_id=parent.id if parent else None, balance=0, min_balance=floor)
     db.session.add(acc)
     db.session.flush()
     audit.record(actor, "ledger.account_add", "account", acc.id, {"code": code, "name": name, "type": type},
