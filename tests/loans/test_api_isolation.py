@@ -4,21 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from coop.db import atomic
-from coop.ledger import chart
-from coop.ledger.services import Line, account_by_code, post_entry
-
-
-def _fund(coop):
-    atomic(post_entry, coop.id, [Line.dr(account_by_code(coop.id, chart.KAS).id, 50_000_000),
-                                 Line.cr(account_by_code(coop.id, chart.SALDO_AWAL).id, 50_000_000)],
-           actor=None, memo="Saldo awal kas", value_date=date(2026, 1, 1), source="test.opening")
-
 
 def test_another_cooperatives_loan_is_404_for_every_loan_action(api, coop, make_coop, make_member, make_loan,
                                                                 loan_staff, users):
     other = make_coop()
-    _fund(other)
     theirs = make_loan(other, make_member(other), first_due_date=date(2026, 2, 5))
     ours = loan_staff(coop)
     mgr, mgr2, tre = api(ours["manager"]), api(ours["manager2"]), api(ours["treasurer"])

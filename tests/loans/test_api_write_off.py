@@ -28,16 +28,6 @@ def member(coop, make_member):
     return make_member(coop)
 
 
-@pytest.fixture(autouse=True)
-def cash_in_the_box(coop):
-    """Rp 100.000.000 of opening cash, so disbursing by cash never meets the cash floor."""
-    from coop.ledger.services import Line, post_entry
-
-    atomic(post_entry, coop.id, [Line.dr(account_by_code(coop.id, chart.KAS).id, 100_000_000),
-                                 Line.cr(account_by_code(coop.id, chart.SALDO_AWAL).id, 100_000_000)],
-           actor=None, memo="Saldo awal kas", value_date=date(2026, 1, 1), source="test.opening")
-
-
 def _bal(coop, code) -> int:
     return account_by_code(coop.id, code).natural_balance()
 

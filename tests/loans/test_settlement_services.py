@@ -9,9 +9,7 @@ import pytest
 
 from coop.db import atomic
 from coop.errors import Conflict, ValidationError
-from coop.ledger import chart
 from coop.ledger.loans import services as loans
-from coop.ledger.services import Line, account_by_code, post_entry
 
 DUE = date(2026, 2, 5)
 
@@ -24,13 +22,6 @@ def member(coop, make_member):
 @pytest.fixture
 def staff(coop, loan_staff):
     return loan_staff(coop)
-
-
-@pytest.fixture(autouse=True)
-def cash_in_the_box(coop):
-    atomic(post_entry, coop.id, [Line.dr(account_by_code(coop.id, chart.KAS).id, 100_000_000),
-                                 Line.cr(account_by_code(coop.id, chart.SALDO_AWAL).id, 100_000_000)],
-           actor=None, memo="Saldo awal kas", value_date=date(2026, 1, 1), source="test.opening")
 
 
 def test_quote_is_a_read_that_names_the_waived_interest(coop, member, make_loan):
