@@ -4,6 +4,7 @@ Services flush and never commit; the caller's unit of work commits.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import secrets
@@ -72,8 +73,13 @@ def issue_token(user: User, *, now: datetime, hours: int = 24) -> tuple[str, Api
     return raw, token
 
 
+@functools.cache
+def _token_by_hash():
+    return sa.select(ApiToken).where(ApiToken.token_hash == sa.bindparam("token_hash"))
+
+
 def user_for_token(raw: str, *, now: datetime) -> User | None:
-    token = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == _hash_token(raw)))
+    token = db.session.scalar(_token_by_hash(), {"token_hash": _hash_token(raw)})
     if token is None or token.revoked or token.expires_at <= now or not token.user.is_active:
         return None
     return token.user

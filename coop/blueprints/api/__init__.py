@@ -3,6 +3,7 @@ Idempotency-Key on money-moving POSTs, and an OpenAPI document built from the sa
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import json
 from functools import wraps
@@ -180,6 +181,12 @@ def cursor_page(stmt, id_column, dump) -> dict:
             "next_cursor": _encode_cursor(rows[-1].id) if more and rows else None}
 
 
+@functools.cache
+def _stored_response():
+    return sa.select(IdempotentRequest).where(IdempotentRequest.cooperative_id == sa.bindparam("cid"),
+                                              IdempotentRequest.key == sa.bindparam("key"))
+
+
 def idempotent(view):
     """Honour ``Idempotency-Key``: a replay with the same body returns the stored status and body; the
     same key with another body is ``409 idempotency_conflict``. Effects and the stored response commit
@@ -198,8 +205,7 @@ def idempotent(view):
         for attempt in range(3):
             try:
                 with unit_of_work():
-                    stored = db.session.scalar(sa.select(IdempotentRequest).where(
-                        IdempotentRequest.cooperative_id == user.cooperative_id, IdempotentRequest.key == key))
+                    stored = db.session.scalar(_stored_response(), {"cid": user.cooperative_id, "key": key})
                     if stored is not None:
                         if stored.request_hash != fingerprint:
                             raise IdempotencyConflict("Idempotency-Key sudah dipakai untuk permintaan lain.")

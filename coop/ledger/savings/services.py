@@ -7,6 +7,7 @@ locks the rows and raises :class:`InsufficientFunds`).
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -145,10 +146,15 @@ def _touch(acc: SavingsAccount, value_date: date) -> None:
         acc.last_activity_on = value_date
 
 
+@functools.cache
+def _account_id_by_code():
+    t = Account.__table__
+    return sa.select(t.c.id).where(t.c.cooperative_id == sa.bindparam("cid"), t.c.code == sa.bindparam("code"))
+
+
 def _cash_account_id(cooperative_id: int, cash_code: str) -> int:
     # id only: loading the Account entity before post_entry's row lock would keep a stale balance
-    acc_id = db.session.scalar(sa.select(Account.id).where(Account.cooperative_id == cooperative_id,
-                                                           Account.code == cash_code))
+    acc_id = db.session.execute(_account_id_by_code(), {"cid": cooperative_id, "code": cash_code}).scalar()
     if acc_id is None:
         raise NotFound(f"Akun {cash_code} tidak ditemukan.")
     return acc_id
