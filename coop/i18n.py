@@ -1,7 +1,9 @@
 """Language (Bahasa Indonesia by default, English selectable) and template helpers."""
 from __future__ import annotations
 
-from flask import Flask, request, session
+import os
+
+from flask import Flask, has_request_context, request, session
 from flask_login import current_user
 
 from coop import formatting
@@ -15,6 +17,12 @@ def N_(message: str) -> str:
 
 
 def select_locale() -> str:
+    """The request's language: the session's choice, else the user's, else Bahasa Indonesia. Outside a
+    request (CLI commands, jobs) Bahasa Indonesia unless ``COOP_LANG=en`` is set in the environment, so
+    text marked with ``gettext`` in command output is Indonesian by default and English on demand."""
+    if not has_request_context():
+        lang = os.environ.get("COOP_LANG", "")
+        return lang if lang in ("id", "en") else "id"
     lang = session.get("lang")
     if lang in ("id", "en"):
         return lang

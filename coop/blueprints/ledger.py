@@ -316,9 +316,9 @@ def phu():
 @bp.route("/verify")
 @roles_required(ADMIN, AUDITOR, MANAGER)
 def verify_page():
-    from coop.ledger.verify import verify
+    from coop.ledger.verify import problem_text, verify
 
-    return render_template("ledger/verify.html", result=verify(coop_id()))
+    return render_template("ledger/verify.html", result=verify(coop_id()), problem_text=problem_text)
 
 
 @bp.route("/opening-balances", methods=["GET", "POST"])

@@ -7,6 +7,7 @@ from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
@@ -14,6 +15,7 @@ from coop.auth.roles import ADMIN, AUDITOR, MANAGER, TREASURER
 from coop.blueprints.common import coop_id, paginate, roles_required
 from coop.db import atomic, db
 from coop.errors import CoopError
+from coop.i18n import N_
 from coop.ledger.loans import forms, rules
 from coop.ledger.loans import reports as loan_reports
 from coop.ledger.loans import services as loans
@@ -25,8 +27,8 @@ READ = (ADMIN, TREASURER, MANAGER, AUDITOR)
 APPLY = (ADMIN, TREASURER, MANAGER)
 CASH = (ADMIN, TREASURER)
 APPROVE = (ADMIN, MANAGER)
-STATUS_LABELS = {"applied": "Diajukan", "approved": "Disetujui", "rejected": "Ditolak", "active": "Berjalan",
-                 "closed": "Lunas", "written_off": "Dihapusbukukan"}
+STATUS_LABELS = {"applied": N_("Diajukan"), "approved": N_("Disetujui"), "rejected": N_("Ditolak"),
+                 "active": N_("Berjalan"), "closed": N_("Lunas"), "written_off": N_("Dihapusbukukan")}
 
 
 def _today() -> date:
@@ -79,12 +81,12 @@ def _flash_error(exc: CoopError) -> None:
 
 @bp.app_template_filter("loan_status")
 def _loan_status(status: str) -> str:
-    return STATUS_LABELS.get(status, status)
+    return gettext(STATUS_LABELS[status]) if status in STATUS_LABELS else status
 
 
 @bp.app_template_filter("kolektibilitas")
 def _kolektibilitas(klass: int) -> str:
-    return rules.CLASSES.get(klass, str(klass))
+    return gettext(rules.CLASSES[klass]) if klass in rules.CLASSES else str(klass)
 
 
 @bp.route("/")

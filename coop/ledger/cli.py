@@ -17,28 +17,34 @@ def ledger_cli():
 @ledger_cli.command("verify")
 @click.option("--cooperative-id", type=int, default=None, help="Only this cooperative (default: all).")
 def verify_cmd(cooperative_id):
-    """Recompute balances from postings, walk the hash chain, check voucher gaps. Exit 1 on failure."""
+    """Recompute balances from postings, walk the hash chain, check voucher gaps. Exit 1 on failure.
+
+    Output in Bahasa Indonesia; ``COOP_LANG=en`` gives it in English."""
+    from flask_babel import gettext as _
+
     from coop.auth.models import Cooperative
-    from coop.ledger.verify import count_postings, verify
+    from coop.ledger.verify import count_postings, problem_text, verify
 
     ids = [cooperative_id] if cooperative_id else list(
         db.session.scalars(sa.select(Cooperative.id).order_by(Cooperative.id)))
     failed = False
     for cid in ids:
         total = count_postings(cid)
-        with click.progressbar(length=max(total, 1), label=f"Koperasi {cid}") as bar:
+        with click.progressbar(length=max(total, 1), label=_("Koperasi %(id)s", id=cid)) as bar:
             result = verify(cid, progress=bar.update)
         if result["ok"]:
-            click.echo(f"Koperasi {cid}: OK, {result['entries']} jurnal, {result['postings']} posting, "
-                       f"head {result['head_hash']}")
+            click.echo(_("Koperasi %(id)s: OK, %(entries)s jurnal, %(postings)s posting, head %(head)s", id=cid,
+                         entries=result["entries"], postings=result["postings"], head=result["head_hash"]))
         else:
             failed = True
             bad = result["first_bad_entry"]
-            click.echo(f"Koperasi {cid}: GAGAL ({len(result['problems'])} masalah)", err=True)
+            click.echo(_("Koperasi %(id)s: GAGAL (%(count)s masalah)", id=cid, count=len(result["problems"])),
+                       err=True)
             if bad:
-                click.echo(f"  Jurnal pertama yang rusak: {bad['voucher_number']} (id {bad['entry_id']})", err=True)
+                click.echo("  " + _("Jurnal pertama yang rusak: %(voucher)s (id %(entry_id)s)",
+                                    voucher=bad["voucher_number"], entry_id=bad["entry_id"]), err=True)
             for p in result["problems"][:20]:
-                click.echo(f"  [{p['code']}] {p['message']}", err=True)
+                click.echo(f"  [{p['code']}] {problem_text(p)}", err=True)
     if failed:
         sys.exit(1)
 

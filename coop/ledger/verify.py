@@ -20,12 +20,33 @@ from collections.abc import Callable
 import sqlalchemy as sa
 
 from coop.db import db
+from coop.i18n import N_
 from coop.ledger import rules
 from coop.ledger.models import Account, JournalEntry, LedgerHead, Posting
 
 
-def _problem(problems: list, code: str, message: str, entry_id=None, voucher=None) -> None:
-    problems.append({"code": code, "message": message, "entry_id": entry_id, "voucher_number": voucher})
+def _problem(problems: list, code: str, text: str, params: dict | None = None, entry_id=None, voucher=None) -> None:
+    """``text`` is the Indonesian template (marked ``N_``) and ``params`` its values: ``message`` (the API's,
+    always Indonesian) is ``text % params`` prefixed with the entry; :func:`problem_text` translates."""
+    params = params or {}
+    message = text % params
+    if entry_id is not None:
+        message = f"{voucher} (id {entry_id}): {message}"
+    problems.append({"code": code, "message": message, "entry_id": entry_id, "voucher_number": voucher,
+                     "text": text, "params": params})
+
+
+def problem_text(problem: dict) -> str:
+    """One problem in the current language (request, or ``COOP_LANG`` on the command line)."""
+    from flask_babel import gettext
+
+    text = problem.get("text")
+    if not text:
+        return problem["message"]
+    message = gettext(text) % problem.get("params", {})
+    if problem.get("entry_id") is not None:
+        message = f"{problem['voucher_number']} (id {problem['entry_id']}): {message}"
+    return message
 
 
 def count_postings(cooperative_id: int) -> int:
@@ -65,26 +86,28 @@ def verify(cooperative_id: int, *, progress: Callable[[int], None] | None = None
         e_id, seq, voucher, year, vseq, vdate, memo, prev_hash, stored_hash = head
         bad = []
         if seq != expected_seq:
-            bad.append(("chain_gap", f"urutan rantai {seq}, seharusnya {expected_seq}"))
+            bad.append(("chain_gap", N_("urutan rantai %(seq)s, seharusnya %(expected)s"),
+                        {"seq": seq, "expected": expected_seq}))
         if prev_hash != expected_prev:
-            bad.append(("chain_broken", "prev_hash tidak sama dengan hash jurnal sebelumnya"))
+            bad.append(("chain_broken", N_("prev_hash tidak sama dengan hash jurnal sebelumnya"), {}))
         d = c = 0
         for _acc, ld, lc in lines:
             d += ld
             c += lc
             if ld < 0 or lc < 0 or (ld == 0) == (lc == 0):
-                bad.append(("bad_line", "baris dengan jumlah tidak sah"))
+                bad.append(("bad_line", N_("baris dengan jumlah tidak sah"), {}))
         if d != c:
-            bad.append(("unbalanced", f"debit {d} != kredit {c}"))
+            bad.append(("unbalanced", N_("debit %(debit)s != kredit %(credit)s"), {"debit": d, "credit": c}))
         canon = rules.canonical(voucher, vdate, memo, [(codes.get(a, "?"), ld, lc) for a, ld, lc in lines])
         if rules.chain_hash(prev_hash, canon) != stored_hash:
-            bad.append(("hash_mismatch", "hash tidak cocok dengan isi jurnal (isi diubah?)"))
+            bad.append(("hash_mismatch", N_("hash tidak cocok dengan isi jurnal (isi diubah?)"), {}))
         if voucher != rules.voucher_number(year, vseq):
-            bad.append(("voucher_text", f"nomor bukti {voucher} tidak cocok dengan tahun/urutan"))
+            bad.append(("voucher_text", N_("nomor bukti %(voucher)s tidak cocok dengan tahun/urutan"),
+                        {"voucher": voucher}))
         vouchers[year].append(vseq)
-        for code, msg in bad:
+        for code, text, params in bad:
             if len(problems) < max_problems:
-                _problem(problems, code, f"{voucher} (id {e_id}): {msg}", e_id, voucher)
+                _problem(problems, code, text, params, e_id, voucher)
             if first_bad is None:
                 first_bad = {"entry_id": e_id, "voucher_number": voucher}
         expected_prev = stored_hash
@@ -118,25 +141,32 @@ def verify(cooperative_id: int, *, progress: Callable[[int], None] | None = None
     total_entries = db.session.scalar(sa.select(sa.func.count()).select_from(JournalEntry).where(
         JournalEntry.cooperative_id == cooperative_id)) or 0
     if total_entries != entries:
-        _problem(problems, "entry_without_postings", f"{total_entries - entries} jurnal tanpa baris posting")
+        _problem(problems, "entry_without_postings", N_("%(count)s jurnal tanpa baris posting"),
+                 {"count": total_entries - entries})
 
     head = db.session.get(LedgerHead, cooperative_id)
     head_hash = head.head_hash if head else None
     if head is not None and (head.chain_seq != expected_seq - 1 or head.head_hash != expected_prev):
-        _problem(problems, "head_mismatch",
-                 f"kepala rantai menunjuk urutan {head.chain_seq}, jurnal terakhir {expected_seq - 1}")
+        _problem(problems, "head_mismatch", N_("kepala rantai menunjuk urutan %(head)s, jurnal terakhir %(last)s"),
+                 {"head": head.chain_seq, "last": expected_seq - 1})
 
     for year, seqs in sorted(vouchers.items()):
         seqs.sort()
         if seqs != list(range(1, len(seqs) + 1)):
             missing = sorted(set(range(1, seqs[-1] + 1)) - set(seqs))[:10]
             dup = len(seqs) - len(set(seqs))
-            _problem(problems, "voucher_gap", f"nomor bukti {year}: hilang {missing}" + (f", ganda {dup}" if dup else ""))
+            if dup:
+                _problem(problems, "voucher_gap", N_("nomor bukti %(year)s: hilang %(missing)s, ganda %(dup)s"),
+                         {"year": year, "missing": missing, "dup": dup})
+            else:
+                _problem(problems, "voucher_gap", N_("nomor bukti %(year)s: hilang %(missing)s"),
+                         {"year": year, "missing": missing})
 
     for acc_id, code, balance in db.session.execute(sa.select(Account.id, Account.code, Account.balance).where(
             Account.cooperative_id == cooperative_id).order_by(Account.code)):
         if computed.get(acc_id, 0) != balance:
             _problem(problems, "balance_mismatch",
-                     f"akun {code}: saldo tersimpan {balance}, dihitung dari posting {computed.get(acc_id, 0)}")
+                     N_("akun %(code)s: saldo tersimpan %(stored)s, dihitung dari posting %(computed)s"),
+                     {"code": code, "stored": balance, "computed": computed.get(acc_id, 0)})
     return {"ok": not problems, "entries": entries, "postings": postings, "head_hash": head_hash,
             "first_bad_entry": first_bad, "problems": problems}

@@ -14,25 +14,37 @@ import sqlalchemy as sa
 from coop.auth.models import Cooperative
 from coop.db import db
 from coop.formatting import mask_nik
+from coop.i18n import N_
 from coop.reports import shu, shu_rules, statements
 from coop.spreadsheet import cell_value, safe_row  # noqa: F401
 
-SECTIONS = ["Neraca", "Perhitungan Hasil Usaha", "Arus Kas", "Perubahan Ekuitas", "Alokasi SHU",
-            "SHU per Anggota", "Daftar Anggota", "Kesehatan Portofolio Pinjaman"]
-CLASS_LABELS = {1: "Lancar", 2: "Kurang Lancar", 3: "Diragukan", 4: "Macet"}
+SECTIONS = [N_("Neraca"), N_("Perhitungan Hasil Usaha"), N_("Arus Kas"), N_("Perubahan Ekuitas"), N_("Alokasi SHU"),
+            N_("SHU per Anggota"), N_("Daftar Anggota"), N_("Kesehatan Portofolio Pinjaman")]
+CLASS_LABELS = {1: N_("Lancar"), 2: N_("Kurang Lancar"), 3: N_("Diragukan"), 4: N_("Macet")}
+
+
+def _(text: str, **params) -> str:
+    """The pack's labels in the reader's language (the page and the downloads run inside a request;
+    elsewhere Bahasa Indonesia, or ``COOP_LANG``). Amounts, names and account names stay as they are."""
+    from flask import has_app_context
+    from flask_babel import gettext
+
+    if not has_app_context():
+        return text % params if params else text
+    return gettext(text, **params)
 
 
 def _shu_section(cooperative_id: int, year: int) -> dict:
     dist = shu.get_distribution(cooperative_id, year)
     if dist is not None:
         parts = {p: getattr(dist, p) for p in shu_rules.PARTS}
-        return {"status": f"Diputuskan RAT {dist.decided_on.isoformat()}", "surplus": dist.surplus, "parts": parts,
+        return {"status": _("Diputuskan RAT %(date)s", date=dist.decided_on.isoformat()), "surplus": dist.surplus, "parts": parts,
                 "residue": dist.residue, "jasa_usaha": dist.jasa_usaha, "jasa_modal": dist.jasa_modal,
                 "members": shu.member_rows(cooperative_id, year), "notes": dist.notes or ""}
     try:
         plan = shu.compute_plan(cooperative_id, year)
     except Exception as exc:  # a loss, or percentages not totalling 100: say so in the pack
-        return {"status": getattr(exc, "message", str(exc)), "surplus": shu.surplus_of(cooperative_id, year),
+        return {"status": _(getattr(exc, "message", None) or str(exc)), "surplus": shu.surplus_of(cooperative_id, year),
                 "parts": {}, "residue": 0, "jasa_usaha": 0, "jasa_modal": 0, "members": [], "notes": ""}
     from coop.membership.models import Member
 
@@ -41,7 +53,7 @@ def _shu_section(cooperative_id: int, year: int) -> dict:
              "base_modal": s.base_modal, "jasa_usaha": s.jasa_usaha, "jasa_modal": s.jasa_modal, "total": s.total,
              "paid_via": None, "paid_on": None} for k, s in plan.members.items() if k in members]
     rows.sort(key=lambda r: r["member_number"])
-    return {"status": "Usulan (belum diputuskan RAT)", "surplus": plan.surplus, "parts": plan.parts,
+    return {"status": _("Usulan (belum diputuskan RAT)"), "surplus": plan.surplus, "parts": plan.parts,
             "residue": plan.residue, "jasa_usaha": plan.jasa_usaha, "jasa_modal": plan.jasa_modal,
             "members": rows, "notes": "\n".join(plan.notes)}
 
@@ -69,7 +81,7 @@ def portfolio_health(cooperative_id: int, as_of: date) -> dict:
     by_class = portfolio_by_class(cooperative_id, as_of)
     outstanding = {k: v["outstanding"] for k, v in by_class.items()}
     npl = loan_rules.npl_ratio(outstanding)
-    return {"classes": [{"class": k, "label": CLASS_LABELS.get(k, str(k)), **v} for k, v in sorted(by_class.items())],
+    return {"classes": [{"class": k, "label": _(CLASS_LABELS[k]) if k in CLASS_LABELS else str(k), **v} for k, v in sorted(by_class.items())],
             "total": sum(outstanding.values()), "count": sum(v["count"] for v in by_class.values()),
             "npl": npl, "rating": loan_rules.health_rating(npl),
             "risk_weighted": loan_rules.risk_weighted_bad_loans(outstanding)}
@@ -93,62 +105,80 @@ def rat_data(cooperative_id: int, year: int) -> dict:
 # Tables: one list of (title, header, rows) feeds both renderers
 # ---------------------------------------------------------------------------------------------------
 
+def _account(r: dict) -> str:
+    """An account's name: its English name (``name_en``, from the chart) when the reader reads English."""
+    if r.get("name_en"):
+        from flask import has_app_context
+        from flask_babel import get_locale
+
+        if has_app_context() and str(get_locale() or "id") == "en":
+            return r["name_en"]
+    return r["name"]
+
+
 def tables(d: dict) -> list[tuple[str, list[str], list[list]]]:
     n = d["neraca"]
-    neraca_rows = ([["ASET", "", None]] + [[r["code"], r["name"], r["amount"]] for r in n["assets"]]
-                   + [["", "Jumlah aset", n["total_assets"]], ["KEWAJIBAN", "", None]]
-                   + [[r["code"], r["name"], r["amount"]] for r in n["liabilities"]]
-                   + [["", "Jumlah kewajiban", n["total_liabilities"]], ["EKUITAS", "", None]]
-                   + [[r["code"], r["name"], r["amount"]] for r in n["equity"]]
-                   + [["", "SHU tahun berjalan (belum ditutup)", n["current_surplus"]],
-                      ["", "Jumlah ekuitas", n["total_equity"]],
-                      ["", "Jumlah kewajiban dan ekuitas", n["total_liabilities_equity"]]])
+    neraca_rows = ([[_("ASET"), "", None]] + [[r["code"], _account(r), r["amount"]] for r in n["assets"]]
+                   + [["", _("Jumlah aset"), n["total_assets"]], [_("KEWAJIBAN"), "", None]]
+                   + [[r["code"], _account(r), r["amount"]] for r in n["liabilities"]]
+                   + [["", _("Jumlah kewajiban"), n["total_liabilities"]], [_("EKUITAS"), "", None]]
+                   + [[r["code"], _account(r), r["amount"]] for r in n["equity"]]
+                   + [["", _("SHU tahun berjalan (belum ditutup)"), n["current_surplus"]],
+                      ["", _("Jumlah ekuitas"), n["total_equity"]],
+                      ["", _("Jumlah kewajiban dan ekuitas"), n["total_liabilities_equity"]]])
     p = d["phu"]
-    phu_rows = ([["PENDAPATAN", "", None, None, None]]
-                + [[r["code"], r["name"], r["member"], r["non_member"], r["amount"]] for r in p["income"]]
-                + [["", "Jumlah pendapatan", p["total_income_member"], p["total_income_non_member"], p["total_income"]],
-                   ["BEBAN", "", None, None, None]]
-                + [[r["code"], r["name"], None, None, r["amount"]] for r in p["expenses"]]
-                + [["", "Jumlah beban", None, None, p["total_expenses"]],
-                   ["", "SISA HASIL USAHA", None, None, p["surplus"]]])
+    phu_rows = ([[_("PENDAPATAN"), "", None, None, None]]
+                + [[r["code"], _account(r), r["member"], r["non_member"], r["amount"]] for r in p["income"]]
+                + [["", _("Jumlah pendapatan"), p["total_income_member"], p["total_income_non_member"],
+                    p["total_income"]],
+                   [_("BEBAN"), "", None, None, None]]
+                + [[r["code"], _account(r), None, None, r["amount"]] for r in p["expenses"]]
+                + [["", _("Jumlah beban"), None, None, p["total_expenses"]],
+                   ["", _("SISA HASIL USAHA"), None, None, p["surplus"]]])
     cf = d["cash_flow"]
-    cf_rows = [["", "Kas dan bank awal tahun", cf["opening"]]]
+    cf_rows = [["", _("Kas dan bank awal tahun"), cf["opening"]]]
     for s in cf["sections"]:
-        cf_rows.append([s["label"].upper(), "", None])
-        cf_rows += [[r["code"], r["name"], r["amount"]] for r in s["rows"]]
-        cf_rows.append(["", "Jumlah", s["total"]])
-    cf_rows += [["", "Kenaikan (penurunan) kas", cf["net"]], ["", "Kas dan bank akhir tahun", cf["closing"]]]
+        cf_rows.append([_(s["label"]).upper(), "", None])
+        cf_rows += [[r["code"], _account(r), r["amount"]] for r in s["rows"]]
+        cf_rows.append(["", _("Jumlah"), s["total"]])
+    cf_rows += [["", _("Kenaikan (penurunan) kas"), cf["net"]], ["", _("Kas dan bank akhir tahun"), cf["closing"]]]
     eq = d["equity"]
-    eq_rows = [[r["code"], r["name"], r["opening"], r["increase"], r["decrease"], r["closing"]] for r in eq["rows"]]
-    eq_rows.append(["", "Jumlah", *(eq["totals"][k] for k in ("opening", "increase", "decrease", "closing"))])
+    eq_rows = [[r["code"], _account(r), r["opening"], r["increase"], r["decrease"], r["closing"]] for r in eq["rows"]]
+    eq_rows.append(["", _("Jumlah"), *(eq["totals"][k] for k in ("opening", "increase", "decrease", "closing"))])
     s = d["shu"]
-    shu_rows = [["", "Status", s["status"]], ["", "SHU tahun buku", s["surplus"]]]
-    shu_rows += [[p_, shu_rules.PART_LABELS[p_], s["parts"][p_]] for p_ in shu_rules.PARTS if p_ in s["parts"]]
-    shu_rows += [["", "  jasa usaha (anggota)", s["jasa_usaha"]], ["", "  jasa modal (anggota)", s["jasa_modal"]],
-                 ["", "Selisih pembulatan (masuk cadangan)", s["residue"]]]
+    shu_rows = [["", _("Status"), s["status"]], ["", _("SHU tahun buku"), s["surplus"]]]
+    shu_rows += [[p_, _(shu_rules.PART_LABELS[p_]), s["parts"][p_]] for p_ in shu_rules.PARTS if p_ in s["parts"]]
+    shu_rows += [["", "  " + _("jasa usaha (anggota)"), s["jasa_usaha"]],
+                 ["", "  " + _("jasa modal (anggota)"), s["jasa_modal"]],
+                 ["", _("Selisih pembulatan (masuk cadangan)"), s["residue"]]]
     if s["notes"]:
-        shu_rows.append(["", "Catatan", s["notes"]])
+        shu_rows.append(["", _("Catatan"), s["notes"]])
     members_shu = [[r["member_number"], r["name"], r["base_usaha"], r["base_modal"], r["jasa_usaha"], r["jasa_modal"],
                     r["total"]] for r in s["members"]]
-    members_shu.append(["", "Jumlah", sum(r["base_usaha"] for r in s["members"]),
+    members_shu.append(["", _("Jumlah"), sum(r["base_usaha"] for r in s["members"]),
                         sum(r["base_modal"] for r in s["members"]), sum(r["jasa_usaha"] for r in s["members"]),
                         sum(r["jasa_modal"] for r in s["members"]), sum(r["total"] for r in s["members"])])
     register = [[r["member_number"], r["name"], r["nik"], r["joined_on"].isoformat(), r["status"], r["pokok"],
                  r["wajib"], r["sukarela"]] for r in d["members"]]
     pf = d["portfolio"]
     pf_rows = [[c["label"], c["count"], c["outstanding"]] for c in pf["classes"]]
-    pf_rows += [["Jumlah", pf["count"], pf["total"]], ["NPL (%)", "", str(pf["npl"])],
-                ["Kesehatan", "", pf["rating"]], ["Pinjaman bermasalah tertimbang", "", pf["risk_weighted"]]]
+    pf_rows += [[_("Jumlah"), pf["count"], pf["total"]], ["NPL (%)", "", str(pf["npl"])],
+                [_("Kesehatan"), "", _(pf["rating"])], [_("Pinjaman bermasalah tertimbang"), "", pf["risk_weighted"]]]
+    year = d["year"]
     return [
-        ("Neraca per " + d["end"].isoformat(), ["Kode", "Akun", "Jumlah"], neraca_rows),
-        ("Perhitungan Hasil Usaha " + str(d["year"]), ["Kode", "Akun", "Anggota", "Non anggota", "Jumlah"], phu_rows),
-        ("Arus Kas " + str(d["year"]), ["Kode", "Uraian", "Jumlah"], cf_rows),
-        ("Perubahan Ekuitas " + str(d["year"]), ["Kode", "Akun", "Awal", "Tambah", "Kurang", "Akhir"], eq_rows),
-        ("Alokasi SHU " + str(d["year"]), ["Bagian", "Uraian", "Jumlah"], shu_rows),
-        ("SHU per Anggota " + str(d["year"]), ["No. anggota", "Nama", "Jasa dibayar", "Simpanan dasar",
-                                                "Jasa usaha", "Jasa modal", "SHU"], members_shu),
-        ("Daftar Anggota", ["No. anggota", "Nama", "NIK", "Masuk", "Status", "Pokok", "Wajib", "Sukarela"], register),
-        ("Kesehatan Portofolio Pinjaman", ["Kolektibilitas", "Jumlah pinjaman", "Sisa pokok"], pf_rows),
+        (_("Neraca per %(date)s", date=d["end"].isoformat()), [_("Kode"), _("Akun"), _("Jumlah")], neraca_rows),
+        (_("Perhitungan Hasil Usaha %(year)s", year=year),
+         [_("Kode"), _("Akun"), _("Anggota"), _("Non anggota"), _("Jumlah")], phu_rows),
+        (_("Arus Kas %(year)s", year=year), [_("Kode"), _("Uraian"), _("Jumlah")], cf_rows),
+        (_("Perubahan Ekuitas %(year)s", year=year),
+         [_("Kode"), _("Akun"), _("Awal"), _("Tambah"), _("Kurang"), _("Akhir")], eq_rows),
+        (_("Alokasi SHU %(year)s", year=year), [_("Bagian"), _("Uraian"), _("Jumlah")], shu_rows),
+        (_("SHU per Anggota %(year)s", year=year), [_("No. anggota"), _("Nama"), _("Jasa dibayar"),
+                                                    _("Simpanan dasar"), _("Jasa usaha"), _("Jasa modal"), _("SHU")],
+         members_shu),
+        (_("Daftar Anggota"), [_("No. anggota"), _("Nama"), _("NIK"), _("Masuk"), _("Status"), _("Pokok"), _("Wajib"),
+                               _("Sukarela")], register),
+        (_("Kesehatan Portofolio Pinjaman"), [_("Kolektibilitas"), _("Jumlah pinjaman"), _("Sisa pokok")], pf_rows),
     ]
 
 
@@ -169,21 +199,22 @@ def rat_pdf(d: dict) -> bytes:
     from fpdf import FPDF
 
     pdf = FPDF(orientation="P", unit="mm", format="A4")
-    pdf.set_title(_latin1(f"Laporan RAT {d['year']} {d['cooperative']}"))
+    pdf.set_title(_latin1(_("Laporan RAT %(year)s %(name)s", year=d["year"], name=d["cooperative"])))
     pdf.set_author(_latin1(d["cooperative"]))
     pdf.set_auto_page_break(True, margin=15)
     pdf.add_page()
     pdf.set_font("Helvetica", "B", 18)
-    pdf.cell(0, 12, _latin1("Laporan Pertanggungjawaban Pengurus"), new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 12, _latin1(_("Laporan Pertanggungjawaban Pengurus")), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", "", 13)
-    pdf.cell(0, 8, _latin1(f"Rapat Anggota Tahunan tahun buku {d['year']}"), new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 8, _latin1(_("Rapat Anggota Tahunan tahun buku %(year)s", year=d["year"])), new_x="LMARGIN",
+             new_y="NEXT")
     pdf.cell(0, 8, _latin1(d["cooperative"]), new_x="LMARGIN", new_y="NEXT")
     if d["legal_number"]:
-        pdf.cell(0, 8, _latin1("Badan hukum " + d["legal_number"]), new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(0, 8, _latin1(_("Badan hukum %(number)s", number=d["legal_number"])), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
     pdf.set_font("Helvetica", "", 11)
     for i, name in enumerate(SECTIONS, 1):
-        pdf.cell(0, 7, _latin1(f"{i}. {name}"), new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(0, 7, _latin1(f"{i}. {_(name)}"), new_x="LMARGIN", new_y="NEXT")
     width = pdf.w - pdf.l_margin - pdf.r_margin
     for title, header, rows in tables(d):
         pdf.add_page()
@@ -210,7 +241,7 @@ def rat_xlsx(d: dict) -> io.BytesIO:
     wb = Workbook()
     wb.remove(wb.active)
     for (title, header, rows), name in zip(tables(d), SECTIONS, strict=True):
-        ws = wb.create_sheet(name[:31])
+        ws = wb.create_sheet(_(name)[:31])
         ws.append(safe_row([title]))
         ws["A1"].font = Font(bold=True, size=13)
         ws.append(safe_row(header))

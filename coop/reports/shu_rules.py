@@ -26,8 +26,15 @@ from decimal import ROUND_HALF_UP, Decimal
 
 #: Allocation parts, in the order of the RAT report, with the settings key of each percentage.
 PARTS = ("cadangan", "jasa_anggota", "pengurus", "karyawan", "pendidikan", "sosial")
-PART_LABELS = {"cadangan": "Cadangan", "jasa_anggota": "Jasa anggota", "pengurus": "Dana pengurus",
-               "karyawan": "Dana karyawan", "pendidikan": "Dana pendidikan", "sosial": "Dana sosial"}
+
+
+def N_(message: str) -> str:
+    """Marks a label for translation like ``coop.i18n.N_`` (this module stays free of Flask)."""
+    return message
+
+
+PART_LABELS = {"cadangan": N_("Cadangan"), "jasa_anggota": N_("Jasa anggota"), "pengurus": N_("Dana pengurus"),
+               "karyawan": N_("Dana karyawan"), "pendidikan": N_("Dana pendidikan"), "sosial": N_("Dana sosial")}
 #: Where the rounding residue of the allocation goes.
 RESIDUE_PART = "cadangan"
 

@@ -14,12 +14,14 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 
 from coop.db import db
+from coop.i18n import N_
 from coop.ledger import chart
 from coop.ledger.models import Account, JournalEntry, Posting
 
 CASH_CODES = (chart.KAS, chart.BANK)
-ACTIVITY_LABELS = {"operasi": "Arus kas dari aktivitas operasi", "investasi": "Arus kas dari aktivitas investasi",
-                   "pendanaan": "Arus kas dari aktivitas pendanaan"}
+ACTIVITY_LABELS = {"operasi": N_("Arus kas dari aktivitas operasi"),
+                   "investasi": N_("Arus kas dari aktivitas investasi"),
+                   "pendanaan": N_("Arus kas dari aktivitas pendanaan")}
 
 
 def activity_of(acc: Account) -> str:

@@ -15,7 +15,13 @@ from decimal import ROUND_HALF_UP, Decimal
 COMPONENTS = ("penalty", "fee", "interest", "principal")
 DEFAULT_ORDER = "penalty,fee,interest,principal"
 
-CLASSES = {1: "Lancar", 2: "Kurang Lancar", 3: "Diragukan", 4: "Macet"}
+
+def N_(message: str) -> str:
+    """Marks a label for translation like ``coop.i18n.N_`` (this module stays free of Flask)."""
+    return message
+
+
+CLASSES = {1: N_("Lancar"), 2: N_("Kurang Lancar"), 3: N_("Diragukan"), 4: N_("Macet")}
 CLASS_CODES = {1: "lancar", 2: "kurang_lancar", 3: "diragukan", 4: "macet"}
 
 #: (KL after, D after, M after) days past due, per instalment frequency (DOMAIN.md).
@@ -188,12 +194,12 @@ def npl_ratio(by_class: dict[int, int]) -> Decimal:
 def health_rating(npl_percent: Decimal) -> str:
     """Cooperative health by NPL: up to 5 % sehat, 5-10 cukup sehat, 10-15 kurang sehat, over 15 tidak sehat."""
     if npl_percent <= 5:
-        return "sehat"
+        return N_("sehat")
     if npl_percent <= 10:
-        return "cukup sehat"
+        return N_("cukup sehat")
     if npl_percent <= 15:
-        return "kurang sehat"
-    return "tidak sehat"
+        return N_("kurang sehat")
+    return N_("tidak sehat")
 
 
 def risk_weighted_bad_loans(by_class: dict[int, int]) -> int:

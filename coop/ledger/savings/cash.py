@@ -10,11 +10,18 @@ import sqlalchemy as sa
 from coop import audit, settings
 from coop.db import db
 from coop.errors import Conflict, NotFound, ValidationError
+from coop.i18n import N_
 from coop.ledger import chart
 from coop.ledger.models import Account, JournalEntry, Posting
 from coop.ledger.savings.models import CashCount, SavingsAccount
 from coop.ledger.savings.services import SOURCE_LABELS, _months_paid_by
 from coop.ledger.services import Line, account_by_code, get_entry, post_entry
+
+#: The receipt's titles (``SOURCE_LABELS`` in savings/services.py, kept Indonesian there because they are
+#: also journal memos) marked for translation; tests/web/test_print_language.py checks none is missing.
+_TITLES = (N_("Setoran"), N_("Penarikan"), N_("Setoran simpanan wajib"), N_("Setoran simpanan pokok"),
+           N_("Jasa simpanan"), N_("Jatuh tempo berjangka"), N_("Saldo awal"), N_("Pengunduran diri"),
+           N_("Pembukaan simpanan berjangka"), N_("Selisih kas"))
 
 
 @dataclass
@@ -31,10 +38,13 @@ class ReceiptView:
 
     @property
     def purpose(self) -> str:
-        kinds = ", ".join(dict.fromkeys(acc.kind_label for acc, _, _ in self.lines))
+        """What the money was for, in the current language (labels marked ``N_`` where defined)."""
+        from flask_babel import gettext
+
+        kinds = ", ".join(dict.fromkeys(gettext(acc.kind_label) for acc, _, _ in self.lines))
         if self.entry.source in ("savings.deposit", "savings.withdrawal"):
-            return f"{self.title} {kinds}"
-        return self.title
+            return f"{gettext(self.title)} {kinds}"
+        return gettext(self.title)
 
     @property
     def note(self) -> str:
@@ -43,9 +53,12 @@ class ReceiptView:
 
     @property
     def month_labels(self) -> list[str]:
-        from coop.formatting import BULAN
+        from flask_babel import get_locale
 
-        return [f"{BULAN[m.month - 1]} {m.year}" for m in self.wajib_months]
+        from coop.formatting import BULAN, MONTHS_EN
+
+        names = MONTHS_EN if str(get_locale() or "id") == "en" else BULAN
+        return [f"{names[m.month - 1]} {m.year}" for m in self.wajib_months]
 
 
 def _balance_after(acc: SavingsAccount, entry: JournalEntry) -> int:

@@ -14,10 +14,11 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coop.db import Base, Money, Rate, TenantMixin, TimestampMixin, intpk
+from coop.i18n import N_
 
 KINDS = ("pokok", "wajib", "sukarela", "berjangka")
-KIND_LABELS = {"pokok": "Simpanan Pokok", "wajib": "Simpanan Wajib", "sukarela": "Simpanan Sukarela",
-               "berjangka": "Simpanan Berjangka"}
+KIND_LABELS = {"pokok": N_("Simpanan Pokok"), "wajib": N_("Simpanan Wajib"), "sukarela": N_("Simpanan Sukarela"),
+               "berjangka": N_("Simpanan Berjangka")}
 INTEREST_METHODS = ("none", "daily_balance", "average_daily_balance", "lowest_monthly_balance")
 METHOD_LABELS = {"none": "Tanpa jasa", "daily_balance": "Saldo harian",
                  "average_daily_balance": "Saldo rata-rata harian",

@@ -1,0 +1,194 @@
+"""Printed documents in English (the language toggle): loan receipts, the disbursement receipt, the loan
+agreement and history, the savings receipt, the ledger verification page and command, the RAT pack PDF
+and the savings statement PDF show English labels and none of the Indonesian ones. The amount in words
+(terbilang) stays Indonesian on every receipt: it is the legal wording of the kuitansi.
+
+Worked example: a 9.000.000 loan over 12 months, flat 1 % a month, disbursed in cash on 6 Jan 2026;
+the first instalment is 750.000 principal + 90.000 interest = 840.000, leaving 8.250.000 principal.
+"""
+from __future__ import annotations
+
+import re
+import zlib
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+
+from coop.db import atomic, db
+from tests.web.test_language import _switch, _text
+
+
+@pytest.fixture
+def loan_setup(coop, users, make_member, make_loan, fund):
+    from coop.ledger.loans import services as loans
+
+    member = make_member(coop)
+    fund(member, "sukarela", 10_000_000, value_date=date(2026, 1, 5))  # cash in the box to disburse from
+    loan = make_loan(coop, member, principal=9_000_000, term_months=12, disbursed_on=date(2026, 1, 6),
+                     first_due_date=date(2026, 2, 5))
+    rep = atomic(loans.repay, coop.id, loan.id, 840_000, actor=users["treasurer"], paid_on=date(2026, 2, 5))
+    return member, loan, rep
+
+
+def _has(text: str, word: str) -> bool:
+    return re.search(rf"(?<![\w-]){re.escape(word)}(?![\w-])", text) is not None
+
+
+def _pdf_text(data: bytes) -> str:
+    """The text drawn by an fpdf2 PDF: its content streams inflated (fpdf2 compresses them)."""
+    assert data.startswith(b"%PDF")
+    out = []
+    for raw in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", data, re.S):
+        try:
+            out.append(zlib.decompress(raw).decode("latin-1"))
+        except zlib.error:
+            out.append(raw.decode("latin-1"))
+    return "\n".join(out)
+
+
+def test_loan_repayment_receipt_in_english_keeps_terbilang(client, login, users, loan_setup):
+    """The repayment kuitansi in English: labels translated, figures as in the worked example, the amount
+    in words still Indonesian. The same receipt in Bahasa Indonesia shows the Indonesian labels (so the
+    English check is not vacuous)."""
+    _member, loan, rep = loan_setup
+    login(users["treasurer"])
+    url = f"/loans/repayments/{rep.id}/receipt"
+    indonesian = _text(client.get(url))
+    assert "Telah terima dari" in indonesian and "Sisa pokok pinjaman" in indonesian
+    assert f"Angsuran pinjaman {loan.number}, angsuran ke-1" in indonesian
+
+    _switch(client, "en", url)
+    resp = client.get(url)
+    assert resp.status_code == 200
+    text = _text(resp)
+    for english in ("RECEIPT No.", "Received from", "Amount", "For payment", f"Instalment of loan {loan.number}, "
+                    "instalment no. 1", "Principal", "Interest", "Penalty", "Outstanding loan principal", "Officer"):
+        assert english in text, english
+    assert "Rp 750.000" in text and "Rp 90.000" in text and "Rp 8.250.000" in text
+    assert "delapan ratus empat puluh ribu rupiah" in text  # terbilang: the legal wording stays Indonesian
+    for indonesian_label in ("KUITANSI", "Telah terima dari", "Uang sejumlah", "Untuk pembayaran", "Angsuran",
+                             "Pokok", "Jasa", "Denda", "Jumlah", "Sisa pokok pinjaman", "Petugas"):
+        assert not _has(text, indonesian_label), indonesian_label
+
+
+def test_disbursement_receipt_agreement_and_history_in_english(client, login, users, loan_setup):
+    member, loan, _rep = loan_setup
+    login(users["treasurer"])
+    _switch(client, "en", "/dashboard")
+    text = _text(client.get(f"/loans/{loan.id}/disbursement-receipt"))
+    for english in ("DISBURSEMENT RECEIPT No.", "Received from", f"Disbursement of loan {loan.number} in cash",
+                    "Loan principal", "Origination/administration fee", "Received", "Rp 9.000.000"):
+        assert english in text, english
+    assert "sembilan juta rupiah" in text
+    for indonesian_label in ("KUITANSI PENCAIRAN", "Telah terima dari", "Uang sejumlah", "Pencairan pinjaman",
+                             "Pokok pinjaman", "Diterima", "tunai"):
+        assert not _has(text, indonesian_label), indonesian_label
+
+    text = _text(client.get(f"/loans/{loan.id}/agreement"))
+    for english in ("LOAN AGREEMENT", "the undersigned", "hereinafter the Borrower", "The Cooperative lends the "
+                    "Borrower Rp 9.000.000", "Term 12 months, monthly instalments, interest 1 % per month",
+                    "agree as follows", "Due date", "Borrower"):
+        assert english in text, english
+    assert "sembilan juta rupiah" in text
+    for indonesian_label in ("SURAT PERJANJIAN PINJAMAN", "Peminjam", "selanjutnya disebut", "Jangka waktu",
+                             "Jatuh tempo", "sepakat"):
+        assert not _has(text, indonesian_label), indonesian_label
+
+    text = _text(client.get(f"/loans/statement?member_id={member.id}"))
+    assert f"Loan history: {member.member_number}" in text and "Disbursement" in text and "Active" in text
+    for indonesian_label in ("Riwayat pinjaman", "Pencairan", "Berjalan", "sisa pokok"):
+        assert not _has(text, indonesian_label), indonesian_label
+
+
+def test_savings_receipt_in_english_keeps_terbilang(client, login, users, coop, make_member, fund):
+    """A 250.000 deposit into simpanan sukarela: the kuitansi says "Deposit Voluntary savings" in English,
+    the amount in words stays "dua ratus lima puluh ribu rupiah"."""
+    member = make_member(coop)
+    receipt = fund(member, "sukarela", 250_000, value_date=date(2026, 3, 2))
+    login(users["treasurer"])
+    url = f"/cashdesk/receipts/{receipt.entry.id}"
+    assert "Setoran Simpanan Sukarela" in _text(client.get(url))
+    _switch(client, "en", url)
+    text = _text(client.get(url))
+    for english in ("RECEIPT", "Received from", "Amount", "For payment", "Deposit Voluntary savings",
+                    "New balance", "Officer", "Rp 250.000"):
+        assert english in text, english
+    assert "Dua ratus lima puluh ribu rupiah" in text
+    for indonesian_label in ("KUITANSI", "Telah terima dari", "Setoran", "Simpanan Sukarela", "Petugas"):
+        assert not _has(text, indonesian_label), indonesian_label
+
+
+def test_every_savings_receipt_title_is_translated(app):
+    """The receipt title comes from SOURCE_LABELS (kept Indonesian there: they are journal memos too);
+    each one has an English translation, so no receipt title is left in Bahasa Indonesia."""
+    from flask_babel import force_locale, gettext
+
+    from coop.ledger.savings.services import SOURCE_LABELS
+
+    with app.test_request_context("/"), force_locale("en"):
+        untranslated = [t for t in SOURCE_LABELS.values() if gettext(t) == t]
+    assert untranslated == []
+
+
+def test_ledger_verification_page_and_command_in_english(client, login, users, coop, make_member, fund, app,
+                                                         monkeypatch):
+    """Intact books: "Ledger intact" on the page, "Cooperative N: OK" from `COOP_LANG=en flask ledger
+    verify` (and "Koperasi N: OK" without it). A tampered balance: the problem is described in English."""
+    from coop.ledger.models import Account
+    from coop.ledger.savings.services import account_for
+
+    member = make_member(coop)
+    fund(member, "sukarela", 100_000)
+    login(users["admin"])
+    _switch(client, "en", "/ledger/verify")
+    text = _text(client.get("/ledger/verify"))
+    assert "Ledger verification" in text and "Ledger intact:" in text and "Chain head hash:" in text
+    assert not _has(text, "Verifikasi buku besar") and not _has(text, "Buku besar utuh")
+
+    from flask_babel import refresh
+
+    runner = app.test_cli_runner()
+    refresh()  # the command runs in this test's app context, where the request above cached "en"
+    result = runner.invoke(args=["ledger", "verify", "--cooperative-id", str(coop.id)])
+    assert result.exit_code == 0 and f"Koperasi {coop.id}: OK" in result.output
+    monkeypatch.setenv("COOP_LANG", "en")
+    refresh()
+    result = runner.invoke(args=["ledger", "verify", "--cooperative-id", str(coop.id)])
+    assert result.exit_code == 0 and f"Cooperative {coop.id}: OK" in result.output, result.output
+    monkeypatch.delenv("COOP_LANG")
+
+    acc = account_for(coop.id, member.id, "sukarela")
+    db.session.execute(sa.update(Account).where(Account.id == acc.ledger_account_id).values(balance=-1))
+    db.session.expire_all()
+    text = _text(client.get("/ledger/verify"))
+    assert "1 problems found." in text
+    assert re.search(r"account \S+: stored balance -1, computed from postings -100000", text), text
+    assert not _has(text, "saldo tersimpan")
+
+
+def test_rat_pack_and_savings_statement_pdfs_in_english(client, login, users, coop, loan_setup, fund):
+    """The text drawn in the RAT pack PDF and the savings statement PDF is English when English is chosen."""
+    member, _loan, _rep = loan_setup
+    fund(member, "sukarela", 100_000, value_date=date(2026, 3, 2))
+    login(users["admin"])
+    id_pdf = _pdf_text(client.get("/reports/rat.pdf?year=2026").data)
+    assert "Laporan Pertanggungjawaban Pengurus" in id_pdf and "Daftar Anggota" in id_pdf
+    _switch(client, "en", "/dashboard")
+    text = _pdf_text(client.get("/reports/rat.pdf?year=2026").data)
+    for english in ("accountability report", "Annual members' meeting, financial year 2026", "Balance sheet at "
+                    "2026-12-31", "Total assets", "Income statement 2026", "Cash flow 2026", "Changes in equity 2026",
+                    "SHU allocation 2026", "Member register", "Loan portfolio health", "Collectibility"):
+        assert english in text, english
+    for indonesian_label in ("Laporan Pertanggungjawaban", "Rapat Anggota Tahunan", "Neraca per", "Jumlah aset",
+                             "Daftar Anggota", "Kesehatan Portofolio", "Kolektibilitas", "Lancar"):
+        assert indonesian_label not in text, indonesian_label
+
+    text = _pdf_text(client.get(f"/members/{member.id}/statement?format=pdf").data)
+    for english in ("Savings statement - ", "Period: start to now", "Opening balance", "Voluntary savings",
+                    "Principal savings", "Deposit", "Withdraw", "Balance"):
+        assert english in text, english
+    # (whole cells: the journal memos, e.g. "Setoran simpanan pokok ...", are the books' own words)
+    for indonesian_label in ("Rekening koran", "Periode", "Saldo awal", "Simpanan Sukarela", "(Setor)", "(Tarik)",
+                             "(Tanggal)", "(Uraian)"):
+        assert indonesian_label not in text, indonesian_label
