@@ -4,12 +4,16 @@ of these may be dated before the money already booked on the loan."""
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
+import sqlalchemy as sa
 
-from coop.db import atomic
+from coop.db import atomic, db
 from coop.errors import Conflict, ValidationError
+from coop.ledger import chart
 from coop.ledger.loans import services as loans
+from coop.ledger.services import account_by_code
 
 DUE = date(2026, 2, 5)
 
@@ -109,3 +113,42 @@ def test_reschedule_with_no_principal_left_is_a_conflict(coop, member, make_loan
         atomic(loans.reschedule, coop.id, loan.id, actor=staff["manager"], on=date(2026, 3, 10), term_months=6,
                first_due_date=date(2026, 4, 5))
     assert exc.value.code == "nothing_to_reschedule"
+
+
+def test_backdated_payoff_owes_only_the_penalties_charged_by_its_day(coop, member, make_loan, make_loan_product,
+                                                                     staff):
+    """0,1 % of the overdue 840.000 a day after 3 days' grace: the job run through 15 Feb (10 days late)
+    charged 840 on each of 9-15 Feb (5.880). The member paid off on 12 Feb, entered on the 15th: he owes the
+    4 days to 12 Feb (3.360), so 9.000.000 + 90.000 + 3.360 = 9.093.360; the 13-15 Feb penalties are
+    dropped, and penalty income is 3.360."""
+    from coop.jobs import run_due
+    from coop.ledger.loans.models import LoanPenalty
+
+    product = make_loan_product(coop, penalty_kind="percent_per_day", penalty_percent=Decimal("0.1"),
+                                penalty_grace_days=3)
+    loan = make_loan(coop, member, product=product, first_due_date=DUE)
+    atomic(run_due, coop.id, DUE, only="loans.daily", echo=lambda s: None)
+    run_due(coop.id, date(2026, 2, 15), only="loans.daily", echo=lambda s: None)
+    assert loans.instalments(loan)[0].penalty_due == 5_880
+    assert loans.payoff_quote(coop.id, loan.id, date(2026, 2, 15))["total"] == 9_095_880
+    quote = loans.payoff_quote(coop.id, loan.id, date(2026, 2, 12))
+    assert (quote["penalty"], quote["total"]) == (3_360, 9_093_360)
+    rep = atomic(loans.pay_off, coop.id, loan.id, actor=staff["treasurer"], paid_on=date(2026, 2, 12),
+                 amount=9_093_360)
+    assert (rep.penalty, rep.interest, rep.principal, loan.status) == (3_360, 90_000, 9_000_000, "closed")
+    charged = db.session.scalars(sa.select(LoanPenalty.charged_on).where(LoanPenalty.loan_id == loan.id)
+                                 .order_by(LoanPenalty.charged_on)).all()
+    assert charged == [date(2026, 2, d) for d in (9, 10, 11, 12)]
+    assert account_by_code(coop.id, chart.PENDAPATAN_DENDA).natural_balance() == 3_360
+
+
+def test_nothing_is_dated_before_the_last_reschedule(coop, member, make_loan, staff):
+    """Rescheduled on 20 May: a payoff quote for 19 May would settle the new schedule on a day it did not
+    exist yet (422 on as_of)."""
+    loan = make_loan(coop, member, first_due_date=DUE)
+    atomic(loans.reschedule, coop.id, loan.id, actor=staff["manager"], on=date(2026, 5, 20), term_months=10,
+           first_due_date=date(2026, 6, 5))
+    with pytest.raises(ValidationError) as exc:
+        loans.payoff_quote(coop.id, loan.id, date(2026, 5, 19))
+    assert exc.value.fields == {"as_of": ["sebelum tanggal jadwal ulang"]}
+    assert loans.payoff_quote(coop.id, loan.id, date(2026, 5, 20))["principal"] == 9_000_000

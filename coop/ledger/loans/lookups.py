@@ -74,12 +74,16 @@ def last_payment_on(loan: Loan) -> date | None:
 
 
 def check_not_before_history(loan: Loan, day: date, field: str) -> None:
-    """Refuse a payoff, write-off or reschedule dated before the disbursement or before a repayment
-    already booked (422 naming ``field``): each works on TODAY's balance and schedule, so dating it earlier
-    would leave the loan's sub-account negative between that day and the later payment."""
+    """Refuse a payoff, write-off or reschedule dated before the disbursement, the last reschedule or a
+    repayment already booked (422 naming ``field``): each works on TODAY's balance and schedule, so dating
+    it earlier would leave the loan's sub-account negative between that day and the later payment (or
+    settle a schedule that did not exist yet)."""
     if loan.disbursed_on is not None and day < loan.disbursed_on:
         raise ValidationError(f"Tanggal {day.isoformat()} sebelum tanggal pencairan "
                               f"{loan.disbursed_on.isoformat()}.", fields={field: ["sebelum tanggal pencairan"]})
+    if loan.rescheduled_on is not None and day < loan.rescheduled_on:
+        raise ValidationError(f"Tanggal {day.isoformat()} sebelum jadwal ulang ({loan.rescheduled_on.isoformat()}).",
+                              fields={field: ["sebelum tanggal jadwal ulang"]})
     last = last_payment_on(loan)
     if last is not None and day < last:
         raise ValidationError(f"Tanggal {day.isoformat()} sebelum pembayaran terakhir ({last.isoformat()}).",

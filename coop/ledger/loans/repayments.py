@@ -255,14 +255,31 @@ def repay(cooperative_id: int, loan_id: int, amount: int, *, actor, paid_on: dat
 def payoff_quote(cooperative_id: int, loan_id: int, as_of: date) -> dict[str, int]:
     """What settles the loan on ``as_of``: outstanding principal plus interest, fees and penalties of
     instalments due up to that day (``total``); ``interest_waived`` is the interest of later instalments
-    that the payoff forgives. Reads only. 409 unless the loan is active; 422 for a day before the
-    disbursement or before a repayment already booked (the day :func:`pay_off` would refuse)."""
+    that the payoff forgives. Penalties the daily job charged AFTER ``as_of`` (it already ran past that
+    day) are not owed by a payoff on ``as_of`` and are left out, as :func:`pay_off` drops them. Reads only.
+    409 unless the loan is active; 422 for a day before the disbursement, the last reschedule or a
+    repayment already booked (the days :func:`pay_off` refuses)."""
     loan = get_loan(cooperative_id, loan_id)
     if loan.status != "active":
         raise Conflict("Pinjaman ini tidak sedang berjalan.", code="loan_not_active")
     check_not_before_history(loan, as_of, "as_of")
     insts = instalments(loan)
-    return _quote(loan, insts, as_of) | {"interest_waived": _future_interest(insts, as_of)}
+    q = _quote(loan, insts, as_of)
+    later = min(q["penalty"], _penalties_charged_after(insts, as_of))
+    q["penalty"] -= later
+    q["total"] -= later
+    return q | {"interest_waived": _future_interest(insts, as_of)}
+
+
+def _penalties_charged_after(insts: list[LoanInstalment], day: date) -> int:
+    """Penalties on these instalments charged after ``day`` (all unpaid: a repayment can only settle
+    penalties charged by its own date, and none is dated after ``day`` here)."""
+    from coop.ledger.loans.models import LoanPenalty
+
+    if not insts:
+        return 0
+    return int(db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(LoanPenalty.amount), 0)).where(
+        LoanPenalty.instalment_id.in_([i.id for i in insts]), LoanPenalty.charged_on > day)) or 0)
 
 
 def _future_interest(insts: list[LoanInstalment], as_of: date) -> int:
@@ -289,7 +306,9 @@ def pay_off(cooperative_id: int, loan_id: int, *, actor, paid_on: date, channel:
 
     ``amount`` (the API sends it) is what the member hands over: it must equal the quote's total, else 422
     ``payoff_amount_mismatch`` naming the total (the quote changes when the daily job charges a penalty).
-    A payoff dated before the disbursement or before a booked repayment is refused (422)."""
+    A payoff dated before the disbursement, the last reschedule or a booked repayment is refused (422).
+    When the daily job already ran past ``paid_on``, what it assessed after that day (penalties, class
+    changes) is dropped first, as for a backdated repayment: the loan was settled that day."""
     from coop.formatting import rupiah
 
     loan = get_loan(cooperative_id, loan_id, for_update=True)
@@ -298,6 +317,9 @@ def pay_off(cooperative_id: int, loan_id: int, *, actor, paid_on: date, channel:
     if channel not in ("cash", "savings"):
         raise ValidationError("Sumber dana harus cash atau savings.", fields={"channel": ["cash/savings"]})
     check_not_before_history(loan, paid_on, "paid_on")
+    processed = _job_ran_through(loan)
+    if processed is not None and processed > paid_on:
+        _forget_assessments_after(loan, paid_on)
     insts = instalments(loan)
     quote = _quote(loan, insts, paid_on)
     if amount is not None and amount != quote["total"]:
