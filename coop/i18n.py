@@ -31,6 +31,17 @@ def select_locale() -> str:
     return "id"
 
 
+def account_name(account) -> str:
+    """An account's name for the reader: its English name (``name_en``, set for the standard chart) when
+    the page is in English, else the Indonesian ``name``. Takes an ``Account`` or a report row (dict)."""
+    from flask_babel import get_locale
+
+    get = account.get if isinstance(account, dict) else lambda key: getattr(account, key, None)
+    if get("name_en") and str(get_locale() or "id") == "en":
+        return get("name_en")
+    return get("name")
+
+
 def select_timezone() -> str:
     return "Asia/Jakarta"
 
@@ -45,6 +56,7 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["tanggal"] = _tanggal
     app.jinja_env.filters["terbilang"] = formatting.terbilang
     app.jinja_env.filters["mask_nik"] = formatting.mask_nik
+    app.jinja_env.filters["account_name"] = account_name
     #: Translate a string computed at run time (nav label, flash, error message); no %-formatting.
     app.jinja_env.filters["tr"] = lambda s: gettext(s) if isinstance(s, str) and s else s
 

@@ -1,6 +1,7 @@
 """WTForms of the ledger pages (imported only by coop/blueprints/ledger.py)."""
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import FieldList, Form, FormField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields import DateField
@@ -21,7 +22,7 @@ class RupiahField(StringField):
             self.data = int(raw)
         else:
             self.data = None
-            raise ValueError("Tulis jumlah rupiah bulat, mis. 1.500.000")
+            raise ValueError(_l("Tulis jumlah rupiah bulat, mis. 1.500.000"))
 
     def _value(self):
         if self.data in (None, 0, ""):
@@ -30,46 +31,47 @@ class RupiahField(StringField):
 
 
 class LineForm(Form):
-    account_id = SelectField("Akun", coerce=int, validate_choice=False)
-    debit = RupiahField("Debit")
-    credit = RupiahField("Kredit")
-    memo = StringField("Keterangan baris", validators=[Optional(), Length(max=200)])
+    account_id = SelectField(_l("Akun"), coerce=int, validate_choice=False)
+    debit = RupiahField(_l("Debit"))
+    credit = RupiahField(_l("Kredit"))
+    memo = StringField(_l("Keterangan baris"), validators=[Optional(), Length(max=200)])
 
 
 class JournalForm(FlaskForm):
-    value_date = DateField("Tanggal transaksi", validators=[InputRequired("Tanggal wajib diisi.")])
-    memo = TextAreaField("Uraian", validators=[DataRequired("Uraian wajib diisi."), Length(max=500)])
+    value_date = DateField(_l("Tanggal transaksi"), validators=[InputRequired(_l("Tanggal wajib diisi."))])
+    memo = TextAreaField(_l("Uraian"), validators=[DataRequired(_l("Uraian wajib diisi.")), Length(max=500)])
     lines = FieldList(FormField(LineForm), min_entries=4, max_entries=30)
 
 
 class AccountForm(FlaskForm):
-    code = StringField("Kode", validators=[DataRequired(), Length(max=40)])
-    name = StringField("Nama akun", validators=[DataRequired(), Length(max=200)])
-    name_en = StringField("Nama (Inggris)", validators=[Optional(), Length(max=200)])
-    type = SelectField("Jenis", choices=[SelectChoice(k, v) for k, v in (
-        ("asset", "Aset"), ("liability", "Kewajiban"), ("equity", "Ekuitas"), ("income", "Pendapatan"),
-        ("expense", "Beban"))])
+    code = StringField(_l("Kode"), validators=[DataRequired(), Length(max=40)])
+    name = StringField(_l("Nama akun"), validators=[DataRequired(), Length(max=200)])
+    name_en = StringField(_l("Nama (Inggris)"), validators=[Optional(), Length(max=200)])
+    type = SelectField(_l("Jenis"), choices=[SelectChoice(k, v) for k, v in (
+        ("asset", _l("Aset")), ("liability", _l("Kewajiban")), ("equity", _l("Ekuitas")),
+        ("income", _l("Pendapatan")), ("expense", _l("Beban")))])
 
 
 class ClosePeriodForm(FlaskForm):
-    year = IntegerField("Tahun", validators=[InputRequired(), NumberRange(2000, 2100)])
-    month = SelectField("Bulan", coerce=int, choices=[SelectChoice(0, "Setahun penuh")] + [
-        SelectChoice(i, n) for i, n in enumerate(["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
-                                      "September", "Oktober", "November", "Desember"], 1)])
+    year = IntegerField(_l("Tahun"), validators=[InputRequired(), NumberRange(2000, 2100)])
+    month = SelectField(_l("Bulan"), coerce=int, choices=[SelectChoice(0, _l("Setahun penuh"))] + [
+        SelectChoice(i, n) for i, n in enumerate([
+            _l("Januari"), _l("Februari"), _l("Maret"), _l("April"), _l("Mei"), _l("Juni"), _l("Juli"), _l("Agustus"),
+            _l("September"), _l("Oktober"), _l("November"), _l("Desember")], 1)])
 
 
 class ReasonForm(FlaskForm):
-    reason = TextAreaField("Alasan", validators=[DataRequired("Alasan wajib diisi."), Length(max=500)])
-    value_date = DateField("Tanggal pembalikan (kosong = tanggal jurnal asli)", validators=[Optional()])
+    reason = TextAreaField(_l("Alasan"), validators=[DataRequired(_l("Alasan wajib diisi.")), Length(max=500)])
+    value_date = DateField(_l("Tanggal pembalikan (kosong = tanggal jurnal asli)"), validators=[Optional()])
 
 
 class DecideForm(FlaskForm):
-    decision = SelectField("Keputusan", choices=[SelectChoice("approve", "Setujui"),
-                                                      SelectChoice("reject", "Tolak")])
-    note = StringField("Catatan", validators=[Optional(), Length(max=200)])
+    decision = SelectField(_l("Keputusan"), choices=[SelectChoice("approve", _l("Setujui")),
+                                                      SelectChoice("reject", _l("Tolak"))])
+    note = StringField(_l("Catatan"), validators=[Optional(), Length(max=200)])
 
 
 class OpeningImportForm(FlaskForm):
-    value_date = DateField("Tanggal saldo awal", validators=[InputRequired()])
+    value_date = DateField(_l("Tanggal saldo awal"), validators=[InputRequired()])
 
 

@@ -192,3 +192,38 @@ def test_rat_pack_and_savings_statement_pdfs_in_english(client, login, users, co
     for indonesian_label in ("Rekening koran", "Periode", "Saldo awal", "Simpanan Sukarela", "(Setor)", "(Tarik)",
                              "(Tanggal)", "(Uraian)"):
         assert indonesian_label not in text, indonesian_label
+
+
+def test_printable_ledger_reports_in_english(client, login, users, coop, make_member, fund):
+    """The ledger's printable reports (trial balance, balance sheet, income statement, an account's
+    ledger, a journal voucher) in English: headings and column labels translated, the standard chart's
+    accounts under their English names (name_en); memos are the books' own words."""
+    from coop.ledger import chart
+    from coop.ledger.services import account_by_code
+
+    member = make_member(coop)
+    receipt = fund(member, "sukarela", 100_000, value_date=date(2026, 3, 2))
+    kas = account_by_code(coop.id, chart.KAS)
+    login(users["admin"])
+    _switch(client, "en", "/dashboard")
+    pages = {
+        "/ledger/trial-balance?as_of=2026-03-31": ("Trial balance", "As of", "Code", "Account", "Debit", "Credit",
+                                                    "Print", "Cash", "Loan interest income", "Operating expenses"),
+        "/ledger/neraca?as_of=2026-03-31": ("Balance sheet", "Assets", "Total assets", "Liabilities", "Equity",
+                                             "Total liabilities and equity", "Print"),
+        "/ledger/phu?from=2026-01-01&to=2026-12-31": ("Income statement", "Income", "Expenses", "Total income",
+                                                       "Surplus (SHU)", "Non-members"),
+        f"/ledger/accounts/{kas.id}?from=2026-01-01&to=2026-12-31": ("Ledger: 1101 Cash", "Opening balance",
+                                                                      "Closing balance", "Balance on the normal side"),
+        f"/ledger/entries/{receipt.entry.id}": ("Journal voucher", "Source", "Description", "Debit", "Credit"),
+    }
+    for url, english_labels in pages.items():
+        resp = client.get(url)
+        assert resp.status_code == 200, url
+        text = _text(resp)
+        for english in english_labels:
+            assert english in text, (url, english)
+        for indonesian_label in ("Neraca Saldo", "Per tanggal", "Jumlah aset", "Kewajiban", "Ekuitas",
+                                 "Pendapatan", "Beban", "Saldo awal", "Saldo akhir", "Bukti Jurnal", "Kredit",
+                                 "Cetak", "Tampilkan"):
+            assert not _has(text, indonesian_label), (url, indonesian_label)
