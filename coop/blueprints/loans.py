@@ -117,9 +117,9 @@ def index():
 def new():
     form = forms.ApplicationForm()
     form.member_id.choices = _members()
-    form.guarantor_member_id.choices = [SelectChoice(0, "- tanpa penjamin -")] + _members()
+    form.guarantor_member_id.choices = [SelectChoice(0, gettext("- tanpa penjamin -"))] + _members()
     form.product_id.choices = [SelectChoice(p.id, p.name) for p in loans.products(coop_id(), active_only=True)]
-    form.business_id.choices = [SelectChoice(0, "- tidak terkait -")] + _businesses()
+    form.business_id.choices = [SelectChoice(0, gettext("- tidak terkait -"))] + _businesses()
     if request.method == "GET":
         form.applied_on.data = _today()
         if request.args.get("member_id", type=int):
@@ -140,7 +140,7 @@ def new():
                 if hasattr(form, name):
                     getattr(form, name).errors = list(getattr(form, name).errors) + list(msgs)
         else:
-            flash(f"Pengajuan {loan.number} tersimpan. Menunggu persetujuan manajer.", "success")
+            flash(gettext("Pengajuan %(number)s tersimpan. Menunggu persetujuan manajer.", number=loan.number), "success")
             return redirect(url_for("loans.show", loan_id=loan.id))
     return render_template("loans/new.html", form=form)
 
@@ -202,7 +202,7 @@ def _act(loan_id: int, form, fn, ok: str, *args, **kwargs):
             abort(403)
         _flash_error(exc)
         return redirect(url_for("loans.show", loan_id=loan_id))
-    flash(ok, "success")
+    flash(gettext(ok), "success")
     return result
 
 
@@ -210,7 +210,7 @@ def _act(loan_id: int, form, fn, ok: str, *args, **kwargs):
 @roles_required(*APPROVE)
 def decide(loan_id: int):
     form = forms.DecisionForm()
-    res = _act(loan_id, form, loans.decide, "Keputusan tersimpan.",
+    res = _act(loan_id, form, loans.decide, N_("Keputusan tersimpan."),
                **{"decision": form.decision.data, "note": form.note.data, "on": _today()})
     return res if not isinstance(res, Loan) else redirect(url_for("loans.show", loan_id=loan_id))
 
@@ -219,7 +219,7 @@ def decide(loan_id: int):
 @roles_required(*CASH)
 def disburse(loan_id: int):
     form = forms.DisburseForm()
-    res = _act(loan_id, form, loans.disburse, "Pinjaman dicairkan.", disbursed_on=form.disbursed_on.data,
+    res = _act(loan_id, form, loans.disburse, N_("Pinjaman dicairkan."), disbursed_on=form.disbursed_on.data,
                first_due_date=form.first_due_date.data, mode=form.mode.data)
     if isinstance(res, Loan):
         return redirect(url_for("loans.disbursement_receipt", loan_id=loan_id))
@@ -232,9 +232,9 @@ def repay(loan_id: int):
     form = forms.RepayForm()
     loans.get_loan(coop_id(), loan_id)
     if not form.validate_on_submit() or not form.amount.data:
-        flash("Isi jumlah dan tanggal bayar.", "danger")
+        flash(gettext("Isi jumlah dan tanggal bayar."), "danger")
         return redirect(url_for("loans.show", loan_id=loan_id))
-    res = _act(loan_id, form, loans.repay, "Angsuran tercatat.", form.amount.data, paid_on=form.paid_on.data,
+    res = _act(loan_id, form, loans.repay, N_("Angsuran tercatat."), form.amount.data, paid_on=form.paid_on.data,
                channel=form.channel.data)
     if isinstance(res, LoanRepayment):
         return redirect(url_for("loans.receipt", loan_repayment_id=res.id))
@@ -245,7 +245,7 @@ def repay(loan_id: int):
 @roles_required(*CASH)
 def payoff(loan_id: int):
     form = forms.PayoffForm()
-    res = _act(loan_id, form, loans.pay_off, "Pinjaman dilunasi.", paid_on=form.paid_on.data)
+    res = _act(loan_id, form, loans.pay_off, N_("Pinjaman dilunasi."), paid_on=form.paid_on.data)
     if isinstance(res, LoanRepayment):
         return redirect(url_for("loans.receipt", loan_repayment_id=res.id))
     return res
@@ -255,7 +255,7 @@ def payoff(loan_id: int):
 @roles_required(*APPROVE)
 def write_off_request(loan_id: int):
     form = forms.NoteForm()
-    res = _act(loan_id, form, loans.request_write_off, "Pengajuan hapus buku tercatat; perlu persetujuan kedua.",
+    res = _act(loan_id, form, loans.request_write_off, N_("Pengajuan hapus buku tercatat; perlu persetujuan kedua."),
                note=form.note.data)
     return res if not isinstance(res, Loan) else redirect(url_for("loans.show", loan_id=loan_id))
 
@@ -264,7 +264,7 @@ def write_off_request(loan_id: int):
 @roles_required(*APPROVE)
 def write_off_approve(loan_id: int):
     form = forms.NoteForm()
-    res = _act(loan_id, form, loans.approve_write_off, "Pinjaman dihapusbukukan.", on=form.on.data or _today())
+    res = _act(loan_id, form, loans.approve_write_off, N_("Pinjaman dihapusbukukan."), on=form.on.data or _today())
     return res if not isinstance(res, Loan) else redirect(url_for("loans.show", loan_id=loan_id))
 
 
@@ -272,7 +272,7 @@ def write_off_approve(loan_id: int):
 @roles_required(*CASH)
 def recovery(loan_id: int):
     form = forms.RecoveryForm()
-    res = _act(loan_id, form, loans.record_recovery, "Pemulihan tercatat.", form.amount.data,
+    res = _act(loan_id, form, loans.record_recovery, N_("Pemulihan tercatat."), form.amount.data,
                received_on=form.received_on.data)
     return redirect(url_for("loans.show", loan_id=loan_id)) if not hasattr(res, "status_code") else res
 
@@ -281,7 +281,7 @@ def recovery(loan_id: int):
 @roles_required(*APPROVE)
 def reschedule(loan_id: int):
     form = forms.RescheduleForm()
-    res = _act(loan_id, form, loans.reschedule, "Jadwal baru tersimpan.", on=form.on.data,
+    res = _act(loan_id, form, loans.reschedule, N_("Jadwal baru tersimpan."), on=form.on.data,
                term_months=form.term_months.data, first_due_date=form.first_due_date.data)
     return res if not isinstance(res, Loan) else redirect(url_for("loans.show", loan_id=loan_id))
 
@@ -356,11 +356,11 @@ def products():
                     values[f] = Decimal((getattr(form, f).data or "0").replace(",", "."))
                 atomic(loans.create_product, coop_id(), actor=current_user, **values)
             except InvalidOperation:
-                flash("Persentase harus angka, mis. 1,5", "danger")
+                flash(gettext("Persentase harus angka, mis. 1,5"), "danger")
             except CoopError as exc:
                 _flash_error(exc)
             else:
-                flash("Produk tersimpan.", "success")
+                flash(gettext("Produk tersimpan."), "success")
                 return redirect(url_for("loans.products"))
     items = list(db.session.scalars(sa.select(LoanProduct).where(LoanProduct.cooperative_id == coop_id())
                                     .order_by(LoanProduct.name)))

@@ -227,3 +227,25 @@ def test_printable_ledger_reports_in_english(client, login, users, coop, make_me
                                  "Pendapatan", "Beban", "Saldo awal", "Saldo akhir", "Bukti Jurnal", "Kredit",
                                  "Cetak", "Tampilkan"):
             assert not _has(text, indonesian_label), (url, indonesian_label)
+
+
+def test_loan_pages_in_english(client, login, users, loan_setup):
+    """The loan page, the list and the reports in English (statuses and classes translated too)."""
+    _member, loan, _rep = loan_setup
+    login(users["admin"])
+    _switch(client, "en", "/dashboard")
+    text = _text(client.get(f"/loans/{loan.id}"))
+    for english in (f"Loan {loan.number}", "Active", "Outstanding", "Rp 8.250.000", "Collectibility", "Current",
+                    "Instalment schedule", "Payments", "Print agreement", "Disbursement receipt", "12 months"):
+        assert english in text, english
+    for indonesian_label in ("Berjalan", "Sisa pokok", "Kolektibilitas", "Lancar", "Jadwal angsuran", "Pembayaran",
+                             "Cetak perjanjian", "bulan"):
+        assert not _has(text, indonesian_label), indonesian_label
+    text = _text(client.get("/loans/"))
+    assert "Loan list" in text and "Active (1)" in text and not _has(text, "Berjalan")
+    text = _text(client.get("/loans/reports?as_of=2026-03-31"))
+    for english in ("Loan reports", "Portfolio by collectibility", "Current", "Arrears list (for collection)",
+                    "Due this week"):
+        assert english in text, english
+    for indonesian_label in ("Laporan pinjaman", "Lancar", "Daftar tunggakan", "Jatuh tempo minggu ini"):
+        assert not _has(text, indonesian_label), indonesian_label

@@ -66,11 +66,16 @@ class Portfolio:
 
     @property
     def chart_rows(self) -> list[tuple[str, int]]:
-        return [(rules.CLASSES[k], v["outstanding"]) for k, v in sorted(self.by_class.items())]
+        """(class name in the reader's language, outstanding) for the page's chart."""
+        from flask_babel import gettext
+
+        return [(gettext(rules.CLASSES[k]), v["outstanding"]) for k, v in sorted(self.by_class.items())]
 
     @property
     def count_rows(self) -> list[tuple[str, int]]:
-        return [(rules.CLASSES[k], v["count"]) for k, v in sorted(self.by_class.items())]
+        from flask_babel import gettext
+
+        return [(gettext(rules.CLASSES[k]), v["count"]) for k, v in sorted(self.by_class.items())]
 
 
 def portfolio(cooperative_id: int, as_of: date) -> Portfolio:
