@@ -135,7 +135,7 @@ def _move(fn, account_id: int):
                      idempotency_key=(f"api:{g.api_user.id}:{key}" if key else None))
     body = {"transaction_id": receipt.transaction_id, "entry_id": receipt.entry.id,
             "voucher_number": receipt.entry.voucher_number, "amount": receipt.amount,
-            "balance": receipt.balance, "account_id": receipt.account.id}
+            "balance": receipt.balance, "account_id": acc.id}
     return schemas.MoneyMoveResultSchema().dump(body), 201
 
 
