@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from coop.auth.roles import ADMIN, AUDITOR, MANAGER, OFFICER, TREASURER
@@ -12,6 +13,7 @@ from coop.blueprints.common import coop_id, paginate, roles_required
 from coop.db import atomic, db
 from coop.errors import CoopError
 from coop.formatting import mask_nik
+from coop.i18n import N_
 from coop.registry import forms, imports, regions, rules, services
 from coop.registry.models import MigrationRecord
 
@@ -100,7 +102,7 @@ def new_resident():
         except CoopError as exc:
             _put_errors(form, exc)
         else:
-            flash(f"Penduduk {r.full_name} tersimpan.", "success")
+            flash(gettext("Penduduk %(name)s tersimpan.", name=r.full_name), "success")
             return redirect(url_for("registry.resident", resident_id=r.id))
     return render_template("registry/resident_form.html", form=form, r=None)
 
@@ -121,7 +123,7 @@ def edit_resident(resident_id: int):
         except CoopError as exc:
             _put_errors(form, exc)
         else:
-            flash("Perubahan tersimpan.", "success")
+            flash(gettext("Perubahan tersimpan."), "success")
             return redirect(url_for("registry.resident", resident_id=r.id))
     return render_template("registry/resident_form.html", form=form, r=r)
 
@@ -149,7 +151,7 @@ def edit_household(household_id: int):
         except CoopError as exc:
             _put_errors(form, exc)
         else:
-            flash("Alamat KK tersimpan untuk semua anggota keluarga.", "success")
+            flash(gettext("Alamat KK tersimpan untuk semua anggota keluarga."), "success")
             return redirect(url_for("registry.household", household_id=hh.id))
     return render_template("registry/household_form.html", form=form, hh=hh)
 
@@ -169,7 +171,7 @@ def new_migration_record(resident_id: int):
         except CoopError as exc:
             _put_errors(form, exc, forms.MigrationRecordForm.ERROR_FIELDS)
         else:
-            flash("Catatan migrasi tersimpan.", "success")
+            flash(gettext("Catatan migrasi tersimpan."), "success")
             return redirect(url_for("registry.resident", resident_id=r.id))
     return render_template("registry/migration_form.html", form=form, r=r, m=None)
 
@@ -187,7 +189,7 @@ def edit_migration_record(migration_record_id: int):
         except CoopError as exc:
             _put_errors(form, exc, forms.MigrationRecordForm.ERROR_FIELDS)
         else:
-            flash("Catatan migrasi tersimpan.", "success")
+            flash(gettext("Catatan migrasi tersimpan."), "success")
             return redirect(url_for("registry.resident", resident_id=m.resident_id))
     return render_template("registry/migration_form.html", form=form, r=m.resident, m=m)
 
@@ -196,8 +198,8 @@ def edit_migration_record(migration_record_id: int):
 # Village dashboard
 # --------------------------------------------------------------------------------------------
 
-PMI_LABELS = {"calon": "Calon PMI", "aktif": "PMI aktif", "purna": "PMI purna", "keluarga": "Keluarga PMI",
-              "none": "Bukan PMI"}
+PMI_LABELS = {"calon": N_("Calon PMI"), "aktif": N_("PMI aktif"), "purna": N_("PMI purna"),
+              "keluarga": N_("Keluarga PMI"), "none": N_("Bukan PMI")}
 
 
 @bp.route("/dashboard")
@@ -205,11 +207,12 @@ PMI_LABELS = {"calon": "Calon PMI", "aktif": "PMI aktif", "purna": "PMI purna", 
 def dashboard():
     s = services.village_stats(coop_id())
     charts = {
-        "pmi": [(PMI_LABELS[k], s["by_pmi_status"].get(k, 0)) for k in rules.PMI_STATUSES],
-        "country": sorted(((rules.COUNTRY_NAMES.get(c, c), n) for c, n in s["by_country"].items()),
+        "pmi": [(gettext(PMI_LABELS[k]), s["by_pmi_status"].get(k, 0)) for k in rules.PMI_STATUSES],
+        "country": sorted(((gettext(rules.COUNTRY_NAMES[c]) if c in rules.COUNTRY_NAMES else c, n) for c, n in s["by_country"].items()),
                           key=lambda kv: -kv[1]),
-        "sex": [("Perempuan", s["by_sex"].get("F", 0)), ("Laki-laki", s["by_sex"].get("M", 0))],
-        "pmi_sex": [("Perempuan", s["pmi_by_sex"].get("F", 0)), ("Laki-laki", s["pmi_by_sex"].get("M", 0))],
+        "sex": [(gettext("Perempuan"), s["by_sex"].get("F", 0)), (gettext("Laki-laki"), s["by_sex"].get("M", 0))],
+        "pmi_sex": [(gettext("Perempuan"), s["pmi_by_sex"].get("F", 0)),
+                    (gettext("Laki-laki"), s["pmi_by_sex"].get("M", 0))],
         "returns": [(str(y), n) for y, n in s["returns_by_year"].items()],
     }
     return render_template("registry/dashboard.html", s=s, charts=charts,
@@ -221,7 +224,7 @@ def dashboard_panel(user):
     if user.role not in (ADMIN, OFFICER, MANAGER):
         return None
     s = services.village_stats(user.cooperative_id)
-    return {"title": "Data Desa", "template": "registry/_panel.html", "stats": s,
+    return {"title": N_("Data Desa"), "template": "registry/_panel.html", "stats": s,
             "rows": [(PMI_LABELS[k], s["by_pmi_status"].get(k, 0)) for k in ("calon", "aktif", "purna", "keluarga")]}
 
 
@@ -250,8 +253,8 @@ def import_page():
         report = atomic(imports.import_file, coop_id(), data, upload.filename or "", actor=current_user,
                         dry_run=bool(form.dry_run.data), as_of=_today())
         if report.committed:
-            flash(f"Impor selesai: {report.created} dibuat, {report.updated} diubah, {report.unchanged} tetap.",
-                  "success")
+            flash(gettext("Impor selesai: %(created)s dibuat, %(updated)s diubah, %(unchanged)s tetap.",
+                          created=report.created, updated=report.updated, unchanged=report.unchanged), "success")
     return render_template("registry/import.html", form=form, report=report, columns=imports.COLUMN_HELP)
 
 

@@ -2,40 +2,42 @@
 their field errors are put back on the form by the blueprint."""
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, NumberRange, Optional
 
+from coop.i18n import N_
 from coop.registry import rules
 
-REQ = DataRequired(message="Wajib diisi.")
+REQ = DataRequired(message=_l("Wajib diisi."))
 
 
 def _choices(values, labels=None, blank=True) -> list[SelectChoice]:
-    out = [SelectChoice("", "—")] if blank else []
+    out = [SelectChoice("", _l("—"))] if blank else []
     return out + [SelectChoice(v, (labels or {}).get(v, v)) for v in values]
 
 
 class ResidentForm(FlaskForm):
-    nik = StringField("NIK", validators=[REQ], render_kw={"inputmode": "numeric", "maxlength": 16})
-    kk_number = StringField("Nomor KK", validators=[REQ], render_kw={"inputmode": "numeric", "maxlength": 16})
-    full_name = StringField("Nama lengkap", validators=[REQ])
-    sex = SelectField("Jenis kelamin", choices=_choices(("F", "M"), {"F": "Perempuan", "M": "Laki-laki"}, blank=False))
-    birth_place = StringField("Tempat lahir", validators=[REQ])
-    birth_date = DateField("Tanggal lahir", validators=[REQ])
-    village_code = StringField("Kode desa (10 digit)", validators=[REQ], render_kw={"inputmode": "numeric"})
-    address = StringField("Alamat", validators=[Optional()])
-    rt = StringField("RT", validators=[Optional()], render_kw={"inputmode": "numeric", "maxlength": 3})
-    rw = StringField("RW", validators=[Optional()], render_kw={"inputmode": "numeric", "maxlength": 3})
-    dusun = StringField("Dusun", validators=[Optional()])
-    phone = StringField("Telepon", validators=[Optional()], render_kw={"inputmode": "tel"})
-    relationship = SelectField("Hubungan dalam keluarga", choices=_choices(rules.RELATIONSHIPS, rules.RELATIONSHIP_LABELS), default="")
-    education = SelectField("Pendidikan", choices=_choices(rules.EDUCATION, rules.EDUCATION_LABELS), default="")
-    occupation = StringField("Pekerjaan", validators=[Optional()])
-    marital_status = SelectField("Status perkawinan", choices=_choices(rules.MARITAL_STATUSES, rules.MARITAL_LABELS), default="")
-    status = SelectField("Status penduduk", choices=_choices(rules.RESIDENT_STATUSES, blank=False))
+    nik = StringField(_l("NIK"), validators=[REQ], render_kw={"inputmode": "numeric", "maxlength": 16})
+    kk_number = StringField(_l("Nomor KK"), validators=[REQ], render_kw={"inputmode": "numeric", "maxlength": 16})
+    full_name = StringField(_l("Nama lengkap"), validators=[REQ])
+    sex = SelectField(_l("Jenis kelamin"), choices=_choices(("F", "M"), {"F": N_("Perempuan"), "M": N_("Laki-laki")}, blank=False))
+    birth_place = StringField(_l("Tempat lahir"), validators=[REQ])
+    birth_date = DateField(_l("Tanggal lahir"), validators=[REQ])
+    village_code = StringField(_l("Kode desa (10 digit)"), validators=[REQ], render_kw={"inputmode": "numeric"})
+    address = StringField(_l("Alamat"), validators=[Optional()])
+    rt = StringField(_l("RT"), validators=[Optional()], render_kw={"inputmode": "numeric", "maxlength": 3})
+    rw = StringField(_l("RW"), validators=[Optional()], render_kw={"inputmode": "numeric", "maxlength": 3})
+    dusun = StringField(_l("Dusun"), validators=[Optional()])
+    phone = StringField(_l("Telepon"), validators=[Optional()], render_kw={"inputmode": "tel"})
+    relationship = SelectField(_l("Hubungan dalam keluarga"), choices=_choices(rules.RELATIONSHIPS, rules.RELATIONSHIP_LABELS), default="")
+    education = SelectField(_l("Pendidikan"), choices=_choices(rules.EDUCATION, rules.EDUCATION_LABELS), default="")
+    occupation = StringField(_l("Pekerjaan"), validators=[Optional()])
+    marital_status = SelectField(_l("Status perkawinan"), choices=_choices(rules.MARITAL_STATUSES, rules.MARITAL_LABELS), default="")
+    status = SelectField(_l("Status penduduk"), choices=_choices(rules.RESIDENT_STATUSES, blank=False))
 
     FIELDS = ("nik", "kk_number", "full_name", "sex", "birth_place", "birth_date", "village_code", "address", "rt",
               "rw", "dusun", "phone", "relationship", "education", "occupation", "marital_status", "status")
@@ -45,42 +47,42 @@ class ResidentForm(FlaskForm):
 
 
 class HouseholdForm(FlaskForm):
-    address = StringField("Alamat", validators=[Optional()])
-    rt = StringField("RT", validators=[Optional()], render_kw={"inputmode": "numeric", "maxlength": 3})
-    rw = StringField("RW", validators=[Optional()], render_kw={"inputmode": "numeric", "maxlength": 3})
-    dusun = StringField("Dusun", validators=[Optional()])
+    address = StringField(_l("Alamat"), validators=[Optional()])
+    rt = StringField(_l("RT"), validators=[Optional()], render_kw={"inputmode": "numeric", "maxlength": 3})
+    rw = StringField(_l("RW"), validators=[Optional()], render_kw={"inputmode": "numeric", "maxlength": 3})
+    dusun = StringField(_l("Dusun"), validators=[Optional()])
 
     def to_data(self) -> dict:
         return {f: getattr(self, f).data or None for f in ("address", "rt", "rw", "dusun")}
 
 
 class MigrationRecordForm(FlaskForm):
-    status = SelectField("Status", choices=_choices(
-        rules.MIGRATION_STATUSES, {"calon": "Calon PMI", "aktif": "PMI aktif", "purna": "PMI purna"}, blank=False))
-    country = SelectField("Negara tujuan", choices=[
-        SelectChoice(c, n) for c, n in sorted(rules.COUNTRY_NAMES.items(), key=lambda kv: kv[1])])
-    job_type = SelectField("Jenis pekerjaan", choices=_choices(rules.JOB_TYPES, rules.JOB_TYPE_LABELS), default="")
-    sector = StringField("Sektor", validators=[Optional()])
-    scheme = SelectField("Skema penempatan", choices=_choices(rules.SCHEMES), default="")
-    procedural = BooleanField("Prosedural (melalui jalur resmi)", default=True)
-    agency = StringField("Perusahaan penempatan (P3MI)", validators=[Optional()])
-    passport_number = StringField("Nomor paspor", validators=[Optional()])
-    passport_expiry = DateField("Paspor berlaku sampai", validators=[Optional()])
-    departure_date = DateField("Tanggal berangkat", validators=[Optional()])
-    contract_start_date = DateField("Kontrak mulai", validators=[Optional()])
-    contract_end_date = DateField("Kontrak selesai", validators=[Optional()])
-    return_date = DateField("Tanggal pulang", validators=[Optional()])
-    return_reason = StringField("Alasan pulang", validators=[Optional()])
-    monthly_remittance = IntegerField("Perkiraan kiriman uang per bulan (Rp)", validators=[Optional(), NumberRange(min=0)])
-    notes = TextAreaField("Catatan", validators=[Optional()])
-    doc_permission = BooleanField(rules.DOCUMENT_LABELS["permission"])
-    doc_health = BooleanField(rules.DOCUMENT_LABELS["health"])
-    doc_competence = BooleanField(rules.DOCUMENT_LABELS["competence"])
-    doc_passport = BooleanField(rules.DOCUMENT_LABELS["passport"])
-    doc_visa = BooleanField(rules.DOCUMENT_LABELS["visa"])
-    doc_placement_contract = BooleanField(rules.DOCUMENT_LABELS["placement_contract"])
-    doc_work_contract = BooleanField(rules.DOCUMENT_LABELS["work_contract"])
-    doc_bpjs = BooleanField(rules.DOCUMENT_LABELS["bpjs"])
+    status = SelectField(_l("Status"), choices=_choices(
+        rules.MIGRATION_STATUSES, {"calon": N_("Calon PMI"), "aktif": N_("PMI aktif"), "purna": N_("PMI purna")}, blank=False))
+    country = SelectField(_l("Negara tujuan"), choices=[
+        SelectChoice(c, _l(n)) for c, n in sorted(rules.COUNTRY_NAMES.items(), key=lambda kv: kv[1])])
+    job_type = SelectField(_l("Jenis pekerjaan"), choices=_choices(rules.JOB_TYPES, rules.JOB_TYPE_LABELS), default="")
+    sector = StringField(_l("Sektor"), validators=[Optional()])
+    scheme = SelectField(_l("Skema penempatan"), choices=_choices(rules.SCHEMES), default="")
+    procedural = BooleanField(_l("Prosedural (melalui jalur resmi)"), default=True)
+    agency = StringField(_l("Perusahaan penempatan (P3MI)"), validators=[Optional()])
+    passport_number = StringField(_l("Nomor paspor"), validators=[Optional()])
+    passport_expiry = DateField(_l("Paspor berlaku sampai"), validators=[Optional()])
+    departure_date = DateField(_l("Tanggal berangkat"), validators=[Optional()])
+    contract_start_date = DateField(_l("Kontrak mulai"), validators=[Optional()])
+    contract_end_date = DateField(_l("Kontrak selesai"), validators=[Optional()])
+    return_date = DateField(_l("Tanggal pulang"), validators=[Optional()])
+    return_reason = StringField(_l("Alasan pulang"), validators=[Optional()])
+    monthly_remittance = IntegerField(_l("Perkiraan kiriman uang per bulan (Rp)"), validators=[Optional(), NumberRange(min=0)])
+    notes = TextAreaField(_l("Catatan"), validators=[Optional()])
+    doc_permission = BooleanField(_l(rules.DOCUMENT_LABELS["permission"]))
+    doc_health = BooleanField(_l(rules.DOCUMENT_LABELS["health"]))
+    doc_competence = BooleanField(_l(rules.DOCUMENT_LABELS["competence"]))
+    doc_passport = BooleanField(_l(rules.DOCUMENT_LABELS["passport"]))
+    doc_visa = BooleanField(_l(rules.DOCUMENT_LABELS["visa"]))
+    doc_placement_contract = BooleanField(_l(rules.DOCUMENT_LABELS["placement_contract"]))
+    doc_work_contract = BooleanField(_l(rules.DOCUMENT_LABELS["work_contract"]))
+    doc_bpjs = BooleanField(_l(rules.DOCUMENT_LABELS["bpjs"]))
 
     FIELDS = ("status", "country", "job_type", "sector", "scheme", "procedural", "agency", "passport_number",
               "passport_expiry", "departure_date", "contract_start_date", "contract_end_date", "return_date",
@@ -110,5 +112,5 @@ class MigrationRecordForm(FlaskForm):
 
 
 class ImportForm(FlaskForm):
-    file = FileField("Berkas CSV atau XLSX", validators=[FileRequired(message="Pilih berkas.")])
-    dry_run = BooleanField("Uji coba saja (tidak disimpan)", default=True)
+    file = FileField(_l("Berkas CSV atau XLSX"), validators=[FileRequired(message=_l("Pilih berkas."))])
+    dry_run = BooleanField(_l("Uji coba saja (tidak disimpan)"), default=True)

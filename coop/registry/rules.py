@@ -27,6 +27,12 @@ PROVINCES = frozenset({
     "51", "52", "53", "61", "62", "63", "64", "65", "71", "72", "73", "74", "75", "76", "81", "82",
     "91", "92", "93", "94", "95", "96"})
 
+
+def N_(message: str) -> str:
+    """Marks a label for translation like ``coop.i18n.N_`` (this module stays free of Flask)."""
+    return message
+
+
 SEXES = ("M", "F")
 RESIDENT_STATUSES = ("hidup", "mati", "pindah", "hilang", "pergi")
 PMI_STATUSES = ("calon", "aktif", "purna", "keluarga", "none")
@@ -34,32 +40,32 @@ MIGRATION_STATUSES = ("calon", "aktif", "purna")
 #: Status hubungan dalam keluarga (SHDK), the relationship to the head of the family on the KK.
 RELATIONSHIPS = ("kepala_keluarga", "suami", "istri", "anak", "menantu", "cucu", "orang_tua", "mertua",
                  "famili_lain", "pembantu", "lainnya")
-RELATIONSHIP_LABELS = {"kepala_keluarga": "Kepala Keluarga", "suami": "Suami", "istri": "Istri", "anak": "Anak",
-                       "menantu": "Menantu", "cucu": "Cucu", "orang_tua": "Orang Tua", "mertua": "Mertua",
-                       "famili_lain": "Famili Lain", "pembantu": "Pembantu", "lainnya": "Lainnya"}
+RELATIONSHIP_LABELS = {"kepala_keluarga": N_("Kepala Keluarga"), "suami": N_("Suami"), "istri": N_("Istri"), "anak": N_("Anak"),
+                       "menantu": N_("Menantu"), "cucu": N_("Cucu"), "orang_tua": N_("Orang Tua"), "mertua": N_("Mertua"),
+                       "famili_lain": N_("Famili Lain"), "pembantu": N_("Pembantu"), "lainnya": N_("Lainnya")}
 #: Education levels as printed on the KK.
 EDUCATION = ("tidak_sekolah", "belum_tamat_sd", "sd", "sltp", "slta", "d1_d2", "d3", "d4_s1", "s2", "s3")
-EDUCATION_LABELS = {"tidak_sekolah": "Tidak/Belum Sekolah", "belum_tamat_sd": "Belum Tamat SD", "sd": "SD",
-                    "sltp": "SLTP", "slta": "SLTA", "d1_d2": "Diploma I/II", "d3": "Diploma III",
-                    "d4_s1": "Diploma IV/S1", "s2": "S2", "s3": "S3"}
+EDUCATION_LABELS = {"tidak_sekolah": N_("Tidak/Belum Sekolah"), "belum_tamat_sd": N_("Belum Tamat SD"), "sd": N_("SD"),
+                    "sltp": N_("SLTP"), "slta": N_("SLTA"), "d1_d2": N_("Diploma I/II"), "d3": N_("Diploma III"),
+                    "d4_s1": N_("Diploma IV/S1"), "s2": N_("S2"), "s3": N_("S3")}
 MARITAL_STATUSES = ("belum_kawin", "kawin", "cerai_hidup", "cerai_mati")
-MARITAL_LABELS = {"belum_kawin": "Belum Kawin", "kawin": "Kawin", "cerai_hidup": "Cerai Hidup",
-                  "cerai_mati": "Cerai Mati"}
+MARITAL_LABELS = {"belum_kawin": N_("Belum Kawin"), "kawin": N_("Kawin"), "cerai_hidup": N_("Cerai Hidup"),
+                  "cerai_mati": N_("Cerai Mati")}
 #: Migration record vocabularies (UU 18/2017).
 JOB_TYPES = ("badan_hukum", "perseorangan", "awak_kapal")
-JOB_TYPE_LABELS = {"badan_hukum": "Pemberi kerja berbadan hukum", "perseorangan": "Pemberi kerja perseorangan",
-                   "awak_kapal": "Awak kapal niaga/perikanan"}
+JOB_TYPE_LABELS = {"badan_hukum": N_("Pemberi kerja berbadan hukum"), "perseorangan": N_("Pemberi kerja perseorangan"),
+                   "awak_kapal": N_("Awak kapal niaga/perikanan")}
 SCHEMES = ("G2G", "G2P", "P2P", "ICT", "mandiri")
-COUNTRY_NAMES = {"HK": "Hong Kong", "TW": "Taiwan", "MY": "Malaysia", "SA": "Arab Saudi", "KR": "Korea Selatan",
-                 "JP": "Jepang", "SG": "Singapura", "AE": "Uni Emirat Arab", "QA": "Qatar", "KW": "Kuwait",
-                 "OM": "Oman", "BN": "Brunei", "TR": "Turki", "PL": "Polandia", "AU": "Australia",
-                 "NZ": "Selandia Baru", "DE": "Jerman", "US": "Amerika Serikat", "CN": "Tiongkok", "MO": "Makau"}
+COUNTRY_NAMES = {"HK": N_("Hong Kong"), "TW": N_("Taiwan"), "MY": N_("Malaysia"), "SA": N_("Arab Saudi"), "KR": N_("Korea Selatan"),
+                 "JP": N_("Jepang"), "SG": N_("Singapura"), "AE": N_("Uni Emirat Arab"), "QA": N_("Qatar"), "KW": N_("Kuwait"),
+                 "OM": N_("Oman"), "BN": N_("Brunei"), "TR": N_("Turki"), "PL": N_("Polandia"), "AU": N_("Australia"),
+                 "NZ": N_("Selandia Baru"), "DE": N_("Jerman"), "US": N_("Amerika Serikat"), "CN": N_("Tiongkok"), "MO": N_("Makau")}
 DOCUMENTS = ("permission", "health", "competence", "passport", "visa", "placement_contract", "work_contract",
              "bpjs")
-DOCUMENT_LABELS = {"permission": "Izin suami/istri/orang tua diketahui kepala desa", "health": "Surat sehat",
-                   "competence": "Sertifikat kompetensi", "passport": "Paspor", "visa": "Visa kerja",
-                   "placement_contract": "Perjanjian penempatan", "work_contract": "Perjanjian kerja",
-                   "bpjs": "Kepesertaan BPJS"}
+DOCUMENT_LABELS = {"permission": N_("Izin suami/istri/orang tua diketahui kepala desa"), "health": N_("Surat sehat"),
+                   "competence": N_("Sertifikat kompetensi"), "passport": N_("Paspor"), "visa": N_("Visa kerja"),
+                   "placement_contract": N_("Perjanjian penempatan"), "work_contract": N_("Perjanjian kerja"),
+                   "bpjs": N_("Kepesertaan BPJS")}
 
 
 def msg(indonesian: str, english: str) -> str:

@@ -249,3 +249,21 @@ def test_loan_pages_in_english(client, login, users, loan_setup):
         assert english in text, english
     for indonesian_label in ("Laporan pinjaman", "Lancar", "Daftar tunggakan", "Jatuh tempo minggu ini"):
         assert not _has(text, indonesian_label), indonesian_label
+
+
+def test_village_registry_pages_in_english(client, login, users, coop, make_resident):
+    """A resident's page, the list and the village summary in English (vocabularies translated too)."""
+    r = make_resident(coop, sex="F", relationship="kepala_keluarga")
+    login(users["admin"])
+    _switch(client, "en", "/dashboard")
+    text = _text(client.get(f"/registry/residents/{r.id}"))
+    for english in ("Family card number", "Sex", "Female", "Place, date of birth", "Relationship in the family",
+                    "Head of family", "Migration history", "No migration records yet."):
+        assert english in text, english
+    for indonesian_label in ("Nomor KK", "Jenis kelamin", "Perempuan", "Kepala Keluarga", "Riwayat migrasi"):
+        assert not _has(text, indonesian_label), indonesian_label
+    text = _text(client.get("/registry/"))
+    assert "All migrant worker statuses" in text and not _has(text, "Semua status PMI")
+    text = _text(client.get("/registry/dashboard"))
+    assert "Residents by migrant worker status" in text and "Female" in text
+    assert not _has(text, "Ringkasan desa") and not _has(text, "Perempuan")
