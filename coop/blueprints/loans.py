@@ -11,6 +11,7 @@ from flask_babel import gettext
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
+from coop.auth.models import User
 from coop.auth.roles import ADMIN, AUDITOR, MANAGER, TREASURER
 from coop.blueprints.common import coop_id, paginate, roles_required
 from coop.db import atomic, db
@@ -175,7 +176,10 @@ def show(loan_id: int):
            "decision_form": forms.DecisionForm(), "disburse_form": forms.DisburseForm(
                disbursed_on=as_of, first_due_date=_add_month(as_of)),
            "repay_form": forms.RepayForm(paid_on=as_of), "payoff_form": forms.PayoffForm(paid_on=as_of),
-           "note_form": forms.NoteForm(on=as_of), "recovery_form": forms.RecoveryForm(received_on=as_of),
+           "note_form": forms.NoteForm(on=as_of), "reject_form": forms.RejectWriteOffForm(),
+           "write_off_requester": (db.session.get(User, loan.write_off_requested_by_id)
+                                   if loan.write_off_requested_by_id else None),
+           "recovery_form": forms.RecoveryForm(received_on=as_of),
            "reschedule_form": forms.RescheduleForm(on=as_of, first_due_date=_add_month(as_of),
                                                    term_months=loan.term_months),
            "role": current_user.role}
@@ -265,6 +269,23 @@ def write_off_request(loan_id: int):
 def write_off_approve(loan_id: int):
     form = forms.NoteForm()
     res = _act(loan_id, form, loans.approve_write_off, N_("Pinjaman dihapusbukukan."), on=form.on.data or _today())
+    return res if not isinstance(res, Loan) else redirect(url_for("loans.show", loan_id=loan_id))
+
+
+@bp.post("/<int:loan_id>/write-off/reject")
+@roles_required(*APPROVE)
+def write_off_reject(loan_id: int):
+    form = forms.RejectWriteOffForm()
+    res = _act(loan_id, form, loans.reject_write_off, N_("Pengajuan hapus buku ditolak."), reason=form.reason.data)
+    return res if not isinstance(res, Loan) else redirect(url_for("loans.show", loan_id=loan_id))
+
+
+@bp.post("/<int:loan_id>/write-off/withdraw")
+@roles_required(*APPROVE)
+def write_off_withdraw(loan_id: int):
+    form = forms.NoteForm()
+    res = _act(loan_id, form, loans.withdraw_write_off, N_("Pengajuan hapus buku ditarik kembali."),
+               note=form.note.data)
     return res if not isinstance(res, Loan) else redirect(url_for("loans.show", loan_id=loan_id))
 
 

@@ -268,6 +268,32 @@ def approve_write_off(loan_id: int):
     return schemas.LoanSchema().dump(loan_dump(loan, on))
 
 
+@api.post("/loans/<int:loan_id>/write-off/rejection")
+@doc(summary="Reject a pending write-off request (checker, with a reason): the request is cleared, the loan "
+             "keeps running (403 maker_checker for the requester, 409 no_write_off_request when none is pending)",
+     body=schemas.WriteOffRejectionSchema, response=schemas.LoanSchema, tags=["loans"],
+     errors=(401, 403, 404, 409, 422))
+@roles(*APPROVE)
+def reject_write_off(loan_id: int):
+    loans.get_loan(_coop(), loan_id)
+    data = load(schemas.WriteOffRejectionSchema)
+    loan = atomic(loans.reject_write_off, _coop(), loan_id, actor=current_api_user(), reason=data["reason"])
+    return schemas.LoanSchema().dump(loan_dump(loan))
+
+
+@api.post("/loans/<int:loan_id>/write-off/withdrawal")
+@doc(summary="Withdraw one's own pending write-off request: the request is cleared, a new one can be made "
+             "(403 not_requester for anyone else, 409 no_write_off_request when none is pending)",
+     body=schemas.WriteOffWithdrawalSchema, response=schemas.LoanSchema, tags=["loans"],
+     errors=(401, 403, 404, 409, 422))
+@roles(*APPROVE)
+def withdraw_write_off(loan_id: int):
+    loans.get_loan(_coop(), loan_id)
+    data = load(schemas.WriteOffWithdrawalSchema)
+    loan = atomic(loans.withdraw_write_off, _coop(), loan_id, actor=current_api_user(), note=data["note"])
+    return schemas.LoanSchema().dump(loan_dump(loan))
+
+
 @api.post("/loans/<int:loan_id>/recoveries")
 @doc(summary="Money received on a written-off loan (Dr Kas / Cr 4104 income); 409 unless written off",
      body=schemas.RecoveryCreateSchema, response=schemas.RecoverySchema, status=201, tags=["loans"],

@@ -8,7 +8,7 @@ from wtforms.fields import DateField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from coop.ledger.forms import RupiahField
+from coop.forms import RupiahField
 
 
 class ApplicationForm(FlaskForm):
@@ -51,6 +51,10 @@ class NoteForm(FlaskForm):
     on = DateField(_l("Tanggal"), validators=[Optional()])
 
 
+class RejectWriteOffForm(FlaskForm):
+    reason = StringField(_l("Alasan penolakan"), validators=[DataRequired(), Length(max=500)])
+
+
 class RecoveryForm(FlaskForm):
     amount = RupiahField(_l("Jumlah diterima (Rp)"), validators=[InputRequired()])
     received_on = DateField(_l("Tanggal terima"), validators=[InputRequired()])
@@ -70,18 +74,18 @@ class ProductForm(FlaskForm):
     frequency = SelectField(_l("Angsuran"), choices=[SelectChoice("monthly", _l("Bulanan")), SelectChoice("weekly", _l("Mingguan"))])
     min_term_months = IntegerField(_l("Jangka minimal (bulan)"), default=1, validators=[InputRequired(), NumberRange(1, 360)])
     max_term_months = IntegerField(_l("Jangka maksimal (bulan)"), default=36, validators=[InputRequired(), NumberRange(1, 360)])
-    min_principal = RupiahField(_l("Plafon minimal (Rp)"), default=100_000)
-    max_principal = RupiahField(_l("Plafon maksimal (Rp)"), default=100_000_000)
+    min_principal = RupiahField(_l("Plafon minimal (Rp)"), empty=0, default=100_000)
+    max_principal = RupiahField(_l("Plafon maksimal (Rp)"), empty=0, default=100_000_000)
     grace_periods = IntegerField(_l("Masa tenggang pokok (angsuran)"), default=0, validators=[NumberRange(0, 120)])
     rounding_multiple = IntegerField(_l("Pembulatan angsuran ke kelipatan (Rp)"), default=100,
                                      validators=[NumberRange(1, 1_000_000)])
     fee_percent = StringField(_l("Provisi (%)"), default="0")
-    fee_fixed = RupiahField(_l("Biaya administrasi tetap (Rp)"))
+    fee_fixed = RupiahField(_l("Biaya administrasi tetap (Rp)"), empty=0)
     fee_deducted = BooleanField(_l("Provisi dipotong saat pencairan"), default=True)
     penalty_kind = SelectField(_l("Denda"), choices=[SelectChoice("percent_overdue", _l("% dari tunggakan (sekali)")),
                                                  SelectChoice("percent_per_day", _l("% per hari")), SelectChoice("fixed", _l("Tetap (sekali)")),
                                                  SelectChoice("none", _l("Tanpa denda"))])
     penalty_percent = StringField(_l("Denda (%)"), default="1")
-    penalty_fixed = RupiahField(_l("Denda tetap (Rp)"))
+    penalty_fixed = RupiahField(_l("Denda tetap (Rp)"), empty=0)
     penalty_grace_days = IntegerField(_l("Hari toleransi denda"), default=15, validators=[NumberRange(0, 365)])
     allocation_order = StringField(_l("Urutan alokasi"), default="penalty,fee,interest,principal")

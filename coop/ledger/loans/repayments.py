@@ -264,11 +264,29 @@ def payoff_quote(cooperative_id: int, loan_id: int, as_of: date) -> dict[str, in
         raise Conflict("Pinjaman ini tidak sedang berjalan.", code="loan_not_active")
     check_not_before_history(loan, as_of, "as_of")
     insts = instalments(loan)
-    q = _quote(loan, insts, as_of)
-    later = min(q["penalty"], _penalties_charged_after(insts, as_of))
+    return _settlement_quote(loan, insts, as_of) | {"interest_waived": _future_interest(insts, as_of)}
+
+
+def _settlement_quote(loan: Loan, insts: list[LoanInstalment], day: date) -> dict[str, int]:
+    """What settles the loan on ``day`` (read-only; :func:`payoff_quote` and :func:`plan_member_payoff`):
+    :func:`_quote` without the penalties the daily job charged after ``day`` (it already ran past that
+    day). :func:`_settle_on` drops exactly those when the settlement is booked, so the booked total
+    equals this quote. Only for a day on or after every booked repayment (see ``check_not_before_history``):
+    then every penalty charged after it is unpaid."""
+    q = _quote(loan, insts, day)
+    later = min(q["penalty"], _penalties_charged_after(insts, day))
     q["penalty"] -= later
     q["total"] -= later
-    return q | {"interest_waived": _future_interest(insts, as_of)}
+    return q
+
+
+def _settle_on(loan: Loan, day: date) -> None:
+    """Before booking a settlement dated ``day`` (payoff, resignation netting): when the daily job already
+    ran past ``day``, drop what it assessed after it (penalties, class changes), as for a backdated
+    repayment: the loan was settled that day, so it owes no later penalty."""
+    processed = _job_ran_through(loan)
+    if processed is not None and processed > day:
+        _forget_assessments_after(loan, day)
 
 
 def _penalties_charged_after(insts: list[LoanInstalment], day: date) -> int:
@@ -317,9 +335,7 @@ def pay_off(cooperative_id: int, loan_id: int, *, actor, paid_on: date, channel:
     if channel not in ("cash", "savings"):
         raise ValidationError("Sumber dana harus cash atau savings.", fields={"channel": ["cash/savings"]})
     check_not_before_history(loan, paid_on, "paid_on")
-    processed = _job_ran_through(loan)
-    if processed is not None and processed > paid_on:
-        _forget_assessments_after(loan, paid_on)
+    _settle_on(loan, paid_on)
     insts = instalments(loan)
     quote = _quote(loan, insts, paid_on)
     if amount is not None and amount != quote["total"]:
@@ -340,7 +356,9 @@ class PayoffPlan:
     """Credit lines that settle every open loan of a member (for the resignation entry).
 
     ``lines`` are credits (principal to each loan's sub-account, interest/fees/penalties to income);
-    post them together with the savings debits, then call ``apply(entry)``.
+    post them together with the savings debits, then call ``apply(entry)``. Each loan is settled as an
+    early payoff on ``value_date``: penalties the daily job charged after that day are not owed (left out
+    of the quote, dropped by ``apply``, the same code as :func:`pay_off`).
     """
 
     cooperative_id: int
@@ -348,11 +366,18 @@ class PayoffPlan:
     total: int = 0
     lines: list[Line] = field(default_factory=list)
     parts: list[tuple[int, dict[str, int]]] = field(default_factory=list)
+    #: the request field the value date came from (resignation: ``effective_on``), named by a 422.
+    date_field: str = "effective_on"
 
     def apply(self, entry: JournalEntry, actor=None) -> list[LoanRepayment]:
+        """Record the netting of each loan against ``entry`` (already posted with ``lines``). A value date
+        before a loan's disbursement, last reschedule or a booked repayment is 422 on ``date_field`` (as a
+        payoff dated so is): the unit of work rolls back, entry included."""
         out = []
         for loan_id, quote in self.parts:
             loan = get_loan(self.cooperative_id, loan_id, for_update=True)
+            check_not_before_history(loan, self.value_date, self.date_field)
+            _settle_on(loan, self.value_date)
             insts = instalments(loan)
             _waive_future_interest(insts, self.value_date)
             db.session.flush()
@@ -366,11 +391,14 @@ class PayoffPlan:
 
 
 def plan_member_payoff(cooperative_id: int, member_id: int, value_date: date) -> PayoffPlan:
+    """The lines that settle every running loan of a member on ``value_date`` (resignation netting), each
+    at its payoff figure for that day (:func:`_settlement_quote`: later interest waived, penalties charged
+    after ``value_date`` left out). Reads only; :meth:`PayoffPlan.apply` books it."""
     plan = PayoffPlan(cooperative_id, value_date)
     for loan in db.session.scalars(sa.select(Loan).where(
             Loan.cooperative_id == cooperative_id, Loan.member_id == member_id, Loan.status == "active")
             .order_by(Loan.id)):
-        quote = _quote(loan, instalments(loan), value_date)
+        quote = _settlement_quote(loan, instalments(loan), value_date)
         if quote["total"] == 0:
             continue
         plan.lines += _credit_lines(cooperative_id, loan, quote)

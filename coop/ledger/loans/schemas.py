@@ -230,6 +230,16 @@ class WriteOffApprovalSchema(Schema):
     written_off_on = fields.Date(load_default=None, metadata={"description": "default: today"})
 
 
+class WriteOffRejectionSchema(Schema):
+    reason = fields.String(required=True, validate=[validate.Length(min=1, max=500), NOT_BLANK],
+                           metadata={"description": "why the checker refuses the write-off (audited)"})
+
+
+class WriteOffWithdrawalSchema(Schema):
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500),
+                         metadata={"description": "optional: why the requester takes it back (audited)"})
+
+
 class RecoveryCreateSchema(Schema):
     amount = Money(required=True)
     received_on = fields.Date(required=True)

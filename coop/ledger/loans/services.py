@@ -244,6 +244,49 @@ def request_write_off(cooperative_id: int, loan_id: int, *, actor, note: str | N
     return loan
 
 
+def _pending_write_off(cooperative_id: int, loan_id: int, actor, refused: str) -> Loan:
+    """The loan with a pending write-off request, for a manager/admin (404, then 403 ``refused``, then 409)."""
+    loan = get_loan(cooperative_id, loan_id, for_update=True)
+    if getattr(actor, "role", None) not in APPROVER_ROLES:
+        raise Forbidden(refused)
+    if loan.status != "active" or loan.write_off_requested_by_id is None:
+        raise Conflict("Belum ada pengajuan hapus buku.", code="no_write_off_request")
+    return loan
+
+
+def reject_write_off(cooperative_id: int, loan_id: int, *, actor, reason: str) -> Loan:
+    """The checker refuses a pending write-off request (with a reason): the request is cleared, the loan
+    keeps running and a new request can be made. The requester cannot reject his own request (403
+    ``maker_checker``: he withdraws it); no pending request is 409 ``no_write_off_request``."""
+    loan = _pending_write_off(cooperative_id, loan_id, actor, "Hanya manajer yang boleh menolak hapus buku.")
+    if actor.id == loan.write_off_requested_by_id:
+        raise Forbidden("Pengaju tidak boleh menolak pengajuannya sendiri; tarik kembali pengajuannya.",
+                        code="maker_checker")
+    if not (reason or "").strip():
+        raise ValidationError("Alasan penolakan wajib diisi.", fields={"reason": ["wajib diisi"]})
+    requester = loan.write_off_requested_by_id
+    loan.write_off_requested_by_id = None
+    db.session.flush()
+    audit.record(actor, "loans.write_off.reject", "loan", loan.id,
+                 {"reason": reason.strip(), "requested_by_id": requester}, cooperative_id=cooperative_id)
+    return loan
+
+
+def withdraw_write_off(cooperative_id: int, loan_id: int, *, actor, note: str | None = None) -> Loan:
+    """The maker takes back his own pending write-off request: the request is cleared and a new one can be
+    made. Only the requester may withdraw it (403 ``not_requester``; the checker rejects instead); no
+    pending request is 409 ``no_write_off_request``."""
+    loan = _pending_write_off(cooperative_id, loan_id, actor,
+                              "Hanya manajer yang boleh menarik pengajuan hapus buku.")
+    if actor.id != loan.write_off_requested_by_id:
+        raise Forbidden("Hanya pengaju yang boleh menarik kembali pengajuan hapus buku.", code="not_requester")
+    loan.write_off_requested_by_id = None
+    db.session.flush()
+    audit.record(actor, "loans.write_off.withdraw", "loan", loan.id, {"note": (note or "").strip() or None},
+                 cooperative_id=cooperative_id)
+    return loan
+
+
 def approve_write_off(cooperative_id: int, loan_id: int, *, actor, on: date) -> Loan:
     """Second approver writes the loan off against the provision (Dr 1209, the rest Dr 5102 / Cr loan)."""
     loan = get_loan(cooperative_id, loan_id, for_update=True)
