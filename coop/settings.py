@@ -91,8 +91,14 @@ def parse_value(key: str, raw: str) -> Any:
                 raise ValueError
             return raw.lower() in _TRUE
         if isinstance(default, int):
-            value = int(raw.replace(".", "").replace(" ", ""))
-            if value < 0:
+            from coop.forms import RupiahInputError, parse_rupiah
+
+            try:  # amounts typed as on a receipt: "Rp 20.000", "20.000", "20000"
+                value = parse_rupiah(raw)
+            except RupiahInputError as exc:
+                text = exc.message % exc.params if exc.params else exc.message
+                raise ValidationError(f"Nilai tidak valid untuk {key}: {text}", fields={"value": [text]}) from None
+            if value is None:
                 raise ValueError
             return value
         if isinstance(default, Decimal):

@@ -8,32 +8,13 @@ from wtforms.fields import DateField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-
-class RupiahField(StringField):
-    """Whole rupiah typed as on a receipt: ``1.500.000`` or ``1500000`` (empty = 0)."""
-
-    def process_formdata(self, valuelist):
-        raw = (valuelist[0] if valuelist else "").strip().replace(".", "").replace(" ", "")
-        if raw.lower().startswith("rp"):
-            raw = raw[2:]
-        if raw == "":
-            self.data = 0
-        elif raw.isdigit() and len(raw) <= 16:
-            self.data = int(raw)
-        else:
-            self.data = None
-            raise ValueError(_l("Tulis jumlah rupiah bulat, mis. 1.500.000"))
-
-    def _value(self):
-        if self.data in (None, 0, ""):
-            return ""
-        return f"{self.data:,}".replace(",", ".")
+from coop.forms import RupiahField
 
 
 class LineForm(Form):
     account_id = SelectField(_l("Akun"), coerce=int, validate_choice=False)
-    debit = RupiahField(_l("Debit"))
-    credit = RupiahField(_l("Kredit"))
+    debit = RupiahField(_l("Debit"), empty=0)
+    credit = RupiahField(_l("Kredit"), empty=0)
     memo = StringField(_l("Keterangan baris"), validators=[Optional(), Length(max=200)])
 
 

@@ -3,13 +3,18 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import BooleanField, DateField, DecimalField, HiddenField, IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-REQ = "Wajib diisi."
+from coop.forms import RupiahField
+
+REQ = _l("Wajib diisi.")
+POSITIVE = _l("Jumlah harus lebih dari nol.")
 
 
 class PercentField(DecimalField):
@@ -20,16 +25,16 @@ class PercentField(DecimalField):
         super().process_formdata(valuelist)
         if isinstance(self.data, Decimal) and not self.data.is_finite():
             self.data = None
-            raise ValueError("Harus angka.")
+            raise ValueError(gettext("Harus angka."))
 
 
 class MemberRegisterForm(FlaskForm):
-    nik = StringField("NIK penduduk", validators=[DataRequired(REQ), Length(min=16, max=16,
-                                                                            message="NIK 16 angka.")])
-    joined_on = DateField("Tanggal bergabung", validators=[DataRequired(REQ)])
-    member_type = SelectField("Jenis anggota", choices=[SelectChoice("biasa", "Anggota biasa"),
-                                                       SelectChoice("luar_biasa", "Anggota luar biasa")])
-    pay_pokok = BooleanField("Simpanan pokok dibayar tunai sekarang", default=True)
+    nik = StringField(_l("NIK penduduk"), validators=[DataRequired(REQ), Length(min=16, max=16,
+                                                                            message=_l("NIK 16 angka."))])
+    joined_on = DateField(_l("Tanggal bergabung"), validators=[DataRequired(REQ)])
+    member_type = SelectField(_l("Jenis anggota"), choices=[SelectChoice("biasa", _l("Anggota biasa")),
+                                                       SelectChoice("luar_biasa", _l("Anggota luar biasa"))])
+    pay_pokok = BooleanField(_l("Simpanan pokok dibayar tunai sekarang"), default=True)
 
 
 class CashForm(FlaskForm):
@@ -37,58 +42,57 @@ class CashForm(FlaskForm):
 
     action = HiddenField(validators=[DataRequired()])
     account_id = HiddenField()
-    amount = IntegerField("Jumlah (Rp)", validators=[InputRequired(REQ), NumberRange(min=1, max=10**13,
-                                                                                   message="Jumlah harus lebih dari nol.")])
-    memo = StringField("Keterangan", validators=[Optional(), Length(max=200)])
+    amount = RupiahField(_l("Jumlah (Rp)"), validators=[InputRequired(REQ), NumberRange(min=1, message=POSITIVE)])
+    memo = StringField(_l("Keterangan"), validators=[Optional(), Length(max=200)])
     nonce = HiddenField()
 
 
 class BerjangkaForm(FlaskForm):
-    product_id = SelectField("Produk", coerce=int)
-    amount = IntegerField("Jumlah (Rp)", validators=[InputRequired(REQ), NumberRange(min=1, max=10**13)])
-    from_sukarela = BooleanField("Dipindahkan dari simpanan sukarela")
+    product_id = SelectField(_l("Produk"), coerce=int)
+    amount = RupiahField(_l("Jumlah (Rp)"), validators=[InputRequired(REQ), NumberRange(min=1, message=POSITIVE)])
+    from_sukarela = BooleanField(_l("Dipindahkan dari simpanan sukarela"))
 
 
 class CashCountForm(FlaskForm):
-    counted_on = DateField("Tanggal", validators=[DataRequired(REQ)])
-    counted = IntegerField("Uang tunai dihitung (Rp)", validators=[InputRequired(REQ), NumberRange(min=0)])
-    note = StringField("Catatan", validators=[Optional(), Length(max=300)])
+    counted_on = DateField(_l("Tanggal"), validators=[DataRequired(REQ)])
+    counted = RupiahField(_l("Uang tunai dihitung (Rp)"), validators=[InputRequired(REQ)])
+    note = StringField(_l("Catatan"), validators=[Optional(), Length(max=300)])
 
 
 class ResignForm(FlaskForm):
-    effective_on = DateField("Tanggal keluar", validators=[DataRequired(REQ)])
-    reason = SelectField("Alasan", choices=[SelectChoice("resigned", "Mengundurkan diri"),
-                                                 SelectChoice("deceased", "Meninggal dunia")])
+    effective_on = DateField(_l("Tanggal keluar"), validators=[DataRequired(REQ)])
+    reason = SelectField(_l("Alasan"), choices=[SelectChoice("resigned", _l("Mengundurkan diri")),
+                                                 SelectChoice("deceased", _l("Meninggal dunia"))])
 
 
 class ImportForm(FlaskForm):
-    file = FileField("Berkas CSV atau XLSX", validators=[FileRequired(REQ),
-                                                        FileAllowed(["csv", "xlsx"], "Hanya CSV atau XLSX.")])
-    value_date = DateField("Tanggal saldo awal", validators=[DataRequired(REQ)])
-    dry_run = BooleanField("Uji dulu (tidak menyimpan)", default=True)
+    file = FileField(_l("Berkas CSV atau XLSX"), validators=[FileRequired(REQ),
+                                                        FileAllowed(["csv", "xlsx"], _l("Hanya CSV atau XLSX."))])
+    value_date = DateField(_l("Tanggal saldo awal"), validators=[DataRequired(REQ)])
+    dry_run = BooleanField(_l("Uji dulu (tidak menyimpan)"), default=True)
 
 
 class ProductForm(FlaskForm):
     """A savings product's terms (admin). ``kind``, ``code`` and ``balance_class`` only on creation."""
 
-    code = StringField("Kode", validators=[Optional(), Length(max=20)])
-    name = StringField("Nama produk", validators=[DataRequired(REQ), Length(max=120)])
-    kind = SelectField("Jenis", choices=[SelectChoice(k, v) for k, v in (
-        ("sukarela", "Simpanan sukarela"), ("berjangka", "Simpanan berjangka"), ("pokok", "Simpanan pokok"),
-        ("wajib", "Simpanan wajib"))])
-    balance_class = SelectField("Kelas neraca", choices=[SelectChoice("liability", "Kewajiban"),
-                                                         SelectChoice("equity", "Ekuitas (pokok/wajib, SAK ETAP)")])
-    amount = IntegerField("Jumlah tetap (pokok/wajib, Rp)", validators=[Optional(), NumberRange(min=1)])
-    min_balance = IntegerField("Saldo minimum (Rp)", default=0, validators=[InputRequired(REQ), NumberRange(min=0)])
-    interest_method = SelectField("Metode jasa", choices=[SelectChoice(k, v) for k, v in (
-        ("none", "Tanpa jasa"), ("daily_balance", "Saldo harian"), ("average_daily_balance", "Saldo rata-rata harian"),
-        ("lowest_monthly_balance", "Saldo terendah bulanan"))])
-    interest_rate = PercentField("Jasa (% per tahun)", places=None, default=0,
+    code = StringField(_l("Kode"), validators=[Optional(), Length(max=20)])
+    name = StringField(_l("Nama produk"), validators=[DataRequired(REQ), Length(max=120)])
+    kind = SelectField(_l("Jenis"), choices=[SelectChoice(k, v) for k, v in (
+        ("sukarela", _l("Simpanan sukarela")), ("berjangka", _l("Simpanan berjangka")), ("pokok", _l("Simpanan pokok")),
+        ("wajib", _l("Simpanan wajib")))])
+    balance_class = SelectField(_l("Kelas neraca"), choices=[SelectChoice("liability", _l("Kewajiban")),
+                                                         SelectChoice("equity", _l("Ekuitas (pokok/wajib, SAK ETAP)"))])
+    amount = RupiahField(_l("Jumlah tetap (pokok/wajib, Rp)"), validators=[Optional(), NumberRange(min=1, message=POSITIVE)])
+    min_balance = RupiahField(_l("Saldo minimum (Rp)"), default=0, validators=[InputRequired(REQ)])
+    interest_method = SelectField(_l("Metode jasa"), choices=[SelectChoice(k, v) for k, v in (
+        ("none", _l("Tanpa jasa")), ("daily_balance", _l("Saldo harian")), ("average_daily_balance", _l("Saldo rata-rata harian")),
+        ("lowest_monthly_balance", _l("Saldo terendah bulanan")))])
+    interest_rate = PercentField(_l("Jasa (% per tahun)"), places=None, default=0,
                                  validators=[InputRequired(REQ), NumberRange(min=0, max=100)])
-    term_months = IntegerField("Jangka waktu (bulan, berjangka)", validators=[Optional(), NumberRange(min=1, max=120)])
-    maturity_action = SelectField("Saat jatuh tempo", choices=[SelectChoice("sukarela", "Cairkan ke sukarela"),
-                                                              SelectChoice("rollover", "Perpanjang otomatis")])
-    allows_early_withdrawal = BooleanField("Boleh dicairkan sebelum jatuh tempo")
-    early_withdrawal_penalty = PercentField("Penalti pencairan awal (%)", places=None, default=0,
+    term_months = IntegerField(_l("Jangka waktu (bulan, berjangka)"), validators=[Optional(), NumberRange(min=1, max=120)])
+    maturity_action = SelectField(_l("Saat jatuh tempo"), choices=[SelectChoice("sukarela", _l("Cairkan ke sukarela")),
+                                                              SelectChoice("rollover", _l("Perpanjang otomatis"))])
+    allows_early_withdrawal = BooleanField(_l("Boleh dicairkan sebelum jatuh tempo"))
+    early_withdrawal_penalty = PercentField(_l("Penalti pencairan awal (%)"), places=None, default=0,
                                             validators=[InputRequired(REQ), NumberRange(min=0, max=100)])
-    is_active = BooleanField("Aktif (bisa dipakai rekening baru)", default=True)
+    is_active = BooleanField(_l("Aktif (bisa dipakai rekening baru)"), default=True)

@@ -5,10 +5,11 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, NumberRange, Optional
+from wtforms.validators import DataRequired, Optional
 
+from coop.forms import RupiahField
 from coop.i18n import N_
 from coop.registry import rules
 
@@ -73,7 +74,7 @@ class MigrationRecordForm(FlaskForm):
     contract_end_date = DateField(_l("Kontrak selesai"), validators=[Optional()])
     return_date = DateField(_l("Tanggal pulang"), validators=[Optional()])
     return_reason = StringField(_l("Alasan pulang"), validators=[Optional()])
-    monthly_remittance = IntegerField(_l("Perkiraan kiriman uang per bulan (Rp)"), validators=[Optional(), NumberRange(min=0)])
+    monthly_remittance = RupiahField(_l("Perkiraan kiriman uang per bulan (Rp)"), validators=[Optional()])
     notes = TextAreaField(_l("Catatan"), validators=[Optional()])
     doc_permission = BooleanField(_l(rules.DOCUMENT_LABELS["permission"]))
     doc_health = BooleanField(_l(rules.DOCUMENT_LABELS["health"]))

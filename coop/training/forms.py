@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -17,10 +18,11 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
+from coop.forms import RupiahField
 from coop.training.followup import SECTORS
 from coop.training.rules import ADMISSION_LABELS
 
-REQ = "Wajib diisi."
+REQ = _l("Wajib diisi.")
 
 
 class CsrfForm(FlaskForm):
@@ -28,11 +30,11 @@ class CsrfForm(FlaskForm):
 
 
 class ProgramForm(FlaskForm):
-    name = StringField("Nama program", validators=[DataRequired(REQ), Length(max=200)])
-    topic = StringField("Topik", validators=[DataRequired(REQ), Length(max=200)])
-    organiser = StringField("Penyelenggara (mis. Disnaker, BP3MI)", validators=[DataRequired(REQ), Length(max=200)])
-    funder = StringField("Sumber dana", validators=[Optional(), Length(max=200)])
-    description = TextAreaField("Keterangan", validators=[Optional(), Length(max=5000)])
+    name = StringField(_l("Nama program"), validators=[DataRequired(REQ), Length(max=200)])
+    topic = StringField(_l("Topik"), validators=[DataRequired(REQ), Length(max=200)])
+    organiser = StringField(_l("Penyelenggara (mis. Disnaker, BP3MI)"), validators=[DataRequired(REQ), Length(max=200)])
+    funder = StringField(_l("Sumber dana"), validators=[Optional(), Length(max=200)])
+    description = TextAreaField(_l("Keterangan"), validators=[Optional(), Length(max=5000)])
 
 
 def parse_session_dates(text: str) -> list[date]:
@@ -42,32 +44,32 @@ def parse_session_dates(text: str) -> list[date]:
         try:
             out.append(date.fromisoformat(part.strip()))
         except ValueError:
-            raise ValidationError(f"Tanggal tidak valid: {part} (tulis TTTT-BB-HH).") from None
+            raise ValidationError(gettext("Tanggal tidak valid: %(part)s (tulis TTTT-BB-HH).", part=part)) from None
     return out
 
 
 class CohortForm(FlaskForm):
-    name = StringField("Nama angkatan (kosongkan: otomatis)", validators=[Optional(), Length(max=200)])
-    starts_on = DateField("Tanggal mulai", validators=[DataRequired(REQ)])
-    ends_on = DateField("Tanggal selesai", validators=[DataRequired(REQ)])
-    venue = StringField("Tempat", validators=[DataRequired(REQ), Length(max=200)])
-    capacity = IntegerField("Kapasitas peserta", default=20, validators=[DataRequired(REQ), NumberRange(min=1, max=10000)])
-    sessions = TextAreaField("Tanggal sesi (satu per baris, TTTT-BB-HH)", validators=[DataRequired(REQ)])
-    trainers = TextAreaField("Pelatih / narasumber (satu per baris)", validators=[Optional(), Length(max=2000)])
-    allowance_amount = IntegerField("Uang saku per peserta (Rp, 0 = tidak ada)", default=0,
-                                    validators=[Optional(), NumberRange(min=0, max=100_000_000)])
-    admission = SelectField("Peserta yang diterima", choices=[SelectChoice(k, v) for k, v in ADMISSION_LABELS.items()], default="pmi")
+    name = StringField(_l("Nama angkatan (kosongkan: otomatis)"), validators=[Optional(), Length(max=200)])
+    starts_on = DateField(_l("Tanggal mulai"), validators=[DataRequired(REQ)])
+    ends_on = DateField(_l("Tanggal selesai"), validators=[DataRequired(REQ)])
+    venue = StringField(_l("Tempat"), validators=[DataRequired(REQ), Length(max=200)])
+    capacity = IntegerField(_l("Kapasitas peserta"), default=20, validators=[DataRequired(REQ), NumberRange(min=1, max=10000)])
+    sessions = TextAreaField(_l("Tanggal sesi (satu per baris, TTTT-BB-HH)"), validators=[DataRequired(REQ)])
+    trainers = TextAreaField(_l("Pelatih / narasumber (satu per baris)"), validators=[Optional(), Length(max=2000)])
+    allowance_amount = RupiahField(_l("Uang saku per peserta (Rp, 0 = tidak ada)"), default=0, empty=0, maximum=100_000_000,
+                                   validators=[Optional()])
+    admission = SelectField(_l("Peserta yang diterima"), choices=[SelectChoice(k, _l(v)) for k, v in ADMISSION_LABELS.items()], default="pmi")
 
     def validate_sessions(self, field):
         self.session_dates = parse_session_dates(field.data)
 
 
 class EnrolForm(FlaskForm):
-    resident_id = IntegerField("ID warga", validators=[DataRequired(REQ), NumberRange(min=1)])
+    resident_id = IntegerField(_l("ID warga"), validators=[DataRequired(REQ), NumberRange(min=1)])
 
 
 class RejectForm(FlaskForm):
-    reason = StringField("Alasan penolakan", validators=[DataRequired(REQ), Length(max=300)])
+    reason = StringField(_l("Alasan penolakan"), validators=[DataRequired(REQ), Length(max=300)])
 
 
 class RevokeForm(FlaskForm):
@@ -76,21 +78,21 @@ class RevokeForm(FlaskForm):
 
 
 class FollowUpForm(FlaskForm):
-    done_on = DateField("Tanggal kunjungan", validators=[DataRequired(REQ)])
-    business_started = BooleanField("Sudah memulai usaha")
-    name = StringField("Nama usaha", validators=[Optional(), Length(max=200)])
-    kind = StringField("Jenis usaha (mis. keripik pisang)", validators=[Optional(), Length(max=120)])
-    sector = SelectField("Sektor", choices=[SelectChoice(s, s.capitalize()) for s in SECTORS], default="pangan")
-    nib = StringField("NIB (Nomor Induk Berusaha)", validators=[Optional(), Length(max=20)])
-    pirt = StringField("Nomor PIRT", validators=[Optional(), Length(max=30)])
-    halal = StringField("Nomor sertifikat halal", validators=[Optional(), Length(max=40)])
-    monthly_revenue = IntegerField("Omzet per bulan (Rp)", default=0, validators=[Optional(), NumberRange(min=0)])
-    workers = IntegerField("Jumlah pekerja", default=1, validators=[Optional(), NumberRange(min=0, max=100000)])
-    business_group = StringField("Kelompok usaha", validators=[Optional(), Length(max=200)])
-    started_on = DateField("Mulai usaha", validators=[Optional()])
-    notes = TextAreaField("Catatan pendampingan", validators=[Optional(), Length(max=5000)])
+    done_on = DateField(_l("Tanggal kunjungan"), validators=[DataRequired(REQ)])
+    business_started = BooleanField(_l("Sudah memulai usaha"))
+    name = StringField(_l("Nama usaha"), validators=[Optional(), Length(max=200)])
+    kind = StringField(_l("Jenis usaha (mis. keripik pisang)"), validators=[Optional(), Length(max=120)])
+    sector = SelectField(_l("Sektor"), choices=[SelectChoice(s, s.capitalize()) for s in SECTORS], default="pangan")
+    nib = StringField(_l("NIB (Nomor Induk Berusaha)"), validators=[Optional(), Length(max=20)])
+    pirt = StringField(_l("Nomor PIRT"), validators=[Optional(), Length(max=30)])
+    halal = StringField(_l("Nomor sertifikat halal"), validators=[Optional(), Length(max=40)])
+    monthly_revenue = RupiahField(_l("Omzet per bulan (Rp)"), default=0, empty=0, validators=[Optional()])
+    workers = IntegerField(_l("Jumlah pekerja"), default=1, validators=[Optional(), NumberRange(min=0, max=100000)])
+    business_group = StringField(_l("Kelompok usaha"), validators=[Optional(), Length(max=200)])
+    started_on = DateField(_l("Mulai usaha"), validators=[Optional()])
+    notes = TextAreaField(_l("Catatan pendampingan"), validators=[Optional(), Length(max=5000)])
 
 
 class ResidentLoginForm(FlaskForm):
-    username = StringField("Nama pengguna", validators=[DataRequired(REQ), Length(min=3, max=80)])
-    password = PasswordField("Kata sandi (min. 8 karakter)", validators=[DataRequired(REQ), Length(min=8, max=200)])
+    username = StringField(_l("Nama pengguna"), validators=[DataRequired(REQ), Length(min=3, max=80)])
+    password = PasswordField(_l("Kata sandi (min. 8 karakter)"), validators=[DataRequired(REQ), Length(min=8, max=200)])

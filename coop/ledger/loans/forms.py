@@ -77,8 +77,8 @@ class ProductForm(FlaskForm):
     min_principal = RupiahField(_l("Plafon minimal (Rp)"), empty=0, default=100_000)
     max_principal = RupiahField(_l("Plafon maksimal (Rp)"), empty=0, default=100_000_000)
     grace_periods = IntegerField(_l("Masa tenggang pokok (angsuran)"), default=0, validators=[NumberRange(0, 120)])
-    rounding_multiple = IntegerField(_l("Pembulatan angsuran ke kelipatan (Rp)"), default=100,
-                                     validators=[NumberRange(1, 1_000_000)])
+    rounding_multiple = RupiahField(_l("Pembulatan angsuran ke kelipatan (Rp)"), default=100,
+                                    validators=[InputRequired(), NumberRange(1, 1_000_000)])
     fee_percent = StringField(_l("Provisi (%)"), default="0")
     fee_fixed = RupiahField(_l("Biaya administrasi tetap (Rp)"), empty=0)
     fee_deducted = BooleanField(_l("Provisi dipotong saat pencairan"), default=True)

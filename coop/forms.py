@@ -1,0 +1,135 @@
+"""Form pieces every area shares: the rupiah input.
+
+Treasurers type amounts as printed on a receipt: ``200.000``, ``Rp 200.000``, ``Rp200.000``,
+``Rp. 200.000,-``, ``200000``, `` 1.250.000 ``. :func:`parse_rupiah` is the one parser of such text and
+:class:`RupiahField` the one WTForms field built on it; every money input of an HTML form uses it.
+(The JSON API takes money as integers: ``coop.blueprints.api.fields.Money``.)
+"""
+from __future__ import annotations
+
+import re
+
+from flask_babel import gettext
+from wtforms import StringField
+from wtforms.validators import StopValidation
+
+from coop.i18n import N_
+
+#: The largest amount a form accepts (Rp 10 trillion): far above any village cooperative's books, and
+#: small enough that no typo of extra digits reaches the database's BIGINT.
+MAX_RUPIAH = 10**13
+
+MSG_FRACTION = N_("Rupiah tanpa sen: tulis 200.000, bukan 200.000,50.")
+MSG_NEGATIVE = N_("Jumlah tidak boleh minus.")
+MSG_TOO_LARGE = N_("Jumlah terlalu besar: paling banyak Rp %(max)s.")
+MSG_DOTS = N_("Titik hanya pemisah ribuan: tiga angka setelah setiap titik, mis. 1.250.000.")
+MSG_FORMAT = N_("Tulis jumlah rupiah dengan angka, mis. 1.250.000 atau Rp 1.250.000.")
+
+_PREFIX = re.compile(r"^rp\.?", re.IGNORECASE)
+# Whole rupiah: plain digits, or digits grouped by dots in threes (1.250.000). "200.00" or "1.25.000"
+# are refused rather than guessed: read as 20.000 or 125.000 they would be a hundredfold mistake.
+_WHOLE = re.compile(r"^(?:[0-9]+|[0-9]{1,3}(?:\.[0-9]{3})+)$")
+# A receipt's zero sen ("200.000,00", "200.000,-") is still whole rupiah.
+_ZERO_SEN = re.compile(r",(?:0{1,2}|-)$")
+
+
+class RupiahInputError(ValueError):
+    """Text that is not a whole rupiah amount; ``message`` is the Bahasa Indonesia msgid to show."""
+
+    def __init__(self, message: str, **params):
+        super().__init__(message % params if params else message)
+        self.message = message
+        self.params = params
+
+
+def parse_rupiah(text: str | None, *, allow_negative: bool = False, maximum: int = MAX_RUPIAH) -> int | None:
+    """Whole rupiah from text typed as on a receipt; ``None`` for empty text.
+
+    ``"Rp 250.000"`` -> 250000, ``"Rp200.000"`` -> 200000, ``" 1.250.000 "`` -> 1250000,
+    ``"200.000,-"`` -> 200000, ``"200.000,00"`` -> 200000. Refused (:class:`RupiahInputError`): sen (``"200.000,50"``, ``"200,5"``),
+    a minus unless ``allow_negative``, letters, misplaced dots (``"200.00"``), more than ``maximum``.
+    """
+    if text is None:
+        return None
+    raw = "".join(str(text).split())  # every space, also non-breaking ones and those between digits
+    if raw == "":
+        return None
+    negative = raw.startswith("-")
+    if negative:
+        raw = raw[1:]
+    raw = _PREFIX.sub("", raw)
+    if not negative and raw.startswith("-"):  # "Rp -5.000"
+        negative, raw = True, raw[1:]
+    raw = _ZERO_SEN.sub("", raw)
+    if "," in raw:
+        head, _, tail = raw.rpartition(",")
+        if tail.isascii() and tail.isdigit() and _WHOLE.match(head):
+            raise RupiahInputError(MSG_FRACTION)
+        raise RupiahInputError(MSG_FORMAT)
+    if not _WHOLE.match(raw):
+        only_digits_and_dots = raw.isascii() and raw.replace(".", "").isdigit()
+        raise RupiahInputError(MSG_DOTS if only_digits_and_dots else MSG_FORMAT)
+    digits = raw.replace(".", "")
+    if len(digits.lstrip("0")) > len(str(maximum)):
+        raise RupiahInputError(MSG_TOO_LARGE, max=format_rupiah_input(maximum))
+    value = int(digits)
+    if negative and value:
+        if not allow_negative:
+            raise RupiahInputError(MSG_NEGATIVE)
+        value = -value
+    if abs(value) > maximum:
+        raise RupiahInputError(MSG_TOO_LARGE, max=format_rupiah_input(maximum))
+    return value
+
+
+def format_rupiah_input(value: int | None) -> str:
+    """The value as a form shows it back: ``1250000`` -> ``"1.250.000"`` (no "Rp": the label says it)."""
+    if value is None:
+        return ""
+    sign = "-" if value < 0 else ""
+    return sign + f"{abs(value):,}".replace(",", ".")
+
+
+class RupiahField(StringField):
+    """A money input: whole rupiah typed as on a receipt (see :func:`parse_rupiah`), shown back as
+    ``1.250.000``; a text input with ``inputmode="numeric"`` so a phone shows the number pad (not
+    ``type="number"``, which would refuse the dots).
+
+    ``empty``: the value of a blank input (``None``: combine with ``InputRequired`` or ``Optional``; ``0``
+    for inputs where blank means nothing, e.g. a journal line's debit; such a field shows 0 as blank).
+    Lower bounds belong in validators (``NumberRange(min=1, message=...)``); the parser refuses a minus
+    unless ``allow_negative`` and anything above ``maximum``.
+    """
+
+    def __init__(self, label=None, validators=None, *, empty: int | None = None, allow_negative: bool = False,
+                 maximum: int = MAX_RUPIAH, **kwargs):
+        render_kw = {"inputmode": "numeric", "autocomplete": "off"}
+        render_kw.update(kwargs.pop("render_kw", None) or {})
+        super().__init__(label, validators, render_kw=render_kw, **kwargs)
+        self.empty = empty
+        self.allow_negative = allow_negative
+        self.maximum = maximum
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        try:
+            value = parse_rupiah(valuelist[0], allow_negative=self.allow_negative, maximum=self.maximum)
+        except RupiahInputError as exc:
+            self.data = None
+            raise ValueError(gettext(exc.message, **exc.params)) from None
+        self.data = self.empty if value is None else value
+
+    def pre_validate(self, form):
+        # InputRequired lets "   " through (it only looks at the raw text); blank is no amount either.
+        if self.data is None and self.flags.required and not self.process_errors:
+            raise StopValidation(gettext("Wajib diisi."))
+
+    def _value(self):
+        if self.process_errors and self.raw_data:
+            return self.raw_data[0]  # show back what was typed, next to the error
+        if self.data is None or (self.empty is not None and self.data == self.empty):
+            return ""
+        if isinstance(self.data, bool) or not isinstance(self.data, int):
+            return str(self.data)
+        return format_rupiah_input(self.data)

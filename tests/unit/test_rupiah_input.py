@@ -1,0 +1,89 @@
+"""The one rupiah parser of every HTML money input (coop.forms.parse_rupiah): amounts typed as printed on
+a receipt are read as whole rupiah; sen, a minus, letters, misplaced dots and absurd sizes are refused
+with a message saying what to type. Worked examples, each checked by hand."""
+from __future__ import annotations
+
+import pytest
+
+from coop.forms import (
+    MAX_RUPIAH,
+    MSG_DOTS,
+    MSG_FORMAT,
+    MSG_FRACTION,
+    MSG_NEGATIVE,
+    MSG_TOO_LARGE,
+    RupiahInputError,
+    format_rupiah_input,
+    parse_rupiah,
+)
+
+
+@pytest.mark.parametrize("typed, rupiah", [
+    ("200.000", 200_000),
+    ("Rp 200.000", 200_000),
+    ("Rp200.000", 200_000),
+    ("rp 200.000", 200_000),
+    ("Rp. 200.000", 200_000),
+    ("200000", 200_000),
+    (" 1.250.000 ", 1_250_000),
+    ("1 250 000", 1_250_000),
+    ("Rp\u00a01.250.000", 1_250_000),       # a non-breaking space, as copied from a PDF receipt
+    ("200.000,-", 200_000),                 # the receipt's "no sen" dash
+    ("Rp 200.000,00", 200_000),             # zero sen is whole rupiah
+    ("1.000", 1_000),
+    ("999", 999),
+    ("0", 0),
+    ("10.000.000.000.000", 10**13),         # the largest accepted
+])
+def test_receipt_style_amounts_are_read_as_whole_rupiah(typed, rupiah):
+    assert parse_rupiah(typed) == rupiah
+
+
+@pytest.mark.parametrize("typed", [None, "", "   ", "\t"])
+def test_blank_is_no_amount(typed):
+    assert parse_rupiah(typed) is None
+
+
+@pytest.mark.parametrize("typed, message", [
+    ("200.000,50", MSG_FRACTION),
+    ("200,5", MSG_FRACTION),
+    ("Rp 1.250.000,5", MSG_FRACTION),
+    ("-5.000", MSG_NEGATIVE),
+    ("Rp -5.000", MSG_NEGATIVE),
+    ("-Rp 5.000", MSG_NEGATIVE),
+    ("200.00", MSG_DOTS),                   # not 20.000 and not 200: ask instead of guessing
+    ("1.25.000", MSG_DOTS),
+    ("2000.000", MSG_DOTS),
+    (".500", MSG_DOTS),
+    ("abc", MSG_FORMAT),
+    ("12a", MSG_FORMAT),
+    ("Rp", MSG_FORMAT),
+    ("1,250,000", MSG_FORMAT),              # English thousands commas are ambiguous here
+    ("1e6", MSG_FORMAT),
+    ("\u0661\u0662\u0663", MSG_FORMAT),     # Arabic-Indic digits: str.isdigit() says yes, we say no
+    ("10.000.000.000.001", MSG_TOO_LARGE),
+    ("99999999999999999999999999", MSG_TOO_LARGE),
+])
+def test_refused_inputs_say_what_to_type(typed, message):
+    with pytest.raises(RupiahInputError) as err:
+        parse_rupiah(typed)
+    assert err.value.message == message
+    assert isinstance(err.value, ValueError)
+
+
+def test_minus_only_where_allowed_and_maximum_per_field():
+    assert parse_rupiah("-Rp 5.000", allow_negative=True) == -5_000
+    assert parse_rupiah("-0") == 0
+    assert parse_rupiah("100.000.000", maximum=100_000_000) == 100_000_000
+    with pytest.raises(RupiahInputError) as err:
+        parse_rupiah("100.000.001", maximum=100_000_000)
+    assert str(err.value) == "Jumlah terlalu besar: paling banyak Rp 100.000.000."
+    assert MAX_RUPIAH == 10**13
+
+
+@pytest.mark.parametrize("value, shown", [(1_250_000, "1.250.000"), (999, "999"), (0, "0"), (-5_000, "-5.000"),
+                                          (None, "")])
+def test_shown_back_as_typed_on_a_receipt(value, shown):
+    assert format_rupiah_input(value) == shown
+    if value is not None:
+        assert parse_rupiah(shown, allow_negative=True) == value  # what a form shows, it reads back
