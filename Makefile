@@ -49,7 +49,7 @@ run: $(VENV)/.installed translations
 	@echo "  Koperasi Desmigratif berjalan di  http://$(HOST):$(PORT)/"
 	@echo "  Masuk sebagai 'bendahara' (bendahara), 'manajer', 'petugas', 'auditor' atau 'admin'."
 	@echo ""
-	@$(VENV)/bin/gunicorn --bind $(HOST):$(PORT) --workers 2 --access-logfile - "coop:create_app()"
+	@$(VENV)/bin/gunicorn --bind $(HOST):$(PORT) --workers 2 --threads 4 --access-logfile - "coop:create_app()"
 
 test: $(VENV)/.installed translations
 	$(VENV)/bin/pytest -q -n $(PYTEST_WORKERS) -m "not e2e" -p no:cacheprovider
