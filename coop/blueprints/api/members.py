@@ -149,7 +149,8 @@ def deposit(account_id: int):
 
 
 @api.post("/savings-accounts/<int:account_id>/withdrawals")
-@doc(summary="Cash withdrawal (409 insufficient_funds below the minimum balance)", body=schemas.MoneyMoveSchema,
+@doc(summary="Cash withdrawal (409 insufficient_funds below the account's minimum balance or beyond the cash in Kas)",
+     body=schemas.MoneyMoveSchema,
      response=schemas.MoneyMoveResultSchema, status=201, tags=["savings"], errors=(401, 403, 404, 409, 422))
 @roles(*CASH)
 @idempotent
