@@ -3,6 +3,8 @@ a receipt are read as whole rupiah; sen, a minus, letters, misplaced dots and ab
 with a message saying what to type. Worked examples, each checked by hand."""
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from coop.forms import (
@@ -87,3 +89,15 @@ def test_shown_back_as_typed_on_a_receipt(value, shown):
     assert format_rupiah_input(value) == shown
     if value is not None:
         assert parse_rupiah(shown, allow_negative=True) == value  # what a form shows, it reads back
+
+
+@pytest.mark.parametrize("cell, rupiah", [
+    ("Rp 200.000", 200_000), ("200000", 200_000), (200_000, 200_000),
+    (Decimal("200000.0"), 200_000),   # a number cell stored with a decimal part: still whole rupiah
+    ("200.00", None),                 # the old reader dropped the dot: Rp 20.000 booked for "200.00"
+    ("200.000,50", None), (Decimal("200000.5"), None), ("abc", None), (True, None),
+])
+def test_opening_balance_import_reads_amounts_with_the_same_parser(cell, rupiah):
+    from coop.ledger.savings.imports import _amount
+
+    assert _amount(cell) == rupiah

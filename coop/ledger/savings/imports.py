@@ -10,12 +10,14 @@ import csv
 import io
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
 
 from coop import audit
 from coop.db import db
 from coop.errors import ValidationError
+from coop.forms import RupiahInputError, parse_rupiah
 from coop.ledger import chart
 from coop.ledger.models import JournalEntry
 from coop.ledger.services import Line, account_by_code
@@ -66,8 +68,16 @@ def _amount(raw) -> int | None:
         return None
     if isinstance(raw, int):
         return raw
-    s = str(raw).strip().replace("Rp", "").replace(".", "").replace(" ", "")
-    return int(s) if s.isdigit() else None
+    if not isinstance(raw, str):  # an XLSX number cell such as 200000.0: whole rupiah or refused
+        try:
+            d = Decimal(str(raw))
+        except InvalidOperation:
+            return None
+        return int(d) if d.is_finite() and d == d.to_integral_value() else None
+    try:  # typed as on a receipt: "Rp 200.000"; "200.00" or "200.000,50" refused, never guessed
+        return parse_rupiah(raw)
+    except RupiahInputError:
+        return None
 
 
 def import_opening_balances(cooperative_id: int, rows: list[dict], value_date: date, *, actor,
