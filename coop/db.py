@@ -142,6 +142,10 @@ class TimestampMixin:
 # Engine set-up
 # --------------------------------------------------------------------------------------------
 
+#: WAL size after which a committing connection checkpoints (SQLite's default: 1000 pages of 4 KiB).
+WAL_CHECKPOINT_BYTES = 4 * 1024 * 1024
+
+
 class WriterLockedConnection(sqlite3.Connection):
     """A pysqlite connection that hands SQLite's single write lock from writer to writer quickly and
     makes its commits durable outside that lock (group commit).
@@ -207,6 +211,22 @@ class WriterLockedConnection(sqlite3.Connection):
             self.release_writer()
         if wrote and self._coop_group_sync:
             self._sync_wal()
+            self._checkpoint_if_large()
+
+    def _checkpoint_if_large(self) -> None:
+        """SQLite's own automatic checkpoint runs inside COMMIT, i.e. under the write lock, and fsyncs the
+        database file there. In group mode it is off (``wal_autocheckpoint=0``) and the connection that
+        committed runs a PASSIVE checkpoint after giving the lock back, once the WAL passes the size
+        SQLite's default would checkpoint at (1000 pages); a PASSIVE checkpoint never blocks writers."""
+        try:
+            size = os.stat(self._coop_wal_path).st_size if self._coop_wal_path else 0
+        except FileNotFoundError:
+            return
+        if size >= WAL_CHECKPOINT_BYTES:
+            try:
+                self.execute("PRAGMA wal_checkpoint(PASSIVE)").close()
+            except sqlite3.OperationalError:  # another checkpoint is running: it does the work
+                pass
 
     def _sync_wal(self) -> None:
         self._coop_synced_changes = self.total_changes
@@ -271,6 +291,7 @@ def _install_sqlite_recipe(engine: sa.Engine, busy_timeout_ms: int, sync: str) -
         cur.close()
         if group:
             dbapi_connection._coop_group_sync = True
+            dbapi_connection.execute("PRAGMA wal_autocheckpoint = 0").close()  # see _checkpoint_if_large
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):

@@ -178,3 +178,34 @@ def test_unknown_sync_mode_refused(tmp_path):
     with pytest.raises(RuntimeError, match="COOP_SQLITE_SYNC"):
         create_app({"SQLALCHEMY_DATABASE_URI": "sqlite:///" + str(tmp_path / "x.sqlite3"), "SQLITE_SYNC": "fast",
                     "TESTING": True})
+
+
+def _rows_in_main_file(app) -> int:
+    """Cooperatives in the database FILE itself, ignoring the WAL (immutable=1): what checkpoints moved."""
+    import sqlite3
+
+    path = app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")
+    con = sqlite3.connect(f"file:{path}?immutable=1", uri=True)
+    try:
+        return con.execute("SELECT count(*) FROM cooperatives").fetchone()[0]
+    except sqlite3.OperationalError:  # not even the schema checkpointed yet (it is in the WAL too)
+        return 0
+    finally:
+        con.close()
+
+
+def test_checkpoint_runs_after_the_commit_once_the_wal_is_large(sqlite_app, monkeypatch):
+    """Group mode turns SQLite's automatic checkpoint (inside COMMIT, under the write lock) off and has the
+    committing connection checkpoint after giving the lock back, once the WAL passes the threshold."""
+    import coop.db
+
+    app = sqlite_app()
+    with app.app_context():
+        assert db.session.connection().exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 0
+        db.session.remove()
+        _new_coop("A")
+        assert _rows_in_main_file(app) == 0, "below the threshold the commit stays in the WAL"
+        monkeypatch.setattr(coop.db, "WAL_CHECKPOINT_BYTES", 1)
+        _new_coop("B")
+        assert _rows_in_main_file(app) == 2, "past it, the commit's connection checkpointed both"
+        db.session.remove()
