@@ -25,7 +25,7 @@ def test_treasurer_deposits_and_prints_receipt(phone_page, live_server, login_as
     balance = page.locator(".account-balance[data-kind='sukarela']")
     before = _rupiah(balance.inner_text())
     form = page.locator("form:has(input[value='deposit'])").first
-    form.get_by_label("Jumlah").fill("250000")
+    form.get_by_label("Jumlah").fill("Rp 250.000")  # as printed on a receipt (a type=number input refused it)
     form.get_by_role("button", name="Setor").click()
     page.wait_for_url(re.compile(r"/cashdesk/receipts/\d+$"))
     receipt = page.locator("#receipt")
