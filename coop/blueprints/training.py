@@ -14,6 +14,7 @@ from coop.auth.roles import ADMIN, AUDITOR, MANAGER, MEMBER, OFFICER, TREASURER
 from coop.blueprints.common import coop_id, paginate, roles_required
 from coop.db import atomic, db
 from coop.errors import CoopError
+from coop.i18n import N_
 from coop.training import followup as fu
 from coop.training import reports, rules, services
 from coop.training.forms import (
@@ -33,8 +34,8 @@ bp = Blueprint("training", __name__, url_prefix="/training")
 STAFF = (ADMIN, OFFICER, MANAGER, TREASURER, AUDITOR)
 MANAGE = (ADMIN, OFFICER, MANAGER)
 CASH = (ADMIN, TREASURER)
-STATUS_LABELS = {"enrolled": "Terdaftar", "waitlisted": "Daftar tunggu", "rejected": "Ditolak",
-                 "cancelled": "Dibatalkan", "completed": "Lulus", "dropped": "Tidak selesai"}
+STATUS_LABELS = {"enrolled": N_("Terdaftar"), "waitlisted": N_("Daftar tunggu"), "rejected": N_("Ditolak"),
+                 "cancelled": N_("Dibatalkan"), "completed": N_("Lulus"), "dropped": N_("Tidak selesai")}
 STATUS_BADGES = {"enrolled": "primary", "waitlisted": "warning", "rejected": "danger", "cancelled": "secondary",
                  "completed": "success", "dropped": "secondary"}
 

@@ -9,6 +9,7 @@ from datetime import date
 import sqlalchemy as sa
 
 from coop.db import db
+from coop.i18n import N_
 from coop.spreadsheet import cell_value, safe_row  # noqa: F401
 from coop.training import rules
 from coop.training.models import Attendance, Business, Cohort, CohortSession, Enrolment, Program
@@ -17,17 +18,17 @@ from coop.training.models import Attendance, Business, Cohort, CohortSession, En
 PARTICIPANT_STATUSES = ("enrolled", "completed", "dropped")
 
 DIMENSIONS = OrderedDict([
-    ("cohort", "Angkatan"),
-    ("pmi_status", "Status PMI"),
-    ("sex", "Jenis kelamin"),
-    ("country", "Negara tujuan (riwayat kerja)"),
+    ("cohort", N_("Angkatan")),
+    ("pmi_status", N_("Status PMI")),
+    ("sex", N_("Jenis kelamin")),
+    ("country", N_("Negara tujuan (riwayat kerja)")),
 ])
 
-PMI_LABELS = {"purna": "PMI purna", "keluarga": "Keluarga PMI", "calon": "Calon PMI", "aktif": "PMI aktif",
-              "none": "Bukan PMI"}
-SEX_LABELS = {"M": "Laki-laki", "F": "Perempuan"}
-LOAN_STATUS_LABELS = {"applied": "diajukan", "approved": "disetujui", "rejected": "ditolak", "active": "berjalan",
-                      "closed": "lunas", "written_off": "dihapusbukukan"}
+PMI_LABELS = {"purna": N_("PMI purna"), "keluarga": N_("Keluarga PMI"), "calon": N_("Calon PMI"), "aktif": N_("PMI aktif"),
+              "none": N_("Bukan PMI")}
+SEX_LABELS = {"M": N_("Laki-laki"), "F": N_("Perempuan")}
+LOAN_STATUS_LABELS = {"applied": N_("diajukan"), "approved": N_("disetujui"), "rejected": N_("ditolak"), "active": N_("berjalan"),
+                      "closed": N_("lunas"), "written_off": N_("dihapusbukukan")}
 
 
 def participants(cooperative_id: int, cohort_id: int | None = None) -> list[dict]:

@@ -12,10 +12,16 @@ from coop.dates import add_months  # noqa: F401 - one month arithmetic for every
 #: (returned), keluarga (household member of a PMI), none.
 PMI_STATUSES = ("calon", "aktif", "purna", "keluarga", "none")
 
+
+def N_(message: str) -> str:
+    """Marks a label for translation like ``coop.i18n.N_`` (this module stays free of Flask)."""
+    return message
+
+
 ADMISSION_LABELS = {
-    "pmi": "PMI purna dan keluarga PMI",
-    "pmi_calon": "PMI purna, keluarga PMI, dan calon PMI",
-    "all": "Semua warga desa",
+    "pmi": N_("PMI purna dan keluarga PMI"),
+    "pmi_calon": N_("PMI purna, keluarga PMI, dan calon PMI"),
+    "all": N_("Semua warga desa"),
 }
 
 #: Months after completion at which a follow-up task falls due.

@@ -267,3 +267,17 @@ def test_village_registry_pages_in_english(client, login, users, coop, make_resi
     text = _text(client.get("/registry/dashboard"))
     assert "Residents by migrant worker status" in text and "Female" in text
     assert not _has(text, "Ringkasan desa") and not _has(text, "Perempuan")
+
+
+def test_training_pages_in_english(client, login, users):
+    """The training home page and dashboard in English."""
+    login(users["admin"])
+    _switch(client, "en", "/dashboard")
+    text = _text(client.get("/training/"))
+    for english in ("Entrepreneurship training", "Training outcomes", "Completed training", "No cohorts yet."):
+        assert english in text, english
+    for indonesian_label in ("Pelatihan kewirausahaan", "Hasil pelatihan", "Lulus pelatihan", "Belum ada angkatan"):
+        assert not _has(text, indonesian_label), indonesian_label
+    text = _text(client.get("/training/dashboard"))
+    assert "Training dashboard" in text and "Loans to trained businesses" in text
+    assert not _has(text, "Dasbor pelatihan")
