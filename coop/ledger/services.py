@@ -14,7 +14,6 @@ from datetime import date
 from types import SimpleNamespace
 
 import sqlalchemy as sa
-from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
@@ -60,7 +59,6 @@ def _sql() -> SimpleNamespace:
         set_balance=accounts.update().where(accounts.c.id == p("acc_id")).values(balance=p("new_balance")),
         next_voucher=counters.update().where(counters.c.cooperative_id == p("cid"), counters.c.year == p("yr"))
         .values(last_seq=counters.c.last_seq + p("n")).returning(counters.c.last_seq),
-        insert_entry=entries.insert().returning(entries.c.id),
         insert_postings=postings.insert().returning(postings.c.id, postings.c.line_no),
     )
 
@@ -338,7 +336,12 @@ def post_entry(cooperative_id: int, lines: Sequence[Line], *, actor, memo: str, 
         chain_seq=chain_seq, value_date=value_date, posted_at=utcnow(), memo=memo, source=source,
         source_ref=source_ref, idempotency_key=idempotency_key, payload_hash=fingerprint,
         reverses_id=reverses_id, actor_id=getattr(actor, "id", None), prev_hash=head_hash, hash=entry_hash)
-    entry_id = db.session.execute(sql.insert_entry, values).scalar_one()
+    # the entry through the ORM (one INSERT): the session then knows it is new, so a rollback of this
+    # transaction forgets it as it forgets any object it flushed
+    entry = JournalEntry(**values)
+    db.session.add(entry)
+    db.session.flush()
+    entry_id = entry.id
     db.session.execute(sql.move_head, {"cid": cooperative_id, "new_seq": chain_seq, "new_hash": entry_hash})
     _show_on_loaded(LedgerHead, cooperative_id, chain_seq=chain_seq, head_hash=entry_hash)
     _write_balances(accounts)
@@ -347,10 +350,6 @@ def post_entry(cooperative_id: int, lines: Sequence[Line], *, actor, memo: str, 
         sql.insert_postings, [
             {"entry_id": entry_id, "line_no": i, "account_id": ln.account_id, "debit": ln.debit,
              "credit": ln.credit, "memo": ln.memo} for i, ln in enumerate(lines, 1)])}
-    # the entry as a persistent ORM object without a second round trip
-    entry = JournalEntry(id=entry_id, **values)
-    make_transient_to_detached(entry)
-    db.session.add(entry)
     # posting id per account (its first line): a savings receipt's transaction id, without a query
     entry.posting_ids = {}
     for i, ln in enumerate(lines, 1):

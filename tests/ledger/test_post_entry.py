@@ -191,3 +191,46 @@ def test_canonical_is_compact_json(voucher, memo, lines):
     expected = json.dumps([voucher, "2026-01-02", memo, [[a, d, c] for a, d, c in lines]], ensure_ascii=False,
                           separators=(",", ":"))
     assert rules.canonical(voucher, date(2026, 1, 2), memo, lines) == expected
+
+
+def test_an_entry_rolled_back_is_forgotten_and_the_next_post_succeeds(coop, books):
+    """A unit of work that posts and then fails leaves nothing behind, in the database or in the session:
+    the next entry (SQLite gives it the same row id) posts cleanly, also after a SAVEPOINT rolled back
+    (the demo loader's refusable parts)."""
+    from coop.ledger.models import JournalEntry
+
+    b = books(coop)
+    s = b.sub("2101")
+    kas = b.acc("1101")
+
+    held = []  # a caller still holding the rolled-back entry (as a traceback does)
+
+    def post_then_fail():
+        held.append(post_entry(coop.id, [Line.dr(kas, 5), Line.cr(s, 5)], actor=None, memo="x",
+                               value_date=date(2026, 11, 27)))
+        raise RuntimeError("refused after posting")
+
+    with pytest.raises(RuntimeError):
+        atomic(post_then_fail)
+    e = b.transfer("1101", s, 7)
+    assert e.voucher_number == "JU-2026-000001"
+
+    def post_in_savepoint_then_fail():
+        with db.session.begin_nested():
+            held.append(post_entry(coop.id, [Line.dr(kas, 9), Line.cr(s, 9)], actor=None, memo="y",
+                                   value_date=date(2026, 11, 27)))
+            raise RuntimeError("refused part")
+
+    def outer():
+        with pytest.raises(RuntimeError):
+            post_in_savepoint_then_fail()
+        return post_entry(coop.id, [Line.dr(kas, 11), Line.cr(s, 11)], actor=None, memo="z",
+                          value_date=date(2026, 11, 27))
+
+    e2 = atomic(outer)
+    assert e2.voucher_number == "JU-2026-000002"
+    amounts = db.session.scalars(sa.select(JournalEntry.memo).where(JournalEntry.cooperative_id == coop.id)
+                                 .order_by(JournalEntry.chain_seq)).all()
+    assert amounts == ["uji", "z"]
+    assert b.balance(s) == 18
+    assert all(obj not in db.session for obj in held)
