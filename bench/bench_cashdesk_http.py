@@ -157,6 +157,26 @@ def driver(port, token, account_ids, total, clients, q):
     q.put((wall, sorted(lat), errors))
 
 
+def _cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU seconds of processes (Linux /proc), 0 where unreadable."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except (OSError, IndexError, ValueError):
+            pass
+    return total / tick
+
+
+def _workers(server_pid: int) -> list[int]:
+    try:
+        return [int(p) for p in Path(f"/proc/{server_pid}/task/{server_pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -205,10 +225,14 @@ def main() -> None:
             p.start()
             q.get()
             p.join()
+            workers = _workers(server.pid)
+            cpu0 = _cpu_seconds(workers)
             p = mp.Process(target=driver, args=(port, token, account_ids, args.deposits, args.clients, q))
             p.start()
             wall, lat, errors = q.get()
+            driver_cpu = _cpu_seconds([p.pid])
             p.join()
+            server_cpu = _cpu_seconds(workers) - cpu0
         finally:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=10)
@@ -219,6 +243,8 @@ def main() -> None:
         print(f"HTTP deposits via gunicorn (2 workers x {args.threads} threads, SQLite, {args.clients} clients): "
               f"{n} in {wall:.2f} s = "
               f"{rps:.0f}/s; p50 {p50:.1f} ms, p99 {p99:.1f} ms; errors {errors}")
+        print(f"CPU per deposit: gunicorn workers {server_cpu / n * 1000:.2f} ms, driver {driver_cpu / n * 1000:.2f} ms "
+              f"(machine: {os.cpu_count()} cores)")
         print(f"ledger-only deposits (service in-process, one commit each): {ledger_rps:.0f}/s")
         ceiling = raw_commit_ceiling(tmp)
         print(f"bare sqlite3 commit ceiling on this disk (WAL, synchronous=FULL): {ceiling:.0f} commits/s")

@@ -16,6 +16,7 @@ import fcntl
 import os
 import random
 import sqlite3
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -142,6 +143,15 @@ class TimestampMixin:
 # Engine set-up
 # --------------------------------------------------------------------------------------------
 
+_writer_locks: dict[str, threading.Lock] = {}
+_writer_locks_guard = threading.Lock()
+
+
+def _process_writer_lock(path: str) -> threading.Lock:
+    with _writer_locks_guard:
+        return _writer_locks.setdefault(path, threading.Lock())
+
+
 #: WAL size after which a committing connection checkpoints (SQLite's default: 1000 pages of 4 KiB).
 WAL_CHECKPOINT_BYTES = 4 * 1024 * 1024
 
@@ -154,8 +164,9 @@ class WriterLockedConnection(sqlite3.Connection):
     handler, which sleeps 1, 2, 5, 10, 15, 20, 25 ... ms between tries, so a writer holding the lock for
     2 ms keeps the next one waiting 8 ms or more and under load the sleeps set the pace. Here a write
     transaction first takes an OS lock (``flock``) on a file beside the database and gives it back right
-    after COMMIT or ROLLBACK; a waiter polls it every 0.2-1 ms and keeps the busy timeout (after
-    ``timeout_ms`` it fails as SQLite would: "database is locked"). Readers never take it: in WAL mode they
+    after COMMIT or ROLLBACK. Threads of one process queue on a ``threading.Lock``; one of them per process
+    polls the file lock every 0.1 ms; both waits keep the busy timeout (after ``timeout_ms`` it fails as
+    SQLite would: "database is locked"). Readers never take it: in WAL mode they
     read a snapshot beside the writer.
 
     *Durability* (``sync="group"``, the default). SQLite runs with ``synchronous=NORMAL``: COMMIT appends
@@ -186,7 +197,11 @@ class WriterLockedConnection(sqlite3.Connection):
         if self._coop_lock_fd is None:
             self._coop_lock_fd = os.open(self._coop_lock_path, os.O_RDWR | os.O_CREAT, 0o600)
         deadline = time.monotonic() + timeout_ms / 1000
-        pause = 0.0002
+        # Threads of this process queue on a plain lock (they sleep in the kernel, no polling), so at
+        # most one thread per process polls the file lock against the other processes.
+        in_process = _process_writer_lock(self._coop_lock_path)
+        if not in_process.acquire(timeout=timeout_ms / 1000):
+            raise sqlite3.OperationalError("database is locked")
         while True:
             try:
                 fcntl.flock(self._coop_lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -194,14 +209,17 @@ class WriterLockedConnection(sqlite3.Connection):
                 return
             except BlockingIOError:
                 if time.monotonic() >= deadline:
+                    in_process.release()
                     raise sqlite3.OperationalError("database is locked") from None
-                time.sleep(pause)
-                pause = min(pause * 2, 0.001)
+                # one poller per process, so short naps cost little; the hand-over between processes
+                # is what every write waits for (1 ms naps measured 5-10 % fewer deposits/s, worse p99)
+                time.sleep(0.0001)
 
     def release_writer(self) -> None:
         if self._coop_locked:
             self._coop_locked = False
             fcntl.flock(self._coop_lock_fd, fcntl.LOCK_UN)
+            _process_writer_lock(self._coop_lock_path).release()
 
     def commit(self):
         wrote = self.in_transaction and (self._coop_locked or self.total_changes != self._coop_synced_changes)
