@@ -307,6 +307,16 @@ def reschedule(loan_id: int):
     return res if not isinstance(res, Loan) else redirect(url_for("loans.show", loan_id=loan_id))
 
 
+def _stamp_duty(cooperative_id: int, amount: int) -> dict:
+    """Whether a printed document of ``amount`` needs a stamp (bea meterai), and the stored figures the
+    text names (settings ``stamp_duty_threshold`` and ``stamp_duty_amount``)."""
+    from coop import settings as coop_settings
+
+    threshold = coop_settings.get(cooperative_id, "stamp_duty_threshold")
+    return {"stamp": amount > threshold, "stamp_threshold": threshold,
+            "stamp_amount": coop_settings.get(cooperative_id, "stamp_duty_amount")}
+
+
 @bp.route("/<int:loan_id>/agreement")
 @roles_required(*READ)
 def agreement(loan_id: int):
@@ -316,13 +326,12 @@ def agreement(loan_id: int):
     return render_template("loans/agreement.html", loan=loan, plan=plan, member=_member_info(loan.member_id),
                            guarantor=_member_info(loan.guarantor_member_id) if loan.guarantor_member_id else None,
                            coop=current_user.cooperative, fee=loans.fee_for(loan.terms, loan.principal),
-                           today=_today())
+                           today=_today(), **_stamp_duty(loan.cooperative_id, loan.principal))
 
 
 @bp.route("/<int:loan_id>/disbursement-receipt")
 @roles_required(*READ)
 def disbursement_receipt(loan_id: int):
-    from coop import settings as coop_settings
     from coop.ledger.models import JournalEntry
 
     loan = loans.get_loan(coop_id(), loan_id)
@@ -330,15 +339,14 @@ def disbursement_receipt(loan_id: int):
         abort(404)
     entry = db.session.get(JournalEntry, loan.disbursement_entry_id)
     net = loan.principal - (loan.fee_amount if loan.terms.get("fee_deducted") else 0)
-    stamp = net > coop_settings.get(loan.cooperative_id, "stamp_duty_threshold")
-    return render_template("loans/disbursement_receipt.html", loan=loan, entry=entry, net=net, stamp=stamp,
+    return render_template("loans/disbursement_receipt.html", loan=loan, entry=entry, net=net,
+                           **_stamp_duty(loan.cooperative_id, net),
                            member=_member_info(loan.member_id), coop=current_user.cooperative)
 
 
 @bp.route("/repayments/<int:loan_repayment_id>/receipt")
 @roles_required(*READ)
 def receipt(loan_repayment_id: int):
-    from coop import settings as coop_settings
     from coop.ledger.models import JournalEntry
 
     rep = db.session.get(LoanRepayment, loan_repayment_id)
@@ -347,8 +355,8 @@ def receipt(loan_repayment_id: int):
     loan = loans.get_loan(coop_id(), rep.loan_id)
     entry = db.session.get(JournalEntry, rep.entry_id)
     numbers = sorted({a.number for a in _allocated_instalments(rep)})
-    stamp = rep.amount > coop_settings.get(loan.cooperative_id, "stamp_duty_threshold")
-    return render_template("loans/receipt.html", rep=rep, loan=loan, entry=entry, numbers=numbers, stamp=stamp,
+    return render_template("loans/receipt.html", rep=rep, loan=loan, entry=entry, numbers=numbers,
+                           **_stamp_duty(loan.cooperative_id, rep.amount),
                            member=_member_info(loan.member_id), coop=current_user.cooperative,
                            outstanding=loans.outstanding_principal(loan))
 

@@ -40,11 +40,21 @@ def test_application_approval_disbursement_and_repayment_pages(client, login, se
                                                            "first_due_date": "2026-02-05", "mode": "cash"})
     assert resp.status_code == 302 and "disbursement-receipt" in resp.location
     receipt = client.get(resp.location).get_data(as_text=True)
-    assert "sembilan juta rupiah" in receipt.lower() and "Bermeterai" in receipt
+    assert "sembilan juta rupiah" in receipt.lower()
+    assert "Bermeterai Rp 10.000 (kuitansi di atas Rp 5.000.000)" in receipt  # the stored defaults
     resp = client.post(f"/loans/{loan.id}/repay", data={"amount": "840.000", "paid_on": "2026-02-05",
                                                         "channel": "cash"})
     assert resp.status_code == 302 and "/receipt" in resp.location
-    text = client.get(resp.location).get_data(as_text=True)
+    receipt_url = resp.location
+    text = client.get(receipt_url).get_data(as_text=True)
+    assert "Bermeterai" not in text  # Rp 840.000 is under the threshold
+    # the stamp rule and its wording follow the stored settings
+    from coop import settings as coop_settings
+
+    atomic(coop_settings.set_value, coop.id, "stamp_duty_threshold", 500_000, effective_on=date(2026, 1, 1))
+    atomic(coop_settings.set_value, coop.id, "stamp_duty_amount", 12_000, effective_on=date(2026, 1, 1))
+    again = client.get(receipt_url).get_data(as_text=True)
+    assert "Bermeterai Rp 12.000 (kuitansi di atas Rp 500.000)" in again
     assert "Rp 750.000" in text and "Rp 90.000" in text and "Rp 8.250.000" in text
     assert "delapan ratus empat puluh ribu rupiah" in text.lower()
     show = client.get(f"/loans/{loan.id}").get_data(as_text=True)
