@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from coop.audit.models import AuditLog
@@ -44,7 +45,7 @@ def users():
             for field, msgs in exc.fields.items():
                 getattr(form, field, form.username).errors.extend(msgs)
         else:
-            flash("Pengguna dibuat.", "success")
+            flash(gettext("Pengguna dibuat."), "success")
             return redirect(url_for("admin.users"))
     rows = auth_services.db.session.scalars(
         sa.select(User).where(User.cooperative_id == coop_id()).order_by(User.username)).all()
@@ -100,7 +101,7 @@ def settings_page():
             except CoopError as exc:
                 error = exc.message
             else:
-                flash("Pengaturan disimpan.", "success")
+                flash(gettext("Pengaturan disimpan."), "success")
                 return redirect(url_for("admin.settings_page"))
     rows = coop_settings.current_values(coop_id())
     return render_template("admin/settings.html", rows=rows, labels=SETTING_LABELS, error=error), (

@@ -6,6 +6,7 @@ import uuid
 from datetime import date
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
@@ -13,7 +14,7 @@ from coop.auth.roles import ADMIN, AUDITOR, CASH, MANAGER, TREASURER
 from coop.blueprints.common import coop_id, roles_required
 from coop.db import atomic
 from coop.errors import CoopError, NotFound
-from coop.formatting import mask_nik
+from coop.formatting import mask_nik, rupiah
 from coop.ledger.savings import cash, interest
 from coop.ledger.savings import services as savings
 from coop.membership import services as members
@@ -149,7 +150,7 @@ def open_berjangka(member_id: int):
         else:
             return redirect(url_for("cashdesk.receipt", entry_id=r.entry.id))
     else:
-        flash("Data simpanan berjangka belum lengkap.", "error")
+        flash(gettext("Data simpanan berjangka belum lengkap."), "error")
     return redirect(url_for("cashdesk.member", member_id=m.id))
 
 
@@ -159,7 +160,7 @@ def reactivate(account_id: int):
     acc = savings.get_account(coop_id(), account_id)
     try:
         atomic(savings.reactivate, coop_id(), acc.id, actor=current_user, on=today())
-        flash("Rekening aktif kembali.", "success")
+        flash(gettext("Rekening aktif kembali."), "success")
     except CoopError as exc:
         flash(exc.message, "error")
     return redirect(url_for("cashdesk.member", member_id=acc.member_id))
@@ -196,9 +197,10 @@ def cash_count():
         except CoopError as exc:
             form.counted.errors = list(form.counted.errors) + [exc.message]
         else:
-            msg = ("Kas cocok." if row.difference == 0 else
-                   f"Selisih kas {'lebih' if row.difference > 0 else 'kurang'} Rp {abs(row.difference):,} dicatat."
-                   .replace(",", "."))
+            amount = rupiah(abs(row.difference))
+            msg = (gettext("Kas cocok.") if row.difference == 0 else
+                   gettext("Selisih kas lebih %(amount)s dicatat.", amount=amount) if row.difference > 0 else
+                   gettext("Selisih kas kurang %(amount)s dicatat.", amount=amount))
             flash(msg, "success" if row.difference == 0 else "warning")
             return redirect(url_for("cashdesk.daybook", date=row.counted_on.isoformat()))
     expected = cash.cash_balance_as_of(coop_id(), form.counted_on.data or today())

@@ -6,6 +6,7 @@ from datetime import date
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from coop.auth.roles import ADMIN, AUDITOR, MANAGER, MEMBER, OFFICER, SEES_NIK, TREASURER
@@ -97,7 +98,8 @@ def new():
                 for msg in exc.fields.get("resident_id", [exc.message]):
                     form.nik.errors = list(form.nik.errors) + [msg]
             else:
-                flash(f"{m.full_name} terdaftar sebagai anggota {m.member_number}.", "success")
+                flash(gettext("%(name)s terdaftar sebagai anggota %(number)s.", name=m.full_name, number=m.member_number),
+                      "success")
                 if entry is not None:
                     return redirect(url_for("cashdesk.receipt", entry_id=entry.id))
                 return redirect(url_for("members.detail", member_id=m.id))
@@ -238,7 +240,7 @@ def product_new():
         except CoopError as exc:
             _form_errors(form, exc)
         else:
-            flash(f"Produk {p.name} dibuat.", "success")
+            flash(gettext("Produk %(name)s dibuat.", name=p.name), "success")
             return redirect(url_for("members.products"))
     return render_template("members/product_form.html", form=form, product=None)
 
@@ -267,7 +269,7 @@ def product_edit(savings_product_id: int):
         except CoopError as exc:
             _form_errors(form, exc)
         else:
-            flash("Produk diperbarui.", "success")
+            flash(gettext("Produk diperbarui."), "success")
             return redirect(url_for("members.products"))
     return render_template("members/product_form.html", form=form, product=product)
 
@@ -289,7 +291,7 @@ def import_balances():
             form.file.errors = list(form.file.errors) + [exc.message]
         else:
             if not result.dry_run and not result.errors:
-                flash(f"{result.created} saldo awal dibukukan.", "success")
+                flash(gettext("%(count)s saldo awal dibukukan.", count=result.created), "success")
     return render_template("members/import.html", form=form, result=result)
 
 

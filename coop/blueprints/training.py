@@ -443,7 +443,9 @@ def followup(followup_id: int):
                 flash("Hasil pendampingan disimpan.", "success")
                 return redirect(url_for("training.followups"))
     resident = _residents([f.enrolment.resident_id]).get(f.enrolment.resident_id)
-    return render_template("training/followup.html", f=f, form=form, resident=resident)
+    from coop.training.followup import SECTOR_LABELS
+
+    return render_template("training/followup.html", f=f, form=form, resident=resident, sector_labels=SECTOR_LABELS)
 
 
 @bp.route("/dashboard")

@@ -12,11 +12,15 @@ import sqlalchemy as sa
 from coop import audit
 from coop.db import db
 from coop.errors import Conflict, NotFound, ValidationError
+from coop.i18n import N_
 from coop.training import rules
 from coop.training.models import Business, Enrolment, FollowUp
 from coop.training.services import _valid_id
 
 SECTORS = ("pangan", "kerajinan", "peternakan", "pertanian", "jasa", "perdagangan", "lainnya")
+SECTOR_LABELS = {"pangan": N_("Pangan"), "kerajinan": N_("Kerajinan"), "peternakan": N_("Peternakan"),
+                 "pertanian": N_("Pertanian"), "jasa": N_("Usaha jasa"), "perdagangan": N_("Perdagangan"),
+                 "lainnya": N_("Lainnya")}
 
 
 def get_followup(cooperative_id: int, followup_id: int) -> FollowUp:

@@ -19,7 +19,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from coop.forms import RupiahField
-from coop.training.followup import SECTORS
+from coop.training.followup import SECTOR_LABELS, SECTORS
 from coop.training.rules import ADMISSION_LABELS
 
 REQ = _l("Wajib diisi.")
@@ -82,7 +82,7 @@ class FollowUpForm(FlaskForm):
     business_started = BooleanField(_l("Sudah memulai usaha"))
     name = StringField(_l("Nama usaha"), validators=[Optional(), Length(max=200)])
     kind = StringField(_l("Jenis usaha (mis. keripik pisang)"), validators=[Optional(), Length(max=120)])
-    sector = SelectField(_l("Sektor"), choices=[SelectChoice(s, s.capitalize()) for s in SECTORS], default="pangan")
+    sector = SelectField(_l("Sektor"), choices=[SelectChoice(s, _l(SECTOR_LABELS[s])) for s in SECTORS], default="pangan")
     nib = StringField(_l("NIB (Nomor Induk Berusaha)"), validators=[Optional(), Length(max=20)])
     pirt = StringField(_l("Nomor PIRT"), validators=[Optional(), Length(max=30)])
     halal = StringField(_l("Nomor sertifikat halal"), validators=[Optional(), Length(max=40)])

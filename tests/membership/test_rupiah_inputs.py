@@ -180,3 +180,17 @@ def test_training_allowance_has_its_own_ceiling(app):
     with app.test_request_context("/", method="POST", data={"allowance_amount": "100.000.001"}):
         form = CohortForm(meta={"csrf": False})
         assert form.allowance_amount.process_errors == ["Jumlah terlalu besar: paling banyak Rp 100.000.000."]
+
+
+def test_cash_count_result_in_either_language(coop, users, login, make_member):
+    """Kas Rp 100.000 (pokok); counted Rp 95.000 -> "Selisih kas kurang Rp 5.000 dicatat."; the next day,
+    in English, counted Rp 100.000 after the Rp 5.000 difference entry -> "Cash surplus of Rp 5.000 recorded."."""
+    make_member(coop)
+    web = login(users["treasurer"])
+    resp = web.post("/cashdesk/cash-count", data={"counted_on": "2025-01-02", "counted": "95.000"},
+                    follow_redirects=True)
+    assert "Selisih kas kurang Rp 5.000 dicatat." in resp.get_data(as_text=True)
+    web.post("/lang/en", data={"next": "/"})
+    resp = web.post("/cashdesk/cash-count", data={"counted_on": "2025-01-03", "counted": "100.000"},
+                    follow_redirects=True)
+    assert "Cash surplus of Rp 5.000 recorded." in resp.get_data(as_text=True)
