@@ -40,7 +40,28 @@ DEFAULTS: dict[str, Any] = {
     # DOMAIN.md is silent; a cash desk cannot pay out cash it lacks, and a negative Kas is an audit
     # finding (an unrecorded receipt or a wrong entry), so the floor is on unless an admin turns it off.
     "cash_never_negative": True,
+    # Kolektibilitas (DOMAIN.md, Loans): "koperasi4" = Permen KUKM 14/2009 (Lancar, KL, D, M; thresholds on
+    # the loan product) or "bank5" = the bank scheme with Dalam Perhatian Khusus, thresholds below (bank
+    # practice: DPK 1-90 days past due, KL 91-120, D 121-180, M over 180). Copied onto each loan at
+    # application, so a change never reclassifies existing loans.
+    "collectibility_scheme": "koperasi4",
+    "bank5_dpk_after_days": 0,
+    "bank5_kl_after_days": 90,
+    "bank5_d_after_days": 120,
+    "bank5_m_after_days": 180,
+    # PPAP for DPK: DOMAIN.md's rates (0.5 / 10 / 50 / 100) are the rural-bank (BPR) table, whose DPK rate is 3 %.
+    "provision_dpk": Decimal("3"),
+    # the lowest class a write-off (hapus buku) may be requested for: a performing loan is collected, not
+    # written off (a class code of coop.ledger.loans.rules.CLASS_CODES).
+    "write_off_min_class": "macet",
 }
+
+#: Text settings that take one of a few values.
+CHOICES: dict[str, tuple[str, ...]] = {
+    "collectibility_scheme": ("koperasi4", "bank5"),
+    "write_off_min_class": ("lancar", "dalam_perhatian_khusus", "kurang_lancar", "diragukan", "macet"),
+}
+BANK5_THRESHOLD_KEYS = ("bank5_dpk_after_days", "bank5_kl_after_days", "bank5_d_after_days", "bank5_m_after_days")
 
 #: Keys whose saved value must also change data: ``"module:function"`` called as
 #: ``fn(cooperative_id, actor=actor)`` in the same unit of work, after the value is stored.
@@ -112,7 +133,10 @@ def parse_value(key: str, raw: str) -> Any:
         raise ValidationError(f"Nilai tidak valid untuk {key}.", fields={"value": ["tidak valid"]}) from None
     if not raw:
         raise ValidationError("Nilai wajib diisi.", fields={"value": ["wajib diisi"]})
-    return raw
+    if key in CHOICES and raw.strip().lower() not in CHOICES[key]:
+        raise ValidationError(f"Nilai tidak valid untuk {key}: {', '.join(CHOICES[key])}.",
+                              fields={"value": [", ".join(CHOICES[key])]})
+    return raw.strip().lower() if key in CHOICES else raw
 
 
 def current_values(cooperative_id: int, as_of: date | None = None) -> list[tuple[str, Any, bool]]:
@@ -133,6 +157,14 @@ def set_value(cooperative_id: int, key: str, value: Any, *, effective_on: date, 
         raise ValidationError(f"Nilai tidak valid untuk {key}: ya atau tidak.", fields={"value": ["ya/tidak"]})
     if key.startswith("shu_") and isinstance(DEFAULTS[key], Decimal):
         _check_shu_total(cooperative_id, key, value, effective_on)
+    if key in CHOICES and value not in CHOICES[key]:
+        raise ValidationError(f"Nilai tidak valid untuk {key}: {', '.join(CHOICES[key])}.",
+                              fields={"value": [", ".join(CHOICES[key])]})
+    if key in BANK5_THRESHOLD_KEYS:
+        days = [value if k == key else get(cooperative_id, k, effective_on) for k in BANK5_THRESHOLD_KEYS]
+        if not 0 <= days[0] < days[1] < days[2] < days[3]:
+            raise ValidationError("Ambang kolektibilitas harus naik: DPK < KL < D < M.",
+                                  fields={"value": ["harus naik: DPK < KL < D < M"]})
     row = db.session.scalar(sa.select(Setting).where(
         Setting.cooperative_id == cooperative_id, Setting.key == key, Setting.effective_on == effective_on))
     before = None if row is None else row.value

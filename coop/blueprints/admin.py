@@ -74,6 +74,15 @@ SETTING_LABELS = {
     "shu_modal_base_kinds": N_("SHU jasa modal: jenis simpanan dasar"),
     "cash_never_negative": N_("Kas tidak boleh minus: pembayaran tunai melebihi saldo kas ditolak (ya/tidak; "
                               "berlaku begitu disimpan)"),
+    "collectibility_scheme": N_("Skema kolektibilitas pinjaman baru: koperasi4 (Lancar, KL, D, M) atau bank5 "
+                                "(dengan Dalam Perhatian Khusus)"),
+    "bank5_dpk_after_days": N_("Skema bank5: DPK setelah (hari tunggakan)"),
+    "bank5_kl_after_days": N_("Skema bank5: Kurang Lancar setelah (hari tunggakan)"),
+    "bank5_d_after_days": N_("Skema bank5: Diragukan setelah (hari tunggakan)"),
+    "bank5_m_after_days": N_("Skema bank5: Macet setelah (hari tunggakan)"),
+    "provision_dpk": N_("PPAP Dalam Perhatian Khusus (%)"),
+    "write_off_min_class": N_("Hapus buku pinjaman mulai kolektibilitas (lancar, dalam_perhatian_khusus, "
+                              "kurang_lancar, diragukan, macet)"),
 }
 
 

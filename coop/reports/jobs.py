@@ -11,9 +11,11 @@ from coop.reports.models import PortfolioSnapshot
 
 
 def portfolio_snapshot(cooperative_id: int, as_of: date) -> str:
-    """Record loans outstanding, at risk (class 2-4), savings and cash at ``as_of``. Idempotent: a
+    """Record loans outstanding, at risk (Kurang Lancar, Diragukan,
+    Macet: NPL; DPK is not at risk here), savings and cash at ``as_of``. Idempotent: a
     second run for the same date changes nothing."""
     from coop.ledger import chart
+    from coop.ledger.loans.rules import NPL_FROM
     from coop.ledger.loans.services import portfolio_by_class
     from coop.ledger.models import Account
     from coop.ledger.reports import balances_as_of
@@ -33,7 +35,7 @@ def portfolio_snapshot(cooperative_id: int, as_of: date) -> str:
     snap = PortfolioSnapshot(cooperative_id=cooperative_id, as_of=as_of,
                              loans=sum(v["count"] for v in by_class.values()),
                              outstanding=sum(v["outstanding"] for v in by_class.values()),
-                             at_risk=sum(v["outstanding"] for k, v in by_class.items() if k >= 2),
+                             at_risk=sum(v["outstanding"] for k, v in by_class.items() if k >= NPL_FROM),
                              savings=savings, cash=cash)
     db.session.add(snap)
     db.session.flush()

@@ -102,7 +102,7 @@ class PortfolioSnapshot(TenantMixin, Base):
     as_of: Mapped[date] = mapped_column(sa.Date)
     loans: Mapped[int] = mapped_column(default=0)
     outstanding: Mapped[int] = mapped_column(Money, default=0)
-    #: Outstanding of loans in class 2-4 (Kurang Lancar, Diragukan, Macet): the portfolio at risk.
+    #: Outstanding of loans in class 3-5 (Kurang Lancar, Diragukan, Macet; not DPK): the portfolio at risk (= NPL).
     at_risk: Mapped[int] = mapped_column(Money, default=0)
     savings: Mapped[int] = mapped_column(Money, default=0)
     cash: Mapped[int] = mapped_column(Money, default=0)

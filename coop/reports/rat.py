@@ -15,12 +15,14 @@ from coop.auth.models import Cooperative
 from coop.db import db
 from coop.formatting import mask_nik
 from coop.i18n import N_
+from coop.ledger.loans import rules as loan_rules
 from coop.reports import shu, shu_rules, statements
 from coop.spreadsheet import cell_value, safe_row  # noqa: F401
 
 SECTIONS = [N_("Neraca"), N_("Perhitungan Hasil Usaha"), N_("Arus Kas"), N_("Perubahan Ekuitas"), N_("Alokasi SHU"),
             N_("SHU per Anggota"), N_("Daftar Anggota"), N_("Kesehatan Portofolio Pinjaman")]
-CLASS_LABELS = {1: N_("Lancar"), 2: N_("Kurang Lancar"), 3: N_("Diragukan"), 4: N_("Macet")}
+#: collectibility classes on the loans' 1-5 scale (2 = Dalam Perhatian Khusus, only in the bank5 scheme)
+CLASS_LABELS = loan_rules.CLASSES
 
 
 def _(text: str, **params) -> str:
@@ -75,7 +77,6 @@ def member_register(cooperative_id: int, as_of: date, *, sees_nik: bool = False)
 
 
 def portfolio_health(cooperative_id: int, as_of: date) -> dict:
-    from coop.ledger.loans import rules as loan_rules
     from coop.ledger.loans.services import portfolio_by_class
 
     by_class = portfolio_by_class(cooperative_id, as_of)

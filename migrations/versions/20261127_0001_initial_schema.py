@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 00:49:52.462884
+Create Date: 2026-11-28 02:14:18.291342
 
 """
 
@@ -1254,7 +1254,7 @@ def upgrade():
             "status IN ('applied', 'approved', 'rejected', 'active', 'closed', 'written_off')",
             name=op.f("ck_loans_status"),
         ),
-        sa.CheckConstraint("collectibility BETWEEN 1 AND 4", name=op.f("ck_loans_collectibility")),
+        sa.CheckConstraint("collectibility BETWEEN 1 AND 5", name=op.f("ck_loans_collectibility")),
         sa.CheckConstraint("principal > 0", name=op.f("ck_loans_principal_positive")),
         sa.ForeignKeyConstraint(["approved_by_id"], ["users.id"], name=op.f("fk_loans_approved_by_id_users")),
         sa.ForeignKeyConstraint(

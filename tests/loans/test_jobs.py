@@ -6,8 +6,9 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
+from coop import settings as coop_settings
 from coop.db import atomic, db
-from coop.errors import Forbidden
+from coop.errors import Conflict, Forbidden
 from coop.jobs import run_due
 from coop.ledger import chart
 from coop.ledger.loans import jobs
@@ -43,10 +44,10 @@ def test_class_changes_exactly_the_day_after_each_threshold_with_history_only_on
         if day == DUE + timedelta(days=90):
             assert loan.collectibility == 1 and loan.days_past_due == 90
         if day == DUE + timedelta(days=91):
-            assert loan.collectibility == 2
+            assert loan.collectibility == 3  # Kurang Lancar (the 4-class scheme skips 2, DPK)
         day += timedelta(days=1)
-    assert loan.collectibility == 3
-    assert _history(loan) == [(DUE + timedelta(days=91), 1, 2, 91), (DUE + timedelta(days=181), 2, 3, 181)]
+    assert loan.collectibility == 4
+    assert _history(loan) == [(DUE + timedelta(days=91), 1, 3, 91), (DUE + timedelta(days=181), 3, 4, 181)]
 
 
 def test_job_touches_only_loans_whose_next_action_date_has_come(coop, member, make_loan):
@@ -103,14 +104,14 @@ def test_per_day_penalty_and_catch_up_through_the_job_runner(coop, member, make_
 def test_repayment_brings_the_class_back_on_the_next_run(coop, member, make_loan, loan_staff):
     loan = make_loan(coop, member, first_due_date=DUE)
     _run(coop, DUE + timedelta(days=91))
-    assert loan.collectibility == 2
+    assert loan.collectibility == 3
     # pay everything overdue (4 instalments of 840.000 + penalties)
     owed = loans.payoff_quote(coop.id, loan.id, DUE + timedelta(days=92))
     atomic(loans.repay, coop.id, loan.id, owed["interest"] + owed["penalty"] + 4 * 750_000,
            actor=loan_staff(coop)["treasurer"], paid_on=DUE + timedelta(days=92))
     _run(coop, DUE + timedelta(days=92))
     assert loan.collectibility == 1 and loan.days_past_due == 0
-    assert [h[1:3] for h in _history(loan)] == [(1, 2), (2, 1)]
+    assert [h[1:3] for h in _history(loan)] == [(1, 3), (3, 1)]
 
 
 def test_monthly_provision_posts_the_difference_once(coop, make_member, make_loan):
@@ -121,7 +122,7 @@ def test_monthly_provision_posts_the_difference_once(coop, make_member, make_loa
     _run(coop, DUE + timedelta(days=91))
     a.collectibility = 1  # simulate a current loan
     db.session.flush()
-    assert b.collectibility == 2
+    assert b.collectibility == 3
     row = atomic(jobs.post_provision, coop.id, date(2026, 5, 31))
     assert (row.required, row.previous, row.adjustment) == (945_000, 0, 945_000)
     assert account_by_code(coop.id, chart.PENYISIHAN).natural_balance() == 945_000
@@ -136,6 +137,10 @@ def test_write_off_needs_a_second_approver_and_uses_the_provision(coop, member, 
     loan = make_loan(coop, member, first_due_date=DUE)
     _run(coop, DUE + timedelta(days=200))
     atomic(jobs.post_provision, coop.id, date(2026, 8, 31))  # Diragukan: 50 % of 9.000.000 = 4.500.000
+    with pytest.raises(Conflict) as exc:  # default: Macet only
+        atomic(loans.request_write_off, coop.id, loan.id, actor=staff["manager"], note="Pindah ke luar negeri")
+    assert exc.value.code == "write_off_class_too_low"
+    atomic(coop_settings.set_value, coop.id, "write_off_min_class", "diragukan", effective_on=date(2026, 1, 1))
     atomic(loans.request_write_off, coop.id, loan.id, actor=staff["manager"], note="Pindah ke luar negeri")
     with pytest.raises(Forbidden):
         atomic(loans.approve_write_off, coop.id, loan.id, actor=staff["manager"], on=date(2026, 9, 1))

@@ -41,15 +41,33 @@ def test_allocation_order_must_name_every_component_once():
         rules.parse_order("interest,principal")
 
 
-@pytest.mark.parametrize("dpd,klass", [(0, 1), (90, 1), (91, 2), (180, 2), (181, 3), (810, 3), (811, 4)])
+KOPERASI4_MONTHLY = (None, *rules.DEFAULT_THRESHOLDS["monthly"])  # (DPK, KL, D, M) = (-, 90, 180, 810)
+BANK5 = (0, 90, 120, 180)  # the settings' defaults for the bank scheme
+
+
+@pytest.mark.parametrize("dpd,klass", [(0, 1), (1, 1), (90, 1), (91, 3), (180, 3), (181, 4), (810, 4), (811, 5)])
 def test_monthly_collectibility_changes_the_day_after_each_threshold(dpd, klass):
-    """Lancar up to 3 months (90 days) late, Kurang Lancar from day 91, Diragukan from day 181, Macet from 811."""
-    assert rules.collectibility(dpd, rules.DEFAULT_THRESHOLDS["monthly"]) == klass
+    """4-class scheme (scale 1 L, 3 KL, 4 D, 5 M; never 2): Lancar up to 3 months (90 days) late, Kurang
+    Lancar from day 91, Diragukan from day 181, Macet from 811."""
+    assert rules.collectibility(dpd, KOPERASI4_MONTHLY) == klass
 
 
-@pytest.mark.parametrize("dpd,klass", [(30, 1), (31, 2), (60, 2), (61, 3)])
+@pytest.mark.parametrize("dpd,klass", [(30, 1), (31, 3), (60, 3), (61, 4), (690, 4), (691, 5)])
 def test_weekly_collectibility_thresholds(dpd, klass):
-    assert rules.collectibility(dpd, rules.DEFAULT_THRESHOLDS["weekly"]) == klass
+    assert rules.collectibility(dpd, (None, *rules.DEFAULT_THRESHOLDS["weekly"])) == klass
+
+
+@pytest.mark.parametrize("dpd,klass", [(0, 1), (1, 2), (90, 2), (91, 3), (120, 3), (121, 4), (180, 4), (181, 5)])
+def test_bank_scheme_has_dpk_from_the_first_day_late(dpd, klass):
+    """5-class scheme: Lancar on time, DPK 1-90 days past due, KL 91-120, D 121-180, Macet from day 181."""
+    assert rules.collectibility(dpd, BANK5) == klass
+
+
+def test_the_same_90_and_91_days_late_differ_by_scheme():
+    """90 days late: Lancar in the 4-class scheme, DPK in the bank scheme; 91 days: KL in both."""
+    assert [rules.CLASSES[rules.collectibility(90, th)] for th in (KOPERASI4_MONTHLY, BANK5)] == [
+        "Lancar", "Dalam Perhatian Khusus"]
+    assert {rules.collectibility(91, th) for th in (KOPERASI4_MONTHLY, BANK5)} == {rules.KURANG_LANCAR}
 
 
 def test_penalties():
@@ -72,7 +90,7 @@ def test_days_past_due_counts_from_the_oldest_unpaid_instalment():
 def test_next_action_date_is_the_next_day_anything_changes():
     """Nothing late: the day after the next due date. Late (monthly, penalty once after 15 days, not yet
     charged): the penalty day comes first."""
-    th = rules.DEFAULT_THRESHOLDS["monthly"]
+    th = KOPERASI4_MONTHLY
     assert rules.next_action_date(as_of=date(2026, 1, 10), unpaid_due_dates=[date(2026, 2, 5)], thresholds=th,
                                   penalty_kind="percent_overdue", grace_days=15,
                                   uncharged_overdue_due_dates=[]) == date(2026, 2, 6)
@@ -84,16 +102,22 @@ def test_next_action_date_is_the_next_day_anything_changes():
 
 
 def test_provision_npl_and_health():
-    """PPAP 0.5/10/50/100 %; NPL = (KL+D+M)/total; 12 % NPL is kurang sehat."""
+    """PPAP 0.5 / 3 (DPK) / 10 / 50 / 100 %; NPL = (KL+D+M)/total, DPK excluded; 12 % NPL is kurang sehat."""
     rates = rules.DEFAULT_PROVISION_RATES
-    assert rules.provision_required(10_000_000, 1, rates) == 50_000
-    assert rules.provision_required(10_000_000, 2, rates) == 1_000_000
-    assert rules.provision_required(10_000_000, 4, rates) == 10_000_000
-    by_class = {1: 88_000_000, 2: 6_000_000, 3: 4_000_000, 4: 2_000_000}
+    assert [rules.provision_required(10_000_000, k, rates) for k in (1, 2, 3, 4, 5)] == [
+        50_000, 300_000, 1_000_000, 5_000_000, 10_000_000]
+    by_class = {1: 88_000_000, 3: 6_000_000, 4: 4_000_000, 5: 2_000_000}
     assert rules.npl_ratio(by_class) == D("12.00")
     assert rules.health_rating(D("12.00")) == "kurang sehat"
     assert rules.health_rating(D("5")) == "sehat" and rules.health_rating(D("15.01")) == "tidak sehat"
     assert rules.risk_weighted_bad_loans(by_class) == 3_000_000 + 3_000_000 + 2_000_000
+
+
+def test_dpk_is_not_npl():
+    """80 M Lancar + 10 M DPK + 10 M KL: NPL is 10 % (KL only), not 20 %; DPK carries no risk weight."""
+    by_class = {1: 80_000_000, 2: 10_000_000, 3: 10_000_000}
+    assert rules.npl_ratio(by_class) == D("10.00")
+    assert rules.risk_weighted_bad_loans(by_class) == 5_000_000
 
 
 from hypothesis import given, settings  # noqa: E402

@@ -49,6 +49,8 @@ def loan_dump(loan: Loan, as_of: date | None = None) -> dict:
             "outstanding_principal": loans.outstanding_principal(loan), "arrears": loans.arrears(insts, as_of),
             "days_past_due": loans.days_past_due(loan, as_of, insts),
             "collectibility": rules.CLASS_CODES[loan.collectibility], "collectibility_class": loan.collectibility,
+            "collectibility_label": rules.CLASSES[loan.collectibility],
+            "collectibility_scheme": loans.scheme_of(loan.terms),
             "approvals_needed": 2 if two else 1, "approved_by_id": loan.approved_by_id,
             "second_approved_by_id": loan.second_approved_by_id, "closed_on": loan.closed_on,
             "close_reason": loan.close_reason, "write_off_requested_by_id": loan.write_off_requested_by_id,

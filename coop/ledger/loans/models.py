@@ -77,7 +77,7 @@ class Loan(TenantMixin, TimestampMixin, Base):
         CheckConstraint("principal > 0", name="principal_positive"),
         CheckConstraint("status IN ('applied', 'approved', 'rejected', 'active', 'closed', 'written_off')",
                         name="status"),
-        CheckConstraint("collectibility BETWEEN 1 AND 4", name="collectibility"),
+        CheckConstraint("collectibility BETWEEN 1 AND 5", name="collectibility"),
         Index("ix_loans_due", "cooperative_id", "status", "next_action_date"),
     )
 

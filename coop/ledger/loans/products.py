@@ -134,12 +134,40 @@ def schedule_terms(terms: dict, term_months: int) -> schedule.Terms:
                           rounding_mode=terms["rounding_mode"])
 
 
-def thresholds(terms: dict) -> tuple[int, int, int]:
-    return int(terms["kl_after_days"]), int(terms["d_after_days"]), int(terms["m_after_days"])
+def collectibility_terms(cooperative_id: int, on: date) -> dict:
+    """The cooperative's collectibility scheme in force ``on`` (the application date), to copy onto the
+    loan's terms next to the product's: a later change of the setting never reclassifies the loan.
+
+    ``koperasi4`` keeps the product's KL / D / M thresholds (no DPK); ``bank5`` replaces them with the
+    cooperative's bank-scheme thresholds and adds DPK. Both carry the DPK provision rate (PPAP)."""
+    from coop import settings as coop_settings
+
+    scheme = coop_settings.get(cooperative_id, "collectibility_scheme", on)
+    out: dict = {"collectibility_scheme": scheme, "dpk_after_days": None,
+                 "provision_dpk": str(coop_settings.get(cooperative_id, "provision_dpk", on))}
+    if scheme == "bank5":
+        for key in ("dpk_after_days", "kl_after_days", "d_after_days", "m_after_days"):
+            out[key] = int(coop_settings.get(cooperative_id, f"bank5_{key}", on))
+    return out
+
+
+def thresholds(terms: dict) -> tuple[int | None, int, int, int]:
+    """(DPK after, KL after, D after, M after) days past due; DPK ``None`` in the 4-class scheme (terms
+    copied before the scheme setting existed are 4-class)."""
+    dpk = terms.get("dpk_after_days") if terms.get("collectibility_scheme") == "bank5" else None
+    return (None if dpk is None else int(dpk), int(terms["kl_after_days"]), int(terms["d_after_days"]),
+            int(terms["m_after_days"]))
 
 
 def provision_rates(terms: dict) -> tuple[Decimal, ...]:
-    return tuple(Decimal(terms[k]) for k in ("provision_lancar", "provision_kl", "provision_d", "provision_m"))
+    """PPAP rate per class 1-5 (Lancar, DPK, KL, D, M)."""
+    dpk = Decimal(terms.get("provision_dpk", rules.DEFAULT_PROVISION_RATES[1]))
+    lancar, kl, d, m = (Decimal(terms[k]) for k in ("provision_lancar", "provision_kl", "provision_d", "provision_m"))
+    return (lancar, dpk, kl, d, m)
+
+
+def scheme_of(terms: dict) -> str:
+    return terms.get("collectibility_scheme", "koperasi4")
 
 
 def _check_term(product: LoanProduct, principal: int, term_months: int) -> None:

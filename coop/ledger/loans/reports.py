@@ -12,9 +12,11 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import sqlalchemy as sa
 
+from coop import settings as coop_settings
 from coop.db import db
 from coop.ledger.loans import rules
 from coop.ledger.loans.models import Loan, LoanInstalment, LoanRepayment
+from coop.ledger.loans.products import provision_rates, thresholds
 from coop.ledger.models import Account
 
 
@@ -81,18 +83,20 @@ class Portfolio:
 def portfolio(cooperative_id: int, as_of: date) -> Portfolio:
     """The active portfolio on ``as_of``, classed by live days past due."""
     oldest = oldest_unpaid(cooperative_id)
-    by_class = {k: {"count": 0, "outstanding": 0} for k in rules.CLASSES}
+    # the classes of the scheme new loans get, plus any class a running loan is in (DPK shows under the
+    # 4-class scheme only while loans applied under the bank scheme are running)
+    scheme = coop_settings.get(cooperative_id, "collectibility_scheme", as_of)
+    by_class = {k: {"count": 0, "outstanding": 0} for k in rules.SCHEME_CLASSES.get(scheme, rules.CLASSES)}
     par30 = provision = 0
     for lid, balance, terms in db.session.execute(
             sa.select(Loan.id, Account.balance, Loan.terms).join(Account, Account.id == Loan.ledger_account_id)
             .where(Loan.cooperative_id == cooperative_id, Loan.status == "active")):
         dpd = rules.days_past_due(oldest.get(lid), as_of)
-        th = (int(terms["kl_after_days"]), int(terms["d_after_days"]), int(terms["m_after_days"]))
-        klass = rules.collectibility(dpd, th)
-        by_class[klass]["count"] += 1
-        by_class[klass]["outstanding"] += int(balance)
-        rates = tuple(Decimal(terms[k]) for k in ("provision_lancar", "provision_kl", "provision_d", "provision_m"))
-        provision += rules.provision_required(int(balance), klass, rates)
+        klass = rules.collectibility(dpd, thresholds(terms))
+        row = by_class.setdefault(klass, {"count": 0, "outstanding": 0})
+        row["count"] += 1
+        row["outstanding"] += int(balance)
+        provision += rules.provision_required(int(balance), klass, provision_rates(terms))
         if dpd > 30:
             par30 += int(balance)
     outstanding = {k: v["outstanding"] for k, v in by_class.items()}
@@ -118,10 +122,9 @@ def arrears_list(cooperative_id: int, as_of: date) -> list[dict]:
     out = []
     for loan, number, name, phone, balance in rows:
         dpd = rules.days_past_due(oldest[loan.id], as_of)
-        th = (int(loan.terms["kl_after_days"]), int(loan.terms["d_after_days"]), int(loan.terms["m_after_days"]))
         out.append({"loan": loan, "member_number": number, "name": name, "phone": phone, "days_past_due": dpd,
                     "arrears": amounts.get(loan.id, 0), "outstanding": int(balance),
-                    "collectibility": rules.collectibility(dpd, th)})
+                    "collectibility": rules.collectibility(dpd, thresholds(loan.terms))})
     out.sort(key=lambda r: (-r["days_past_due"], r["loan"].number))
     return out
 

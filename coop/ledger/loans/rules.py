@@ -1,10 +1,14 @@
 """Pure loan arithmetic: repayment allocation, penalties (denda), days past due, collectibility
 (kolektibilitas), loan-loss provision (PPAP) and the NPL health rating. No database, no Flask.
 
-Kolektibilitas (Permen KUKM 14/2009): the quality class of a loan by its arrears. Classes are numbered
-1 Lancar, 2 Kurang Lancar, 3 Diragukan, 4 Macet. A loan moves to class k+1 on the first day its days past
-due EXCEED threshold k (monthly defaults 90 / 180 / 810 days: over 3 months, over 6 months, and 21 months
-after becoming Diragukan).
+Kolektibilitas: the quality class of a loan by its arrears, on ONE ordered scale 1 Lancar, 2 Dalam
+Perhatian Khusus (DPK), 3 Kurang Lancar, 4 Diragukan, 5 Macet. Two schemes use it:
+
+- ``koperasi4`` (Permen KUKM 14/2009, the default): four classes, never 2 (DPK). A loan becomes KL / D / M
+  on the first day its days past due EXCEED the threshold (monthly defaults 90 / 180 / 810 days: over 3
+  months, over 6 months, and 21 months after becoming Diragukan).
+- ``bank5`` (bank practice): five classes; DPK once any day is past due (threshold 0), then KL / D / M
+  after 90 / 120 / 180 days (defaults, cooperative settings).
 """
 from __future__ import annotations
 
@@ -21,12 +25,21 @@ def N_(message: str) -> str:
     return message
 
 
-CLASSES = {1: N_("Lancar"), 2: N_("Kurang Lancar"), 3: N_("Diragukan"), 4: N_("Macet")}
-CLASS_CODES = {1: "lancar", 2: "kurang_lancar", 3: "diragukan", 4: "macet"}
+LANCAR, DPK, KURANG_LANCAR, DIRAGUKAN, MACET = 1, 2, 3, 4, 5
+CLASSES = {1: N_("Lancar"), 2: N_("Dalam Perhatian Khusus"), 3: N_("Kurang Lancar"), 4: N_("Diragukan"),
+           5: N_("Macet")}
+CLASS_CODES = {1: "lancar", 2: "dalam_perhatian_khusus", 3: "kurang_lancar", 4: "diragukan", 5: "macet"}
+CLASS_BY_CODE = {v: k for k, v in CLASS_CODES.items()}
+SCHEMES = ("koperasi4", "bank5")
+#: classes each scheme can give (koperasi4 never says DPK).
+SCHEME_CLASSES = {"koperasi4": (1, 3, 4, 5), "bank5": (1, 2, 3, 4, 5)}
+#: NPL (non-performing): Kurang Lancar, Diragukan, Macet. DPK is performing (watch list), not NPL.
+NPL_FROM = KURANG_LANCAR
 
-#: (KL after, D after, M after) days past due, per instalment frequency (DOMAIN.md).
+#: (KL after, D after, M after) days past due, per instalment frequency (DOMAIN.md), scheme koperasi4.
 DEFAULT_THRESHOLDS = {"monthly": (90, 180, 810), "weekly": (30, 60, 690)}
-DEFAULT_PROVISION_RATES = (Decimal("0.5"), Decimal("10"), Decimal("50"), Decimal("100"))
+#: PPAP per class 1-5 (Lancar, DPK, KL, D, M): the rural-bank (BPR) table DOMAIN.md cites; DPK 3 %.
+DEFAULT_PROVISION_RATES = (Decimal("0.5"), Decimal("3"), Decimal("10"), Decimal("50"), Decimal("100"))
 PENALTY_KINDS = ("none", "fixed", "percent_overdue", "percent_per_day")
 
 
@@ -142,19 +155,23 @@ def penalty_today(kind: str, *, overdue: int, dpd: int, grace_days: int, percent
     raise ValueError(kind)
 
 
-def collectibility(dpd: int, thresholds: tuple[int, int, int]) -> int:
-    """Class 1-4 for ``dpd`` days past due: class k+1 once dpd EXCEEDS threshold k."""
-    kl, d, m = thresholds
+def collectibility(dpd: int, thresholds: tuple[int | None, int, int, int]) -> int:
+    """Class on the 1-5 scale for ``dpd`` days past due. ``thresholds`` = (DPK after, KL after, D after,
+    M after); DPK after is ``None`` in the 4-class scheme (which therefore never gives 2). A loan is in
+    the class of the highest threshold its days past due EXCEED."""
+    dpk, kl, d, m = thresholds
     if dpd > m:
-        return 4
+        return MACET
     if dpd > d:
-        return 3
+        return DIRAGUKAN
     if dpd > kl:
-        return 2
-    return 1
+        return KURANG_LANCAR
+    if dpk is not None and dpd > dpk:
+        return DPK
+    return LANCAR
 
 
-def next_action_date(*, as_of: date, unpaid_due_dates: list[date], thresholds: tuple[int, int, int],
+def next_action_date(*, as_of: date, unpaid_due_dates: list[date], thresholds: tuple[int | None, int, int, int],
                      penalty_kind: str, grace_days: int, uncharged_overdue_due_dates: list[date]) -> date | None:
     """The first day after ``as_of`` on which the daily job could change anything for this loan:
     an instalment becoming late, a collectibility threshold being crossed, or a penalty falling due.
@@ -165,7 +182,8 @@ def next_action_date(*, as_of: date, unpaid_due_dates: list[date], thresholds: t
     tomorrow = as_of + timedelta(days=1)
     candidates = [d + timedelta(days=1) for d in unpaid_due_dates if d + timedelta(days=1) > as_of]
     oldest = min(unpaid_due_dates)
-    candidates += [oldest + timedelta(days=t + 1) for t in thresholds if oldest + timedelta(days=t + 1) > as_of]
+    candidates += [oldest + timedelta(days=t + 1) for t in thresholds
+                   if t is not None and oldest + timedelta(days=t + 1) > as_of]
     if penalty_kind == "percent_per_day":
         candidates += [max(tomorrow, d + timedelta(days=grace_days + 1)) for d in unpaid_due_dates]
     elif penalty_kind in ("fixed", "percent_overdue"):
@@ -183,11 +201,11 @@ def provision_required(outstanding: int, klass: int, rates: tuple[Decimal, ...])
 
 
 def npl_ratio(by_class: dict[int, int]) -> Decimal:
-    """(KL + D + M) / total outstanding, in percent (2 decimals)."""
+    """(KL + D + M) / total outstanding, in percent (2 decimals); DPK is not NPL."""
     total = sum(by_class.values())
     if total == 0:
         return Decimal(0)
-    bad = sum(v for k, v in by_class.items() if k >= 2)
+    bad = sum(v for k, v in by_class.items() if k >= NPL_FROM)
     return (Decimal(bad) * 100 / total).quantize(Decimal("0.01"), ROUND_HALF_UP)
 
 
@@ -204,5 +222,5 @@ def health_rating(npl_percent: Decimal) -> str:
 
 def risk_weighted_bad_loans(by_class: dict[int, int]) -> int:
     """50 % KL + 75 % D + 100 % M."""
-    return (percent_of(by_class.get(2, 0), Decimal(50)) + percent_of(by_class.get(3, 0), Decimal(75))
-            + by_class.get(4, 0))
+    return (percent_of(by_class.get(KURANG_LANCAR, 0), Decimal(50))
+            + percent_of(by_class.get(DIRAGUKAN, 0), Decimal(75)) + by_class.get(MACET, 0))

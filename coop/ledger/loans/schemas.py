@@ -148,8 +148,13 @@ class LoanSchema(Schema):
     outstanding_principal = Money(allow_zero=True)
     arrears = Money(allow_zero=True)
     days_past_due = fields.Integer()
-    collectibility = fields.String()
-    collectibility_class = fields.Integer()
+    collectibility = fields.String(metadata={"description": "class code: lancar, dalam_perhatian_khusus, "
+                                                          "kurang_lancar, diragukan, macet"})
+    collectibility_class = fields.Integer(metadata={"description": "1 Lancar, 2 Dalam Perhatian Khusus (only in "
+                                                                "the bank5 scheme), 3 Kurang Lancar, 4 Diragukan, "
+                                                                "5 Macet"})
+    collectibility_label = fields.String(metadata={"description": "the class's name (Bahasa Indonesia)"})
+    collectibility_scheme = fields.String(metadata={"description": "koperasi4 or bank5, copied at application"})
     approvals_needed = fields.Integer()
     approved_by_id = fields.Integer(allow_none=True)
     second_approved_by_id = fields.Integer(allow_none=True)

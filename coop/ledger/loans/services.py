@@ -42,6 +42,7 @@ from coop.ledger.loans.products import (  # noqa: F401 - re-exported
     TERM_FIELDS,
     _build,
     _check_term,
+    collectibility_terms,
     create_product,
     fee_for,
     get_product,
@@ -49,6 +50,7 @@ from coop.ledger.loans.products import (  # noqa: F401 - re-exported
     products,
     provision_rates,
     schedule_terms,
+    scheme_of,
     terms_of,
     thresholds,
     update_product,
@@ -105,7 +107,7 @@ def apply(cooperative_id: int, *, actor, member_id: int, product_id: int, princi
         _member(cooperative_id, guarantor_member_id)
     if business_id is not None:
         _check_business(cooperative_id, business_id)
-    terms = terms_of(product)
+    terms = terms_of(product) | collectibility_terms(cooperative_id, applied_on)
     _build(terms, principal, term_months, applied_on)  # refuse terms that cannot make a schedule now
     loan = Loan(cooperative_id=cooperative_id, number=_provisional_number(), member_id=member_id,
                 product_id=product.id, business_id=business_id, guarantor_member_id=guarantor_member_id,
@@ -238,10 +240,23 @@ def request_write_off(cooperative_id: int, loan_id: int, *, actor, note: str | N
     if loan.write_off_requested_by_id is not None:
         raise Conflict("Pengajuan hapus buku sudah ada; menunggu persetujuan kedua.",
                        code="write_off_already_requested")
+    _check_write_off_class(cooperative_id, loan)
     loan.write_off_requested_by_id = actor.id
     db.session.flush()
     audit.record(actor, "loans.write_off.request", "loan", loan.id, {"note": note}, cooperative_id=cooperative_id)
     return loan
+
+
+def _check_write_off_class(cooperative_id: int, loan: Loan) -> None:
+    """409 ``write_off_class_too_low`` naming the loan's class and the lowest class that may be written off
+    (setting ``write_off_min_class``, default Macet): a performing loan is collected, not written off.
+    The class is the one the daily job last assessed (the one the loan page shows)."""
+    code = coop_settings.get(cooperative_id, "write_off_min_class")
+    minimum = rules.CLASS_BY_CODE.get(code, rules.MACET)
+    if loan.collectibility < minimum:
+        raise Conflict(f"Pinjaman berkolektibilitas {rules.CLASSES[loan.collectibility]} belum dapat "
+                       f"dihapusbukukan: paling rendah {rules.CLASSES[minimum]}.", code="write_off_class_too_low")
+    return None
 
 
 def _pending_write_off(cooperative_id: int, loan_id: int, actor, refused: str) -> Loan:
@@ -394,7 +409,8 @@ def interest_paid_by_member(cooperative_id: int, start: date, end: date) -> dict
 
 
 def portfolio_by_class(cooperative_id: int, as_of: date | None = None) -> dict[int, dict[str, int]]:
-    """Active loans by collectibility class: ``{class: {"count", "outstanding"}}`` (classes 1-4).
+    """Active loans by collectibility class: ``{class: {"count", "outstanding"}}`` on the 1-5 scale (1
+    Lancar, 2 DPK, 3 KL, 4 D, 5 M): the classes of the cooperative's scheme, plus any class a loan is in.
 
     With ``as_of`` the class is computed live from the oldest unpaid instalment (see
     :mod:`coop.ledger.loans.reports`); without it, the class the daily job last stored. Balances are current.
@@ -403,7 +419,8 @@ def portfolio_by_class(cooperative_id: int, as_of: date | None = None) -> dict[i
         from coop.ledger.loans.reports import portfolio
 
         return portfolio(cooperative_id, as_of).by_class
-    out = {k: {"count": 0, "outstanding": 0} for k in rules.CLASSES}
+    scheme = coop_settings.get(cooperative_id, "collectibility_scheme")
+    out = {k: {"count": 0, "outstanding": 0} for k in rules.SCHEME_CLASSES.get(scheme, rules.CLASSES)}
     rows = db.session.execute(sa.select(Loan.collectibility, sa.func.count(Loan.id), sa.func.sum(Account.balance))
                               .join(Account, Account.id == Loan.ledger_account_id)
                               .where(Loan.cooperative_id == cooperative_id, Loan.status == "active")
