@@ -393,7 +393,13 @@ def products():
                 return redirect(url_for("loans.products"))
     items = list(db.session.scalars(sa.select(LoanProduct).where(LoanProduct.cooperative_id == coop_id())
                                     .order_by(LoanProduct.name)))
-    return render_template("loans/products.html", items=items, form=form,
+    from coop import settings as coop_settings
+
+    scheme = coop_settings.get(coop_id(), "collectibility_scheme", _today())
+    bank5 = ({k: coop_settings.get(coop_id(), f"bank5_{k}", _today()) for k in ("dpk_after_days", "kl_after_days",
+                                                                               "d_after_days", "m_after_days")}
+             if scheme == "bank5" else None)
+    return render_template("loans/products.html", items=items, form=form, bank5=bank5,
                            can_edit=current_user.role in (ADMIN, MANAGER))
 
 

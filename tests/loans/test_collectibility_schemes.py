@@ -212,3 +212,13 @@ def test_write_off_refused_over_the_api_and_on_the_page(api, client, login, coop
     assert loan.write_off_requested_by_id is None
     atomic(coop_settings.set_value, coop.id, "write_off_min_class", "lancar", effective_on=date(2026, 1, 1))
     assert api(staff["manager"]).post(f"/loans/{loan.id}/write-off", json={"reason": "Pindah"}).status_code == 200
+
+
+def test_products_page_names_the_bank_scheme_thresholds(client, login, coop, staff):
+    """Under bank5 the products page says the bank thresholds replace the products' for new applications;
+    under koperasi4 it says nothing of the kind."""
+    login(staff["manager"])
+    assert "Skema kolektibilitas bank" not in client.get("/loans/products").get_data(as_text=True)
+    _bank5(coop)
+    html = client.get("/loans/products").get_data(as_text=True)
+    assert "Dalam Perhatian Khusus > 0 hari, KL > 90, D > 120, M > 180 hari tunggakan" in html

@@ -52,6 +52,6 @@ def portfolio_cmd(cooperative_id: int, as_of):
 
     p = portfolio(cooperative_id, _date(as_of))
     for k, v in sorted(p.by_class.items()):
-        click.echo(f"{rules.CLASSES[k]:<14} {v['count']:>6} {rupiah(v['outstanding']):>20}")
-    click.echo(f"{'Total':<14} {p.count:>6} {rupiah(p.total):>20}")
+        click.echo(f"{rules.CLASSES[k]:<24} {v['count']:>6} {rupiah(v['outstanding']):>20}")
+    click.echo(f"{'Total':<24} {p.count:>6} {rupiah(p.total):>20}")
     click.echo(f"PAR>30 {p.par30_percent} %  NPL {p.npl_percent} % ({p.rating})  PPAP wajib {rupiah(p.provision_required)}")
