@@ -199,6 +199,26 @@ def test_write_off_allowed_from_macet_exactly(coop, member, make_loan, make_loan
     assert (loan.status, loan.written_off_amount) == ("written_off", 9_000_000)
 
 
+def test_approval_refused_when_the_loan_improved_since_the_request(coop, member, make_loan, make_loan_product,
+                                                                    staff):
+    """Macet at 91 days (product M after 90): manager 1 asks. The member then pays everything overdue and
+    the next run makes the loan Lancar: manager 2's approval is 409 ``write_off_class_too_low``, nothing is
+    written off, the request stays pending for him to reject."""
+    product = make_loan_product(coop, kl_after_days=30, d_after_days=60, m_after_days=90)
+    loan = make_loan(coop, member, product=product, first_due_date=DUE)
+    _run(coop, DUE + timedelta(days=91))
+    atomic(loans.request_write_off, coop.id, loan.id, actor=staff["manager"], note="Pindah")
+    day = DUE + timedelta(days=92)
+    atomic(loans.repay, coop.id, loan.id, loans.payoff_quote(coop.id, loan.id, day)["total"] - 5_250_000,
+           actor=staff["treasurer"], paid_on=day)
+    _run(coop, day)
+    assert loan.collectibility == 1
+    with pytest.raises(Conflict) as exc:
+        atomic(loans.approve_write_off, coop.id, loan.id, actor=staff["manager2"], on=day)
+    assert exc.value.code == "write_off_class_too_low"
+    assert (loan.status, loan.write_off_requested_by_id) == ("active", staff["manager"].id)
+
+
 def test_write_off_refused_over_the_api_and_on_the_page(api, client, login, coop, member, make_loan, staff):
     """API: 409 ``write_off_class_too_low`` naming Lancar; the loan page shows the same message and
     records no request. With the setting lowered to lancar the same request is accepted."""

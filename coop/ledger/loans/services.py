@@ -311,6 +311,7 @@ def approve_write_off(cooperative_id: int, loan_id: int, *, actor, on: date) -> 
         raise Forbidden("Hanya manajer yang boleh menyetujui hapus buku.")
     if actor.id == loan.write_off_requested_by_id:
         raise Forbidden("Hapus buku perlu persetujuan orang kedua.", code="maker_checker")
+    _check_write_off_class(cooperative_id, loan)  # it may have improved since the request (a payment came in)
     check_not_before_history(loan, on, "written_off_on")
     amount = outstanding_principal(loan)
     provision = account_by_code(cooperative_id, chart.PENYISIHAN)
