@@ -3,20 +3,8 @@ from __future__ import annotations
 
 from datetime import date
 
-import pytest
-
 from coop.db import atomic
 from tests.fixtures_ledger import top_up_cash
-
-
-@pytest.fixture
-def staff(coop, loan_staff, users):
-    return loan_staff(coop)
-
-
-@pytest.fixture
-def member(coop, make_member):
-    return make_member(coop)
 
 
 def _product(api_manager):

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-import pytest
 import sqlalchemy as sa
 
 from coop.db import atomic, db
@@ -15,16 +14,6 @@ from coop.ledger.loans.models import LoanRepayment
 from coop.ledger.services import account_by_code
 
 DUE = date(2026, 2, 5)
-
-
-@pytest.fixture
-def staff(coop, loan_staff):
-    return loan_staff(coop)
-
-
-@pytest.fixture
-def member(coop, make_member):
-    return make_member(coop)
 
 
 def _kas(coop) -> int:

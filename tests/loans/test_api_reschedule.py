@@ -4,19 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-import pytest
-
 DUE = date(2026, 2, 5)
-
-
-@pytest.fixture
-def staff(coop, loan_staff):
-    return loan_staff(coop)
-
-
-@pytest.fixture
-def member(coop, make_member):
-    return make_member(coop)
 
 
 def test_reschedule_returns_the_new_schedule_with_the_due_interest_carried(api, coop, staff, member, make_loan):

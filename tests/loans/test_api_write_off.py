@@ -15,26 +15,9 @@ from coop.ledger.loans.models import LoanRecovery
 from coop.ledger.models import JournalEntry
 from coop.ledger.services import account_by_code
 
+pytestmark = pytest.mark.usefixtures("any_class_may_be_written_off")
+
 DUE = date(2026, 2, 5)
-
-
-@pytest.fixture(autouse=True)
-def _any_class_may_be_written_off(coop):
-    """These tests are about the write-off workflow on fresh (Lancar) loans; the lowest class that may be
-    written off (setting ``write_off_min_class``, default Macet) is proved in test_write_off_class.py."""
-    from coop import settings as coop_settings
-
-    coop_settings.set_value(coop.id, "write_off_min_class", "lancar", effective_on=date(2026, 1, 1))
-
-
-@pytest.fixture
-def staff(coop, loan_staff):
-    return loan_staff(coop)
-
-
-@pytest.fixture
-def member(coop, make_member):
-    return make_member(coop)
 
 
 def _bal(coop, code) -> int:

@@ -21,16 +21,6 @@ from coop.ledger.loans.reports import portfolio
 DUE = date(2026, 2, 5)
 
 
-@pytest.fixture
-def staff(coop, loan_staff):
-    return loan_staff(coop)
-
-
-@pytest.fixture
-def member(coop, make_member):
-    return make_member(coop)
-
-
 def _bank5(coop, on=date(2026, 1, 1)):
     atomic(coop_settings.set_value, coop.id, "collectibility_scheme", "bank5", effective_on=on)
 

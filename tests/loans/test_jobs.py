@@ -19,11 +19,6 @@ from coop.ledger.services import account_by_code
 DUE = date(2026, 2, 5)
 
 
-@pytest.fixture
-def member(coop, make_member):
-    return make_member(coop)
-
-
 def _run(coop, day):
     return atomic(jobs.run_daily, coop.id, day)
 

@@ -16,11 +16,6 @@ from coop.ledger.models import JournalEntry
 from coop.ledger.services import account_by_code, balance_of
 
 
-@pytest.fixture
-def member(coop, make_member):
-    return make_member(coop)
-
-
 def _kas(coop):
     return account_by_code(coop.id, chart.KAS).natural_balance()
 

@@ -16,26 +16,9 @@ from coop.errors import Conflict, Forbidden, ValidationError
 from coop.ledger.loans import services as loans
 from coop.ledger.models import JournalEntry
 
+pytestmark = pytest.mark.usefixtures("any_class_may_be_written_off")
+
 DUE = date(2026, 2, 5)
-
-
-@pytest.fixture(autouse=True)
-def _any_class_may_be_written_off(coop):
-    """These tests are about the write-off workflow on fresh (Lancar) loans; the lowest class that may be
-    written off (setting ``write_off_min_class``, default Macet) is proved in test_write_off_class.py."""
-    from coop import settings as coop_settings
-
-    coop_settings.set_value(coop.id, "write_off_min_class", "lancar", effective_on=date(2026, 1, 1))
-
-
-@pytest.fixture
-def staff(coop, loan_staff):
-    return loan_staff(coop)
-
-
-@pytest.fixture
-def member(coop, make_member):
-    return make_member(coop)
 
 
 def _audits(loan, action: str) -> list[tuple[int | None, dict]]:
