@@ -175,6 +175,9 @@ def build_schedule(principal: int, terms: Terms, first_due_date: date) -> list[I
                 part = round_to_multiple(payment, mult, mode) - interest
             else:  # efektif: equal principal, total rounded to the multiple
                 part = round_to_multiple(exact_principal + interest, mult, mode) - interest
+            if part < 0:  # the instalment would not even cover the interest: the debt would grow forever
+                raise ScheduleError("Angsuran tidak menutup bunganya: suku bunga terlalu tinggi untuk "
+                                    "jangka waktu dan pembulatan ini.")
             if part > balance or (part == balance and not last):
                 raise ScheduleError("Kelipatan pembulatan terlalu besar untuk pinjaman ini.")
             out.append(Instalment(k + 1, dates[k], part, interest))

@@ -128,3 +128,33 @@ def test_schedule_invariants(principal, term, method, rate, mult, weekly, grace)
     assert all(i.principal >= 0 and i.interest >= 0 for i in s)
     assert all(i.total % mult == 0 for i in s[terms.grace_periods:-1])
     assert [i.number for i in s] == list(range(1, n + 1))
+
+
+@pytest.mark.parametrize("method", ["anuitas", "efektif"])
+@pytest.mark.parametrize("multiple", [1, 100, 1_000, 100_000])
+def test_an_instalment_that_cannot_cover_its_interest_is_refused_not_a_crash(method, multiple):
+    """100 % a month over 178 months on Rp 106.249 (found by schemathesis: a 500): a rounded instalment
+    below the month's interest would make the debt grow without end (2^178 overflowed Decimal). The
+    schedule is either complete (principal repaid exactly) or refused with ScheduleError, never a crash."""
+    terms = Terms(method=method, rate_percent_per_month=D(100), term_months=178, rounding_multiple=multiple)
+    try:
+        plan = build_schedule(106_249, terms, date(2026, 7, 24))
+    except ScheduleError as exc:  # refused with a reason (interest not covered, or the rounding multiple)
+        assert str(exc).endswith(".")
+    else:
+        assert sum(i.principal for i in plan) == 106_249 and all(i.principal >= 0 for i in plan)
+
+
+def test_schedule_refusal_for_a_growing_debt_is_a_422_over_the_api(coop, users, api):
+    """The preview endpoint turns the refusal into a 422 with the reason (the product's rate is legal: up
+    to 100 % a month is accepted by the product form)."""
+    from coop.db import atomic
+    from coop.ledger.loans import products
+
+    product = atomic(products.create_product, coop.id, actor=users["manager"], name="Bunga tinggi",
+                     method="anuitas", rate_percent_per_month=D(100), min_term_months=1, max_term_months=360,
+                     min_principal=1, max_principal=10**9, rounding_multiple=100)
+    resp = api(users["manager"]).post("/loan-schedules/preview", json={
+        "principal": 106_249, "product_id": product.id, "term_months": 178, "first_due_date": "2026-07-24"})
+    assert resp.status_code == 422, resp.json
+    assert "bunga" in resp.json["error"]["message"]

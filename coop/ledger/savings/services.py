@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 
@@ -426,7 +426,8 @@ def statement(cooperative_id: int, account_id: int, date_from: date | None = Non
               date_to: date | None = None) -> tuple[SavingsAccount, int, list[StatementRow]]:
     """The account's postings between two dates with the running balance: (account, opening, rows)."""
     acc = get_account(cooperative_id, account_id)
-    opening = balance_as_of(acc, date_from.fromordinal(date_from.toordinal() - 1)) if date_from else 0
+    # nothing lies before 1 Jan of year 1 (the earliest date there is): its opening balance is 0
+    opening = balance_as_of(acc, date_from - timedelta(days=1)) if date_from and date_from > date.min else 0
     q = (sa.select(Posting.id, JournalEntry.id, JournalEntry.voucher_number, JournalEntry.value_date,
                    JournalEntry.memo, JournalEntry.source, Posting.debit, Posting.credit)
          .join(JournalEntry, JournalEntry.id == Posting.entry_id)
