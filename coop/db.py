@@ -398,7 +398,18 @@ def _end_read_transaction() -> None:
     if session.get_bind().dialect.name != "sqlite":
         return
     if session.connection().info.get("coop_begin") == "DEFERRED":
-        session.commit()
+        # expire what was read, except the request's identity (``KEEP_LOADED_ACROSS_WRITES`` models: the
+        # user, token and cooperative of authentication), which would otherwise be read again under the
+        # write lock on first use
+        previous = session.expire_on_commit
+        session.expire_on_commit = False
+        try:
+            session.commit()
+        finally:
+            session.expire_on_commit = previous
+        for obj in list(session.identity_map.values()):
+            if not getattr(obj, "KEEP_LOADED_ACROSS_WRITES", False):
+                session.expire(obj)
 
 
 def after_commit(fn: Callable[[], Any]) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import fcntl
 import os
 import threading
+from datetime import date
 
 import pytest
 import sqlalchemy as sa
@@ -208,4 +209,43 @@ def test_checkpoint_runs_after_the_commit_once_the_wal_is_large(sqlite_app, monk
         monkeypatch.setattr(coop.db, "WAL_CHECKPOINT_BYTES", 1)
         _new_coop("B")
         assert _rows_in_main_file(app) == 2, "past it, the commit's connection checkpointed both"
+        db.session.remove()
+
+
+def test_a_unit_of_work_rereads_what_the_request_read_before_except_its_identity(sqlite_app):
+    """What a request read before its unit of work (a snapshot) is expired when the unit of work begins,
+    so decisions are made on rows read under the write lock: here the chain head another writer moved
+    meanwhile. The request's identity (cooperative, user, token: read at authentication) stays loaded,
+    not read again under the lock."""
+    from coop.auth.services import found_cooperative
+    from coop.ledger import chart
+    from coop.ledger.models import LedgerHead
+    from coop.ledger.rules import Line
+    from coop.ledger.services import account_by_code, post_entry
+
+    app = sqlite_app()
+    with app.app_context():
+        coop_id = atomic(found_cooperative, name="A", village_code="3504042001").id
+        db.session.remove()
+        from coop.auth.models import Cooperative
+
+        coop = db.session.get(Cooperative, coop_id)  # the request's identity, read in the snapshot
+        head = db.session.get(LedgerHead, coop_id)
+        assert head.chain_seq == 0
+
+        def other_writer():
+            with app.app_context():
+                def post():
+                    kas, modal = account_by_code(coop_id, chart.KAS).id, account_by_code(coop_id, chart.SALDO_AWAL).id
+                    post_entry(coop_id, [Line.dr(kas, 5), Line.cr(modal, 5)], actor=None, memo="x",
+                               value_date=date(2026, 11, 27))
+                atomic(post)
+                db.session.remove()
+        t = threading.Thread(target=other_writer)
+        t.start()
+        t.join()
+        assert head.chain_seq == 0, "the snapshot still shows the old head"
+        with unit_of_work():
+            assert not sa.inspect(coop).expired_attributes, "identity kept loaded"
+            assert head.chain_seq == 1, "re-read under the write lock"
         db.session.remove()

@@ -15,6 +15,9 @@ from coop.db import Base, TimestampMixin, UTCDateTime, intpk
 class Cooperative(TimestampMixin, Base):
     """A koperasi: the tenant. Every tenant-owned row points here."""
 
+    #: Read at authentication and kept loaded when a unit of work starts (coop.db._end_read_transaction).
+    KEEP_LOADED_ACROSS_WRITES = True
+
     __tablename__ = "cooperatives"
 
     id: Mapped[intpk]
@@ -43,6 +46,9 @@ class Setting(Base):
 
 
 class User(TimestampMixin, Base):
+
+    #: Read at authentication and kept loaded when a unit of work starts (coop.db._end_read_transaction).
+    KEEP_LOADED_ACROSS_WRITES = True
     __tablename__ = "users"
     __table_args__ = (sa.CheckConstraint(
         "role IN (" + ", ".join(f"'{r}'" for r in ALL_ROLES) + ")", name="role_known"),)
@@ -86,6 +92,9 @@ class User(TimestampMixin, Base):
 
 class ApiToken(TimestampMixin, Base):
     """A bearer token; only its SHA-256 is stored."""
+
+    #: Read at authentication and kept loaded when a unit of work starts (coop.db._end_read_transaction).
+    KEEP_LOADED_ACROSS_WRITES = True
 
     __tablename__ = "api_tokens"
 

@@ -211,11 +211,11 @@ def idempotent(view):
                             raise IdempotencyConflict("Idempotency-Key sudah dipakai untuk permintaan lain.")
                         return Response(stored.response_body, status=stored.status, mimetype="application/json")
                     resp = make_response(view(*args, **kwargs))
-                    if 200 <= resp.status_code < 300:
-                        db.session.add(IdempotentRequest(
-                            cooperative_id=user.cooperative_id, key=key, request_hash=fingerprint,
-                            status=resp.status_code, response_body=resp.get_data(as_text=True), created_at=utcnow()))
-                        db.session.flush()
+                    if 200 <= resp.status_code < 300:  # one INSERT (a duplicate key raises IntegrityError)
+                        db.session.execute(IdempotentRequest.__table__.insert(), {
+                            "cooperative_id": user.cooperative_id, "key": key, "request_hash": fingerprint,
+                            "status": resp.status_code, "response_body": resp.get_data(as_text=True),
+                            "created_at": utcnow()})
                     return resp
             except IntegrityError:
                 if attempt == 2:
