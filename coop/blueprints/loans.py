@@ -21,6 +21,7 @@ from coop.ledger.loans import forms, rules
 from coop.ledger.loans import reports as loan_reports
 from coop.ledger.loans import services as loans
 from coop.ledger.loans.models import Loan, LoanProduct, LoanRepayment
+from coop.ledger.stamp_duty import stamp_duty
 
 bp = Blueprint("loans", __name__, url_prefix="/loans")
 
@@ -307,16 +308,6 @@ def reschedule(loan_id: int):
     return res if not isinstance(res, Loan) else redirect(url_for("loans.show", loan_id=loan_id))
 
 
-def _stamp_duty(cooperative_id: int, amount: int) -> dict:
-    """Whether a printed document of ``amount`` needs a stamp (bea meterai), and the stored figures the
-    text names (settings ``stamp_duty_threshold`` and ``stamp_duty_amount``)."""
-    from coop import settings as coop_settings
-
-    threshold = coop_settings.get(cooperative_id, "stamp_duty_threshold")
-    return {"stamp": amount > threshold, "stamp_threshold": threshold,
-            "stamp_amount": coop_settings.get(cooperative_id, "stamp_duty_amount")}
-
-
 @bp.route("/<int:loan_id>/agreement")
 @roles_required(*READ)
 def agreement(loan_id: int):
@@ -326,7 +317,7 @@ def agreement(loan_id: int):
     return render_template("loans/agreement.html", loan=loan, plan=plan, member=_member_info(loan.member_id),
                            guarantor=_member_info(loan.guarantor_member_id) if loan.guarantor_member_id else None,
                            coop=current_user.cooperative, fee=loans.fee_for(loan.terms, loan.principal),
-                           today=_today(), **_stamp_duty(loan.cooperative_id, loan.principal))
+                           today=_today(), stamp=stamp_duty(loan.cooperative_id, loan.principal))
 
 
 @bp.route("/<int:loan_id>/disbursement-receipt")
@@ -340,7 +331,7 @@ def disbursement_receipt(loan_id: int):
     entry = db.session.get(JournalEntry, loan.disbursement_entry_id)
     net = loan.principal - (loan.fee_amount if loan.terms.get("fee_deducted") else 0)
     return render_template("loans/disbursement_receipt.html", loan=loan, entry=entry, net=net,
-                           **_stamp_duty(loan.cooperative_id, net),
+                           stamp=stamp_duty(loan.cooperative_id, net, loan.disbursed_on),
                            member=_member_info(loan.member_id), coop=current_user.cooperative)
 
 
@@ -356,7 +347,7 @@ def receipt(loan_repayment_id: int):
     entry = db.session.get(JournalEntry, rep.entry_id)
     numbers = sorted({a.number for a in _allocated_instalments(rep)})
     return render_template("loans/receipt.html", rep=rep, loan=loan, entry=entry, numbers=numbers,
-                           **_stamp_duty(loan.cooperative_id, rep.amount),
+                           stamp=stamp_duty(loan.cooperative_id, rep.amount, rep.paid_on),
                            member=_member_info(loan.member_id), coop=current_user.cooperative,
                            outstanding=loans.outstanding_principal(loan))
 

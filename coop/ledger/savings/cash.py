@@ -7,7 +7,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from coop import audit, settings
+from coop import audit
 from coop.db import db
 from coop.errors import Conflict, NotFound, ValidationError
 from coop.i18n import N_
@@ -16,6 +16,7 @@ from coop.ledger.models import Account, JournalEntry, Posting
 from coop.ledger.savings.models import CashCount, SavingsAccount
 from coop.ledger.savings.services import SOURCE_LABELS, _months_paid_by
 from coop.ledger.services import Line, account_by_code, get_entry, post_entry
+from coop.ledger.stamp_duty import stamp_duty
 
 #: The receipt's titles (``SOURCE_LABELS`` in savings/services.py, kept Indonesian there because they are
 #: also journal memos) marked for translation; tests/web/test_print_language.py checks none is missing.
@@ -96,11 +97,10 @@ def receipt(cooperative_id: int, entry_id: int) -> ReceiptView:
     for acc, amt, after in lines:
         if acc.kind == "wajib" and amt > 0:
             months = _months_paid_by(acc, after - amt, after)
-    threshold = int(settings.get(cooperative_id, "stamp_duty_threshold", entry.value_date))
+    stamp = stamp_duty(cooperative_id, amount, entry.value_date)
     return ReceiptView(entry=entry, title=SOURCE_LABELS.get(entry.source, entry.memo), member=member,
                        amount=amount, direction=direction, lines=lines, wajib_months=months,
-                       stamp_duty=amount > threshold,
-                       stamp_duty_amount=int(settings.get(cooperative_id, "stamp_duty_amount", entry.value_date)))
+                       stamp_duty=stamp.required, stamp_duty_amount=stamp.amount)
 
 
 @dataclass
