@@ -211,13 +211,18 @@ def _act(loan_id: int, form, fn, ok: str, *args, **kwargs):
     return result
 
 
+def _act_then_show(loan_id: int, form, fn, ok: str, **kwargs):
+    """:func:`_act` for actions that return the loan: back to the loan page either way."""
+    res = _act(loan_id, form, fn, ok, **kwargs)
+    return res if not isinstance(res, Loan) else redirect(url_for("loans.show", loan_id=loan_id))
+
+
 @bp.post("/<int:loan_id>/decide")
 @roles_required(*APPROVE)
 def decide(loan_id: int):
     form = forms.DecisionForm()
-    res = _act(loan_id, form, loans.decide, N_("Keputusan tersimpan."),
-               **{"decision": form.decision.data, "note": form.note.data, "on": _today()})
-    return res if not isinstance(res, Loan) else redirect(url_for("loans.show", loan_id=loan_id))
+    return _act_then_show(loan_id, form, loans.decide, N_("Keputusan tersimpan."),
+                          **{"decision": form.decision.data, "note": form.note.data, "on": _today()})
 
 
 @bp.post("/<int:loan_id>/disburse")
@@ -260,34 +265,30 @@ def payoff(loan_id: int):
 @roles_required(*APPROVE)
 def write_off_request(loan_id: int):
     form = forms.NoteForm()
-    res = _act(loan_id, form, loans.request_write_off, N_("Pengajuan hapus buku tercatat; perlu persetujuan kedua."),
-               note=form.note.data)
-    return res if not isinstance(res, Loan) else redirect(url_for("loans.show", loan_id=loan_id))
+    return _act_then_show(loan_id, form, loans.request_write_off, N_("Pengajuan hapus buku tercatat; perlu persetujuan kedua."),
+                          note=form.note.data)
 
 
 @bp.post("/<int:loan_id>/write-off/approve")
 @roles_required(*APPROVE)
 def write_off_approve(loan_id: int):
     form = forms.NoteForm()
-    res = _act(loan_id, form, loans.approve_write_off, N_("Pinjaman dihapusbukukan."), on=form.on.data or _today())
-    return res if not isinstance(res, Loan) else redirect(url_for("loans.show", loan_id=loan_id))
+    return _act_then_show(loan_id, form, loans.approve_write_off, N_("Pinjaman dihapusbukukan."), on=form.on.data or _today())
 
 
 @bp.post("/<int:loan_id>/write-off/reject")
 @roles_required(*APPROVE)
 def write_off_reject(loan_id: int):
     form = forms.RejectWriteOffForm()
-    res = _act(loan_id, form, loans.reject_write_off, N_("Pengajuan hapus buku ditolak."), reason=form.reason.data)
-    return res if not isinstance(res, Loan) else redirect(url_for("loans.show", loan_id=loan_id))
+    return _act_then_show(loan_id, form, loans.reject_write_off, N_("Pengajuan hapus buku ditolak."), reason=form.reason.data)
 
 
 @bp.post("/<int:loan_id>/write-off/withdraw")
 @roles_required(*APPROVE)
 def write_off_withdraw(loan_id: int):
     form = forms.NoteForm()
-    res = _act(loan_id, form, loans.withdraw_write_off, N_("Pengajuan hapus buku ditarik kembali."),
-               note=form.note.data)
-    return res if not isinstance(res, Loan) else redirect(url_for("loans.show", loan_id=loan_id))
+    return _act_then_show(loan_id, form, loans.withdraw_write_off, N_("Pengajuan hapus buku ditarik kembali."),
+                          note=form.note.data)
 
 
 @bp.post("/<int:loan_id>/recovery")
@@ -303,9 +304,8 @@ def recovery(loan_id: int):
 @roles_required(*APPROVE)
 def reschedule(loan_id: int):
     form = forms.RescheduleForm()
-    res = _act(loan_id, form, loans.reschedule, N_("Jadwal baru tersimpan."), on=form.on.data,
-               term_months=form.term_months.data, first_due_date=form.first_due_date.data)
-    return res if not isinstance(res, Loan) else redirect(url_for("loans.show", loan_id=loan_id))
+    return _act_then_show(loan_id, form, loans.reschedule, N_("Jadwal baru tersimpan."), on=form.on.data,
+                          term_months=form.term_months.data, first_due_date=form.first_due_date.data)
 
 
 @bp.route("/<int:loan_id>/agreement")
