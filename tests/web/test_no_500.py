@@ -40,15 +40,38 @@ def _paths(app, ids):
             yield path, rule.rule.startswith("/api/")
 
 
-@pytest.mark.parametrize("role", ["admin", "member"])
-def test_no_get_route_gives_a_server_error_with_junk_input(app, coop, make_user, login, api, today, role):
-    users = {r: make_user(coop, r) for r in ALL_ROLES}
+def _objects(rules, coop, users, today) -> dict:
+    """One object per id name the rules need (route factories, tests/tenancy_objects.py)."""
     ctx = Ctx(coop=coop, users=users, today=today)
     ids = {}
-    for _rule, ints in _get_rules(app):
+    for _rule, ints in rules:
         for arg in ints:
             if arg not in ids and arg in FACTORIES:
                 ids[arg] = FACTORIES[arg](ctx)
+    return ids
+
+
+def _probe(failures: list, label: str, send, *args, **kwargs) -> bool:
+    """``send(*args, **kwargs)`` one request; a raised exception or a 5xx is a failure.
+    :returns: whether it was answered."""
+    try:
+        resp = send(*args, **kwargs)
+        status = resp.status_code
+        resp.close()  # streamed exports end their request context
+    except Exception as exc:  # noqa: BLE001 - any exception is what these tests look for
+        failures.append(f"{label} raised {type(exc).__name__}: {exc}"[:300])
+        from coop.db import db
+        db.session.rollback()
+        return False
+    if status >= 500:
+        failures.append(f"{label} -> {status}")
+    return True
+
+
+@pytest.mark.parametrize("role", ["admin", "member"])
+def test_no_get_route_gives_a_server_error_with_junk_input(app, coop, make_user, login, api, today, role):
+    users = {r: make_user(coop, r) for r in ALL_ROLES}
+    ids = _objects(_get_rules(app), coop, users, today)
     web = login(users[role])
     json_client = api(users[role])
     failures = []
@@ -56,21 +79,10 @@ def test_no_get_route_gives_a_server_error_with_junk_input(app, coop, make_user,
     for path, is_api in _paths(app, ids):
         for query in ["", *JUNK_QUERIES]:
             url = f"{path}?{query}" if query else path
-            try:
-                if is_api:
-                    resp = json_client.get(url[len("/api/v1"):])
-                else:
-                    resp = web.get(url)
-                status = resp.status_code
-                resp.close()  # streamed exports end their request context
-            except Exception as exc:  # noqa: BLE001 - any exception is what this test looks for
-                failures.append(f"GET {url} raised {type(exc).__name__}: {exc}"[:300])
-                from coop.db import db
-                db.session.rollback()
-                continue
-            checked += 1
-            if status >= 500:
-                failures.append(f"GET {url} -> {status}")
+            if is_api:
+                checked += _probe(failures, f"GET {url}", json_client.get, url[len("/api/v1"):])
+            else:
+                checked += _probe(failures, f"GET {url}", web.get, url)
     assert not failures, "\n".join(failures)
     assert checked > 100
 
@@ -119,12 +131,7 @@ def _post_rules(app):
 def test_no_form_gives_a_server_error_with_missing_or_junk_fields(app, coop, make_user, login, today, role):
     """Every HTML form POSTed empty, with junk values, and with a non-UTF-8 file upload: never a 5xx."""
     users = {r: make_user(coop, r) for r in ALL_ROLES}
-    ctx = Ctx(coop=coop, users=users, today=today)
-    ids = {}
-    for _rule, ints in _post_rules(app):
-        for arg in ints:
-            if arg not in ids and arg in FACTORIES:
-                ids[arg] = FACTORIES[arg](ctx)
+    ids = _objects(_post_rules(app), coop, users, today)
     failures = []
     checked = 0
     junk = _junk_forms()
@@ -140,18 +147,8 @@ def test_no_form_gives_a_server_error_with_missing_or_junk_fields(app, coop, mak
             web = login(users[role])
             if data == "upload":
                 data = {"file": (BytesIO(b"\xff\xfe\x00nik;nama\n\x81\x82;\xc3\x28\n"), "x.csv")}
-            try:
-                resp = web.post(path, data=dict(data), content_type="multipart/form-data")
-                status = resp.status_code
-                resp.close()
-            except Exception as exc:  # noqa: BLE001
-                failures.append(f"POST {path} {list(data)[:3]} raised {type(exc).__name__}: {exc}"[:300])
-                from coop.db import db
-                db.session.rollback()
-                continue
-            checked += 1
-            if status >= 500:
-                failures.append(f"POST {path} {list(data)[:3]} -> {status}")
+            checked += _probe(failures, f"POST {path} {list(data)[:3]}", web.post, path, data=dict(data),
+                              content_type="multipart/form-data")
     assert not failures, "\n".join(failures)
     assert checked > 20
 
