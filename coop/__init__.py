@@ -35,9 +35,14 @@ def _configure(app: Flask, config: dict | str | None) -> None:
         app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(app.instance_path, "coop.sqlite3")
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         os.makedirs(app.instance_path, exist_ok=True)
-    if app.config.get("ENV_NAME") == "production" or name == "production":
-        if not os.environ.get("COOP_SECRET_KEY"):
-            raise RuntimeError("COOP_SECRET_KEY must be set in production.")
+    production = app.config.get("ENV_NAME") == "production" or name == "production"
+    if production and not os.environ.get("COOP_SECRET_KEY"):
+        raise RuntimeError("COOP_SECRET_KEY must be set in production.")
+    from coop import clock
+
+    clock.configure(env_name="production" if production else name,
+                    business_date_value=app.config.get("BUSINESS_DATE"),
+                    default_timezone=app.config.get("BABEL_DEFAULT_TIMEZONE"))
 
 
 def register_proxy(app: Flask) -> None:

@@ -9,6 +9,7 @@ import click
 import sqlalchemy as sa
 from flask import Flask, current_app
 
+from coop import clock
 from coop.db import atomic, db
 
 #: Areas add their command groups here ("module:attribute" of a click command or group).
@@ -23,9 +24,9 @@ COMMAND_MODULES: list[str] = [
 
 
 def _today() -> date:
-    from coop.blueprints.common import local_today
-
-    return local_today(None)
+    """The service's business date (the default time zone's; see coop.clock) for commands without a
+    cooperative."""
+    return clock.business_date(None)
 
 
 @click.command("demo")
@@ -136,16 +137,32 @@ def jobs_cli():
 
 
 @jobs_cli.command("run")
-@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None)
+@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Run as of this date (default: each cooperative's business date).")
 @click.option("--job", "only", default=None, help="Run only this job id.")
-def jobs_run(as_of, only):
-    """Run every due job once for every cooperative (cron-friendly; catches up missed periods)."""
+@click.option("--allow-future", is_flag=True, default=False,
+              help="Allow --as-of more than one day after the business date (never for a wrong server clock).")
+def jobs_run(as_of, only, allow_future):
+    """Run every due job once for every cooperative (cron-friendly; catches up missed periods).
+
+    Without ``--as-of`` each cooperative runs as of its own business date (its time zone). A date more than
+    one day after the business date is refused, and nothing is posted, unless ``--allow-future`` is given:
+    a server whose clock jumped after a power cut must not post a year of interest at once."""
     from coop.auth.models import Cooperative
     from coop.jobs import run_due
 
-    day = as_of.date() if as_of else _today()
-    for coop_id in db.session.scalars(sa.select(Cooperative.id).order_by(Cooperative.id)).all():
-        run_due(coop_id, day, only=only, echo=click.echo)
+    coops = db.session.scalars(sa.select(Cooperative).order_by(Cooperative.id)).all()
+    if as_of is not None and not allow_future:
+        ahead = [c for c in coops if (as_of.date() - clock.business_date(c)).days > 1]
+        if ahead:
+            c = ahead[0]
+            raise click.ClickException(
+                f"--as-of {as_of.date().isoformat()} lebih dari satu hari setelah tanggal usaha "
+                f"{clock.business_date(c).isoformat()} ({c.name}); tidak ada yang dijalankan. "
+                f"Gunakan --allow-future bila memang disengaja.")
+    for coop in coops:
+        day = as_of.date() if as_of else clock.business_date(coop)
+        run_due(coop.id, day, only=only, echo=click.echo)
 
 
 @jobs_cli.command("list")
@@ -171,9 +188,8 @@ def scheduler_cmd():
 
     def run_all(job_id):
         with app.app_context():
-            day = _today()
-            for coop_id in db.session.scalars(sa.select(Cooperative.id)).all():
-                run_due(coop_id, day, only=job_id, echo=app.logger.info)
+            for coop in db.session.scalars(sa.select(Cooperative).order_by(Cooperative.id)).all():
+                run_due(coop.id, clock.business_date(coop), only=job_id, echo=app.logger.info)
 
     for job in JOBS:
         sched.add_job(run_all, "cron", args=[job.id], id=job.id, **job.cron)

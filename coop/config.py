@@ -17,6 +17,8 @@ class Config:
     ENV_NAME = _env("ENV", "development")
     BABEL_DEFAULT_LOCALE = _env("DEFAULT_LOCALE", "id")
     BABEL_DEFAULT_TIMEZONE = _env("TIMEZONE", "Asia/Jakarta")
+    #: Fix the business date (YYYY-MM-DD) for demos, training sandboxes and tests; refused in production.
+    BUSINESS_DATE = _env("BUSINESS_DATE")
     LANGUAGES = ("id", "en")
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

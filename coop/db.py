@@ -33,6 +33,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, registry
 from sqlalchemy.types import TypeDecorator
 
+from coop import clock
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -63,8 +65,8 @@ db = SQLAlchemy(model_class=Base, session_options={"class_": CoopSession})
 
 
 def utcnow() -> datetime:
-    """Aware UTC timestamp (callable default for ``*_at`` columns)."""
-    return datetime.now(UTC)
+    """Aware UTC timestamp (callable default for ``*_at`` columns): :func:`coop.clock.now_utc`."""
+    return clock.now_utc()
 
 
 class UTCDateTime(TypeDecorator):

@@ -13,7 +13,7 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from coop import create_app
+from coop import clock, create_app
 from coop.db import db
 
 PG_URL = os.environ.get("COOP_TEST_DATABASE_URL")
@@ -27,6 +27,36 @@ pytest_plugins = [
     "tests.fixtures_loans",
     "tests.fixtures_training",
 ]
+
+
+#: The suite's business date: every test runs on it (the ``today`` fixture fixes coop.clock to it), so a
+#: test and the code under test always share one "today". ``COOP_TEST_BUSINESS_DATE`` moves it (CI runs
+#: the fast suite again on an awkward date: a month end, 29 February, New Year's Eve).
+TEST_TODAY = date.fromisoformat(os.environ.get("COOP_TEST_BUSINESS_DATE") or "2026-11-27")
+
+
+def pytest_configure(config):
+    """``COOP_TEST_WALL_CLOCK`` (ISO timestamp with offset) moves the wall clock itself for the whole run
+    (time-machine), so code that read the real clock instead of coop.clock would show."""
+    moved = os.environ.get("COOP_TEST_WALL_CLOCK")
+    if moved:
+        import time_machine
+
+        config._coop_time_travel = time_machine.travel(moved, tick=True)
+        config._coop_time_travel.start()
+
+
+def pytest_report_header(config):
+    moved = os.environ.get("COOP_TEST_WALL_CLOCK")
+    return [f"coop business date {TEST_TODAY.isoformat()}" + (f", wall clock moved to {moved}" if moved else "")]
+
+
+@pytest.fixture(autouse=True)
+def today():
+    """The business date of every test (coop.clock fixed to ``TEST_TODAY``): pages, API calls, CLI commands
+    and jobs see the same day the test reasons about."""
+    with clock.frozen(TEST_TODAY):
+        yield TEST_TODAY
 
 
 def _worker() -> str:
@@ -197,7 +227,3 @@ def api(app):
 
     return Api
 
-
-@pytest.fixture
-def today():
-    return date(2026, 11, 27)

@@ -23,6 +23,8 @@ class MeSchema(Schema):
     full_name = fields.String(required=True)
     role = fields.String(required=True)
     cooperative = fields.Nested(CooperativeSchema, required=True)
+    #: The cooperative's today (coop.clock): the latest date a money-moving or decision date may carry.
+    business_date = fields.Date(required=True)
 
 
 class ErrorBodySchema(Schema):

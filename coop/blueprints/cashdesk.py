@@ -11,6 +11,7 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from coop.auth.roles import ADMIN, AUDITOR, CASH, MANAGER, TREASURER
+from coop.blueprints.common import business_today as today
 from coop.blueprints.common import coop_id, roles_required
 from coop.db import atomic
 from coop.errors import CoopError, NotFound
@@ -24,11 +25,6 @@ bp = Blueprint("cashdesk", __name__, url_prefix="/cashdesk")
 
 READ = (ADMIN, TREASURER, MANAGER, AUDITOR)
 
-
-def today() -> date:
-    from coop.blueprints.common import local_today
-
-    return local_today(current_user)
 
 
 def _nik(resident) -> str:

@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from functools import wraps
-from zoneinfo import ZoneInfo
 
-from flask import abort, current_app, request
+from flask import abort, g, request
 from flask_login import current_user, login_required
 
+from coop import clock
 from coop.db import db
 
 
@@ -26,10 +26,18 @@ def roles_required(*roles: str):
 
 
 def local_today(user=None) -> date:
-    """Today's date in ``user``'s cooperative's time zone (``Cooperative.timezone``; the app default
-    ``BABEL_DEFAULT_TIMEZONE`` without a user): the one "today" every page, API call and CLI command uses."""
-    tz = getattr(getattr(user, "cooperative", None), "timezone", None)
-    return datetime.now(ZoneInfo(tz or current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Jakarta"))).date()
+    """The business date of ``user``'s cooperative (:func:`coop.clock.business_date`; the service default
+    without a user)."""
+    return clock.business_date(getattr(user, "cooperative", None))
+
+
+def business_today() -> date:
+    """Today for the request's user (a logged-in page user or the API token's user): the one "today" every
+    page and API call passes down to the services."""
+    user = g.get("api_user")
+    if user is None and current_user and current_user.is_authenticated:
+        user = current_user
+    return local_today(user)
 
 
 def coop_id() -> int:

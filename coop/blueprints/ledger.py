@@ -9,6 +9,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user
 
 from coop.auth.roles import ADMIN, AUDITOR, BOOKS, MANAGER, TREASURER
+from coop.blueprints.common import business_today as _today
 from coop.blueprints.common import coop_id, paginate, roles_required
 from coop.db import atomic, db
 from coop.errors import CoopError
@@ -31,11 +32,6 @@ POSTERS = (ADMIN, TREASURER)
 CHECKERS = periods.CHECKER_ROLES
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-
-def _today() -> date:
-    from coop.blueprints.common import local_today
-
-    return local_today(current_user)
 
 
 def _date_arg(name: str, default: date) -> date:

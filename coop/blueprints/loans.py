@@ -13,6 +13,7 @@ from wtforms.fields.choices import SelectChoice
 
 from coop.auth.models import User
 from coop.auth.roles import ADMIN, AUDITOR, MANAGER, TREASURER
+from coop.blueprints.common import business_today as _today
 from coop.blueprints.common import coop_id, paginate, roles_required
 from coop.db import atomic, db
 from coop.errors import CoopError
@@ -32,11 +33,6 @@ APPROVE = (ADMIN, MANAGER)
 STATUS_LABELS = {"applied": N_("Diajukan"), "approved": N_("Disetujui"), "rejected": N_("Ditolak"),
                  "active": N_("Berjalan"), "closed": N_("Lunas"), "written_off": N_("Dihapusbukukan")}
 
-
-def _today() -> date:
-    from coop.blueprints.common import local_today
-
-    return local_today(current_user)
 
 
 def _members(active_only: bool = True):

@@ -9,6 +9,7 @@ from flask_babel import gettext
 from flask_login import current_user
 
 from coop.auth.roles import ADMIN, AUDITOR, MANAGER, OFFICER, TREASURER
+from coop.blueprints.common import business_today as _today
 from coop.blueprints.common import coop_id, paginate, roles_required
 from coop.db import atomic, db
 from coop.errors import CoopError
@@ -22,11 +23,6 @@ bp = Blueprint("registry", __name__, url_prefix="/registry")
 READ = (ADMIN, OFFICER, TREASURER, MANAGER, AUDITOR)
 WRITE = (ADMIN, OFFICER)
 
-
-def _today():
-    from coop.blueprints.common import local_today
-
-    return local_today(current_user)
 
 
 def _show_nik(value: str | None) -> str:

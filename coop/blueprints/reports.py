@@ -18,6 +18,7 @@ from flask import (
 from flask_login import current_user
 
 from coop.auth.roles import ADMIN, AUDITOR, BOOKS, MANAGER, SEES_NIK, TREASURER
+from coop.blueprints.common import business_today as _today
 from coop.blueprints.common import coop_id, roles_required
 from coop.db import atomic, db, utcnow
 from coop.errors import CoopError
@@ -42,11 +43,6 @@ EXPORTS = {
 SHU_DECIDERS = (ADMIN, MANAGER)
 SHU_PAYERS = (ADMIN, TREASURER)
 
-
-def _today() -> date:
-    from coop.blueprints.common import local_today
-
-    return local_today(current_user)
 
 
 def _date_arg(name: str) -> date | None:

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from coop.auth.roles import ADMIN, AUDITOR, MANAGER, MEMBER, OFFICER, TREASURER
-from coop.blueprints.common import coop_id, paginate, roles_required
+from coop.blueprints.common import business_today, coop_id, paginate, roles_required
 from coop.db import atomic, db
 from coop.errors import CoopError
 from coop.i18n import N_
@@ -39,12 +39,6 @@ STATUS_LABELS = {"enrolled": N_("Terdaftar"), "waitlisted": N_("Daftar tunggu"),
 STATUS_BADGES = {"enrolled": "primary", "waitlisted": "warning", "rejected": "danger", "cancelled": "secondary",
                  "completed": "success", "dropped": "secondary"}
 
-
-def business_today() -> date:
-    """Today in the cooperative's time zone (the boundary reads the clock, never the domain)."""
-    from coop.blueprints.common import local_today
-
-    return local_today(current_user)
 
 
 @bp.app_context_processor

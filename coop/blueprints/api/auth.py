@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import current_app, request
 
+from coop import clock
 from coop.auth import services
 from coop.auth.schemas import MeSchema, TokenRequestSchema, TokenSchema
 from coop.blueprints.api import api, current_api_user, doc, load
@@ -40,4 +41,5 @@ def create_token():
 def me():
     user = current_api_user()
     return MeSchema().dump({"id": user.id, "username": user.username, "full_name": user.full_name,
-                            "role": user.role, "cooperative": user.cooperative})
+                            "role": user.role, "cooperative": user.cooperative,
+                            "business_date": clock.business_date(user.cooperative)})

@@ -8,6 +8,7 @@ from flask import request
 
 from coop.auth.roles import ADMIN, BOOKS, TREASURER
 from coop.blueprints.api import api, current_api_user, cursor_page, doc, idempotent, load, load_args, roles
+from coop.blueprints.common import business_today as _today
 from coop.db import atomic, db
 from coop.errors import ValidationError
 from coop.ledger import reports
@@ -34,11 +35,6 @@ TAGS = ["ledger"]
 def _coop() -> int:
     return current_api_user().cooperative_id
 
-
-def _today() -> date:
-    from coop.blueprints.common import local_today
-
-    return local_today(current_api_user())
 
 
 def _range() -> tuple[date, date]:

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from coop.auth.roles import ADMIN, AUDITOR, CASH, MANAGER, MEMBER, TREASURER
 from coop.blueprints.api import api, current_api_user, cursor_page, doc, idempotent, load, load_args, roles
+from coop.blueprints.common import business_today as _today
 from coop.db import atomic, db
 from coop.errors import NotFound
 from coop.ledger.loans import rules, schemas
@@ -23,11 +24,6 @@ APPROVE = (ADMIN, MANAGER)  # as the pages: write-off request/approval and resch
 def _coop() -> int:
     return current_api_user().cooperative_id
 
-
-def _today() -> date:
-    from coop.blueprints.common import local_today
-
-    return local_today(current_api_user())
 
 
 def product_dump(p: LoanProduct) -> dict:

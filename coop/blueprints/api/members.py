@@ -16,6 +16,7 @@ from coop.blueprints.api import (
     page_params,
     roles,
 )
+from coop.blueprints.common import business_today as _today
 from coop.db import atomic
 from coop.errors import NotFound, ValidationError
 from coop.ledger.savings import services as savings
@@ -116,11 +117,6 @@ def resign_member(member_id: int):
 def get_savings_account(account_id: int):
     return schemas.SavingsAccountSchema().dump(account_dump(_visible_account(account_id)))
 
-
-def _today():
-    from coop.blueprints.common import local_today
-
-    return local_today(current_api_user())
 
 
 def _move(fn, account_id: int):

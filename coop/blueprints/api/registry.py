@@ -9,6 +9,7 @@ from flask import request
 
 from coop.auth.roles import ADMIN, OFFICER, STAFF
 from coop.blueprints.api import api, current_api_user, cursor_page, doc, load, load_args, roles
+from coop.blueprints.common import business_today as _today
 from coop.db import atomic
 from coop.errors import ValidationError
 from coop.formatting import mask_nik
@@ -19,11 +20,6 @@ TAGS = ["registry"]
 WRITE = (ADMIN, OFFICER)
 MAX_UPLOAD = 20 * 1024 * 1024
 
-
-def _today():
-    from coop.blueprints.common import local_today
-
-    return local_today(current_api_user())
 
 
 def record_dict(m: MigrationRecord) -> dict:

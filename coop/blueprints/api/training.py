@@ -7,6 +7,7 @@ from flask import url_for
 
 from coop.auth.roles import ADMIN, AUDITOR, MANAGER, MEMBER, OFFICER, TREASURER
 from coop.blueprints.api import api, current_api_user, cursor_page, doc, idempotent, load, roles
+from coop.blueprints.common import business_today as _today
 from coop.db import atomic, db
 from coop.errors import Forbidden
 from coop.training import followup as fu
@@ -39,11 +40,6 @@ STAFF_READ = (ADMIN, OFFICER, MANAGER, TREASURER, AUDITOR)
 MANAGE = (ADMIN, OFFICER, MANAGER)
 TAGS = ["training"]
 
-
-def _today():
-    from coop.blueprints.common import local_today
-
-    return local_today(current_api_user())
 
 
 def dump_enrolment(e) -> dict:
