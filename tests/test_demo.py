@@ -97,3 +97,28 @@ def test_attempt_undoes_only_the_refused_part(app):
     names = set(db.session.scalars(sa.select(Cooperative.name)))
     assert "Koperasi Tetap" in names
     assert "Koperasi Gagal" not in names
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("day", ["2027-01-31", "2028-02-29", "2026-12-31"])
+def test_demo_loads_on_any_business_date(committed_app, day):
+    """Does `flask demo` (no --as-of) load on an awkward business date (a 31st, a leap day, New Year's Eve),
+    with books that end on that date, balance and verify?"""
+    from datetime import date
+
+    from coop import clock
+    from coop.ledger.models import JournalEntry
+    from coop.ledger.verify import verify
+
+    committed_app.config["DEMO_PASSWORD"] = DEMO_PASSWORD
+    with clock.frozen(date.fromisoformat(day)):
+        result = committed_app.test_cli_runner().invoke(args=["demo"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    with committed_app.app_context():
+        last = db.session.scalar(sa.select(sa.func.max(JournalEntry.value_date)))
+        assert last == date.fromisoformat(day)
+        from coop.auth.models import Cooperative
+
+        coop_id = db.session.scalar(sa.select(Cooperative.id))
+        report = verify(coop_id)
+        assert report["ok"], report["problems"][:3]

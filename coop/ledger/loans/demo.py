@@ -70,6 +70,21 @@ def _plan(rng) -> list[dict]:
     return out
 
 
+def _cash_from_bank(coop_id: int, amount: int, on: date, treasurer) -> None:
+    """Before a cash disbursement, the treasurer draws what the box lacks from the bank (as a real
+    treasurer would): the demo's history then holds on any business date, whatever the order of its
+    deposits and loans (the cash box never goes below zero)."""
+    from coop.ledger import chart
+    from coop.ledger.services import Line, account_by_code, post_entry
+
+    kas, bank = account_by_code(coop_id, chart.KAS), account_by_code(coop_id, chart.BANK)
+    short = amount - kas.balance
+    if short > 0:
+        draw = -(-short // 1_000_000) * 1_000_000
+        post_entry(coop_id, [Line.dr(kas.id, draw), Line.cr(bank.id, draw)], actor=treasurer,
+                   memo="Ambil uang dari bank untuk pencairan pinjaman", value_date=on, source="demo.cash_from_bank")
+
+
 def load(ctx) -> None:
     from coop.membership.models import Member
 
@@ -118,6 +133,8 @@ def load(ctx) -> None:
             if sc["kind"] == "approved":
                 continue
             first_due = disbursed + timedelta(weeks=1) if sc["kind"] == "weekly" else add_months(disbursed, 1)
+            if i % 5 != 0:
+                _cash_from_bank(coop_id, sc["principal"], disbursed, treasurer)
             loans.disburse(coop_id, loan.id, actor=treasurer, disbursed_on=disbursed, first_due_date=first_due,
                            mode="savings" if i % 5 == 0 else "cash")
             made.append((loan.id, sc))
