@@ -46,10 +46,10 @@ def setup(db_path: str, members: int) -> tuple[str, list[int]]:
 
     from coop.auth.services import create_cooperative, create_user, issue_token
     from coop.db import atomic, utcnow
-    from coop.ledger.savings import services as savings
     from coop.ledger.services import create_chart
     from coop.membership.services import register_member
     from coop.registry.services import create_resident
+    from coop.savings import services as savings
 
     app = _app(db_path)
     with app.app_context():
@@ -79,7 +79,7 @@ def setup(db_path: str, members: int) -> tuple[str, list[int]]:
 def ledger_only(db_path: str, account_ids: list[int], n: int) -> float:
     """Deposits per second calling the service directly (same database, one commit per deposit)."""
     from coop.db import atomic
-    from coop.ledger.savings import services as savings
+    from coop.savings import services as savings
 
     app = _app(db_path)
     rng = random.Random(1)

@@ -42,14 +42,14 @@ def setup(n_loans: int, due_percent: int) -> int:
 
     from coop.auth.services import create_cooperative
     from coop.db import atomic, db
-    from coop.ledger import schedule
-    from coop.ledger.loans import services as loans
-    from coop.ledger.loans.models import Loan, LoanInstalment
     from coop.ledger.models import Account
-    from coop.ledger.savings import services as savings
     from coop.ledger.services import account_by_code, create_chart
+    from coop.loans import schedule
+    from coop.loans import services as loans
+    from coop.loans.models import Loan, LoanInstalment
     from coop.membership.services import register_member
     from coop.registry.services import create_resident
+    from coop.savings import services as savings
 
     upgrade()
 
@@ -130,7 +130,7 @@ def baseline(coop_id: int) -> tuple[float, int]:
 
 def run(coop_id: int, as_of: date) -> tuple[float, str]:
     from coop.db import atomic
-    from coop.ledger.loans.jobs import run_daily
+    from coop.loans.jobs import run_daily
 
     t0 = time.perf_counter()
     summary = atomic(run_daily, coop_id, as_of)
@@ -152,7 +152,7 @@ def main() -> None:
         import sqlalchemy as sa
 
         from coop.db import atomic, db
-        from coop.ledger.loans.models import Loan
+        from coop.loans.models import Loan
 
         t0 = time.perf_counter()
         coop_id = setup(args.loans, args.due_percent)

@@ -18,7 +18,7 @@ COMMAND_MODULES: list[str] = [
     "coop.registry.cli:registry_cli",
     "coop.membership.cli:members_cli",
     "coop.reports.cli:exports_cli",
-    "coop.ledger.loans.cli:loans_cli",
+    "coop.loans.cli:loans_cli",
     "coop.training.cli:training_cli",
 ]
 

@@ -2,7 +2,7 @@
 tenant mixin, and ``unit_of_work()`` -- the ONLY place in the code base that commits.
 
 SQLite (embedded default) runs in WAL mode, every commit on disk before it returns (group commit, see
-:class:`WriterLockedConnection`), foreign keys on and a busy timeout.
+:class:`coop.db_sqlite.WriterLockedConnection`), foreign keys on and a busy timeout.
 A unit of work opens its transaction with ``BEGIN IMMEDIATE`` (SQLAlchemy's documented pysqlite recipe),
 behind an OS lock that hands the write lock from one writer to the next without SQLite's sleeps, so
 concurrent writers queue instead of failing half-way; reads outside a unit of work are ``DEFERRED`` and
@@ -12,11 +12,7 @@ locks balance rows with ``SELECT ... FOR UPDATE`` and :func:`atomic` retries dea
 from __future__ import annotations
 
 import contextvars
-import fcntl
-import os
 import random
-import sqlite3
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -28,12 +24,12 @@ import sqlalchemy as sa
 from flask import current_app, has_app_context
 from flask_sqlalchemy import SQLAlchemy
 from flask_sqlalchemy.session import Session as _FlaskSession
-from sqlalchemy import BigInteger, ForeignKey, Integer, MetaData, event
+from sqlalchemy import BigInteger, ForeignKey, Integer, MetaData
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, registry
 from sqlalchemy.types import TypeDecorator
 
-from coop import clock
+from coop import clock, db_sqlite
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -145,194 +141,13 @@ class TimestampMixin:
 # Engine set-up
 # --------------------------------------------------------------------------------------------
 
-_writer_locks: dict[str, threading.Lock] = {}
-_writer_locks_guard = threading.Lock()
-
-
-def _process_writer_lock(path: str) -> threading.Lock:
-    with _writer_locks_guard:
-        return _writer_locks.setdefault(path, threading.Lock())
-
-
-#: WAL size after which a committing connection checkpoints (SQLite's default: 1000 pages of 4 KiB).
-WAL_CHECKPOINT_BYTES = 4 * 1024 * 1024
-
-
-class WriterLockedConnection(sqlite3.Connection):
-    """A pysqlite connection that hands SQLite's single write lock from writer to writer quickly and
-    makes its commits durable outside that lock (group commit).
-
-    *Hand-over.* SQLite lets one writer in at a time; a second ``BEGIN IMMEDIATE`` waits in SQLite's busy
-    handler, which sleeps 1, 2, 5, 10, 15, 20, 25 ... ms between tries, so a writer holding the lock for
-    2 ms keeps the next one waiting 8 ms or more and under load the sleeps set the pace. Here a write
-    transaction first takes an OS lock (``flock``) on a file beside the database and gives it back right
-    after COMMIT or ROLLBACK. Threads of one process queue on a ``threading.Lock``; one of them per process
-    polls the file lock every 0.1 ms; both waits keep the busy timeout (after ``timeout_ms`` it fails as
-    SQLite would: "database is locked"). Readers never take it: in WAL mode they
-    read a snapshot beside the writer.
-
-    *Durability* (``sync="group"``, the default). SQLite runs with ``synchronous=NORMAL``: COMMIT appends
-    the transaction to the WAL without waiting for the disk. This connection then, after giving back the
-    write lock, fsyncs the WAL before ``commit()`` returns, so nobody is told "saved" before it is on
-    disk, exactly as with ``synchronous=FULL``; but the fsync no longer holds up the next writer, and one
-    fsync covers every commit appended before it (group commit). A power cut keeps a prefix of the
-    commits: WAL frames carry a running checksum, so recovery stops at the first frame not on disk and a
-    later transaction never survives without the earlier ones. ``sync="full"`` keeps SQLite's own fsync
-    inside COMMIT.
-    """
-
-    def __init__(self, database, *args, **kwargs):
-        super().__init__(database, *args, **kwargs)
-        name = os.fspath(database)
-        on_disk = name not in ("", ":memory:") and not name.startswith("file:")
-        self._coop_lock_path = name + "-writer.lock" if on_disk else None
-        self._coop_wal_path = name + "-wal" if on_disk else None
-        self._coop_lock_fd: int | None = None
-        self._coop_locked = False
-        self._coop_group_sync = False
-        self._coop_synced_changes = 0
-        self._coop_dir_synced = False
-
-    def acquire_writer(self, timeout_ms: int) -> None:
-        if self._coop_lock_path is None or self._coop_locked:
-            return
-        if self._coop_lock_fd is None:
-            self._coop_lock_fd = os.open(self._coop_lock_path, os.O_RDWR | os.O_CREAT, 0o600)
-        deadline = time.monotonic() + timeout_ms / 1000
-        # Threads of this process queue on a plain lock (they sleep in the kernel, no polling), so at
-        # most one thread per process polls the file lock against the other processes.
-        in_process = _process_writer_lock(self._coop_lock_path)
-        if not in_process.acquire(timeout=timeout_ms / 1000):
-            raise sqlite3.OperationalError("database is locked")
-        while True:
-            try:
-                fcntl.flock(self._coop_lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                self._coop_locked = True
-                return
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    in_process.release()
-                    raise sqlite3.OperationalError("database is locked") from None
-                # one poller per process, so short naps cost little; the hand-over between processes
-                # is what every write waits for (1 ms naps measured 5-10 % fewer deposits/s, worse p99)
-                time.sleep(0.0001)
-
-    def release_writer(self) -> None:
-        if self._coop_locked:
-            self._coop_locked = False
-            fcntl.flock(self._coop_lock_fd, fcntl.LOCK_UN)
-            _process_writer_lock(self._coop_lock_path).release()
-
-    def commit(self):
-        wrote = self.in_transaction and (self._coop_locked or self.total_changes != self._coop_synced_changes)
-        try:
-            super().commit()
-        finally:
-            self.release_writer()
-        if wrote and self._coop_group_sync:
-            self._sync_wal()
-            self._checkpoint_if_large()
-
-    def _checkpoint_if_large(self) -> None:
-        """SQLite's own automatic checkpoint runs inside COMMIT, i.e. under the write lock, and fsyncs the
-        database file there. In group mode it is off (``wal_autocheckpoint=0``) and the connection that
-        committed runs a PASSIVE checkpoint after giving the lock back, once the WAL passes the size
-        SQLite's default would checkpoint at (1000 pages); a PASSIVE checkpoint never blocks writers."""
-        try:
-            size = os.stat(self._coop_wal_path).st_size if self._coop_wal_path else 0
-        except FileNotFoundError:
-            return
-        if size >= WAL_CHECKPOINT_BYTES:
-            try:
-                self.execute("PRAGMA wal_checkpoint(PASSIVE)").close()
-            except sqlite3.OperationalError:  # another checkpoint is running: it does the work
-                pass
-
-    def _sync_wal(self) -> None:
-        self._coop_synced_changes = self.total_changes
-        if self._coop_wal_path is None:
-            return
-        try:
-            fd = os.open(self._coop_wal_path, os.O_RDONLY)
-        except FileNotFoundError:  # checkpointed and removed: the data is in the (synced) database file
-            return
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        if not self._coop_dir_synced:  # the WAL file's own directory entry, once per connection
-            dir_fd = os.open(os.path.dirname(os.path.abspath(self._coop_wal_path)), os.O_RDONLY)
-            try:
-                os.fsync(dir_fd)
-            finally:
-                os.close(dir_fd)
-            self._coop_dir_synced = True
-
-    def rollback(self):
-        try:
-            super().rollback()
-        finally:
-            self.release_writer()
-
-    def close(self):
-        try:
-            super().close()
-        finally:
-            self.release_writer()
-            if self._coop_lock_fd is not None:
-                os.close(self._coop_lock_fd)
-                self._coop_lock_fd = None
-
-
 def configure_engine_options(app) -> None:
     """Engine options by dialect, before Flask-SQLAlchemy creates the engine: SQLite connections are
-    :class:`WriterLockedConnection`."""
+    :class:`coop.db_sqlite.WriterLockedConnection`."""
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
-        options["connect_args"] = {**options.get("connect_args", {}), "factory": WriterLockedConnection}
+        options["connect_args"] = {**options.get("connect_args", {}), "factory": db_sqlite.WriterLockedConnection}
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
-
-
-def _install_sqlite_recipe(engine: sa.Engine, busy_timeout_ms: int, sync: str) -> None:
-    if sync not in ("group", "full"):
-        raise RuntimeError(f"COOP_SQLITE_SYNC must be 'group' or 'full', not {sync!r}")
-
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record):
-        # Let SQLAlchemy (not pysqlite) emit BEGIN, so we can choose its kind.
-        dbapi_connection.isolation_level = None
-        cur = dbapi_connection.cursor()
-        cur.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
-        cur.execute("PRAGMA foreign_keys = ON")
-        cur.execute("PRAGMA journal_mode = WAL")
-        group = sync == "group" and isinstance(dbapi_connection, WriterLockedConnection)
-        # group: COMMIT appends to the WAL; WriterLockedConnection.commit fsyncs it (outside the lock)
-        cur.execute("PRAGMA synchronous = NORMAL" if group else "PRAGMA synchronous = FULL")
-        cur.close()
-        if group:
-            dbapi_connection._coop_group_sync = True
-            dbapi_connection.execute("PRAGMA wal_autocheckpoint = 0").close()  # see _checkpoint_if_large
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn):
-        # A unit of work writes: BEGIN IMMEDIATE takes the write lock up front, so it never fails half-way
-        # on a lock upgrade. Anything else only reads: a DEFERRED transaction reads a WAL snapshot and
-        # neither waits for nor blocks the writer.
-        mode = conn.get_execution_options().get("sqlite_begin") or ("IMMEDIATE" if in_unit_of_work() else "DEFERRED")
-        dbapi = conn.connection.dbapi_connection
-        writer = mode != "DEFERRED" and isinstance(dbapi, WriterLockedConnection)
-        if writer:
-            try:
-                dbapi.acquire_writer(busy_timeout_ms)
-            except sqlite3.OperationalError as exc:  # as SQLAlchemy reports SQLite's own busy timeout
-                raise sa.exc.OperationalError(f"BEGIN {mode}", (), exc) from exc
-        try:
-            conn.exec_driver_sql(f"BEGIN {mode}")
-        except BaseException:
-            if writer:
-                dbapi.release_writer()
-            raise
-        conn.info["coop_begin"] = mode
 
 
 def init_engines(app) -> None:
@@ -340,7 +155,8 @@ def init_engines(app) -> None:
     with app.app_context():
         for engine in db.engines.values():
             if engine.dialect.name == "sqlite":
-                _install_sqlite_recipe(engine, app.config["SQLITE_BUSY_TIMEOUT_MS"], app.config["SQLITE_SYNC"])
+                db_sqlite.install_sqlite_recipe(engine, app.config["SQLITE_BUSY_TIMEOUT_MS"], app.config["SQLITE_SYNC"],
+                                                in_unit_of_work=in_unit_of_work)
 
 
 def is_sqlite() -> bool:

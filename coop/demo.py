@@ -45,7 +45,7 @@ EXTRA_DEMO_USERS: list[tuple[str, str, str]] = [
 STEPS: list[str] = [
     "coop.registry.demo:load",
     "coop.membership.demo:load",
-    "coop.ledger.loans.demo:load",
+    "coop.loans.demo:load",
     "coop.training.demo:load",
     "coop.ledger.demo:load",
     "coop.reports.demo:load",

@@ -7,13 +7,7 @@ from flask import Flask, has_request_context, request, session
 from flask_login import current_user
 
 from coop import formatting
-
-
-def N_(message: str) -> str:
-    """Mark a Bahasa Indonesia string defined outside a request (labels, module constants) for
-    extraction into translations/; translate it where it is shown: ``{{ label|tr }}`` in a template,
-    ``gettext(label)`` in Python."""
-    return message
+from coop.text import N_  # noqa: F401  (re-exported: coop.i18n.N_)
 
 
 def select_locale() -> str:

@@ -20,7 +20,7 @@ import pytest
 @pytest.fixture
 def make_loan_product(app):
     from coop.db import atomic
-    from coop.ledger.loans import services as loans
+    from coop.loans import services as loans
 
     counter = {"n": 0}
 
@@ -50,7 +50,7 @@ def loan_staff(app, make_user):
 def make_loan(app, make_loan_product, loan_staff):
     from coop import settings as coop_settings
     from coop.db import atomic
-    from coop.ledger.loans import services as loans
+    from coop.loans import services as loans
 
     products: dict = {}
 

@@ -18,7 +18,7 @@ DEFAULT_JOINED_ON = date(2025, 1, 2)
 @pytest.fixture
 def seed_savings(app):
     from coop.db import atomic
-    from coop.ledger.savings.services import seed_defaults
+    from coop.savings.services import seed_defaults
 
     def _seed(coop):
         return atomic(seed_defaults, coop.id)
@@ -28,8 +28,8 @@ def seed_savings(app):
 @pytest.fixture
 def make_member(app, request, seed_savings):
     from coop.db import atomic
-    from coop.ledger.savings import services as savings
     from coop.membership.services import register_member
+    from coop.savings import services as savings
 
     def _make(coop, resident=None, pay_pokok: bool = True, actor=None, joined_on: date = DEFAULT_JOINED_ON,
               **resident_overrides):
@@ -53,7 +53,7 @@ def make_member(app, request, seed_savings):
 @pytest.fixture
 def fund(app):
     from coop.db import atomic
-    from coop.ledger.savings import services as savings
+    from coop.savings import services as savings
 
     def _fund(member, kind: str, amount: int, value_date: date | None = None, actor=None):
         def _do():

@@ -162,7 +162,7 @@ def test_jobs_run_as_of_is_idempotent_and_catches_up(cli, test_job, today):
     """`flask jobs run --as-of D --job J` runs J once per cooperative for D; running it again for the same
     day does nothing; three days later it catches up the two missed days, oldest first."""
     from coop.auth.services import create_cooperative
-    from coop.jobs_models import JobRun
+    from coop.jobs.models import JobRun
 
     ids = atomic(lambda: [create_cooperative(name=f"Koperasi Job {i}", village_code="3504042001").id
                           for i in (1, 2)])
@@ -184,7 +184,7 @@ def test_jobs_run_refuses_a_date_past_tomorrow_unless_allowed(cli, test_job, tod
     """A server whose clock jumped must not post months of interest: `jobs run --as-of` more than one day
     after the business date exits non-zero and runs nothing; tomorrow is fine; --allow-future overrides."""
     from coop.auth.services import create_cooperative
-    from coop.jobs_models import JobRun
+    from coop.jobs.models import JobRun
 
     atomic(create_cooperative, name="Koperasi Jam Loncat", village_code="3504042001")
     far = today + timedelta(days=2)

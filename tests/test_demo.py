@@ -32,10 +32,10 @@ def test_a_failing_demo_step_leaves_nothing_and_the_next_run_succeeds(committed_
     and then raises: the command fails with the "semuanya dibatalkan" notice, every table holds exactly
     the rows it held before (the empty database's reference data only), and a second `flask demo` then
     creates the demo cooperative with its loans, members and ledger."""
-    import coop.ledger.loans.demo as loans_demo
+    import coop.loans.demo as loans_demo
     from coop.auth.models import Cooperative
-    from coop.ledger.loans.models import Loan
     from coop.ledger.models import JournalEntry
+    from coop.loans.models import Loan
     from coop.membership.models import Member
 
     committed_app.config["DEMO_PASSWORD"] = DEMO_PASSWORD
@@ -111,10 +111,9 @@ def test_demo_loads_on_any_business_date(committed_app, day):
     from coop.ledger.verify import verify
 
     committed_app.config["DEMO_PASSWORD"] = DEMO_PASSWORD
-    with clock.frozen(date.fromisoformat(day)):
+    with committed_app.app_context(), clock.frozen(date.fromisoformat(day)):
         result = committed_app.test_cli_runner().invoke(args=["demo"], catch_exceptions=False)
-    assert result.exit_code == 0, result.output
-    with committed_app.app_context():
+        assert result.exit_code == 0, result.output
         last = db.session.scalar(sa.select(sa.func.max(JournalEntry.value_date)))
         assert last == date.fromisoformat(day)
         from coop.auth.models import Cooperative

@@ -146,7 +146,7 @@ def test_a_founded_cooperative_has_chart_and_default_savings_products(make_coop)
 
     from coop.db import db
     from coop.ledger.models import Account, LedgerHead
-    from coop.ledger.savings.models import SavingsProduct
+    from coop.savings.models import SavingsProduct
 
     c = make_coop("Koperasi Baru")
     kinds = set(db.session.scalars(sa.select(SavingsProduct.kind).where(SavingsProduct.cooperative_id == c.id)))

@@ -201,7 +201,7 @@ def _rows_in_main_file(app) -> int:
 def test_checkpoint_runs_after_the_commit_once_the_wal_is_large(sqlite_app, monkeypatch):
     """Group mode turns SQLite's automatic checkpoint (inside COMMIT, under the write lock) off and has the
     committing connection checkpoint after giving the lock back, once the WAL passes the threshold."""
-    import coop.db
+    import coop.db_sqlite
 
     app = sqlite_app()
     with app.app_context():
@@ -209,7 +209,7 @@ def test_checkpoint_runs_after_the_commit_once_the_wal_is_large(sqlite_app, monk
         db.session.remove()
         _new_coop("A")
         assert _rows_in_main_file(app) == 0, "below the threshold the commit stays in the WAL"
-        monkeypatch.setattr(coop.db, "WAL_CHECKPOINT_BYTES", 1)
+        monkeypatch.setattr(coop.db_sqlite, "WAL_CHECKPOINT_BYTES", 1)
         _new_coop("B")
         assert _rows_in_main_file(app) == 2, "past it, the commit's connection checkpointed both"
         db.session.remove()

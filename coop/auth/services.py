@@ -101,8 +101,8 @@ def found_cooperative(*, name: str, village_code: str, legal_number: str | None 
                       address: str | None = None, actor: User | None = None) -> Cooperative:
     """A new cooperative ready for business: the tenant row, its chart of accounts and hash-chain head,
     and the default savings products of DOMAIN.md (pokok, wajib, sukarela, berjangka)."""
-    from coop.ledger.savings.products import seed_defaults
     from coop.ledger.services import create_chart
+    from coop.savings.products import seed_defaults
 
     coop = create_cooperative(name=name, village_code=village_code, legal_number=legal_number,
                               address=address, actor=actor)

@@ -16,10 +16,10 @@ from coop.blueprints.common import coop_id, roles_required
 from coop.db import atomic
 from coop.errors import CoopError, NotFound
 from coop.formatting import mask_nik, rupiah
-from coop.ledger.savings import cash, interest
-from coop.ledger.savings import services as savings
 from coop.membership import services as members
 from coop.membership.forms import BerjangkaForm, CashCountForm, CashForm
+from coop.savings import cash, interest
+from coop.savings import services as savings
 
 bp = Blueprint("cashdesk", __name__, url_prefix="/cashdesk")
 
@@ -77,7 +77,7 @@ def _member_page(member, forms=None, status=200):
 def _loans(member) -> list[dict]:
     """The member's running loans with arrears (read-only here; repayments are on the loan page)."""
     try:
-        from coop.ledger.loans import services as loans
+        from coop.loans import services as loans
     except ImportError:
         return []
     out = []

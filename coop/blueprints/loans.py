@@ -18,11 +18,11 @@ from coop.blueprints.common import coop_id, paginate, roles_required
 from coop.db import atomic, db
 from coop.errors import CoopError
 from coop.i18n import N_
-from coop.ledger.loans import forms, rules
-from coop.ledger.loans import reports as loan_reports
-from coop.ledger.loans import services as loans
-from coop.ledger.loans.models import Loan, LoanProduct, LoanRepayment
 from coop.ledger.stamp_duty import stamp_duty
+from coop.loans import forms, rules
+from coop.loans import reports as loan_reports
+from coop.loans import services as loans
+from coop.loans.models import Loan, LoanProduct, LoanRepayment
 
 bp = Blueprint("loans", __name__, url_prefix="/loans")
 
@@ -184,7 +184,7 @@ def show(loan_id: int):
 
 
 def _add_month(d: date) -> date:
-    from coop.ledger.schedule import add_months
+    from coop.loans.schedule import add_months
 
     return add_months(d, 1)
 
@@ -349,7 +349,7 @@ def receipt(loan_repayment_id: int):
 
 
 def _allocated_instalments(rep):
-    from coop.ledger.loans.models import LoanAllocation, LoanInstalment
+    from coop.loans.models import LoanAllocation, LoanInstalment
 
     return db.session.scalars(sa.select(LoanInstalment).join(LoanAllocation, LoanAllocation.instalment_id == LoanInstalment.id)
                               .where(LoanAllocation.repayment_id == rep.id))

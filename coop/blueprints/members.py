@@ -15,12 +15,12 @@ from coop.blueprints.common import coop_id, paginate, roles_required
 from coop.db import atomic, db
 from coop.errors import CoopError, NotFound
 from coop.formatting import mask_nik
-from coop.ledger.savings import cash, imports
-from coop.ledger.savings import services as savings
-from coop.ledger.savings.models import METHOD_LABELS
 from coop.membership import services
 from coop.membership.forms import ImportForm, MemberRegisterForm, ProductForm, ResignForm
 from coop.membership.models import MEMBER_STATUSES, STATUS_LABELS, Member
+from coop.savings import cash, imports
+from coop.savings import services as savings
+from coop.savings.models import METHOD_LABELS
 
 bp = Blueprint("members", __name__, url_prefix="/members")
 

@@ -23,8 +23,10 @@ from coop.blueprints.common import coop_id, roles_required
 from coop.db import atomic, db, utcnow
 from coop.errors import CoopError
 from coop.ledger.models import LedgerHead
-from coop.reports import beancount, books, exports, rat, saft, shu, shu_rules, yearend
+from coop.reports import beancount, books, exports, saft
 from coop.reports.forms import AllocateForm, CloseYearForm, PayForm
+from coop.yearend import closing as yearend
+from coop.yearend import rat, shu, shu_rules
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 

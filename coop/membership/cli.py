@@ -15,7 +15,7 @@ def members_cli():
 @click.option("--cooperative-id", type=int, required=True)
 def seed_products(cooperative_id):
     """Create the default savings products (DOMAIN.md) for a cooperative (idempotent)."""
-    from coop.ledger.savings.services import seed_defaults
+    from coop.savings.services import seed_defaults
 
     for p in atomic(seed_defaults, cooperative_id):
         click.echo(f"{p.code:<6} {p.kind:<10} {p.name}")
@@ -28,7 +28,7 @@ def seed_products(cooperative_id):
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 def import_balances(cooperative_id, value_date, commit, path):
     """Opening savings balances from a CSV/XLSX (member_number or nik, kind, amount). All or nothing."""
-    from coop.ledger.savings.imports import import_opening_balances, read_table
+    from coop.savings.imports import import_opening_balances, read_table
 
     with open(path, "rb") as fh:
         rows = read_table(path, fh.read())
@@ -50,6 +50,6 @@ def import_balances(cooperative_id, value_date, commit, path):
 def dormancy(cooperative_id, as_of):
     """Mark long-inactive sukarela accounts dormant now (the daily job does the same)."""
     from coop.cli import _today
-    from coop.ledger.savings.services import mark_dormant
+    from coop.savings.services import mark_dormant
 
     click.echo(f"{atomic(mark_dormant, cooperative_id, as_of.date() if as_of else _today())} rekening dormant")

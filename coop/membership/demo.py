@@ -16,9 +16,9 @@ from flask import current_app
 
 from coop.db import atomic, db
 from coop.ledger import chart
-from coop.ledger.savings import interest, rules
-from coop.ledger.savings import services as savings
 from coop.ledger.services import Line, account_by_code
+from coop.savings import interest, rules
+from coop.savings import services as savings
 
 N_MEMBERS = 150
 

@@ -13,9 +13,9 @@ from coop.auth.models import Cooperative
 from coop.db import db, is_sqlite
 from coop.errors import Conflict, NotFound, RuleViolation, ValidationError
 from coop.ledger import chart
-from coop.ledger.savings import services as savings
 from coop.ledger.services import Line, account_by_code, post_entry
 from coop.membership.models import MEMBER_TYPES, Member
+from coop.savings import services as savings
 
 
 def get_member(cooperative_id: int, member_id: int) -> Member:
@@ -51,7 +51,7 @@ def format_member_number(fmt: str, seq: int) -> str:
 
 def eligibility_problems(cooperative_id: int, resident, on: date) -> list[str]:
     """Why ``resident`` may not join on ``on`` (empty list: eligible). Reasons in plain Indonesian."""
-    from coop.ledger.savings.rules import is_adult
+    from coop.savings.rules import is_adult
 
     coop = db.session.get(Cooperative, cooperative_id)
     problems = []
@@ -177,7 +177,7 @@ class Settlement:
 
 def _payoff_plan(cooperative_id: int, member_id: int, value_date: date):
     try:
-        from coop.ledger.loans.services import plan_member_payoff
+        from coop.loans.services import plan_member_payoff
     except ImportError:
         return None
     return plan_member_payoff(cooperative_id, member_id, value_date)
@@ -254,7 +254,7 @@ def resign(cooperative_id: int, member_id: int, effective_on: date, *, actor, st
 def settlement_of(cooperative_id: int, member_id: int) -> Settlement:
     """The recorded settlement of a former member (for the settlement receipt)."""
     from coop.ledger.models import JournalEntry
-    from coop.ledger.savings.models import SavingsAccount
+    from coop.savings.models import SavingsAccount
 
     member = get_member(cooperative_id, member_id)
     if member.settlement_entry_id is None:
@@ -288,8 +288,8 @@ def dashboard_totals(cooperative_id: int) -> dict[str, dict[str, int]]:
     (PostgreSQL returns ``SUM`` of a bigint as a Decimal).
     """
     from coop.ledger.models import Account
-    from coop.ledger.savings.models import KINDS, SavingsAccount
     from coop.membership.models import MEMBER_STATUSES
+    from coop.savings.models import KINDS, SavingsAccount
 
     counts = dict(db.session.execute(sa.select(Member.status, sa.func.count()).where(
         Member.cooperative_id == cooperative_id).group_by(Member.status)).all())

@@ -21,6 +21,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
+from coop.text import N_
+
 #: The 38 province codes of the 2025 Kemendagri table.
 PROVINCES = frozenset({
     "11", "12", "13", "14", "15", "16", "17", "18", "19", "21", "31", "32", "33", "34", "35", "36",
@@ -28,9 +30,6 @@ PROVINCES = frozenset({
     "91", "92", "93", "94", "95", "96"})
 
 
-def N_(message: str) -> str:
-    """Marks a label for translation like ``coop.i18n.N_`` (this module stays free of Flask)."""
-    return message
 
 
 SEXES = ("M", "F")

@@ -104,7 +104,7 @@ def member_ledgers_csv(cooperative_id: int, period: Period, *, sees_nik: bool) -
 
 def loan_portfolio_csv(cooperative_id: int, *, sees_nik: bool) -> Iterator[str]:
     """Every loan: number, member, product, principal, dates, status, collectibility, outstanding."""
-    from coop.ledger.loans.models import Loan, LoanProduct
+    from coop.loans.models import Loan, LoanProduct
     from coop.membership.models import Member
     from coop.registry.models import Resident
 

@@ -68,7 +68,7 @@ def write_cmd(kind, cooperative_id, start, end, output):
 @click.option("--year", type=int, required=True)
 def close_year_cmd(cooperative_id, year):
     """Year-end closing: income/expenses into 3301, close the year, carry forward to 3302 (as the system)."""
-    from coop.reports.yearend import close_year
+    from coop.yearend.closing import close_year
 
     row = atomic(close_year, cooperative_id, year, actor=None)
     click.echo(f"Tahun buku {year} ditutup: SHU {row.surplus}")
@@ -80,7 +80,7 @@ def close_year_cmd(cooperative_id, year):
 @click.option("--decided-on", type=DATE, required=True, help="Date of the RAT decision.")
 def shu_allocate_cmd(cooperative_id, year, decided_on):
     """Post the RAT's SHU allocation of a closed year and record every member's share."""
-    from coop.reports.shu import allocate
+    from coop.yearend.shu import allocate
 
     dist = atomic(allocate, cooperative_id, year, actor=None, decided_on=decided_on.date())
     click.echo(f"SHU {year}: {dist.surplus} dibagi; bagian anggota {dist.jasa_anggota} "

@@ -70,9 +70,9 @@ def par_trend(cooperative_id: int) -> list[dict]:
 
 
 def dashboard(cooperative_id: int, as_of: date) -> dict:
-    from coop.ledger.loans.services import portfolio_by_class
     from coop.ledger.reports import cash_position
-    from coop.reports.rat import CLASS_LABELS
+    from coop.loans.services import portfolio_by_class
+    from coop.yearend.rat import CLASS_LABELS
 
     by_class = portfolio_by_class(cooperative_id, as_of)
     try:

@@ -26,7 +26,8 @@ def load(ctx) -> None:
     has_entries = db.session.scalar(sa.select(sa.func.count(JournalEntry.id)).where(
         JournalEntry.cooperative_id == coop_id, JournalEntry.value_date <= date(year, 12, 31)))
     if has_entries:
-        from coop.reports import shu, yearend
+        from coop.yearend import closing as yearend
+        from coop.yearend import shu
 
         try:
             ye = attempt(yearend.close_year, coop_id, year, actor=admin)
@@ -62,9 +63,9 @@ def load(ctx) -> None:
 def _cash_takers(ctx, coop_id: int, distribution_id: int) -> list[int]:
     """Members paid their SHU in cash: those no longer active (or without an open sukarela account) and
     about one in ten of the others (deterministic, ``ctx.rng``)."""
-    from coop.ledger.savings.services import account_for
     from coop.membership.models import Member
-    from coop.reports.models import ShuMemberShare
+    from coop.savings.services import account_for
+    from coop.yearend.models import ShuMemberShare
 
     rows = db.session.execute(sa.select(ShuMemberShare.member_id, Member.status).join(
         Member, Member.id == ShuMemberShare.member_id).where(ShuMemberShare.distribution_id == distribution_id,

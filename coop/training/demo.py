@@ -203,8 +203,8 @@ def _open_cohort(ctx, program_ids, pool, sri, officer) -> None:
 def _loans_to_businesses(ctx, business_ids: list[int]) -> None:
     """A few businesses borrowed from the cooperative (only owners who are active members)."""
     try:
-        from coop.ledger.loans import services as loans
-        from coop.ledger.loans.models import LoanProduct
+        from coop.loans import services as loans
+        from coop.loans.models import LoanProduct
         from coop.membership.models import Member
     except ImportError:
         return

@@ -131,7 +131,7 @@ def loans_of_businesses(cooperative_id: int, business_ids: list[int]) -> list:
     if not business_ids:
         return []
     try:
-        from coop.ledger.loans.services import loans_for_businesses
+        from coop.loans.services import loans_for_businesses
     except ImportError:
         return []
     return list(loans_for_businesses(cooperative_id, business_ids))
@@ -190,7 +190,7 @@ def business_loans(cooperative_id: int) -> list[dict]:
     biz = {b.id: b for b in db.session.scalars(sa.select(Business).where(Business.cooperative_id == cooperative_id))}
     loans = loans_of_businesses(cooperative_id, list(biz))
     try:
-        from coop.ledger.loans.services import outstanding_principal
+        from coop.loans.services import outstanding_principal
     except ImportError:  # pragma: no cover - loans area not installed
         def outstanding_principal(loan):
             return None

@@ -7,15 +7,13 @@ from datetime import date
 from decimal import Decimal
 
 from coop.dates import add_months  # noqa: F401 - one month arithmetic for every area (re-exported)
+from coop.text import N_
 
 #: PMI statuses (derived by the registry): calon (preparing to leave), aktif (abroad now), purna
 #: (returned), keluarga (household member of a PMI), none.
 PMI_STATUSES = ("calon", "aktif", "purna", "keluarga", "none")
 
 
-def N_(message: str) -> str:
-    """Marks a label for translation like ``coop.i18n.N_`` (this module stays free of Flask)."""
-    return message
 
 
 ADMISSION_LABELS = {

@@ -23,8 +23,8 @@ from coop.errors import InsufficientFunds, ValidationError
 from coop.ledger import cash_floor, chart, rules
 from coop.ledger.models import Account, JournalEntry
 from coop.ledger.rules import Line
-from coop.ledger.savings import services as savings
 from coop.ledger.services import account_by_code, add_account, post_entry
+from coop.savings import services as savings
 from tests.fixtures_ledger import fill_cash_box
 
 MESSAGE = "Kas tidak mencukupi: saldo Kas (1101) Rp 150.000, diminta Rp 200.000."
@@ -145,7 +145,7 @@ def test_loan_disbursement_in_cash_larger_than_the_box_is_refused_to_savings_all
     """Loan page: a cash disbursement of Rp 1.000.000 from a Rp 100.000 box is refused with the message;
     the loan stays approved, no loan sub-account or entry is left. Paid into her sukarela savings
     instead, no cash moves: it is disbursed and Kas stays Rp 100.000."""
-    from coop.ledger.loans.models import Loan
+    from coop.loans.models import Loan
 
     m, loan, staff = approved_loan
     web = login(staff["treasurer"])

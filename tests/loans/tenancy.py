@@ -11,7 +11,7 @@ from tests.tenancy_objects import factory
 def _product(ctx):
     if "loan_product" not in ctx.cache:
         from coop.db import atomic
-        from coop.ledger.loans.services import create_product
+        from coop.loans.services import create_product
 
         ctx.cache["loan_product"] = atomic(create_product, ctx.coop.id, actor=None, name="Produk B", method="flat",
                                            rate_percent_per_month=Decimal("1")).id
@@ -22,10 +22,10 @@ def _product(ctx):
 def _loan(ctx):
     if "loan" not in ctx.cache:
         from coop.db import atomic
-        from coop.ledger.loans import services as loans
-        from coop.ledger.savings import services as savings
+        from coop.loans import services as loans
         from coop.membership.services import register_member
         from coop.registry.services import create_resident
+        from coop.savings import services as savings
         from tests.fixtures_ledger import top_up_cash
 
         product_id = _product(ctx)
@@ -57,7 +57,7 @@ def _loan(ctx):
 def _repayment(ctx):
     if "loan_repayment" not in ctx.cache:
         from coop.db import atomic
-        from coop.ledger.loans import services as loans
+        from coop.loans import services as loans
 
         loan_id = _loan(ctx)
         ctx.cache["loan_repayment"] = atomic(loans.repay, ctx.coop.id, loan_id, 100_000, actor=ctx.users["treasurer"],

@@ -9,9 +9,9 @@ import sqlalchemy as sa
 
 from coop.db import atomic, db
 from coop.ledger import chart
-from coop.ledger.loans import jobs
-from coop.ledger.loans.models import LoanRepayment
 from coop.ledger.services import account_by_code
+from coop.loans import jobs
+from coop.loans.models import LoanRepayment
 
 DUE = date(2026, 2, 5)
 

@@ -10,10 +10,10 @@ import sqlalchemy as sa
 
 from coop.db import atomic, db
 from coop.ledger import chart
-from coop.ledger.loans import jobs
-from coop.ledger.loans.models import LoanRecovery
 from coop.ledger.models import JournalEntry
 from coop.ledger.services import account_by_code
+from coop.loans import jobs
+from coop.loans.models import LoanRecovery
 
 pytestmark = pytest.mark.usefixtures("any_class_may_be_written_off")
 

@@ -13,10 +13,10 @@ import sqlalchemy as sa
 from coop import settings as coop_settings
 from coop.db import atomic, db
 from coop.errors import Conflict, ValidationError
-from coop.ledger.loans import jobs
-from coop.ledger.loans import services as loans
-from coop.ledger.loans.models import LoanClassChange
-from coop.ledger.loans.reports import portfolio
+from coop.loans import jobs
+from coop.loans import services as loans
+from coop.loans.models import LoanClassChange
+from coop.loans.reports import portfolio
 
 DUE = date(2026, 2, 5)
 

@@ -16,11 +16,11 @@ def test_concurrent_repayments_allocate_each_rupiah_once(committed_app):
     """Eight cashiers each take Rp 420.000 for the same 9.000.000 flat 1 % x 12 loan at once: the eight
     payments settle exactly four instalments of 840.000 (principal 3.000.000), nothing twice or lost."""
     from coop.auth.services import create_cooperative, create_user
-    from coop.ledger.loans import services as loans
-    from coop.ledger.savings import services as savings
     from coop.ledger.services import create_chart
+    from coop.loans import services as loans
     from coop.membership.services import register_member
     from coop.registry.services import create_resident
+    from coop.savings import services as savings
     from tests.fixtures_ledger import top_up_cash
 
     with committed_app.app_context():

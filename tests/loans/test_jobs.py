@@ -11,10 +11,10 @@ from coop.db import atomic, db
 from coop.errors import Conflict, Forbidden
 from coop.jobs import run_due
 from coop.ledger import chart
-from coop.ledger.loans import jobs
-from coop.ledger.loans import services as loans
-from coop.ledger.loans.models import LoanClassChange, LoanPenalty
 from coop.ledger.services import account_by_code
+from coop.loans import jobs
+from coop.loans import services as loans
+from coop.loans.models import LoanClassChange, LoanPenalty
 
 DUE = date(2026, 2, 5)
 
@@ -165,7 +165,7 @@ def test_reschedule_builds_a_new_schedule_for_the_outstanding_principal(coop, me
 
 
 def _full_state(coop, loan):
-    from coop.ledger.loans.models import LoanRepayment
+    from coop.loans.models import LoanRepayment
 
     insts = loans.instalments(loan)
     pens = db.session.execute(sa.select(LoanPenalty.charged_on, LoanPenalty.amount).where(

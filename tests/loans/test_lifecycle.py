@@ -10,10 +10,10 @@ import sqlalchemy as sa
 from coop.db import atomic, db
 from coop.errors import Conflict, Forbidden, ValidationError
 from coop.ledger import chart
-from coop.ledger.loans import services as loans
-from coop.ledger.loans.models import LoanAllocation, LoanRepayment
 from coop.ledger.models import JournalEntry
 from coop.ledger.services import account_by_code, balance_of
+from coop.loans import services as loans
+from coop.loans.models import LoanAllocation, LoanRepayment
 
 
 def _kas(coop):
@@ -41,7 +41,7 @@ def test_disbursement_books_the_schedule_equal_to_the_preview_and_one_entry(coop
 
 
 def test_disbursement_to_savings_credits_the_sukarela_account(coop, member, make_loan):
-    from coop.ledger.savings.services import account_for
+    from coop.savings.services import account_for
 
     acc = account_for(coop.id, member.id, "sukarela")
     before = acc.balance
@@ -135,7 +135,7 @@ def test_partial_then_advance_payment_allocate_oldest_first(coop, member, make_l
 
 
 def test_overpayment_goes_to_sukarela_savings_and_closes_the_loan(coop, member, make_loan, loan_staff):
-    from coop.ledger.savings.services import account_for
+    from coop.savings.services import account_for
 
     staff = loan_staff(coop)
     loan = make_loan(coop, member, principal=1_200_000, term_months=2, first_due_date=date(2026, 2, 5))
@@ -221,8 +221,8 @@ def test_repayment_in_a_closed_period_is_refused(coop, member, make_loan, loan_s
 def test_member_payoff_plan_nets_loans_in_one_entry(coop, member, make_loan, fund):
     """plan_member_payoff gives credit lines for principal and due interest; posted against savings and
     applied, the loans close and the allocations point at that entry."""
-    from coop.ledger.savings.services import account_for
     from coop.ledger.services import Line, post_entry
+    from coop.savings.services import account_for
 
     fund(member, "sukarela", 20_000_000)
     loan = make_loan(coop, member, principal=3_000_000, term_months=3, first_due_date=date(2026, 2, 5))

@@ -13,9 +13,9 @@ from coop.db import atomic, db
 from coop.errors import ValidationError
 from coop.jobs import run_due
 from coop.ledger import chart
-from coop.ledger.loans import services as loans
-from coop.ledger.loans.models import LoanPenalty
 from coop.ledger.services import account_by_code
+from coop.loans import services as loans
+from coop.loans.models import LoanPenalty
 from coop.membership import services as membership
 
 DUE = date(2026, 2, 5)

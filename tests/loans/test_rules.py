@@ -6,8 +6,8 @@ from decimal import Decimal as D
 
 import pytest
 
-from coop.ledger.loans import rules
-from coop.ledger.loans.rules import Due
+from coop.loans import rules
+from coop.loans.rules import Due
 
 
 def test_default_allocation_settles_oldest_instalment_first_penalty_fee_interest_principal():

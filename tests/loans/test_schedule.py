@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from coop.ledger.schedule import (
+from coop.loans.schedule import (
     ScheduleError,
     Terms,
     add_months,
@@ -149,7 +149,7 @@ def test_schedule_refusal_for_a_growing_debt_is_a_422_over_the_api(coop, users, 
     """The preview endpoint turns the refusal into a 422 with the reason (the product's rate is legal: up
     to 100 % a month is accepted by the product form)."""
     from coop.db import atomic
-    from coop.ledger.loans import products
+    from coop.loans import products
 
     product = atomic(products.create_product, coop.id, actor=users["manager"], name="Bunga tinggi",
                      method="anuitas", rate_percent_per_month=D(100), min_term_months=1, max_term_months=360,

@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from coop.db import atomic, db
 from coop.errors import Conflict, ValidationError
 from coop.ledger import chart
-from coop.ledger.loans import services as loans
 from coop.ledger.services import account_by_code
+from coop.loans import services as loans
 
 pytestmark = pytest.mark.usefixtures("any_class_may_be_written_off")
 
@@ -114,7 +114,7 @@ def test_backdated_payoff_owes_only_the_penalties_charged_by_its_day(coop, membe
     4 days to 12 Feb (3.360), so 9.000.000 + 90.000 + 3.360 = 9.093.360; the 13-15 Feb penalties are
     dropped, and penalty income is 3.360."""
     from coop.jobs import run_due
-    from coop.ledger.loans.models import LoanPenalty
+    from coop.loans.models import LoanPenalty
 
     product = make_loan_product(coop, penalty_kind="percent_per_day", penalty_percent=Decimal("0.1"),
                                 penalty_grace_days=3)

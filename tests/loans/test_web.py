@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from coop.db import atomic, db
-from coop.ledger.loans.models import Loan, LoanRepayment
+from coop.loans.models import Loan, LoanRepayment
 from tests.fixtures_ledger import top_up_cash
 
 

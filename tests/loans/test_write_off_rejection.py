@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from coop.audit.models import AuditLog
 from coop.db import atomic, db
 from coop.errors import Conflict, Forbidden, ValidationError
-from coop.ledger.loans import services as loans
 from coop.ledger.models import JournalEntry
+from coop.loans import services as loans
 
 pytestmark = pytest.mark.usefixtures("any_class_may_be_written_off")
 

@@ -9,9 +9,9 @@ from tests.tenancy_objects import factory
 def _member(ctx):
     if "membership.member" not in ctx.cache:
         from coop.db import atomic
-        from coop.ledger.savings import services as savings
         from coop.membership.services import register_member
         from coop.registry.services import create_resident
+        from coop.savings import services as savings
 
         def _do():
             savings.seed_defaults(ctx.coop.id)
@@ -36,7 +36,7 @@ def _member_id(ctx):
 
 @factory("account_id")
 def _savings_account_id(ctx):
-    from coop.ledger.savings.services import account_for
+    from coop.savings.services import account_for
 
     m = _member(ctx)[0]
     return account_for(ctx.coop.id, m.id, "sukarela").id
@@ -49,7 +49,7 @@ def _entry_id(ctx):
 
 @factory("savings_product_id")
 def _savings_product_id(ctx):
-    from coop.ledger.savings.services import default_product
+    from coop.savings.services import default_product
 
     _member(ctx)
     return default_product(ctx.coop.id, "sukarela").id

@@ -4,8 +4,8 @@ from __future__ import annotations
 from datetime import date
 
 from coop.db import atomic
-from coop.ledger.savings import services as savings
 from coop.membership import services
+from coop.savings import services as savings
 
 
 def test_post_member_returns_201_with_number_status_and_three_accounts(coop, users, api, make_resident,
@@ -140,8 +140,8 @@ def test_resignation_dated_before_an_account_was_opened_is_422(coop, users, api,
     """An account cannot close before it opened: a 422 naming the date, not a database CHECK error (500).
     Found by schemathesis."""
     from coop.db import atomic
-    from coop.ledger.savings.interest import open_berjangka
-    from coop.ledger.savings.products import default_product
+    from coop.savings.interest import open_berjangka
+    from coop.savings.products import default_product
 
     m = make_member(coop, joined_on=date(2025, 1, 2))
     product = default_product(coop.id, "berjangka")

@@ -14,10 +14,10 @@ from coop.errors import InsufficientFunds
 def test_concurrent_withdrawals_never_overdraw(committed_app):
     """Ten tellers each withdraw Rp 30.000 at once from Rp 100.000: exactly three succeed, balance 10.000."""
     from coop.auth.services import create_cooperative
-    from coop.ledger.savings import services as savings
     from coop.ledger.services import create_chart
     from coop.membership.services import register_member
     from coop.registry.services import create_resident
+    from coop.savings import services as savings
 
     with committed_app.app_context():
         def _setup():

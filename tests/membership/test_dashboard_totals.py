@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 from coop.db import atomic
-from coop.ledger.savings import services as savings
 from coop.membership import services
+from coop.savings import services as savings
 
 
 def test_dashboard_totals_worked_example(coop, make_coop, make_member, fund, users, login):

@@ -7,8 +7,8 @@ import pytest
 
 from coop.db import atomic
 from coop.errors import NotFound, RuleViolation
-from coop.ledger.savings import services as savings
 from coop.membership import services
+from coop.savings import services as savings
 
 
 def test_register_opens_three_accounts_and_numbers_members(coop, make_member, make_resident):

@@ -8,9 +8,9 @@ import pytest
 from coop.db import atomic
 from coop.errors import RuleViolation
 from coop.ledger import chart
-from coop.ledger.savings import services as savings
 from coop.ledger.services import account_by_code
 from coop.membership import services
+from coop.savings import services as savings
 
 
 def test_resignation_nets_the_outstanding_loan(coop, make_member, fund, make_loan):
@@ -29,7 +29,7 @@ def test_resignation_nets_the_outstanding_loan(coop, make_member, fund, make_loa
     debits = sum(p.debit for p in s.entry.postings)
     assert debits == 1_340_000 and len({p.entry_id for p in s.entry.postings}) == 1
     from coop.db import db
-    from coop.ledger.loans.models import Loan
+    from coop.loans.models import Loan
 
     db.session.expire_all()
     assert db.session.get(Loan, loan.id).status != "active"

@@ -7,7 +7,7 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from coop.ledger.savings import rules
+from coop.savings import rules
 
 TEN = Decimal("10")
 

@@ -15,8 +15,8 @@ from coop.audit.models import AuditLog
 from coop.db import db
 from coop.forms import RupiahField
 from coop.ledger.models import JournalEntry
-from coop.ledger.savings import services as savings
-from coop.ledger.savings.models import CashCount
+from coop.savings import services as savings
+from coop.savings.models import CashCount
 from tests.membership.test_web import _csrf_free_form
 
 
@@ -123,7 +123,7 @@ def test_form_error_in_english_when_english_is_chosen(coop, users, login, make_m
     assert "Whole rupiah only" in html and "Rupiah tanpa sen" not in html
 
 
-FORM_MODULES = ["coop.membership.forms", "coop.training.forms", "coop.ledger.forms", "coop.ledger.loans.forms",
+FORM_MODULES = ["coop.membership.forms", "coop.training.forms", "coop.ledger.forms", "coop.loans.forms",
                 "coop.registry.forms", "coop.reports.forms", "coop.auth.forms"]
 
 
@@ -160,9 +160,9 @@ def test_every_money_input_is_the_one_rupiah_field(app):
     ("coop.training.forms", "CohortForm", {"allowance_amount": ""}, "allowance_amount", 0),
     ("coop.training.forms", "FollowUpForm", {"monthly_revenue": "3.500.000"}, "monthly_revenue", 3_500_000),
     ("coop.membership.forms", "ProductForm", {"min_balance": "Rp 10.000"}, "min_balance", 10_000),
-    ("coop.ledger.loans.forms", "ProductForm", {"fee_fixed": "25.000"}, "fee_fixed", 25_000),
-    ("coop.ledger.loans.forms", "ProductForm", {"rounding_multiple": "1.000"}, "rounding_multiple", 1_000),
-    ("coop.ledger.loans.forms", "ApplicationForm", {"principal": "Rp5.000.000"}, "principal", 5_000_000),
+    ("coop.loans.forms", "ProductForm", {"fee_fixed": "25.000"}, "fee_fixed", 25_000),
+    ("coop.loans.forms", "ProductForm", {"rounding_multiple": "1.000"}, "rounding_multiple", 1_000),
+    ("coop.loans.forms", "ApplicationForm", {"principal": "Rp5.000.000"}, "principal", 5_000_000),
 ])
 def test_other_money_forms_read_receipt_style(app, module_name, form_name, data, field, value):
     cls = getattr(importlib.import_module(module_name), form_name)

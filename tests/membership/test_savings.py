@@ -11,9 +11,9 @@ from coop import jobs
 from coop.db import atomic, db
 from coop.errors import RuleViolation
 from coop.ledger import chart
-from coop.ledger.savings import interest
-from coop.ledger.savings import services as savings
 from coop.ledger.services import account_by_code
+from coop.savings import interest
+from coop.savings import services as savings
 
 
 def _lowest_balance_12_percent(coop):
@@ -145,7 +145,7 @@ def test_wajib_amount_change_applies_from_its_month_only(coop, make_member, fund
 
 def test_cash_count_over_credits_selisih_and_day_book_totals(coop, make_member, fund):
     """Kas Rp 100.000 + 250.000 on 2 Jan 2025; counted Rp 352.000: Rp 2.000 over, Dr Kas / Cr 5204."""
-    from coop.ledger.savings import cash
+    from coop.savings import cash
 
     m = make_member(coop)
     fund(m, "sukarela", 250_000, date(2025, 1, 2))

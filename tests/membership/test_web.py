@@ -10,9 +10,9 @@ import pytest
 
 from coop.db import atomic
 from coop.ledger import chart
-from coop.ledger.savings import services as savings
 from coop.ledger.services import account_by_code
 from coop.membership import services
+from coop.savings import services as savings
 
 
 def _csrf_free_form(html: str, prefix: str) -> dict:

@@ -51,8 +51,8 @@ def year2026(coop, users, make_member, fund, make_loan):
     """Two members, one loan with one instalment paid, one expense (see test_shu_yearend.py)."""
     from coop.db import atomic
     from coop.ledger import chart
-    from coop.ledger.loans import services as loans
     from coop.ledger.services import Line, account_by_code, post_entry
+    from coop.loans import services as loans
 
 
     a = make_member(coop)

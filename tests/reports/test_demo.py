@@ -11,7 +11,9 @@ from coop.ledger.services import Line, account_by_code, post_entry
 
 def test_demo_step_closes_allocates_pays_and_rat_renders(app, coop, users, make_member, fund):
     from coop.demo import DemoContext
-    from coop.reports import demo, rat, shu, yearend
+    from coop.reports import demo
+    from coop.yearend import closing as yearend
+    from coop.yearend import rat, shu
 
     m = make_member(coop)
     fund(m, "wajib", 240_000, date(2025, 6, 1))

@@ -131,7 +131,7 @@ def test_independent_canonical_equals_ledger_rule(voucher, memo, lines):
 
 def test_cli_write_and_close_year(app, coop, books, tmp_path, runner):
     """``exports write`` produces a file the verifier accepts; ``exports close-year`` closes 2026."""
-    from coop.reports.yearend import get_year_end
+    from coop.yearend.closing import get_year_end
 
     out = tmp_path / "j.csv"
     res = runner.invoke(args=["exports", "write", "journal.csv", "--cooperative-id", str(coop.id), "-o", str(out)])

@@ -44,7 +44,7 @@ def test_dashboard_charts_with_a_par_snapshot(app, client, login, users, year202
 
 def test_auditor_is_read_only_on_shu(app, client, login, users, books):
     """The auditor sees SHU but cannot close the year: 403, and no year-end row appears."""
-    from coop.reports.models import YearEnd
+    from coop.yearend.models import YearEnd
 
     login(users["auditor"])
     resp = client.post("/reports/shu?year=2026", data={"action": "close"})
@@ -53,7 +53,7 @@ def test_auditor_is_read_only_on_shu(app, client, login, users, books):
 
 
 def test_manager_closes_year_through_the_page(app, client, login, users, books):
-    from coop.reports.yearend import get_year_end
+    from coop.yearend.closing import get_year_end
 
     login(users["manager"])
     resp = client.post("/reports/shu?year=2026", data={"action": "close"})

@@ -5,7 +5,8 @@ import io
 from datetime import date
 
 from coop.db import atomic
-from coop.reports import rat, shu, yearend
+from coop.yearend import closing as yearend
+from coop.yearend import rat, shu
 
 
 def test_rat_data_statements_tie_out(app, coop, users, year2026):
@@ -23,7 +24,7 @@ def test_rat_data_statements_tie_out(app, coop, users, year2026):
     assert d["shu"]["surplus"] == 80_000 and d["shu"]["status"].startswith("Usulan")
     assert sum(r["total"] for r in d["shu"]["members"]) == 32_000
     assert len(d["members"]) == 2 and all("*" in r["nik"] for r in d["members"])
-    from coop.ledger.loans.rules import health_rating
+    from coop.loans.rules import health_rating
 
     pf = d["portfolio"]
     assert pf["count"] == 1 and pf["total"] == 9_000_000 - 750_000

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from coop.reports import shu_rules as r
+from coop.yearend import shu_rules as r
 
 DEFAULT = {"cadangan": Decimal(40), "jasa_anggota": Decimal(40), "pengurus": Decimal(5), "karyawan": Decimal(5),
            "pendidikan": Decimal(5), "sosial": Decimal(5)}

@@ -17,7 +17,8 @@ from coop.db import atomic, db
 from coop.errors import Conflict, PeriodClosed
 from coop.ledger import chart
 from coop.ledger.services import Line, account_by_code, post_entry
-from coop.reports import shu, yearend
+from coop.yearend import closing as yearend
+from coop.yearend import shu
 
 
 def _bal(coop, code):
@@ -59,8 +60,8 @@ def test_year_end_closes_into_shu_and_carries_forward(app, coop, users, year2026
 def test_allocation_and_payout_into_sukarela(app, coop, users, year2026):
     """The RAT's allocation credits every fund; shares sum exactly to the members' part; paying into
     sukarela empties 2301 and raises each member's sukarela by their share."""
-    from coop.ledger.savings.services import account_for
-    from coop.reports.models import ShuMemberShare
+    from coop.savings.services import account_for
+    from coop.yearend.models import ShuMemberShare
 
     a, b = year2026
     atomic(yearend.close_year, coop.id, 2026, actor=users["admin"])

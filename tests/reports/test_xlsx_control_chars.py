@@ -6,7 +6,7 @@ import io
 
 from openpyxl import load_workbook
 
-from coop.ledger.savings.services import account_for
+from coop.savings.services import account_for
 from coop.spreadsheet import cell_value
 
 
@@ -19,7 +19,7 @@ def test_cell_value_drops_only_what_xlsx_cannot_hold():
 def test_general_ledger_xlsx_with_a_control_character_in_a_memo(coop, users, make_member, api):
     """Data that arrived before the door check (an import, an older version) still exports."""
     from coop.db import atomic
-    from coop.ledger.savings.services import deposit
+    from coop.savings.services import deposit
 
     member = make_member(coop)
     account = account_for(coop.id, member.id, "sukarela")

@@ -4,8 +4,8 @@ from __future__ import annotations
 from datetime import date
 
 from coop import dates
-from coop.ledger import schedule
-from coop.ledger.savings import rules as savings_rules
+from coop.loans import schedule
+from coop.savings import rules as savings_rules
 from coop.training import rules as training_rules
 
 

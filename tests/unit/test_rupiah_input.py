@@ -98,6 +98,6 @@ def test_shown_back_as_typed_on_a_receipt(value, shown):
     ("200.000,50", None), (Decimal("200000.5"), None), ("abc", None), (True, None),
 ])
 def test_opening_balance_import_reads_amounts_with_the_same_parser(cell, rupiah):
-    from coop.ledger.savings.imports import _amount
+    from coop.savings.imports import _amount
 
     assert _amount(cell) == rupiah

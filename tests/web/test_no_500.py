@@ -158,7 +158,7 @@ def test_loan_product_form_refuses_non_finite_or_out_of_range_percents(users, lo
     """A percent typed as NaN/Infinity parses as a Decimal; the product form shows a field error (was a 500
     from the database's NOT NULL/CHECK), and nothing is created."""
     from coop.db import db
-    from coop.ledger.loans.models import LoanProduct
+    from coop.loans.models import LoanProduct
 
     web = login(users["admin"])
     data = {"name": "Produk Aneh", "method": "flat", "frequency": "monthly", "min_term_months": "1",
@@ -176,7 +176,7 @@ def test_savings_product_form_refuses_non_finite_percents(users, login, value):
     """A signalling NaN typed as the savings product's rate made the range validator raise (500); now the
     form shows an error and nothing is created."""
     from coop.db import db
-    from coop.ledger.savings.models import SavingsProduct
+    from coop.savings.models import SavingsProduct
 
     resp = login(users["admin"]).post("/members/products/new", data={
         "code": "ANEH", "name": "Produk Aneh", "kind": "sukarela", "min_balance": "0", "interest_method": "none",

@@ -21,7 +21,7 @@ from tests.web.test_language import _switch, _text
 
 @pytest.fixture
 def loan_setup(coop, users, make_member, make_loan, fund):
-    from coop.ledger.loans import services as loans
+    from coop.loans import services as loans
 
     member = make_member(coop)
     fund(member, "sukarela", 10_000_000, value_date=date(2026, 1, 5))  # cash in the box to disburse from
@@ -124,7 +124,7 @@ def test_every_savings_receipt_title_is_translated(app):
     each one has an English translation, so no receipt title is left in Bahasa Indonesia."""
     from flask_babel import force_locale, gettext
 
-    from coop.ledger.savings.services import SOURCE_LABELS
+    from coop.savings.services import SOURCE_LABELS
 
     with app.test_request_context("/"), force_locale("en"):
         untranslated = [t for t in SOURCE_LABELS.values() if gettext(t) == t]
@@ -136,7 +136,7 @@ def test_ledger_verification_page_and_command_in_english(client, login, users, c
     """Intact books: "Ledger intact" on the page, "Cooperative N: OK" from `COOP_LANG=en flask ledger
     verify` (and "Koperasi N: OK" without it). A tampered balance: the problem is described in English."""
     from coop.ledger.models import Account
-    from coop.ledger.savings.services import account_for
+    from coop.savings.services import account_for
 
     member = make_member(coop)
     fund(member, "sukarela", 100_000)

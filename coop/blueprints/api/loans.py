@@ -12,9 +12,9 @@ from coop.blueprints.api import api, current_api_user, cursor_page, doc, idempot
 from coop.blueprints.common import business_today as _today
 from coop.db import atomic, db
 from coop.errors import NotFound
-from coop.ledger.loans import rules, schemas
-from coop.ledger.loans import services as loans
-from coop.ledger.loans.models import Loan, LoanProduct
+from coop.loans import rules, schemas
+from coop.loans import services as loans
+from coop.loans.models import Loan, LoanProduct
 
 READ = (ADMIN, TREASURER, MANAGER, AUDITOR)
 APPLY = (ADMIN, TREASURER, MANAGER)

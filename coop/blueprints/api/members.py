@@ -19,9 +19,9 @@ from coop.blueprints.api import (
 from coop.blueprints.common import business_today as _today
 from coop.db import atomic
 from coop.errors import NotFound, ValidationError
-from coop.ledger.savings import services as savings
 from coop.membership import schemas, services
 from coop.membership.models import Member
+from coop.savings import services as savings
 
 STAFF_READ = (ADMIN, TREASURER, MANAGER, OFFICER, AUDITOR)
 REGISTER = (ADMIN, TREASURER, MANAGER, OFFICER)
@@ -56,7 +56,7 @@ def account_dump(acc) -> dict:
 
 def _loans_of(member: Member) -> list[dict]:
     try:
-        from coop.ledger.loans.services import loans_of_member, outstanding_principal
+        from coop.loans.services import loans_of_member, outstanding_principal
     except ImportError:  # the loans area is optional for this endpoint
         return []
     return [{"id": loan.id, "status": loan.status, "principal": loan.principal,

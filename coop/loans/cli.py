@@ -24,7 +24,7 @@ def loans_cli():
 @click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), required=True)
 def daily(cooperative_id: int, as_of):
     """Run the daily arrears/penalty/collectibility pass for one day (idempotent)."""
-    from coop.ledger.loans.jobs import run_daily
+    from coop.loans.jobs import run_daily
 
     click.echo(atomic(run_daily, cooperative_id, _date(as_of)))
 
@@ -35,7 +35,7 @@ def daily(cooperative_id: int, as_of):
               help="Last day of the month to provision for.")
 def provision(cooperative_id: int, month_end):
     """Post the PPAP adjustment for the month ending MONTH_END (once per month)."""
-    from coop.ledger.loans.jobs import post_provision
+    from coop.loans.jobs import post_provision
 
     row = atomic(post_provision, cooperative_id, _date(month_end))
     click.echo(f"PPAP {row.period}: wajib {row.required}, sebelumnya {row.previous}, penyesuaian {row.adjustment}")
@@ -47,8 +47,8 @@ def provision(cooperative_id: int, month_end):
 def portfolio_cmd(cooperative_id: int, as_of):
     """Portfolio by collectibility class, PAR > 30 and NPL with the health rating."""
     from coop.formatting import rupiah
-    from coop.ledger.loans import rules
-    from coop.ledger.loans.reports import portfolio
+    from coop.loans import rules
+    from coop.loans.reports import portfolio
 
     p = portfolio(cooperative_id, _date(as_of))
     for k, v in sorted(p.by_class.items()):

@@ -15,9 +15,10 @@ from coop.auth.models import Cooperative
 from coop.db import db
 from coop.formatting import mask_nik
 from coop.i18n import N_
-from coop.ledger.loans import rules as loan_rules
-from coop.reports import shu, shu_rules, statements
+from coop.loans import rules as loan_rules
+from coop.reports import statements
 from coop.spreadsheet import cell_value, safe_row  # noqa: F401
+from coop.yearend import shu, shu_rules
 
 SECTIONS = [N_("Neraca"), N_("Perhitungan Hasil Usaha"), N_("Arus Kas"), N_("Perubahan Ekuitas"), N_("Alokasi SHU"),
             N_("SHU per Anggota"), N_("Daftar Anggota"), N_("Kesehatan Portofolio Pinjaman")]
@@ -62,8 +63,8 @@ def _shu_section(cooperative_id: int, year: int) -> dict:
 
 def member_register(cooperative_id: int, as_of: date, *, sees_nik: bool = False) -> list[dict]:
     """Members with their savings (pokok, wajib, sukarela) on ``as_of``; NIK masked unless ``sees_nik``."""
-    from coop.ledger.savings.services import balances_by_member
     from coop.membership.models import Member
+    from coop.savings.services import balances_by_member
 
     savings = {k: balances_by_member(cooperative_id, [k], as_of) for k in ("pokok", "wajib", "sukarela")}
     rows = []
@@ -77,7 +78,7 @@ def member_register(cooperative_id: int, as_of: date, *, sees_nik: bool = False)
 
 
 def portfolio_health(cooperative_id: int, as_of: date) -> dict:
-    from coop.ledger.loans.services import portfolio_by_class
+    from coop.loans.services import portfolio_by_class
 
     by_class = portfolio_by_class(cooperative_id, as_of)
     outstanding = {k: v["outstanding"] for k, v in by_class.items()}

@@ -9,7 +9,7 @@ Entries (both through ``post_entry``, so hash-chained and audited):
 2. the year's accounting period is closed (``coop.ledger.periods.close_period``): nothing more can be
    posted into it without the maker-checker re-opening.
 3. ``shu.carry_forward`` dated 1 January of the next year: the surplus moves from 3301 to ``3302 SHU
-   Belum Dibagi`` where it waits for the RAT's allocation (:mod:`coop.reports.shu`). Balance-sheet
+   Belum Dibagi`` where it waits for the RAT's allocation (:mod:`coop.yearend.shu`). Balance-sheet
    accounts need no entry: their running balances simply continue into the new year.
 """
 from __future__ import annotations
@@ -24,7 +24,7 @@ from coop.errors import Conflict, NotFound
 from coop.ledger import chart
 from coop.ledger.models import Account
 from coop.ledger.services import Line, account_by_code, post_entry
-from coop.reports.models import YearEnd
+from coop.yearend.models import YearEnd
 
 
 def get_year_end(cooperative_id: int, year: int) -> YearEnd | None:

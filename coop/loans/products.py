@@ -13,9 +13,8 @@ import sqlalchemy as sa
 from coop import audit
 from coop.db import db
 from coop.errors import NotFound, ValidationError
-from coop.ledger import schedule
-from coop.ledger.loans import rules
-from coop.ledger.loans.models import (
+from coop.loans import rules, schedule
+from coop.loans.models import (
     LoanProduct,
 )
 

@@ -12,22 +12,22 @@ from coop import audit
 from coop.db import db
 from coop.errors import Conflict, NotFound, ValidationError
 from coop.ledger import chart
-from coop.ledger.loans import rules
-from coop.ledger.loans.lookups import (
+from coop.ledger.models import JournalEntry
+from coop.ledger.services import Line, post_entry
+from coop.loans import rules
+from coop.loans.lookups import (
     _acc_id,
     check_not_before_history,
     get_loan,
     instalments,
     outstanding_principal,
 )
-from coop.ledger.loans.models import (
+from coop.loans.models import (
     Loan,
     LoanAllocation,
     LoanInstalment,
     LoanRepayment,
 )
-from coop.ledger.models import JournalEntry
-from coop.ledger.services import Line, post_entry
 
 
 def _dues(insts: list[LoanInstalment]) -> list[rules.Due]:
@@ -97,14 +97,14 @@ def _post_payment(cooperative_id: int, loan: Loan, insts: list[LoanInstalment], 
     over = result.unapplied
     parts = result.by_component()
     if channel == "savings":
-        from coop.ledger.savings.services import account_for
+        from coop.savings.services import account_for
 
         source_acc = account_for(cooperative_id, loan.member_id, "sukarela").ledger_account_id
     else:
         source_acc = _acc_id(cooperative_id, chart.KAS)
     lines = [Line.dr(source_acc, amount, "angsuran")] + _credit_lines(cooperative_id, loan, parts)
     if over:
-        from coop.ledger.savings.services import account_for
+        from coop.savings.services import account_for
 
         try:
             sukarela = account_for(cooperative_id, loan.member_id, "sukarela").ledger_account_id
@@ -141,7 +141,7 @@ def _reverse(cooperative_id: int, loan: Loan, rep: LoanRepayment, *, actor) -> N
 
 def _job_ran_through(loan: Loan) -> date | None:
     """The last day the daily job covered this loan: its own last processing, or the job's last run."""
-    from coop.jobs_models import JobRun
+    from coop.jobs.models import JobRun
 
     last_run = db.session.scalar(sa.select(sa.func.max(JobRun.as_of)).where(
         JobRun.job_id == "loans.daily", JobRun.cooperative_id == loan.cooperative_id))
@@ -152,7 +152,7 @@ def _job_ran_through(loan: Loan) -> date | None:
 def _forget_assessments_after(loan: Loan, day: date) -> None:
     """Undo what the daily job assessed after ``day`` (penalties, class changes): a payment dated ``day``
     changes them. Only unpaid penalties can be affected (every later repayment was just reversed)."""
-    from coop.ledger.loans.models import LoanClassChange, LoanPenalty
+    from coop.loans.models import LoanClassChange, LoanPenalty
 
     by_id = {i.id: i for i in db.session.scalars(sa.select(LoanInstalment).where(LoanInstalment.loan_id == loan.id))}
     for pen in db.session.scalars(sa.select(LoanPenalty).where(LoanPenalty.loan_id == loan.id,
@@ -174,8 +174,8 @@ def _replay_days(cooperative_id: int, loan: Loan, insts: list[LoanInstalment], s
     reversed repayments on their own dates (the job of a day runs before that day's payments, as in life)."""
     from datetime import timedelta
 
-    from coop.ledger.loans.jobs import process_loan
-    from coop.ledger.loans.models import LoanClassChange, LoanPenalty
+    from coop.loans.jobs import process_loan
+    from coop.loans.models import LoanClassChange, LoanPenalty
 
     day = start
     end = max([processed] + [r.paid_on for r in pending])
@@ -292,7 +292,7 @@ def _settle_on(loan: Loan, day: date) -> None:
 def _penalties_charged_after(insts: list[LoanInstalment], day: date) -> int:
     """Penalties on these instalments charged after ``day`` (all unpaid: a repayment can only settle
     penalties charged by its own date, and none is dated after ``day`` here)."""
-    from coop.ledger.loans.models import LoanPenalty
+    from coop.loans.models import LoanPenalty
 
     if not insts:
         return 0

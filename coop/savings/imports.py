@@ -84,9 +84,9 @@ def import_opening_balances(cooperative_id: int, rows: list[dict], value_date: d
                             dry_run: bool = True) -> ImportResult:
     """Validate every row; post them all (unless ``dry_run``) only when none has an error."""
     from coop.ledger.imports import EntrySpec, post_entries
-    from coop.ledger.savings.services import _activate_if_pokok_paid, account_for
     from coop.membership.models import Member
     from coop.registry.models import Resident
+    from coop.savings.services import _activate_if_pokok_paid, account_for
 
     res = ImportResult(rows=len(rows), dry_run=dry_run)
     by_number = {m.member_number: m for m in db.session.scalars(

@@ -14,10 +14,10 @@ import sqlalchemy as sa
 
 from coop import settings as coop_settings
 from coop.db import db
-from coop.ledger.loans import rules
-from coop.ledger.loans.models import Loan, LoanInstalment, LoanRepayment
-from coop.ledger.loans.products import provision_rates, thresholds
 from coop.ledger.models import Account
+from coop.loans import rules
+from coop.loans.models import Loan, LoanInstalment, LoanRepayment
+from coop.loans.products import provision_rates, thresholds
 
 
 def _owed_expr():

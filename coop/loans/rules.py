@@ -16,13 +16,12 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from coop.text import N_
+
 COMPONENTS = ("penalty", "fee", "interest", "principal")
 DEFAULT_ORDER = "penalty,fee,interest,principal"
 
 
-def N_(message: str) -> str:
-    """Marks a label for translation like ``coop.i18n.N_`` (this module stays free of Flask)."""
-    return message
 
 
 LANCAR, DPK, KURANG_LANCAR, DIRAGUKAN, MACET = 1, 2, 3, 4, 5

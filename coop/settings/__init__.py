@@ -12,9 +12,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from coop import audit
-from coop.auth.models import Setting
 from coop.db import db, utcnow
 from coop.errors import ValidationError
+from coop.settings.models import Setting
 
 #: Defaults (DOMAIN.md). Decimal values are percents.
 DEFAULTS: dict[str, Any] = {
@@ -52,7 +52,7 @@ DEFAULTS: dict[str, Any] = {
     # PPAP for DPK: DOMAIN.md's rates (0.5 / 10 / 50 / 100) are the rural-bank (BPR) table, whose DPK rate is 3 %.
     "provision_dpk": Decimal("3"),
     # the lowest class a write-off (hapus buku) may be requested for: a performing loan is collected, not
-    # written off (a class code of coop.ledger.loans.rules.CLASS_CODES).
+    # written off (a class code of coop.loans.rules.CLASS_CODES).
     "write_off_min_class": "macet",
 }
 

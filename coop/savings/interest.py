@@ -16,10 +16,10 @@ from coop.errors import RuleViolation, ValidationError
 from coop.formatting import rupiah
 from coop.ledger import chart
 from coop.ledger.models import Account, JournalEntry, Posting
-from coop.ledger.savings import rules
-from coop.ledger.savings.models import SavingsAccount, SavingsProduct
-from coop.ledger.savings.services import Receipt, _check_amount, _member_must_be_current, account_for
 from coop.ledger.services import Line, account_by_code, post_entry
+from coop.savings import rules
+from coop.savings.models import SavingsAccount, SavingsProduct
+from coop.savings.services import Receipt, _check_amount, _member_must_be_current, account_for
 
 
 def _month_label(d: date) -> str:
@@ -127,8 +127,8 @@ def open_berjangka(cooperative_id: int, member_id: int, product_id: int, amount:
                    opened_on: date, from_sukarela: bool = False, idempotency_key: str | None = None) -> Receipt:
     """Open a simpanan berjangka: the rate is fixed at opening (the product's current rate), maturity
     is ``term_months`` later. Funded in cash or from the member's sukarela account."""
-    from coop.ledger.savings.services import get_product, open_account
     from coop.membership.services import get_member
+    from coop.savings.services import get_product, open_account
 
     _check_amount(amount)
     product = get_product(cooperative_id, product_id)
@@ -149,7 +149,7 @@ def open_berjangka(cooperative_id: int, member_id: int, product_id: int, amount:
                        value_date=opened_on, idempotency_key=idempotency_key,
                        source="savings.berjangka_open", source_ref=f"savings_account:{acc.id}")
     db.session.flush()
-    from coop.ledger.savings.services import _posting_id
+    from coop.savings.services import _posting_id
 
     return Receipt(entry, acc, amount, acc.balance, _posting_id(entry, acc.ledger_account_id))
 

@@ -24,13 +24,12 @@ from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from coop.text import N_
+
 #: Allocation parts, in the order of the RAT report, with the settings key of each percentage.
 PARTS = ("cadangan", "jasa_anggota", "pengurus", "karyawan", "pendidikan", "sosial")
 
 
-def N_(message: str) -> str:
-    """Marks a label for translation like ``coop.i18n.N_`` (this module stays free of Flask)."""
-    return message
 
 
 PART_LABELS = {"cadangan": N_("Cadangan"), "jasa_anggota": N_("Jasa anggota"), "pengurus": N_("Dana pengurus"),

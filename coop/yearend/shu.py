@@ -2,10 +2,10 @@
 
 Flow (accounts from ``coop.ledger.chart``):
 
-1. :func:`coop.reports.yearend.close_year` puts the year's surplus on ``3302 SHU Belum Dibagi``.
+1. :func:`coop.yearend.closing.close_year` puts the year's surplus on ``3302 SHU Belum Dibagi``.
 2. :func:`allocate` (the RAT's decision): Dr 3302 the surplus / Cr 3201 Cadangan, 2301 SHU Bagian
    Anggota, 2203 Dana Pengurus, 2204 Dana Karyawan, 2201 Dana Pendidikan, 2202 Dana Sosial; and a share
-   row per member (jasa usaha + jasa modal, see :mod:`coop.reports.shu_rules`).
+   row per member (jasa usaha + jasa modal, see :mod:`coop.yearend.shu_rules`).
 3. :func:`pay` : Dr 2301 / Cr 1101 Kas (one receipt per member) or Cr the member's simpanan sukarela
    (one entry per batch of members).
 """
@@ -21,9 +21,9 @@ from coop.db import db, utcnow
 from coop.errors import Conflict, NotFound, ValidationError
 from coop.ledger import chart
 from coop.ledger.services import Line, account_by_code, post_entry
-from coop.reports import shu_rules
-from coop.reports.models import ShuDistribution, ShuMemberShare
-from coop.reports.yearend import get_year_end, require_year_end
+from coop.yearend import shu_rules
+from coop.yearend.closing import get_year_end, require_year_end
+from coop.yearend.models import ShuDistribution, ShuMemberShare
 
 PART_ACCOUNTS = {"cadangan": chart.CADANGAN, "jasa_anggota": chart.SHU_ANGGOTA, "pengurus": chart.DANA_PENGURUS,
                  "karyawan": chart.DANA_KARYAWAN, "pendidikan": chart.DANA_PENDIDIKAN, "sosial": chart.DANA_SOSIAL}
@@ -50,8 +50,8 @@ def surplus_of(cooperative_id: int, year: int) -> int:
 
 def bases(cooperative_id: int, year: int, kinds: list[str]) -> tuple[dict[int, int], dict[int, int]]:
     """(interest paid per member in the year, savings of ``kinds`` per member at 31 December)."""
-    from coop.ledger.loans.services import interest_paid_by_member
-    from coop.ledger.savings.services import balances_by_member
+    from coop.loans.services import interest_paid_by_member
+    from coop.savings.services import balances_by_member
 
     return (interest_paid_by_member(cooperative_id, date(year, 1, 1), date(year, 12, 31)),
             balances_by_member(cooperative_id, kinds, date(year, 12, 31)))
@@ -153,7 +153,7 @@ def pay(cooperative_id: int, year: int, *, actor, value_date: date, via: str,
                                audit_action="shu.payout")
             s.paid_via, s.paid_on, s.paid_entry_id = "cash", value_date, entry.id
     else:
-        from coop.ledger.savings.services import account_for
+        from coop.savings.services import account_for
 
         targets, missing = {}, []
         for s in shares:

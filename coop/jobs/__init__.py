@@ -14,7 +14,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 
 from coop.db import atomic, db, utcnow
-from coop.jobs_models import JobRun
+from coop.jobs.models import JobRun
 
 
 @dataclass(frozen=True)
@@ -96,8 +96,8 @@ def run_due(cooperative_id: int, as_of: date, only: str | None = None, echo=prin
 
 #: Modules that call :func:`register` at import (kept here so the list is in one place).
 JOB_MODULES: list[str] = [
-    "coop.ledger.savings.jobs",
-    "coop.ledger.loans.jobs",
+    "coop.savings.jobs",
+    "coop.loans.jobs",
     "coop.training.jobs",
     "coop.reports.jobs",
 ]

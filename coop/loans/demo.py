@@ -17,9 +17,9 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from coop.db import atomic, db
-from coop.ledger.loans import jobs
-from coop.ledger.loans import services as loans
-from coop.ledger.schedule import add_months
+from coop.loans import jobs
+from coop.loans import services as loans
+from coop.loans.schedule import add_months
 
 PRODUCTS = [
     {"name": "Pinjaman Modal Usaha", "method": "flat", "rate_percent_per_month": Decimal("1.5"),

@@ -7,15 +7,15 @@ import sqlalchemy as sa
 
 from coop.db import db
 from coop.errors import NotFound, ValidationError
-from coop.ledger.loans import rules
-from coop.ledger.loans.models import (
+from coop.ledger.models import Account
+from coop.ledger.services import account_by_code
+from coop.loans import rules
+from coop.loans.models import (
     Loan,
     LoanInstalment,
     LoanRecovery,
     LoanRepayment,
 )
-from coop.ledger.models import Account
-from coop.ledger.services import account_by_code
 
 
 def get_loan(cooperative_id: int, loan_id: int, *, for_update: bool = False) -> Loan:

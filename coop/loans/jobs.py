@@ -16,11 +16,11 @@ import sqlalchemy as sa
 from coop.db import db
 from coop.jobs import Job, register
 from coop.ledger import chart
-from coop.ledger.loans import rules
-from coop.ledger.loans.models import Loan, LoanClassChange, LoanInstalment, LoanPenalty, LoanProvision
-from coop.ledger.loans.services import provision_rates, thresholds
 from coop.ledger.models import Account
 from coop.ledger.services import Line, account_by_code, post_entry
+from coop.loans import rules
+from coop.loans.models import Loan, LoanClassChange, LoanInstalment, LoanPenalty, LoanProvision
+from coop.loans.services import provision_rates, thresholds
 
 CHUNK = 500
 #: instalments further ahead than this are not loaded by the daily run (the next one is enough)
@@ -135,7 +135,7 @@ def run_provision(cooperative_id: int, as_of: date) -> str:
     return f"PPAP {row.period}: wajib {row.required}, penyesuaian {row.adjustment}"
 
 
-register(Job(id="loans.daily", target="coop.ledger.loans.jobs:run_daily", frequency="daily",
+register(Job(id="loans.daily", target="coop.loans.jobs:run_daily", frequency="daily",
              cron={"hour": 1, "minute": 0}, description="Tunggakan, denda dan kolektibilitas pinjaman"))
-register(Job(id="loans.provision", target="coop.ledger.loans.jobs:run_provision", frequency="monthly",
+register(Job(id="loans.provision", target="coop.loans.jobs:run_provision", frequency="monthly",
              cron={"day": 1, "hour": 2, "minute": 0}, description="Penyesuaian PPAP bulanan"))

@@ -18,8 +18,10 @@ from coop import settings as coop_settings
 from coop.db import db
 from coop.errors import Conflict, Forbidden, ValidationError
 from coop.ledger import chart
-from coop.ledger.loans import rules
-from coop.ledger.loans.lookups import (  # noqa: F401 - re-exported: the loans API of other areas
+from coop.ledger.models import Account
+from coop.ledger.services import Line, account_by_code, open_subaccount, post_entry
+from coop.loans import rules
+from coop.loans.lookups import (  # noqa: F401 - re-exported: the loans API of other areas
     _acc_id,
     _member,
     arrears,
@@ -31,13 +33,13 @@ from coop.ledger.loans.lookups import (  # noqa: F401 - re-exported: the loans A
     outstanding_principal,
     recovered_total,
 )
-from coop.ledger.loans.models import (
+from coop.loans.models import (
     Loan,
     LoanInstalment,
     LoanRecovery,
     LoanRepayment,
 )
-from coop.ledger.loans.products import (  # noqa: F401 - re-exported
+from coop.loans.products import (  # noqa: F401 - re-exported
     PRODUCT_FIELDS,
     TERM_FIELDS,
     _build,
@@ -55,7 +57,7 @@ from coop.ledger.loans.products import (  # noqa: F401 - re-exported
     thresholds,
     update_product,
 )
-from coop.ledger.loans.repayments import (  # noqa: F401 - re-exported
+from coop.loans.repayments import (  # noqa: F401 - re-exported
     PayoffPlan,
     _quote,
     pay_off,
@@ -63,8 +65,6 @@ from coop.ledger.loans.repayments import (  # noqa: F401 - re-exported
     plan_member_payoff,
     repay,
 )
-from coop.ledger.models import Account
-from coop.ledger.services import Line, account_by_code, open_subaccount, post_entry
 
 APPROVER_ROLES = ("manager", "admin")
 
@@ -196,7 +196,7 @@ def disburse(cooperative_id: int, loan_id: int, *, actor, disbursed_on: date, fi
     acc = open_subaccount(cooperative_id, chart.PIUTANG_PINJAMAN, f"{chart.PIUTANG_PINJAMAN}.{loan.number}",
                           f"Pinjaman {loan.number}", min_balance=0)
     if mode == "savings":
-        from coop.ledger.savings.services import account_for
+        from coop.savings.services import account_for
 
         payee = account_for(cooperative_id, loan.member_id, "sukarela").ledger_account_id
     else:
@@ -414,10 +414,10 @@ def portfolio_by_class(cooperative_id: int, as_of: date | None = None) -> dict[i
     Lancar, 2 DPK, 3 KL, 4 D, 5 M): the classes of the cooperative's scheme, plus any class a loan is in.
 
     With ``as_of`` the class is computed live from the oldest unpaid instalment (see
-    :mod:`coop.ledger.loans.reports`); without it, the class the daily job last stored. Balances are current.
+    :mod:`coop.loans.reports`); without it, the class the daily job last stored. Balances are current.
     """
     if as_of is not None:
-        from coop.ledger.loans.reports import portfolio
+        from coop.loans.reports import portfolio
 
         return portfolio(cooperative_id, as_of).by_class
     scheme = coop_settings.get(cooperative_id, "collectibility_scheme")

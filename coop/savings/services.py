@@ -18,9 +18,10 @@ from coop.db import db
 from coop.errors import NotFound, RuleViolation, ValidationError
 from coop.ledger import chart
 from coop.ledger.models import Account, JournalEntry, Posting
-from coop.ledger.savings import rules
-from coop.ledger.savings.models import KIND_LABELS, KINDS, SavingsAccount, SavingsProduct
-from coop.ledger.savings.products import (  # noqa: F401 - re-exported: the savings API of other areas
+from coop.ledger.services import Line, account_by_code, open_subaccount, post_entry
+from coop.savings import rules
+from coop.savings.models import KIND_LABELS, KINDS, SavingsAccount, SavingsProduct
+from coop.savings.products import (  # noqa: F401 - re-exported: the savings API of other areas
     CONTROL_CODES,
     MAX_ID,
     PRODUCT_EDITABLE,
@@ -32,7 +33,6 @@ from coop.ledger.savings.products import (  # noqa: F401 - re-exported: the savi
     seed_defaults,
     update_product,
 )
-from coop.ledger.services import Line, account_by_code, open_subaccount, post_entry
 
 #: Entry sources written by this module (receipts and the day book read them).
 SOURCE_LABELS = {"savings.deposit": "Setoran", "savings.withdrawal": "Penarikan",
@@ -293,7 +293,7 @@ def wajib_amounts(cooperative_id: int, product_amount: int):
     effective date on (past months keep their amount). One query."""
     import json
 
-    from coop.auth.models import Setting
+    from coop.settings.models import Setting
 
     changes = [(eff.replace(day=1), int(json.loads(raw))) for eff, raw in db.session.execute(
         sa.select(Setting.effective_on, Setting.value).where(
