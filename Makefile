@@ -70,6 +70,7 @@ bench: $(VENV)/.installed
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check coop tests bench
+	$(VENV)/bin/lint-imports
 
 migrations: $(VENV)/.installed
 	scripts/regen_initial_migration.sh

@@ -124,9 +124,16 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
+    from flask_login import current_user
+
+    from coop.blueprints.nav import nav_for
     from coop.i18n import register
 
     register(app)
+
+    @app.context_processor
+    def _inject_nav():
+        return {"nav_items": nav_for(current_user)}
 
 
 def register_request_hooks(app: Flask) -> None:

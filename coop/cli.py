@@ -64,8 +64,8 @@ def cooperatives_cli():
 @click.option("--address", default=None)
 def cooperatives_create(name, village_code, legal_number, address):
     """Create a cooperative with its chart of accounts and default savings products (then add its first admin with `users create`)."""
-    from coop.auth.services import found_cooperative
     from coop.errors import CoopError
+    from coop.onboarding import found_cooperative
 
     def _create():
         return found_cooperative(name=name, village_code=village_code, legal_number=legal_number,

@@ -273,3 +273,13 @@ def atomic(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
                 raise
             attempt += 1
             time.sleep(min(0.5, 0.01 * (2**attempt)) * (0.5 + random.random()))
+
+
+def attempt(fn, *args, **kwargs):
+    """Run ``fn`` as a part that may be refused while the caller goes on (a demo step): inside a unit of
+    work in a SAVEPOINT, so a refusal undoes exactly that part and the rest stays; outside one simply
+    ``atomic(fn)``."""
+    if not in_unit_of_work():
+        return atomic(fn, *args, **kwargs)
+    with db.session.begin_nested():
+        return fn(*args, **kwargs)

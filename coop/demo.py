@@ -8,7 +8,7 @@ All or nothing: the whole load is ONE unit of work. The steps still wrap their c
 which inside the open unit of work simply calls through, so the only commit is at the very end and a
 failure anywhere (a bug, a refused posting, Ctrl-C) rolls everything back: no half-built demo
 cooperative is left to make the next run say "already exists". A step that tries something and goes on
-when it is refused uses :func:`attempt` (a SAVEPOINT), so the refused part alone is undone. One
+when it is refused uses :func:`coop.db.attempt` (a SAVEPOINT), so the refused part alone is undone. One
 transaction is also faster than one commit per chunk (no fsync per chunk on SQLite).
 """
 from __future__ import annotations
@@ -23,7 +23,8 @@ import sqlalchemy as sa
 from coop.auth import services as auth_services
 from coop.auth.models import Cooperative, User
 from coop.auth.roles import ADMIN, AUDITOR, MANAGER, OFFICER, TREASURER
-from coop.db import atomic, db, in_unit_of_work, unit_of_work
+from coop.db import atomic, attempt, db, unit_of_work  # noqa: F401  (attempt: the steps' SAVEPOINT helper)
+from coop.onboarding import found_cooperative
 
 DEMO_NAME = "Koperasi Desmigratif Demo"
 #: Desa Pakel (35.04.04.2001), Kabupaten Tulungagung, a PMI pocket in East Java.
@@ -75,16 +76,6 @@ def _resolve(step: str):
     return getattr(mod, name, None)
 
 
-def attempt(fn, *args, **kwargs):
-    """Run ``fn`` as a part of a demo step that may be refused (the step catches the error and goes on):
-    inside the demo's unit of work in a SAVEPOINT, so a refusal undoes exactly that part and the rest of
-    the load stays; outside one (a step run alone, as in its area's tests) simply ``atomic(fn)``."""
-    if not in_unit_of_work():
-        return atomic(fn, *args, **kwargs)
-    with db.session.begin_nested():
-        return fn(*args, **kwargs)
-
-
 def load_demo(password: str, today: date, echo=print) -> tuple[Cooperative, bool]:
     """Create the demo cooperative, its users and every area's demo data in ONE unit of work (all or
     nothing: any exception leaves no trace of the demo cooperative). Returns (coop, created)."""
@@ -98,7 +89,7 @@ def load_demo(password: str, today: date, echo=print) -> tuple[Cooperative, bool
 
 def _load(password: str, today: date, echo) -> Cooperative:
     def _base():
-        coop = auth_services.found_cooperative(name=DEMO_NAME, village_code=DEMO_VILLAGE,
+        coop = found_cooperative(name=DEMO_NAME, village_code=DEMO_VILLAGE,
                                                 legal_number="AHU-0001234.AH.01.29.TAHUN 2024",
                                                 address="Balai Desa Pakel, Kabupaten Tulungagung, Jawa Timur")
         users = {}

@@ -64,6 +64,4 @@ def register(app: Flask) -> None:
 
     @app.context_processor
     def _inject():
-        from coop.blueprints.nav import nav_for
-        return {"nav_items": nav_for(current_user), "current_lang": select_locale(),
-                "request_path": request.path}
+        return {"current_lang": select_locale(), "request_path": request.path}

@@ -35,6 +35,18 @@ pytest_plugins = [
 TEST_TODAY = date.fromisoformat(os.environ.get("COOP_TEST_BUSINESS_DATE") or "2026-11-27")
 
 
+def _hypothesis_profile() -> None:
+    """No per-example deadline: CI machines are shared, and a slow example is not a wrong one (the
+    properties assert results, never time)."""
+    from hypothesis import settings
+
+    settings.register_profile("coop", deadline=None)
+    settings.load_profile("coop")
+
+
+_hypothesis_profile()
+
+
 def pytest_configure(config):
     """``COOP_TEST_WALL_CLOCK`` (ISO timestamp with offset) moves the wall clock itself for the whole run
     (time-machine), so code that read the real clock instead of coop.clock would show."""
@@ -154,8 +166,8 @@ PASSWORD = "rahasia-123"
 @pytest.fixture
 def make_coop(app):
     """``make_coop(name=..., village_code=...)`` -> a cooperative with its chart and default savings products."""
-    from coop.auth.services import found_cooperative
     from coop.db import atomic
+    from coop.onboarding import found_cooperative
 
     def _make(name: str = "Koperasi Uji", village_code: str = "3504042001"):
         return atomic(found_cooperative, name=name, village_code=village_code)

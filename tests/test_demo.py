@@ -81,9 +81,9 @@ def test_attempt_undoes_only_the_refused_part(app):
     SAVEPOINT alone: the cooperative created before it stays, the one the refused part created is gone,
     and the unit of work still commits."""
     from coop.auth.models import Cooperative
-    from coop.auth.services import found_cooperative
-    from coop.demo import attempt
+    from coop.db import attempt
     from coop.errors import Conflict
+    from coop.onboarding import found_cooperative
 
     def refused():
         found_cooperative(name="Koperasi Gagal", village_code="3504042001")

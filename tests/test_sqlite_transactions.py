@@ -220,11 +220,11 @@ def test_a_unit_of_work_rereads_what_the_request_read_before_except_its_identity
     so decisions are made on rows read under the write lock: here the chain head another writer moved
     meanwhile. The request's identity (cooperative, user, token: read at authentication) stays loaded,
     not read again under the lock."""
-    from coop.auth.services import found_cooperative
     from coop.ledger import chart
     from coop.ledger.models import LedgerHead
     from coop.ledger.rules import Line
     from coop.ledger.services import account_by_code, post_entry
+    from coop.onboarding import found_cooperative
 
     app = sqlite_app()
     with app.app_context():

@@ -1,5 +1,5 @@
 """Roles (ARCHITECTURE.md section 7) and what each may do."""
-from coop.i18n import N_
+from coop.text import N_
 
 ADMIN = "admin"
 TREASURER = "treasurer"  # bendahara: cash desk, postings

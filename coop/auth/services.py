@@ -97,20 +97,6 @@ def create_cooperative(*, name: str, village_code: str, legal_number: str | None
     return coop
 
 
-def found_cooperative(*, name: str, village_code: str, legal_number: str | None = None,
-                      address: str | None = None, actor: User | None = None) -> Cooperative:
-    """A new cooperative ready for business: the tenant row, its chart of accounts and hash-chain head,
-    and the default savings products of DOMAIN.md (pokok, wajib, sukarela, berjangka)."""
-    from coop.ledger.services import create_chart
-    from coop.savings.products import seed_defaults
-
-    coop = create_cooperative(name=name, village_code=village_code, legal_number=legal_number,
-                              address=address, actor=actor)
-    create_chart(coop.id)
-    seed_defaults(coop.id, actor=actor)
-    return coop
-
-
 def create_user(*, cooperative_id: int, username: str, full_name: str, role: str, password: str,
                 actor: User | None = None) -> User:
     errors: dict[str, list[str]] = {}

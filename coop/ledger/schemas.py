@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from coop.blueprints.api.fields import Money
+from coop.web.fields import Money
 
 
 class AsOfQuerySchema(Schema):

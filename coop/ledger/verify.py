@@ -20,9 +20,9 @@ from collections.abc import Callable
 import sqlalchemy as sa
 
 from coop.db import db
-from coop.i18n import N_
 from coop.ledger import rules
 from coop.ledger.models import Account, JournalEntry, LedgerHead, Posting
+from coop.text import N_
 
 
 def _problem(problems: list, code: str, text: str, params: dict | None = None, entry_id=None, voucher=None) -> None:

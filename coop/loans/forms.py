@@ -8,7 +8,7 @@ from wtforms.fields import DateField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from coop.forms import RupiahField
+from coop.web.forms import RupiahField
 
 
 class ApplicationForm(FlaskForm):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from coop.blueprints.api.fields import Money, Rate
+from coop.web.fields import Money, Rate
 
 ID = {"strict": True, "validate": validate.Range(min=1, max=2**62)}
 TERM = validate.Range(min=1, max=360)

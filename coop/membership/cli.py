@@ -49,7 +49,7 @@ def import_balances(cooperative_id, value_date, commit, path):
 @click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None)
 def dormancy(cooperative_id, as_of):
     """Mark long-inactive sukarela accounts dormant now (the daily job does the same)."""
-    from coop.cli import _today
+    from coop.clock import business_date
     from coop.savings.services import mark_dormant
 
-    click.echo(f"{atomic(mark_dormant, cooperative_id, as_of.date() if as_of else _today())} rekening dormant")
+    click.echo(f"{atomic(mark_dormant, cooperative_id, as_of.date() if as_of else business_date(None))} rekening dormant")

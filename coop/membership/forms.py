@@ -11,7 +11,7 @@ from wtforms import BooleanField, DateField, DecimalField, HiddenField, IntegerF
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from coop.forms import RupiahField
+from coop.web.forms import RupiahField
 
 REQ = _l("Wajib diisi.")
 POSITIVE = _l("Jumlah harus lebih dari nol.")

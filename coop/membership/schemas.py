@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from coop.blueprints.api.fields import Money, Rate
+from coop.web.fields import Money, Rate
 
 KINDS = ("pokok", "wajib", "sukarela", "berjangka")
 

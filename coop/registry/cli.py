@@ -35,7 +35,7 @@ def _cooperative_id(given: int | None) -> int:
 def import_cmd(file: Path, dry_run: bool, cooperative_id: int | None, username: str | None):
     """Import residents from FILE (CSV or XLSX, columns as in the template). All rows or nothing."""
     from coop.auth.models import User
-    from coop.cli import _today
+    from coop.clock import business_date
     from coop.registry.imports import UnreadableFile, read_table, run_import
 
     coop_id = _cooperative_id(cooperative_id)
@@ -52,7 +52,7 @@ def import_cmd(file: Path, dry_run: bool, cooperative_id: int | None, username: 
     # rows are counted twice when writing: once validated, once written
     with click.progressbar(length=max(1, len(rows) * (1 if dry_run else 2)),
                            label="Validasi" + ("" if dry_run else " + simpan")) as bar:
-        report = atomic(run_import, coop_id, header, rows, actor=actor, dry_run=dry_run, as_of=_today(),
+        report = atomic(run_import, coop_id, header, rows, actor=actor, dry_run=dry_run, as_of=business_date(None),
                         progress=bar.update, source=file.name)
     for e in report.errors:
         click.echo(f"baris {e.row}: {e.field}: {e.message}")

@@ -9,9 +9,9 @@ from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaF
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Optional
 
-from coop.forms import RupiahField
-from coop.i18n import N_
 from coop.registry import rules
+from coop.text import N_
+from coop.web.forms import RupiahField
 
 REQ = DataRequired(message=_l("Wajib diisi."))
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, fields, validate
 
-from coop.blueprints.api.fields import Money
 from coop.registry import rules
+from coop.web.fields import Money
 
 _str = {"validate": validate.Length(max=300)}
 

@@ -11,8 +11,7 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 
-from coop.db import db
-from coop.demo import attempt
+from coop.db import attempt, db
 from coop.errors import CoopError
 from coop.ledger.models import JournalEntry
 

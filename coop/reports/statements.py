@@ -14,9 +14,9 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 
 from coop.db import db
-from coop.i18n import N_
 from coop.ledger import chart
 from coop.ledger.models import Account, JournalEntry, Posting
+from coop.text import N_
 
 CASH_CODES = (chart.KAS, chart.BANK)
 ACTIVITY_LABELS = {"operasi": N_("Arus kas dari aktivitas operasi"),

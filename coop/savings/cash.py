@@ -10,13 +10,13 @@ import sqlalchemy as sa
 from coop import audit
 from coop.db import db
 from coop.errors import Conflict, NotFound, ValidationError
-from coop.i18n import N_
 from coop.ledger import chart
 from coop.ledger.models import Account, JournalEntry, Posting
 from coop.ledger.services import Line, account_by_code, get_entry, post_entry
 from coop.ledger.stamp_duty import stamp_duty
 from coop.savings.models import CashCount, SavingsAccount
 from coop.savings.services import SOURCE_LABELS, _months_paid_by
+from coop.text import N_
 
 #: The receipt's titles (``SOURCE_LABELS`` in savings/services.py, kept Indonesian there because they are
 #: also journal memos) marked for translation; tests/web/test_print_language.py checks none is missing.

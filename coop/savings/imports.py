@@ -17,10 +17,10 @@ import sqlalchemy as sa
 from coop import audit
 from coop.db import db
 from coop.errors import ValidationError
-from coop.forms import RupiahInputError, parse_rupiah
 from coop.ledger import chart
 from coop.ledger.models import JournalEntry
 from coop.ledger.services import Line, account_by_code
+from coop.money import RupiahInputError, parse_rupiah
 
 KINDS = ("pokok", "wajib", "sukarela")
 

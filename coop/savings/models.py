@@ -14,7 +14,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coop.db import Base, Money, Rate, TenantMixin, TimestampMixin, intpk
-from coop.i18n import N_
+from coop.text import N_
 
 KINDS = ("pokok", "wajib", "sukarela", "berjangka")
 KIND_LABELS = {"pokok": N_("Simpanan Pokok"), "wajib": N_("Simpanan Wajib"), "sukarela": N_("Simpanan Sukarela"),

@@ -112,7 +112,7 @@ def parse_value(key: str, raw: str) -> Any:
                 raise ValueError
             return raw.lower() in _TRUE
         if isinstance(default, int):
-            from coop.forms import RupiahInputError, parse_rupiah
+            from coop.money import RupiahInputError, parse_rupiah
 
             try:  # amounts typed as on a receipt: "Rp 20.000", "20.000", "20000"
                 value = parse_rupiah(raw)

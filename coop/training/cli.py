@@ -31,10 +31,10 @@ def _cooperative_ids(given: int | None) -> list[int]:
 @click.option("--cooperative-id", type=int, default=None, help="Only this cooperative (default: all).")
 def followups_cmd(as_of, cooperative_id):
     """Create the 3- and 6-month follow-up tasks that are due (idempotent; the daily job does the same)."""
-    from coop.cli import _today
+    from coop.clock import business_date
     from coop.training.followup import create_due_followups
 
-    day: date = as_of.date() if as_of else _today()
+    day: date = as_of.date() if as_of else business_date(None)
     ids = _cooperative_ids(cooperative_id)
     total = 0
     with click.progressbar(ids, label="Koperasi") as bar:

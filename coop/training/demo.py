@@ -11,8 +11,7 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 
-from coop.db import atomic, db
-from coop.demo import attempt
+from coop.db import atomic, attempt, db
 from coop.training import followup as fu
 from coop.training import rules, services
 

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from coop import audit
 from coop.db import db
 from coop.errors import Conflict, NotFound, ValidationError
-from coop.i18n import N_
+from coop.text import N_
 from coop.training import rules
 from coop.training.models import Business, Enrolment, FollowUp
 from coop.training.services import _valid_id

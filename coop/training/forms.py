@@ -18,9 +18,9 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
-from coop.forms import RupiahField
 from coop.training.followup import SECTOR_LABELS, SECTORS
 from coop.training.rules import ADMISSION_LABELS
+from coop.web.forms import RupiahField
 
 REQ = _l("Wajib diisi.")
 

@@ -9,8 +9,8 @@ from datetime import date
 import sqlalchemy as sa
 
 from coop.db import db
-from coop.i18n import N_
 from coop.spreadsheet import cell_value, safe_row  # noqa: F401
+from coop.text import N_
 from coop.training import rules
 from coop.training.models import Attendance, Business, Cohort, CohortSession, Enrolment, Program
 

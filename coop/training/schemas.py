@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from coop.blueprints.api.fields import Money
 from coop.training.models import ADMISSIONS
+from coop.web.fields import Money
 
 _ID = {"strict": True, "validate": validate.Range(min=1, max=2**31 - 1)}
 

@@ -21,7 +21,7 @@ from coop.auth.models import Cooperative
 from coop.auth.roles import ADMIN, MANAGER
 from coop.db import db, is_sqlite, utcnow
 from coop.errors import Conflict, Forbidden, NotFound, ValidationError
-from coop.i18n import N_
+from coop.text import N_
 from coop.training import rules
 from coop.training.models import (
     ADMISSIONS,

@@ -14,10 +14,10 @@ import sqlalchemy as sa
 from coop.auth.models import Cooperative
 from coop.db import db
 from coop.formatting import mask_nik
-from coop.i18n import N_
 from coop.loans import rules as loan_rules
 from coop.reports import statements
 from coop.spreadsheet import cell_value, safe_row  # noqa: F401
+from coop.text import N_
 from coop.yearend import shu, shu_rules
 
 SECTIONS = [N_("Neraca"), N_("Perhitungan Hasil Usaha"), N_("Arus Kas"), N_("Perubahan Ekuitas"), N_("Alokasi SHU"),

@@ -137,8 +137,8 @@ def test_integers_beyond_int64_in_a_body_are_422(app):
 def test_money_maximum_bounds_input_only(spec):
     """Money's documented maximum (MAX_MONEY per amount) binds what a client sends; totals and balances in
     response-only schemas are sums and are left unbounded (schemathesis found totals above it)."""
-    from coop.blueprints.api.fields import MAX_MONEY
     from coop.blueprints.api.openapi import _refs
+    from coop.web.fields import MAX_MONEY
 
     schemas = spec["components"]["schemas"]
     inputs = set()

@@ -13,10 +13,10 @@ from wtforms.fields.core import UnboundField
 
 from coop.audit.models import AuditLog
 from coop.db import db
-from coop.forms import RupiahField
 from coop.ledger.models import JournalEntry
 from coop.savings import services as savings
 from coop.savings.models import CashCount
+from coop.web.forms import RupiahField
 from tests.membership.test_web import _csrf_free_form
 
 

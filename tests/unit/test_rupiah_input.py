@@ -1,4 +1,4 @@
-"""The one rupiah parser of every HTML money input (coop.forms.parse_rupiah): amounts typed as printed on
+"""The one rupiah parser of every HTML money input (coop.web.forms.parse_rupiah): amounts typed as printed on
 a receipt are read as whole rupiah; sen, a minus, letters, misplaced dots and absurd sizes are refused
 with a message saying what to type. Worked examples, each checked by hand."""
 from __future__ import annotations
@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from coop.forms import (
+from coop.money import (
     MAX_RUPIAH,
     MSG_DOTS,
     MSG_FORMAT,

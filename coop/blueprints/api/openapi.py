@@ -83,7 +83,7 @@ def _unbound_output_money(doc: dict) -> dict:
     """``Money`` documents ``maximum: MAX_MONEY``, a limit on ONE amount a client may send. Totals and
     balances in responses are sums of many amounts and may exceed it: drop that maximum from the schemas
     used only in responses (a schema also used for input keeps it)."""
-    from coop.blueprints.api.fields import MAX_MONEY
+    from coop.web.fields import MAX_MONEY
 
     schemas = doc.get("components", {}).get("schemas", {})
     inputs: set[str] = set()

@@ -1,19 +1,14 @@
-"""Form pieces every area shares: the rupiah input.
+"""Reading rupiah typed as people write them (Flask-free: settings, imports and forms share it).
 
 Treasurers type amounts as printed on a receipt: ``200.000``, ``Rp 200.000``, ``Rp200.000``,
-``Rp. 200.000,-``, ``200000``, `` 1.250.000 ``. :func:`parse_rupiah` is the one parser of such text and
-:class:`RupiahField` the one WTForms field built on it; every money input of an HTML form uses it.
-(The JSON API takes money as integers: ``coop.blueprints.api.fields.Money``.)
+``Rp. 200.000,-``, ``200000``, `` 1.250.000 ``. :func:`parse_rupiah` is the one parser of such text; the
+web layer's :class:`coop.web.forms.RupiahField` is built on it.
 """
 from __future__ import annotations
 
 import re
 
-from flask_babel import gettext
-from wtforms import StringField
-from wtforms.validators import StopValidation
-
-from coop.i18n import N_
+from coop.text import N_
 
 #: The largest amount a form accepts (Rp 10 trillion): far above any village cooperative's books, and
 #: small enough that no typo of extra digits reaches the database's BIGINT.
@@ -88,48 +83,3 @@ def format_rupiah_input(value: int | None) -> str:
         return ""
     sign = "-" if value < 0 else ""
     return sign + f"{abs(value):,}".replace(",", ".")
-
-
-class RupiahField(StringField):
-    """A money input: whole rupiah typed as on a receipt (see :func:`parse_rupiah`), shown back as
-    ``1.250.000``; a text input with ``inputmode="numeric"`` so a phone shows the number pad (not
-    ``type="number"``, which would refuse the dots).
-
-    ``empty``: the value of a blank input (``None``: combine with ``InputRequired`` or ``Optional``; ``0``
-    for inputs where blank means nothing, e.g. a journal line's debit; such a field shows 0 as blank).
-    Lower bounds belong in validators (``NumberRange(min=1, message=...)``); the parser refuses a minus
-    unless ``allow_negative`` and anything above ``maximum``.
-    """
-
-    def __init__(self, label=None, validators=None, *, empty: int | None = None, allow_negative: bool = False,
-                 maximum: int = MAX_RUPIAH, **kwargs):
-        render_kw = {"inputmode": "numeric", "autocomplete": "off"}
-        render_kw.update(kwargs.pop("render_kw", None) or {})
-        super().__init__(label, validators, render_kw=render_kw, **kwargs)
-        self.empty = empty
-        self.allow_negative = allow_negative
-        self.maximum = maximum
-
-    def process_formdata(self, valuelist):
-        if not valuelist:
-            return
-        try:
-            value = parse_rupiah(valuelist[0], allow_negative=self.allow_negative, maximum=self.maximum)
-        except RupiahInputError as exc:
-            self.data = None
-            raise ValueError(gettext(exc.message, **exc.params)) from None
-        self.data = self.empty if value is None else value
-
-    def pre_validate(self, form):
-        # InputRequired lets "   " through (it only looks at the raw text); blank is no amount either.
-        if self.data is None and self.flags.required and not self.process_errors:
-            raise StopValidation(gettext("Wajib diisi."))
-
-    def _value(self):
-        if self.process_errors and self.raw_data:
-            return self.raw_data[0]  # show back what was typed, next to the error
-        if self.data is None or (self.empty is not None and self.data == self.empty):
-            return ""
-        if isinstance(self.data, bool) or not isinstance(self.data, int):
-            return str(self.data)
-        return format_rupiah_input(self.data)
