@@ -119,19 +119,19 @@ def check_move(current: str, target: str, *, age: int, statuses: dict[str, str],
     only follows ``departed``; ``stopped`` (with a reason) ends any open case; a closed case stays closed.
     """
     if current in CLOSED_STAGES:
-        return StageRefusal("case_closed", "Kasus sudah ditutup.")
+        return StageRefusal("case_closed", N_("Kasus sudah ditutup."))
     if target == "stopped":
         if not (reason or "").strip():
-            return StageRefusal("reason_required", "Alasan penghentian wajib diisi.")
+            return StageRefusal("reason_required", N_("Alasan penghentian wajib diisi."))
         return None
     if target == "returned":
         if current != "departed":
-            return StageRefusal("invalid_stage", "Hanya yang sudah berangkat yang bisa dicatat pulang.")
+            return StageRefusal("invalid_stage", N_("Hanya yang sudah berangkat yang bisa dicatat pulang."))
         return None
     if target not in ORDERED_STAGES or ORDERED_STAGES.index(target) <= ORDERED_STAGES.index(current):
-        return StageRefusal("invalid_stage", "Tahap hanya bisa maju.")
+        return StageRefusal("invalid_stage", N_("Tahap hanya bisa maju."))
     if age < ADULT_AGE:
-        return StageRefusal("not_eligible", "Calon PMI harus berusia paling rendah 18 tahun (UU 18/2017 Pasal 5).")
+        return StageRefusal("not_eligible", N_("Calon PMI harus berusia paling rendah 18 tahun (UU 18/2017 Pasal 5)."))
     missing = missing_documents(target, statuses)
     if missing:
         return StageRefusal("missing_documents", "Dokumen belum terverifikasi: " + ", ".join(missing) + ".",
