@@ -99,6 +99,7 @@ JOB_MODULES: list[str] = [
     "coop.ledger.savings.jobs",
     "coop.ledger.loans.jobs",
     "coop.training.jobs",
+    "coop.desk.jobs",
     "coop.reports.jobs",
 ]
 
