@@ -48,6 +48,7 @@ STEPS: list[str] = [
     "coop.membership.demo:load",
     "coop.loans.demo:load",
     "coop.training.demo:load",
+    "coop.desk.demo:load",
     "coop.ledger.demo:load",
     "coop.reports.demo:load",
 ]

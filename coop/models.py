@@ -1,6 +1,7 @@
 """Imports every model module so the metadata (and Alembic) knows every table."""
 from coop.audit.models import *  # noqa: F401,F403
 from coop.auth.models import *  # noqa: F401,F403
+from coop.desk.models import *  # noqa: F401,F403
 from coop.jobs.models import *  # noqa: F401,F403
 from coop.ledger.models import *  # noqa: F401,F403
 from coop.loans.models import *  # noqa: F401,F403

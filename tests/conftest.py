@@ -26,6 +26,7 @@ pytest_plugins = [
     "tests.fixtures_membership",
     "tests.fixtures_loans",
     "tests.fixtures_training",
+    "tests.fixtures_desk",
 ]
 
 

@@ -2,6 +2,7 @@
 from coop.blueprints.admin import bp as admin_bp
 from coop.blueprints.auth import bp as auth_bp
 from coop.blueprints.cashdesk import bp as cashdesk_bp
+from coop.blueprints.desk import bp as desk_bp
 from coop.blueprints.ledger import bp as ledger_bp
 from coop.blueprints.loans import bp as loans_bp
 from coop.blueprints.main import bp as main_bp
@@ -12,4 +13,4 @@ from coop.blueprints.reports import bp as reports_bp
 from coop.blueprints.training import bp as training_bp
 
 BLUEPRINTS = [auth_bp, main_bp, admin_bp, registry_bp, members_bp, cashdesk_bp, loans_bp, training_bp,
-              ledger_bp, reports_bp, public_bp]
+              desk_bp, ledger_bp, reports_bp, public_bp]

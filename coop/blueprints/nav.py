@@ -14,6 +14,7 @@ NAV = [
     ("loans.index", N_("Pinjaman"), (ADMIN, TREASURER, MANAGER, AUDITOR)),
     ("registry.index", N_("Data Desa"), (ADMIN, OFFICER, TREASURER, MANAGER)),
     ("training.index", N_("Pelatihan"), STAFF + (MEMBER,)),
+    ("desk.index", N_("Layanan Migrasi"), (ADMIN, OFFICER, MANAGER, AUDITOR)),
     ("ledger.index", N_("Buku Besar"), BOOKS),
     ("reports.index", N_("Laporan"), BOOKS),
     ("admin.audit_log", N_("Log Audit"), (ADMIN, AUDITOR)),

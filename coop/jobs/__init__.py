@@ -99,6 +99,7 @@ JOB_MODULES: list[str] = [
     "coop.savings.jobs",
     "coop.loans.jobs",
     "coop.training.jobs",
+    "coop.desk.jobs",
     "coop.reports.jobs",
 ]
 

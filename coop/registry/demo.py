@@ -104,7 +104,11 @@ def _record(ctx, status: str, country: str, *, returned_years_ago: int | None = 
             "scheme": "G2G" if country in ("KR", "JP") and rng.random() < 0.6 else rng.choice(["P2P", "P2P", "mandiri"]),
             "procedural": rng.random() > 0.12, "agency": rng.choice(AGENCIES),
             "passport_number": f"C{rng.randint(1000000, 9999999)}",
-            "documents": [d for d in rules.DOCUMENTS if rng.random() < 0.85]}
+            # the marital-status letter travels with the family permission (and draws no number of its own,
+            # so the rest of the demo is the same as before the desk added that code)
+            "documents": [d for d in rules.DOCUMENTS if d != "marital_status_letter" and rng.random() < 0.85]}
+    if "family_permission" in data["documents"]:
+        data["documents"].insert(0, "marital_status_letter")
     if status == "calon":
         data["passport_expiry"] = today + timedelta(days=rng.randint(400, 1800))
         return data

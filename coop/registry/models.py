@@ -160,12 +160,13 @@ class MigrationRecord(TenantMixin, Base):
     return_on: Mapped[date | None] = mapped_column(sa.Date)
     return_reason: Mapped[str | None] = mapped_column(String(200))
     # Documents checklist.
-    has_permission_doc: Mapped[bool] = mapped_column(default=False)
+    has_marital_status_letter_doc: Mapped[bool] = mapped_column(default=False)
+    has_family_permission_doc: Mapped[bool] = mapped_column(default=False)
     has_health_doc: Mapped[bool] = mapped_column(default=False)
     has_competence_doc: Mapped[bool] = mapped_column(default=False)
     has_passport_doc: Mapped[bool] = mapped_column(default=False)
-    has_visa_doc: Mapped[bool] = mapped_column(default=False)
-    has_placement_contract_doc: Mapped[bool] = mapped_column(default=False)
+    has_work_visa_doc: Mapped[bool] = mapped_column(default=False)
+    has_placement_agreement_doc: Mapped[bool] = mapped_column(default=False)
     has_work_contract_doc: Mapped[bool] = mapped_column(default=False)
     has_bpjs_doc: Mapped[bool] = mapped_column(default=False)
     #: Estimated monthly remittance in whole rupiah.

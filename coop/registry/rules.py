@@ -59,12 +59,14 @@ COUNTRY_NAMES = {"HK": N_("Hong Kong"), "TW": N_("Taiwan"), "MY": N_("Malaysia")
                  "JP": N_("Jepang"), "SG": N_("Singapura"), "AE": N_("Uni Emirat Arab"), "QA": N_("Qatar"), "KW": N_("Kuwait"),
                  "OM": N_("Oman"), "BN": N_("Brunei"), "TR": N_("Turki"), "PL": N_("Polandia"), "AU": N_("Australia"),
                  "NZ": N_("Selandia Baru"), "DE": N_("Jerman"), "US": N_("Amerika Serikat"), "CN": N_("Tiongkok"), "MO": N_("Makau")}
-DOCUMENTS = ("permission", "health", "competence", "passport", "visa", "placement_contract", "work_contract",
-             "bpjs")
-DOCUMENT_LABELS = {"permission": N_("Izin suami/istri/orang tua diketahui kepala desa"), "health": N_("Surat sehat"),
-                   "competence": N_("Sertifikat kompetensi"), "passport": N_("Paspor"), "visa": N_("Visa kerja"),
-                   "placement_contract": N_("Perjanjian penempatan"), "work_contract": N_("Perjanjian kerja"),
-                   "bpjs": N_("Kepesertaan BPJS")}
+#: Codes shared with the migration service desk (coop/desk/rules.py DOCUMENT_CODES) where they overlap.
+DOCUMENTS = ("marital_status_letter", "family_permission", "health", "competence", "passport", "work_visa",
+             "placement_agreement", "work_contract", "bpjs")
+DOCUMENT_LABELS = {"marital_status_letter": N_("Surat keterangan status perkawinan"),
+                   "family_permission": N_("Izin suami/istri/orang tua diketahui kepala desa"),
+                   "health": N_("Surat sehat"), "competence": N_("Sertifikat kompetensi"), "passport": N_("Paspor"),
+                   "work_visa": N_("Visa kerja"), "placement_agreement": N_("Perjanjian penempatan"),
+                   "work_contract": N_("Perjanjian kerja"), "bpjs": N_("Kepesertaan BPJS")}
 
 
 def msg(indonesian: str, english: str) -> str:

@@ -64,7 +64,7 @@ def test_migration_record_forms(login, users, coop, make_resident):
         "departure_date": "2023-04-01", "doc_passport": "y", "monthly_remittance": "3500000"})
     assert resp.status_code == 302, resp.get_data(as_text=True)
     m = db.session.scalar(sa.select(MigrationRecord))
-    assert (m.has_passport_doc, m.has_visa_doc, m.monthly_remittance, r.pmi_status) == (True, False, 3500000, "aktif")
+    assert (m.has_passport_doc, m.has_work_visa_doc, m.monthly_remittance, r.pmi_status) == (True, False, 3500000, "aktif")
     resp = web.post(f"/registry/migration-records/{m.id}/edit", data={
         "status": "purna", "country": "HK", "departure_date": "2023-04-01", "return_date": "2022-01-01"})
     assert resp.status_code == 200 and "sebelum tanggal berangkat" in resp.get_data(as_text=True)

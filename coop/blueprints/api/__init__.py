@@ -229,6 +229,7 @@ def idempotent(view):
 # Register the endpoint modules (import for their side effect of adding routes to ``api``).
 from coop.blueprints.api import (  # noqa: E402,F401
     auth,
+    desk,
     exports,
     ledger,
     loans,
