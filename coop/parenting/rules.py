@@ -87,7 +87,7 @@ def parse_quarter(text: str) -> tuple[date, date] | None:
     if not m:
         return None
     year, q = int(m.group(1)), int(m.group(2))
-    if year < 1900:
+    if not 1900 <= year <= 9998:
         return None
     start = date(year, 3 * q - 2, 1)
     end = date(year + (q == 4), 1 if q == 4 else 3 * q + 1, 1) - timedelta(days=1)

@@ -234,6 +234,7 @@ from coop.blueprints.api import (  # noqa: E402,F401
     loans,
     members,
     openapi,
+    parenting,
     registry,
     training,
 )
