@@ -65,14 +65,18 @@ def _page(stmt, id_column):
     return rows, (encode_cursor(rows[-1].id) if more and rows else None)
 
 
-def dump_session(s, with_attendance: bool = False) -> dict:
+def session_dict(s, with_attendance: bool = False) -> dict:
     data = {"id": s.id, "kind": s.kind, "held_on": s.held_on, "topic": s.topic, "facilitator": s.facilitator,
             "group_id": s.group_id}
     if with_attendance:
         data["attendance"] = [{"resident_id": a.resident_id, "child_id": a.child_id, "role": a.role,
                                "pre_score": a.pre_score, "post_score": a.post_score}
                               for a in services.attendance_of(s.cooperative_id, s.id)]
-    return SessionSchema().dump(data)
+    return data
+
+
+def dump_session(s, with_attendance: bool = False) -> dict:
+    return SessionSchema().dump(session_dict(s, with_attendance))
 
 
 @api.post("/parenting/children")
@@ -173,7 +177,7 @@ def list_sessions():
     user = current_api_user()
     rows, cursor = _page(sa.select(ParentingSession).where(
         ParentingSession.cooperative_id == user.cooperative_id), ParentingSession.id)
-    return SessionListSchema().dump({"items": [dump_session(s) for s in rows], "next_cursor": cursor})
+    return SessionListSchema().dump({"items": [session_dict(s) for s in rows], "next_cursor": cursor})
 
 
 @api.get("/parenting/sessions/<int:parenting_session_id>")
