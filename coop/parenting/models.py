@@ -125,8 +125,9 @@ class SessionAttendance(TenantMixin, Base):
     resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"), index=True)
     child_id: Mapped[int | None] = mapped_column(ForeignKey("parenting_children.id"), index=True)
     role: Mapped[str] = mapped_column(String(10))
-    pre_score: Mapped[int | None]
-    post_score: Mapped[int | None]
+    #: 0..100 (plain INTEGER: a score is small).
+    pre_score: Mapped[int | None] = mapped_column(sa.Integer)
+    post_score: Mapped[int | None] = mapped_column(sa.Integer)
 
 
 class ParentContact(TenantMixin, Base):

@@ -9,7 +9,7 @@ _ID = {"strict": True, "validate": validate.Range(min=1, max=2**31 - 1)}
 _SCORE = {"strict": True, "allow_none": True, "load_default": None, "validate": validate.Range(min=0, max=100)}
 
 
-class ConsentInSchema(Schema):
+class ParentingConsentInSchema(Schema):
     # Each is optional here: a missing part is the service's ``422 consent_required``, not a field error.
     given_by_resident_id = fields.Integer(load_default=None, allow_none=True, **_ID)
     given_on = fields.Date(load_default=None, allow_none=True)
@@ -21,27 +21,27 @@ class ConsentInSchema(Schema):
 class ChildInSchema(Schema):
     resident_id = fields.Integer(required=True, **_ID)
     caregiver_resident_id = fields.Integer(required=True, **_ID)
-    consent = fields.Nested(ConsentInSchema, load_default=None, allow_none=True)
+    consent = fields.Nested(ParentingConsentInSchema, load_default=None, allow_none=True)
     parent_resident_ids = fields.List(fields.Integer(**_ID), load_default=list, validate=validate.Length(max=4))
     group_id = fields.Integer(load_default=None, allow_none=True, **_ID)
     school_status = fields.String(load_default="enrolled", validate=validate.OneOf(rules.SCHOOL_STATUSES))
     school_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
 
 
-class ParentSchema(Schema):
+class ParentingParentSchema(Schema):
     resident_id = fields.Integer(required=True)
     full_name = fields.String(required=True)
     relationship = fields.String(allow_none=True)
     pmi_status = fields.String(required=True)
 
 
-class CaregiverSchema(Schema):
+class ParentingCaregiverSchema(Schema):
     resident_id = fields.Integer(required=True)
     full_name = fields.String(required=True)
     phone = fields.String(allow_none=True)
 
 
-class ConsentSchema(Schema):
+class ParentingConsentSchema(Schema):
     given_by_resident_id = fields.Integer(required=True)
     given_by_name = fields.String(required=True)
     relationship = fields.String(required=True)
@@ -58,7 +58,7 @@ class ChildAttendanceSchema(Schema):
     post_score = fields.Integer(allow_none=True)
 
 
-class ContactSchema(Schema):
+class ParentingContactSchema(Schema):
     id = fields.Integer(required=True)
     contacted_on = fields.Date(required=True)
     method = fields.String(required=True)
@@ -83,11 +83,11 @@ class ChildRowSchema(Schema):
 class ChildSchema(ChildRowSchema):
     household_id = fields.Integer(required=True)
     school_name = fields.String(allow_none=True)
-    caregiver = fields.Nested(CaregiverSchema, required=True)
-    migrant_parents = fields.List(fields.Nested(ParentSchema), required=True)
-    consent = fields.Nested(ConsentSchema, required=True)
+    caregiver = fields.Nested(ParentingCaregiverSchema, required=True)
+    migrant_parents = fields.List(fields.Nested(ParentingParentSchema), required=True)
+    consent = fields.Nested(ParentingConsentSchema, required=True)
     attendance = fields.List(fields.Nested(ChildAttendanceSchema), required=True)
-    contacts = fields.List(fields.Nested(ContactSchema), required=True)
+    contacts = fields.List(fields.Nested(ParentingContactSchema), required=True)
 
 
 class ChildListSchema(Schema):
@@ -95,28 +95,28 @@ class ChildListSchema(Schema):
     next_cursor = fields.String(allow_none=True, required=True)
 
 
-class AtRiskSchema(Schema):
+class ParentingAtRiskSchema(Schema):
     as_of = fields.Date(required=True)
     items = fields.List(fields.Nested(ChildRowSchema), required=True)
 
 
-class GroupInSchema(Schema):
+class ParentingGroupInSchema(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     facilitator = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
 
 
-class GroupSchema(Schema):
+class ParentingGroupSchema(Schema):
     id = fields.Integer(required=True)
     name = fields.String(required=True)
     facilitator = fields.String(allow_none=True)
 
 
-class GroupListSchema(Schema):
-    items = fields.List(fields.Nested(GroupSchema), required=True)
+class ParentingGroupListSchema(Schema):
+    items = fields.List(fields.Nested(ParentingGroupSchema), required=True)
     next_cursor = fields.String(allow_none=True, required=True)
 
 
-class SessionInSchema(Schema):
+class ParentingSessionInSchema(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(rules.SESSION_KINDS))
     held_on = fields.Date(required=True)
     topic = fields.String(required=True, validate=validate.Length(min=1, max=300))
@@ -124,7 +124,7 @@ class SessionInSchema(Schema):
     group_id = fields.Integer(load_default=None, allow_none=True, **_ID)
 
 
-class AttendeeSchema(Schema):
+class ParentingAttendeeSchema(Schema):
     resident_id = fields.Integer(required=True)
     child_id = fields.Integer(allow_none=True)
     role = fields.String(required=True)
@@ -132,57 +132,57 @@ class AttendeeSchema(Schema):
     post_score = fields.Integer(allow_none=True)
 
 
-class SessionSchema(Schema):
+class ParentingSessionSchema(Schema):
     id = fields.Integer(required=True)
     kind = fields.String(required=True)
     held_on = fields.Date(required=True)
     topic = fields.String(required=True)
     facilitator = fields.String(required=True)
     group_id = fields.Integer(allow_none=True)
-    attendance = fields.List(fields.Nested(AttendeeSchema))
+    attendance = fields.List(fields.Nested(ParentingAttendeeSchema))
 
 
-class SessionListSchema(Schema):
-    items = fields.List(fields.Nested(SessionSchema), required=True)
+class ParentingSessionListSchema(Schema):
+    items = fields.List(fields.Nested(ParentingSessionSchema), required=True)
     next_cursor = fields.String(allow_none=True, required=True)
 
 
-class ScoreInSchema(Schema):
+class ParentingScoreInSchema(Schema):
     pre = fields.Integer(**_SCORE)
     post = fields.Integer(**_SCORE)
 
 
-class AttendanceInSchema(Schema):
+class ParentingAttendanceInSchema(Schema):
     children = fields.List(fields.Integer(**_ID), required=True, validate=validate.Length(max=500))
     caregivers = fields.List(fields.Integer(**_ID), load_default=list, validate=validate.Length(max=500))
     scores = fields.Dict(keys=fields.String(validate=validate.Regexp(r"^[1-9][0-9]{0,9}$")),
-                         values=fields.Nested(ScoreInSchema), load_default=dict)
+                         values=fields.Nested(ParentingScoreInSchema), load_default=dict)
 
 
-class AttendanceSchema(Schema):
+class ParentingAttendanceSchema(Schema):
     session_id = fields.Integer(required=True)
     children = fields.Integer(required=True)
     caregivers = fields.Integer(required=True)
     scores = fields.Integer(required=True)
 
 
-class ContactInSchema(Schema):
+class ParentingContactInSchema(Schema):
     contacted_on = fields.Date(required=True)
     method = fields.String(required=True, validate=validate.OneOf(rules.CONTACT_METHODS))
     parent_resident_id = fields.Integer(load_default=None, allow_none=True, **_ID)
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
 
 
-class WithdrawInSchema(Schema):
+class ParentingWithdrawInSchema(Schema):
     withdrawn_on = fields.Date(required=True)
     reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
 
 
-class QuarterArgsSchema(Schema):
+class ParentingQuarterArgsSchema(Schema):
     quarter = fields.String(required=True, validate=validate.Regexp(r"^\d{4}Q[1-4]$"))
 
 
-class QuarterlySchema(Schema):
+class ParentingQuarterlySchema(Schema):
     quarter = fields.String(required=True)
     from_ = fields.Date(required=True, data_key="from")
     to = fields.Date(required=True)
@@ -199,6 +199,6 @@ class QuarterlySchema(Schema):
     children_at_risk = fields.Integer(required=True)
 
 
-class WithdrawnSchema(Schema):
+class ParentingWithdrawnSchema(Schema):
     id = fields.Integer(required=True)
     consent_withdrawn_on = fields.Date(required=True)

@@ -20,24 +20,24 @@ from coop.errors import NotFound
 from coop.parenting import reports, services
 from coop.parenting.models import Child, ParentingGroup, ParentingSession
 from coop.parenting.schemas import (
-    AtRiskSchema,
-    AttendanceInSchema,
-    AttendanceSchema,
     ChildInSchema,
     ChildListSchema,
     ChildSchema,
-    ContactInSchema,
-    ContactSchema,
-    GroupInSchema,
-    GroupListSchema,
-    GroupSchema,
-    QuarterArgsSchema,
-    QuarterlySchema,
-    SessionInSchema,
-    SessionListSchema,
-    SessionSchema,
-    WithdrawInSchema,
-    WithdrawnSchema,
+    ParentingAtRiskSchema,
+    ParentingAttendanceInSchema,
+    ParentingAttendanceSchema,
+    ParentingContactInSchema,
+    ParentingContactSchema,
+    ParentingGroupInSchema,
+    ParentingGroupListSchema,
+    ParentingGroupSchema,
+    ParentingQuarterArgsSchema,
+    ParentingQuarterlySchema,
+    ParentingSessionInSchema,
+    ParentingSessionListSchema,
+    ParentingSessionSchema,
+    ParentingWithdrawInSchema,
+    ParentingWithdrawnSchema,
 )
 
 TAGS = ["parenting"]
@@ -76,7 +76,7 @@ def session_dict(s, with_attendance: bool = False) -> dict:
 
 
 def dump_session(s, with_attendance: bool = False) -> dict:
-    return SessionSchema().dump(session_dict(s, with_attendance))
+    return ParentingSessionSchema().dump(session_dict(s, with_attendance))
 
 
 @api.post("/parenting/children")
@@ -117,71 +117,71 @@ def get_child(child_id: int):
 
 
 @api.post("/parenting/children/<int:child_id>/contacts")
-@doc(summary="Log a contact with the migrant parent (call, video_call, visit)", body=ContactInSchema,
-     response=ContactSchema, status=201, tags=TAGS, errors=ERRORS)
+@doc(summary="Log a contact with the migrant parent (call, video_call, visit)", body=ParentingContactInSchema,
+     response=ParentingContactSchema, status=201, tags=TAGS, errors=ERRORS)
 @parenting_roles
 def add_contact(child_id: int):
     user = current_api_user()
     services.get_child(user.cooperative_id, child_id)
-    data = load(ContactInSchema)
+    data = load(ParentingContactInSchema)
     k = atomic(services.add_contact, user.cooperative_id, child_id, as_of=_today(), actor=user, **data)
-    return ContactSchema().dump(k), 201
+    return ParentingContactSchema().dump(k), 201
 
 
 @api.post("/parenting/children/<int:child_id>/consent-withdrawal")
-@doc(summary="Withdraw the consent: the record is hidden and no longer processed", body=WithdrawInSchema,
-     response=WithdrawnSchema, tags=TAGS, errors=ERRORS)
+@doc(summary="Withdraw the consent: the record is hidden and no longer processed", body=ParentingWithdrawInSchema,
+     response=ParentingWithdrawnSchema, tags=TAGS, errors=ERRORS)
 @parenting_roles
 def withdraw_consent(child_id: int):
     user = current_api_user()
     services.get_child(user.cooperative_id, child_id)
-    data = load(WithdrawInSchema)
+    data = load(ParentingWithdrawInSchema)
     c = atomic(services.withdraw_consent, user.cooperative_id, child_id, as_of=_today(), actor=user, **data)
-    return WithdrawnSchema().dump(c)
+    return ParentingWithdrawnSchema().dump(c)
 
 
 @api.post("/parenting/groups")
-@doc(summary="Create a group", body=GroupInSchema, response=GroupSchema, status=201, tags=TAGS, errors=ERRORS)
+@doc(summary="Create a group", body=ParentingGroupInSchema, response=ParentingGroupSchema, status=201, tags=TAGS, errors=ERRORS)
 @parenting_roles
 def create_group():
-    data = load(GroupInSchema)
+    data = load(ParentingGroupInSchema)
     user = current_api_user()
-    return GroupSchema().dump(atomic(services.create_group, user.cooperative_id, actor=user, **data)), 201
+    return ParentingGroupSchema().dump(atomic(services.create_group, user.cooperative_id, actor=user, **data)), 201
 
 
 @api.get("/parenting/groups")
-@doc(summary="List groups", response=GroupListSchema, tags=TAGS, errors=ERRORS)
+@doc(summary="List groups", response=ParentingGroupListSchema, tags=TAGS, errors=ERRORS)
 @parenting_roles
 def list_groups():
     user = current_api_user()
     rows, cursor = _page(sa.select(ParentingGroup).where(ParentingGroup.cooperative_id == user.cooperative_id),
                          ParentingGroup.id)
-    return GroupListSchema().dump({"items": rows, "next_cursor": cursor})
+    return ParentingGroupListSchema().dump({"items": rows, "next_cursor": cursor})
 
 
 @api.post("/parenting/sessions")
-@doc(summary="Record a session (kind from the activity list)", body=SessionInSchema, response=SessionSchema,
+@doc(summary="Record a session (kind from the activity list)", body=ParentingSessionInSchema, response=ParentingSessionSchema,
      status=201, tags=TAGS, errors=ERRORS)
 @parenting_roles
 def create_session():
-    data = load(SessionInSchema)
+    data = load(ParentingSessionInSchema)
     user = current_api_user()
     s = atomic(services.create_session, user.cooperative_id, actor=user, **data)
     return dump_session(s), 201
 
 
 @api.get("/parenting/sessions")
-@doc(summary="List sessions", response=SessionListSchema, tags=TAGS, errors=ERRORS)
+@doc(summary="List sessions", response=ParentingSessionListSchema, tags=TAGS, errors=ERRORS)
 @parenting_roles
 def list_sessions():
     user = current_api_user()
     rows, cursor = _page(sa.select(ParentingSession).where(
         ParentingSession.cooperative_id == user.cooperative_id), ParentingSession.id)
-    return SessionListSchema().dump({"items": [session_dict(s) for s in rows], "next_cursor": cursor})
+    return ParentingSessionListSchema().dump({"items": [session_dict(s) for s in rows], "next_cursor": cursor})
 
 
 @api.get("/parenting/sessions/<int:parenting_session_id>")
-@doc(summary="A session with who attended", response=SessionSchema, tags=TAGS, errors=(401, 404))
+@doc(summary="A session with who attended", response=ParentingSessionSchema, tags=TAGS, errors=(401, 404))
 @parenting_roles
 def get_session(parenting_session_id: int):
     user = current_api_user()
@@ -190,45 +190,45 @@ def get_session(parenting_session_id: int):
 
 @api.post("/parenting/sessions/<int:parenting_session_id>/attendance")
 @doc(summary="Who came: children (child ids), caregivers (resident ids), optional pre/post scores",
-     body=AttendanceInSchema, response=AttendanceSchema, tags=TAGS, errors=ERRORS)
+     body=ParentingAttendanceInSchema, response=ParentingAttendanceSchema, tags=TAGS, errors=ERRORS)
 @parenting_roles
 def record_attendance(parenting_session_id: int):
     user = current_api_user()
     services.get_session(user.cooperative_id, parenting_session_id)
-    data = load(AttendanceInSchema)
+    data = load(ParentingAttendanceInSchema)
     out = atomic(services.record_attendance, user.cooperative_id, parenting_session_id, actor=user, **data)
-    return AttendanceSchema().dump(out)
+    return ParentingAttendanceSchema().dump(out)
 
 
 @api.get("/parenting/at-risk")
-@doc(summary="Children with a risk sign: not_in_school, low_attendance, no_parent_contact", response=AtRiskSchema,
+@doc(summary="Children with a risk sign: not_in_school, low_attendance, no_parent_contact", response=ParentingAtRiskSchema,
      tags=TAGS, errors=(401, 404))
 @parenting_roles
 def at_risk():
     user = current_api_user()
     as_of = _today()
     items = atomic(services.at_risk, user.cooperative_id, as_of=as_of, actor=user, where="api")
-    return AtRiskSchema().dump({"as_of": as_of, "items": items})
+    return ParentingAtRiskSchema().dump({"as_of": as_of, "items": items})
 
 
 @api.get("/parenting/reports/quarterly")
-@doc(summary="Quarterly report (?quarter=2027Q1): totals only", query=QuarterArgsSchema,
-     response=QuarterlySchema, tags=TAGS, errors=ERRORS)
+@doc(summary="Quarterly report (?quarter=2027Q1): totals only", query=ParentingQuarterArgsSchema,
+     response=ParentingQuarterlySchema, tags=TAGS, errors=ERRORS)
 @parenting_roles
 def quarterly_report():
-    args = load_args(QuarterArgsSchema)
+    args = load_args(ParentingQuarterArgsSchema)
     user = current_api_user()
-    return QuarterlySchema().dump(reports.quarterly(user.cooperative_id, args["quarter"], as_of=_today()))
+    return ParentingQuarterlySchema().dump(reports.quarterly(user.cooperative_id, args["quarter"], as_of=_today()))
 
 
 @api.get("/parenting/reports/quarterly.xlsx")
-@doc(summary="Quarterly report as XLSX", query=QuarterArgsSchema, tags=TAGS, errors=ERRORS,
+@doc(summary="Quarterly report as XLSX", query=ParentingQuarterArgsSchema, tags=TAGS, errors=ERRORS,
      content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 @parenting_roles
 def quarterly_report_xlsx():
     from coop.blueprints.parenting import report_labels
 
-    args = load_args(QuarterArgsSchema)
+    args = load_args(ParentingQuarterArgsSchema)
     user = current_api_user()
     data = reports.quarterly_xlsx(reports.quarterly(user.cooperative_id, args["quarter"], as_of=_today()),
                                   report_labels())
