@@ -97,7 +97,7 @@ def users_cli():
 @click.option("--username", required=True)
 @click.option("--full-name", required=True)
 @click.option("--role", required=True, type=click.Choice(["admin", "treasurer", "manager", "officer",
-                                                          "auditor", "member"]))
+                                                          "auditor", "member", "facilitator"]))
 @click.password_option()
 def users_create(cooperative_id, username, full_name, role, password):
     """Create a user of a cooperative."""

@@ -40,6 +40,7 @@ DEMO_USERS = [
 #: Logins that area steps create (e.g. a member login), printed with the staff logins.
 EXTRA_DEMO_USERS: list[tuple[str, str, str]] = [
     ("anggota", "Sri Wahyuni (Anggota, PMI purna)", "member"),
+    ("pendamping", "Rina Marlina (Pendamping parenting)", "facilitator"),
 ]
 
 #: Dotted "module:function" of each area's demo step, in dependency order.
@@ -51,6 +52,7 @@ STEPS: list[str] = [
     "coop.desk.demo:load",
     "coop.ledger.demo:load",
     "coop.reports.demo:load",
+    "coop.parenting.demo:load",
 ]
 
 

@@ -3,18 +3,31 @@ from __future__ import annotations
 
 from flask import current_app
 
-from coop.auth.roles import ADMIN, AUDITOR, BOOKS, CASH, MANAGER, MEMBER, OFFICER, STAFF, TREASURER
+from coop.auth.roles import (
+    ADMIN,
+    AUDITOR,
+    BOOKS,
+    CASH,
+    FACILITATOR,
+    MANAGER,
+    MEMBER,
+    OFFICER,
+    PARENTING,
+    STAFF,
+    TREASURER,
+)
 from coop.i18n import N_
 
 #: (endpoint, label, roles, icon)
 NAV = [
-    ("main.dashboard", N_("Beranda"), STAFF + (MEMBER,)),
+    ("main.dashboard", N_("Beranda"), STAFF + (MEMBER, FACILITATOR)),
     ("cashdesk.index", N_("Kasir"), CASH),
     ("members.index", N_("Anggota"), (ADMIN, TREASURER, MANAGER, OFFICER, AUDITOR)),
     ("loans.index", N_("Pinjaman"), (ADMIN, TREASURER, MANAGER, AUDITOR)),
     ("registry.index", N_("Data Desa"), (ADMIN, OFFICER, TREASURER, MANAGER)),
     ("training.index", N_("Pelatihan"), STAFF + (MEMBER,)),
     ("desk.index", N_("Layanan Migrasi"), (ADMIN, OFFICER, MANAGER, AUDITOR)),
+    ("parenting.index", N_("Parenting"), PARENTING),
     ("ledger.index", N_("Buku Besar"), BOOKS),
     ("reports.index", N_("Laporan"), BOOKS),
     ("admin.audit_log", N_("Log Audit"), (ADMIN, AUDITOR)),

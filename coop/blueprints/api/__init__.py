@@ -15,6 +15,7 @@ from marshmallow import ValidationError as MMValidationError
 from sqlalchemy.exc import IntegrityError
 
 from coop.auth.models import IdempotentRequest, User
+from coop.auth.roles import FACILITATOR
 from coop.auth.services import user_for_token
 from coop.db import db, unit_of_work, utcnow
 from coop.errors import Forbidden, IdempotencyConflict, Unauthorized, ValidationError
@@ -36,7 +37,21 @@ def _authenticate():
     if user is None:
         raise Unauthorized("Token tidak valid atau kedaluwarsa.", code="invalid_token")
     g.api_user = user
+    if user.role == FACILITATOR and not _facilitator_may_call(request.endpoint):
+        raise Forbidden("Peran Anda tidak boleh melakukan ini.")
     return None
+
+
+#: API modules a facilitator may call: their own account, and community parenting (nothing else, even
+#: endpoints that let any other logged-in role read).
+FACILITATOR_MODULES = ("coop.blueprints.api.auth", "coop.blueprints.api.parenting")
+
+
+def _facilitator_may_call(endpoint: str) -> bool:
+    from flask import current_app
+
+    view = current_app.view_functions.get(endpoint)
+    return getattr(view, "__module__", "") in FACILITATOR_MODULES
 
 
 def current_api_user() -> User:
@@ -235,6 +250,7 @@ from coop.blueprints.api import (  # noqa: E402,F401
     loans,
     members,
     openapi,
+    parenting,
     registry,
     training,
 )

@@ -1,0 +1,1 @@
+"""Community parenting (pillar 3): children of migrant workers, caregivers, groups, sessions, consent."""
