@@ -4,7 +4,6 @@ object's own earlier dates (422 ``date_before_earlier_event`` naming both dates)
 (9999-12-31, 0001-01-01) are a 422, never a 500. Every date here is relative to the ``today`` fixture."""
 from __future__ import annotations
 
-import io
 from datetime import date, timedelta
 
 import pytest
