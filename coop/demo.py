@@ -94,7 +94,10 @@ def _load(password: str, today: date, echo) -> Cooperative:
     def _base():
         coop = found_cooperative(name=DEMO_NAME, village_code=DEMO_VILLAGE,
                                                 legal_number="AHU-0001234.AH.01.29.TAHUN 2024",
-                                                address="Balai Desa Pakel, Kabupaten Tulungagung, Jawa Timur")
+                                                address="Balai Desa Pakel, Kabupaten Tulungagung, Jawa Timur",
+                                                # the start of its history (membership/demo.py): no
+                                                # money-moving date may precede it
+                                                founded_on=date(today.year - 1, 1, 1))
         users = {}
         for username, full_name, role in DEMO_USERS:
             users[username] = auth_services.create_user(cooperative_id=coop.id, username=username,

@@ -88,3 +88,15 @@ class TooManyRequests(CoopError):
 
     status = 429
     code = "too_many_requests"
+
+
+class FutureDate(ValidationError):
+    """Tanggal melewati tanggal hari ini."""
+
+    code = "future_date"
+
+
+class DateBeforeEarlier(ValidationError):
+    """Tanggal sebelum tanggal kejadian yang mendahuluinya."""
+
+    code = "date_before_earlier_event"

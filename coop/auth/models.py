@@ -1,7 +1,7 @@
 """Cooperatives (tenants), their stored settings, users, API tokens and login attempts."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
@@ -27,6 +27,9 @@ class Cooperative(TimestampMixin, Base):
     village_code: Mapped[str] = mapped_column(String(10))
     address: Mapped[str | None] = mapped_column(Text)
     timezone: Mapped[str] = mapped_column(String(64), default="Asia/Jakarta")
+    #: The founding date (akta pendirian): when set, no money moves and no decision is dated before it
+    #: (coop.datebounds). NULL: no bound but coop.datebounds.FLOOR.
+    founded_on: Mapped[date | None] = mapped_column(sa.Date)
 
 
 class User(TimestampMixin, Base):

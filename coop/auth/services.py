@@ -9,7 +9,7 @@ import hashlib
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -86,10 +86,20 @@ def user_for_token(raw: str, *, now: datetime) -> User | None:
 
 
 def create_cooperative(*, name: str, village_code: str, legal_number: str | None = None,
-                       address: str | None = None, actor: User | None = None) -> Cooperative:
+                       address: str | None = None, actor: User | None = None,
+                       founded_on: date | None = None) -> Cooperative:
+    """``founded_on`` (optional): no money-moving or decision date may precede it (coop.datebounds); it
+    may not lie after today."""
+    from coop import datebounds
+
     if not (village_code.isdigit() and len(village_code) == 10):
         raise ValidationError("Kode desa harus 10 digit.", fields={"village_code": ["Kode desa harus 10 digit."]})
-    coop = Cooperative(name=name, village_code=village_code, legal_number=legal_number, address=address)
+    if founded_on is not None:
+        datebounds.check_is_date(founded_on, "founded_on")
+        datebounds.check_not_before_founding(founded_on, "founded_on", None)
+        datebounds.check_not_future(founded_on, "founded_on", None)
+    coop = Cooperative(name=name, village_code=village_code, legal_number=legal_number, address=address,
+                       founded_on=founded_on)
     db.session.add(coop)
     db.session.flush()
     audit.record(actor, "cooperative.create", "cooperative", coop.id,

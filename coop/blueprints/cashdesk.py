@@ -191,7 +191,8 @@ def cash_count():
             row = atomic(cash.record_cash_count, coop_id(), form.counted_on.data, form.counted.data,
                          actor=current_user, note=form.note.data or None)
         except CoopError as exc:
-            form.counted.errors = list(form.counted.errors) + [exc.message]
+            target = form.counted_on if "counted_on" in exc.fields else form.counted
+            target.errors = list(target.errors) + [exc.message]
         else:
             amount = rupiah(abs(row.difference))
             msg = (gettext("Kas cocok.") if row.difference == 0 else

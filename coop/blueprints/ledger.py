@@ -202,6 +202,8 @@ def entry_new():
                 return redirect(url_for("ledger.entry", entry_id=e.id))
             except CoopError as exc:
                 problems.append(exc.message)
+                if "value_date" in exc.fields:  # a future date, one before the founding: on the field
+                    form.value_date.errors = list(form.value_date.errors) + list(exc.fields["value_date"])
     elif request.method == "POST":
         problems.append("Periksa kembali isian yang ditandai.")
     d = c = 0

@@ -95,8 +95,12 @@ def new():
             try:
                 m, entry = atomic(_do)
             except CoopError as exc:
-                for msg in exc.fields.get("resident_id", [exc.message]):
-                    form.nik.errors = list(form.nik.errors) + [msg]
+                dated = exc.fields.get("joined_on") or exc.fields.get("value_date")
+                if dated:  # the date typed (future, before the founding) is shown on its field
+                    form.joined_on.errors = list(form.joined_on.errors) + list(dated)
+                else:
+                    for msg in exc.fields.get("resident_id", [exc.message]):
+                        form.nik.errors = list(form.nik.errors) + [msg]
             else:
                 flash(gettext("%(name)s terdaftar sebagai anggota %(number)s.", name=m.full_name, number=m.member_number),
                       "success")
@@ -288,7 +292,10 @@ def import_balances():
             result = atomic(imports.import_opening_balances, coop_id(), rows, form.value_date.data,
                             actor=current_user, dry_run=form.dry_run.data)
         except CoopError as exc:
-            form.file.errors = list(form.file.errors) + [exc.message]
+            if "value_date" in exc.fields:  # the date typed on the form (future, before the founding)
+                form.value_date.errors = list(form.value_date.errors) + list(exc.fields["value_date"])
+            else:
+                form.file.errors = list(form.file.errors) + [exc.message]
         else:
             if not result.dry_run and not result.errors:
                 flash(gettext("%(count)s saldo awal dibukukan.", count=result.created), "success")

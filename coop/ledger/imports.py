@@ -29,6 +29,7 @@ from coop.ledger.services import (
     _lock_head,
     _next_vouchers,
     account_by_code,
+    check_value_date,
 )
 
 
@@ -60,6 +61,11 @@ def post_entries(cooperative_id: int, specs: Sequence[EntrySpec], *, actor, sour
             problems.append(f"#{n}: {p}")
         if not isinstance(spec.value_date, date):
             problems.append(f"#{n}: tanggal tidak valid.")
+            continue
+        try:
+            check_value_date(cooperative_id, spec.value_date)
+        except ValidationError as exc:
+            problems.append(f"#{n}: {exc.message}")
     if problems:
         raise ValidationError(f"{len(problems)} masalah pada data impor.", code="invalid_entries",
                               fields={"entries": problems[:100]})
@@ -204,8 +210,10 @@ def import_opening_balances(cooperative_id: int, rows: Sequence[OpeningRow], *, 
 
     :raises ValidationError: unknown account codes (all of them listed), zero amounts.
     """
+    from coop import datebounds
     from coop.ledger.models import Account
 
+    datebounds.check_day(cooperative_id, value_date, "value_date")
     counter = account_by_code(cooperative_id, counter_code)
     codes = sorted({r.code for r in rows})
     by_code: dict[str, tuple[int, str]] = {}

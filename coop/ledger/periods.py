@@ -11,9 +11,9 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from coop import audit
+from coop import audit, datebounds
 from coop.db import db, utcnow
-from coop.errors import Conflict, Forbidden, NotFound, ValidationError
+from coop.errors import Conflict, Forbidden, FutureDate, NotFound, ValidationError
 from coop.ledger.models import AccountingPeriod, JournalEntry, LedgerApproval
 from coop.ledger.rules import Line
 from coop.ledger.services import _lock_head, get_entry, post_entry
@@ -55,6 +55,11 @@ def close_period(cooperative_id: int, *, actor, year: int, month: int | None = N
     if not isinstance(year, int) or not 1900 <= year <= 9999:
         raise ValidationError("Tahun tidak valid.", fields={"year": ["tahun tidak valid"]})
     start, end = period_bounds(year, month)
+    today = datebounds.today(cooperative_id)
+    if start > today:  # a period that has not begun cannot be closed (it would refuse its own days)
+        field = "year" if month is None else "month"
+        raise FutureDate(f"Periode {start.isoformat()} s.d. {end.isoformat()} belum dimulai "
+                         f"(hari ini {today.isoformat()}).", fields={field: ["periode belum dimulai"]})
     _lock_head(cooperative_id)
     period = db.session.scalar(sa.select(AccountingPeriod).where(
         AccountingPeriod.cooperative_id == cooperative_id, AccountingPeriod.start_on == start,
@@ -108,7 +113,15 @@ def request_reversal(cooperative_id: int, entry_id: int, *, actor, reason: str,
     a reversal."""
     entry = get_entry(cooperative_id, entry_id)
     _reversible(entry)
+    if value_date is not None:
+        _check_reversal_date(cooperative_id, entry, value_date)
     return _new_approval(cooperative_id, actor, "reversal", entry.id, reason, value_date)
+
+
+def _check_reversal_date(cooperative_id: int, original: JournalEntry, value_date: date) -> None:
+    """A reversal's own date: not after today, not before the founding nor the entry it reverses."""
+    datebounds.check_day(cooperative_id, value_date, "value_date",
+                         earlier=[(original.value_date, f"tanggal jurnal {original.voucher_number}")])
 
 
 def _reversible(entry: JournalEntry) -> None:
@@ -186,6 +199,8 @@ def reverse_entry(cooperative_id: int, entry_id: int, *, actor, approved_by, val
         raise Forbidden("Pembalikan jurnal perlu disetujui orang kedua (maker-checker).", code="same_user")
     original = get_entry(cooperative_id, entry_id)
     _reversible(original)
+    if value_date is not None:
+        _check_reversal_date(cooperative_id, original, value_date)
     lines = [Line(p.account_id, debit=p.credit, credit=p.debit, memo=p.memo) for p in original.postings]
     entry = post_entry(cooperative_id, lines, actor=actor, value_date=value_date or original.value_date,
                        memo=memo or f"Pembalikan {original.voucher_number}", source="ledger.reversal",

@@ -10,14 +10,14 @@ from __future__ import annotations
 import functools
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from types import SimpleNamespace
 
 import sqlalchemy as sa
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
-from coop import audit
+from coop import audit, datebounds
 from coop.db import db, utcnow
 from coop.errors import (
     Conflict,
@@ -180,8 +180,16 @@ def _validate(lines: Sequence[Line], value_date) -> None:
     problems = rules.line_problems(lines)
     if problems:
         raise ValidationError(" ".join(problems), code="unbalanced_entry", fields={"lines": problems})
-    if not isinstance(value_date, date):
+    if isinstance(value_date, datetime) or not isinstance(value_date, date):
         raise ValidationError("Tanggal transaksi tidak valid.", fields={"value_date": ["tanggal tidak valid"]})
+
+
+def check_value_date(cooperative_id: int, value_date: date) -> None:
+    """The backstop of every typed date (coop.datebounds): no entry dated after the cooperative's business
+    date (422 ``future_date``) or before its founding (422 ``date_before_earlier_event``). Services check
+    first with the field the user typed; this catches any path that forgot."""
+    datebounds.check_not_before_founding(value_date, "value_date", cooperative_id)
+    datebounds.check_not_future(value_date, "value_date", cooperative_id)
 
 
 class _AccountRow:
@@ -301,6 +309,7 @@ def post_entry(cooperative_id: int, lines: Sequence[Line], *, actor, memo: str, 
     """
     lines = list(lines)
     _validate(lines, value_date)
+    check_value_date(cooperative_id, value_date)
     memo = (memo or "").strip() or source
     fingerprint = rules.payload_hash(value_date, memo, lines, source)
 

@@ -8,7 +8,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from coop import audit
+from coop import audit, datebounds
 from coop.db import db
 from coop.errors import Conflict, NotFound, ValidationError
 from coop.ledger import chart
@@ -219,8 +219,7 @@ def repay(cooperative_id: int, loan_id: int, amount: int, *, actor, paid_on: dat
             return prior
     if loan.status not in ("active", "closed"):
         raise Conflict("Pinjaman ini tidak sedang berjalan.", code="loan_not_active")
-    if loan.disbursed_on and paid_on < loan.disbursed_on:
-        raise ValidationError("Tanggal bayar sebelum pencairan.", fields={"paid_on": ["sebelum pencairan"]})
+    datebounds.check_day(cooperative_id, paid_on, "paid_on", earlier=[(loan.disbursed_on, "tanggal pencairan")])
     later = list(db.session.scalars(sa.select(LoanRepayment).where(
         LoanRepayment.loan_id == loan.id, LoanRepayment.reversal_entry_id.is_(None),
         LoanRepayment.paid_on > paid_on).order_by(LoanRepayment.paid_on.desc(), LoanRepayment.id.desc())))
@@ -334,6 +333,7 @@ def pay_off(cooperative_id: int, loan_id: int, *, actor, paid_on: date, channel:
         raise Conflict("Pinjaman ini tidak sedang berjalan.", code="loan_not_active")
     if channel not in ("cash", "savings"):
         raise ValidationError("Sumber dana harus cash atau savings.", fields={"channel": ["cash/savings"]})
+    datebounds.check_day(cooperative_id, paid_on, "paid_on")
     check_not_before_history(loan, paid_on, "paid_on")
     _settle_on(loan, paid_on)
     insts = instalments(loan)

@@ -13,7 +13,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from coop import audit
+from coop import audit, datebounds
 from coop import settings as coop_settings
 from coop.db import db
 from coop.errors import Conflict, Forbidden, ValidationError
@@ -92,9 +92,8 @@ def apply(cooperative_id: int, *, actor, member_id: int, product_id: int, princi
     if member.status not in ("active",):
         raise ValidationError("Hanya anggota aktif yang boleh meminjam.", code="not_member",
                               fields={"member_id": ["anggota belum aktif atau sudah keluar"]})
-    if applied_on < member.joined_on:
-        raise ValidationError("Tanggal pengajuan sebelum tanggal menjadi anggota.",
-                              fields={"applied_on": ["sebelum tanggal bergabung"]})
+    datebounds.check_day(cooperative_id, applied_on, "applied_on",
+                         earlier=[(member.joined_on, "tanggal bergabung")])
     product = get_product(cooperative_id, product_id)
     if not product.is_active:
         raise ValidationError("Produk pinjaman tidak aktif.", fields={"product_id": ["tidak aktif"]})
@@ -147,6 +146,9 @@ def decide(cooperative_id: int, loan_id: int, *, actor, decision: str, note: str
         raise Forbidden("Pembuat pengajuan tidak boleh menyetujui pengajuannya sendiri.", code="maker_checker")
     if loan.status != "applied":
         raise Conflict("Pengajuan ini sudah diputuskan.", code="already_decided")
+    # the API's field is decided_on; a second approver may not date his decision before the first one's
+    datebounds.check_day(cooperative_id, on, "decided_on",
+                         earlier=[(loan.applied_on, "tanggal pengajuan"), (loan.decided_on, "keputusan pertama")])
     if decision not in ("approve", "reject"):
         raise ValidationError("Keputusan harus approve atau reject.", fields={"decision": ["approve/reject"]})
     if decision == "reject":
@@ -183,11 +185,12 @@ def disburse(cooperative_id: int, loan_id: int, *, actor, disbursed_on: date, fi
         raise Conflict("Hanya pinjaman yang disetujui yang dapat dicairkan.", code="not_approved")
     if mode not in ("cash", "savings"):
         raise ValidationError("Cara pencairan harus cash atau savings.", fields={"mode": ["cash/savings"]})
+    datebounds.check_day(cooperative_id, disbursed_on, "disbursed_on",
+                         earlier=[(loan.applied_on, "tanggal pengajuan"), (loan.decided_on, "tanggal persetujuan")])
+    datebounds.check_is_date(first_due_date, "first_due_date")
     if first_due_date <= disbursed_on:
         raise ValidationError("Jatuh tempo pertama harus setelah tanggal pencairan.",
                               fields={"first_due_date": ["harus setelah tanggal pencairan"]})
-    if disbursed_on < loan.applied_on:
-        raise ValidationError("Tanggal pencairan sebelum tanggal pengajuan.", fields={"disbursed_on": ["terlalu awal"]})
     plan = _build(loan.terms, loan.principal, loan.term_months, first_due_date)
     fee = fee_for(loan.terms, loan.principal)
     deducted = bool(loan.terms["fee_deducted"])
@@ -312,6 +315,7 @@ def approve_write_off(cooperative_id: int, loan_id: int, *, actor, on: date) -> 
     if actor.id == loan.write_off_requested_by_id:
         raise Forbidden("Hapus buku perlu persetujuan orang kedua.", code="maker_checker")
     _check_write_off_class(cooperative_id, loan)  # it may have improved since the request (a payment came in)
+    datebounds.check_day(cooperative_id, on, "written_off_on")
     check_not_before_history(loan, on, "written_off_on")
     amount = outstanding_principal(loan)
     provision = account_by_code(cooperative_id, chart.PENYISIHAN)
@@ -339,9 +343,8 @@ def record_recovery(cooperative_id: int, loan_id: int, amount: int, *, actor, re
         raise Conflict("Pemulihan hanya untuk pinjaman yang sudah dihapusbukukan.", code="not_written_off")
     if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
         raise ValidationError("Jumlah harus lebih dari nol.", fields={"amount": ["> 0"]})
-    if loan.closed_on is not None and received_on < loan.closed_on:
-        raise ValidationError(f"Tanggal terima sebelum tanggal hapus buku ({loan.closed_on.isoformat()}).",
-                              fields={"received_on": ["sebelum tanggal hapus buku"]})
+    datebounds.check_day(cooperative_id, received_on, "received_on",
+                         earlier=[(loan.closed_on, "tanggal hapus buku")])
     entry = post_entry(cooperative_id, [Line.dr(account_by_code(cooperative_id, chart.KAS).id, amount),
                                         Line.cr(account_by_code(cooperative_id, chart.PENDAPATAN_PEMULIHAN).id, amount)],
                        actor=actor, memo=f"Pemulihan pinjaman {loan.number}", value_date=received_on,
@@ -363,6 +366,8 @@ def reschedule(cooperative_id: int, loan_id: int, *, actor, on: date, term_month
         raise Conflict("Hanya pinjaman berjalan yang dapat dijadwal ulang.", code="loan_not_active")
     if getattr(actor, "role", None) not in APPROVER_ROLES:
         raise Forbidden("Hanya manajer yang boleh menjadwal ulang.")
+    datebounds.check_day(cooperative_id, on, "rescheduled_on")
+    datebounds.check_is_date(first_due_date, "first_due_date")
     if first_due_date <= on:
         raise ValidationError("Jatuh tempo pertama harus setelah tanggal jadwal ulang.",
                               fields={"first_due_date": ["harus setelah tanggal"]})

@@ -32,9 +32,14 @@ def import_balances(cooperative_id, value_date, commit, path):
 
     with open(path, "rb") as fh:
         rows = read_table(path, fh.read())
+    from coop.errors import CoopError
+
     with click.progressbar(length=1, label="Memeriksa dan membukukan") as bar:
-        res = atomic(import_opening_balances, cooperative_id, rows, value_date.date(), actor=None,
-                     dry_run=not commit)
+        try:
+            res = atomic(import_opening_balances, cooperative_id, rows, value_date.date(), actor=None,
+                         dry_run=not commit)
+        except CoopError as exc:
+            raise click.ClickException(f"{exc.message} {exc.fields or ''}") from None
         bar.update(1)
     for e in res.errors:
         click.echo(f"baris {e['row']}: {e['field']}: {e['message']}", err=True)

@@ -8,7 +8,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from coop import audit, settings
+from coop import audit, datebounds, settings
 from coop.auth.models import Cooperative
 from coop.db import db, is_sqlite
 from coop.errors import Conflict, NotFound, RuleViolation, ValidationError
@@ -89,8 +89,7 @@ def register_member(cooperative_id: int, resident_id: int, joined_on: date, *, a
     """
     from coop.registry.services import get_resident
 
-    if not isinstance(joined_on, date):
-        raise ValidationError("Tanggal bergabung tidak valid.", fields={"joined_on": ["tanggal tidak valid"]})
+    datebounds.check_day(cooperative_id, joined_on, "joined_on")
     if member_type not in MEMBER_TYPES:
         raise ValidationError("Jenis anggota tidak dikenal.", fields={"member_type": ["biasa atau luar_biasa"]})
     resident = get_resident(cooperative_id, resident_id)
@@ -197,7 +196,7 @@ def settlement_preview(cooperative_id: int, member_id: int, effective_on: date) 
 
 
 def resign(cooperative_id: int, member_id: int, effective_on: date, *, actor, status: str = "resigned",
-           memo: str | None = None) -> Settlement:
+           memo: str | None = None, date_field: str = "effective_on") -> Settlement:
     """End the membership: refund pokok + wajib + sukarela (+ berjangka) net of outstanding loans in ONE
     entry (Dr each savings account; Cr the loan payoff lines; Cr Kas the net refund), close the accounts.
 
@@ -207,14 +206,13 @@ def resign(cooperative_id: int, member_id: int, effective_on: date, *, actor, st
     member = get_member(cooperative_id, member_id)
     if not member.is_current:
         raise RuleViolation(f"Anggota sudah berstatus {member.status_label}.", code="not_a_member")
-    if not isinstance(effective_on, date) or effective_on < member.joined_on:
-        raise ValidationError("Tanggal keluar tidak valid.", fields={"effective_on": ["tidak boleh sebelum tanggal bergabung"]})
+    datebounds.check_day(cooperative_id, effective_on, date_field, earlier=[(member.joined_on, "tanggal bergabung")])
     s = Settlement(member, effective_on)
     accounts = savings.accounts_of(cooperative_id, member_id, include_closed=False)
     latest_opening = max((acc.opened_on for acc in accounts if acc.opened_on), default=None)
     if latest_opening is not None and effective_on < latest_opening:
         # An account cannot be closed before it was opened (and its money was not there yet).
-        raise ValidationError("Tanggal keluar tidak valid.", fields={"effective_on": [
+        raise ValidationError("Tanggal keluar tidak valid.", fields={date_field: [
             f"tidak boleh sebelum rekening simpanan terakhir dibuka ({latest_opening.isoformat()})"]})
     for acc in accounts:
         if acc.balance > 0:
@@ -275,7 +273,7 @@ def settlement_of(cooperative_id: int, member_id: int) -> Settlement:
 
 def record_death(cooperative_id: int, member_id: int, died_on: date, *, actor) -> Settlement:
     """A member died: savings settle like a resignation (paid to the heirs), status ``deceased``."""
-    return resign(cooperative_id, member_id, died_on, actor=actor, status="deceased",
+    return resign(cooperative_id, member_id, died_on, actor=actor, status="deceased", date_field="died_on",
                   memo=f"Anggota meninggal: penyelesaian simpanan untuk ahli waris (anggota {member_id})")
 
 

@@ -7,7 +7,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from coop import audit
+from coop import audit, datebounds
 from coop.db import db
 from coop.errors import Conflict, NotFound, ValidationError
 from coop.ledger import chart
@@ -150,6 +150,7 @@ def record_cash_count(cooperative_id: int, counted_on: date, counted: int, *, ac
     5204 Selisih Kas (short: Dr 5204 Cr Kas; over: Dr Kas Cr 5204). One count per day."""
     if isinstance(counted, bool) or not isinstance(counted, int) or counted < 0:
         raise ValidationError("Jumlah uang dihitung tidak valid.", fields={"counted": ["bilangan bulat >= 0"]})
+    datebounds.check_day(cooperative_id, counted_on, "counted_on")
     if db.session.scalar(sa.select(CashCount.id).where(CashCount.cooperative_id == cooperative_id,
                                                        CashCount.counted_on == counted_on)):
         raise Conflict("Kas tanggal ini sudah dihitung.", code="already_counted")

@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
 
-from coop import audit
+from coop import audit, datebounds
 from coop.db import db
 from coop.errors import ValidationError
 from coop.ledger import chart
@@ -88,6 +88,7 @@ def import_opening_balances(cooperative_id: int, rows: list[dict], value_date: d
     from coop.registry.models import Resident
     from coop.savings.services import _activate_if_pokok_paid, account_for
 
+    datebounds.check_day(cooperative_id, value_date, "value_date")  # the file's one date, typed on the form
     res = ImportResult(rows=len(rows), dry_run=dry_run)
     by_number = {m.member_number: m for m in db.session.scalars(
         sa.select(Member).where(Member.cooperative_id == cooperative_id))}

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from coop import audit, settings
+from coop import audit, datebounds, settings
 from coop.db import db
 from coop.errors import RuleViolation, ValidationError
 from coop.formatting import rupiah
@@ -131,6 +131,7 @@ def open_berjangka(cooperative_id: int, member_id: int, product_id: int, amount:
     from coop.savings.services import get_product, open_account
 
     _check_amount(amount)
+    datebounds.check_day(cooperative_id, opened_on, "opened_on")
     product = get_product(cooperative_id, product_id)
     if product.kind != "berjangka":
         raise ValidationError("Produk bukan simpanan berjangka.", fields={"product_id": ["bukan berjangka"]})

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 
-from coop import audit, settings
+from coop import audit, datebounds, settings
 from coop.db import db
 from coop.errors import NotFound, RuleViolation, ValidationError
 from coop.ledger import chart
@@ -77,6 +77,7 @@ def open_account(cooperative_id: int, member, product: SavingsProduct, opened_on
     """Open a savings account (a ledger sub-account under the product's control account)."""
     if product.cooperative_id != cooperative_id or member.cooperative_id != cooperative_id:
         raise NotFound("Produk atau anggota tidak ditemukan.")
+    datebounds.check_day(cooperative_id, opened_on, "opened_on", earlier=[(member.joined_on, "tanggal bergabung")])
     n = 0
     if product.kind == "berjangka":  # the only kind a member may hold several of
         n = db.session.scalar(sa.select(sa.func.count()).select_from(SavingsAccount).where(
@@ -117,11 +118,9 @@ def _posting_id(entry: JournalEntry, ledger_account_id: int) -> int:
 
 
 def _check_date(acc: SavingsAccount, value_date) -> None:
-    if not isinstance(value_date, date):
-        raise ValidationError("Tanggal transaksi tidak valid.", fields={"value_date": ["tanggal tidak valid"]})
-    if value_date < acc.opened_on:
-        raise ValidationError(f"Tanggal transaksi sebelum rekening dibuka ({acc.opened_on:%d-%m-%Y}).",
-                              fields={"value_date": ["sebelum tanggal pembukaan rekening"]})
+    """A typed transaction date: not after today, not before the founding nor the account's opening."""
+    datebounds.check_day(acc.cooperative_id, value_date, "value_date",
+                         earlier=[(acc.opened_on, "tanggal pembukaan rekening")])
 
 
 def _check_amount(amount) -> None:
@@ -457,6 +456,7 @@ def reactivate(cooperative_id: int, account_id: int, *, actor, on: date) -> Savi
     acc = get_account(cooperative_id, account_id)
     if acc.status != "dormant":
         raise RuleViolation("Rekening tidak dalam status dormant.", code="not_dormant")
+    datebounds.check_day(cooperative_id, on, "on")
     acc.status = "active"
     acc.last_activity_on = on
     member = db.session.get(Member, acc.member_id)

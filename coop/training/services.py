@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import lazyload, selectinload
 
-from coop import audit, settings
+from coop import audit, datebounds, settings
 from coop.auth.models import Cooperative
 from coop.auth.roles import ADMIN, MANAGER
 from coop.db import db, is_sqlite, utcnow
@@ -213,6 +213,7 @@ def enrol(cooperative_id: int, cohort_id: int, resident_id: int, *, applied_on: 
     :raises ValidationError: ``not_eligible`` (422) with the reason when the registry says no.
     :raises Conflict: the cohort is closed, or the resident already holds a place or queue position.
     """
+    datebounds.check_day(cooperative_id, applied_on, "applied_on")
     cohort = _lock_cohort(cooperative_id, cohort_id)
     resident = _resident(cooperative_id, resident_id)
     verdict = check_eligibility(cooperative_id, cohort, resident)
@@ -420,6 +421,8 @@ def complete_enrolment(cooperative_id: int, enrolment_id: int, *, completed_on: 
     if enrolment.status != "enrolled":
         raise Conflict(f"Hanya peserta terdaftar yang bisa diluluskan (status: {enrolment.status}).",
                        code="enrolment_not_active")
+    datebounds.check_day(cooperative_id, completed_on, "completed_on",
+                         earlier=[(enrolment.applied_on, "tanggal pendaftaran")])
     required = settings.get(cooperative_id, "training_completion_percent", as_of=completed_on)
     attended, sessions = attendance_of(enrolment)
     if not rules.meets_completion(attended, sessions, required):
@@ -507,6 +510,7 @@ def pay_allowance(cooperative_id: int, enrolment_id: int, *, paid_on: date, acto
         raise Conflict("Uang saku hanya untuk peserta terdaftar.", code="enrolment_not_active")
     if db.session.scalar(sa.select(AllowancePayment.id).where(AllowancePayment.enrolment_id == enrolment.id)):
         raise Conflict("Uang saku peserta ini sudah dibayar.", code="already_paid")
+    datebounds.check_day(cooperative_id, paid_on, "paid_on", earlier=[(enrolment.applied_on, "tanggal pendaftaran")])
     resident = _resident(cooperative_id, enrolment.resident_id)
     amount = cohort.allowance_amount
     entry = post_entry(

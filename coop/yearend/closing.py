@@ -18,9 +18,9 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from coop import audit
+from coop import audit, datebounds
 from coop.db import db, utcnow
-from coop.errors import Conflict, NotFound
+from coop.errors import Conflict, FutureDate, NotFound
 from coop.ledger import chart
 from coop.ledger.models import Account
 from coop.ledger.services import Line, account_by_code, post_entry
@@ -67,6 +67,10 @@ def close_year(cooperative_id: int, year: int, *, actor) -> YearEnd:
     if get_year_end(cooperative_id, year) is not None:
         raise Conflict(f"Tahun buku {year} sudah ditutup.", code="year_closed")
     end = date(year, 12, 31)
+    today = datebounds.today(cooperative_id)
+    if end >= today:  # the carry-forward is dated January 1: the year must be over
+        raise FutureDate(f"Tahun buku {year} belum berakhir (hari ini {today.isoformat()}).",
+                         fields={"year": [f"tahun {year} belum berakhir"]})
     lines, surplus = closing_lines(cooperative_id, end)
     closing = carry = None
     if len(lines) >= 2:

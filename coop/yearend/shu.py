@@ -16,7 +16,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from coop import audit, settings
+from coop import audit, datebounds, settings
 from coop.db import db, utcnow
 from coop.errors import Conflict, NotFound, ValidationError
 from coop.ledger import chart
@@ -87,6 +87,7 @@ def allocate(cooperative_id: int, year: int, *, actor, decided_on: date) -> ShuD
     require_year_end(cooperative_id, year)
     if get_distribution(cooperative_id, year) is not None:
         raise Conflict(f"SHU tahun {year} sudah dibagi.", code="shu_allocated")
+    datebounds.check_day(cooperative_id, decided_on, "decided_on")
     if decided_on <= date(year, 12, 31):
         raise ValidationError("Tanggal RAT harus setelah akhir tahun buku.", fields={"decided_on": ["setelah 31 Desember"]})
     plan = compute_plan(cooperative_id, year, decided_on)
@@ -132,6 +133,7 @@ def pay(cooperative_id: int, year: int, *, actor, value_date: date, via: str,
     dist = get_distribution(cooperative_id, year)
     if dist is None:
         raise NotFound(f"SHU tahun {year} belum dibagi.")
+    datebounds.check_day(cooperative_id, value_date, "value_date", earlier=[(dist.decided_on, "tanggal RAT")])
     q = sa.select(ShuMemberShare).where(ShuMemberShare.distribution_id == dist.id, ShuMemberShare.paid_on.is_(None),
                                         ShuMemberShare.total > 0)
     if member_ids is not None:

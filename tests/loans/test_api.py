@@ -35,7 +35,7 @@ def test_full_journey_preview_apply_approve_disburse_repay(api, staff, member):
     lid = loan.json["id"]
     own = tre.post(f"/loans/{lid}/approval", json={"decision": "approve"})
     assert own.status_code == 403
-    ok = mgr.post(f"/loans/{lid}/approval", json={"decision": "approve", "note": "Layak"})
+    ok = mgr.post(f"/loans/{lid}/approval", json={"decision": "approve", "note": "Layak", "decided_on": "2026-01-05"})
     assert ok.status_code == 200 and ok.json["status"] == "approved"
     atomic(top_up_cash, member.cooperative_id, 9_000_000, date(2026, 1, 6))  # cash in the box to pay out
     d = tre.post(f"/loans/{lid}/disbursement", json={"disbursed_on": "2026-01-06", "first_due_date": "2026-02-05"})

@@ -88,7 +88,7 @@ def test_recovery_before_the_write_off_day_is_refused(coop, member, make_loan, s
     atomic(loans.approve_write_off, coop.id, loan.id, actor=staff["manager2"], on=date(2026, 9, 1))
     with pytest.raises(ValidationError) as exc:
         atomic(loans.record_recovery, coop.id, loan.id, 500_000, actor=staff["treasurer"], received_on=date(2026, 8, 31))
-    assert exc.value.fields == {"received_on": ["sebelum tanggal hapus buku"]}
+    assert exc.value.fields == {"received_on": ["Tanggal terima 2026-08-31 sebelum tanggal hapus buku 2026-09-01."]}
     rec = atomic(loans.record_recovery, coop.id, loan.id, 500_000, actor=staff["treasurer"], received_on=date(2026, 9, 1))
     assert rec.amount == 500_000 and loans.recovered_total(loan) == 500_000
 

@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
+from coop import clock
 from coop.db import atomic, db
 from coop.loans.models import Loan, LoanRepayment
 from tests.fixtures_ledger import top_up_cash
@@ -32,7 +33,8 @@ def test_application_approval_disbursement_and_repayment_pages(client, login, se
     # the maker (a treasurer) cannot decide at all
     assert client.post(f"/loans/{loan.id}/decide", data={"decision": "approve"}).status_code == 403
     login(staff["manager"])
-    client.post(f"/loans/{loan.id}/decide", data={"decision": "approve", "note": "ok"})
+    with clock.frozen(date(2026, 1, 5)):  # the page dates a decision today: decided the day it was applied
+        client.post(f"/loans/{loan.id}/decide", data={"decision": "approve", "note": "ok"})
     assert loan.status == "approved"
     login(staff["treasurer"])
     atomic(top_up_cash, coop.id, 9_000_000, date(2026, 1, 6))  # the cash it pays out is in the box

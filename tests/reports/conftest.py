@@ -67,3 +67,16 @@ def year2026(coop, users, make_member, fund, make_loan):
     return a, b
 
 
+
+
+@pytest.fixture
+def rat_season():
+    """The business date of the 2027 RAT season (2027-04-30): the tests that close the book year 2026 and
+    allocate and pay its SHU in March-April 2027 run on a day after those dates (a year is closed once it
+    has ended; nothing is posted after the business date)."""
+    from datetime import date
+
+    from coop import clock
+
+    with clock.frozen(date(2027, 4, 30)) as day:
+        yield day

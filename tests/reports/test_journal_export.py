@@ -129,7 +129,7 @@ def test_independent_canonical_equals_ledger_rule(voucher, memo, lines):
     assert verify.chain_hash("a" * 64, "x") == rules.chain_hash("a" * 64, "x")
 
 
-def test_cli_write_and_close_year(app, coop, books, tmp_path, runner):
+def test_cli_write_and_close_year(app, coop, books, tmp_path, runner, rat_season):
     """``exports write`` produces a file the verifier accepts; ``exports close-year`` closes 2026."""
     from coop.yearend.closing import get_year_end
 

@@ -52,7 +52,7 @@ def test_auditor_is_read_only_on_shu(app, client, login, users, books):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(YearEnd)) == 0
 
 
-def test_manager_closes_year_through_the_page(app, client, login, users, books):
+def test_manager_closes_year_through_the_page(app, client, login, users, books, rat_season):
     from coop.yearend.closing import get_year_end
 
     login(users["manager"])

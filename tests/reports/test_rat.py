@@ -31,7 +31,7 @@ def test_rat_data_statements_tie_out(app, coop, users, year2026):
     assert pf["rating"] == health_rating(pf["npl"])
 
 
-def test_rat_pack_renders_pdf_and_xlsx_after_allocation(app, coop, users, year2026):
+def test_rat_pack_renders_pdf_and_xlsx_after_allocation(app, coop, users, year2026, rat_season):
     from openpyxl import load_workbook
 
     atomic(yearend.close_year, coop.id, 2026, actor=users["admin"])

@@ -36,7 +36,7 @@ def test_preview_plan_matches_hand_computation(app, coop, year2026):
     assert (plan.members[b.id].jasa_usaha, plan.members[b.id].jasa_modal) == (0, 6_400)
 
 
-def test_year_end_closes_into_shu_and_carries_forward(app, coop, users, year2026):
+def test_year_end_closes_into_shu_and_carries_forward(app, coop, users, year2026, rat_season):
     """Closing zeroes income and expenses into 3301 on 31-12, closes 2026, and moves the 80.000 to 3302
     on 1-1-2027; the ledger's PHU still shows the closed year's figures; a second close is refused."""
     from coop.ledger.reports import phu, trial_balance
@@ -57,7 +57,7 @@ def test_year_end_closes_into_shu_and_carries_forward(app, coop, users, year2026
         atomic(yearend.close_year, coop.id, 2026, actor=users["admin"])
 
 
-def test_allocation_and_payout_into_sukarela(app, coop, users, year2026):
+def test_allocation_and_payout_into_sukarela(app, coop, users, year2026, rat_season):
     """The RAT's allocation credits every fund; shares sum exactly to the members' part; paying into
     sukarela empties 2301 and raises each member's sukarela by their share."""
     from coop.savings.services import account_for
@@ -90,7 +90,7 @@ def test_allocation_and_payout_into_sukarela(app, coop, users, year2026):
     assert all(r["paid_via"] == "sukarela" for r in rows)
 
 
-def test_cash_payout_one_receipt_per_member(app, coop, users, year2026):
+def test_cash_payout_one_receipt_per_member(app, coop, users, year2026, rat_season):
     atomic(yearend.close_year, coop.id, 2026, actor=users["admin"])
     atomic(shu.allocate, coop.id, 2026, actor=users["manager"], decided_on=date(2027, 3, 20))
     kas = _bal(coop, chart.KAS)

@@ -128,7 +128,7 @@ def test_member_applies_for_themselves_only(coop, users, api, make_pmi, make_use
     assert [e["resident_id"] for e in seen] == [me.id]
 
 
-def test_allowance_posts_to_the_ledger_idempotently(coop, users, api, make_pmi):
+def test_allowance_posts_to_the_ledger_idempotently(coop, users, api, make_pmi, today):
     """Dr 5202 Beban Pelatihan / Cr 1101 Kas for the cohort's allowance; a replay pays once."""
     from coop.ledger.models import JournalEntry, Posting
     from coop.ledger.services import account_by_code
@@ -140,11 +140,12 @@ def test_allowance_posts_to_the_ledger_idempotently(coop, users, api, make_pmi):
     from coop.db import atomic
     from tests.fixtures_ledger import fill_cash_box
 
-    atomic(fill_cash_box, coop.id, 100_000, date(2026, 6, 1))  # the allowance is paid from cash in the box
+    # the allowance is paid from cash in the box, on the day of the enrolment (not before it)
+    atomic(fill_cash_box, coop.id, 100_000, date(2026, 6, 1))
     h = {"Idempotency-Key": "uang-saku-1"}
-    first = cashier.post(f"/training/enrolments/{eid}/allowance", json={"paid_on": "2026-06-05"}, headers=h)
+    first = cashier.post(f"/training/enrolments/{eid}/allowance", json={"paid_on": today.isoformat()}, headers=h)
     assert first.status_code == 201, first.json
-    replay = cashier.post(f"/training/enrolments/{eid}/allowance", json={"paid_on": "2026-06-05"}, headers=h)
+    replay = cashier.post(f"/training/enrolments/{eid}/allowance", json={"paid_on": today.isoformat()}, headers=h)
     assert replay.status_code == 201 and replay.json == first.json
     assert cashier.post(f"/training/enrolments/{eid}/allowance", json={}).status_code == 409  # already paid
     entry = db.session.get(JournalEntry, first.json["entry_id"])

@@ -5,6 +5,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
+from coop import clock
 from coop.db import atomic, db
 from coop.training import services
 from coop.training.models import FollowUp
@@ -23,7 +24,8 @@ def test_job_creates_3_and_6_month_tasks_once(coop, make_cohort, make_pmi):
     Running before, on and after the due dates creates each task exactly once."""
     from coop.training.jobs import create_followups
 
-    e = _completed(coop, make_cohort, make_pmi, date(2026, 11, 30))
+    with clock.frozen(date(2026, 11, 30)):  # enrolled and completed on that day (no date after today)
+        e = _completed(coop, make_cohort, make_pmi, date(2026, 11, 30))
 
     def tasks():
         return [(f.months, f.due_on) for f in db.session.scalars(

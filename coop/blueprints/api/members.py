@@ -18,7 +18,7 @@ from coop.blueprints.api import (
 )
 from coop.blueprints.common import business_today as _today
 from coop.db import atomic
-from coop.errors import NotFound, ValidationError
+from coop.errors import NotFound
 from coop.membership import schemas, services
 from coop.membership.models import Member
 from coop.savings import services as savings
@@ -122,9 +122,7 @@ def get_savings_account(account_id: int):
 def _move(fn, account_id: int):
     acc = savings.get_account(_coop(), account_id)  # 404 first; kept referenced, so the service reuses it
     data = load(schemas.MoneyMoveSchema)
-    if data["value_date"] is not None and data["value_date"] > _today():
-        raise ValidationError("Tanggal transaksi tidak boleh di masa depan.",
-                              fields={"value_date": ["tidak boleh setelah hari ini"]})
+    # a future date, one before the founding or the account's opening: 422 from the service (coop.datebounds)
     key = request.headers.get("Idempotency-Key")
     receipt = atomic(fn, _coop(), account_id, data["amount"], actor=current_api_user(),
                      value_date=data["value_date"] or _today(), memo=data["memo"],
