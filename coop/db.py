@@ -305,6 +305,11 @@ def _install_sqlite_recipe(engine: sa.Engine, busy_timeout_ms: int, sync: str) -
         cur.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
         cur.execute("PRAGMA foreign_keys = ON")
         cur.execute("PRAGMA journal_mode = WAL")
+        if getattr(dbapi_connection, "_coop_lock_path", None):
+            # this process uses the database: `flask restore` must wait until it is stopped (coop/ops.py)
+            from coop import ops
+
+            ops.hold_shared(dbapi_connection._coop_lock_path[: -len("-writer.lock")])
         group = sync == "group" and isinstance(dbapi_connection, WriterLockedConnection)
         # group: COMMIT appends to the WAL; WriterLockedConnection.commit fsyncs it (outside the lock)
         cur.execute("PRAGMA synchronous = NORMAL" if group else "PRAGMA synchronous = FULL")
