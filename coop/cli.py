@@ -337,7 +337,7 @@ def jobs_run(as_of, only, allow_future):
     one day after the business date is refused, and nothing is posted, unless ``--allow-future`` is given:
     a server whose clock jumped after a power cut must not post a year of interest at once."""
     from coop.auth.models import Cooperative
-    from coop.jobs import run_due
+    from coop.jobs import run_all
 
     coops = db.session.scalars(sa.select(Cooperative).order_by(Cooperative.id)).all()
     if as_of is not None and not allow_future:
@@ -348,9 +348,13 @@ def jobs_run(as_of, only, allow_future):
                 f"--as-of {as_of.date().isoformat()} lebih dari satu hari setelah tanggal usaha "
                 f"{clock.business_date(c).isoformat()} ({c.name}); tidak ada yang dijalankan. "
                 f"Gunakan --allow-future bila memang disengaja.")
-    for coop in coops:
-        day = as_of.date() if as_of else clock.business_date(coop)
-        run_due(coop.id, day, only=only, echo=click.echo)
+    done, failed = run_all(lambda c: as_of.date() if as_of else clock.business_date(c), only=only,
+                           echo=click.echo, echo_err=lambda m: click.echo(m, err=True))
+    if not done and not failed:
+        click.echo(gettext("Tidak ada pekerjaan yang perlu dijalankan."))
+    if failed:
+        raise click.ClickException(gettext("%(count)s koperasi gagal menjalankan pekerjaannya: %(ids)s",
+                                           count=len(failed), ids=", ".join(str(cid) for cid, _ in failed)))
 
 
 @jobs_cli.command("list")
@@ -367,20 +371,25 @@ def scheduler_cmd():
     """Run APScheduler's BlockingScheduler in this ONE process (never inside web workers)."""
     from apscheduler.schedulers.blocking import BlockingScheduler
 
-    from coop.auth.models import Cooperative
-    from coop.jobs import JOBS, _load_job_modules, run_due
+    from coop.jobs import JOBS, _load_job_modules, run_all
 
     app = current_app._get_current_object()
     _load_job_modules()
     sched = BlockingScheduler(timezone=app.config["BABEL_DEFAULT_TIMEZONE"])
 
-    def run_all(job_id):
+    def run_jobs(job_id=None):
         with app.app_context():
-            for coop in db.session.scalars(sa.select(Cooperative).order_by(Cooperative.id)).all():
-                run_due(coop.id, clock.business_date(coop), only=job_id, echo=app.logger.info)
+            try:
+                run_all(clock.business_date, only=job_id, echo=app.logger.info, echo_err=app.logger.error)
+            finally:
+                db.session.remove()
 
+    # catch up first: a scheduler (re)started after a run time would otherwise wait for the next one
+    run_jobs()
     for job in JOBS:
-        sched.add_job(run_all, "cron", args=[job.id], id=job.id, **job.cron)
+        # a run missed by less than a day (machine asleep, restart) still runs once when it comes back
+        sched.add_job(run_jobs, "cron", args=[job.id], id=job.id, misfire_grace_time=24 * 3600, coalesce=True,
+                      **job.cron)
     click.echo(f"Scheduler started with {len(JOBS)} jobs. Ctrl+C to stop.")
     sched.start()
 
