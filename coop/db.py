@@ -287,10 +287,14 @@ class WriterLockedConnection(sqlite3.Connection):
 def configure_engine_options(app) -> None:
     """Engine options by dialect, before Flask-SQLAlchemy creates the engine: SQLite connections are
     :class:`WriterLockedConnection`."""
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
         options["connect_args"] = {**options.get("connect_args", {}), "factory": WriterLockedConnection}
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    else:
+        # a pooled connection that died with a server restart is replaced on checkout, not handed to a
+        # request (which would answer 500 once per worker after every PostgreSQL restart)
+        options.setdefault("pool_pre_ping", True)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
 def _install_sqlite_recipe(engine: sa.Engine, busy_timeout_ms: int, sync: str) -> None:
