@@ -44,21 +44,9 @@ def list_periods(cooperative_id: int) -> list[AccountingPeriod]:
                                                                     AccountingPeriod.end_on.desc())))
 
 
-def close_period(cooperative_id: int, *, actor, year: int, month: int | None = None,
-                 today: date | None = None) -> AccountingPeriod:
-    """Close a calendar month (or a whole year when ``month`` is None).
-
-    Takes the chain-head lock first, so no posting into the period can commit between the check and
-    the close. Closing is one person's act; re-opening needs a second (:func:`request_reopen`).
-
-    :param today: the business date (default: the cooperative's, :func:`coop.clock.business_date`).
-    :raises Conflict: the period is already closed (``period_closed``), has not ended yet
-        (``period_not_ended``), or its month-end jobs have not run (``month_end_jobs_pending``, naming them):
-        they post into the month, and a closed month would refuse them for good.
-    """
-    if not isinstance(year, int) or not 1900 <= year <= 9999:
-        raise ValidationError("Tahun tidak valid.", fields={"year": ["tahun tidak valid"]})
-    start, end = period_bounds(year, month)
+def _month_may_close(cooperative_id: int, end: date, today: date | None) -> None:
+    """A month closes only after it ended and its month-end jobs ran (they post into it: a closed month would
+    refuse them for good). A year close (the year-end procedure, coop/reports/yearend.py) is not checked here."""
     if today is None:
         from coop import clock
         from coop.auth.models import Cooperative
@@ -73,6 +61,25 @@ def close_period(cooperative_id: int, *, actor, year: int, month: int | None = N
     if pending:
         raise Conflict(f"Pekerjaan akhir bulan {end.strftime('%Y-%m')} belum dijalankan: {', '.join(pending)}. "
                        "Jalankan `flask jobs run` dulu, lalu tutup periodenya.", code="month_end_jobs_pending")
+
+
+def close_period(cooperative_id: int, *, actor, year: int, month: int | None = None,
+                 today: date | None = None) -> AccountingPeriod:
+    """Close a calendar month (or a whole year when ``month`` is None).
+
+    Takes the chain-head lock first, so no posting into the period can commit between the check and
+    the close. Closing is one person's act; re-opening needs a second (:func:`request_reopen`).
+
+    :param today: the business date (default: the cooperative's, :func:`coop.clock.business_date`).
+    :raises Conflict: the period is already closed (``period_closed``), has not ended yet
+        (``period_not_ended``, months only), or its month-end jobs have not run (``month_end_jobs_pending``,
+        naming them): they post into the month, and a closed month would refuse them for good.
+    """
+    if not isinstance(year, int) or not 1900 <= year <= 9999:
+        raise ValidationError("Tahun tidak valid.", fields={"year": ["tahun tidak valid"]})
+    start, end = period_bounds(year, month)
+    if month is not None:
+        _month_may_close(cooperative_id, end, today)
     _lock_head(cooperative_id)
     period = db.session.scalar(sa.select(AccountingPeriod).where(
         AccountingPeriod.cooperative_id == cooperative_id, AccountingPeriod.start_on == start,
