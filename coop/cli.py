@@ -8,6 +8,7 @@ from datetime import date
 import click
 import sqlalchemy as sa
 from flask import Flask, current_app
+from flask_babel import gettext
 
 from coop import clock
 from coop.db import atomic, db
@@ -114,23 +115,210 @@ def users_create(cooperative_id, username, full_name, role, password):
     click.echo(f"Pengguna {user.username} dibuat (id {user.id}).")
 
 
-@click.command("backup")
-@click.argument("path", type=click.Path(dir_okay=False, writable=True))
-def backup_cmd(path):
-    """Online backup of the SQLite database to PATH (PostgreSQL: use pg_dump, see README)."""
+def _sqlite_path(command: str) -> str:
     url = sa.engine.make_url(current_app.config["SQLALCHEMY_DATABASE_URI"])
-    if url.get_backend_name() != "sqlite":
-        raise click.ClickException("Backup bawaan hanya untuk SQLite. Untuk PostgreSQL gunakan: pg_dump -Fc DBNAME > PATH")
-    src = sqlite3.connect(url.database)
-    dst = sqlite3.connect(path)
-    with click.progressbar(length=100, label="Backup") as bar:
-        def progress(status, remaining, total):
-            bar.update(int(100 * (total - remaining) / max(total, 1)) - bar.pos)
-        src.backup(dst, pages=256, progress=progress)
-        bar.update(100 - bar.pos)
-    dst.close()
-    src.close()
-    click.echo(f"Backup tersimpan di {os.path.abspath(path)}")
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        raise click.ClickException(gettext(
+            "%(command)s bawaan hanya untuk SQLite. Untuk PostgreSQL lihat docs/operations.md "
+            "(pg_dump -Fc / pg_restore).", command=command))
+    return os.path.abspath(url.database)
+
+
+def _rupiah(amount: int) -> str:
+    from coop.formatting import rupiah
+
+    return rupiah(amount)
+
+
+@click.command("backup")
+@click.argument("path", type=click.Path(file_okay=True, dir_okay=True, writable=True))
+@click.option("--keep", type=click.IntRange(min=1), default=None,
+              help="PATH is a folder: keep this many newest backups (timestamped names), remove older ones.")
+def backup_cmd(path, keep):
+    """Online backup of the SQLite database to PATH (a file, or a folder for timestamped generations).
+
+    One consistent snapshot (VACUUM INTO) written to a temporary name, checked with integrity_check and
+    renamed into place: it finishes under load and never leaves a partial file at PATH.
+    PostgreSQL: pg_dump, see docs/operations.md."""
+    from coop.ops import backup_sqlite
+
+    db_path = _sqlite_path("Backup")
+    try:
+        res = backup_sqlite(db_path, path, keep=keep)
+    except (RuntimeError, sqlite3.Error, OSError) as exc:
+        raise click.ClickException(gettext("Backup gagal, tidak ada berkas yang ditulis: %(error)s",
+                                           error=str(exc))) from None
+    click.echo(gettext("Backup tersimpan di %(path)s (%(size)s KB, %(seconds)s detik)", path=res.path,
+                       size=res.size // 1024, seconds=f"{res.seconds:.2f}"))
+    for st in res.states.values():
+        click.echo(gettext("  Koperasi %(id)s %(name)s: %(entries)s jurnal, terakhir %(voucher)s, head %(head)s",
+                           id=st.id, name=st.name, entries=st.entries, voucher=st.head_voucher or "-",
+                           head=(st.head_hash or "-")[:16]))
+    for old in res.removed:
+        click.echo(gettext("  Backup lama dihapus: %(path)s", path=old))
+
+
+def _verify_file(path: str) -> dict:
+    """``ledger verify`` of every cooperative in the database file at ``path`` (not the app's)."""
+    from coop.auth.models import Cooperative
+    from coop.ledger.verify import verify
+
+    engine = sa.create_engine(f"sqlite:///{path}")
+    try:
+        with engine.connect() as conn:
+            db.session.remove()
+            db.session.configure(bind=conn)
+            try:
+                return {cid: verify(cid) for cid in db.session.scalars(sa.select(Cooperative.id).order_by(Cooperative.id))}
+            finally:
+                db.session.remove()
+                db.session.configure(bind=None)
+    finally:
+        engine.dispose()
+
+
+def _parse_floor(values) -> dict[int, dict[int, int]]:
+    floor: dict[int, dict[int, int]] = {}
+    for v in values:
+        try:
+            cid, year, seq = (int(x) for x in v.split(":"))
+        except ValueError:
+            raise click.BadParameter(gettext("bentuknya KOPERASI:TAHUN:NOMOR, mis. 1:2026:5221"),
+                                     param_hint="--voucher-floor") from None
+        floor.setdefault(cid, {})[year] = max(seq, floor.get(cid, {}).get(year, 0))
+    return floor
+
+
+@click.command("restore")
+@click.argument("backup", type=click.Path(exists=True, dir_okay=False))
+@click.option("--yes", is_flag=True, default=False, help="Do not ask for confirmation.")
+@click.option("--voucher-floor", "voucher_floor", multiple=True, metavar="COOP:YEAR:SEQ",
+              help="Highest voucher number printed (from the paper receipts) when the live database cannot be read.")
+def restore_cmd(backup, yes, voucher_floor):
+    """Replace the SQLite database with BACKUP (the app must be stopped).
+
+    Verifies the backup before and the database after; prints what the live database had beyond the
+    backup (entries, last voucher, amount) and records it in the audit log; voucher numbers continue after
+    the highest number ever issued."""
+    from coop import ops
+
+    db_path = _sqlite_path("Restore")
+    backup = os.path.abspath(backup)
+    if backup == db_path:
+        raise click.ClickException(gettext("Cadangan tidak boleh berkas basis data itu sendiri."))
+    floor = _parse_floor(voucher_floor)
+    db.session.remove()
+    db.engine.dispose()
+    if not ops.try_exclusive(db_path):
+        raise click.ClickException(gettext(
+            "Aplikasi masih memakai basis data (web atau penjadwal). Hentikan dulu: "
+            "sudo systemctl stop coop-web coop-scheduler, lalu ulangi."))
+    tmp = db_path + ".restoring"
+    try:
+        # 1. a private copy of the backup beside the live database, checked before anything changes
+        src = sqlite3.connect(f"file:{backup}?mode=ro", uri=True)
+        dst = sqlite3.connect(tmp)
+        try:
+            src.backup(dst, pages=-1)
+        except sqlite3.DatabaseError as exc:
+            raise click.ClickException(gettext("Cadangan tidak dapat dibaca: %(error)s", error=str(exc))) from None
+        finally:
+            src.close()
+            dst.close()
+        conn = sqlite3.connect(tmp)
+        try:
+            check = conn.execute("PRAGMA integrity_check").fetchone()[0]
+            if check != "ok":
+                raise click.ClickException(gettext("Cadangan rusak (integrity_check: %(check)s).", check=check))
+            backup_states = ops.read_state(conn)
+        except sqlite3.DatabaseError as exc:
+            raise click.ClickException(gettext("Cadangan bukan basis data coop: %(error)s", error=str(exc))) from None
+        finally:
+            conn.close()
+        bad = {cid: r for cid, r in _verify_file(tmp).items() if not r["ok"]}
+        if bad:
+            raise click.ClickException(gettext("Cadangan gagal diverifikasi (koperasi %(ids)s); tidak dipulihkan.",
+                                               ids=", ".join(map(str, bad))))
+        # 2. what the live database has beyond the backup, and the highest voucher numbers it issued
+        losses: list[ops.Loss] = []
+        live_states: dict = {}
+        if os.path.exists(db_path):
+            try:
+                live = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+                try:
+                    live_states = ops.read_state(live)
+                    losses = ops.live_loss(live, live_states, backup_states)
+                finally:
+                    live.close()
+            except sqlite3.DatabaseError as exc:
+                if not floor:
+                    raise click.ClickException(gettext(
+                        "Basis data yang sekarang tidak dapat dibaca (%(error)s), jadi nomor bukti tertinggi tidak "
+                        "diketahui. Lihat nomor kuitansi kertas terakhir lalu ulangi dengan "
+                        "--voucher-floor KOPERASI:TAHUN:NOMOR.", error=str(exc))) from None
+        if not losses:
+            losses = [ops.Loss(st.id, st.name, 0, None, None, 0, False, {}, {"chain_seq": st.head_seq,
+                               "hash": st.head_hash, "voucher": st.head_voucher}, {})
+                      for st in backup_states.values()]
+        marks = ops.restore_summary_marks(live_states, backup_states, floor)
+        for loss in losses:
+            had = backup_states.get(loss.cooperative_id)
+            for year, seq in marks.get(loss.cooperative_id, {}).items():
+                base = had.vouchers.get(year, 0) if had else 0
+                if seq > base:
+                    loss.vouchers_skipped[year] = [base + 1, seq]
+        _echo_loss(losses)
+        if not yes and not click.confirm(gettext("Pulihkan dari cadangan ini?"), default=False):
+            raise click.ClickException(gettext("Dibatalkan; tidak ada yang diubah."))
+        # 3. the copy carries the voucher high-water mark and the restore's audit rows
+        conn = sqlite3.connect(tmp)
+        try:
+            with conn:
+                ops.raise_voucher_counters(conn, marks)
+                ops.record_restore(conn, losses, backup, ops.backup_user())
+        finally:
+            conn.close()
+        ops._fsync(tmp)
+        # 4. swap: the live database moves aside WITH its -wal/-shm (never a stale WAL beside the new file)
+        stamp = clock.now_utc().strftime("%Y%m%d-%H%M%S")
+        moved = ops.move_aside(db_path, f".before-restore-{stamp}")
+        os.replace(tmp, db_path)
+        ops._fsync(os.path.dirname(db_path), directory=True)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        ops.release(db_path)
+    # 5. verify the restored database through the app itself
+    db.engine.dispose()
+    from coop.ledger.verify import verify
+
+    failed = False
+    for st in backup_states.values():
+        result = verify(st.id)
+        failed |= not result["ok"]
+        click.echo(gettext("Koperasi %(id)s setelah pemulihan: %(status)s, %(entries)s jurnal, head %(head)s",
+                           id=st.id, status="OK" if result["ok"] else gettext("GAGAL"), entries=result["entries"],
+                           head=(result["head_hash"] or "-")[:16]))
+    if moved:
+        click.echo(gettext("Basis data lama disimpan sebagai %(path)s", path=moved[0]))
+    if failed:
+        raise click.ClickException(gettext("Basis data hasil pemulihan gagal diverifikasi."))
+
+
+def _echo_loss(losses) -> None:
+    for loss in losses:
+        if loss.entries:
+            click.echo(gettext(
+                "Koperasi %(id)s %(name)s: %(entries)s transaksi yang tercatat sesudah cadangan ini akan HILANG, "
+                "nomor bukti %(first)s sampai %(last)s, jumlah %(amount)s. Masukkan lagi dari kuitansi kertasnya; "
+                "nomor bukti baru dilanjutkan sesudah %(last)s (tidak ada nomor yang dipakai dua kali).",
+                id=loss.cooperative_id, name=loss.name, entries=loss.entries, first=loss.first_voucher,
+                last=loss.last_voucher, amount=_rupiah(loss.amount)))
+        else:
+            click.echo(gettext("Koperasi %(id)s %(name)s: tidak ada transaksi yang hilang.",
+                               id=loss.cooperative_id, name=loss.name))
+        if loss.diverged:
+            click.echo(gettext("  Perhatian: riwayat basis data sekarang tidak melanjutkan cadangan ini."))
 
 
 @click.group("jobs")
@@ -151,7 +339,7 @@ def jobs_run(as_of, only, allow_future):
     one day after the business date is refused, and nothing is posted, unless ``--allow-future`` is given:
     a server whose clock jumped after a power cut must not post a year of interest at once."""
     from coop.auth.models import Cooperative
-    from coop.jobs import run_due
+    from coop.jobs import run_all
 
     coops = db.session.scalars(sa.select(Cooperative).order_by(Cooperative.id)).all()
     if as_of is not None and not allow_future:
@@ -162,15 +350,13 @@ def jobs_run(as_of, only, allow_future):
                 f"--as-of {as_of.date().isoformat()} lebih dari satu hari setelah tanggal usaha "
                 f"{clock.business_date(c).isoformat()} ({c.name}); tidak ada yang dijalankan. "
                 f"Gunakan --allow-future bila memang disengaja.")
-    for coop in coops:
-        day = as_of.date() if as_of else clock.business_date(coop)
-        if day > clock.business_date(coop):
-            # run "as of" a later day (the next day, or with --allow-future): that day is today for the
-            # run, so what the jobs post on it passes the future-date bound of post_entry
-            with clock.frozen(day):
-                run_due(coop.id, day, only=only, echo=click.echo)
-        else:
-            run_due(coop.id, day, only=only, echo=click.echo)
+    done, failed = run_all(lambda c: as_of.date() if as_of else clock.business_date(c), only=only,
+                           echo=click.echo, echo_err=lambda m: click.echo(m, err=True))
+    if not done and not failed:
+        click.echo(gettext("Tidak ada pekerjaan yang perlu dijalankan."))
+    if failed:
+        raise click.ClickException(gettext("%(count)s koperasi gagal menjalankan pekerjaannya: %(ids)s",
+                                           count=len(failed), ids=", ".join(str(cid) for cid, _ in failed)))
 
 
 @jobs_cli.command("list")
@@ -187,20 +373,25 @@ def scheduler_cmd():
     """Run APScheduler's BlockingScheduler in this ONE process (never inside web workers)."""
     from apscheduler.schedulers.blocking import BlockingScheduler
 
-    from coop.auth.models import Cooperative
-    from coop.jobs import JOBS, _load_job_modules, run_due
+    from coop.jobs import JOBS, _load_job_modules, run_all
 
     app = current_app._get_current_object()
     _load_job_modules()
     sched = BlockingScheduler(timezone=app.config["BABEL_DEFAULT_TIMEZONE"])
 
-    def run_all(job_id):
+    def run_jobs(job_id=None):
         with app.app_context():
-            for coop in db.session.scalars(sa.select(Cooperative).order_by(Cooperative.id)).all():
-                run_due(coop.id, clock.business_date(coop), only=job_id, echo=app.logger.info)
+            try:
+                run_all(clock.business_date, only=job_id, echo=app.logger.info, echo_err=app.logger.error)
+            finally:
+                db.session.remove()
 
+    # catch up first: a scheduler (re)started after a run time would otherwise wait for the next one
+    run_jobs()
     for job in JOBS:
-        sched.add_job(run_all, "cron", args=[job.id], id=job.id, **job.cron)
+        # a run missed by less than a day (machine asleep, restart) still runs once when it comes back
+        sched.add_job(run_jobs, "cron", args=[job.id], id=job.id, misfire_grace_time=24 * 3600, coalesce=True,
+                      **job.cron)
     click.echo(f"Scheduler started with {len(JOBS)} jobs. Ctrl+C to stop.")
     sched.start()
 
@@ -208,7 +399,7 @@ def scheduler_cmd():
 def register(app: Flask) -> None:
     import importlib
 
-    for cmd in (demo_cmd, cooperatives_cli, users_cli, backup_cmd, jobs_cli, scheduler_cmd):
+    for cmd in (demo_cmd, cooperatives_cli, users_cli, backup_cmd, restore_cmd, jobs_cli, scheduler_cmd):
         app.cli.add_command(cmd)
     for target in COMMAND_MODULES:
         module, name = target.split(":")

@@ -144,10 +144,14 @@ class TimestampMixin:
 def configure_engine_options(app) -> None:
     """Engine options by dialect, before Flask-SQLAlchemy creates the engine: SQLite connections are
     :class:`coop.db_sqlite.WriterLockedConnection`."""
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
         options["connect_args"] = {**options.get("connect_args", {}), "factory": db_sqlite.WriterLockedConnection}
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    else:
+        # a pooled connection that died with a server restart is replaced on checkout, not handed to a
+        # request (which would answer 500 once per worker after every PostgreSQL restart)
+        options.setdefault("pool_pre_ping", True)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
 def init_engines(app) -> None:

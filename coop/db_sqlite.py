@@ -183,6 +183,9 @@ def install_sqlite_recipe(engine: sa.Engine, busy_timeout_ms: int, sync: str, *,
         cur.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
         cur.execute("PRAGMA foreign_keys = ON")
         cur.execute("PRAGMA journal_mode = WAL")
+        if getattr(dbapi_connection, "_coop_lock_path", None):
+            # this process uses the database: `flask restore` must wait until it is stopped (coop/ops.py)
+            hold_shared(dbapi_connection._coop_lock_path[: -len("-writer.lock")])
         group = sync == "group" and isinstance(dbapi_connection, WriterLockedConnection)
         # group: COMMIT appends to the WAL; WriterLockedConnection.commit fsyncs it (outside the lock)
         cur.execute("PRAGMA synchronous = NORMAL" if group else "PRAGMA synchronous = FULL")
@@ -211,3 +214,56 @@ def install_sqlite_recipe(engine: sa.Engine, busy_timeout_ms: int, sync: str, *,
                 dbapi.release_writer()
             raise
         conn.info["coop_begin"] = mode
+
+
+# --------------------------------------------------------------------------------------------
+# The app lock: every process using the database holds it shared; restore takes it exclusively
+# --------------------------------------------------------------------------------------------
+
+_app_locks: dict[str, int] = {}
+_app_locks_guard = threading.Lock()
+
+
+def app_lock_path(db_path: str) -> str:
+    return os.fspath(db_path) + "-app.lock"
+
+
+def hold_shared(db_path: str) -> None:
+    """Hold a shared lock on ``<db>-app.lock`` for the life of this process (once per path). Blocks
+    while a restore holds it exclusively, so no worker opens a database that is being replaced."""
+    path = app_lock_path(db_path)
+    with _app_locks_guard:
+        if path in _app_locks:
+            return
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        if fcntl is not None:
+            fcntl.flock(fd, fcntl.LOCK_SH)
+        _app_locks[path] = fd
+
+
+def release(db_path: str) -> None:
+    """Give back this process's lock on ``<db>-app.lock`` (shared or exclusive)."""
+    path = app_lock_path(db_path)
+    with _app_locks_guard:
+        fd = _app_locks.pop(path, None)
+    if fd is not None:
+        if fcntl is not None:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+
+
+def try_exclusive(db_path: str) -> bool:
+    """Take ``<db>-app.lock`` exclusively for this process (after giving back its own shared hold).
+    False when another process (a web worker, the scheduler, another command) holds the database."""
+    release(db_path)
+    path = app_lock_path(db_path)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        if fcntl is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return False
+    with _app_locks_guard:
+        _app_locks[path] = fd
+    return True

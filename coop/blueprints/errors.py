@@ -4,10 +4,14 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import SQLAlchemyError
+from markupsafe import escape
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
+from coop import clock
 from coop.errors import CoopError
 from coop.i18n import N_
 
@@ -20,6 +24,19 @@ _MESSAGES = {400: N_("Permintaan tidak valid."), 401: N_("Perlu masuk (login) te
              403: N_("Anda tidak berwenang membuka halaman ini."), 404: N_("Halaman atau data tidak ditemukan."),
              405: N_("Metode tidak diizinkan."), 413: N_("Berkas terlalu besar."), 429: N_("Terlalu banyak percobaan."),
              500: N_("Terjadi kesalahan pada sistem. Tim kami sudah dicatat.")}
+
+
+_UNAVAILABLE = N_("Basis data sedang tidak dapat dihubungi. Coba lagi sebentar lagi.")
+#: start (monotonic seconds) of the current database outage, or None
+_outage: dict = {"since": None}
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """A database that cannot be reached (server down or restarting, connection lost, pool exhausted, SQLite
+    file unopenable or locked) as opposed to a bug in a query."""
+    if isinstance(exc, (OperationalError, sa_exc.TimeoutError)):
+        return True
+    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
 
 
 def _wants_json() -> bool:
@@ -57,8 +74,37 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(SQLAlchemyError)
     def _db(exc):
+        if database_unavailable(exc):
+            return _unavailable(exc)
         log.exception("database error")
         return _internal()
+
+    @app.after_request
+    def _database_back(response):
+        if _outage["since"] is not None and response.status_code < 500:
+            log.warning("database available again after %.1f s", clock.monotonic() - _outage["since"])
+            _outage["since"] = None
+        return response
+
+    def _unavailable(exc):
+        from coop.db import db
+
+        if _outage["since"] is None:  # one line per outage, not a traceback per request
+            _outage["since"] = clock.monotonic()
+            log.error("database unavailable: %s", str(getattr(exc, "orig", exc)).strip().splitlines()[0][:300])
+        try:
+            db.session.rollback()
+        except Exception:  # noqa: BLE001 - the connection is gone; the pool replaces it
+            pass
+        if _wants_json():
+            response, status = envelope(503, "database_unavailable", _UNAVAILABLE)
+        else:
+            # plain page: the full template may need the database (the user, the cooperative) again
+            response, status = app.response_class(
+                f"<!doctype html><meta charset=utf-8><title>503</title><h1>503</h1><p>{escape(gettext(_UNAVAILABLE))}</p>",
+                mimetype="text/html"), 503
+        response.headers["Retry-After"] = "30"
+        return response, status
 
     @app.errorhandler(Exception)
     def _any(exc):

@@ -32,4 +32,24 @@ def dashboard():
 
 @bp.route("/healthz")
 def healthz():
-    return {"ok": True}
+    """No login: the database (one ``SELECT 1``) and the last job run (the scheduler's, or cron's
+    ``jobs run``). 200 when the database answers, 503 when it does not."""
+    import sqlalchemy as sa
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from coop.db import db
+    from coop.jobs.models import JobRun
+
+    try:
+        db.session.execute(sa.text("SELECT 1"))
+        last = db.session.execute(sa.select(JobRun.job_id, JobRun.finished_at)
+                                  .order_by(JobRun.finished_at.desc()).limit(1)).first()
+    except SQLAlchemyError:
+        try:
+            db.session.rollback()
+        except SQLAlchemyError:
+            pass
+        return {"ok": False, "database": "unavailable", "scheduler": None}, 503
+    scheduler = {"last_job": last[0], "last_run_at": last[1].isoformat()} if last else {"last_job": None,
+                                                                                         "last_run_at": None}
+    return {"ok": True, "database": "ok", "scheduler": scheduler}

@@ -13,6 +13,7 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 
+from coop import clock
 from coop.db import atomic, db, utcnow
 from coop.jobs.models import JobRun
 
@@ -69,29 +70,93 @@ def _periods(job: Job, last: date | None, as_of: date) -> Iterator[tuple[str, da
             yield m.strftime("%Y-%m"), m
 
 
+def _claim(job_id: str, cooperative_id: int, key: str, as_of: date) -> bool:
+    """Claim one (job, cooperative, period) run: ``INSERT ... ON CONFLICT DO NOTHING`` on the unique key.
+    True when this transaction owns the run. On PostgreSQL a concurrent claimer waits for the first one's
+    transaction and then finds the row (no unique violation, no traceback); on SQLite the unit of work's
+    ``BEGIN IMMEDIATE`` already serialises them. If the job fails, its rollback frees the claim."""
+    t = JobRun.__table__
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    stmt = (insert(t).values(job_id=job_id, cooperative_id=cooperative_id, period_key=key, as_of=as_of,
+                             finished_at=utcnow(), summary="")
+            .on_conflict_do_nothing(index_elements=["job_id", "cooperative_id", "period_key"]).returning(t.c.id))
+    return db.session.execute(stmt).scalar() is not None
+
+
+def last_run(job_id: str, cooperative_id: int) -> date | None:
+    return db.session.scalar(sa.select(sa.func.max(JobRun.as_of)).where(
+        JobRun.job_id == job_id, JobRun.cooperative_id == cooperative_id))
+
+
+def pending_periods(job: Job, cooperative_id: int, as_of: date) -> list[tuple[str, date]]:
+    """The periods of ``job`` that a run as of ``as_of`` would still do for the cooperative."""
+    return list(_periods(job, last_run(job.id, cooperative_id), as_of))
+
+
+def month_end_pending(cooperative_id: int, month_end: date, today: date) -> list[str]:
+    """Monthly jobs that still have to run for the month ending ``month_end`` (what ``jobs run`` as of
+    ``today`` would still do for that month). Closing the month before they ran would lock them out."""
+    _load_job_modules()
+    key = month_end.strftime("%Y-%m")
+    return [job.id for job in JOBS if job.frequency == "monthly"
+            and key in {k for k, _ in pending_periods(job, cooperative_id, today)}]
+
+
 def run_due(cooperative_id: int, as_of: date, only: str | None = None, echo=print) -> list[str]:
-    """Run every due job once for one cooperative, catching up missed periods in order."""
+    """Run every due job once for one cooperative, catching up missed periods in order. A period another
+    process claimed meanwhile is skipped (said, not done). A failing job raises: the cooperative's later
+    jobs wait (their order matters), the caller goes on with the other cooperatives."""
     _load_job_modules()
     done = []
     for job in JOBS:
         if only and job.id != only:
             continue
-        last = db.session.scalar(sa.select(sa.func.max(JobRun.as_of)).where(
-            JobRun.job_id == job.id, JobRun.cooperative_id == cooperative_id))
-        for key, period_as_of in _periods(job, last, as_of):
+        for key, period_as_of in pending_periods(job, cooperative_id, as_of):
             def _run(job=job, key=key, period_as_of=period_as_of):
-                exists = db.session.scalar(sa.select(JobRun.id).where(
-                    JobRun.job_id == job.id, JobRun.cooperative_id == cooperative_id, JobRun.period_key == key))
-                if exists:
-                    return None
+                if not _claim(job.id, cooperative_id, key, period_as_of):
+                    return None, False
                 summary = job.fn(cooperative_id, period_as_of)
-                db.session.add(JobRun(job_id=job.id, cooperative_id=cooperative_id, period_key=key,
-                                      as_of=period_as_of, finished_at=utcnow(), summary=(summary or "")[:500]))
-                return summary
-            summary = atomic(_run)
+                db.session.execute(sa.update(JobRun).where(
+                    JobRun.job_id == job.id, JobRun.cooperative_id == cooperative_id, JobRun.period_key == key)
+                    .values(finished_at=utcnow(), summary=(summary or "")[:500]))
+                return summary, True
+            summary, ran = atomic(_run)
+            if not ran:
+                echo(f"{job.id} {key}: sudah dijalankan proses lain")
+                continue
             done.append(f"{job.id} {key}: {summary or 'ok'}")
             echo(done[-1])
     return done
+
+
+def run_all(as_of_for: Callable[[object], date], only: str | None = None, echo=print,
+            echo_err=None) -> tuple[list[str], list[tuple[int, str]]]:
+    """:func:`run_due` for every cooperative, each as of ``as_of_for(cooperative)``. One cooperative's
+    failure is reported (``echo_err``) and the others go on. Returns (done, [(cooperative_id, error)])."""
+    from coop.auth.models import Cooperative
+
+    echo_err = echo_err or echo
+    done, failed = [], []
+    coops = [(c.id, c.name, as_of_for(c), clock.business_date(c)) for c in
+             db.session.scalars(sa.select(Cooperative).order_by(Cooperative.id)).all()]
+    for cid, name, day, today in coops:
+        try:
+            if day > today:
+                # run "as of" a later day (the next day, or with --allow-future): that day is today for the
+                # run, so what the jobs post on it passes the future-date bound of post_entry
+                with clock.frozen(day):
+                    done += run_due(cid, day, only=only, echo=echo)
+            else:
+                done += run_due(cid, day, only=only, echo=echo)
+        except Exception as exc:  # noqa: BLE001 - reported, then the next cooperative
+            db.session.rollback()
+            message = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
+            failed.append((cid, message))
+            echo_err(f"Koperasi {cid} {name}: pekerjaan gagal: {message}")
+    return done, failed
 
 
 #: Modules that call :func:`register` at import (kept here so the list is in one place).

@@ -32,6 +32,13 @@ def verify_cmd(cooperative_id):
         total = count_postings(cid)
         with click.progressbar(length=max(total, 1), label=_("Koperasi %(id)s", id=cid)) as bar:
             result = verify(cid, progress=bar.update)
+        for r in result["restores"]:
+            click.echo(_("Koperasi %(id)s: dipulihkan dari cadangan %(backup)s pada %(at)s; kepala rantai sebelum "
+                         "%(before)s (urutan %(seq_before)s), sesudah %(after)s (urutan %(seq_after)s); "
+                         "%(lost)s jurnal hilang", id=cid, backup=r.get("backup"), at=r["at"].isoformat(timespec="seconds"),
+                         before=(r["head_before"].get("hash") or "-")[:16], seq_before=r["head_before"].get("chain_seq"),
+                         after=(r["head_after"].get("hash") or "-")[:16], seq_after=r["head_after"].get("chain_seq"),
+                         lost=r.get("entries_lost", 0)))
         if result["ok"]:
             click.echo(_("Koperasi %(id)s: OK, %(entries)s jurnal, %(postings)s posting, head %(head)s", id=cid,
                          entries=result["entries"], postings=result["postings"], head=result["head_hash"]))

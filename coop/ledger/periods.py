@@ -44,22 +44,47 @@ def list_periods(cooperative_id: int) -> list[AccountingPeriod]:
                                                                     AccountingPeriod.end_on.desc())))
 
 
-def close_period(cooperative_id: int, *, actor, year: int, month: int | None = None) -> AccountingPeriod:
+def _month_may_close(cooperative_id: int, end: date, today: date | None) -> None:
+    """A month closes only after it ended and its month-end jobs ran (they post into it: a closed month would
+    refuse them for good). A year close (the year-end procedure, coop/yearend/closing.py) is not checked here."""
+    if today is None:
+        from coop import clock
+        from coop.auth.models import Cooperative
+
+        today = clock.business_date(db.session.get(Cooperative, cooperative_id))
+    if end >= today:
+        raise Conflict(f"Periode ini belum berakhir (sampai {end.isoformat()}); tutup sesudahnya.",
+                       code="period_not_ended")
+    from coop.jobs import month_end_pending
+
+    pending = month_end_pending(cooperative_id, end, today)
+    if pending:
+        raise Conflict(f"Pekerjaan akhir bulan {end.strftime('%Y-%m')} belum dijalankan: {', '.join(pending)}. "
+                       "Jalankan `flask jobs run` dulu, lalu tutup periodenya.", code="month_end_jobs_pending")
+
+
+def close_period(cooperative_id: int, *, actor, year: int, month: int | None = None,
+                 today: date | None = None) -> AccountingPeriod:
     """Close a calendar month (or a whole year when ``month`` is None).
 
     Takes the chain-head lock first, so no posting into the period can commit between the check and
     the close. Closing is one person's act; re-opening needs a second (:func:`request_reopen`).
 
-    :raises Conflict: the period is already closed.
+    :param today: the business date (default: the cooperative's, :func:`coop.clock.business_date`).
+    :raises Conflict: the period is already closed (``period_closed``), has not ended yet
+        (``period_not_ended``, months only), or its month-end jobs have not run (``month_end_jobs_pending``,
+        naming them): they post into the month, and a closed month would refuse them for good.
     """
     if not isinstance(year, int) or not 1900 <= year <= 9999:
         raise ValidationError("Tahun tidak valid.", fields={"year": ["tahun tidak valid"]})
     start, end = period_bounds(year, month)
-    today = datebounds.today(cooperative_id)
+    today = today or datebounds.today(cooperative_id)
     if start > today:  # a period that has not begun cannot be closed (it would refuse its own days)
         field = "year" if month is None else "month"
         raise FutureDate(f"Periode {start.isoformat()} s.d. {end.isoformat()} belum dimulai "
                          f"(hari ini {today.isoformat()}).", fields={field: ["periode belum dimulai"]})
+    if month is not None:
+        _month_may_close(cooperative_id, end, today)
     _lock_head(cooperative_id)
     period = db.session.scalar(sa.select(AccountingPeriod).where(
         AccountingPeriod.cooperative_id == cooperative_id, AccountingPeriod.start_on == start,

@@ -7,7 +7,9 @@ For one cooperative it streams every posting in chain order (one query, no ORM o
   entry's hash, and every stored ``hash`` equals ``sha256(prev_hash + canonical(entry))`` recomputed
   from the stored voucher, date, memo and lines (so a changed amount is caught);
 - the chain head (``ledger_heads``) points at the last entry;
-- voucher numbers per year run 1..N without gaps and match their text form;
+- voucher numbers per year run 1..N without gaps and match their text form (numbers a recorded restore
+  took away count as issued: they are never given out again);
+- every restore from a backup is reported (``restores``: chain head before and after).
 - every account's running balance equals the sum of its postings.
 
 The first failing entry is named (voucher number and id) in ``first_bad_entry``.
@@ -150,10 +152,16 @@ def verify(cooperative_id: int, *, progress: Callable[[int], None] | None = None
         _problem(problems, "head_mismatch", N_("kepala rantai menunjuk urutan %(head)s, jurnal terakhir %(last)s"),
                  {"head": head.chain_seq, "last": expected_seq - 1})
 
+    restores = restores_of(cooperative_id)
+    skipped: dict[int, set[int]] = defaultdict(set)
+    for r in restores:  # numbers a restore took away were printed once: never reissued, so not a gap
+        for year, (first, last) in (r.get("vouchers_skipped") or {}).items():
+            skipped[int(year)].update(range(int(first), int(last) + 1))
     for year, seqs in sorted(vouchers.items()):
         seqs.sort()
-        if seqs != list(range(1, len(seqs) + 1)):
-            missing = sorted(set(range(1, seqs[-1] + 1)) - set(seqs))[:10]
+        accounted = set(seqs) | {n for n in skipped.get(year, ()) if n < seqs[-1]}
+        if len(seqs) != len(set(seqs)) or accounted != set(range(1, seqs[-1] + 1)):
+            missing = sorted(set(range(1, seqs[-1] + 1)) - accounted)[:10]
             dup = len(seqs) - len(set(seqs))
             if dup:
                 _problem(problems, "voucher_gap", N_("nomor bukti %(year)s: hilang %(missing)s, ganda %(dup)s"),
@@ -169,4 +177,18 @@ def verify(cooperative_id: int, *, progress: Callable[[int], None] | None = None
                      N_("akun %(code)s: saldo tersimpan %(stored)s, dihitung dari posting %(computed)s"),
                      {"code": code, "stored": balance, "computed": computed.get(acc_id, 0)})
     return {"ok": not problems, "entries": entries, "postings": postings, "head_hash": head_hash,
-            "first_bad_entry": first_bad, "problems": problems}
+            "first_bad_entry": first_bad, "problems": problems, "restores": restores}
+
+
+def restores_of(cooperative_id: int) -> list[dict]:
+    """The restores from a backup this database went through (``flask restore`` audits each), oldest first:
+    ``{"at", "backup", "by", "entries_lost", "last_voucher_lost", "amount_lost", "head_before", "head_after",
+    "vouchers_skipped"}``. A restore replaces history, so ``verify`` reports them instead of claiming the
+    chain shows every change."""
+    import json
+
+    from coop.audit.models import AuditLog
+
+    rows = db.session.execute(sa.select(AuditLog.at, AuditLog.summary).where(
+        AuditLog.cooperative_id == cooperative_id, AuditLog.action == "system.restore").order_by(AuditLog.id)).all()
+    return [{"at": at, **json.loads(summary or "{}")} for at, summary in rows]

@@ -10,6 +10,15 @@ from coop.audit.models import AuditLog
 from coop.db import atomic, db
 from coop.errors import Conflict, Forbidden, InsufficientFunds, PeriodClosed
 from coop.ledger import periods
+from tests.fixtures_ledger import month_end_jobs_done
+
+#: The business date these closes are judged against (October 2026 has ended, its month-end jobs ran).
+TODAY = date(2026, 11, 27)
+
+
+@pytest.fixture(autouse=True)
+def _month_end_jobs_ran(coop):
+    month_end_jobs_done(coop.id, TODAY)
 
 
 def _actions(coop_id):
@@ -20,25 +29,25 @@ def _actions(coop_id):
 def test_closed_month_refuses_postings_inside_only(coop, books, users):
     """Closing October 2026 refuses a posting dated 2026-10-31 but accepts 2026-11-01 and 2026-09-30."""
     b = books(coop)
-    atomic(periods.close_period, coop.id, actor=users["manager"], year=2026, month=10)
+    atomic(periods.close_period, coop.id, today=TODAY, actor=users["manager"], year=2026, month=10)
     with pytest.raises(PeriodClosed):
         b.transfer("1101", "4201", 10, value_date=date(2026, 10, 31))
     b.transfer("1101", "4201", 10, value_date=date(2026, 11, 1))
     b.transfer("1101", "4201", 10, value_date=date(2026, 9, 30))
     with pytest.raises(Conflict):
-        atomic(periods.close_period, coop.id, actor=users["manager"], year=2026, month=10)
+        atomic(periods.close_period, coop.id, today=TODAY, actor=users["manager"], year=2026, month=10)
 
 
 def test_closed_year(coop, books, users):
     """A closed year covers every day in it."""
-    atomic(periods.close_period, coop.id, actor=users["manager"], year=2025)
+    atomic(periods.close_period, coop.id, today=TODAY, actor=users["manager"], year=2025)
     with pytest.raises(PeriodClosed):
         books(coop).transfer("1101", "4201", 10, value_date=date(2025, 6, 15))
 
 
 def test_reopen_needs_a_second_user_and_is_audited(coop, books, users, make_user):
     """The maker cannot approve their own re-opening; another manager can; postings then pass."""
-    p = atomic(periods.close_period, coop.id, actor=users["manager"], year=2026, month=10)
+    p = atomic(periods.close_period, coop.id, today=TODAY, actor=users["manager"], year=2026, month=10)
     req = atomic(periods.request_reopen, coop.id, p.id, actor=users["manager"], reason="koreksi biaya listrik")
     with pytest.raises(Forbidden):
         atomic(periods.decide, coop.id, req.id, actor=users["manager"], approve=True)
@@ -55,7 +64,7 @@ def test_reopen_needs_a_second_user_and_is_audited(coop, books, users, make_user
 
 
 def test_rejected_reopen_changes_nothing(coop, users):
-    p = atomic(periods.close_period, coop.id, actor=users["manager"], year=2026, month=9)
+    p = atomic(periods.close_period, coop.id, today=TODAY, actor=users["manager"], year=2026, month=9)
     req = atomic(periods.request_reopen, coop.id, p.id, actor=users["treasurer"], reason="x")
     atomic(periods.decide, coop.id, req.id, actor=users["manager"], approve=False)
     assert periods.get_period(coop.id, p.id).status == "closed"
@@ -96,7 +105,7 @@ def test_reversal_respects_floors_and_periods(coop, books, users):
     with pytest.raises(InsufficientFunds):
         atomic(periods.reverse_entry, coop.id, e.id, actor=users["treasurer"], approved_by=users["manager"])
     e2 = b.transfer("1101", "4201", 50, value_date=date(2026, 10, 6))
-    atomic(periods.close_period, coop.id, actor=users["manager"], year=2026, month=10)
+    atomic(periods.close_period, coop.id, today=TODAY, actor=users["manager"], year=2026, month=10)
     with pytest.raises(PeriodClosed):
         atomic(periods.reverse_entry, coop.id, e2.id, actor=users["treasurer"], approved_by=users["manager"])
     rev = atomic(periods.reverse_entry, coop.id, e2.id, actor=users["treasurer"], approved_by=users["manager"],
