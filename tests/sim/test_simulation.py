@@ -1,6 +1,7 @@
 """The simulated cooperative (tests/sim): a few seeds, each 27 months from January 2027 (29 February 2028
 included), every invariant checked after every month. Reproduce a seed with
-``python -m tests.sim --seed N --months 27``."""
+``python -m tests.sim --seed N --months 27``; on PostgreSQL:
+``COOP_SIM_POSTGRES=1 scripts/with_postgres.sh .venv/bin/python -m pytest tests/sim -k "invariants and 7"``."""
 from __future__ import annotations
 
 import os
@@ -42,6 +43,9 @@ def sim_app(tmp_path_factory):
 
 @pytest.mark.slow
 @pytest.mark.sim
+@pytest.mark.skipif(bool(os.environ.get("COOP_TEST_DATABASE_URL")) and not os.environ.get("COOP_SIM_POSTGRES"),
+                    reason="the simulation runs in CI on SQLite; COOP_SIM_POSTGRES=1 runs it on PostgreSQL too "
+                           "(one seed: several minutes)")
 @pytest.mark.parametrize("seed", SEEDS)
 def test_simulated_cooperative_keeps_its_invariants(sim_app, seed):
     """Does a cooperative driven day by day through 27 months of joins, savings, bouncing withdrawals, loans
