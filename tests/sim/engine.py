@@ -164,9 +164,9 @@ class Simulation:
     def setup(self) -> None:
         from coop.auth import services as auth
         from coop.ledger import chart
-        from coop.ledger.loans import services as loans
         from coop.ledger.rules import Line
         from coop.ledger.services import account_by_code, post_entry
+        from coop.loans import services as loans
         from coop.registry.services import create_resident
         from tests.fixtures_registry import kk_for, nik_for
 
@@ -261,8 +261,8 @@ class Simulation:
 
     # -------------------------------------------------------------------------------- members
     def join(self, resident_id: int, day: date) -> None:
-        from coop.ledger.savings import services as savings
         from coop.membership.services import register_member
+        from coop.savings import services as savings
 
         def _join():
             m = register_member(self.coop_id, resident_id, day, actor=self.user("treasurer"))
@@ -278,7 +278,7 @@ class Simulation:
                                         saver=r.random() < 0.7, big=r.random() < 0.1)
 
     def savings_day(self, day: date) -> None:
-        from coop.ledger.savings import services as savings
+        from coop.savings import services as savings
 
         r = self.rng
         last = month_end(day).day
@@ -309,7 +309,7 @@ class Simulation:
                 ms.resign_on = day + timedelta(days=r.randint(1, 20))
 
     def _wajib(self, member_id: int, day: date):
-        from coop.ledger.savings import services as savings
+        from coop.savings import services as savings
 
         acc = savings.account_for(self.coop_id, member_id, "wajib")
         owed = int(savings.wajib_status(self.coop_id, self._member(member_id), day)["due_amount"])
@@ -322,7 +322,7 @@ class Simulation:
         return db.session.get(Member, member_id)
 
     def _deposit(self, member_id: int, amount: int, day: date):
-        from coop.ledger.savings import services as savings
+        from coop.savings import services as savings
 
         acc = savings.account_for(self.coop_id, member_id, "sukarela")
         if acc.status == "dormant":
@@ -363,7 +363,7 @@ class Simulation:
             self.backdated_repayment(day)
 
     def apply(self, ms: MemberState, day: date) -> None:
-        from coop.ledger.loans import services as loans
+        from coop.loans import services as loans
 
         r = self.rng
         product = r.choice([0, 0, 1, 2, 3])
@@ -393,7 +393,7 @@ class Simulation:
             ms.resign_on = disburse_on + timedelta(days=r.randint(35, 150))
 
     def disburse(self, ls: LoanState, day: date) -> None:
-        from coop.ledger.loans import services as loans
+        from coop.loans import services as loans
 
         def _disburse():
             loan = loans.get_loan(self.coop_id, ls.loan_id)
@@ -434,8 +434,8 @@ class Simulation:
                    value_date=day, source="manual")
 
     def pay(self, ls: LoanState, day: date) -> None:
-        from coop.ledger.loans import services as loans
-        from coop.ledger.loans.lookups import instalments
+        from coop.loans import services as loans
+        from coop.loans.lookups import instalments
 
         r = self.rng
         if ls.behaviour == "stopper" and ls.paid_count >= ls.stop_after and ls.resume_on is None:
@@ -470,8 +470,8 @@ class Simulation:
         self._next_check(ls, day)
 
     def _next_check(self, ls: LoanState, day: date) -> None:
-        from coop.ledger.loans import services as loans
-        from coop.ledger.loans.lookups import instalments
+        from coop.loans import services as loans
+        from coop.loans.lookups import instalments
 
         loan = atomic(loans.get_loan, self.coop_id, ls.loan_id)
         if loan.status != "active":
@@ -485,8 +485,8 @@ class Simulation:
 
     def backdated_repayment(self, day: date) -> None:
         """A payment slip found in the drawer: a small repayment dated before the loan's latest one."""
-        from coop.ledger.loans import services as loans
-        from coop.ledger.loans.models import LoanRepayment
+        from coop.loans import services as loans
+        from coop.loans.models import LoanRepayment
 
         active = sorted(ls.loan_id for ls in self.loans.values() if ls.active)
         if not active:
@@ -591,7 +591,7 @@ class Simulation:
             self.attempt("SHU paid", _pay)
 
     def _shu_total(self, year: int) -> int:
-        from coop.reports import shu
+        from coop.yearend import shu
 
         dist = shu.get_distribution(self.coop_id, year)
         return int(dist.jasa_usaha + dist.jasa_modal) if dist is not None else 0

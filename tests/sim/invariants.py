@@ -139,8 +139,8 @@ def check_savings(cid: int, label: str, replay: Replay) -> list[Problem]:
     """Savings sub-ledger: each account hangs under its kind's control account, no balance is negative, a
     closed account (resigned member) holds nothing, and the control accounts equal their sub-accounts."""
     from coop.ledger import chart
-    from coop.ledger.savings.models import SavingsAccount
     from coop.membership.models import Member
+    from coop.savings.models import SavingsAccount
 
     out = []
     parent_of = {"pokok": {chart.SIMPANAN_POKOK, chart.SIMPANAN_POKOK_LIAB},
@@ -180,8 +180,8 @@ def check_loans(cid: int, label: str, replay: Replay) -> list[Problem]:
     """Loan sub-ledger: the loan's ledger outstanding equals its schedule's unpaid principal; schedule paid
     plus outstanding equals the principal (first schedule); each live repayment's principal is the credit
     on the loan's account in its entry; a closed loan owes nothing."""
-    from coop.ledger.loans.models import Loan, LoanInstalment, LoanRepayment
     from coop.ledger.models import Posting
+    from coop.loans.models import Loan, LoanInstalment, LoanRepayment
 
     out = []
     summed = replay.balances(date.max)
@@ -232,16 +232,16 @@ def check_loans(cid: int, label: str, replay: Replay) -> list[Problem]:
 def check_as_of(cid: int, label: str, replay: Replay, ends: list[date]) -> list[Problem]:
     """Trial balance, neraca, PHU, savings per member and the loan portfolio on each past month end,
     computed now by the report services, against the replay."""
-    from coop.ledger.loans.reports import portfolio
     from coop.ledger.reports import CLOSING_SOURCES, neraca, phu, trial_balance
-    from coop.ledger.savings.models import SavingsAccount
-    from coop.ledger.savings.services import balances_by_member
+    from coop.loans.reports import portfolio
+    from coop.savings.models import SavingsAccount
+    from coop.savings.services import balances_by_member
 
     out = []
     savings = list(db.session.execute(sa.select(SavingsAccount.member_id, SavingsAccount.kind,
                                                 SavingsAccount.ledger_account_id).where(
         SavingsAccount.cooperative_id == cid)))
-    from coop.ledger.loans.models import Loan
+    from coop.loans.models import Loan
     loan_accounts = [a for (a,) in db.session.execute(sa.select(Loan.ledger_account_id).where(
         Loan.cooperative_id == cid, Loan.ledger_account_id.is_not(None)))]
     for end in ends:
