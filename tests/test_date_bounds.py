@@ -198,14 +198,21 @@ def test_post_entry_refuses_a_future_value_date_whatever_the_caller(coop, books,
 
 
 def test_closing_a_period_that_has_not_begun_is_422(coop, users, today):
-    """Is closing next month (not begun yet) a 422 ``future_date``, while this month may be closed?"""
-    from coop.errors import FutureDate
+    """Is closing next month (not begun yet) a 422 ``future_date``, this month (not ended) a 409, while last
+    month, its month-end jobs run, may be closed?"""
+    from coop.errors import Conflict, FutureDate
     from coop.ledger.periods import close_period
+    from tests.fixtures_ledger import month_end_jobs_done
 
     nxt = (today.replace(day=1) + timedelta(days=32)).replace(day=1)
     with pytest.raises(FutureDate):
         atomic(close_period, coop.id, actor=users["admin"], year=nxt.year, month=nxt.month)
-    period = atomic(close_period, coop.id, actor=users["admin"], year=today.year, month=today.month)
+    with pytest.raises(Conflict) as not_ended:
+        atomic(close_period, coop.id, actor=users["admin"], year=today.year, month=today.month)
+    assert not_ended.value.code == "period_not_ended"
+    month_end_jobs_done(coop.id, today)
+    prev = today.replace(day=1) - timedelta(days=1)
+    period = atomic(close_period, coop.id, actor=users["admin"], year=prev.year, month=prev.month)
     assert period.status == "closed"
 
 

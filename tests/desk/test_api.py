@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from coop.dates import add_months
 from coop.desk import rules
 
 
@@ -82,7 +83,7 @@ def test_orientation_refused_with_missing_codes_then_allowed(coop, officer_api, 
 def test_under_18_not_eligible_past_consultation(coop, officer_api, make_resident, today):
     """Is a resident who turns 18 tomorrow flagged under_18 and refused `registered` with 409 not_eligible?"""
     minor = make_resident(coop, birth_date=date(today.year - 18, 1, 1) if (today.month, today.day) == (1, 1)
-                          else today.replace(year=today.year - 18) + timedelta(days=1))
+                          else add_months(today, -18 * 12) + timedelta(days=1))
     case = _open(officer_api, minor)
     assert "under_18" in case["red_flags"]
     resp = officer_api.post(f"/migration-cases/{case['id']}/stage", json={"stage": "registered",

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 
+from coop.dates import add_months
 from coop.db import atomic, db
 from coop.desk import rules
 
@@ -22,7 +23,7 @@ def test_demo_step_25_cases_all_stages_three_flagged(coop, users, make_resident,
 
     for i in range(40):
         make_resident(coop, birth_date=date(1990 + i % 15, 1 + i % 12, 1 + i % 27), sex="MF"[i % 2])
-    make_resident(coop, birth_date=today.replace(year=today.year - 17) - timedelta(days=10))
+    make_resident(coop, birth_date=add_months(today, -17 * 12) - timedelta(days=10))
     ctx = DemoContext(cooperative=coop, users={"petugas": users["officer"]}, rng=random.Random(7), today=today,
                       echo=lambda *_: None)
     demo.load(ctx)

@@ -80,12 +80,12 @@ def test_withdrawal_refuses_what_is_not_an_amount(coop, users, login, make_membe
     assert savings.get_account(coop.id, acc.id).balance == 100_000
 
 
-def test_wajib_due_is_prefilled_formatted_and_reads_back(coop, users, login, make_member):
-    """Joined 1 Sep 2026, today 27 Nov 2026: Sep, Oct, Nov wajib due = 3 x Rp 20.000, shown "60.000"; sending
-    the form back unchanged pays Rp 60.000."""
-    from datetime import date
+def test_wajib_due_is_prefilled_formatted_and_reads_back(coop, users, login, make_member, today):
+    """Joined on the 1st two months before this month (e.g. 1 Sep 2026 when today is 27 Nov 2026): those two
+    months and this one are due, 3 x Rp 20.000, shown "60.000"; sending the form back unchanged pays 60.000."""
+    from coop.dates import add_months
 
-    m = make_member(coop, joined_on=date(2026, 9, 1))
+    m = make_member(coop, joined_on=add_months(today.replace(day=1), -2))
     acc = savings.account_for(coop.id, m.id, "wajib")
     web = login(users["treasurer"])
     page = web.get(f"/cashdesk/members/{m.id}").get_data(as_text=True)

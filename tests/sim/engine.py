@@ -163,6 +163,7 @@ class Simulation:
     # -------------------------------------------------------------------------------- set-up
     def setup(self) -> None:
         from coop.auth import services as auth
+        from coop.onboarding import found_cooperative
         from coop.ledger import chart
         from coop.ledger.rules import Line
         from coop.ledger.services import account_by_code, post_entry
@@ -173,7 +174,7 @@ class Simulation:
         clock.set_business_date(self.start)
 
         def _found():
-            c = auth.found_cooperative(name=f"Koperasi Simulasi {self.seed}", village_code=VILLAGE)
+            c = found_cooperative(name=f"Koperasi Simulasi {self.seed}", village_code=VILLAGE)
             users = {}
             for key, role in (("admin", "admin"), ("treasurer", "treasurer"), ("manager", "manager"),
                               ("manager2", "manager")):

@@ -12,6 +12,7 @@ from tests.fixtures_ledger import fill_cash_box
 
 
 def test_demo_step(coop, users, make_pmi, today):
+    from coop.dates import add_months
     from coop.demo import DemoContext
     from coop.training import demo
 
@@ -22,7 +23,7 @@ def test_demo_step(coop, users, make_pmi, today):
                       rng=random.Random(1), today=today, echo=lambda *_: None,
                       data={"purna_ids": purna, "keluarga_ids": keluarga, "sri_wahyuni_id": purna[0]})
     # allowances are paid in cash: in the full demo the membership step has filled the box before this one
-    atomic(fill_cash_box, coop.id, 50_000_000, today.replace(year=today.year - 3))
+    atomic(fill_cash_box, coop.id, 50_000_000, add_months(today, -36))
     demo.load(ctx)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Program).where(Program.cooperative_id == coop.id)) == 3
     cohorts = list(db.session.scalars(sa.select(Cohort).where(Cohort.cooperative_id == coop.id)))
