@@ -13,7 +13,9 @@ class Config:
     #: SQLAlchemy URL; default is a SQLite file in the instance folder (filled in by create_app).
     SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL")
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
-    SECRET_KEY = _env("SECRET_KEY", "dev-only-secret-change-me")
+    #: Session signing key. Without COOP_SECRET_KEY (outside production and tests) create_app reads, or
+    #: creates once, a random key in ``instance/secret_key`` (mode 0600); production refuses to start.
+    SECRET_KEY = _env("SECRET_KEY")
     ENV_NAME = _env("ENV", "development")
     BABEL_DEFAULT_LOCALE = _env("DEFAULT_LOCALE", "id")
     BABEL_DEFAULT_TIMEZONE = _env("TIMEZONE", "Asia/Jakarta")
