@@ -121,8 +121,15 @@ def register_extensions(app: Flask) -> None:
 
     @login_manager.user_loader
     def _load_user(user_id: str):
-        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-        return user if user is not None and user.is_active else None
+        """``<id>.<session_version>``: a cookie from before a log out, password change or deactivation
+        (or in the old id-only form) no longer loads a user."""
+        ident, _, version = user_id.partition(".")
+        if not (ident.isdigit() and version.isdigit()):
+            return None
+        user = db.session.get(User, int(ident))
+        if user is None or not user.is_active or user.session_version != int(version):
+            return None
+        return user
 
 
 def register_blueprints(app: Flask) -> None:

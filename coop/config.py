@@ -32,7 +32,10 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None
     MAX_CONTENT_LENGTH = int(_env("MAX_UPLOAD_MB", "20")) * 1024 * 1024
     #: Login throttling: failures per window (seconds) per username or address.
+    #: (username, address) pairs get LOGIN_MAX_FAILURES; one address, whatever the usernames, gets
+    #: LOGIN_ADDRESS_MAX_FAILURES (so attempts from elsewhere never lock the real user out).
     LOGIN_MAX_FAILURES = int(_env("LOGIN_MAX_FAILURES", "5"))
+    LOGIN_ADDRESS_MAX_FAILURES = int(_env("LOGIN_ADDRESS_MAX_FAILURES", "20"))
     LOGIN_WINDOW_SECONDS = int(_env("LOGIN_WINDOW_SECONDS", "60"))
     API_TOKEN_HOURS = int(_env("API_TOKEN_HOURS", "24"))
     #: Number of reverse proxies in front of the app (nginx, a load balancer) whose X-Forwarded-For /
@@ -45,7 +48,7 @@ class Config:
     SQLITE_SYNC = _env("SQLITE_SYNC", "group")
     #: Bounded retries of a unit of work on deadlock / serialization failure (PostgreSQL).
     TX_RETRIES = int(_env("TX_RETRIES", "5"))
-    DEMO_PASSWORD = _env("DEMO_PASSWORD", "demo12345")
+    DEMO_PASSWORD = _env("DEMO_PASSWORD", "desa-migran-2026")
     BOOTSTRAP_SERVE_LOCAL = True
     PUBLIC_BASE_URL = _env("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
 

@@ -13,7 +13,7 @@ pid=$!
 trap 'kill $pid 2>/dev/null || true; rm -rf "$dir"' EXIT
 for _ in $(seq 50); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
 token=$(curl -fs -X POST -H 'Content-Type: application/json' \
-  -d "{\"username\":\"admin\",\"password\":\"${COOP_DEMO_PASSWORD:-demo12345}\"}" \
+  -d "{\"username\":\"admin\",\"password\":\"${COOP_DEMO_PASSWORD:-desa-migran-2026}\"}" \
   "http://127.0.0.1:$port/api/v1/auth/tokens" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
 .venv/bin/schemathesis run "http://127.0.0.1:$port/api/v1/openapi.json" \
   -H "Authorization: Bearer $token" \

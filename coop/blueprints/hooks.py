@@ -14,6 +14,9 @@ def register(app: Flask) -> None:
         rid = request.headers.get("X-Request-Id") or uuid.uuid4().hex
         g.request_id = rid[:64]
         g._rid_token = request_id_var.set(g.request_id)
+        # the logged-in user is read from THIS request's cookie (an app context shared by several
+        # requests, as in tests or a CLI that calls the app, must not carry the previous one's user)
+        g.pop("_login_user", None)
 
     @app.before_request
     def _refuse_nul():

@@ -15,7 +15,7 @@ from marshmallow import ValidationError as MMValidationError
 from sqlalchemy.exc import IntegrityError
 
 from coop.auth.models import IdempotentRequest, User
-from coop.auth.services import user_for_token
+from coop.auth.services import token_for_raw
 from coop.db import db, unit_of_work, utcnow
 from coop.errors import Forbidden, IdempotencyConflict, Unauthorized, ValidationError
 
@@ -32,10 +32,11 @@ def _authenticate():
     header = request.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
         raise Unauthorized("Token tidak ada. Kirim header 'Authorization: Bearer <token>'.")
-    user = user_for_token(header[7:].strip(), now=utcnow())
-    if user is None:
+    token = token_for_raw(header[7:].strip(), now=utcnow())
+    if token is None:
         raise Unauthorized("Token tidak valid atau kedaluwarsa.", code="invalid_token")
-    g.api_user = user
+    g.api_token = token
+    g.api_user = token.user
     return None
 
 
