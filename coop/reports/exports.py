@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from coop import audit
 from coop.db import db
 from coop.ledger.models import Account, JournalEntry, Posting
-from coop.spreadsheet import cell_value, safe_row  # noqa: F401
+from coop.spreadsheet import FORMULA_START, cell_value, safe_row, text_value  # noqa: F401
 
 #: Columns of the journal CSV, in order (docs/reports.md describes each).
 JOURNAL_COLUMNS = ["journal", "chain_seq", "voucher_number", "value_date", "posted_at", "line_no",
@@ -168,12 +168,15 @@ def stream_tuples(stmt) -> Iterator[tuple]:
 
 
 _NEEDS_QUOTES = re.compile(r'[",\n\r]')
+_FORMULA_CHARS = frozenset("".join(FORMULA_START))
 
 
 def _q(text: str | None) -> str:
     """One CSV field (RFC 4180 quoting, as ``csv.writer`` does with the default dialect)."""
     if not text:
         return ""
+    if text[0] in _FORMULA_CHARS:
+        text = text_value(text)
     if _NEEDS_QUOTES.search(text) or text[0] == " " or text[-1] == " ":
         return '"' + text.replace('"', '""') + '"'
     return text
@@ -343,9 +346,9 @@ def iter_file(fileobj, size: int = 64 * 1024) -> Iterator[bytes]:
 def csv_chunks(header: list[str], rows) -> Iterator[str]:
     buf = io.StringIO()
     out = csv.writer(buf, lineterminator="\n")
-    out.writerow(header)
+    out.writerow(safe_row(header))
     for row in rows:
-        out.writerow(row)
+        out.writerow(safe_row(row))
         if buf.tell() > CHUNK:
             yield buf.getvalue()
             buf.seek(0)

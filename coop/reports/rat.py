@@ -17,7 +17,7 @@ from coop.formatting import mask_nik
 from coop.i18n import N_
 from coop.ledger.loans import rules as loan_rules
 from coop.reports import shu, shu_rules, statements
-from coop.spreadsheet import cell_value, safe_row  # noqa: F401
+from coop.spreadsheet import cell_value, printable, safe_row  # noqa: F401
 
 SECTIONS = [N_("Neraca"), N_("Perhitungan Hasil Usaha"), N_("Arus Kas"), N_("Perubahan Ekuitas"), N_("Alokasi SHU"),
             N_("SHU per Anggota"), N_("Daftar Anggota"), N_("Kesehatan Portofolio Pinjaman")]
@@ -192,7 +192,7 @@ def _fmt(v) -> str:
 
 
 def _latin1(text: str) -> str:
-    return cell_value(text).encode("latin-1", "replace").decode("latin-1")
+    return printable(text).encode("latin-1", "replace").decode("latin-1")
 
 
 def rat_pdf(d: dict) -> bytes:
