@@ -53,6 +53,7 @@ def roles(*allowed: str):
                 raise Forbidden("Peran Anda tidak boleh melakukan ini.")
             return view(*args, **kwargs)
         wrapped._apidoc = getattr(view, "_apidoc", {})
+        wrapped._coop_roles = allowed
         return wrapped
     return decorator
 
@@ -191,9 +192,17 @@ def _stored_response():
 def idempotent(view):
     """Honour ``Idempotency-Key``: a replay with the same body returns the stored status and body; the
     same key with another body is ``409 idempotency_conflict``. Effects and the stored response commit
-    in one unit of work, so concurrent duplicates produce one effect."""
+    in one unit of work, so concurrent duplicates produce one effect.
+
+    Put it under ``@roles``. Should it ever sit above, the roles of the view are still checked before a
+    stored response is looked up: a caller who may not call the endpoint never sees a stored body nor
+    learns (409 vs 403) which keys exist."""
+    allowed = getattr(view, "_coop_roles", None)
+
     @wraps(view)
     def wrapped(*args, **kwargs):
+        if allowed is not None and g.api_user.role not in allowed:
+            raise Forbidden("Peran Anda tidak boleh melakukan ini.")
         key = request.headers.get("Idempotency-Key")
         if not key:
             return view(*args, **kwargs)
