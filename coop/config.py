@@ -48,6 +48,8 @@ class Config:
     SQLITE_SYNC = _env("SQLITE_SYNC", "group")
     #: Bounded retries of a unit of work on deadlock / serialization failure (PostgreSQL).
     TX_RETRIES = int(_env("TX_RETRIES", "5"))
+    #: Largest amount of one journal line (rupiah). Exports total in Python ints, so no sum overflows.
+    LEDGER_MAX_LINE_AMOUNT = int(_env("LEDGER_MAX_LINE_AMOUNT", str(10**13)))
     DEMO_PASSWORD = _env("DEMO_PASSWORD", "desa-migran-2026")
     BOOTSTRAP_SERVE_LOCAL = True
     PUBLIC_BASE_URL = _env("PUBLIC_BASE_URL", "http://127.0.0.1:5000")

@@ -36,6 +36,30 @@ def register(app: Flask) -> None:
             raise ValidationError(_("Teks tidak boleh berisi karakter NUL."),
                                   fields={ctrl.sub("", k) or "_": [_("karakter NUL tidak boleh")] for k in bad})
 
+    @app.before_request
+    def _refuse_far_dates():
+        """A date before 1900 or after 2999 in a query string, form or JSON body is a 422 naming the field
+        (0001-01-01 or 9999-12-31 made day/month arithmetic overflow: 500s in the day book, the loan
+        reports and the beancount export)."""
+        from coop.dates import out_of_range
+
+        bad = {k for k, v in request.args.items(multi=True) if out_of_range(v)}
+        if request.form:
+            bad |= {k for k, v in request.form.items(multi=True) if out_of_range(v)}
+        if request.is_json:
+            body = request.get_json(silent=True)
+            if isinstance(body, dict):
+                bad |= {str(k) for k, v in body.items()
+                        if (isinstance(v, str) and out_of_range(v))
+                        or (isinstance(v, list) and any(isinstance(x, str) and out_of_range(x) for x in v))}
+        if bad:
+            from flask_babel import gettext as _
+
+            from coop.errors import ValidationError
+
+            message = _("Tanggal harus antara tahun 1900 dan 2999.")
+            raise ValidationError(message, fields={k: [message] for k in sorted(bad)})
+
     @app.after_request
     def _headers(resp):
         resp.headers.setdefault("X-Content-Type-Options", "nosniff")

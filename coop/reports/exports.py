@@ -252,7 +252,27 @@ def movements(cooperative_id: int, *, before: date | None = None, start: date | 
                       sa.func.coalesce(sa.func.sum(Posting.credit), 0))
             .join(JournalEntry, JournalEntry.id == Posting.entry_id).where(*conds)
             .group_by(Posting.account_id))
-    return {aid: (int(d), int(c)) for aid, d, c in db.session.execute(stmt)}
+    rows = sql_sums_or_none(stmt)
+    if rows is not None:
+        return {aid: (int(d), int(c)) for aid, d, c in rows}
+    out: dict[int, tuple[int, int]] = {}
+    for aid, d, c in stream_rows(sa.select(Posting.account_id, Posting.debit, Posting.credit)
+                                 .join(JournalEntry, JournalEntry.id == Posting.entry_id).where(*conds)):
+        od, oc = out.get(aid, (0, 0))
+        out[aid] = (od + d, oc + c)
+    return out
+
+
+def sql_sums_or_none(stmt) -> list | None:
+    """The rows of an aggregate (SUM) query, or None when the database cannot hold the sum (SQLite's
+    SUM raises "integer overflow" past 2**63; PostgreSQL sums BIGINT as NUMERIC): the caller then totals
+    the lines in Python ints, which never overflow."""
+    try:
+        return list(db.session.execute(stmt))
+    except sa.exc.OperationalError as exc:
+        if "overflow" not in str(exc.orig).lower():
+            raise
+        return None
 
 
 def accounts_of(cooperative_id: int) -> list[Account]:
