@@ -67,7 +67,8 @@ def register(app: Flask) -> None:
         resp.headers.setdefault("Referrer-Policy", "same-origin")
         resp.headers.setdefault("Content-Security-Policy",
                                 "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-                                "script-src 'self' 'unsafe-inline'; frame-ancestors 'none'")
+                                "script-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+                                "frame-ancestors 'none'")
         resp.headers.setdefault("X-Request-Id", getattr(g, "request_id", ""))
         if request.path.startswith("/api/"):
             resp.headers.setdefault("Cache-Control", "no-store")
