@@ -38,6 +38,11 @@ class Config:
     LOGIN_ADDRESS_MAX_FAILURES = int(_env("LOGIN_ADDRESS_MAX_FAILURES", "20"))
     LOGIN_WINDOW_SECONDS = int(_env("LOGIN_WINDOW_SECONDS", "60"))
     API_TOKEN_HOURS = int(_env("API_TOKEN_HOURS", "24"))
+    #: The daily auth.prune job keeps stored idempotent responses, expired/revoked tokens and login
+    #: attempts this many days.
+    IDEMPOTENCY_KEEP_DAYS = int(_env("IDEMPOTENCY_KEEP_DAYS", "30"))
+    TOKEN_KEEP_DAYS = int(_env("TOKEN_KEEP_DAYS", "7"))
+    LOGIN_ATTEMPTS_KEEP_DAYS = int(_env("LOGIN_ATTEMPTS_KEEP_DAYS", "90"))
     #: Number of reverse proxies in front of the app (nginx, a load balancer) whose X-Forwarded-For /
     #: X-Forwarded-Proto to trust; 0 = none (direct). Login throttling by address needs the real client.
     TRUSTED_PROXIES = int(_env("TRUSTED_PROXIES", "0"))

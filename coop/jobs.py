@@ -100,6 +100,7 @@ JOB_MODULES: list[str] = [
     "coop.ledger.loans.jobs",
     "coop.training.jobs",
     "coop.reports.jobs",
+    "coop.auth.jobs",
 ]
 
 
