@@ -23,8 +23,8 @@ BOUNDARY_DATES = ("0001-01-01", "9999-12-31")
 DATE_PARAMS = ("date", "as_of", "from", "to", "on", "value_date", "start", "end", "starts_on", "ends_on",
                "paid_on", "due_on", "joined_on", "held_on", "applied_on", "disbursed_on", "since", "until",
                "period_start", "period_end", "completed_on", "birth_date", "effective_on", "decided_on")
-BOUNDARY_QUERIES = ["&".join(f"{p}={d}" for p in DATE_PARAMS) for d in BOUNDARY_DATES] + [
-    "from=0001-01-01&to=9999-12-31", "as_of=9999-12-31&year=9999&month=12", "as_of=0001-01-01&year=1&month=1"]
+BOUNDARY_QUERIES = ["&".join(f"{p}={d}" for p in DATE_PARAMS) + f"&year={d[:4]}&month={d[5:7]}"
+                    for d in BOUNDARY_DATES]
 JUNK_QUERIES += BOUNDARY_QUERIES
 MISSING_ID = 2**62
 
@@ -130,8 +130,7 @@ def _junk_forms() -> list[dict]:
     names = _form_field_names()
     dates = sorted(n for n in names if _is_date_name(n))
     return [*JUNK_FORMS, {n: "99999999999999999999999" for n in names}, {n: "x\x00" for n in names},
-            {n: "-1" for n in names}, *({n: d for n in dates} for d in BOUNDARY_DATES),
-            *({**{n: "1" for n in names}, **{n: d for n in dates}} for d in BOUNDARY_DATES)]
+            {n: "-1" for n in names}, *({**{n: "1" for n in names}, **{n: d for n in dates}} for d in BOUNDARY_DATES)]
 
 
 def _post_rules(app):
