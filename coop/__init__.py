@@ -13,7 +13,7 @@ from coop.config import CONFIGS
 
 
 def create_app(config: dict | str | None = None) -> Flask:
-    app = Flask(__name__, instance_relative_config=True,
+    app = Flask(__name__, instance_relative_config=True, instance_path=os.environ.get("COOP_INSTANCE_PATH"),
                 template_folder=os.path.join(os.path.dirname(os.path.dirname(__file__)), "templates"))
     _configure(app, config)
     register_proxy(app)
@@ -38,11 +38,50 @@ def _configure(app: Flask, config: dict | str | None) -> None:
     production = app.config.get("ENV_NAME") == "production" or name == "production"
     if production and not os.environ.get("COOP_SECRET_KEY"):
         raise RuntimeError("COOP_SECRET_KEY must be set in production.")
+    _configure_secret_key(app)
     from coop import clock
 
     clock.configure(env_name="production" if production else name,
                     business_date_value=app.config.get("BUSINESS_DATE"),
                     default_timezone=app.config.get("BABEL_DEFAULT_TIMEZONE"))
+
+
+#: Keys that were once defaults or examples: anyone can sign a session cookie with them.
+KNOWN_KEYS = frozenset({"dev-only-secret-change-me", "changeme", "secret", "..."})
+
+
+def _configure_secret_key(app: Flask) -> None:
+    """The session signing key: COOP_SECRET_KEY (or the config), else a random key created once in
+    ``instance/secret_key`` (mode 0600) and reused. A known constant key is never accepted."""
+    key = app.config.get("SECRET_KEY")
+    if key in KNOWN_KEYS:
+        raise RuntimeError("COOP_SECRET_KEY is a known example value; set a random one.")
+    if key or app.config.get("TESTING"):
+        return
+    path = os.path.join(app.instance_path, "secret_key")
+    os.makedirs(app.instance_path, exist_ok=True)
+    if not os.path.exists(path):
+        import secrets
+
+        # Written whole to a private temporary file, then linked into place: several workers starting at
+        # once all end up with the one key that won the link.
+        tmp = f"{path}.{os.getpid()}.tmp"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as fh:
+            fh.write(secrets.token_urlsafe(48) + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(tmp)
+    with open(path, encoding="ascii") as fh:
+        key = fh.read().strip()
+    if len(key) < 32 or key in KNOWN_KEYS:
+        raise RuntimeError(f"{path} holds no usable key (delete it to create a new one).")
+    app.config["SECRET_KEY"] = key
 
 
 def register_proxy(app: Flask) -> None:
@@ -82,8 +121,15 @@ def register_extensions(app: Flask) -> None:
 
     @login_manager.user_loader
     def _load_user(user_id: str):
-        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-        return user if user is not None and user.is_active else None
+        """``<id>.<session_version>``: a cookie from before a log out, password change or deactivation
+        (or in the old id-only form) no longer loads a user."""
+        ident, _, version = user_id.partition(".")
+        if not (ident.isdigit() and version.isdigit()):
+            return None
+        user = db.session.get(User, int(ident))
+        if user is None or not user.is_active or user.session_version != int(version):
+            return None
+        return user
 
 
 def register_blueprints(app: Flask) -> None:

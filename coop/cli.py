@@ -115,6 +115,22 @@ def users_create(cooperative_id, username, full_name, role, password):
     click.echo(f"Pengguna {user.username} dibuat (id {user.id}).")
 
 
+@users_cli.command("deactivate")
+@click.argument("username")
+def users_deactivate(username):
+    """Deactivate a user: every session and API token of theirs ends at once."""
+    from flask_babel import gettext
+
+    from coop.auth.models import User
+    from coop.auth.services import set_active
+
+    user = db.session.scalar(sa.select(User).where(User.username == username.strip().lower()))
+    if user is None:
+        raise click.ClickException(gettext("Pengguna %(name)s tidak ditemukan.", name=username))
+    atomic(set_active, user.cooperative_id, user.id, False, actor=None)
+    click.echo(gettext("Pengguna %(name)s dinonaktifkan; semua sesi dan tokennya berakhir.", name=user.username))
+
+
 def _sqlite_path(command: str) -> str:
     url = sa.engine.make_url(current_app.config["SQLALCHEMY_DATABASE_URI"])
     if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":

@@ -13,7 +13,9 @@ class Config:
     #: SQLAlchemy URL; default is a SQLite file in the instance folder (filled in by create_app).
     SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL")
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
-    SECRET_KEY = _env("SECRET_KEY", "dev-only-secret-change-me")
+    #: Session signing key. Without COOP_SECRET_KEY (outside production and tests) create_app reads, or
+    #: creates once, a random key in ``instance/secret_key`` (mode 0600); production refuses to start.
+    SECRET_KEY = _env("SECRET_KEY")
     ENV_NAME = _env("ENV", "development")
     BABEL_DEFAULT_LOCALE = _env("DEFAULT_LOCALE", "id")
     BABEL_DEFAULT_TIMEZONE = _env("TIMEZONE", "Asia/Jakarta")
@@ -30,9 +32,17 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None
     MAX_CONTENT_LENGTH = int(_env("MAX_UPLOAD_MB", "20")) * 1024 * 1024
     #: Login throttling: failures per window (seconds) per username or address.
+    #: (username, address) pairs get LOGIN_MAX_FAILURES; one address, whatever the usernames, gets
+    #: LOGIN_ADDRESS_MAX_FAILURES (so attempts from elsewhere never lock the real user out).
     LOGIN_MAX_FAILURES = int(_env("LOGIN_MAX_FAILURES", "5"))
+    LOGIN_ADDRESS_MAX_FAILURES = int(_env("LOGIN_ADDRESS_MAX_FAILURES", "20"))
     LOGIN_WINDOW_SECONDS = int(_env("LOGIN_WINDOW_SECONDS", "60"))
     API_TOKEN_HOURS = int(_env("API_TOKEN_HOURS", "24"))
+    #: The daily auth.prune job keeps stored idempotent responses, expired/revoked tokens and login
+    #: attempts this many days.
+    IDEMPOTENCY_KEEP_DAYS = int(_env("IDEMPOTENCY_KEEP_DAYS", "30"))
+    TOKEN_KEEP_DAYS = int(_env("TOKEN_KEEP_DAYS", "7"))
+    LOGIN_ATTEMPTS_KEEP_DAYS = int(_env("LOGIN_ATTEMPTS_KEEP_DAYS", "90"))
     #: Number of reverse proxies in front of the app (nginx, a load balancer) whose X-Forwarded-For /
     #: X-Forwarded-Proto to trust; 0 = none (direct). Login throttling by address needs the real client.
     TRUSTED_PROXIES = int(_env("TRUSTED_PROXIES", "0"))
@@ -43,7 +53,9 @@ class Config:
     SQLITE_SYNC = _env("SQLITE_SYNC", "group")
     #: Bounded retries of a unit of work on deadlock / serialization failure (PostgreSQL).
     TX_RETRIES = int(_env("TX_RETRIES", "5"))
-    DEMO_PASSWORD = _env("DEMO_PASSWORD", "demo12345")
+    #: Largest amount of one journal line (rupiah). Exports total in Python ints, so no sum overflows.
+    LEDGER_MAX_LINE_AMOUNT = int(_env("LEDGER_MAX_LINE_AMOUNT", str(10**13)))
+    DEMO_PASSWORD = _env("DEMO_PASSWORD", "desa-migran-2026")
     BOOTSTRAP_SERVE_LOCAL = True
     PUBLIC_BASE_URL = _env("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
 

@@ -3,7 +3,24 @@ schedules, savings interest months and training follow-ups."""
 from __future__ import annotations
 
 import calendar
+import re
 from datetime import date
+
+#: The dates the service accepts from users (query strings, forms, JSON): far beyond any cooperative's
+#: business and far enough from date.min/date.max that a day, a month or a year of arithmetic (a day
+#: before a period, a schedule, an ageing bucket) can never overflow.
+EARLIEST = date(1900, 1, 1)
+LATEST = date(2999, 12, 31)
+_ISO_DATE = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})")
+
+
+def out_of_range(text: str) -> bool:
+    """True when ``text`` starts with an ISO date (YYYY-MM-DD) outside EARLIEST..LATEST."""
+    match = _ISO_DATE.match(text)
+    if not match:
+        return False
+    year = int(match.group(1))
+    return year < EARLIEST.year or year > LATEST.year
 
 
 def add_months(d: date, months: int) -> date:

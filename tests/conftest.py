@@ -238,5 +238,11 @@ def api(app):
         def delete(self, path, **kw):
             return self._call("delete", path, **kw)
 
+        def patch(self, path, json=None, **kw):
+            return self._call("patch", path, json=json, **kw)
+
+        def put(self, path, json=None, **kw):
+            return self._call("put", path, json=json, **kw)
+
     return Api
 

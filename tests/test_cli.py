@@ -85,7 +85,7 @@ def test_users_create_makes_a_user_who_can_log_in(cli):
     assert taken.exit_code == 1 and "Nama pengguna sudah dipakai." in taken.output
     short = cli("users", "create", "--cooperative-id", coop_id, "--username", "baru", "--full-name", "X",
                 "--role", "officer", "--password", "pendek", ok=False)
-    assert short.exit_code == 1 and "minimal 8 karakter" in short.output
+    assert short.exit_code == 1 and "minimal 10 karakter" in short.output
     bad_role = cli("users", "create", "--cooperative-id", coop_id, "--username", "baru", "--full-name", "X",
                    "--role", "raja", "--password", "rahasia-456", ok=False)
     assert bad_role.exit_code == 2

@@ -157,15 +157,16 @@ def test_a_founded_cooperative_has_chart_and_default_savings_products(make_coop)
 
 def test_throttling_behind_a_trusted_proxy_counts_the_real_client(tmp_path):
     """With COOP_TRUSTED_PROXIES=1 the client address comes from X-Forwarded-For, so one client's
-    failures do not lock out everyone else behind the same proxy."""
+    failures do not lock out everyone else behind the same proxy (one address is throttled after
+    LOGIN_ADDRESS_MAX_FAILURES failures whatever the usernames)."""
     from coop.db import db
     from tests.conftest import make_migrated_app
 
     app = make_migrated_app("sqlite:///" + str(tmp_path / "proxy.sqlite3"), TRUSTED_PROXIES=1)
     try:
         c = app.test_client()
-        for _ in range(5):
-            c.post("/api/v1/auth/tokens", json={"username": "nobody", "password": "x"},
+        for n in range(app.config["LOGIN_ADDRESS_MAX_FAILURES"]):
+            c.post("/api/v1/auth/tokens", json={"username": f"nobody{n}", "password": "x"},
                    headers={"X-Forwarded-For": "10.9.9.1"})
         blocked = c.post("/api/v1/auth/tokens", json={"username": "other", "password": "x"},
                          headers={"X-Forwarded-For": "10.9.9.1"})

@@ -2,7 +2,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, EqualTo, Length
 
 from coop.auth.roles import ALL_ROLES, ROLE_LABELS
 
@@ -17,4 +17,12 @@ class UserForm(FlaskForm):
     full_name = StringField(_l("Nama lengkap"), validators=[DataRequired(message=_l("Wajib diisi.")), Length(max=200)])
     role = SelectField(_l("Peran"), choices=[SelectChoice(r, _l(ROLE_LABELS[r])) for r in ALL_ROLES])
     password = PasswordField(_l("Kata sandi"), validators=[DataRequired(message=_l("Wajib diisi.")),
-                                                       Length(min=8, message=_l("Minimal 8 karakter."))])
+                                                       Length(min=10, message=_l("Minimal 10 karakter."))])
+
+
+class PasswordChangeForm(FlaskForm):
+    current_password = PasswordField(_l("Kata sandi sekarang"), validators=[DataRequired(message=_l("Wajib diisi."))])
+    new_password = PasswordField(_l("Kata sandi baru"), validators=[DataRequired(message=_l("Wajib diisi.")),
+                                                                Length(max=200)])
+    confirm = PasswordField(_l("Ulangi kata sandi baru"), validators=[
+        DataRequired(message=_l("Wajib diisi.")), EqualTo("new_password", message=_l("Tidak sama."))])

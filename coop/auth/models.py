@@ -52,6 +52,9 @@ class User(TimestampMixin, Base):
     #: A resident's own login when they are not (yet) a member, e.g. a training applicant the officer
     #: gave a login (a member's resident is ``Member.resident_id``).
     resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id"), index=True)
+    #: Stored in the session cookie with the id (``get_id``) and compared on every request: log out,
+    #: password change and deactivation bump it, so every copied cookie of the user stops working.
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     cooperative: Mapped[Cooperative] = relationship(lazy="joined")
 
@@ -65,7 +68,7 @@ class User(TimestampMixin, Base):
         return False
 
     def get_id(self) -> str:
-        return str(self.id)
+        return f"{self.id}.{self.session_version or 0}"
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password, method="scrypt")
@@ -104,6 +107,19 @@ class LoginAttempt(Base):
     address: Mapped[str] = mapped_column(String(64), index=True)
     succeeded: Mapped[bool]
     at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class LoginThrottle(Base):
+    """One throttling counter (key ``u:<username>|a:<address>`` or ``a:<address>``): failures inside the
+    window that started at ``window_started_at``. Incremented atomically (INSERT .. ON CONFLICT DO UPDATE
+    .. RETURNING) BEFORE the password is checked, so concurrent attempts cannot overrun the limit."""
+
+    __tablename__ = "login_throttles"
+
+    id: Mapped[intpk]
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    window_started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    failures: Mapped[int]
 
 
 class IdempotentRequest(Base):

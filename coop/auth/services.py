@@ -12,12 +12,15 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from coop import audit
-from coop.auth.models import ApiToken, Cooperative, LoginAttempt, User
+from coop.auth import passwords
+from coop.auth.models import ApiToken, Cooperative, LoginAttempt, LoginThrottle, User
 from coop.auth.roles import ALL_ROLES
 from coop.db import db
 from coop.errors import Conflict, NotFound, ValidationError
+from coop.text import N_
 
 log = logging.getLogger("coop.security")
 
@@ -26,37 +29,109 @@ log = logging.getLogger("coop.security")
 class AuthResult:
     user: User | None
     throttled: bool = False
+    extra: object = None
 
 
-def is_throttled(username: str, address: str, now: datetime, max_failures: int, window_seconds: int) -> bool:
-    """True when the username or the address has ``max_failures`` failures inside the window."""
+def _throttle_keys(username: str, address: str) -> tuple[str, str]:
+    return f"u:{username[:80]}|a:{address[:64]}", f"a:{address[:64]}"
+
+
+def _bump(key: str, now: datetime, since: datetime, delta: int) -> int:
+    """Add ``delta`` to a throttling counter in one statement (a window older than ``since`` restarts at
+    ``delta``) and return the new count: INSERT .. ON CONFLICT DO UPDATE .. RETURNING on both databases,
+    so concurrent attempts each see a distinct count."""
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    table = LoginThrottle.__table__
+    stmt = insert(table).values(key=key, window_started_at=now, failures=max(delta, 0))
+    expired = table.c.window_started_at < since
+    stmt = stmt.on_conflict_do_update(index_elements=[table.c.key], set_={
+        "failures": sa.case((expired, max(delta, 0)), else_=sa.func.max(table.c.failures + delta, 0)
+                            if dialect == "sqlite" else sa.func.greatest(table.c.failures + delta, 0)),
+        "window_started_at": sa.case((expired, now), else_=table.c.window_started_at),
+    }).returning(table.c.failures)
+    return db.session.execute(stmt).scalar_one()
+
+
+def reserve_attempt(username: str, address: str, *, now: datetime, max_failures: int,
+                    address_max_failures: int, window_seconds: int) -> bool:
+    """Count this attempt as a failure in advance against (username, address) and against the address;
+    False (throttled) when either is over its limit. A success gives the slot back (:func:`record_attempt`).
+
+    Counting before the password check is what bounds the password checks: 40 concurrent attempts get
+    40 distinct counts, and only those within the limit go on to check a password."""
     since = now - timedelta(seconds=window_seconds)
-    failures = sa.select(sa.func.count()).select_from(LoginAttempt).where(
-        LoginAttempt.succeeded.is_(False), LoginAttempt.at >= since,
-        sa.or_(LoginAttempt.username == username.lower(), LoginAttempt.address == address))
-    return db.session.scalar(failures) >= max_failures
+    pair, addr = _throttle_keys(username, address)
+    pair_count = _bump(pair, now, since, 1)
+    addr_count = _bump(addr, now, since, 1)
+    return pair_count <= max_failures and addr_count <= address_max_failures
+
+
+def record_attempt(username: str, address: str, *, succeeded: bool, now: datetime, window_seconds: int) -> None:
+    """The security log row; a success clears the (username, address) counter and returns the address's
+    reserved slot."""
+    db.session.add(LoginAttempt(username=username[:80], address=address[:64], succeeded=succeeded, at=now))
+    if succeeded:
+        since = now - timedelta(seconds=window_seconds)
+        pair, addr = _throttle_keys(username, address)
+        if _bump(addr, now, since, -1) == 0:
+            db.session.execute(sa.delete(LoginThrottle).where(LoginThrottle.key.in_((pair, addr))))
+        else:
+            db.session.execute(sa.delete(LoginThrottle).where(LoginThrottle.key == pair))
+    db.session.flush()
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    return generate_password_hash(secrets.token_urlsafe(16), method="scrypt")
+
+
+def check_credentials(username: str, password: str) -> User | None:
+    """The active user with this username and password, else None. An unknown (or inactive) username
+    costs one scrypt check too, so the answer time does not tell which usernames exist. Read-only: call it
+    outside any write transaction (scrypt takes ~0.2 s)."""
+    user = db.session.scalar(sa.select(User).where(User.username == username))
+    if user is None or not user.is_active:
+        check_password_hash(_dummy_hash(), password or "")
+        return None
+    return user if user.check_password(password or "") else None
 
 
 def authenticate(username: str, password: str, *, address: str, now: datetime,
-                 max_failures: int = 5, window_seconds: int = 60) -> AuthResult:
-    """Check a login. Records the attempt; never raises for bad credentials, so the attempt is kept.
+                 max_failures: int = 5, window_seconds: int = 60, address_max_failures: int | None = None,
+                 then=None) -> AuthResult:
+    """Check a login: a boundary like :func:`coop.db.atomic` (call it outside a unit of work).
 
-    :returns: the user on success; ``throttled=True`` when too many recent failures (the password is
-        not even checked then).
+    1. one short unit of work reserves the attempt in the throttling counters (refused: ``throttled``,
+       the password is not even checked);
+    2. the password is checked with no write transaction open;
+    3. one short unit of work records the attempt (and runs ``then(user)`` on success, e.g. issuing a
+       token), whose result is returned as ``AuthResult.extra``.
     """
+    from coop.db import atomic
+
     username = (username or "").strip().lower()
-    if is_throttled(username, address, now, max_failures, window_seconds):
+    address = address or "unknown"
+    if address_max_failures is None:
+        address_max_failures = max_failures * 4
+    allowed = atomic(reserve_attempt, username, address, now=now, max_failures=max_failures,
+                     address_max_failures=address_max_failures, window_seconds=window_seconds)
+    if not allowed:
         log.warning("login throttled for username=%r address=%s", username, address)
-        db.session.add(LoginAttempt(username=username, address=address, succeeded=False, at=now))
-        db.session.flush()
+        atomic(record_attempt, username, address, succeeded=False, now=now, window_seconds=window_seconds)
         return AuthResult(None, throttled=True)
-    user = db.session.scalar(sa.select(User).where(User.username == username))
-    ok = bool(user and user.is_active and user.check_password(password or ""))
-    db.session.add(LoginAttempt(username=username, address=address, succeeded=ok, at=now))
-    if not ok:
+    user = check_credentials(username, password)
+    if user is None:
         log.info("login failed for username=%r address=%s", username, address)
-    db.session.flush()
-    return AuthResult(user if ok else None)
+
+    def _record():
+        record_attempt(username, address, succeeded=user is not None, now=now, window_seconds=window_seconds)
+        return then(user) if (then is not None and user is not None) else None
+
+    return AuthResult(user, extra=atomic(_record))
 
 
 def _hash_token(raw: str) -> str:
@@ -78,11 +153,91 @@ def _token_by_hash():
     return sa.select(ApiToken).where(ApiToken.token_hash == sa.bindparam("token_hash"))
 
 
-def user_for_token(raw: str, *, now: datetime) -> User | None:
+def token_for_raw(raw: str, *, now: datetime) -> ApiToken | None:
+    """The live token (not revoked, not expired, its user active) for a raw bearer value, else None."""
     token = db.session.scalar(_token_by_hash(), {"token_hash": _hash_token(raw)})
     if token is None or token.revoked or token.expires_at <= now or not token.user.is_active:
         return None
-    return token.user
+    return token
+
+
+def user_for_token(raw: str, *, now: datetime) -> User | None:
+    token = token_for_raw(raw, now=now)
+    return token.user if token is not None else None
+
+
+def revoke_token(token_id: int, *, actor: User) -> None:
+    """Revoke one token (the caller's own: ``DELETE /auth/tokens/current``)."""
+    token = db.session.get(ApiToken, token_id)
+    if token is None or token.user_id != actor.id:
+        raise NotFound("Token tidak ditemukan.")
+    token.revoked = True
+    db.session.flush()
+    audit.record(actor, "auth.token_revoke", "api_token", token.id, {}, cooperative_id=actor.cooperative_id)
+
+
+def end_sessions(user_id: int, *, keep_token_id: int | None = None) -> User:
+    """Every session cookie of the user stops working (the session version moves on) and every token but
+    ``keep_token_id`` is revoked. Returns the user (its new version is what a kept session must carry)."""
+    user = db.session.get(User, user_id)
+    user.session_version = (user.session_version or 0) + 1
+    revoke = sa.update(ApiToken).where(ApiToken.user_id == user_id, ApiToken.revoked.is_(False))
+    if keep_token_id is not None:
+        revoke = revoke.where(ApiToken.id != keep_token_id)
+    db.session.execute(revoke.values(revoked=True).execution_options(synchronize_session=False))
+    db.session.flush()
+    return user
+
+
+def log_out(user_id: int) -> None:
+    """Log out: every copy of the user's session cookie ends (tokens are kept: revoke them by API)."""
+    user = db.session.get(User, user_id)
+    if user is not None:
+        user.session_version = (user.session_version or 0) + 1
+        db.session.flush()
+
+
+def prepare_password_change(user: User, *, current_password: str, new_password: str) -> str:
+    """Check the current password and the new one's policy and hash the new one: read-only and slow
+    (two scrypt runs), so it runs BEFORE the unit of work (no write lock held meanwhile). A wrong
+    ``current_password`` is a 422 naming that field (not a 401)."""
+    errors: dict[str, list[str]] = {}
+    if not user.check_password(current_password or ""):
+        errors["current_password"] = [N_("Kata sandi sekarang salah.")]
+    weak = passwords.problems(new_password, user.username)
+    if weak:
+        errors["new_password"] = weak
+    if errors:
+        raise ValidationError("Kata sandi tidak diubah.", fields=errors)
+    return generate_password_hash(new_password, method="scrypt")
+
+
+def change_password(user_id: int, *, password_hash: str, keep_token_id: int | None = None) -> User:
+    """Store a new password hash (from :func:`prepare_password_change`). Every other session and token
+    ends; the caller keeps ``keep_token_id`` (API) or logs its own session in again with the returned
+    user's new version (page)."""
+    user = db.session.get(User, user_id)
+    user.password_hash = password_hash
+    end_sessions(user.id, keep_token_id=keep_token_id)
+    audit.record(user, "user.password_change", "user", user.id, {}, cooperative_id=user.cooperative_id)
+    return user
+
+
+def set_active(cooperative_id: int, user_id: int, active: bool, *, actor: User | None) -> User:
+    """Activate or deactivate a user. Deactivation ends every session and token of the user at once."""
+    user = get_user(cooperative_id, user_id)
+    if not active and actor is not None and actor.id == user.id:
+        raise Conflict(N_("Anda tidak dapat menonaktifkan akun Anda sendiri."), code="self_deactivation",
+                       fields={"active": [N_("Anda tidak dapat menonaktifkan akun Anda sendiri.")]})
+    if user.is_active == active:
+        return user
+    user.is_active = active
+    if not active:
+        end_sessions(user.id)
+    db.session.flush()
+    audit.record(actor, "user.activate" if active else "user.deactivate", "user", user.id,
+                 {"username": user.username}, cooperative_id=cooperative_id)
+    return user
 
 
 def create_cooperative(*, name: str, village_code: str, legal_number: str | None = None,
@@ -115,8 +270,9 @@ def create_user(*, cooperative_id: int, username: str, full_name: str, role: str
         errors["username"] = ["Nama pengguna hanya huruf, angka, titik dan garis bawah."]
     if role not in ALL_ROLES:
         errors["role"] = [f"Peran tidak dikenal: {role}"]
-    if len(password or "") < 8:
-        errors["password"] = ["Kata sandi minimal 8 karakter."]
+    weak = passwords.problems(password, username)
+    if weak:
+        errors["password"] = weak
     if errors:
         raise ValidationError("Data pengguna tidak valid.", fields=errors)
     if db.session.scalar(sa.select(User.id).where(User.username == username)):

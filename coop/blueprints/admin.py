@@ -13,7 +13,7 @@ from coop.auth.models import User
 from coop.auth.roles import ADMIN, AUDITOR, ROLE_LABELS
 from coop.blueprints.common import coop_id, paginate, roles_required
 from coop.db import atomic
-from coop.errors import CoopError
+from coop.errors import Conflict, CoopError
 from coop.i18n import N_
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -50,6 +50,21 @@ def users():
     rows = auth_services.db.session.scalars(
         sa.select(User).where(User.cooperative_id == coop_id()).order_by(User.username)).all()
     return render_template("admin/users.html", form=form, users=rows, role_labels=ROLE_LABELS)
+
+
+@bp.route("/users/<int:user_id>/active", methods=["POST"])
+@roles_required(ADMIN)
+def user_active(user_id: int):
+    """Deactivate (or reactivate) a user: every session and API token of theirs ends at once."""
+    active = request.form.get("active") == "1"
+    try:
+        atomic(auth_services.set_active, coop_id(), user_id, active, actor=current_user)
+    except Conflict as exc:  # NotFound (another cooperative's user) stays a 404
+        flash(gettext(exc.message), "danger")
+    else:
+        flash(gettext("Pengguna diaktifkan.") if active else
+              gettext("Pengguna dinonaktifkan; semua sesi dan tokennya berakhir."), "success")
+    return redirect(url_for("admin.users"))
 
 
 SETTING_LABELS = {

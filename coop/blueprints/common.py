@@ -79,3 +79,12 @@ def paginate(select_stmt, per_page: int = 25) -> Page:
 
 def client_address() -> str:
     return request.remote_addr or "unknown"
+
+
+def content_disposition(filename: str, *, inline: bool = False) -> str:
+    """A ``Content-Disposition`` value whose file name cannot break the header (quotes, CR/LF, ``;``):
+    anything but letters, digits, ``. _ -`` becomes ``_``."""
+    import re
+
+    safe = re.sub(r"[^A-Za-z0-9._-]", "_", filename)[:150] or "berkas"
+    return f'{"inline" if inline else "attachment"}; filename="{safe}"'

@@ -8,7 +8,7 @@ from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
 from markupsafe import escape
 from sqlalchemy import exc as sa_exc
-from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from coop import clock
@@ -22,7 +22,8 @@ _CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_f
           422: "validation_error", 429: "too_many_requests", 500: "internal_error"}
 _MESSAGES = {400: N_("Permintaan tidak valid."), 401: N_("Perlu masuk (login) terlebih dahulu."),
              403: N_("Anda tidak berwenang membuka halaman ini."), 404: N_("Halaman atau data tidak ditemukan."),
-             405: N_("Metode tidak diizinkan."), 413: N_("Berkas terlalu besar."), 429: N_("Terlalu banyak percobaan."),
+             405: N_("Metode tidak diizinkan."),
+             409: N_("Data bertentangan dengan data yang sudah tersimpan (mis. sudah dipakai). Muat ulang lalu coba lagi."), 413: N_("Berkas terlalu besar."), 429: N_("Terlalu banyak percobaan."),
              500: N_("Terjadi kesalahan pada sistem. Tim kami sudah dicatat.")}
 
 
@@ -71,6 +72,18 @@ def register(app: Flask) -> None:
             return envelope(status, _CODES.get(status, "error"), _MESSAGES.get(status, exc.description or ""))
         return render_template("errors/error.html", status=status,
                                message=_MESSAGES.get(status, exc.description)), status
+
+    @app.errorhandler(IntegrityError)
+    def _integrity(exc):
+        """A unique key or constraint the database refused (two requests racing for one number, a
+        duplicate the service did not foresee): the request conflicts with stored data, a 409."""
+        from coop.db import db
+
+        log.warning("integrity error: %s", str(exc.orig)[:300])
+        db.session.rollback()
+        if _wants_json():
+            return envelope(409, "conflict", _MESSAGES[409])
+        return render_template("errors/error.html", status=409, message=_MESSAGES[409]), 409
 
     @app.errorhandler(SQLAlchemyError)
     def _db(exc):

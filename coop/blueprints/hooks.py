@@ -14,6 +14,9 @@ def register(app: Flask) -> None:
         rid = request.headers.get("X-Request-Id") or uuid.uuid4().hex
         g.request_id = rid[:64]
         g._rid_token = request_id_var.set(g.request_id)
+        # the logged-in user is read from THIS request's cookie (an app context shared by several
+        # requests, as in tests or a CLI that calls the app, must not carry the previous one's user)
+        g.pop("_login_user", None)
 
     @app.before_request
     def _refuse_nul():
@@ -33,6 +36,30 @@ def register(app: Flask) -> None:
             raise ValidationError(_("Teks tidak boleh berisi karakter NUL."),
                                   fields={ctrl.sub("", k) or "_": [_("karakter NUL tidak boleh")] for k in bad})
 
+    @app.before_request
+    def _refuse_far_dates():
+        """A date before 1900 or after 2999 in a query string, form or JSON body is a 422 naming the field
+        (0001-01-01 or 9999-12-31 made day/month arithmetic overflow: 500s in the day book, the loan
+        reports and the beancount export)."""
+        from coop.dates import out_of_range
+
+        bad = {k for k, v in request.args.items(multi=True) if out_of_range(v)}
+        if request.form:
+            bad |= {k for k, v in request.form.items(multi=True) if out_of_range(v)}
+        if request.is_json:
+            body = request.get_json(silent=True)
+            if isinstance(body, dict):
+                bad |= {str(k) for k, v in body.items()
+                        if (isinstance(v, str) and out_of_range(v))
+                        or (isinstance(v, list) and any(isinstance(x, str) and out_of_range(x) for x in v))}
+        if bad:
+            from flask_babel import gettext as _
+
+            from coop.errors import ValidationError
+
+            message = _("Tanggal harus antara tahun 1900 dan 2999.")
+            raise ValidationError(message, fields={k: [message] for k in sorted(bad)})
+
     @app.after_request
     def _headers(resp):
         resp.headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -40,7 +67,8 @@ def register(app: Flask) -> None:
         resp.headers.setdefault("Referrer-Policy", "same-origin")
         resp.headers.setdefault("Content-Security-Policy",
                                 "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-                                "script-src 'self' 'unsafe-inline'; frame-ancestors 'none'")
+                                "script-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+                                "frame-ancestors 'none'")
         resp.headers.setdefault("X-Request-Id", getattr(g, "request_id", ""))
         if request.path.startswith("/api/"):
             resp.headers.setdefault("Cache-Control", "no-store")

@@ -11,7 +11,7 @@ from flask_login import current_user
 
 from coop.auth.roles import ADMIN, AUDITOR, MANAGER, MEMBER, OFFICER, SEES_NIK, TREASURER
 from coop.blueprints.cashdesk import today
-from coop.blueprints.common import coop_id, paginate, roles_required
+from coop.blueprints.common import content_disposition, coop_id, paginate, roles_required
 from coop.db import atomic, db
 from coop.errors import CoopError, NotFound
 from coop.formatting import mask_nik
@@ -150,7 +150,7 @@ def _render_statement(member, sections, date_from, date_to):
 
         data = statement_pdf(current_user.cooperative, member, sections, date_from, date_to)
         return Response(data, mimetype="application/pdf", headers={
-            "Content-Disposition": f'inline; filename="rekening-{member.member_number}.pdf"'})
+            "Content-Disposition": content_disposition(f"rekening-{member.member_number}.pdf", inline=True)})
     return render_template("members/statement.html", member=member, sections=sections, date_from=date_from,
                            date_to=date_to)
 

@@ -166,6 +166,7 @@ JOB_MODULES: list[str] = [
     "coop.training.jobs",
     "coop.desk.jobs",
     "coop.reports.jobs",
+    "coop.auth.jobs",
 ]
 
 

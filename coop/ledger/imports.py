@@ -30,6 +30,7 @@ from coop.ledger.services import (
     _next_vouchers,
     account_by_code,
     check_value_date,
+    max_line_amount,
 )
 
 
@@ -57,7 +58,7 @@ def post_entries(cooperative_id: int, specs: Sequence[EntrySpec], *, actor, sour
     """
     problems = []
     for n, spec in enumerate(specs, 1):
-        for p in rules.line_problems(list(spec.lines)):
+        for p in rules.line_problems(list(spec.lines), max_line_amount()):
             problems.append(f"#{n}: {p}")
         if not isinstance(spec.value_date, date):
             problems.append(f"#{n}: tanggal tidak valid.")

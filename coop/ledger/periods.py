@@ -177,7 +177,7 @@ def decide(cooperative_id: int, approval_id: int, *, actor, approve: bool, note:
     :raises Conflict: the request was already decided.
     """
     approval = db.session.scalar(sa.select(LedgerApproval).where(LedgerApproval.id == approval_id)
-                                 .with_for_update())
+                                 .with_for_update().execution_options(populate_existing=True))
     if approval is None or approval.cooperative_id != cooperative_id:
         raise NotFound("Permintaan tidak ditemukan.")
     if actor is None or getattr(actor, "role", None) not in CHECKER_ROLES:

@@ -18,6 +18,8 @@ GENESIS_HASH = "0" * 64
 #: Largest amount of one line (Rp 1 kuadriliun): far above any cooperative's books, far below 2**63,
 #: so sums of many lines can never overflow a BIGINT.
 MAX_AMOUNT = 10**15
+#: The default bound of one posting line (config ``LEDGER_MAX_LINE_AMOUNT``): Rp 10 triliun.
+DEFAULT_MAX_LINE_AMOUNT = 10**13
 
 
 @dataclass(frozen=True)
@@ -42,8 +44,9 @@ def _is_money(v) -> bool:
     return isinstance(v, int) and not isinstance(v, bool)
 
 
-def line_problems(lines: Sequence[Line]) -> list[str]:
-    """Everything wrong with a set of lines, in words a treasurer understands (empty when fine)."""
+def line_problems(lines: Sequence[Line], max_amount: int = MAX_AMOUNT) -> list[str]:
+    """Everything wrong with a set of lines, in words a treasurer understands (empty when fine).
+    ``max_amount``: the largest amount of one line (config ``LEDGER_MAX_LINE_AMOUNT``)."""
     problems: list[str] = []
     if len(lines) < 2:
         problems.append("Jurnal harus punya minimal dua baris.")
@@ -53,7 +56,7 @@ def line_problems(lines: Sequence[Line]) -> list[str]:
             continue
         if ln.debit < 0 or ln.credit < 0:
             problems.append(f"Baris {i}: jumlah tidak boleh negatif.")
-        elif ln.debit > MAX_AMOUNT or ln.credit > MAX_AMOUNT:
+        elif ln.debit > max_amount or ln.credit > max_amount:
             problems.append(f"Baris {i}: jumlah terlalu besar.")
         elif (ln.debit == 0) == (ln.credit == 0):
             problems.append(f"Baris {i}: isi debit atau kredit (salah satu, lebih dari nol).")

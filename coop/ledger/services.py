@@ -176,8 +176,17 @@ def _next_vouchers(cooperative_id: int, year: int, count: int = 1) -> int:
     return last - count + 1
 
 
+def max_line_amount() -> int:
+    """The largest amount of one posting line: config ``LEDGER_MAX_LINE_AMOUNT`` (default Rp 10 triliun,
+    far above any village's money; never above :data:`rules.MAX_AMOUNT`)."""
+    from flask import current_app, has_app_context
+
+    configured = current_app.config.get("LEDGER_MAX_LINE_AMOUNT") if has_app_context() else None
+    return int(configured) if configured else rules.DEFAULT_MAX_LINE_AMOUNT
+
+
 def _validate(lines: Sequence[Line], value_date) -> None:
-    problems = rules.line_problems(lines)
+    problems = rules.line_problems(lines, max_line_amount())
     if problems:
         raise ValidationError(" ".join(problems), code="unbalanced_entry", fields={"lines": problems})
     if isinstance(value_date, datetime) or not isinstance(value_date, date):

@@ -21,7 +21,9 @@ from coop.loans.models import (
 def get_loan(cooperative_id: int, loan_id: int, *, for_update: bool = False) -> Loan:
     q = sa.select(Loan).where(Loan.id == loan_id)
     if for_update:
-        q = q.with_for_update()
+        # re-read under the lock: a view may have loaded the loan before (the identity map would
+        # otherwise hand back the values read before another transaction changed them)
+        q = q.with_for_update().execution_options(populate_existing=True)
     loan = db.session.scalar(q)
     if loan is None or loan.cooperative_id != cooperative_id:
         raise NotFound("Pinjaman tidak ditemukan.")

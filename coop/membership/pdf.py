@@ -4,11 +4,11 @@ from __future__ import annotations
 from fpdf import FPDF
 
 from coop.formatting import rupiah, tanggal
-from coop.spreadsheet import cell_value
+from coop.spreadsheet import printable
 
 
 def _txt(s) -> str:
-    return cell_value(str(s or "")).encode("latin-1", "replace").decode("latin-1")
+    return printable(str(s or "")).encode("latin-1", "replace").decode("latin-1")
 
 
 def statement_pdf(cooperative, member, sections, date_from, date_to) -> bytes:

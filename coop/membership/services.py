@@ -43,10 +43,13 @@ def member_by_number(cooperative_id: int, number: str) -> Member:
 
 
 def format_member_number(fmt: str, seq: int) -> str:
-    try:
-        return fmt.format(seq=seq)
-    except (KeyError, IndexError, ValueError):
+    """The member number for ``seq``; a stored format the settings form would refuse today (no
+    ``{seq}``, ``{seq.x}``, quotes or line breaks) falls back to ``KDM-000123``."""
+    from coop.settings import member_number_format_problem
+
+    if member_number_format_problem(fmt):
         return f"KDM-{seq:06d}"
+    return fmt.format(seq=seq)
 
 
 def eligibility_problems(cooperative_id: int, resident, on: date) -> list[str]:

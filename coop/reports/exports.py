@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from coop import audit
 from coop.db import db
 from coop.ledger.models import Account, JournalEntry, Posting
-from coop.spreadsheet import cell_value, safe_row  # noqa: F401
+from coop.spreadsheet import FORMULA_START, cell_value, safe_row, text_value  # noqa: F401
 
 #: Columns of the journal CSV, in order (docs/reports.md describes each).
 JOURNAL_COLUMNS = ["journal", "chain_seq", "voucher_number", "value_date", "posted_at", "line_no",
@@ -168,12 +168,15 @@ def stream_tuples(stmt) -> Iterator[tuple]:
 
 
 _NEEDS_QUOTES = re.compile(r'[",\n\r]')
+_FORMULA_CHARS = frozenset("".join(FORMULA_START))
 
 
 def _q(text: str | None) -> str:
     """One CSV field (RFC 4180 quoting, as ``csv.writer`` does with the default dialect)."""
     if not text:
         return ""
+    if text[0] in _FORMULA_CHARS:
+        text = text_value(text)
     if _NEEDS_QUOTES.search(text) or text[0] == " " or text[-1] == " ":
         return '"' + text.replace('"', '""') + '"'
     return text
@@ -249,7 +252,27 @@ def movements(cooperative_id: int, *, before: date | None = None, start: date | 
                       sa.func.coalesce(sa.func.sum(Posting.credit), 0))
             .join(JournalEntry, JournalEntry.id == Posting.entry_id).where(*conds)
             .group_by(Posting.account_id))
-    return {aid: (int(d), int(c)) for aid, d, c in db.session.execute(stmt)}
+    rows = sql_sums_or_none(stmt)
+    if rows is not None:
+        return {aid: (int(d), int(c)) for aid, d, c in rows}
+    out: dict[int, tuple[int, int]] = {}
+    for aid, d, c in stream_rows(sa.select(Posting.account_id, Posting.debit, Posting.credit)
+                                 .join(JournalEntry, JournalEntry.id == Posting.entry_id).where(*conds)):
+        od, oc = out.get(aid, (0, 0))
+        out[aid] = (od + d, oc + c)
+    return out
+
+
+def sql_sums_or_none(stmt) -> list | None:
+    """The rows of an aggregate (SUM) query, or None when the database cannot hold the sum (SQLite's
+    SUM raises "integer overflow" past 2**63; PostgreSQL sums BIGINT as NUMERIC): the caller then totals
+    the lines in Python ints, which never overflow."""
+    try:
+        return list(db.session.execute(stmt))
+    except sa.exc.OperationalError as exc:
+        if "overflow" not in str(exc.orig).lower():
+            raise
+        return None
 
 
 def accounts_of(cooperative_id: int) -> list[Account]:
@@ -343,9 +366,9 @@ def iter_file(fileobj, size: int = 64 * 1024) -> Iterator[bytes]:
 def csv_chunks(header: list[str], rows) -> Iterator[str]:
     buf = io.StringIO()
     out = csv.writer(buf, lineterminator="\n")
-    out.writerow(header)
+    out.writerow(safe_row(header))
     for row in rows:
-        out.writerow(row)
+        out.writerow(safe_row(row))
         if buf.tell() > CHUNK:
             yield buf.getvalue()
             buf.seek(0)

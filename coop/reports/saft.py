@@ -35,6 +35,7 @@ from coop.reports.exports import (
     consistent_snapshot,
     journal_lines_stmt,
     movements,
+    sql_sums_or_none,
     stream_rows,
 )
 
@@ -60,8 +61,21 @@ def period_totals(cooperative_id: int, period: Period) -> tuple[int, int, int]:
                       sa.func.coalesce(sa.func.sum(Posting.credit), 0))
             .join(Posting, Posting.entry_id == JournalEntry.id)
             .where(JournalEntry.cooperative_id == cooperative_id, *period.where(JournalEntry.value_date)))
-    n, d, c = db.session.execute(stmt).one()
-    return int(n), int(d), int(c)
+    rows = sql_sums_or_none(stmt)
+    if rows is not None:
+        n, d, c = rows[0]
+        return int(n), int(d), int(c)
+    n, d, c, last = 0, 0, 0, None
+    for entry_id, debit, credit in stream_rows(
+            sa.select(JournalEntry.id, Posting.debit, Posting.credit)
+            .join(Posting, Posting.entry_id == JournalEntry.id)
+            .where(JournalEntry.cooperative_id == cooperative_id, *period.where(JournalEntry.value_date))
+            .order_by(JournalEntry.id)):
+        n += entry_id != last
+        last = entry_id
+        d += debit
+        c += credit
+    return n, d, c
 
 
 def saft_xml(cooperative_id: int, period: Period, *, created_at: datetime) -> Iterator[str]:

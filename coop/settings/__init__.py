@@ -5,6 +5,7 @@ Rates, thresholds and percentages live here (or on products), never as constants
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -133,10 +134,41 @@ def parse_value(key: str, raw: str) -> Any:
         raise ValidationError(f"Nilai tidak valid untuk {key}.", fields={"value": ["tidak valid"]}) from None
     if not raw:
         raise ValidationError("Nilai wajib diisi.", fields={"value": ["wajib diisi"]})
+    if key == "member_number_format":
+        problem = member_number_format_problem(raw.strip())
+        if problem:
+            raise ValidationError(f"Format nomor anggota tidak valid: {problem}", fields={"value": [problem]})
+        return raw.strip()
     if key in CHOICES and raw.strip().lower() not in CHOICES[key]:
         raise ValidationError(f"Nilai tidak valid untuk {key}: {', '.join(CHOICES[key])}.",
                               fields={"value": [", ".join(CHOICES[key])]})
     return raw.strip().lower() if key in CHOICES else raw
+
+
+_MEMBER_NUMBER_CHARS = re.compile(r"^[A-Za-z0-9./_-]{1,40}$")
+
+
+def member_number_format_problem(fmt: str) -> str | None:
+    """Why ``fmt`` cannot number members (None when it can): it must hold ``{seq}`` (optionally with a
+    width such as ``{seq:06d}``) and nothing else in braces, and the numbers it makes may only hold
+    letters, digits, ``. / _ -`` (they end up in file names and HTTP headers), at most 40 characters."""
+    import string
+
+    try:
+        fields = [(name, spec, conv) for _lit, name, spec, conv in string.Formatter().parse(fmt) if name is not None]
+    except ValueError:
+        return "kurung kurawal tidak seimbang"
+    if not fields:
+        return "harus memuat {seq}"
+    if any(name != "seq" or conv for name, _spec, conv in fields):
+        return "hanya {seq} yang boleh di dalam kurung kurawal"
+    try:
+        samples = [fmt.format(seq=n) for n in (1, 999_999_999)]
+    except (ValueError, TypeError):
+        return "format angka tidak valid (contoh: {seq:06d})"
+    if not all(_MEMBER_NUMBER_CHARS.match(x) for x in samples):
+        return "hanya huruf, angka, titik, garis miring, garis bawah dan tanda minus; maks. 40 karakter"
+    return None
 
 
 def current_values(cooperative_id: int, as_of: date | None = None) -> list[tuple[str, Any, bool]]:
@@ -157,6 +189,9 @@ def set_value(cooperative_id: int, key: str, value: Any, *, effective_on: date, 
         raise ValidationError(f"Nilai tidak valid untuk {key}: ya atau tidak.", fields={"value": ["ya/tidak"]})
     if key.startswith("shu_") and isinstance(DEFAULTS[key], Decimal):
         _check_shu_total(cooperative_id, key, value, effective_on)
+    if key == "member_number_format" and member_number_format_problem(str(value)):
+        problem = member_number_format_problem(str(value))
+        raise ValidationError(f"Format nomor anggota tidak valid: {problem}", fields={"value": [problem]})
     if key in CHOICES and value not in CHOICES[key]:
         raise ValidationError(f"Nilai tidak valid untuk {key}: {', '.join(CHOICES[key])}.",
                               fields={"value": [", ".join(CHOICES[key])]})

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from coop.formatting import tanggal
-from coop.spreadsheet import cell_value
+from coop.spreadsheet import printable
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,7 @@ def local_time(ts: datetime | None, timezone: str | None) -> datetime | None:
 
 def _latin1(text: str) -> str:
     """fpdf2's core fonts are Latin-1; replace anything else rather than fail."""
-    return cell_value(text).encode("latin-1", "replace").decode("latin-1")
+    return printable(text).encode("latin-1", "replace").decode("latin-1")
 
 
 def qr_png(url: str) -> bytes:

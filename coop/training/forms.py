@@ -95,4 +95,4 @@ class FollowUpForm(FlaskForm):
 
 class ResidentLoginForm(FlaskForm):
     username = StringField(_l("Nama pengguna"), validators=[DataRequired(REQ), Length(min=3, max=80)])
-    password = PasswordField(_l("Kata sandi (min. 8 karakter)"), validators=[DataRequired(REQ), Length(min=8, max=200)])
+    password = PasswordField(_l("Kata sandi (min. 10 karakter)"), validators=[DataRequired(REQ), Length(min=10, max=200)])

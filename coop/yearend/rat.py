@@ -16,7 +16,7 @@ from coop.db import db
 from coop.formatting import mask_nik
 from coop.loans import rules as loan_rules
 from coop.reports import statements
-from coop.spreadsheet import cell_value, safe_row  # noqa: F401
+from coop.spreadsheet import cell_value, printable, safe_row  # noqa: F401
 from coop.text import N_
 from coop.yearend import shu, shu_rules
 
@@ -193,7 +193,7 @@ def _fmt(v) -> str:
 
 
 def _latin1(text: str) -> str:
-    return cell_value(text).encode("latin-1", "replace").decode("latin-1")
+    return printable(text).encode("latin-1", "replace").decode("latin-1")
 
 
 def rat_pdf(d: dict) -> bytes:

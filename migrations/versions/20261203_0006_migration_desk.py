@@ -6,14 +6,14 @@ registry's migration-record checklist moves to the desk's document codes
 (false for existing rows). Column renames keep the data.
 
 Revision ID: 0006
-Revises: 0003
+Revises: 0004
 Create Date: 2026-12-03
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0006"
-down_revision = "0003"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 

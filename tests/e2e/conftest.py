@@ -11,7 +11,7 @@ Fixtures (use them in ``tests/e2e/test_*.py``, every test marked ``@pytest.mark.
 - ``page``: a fresh Playwright page (own context: no cookies shared between tests), desktop viewport.
 - ``phone_page``: the same on a 360x740 phone viewport with touch.
 - ``login_as(page, username, password=None)``: logs ``page`` in through the login form as a demo user
-  (password ``COOP_DEMO_PASSWORD``, default ``demo12345``) and returns the page on the dashboard.
+  (password ``COOP_DEMO_PASSWORD``, default ``desa-migran-2026``) and returns the page on the dashboard.
 - ``screenshot(page, name)``: saves ``/tmp/coop-e2e-<name>.png`` and returns its path.
 
 Demo users: admin, bendahara (treasurer), manajer (manager), petugas (officer), auditor, anggota (member).
@@ -31,7 +31,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
-DEMO_PASSWORD = os.environ.get("COOP_DEMO_PASSWORD", "demo12345")
+DEMO_PASSWORD = os.environ.get("COOP_DEMO_PASSWORD", "desa-migran-2026")
 CHROMIUM = os.environ.get("COOP_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",

@@ -53,9 +53,11 @@ def test_deposit_withdraw_insufficient_funds_and_transactions(coop, users, api, 
     assert got == {**got, "kind": "sukarela", "balance": 150_000, "status": "active", "id": acc.id}
     tx = t.get(f"/savings-accounts/{acc.id}/transactions?from=2026-01-01&to=2026-12-31").json
     assert [(i["amount"], i["balance"]) for i in tx["items"]] == [(250_000, 250_000), (-100_000, 150_000)]
-    # from the first day there is (0001-01-01; was a 500 found by schemathesis): the same statement
-    earliest = t.get(f"/savings-accounts/{acc.id}/transactions?from=0001-01-01")
+    # from the earliest date accepted (1900-01-01): the same statement; 0001-01-01 (a 500 found by
+    # schemathesis, then accepted) is now refused like every date outside 1900-2999 (issue 14)
+    earliest = t.get(f"/savings-accounts/{acc.id}/transactions?from=1900-01-01")
     assert earliest.status_code == 200 and earliest.json["items"] == tx["items"]
+    assert t.get(f"/savings-accounts/{acc.id}/transactions?from=0001-01-01").status_code == 422
     page = t.get(f"/savings-accounts/{acc.id}/transactions?limit=1").json
     assert len(page["items"]) == 1 and page["next_cursor"]
     rest = t.get(f"/savings-accounts/{acc.id}/transactions?limit=1&cursor={page['next_cursor']}").json

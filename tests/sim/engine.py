@@ -163,11 +163,11 @@ class Simulation:
     # -------------------------------------------------------------------------------- set-up
     def setup(self) -> None:
         from coop.auth import services as auth
-        from coop.onboarding import found_cooperative
         from coop.ledger import chart
         from coop.ledger.rules import Line
         from coop.ledger.services import account_by_code, post_entry
         from coop.loans import services as loans
+        from coop.onboarding import found_cooperative
         from coop.registry.services import create_resident
         from tests.fixtures_registry import kk_for, nik_for
 

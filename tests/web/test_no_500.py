@@ -17,6 +17,15 @@ JUNK_QUERIES = [
     "page=-5&limit=-1&as_of=99999-01-01&from=2026-02-30&to=1&cursor=%ff%fe&q=%ff",
     "page=0&limit=0&year=x&month=13&status=%00&role=x&date=x&on=x&value_date=x&period=x&format=x",
 ]
+#: The first and last day a date can hold: arithmetic on them (a day before, a year after, a month end)
+#: overflows if unguarded. Every date-looking parameter gets them.
+BOUNDARY_DATES = ("0001-01-01", "9999-12-31")
+DATE_PARAMS = ("date", "as_of", "from", "to", "on", "value_date", "start", "end", "starts_on", "ends_on",
+               "paid_on", "due_on", "joined_on", "held_on", "applied_on", "disbursed_on", "since", "until",
+               "period_start", "period_end", "completed_on", "birth_date", "effective_on", "decided_on")
+BOUNDARY_QUERIES = ["&".join(f"{p}={d}" for p in DATE_PARAMS) + f"&year={d[:4]}&month={d[5:7]}"
+                    for d in BOUNDARY_DATES]
+JUNK_QUERIES += BOUNDARY_QUERIES
 MISSING_ID = 2**62
 
 
@@ -113,10 +122,15 @@ def _form_field_names() -> set[str]:
     return names
 
 
+def _is_date_name(name: str) -> bool:
+    return name in DATE_PARAMS or name.endswith(("_on", "_date", "date_from", "date_to")) or name == "date"
+
+
 def _junk_forms() -> list[dict]:
     names = _form_field_names()
+    dates = sorted(n for n in names if _is_date_name(n))
     return [*JUNK_FORMS, {n: "99999999999999999999999" for n in names}, {n: "x\x00" for n in names},
-            {n: "-1" for n in names}]
+            {n: "-1" for n in names}, *({**{n: "1" for n in names}, **{n: d for n in dates}} for d in BOUNDARY_DATES)]
 
 
 def _post_rules(app):

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from coop.auth.models import IdempotentRequest, User
 from coop.auth.roles import FACILITATOR
-from coop.auth.services import user_for_token
+from coop.auth.services import token_for_raw
 from coop.db import db, unit_of_work, utcnow
 from coop.errors import Forbidden, IdempotencyConflict, Unauthorized, ValidationError
 
@@ -33,11 +33,12 @@ def _authenticate():
     header = request.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
         raise Unauthorized("Token tidak ada. Kirim header 'Authorization: Bearer <token>'.")
-    user = user_for_token(header[7:].strip(), now=utcnow())
-    if user is None:
+    token = token_for_raw(header[7:].strip(), now=utcnow())
+    if token is None:
         raise Unauthorized("Token tidak valid atau kedaluwarsa.", code="invalid_token")
-    g.api_user = user
-    if user.role == FACILITATOR and not _facilitator_may_call(request.endpoint):
+    g.api_token = token
+    g.api_user = token.user
+    if token.user.role == FACILITATOR and not _facilitator_may_call(request.endpoint):
         raise Forbidden("Peran Anda tidak boleh melakukan ini.")
     return None
 
@@ -67,6 +68,7 @@ def roles(*allowed: str):
                 raise Forbidden("Peran Anda tidak boleh melakukan ini.")
             return view(*args, **kwargs)
         wrapped._apidoc = getattr(view, "_apidoc", {})
+        wrapped._coop_roles = allowed
         return wrapped
     return decorator
 
@@ -205,9 +207,17 @@ def _stored_response():
 def idempotent(view):
     """Honour ``Idempotency-Key``: a replay with the same body returns the stored status and body; the
     same key with another body is ``409 idempotency_conflict``. Effects and the stored response commit
-    in one unit of work, so concurrent duplicates produce one effect."""
+    in one unit of work, so concurrent duplicates produce one effect.
+
+    Put it under ``@roles``. Should it ever sit above, the roles of the view are still checked before a
+    stored response is looked up: a caller who may not call the endpoint never sees a stored body nor
+    learns (409 vs 403) which keys exist."""
+    allowed = getattr(view, "_coop_roles", None)
+
     @wraps(view)
     def wrapped(*args, **kwargs):
+        if allowed is not None and g.api_user.role not in allowed:
+            raise Forbidden("Peran Anda tidak boleh melakukan ini.")
         key = request.headers.get("Idempotency-Key")
         if not key:
             return view(*args, **kwargs)

@@ -242,8 +242,8 @@ def revoke_certificate(certificate_id: int):
 @api.post("/training/enrolments/<int:enrolment_id>/allowance")
 @doc(summary="Pay the cohort's allowance (Dr 5202 Beban Pelatihan, Cr 1101 Kas)", body=AllowanceInSchema,
      response=AllowanceSchema, status=201, tags=TAGS, errors=(401, 403, 404, 409, 422))
-@idempotent
 @roles(ADMIN, TREASURER)
+@idempotent
 def pay_allowance(enrolment_id: int):
     from flask import request
 
