@@ -43,22 +43,35 @@ def register(app: Flask) -> None:
         reports and the beancount export)."""
         from coop.dates import out_of_range
 
-        bad = {k for k, v in request.args.items(multi=True) if out_of_range(v)}
+        bad = {k: v for k, v in request.args.items(multi=True) if out_of_range(v)}
         if request.form:
-            bad |= {k for k, v in request.form.items(multi=True) if out_of_range(v)}
+            bad |= {k: v for k, v in request.form.items(multi=True) if out_of_range(v)}
         if request.is_json:
             body = request.get_json(silent=True)
             if isinstance(body, dict):
-                bad |= {str(k) for k, v in body.items()
-                        if (isinstance(v, str) and out_of_range(v))
-                        or (isinstance(v, list) and any(isinstance(x, str) and out_of_range(x) for x in v))}
+                for k, v in body.items():
+                    if isinstance(v, str) and out_of_range(v):
+                        bad[str(k)] = v
+                    elif isinstance(v, list):
+                        far = [x for x in v if isinstance(x, str) and out_of_range(x)]
+                        if far:
+                            bad[str(k)] = far[0]
         if bad:
             from flask_babel import gettext as _
 
-            from coop.errors import ValidationError
+            from coop.errors import FutureDate, ValidationError
 
             message = _("Tanggal harus antara tahun 1900 dan 2999.")
-            raise ValidationError(message, fields={k: [message] for k in sorted(bad)})
+            fields = {k: [message] for k in sorted(bad)}
+            if all(str(v)[:4] > "2999" for v in bad.values()):
+                # after 2999 is after any business date: the API's code for a date in the future, and the
+                # message names both dates as coop.datebounds does
+                from coop.blueprints.common import business_today
+
+                today = business_today().isoformat()
+                raise FutureDate("; ".join(f"Tanggal {str(v)[:10]} melewati tanggal hari ini ({today})."
+                                           for v in bad.values()), fields=fields)
+            raise ValidationError(message, code="date_out_of_range", fields=fields)
 
     @app.after_request
     def _headers(resp):

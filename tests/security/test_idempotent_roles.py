@@ -1,8 +1,6 @@
 """Finding 7: the role check runs before @idempotent looks up a stored response, on every API route."""
 from __future__ import annotations
 
-from datetime import date
-
 from coop.blueprints.api import idempotent, roles
 from tests.training.test_api import _cohort_via_api
 
@@ -31,7 +29,7 @@ def test_every_idempotent_api_route_checks_roles_first(app):
     assert "api.pay_allowance" in checked and len(checked) >= 10
 
 
-def test_a_member_replaying_a_stored_key_gets_403_not_the_body(coop, users, api, make_pmi):
+def test_a_member_replaying_a_stored_key_gets_403_not_the_body(coop, users, api, make_pmi, today):
     """A treasurer pays an allowance with key K (201); a member sending the same key and body gets 403,
     and a different body gets 403 too (not 409: which keys exist stays hidden)."""
     from coop.db import atomic
@@ -40,9 +38,9 @@ def test_a_member_replaying_a_stored_key_gets_403_not_the_body(coop, users, api,
     officer = api(users["officer"])
     cohort = _cohort_via_api(officer, allowance_amount=75_000)
     eid = officer.post(f"/training/cohorts/{cohort['id']}/enrolments", json={"resident_id": make_pmi(coop).id}).json["id"]
-    atomic(fill_cash_box, coop.id, 100_000, date(2026, 6, 1))
+    atomic(fill_cash_box, coop.id, 100_000, today)
     headers = {"Idempotency-Key": "uang-saku-rahasia"}
-    body = {"paid_on": "2026-06-05"}
+    body = {"paid_on": today.isoformat()}
     first = api(users["treasurer"]).post(f"/training/enrolments/{eid}/allowance", json=body, headers=headers)
     assert first.status_code == 201
     member = api(users["member"])

@@ -26,10 +26,16 @@ def test_get_loan_for_update_rereads_the_status(coop, make_member, make_loan):
     assert get_loan(coop.id, loan.id, for_update=True).status == "closed"
 
 
-def test_decide_rereads_the_approval_under_the_lock(coop, users):
+def test_decide_rereads_the_approval_under_the_lock(coop, users, today):
     """A reopen request loaded as 'pending', then rejected elsewhere: does decide refuse (already decided)
     instead of executing it on the stale 'pending'?"""
-    p = atomic(periods.close_period, coop.id, actor=users["manager"], year=2026, month=10)
+    from datetime import timedelta
+
+    from tests.fixtures_ledger import month_end_jobs_done
+
+    month_end_jobs_done(coop.id, today)
+    last_month = today.replace(day=1) - timedelta(days=1)
+    p = atomic(periods.close_period, coop.id, actor=users["manager"], year=last_month.year, month=last_month.month)
     req = atomic(periods.request_reopen, coop.id, p.id, actor=users["manager"], reason="koreksi")
     assert db.session.get(LedgerApproval, req.id).status == "pending"
     _changed_behind_the_session(LedgerApproval.__table__, req.id, status="rejected")

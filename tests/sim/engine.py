@@ -548,7 +548,8 @@ class Simulation:
         from coop.ledger.reports import phu
         from coop.ledger.rules import Line
         from coop.ledger.services import post_entry
-        from coop.reports import rat, shu, yearend
+        from coop.yearend import closing as yearend
+        from coop.yearend import rat, shu
 
         first_year = day.year == self.start.year
         if (day.month, day.day) == (12, 20):
