@@ -3,8 +3,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from num2words import num2words
-
 BULAN = ["Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"]
 BULAN_PANJANG = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September",
                  "Oktober", "November", "Desember"]
@@ -32,13 +30,50 @@ def tanggal(d: date | datetime | None, locale: str = "id", long: bool = False) -
     return f"{d.day} {names[d.month - 1]} {d.year}"
 
 
+_SATUAN = ["", "satu", "dua", "tiga", "empat", "lima", "enam", "tujuh", "delapan", "sembilan", "sepuluh",
+           "sebelas"]
+_SKALA = ["", "ribu", "juta", "miliar", "triliun", "kuadriliun"]
+
+
+def _ratusan(n: int) -> str:
+    """Words for 1..999 ("se-" for a single hundred, ten or eleven)."""
+    words = []
+    hundreds, rest = divmod(n, 100)
+    if hundreds:
+        words.append("seratus" if hundreds == 1 else f"{_SATUAN[hundreds]} ratus")
+    if rest < 12:
+        words.append(_SATUAN[rest])
+    elif rest < 20:
+        words.append(f"{_SATUAN[rest - 10]} belas")
+    else:
+        tens, ones = divmod(rest, 10)
+        words += [f"{_SATUAN[tens]} puluh", _SATUAN[ones]]
+    return " ".join(w for w in words if w)
+
+
 def terbilang(amount: int) -> str:
-    """Amount in Indonesian words with "rupiah": 250000 -> "dua ratus lima puluh ribu rupiah"."""
+    """Amount in Indonesian words with "rupiah": 250000 -> "dua ratus lima puluh ribu rupiah".
+
+    A thousands group of exactly one is "seribu" (1.001.000 -> "satu juta seribu"), whereas a larger scale
+    keeps "satu" ("satu juta", "satu miliar"); 101.000 is "seratus satu ribu".
+    """
     if isinstance(amount, bool) or not isinstance(amount, int) or amount < 0:
         raise ValueError("terbilang takes a non-negative int")
     if amount == 0:
         return "nol rupiah"
-    return f"{num2words(amount, lang='id')} rupiah"
+    if amount >= 1000 ** len(_SKALA):
+        raise ValueError("terbilang: amount too large")
+    groups = []
+    scale = 0
+    while amount:
+        amount, group = divmod(amount, 1000)
+        if group:
+            if scale == 1 and group == 1:
+                groups.append("seribu")
+            else:
+                groups.append(f"{_ratusan(group)} {_SKALA[scale]}".strip())
+        scale += 1
+    return " ".join(reversed(groups)) + " rupiah"
 
 
 def mask_nik(nik: str | None) -> str:

@@ -18,7 +18,7 @@ from coop.blueprints.common import coop_id, paginate, roles_required
 from coop.db import atomic, db
 from coop.errors import CoopError
 from coop.i18n import N_
-from coop.ledger.stamp_duty import stamp_duty
+from coop.ledger import stamp_duty as meterai
 from coop.loans import forms, rules
 from coop.loans import reports as loan_reports
 from coop.loans import services as loans
@@ -313,7 +313,10 @@ def agreement(loan_id: int):
     return render_template("loans/agreement.html", loan=loan, plan=plan, member=_member_info(loan.member_id),
                            guarantor=_member_info(loan.guarantor_member_id) if loan.guarantor_member_id else None,
                            coop=current_user.cooperative, fee=loans.fee_for(loan.terms, loan.principal),
-                           today=_today(), stamp=stamp_duty(loan.cooperative_id, loan.principal))
+                           today=_today(),
+                           # an agreement is dutiable at any amount (UU 10/2020 Pasal 3(2)(a))
+                           stamp=meterai.stamp_duty(loan.cooperative_id, loan.principal,
+                                                    loan.disbursed_on or _today(), document=meterai.AGREEMENT))
 
 
 @bp.route("/<int:loan_id>/disbursement-receipt")
@@ -327,7 +330,8 @@ def disbursement_receipt(loan_id: int):
     entry = db.session.get(JournalEntry, loan.disbursement_entry_id)
     net = loan.principal - (loan.fee_amount if loan.terms.get("fee_deducted") else 0)
     return render_template("loans/disbursement_receipt.html", loan=loan, entry=entry, net=net,
-                           stamp=stamp_duty(loan.cooperative_id, net, loan.disbursed_on),
+                           stamp=meterai.stamp_duty(loan.cooperative_id, net, loan.disbursed_on,
+                                                    document=meterai.RECEIPT),
                            member=_member_info(loan.member_id), coop=current_user.cooperative)
 
 
@@ -343,7 +347,8 @@ def receipt(loan_repayment_id: int):
     entry = db.session.get(JournalEntry, rep.entry_id)
     numbers = sorted({a.number for a in _allocated_instalments(rep)})
     return render_template("loans/receipt.html", rep=rep, loan=loan, entry=entry, numbers=numbers,
-                           stamp=stamp_duty(loan.cooperative_id, rep.amount, rep.paid_on),
+                           stamp=meterai.stamp_duty(loan.cooperative_id, rep.amount, rep.paid_on,
+                                                    document=meterai.RECEIPT),
                            member=_member_info(loan.member_id), coop=current_user.cooperative,
                            outstanding=loans.outstanding_principal(loan))
 

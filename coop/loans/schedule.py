@@ -142,13 +142,17 @@ def build_schedule(principal: int, terms: Terms, first_due_date: date) -> list[I
         # interest of every period on the ORIGINAL principal; total interest P x r x term_months exactly
         total_interest = _rupiah(Decimal(principal) * Decimal(terms.rate_percent_per_month) / HUNDRED
                                  * terms.term_months)
-        per_interest = Decimal(total_interest) / n
-        exact_principal = Decimal(principal) / amortising
+        # exact instalment (principal share + interest share) as ONE division of integers, so an exact
+        # half is not lost to a 28-digit quotient (multiply before dividing)
+        exact_instalment = Decimal(principal * n + total_interest * amortising) / (amortising * n)
         interest_so_far = 0
         for k in range(n):
             last = k == n - 1
-            # cumulative rounding: never negative, sums exactly to the total interest
-            interest = _rupiah(per_interest * (k + 1)) - interest_so_far if not last else total_interest - interest_so_far
+            # cumulative rounding: never negative, sums exactly to the total interest; the cumulative share
+            # total x (k+1) / n is one exact division (48.518.608 at 2,38 % x 12: instalment 3 reaches
+            # 3.464.228,5, which rounds half up to 3.464.229)
+            interest = (_rupiah(Decimal(total_interest * (k + 1)) / n) - interest_so_far if not last
+                        else total_interest - interest_so_far)
             interest_so_far += interest
             if k < g:
                 part = 0
@@ -156,7 +160,7 @@ def build_schedule(principal: int, terms: Terms, first_due_date: date) -> list[I
                 part = balance
             else:
                 # the instalment (exact principal share + exact interest share) is what is rounded
-                part = round_to_multiple(exact_principal + per_interest, mult, mode) - interest
+                part = round_to_multiple(exact_instalment, mult, mode) - interest
             if part > balance or (part == balance and not last):
                 raise ScheduleError("Kelipatan pembulatan terlalu besar untuk pinjaman ini.")
             out.append(Instalment(k + 1, dates[k], part, interest))

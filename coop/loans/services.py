@@ -183,6 +183,12 @@ def disburse(cooperative_id: int, loan_id: int, *, actor, disbursed_on: date, fi
     loan = get_loan(cooperative_id, loan_id, for_update=True)
     if loan.status != "approved":
         raise Conflict("Hanya pinjaman yang disetujui yang dapat dicairkan.", code="not_approved")
+    member = _member(cooperative_id, loan.member_id)
+    if not member.is_current:
+        # approved before the member resigned or died: a former member is not lent to (closed loop), and
+        # the resignation settlement has already been made without this loan
+        raise Conflict(f"Peminjam sudah tidak menjadi anggota (berstatus {member.status_label}): pinjaman "
+                       "tidak dapat dicairkan.", code="not_member")
     if mode not in ("cash", "savings"):
         raise ValidationError("Cara pencairan harus cash atau savings.", fields={"mode": ["cash/savings"]})
     datebounds.check_day(cooperative_id, disbursed_on, "disbursed_on",

@@ -13,7 +13,7 @@ from coop.errors import Conflict, NotFound, ValidationError
 from coop.ledger import chart
 from coop.ledger.models import Account, JournalEntry, Posting
 from coop.ledger.services import Line, account_by_code, get_entry, post_entry
-from coop.ledger.stamp_duty import stamp_duty
+from coop.ledger.stamp_duty import SAVINGS, stamp_duty
 from coop.savings.models import CashCount, SavingsAccount
 from coop.savings.services import SOURCE_LABELS, _months_paid_by
 from coop.text import N_
@@ -97,7 +97,8 @@ def receipt(cooperative_id: int, entry_id: int) -> ReceiptView:
     for acc, amt, after in lines:
         if acc.kind == "wajib" and amt > 0:
             months = _months_paid_by(acc, after - amt, after)
-    stamp = stamp_duty(cooperative_id, amount, entry.value_date)
+    # savings slips, interest and resignation refunds are exempt (UU 10/2020 Pasal 7 huruf g)
+    stamp = stamp_duty(cooperative_id, amount, entry.value_date, document=SAVINGS)
     return ReceiptView(entry=entry, title=SOURCE_LABELS.get(entry.source, entry.memo), member=member,
                        amount=amount, direction=direction, lines=lines, wajib_months=months,
                        stamp_duty=stamp.required, stamp_duty_amount=stamp.amount)

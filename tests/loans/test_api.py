@@ -3,7 +3,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from coop.db import atomic
+import pytest
+import sqlalchemy as sa
+
+from coop.db import atomic, db
 from tests.fixtures_ledger import top_up_cash
 
 
@@ -111,3 +114,26 @@ def test_two_approvers_above_the_limit_over_the_api(api, staff, member):
     assert again.status_code == 403
     second = api(staff["manager2"]).post(f"/loans/{loan['id']}/approval", json={"decision": "approve"})
     assert second.status_code == 200 and second.json["status"] == "approved"
+
+
+@pytest.mark.parametrize("leave", ["resigned", "deceased"])
+def test_a_loan_approved_before_the_member_left_is_not_disbursed(api, coop, staff, member, make_loan, leave):
+    """Is a Rp 9.000.000 loan approved on 5 Jan 2026 refused at disbursement (409 ``not_member``, still
+    approved, nothing posted) once its member resigned or died on 10 Jan 2026?"""
+    from coop.ledger.models import JournalEntry
+    from coop.loans.models import Loan
+    from coop.membership import services as membership
+
+    loan = make_loan(coop, member, status="approved")
+    if leave == "resigned":
+        atomic(membership.resign, coop.id, member.id, date(2026, 1, 10), actor=None)
+    else:
+        atomic(membership.record_death, coop.id, member.id, date(2026, 1, 10), actor=None)
+    atomic(top_up_cash, coop.id, 9_000_000, date(2026, 1, 12))
+    entries = db.session.scalar(sa.select(sa.func.count()).select_from(JournalEntry))
+    resp = api(staff["treasurer"]).post(f"/loans/{loan.id}/disbursement",
+                                        json={"disbursed_on": "2026-01-12", "first_due_date": "2026-02-12"})
+    assert resp.status_code == 409 and resp.json["error"]["code"] == "not_member"
+    db.session.expire_all()
+    assert db.session.get(Loan, loan.id).status == "approved"
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(JournalEntry)) == entries

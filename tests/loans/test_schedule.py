@@ -41,6 +41,20 @@ def test_flat_rounding_to_100_puts_the_residue_in_the_last_instalment():
     assert sum(i.principal for i in s) == 10_000_000
 
 
+def test_flat_cumulative_interest_of_exactly_a_half_rounds_up():
+    """Does a cumulative flat interest of exactly x,5 round half UP (issue 13)? 48.518.608 at 2,38 % x 12:
+    total interest 48.518.608 x 0,0238 x 12 = 13.856.914,4448 -> 13.856.914; cumulative after 2 instalments
+    2 x 13.856.914 / 12 = 2.309.485,67 -> 2.309.486, after 3 exactly 3.464.228,5 -> 3.464.229, so instalment
+    3 is 3.464.229 - 2.309.486 = 1.154.743 (a 28-digit quotient made it 3.464.228,4999.. -> 1.154.742).
+    The total 62.375.522 / 12 = 5.197.960,17 -> 5.198.000; after 4: 4.618.971,33 -> 4.618.971 (1.154.742)."""
+    s = build_schedule(48_518_608, Terms("flat", D("2.38"), 12), date(2026, 1, 31))
+    assert rows(s)[:4] == [(4_043_257, 1_154_743, 5_198_000)] * 3 + [(4_043_258, 1_154_742, 5_198_000)]
+    assert [i.interest for i in s].count(1_154_742) == 2  # instalments 4 and 10 (4.618.971,33 / 11.547.428,33)
+    assert total_interest(s) == 13_856_914
+    # the last takes the rest: 48.518.608 - 9 x 4.043.257 - 2 x 4.043.258 = 4.042.779
+    assert rows(s)[11] == (4_042_779, 1_154_743, 5_197_522)
+
+
 def test_rounding_up_mode_always_rounds_the_instalment_up():
     """983.333,33 rounded UP to Rp 100 is 983.400; the last takes 10.000.000 - 11 x 833.400 = 832.600."""
     s = build_schedule(10_000_000, Terms("flat", D("1.5"), 12, rounding_mode="up"), date(2026, 2, 1))

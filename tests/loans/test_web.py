@@ -97,3 +97,14 @@ def test_product_form(client, login, setup):
         "allocation_order": "penalty,fee,interest,principal"})
     assert resp.status_code == 302
     assert "Mingguan Pasar" in client.get("/loans/products").get_data(as_text=True)
+
+
+def test_agreement_of_a_small_loan_still_carries_a_stamp(client, login, setup, coop, make_loan):
+    """Does the agreement of a Rp 1.000.000 loan (under the Rp 5.000.000 receipt threshold) still ask for the
+    Rp 10.000 meterai (UU 10/2020 Pasal 3(2)(a): an agreement is dutiable at any amount)?"""
+    member, product, staff = setup
+    loan = make_loan(coop, member, principal=1_000_000, first_due_date=date(2026, 2, 5))
+    login(staff["manager"])
+    page = client.get(f"/loans/{loan.id}/agreement").get_data(as_text=True)
+    assert "Rp 1.000.000" in page
+    assert re.search(r'id="stamp-duty">meterai Rp 10\.000<', page)

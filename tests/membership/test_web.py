@@ -44,7 +44,10 @@ def test_treasurer_finds_member_deposits_and_gets_receipt_with_words(coop, users
     assert savings.get_account(coop.id, acc.id).balance == 250_000
 
 
-def test_withdrawal_refused_shows_reason_and_large_receipt_flags_stamp_duty(coop, users, login, make_member, fund):
+def test_withdrawal_refused_shows_reason_and_large_receipt_carries_no_stamp_duty(coop, users, login, make_member,
+                                                                                fund):
+    """Is a withdrawal over the balance refused with its reason, and does the slip of a Rp 5.500.000
+    withdrawal carry no meterai (savings slips are exempt whatever the amount: UU 10/2020 Pasal 7 huruf g)?"""
     m = make_member(coop)
     fund(m, "sukarela", 6_000_000)
     acc = savings.account_for(coop.id, m.id, "sukarela")
@@ -57,7 +60,8 @@ def test_withdrawal_refused_shows_reason_and_large_receipt_flags_stamp_duty(coop
     form[f"withdraw-{acc.id}-amount"] = "5500000"
     resp = web.post(f"/cashdesk/members/{m.id}/transactions", data=form)
     receipt = web.get(resp.headers["Location"]).get_data(as_text=True)
-    assert 'id="stamp-duty"' in receipt and "Rp 500.000" in receipt  # new balance
+    assert "Rp 5.500.000" in receipt and "Rp 500.000" in receipt  # the amount and the new balance
+    assert 'id="stamp-duty"' not in receipt and "batas bea meterai" not in receipt
 
 
 def test_wajib_payment_receipt_lists_oldest_months(coop, users, login, make_member, today):

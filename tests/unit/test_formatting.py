@@ -27,8 +27,21 @@ def test_tanggal():
     (250000, "dua ratus lima puluh ribu rupiah"),
     (2750000, "dua juta tujuh ratus lima puluh ribu rupiah"),
     (1000, "seribu rupiah"),
+    (0, "nol rupiah"),
+    (1001000, "satu juta seribu rupiah"),
+    (2001500, "dua juta seribu lima ratus rupiah"),
+    (11000, "sebelas ribu rupiah"),
+    (101000, "seratus satu ribu rupiah"),
+    (1000000, "satu juta rupiah"),
+    (1001000000, "satu miliar satu juta rupiah"),
+    (1001001, "satu juta seribu satu rupiah"),
+    (115019, "seratus lima belas ribu sembilan belas rupiah"),
+    (10010, "sepuluh ribu sepuluh rupiah"),
+    (999999, "sembilan ratus sembilan puluh sembilan ribu sembilan ratus sembilan puluh sembilan rupiah"),
 ])
 def test_terbilang(amount, words):
+    """Does an amount read in Indonesian words as on a kuitansi, with "seribu" for a thousands group of one
+    (1.001.000 is "satu juta seribu", not "satu juta satu ribu")?"""
     assert terbilang(amount) == words
 
 
