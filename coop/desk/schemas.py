@@ -62,6 +62,12 @@ class AgencyCheckSchema(Schema):
     officer = fields.String(allow_none=True)
 
 
+class AgencyCheckCreatedSchema(AgencyCheckSchema):
+    """A recorded check, with the case's red flags after it (an invalid licence adds ``agency_invalid``)."""
+
+    red_flags = fields.List(fields.String(), required=True)
+
+
 class StageChangeSchema(Schema):
     stage = fields.String(required=True)
     on = fields.Date(required=True)

@@ -16,6 +16,7 @@ from coop.desk import reports, rules, services
 from coop.desk.letter import letter_pdf
 from coop.desk.models import DeskCase
 from coop.desk.schemas import (
+    AgencyCheckCreatedSchema,
     AgencyCheckInSchema,
     AgencyCheckSchema,
     CaseInSchema,
@@ -128,7 +129,7 @@ def set_migration_case_document(case_id: int):
 
 @api.post("/migration-cases/<int:case_id>/agency-checks")
 @doc(summary="Record a check of the placement company's SIP3MI licence", body=AgencyCheckInSchema,
-     response=AgencyCheckSchema, status=201, tags=TAGS, errors=(401, 403, 404, 422))
+     response=AgencyCheckCreatedSchema, status=201, tags=TAGS, errors=(401, 403, 404, 422))
 @roles(*WRITE)
 def add_migration_case_agency_check(case_id: int):
     user = current_api_user()
