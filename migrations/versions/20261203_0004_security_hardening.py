@@ -19,13 +19,13 @@ depends_on = None
 
 def upgrade():
     with op.batch_alter_table("users", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("session_version", sa.Integer(), nullable=False, server_default="0"))
+        batch_op.add_column(sa.Column("session_version", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False, server_default="0"))
     op.create_table(
         "login_throttles",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("key", sa.String(length=200), nullable=False),
         sa.Column("window_started_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("failures", sa.Integer(), nullable=False),
+        sa.Column("failures", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_login_throttles")),
         sa.UniqueConstraint("key", name=op.f("uq_login_throttles_key")),
     )
