@@ -55,6 +55,16 @@ class Config:
     TX_RETRIES = int(_env("TX_RETRIES", "5"))
     #: Largest amount of one journal line (rupiah). Exports total in Python ints, so no sum overflows.
     LEDGER_MAX_LINE_AMOUNT = int(_env("LEDGER_MAX_LINE_AMOUNT", str(10**13)))
+    #: Resident imports (coop.registry.imports.ImportLimits): rows, columns and characters a cell; errors
+    #: listed (the rest are counted by code); an XLSX is refused unpacked past IMPORT_MAX_UNPACKED_MB or
+    #: when a member is compressed more than IMPORT_MAX_COMPRESSION_RATIO times; rows written per batch.
+    IMPORT_MAX_ROWS = int(_env("IMPORT_MAX_ROWS", "200000"))
+    IMPORT_MAX_COLUMNS = int(_env("IMPORT_MAX_COLUMNS", "100"))
+    IMPORT_MAX_CELL_CHARS = int(_env("IMPORT_MAX_CELL_CHARS", "1000"))
+    IMPORT_MAX_ERRORS = int(_env("IMPORT_MAX_ERRORS", "1000"))
+    IMPORT_MAX_UNPACKED_MB = int(_env("IMPORT_MAX_UNPACKED_MB", "300"))
+    IMPORT_MAX_COMPRESSION_RATIO = int(_env("IMPORT_MAX_COMPRESSION_RATIO", "100"))
+    IMPORT_BATCH_ROWS = int(_env("IMPORT_BATCH_ROWS", "5000"))
     DEMO_PASSWORD = _env("DEMO_PASSWORD", "desa-migran-2026")
     BOOTSTRAP_SERVE_LOCAL = True
     PUBLIC_BASE_URL = _env("PUBLIC_BASE_URL", "http://127.0.0.1:5000")

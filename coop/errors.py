@@ -83,6 +83,13 @@ class IdempotencyConflict(Conflict):
     code = "idempotency_conflict"
 
 
+class PayloadTooLarge(CoopError):
+    """Berkas terlalu besar."""
+
+    status = 413
+    code = "payload_too_large"
+
+
 class TooManyRequests(CoopError):
     """Terlalu banyak percobaan. Coba lagi nanti."""
 

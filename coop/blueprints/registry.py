@@ -4,7 +4,7 @@ but an officer are audited."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
 
@@ -246,9 +246,13 @@ def import_page():
     if form.validate_on_submit():
         upload = form.file.data
         data = upload.read()
-        report = atomic(imports.import_file, coop_id(), data, upload.filename or "", actor=current_user,
-                        dry_run=bool(form.dry_run.data), as_of=_today())
-        if report.committed:
+        try:  # not inside atomic: validation reads only, then the import commits in short batches
+            report = imports.import_file(coop_id(), data, upload.filename or "", actor=current_user,
+                                         dry_run=bool(form.dry_run.data), as_of=_today(),
+                                         limits=imports.ImportLimits.from_config(current_app.config))
+        except CoopError as exc:  # a file too large, too compressed or too wide: nothing was written
+            form.file.errors = [*form.file.errors, exc.message]
+        if report is not None and report.committed:
             flash(gettext("Impor selesai: %(created)s dibuat, %(updated)s diubah, %(unchanged)s tetap.",
                           created=report.created, updated=report.updated, unchanged=report.unchanged), "success")
     return render_template("registry/import.html", form=form, report=report, columns=imports.COLUMN_HELP)

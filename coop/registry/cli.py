@@ -5,8 +5,10 @@ from pathlib import Path
 
 import click
 import sqlalchemy as sa
+from flask import current_app
 
-from coop.db import atomic, db
+from coop.db import db
+from coop.errors import CoopError
 
 
 @click.group("registry")
@@ -36,7 +38,7 @@ def import_cmd(file: Path, dry_run: bool, cooperative_id: int | None, username: 
     """Import residents from FILE (CSV or XLSX, columns as in the template). All rows or nothing."""
     from coop.auth.models import User
     from coop.clock import business_date
-    from coop.registry.imports import UnreadableFile, read_table, run_import
+    from coop.registry.imports import ImportLimits, import_file
 
     coop_id = _cooperative_id(cooperative_id)
     actor = None
@@ -44,23 +46,28 @@ def import_cmd(file: Path, dry_run: bool, cooperative_id: int | None, username: 
         actor = db.session.scalar(sa.select(User).where(User.username == username, User.cooperative_id == coop_id))
         if actor is None:
             raise click.ClickException(f"Pengguna {username} tidak ada di koperasi {coop_id}.")
+    data = file.read_bytes()
+    # rows are counted twice when writing (validated, then written); a CSV's lines estimate the rows
+    # without listing them (an XLSX's bar just runs over)
+    estimate = max(1, data.count(b"\n")) if data[:2] != b"PK" else 1
     try:
-        header, rows = read_table(file.read_bytes(), file.name)
-        rows = list(rows)
-    except UnreadableFile as exc:
-        raise click.ClickException(str(exc)) from None
-    # rows are counted twice when writing: once validated, once written
-    with click.progressbar(length=max(1, len(rows) * (1 if dry_run else 2)),
-                           label="Validasi" + ("" if dry_run else " + simpan")) as bar:
-        report = atomic(run_import, coop_id, header, rows, actor=actor, dry_run=dry_run, as_of=business_date(None),
-                        progress=bar.update, source=file.name)
+        with click.progressbar(length=estimate * (1 if dry_run else 2),
+                               label="Validasi" + ("" if dry_run else " + simpan")) as bar:
+            # not inside atomic: validation reads only, then the import commits in short batches
+            report = import_file(coop_id, data, file.name, actor=actor, dry_run=dry_run, as_of=business_date(None),
+                                 progress=bar.update, limits=ImportLimits.from_config(current_app.config))
+    except CoopError as exc:
+        raise click.ClickException(exc.message) from None
     for e in report.errors:
         click.echo(f"baris {e.row}: {e.field}: {e.message}")
+    if report.error_total > len(report.errors):
+        click.echo(f"... dan {report.error_total - len(report.errors)} kesalahan lain: "
+                   + ", ".join(f"{code} {n}" for code, n in sorted(report.error_counts.items())))
     for w in report.warnings[:20]:
         click.echo(f"peringatan baris {w.row}: {w.field}: {w.message}")
-    if len(report.warnings) > 20:
-        click.echo(f"... dan {len(report.warnings) - 20} peringatan lain")
-    click.echo(f"{report.rows} baris, {len(report.errors)} kesalahan; "
+    if report.warning_total > 20:
+        click.echo(f"... dan {report.warning_total - 20} peringatan lain")
+    click.echo(f"{report.rows} baris, {report.error_total} kesalahan; "
                f"dibuat {report.created}, diubah {report.updated}, tetap {report.unchanged}"
                + (" (uji coba, tidak disimpan)" if dry_run else ""))
     if report.errors:

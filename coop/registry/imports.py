@@ -7,23 +7,38 @@ first row. Row numbers in the report are spreadsheet rows (the header is row 1, 
 file and one head of family per KK); with any error, or with ``dry_run``, it writes nothing and reports what
 would happen. Otherwise it creates new households and residents in bulk and updates the residents whose
 NIK exists and whose values differ. Re-importing the same file creates and updates nothing.
+
+*The write lock* (issue 14, finding 5). Called outside a unit of work (the page, the API, the CLI), the
+import reads and validates with no write transaction open, then writes in batches of whole households
+(:attr:`ImportLimits.batch_rows` rows), each its own short unit of work, under a
+:class:`~coop.registry.models.ImportJob` row: a deposit waits for one batch, never for the file. Each batch
+first checks, under the write lock, that what validation read is still so; if a batch fails, the batches
+already committed are taken back (created rows deleted, updated rows restored, the job ``undone``), so the
+import stays all or nothing. Called inside an open unit of work (``flask demo``) it writes in that one.
+
+*Bounds* (finding 6). Rows are streamed, never listed; rows, columns, characters a cell and the listed
+errors are bounded (:class:`ImportLimits`, from the ``IMPORT_*`` settings); an XLSX is refused before
+openpyxl reads it when its zip members unpack too large or too compressed.
 """
 from __future__ import annotations
 
 import codecs
 import csv
 import io
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+import zipfile
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 
 import sqlalchemy as sa
 
 from coop import audit
-from coop.db import db, utcnow
+from coop.db import atomic, db, in_unit_of_work, utcnow
+from coop.errors import PayloadTooLarge, ValidationError
 from coop.formatting import mask_nik
 from coop.registry import rules, services
-from coop.registry.models import Household, Resident
+from coop.registry.models import Household, ImportJob, Resident
 
 COLUMNS = rules.REQUIRED + rules.OPTIONAL
 #: Column help for the template and docs: (column, required, description).
@@ -57,11 +72,34 @@ _UPDATABLE = ("is_temporary_nik", "full_name", "sex", "birth_place", "birth_date
               "rt", "rw", "dusun", "phone", "relationship", "education", "occupation", "marital_status", "status")
 
 
+@dataclass(frozen=True)
+class ImportLimits:
+    """Bounds of one import (settings ``IMPORT_<NAME>``; see :class:`coop.config.Config`)."""
+
+    max_rows: int = 200_000
+    max_columns: int = 100
+    max_cell_chars: int = 1000
+    #: errors (and warnings) listed in the report; the rest are only counted, by code
+    max_errors: int = 1000
+    max_unpacked_mb: int = 300
+    max_compression_ratio: int = 100
+    #: rows written per unit of work (whole households: a batch may run over by one household)
+    batch_rows: int = 5000
+
+    @classmethod
+    def from_config(cls, config: Mapping) -> ImportLimits:
+        return cls(**{f.name: int(config[key]) for f in fields(cls) if (key := "IMPORT_" + f.name.upper()) in config})
+
+
+DEFAULT_LIMITS = ImportLimits()
+
+
 @dataclass
 class RowError:
     row: int
     field: str
     message: str
+    code: str = "invalid"
 
 
 @dataclass
@@ -74,15 +112,38 @@ class ImportReport:
     warnings: list[RowError] = field(default_factory=list)
     dry_run: bool = True
     committed: bool = False
+    #: every error, also those past ``max_errors`` that are not listed
+    error_total: int = 0
+    warning_total: int = 0
+    error_counts: Counter = field(default_factory=Counter)
+    max_errors: int = DEFAULT_LIMITS.max_errors
 
     @property
     def ok(self) -> bool:
-        return not self.errors
+        return not self.error_total
+
+    def error(self, row: int, fld: str, message: str, code: str) -> None:
+        self.error_total += 1
+        self.error_counts[code] += 1
+        if len(self.errors) < self.max_errors:
+            self.errors.append(RowError(row, fld, message, code))
+
+    def warn(self, row: int, fld: str, message: str, code: str) -> None:
+        self.warning_total += 1
+        if len(self.warnings) < self.max_errors:
+            self.warnings.append(RowError(row, fld, message, code))
 
     def to_dict(self) -> dict:
         return {"rows": self.rows, "created": self.created, "updated": self.updated, "unchanged": self.unchanged,
                 "dry_run": self.dry_run, "committed": self.committed,
-                "errors": [vars(e) for e in self.errors], "warnings": [vars(w) for w in self.warnings]}
+                # the items as before this report counted codes (API body unchanged); codes only in error_counts
+                "errors": [_item(e) for e in self.errors], "warnings": [_item(w) for w in self.warnings],
+                "error_total": self.error_total, "warning_total": self.warning_total,
+                "error_counts": dict(sorted(self.error_counts.items()))}
+
+
+def _item(e: RowError) -> dict:
+    return {"row": e.row, "field": e.field, "message": e.message}
 
 
 class UnreadableFile(Exception):
@@ -110,11 +171,40 @@ def _cell(v) -> str | None:
     return v.strip()
 
 
-def read_table(data: bytes, filename: str = "") -> tuple[list[str], Iterator[list[str | None]]]:
-    """``(header, rows)`` of a CSV (UTF-8, ``,`` ``;`` or tab separated) or an XLSX workbook's first sheet."""
+def read_table(data: bytes, filename: str = "",
+               limits: ImportLimits = DEFAULT_LIMITS) -> tuple[list[str], Iterator[list[str | None]]]:
+    """``(header, rows)`` of a CSV (UTF-8, ``,`` ``;`` or tab separated) or an XLSX workbook's first sheet.
+
+    ``rows`` is a generator (a file is never held as a list of rows). An XLSX whose zip members would
+    unpack past ``limits`` is refused (:class:`PayloadTooLarge`) before openpyxl reads it.
+    """
     if data[:2] == b"PK" or filename.lower().endswith(".xlsx"):
+        check_zip(data, limits)
         return _read_xlsx(data)
     return _read_csv(data)
+
+
+def check_zip(data: bytes, limits: ImportLimits = DEFAULT_LIMITS) -> None:
+    """Refuse a zip (an XLSX) that unpacks past ``max_unpacked_mb`` in total, or with a member over 1 MB
+    unpacked that is compressed more than ``max_compression_ratio`` times (a spreadsheet of real data packs
+    5-20 times; a zip bomb 1,000 times). The sizes are the zip's own directory entries; ``zipfile`` stops a
+    member at its declared size, so a lying entry cannot unpack more than it declares."""
+    try:
+        infos = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError):
+        raise UnreadableFile("Berkas XLSX tidak dapat dibaca (BadZipFile).") from None
+    total = sum(i.file_size for i in infos)
+    if total > limits.max_unpacked_mb * 1024 * 1024:
+        raise PayloadTooLarge(rules.msg(
+            f"Berkas XLSX terlalu besar setelah dibuka ({total // (1024 * 1024)} MB, maks. {limits.max_unpacked_mb} MB).",
+            f"the XLSX file unpacks too large ({total // (1024 * 1024)} MB, max {limits.max_unpacked_mb} MB)"),
+            fields={"file": ["xlsx_too_large"]})
+    for i in infos:
+        if i.file_size > 1024 * 1024 and i.file_size > limits.max_compression_ratio * max(1, i.compress_size):
+            raise PayloadTooLarge(rules.msg(
+                f"Berkas XLSX dimampatkan secara tidak wajar ({i.file_size // max(1, i.compress_size)} kali).",
+                f"the XLSX file is compressed abnormally ({i.file_size // max(1, i.compress_size)} times)"),
+                fields={"file": ["xlsx_over_compressed"]})
 
 
 def _read_csv(data: bytes):
@@ -128,13 +218,15 @@ def _read_csv(data: bytes):
         raise UnreadableFile("Berkas tidak dapat dibaca sebagai teks CSV.")
     if "\x00" in text:
         raise UnreadableFile("Berkas bukan CSV atau XLSX.")
-    first = text.split("\n", 1)[0]
+    first = text[:text.find("\n")] if "\n" in text else text
     delimiter = max((",", ";", "\t"), key=first.count)
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     try:
         header = next(reader)
     except StopIteration:
         raise UnreadableFile("Berkas kosong.") from None
+    except csv.Error as exc:
+        raise UnreadableFile(rules.msg(f"berkas CSV rusak ({exc})", f"malformed CSV file ({exc})")) from None
     return header, ([_cell(c) for c in row] for row in reader)
 
 
@@ -151,11 +243,15 @@ def _read_xlsx(data: bytes):
         header = [_cell(c) or "" for c in next(rows)]
     except StopIteration:
         raise UnreadableFile("Lembar kerja kosong.") from None
+    except Exception as exc:  # malformed sheet XML
+        raise UnreadableFile(f"Berkas XLSX tidak dapat dibaca ({exc.__class__.__name__}).") from None
 
     def gen():
         try:
             for row in rows:
                 yield [_cell(c) for c in row]
+        except Exception as exc:  # malformed XML further down the sheet: the user's file, not a 500
+            raise UnreadableFile(f"Berkas XLSX tidak dapat dibaca ({exc.__class__.__name__}).") from None
         finally:
             wb.close()
     return header, gen()
@@ -198,7 +294,7 @@ def template_xlsx() -> bytes:
 
 
 # --------------------------------------------------------------------------------------------
-# The import
+# The import: validate (reads only), then write in batches
 # --------------------------------------------------------------------------------------------
 
 def _chunks(items: list, n: int = _CHUNK) -> Iterable[list]:
@@ -206,77 +302,120 @@ def _chunks(items: list, n: int = _CHUNK) -> Iterable[list]:
         yield items[i:i + n]
 
 
-def run_import(cooperative_id: int, header: list[str], rows: Iterable[list[str | None]], *, actor,
-               dry_run: bool, as_of: date | None, progress: Callable[[int], None] | None = None,
-               source: str = "") -> ImportReport:
-    """Validate every row, then (unless ``dry_run`` or any error) create and update residents.
+@dataclass
+class _Plan:
+    """What a valid file does: rows to create, rows to update (with the stored values validation read),
+    the households that exist by KK."""
 
-    Runs inside the caller's unit of work: with errors nothing is written; otherwise every change commits
-    together. ``progress(n)`` is called as rows are validated and as they are written.
-    """
-    report = ImportReport(dry_run=dry_run)
+    rows: list[dict] = field(default_factory=list)
+    to_create: list[dict] = field(default_factory=list)
+    to_update: list[tuple[sa.Row, dict, dict]] = field(default_factory=list)
+    households: dict[str, int] = field(default_factory=dict)
+
+
+class _ChangedMeanwhile(Exception):
+    """A batch found the registry changed since validation read it (a concurrent write)."""
+
+
+def _validate_rows(header: list[str], rows: Iterable[list[str | None]], report: ImportReport, *,
+                   as_of: date | None, limits: ImportLimits,
+                   progress: Callable[[int], None] | None) -> list[dict] | None:
+    """Check the header and every row on its own; the clean rows (``None`` when the header is wrong)."""
+    if len(header) > limits.max_columns:
+        raise ValidationError(rules.msg(f"Berkas punya {len(header)} kolom (maks. {limits.max_columns}).",
+                                        f"the file has {len(header)} columns (max {limits.max_columns})"),
+                              fields={"file": ["too_many_columns"]})
     names = [str(h or "").strip().lower() for h in header]
-    missing = [c for c in rules.REQUIRED if c not in names]
-    if missing:
-        for c in missing:
-            report.errors.append(RowError(1, c, rules.msg("kolom wajib tidak ada", "required column is missing")))
-        return report
-    dupes = {n for n in names if n and names.count(n) > 1}
-    for n in sorted(dupes):
-        report.errors.append(RowError(1, n, rules.msg("kolom ganda", "duplicate column")))
-    if dupes:
-        return report
+    for c in rules.REQUIRED:
+        if c not in names:
+            report.error(1, c, rules.msg("kolom wajib tidak ada", "required column is missing"), "missing_column")
+    if report.error_total:
+        return None
+    counts = Counter(n for n in names if n)
+    for n in sorted(n for n, k in counts.items() if k > 1):
+        report.error(1, n, rules.msg("kolom ganda", "duplicate column"), "duplicate_column")
+    if report.error_total:
+        return None
     for n in names:
         if n and n not in COLUMNS:
-            report.warnings.append(RowError(1, n, rules.msg("kolom tidak dikenal, diabaikan",
-                                                            "unknown column, ignored")))
+            report.warn(1, n[:100], rules.msg("kolom tidak dikenal, diabaikan", "unknown column, ignored"),
+                        "unknown_column")
     index = [(i, n) for i, n in enumerate(names) if n in COLUMNS]
-
-    # 1. Validate each row on its own.
-    parsed: list[tuple[int, dict]] = []
+    parsed: list[dict] = []
     seen_nik: dict[str, int] = {}
-    for rowno, raw in enumerate(rows, start=2):
-        values = {n: (raw[i] if i < len(raw) else None) for i, n in index}
-        if all(v in (None, "") for v in values.values()):
-            continue
-        report.rows += 1
-        numeric = [n for n, v in values.items() if isinstance(v, str) and v.startswith("#ANGKA:")]
-        for n in numeric:
-            report.errors.append(RowError(rowno, n, rules.msg(
-                "sel berisi angka, bukan teks: ketik ulang sebagai teks (Excel merusak angka 16 digit)",
-                "the cell holds a number, not text: retype it as text (Excel breaks 16-digit numbers)")))
-            values[n] = None
-        clean, check = services.validate_resident_data(values, as_of=as_of)
-        for fld, msgs in check.errors.items():
-            if fld not in numeric:
-                for m in msgs:
-                    report.errors.append(RowError(rowno, fld, m))
-        for w in check.warnings:
-            report.warnings.append(RowError(rowno, "nik", w))
-        if "nik" in clean:
-            first = seen_nik.setdefault(clean["nik"], rowno)
-            if first != rowno:
-                report.errors.append(RowError(rowno, "nik", rules.msg(f"NIK ganda, sama dengan baris {first}",
-                                                                      f"duplicate NIK, same as row {first}")))
+    rowno = 1
+    try:
+        for rowno, raw in enumerate(rows, start=2):
+            values = {n: (raw[i] if i < len(raw) else None) for i, n in index}
+            if all(v in (None, "") for v in values.values()):
                 continue
-        if check.ok and not numeric:
-            if not clean.get("status"):
-                clean["status"] = "hidup"
-            parsed.append((rowno, clean))
-        if progress and report.rows % 500 == 0:
-            progress(500)
+            report.rows += 1
+            if report.rows > limits.max_rows:
+                raise PayloadTooLarge(rules.msg(f"Berkas punya lebih dari {limits.max_rows} baris.",
+                                                f"the file has more than {limits.max_rows} rows"),
+                                      fields={"file": ["too_many_rows"]})
+            _validate_row(rowno, values, report, parsed, seen_nik, as_of=as_of, limits=limits)
+            if progress and report.rows % 500 == 0:
+                progress(500)
+    except csv.Error as exc:
+        report.error(rowno + 1, "file", rules.msg(f"berkas CSV rusak ({exc})", f"malformed CSV file ({exc})"),
+                     "unreadable_file")
+    except UnreadableFile as exc:
+        report.error(rowno + 1, "file", str(exc), "unreadable_file")
     if progress and report.rows % 500:
         progress(report.rows % 500)
+    return parsed
 
-    # 2. Compare with the database: existing residents by NIK (plain rows, no ORM objects), households by KK.
+
+def _validate_row(rowno: int, values: dict, report: ImportReport, parsed: list[dict], seen_nik: dict[str, int], *,
+                  as_of: date | None, limits: ImportLimits) -> None:
+    bad = set()
+    for n, v in values.items():
+        if isinstance(v, str) and v.startswith("#ANGKA:"):
+            report.error(rowno, n, rules.msg(
+                "sel berisi angka, bukan teks: ketik ulang sebagai teks (Excel merusak angka 16 digit)",
+                "the cell holds a number, not text: retype it as text (Excel breaks 16-digit numbers)"),
+                "number_cell")
+            bad.add(n)
+        elif isinstance(v, str) and len(v) > limits.max_cell_chars:
+            report.error(rowno, n, rules.msg(f"isi sel lebih dari {limits.max_cell_chars} karakter",
+                                             f"the cell holds more than {limits.max_cell_chars} characters"),
+                         "cell_too_long")
+            bad.add(n)
+    for n in bad:
+        values[n] = None
+    clean, check = services.validate_resident_data(values, as_of=as_of)
+    for fld, msgs in check.errors.items():
+        if fld not in bad:
+            for m in msgs:
+                report.error(rowno, fld, m, f"invalid_{fld}")
+    for w in check.warnings:
+        report.warn(rowno, "nik", w, "nik_warning")
+    if "nik" in clean:
+        first = seen_nik.setdefault(clean["nik"], rowno)
+        if first != rowno:
+            report.error(rowno, "nik", rules.msg(f"NIK ganda, sama dengan baris {first}",
+                                                 f"duplicate NIK, same as row {first}"), "duplicate_nik")
+            return
+    if check.ok and not bad:
+        if not clean.get("status"):
+            clean["status"] = "hidup"
+        clean["_row"] = rowno
+        parsed.append(clean)
+
+
+def _plan(cooperative_id: int, parsed: list[dict], report: ImportReport) -> _Plan:
+    """Compare the clean rows with the database (reads only): existing residents by NIK (plain rows, no ORM
+    objects), households by KK, one head of family per KK."""
+    plan = _Plan(rows=parsed)
     cols = [Resident.id, Resident.nik, Resident.household_id, *(getattr(Resident, k) for k in _UPDATABLE)]
     existing: dict[str, sa.Row] = {}
-    for chunk in _chunks([c["nik"] for _, c in parsed]):
+    for chunk in _chunks([c["nik"] for c in parsed]):
         for row in db.session.execute(sa.select(*cols).where(Resident.cooperative_id == cooperative_id,
                                                              Resident.nik.in_(chunk))):
             existing[row.nik] = row
-    households: dict[str, int] = {}  # kk_number -> household id
-    for chunk in _chunks(sorted({c["kk_number"] for _, c in parsed})):
+    households = plan.households  # kk_number -> household id
+    for chunk in _chunks(sorted({c["kk_number"] for c in parsed})):
         households.update(db.session.execute(sa.select(Household.kk_number, Household.id).where(
             Household.cooperative_id == cooperative_id, Household.kk_number.in_(chunk))).all())
     kk_of_household = {hid: kk for kk, hid in households.items()}
@@ -285,8 +424,7 @@ def run_import(cooperative_id: int, header: list[str], rows: Iterable[list[str |
         kk_of_household.update(db.session.execute(sa.select(Household.id, Household.kk_number).where(
             Household.id.in_(chunk))).all())
 
-    # 3. One head of family per KK: heads in the file plus heads already stored and not in the file.
-    file_niks = {c["nik"] for _, c in parsed}
+    file_niks = {c["nik"] for c in parsed}
     heads: dict[str, list[tuple[int, str]]] = {}
     for chunk in _chunks(sorted(households.values())):
         for nik, kk in db.session.execute(
@@ -294,114 +432,272 @@ def run_import(cooperative_id: int, header: list[str], rows: Iterable[list[str |
                 .where(Resident.household_id.in_(chunk), Resident.relationship == "kepala_keluarga")):
             if nik not in file_niks:
                 heads.setdefault(kk, []).append((0, nik))
-    for rowno, c in parsed:
+    for c in parsed:
         if c.get("relationship") == "kepala_keluarga":
-            heads.setdefault(c["kk_number"], []).append((rowno, c["nik"]))
+            heads.setdefault(c["kk_number"], []).append((c["_row"], c["nik"]))
     for kk, hs in heads.items():
         for rowno, _nik in hs[1:]:
             if rowno:
-                report.errors.append(RowError(rowno, "relationship", rules.msg(
-                    f"KK {kk} sudah punya kepala keluarga", f"KK {kk} already has a head of family")))
+                report.error(rowno, "relationship", rules.msg(
+                    f"KK {kk} sudah punya kepala keluarga", f"KK {kk} already has a head of family"), "second_head")
 
-    # 4. Plan: create, update or leave alone.
-    to_create: list[dict] = []
-    to_update: list[tuple[sa.Row, dict]] = []
-    for _, c in parsed:
+    for c in parsed:
         r = existing.get(c["nik"])
         if r is None:
-            to_create.append(c)
+            plan.to_create.append(c)
             continue
         changes = {k: c.get(k) for k in _UPDATABLE if k in c and getattr(r, k) != c.get(k)}
         if kk_of_household.get(r.household_id) != c["kk_number"]:
             changes["kk_number"] = c["kk_number"]
         if changes:
-            to_update.append((r, changes))
-    report.created = len(to_create)
-    report.updated = len(to_update)
+            plan.to_update.append((r, changes, c))
+    return plan
+
+
+def run_import(cooperative_id: int, header: list[str], rows: Iterable[list[str | None]], *, actor,
+               dry_run: bool, as_of: date | None, progress: Callable[[int], None] | None = None,
+               source: str = "", limits: ImportLimits = DEFAULT_LIMITS) -> ImportReport:
+    """Validate every row, then (unless ``dry_run`` or any error) create and update residents.
+
+    Outside a unit of work: validation only reads, then the writes commit in batches under an import job
+    (all or nothing, see the module docstring). Inside one: everything is written in the caller's unit of
+    work. ``progress(n)`` is called as rows are validated and as they are written.
+
+    :raises PayloadTooLarge: more than ``limits.max_rows`` rows.
+    :raises ValidationError: more than ``limits.max_columns`` columns.
+    """
+    report = ImportReport(dry_run=dry_run, max_errors=limits.max_errors)
+    parsed = _validate_rows(header, rows, report, as_of=as_of, limits=limits, progress=progress)
+    if parsed is None:
+        return report
+    plan = _plan(cooperative_id, parsed, report)
+    report.created = len(plan.to_create)
+    report.updated = len(plan.to_update)
     report.unchanged = len(parsed) - report.created - report.updated
     report.errors.sort(key=lambda e: (e.row, COLUMNS.index(e.field) if e.field in COLUMNS else 99))
-    if report.errors and not dry_run:
+    if report.error_total and not dry_run:
         # nothing is written: report no creations or updates (a dry run shows what valid rows would do)
         report.created = report.updated = report.unchanged = 0
-    if report.errors or dry_run:
+    if report.error_total or dry_run:
         return report
+    try:
+        _write(cooperative_id, plan, report, actor=actor, source=source, limits=limits, progress=progress)
+    except _ChangedMeanwhile:
+        report.created = report.updated = report.unchanged = 0
+        report.error(1, "file", rules.msg(
+            "Data penduduk berubah selama impor; tidak ada yang disimpan. Ulangi impor.",
+            "the registry changed during the import; nothing was saved. Run the import again."), "changed_meanwhile")
+        return report
+    report.committed = True
+    return report
 
-    # 5. Write, in bulk (multi-row INSERT/UPDATE statements, not one ORM object per row).
-    for code in sorted({c["village_code"] for _, c in parsed}):
-        services.ensure_village(code)
-    now = utcnow()
+
+def _batches(plan: _Plan, size: int) -> list[tuple[list[dict], list[tuple[sa.Row, dict]]]]:
+    """Creates and updates grouped by their (target) KK, whole households packed into batches of about
+    ``size`` rows, so a household's head and members land in one batch."""
+    by_kk: dict[str, tuple[list, list]] = {}
+    for c in plan.to_create:
+        by_kk.setdefault(c["kk_number"], ([], []))[0].append(c)
+    for r, changes, c in plan.to_update:
+        kk = changes.get("kk_number")
+        by_kk.setdefault(kk or f"#{r.household_id}", ([], []))[1].append((r, changes, c))
+    out: list[tuple[list, list]] = []
+    creates: list = []
+    updates: list = []
+    for kk in sorted(by_kk):
+        c, u = by_kk[kk]
+        creates.extend(c)
+        updates.extend(u)
+        if len(creates) + len(updates) >= size:
+            out.append((creates, updates))
+            creates, updates = [], []
+    if creates or updates:
+        out.append((creates, updates))
+    return out
+
+
+@dataclass
+class _Applied:
+    """What the committed batches wrote, to take it back if a later batch fails."""
+
+    residents: list[int] = field(default_factory=list)
+    households: list[int] = field(default_factory=list)
+    updated: list[sa.Row] = field(default_factory=list)
+    touched_existing: set[int] = field(default_factory=set)
+
+
+def _write(cooperative_id: int, plan: _Plan, report: ImportReport, *, actor, source: str, limits: ImportLimits,
+           progress: Callable[[int], None] | None) -> None:
+    batches = _batches(plan, max(1, limits.batch_rows))
+    job_id = atomic(_start_job, cooperative_id, plan, report, actor=actor, source=source)
+    applied = _Applied()
+    try:
+        for creates, updates in batches:
+            atomic(_apply_batch, cooperative_id, job_id, plan, creates, updates, applied, actor=actor, source=source)
+            if progress:
+                progress(len(creates) + len(updates))
+        atomic(_finish_job, cooperative_id, job_id, report, actor=actor, source=source)
+    except Exception:
+        if not in_unit_of_work():  # the caller's unit of work rolls back everything by itself
+            atomic(_undo, cooperative_id, job_id, applied, actor=actor, source=source)
+        raise
+    finally:
+        # rows changed behind the ORM's back: objects the caller holds must reload
+        db.session.expire_all()
+
+
+def _start_job(cooperative_id: int, plan: _Plan, report: ImportReport, *, actor, source: str) -> int:
+    job = ImportJob(cooperative_id=cooperative_id, source=source[:255], status="applying", rows=report.rows,
+                    to_create=len(plan.to_create), to_update=len(plan.to_update), batches_done=0,
+                    actor_id=getattr(actor, "id", None))
+    db.session.add(job)
+    db.session.flush()
+    return job.id
+
+
+def _finish_job(cooperative_id: int, job_id: int, report: ImportReport, *, actor, source: str) -> None:
+    db.session.execute(sa.update(ImportJob).where(ImportJob.id == job_id).values(status="done", finished_at=utcnow()))
+    audit.record(actor, "registry.import", "import", job_id,
+                 {"source": source, "rows": report.rows, "created": report.created, "updated": report.updated},
+                 cooperative_id=cooperative_id)
+    db.session.flush()
+
+
+def _check_unchanged(cooperative_id: int, plan: _Plan, creates: list[dict], updates: list[tuple[sa.Row, dict, dict]],
+                     new_kks: list[str]) -> None:
+    """Under the write lock: what validation read for this batch is still so."""
+    for chunk in _chunks([c["nik"] for c in creates]):
+        if db.session.scalar(sa.select(Resident.id).where(Resident.cooperative_id == cooperative_id,
+                                                          Resident.nik.in_(chunk)).limit(1)) is not None:
+            raise _ChangedMeanwhile
+    for chunk in _chunks(new_kks):
+        if db.session.scalar(sa.select(Household.id).where(Household.cooperative_id == cooperative_id,
+                                                           Household.kk_number.in_(chunk)).limit(1)) is not None:
+            raise _ChangedMeanwhile
+    cols = [Resident.id, Resident.nik, Resident.household_id, *(getattr(Resident, k) for k in _UPDATABLE)]
+    for chunk in _chunks([r for r, _, _ in updates]):
+        now = {row.id: row for row in db.session.execute(sa.select(*cols).where(Resident.id.in_([r.id for r in chunk])))}
+        if any(tuple(now.get(r.id, ())) != tuple(r) for r in chunk):
+            raise _ChangedMeanwhile
+
+
+def _apply_batch(cooperative_id: int, job_id: int, plan: _Plan, creates: list[dict],
+                 updates: list[tuple[sa.Row, dict, dict]], applied: _Applied, *, actor, source: str) -> None:
+    """One batch in one unit of work (bulk, multi-row INSERT/UPDATE statements, not one ORM object per row).
+    ``applied`` learns what was written only once the batch is flushed (its commit follows at once)."""
+    households = plan.households
     new_households: dict[str, dict] = {}
-    for _, c in parsed:
+    now = utcnow()
+    for c in creates:
         if c["kk_number"] not in households and c["kk_number"] not in new_households:
             new_households[c["kk_number"]] = {
                 "cooperative_id": cooperative_id, "kk_number": c["kk_number"], "address": c.get("address"),
                 "rt": c.get("rt"), "rw": c.get("rw"), "dusun": c.get("dusun"), "village_code": c["village_code"],
                 "created_at": now, "updated_at": now}
+    for _r, changes, c in updates:
+        kk = changes.get("kk_number")
+        if kk is not None and kk not in households and kk not in new_households:
+            new_households[kk] = {
+                "cooperative_id": cooperative_id, "kk_number": kk, "address": c.get("address"), "rt": c.get("rt"),
+                "rw": c.get("rw"), "dusun": c.get("dusun"), "village_code": c["village_code"],
+                "created_at": now, "updated_at": now}
+    _check_unchanged(cooperative_id, plan, creates, updates, sorted(new_households))
+    for code in sorted({c["village_code"] for c in creates} | {c["village_code"] for _, _, c in updates}):
+        services.ensure_village(code)
+    batch_households: dict[str, int] = {}
     for chunk in _chunks(list(new_households.values())):
         db.session.execute(sa.insert(Household), chunk)
     for chunk in _chunks(sorted(new_households)):
-        households.update(db.session.execute(sa.select(Household.kk_number, Household.id).where(
+        batch_households.update(db.session.execute(sa.select(Household.kk_number, Household.id).where(
             Household.cooperative_id == cooperative_id, Household.kk_number.in_(chunk))).all())
-    touched = {households[kk] for kk in new_households}
+    kk_ids = {**households, **batch_households}
+    touched = set(batch_households.values())
     audit.record_many(actor, "registry.household_create", "household", [
-        (households[kk], {"kk_number": mask_nik(kk), "import": source}) for kk in sorted(new_households)],
+        (batch_households[kk], {"kk_number": mask_nik(kk), "import": source}) for kk in sorted(new_households)],
         cooperative_id=cooperative_id)
-    for chunk in _chunks(to_create):
+    created: list[int] = []
+    for chunk in _chunks(creates):
         db.session.execute(sa.insert(Resident), [
-            {"cooperative_id": cooperative_id, "household_id": households[c["kk_number"]], "pmi_status": "none",
+            {"cooperative_id": cooperative_id, "household_id": kk_ids[c["kk_number"]], "pmi_status": "none",
              "created_at": now, "updated_at": now, **{k: c.get(k) for k in services.RESIDENT_FIELDS}}
             for c in chunk])
         ids = dict(db.session.execute(sa.select(Resident.nik, Resident.id).where(
             Resident.cooperative_id == cooperative_id, Resident.nik.in_([c["nik"] for c in chunk]))).all())
+        created.extend(ids.values())
         audit.record_many(actor, "registry.resident_create", "resident", [
-            (ids[c["nik"]], {"nik": mask_nik(c["nik"]), "household_id": households[c["kk_number"]], "import": source})
+            (ids[c["nik"]], {"nik": mask_nik(c["nik"]), "household_id": kk_ids[c["kk_number"]], "import": source})
             for c in chunk], cooperative_id=cooperative_id)
-        touched.update(households[c["kk_number"]] for c in chunk)
-        if progress:
-            progress(len(chunk))
-    updates = []
-    for r, changes in to_update:
-        touched.add(r.household_id)
+        touched.update(kk_ids[c["kk_number"]] for c in chunk)
+    rows_ = []
+    existing_touched: set[int] = set()
+    for r, changes, _ in updates:
+        existing_touched.add(r.household_id)
+        changes = dict(changes)
         kk = changes.pop("kk_number", None)
         row = {"id": r.id, "updated_at": now, **changes}
         if kk is not None:
-            row["household_id"] = households[kk]
-            touched.add(households[kk])
-        updates.append(row)
+            row["household_id"] = kk_ids[kk]
+            touched.add(kk_ids[kk])
+        rows_.append(row)
     by_columns: dict[tuple, list[dict]] = {}
-    for row in updates:  # one executemany per set of changed columns
+    for row in rows_:  # one executemany per set of changed columns
         by_columns.setdefault(tuple(sorted(row)), []).append(row)
-    for rows_ in by_columns.values():
-        for chunk in _chunks(rows_):
+    for group in by_columns.values():
+        for chunk in _chunks(group):
             db.session.execute(sa.update(Resident), chunk)
     audit.record_many(actor, "registry.resident_update", "resident", [
         (row["id"], {"changes": sorted(k for k in row if k not in ("id", "updated_at")), "import": source})
-        for row in updates], cooperative_id=cooperative_id)
-    if updates and progress:
-        progress(len(updates))
+        for row in rows_], cooperative_id=cooperative_id)
+    touched |= existing_touched
     services.sync_heads(cooperative_id, touched)
     services.refresh_pmi_status(cooperative_id, touched)
-    audit.record(actor, "registry.import", "import", None,
-                 {"source": source, "rows": report.rows, "created": report.created, "updated": report.updated},
+    db.session.execute(sa.update(ImportJob).where(ImportJob.id == job_id)
+                       .values(batches_done=ImportJob.batches_done + 1))
+    db.session.flush()
+    households.update(batch_households)
+    applied.residents.extend(created)
+    applied.households.extend(batch_households.values())
+    applied.updated.extend(r for r, _, _ in updates)
+    applied.touched_existing |= existing_touched | (touched - set(batch_households.values()))
+
+
+def _undo(cooperative_id: int, job_id: int, applied: _Applied, *, actor, source: str) -> None:
+    """Take back the committed batches of a failed import: restore updated residents, delete created
+    residents and households, recompute heads and PMI status of the households they touched."""
+    restore = [{"id": r.id, "household_id": r.household_id, **{k: getattr(r, k) for k in _UPDATABLE}}
+               for r in applied.updated]
+    for chunk in _chunks(restore):
+        db.session.execute(sa.update(Resident), chunk)
+    for chunk in _chunks(applied.households):
+        db.session.execute(sa.update(Household).where(Household.id.in_(chunk)).values(head_resident_id=None))
+    for chunk in _chunks(applied.residents):
+        db.session.execute(sa.delete(Resident).where(Resident.cooperative_id == cooperative_id, Resident.id.in_(chunk)))
+    for chunk in _chunks(applied.households):
+        db.session.execute(sa.delete(Household).where(Household.cooperative_id == cooperative_id,
+                                                      Household.id.in_(chunk)))
+    keep = applied.touched_existing - set(applied.households)
+    services.sync_heads(cooperative_id, keep)
+    services.refresh_pmi_status(cooperative_id, keep)
+    db.session.execute(sa.update(ImportJob).where(ImportJob.id == job_id).values(status="undone", finished_at=utcnow()))
+    audit.record(actor, "registry.import_undone", "import", job_id,
+                 {"source": source, "residents_deleted": len(applied.residents),
+                  "households_deleted": len(applied.households), "residents_restored": len(restore)},
                  cooperative_id=cooperative_id)
     db.session.flush()
-    # Rows changed behind the ORM's back: objects the caller holds must reload.
-    db.session.expire_all()
-    report.committed = True
-    return report
 
 
 def import_file(cooperative_id: int, data: bytes, filename: str, *, actor, dry_run: bool, as_of: date | None,
-                progress: Callable[[int], None] | None = None) -> ImportReport:
-    """Read ``data`` (CSV or XLSX) and :func:`run_import` it. An unreadable file is a row-1 error."""
+                progress: Callable[[int], None] | None = None,
+                limits: ImportLimits = DEFAULT_LIMITS) -> ImportReport:
+    """Read ``data`` (CSV or XLSX) and :func:`run_import` it. An unreadable file is a row-1 error.
+
+    Call it outside :func:`coop.db.atomic` (it opens its own short units of work; see the module docstring).
+    """
     try:
-        header, rows = read_table(data, filename)
-        rows = list(rows)
-    except (UnreadableFile, csv.Error) as exc:
-        report = ImportReport(dry_run=dry_run)
-        text = str(exc) if isinstance(exc, UnreadableFile) else rules.msg(
-            f"berkas CSV rusak ({exc})", f"malformed CSV file ({exc})")
-        report.errors.append(RowError(1, "file", text))
+        header, rows = read_table(data, filename, limits)
+    except UnreadableFile as exc:
+        report = ImportReport(dry_run=dry_run, max_errors=limits.max_errors)
+        report.error(1, "file", str(exc), "unreadable_file")
         return report
     return run_import(cooperative_id, header, rows, actor=actor, dry_run=dry_run, as_of=as_of, progress=progress,
-                      source=filename)
+                      source=filename, limits=limits)

@@ -23,7 +23,7 @@ from coop.registry.rules import (
     SCHEMES,
 )
 
-__all__ = ["Village", "Household", "Resident", "MigrationRecord"]
+__all__ = ["Village", "Household", "Resident", "MigrationRecord", "ImportJob"]
 
 
 def _in(col: str, values) -> str:
@@ -176,3 +176,26 @@ class MigrationRecord(TenantMixin, Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
     resident: Mapped[Resident] = orm.relationship(back_populates="migration_records")
+
+
+class ImportJob(TenantMixin, Base):
+    """One committed resident import, written in bounded batches (``coop.registry.imports``).
+
+    ``applying`` while its batches commit one by one, ``done`` after the last, ``undone`` when a batch
+    failed and the batches already committed were taken back (all or nothing). A row left ``applying``
+    names an import that a crash interrupted.
+    """
+
+    __tablename__ = "registry_import_jobs"
+    __table_args__ = (sa.CheckConstraint(_in("status", ("applying", "done", "undone")), name="status_known"),)
+
+    id: Mapped[intpk]
+    source: Mapped[str] = mapped_column(String(255), default="")
+    status: Mapped[str] = mapped_column(String(10), default="applying")
+    rows: Mapped[int] = mapped_column(default=0)
+    to_create: Mapped[int] = mapped_column(default=0)
+    to_update: Mapped[int] = mapped_column(default=0)
+    batches_done: Mapped[int] = mapped_column(default=0)
+    actor_id: Mapped[int | None] = mapped_column()
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

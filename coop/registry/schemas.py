@@ -162,3 +162,7 @@ class ImportResultSchema(Schema):
     committed = fields.Boolean()
     errors = fields.List(fields.Nested(ImportErrorSchema))
     warnings = fields.List(fields.Nested(ImportErrorSchema))
+    error_total = fields.Integer(metadata={"description": "all errors; only the first IMPORT_MAX_ERRORS are listed"})
+    warning_total = fields.Integer()
+    error_counts = fields.Dict(keys=fields.String(), values=fields.Integer(),
+                               metadata={"description": "errors counted by code"})

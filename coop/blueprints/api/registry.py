@@ -5,7 +5,7 @@ user other than an officer is written to the audit log (UU 27/2022).
 """
 from __future__ import annotations
 
-from flask import request
+from flask import current_app, request
 
 from coop.auth.roles import ADMIN, OFFICER, STAFF
 from coop.blueprints.api import api, current_api_user, cursor_page, doc, load, load_args, roles
@@ -109,7 +109,7 @@ def create_migration_record(resident_id: int):
 @doc(summary="Import residents from CSV/XLSX (multipart 'file'); dry_run=true validates only; with "
              "dry_run=false nothing is written unless every row is valid",
      query=schemas.ImportQuerySchema, body=schemas.ImportUploadSchema, body_content_type="multipart/form-data",
-     response=schemas.ImportResultSchema, tags=TAGS, errors=(401, 403, 422))
+     response=schemas.ImportResultSchema, tags=TAGS, errors=(401, 403, 413, 422))
 @roles(*WRITE)
 def import_residents():
     args = load_args(schemas.ImportQuerySchema)
@@ -121,6 +121,8 @@ def import_residents():
     if len(data) > MAX_UPLOAD:
         raise ValidationError("Berkas terlalu besar (maks. 20 MB).", fields={"file": ["maks. 20 MB / max 20 MB"]})
     user = current_api_user()
-    report = atomic(imports.import_file, user.cooperative_id, data, upload.filename or "", actor=user,
-                    dry_run=args["dry_run"], as_of=_today())
+    # not inside atomic: the import validates with no write transaction open, then commits in short batches
+    report = imports.import_file(user.cooperative_id, data, upload.filename or "", actor=user,
+                                 dry_run=args["dry_run"], as_of=_today(),
+                                 limits=imports.ImportLimits.from_config(current_app.config))
     return schemas.ImportResultSchema().dump(report.to_dict())
