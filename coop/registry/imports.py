@@ -84,7 +84,7 @@ class ImportLimits:
     max_unpacked_mb: int = 300
     max_compression_ratio: int = 100
     #: rows written per unit of work (whole households: a batch may run over by one household)
-    batch_rows: int = 5000
+    batch_rows: int = 2000
 
     @classmethod
     def from_config(cls, config: Mapping) -> ImportLimits:
