@@ -206,7 +206,7 @@ def _chunks(items: list, n: int = _CHUNK) -> Iterable[list]:
         yield items[i:i + n]
 
 
-def run_import(cooperative_id: int, header: list[str], rows: Iterable[list[str | None]], *, actor,
+def run_import(cooperative_id: int, header: list[str], rows: Iterable[list[str | None]], *, actor,  # noqa: C901, PLR0915 -- to split by row stage (issue 16 item 1)
                dry_run: bool, as_of: date | None, progress: Callable[[int], None] | None = None,
                source: str = "") -> ImportReport:
     """Validate every row, then (unless ``dry_run`` or any error) create and update residents.
