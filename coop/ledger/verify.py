@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -81,7 +82,7 @@ def verify(cooperative_id: int, *, progress: Callable[[int], None] | None = None
     expected_seq = 1
     entries = postings = 0
     pending = 0
-    cur = None  # (entry row head, lines)
+    cur: tuple[Any, list[tuple[int, int, int]]] | None = None  # (entry row head, lines)
 
     def finish(head, lines):
         nonlocal expected_prev, expected_seq, first_bad
