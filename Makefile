@@ -8,9 +8,11 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test test-fast test-postgres test-all e2e bench lint migrations translations translations-update clean
+.PHONY: run test test-fast test-postgres test-all e2e bench lint lock migrations translations translations-update clean
 
-$(VENV)/.installed: setup.cfg pyproject.toml
+# Dependencies come from the hashed lock files (requirements/dev.txt here; requirements/production.txt on a
+# server, see docs/operations.md), then coop itself without dependencies. `make lock` regenerates them.
+$(VENV)/.installed: requirements/dev.txt setup.cfg pyproject.toml
 	@command -v python3 >/dev/null || { echo "python3 is required (apt-get install python3 python3-venv)"; exit 1; }
 	@if [ ! -x $(VENV)/bin/pip ]; then \
 	  rm -rf $(VENV); \
@@ -24,9 +26,10 @@ $(VENV)/.installed: setup.cfg pyproject.toml
 	  }; \
 	fi
 	@$(VENV)/bin/pip install -q --upgrade pip >/dev/null 2>&1 || true
-	@echo "Installing coop and its dependencies into $(VENV) ..."
-	@$(VENV)/bin/pip install -q --disable-pip-version-check -e ".[dev]"
-	@$(VENV)/bin/python -c "import coop, flask_sqlalchemy, psycopg, pytest, playwright, schemathesis"
+	@echo "Installing the locked dependencies (requirements/dev.txt) and coop into $(VENV) ..."
+	@$(VENV)/bin/pip install -q --disable-pip-version-check --require-hashes -r requirements/dev.txt
+	@$(VENV)/bin/pip install -q --disable-pip-version-check --no-deps -e .
+	@$(VENV)/bin/python -c "import coop, flask_sqlalchemy, psycopg, pytest, playwright, schemathesis, gunicorn, mypy"
 	@touch $@
 
 # Compile translations/*/LC_MESSAGES/messages.po to .mo (the .mo files are not committed).
@@ -71,6 +74,18 @@ bench: $(VENV)/.installed
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check coop tests bench
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
+
+# Regenerate the hashed lock files from setup.cfg (after adding or changing a dependency there). Existing pins
+# are kept; `make lock LOCK_FLAGS=--upgrade` moves everything to the newest allowed versions.
+# Universal: one lock for Linux, macOS and Windows on Python 3.11+.
+LOCK_FLAGS ?=
+lock: $(VENV)/.installed
+	$(VENV)/bin/uv pip compile -q setup.cfg --universal --python-version 3.11 --generate-hashes \
+	  --custom-compile-command "make lock" --extra postgres --extra server $(LOCK_FLAGS) -o requirements/production.txt
+	$(VENV)/bin/uv pip compile -q setup.cfg --universal --python-version 3.11 --generate-hashes \
+	  --custom-compile-command "make lock" --extra postgres --extra server --extra dev $(LOCK_FLAGS) \
+	  -o requirements/dev.txt
 
 migrations: $(VENV)/.installed
 	scripts/regen_initial_migration.sh

@@ -210,7 +210,7 @@ def _parse_floor(values) -> dict[int, dict[int, int]]:
 @click.option("--yes", is_flag=True, default=False, help="Do not ask for confirmation.")
 @click.option("--voucher-floor", "voucher_floor", multiple=True, metavar="COOP:YEAR:SEQ",
               help="Highest voucher number printed (from the paper receipts) when the live database cannot be read.")
-def restore_cmd(backup, yes, voucher_floor):
+def restore_cmd(backup, yes, voucher_floor):  # noqa: C901, PLR0915 -- the checks and prompts of a restore, in the order they run
     """Replace the SQLite database with BACKUP (the app must be stopped).
 
     Verifies the backup before and the database after; prints what the live database had beyond the

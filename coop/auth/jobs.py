@@ -9,7 +9,6 @@ from flask import current_app
 
 from coop.auth.models import ApiToken, IdempotentRequest, LoginAttempt, LoginThrottle, User
 from coop.db import db
-from coop.jobs import Job, register
 
 
 def _start_of(day: date) -> datetime:
@@ -43,7 +42,3 @@ def prune(cooperative_id: int, as_of: date) -> str:
         LoginThrottle.window_started_at < today - timedelta(days=1))).rowcount
     return (f"{idem} respons idempoten, {tokens} token, {attempts} percobaan login, "
             f"{throttles} penghitung pembatasan dihapus")
-
-
-register(Job(id="auth.prune", target="coop.auth.jobs:prune", frequency="daily", cron={"hour": 3, "minute": 15},
-             description="Hapus percobaan login lama, respons idempoten lama dan token kedaluwarsa."))

@@ -51,7 +51,7 @@ def envelope(status: int, code: str, message: str, fields: dict | None = None):
     return jsonify(body), status
 
 
-def register(app: Flask) -> None:
+def register(app: Flask) -> None:  # noqa: C901 -- one nested handler per error class, counted together
     @app.errorhandler(CoopError)
     def _coop_error(exc: CoopError):
         if _wants_json():

@@ -352,12 +352,3 @@ def cash_panel(user):
     return {"title": "Posisi Kas", "template": "ledger/_cash_panel.html",
             "cash": reports.cash_position(user.cooperative_id)}
 
-
-def _register_panel():
-    from coop.blueprints.main import DASHBOARD_PANELS
-
-    if cash_panel not in DASHBOARD_PANELS:
-        DASHBOARD_PANELS.append(cash_panel)
-
-
-_register_panel()

@@ -431,12 +431,3 @@ def dashboard_panel(user):
     return {"title": "Pinjaman", "template": "loans/_panel.html", "p": p, "pending": pending,
             "due": len(loan_reports.due_this_week(user.cooperative_id, as_of))}
 
-
-def _register_panel():
-    from coop.blueprints.main import DASHBOARD_PANELS
-
-    if dashboard_panel not in DASHBOARD_PANELS:
-        DASHBOARD_PANELS.append(dashboard_panel)
-
-
-_register_panel()

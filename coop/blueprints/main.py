@@ -1,15 +1,29 @@
-"""The dashboard: one page per role, filled in by each area through DASHBOARD_PANELS."""
+"""The dashboard: one page per role, made of the panels listed in DASHBOARD_PANELS."""
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
 
 from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from coop.auth.roles import ROLE_LABELS
+from coop.blueprints import ledger, loans, members, parenting, registry, reports, training
 
 bp = Blueprint("main", __name__)
 
-#: Callables ``fn(user) -> dict | None`` returning {"title", "template", ...context}; areas append here.
-DASHBOARD_PANELS: list = []
+#: The dashboard's panels, in the order they show. Each is ``fn(user) -> dict | None``: {"title",
+#: "template", ...context}, or None for a role that should not see it. A new panel is added HERE (one
+#: literal list, not a side effect of importing a blueprint, so the order never depends on import order).
+DASHBOARD_PANELS: list[Callable[[Any], dict[str, Any] | None]] = [
+    ledger.cash_panel,
+    loans.dashboard_panel,
+    members.dashboard_panel,
+    parenting.dashboard_panel,
+    registry.dashboard_panel,
+    reports.dashboard_panel,
+    training.dashboard_panel,
+]
 
 
 @bp.route("/")

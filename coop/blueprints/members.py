@@ -331,12 +331,3 @@ def dashboard_panel(user):
             "arrears": len(arrears_rows), "arrears_amount": sum(r["amount"] for r in arrears_rows),
             "labels": STATUS_LABELS}
 
-
-def _register_panel():
-    from coop.blueprints.main import DASHBOARD_PANELS
-
-    if dashboard_panel not in DASHBOARD_PANELS:
-        DASHBOARD_PANELS.append(dashboard_panel)
-
-
-_register_panel()

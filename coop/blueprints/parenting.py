@@ -295,12 +295,3 @@ def dashboard_panel(user):
     return {"title": N_("Parenting"), "template": "parenting/_panel.html", "children": len(kids),
             "at_risk": sum(1 for s in risks.values() if s)}
 
-
-def _register_panel():
-    from coop.blueprints.main import DASHBOARD_PANELS
-
-    if dashboard_panel not in DASHBOARD_PANELS:
-        DASHBOARD_PANELS.append(dashboard_panel)
-
-
-_register_panel()

@@ -224,15 +224,6 @@ def dashboard_panel(user):
             "rows": [(PMI_LABELS[k], s["by_pmi_status"].get(k, 0)) for k in ("calon", "aktif", "purna", "keluarga")]}
 
 
-def _register_panel():
-    from coop.blueprints.main import DASHBOARD_PANELS
-
-    if dashboard_panel not in DASHBOARD_PANELS:
-        DASHBOARD_PANELS.append(dashboard_panel)
-
-
-_register_panel()
-
 
 # --------------------------------------------------------------------------------------------
 # Import

@@ -212,18 +212,9 @@ def dashboard():
     return render_template("reports/dashboard.html", d=figures(coop_id(), _today()))
 
 
-def _panel(user):
+def dashboard_panel(user):
     if user.role not in (ADMIN, MANAGER, AUDITOR):
         return None
     head = db.session.get(LedgerHead, user.cooperative_id)
     return {"title": "Laporan dan audit", "template": "reports/_panel.html", "head": head}
 
-
-def _register_panel():
-    from coop.blueprints.main import DASHBOARD_PANELS
-
-    if _panel not in DASHBOARD_PANELS:
-        DASHBOARD_PANELS.append(_panel)
-
-
-_register_panel()

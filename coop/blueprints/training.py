@@ -475,7 +475,7 @@ def report_xlsx():
                     headers={"Content-Disposition": 'attachment; filename="laporan-pelatihan.xlsx"'})
 
 
-def _dashboard_panel(user):
+def dashboard_panel(user):
     if user.role not in STAFF and user.role != MEMBER:
         return None
     if user.role == MEMBER:
@@ -483,12 +483,3 @@ def _dashboard_panel(user):
     return {"title": "Pelatihan kewirausahaan", "template": "training/_panel.html",
             "training_funnel": reports.funnel(user.cooperative_id, as_of=business_today())}
 
-
-def _register_panel():
-    from coop.blueprints.main import DASHBOARD_PANELS
-
-    if _dashboard_panel not in DASHBOARD_PANELS:
-        DASHBOARD_PANELS.append(_dashboard_panel)
-
-
-_register_panel()

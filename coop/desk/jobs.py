@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from coop.jobs import Job, register
-
 
 def list_reminders(cooperative_id: int, as_of: date) -> str:
     """Open cases whose passport expires within 180 days, and cases before departure with no stage change
@@ -20,8 +18,3 @@ def list_reminders(cooperative_id: int, as_of: date) -> str:
     stalled = ", ".join(f"#{r['case_id']}" for r in found["stalled"]) or "-"
     return (f"{len(found['passport_expiring'])} paspor segera habis ({passports}); "
             f"{len(found['stalled'])} kasus tanpa kemajuan 30 hari ({stalled})")
-
-
-register(Job(id="desk.reminders", target="coop.desk.jobs:list_reminders", frequency="daily",
-             cron={"hour": 6, "minute": 0},
-             description="Daftar paspor calon PMI yang segera habis dan kasus yang macet 30 hari."))

@@ -44,7 +44,7 @@ def _latin1(text: str) -> str:
     return cell_value(text).encode("latin-1", "replace").decode("latin-1")
 
 
-def render_pdf(f: LetterFacts) -> bytes:
+def render_pdf(f: LetterFacts) -> bytes:  # noqa: PLR0915 -- the linear layout of one printed letter
     from fpdf import FPDF
 
     pdf = FPDF(orientation="P", unit="mm", format="A4")

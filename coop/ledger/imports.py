@@ -46,7 +46,7 @@ class EntrySpec:
     extra: dict = field(default_factory=dict)
 
 
-def post_entries(cooperative_id: int, specs: Sequence[EntrySpec], *, actor, source: str = "import",
+def post_entries(cooperative_id: int, specs: Sequence[EntrySpec], *, actor, source: str = "import",  # noqa: C901, PLR0915 -- the batch writer; issue 16 item 2 reworks it
                  audit_action: str | None = None) -> list[int]:
     """Post many entries at once, all-or-nothing. Returns the new entry ids in input order.
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -91,7 +92,7 @@ def trial_balance(cooperative_id: int, as_of: date) -> dict:
         raise ValidationError("Tanggal tidak valid.", fields={"as_of": ["tanggal tidak valid"]})
     accounts = _accounts(cooperative_id)
     rolled = _rollup(accounts, balances_as_of(cooperative_id, as_of))
-    rows = []
+    rows: list[dict[str, Any]] = []
     for acc in _chart_rows(accounts):
         bal = rolled.get(acc.id, 0)
         rows.append({"account_id": acc.id, "code": acc.code, "name": acc.name, "name_en": acc.name_en,
@@ -179,7 +180,7 @@ def neraca(cooperative_id: int, as_of: date) -> dict:
     """
     accounts = _accounts(cooperative_id)
     rolled = _rollup(accounts, balances_as_of(cooperative_id, as_of))
-    sections = {"asset": [], "liability": [], "equity": []}
+    sections: dict[str, list[dict[str, Any]]] = {"asset": [], "liability": [], "equity": []}
     surplus = 0
     for acc in _chart_rows(accounts):
         bal = rolled.get(acc.id, 0)
@@ -242,7 +243,8 @@ def phu(cooperative_id: int, start: date, end: date) -> dict:
             inc_member[roots[acc_id]] += member.get(acc_id, 0)
         elif acc.type == "expense":
             exp_total[roots[acc_id]] += d - c
-    income, expenses = [], []
+    income: list[dict[str, Any]] = []
+    expenses: list[dict[str, Any]] = []
     for acc in _chart_rows(accounts):
         if acc.type == "income":
             amt = inc_total.get(acc.id, 0)

@@ -40,7 +40,7 @@ class Line:
         return cls(account_id, credit=amount, memo=memo)
 
 
-def _is_money(v) -> bool:
+def _is_money(v: object) -> bool:
     return isinstance(v, int) and not isinstance(v, bool)
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -56,7 +57,7 @@ def count_postings(cooperative_id: int) -> int:
         JournalEntry, JournalEntry.id == Posting.entry_id).where(JournalEntry.cooperative_id == cooperative_id)) or 0
 
 
-def verify(cooperative_id: int, *, progress: Callable[[int], None] | None = None, max_problems: int = 100) -> dict:
+def verify(cooperative_id: int, *, progress: Callable[[int], None] | None = None, max_problems: int = 100) -> dict:  # noqa: C901, PLR0915 -- one pass over the books, one check per invariant
     """Verify one cooperative's books. Pure read.
 
     :param progress: called with the number of postings processed since the last call.
@@ -81,7 +82,7 @@ def verify(cooperative_id: int, *, progress: Callable[[int], None] | None = None
     expected_seq = 1
     entries = postings = 0
     pending = 0
-    cur = None  # (entry row head, lines)
+    cur: tuple[Any, list[tuple[int, int, int]]] | None = None  # (entry row head, lines)
 
     def finish(head, lines):
         nonlocal expected_prev, expected_seq, first_bad

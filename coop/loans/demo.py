@@ -85,7 +85,7 @@ def _cash_from_bank(coop_id: int, amount: int, on: date, treasurer) -> None:
                    memo="Ambil uang dari bank untuk pencairan pinjaman", value_date=on, source="demo.cash_from_bank")
 
 
-def load(ctx) -> None:
+def load(ctx) -> None:  # noqa: C901, PLR0915 -- a linear demo script
     from coop.membership.models import Member
 
     coop_id = ctx.cooperative.id

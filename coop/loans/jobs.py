@@ -14,7 +14,6 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from coop.db import db
-from coop.jobs import Job, register
 from coop.ledger import chart
 from coop.ledger.models import Account
 from coop.ledger.services import Line, account_by_code, post_entry
@@ -133,9 +132,3 @@ def post_provision(cooperative_id: int, as_of: date, actor=None) -> LoanProvisio
 def run_provision(cooperative_id: int, as_of: date) -> str:
     row = post_provision(cooperative_id, as_of)
     return f"PPAP {row.period}: wajib {row.required}, penyesuaian {row.adjustment}"
-
-
-register(Job(id="loans.daily", target="coop.loans.jobs:run_daily", frequency="daily",
-             cron={"hour": 1, "minute": 0}, description="Tunggakan, denda dan kolektibilitas pinjaman"))
-register(Job(id="loans.provision", target="coop.loans.jobs:run_provision", frequency="monthly",
-             cron={"day": 1, "hour": 2, "minute": 0}, description="Penyesuaian PPAP bulanan"))

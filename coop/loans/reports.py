@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -119,7 +120,7 @@ def arrears_list(cooperative_id: int, as_of: date) -> list[dict]:
         sa.select(Loan, Member.member_number, Resident.full_name, Resident.phone, Account.balance)
         .join(Member, Member.id == Loan.member_id).join(Resident, Resident.id == Member.resident_id)
         .join(Account, Account.id == Loan.ledger_account_id).where(Loan.id.in_(list(oldest))))
-    out = []
+    out: list[dict[str, Any]] = []
     for loan, number, name, phone, balance in rows:
         dpd = rules.days_past_due(oldest[loan.id], as_of)
         out.append({"loan": loan, "member_number": number, "name": name, "phone": phone, "days_past_due": dpd,

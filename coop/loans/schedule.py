@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
+from typing import Any
 
 from coop.dates import add_months  # noqa: F401 - one month arithmetic for every area (re-exported)
 
@@ -42,7 +43,7 @@ class Instalment:
     def total(self) -> int:
         return self.principal + self.interest
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {"number": self.number, "due_date": self.due_date, "principal": self.principal,
                 "interest": self.interest, "total": self.total}
 

@@ -317,7 +317,7 @@ class _ChangedMeanwhile(Exception):
     """A batch found the registry changed since validation read it (a concurrent write)."""
 
 
-def _validate_rows(header: list[str], rows: Iterable[list[str | None]], report: ImportReport, *,
+def _validate_rows(header: list[str], rows: Iterable[list[str | None]], report: ImportReport, *,  # noqa: C901 -- header, bounds and row checks in one streaming pass
                    as_of: date | None, limits: ImportLimits,
                    progress: Callable[[int], None] | None) -> list[dict] | None:
     """Check the header and every row on its own; the clean rows (``None`` when the header is wrong)."""
@@ -404,7 +404,7 @@ def _validate_row(rowno: int, values: dict, report: ImportReport, parsed: list[d
         parsed.append(clean)
 
 
-def _plan(cooperative_id: int, parsed: list[dict], report: ImportReport) -> _Plan:
+def _plan(cooperative_id: int, parsed: list[dict], report: ImportReport) -> _Plan:  # noqa: C901 -- create/update/household lookups of one pass
     """Compare the clean rows with the database (reads only): existing residents by NIK (plain rows, no ORM
     objects), households by KK, one head of family per KK."""
     plan = _Plan(rows=parsed)

@@ -290,7 +290,7 @@ OPTIONAL = ("address", "rt", "rw", "dusun", "phone", "relationship", "education"
             "marital_status", "status")
 
 
-def validate_resident(data: dict, *, today: date, known_village: Callable[[str], bool] | None = None,
+def validate_resident(data: dict, *, today: date, known_village: Callable[[str], bool] | None = None,  # noqa: C901, PLR0915 -- one branch per field rule of DOMAIN.md
                       known_district: Callable[[str], bool] | None = None) -> tuple[dict, Check]:
     """Clean and check one resident row. ``data`` values are strings (import, form) or typed (API).
 

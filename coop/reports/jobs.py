@@ -6,7 +6,6 @@ from datetime import date
 import sqlalchemy as sa
 
 from coop.db import db
-from coop.jobs import Job, register
 from coop.reports.models import PortfolioSnapshot
 
 
@@ -40,8 +39,3 @@ def portfolio_snapshot(cooperative_id: int, as_of: date) -> str:
     db.session.add(snap)
     db.session.flush()
     return f"pinjaman {snap.loans}, sisa pokok {snap.outstanding}, berisiko {snap.at_risk}"
-
-
-register(Job(id="reports.portfolio_snapshot", target="coop.reports.jobs:portfolio_snapshot", frequency="monthly",
-             cron={"day": 1, "hour": 2, "minute": 30},
-             description="Potret portofolio pinjaman, simpanan dan kas akhir bulan (grafik tren PAR)."))

@@ -53,7 +53,7 @@ def read_table(filename: str, data: bytes) -> list[dict]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ValidationError("CSV harus UTF-8.", fields={"file": ["bukan UTF-8"]}) from None
-    dialect = csv.excel
+    dialect: type[csv.Dialect] = csv.excel
     try:
         dialect = csv.Sniffer().sniff(text[:2048], delimiters=",;")
     except csv.Error:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -62,7 +63,7 @@ def compute_interest(cooperative_id: int, month_end: date) -> list[dict]:
                        JournalEntry.source != "savings.interest")
                 .group_by(Posting.account_id, JournalEntry.value_date)):
             moves[acc_id][vd] = int(total)
-    results = []
+    results: list[dict[str, Any]] = []
     for acc in accts:
         rate = acc.rate if acc.kind == "berjangka" and acc.rate is not None else acc.product.interest_rate
         balances = rules.daily_balances(opening[acc.ledger_account_id], moves[acc.ledger_account_id], start, end)

@@ -6,6 +6,7 @@ A product maps its kind and balance-sheet class to the control account its accou
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -39,7 +40,7 @@ def seed_defaults(cooperative_id: int, *, actor=None) -> list[SavingsProduct]:
         SavingsProduct.cooperative_id == cooperative_id)))
     if existing:
         return existing
-    specs = [
+    specs: list[dict[str, Any]] = [
         dict(code="SP", name="Simpanan Pokok", kind="pokok", balance_class="equity",
              amount=int(settings.get(cooperative_id, "simpanan_pokok_amount"))),
         dict(code="SW", name="Simpanan Wajib", kind="wajib", balance_class="equity",

@@ -6,7 +6,7 @@ ROUND_HALF_UP, to whole rupiah (the residue is not carried: the member is paid t
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
@@ -110,7 +110,7 @@ def wajib_dues(joined_on: date, as_of: date, amount_for: dict[date, int] | int, 
     return dues
 
 
-def months_covered(joined_on: date, amount_of, before: int, after: int, limit: int = 1200) -> list[date]:
+def months_covered(joined_on: date, amount_of: Callable[[date], int], before: int, after: int, limit: int = 1200) -> list[date]:
     """Months (first days) whose wajib due is paid, fully or partly, by raising the paid total from
     ``before`` to ``after`` (oldest month first). ``amount_of(month) -> int`` gives each month's due."""
     out: list[date] = []

@@ -3,8 +3,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from coop.jobs import Job, register
-
 
 def create_followups(cooperative_id: int, as_of: date) -> str:
     """Create the 3- and 6-month follow-up tasks that fell due by ``as_of`` (idempotent).
@@ -15,8 +13,3 @@ def create_followups(cooperative_id: int, as_of: date) -> str:
 
     created = create_due_followups(cooperative_id, as_of)
     return f"{created} tugas pendampingan dibuat"
-
-
-register(Job(id="training.followups", target="coop.training.jobs:create_followups", frequency="daily",
-             cron={"hour": 5, "minute": 30},
-             description="Buat tugas pendampingan 3 dan 6 bulan setelah pelatihan selesai."))

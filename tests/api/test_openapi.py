@@ -3,10 +3,13 @@ operation ids, path ids bounded to int64, every referenced schema defined, error
 no database can hold are a 404 (routing), integers no column can hold are a 422 (never an overflow 500)."""
 from __future__ import annotations
 
+import copy
 import json
 
 import pytest
 from marshmallow import Schema, fields
+from openapi_spec_validator import validate
+from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 
 from coop.blueprints.api import INT64_MAX
 
@@ -151,3 +154,17 @@ def test_money_maximum_bounds_input_only(spec):
         assert name in inputs or any(name in _refs(schemas[i]) for i in inputs), name
     if "TrialBalance" in schemas:
         assert "maximum" not in schemas["TrialBalance"]["properties"]["total_debit"]
+
+
+def test_document_is_valid_openapi_by_the_reference_validator(spec):
+    """Does the served document pass openapi-spec-validator (the JSON Schema of its OpenAPI version plus
+    the semantic checks: resolvable $refs, declared path parameters, unique operation ids), and would the
+    validator notice a broken one (a path parameter the path does not declare)?"""
+    assert spec["openapi"].startswith("3.")
+    validate(spec)
+    broken = copy.deepcopy(spec)
+    path, method, op = next((p, m, o) for p, m, o in _operations(broken)
+                            if any(q["in"] == "path" for q in o["parameters"]))
+    broken["paths"][path.split("{")[0] + "list"] = {method: op}
+    with pytest.raises(OpenAPIValidationError):
+        validate(broken)

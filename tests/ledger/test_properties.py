@@ -64,7 +64,7 @@ SEEDS = range(int(os.environ.get("LEDGER_MODEL_SEEDS", "8")))
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_model_based_against_in_memory_ledger(coop, books, users, seed):
+def test_model_based_against_in_memory_ledger(coop, books, users, seed):  # noqa: C901 -- the model-based test's step dispatcher
     """Seeded random deposits, withdrawals, transfers, period closes and reversals run against the
     service AND a tiny in-memory model; every outcome (ok / which error) and every balance agree.
     More seeds: LEDGER_MODEL_SEEDS=200. A failure message carries seed and step."""
