@@ -98,6 +98,10 @@ SETTING_LABELS = {
     "provision_dpk": N_("PPAP Dalam Perhatian Khusus (%)"),
     "write_off_min_class": N_("Hapus buku pinjaman mulai kolektibilitas (lancar, dalam_perhatian_khusus, "
                               "kurang_lancar, diragukan, macet)"),
+    "collateral_min_percent": N_("Agunan minimal (persen dari sisa pokok) agar pinjaman lewat 180 hari tetap Diragukan, "
+                                 "bukan Macet (0 = tanpa uji agunan)"),
+    "first_period_interest": N_("Jasa periode pertama efektif/anuitas: prorate (per hari) atau none (satu "
+                                "periode penuh)"),
 }
 
 

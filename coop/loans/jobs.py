@@ -19,7 +19,7 @@ from coop.ledger.models import Account
 from coop.ledger.services import Line, account_by_code, post_entry
 from coop.loans import rules
 from coop.loans.models import Loan, LoanClassChange, LoanInstalment, LoanPenalty, LoanProvision
-from coop.loans.services import provision_rates, thresholds
+from coop.loans.services import loan_class, provision_rates, thresholds
 
 CHUNK = 500
 #: instalments further ahead than this are not loaded by the daily run (the next one is enough)
@@ -49,7 +49,8 @@ def process_loan(loan: Loan, insts: list[LoanInstalment], as_of: date, penalties
             penalties.append({"cooperative_id": loan.cooperative_id, "loan_id": loan.id, "instalment_id": i.id,
                               "charged_on": as_of, "amount": amount})
     th = thresholds(terms)
-    klass = rules.collectibility(dpd, th)
+    # the outstanding principal matters only past the D threshold (is the collateral enough?)
+    klass = loan_class(terms, dpd, loan.collateral_value, loan.outstanding_principal if dpd > th[2] else 0)
     if klass != loan.collectibility:
         changes.append({"cooperative_id": loan.cooperative_id, "loan_id": loan.id, "changed_on": as_of,
                         "from_class": loan.collectibility, "to_class": klass, "days_past_due": dpd})
@@ -74,6 +75,9 @@ def run_daily(cooperative_id: int, as_of: date) -> str:
         chunk = ids[start:start + CHUNK]
         loans = list(db.session.scalars(sa.select(Loan).where(Loan.id.in_(chunk)).order_by(Loan.id)))
         version = {loan.id: loan.schedule_version for loan in loans}
+        # the loans' sub-accounts into the identity map in one query: the collateral test reads them
+        db.session.scalars(sa.select(Account).where(Account.id.in_(
+            [loan.ledger_account_id for loan in loans if loan.ledger_account_id and loan.days_past_due > 0]))).all()
         by_loan = defaultdict(list)
         for ins in db.session.scalars(
                 sa.select(LoanInstalment).join(Loan, Loan.id == LoanInstalment.loan_id).where(

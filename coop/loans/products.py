@@ -11,6 +11,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from coop import audit
+from coop import settings as coop_settings
 from coop.db import db
 from coop.errors import NotFound, ValidationError
 from coop.loans import rules, schedule
@@ -127,10 +128,12 @@ def terms_of(product: LoanProduct) -> dict:
 
 
 def schedule_terms(terms: dict, term_months: int) -> schedule.Terms:
+    """Loans applied before the first-period setting existed keep their schedules: ``none``."""
     return schedule.Terms(method=terms["method"], rate_percent_per_month=Decimal(terms["rate_percent_per_month"]),
                           term_months=term_months, frequency=terms["frequency"],
                           grace_periods=int(terms["grace_periods"]), rounding_multiple=int(terms["rounding_multiple"]),
-                          rounding_mode=terms["rounding_mode"])
+                          rounding_mode=terms["rounding_mode"],
+                          first_period_interest=terms.get("first_period_interest", "none"))
 
 
 def collectibility_terms(cooperative_id: int, on: date) -> dict:
@@ -138,16 +141,43 @@ def collectibility_terms(cooperative_id: int, on: date) -> dict:
     loan's terms next to the product's: a later change of the setting never reclassifies the loan.
 
     ``koperasi4`` keeps the product's KL / D / M thresholds (no DPK); ``bank5`` replaces them with the
-    cooperative's bank-scheme thresholds and adds DPK. Both carry the DPK provision rate (PPAP)."""
-    from coop import settings as coop_settings
-
+    cooperative's bank-scheme thresholds and adds DPK. Both carry the DPK provision rate (PPAP).
+    ``koperasi4`` also carries the collateral share a loan past the D threshold needs to stay Diragukan
+    (``collateral_min_percent``); ``bank5`` classes by days alone (``None``)."""
     scheme = coop_settings.get(cooperative_id, "collectibility_scheme", on)
     out: dict = {"collectibility_scheme": scheme, "dpk_after_days": None,
-                 "provision_dpk": str(coop_settings.get(cooperative_id, "provision_dpk", on))}
+                 "provision_dpk": str(coop_settings.get(cooperative_id, "provision_dpk", on)),
+                 "collateral_min_percent": None}
     if scheme == "bank5":
         for key in ("dpk_after_days", "kl_after_days", "d_after_days", "m_after_days"):
             out[key] = int(coop_settings.get(cooperative_id, f"bank5_{key}", on))
+    else:
+        out["collateral_min_percent"] = str(coop_settings.get(cooperative_id, "collateral_min_percent", on))
     return out
+
+
+def first_period_terms(cooperative_id: int, on: date) -> dict:
+    """The first-period rule in force ``on`` (setting ``first_period_interest``: ``prorate`` or ``none``),
+    copied onto the loan at application like the collectibility scheme."""
+    return {"first_period_interest": coop_settings.get(cooperative_id, "first_period_interest", on)}
+
+
+def collateral_percent(terms: dict):
+    """The collateral share (Decimal percent) the loan's terms require past the D threshold, or ``None``
+    when the test does not apply (bank scheme). Terms copied before the setting existed are 4-class
+    loans and get DOMAIN.md's default 75 % (the rule is the regulation's, not a product choice)."""
+    if scheme_of(terms) == "bank5":
+        return None
+    value = terms.get("collateral_min_percent", str(rules.DEFAULT_COLLATERAL_PERCENT))
+    return None if value is None else Decimal(value)
+
+
+def loan_class(terms: dict, dpd: int, collateral_value: int | None, outstanding: int) -> int:
+    """The collectibility class of a loan ``dpd`` days past due with this collateral and outstanding
+    principal (see :func:`coop.loans.rules.collectibility` and :func:`coop.loans.rules.is_secured`)."""
+    pct = collateral_percent(terms)
+    secured = pct is None or rules.is_secured(collateral_value, outstanding, pct)
+    return rules.collectibility(dpd, thresholds(terms), secured=secured)
 
 
 def thresholds(terms: dict) -> tuple[int | None, int, int, int]:
@@ -180,16 +210,32 @@ def _check_term(product: LoanProduct, principal: int, term_months: int) -> None:
 
 
 def preview(cooperative_id: int, product_id: int, principal: int, term_months: int,
-            first_due_date: date) -> list[schedule.Instalment]:
-    """The schedule a loan would get; the same code books it at disbursement."""
+            first_due_date: date, disbursed_on: date | None = None) -> list[schedule.Instalment]:
+    """The schedule a loan would get; the same code books it at disbursement. With ``disbursed_on`` the
+    first period is prorated (or not) by the cooperative's current ``first_period_interest`` setting,
+    as a loan applied today would be."""
     product = get_product(cooperative_id, product_id)
     _check_term(product, principal, term_months)
-    return _build(terms_of(product), principal, term_months, first_due_date)
+    if disbursed_on is not None and first_due_date <= disbursed_on:
+        raise ValidationError("Jatuh tempo pertama harus setelah tanggal pencairan.",
+                              fields={"first_due_date": ["harus setelah tanggal pencairan"]})
+    terms = terms_of(product) | first_period_terms(cooperative_id, disbursed_on or first_due_date)
+    return _build(terms, principal, term_months, first_due_date, disbursed_on)
 
 
-def _build(terms: dict, principal: int, term_months: int, first_due_date: date) -> list[schedule.Instalment]:
+def preview_first_period(cooperative_id: int, product_id: int, term_months: int, first_due_date: date,
+                         disbursed_on: date | None) -> schedule.FirstPeriod | None:
+    """What :func:`preview` did with the first period (its days, one period's days, prorated or not)."""
+    terms = terms_of(get_product(cooperative_id, product_id)) | first_period_terms(cooperative_id,
+                                                                                    disbursed_on or first_due_date)
+    return schedule.first_period(schedule_terms(terms, term_months), first_due_date, disbursed_on)
+
+
+def _build(terms: dict, principal: int, term_months: int, first_due_date: date,
+           disbursed_on: date | None = None) -> list[schedule.Instalment]:
     try:
-        return schedule.build_schedule(principal, schedule_terms(terms, term_months), first_due_date)
+        return schedule.build_schedule(principal, schedule_terms(terms, term_months), first_due_date,
+                                       disbursed_on=disbursed_on)
     except schedule.ScheduleError as exc:
         raise ValidationError(str(exc), fields={"principal": [str(exc)]}) from None
     except (ValueError, OverflowError):  # a due date beyond the calendar (year 9999)

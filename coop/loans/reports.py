@@ -18,7 +18,7 @@ from coop.db import db
 from coop.ledger.models import Account
 from coop.loans import rules
 from coop.loans.models import Loan, LoanInstalment, LoanRepayment
-from coop.loans.products import provision_rates, thresholds
+from coop.loans.products import loan_class, provision_rates
 
 
 def _owed_expr():
@@ -89,11 +89,12 @@ def portfolio(cooperative_id: int, as_of: date) -> Portfolio:
     scheme = coop_settings.get(cooperative_id, "collectibility_scheme", as_of)
     by_class = {k: {"count": 0, "outstanding": 0} for k in rules.SCHEME_CLASSES.get(scheme, rules.CLASSES)}
     par30 = provision = 0
-    for lid, balance, terms in db.session.execute(
-            sa.select(Loan.id, Account.balance, Loan.terms).join(Account, Account.id == Loan.ledger_account_id)
+    for lid, balance, terms, collateral in db.session.execute(
+            sa.select(Loan.id, Account.balance, Loan.terms, Loan.collateral_value)
+            .join(Account, Account.id == Loan.ledger_account_id)
             .where(Loan.cooperative_id == cooperative_id, Loan.status == "active")):
         dpd = rules.days_past_due(oldest.get(lid), as_of)
-        klass = rules.collectibility(dpd, thresholds(terms))
+        klass = loan_class(terms, dpd, collateral, int(balance))
         row = by_class.setdefault(klass, {"count": 0, "outstanding": 0})
         row["count"] += 1
         row["outstanding"] += int(balance)
@@ -125,7 +126,7 @@ def arrears_list(cooperative_id: int, as_of: date) -> list[dict]:
         dpd = rules.days_past_due(oldest[loan.id], as_of)
         out.append({"loan": loan, "member_number": number, "name": name, "phone": phone, "days_past_due": dpd,
                     "arrears": amounts.get(loan.id, 0), "outstanding": int(balance),
-                    "collectibility": rules.collectibility(dpd, thresholds(loan.terms))})
+                    "collectibility": loan_class(loan.terms, dpd, loan.collateral_value, int(balance))})
     out.sort(key=lambda r: (-r["days_past_due"], r["loan"].number))
     return out
 

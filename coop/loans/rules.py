@@ -6,7 +6,11 @@ Perhatian Khusus (DPK), 3 Kurang Lancar, 4 Diragukan, 5 Macet. Two schemes use i
 
 - ``koperasi4`` (Permen KUKM 14/2009, the default): four classes, never 2 (DPK). A loan becomes KL / D / M
   on the first day its days past due EXCEED the threshold (monthly defaults 90 / 180 / 810 days: over 3
-  months, over 6 months, and 21 months after becoming Diragukan).
+  months, over 6 months, and 21 months after becoming Diragukan). Past the D threshold a loan stays
+  Diragukan only while it is still recoverable: its collateral is worth at least a set share of the
+  outstanding principal (setting ``collateral_min_percent``, default 75 %, copied onto the loan at
+  application). An unsecured loan (no collateral value, or too little) past Kurang Lancar is Macet at once
+  (Permen KUKM 14/2009 as DOMAIN.md reads it). A share of 0 % turns the test off.
 - ``bank5`` (bank practice): five classes; DPK once any day is past due (threshold 0), then KL / D / M
   after 90 / 120 / 180 days (defaults, cooperative settings).
 """
@@ -40,6 +44,8 @@ DEFAULT_THRESHOLDS = {"monthly": (90, 180, 810), "weekly": (30, 60, 690)}
 #: PPAP per class 1-5 (Lancar, DPK, KL, D, M): the rural-bank (BPR) table DOMAIN.md cites; DPK 3 %.
 DEFAULT_PROVISION_RATES = (Decimal("0.5"), Decimal("3"), Decimal("10"), Decimal("50"), Decimal("100"))
 PENALTY_KINDS = ("none", "fixed", "percent_overdue", "percent_per_day")
+#: collateral value / outstanding principal (percent) a loan past the D threshold needs to stay Diragukan.
+DEFAULT_COLLATERAL_PERCENT = Decimal(75)
 
 
 def rupiah(x: Decimal) -> int:
@@ -154,15 +160,23 @@ def penalty_today(kind: str, *, overdue: int, dpd: int, grace_days: int, percent
     raise ValueError(kind)
 
 
-def collectibility(dpd: int, thresholds: tuple[int | None, int, int, int]) -> int:
+def is_secured(collateral_value: int | None, outstanding: int, min_percent: Decimal) -> bool:
+    """True when the collateral is worth at least ``min_percent`` % of the outstanding principal (exact
+    integer comparison, no rounding): Rp 7.500.000 of collateral secures Rp 10.000.000 at 75 %, Rp 7.499.999
+    does not. No collateral (``None``) counts as 0; a share of 0 % secures every loan (test off)."""
+    return Decimal(collateral_value or 0) * 100 >= Decimal(outstanding) * Decimal(min_percent)
+
+
+def collectibility(dpd: int, thresholds: tuple[int | None, int, int, int], *, secured: bool = True) -> int:
     """Class on the 1-5 scale for ``dpd`` days past due. ``thresholds`` = (DPK after, KL after, D after,
     M after); DPK after is ``None`` in the 4-class scheme (which therefore never gives 2). A loan is in
-    the class of the highest threshold its days past due EXCEED."""
+    the class of the highest threshold its days past due EXCEED, except that a loan past the D threshold
+    that is not ``secured`` (see :func:`is_secured`) is Macet: Diragukan means "still recoverable"."""
     dpk, kl, d, m = thresholds
     if dpd > m:
         return MACET
     if dpd > d:
-        return DIRAGUKAN
+        return DIRAGUKAN if secured else MACET
     if dpd > kl:
         return KURANG_LANCAR
     if dpk is not None and dpd > dpk:

@@ -12,12 +12,24 @@ Rounding rule (the same for every method):
   its total is therefore not necessarily a multiple (the residue lives there);
 * grace periods (principal grace) are interest-only and are not rounded to the multiple.
 
+First period (DOMAIN.md, Loans): the first due date is by default one period after disbursement (31 Jan ->
+28/29 Feb, the month's last day), and later monthly instalments keep the disbursement day where the
+month has it (31 Jan -> 28 Feb, 31 Mar, 30 Apr ...). When the first due date is further or nearer than
+one period, the first period's interest of an efektif or anuitas loan is prorated by days when the loan's
+terms say ``first_period_interest="prorate"``: ``balance x periodic rate x days / days of one period``
+(one period = disbursement day to the same day one month, or 7 days, later), rounded half up. Only the
+interest changes: the first instalment's principal is the one a standard period would give (efektif: the
+total is rounded to the multiple around it; anuitas: the annuity plus the interest difference), so the
+balance and every later instalment are those of the standard schedule. Flat interest is on the original
+principal and is never prorated: :func:`first_period` says so plainly (``prorated`` false).
+
 Weekly loans: ``term_months`` months are paid in ``weekly_instalments(term_months)`` weeks (52 a year);
 the periodic rate of a week is ``monthly rate x 12 / 52``; a flat loan's total interest is still
 ``principal x rate x term_months``.
 """
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
@@ -59,6 +71,17 @@ class Terms:
     grace_periods: int = 0
     rounding_multiple: int = 100
     rounding_mode: str = "half_up"
+    #: "prorate" (efektif/anuitas first period prorated by days) or "none" (a full period's interest).
+    first_period_interest: str = "none"
+
+
+@dataclass(frozen=True)
+class FirstPeriod:
+    """How long the first period is against one standard period, and whether its interest is prorated."""
+
+    days: int
+    standard_days: int
+    prorated: bool
 
 
 class ScheduleError(ValueError):
@@ -74,10 +97,46 @@ def instalment_count(term_months: int, frequency: str) -> int:
     return term_months if frequency == "monthly" else weekly_instalments(term_months)
 
 
-def due_dates(first_due_date: date, count: int, frequency: str) -> list[date]:
+def due_dates(first_due_date: date, count: int, frequency: str, anchor_day: int | None = None) -> list[date]:
+    """Due dates from the first one; monthly dates fall on ``anchor_day`` (default the first due date's
+    day) or the month's last day when the month is shorter."""
     if frequency == "weekly":
         return [first_due_date + timedelta(weeks=k) for k in range(count)]
-    return [add_months(first_due_date, k) for k in range(count)]
+    day = anchor_day or first_due_date.day
+    out = []
+    for k in range(count):
+        month_start = add_months(first_due_date.replace(day=1), k)
+        out.append(month_start.replace(day=min(day, calendar.monthrange(month_start.year, month_start.month)[1])))
+    return out
+
+
+def standard_first_due(disbursed_on: date, frequency: str) -> date:
+    """One period after disbursement: the same day next month (clamped to the month's end), or 7 days."""
+    return disbursed_on + timedelta(weeks=1) if frequency == "weekly" else add_months(disbursed_on, 1)
+
+
+def anchor_day(disbursed_on: date | None, first_due_date: date, frequency: str) -> int | None:
+    """The day of the month instalments keep: the disbursement day when the first due date was clamped to
+    a month's end (31 Jan -> 28 Feb keeps 31), else the first due date's own day."""
+    if disbursed_on is None or frequency != "monthly":
+        return None
+    last = calendar.monthrange(first_due_date.year, first_due_date.month)[1]
+    if first_due_date.day == last and disbursed_on.day > last:
+        return disbursed_on.day
+    return None
+
+
+def first_period(terms: Terms, first_due_date: date, disbursed_on: date | None) -> FirstPeriod | None:
+    """The first period's length in days against one standard period, and whether its interest is
+    prorated (efektif/anuitas with ``first_period_interest="prorate"`` and a length other than one
+    period). ``None`` without a disbursement date."""
+    if disbursed_on is None:
+        return None
+    days = (first_due_date - disbursed_on).days
+    standard = (standard_first_due(disbursed_on, terms.frequency) - disbursed_on).days
+    prorated = (terms.first_period_interest == "prorate" and terms.method in ("efektif", "anuitas")
+                and days != standard)
+    return FirstPeriod(days, standard, prorated)
 
 
 def periodic_rate(terms: Terms) -> Decimal:
@@ -123,8 +182,10 @@ def validate(principal: int, terms: Terms) -> None:
         raise ScheduleError("Suku jasa tidak boleh negatif.")
 
 
-def build_schedule(principal: int, terms: Terms, first_due_date: date) -> list[Instalment]:
-    """The instalments of a loan of ``principal`` rupiah. Pure; see the module docstring for rounding.
+def build_schedule(principal: int, terms: Terms, first_due_date: date,
+                   disbursed_on: date | None = None) -> list[Instalment]:
+    """The instalments of a loan of ``principal`` rupiah. Pure; see the module docstring for rounding
+    and the first period (which needs ``disbursed_on``; without it every period is a standard one).
 
     :raises ScheduleError: invalid terms, or a rounding multiple so coarse that an instalment's principal
         would be negative.
@@ -132,7 +193,8 @@ def build_schedule(principal: int, terms: Terms, first_due_date: date) -> list[I
     validate(principal, terms)
     n = instalment_count(terms.term_months, terms.frequency)
     g = terms.grace_periods
-    dates = due_dates(first_due_date, n, terms.frequency)
+    dates = due_dates(first_due_date, n, terms.frequency, anchor_day(disbursed_on, first_due_date, terms.frequency))
+    first = first_period(terms, first_due_date, disbursed_on)
     rate = periodic_rate(terms)
     mult, mode = terms.rounding_multiple, terms.rounding_mode
     amortising = n - g
@@ -171,13 +233,16 @@ def build_schedule(principal: int, terms: Terms, first_due_date: date) -> list[I
         payment = annuity_payment(principal, rate, amortising)
         for k in range(n):
             last = k == n - 1
-            interest = _rupiah(Decimal(balance) * rate)
+            standard_interest = interest = _rupiah(Decimal(balance) * rate)
+            if k == 0 and first is not None and first.prorated:
+                interest = _rupiah(Decimal(balance) * rate * first.days / first.standard_days)
             if k < g:
                 part = 0
             elif last:
                 part = balance
             elif terms.method == "anuitas":
-                part = round_to_multiple(payment, mult, mode) - interest
+                # a prorated first period moves only the interest: the principal part stays the annuity's
+                part = round_to_multiple(payment + interest - standard_interest, mult, mode) - interest
             else:  # efektif: equal principal, total rounded to the multiple
                 part = round_to_multiple(exact_principal + interest, mult, mode) - interest
             if part < 0:  # the instalment would not even cover the interest: the debt would grow forever

@@ -60,6 +60,9 @@ class PreviewSchema(Schema):
     principal = Money(required=True)
     term_months = fields.Integer(required=True, strict=True, validate=TERM)
     first_due_date = fields.Date(required=True)
+    disbursed_on = fields.Date(load_default=None, metadata={
+        "description": "with it, the first period is prorated by days (or not) as the cooperative's "
+                       "first_period_interest setting says, exactly as the booked schedule will be"})
 
 
 class InstalmentSchema(Schema):
@@ -74,6 +77,12 @@ class PreviewResultSchema(Schema):
     instalments = fields.List(fields.Nested(InstalmentSchema))
     total_interest = Money(allow_zero=True)
     total_principal = Money(allow_zero=True)
+    first_period_days = fields.Integer(allow_none=True, metadata={
+        "description": "days from disbursed_on to first_due_date (null without disbursed_on)"})
+    standard_period_days = fields.Integer(allow_none=True, metadata={
+        "description": "days of one standard period from disbursed_on (a month or 7 days)"})
+    first_period_prorated = fields.Boolean(allow_none=True, metadata={
+        "description": "whether the first instalment's interest is prorated by days (never for flat)"})
 
 
 class LoanCreateSchema(Schema):
@@ -98,7 +107,8 @@ class ApprovalSchema(Schema):
 
 class DisbursementSchema(Schema):
     disbursed_on = fields.Date(required=True)
-    first_due_date = fields.Date(required=True)
+    first_due_date = fields.Date(load_default=None, metadata={
+        "description": "default: one period after disbursed_on (31 Jan -> 28/29 Feb)"})
     mode = fields.String(load_default="cash", validate=validate.OneOf(("cash", "savings")))
 
 

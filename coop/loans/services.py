@@ -47,8 +47,11 @@ from coop.loans.products import (  # noqa: F401 - re-exported
     collectibility_terms,
     create_product,
     fee_for,
+    first_period_terms,
     get_product,
+    loan_class,
     preview,
+    preview_first_period,
     products,
     provision_rates,
     schedule_terms,
@@ -65,6 +68,7 @@ from coop.loans.repayments import (  # noqa: F401 - re-exported
     plan_member_payoff,
     repay,
 )
+from coop.loans.schedule import standard_first_due
 
 APPROVER_ROLES = ("manager", "admin")
 
@@ -106,7 +110,8 @@ def apply(cooperative_id: int, *, actor, member_id: int, product_id: int, princi
         _member(cooperative_id, guarantor_member_id)
     if business_id is not None:
         _check_business(cooperative_id, business_id)
-    terms = terms_of(product) | collectibility_terms(cooperative_id, applied_on)
+    terms = (terms_of(product) | collectibility_terms(cooperative_id, applied_on)
+             | first_period_terms(cooperative_id, applied_on))
     _build(terms, principal, term_months, applied_on)  # refuse terms that cannot make a schedule now
     loan = Loan(cooperative_id=cooperative_id, number=_provisional_number(), member_id=member_id,
                 product_id=product.id, business_id=business_id, guarantor_member_id=guarantor_member_id,
@@ -174,11 +179,15 @@ def decide(cooperative_id: int, loan_id: int, *, actor, decision: str, note: str
     return loan
 
 
-def disburse(cooperative_id: int, loan_id: int, *, actor, disbursed_on: date, first_due_date: date,
+def disburse(cooperative_id: int, loan_id: int, *, actor, disbursed_on: date, first_due_date: date | None = None,
              mode: str = "cash", idempotency_key: str | None = None) -> Loan:
     """Pay out an approved loan: open its sub-account, book the schedule (same code as the preview) and
     post one entry: Dr loan principal / Cr cash or the member's sukarela savings (net of a deducted fee)
     / Cr 4102 the fee.
+
+    ``first_due_date`` defaults to one period after ``disbursed_on`` (31 Jan -> 28/29 Feb, later
+    instalments on the 31st where the month has it); a longer or shorter first period is prorated per
+    the loan's ``first_period_interest`` term (:mod:`coop.loans.schedule`).
     """
     loan = get_loan(cooperative_id, loan_id, for_update=True)
     if loan.status != "approved":
@@ -193,11 +202,13 @@ def disburse(cooperative_id: int, loan_id: int, *, actor, disbursed_on: date, fi
         raise ValidationError("Cara pencairan harus cash atau savings.", fields={"mode": ["cash/savings"]})
     datebounds.check_day(cooperative_id, disbursed_on, "disbursed_on",
                          earlier=[(loan.applied_on, "tanggal pengajuan"), (loan.decided_on, "tanggal persetujuan")])
+    if first_due_date is None:
+        first_due_date = standard_first_due(disbursed_on, loan.frequency)
     datebounds.check_is_date(first_due_date, "first_due_date")
     if first_due_date <= disbursed_on:
         raise ValidationError("Jatuh tempo pertama harus setelah tanggal pencairan.",
                               fields={"first_due_date": ["harus setelah tanggal pencairan"]})
-    plan = _build(loan.terms, loan.principal, loan.term_months, first_due_date)
+    plan = _build(loan.terms, loan.principal, loan.term_months, first_due_date, disbursed_on)
     fee = fee_for(loan.terms, loan.principal)
     deducted = bool(loan.terms["fee_deducted"])
     if fee >= loan.principal:

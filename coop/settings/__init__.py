@@ -55,12 +55,21 @@ DEFAULTS: dict[str, Any] = {
     # the lowest class a write-off (hapus buku) may be requested for: a performing loan is collected, not
     # written off (a class code of coop.loans.rules.CLASS_CODES).
     "write_off_min_class": "macet",
+    # Kolektibilitas koperasi4 (DOMAIN.md, Loans): past the D threshold a loan stays Diragukan only while its
+    # collateral is worth at least this share (percent) of the outstanding principal; otherwise Macet.
+    # 0 turns the test off. Copied onto each loan at application.
+    "collateral_min_percent": Decimal("75"),
+    # First period (DOMAIN.md, Loans): "prorate" = efektif/anuitas interest of a first period longer or
+    # shorter than one period is prorated by days; "none" = a full period's interest, and the schedule
+    # says so. Copied onto each loan at application.
+    "first_period_interest": "prorate",
 }
 
 #: Text settings that take one of a few values.
 CHOICES: dict[str, tuple[str, ...]] = {
     "collectibility_scheme": ("koperasi4", "bank5"),
     "write_off_min_class": ("lancar", "dalam_perhatian_khusus", "kurang_lancar", "diragukan", "macet"),
+    "first_period_interest": ("prorate", "none"),
 }
 BANK5_THRESHOLD_KEYS = ("bank5_dpk_after_days", "bank5_kl_after_days", "bank5_d_after_days", "bank5_m_after_days")
 

@@ -174,10 +174,12 @@ def test_write_off_of_a_lancar_loan_is_refused_naming_the_class(coop, member, ma
 
 
 def test_write_off_allowed_from_macet_exactly(coop, member, make_loan, make_loan_product, staff):
-    """Product KL / D / M after 30 / 60 / 90 days: at 90 days late (Diragukan) the request is refused, at 91
-    (Macet) it goes through and a second manager approves it."""
+    """Product KL / D / M after 30 / 60 / 90 days, a secured loan (collateral 9.000.000 against 9.000.000):
+    at 90 days late (Diragukan) the request is refused, at 91 (Macet) it goes through and a second manager
+    approves it."""
     product = make_loan_product(coop, kl_after_days=30, d_after_days=60, m_after_days=90)
-    loan = make_loan(coop, member, product=product, first_due_date=DUE)
+    loan = make_loan(coop, member, product=product, first_due_date=DUE, collateral_description="BPKB motor",
+                     collateral_value=9_000_000)
     _run(coop, DUE + timedelta(days=90))
     assert loan.collectibility == 4
     with pytest.raises(Conflict):

@@ -30,9 +30,11 @@ def _history(loan):
 
 def test_class_changes_exactly_the_day_after_each_threshold_with_history_only_on_change(coop, member, make_loan):
     """A monthly loan with nothing paid, first due 5 Feb: Lancar through 90 days late (6 May), Kurang
-    Lancar on day 91 (7 May), Diragukan on day 181 (5 Aug). Running every day in between writes exactly
-    two history rows."""
-    loan = make_loan(coop, member, first_due_date=DUE)
+    Lancar on day 91 (7 May), Diragukan on day 181 (5 Aug) because its collateral (Rp 6.750.000 = 75 % of
+    the 9.000.000 outstanding) keeps it recoverable. Running every day in between writes exactly two
+    history rows."""
+    loan = make_loan(coop, member, first_due_date=DUE, collateral_description="Sertifikat tanah",
+                     collateral_value=6_750_000)
     day = DUE
     while day <= DUE + timedelta(days=181):
         _run(coop, day)
@@ -129,7 +131,7 @@ def test_monthly_provision_posts_the_difference_once(coop, make_member, make_loa
 
 def test_write_off_needs_a_second_approver_and_uses_the_provision(coop, member, make_loan, loan_staff):
     staff = loan_staff(coop)
-    loan = make_loan(coop, member, first_due_date=DUE)
+    loan = make_loan(coop, member, first_due_date=DUE, collateral_description="BPKB motor", collateral_value=9_000_000)
     _run(coop, DUE + timedelta(days=200))
     atomic(jobs.post_provision, coop.id, date(2026, 8, 31))  # Diragukan: 50 % of 9.000.000 = 4.500.000
     with pytest.raises(Conflict) as exc:  # default: Macet only

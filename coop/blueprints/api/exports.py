@@ -50,7 +50,8 @@ def export_general_ledger_xlsx():
 
 
 @api.get("/exports/saft.xml")
-@doc(summary="SAF-T style XML audit file (streamed)", query=PeriodQuerySchema, tags=["exports"],
+@doc(summary="SAF-T Financial 1.30 XML audit file, namespace urn:StandardAuditFile-Taxation-Financial:NO "
+             "(streamed)", query=PeriodQuerySchema, tags=["exports"],
      content_type="application/xml", errors=(401, 403, 422))
 @roles(*BOOKS)
 def export_saft_xml():

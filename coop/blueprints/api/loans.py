@@ -98,10 +98,16 @@ def get_loan_product(loan_product_id: int):
 @roles(*READ)
 def preview_schedule():
     data = load(schemas.PreviewSchema)
-    plan = loans.preview(_coop(), data["product_id"], data["principal"], data["term_months"], data["first_due_date"])
+    plan = loans.preview(_coop(), data["product_id"], data["principal"], data["term_months"], data["first_due_date"],
+                         data["disbursed_on"])
+    first = loans.preview_first_period(_coop(), data["product_id"], data["term_months"], data["first_due_date"],
+                                       data["disbursed_on"])
     return schemas.PreviewResultSchema().dump({
         "instalments": [i.as_dict() for i in plan], "total_interest": sum(i.interest for i in plan),
-        "total_principal": sum(i.principal for i in plan)})
+        "total_principal": sum(i.principal for i in plan),
+        "first_period_days": first.days if first else None,
+        "standard_period_days": first.standard_days if first else None,
+        "first_period_prorated": first.prorated if first else None})
 
 
 @api.post("/loans")
