@@ -35,6 +35,11 @@ class LedgerVerifyProblemSchema(Schema):
     message = fields.String(required=True)
     entry_id = fields.Integer(allow_none=True)
     voucher_number = fields.String(allow_none=True)
+    object = fields.String(allow_none=True, metadata={
+        "description": "the object that disagrees, e.g. `loan:PJ-2026-0001`, `savings_account:...`, "
+                       "`cash_count:2026-11-27`, `account:1101`; null for a journal-only problem"})
+    expected = fields.Integer(allow_none=True, metadata={"description": "the journal's figure (rupiah)"})
+    found = fields.Integer(allow_none=True, metadata={"description": "the sub-ledger's or stored figure (rupiah)"})
 
 
 class LedgerVerifySchema(Schema):

@@ -27,7 +27,8 @@ from coop.ledger.schemas import (
     RangeQuerySchema,
     TrialBalanceSchema,
 )
-from coop.ledger.services import get_account, get_entry, post_entry
+from coop.ledger.integrity import post_manual_entry
+from coop.ledger.services import get_account, get_entry
 
 TAGS = ["ledger"]
 
@@ -131,7 +132,7 @@ def get_journal_entry(entry_id: int):
 
 
 @api.post("/ledger/entries")
-@doc(summary="Post a manual journal entry (non-member transactions)", body=JournalEntryInSchema,
+@doc(summary="Post a manual journal entry (non-member transactions; control accounts and member sub-accounts are refused with 422)", body=JournalEntryInSchema,
      response=JournalEntryOutSchema, status=201, tags=TAGS, errors=(401, 403, 409, 422))
 @roles(ADMIN, TREASURER)
 @idempotent
@@ -147,9 +148,8 @@ def create_journal_entry():
     lines = [Line(by_code[ln["account_code"]], debit=ln["debit"], credit=ln["credit"], memo=ln["memo"])
              for ln in data["lines"]]
     key = request.headers.get("Idempotency-Key")
-    entry = atomic(post_entry, coop_id, lines, actor=current_api_user(), memo=data["memo"],
-                   value_date=data["value_date"], source="manual",
-                   idempotency_key=f"api.manual:{key}" if key else None)
+    entry = atomic(post_manual_entry, coop_id, lines, actor=current_api_user(), memo=data["memo"],
+                   value_date=data["value_date"], idempotency_key=f"api.manual:{key}" if key else None)
     return entry_dump(entry), 201
 
 
