@@ -31,7 +31,6 @@ from coop.ledger import rules
 from coop.ledger.models import Account, JournalEntry, LedgerHead, Posting
 from coop.text import N_
 
-
 #: Sub-ledger reconciliations, ``module:function`` resolved when verify runs (as the job list in coop/jobs):
 #: the areas above the ledger core know their own rows. Each function takes the cooperative id and returns
 #: problems as dicts ``{"code", "text", "params", "object", "expected", "found"}`` (``text`` an Indonesian
