@@ -22,9 +22,9 @@ from coop.ledger.forms import (
     OpeningImportForm,
     ReasonForm,
 )
+from coop.ledger.integrity import post_manual_entry
 from coop.ledger.models import Account, JournalEntry, LedgerApproval
 from coop.ledger.rules import Line, line_problems, totals
-from coop.ledger.integrity import post_manual_entry
 from coop.ledger.services import add_account, close_account, get_account, get_entry
 
 bp = Blueprint("ledger", __name__, url_prefix="/ledger")

@@ -1,6 +1,6 @@
 """The loan sub-ledger against the journal, for ``ledger verify`` (coop.ledger.verify.SUBLEDGER_CHECKS).
 
-Set-based: four grouped queries per cooperative whatever the number of loans. Checked per disbursed loan:
+Set-based: four queries per cooperative whatever the number of loans. Checked per disbursed loan:
 
 - ``loan_outstanding_mismatch``: the loan sub-account's balance recomputed from its postings (expected)
   against what the schedule still owes, principal due less principal paid on the current schedule
@@ -13,6 +13,8 @@ Set-based: four grouped queries per cooperative whatever the number of loans. Ch
   the journal (the sub-ledger never heard of it).
 """
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
@@ -28,24 +30,21 @@ def _item(code: str, text: str, number: str, expected: int, found: int, **params
             "object": f"loan:{number}", "expected": expected, "found": found}
 
 
-def problems(cooperative_id: int) -> list[dict]:
-    """Disagreements between the loans and the journal (see the module docstring)."""
+def problems(cooperative_id: int, posted: Mapping[int, int]) -> list[dict]:
+    """Disagreements between the loans and the journal (see the module docstring). ``posted``: {account id:
+    debits - credits} recomputed from every posting by verify."""
     out: list[dict] = []
-    posted = (sa.select(Posting.account_id, sa.func.sum(Posting.debit - Posting.credit).label("bal"))
-              .join(JournalEntry, JournalEntry.id == Posting.entry_id)
-              .where(JournalEntry.cooperative_id == cooperative_id).group_by(Posting.account_id).subquery())
     owed = (sa.select(LoanInstalment.loan_id,
                       sa.func.sum(LoanInstalment.principal_due - LoanInstalment.principal_paid).label("owed"))
             .join(Loan, sa.and_(Loan.id == LoanInstalment.loan_id, Loan.schedule_version == LoanInstalment.version))
             .where(Loan.cooperative_id == cooperative_id).group_by(LoanInstalment.loan_id).subquery())
     rows = db.session.execute(
-        sa.select(Loan.number, sa.func.coalesce(posted.c.bal, 0), sa.func.coalesce(owed.c.owed, 0),
-                  Loan.written_off_amount)
-        .outerjoin(posted, posted.c.account_id == Loan.ledger_account_id)
+        sa.select(Loan.number, Loan.ledger_account_id, sa.func.coalesce(owed.c.owed, 0), Loan.written_off_amount)
         .outerjoin(owed, owed.c.loan_id == Loan.id)
         .where(Loan.cooperative_id == cooperative_id, Loan.ledger_account_id.is_not(None))
         .order_by(Loan.id))
-    for number, ledger, schedule, written_off in rows:
+    for number, account_id, schedule, written_off in rows:
+        ledger = posted.get(account_id, 0)
         found = int(schedule) - int(written_off or 0)
         if int(ledger) != found:
             out.append(_item("loan_outstanding_mismatch",

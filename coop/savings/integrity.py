@@ -17,6 +17,7 @@ grouped queries per cooperative). Checked:
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
@@ -33,29 +34,27 @@ def _item(code: str, text: str, obj: str, expected: int, found: int, **params) -
             "object": obj, "expected": expected, "found": found}
 
 
-def problems(cooperative_id: int) -> list[dict]:
-    """Disagreements between savings accounts, cash counts and the journal (see the module docstring)."""
-    return _savings(cooperative_id) + _cash_counts(cooperative_id)
+def problems(cooperative_id: int, posted: Mapping[int, int]) -> list[dict]:
+    """Disagreements between savings accounts, cash counts and the journal (see the module docstring).
+    ``posted``: {account id: debits - credits} recomputed from every posting by verify."""
+    return _savings(cooperative_id, posted) + _cash_counts(cooperative_id)
 
 
-def _savings(cooperative_id: int) -> list[dict]:
+def _savings(cooperative_id: int, posted: Mapping[int, int]) -> list[dict]:
     out: list[dict] = []
-    posted = (sa.select(Posting.account_id, sa.func.sum(Posting.credit - Posting.debit).label("bal"))
-              .join(JournalEntry, JournalEntry.id == Posting.entry_id)
-              .where(JournalEntry.cooperative_id == cooperative_id).group_by(Posting.account_id).subquery())
     parent = aliased(Account)
     rows = db.session.execute(
         sa.select(SavingsAccount.account_number, SavingsAccount.status, Account.normal_side, Account.balance,
-                  sa.func.coalesce(posted.c.bal, 0), parent.code, SavingsProduct.control_code)
+                  Account.id, parent.code, SavingsProduct.control_code)
         .join(Account, Account.id == SavingsAccount.ledger_account_id)
         .join(SavingsProduct, SavingsProduct.id == SavingsAccount.product_id)
         .outerjoin(parent, parent.id == Account.parent_id)
-        .outerjoin(posted, posted.c.account_id == SavingsAccount.ledger_account_id)
         .where(SavingsAccount.cooperative_id == cooperative_id).order_by(SavingsAccount.id))
-    for number, status, side, stored, from_postings, parent_code, control_code in rows:
+    for number, status, side, stored, account_id, parent_code, control_code in rows:
         obj = f"savings_account:{number}"
+        debit_minus_credit = posted.get(account_id, 0)
         # credit-normal (savings are liabilities or equity); a debit-normal one would read the other way
-        transactions = int(from_postings) if side == "C" else -int(from_postings)
+        transactions = -debit_minus_credit if side == "C" else debit_minus_credit
         shown = -int(stored) if side == "C" else int(stored)
         if shown != transactions:
             out.append(_item("savings_balance_mismatch",

@@ -12,6 +12,7 @@ from coop.blueprints.common import business_today as _today
 from coop.db import atomic, db
 from coop.errors import ValidationError
 from coop.ledger import reports
+from coop.ledger.integrity import post_manual_entry
 from coop.ledger.models import Account
 from coop.ledger.rules import Line
 from coop.ledger.schemas import (
@@ -27,7 +28,6 @@ from coop.ledger.schemas import (
     RangeQuerySchema,
     TrialBalanceSchema,
 )
-from coop.ledger.integrity import post_manual_entry
 from coop.ledger.services import get_account, get_entry
 
 TAGS = ["ledger"]
