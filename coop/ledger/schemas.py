@@ -163,3 +163,18 @@ class PhuSchema(Schema):
     total_income_non_member = fields.Integer(required=True)
     total_expenses = fields.Integer(required=True)
     surplus = fields.Integer(required=True)
+
+
+class ReversalRequestInSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    value_date = fields.Date(load_default=None, metadata={"description": "date of the reversal (default: the entry's)"})
+
+
+class ReversalRequestSchema(Schema):
+    """A reversal request waiting for a second person (maker-checker)."""
+
+    id = fields.Integer(required=True)
+    entry_id = fields.Integer(required=True)
+    status = fields.String(required=True, metadata={"description": "`pending`, `approved` or `rejected`"})
+    reason = fields.String(required=True)
+    value_date = fields.Date(allow_none=True, required=True)

@@ -189,3 +189,19 @@ def test_api_and_cli_verify_report_sub_ledger_problems(coop, users, api, repaid_
     assert loan.number in p["message"]
     result = app.test_cli_runner().invoke(args=["ledger", "verify", "--cooperative-id", str(coop.id)])
     assert result.exit_code == 1 and loan.number in result.output
+
+
+def test_api_reversal_request_refuses_a_repayment(coop, users, api, repaid_loan, today):
+    """Does POST /ledger/entries/{id}/reversal-requests answer 409 owned_by_subledger for a loan repayment
+    (naming the loans page), 201 pending for a journal-only entry, and 422 without a reason?"""
+    _loan, reps = repaid_loan
+    client = api(users["treasurer"])
+    r = client.post(f"/ledger/entries/{reps[0].entry_id}/reversal-requests", json={"reason": "salah input"})
+    assert r.status_code == 409 and r.get_json()["error"]["code"] == "owned_by_subledger"
+    assert "halaman pinjaman" in r.get_json()["error"]["fields"]["action"][0]
+    body = {"value_date": today.isoformat(), "memo": "lain-lain",
+            "lines": [{"account_code": "1101", "debit": 10_000}, {"account_code": "4201", "credit": 10_000}]}
+    entry_id = client.post("/ledger/entries", json=body).get_json()["id"]
+    r = client.post(f"/ledger/entries/{entry_id}/reversal-requests", json={"reason": "dobel"})
+    assert r.status_code == 201 and r.get_json()["status"] == "pending" and r.get_json()["entry_id"] == entry_id
+    assert client.post(f"/ledger/entries/{entry_id}/reversal-requests", json={}).status_code == 422
