@@ -164,6 +164,7 @@ def create_journal_entry():
      errors=(401, 403, 404, 409, 422))
 @roles(ADMIN, TREASURER, MANAGER)
 def request_entry_reversal(entry_id: int):
+    get_entry(_coop(), entry_id)  # another cooperative's entry: 404 before any body check
     data = load(ReversalRequestInSchema)
     approval = atomic(periods.request_reversal, _coop(), entry_id, actor=current_api_user(), reason=data["reason"],
                       value_date=data["value_date"])
