@@ -22,9 +22,10 @@ from coop.ledger.forms import (
     OpeningImportForm,
     ReasonForm,
 )
+from coop.ledger.integrity import post_manual_entry
 from coop.ledger.models import Account, JournalEntry, LedgerApproval
 from coop.ledger.rules import Line, line_problems, totals
-from coop.ledger.services import add_account, close_account, get_account, get_entry, post_entry
+from coop.ledger.services import add_account, close_account, get_account, get_entry
 
 bp = Blueprint("ledger", __name__, url_prefix="/ledger")
 
@@ -196,8 +197,8 @@ def entry_new():
         problems += line_problems(lines) if not problems else []
         if not problems:
             try:
-                e = atomic(post_entry, coop_id(), lines, actor=current_user, memo=form.memo.data,
-                           value_date=form.value_date.data, source="manual")
+                e = atomic(post_manual_entry, coop_id(), lines, actor=current_user, memo=form.memo.data,
+                           value_date=form.value_date.data)
                 flash(f"Jurnal {e.voucher_number} diposting.", "success")
                 return redirect(url_for("ledger.entry", entry_id=e.id))
             except CoopError as exc:

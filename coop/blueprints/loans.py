@@ -350,7 +350,8 @@ def receipt(loan_repayment_id: int):
                            stamp=meterai.stamp_duty(loan.cooperative_id, rep.amount, rep.paid_on,
                                                     document=meterai.RECEIPT),
                            member=_member_info(loan.member_id), coop=current_user.cooperative,
-                           outstanding=loans.outstanding_principal(loan))
+                           # the principal right after THIS payment: a reprint shows the original's figures
+                           outstanding=rep.outstanding_after)
 
 
 def _allocated_instalments(rep):

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from coop import audit, datebounds
 from coop.db import db, utcnow
 from coop.errors import Conflict, Forbidden, FutureDate, NotFound, ValidationError
+from coop.ledger.integrity import refuse_owned
 from coop.ledger.models import AccountingPeriod, JournalEntry, LedgerApproval
 from coop.ledger.rules import Line
 from coop.ledger.services import _lock_head, get_entry, post_entry
@@ -150,6 +151,7 @@ def _check_reversal_date(cooperative_id: int, original: JournalEntry, value_date
 
 
 def _reversible(entry: JournalEntry) -> None:
+    refuse_owned(entry)  # a sub-ledger's entry goes through its own service (409 owned_by_subledger)
     if entry.reverses_id is not None:
         raise Conflict("Jurnal pembalik tidak dapat dibalik lagi.", code="reversal_of_reversal")
     if db.session.scalar(sa.select(JournalEntry.id).where(JournalEntry.reverses_id == entry.id)):

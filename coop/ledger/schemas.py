@@ -35,6 +35,11 @@ class LedgerVerifyProblemSchema(Schema):
     message = fields.String(required=True)
     entry_id = fields.Integer(allow_none=True)
     voucher_number = fields.String(allow_none=True)
+    object = fields.String(allow_none=True, metadata={
+        "description": "the object that disagrees, e.g. `loan:PJ-2026-0001`, `savings_account:...`, "
+                       "`cash_count:2026-11-27`, `account:1101`; null for a journal-only problem"})
+    expected = fields.Integer(allow_none=True, metadata={"description": "the journal's figure (rupiah)"})
+    found = fields.Integer(allow_none=True, metadata={"description": "the sub-ledger's or stored figure (rupiah)"})
 
 
 class LedgerVerifySchema(Schema):
@@ -158,3 +163,18 @@ class PhuSchema(Schema):
     total_income_non_member = fields.Integer(required=True)
     total_expenses = fields.Integer(required=True)
     surplus = fields.Integer(required=True)
+
+
+class ReversalRequestInSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    value_date = fields.Date(load_default=None, metadata={"description": "date of the reversal (default: the entry's)"})
+
+
+class ReversalRequestSchema(Schema):
+    """A reversal request waiting for a second person (maker-checker)."""
+
+    id = fields.Integer(required=True)
+    entry_id = fields.Integer(required=True)
+    status = fields.String(required=True, metadata={"description": "`pending`, `approved` or `rejected`"})
+    reason = fields.String(required=True)
+    value_date = fields.Date(allow_none=True, required=True)

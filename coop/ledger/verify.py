@@ -10,14 +10,19 @@ For one cooperative it streams every posting in chain order (one query, no ORM o
 - voucher numbers per year run 1..N without gaps and match their text form (numbers a recorded restore
   took away count as issued: they are never given out again);
 - every restore from a backup is reported (``restores``: chain head before and after).
-- every account's running balance equals the sum of its postings.
+- every account's running balance equals the sum of its postings;
+- every sub-ledger agrees with the journal (:data:`SUBLEDGER_CHECKS`): each loan's outstanding principal
+  and schedule against its postings, each savings account against its transactions (postings), each cash
+  count against Kas. A problem names the ``object`` and gives ``expected`` (the journal's figure) and
+  ``found`` (the sub-ledger's).
 
 The first failing entry is named (voucher number and id) in ``first_bad_entry``.
 """
 from __future__ import annotations
 
+import importlib
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import sqlalchemy as sa
@@ -27,8 +32,26 @@ from coop.ledger import rules
 from coop.ledger.models import Account, JournalEntry, LedgerHead, Posting
 from coop.text import N_
 
+#: Sub-ledger reconciliations, ``module:function`` resolved when verify runs (as the job list in coop/jobs):
+#: the areas above the ledger core know their own rows. Each function takes the cooperative id and returns
+#: problems as dicts ``{"code", "text", "params", "object", "expected", "found"}`` (``text`` an Indonesian
+#: template marked ``N_``), found with set-based SQL (a few queries per cooperative, never one per object).
+#: ``posted`` is {account id: debits - credits} as verify just recomputed it from every posting, so no
+#: check scans the postings again.
+SUBLEDGER_CHECKS: list[str] = ["coop.loans.integrity:problems", "coop.savings.integrity:problems"]
 
-def _problem(problems: list, code: str, text: str, params: dict | None = None, entry_id=None, voucher=None) -> None:
+
+def subledger_problems(cooperative_id: int, posted: Mapping[int, int]) -> list[dict]:
+    """Every sub-ledger's disagreements with the journal (loans, savings accounts, cash counts)."""
+    found: list[dict] = []
+    for ref in SUBLEDGER_CHECKS:
+        module, name = ref.split(":")
+        found += getattr(importlib.import_module(module), name)(cooperative_id, posted)
+    return found
+
+
+def _problem(problems: list, code: str, text: str, params: dict | None = None, entry_id=None, voucher=None,
+             object=None, expected=None, found=None) -> None:
     """``text`` is the Indonesian template (marked ``N_``) and ``params`` its values: ``message`` (the API's,
     always Indonesian) is ``text % params`` prefixed with the entry; :func:`problem_text` translates."""
     params = params or {}
@@ -36,7 +59,7 @@ def _problem(problems: list, code: str, text: str, params: dict | None = None, e
     if entry_id is not None:
         message = f"{voucher} (id {entry_id}): {message}"
     problems.append({"code": code, "message": message, "entry_id": entry_id, "voucher_number": voucher,
-                     "text": text, "params": params})
+                     "object": object, "expected": expected, "found": found, "text": text, "params": params})
 
 
 def problem_text(problem: dict) -> str:
@@ -176,7 +199,12 @@ def verify(cooperative_id: int, *, progress: Callable[[int], None] | None = None
         if computed.get(acc_id, 0) != balance:
             _problem(problems, "balance_mismatch",
                      N_("akun %(code)s: saldo tersimpan %(stored)s, dihitung dari posting %(computed)s"),
-                     {"code": code, "stored": balance, "computed": computed.get(acc_id, 0)})
+                     {"code": code, "stored": balance, "computed": computed.get(acc_id, 0)},
+                     object=f"account:{code}", expected=computed.get(acc_id, 0), found=balance)
+    for p in subledger_problems(cooperative_id, computed):
+        if len(problems) < max_problems:
+            _problem(problems, p["code"], p["text"], p["params"], object=p["object"], expected=p["expected"],
+                     found=p["found"])
     return {"ok": not problems, "entries": entries, "postings": postings, "head_hash": head_hash,
             "first_bad_entry": first_bad, "problems": problems, "restores": restores}
 

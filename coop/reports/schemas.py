@@ -24,3 +24,31 @@ class AsOfQuerySchema(Schema):
         unknown = EXCLUDE
 
     as_of = fields.Date(load_default=None)
+
+
+class ReceiptLineSchema(Schema):
+    description = fields.String(required=True)
+    amount = fields.Integer(required=True, metadata={"description": "rupiah"})
+
+
+class ReceiptSchema(Schema):
+    """A kuitansi as data (``GET /api/v1/receipts/{voucher_number}``): the same figures on every reprint."""
+
+    voucher_number = fields.String(required=True)
+    date = fields.Date(required=True, metadata={"description": "the entry's value date"})
+    kind = fields.String(required=True, metadata={
+        "description": "what the money was for: the entry's source, e.g. `loans.repayment`, `loans.payoff`, "
+                       "`loans.disburse`, `savings.deposit`, `savings.withdrawal`, `savings.wajib`"})
+    member_number = fields.String(required=True, allow_none=True)
+    amount = fields.Integer(required=True, metadata={"description": "rupiah"})
+    amount_in_words = fields.String(required=True, metadata={"description": "terbilang, Bahasa Indonesia"})
+    stamp_duty_required = fields.Boolean(required=True)
+    lines = fields.List(fields.Nested(ReceiptLineSchema), required=True)
+    loan_number = fields.String(metadata={"description": "loan receipts only"})
+    principal = fields.Integer(metadata={"description": "loan repayments: pokok"})
+    interest = fields.Integer(metadata={"description": "loan repayments: jasa"})
+    fee = fields.Integer(metadata={"description": "loan repayments: provisi/administrasi"})
+    penalty = fields.Integer(metadata={"description": "loan repayments: denda"})
+    overpayment = fields.Integer(metadata={"description": "loan repayments: excess credited to sukarela savings"})
+    outstanding_principal_after = fields.Integer(metadata={
+        "description": "loan repayments: principal outstanding right after this payment"})

@@ -162,8 +162,10 @@ def test_ledger_verification_page_and_command_in_english(client, login, users, c
     db.session.execute(sa.update(Account).where(Account.id == acc.ledger_account_id).values(balance=-1))
     db.session.expire_all()
     text = _text(client.get("/ledger/verify"))
-    assert "1 problems found." in text
+    # the account's running balance, and the member's savings account that shows it (issue 13 item 4)
+    assert "2 problems found." in text
     assert re.search(r"account \S+: stored balance -1, computed from postings -100000", text), text
+    assert re.search(r"savings savings_account:\S+: its transactions sum to 100000, recorded balance 1", text), text
     assert not _has(text, "saldo tersimpan")
 
 

@@ -261,6 +261,7 @@ from coop.blueprints.api import (  # noqa: E402,F401
     members,
     openapi,
     parenting,
+    receipts,
     registry,
     training,
 )

@@ -6,12 +6,13 @@ from datetime import date
 import sqlalchemy as sa
 from flask import request
 
-from coop.auth.roles import ADMIN, BOOKS, TREASURER
+from coop.auth.roles import ADMIN, BOOKS, MANAGER, TREASURER
 from coop.blueprints.api import api, current_api_user, cursor_page, doc, idempotent, load, load_args, roles
 from coop.blueprints.common import business_today as _today
 from coop.db import atomic, db
 from coop.errors import ValidationError
-from coop.ledger import reports
+from coop.ledger import periods, reports
+from coop.ledger.integrity import post_manual_entry
 from coop.ledger.models import Account
 from coop.ledger.rules import Line
 from coop.ledger.schemas import (
@@ -25,9 +26,11 @@ from coop.ledger.schemas import (
     NeracaSchema,
     PhuSchema,
     RangeQuerySchema,
+    ReversalRequestInSchema,
+    ReversalRequestSchema,
     TrialBalanceSchema,
 )
-from coop.ledger.services import get_account, get_entry, post_entry
+from coop.ledger.services import get_account, get_entry
 
 TAGS = ["ledger"]
 
@@ -131,7 +134,7 @@ def get_journal_entry(entry_id: int):
 
 
 @api.post("/ledger/entries")
-@doc(summary="Post a manual journal entry (non-member transactions)", body=JournalEntryInSchema,
+@doc(summary="Post a manual journal entry (non-member transactions; control accounts and member sub-accounts are refused with 422)", body=JournalEntryInSchema,
      response=JournalEntryOutSchema, status=201, tags=TAGS, errors=(401, 403, 409, 422))
 @roles(ADMIN, TREASURER)
 @idempotent
@@ -147,9 +150,23 @@ def create_journal_entry():
     lines = [Line(by_code[ln["account_code"]], debit=ln["debit"], credit=ln["credit"], memo=ln["memo"])
              for ln in data["lines"]]
     key = request.headers.get("Idempotency-Key")
-    entry = atomic(post_entry, coop_id, lines, actor=current_api_user(), memo=data["memo"],
-                   value_date=data["value_date"], source="manual",
-                   idempotency_key=f"api.manual:{key}" if key else None)
+    entry = atomic(post_manual_entry, coop_id, lines, actor=current_api_user(), memo=data["memo"],
+                   value_date=data["value_date"], idempotency_key=f"api.manual:{key}" if key else None)
     return entry_dump(entry), 201
 
 
+
+
+@api.post("/ledger/entries/<int:entry_id>/reversal-requests")
+@doc(summary="Request the reversal of a journal entry (maker); a second person approves it. An entry a sub-ledger "
+             "owns (loan, savings, SHU, cash count) is refused with 409 `owned_by_subledger` naming the action",
+     body=ReversalRequestInSchema, response=ReversalRequestSchema, status=201, tags=TAGS,
+     errors=(401, 403, 404, 409, 422))
+@roles(ADMIN, TREASURER, MANAGER)
+def request_entry_reversal(entry_id: int):
+    get_entry(_coop(), entry_id)  # another cooperative's entry: 404 before any body check
+    data = load(ReversalRequestInSchema)
+    approval = atomic(periods.request_reversal, _coop(), entry_id, actor=current_api_user(), reason=data["reason"],
+                      value_date=data["value_date"])
+    return ReversalRequestSchema().dump({"id": approval.id, "entry_id": approval.target_id, "status": approval.status,
+                                         "reason": approval.reason, "value_date": approval.value_date}), 201
