@@ -5,8 +5,12 @@ from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from coop.auth.roles import ROLE_LABELS
+from coop.blueprints.form_errors import form_error_summary
+from coop.blueprints.nav import is_family_login
+from coop.i18n import N_
 
 bp = Blueprint("main", __name__)
+bp.add_app_template_global(form_error_summary)
 
 #: Callables ``fn(user) -> dict | None`` returning {"title", "template", ...context}; areas append here.
 DASHBOARD_PANELS: list = []
@@ -27,7 +31,9 @@ def dashboard():
         panel = fn(current_user)
         if panel:
             panels.append(panel)
-    return render_template("main/dashboard.html", panels=panels, role_label=ROLE_LABELS[current_user.role])
+    # a family member (a resident with a login for training, not a cooperative member) is not "(Anggota)"
+    role_label = N_("Peserta pelatihan") if is_family_login(current_user) else ROLE_LABELS[current_user.role]
+    return render_template("main/dashboard.html", panels=panels, role_label=role_label)
 
 
 @bp.route("/healthz")
