@@ -18,6 +18,7 @@ from coop.blueprints.common import coop_id, paginate, roles_required
 from coop.blueprints.loan_exposure import applicant_exposure
 from coop.db import atomic, db
 from coop.errors import CoopError
+from coop.formatting import rupiah
 from coop.i18n import N_
 from coop.ledger import stamp_duty as meterai
 from coop.loans import forms, rules
@@ -295,6 +296,17 @@ def repay(loan_id: int):
     if not form.validate_on_submit() or not form.amount.data:
         flash(gettext("Isi jumlah dan tanggal bayar."), "danger")
         return redirect(url_for("loans.show", loan_id=loan_id))
+    try:
+        quote = loans.payoff_quote(coop_id(), loan_id, form.paid_on.data)
+    except CoopError:
+        quote = None  # the repayment itself says what is wrong (not active, a day before its history)
+    if quote and form.amount.data > quote["total"]:
+        # a typo of an extra zero would close the loan, charge future interest and move the rest to
+        # sukarela: nothing is posted; the page offers "Lunasi sekarang" for the exact payoff
+        flash(gettext("Jumlah %(amount)s melebihi pelunasan %(total)s: tidak dicatat. Periksa jumlahnya, atau "
+                      "pakai \"Lunasi sekarang\" untuk menutup pinjaman.", amount=rupiah(form.amount.data),
+                      total=rupiah(quote["total"])), "warning")
+        return redirect(url_for("loans.show", loan_id=loan_id, _anchor="repay"))
     res = _act(loan_id, form, loans.repay, N_("Angsuran tercatat."), form.amount.data, paid_on=form.paid_on.data,
                channel=form.channel.data)
     if isinstance(res, LoanRepayment):

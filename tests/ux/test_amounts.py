@@ -8,7 +8,14 @@ from types import SimpleNamespace
 import pytest
 
 from coop.loans.due import amount_due
-from coop.money import MSG_FRACTION, MSG_NEGATIVE, MSG_SHORTHAND, MSG_TOO_LARGE, RupiahInputError, parse_rupiah
+from coop.money import (
+    MSG_FRACTION,
+    MSG_NEGATIVE,
+    MSG_SHORTHAND,
+    MSG_TOO_LARGE,
+    RupiahInputError,
+    parse_rupiah,
+)
 from coop.savings import services as savings
 from tests.membership.test_web import _csrf_free_form
 
