@@ -16,6 +16,7 @@ from coop.blueprints.common import coop_id, roles_required
 from coop.db import atomic
 from coop.errors import CoopError, NotFound
 from coop.formatting import mask_nik, rupiah
+from coop.loans.due import amount_due
 from coop.membership import services as members
 from coop.membership.forms import BerjangkaForm, CashCountForm, CashForm
 from coop.savings import cash, interest
@@ -75,7 +76,8 @@ def _member_page(member, forms=None, status=200):
 
 
 def _loans(member) -> list[dict]:
-    """The member's running loans with arrears (read-only here; repayments are on the loan page)."""
+    """The member's running loans with arrears and the amount due today (prefilled in "Bayar angsuran",
+    which posts to the loan page's repayment)."""
     try:
         from coop.loans import services as loans
     except ImportError:
@@ -86,7 +88,8 @@ def _loans(member) -> list[dict]:
             continue
         insts = loans.instalments(loan)
         out.append({"loan": loan, "outstanding": loans.outstanding_principal(loan),
-                     "arrears": loans.arrears(insts, today()), "dpd": loans.days_past_due(loan, today(), insts)})
+                     "arrears": loans.arrears(insts, today()), "dpd": loans.days_past_due(loan, today(), insts),
+                     "due": amount_due(insts, today())})
     return out
 
 

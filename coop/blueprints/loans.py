@@ -15,13 +15,16 @@ from coop.auth.models import User
 from coop.auth.roles import ADMIN, AUDITOR, MANAGER, TREASURER
 from coop.blueprints.common import business_today as _today
 from coop.blueprints.common import coop_id, paginate, roles_required
+from coop.blueprints.loan_exposure import applicant_exposure
 from coop.db import atomic, db
 from coop.errors import CoopError
+from coop.formatting import rupiah
 from coop.i18n import N_
 from coop.ledger import stamp_duty as meterai
 from coop.loans import forms, rules
 from coop.loans import reports as loan_reports
 from coop.loans import services as loans
+from coop.loans.due import amount_due
 from coop.loans.models import Loan, LoanProduct, LoanRepayment
 
 bp = Blueprint("loans", __name__, url_prefix="/loans")
@@ -30,7 +33,11 @@ READ = (ADMIN, TREASURER, MANAGER, AUDITOR)
 APPLY = (ADMIN, TREASURER, MANAGER)
 CASH = (ADMIN, TREASURER)
 APPROVE = (ADMIN, MANAGER)
-STATUS_LABELS = {"applied": N_("Diajukan"), "approved": N_("Disetujui"), "rejected": N_("Ditolak"),
+#: An application above ``loan_two_approvers_above`` approved once: still ``applied`` in the database,
+#: shown (and filtered) as its own status so a second manager finds it.
+AWAITING_SECOND = "awaiting_second"
+STATUS_LABELS = {"applied": N_("Diajukan"), AWAITING_SECOND: N_("Menunggu persetujuan kedua"),
+                 "approved": N_("Disetujui"), "rejected": N_("Ditolak"),
                  "active": N_("Berjalan"), "closed": N_("Lunas"), "written_off": N_("Dihapusbukukan")}
 
 
@@ -77,8 +84,32 @@ def _flash_error(exc: CoopError) -> None:
     flash(msg, "danger")
 
 
+def status_of(loan: Loan) -> str:
+    """The status a person sees: ``awaiting_second`` for an application with its first approval."""
+    return AWAITING_SECOND if loan.status == "applied" and loan.approved_by_id is not None else loan.status
+
+
+def _where_status(status: str):
+    if status == AWAITING_SECOND:
+        return sa.and_(Loan.status == "applied", Loan.approved_by_id.is_not(None))
+    if status == "applied":
+        return sa.and_(Loan.status == "applied", Loan.approved_by_id.is_(None))
+    return Loan.status == status
+
+
+def status_counts(cooperative_id: int) -> dict[str, int]:
+    """Loans per shown status (an application awaiting its second approval counted apart)."""
+    awaiting = sa.and_(Loan.status == "applied", Loan.approved_by_id.is_not(None))
+    shown = sa.case((awaiting, AWAITING_SECOND), else_=Loan.status)
+    return {k: n for k, n in db.session.execute(sa.select(shown, sa.func.count()).where(
+        Loan.cooperative_id == cooperative_id).group_by(shown)).all()}
+
+
 @bp.app_template_filter("loan_status")
-def _loan_status(status: str) -> str:
+def _loan_status(status) -> str:
+    """``loan|loan_status`` (the shown status, see :func:`status_of`) or ``"active"|loan_status``."""
+    if isinstance(status, Loan):
+        status = status_of(status)
     return gettext(STATUS_LABELS[status]) if status in STATUS_LABELS else status
 
 
@@ -96,7 +127,7 @@ def index():
     status = request.args.get("status") or None
     q = sa.select(Loan).where(Loan.cooperative_id == coop_id())
     if status in STATUS_LABELS:
-        q = q.where(Loan.status == status)
+        q = q.where(_where_status(status))
     text = (request.args.get("q") or "").strip()
     if text:
         q = q.join(Member, Member.id == Loan.member_id).join(Resident, Resident.id == Member.resident_id).where(
@@ -104,8 +135,7 @@ def index():
                    Member.member_number.ilike(f"%{text}%")))
     page = paginate(q.order_by(Loan.id.desc()))
     loaded = _prefetch(page.items)  # noqa: F841 - held so the identity map keeps them while rendering
-    counts = dict(db.session.execute(sa.select(Loan.status, sa.func.count()).where(Loan.cooperative_id == coop_id())
-                                     .group_by(Loan.status)).all())
+    counts = status_counts(coop_id())
     return render_template("loans/index.html", page=page, status=status, counts=counts, labels=STATUS_LABELS,
                            q=text, member=_member_info)
 
@@ -160,19 +190,24 @@ def show(loan_id: int):
     insts = loans.instalments(loan) if loan.ledger_account_id else []
     reps = list(db.session.scalars(sa.select(LoanRepayment).where(LoanRepayment.loan_id == loan.id)
                                    .order_by(LoanRepayment.paid_on, LoanRepayment.id)))
-    preview = None
+    preview = exposure = None
+    member = _member_info(loan.member_id)
+    if loan.status == "applied":
+        exposure = applicant_exposure(coop_id(), loan, member, as_of)
     if loan.status in ("applied", "approved"):
         first = loan.first_due_date or _add_month(as_of)
         preview = loans._build(loan.terms, loan.principal, loan.term_months, first)
-    ctx = {"loan": loan, "insts": insts, "reps": reps, "preview": preview, "as_of": as_of,
-           "member": _member_info(loan.member_id),
+    due = amount_due(insts, as_of) if loan.status == "active" else None
+    ctx = {"loan": loan, "insts": insts, "reps": reps, "preview": preview, "as_of": as_of, "due": due,
+           "member": member, "exposure": exposure, "shown_status": status_of(loan),
+           "first_approver": db.session.get(User, loan.approved_by_id) if loan.approved_by_id else None,
            "guarantor": _member_info(loan.guarantor_member_id) if loan.guarantor_member_id else None,
            "outstanding": loans.outstanding_principal(loan), "arrears": loans.arrears(insts, as_of),
            "dpd": loans.days_past_due(loan, as_of, insts),
            "quote": loans._quote(loan, insts, as_of) if loan.status == "active" else None,
            "decision_form": forms.DecisionForm(), "disburse_form": forms.DisburseForm(
                disbursed_on=as_of, first_due_date=_add_month(as_of)),
-           "repay_form": forms.RepayForm(paid_on=as_of), "payoff_form": forms.PayoffForm(paid_on=as_of),
+           "repay_form": forms.RepayForm(paid_on=as_of, amount=due.suggested if due else None), "payoff_form": forms.PayoffForm(paid_on=as_of),
            "note_form": forms.NoteForm(on=as_of), "reject_form": forms.RejectWriteOffForm(),
            "write_off_requester": (db.session.get(User, loan.write_off_requested_by_id)
                                    if loan.write_off_requested_by_id else None),
@@ -216,9 +251,30 @@ def _act_then_show(loan_id: int, form, fn, ok: str, **kwargs):
 @bp.post("/<int:loan_id>/decide")
 @roles_required(*APPROVE)
 def decide(loan_id: int):
+    """Setujui or Tolak (two buttons, nothing preselected). The maker-checker refusals are told as they
+    are ("menunggu persetujuan kedua"), on the loan page, never as a bare 403."""
+    loans.get_loan(coop_id(), loan_id)
     form = forms.DecisionForm()
-    return _act_then_show(loan_id, form, loans.decide, N_("Keputusan tersimpan."),
-                          **{"decision": form.decision.data, "note": form.note.data, "on": _today()})
+    back = redirect(url_for("loans.show", loan_id=loan_id))
+    if not form.validate_on_submit():
+        flash(gettext("Pilih Setujui atau Tolak."), "danger")
+        return back
+    try:
+        loan = atomic(loans.decide, coop_id(), loan_id, actor=current_user, decision=form.decision.data,
+                      note=form.note.data, on=_today())
+    except CoopError as exc:
+        if exc.code == "second_approver":
+            flash(gettext("Anda sudah memberi persetujuan pertama. Pengajuan menunggu persetujuan kedua dari "
+                          "manajer lain."), "warning")
+        else:
+            _flash_error(exc)
+        return back
+    if status_of(loan) == AWAITING_SECOND:
+        flash(gettext("Persetujuan pertama tercatat. Pinjaman di atas batas: menunggu persetujuan kedua dari "
+                      "manajer lain."), "success")
+    else:
+        flash(gettext("Keputusan tersimpan."), "success")
+    return back
 
 
 @bp.post("/<int:loan_id>/disburse")
@@ -240,6 +296,17 @@ def repay(loan_id: int):
     if not form.validate_on_submit() or not form.amount.data:
         flash(gettext("Isi jumlah dan tanggal bayar."), "danger")
         return redirect(url_for("loans.show", loan_id=loan_id))
+    try:
+        quote = loans.payoff_quote(coop_id(), loan_id, form.paid_on.data)
+    except CoopError:
+        quote = None  # the repayment itself says what is wrong (not active, a day before its history)
+    if quote and form.amount.data > quote["total"]:
+        # a typo of an extra zero would close the loan, charge future interest and move the rest to
+        # sukarela: nothing is posted; the page offers "Lunasi sekarang" for the exact payoff
+        flash(gettext("Jumlah %(amount)s melebihi pelunasan %(total)s: tidak dicatat. Periksa jumlahnya, atau "
+                      "pakai \"Lunasi sekarang\" untuk menutup pinjaman.", amount=rupiah(form.amount.data),
+                      total=rupiah(quote["total"])), "warning")
+        return redirect(url_for("loans.show", loan_id=loan_id, _anchor="repay"))
     res = _act(loan_id, form, loans.repay, N_("Angsuran tercatat."), form.amount.data, paid_on=form.paid_on.data,
                channel=form.channel.data)
     if isinstance(res, LoanRepayment):
@@ -427,8 +494,9 @@ def dashboard_panel(user):
         return None
     as_of = _today()
     p = loan_reports.portfolio(user.cooperative_id, as_of)
-    pending = db.session.scalar(sa.select(sa.func.count()).select_from(Loan).where(
-        Loan.cooperative_id == user.cooperative_id, Loan.status.in_(("applied", "approved")))) or 0
+    counts = status_counts(user.cooperative_id)
+    pending = {k: counts.get(k, 0) for k in ("applied", AWAITING_SECOND, "approved")}
     return {"title": "Pinjaman", "template": "loans/_panel.html", "p": p, "pending": pending,
+            "labels": STATUS_LABELS,
             "due": len(loan_reports.due_this_week(user.cooperative_id, as_of))}
 

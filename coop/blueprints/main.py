@@ -9,8 +9,12 @@ from flask_login import current_user, login_required
 
 from coop.auth.roles import ROLE_LABELS
 from coop.blueprints import ledger, loans, members, parenting, registry, reports, training
+from coop.blueprints.form_errors import form_error_summary
+from coop.blueprints.nav import is_family_login
+from coop.i18n import N_
 
 bp = Blueprint("main", __name__)
+bp.add_app_template_global(form_error_summary)
 
 #: The dashboard's panels, in the order they show. Each is ``fn(user) -> dict | None``: {"title",
 #: "template", ...context}, or None for a role that should not see it. A new panel is added HERE (one
@@ -41,7 +45,9 @@ def dashboard():
         panel = fn(current_user)
         if panel:
             panels.append(panel)
-    return render_template("main/dashboard.html", panels=panels, role_label=ROLE_LABELS[current_user.role])
+    # a family member (a resident with a login for training, not a cooperative member) is not "(Anggota)"
+    role_label = N_("Peserta pelatihan") if is_family_login(current_user) else ROLE_LABELS[current_user.role]
+    return render_template("main/dashboard.html", panels=panels, role_label=role_label)
 
 
 @bp.route("/healthz")

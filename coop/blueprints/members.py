@@ -178,8 +178,8 @@ def account_statement(account_id: int):
 @roles_required(MEMBER)
 def me():
     member = services.member_for_user(current_user)
-    if member is None:
-        return render_template("members/me.html", member=None)
+    if member is None:  # a family member's login (training only): no savings to show
+        return redirect(url_for("main.dashboard"))
     accounts = savings.accounts_of(coop_id(), member.id)
     wajib = savings.wajib_status(coop_id(), member, today())
     return render_template("members/me.html", member=member, accounts=accounts, wajib=wajib)

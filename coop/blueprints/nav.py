@@ -17,6 +17,7 @@ from coop.auth.roles import (
     TREASURER,
 )
 from coop.i18n import N_
+from coop.membership.services import member_for_user
 
 #: (endpoint, label, roles, icon)
 NAV = [
@@ -37,8 +38,20 @@ NAV = [
 ]
 
 
+#: Entries of role ``member`` only for a login that stands for a cooperative member (not for a family
+#: member: a resident with a login to enrol in training, who has no savings).
+MEMBERS_ONLY = ("members.me",)
+
+
+def is_family_login(user) -> bool:
+    """A login of role ``member`` that is not a cooperative member (a resident enrolled in training)."""
+    return getattr(user, "role", None) == MEMBER and member_for_user(user) is None
+
+
 def nav_for(user) -> list[tuple[str, str]]:
     if not getattr(user, "is_authenticated", False):
         return []
     views = current_app.view_functions
-    return [(ep, label) for ep, label, roles in NAV if user.role in roles and ep in views]
+    family = is_family_login(user)
+    return [(ep, label) for ep, label, roles in NAV if user.role in roles and ep in views
+            and not (family and ep in MEMBERS_ONLY)]

@@ -49,8 +49,12 @@ class RupiahField(StringField):
         self.data = self.empty if value is None else value
 
     def pre_validate(self, form):
+        if self.process_errors:
+            # Not an amount: the parser's message is the one error (a NumberRange after it would add a
+            # misleading "must be more than zero" about an amount nobody typed).
+            raise StopValidation()
         # InputRequired lets "   " through (it only looks at the raw text); blank is no amount either.
-        if self.data is None and self.flags.required and not self.process_errors:
+        if self.data is None and self.flags.required:
             raise StopValidation(gettext("Wajib diisi."))
 
     def _value(self):

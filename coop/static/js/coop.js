@@ -2,6 +2,24 @@
 (function () {
   'use strict';
 
+  // A refused form: move the focus (and the screen) to the error summary at the top of the page
+  // (base.html, #error-summary), or to an error flash; its links focus the field in error.
+  var summary = document.getElementById('error-summary') || document.querySelector('[data-focus-error]');
+  if (summary) {
+    summary.focus();
+    summary.scrollIntoView({block: 'start'});
+  }
+  document.querySelectorAll('[data-error-target]').forEach(function (link) {
+    link.addEventListener('click', function (event) {
+      var target = document.getElementById(link.getAttribute('data-error-target'));
+      if (target) {
+        event.preventDefault();
+        target.scrollIntoView({block: 'center'});
+        target.focus();
+      }
+    });
+  });
+
   // "Cetak" buttons: <button data-print>
   document.querySelectorAll('[data-print]').forEach(function (btn) {
     btn.addEventListener('click', function () { window.print(); });
