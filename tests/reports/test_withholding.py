@@ -76,3 +76,15 @@ def test_pages_and_csv(app, client, login, users, coop, february):
     assert client.get("/reports/pph?year=abc").status_code == 400
     login(users["member"])
     assert client.get("/reports/pph?year=2025").status_code == 403
+
+
+def test_api_monthly_totals(app, api, users, coop, february):
+    """Does GET /api/v1/reports/pph-savings-interest give February's totals as JSON, and a year that is not a
+    year a 422 envelope (never a 500)?"""
+    resp = api(users["auditor"]).get("/reports/pph-savings-interest?year=2025")
+    assert resp.status_code == 200
+    months = {m["month"]: m for m in resp.get_json()["months"]}
+    assert (months["2025-02"]["slips"], months["2025-02"]["tax"], months["2025-02"]["ledger_tax"]) == (2, 24_000, 24_000)
+    for junk in ("abc", "1999", "99999999999999999999"):
+        assert api(users["auditor"]).get(f"/reports/pph-savings-interest?year={junk}").status_code == 422
+    assert api(users["member"]).get("/reports/pph-savings-interest").status_code == 403
