@@ -8,8 +8,8 @@ from flask import Response, stream_with_context
 
 from coop.auth.roles import BOOKS
 from coop.blueprints.api import api, current_api_user, doc, load_args, roles
-from coop.db import atomic, utcnow
 from coop.blueprints.common import business_today
+from coop.db import atomic, utcnow
 from coop.reports import beancount, books, exports, saft, withholding
 from coop.reports.schemas import PeriodQuerySchema, PphTotalsSchema, YearQuerySchema
 
