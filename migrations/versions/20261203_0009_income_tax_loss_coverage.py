@@ -25,15 +25,19 @@ ACCOUNTS = [("2402", "Utang PPh Badan", "Corporate income tax payable", "liabili
 
 def upgrade():
     conn = op.get_bind()
-    for code, name, name_en, typ, side in ACCOUNTS:
-        conn.execute(sa.text(
-            "INSERT INTO accounts (cooperative_id, code, name, name_en, type, normal_side, parent_id, is_control,"
-            " is_open, balance, min_balance, created_at)"
-            " SELECT c.id, :code, :name, :name_en, :type, :side, NULL, :false, :true, 0, NULL, CURRENT_TIMESTAMP"
-            " FROM cooperatives c WHERE NOT EXISTS"
-            " (SELECT 1 FROM accounts a WHERE a.cooperative_id = c.id AND a.code = :code)"),
-            {"code": code, "name": name, "name_en": name_en, "type": typ, "side": side, "false": False,
-             "true": True})
+    accounts = sa.table("accounts", sa.column("cooperative_id", ID), sa.column("code", sa.String(40)),
+                        sa.column("name", sa.String(200)), sa.column("name_en", sa.String(200)),
+                        sa.column("type", sa.String(10)), sa.column("normal_side", sa.String(1)),
+                        sa.column("is_control", sa.Boolean()), sa.column("is_open", sa.Boolean()),
+                        sa.column("balance", sa.BigInteger()), sa.column("created_at", sa.DateTime(timezone=True)))
+    cooperatives = [cid for (cid,) in conn.execute(sa.text("SELECT id FROM cooperatives ORDER BY id"))]
+    have = {(cid, code) for cid, code in conn.execute(
+        sa.text("SELECT cooperative_id, code FROM accounts WHERE code IN ('2402', '5301')"))}
+    rows = [{"cooperative_id": cid, "code": code, "name": name, "name_en": name_en, "type": typ, "normal_side": side,
+             "is_control": False, "is_open": True, "balance": 0}
+            for cid in cooperatives for code, name, name_en, typ, side in ACCOUNTS if (cid, code) not in have]
+    if rows:
+        conn.execute(accounts.insert().values(created_at=sa.func.current_timestamp()), rows)
     with op.batch_alter_table("year_ends") as batch:
         batch.add_column(sa.Column("income_tax", sa.BigInteger(), nullable=False, server_default="0"))
         batch.add_column(sa.Column("tax_entry_id", ID, nullable=True))
