@@ -165,3 +165,25 @@ def test_downgrade_removes_the_append_only_triggers(bare_app):
     downgrade(revision="0001")
     with db.engine.begin() as conn:
         assert conn.execute(sa.text("DELETE FROM audit_log")).rowcount == 1
+
+
+def test_0009_gives_existing_cooperatives_the_income_tax_accounts(bare_app):
+    """A cooperative whose chart was seeded before revision 0009 gets 2402 Utang PPh Badan and 5301 Beban
+    Pajak Penghasilan once the database is upgraded (new cooperatives get them from the chart template)."""
+    from coop.auth.services import create_cooperative
+    from coop.db import atomic
+    from coop.ledger.services import create_chart
+
+    upgrade(revision="0007")
+
+    def _old_chart():
+        c = create_cooperative(name="Koperasi Lama", village_code="3504042001")
+        create_chart(c.id)
+        db.session.execute(sa.text("DELETE FROM accounts WHERE code IN ('2402', '5301')"))
+        return c.id
+
+    cid = atomic(_old_chart)
+    upgrade()
+    rows = db.session.execute(sa.text("SELECT code, type, normal_side, balance FROM accounts WHERE cooperative_id = :c"
+                                      " AND code IN ('2402', '5301') ORDER BY code"), {"c": cid}).all()
+    assert [tuple(r) for r in rows] == [("2402", "liability", "C", 0), ("5301", "expense", "D", 0)]

@@ -87,6 +87,8 @@ SETTING_LABELS = {
     "shu_jasa_usaha": N_("SHU anggota: jasa usaha (%)"),
     "shu_jasa_modal": N_("SHU anggota: jasa modal (%)"),
     "shu_modal_base_kinds": N_("SHU jasa modal: jenis simpanan dasar"),
+    "income_tax_rate": N_("Tarif PPh badan atas SHU sebelum pajak, dibukukan saat tutup buku (%)"),
+    "loss_coverage_order": N_("Urutan penutupan rugi tahun lalu: cadangan,surplus atau surplus,cadangan atau surplus"),
     "cash_never_negative": N_("Kas tidak boleh minus: pembayaran tunai melebihi saldo kas ditolak (ya/tidak; "
                               "berlaku begitu disimpan)"),
     "collectibility_scheme": N_("Skema kolektibilitas pinjaman baru: koperasi4 (Lancar, KL, D, M) atau bank5 "

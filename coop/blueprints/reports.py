@@ -23,7 +23,7 @@ from coop.blueprints.common import coop_id, roles_required
 from coop.db import atomic, db, utcnow
 from coop.errors import CoopError
 from coop.ledger.models import LedgerHead
-from coop.reports import beancount, books, exports, saft
+from coop.reports import beancount, books, exports, saft, withholding
 from coop.reports.forms import AllocateForm, CloseYearForm, PayForm
 from coop.yearend import closing as yearend
 from coop.yearend import rat, shu, shu_rules
@@ -198,6 +198,71 @@ def rat_download(fmt: str):
     if fmt == "pdf":
         return Response(rat.rat_pdf(data), mimetype="application/pdf", headers=headers)
     return Response(rat.rat_xlsx(data).getvalue(), mimetype=XLSX, headers=headers)
+
+
+# ---------------------------------------------------------------------------------------------------
+# PPh on savings interest: bukti potong per member per month and the monthly totals
+# ---------------------------------------------------------------------------------------------------
+
+def _pph_year() -> int:
+    raw = request.args.get("year", "")
+    if not raw:
+        return _today().year
+    if not raw.isdigit() or not 2000 <= int(raw) <= 2100:
+        abort(400)
+    return int(raw)
+
+
+def _pph_month() -> tuple[int, int]:
+    parsed = withholding.parse_month(request.args.get("month", ""))
+    if parsed is None:
+        abort(400)
+    return parsed
+
+
+@bp.route("/pph")
+@roles_required(*BOOKS)
+def pph_page():
+    year = _pph_year()
+    rows = withholding.monthly_totals(coop_id(), year, _today())
+    return render_template("reports/pph.html", year=year, rows=rows)
+
+
+@bp.route("/pph.csv")
+@roles_required(*BOOKS)
+def pph_csv():
+    year = _pph_year()
+    cid = coop_id()
+    atomic(exports.record_export, current_user._get_current_object(), cid, "pph-totals.csv", None, year=year,
+           via="web")
+    return Response(stream_with_context(withholding.totals_csv(cid, year, _today())), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="pph_jasa_simpanan_{year}.csv"'})
+
+
+@bp.route("/pph/slips")
+@roles_required(*BOOKS)
+def pph_slips():
+    year, month = _pph_month()
+    cid = coop_id()
+    user = current_user._get_current_object()
+    sees_nik = user.role in SEES_NIK
+    if sees_nik:  # reading NIKs is logged (UU 27/2022)
+        atomic(exports.record_export, user, cid, "pph-slips", None, month=f"{year}-{month:02d}", via="web")
+    slips = withholding.slips(cid, year, month, sees_nik=sees_nik)
+    return render_template("reports/pph_slips.html", year=year, month=month, slips=slips,
+                           end=withholding.month_bounds(year, month)[1])
+
+
+@bp.route("/pph/slips.csv")
+@roles_required(*BOOKS)
+def pph_slips_csv():
+    year, month = _pph_month()
+    cid = coop_id()
+    user = current_user._get_current_object()
+    atomic(exports.record_export, user, cid, "pph-slips.csv", None, month=f"{year}-{month:02d}", via="web")
+    return Response(stream_with_context(withholding.slips_csv(cid, year, month, sees_nik=user.role in SEES_NIK)),
+                    mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="bukti_potong_{year}-{month:02d}.csv"'})
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ TEMPLATE: list[tuple[str, str, str, str, str, bool]] = [
     ("2204", "Dana Karyawan", "Staff fund", "liability", "C", False),
     ("2301", "SHU Bagian Anggota", "Members' share of surplus payable", "liability", "C", False),
     ("2401", "Utang Pajak PPh Final", "Final income tax payable", "liability", "C", False),
+    ("2402", "Utang PPh Badan", "Corporate income tax payable", "liability", "C", False),
     ("2501", "Utang Lain-lain", "Other payables", "liability", "C", False),
     ("3101", "Simpanan Pokok", "Principal savings", "equity", "C", True),
     ("3102", "Simpanan Wajib", "Mandatory savings", "equity", "C", True),
@@ -41,6 +42,7 @@ TEMPLATE: list[tuple[str, str, str, str, str, bool]] = [
     ("5202", "Beban Pelatihan", "Training expenses", "expense", "D", False),
     ("5203", "Beban Gaji dan Honor", "Salaries and fees", "expense", "D", False),
     ("5204", "Selisih Kas", "Cash over and short", "expense", "D", False),
+    ("5301", "Beban Pajak Penghasilan (PPh Badan)", "Income tax expense", "expense", "D", False),
 ]
 
 # Well-known codes used by services.
@@ -59,6 +61,7 @@ DANA_PENGURUS = "2203"
 DANA_KARYAWAN = "2204"
 SHU_ANGGOTA = "2301"
 UTANG_PPH = "2401"
+UTANG_PPH_BADAN = "2402"
 SIMPANAN_POKOK = "3101"
 SIMPANAN_WAJIB = "3102"
 CADANGAN = "3201"
@@ -75,3 +78,4 @@ BEBAN_PENYISIHAN = "5102"
 BEBAN_OPERASIONAL = "5201"
 BEBAN_PELATIHAN = "5202"
 SELISIH_KAS = "5204"
+BEBAN_PPH_BADAN = "5301"

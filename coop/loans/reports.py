@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from coop import settings as coop_settings
 from coop.db import db
-from coop.ledger.models import Account
+from coop.ledger.models import Account, JournalEntry, Posting
 from coop.loans import rules
 from coop.loans.models import Loan, LoanInstalment, LoanRepayment
 from coop.loans.products import loan_class, provision_rates
@@ -81,18 +81,50 @@ class Portfolio:
         return [(gettext(rules.CLASSES[k]), v["count"]) for k, v in sorted(self.by_class.items())]
 
 
+def oldest_unpaid_as_of(cooperative_id: int, as_of: date, loan_ids) -> dict[int, date]:
+    """``{loan_id: due date of its oldest instalment still unpaid at the end of as_of}``: an instalment
+    counts as unpaid then when it is unpaid today or was settled after ``as_of`` (its ``paid_on``).
+    Instalments of the loan's current schedule version (a loan rescheduled after ``as_of`` is classed
+    on its new schedule: the old one's instalments are not kept apart by date)."""
+    ids = list(loan_ids)
+    if not ids:
+        return {}
+    i = LoanInstalment
+    unpaid_then = sa.or_(_owed_expr() > 0, i.paid_on > as_of)
+    rows = db.session.execute(sa.select(Loan.id, sa.func.min(i.due_on)).join(LoanInstalment, _current_version())
+                              .where(Loan.cooperative_id == cooperative_id, Loan.id.in_(ids), unpaid_then)
+                              .group_by(Loan.id))
+    return {lid: d for lid, d in rows}
+
+
+def outstanding_as_of(cooperative_id: int, as_of: date) -> dict[int, int]:
+    """``{loan_id: outstanding principal at the end of as_of}`` from the loans' ledger postings dated up
+    to ``as_of`` (a replay of the journal), for every loan that owed something on that day: loans
+    disbursed later are out, loans closed or written off since are in."""
+    stmt = (sa.select(Loan.id, sa.func.sum(Posting.debit - Posting.credit))
+            .join(Posting, Posting.account_id == Loan.ledger_account_id)
+            .join(JournalEntry, JournalEntry.id == Posting.entry_id)
+            .where(Loan.cooperative_id == cooperative_id, JournalEntry.value_date <= as_of)
+            .group_by(Loan.id))
+    return {lid: int(v) for lid, v in db.session.execute(stmt) if v}
+
+
 def portfolio(cooperative_id: int, as_of: date) -> Portfolio:
-    """The active portfolio on ``as_of``, classed by live days past due."""
-    oldest = oldest_unpaid(cooperative_id)
+    """The portfolio on ``as_of`` as the books stood at the end of that day: the loans that owed
+    principal then, with their outstanding from the journal up to ``as_of`` (see
+    :func:`outstanding_as_of`), classed by the days past due of the oldest instalment unpaid then."""
+    balances = outstanding_as_of(cooperative_id, as_of)
+    oldest = oldest_unpaid_as_of(cooperative_id, as_of, balances)
     # the classes of the scheme new loans get, plus any class a running loan is in (DPK shows under the
     # 4-class scheme only while loans applied under the bank scheme are running)
     scheme = coop_settings.get(cooperative_id, "collectibility_scheme", as_of)
     by_class = {k: {"count": 0, "outstanding": 0} for k in rules.SCHEME_CLASSES.get(scheme, rules.CLASSES)}
     par30 = provision = 0
-    for lid, balance, terms, collateral in db.session.execute(
-            sa.select(Loan.id, Account.balance, Loan.terms, Loan.collateral_value)
-            .join(Account, Account.id == Loan.ledger_account_id)
-            .where(Loan.cooperative_id == cooperative_id, Loan.status == "active")):
+    loans_of = {lid: (terms, collateral) for lid, terms, collateral in db.session.execute(
+        sa.select(Loan.id, Loan.terms, Loan.collateral_value).where(Loan.id.in_(list(balances))))} \
+        if balances else {}
+    for lid, balance in sorted(balances.items()):
+        terms, collateral = loans_of[lid]
         dpd = rules.days_past_due(oldest.get(lid), as_of)
         klass = loan_class(terms, dpd, collateral, int(balance))
         row = by_class.setdefault(klass, {"count": 0, "outstanding": 0})

@@ -435,8 +435,9 @@ def portfolio_by_class(cooperative_id: int, as_of: date | None = None) -> dict[i
     """Active loans by collectibility class: ``{class: {"count", "outstanding"}}`` on the 1-5 scale (1
     Lancar, 2 DPK, 3 KL, 4 D, 5 M): the classes of the cooperative's scheme, plus any class a loan is in.
 
-    With ``as_of`` the class is computed live from the oldest unpaid instalment (see
-    :mod:`coop.loans.reports`); without it, the class the daily job last stored. Balances are current.
+    With ``as_of`` the loans, balances and classes are those at the end of that day (see
+    :func:`coop.loans.reports.portfolio`); without it, today's balances and the class the daily job
+    last stored.
     """
     if as_of is not None:
         from coop.loans.reports import portfolio

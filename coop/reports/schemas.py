@@ -1,7 +1,7 @@
 """marshmallow schemas of the reports area (imported only by blueprints)."""
 from __future__ import annotations
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validates_schema
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 
 class PeriodQuerySchema(Schema):
@@ -52,3 +52,26 @@ class ReceiptSchema(Schema):
     overpayment = fields.Integer(metadata={"description": "loan repayments: excess credited to sukarela savings"})
     outstanding_principal_after = fields.Integer(metadata={
         "description": "loan repayments: principal outstanding right after this payment"})
+class YearQuerySchema(Schema):
+    """``?year=YYYY`` (optional: the current year)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    year = fields.Integer(load_default=None, strict=False, metadata={"description": "calendar year, 2000-2100"},
+                          validate=validate.Range(min=2000, max=2100))
+
+
+class PphMonthSchema(Schema):
+    month = fields.String(metadata={"description": "YYYY-MM"})
+    slips = fields.Integer(metadata={"description": "bukti potong issued (one per member credited interest)"})
+    slips_taxed = fields.Integer(metadata={"description": "slips with PPh above 0"})
+    gross = fields.Integer()
+    tax = fields.Integer(metadata={"description": "PPh final withheld"})
+    net = fields.Integer()
+    ledger_tax = fields.Integer(metadata={"description": "PPh the month's interest entries credited to 2401"})
+
+
+class PphTotalsSchema(Schema):
+    year = fields.Integer()
+    months = fields.List(fields.Nested(PphMonthSchema))

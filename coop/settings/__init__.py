@@ -38,6 +38,14 @@ DEFAULTS: dict[str, Any] = {
     "shu_jasa_usaha": Decimal("70"),
     "shu_jasa_modal": Decimal("30"),
     "shu_modal_base_kinds": ["pokok", "wajib"],
+    # SHU is after the year's income tax (UU 25/1992 Pasal 45(1)): PPh badan accrued at year end on a
+    # positive surplus. DOMAIN.md gives no rate; the default is the general corporate rate of UU PPh
+    # Pasal 17(1)(b) as amended by UU 7/2021 (HPP). 0 turns the accrual off (e.g. a final-tax regime).
+    "income_tax_rate": Decimal("22"),
+    # Where accumulated losses are covered from before a later surplus is shared (DOMAIN.md: first from
+    # cadangan, or from later years' surplus as the RAT decides; a surplus is shared only after the
+    # losses are covered, so the surplus always covers what reserves leave).
+    "loss_coverage_order": "cadangan,surplus",
     # DOMAIN.md is silent; a cash desk cannot pay out cash it lacks, and a negative Kas is an audit
     # finding (an unrecorded receipt or a wrong entry), so the floor is on unless an admin turns it off.
     "cash_never_negative": True,
@@ -68,6 +76,7 @@ DEFAULTS: dict[str, Any] = {
 #: Text settings that take one of a few values.
 CHOICES: dict[str, tuple[str, ...]] = {
     "collectibility_scheme": ("koperasi4", "bank5"),
+    "loss_coverage_order": ("cadangan,surplus", "surplus,cadangan", "surplus"),
     "write_off_min_class": ("lancar", "dalam_perhatian_khusus", "kurang_lancar", "diragukan", "macet"),
     "first_period_interest": ("prorate", "none"),
 }

@@ -3,6 +3,9 @@ period, carry the result forward into SHU Belum Dibagi for the RAT.
 
 Entries (both through ``post_entry``, so hash-chained and audited):
 
+0. ``yearend.income_tax`` dated 31 December: PPh badan on a positive surplus at the setting
+   ``income_tax_rate`` (Dr ``5301 Beban Pajak Penghasilan`` / Cr ``2402 Utang PPh Badan``), less what was
+   already booked on 5301 that year, so that SHU is after tax (UU 25/1992 Pasal 45(1)).
 1. ``shu.closing`` dated 31 December: every income and expense account (sub-accounts too) is brought
    to zero against ``3301 SHU Tahun Berjalan``. The ledger's PHU leaves this source out, so a closed year
    still shows its income and expenses.
@@ -18,12 +21,14 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from coop import audit, datebounds
+from coop import audit, datebounds, settings
 from coop.db import db, utcnow
 from coop.errors import Conflict, FutureDate, NotFound
 from coop.ledger import chart
 from coop.ledger.models import Account
+from coop.ledger.reports import balances_as_of, phu
 from coop.ledger.services import Line, account_by_code, post_entry
+from coop.yearend import shu_rules
 from coop.yearend.models import YearEnd
 
 
@@ -32,11 +37,23 @@ def get_year_end(cooperative_id: int, year: int) -> YearEnd | None:
                                                       YearEnd.year == year))
 
 
+def income_tax_of(cooperative_id: int, year: int) -> dict:
+    """The year's PPh badan: ``{"pre_tax", "rate", "due", "posted", "to_post", "surplus"}`` where ``posted``
+    is what 5301 already holds for the year, ``to_post`` what the closing accrues (never negative) and
+    ``surplus`` the SHU after tax (the PHU's surplus less ``to_post``)."""
+    p = phu(cooperative_id, date(year, 1, 1), date(year, 12, 31))
+    posted = sum(r["amount"] for r in p["expenses"] if r["code"] == chart.BEBAN_PPH_BADAN)
+    pre_tax = p["surplus"] + posted
+    rate = settings.get(cooperative_id, "income_tax_rate", date(year, 12, 31))
+    due = shu_rules.income_tax(pre_tax, rate)
+    to_post = max(0, due - posted)
+    return {"pre_tax": pre_tax, "rate": rate, "due": due, "posted": posted, "to_post": to_post,
+            "surplus": p["surplus"] - to_post}
+
+
 def closing_lines(cooperative_id: int, as_of: date) -> tuple[list[Line], int]:
     """Lines that zero every income/expense account at the end of ``as_of``, and the surplus they move
     into 3301 (a credit for a surplus, a debit for a loss). Pure arithmetic on the ledger's balances."""
-    from coop.ledger.reports import balances_as_of
-
     balances = balances_as_of(cooperative_id, as_of)
     pl = dict(db.session.execute(sa.select(Account.id, Account.code).where(
         Account.cooperative_id == cooperative_id, Account.type.in_(("income", "expense")))).all())
@@ -71,6 +88,14 @@ def close_year(cooperative_id: int, year: int, *, actor) -> YearEnd:
     if end >= today:  # the carry-forward is dated January 1: the year must be over
         raise FutureDate(f"Tahun buku {year} belum berakhir (hari ini {today.isoformat()}).",
                          fields={"year": [f"tahun {year} belum berakhir"]})
+    tax = income_tax_of(cooperative_id, year)
+    tax_entry = None
+    if tax["to_post"]:
+        tax_entry = post_entry(
+            cooperative_id, [Line.dr(account_by_code(cooperative_id, chart.BEBAN_PPH_BADAN).id, tax["to_post"]),
+                             Line.cr(account_by_code(cooperative_id, chart.UTANG_PPH_BADAN).id, tax["to_post"])],
+            actor=actor, memo=f"PPh badan tahun {year} ({tax['rate']} % x Rp {tax['pre_tax']:,})".replace(",", "."),
+            value_date=end, source="yearend.income_tax", source_ref=f"TB-{year}", audit_action="yearend.income_tax")
     lines, surplus = closing_lines(cooperative_id, end)
     closing = carry = None
     if len(lines) >= 2:
@@ -88,12 +113,14 @@ def close_year(cooperative_id: int, year: int, *, actor) -> YearEnd:
                            memo=f"Pindah {'SHU' if surplus > 0 else 'rugi'} {year} ke SHU Belum Dibagi",
                            value_date=date(year + 1, 1, 1), source="shu.carry_forward",
                            source_ref=f"TB-{year}", audit_action="yearend.carry_forward")
-    row = YearEnd(cooperative_id=cooperative_id, year=year, surplus=surplus,
+    row = YearEnd(cooperative_id=cooperative_id, year=year, surplus=surplus, income_tax=tax["posted"] + tax["to_post"],
+                  tax_entry_id=tax_entry.id if tax_entry else None,
                   closing_entry_id=closing.id if closing else None, carry_entry_id=carry.id if carry else None,
                   closed_by_id=getattr(actor, "id", None), closed_at=utcnow())
     db.session.add(row)
     db.session.flush()
-    audit.record(actor, "yearend.close", "year_end", row.id, {"year": year, "surplus": surplus},
+    audit.record(actor, "yearend.close", "year_end", row.id, {"year": year, "surplus": surplus,
+                                                                 "income_tax": row.income_tax},
                  cooperative_id=cooperative_id)
     return row
 

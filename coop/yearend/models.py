@@ -20,8 +20,11 @@ class YearEnd(TenantMixin, Base):
 
     id: Mapped[intpk]
     year: Mapped[int]
-    #: The year's surplus (negative for a loss) as closed.
+    #: The year's surplus (negative for a loss) as closed, after income tax.
     surplus: Mapped[int] = mapped_column(Money)
+    #: PPh badan accrued at the closing (Dr 5301 / Cr 2402, dated 31 December), 0 for a loss year.
+    income_tax: Mapped[int] = mapped_column(Money, default=0)
+    tax_entry_id: Mapped[int | None] = mapped_column(ForeignKey("journal_entries.id"))
     closing_entry_id: Mapped[int | None] = mapped_column(ForeignKey("journal_entries.id"))
     carry_entry_id: Mapped[int | None] = mapped_column(ForeignKey("journal_entries.id"))
     closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -38,12 +41,19 @@ class ShuDistribution(TenantMixin, Base):
         CheckConstraint("cadangan + jasa_anggota + pengurus + karyawan + pendidikan + sosial = surplus",
                         name="parts_total"),
         CheckConstraint("jasa_usaha + jasa_modal + undistributed = jasa_anggota", name="members_part_total"),
+        CheckConstraint("loss_from_reserves >= 0 AND loss_from_surplus >= 0", name="loss_cover_non_negative"),
     )
 
     id: Mapped[intpk]
     year: Mapped[int]
     decided_on: Mapped[date] = mapped_column(sa.Date)
+    #: What was shared: the year's surplus less ``loss_from_surplus``.
     surplus: Mapped[int] = mapped_column(Money)
+    #: Earlier years' losses covered at this RAT: from cadangan (Dr 3201 / Cr 3302, ``coverage_entry_id``)
+    #: and from this year's surplus (it simply stays on 3302 against the loss).
+    loss_from_reserves: Mapped[int] = mapped_column(Money, default=0)
+    loss_from_surplus: Mapped[int] = mapped_column(Money, default=0)
+    coverage_entry_id: Mapped[int | None] = mapped_column(ForeignKey("journal_entries.id"))
     cadangan: Mapped[int] = mapped_column(Money)
     jasa_anggota: Mapped[int] = mapped_column(Money)
     pengurus: Mapped[int] = mapped_column(Money)

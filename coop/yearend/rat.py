@@ -43,12 +43,14 @@ def _shu_section(cooperative_id: int, year: int) -> dict:
         parts = {p: getattr(dist, p) for p in shu_rules.PARTS}
         return {"status": _("Diputuskan RAT %(date)s", date=dist.decided_on.isoformat()), "surplus": dist.surplus, "parts": parts,
                 "residue": dist.residue, "jasa_usaha": dist.jasa_usaha, "jasa_modal": dist.jasa_modal,
+                "loss_from_reserves": dist.loss_from_reserves, "loss_from_surplus": dist.loss_from_surplus,
                 "members": shu.member_rows(cooperative_id, year), "notes": dist.notes or ""}
     try:
         plan = shu.compute_plan(cooperative_id, year)
     except Exception as exc:  # a loss, or percentages not totalling 100: say so in the pack
         return {"status": _(getattr(exc, "message", None) or str(exc)), "surplus": shu.surplus_of(cooperative_id, year),
-                "parts": {}, "residue": 0, "jasa_usaha": 0, "jasa_modal": 0, "members": [], "notes": ""}
+                "parts": {}, "residue": 0, "jasa_usaha": 0, "jasa_modal": 0, "loss_from_reserves": 0,
+                "loss_from_surplus": 0, "members": [], "notes": ""}
     from coop.membership.models import Member
 
     members = {m.id: m for m in db.session.scalars(sa.select(Member).where(Member.id.in_(list(plan.members))))}
@@ -58,6 +60,7 @@ def _shu_section(cooperative_id: int, year: int) -> dict:
     rows.sort(key=lambda r: r["member_number"])
     return {"status": _("Usulan (belum diputuskan RAT)"), "surplus": plan.surplus, "parts": plan.parts,
             "residue": plan.residue, "jasa_usaha": plan.jasa_usaha, "jasa_modal": plan.jasa_modal,
+            "loss_from_reserves": plan.loss_from_reserves, "loss_from_surplus": plan.loss_from_surplus,
             "members": rows, "notes": "\n".join(plan.notes)}
 
 
@@ -148,7 +151,11 @@ def tables(d: dict) -> list[tuple[str, list[str], list[list]]]:
     eq_rows = [[r["code"], _account(r), r["opening"], r["increase"], r["decrease"], r["closing"]] for r in eq["rows"]]
     eq_rows.append(["", _("Jumlah"), *(eq["totals"][k] for k in ("opening", "increase", "decrease", "closing"))])
     s = d["shu"]
-    shu_rows = [["", _("Status"), s["status"]], ["", _("SHU tahun buku"), s["surplus"]]]
+    shu_rows = [["", _("Status"), s["status"]]]
+    if s["loss_from_reserves"] or s["loss_from_surplus"]:
+        shu_rows += [["", _("Rugi tahun lalu ditutup dari cadangan"), s["loss_from_reserves"]],
+                     ["", _("Rugi tahun lalu ditutup dari SHU tahun ini"), s["loss_from_surplus"]]]
+    shu_rows += [["", _("SHU tahun buku"), s["surplus"]]]
     shu_rows += [[p_, _(shu_rules.PART_LABELS[p_]), s["parts"][p_]] for p_ in shu_rules.PARTS if p_ in s["parts"]]
     shu_rows += [["", "  " + _("jasa usaha (anggota)"), s["jasa_usaha"]],
                  ["", "  " + _("jasa modal (anggota)"), s["jasa_modal"]],

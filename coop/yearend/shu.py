@@ -2,8 +2,11 @@
 
 Flow (accounts from ``coop.ledger.chart``):
 
-1. :func:`coop.yearend.closing.close_year` puts the year's surplus on ``3302 SHU Belum Dibagi``.
-2. :func:`allocate` (the RAT's decision): Dr 3302 the surplus / Cr 3201 Cadangan, 2301 SHU Bagian
+1. :func:`coop.yearend.closing.close_year` accrues the year's PPh badan and puts the surplus after tax
+   on ``3302 SHU Belum Dibagi`` (a loss goes there as a debit and waits to be covered).
+2. :func:`allocate` (the RAT's decision) first covers earlier years' losses still on 3302, in the order
+   of the setting ``loss_coverage_order`` (default: from cadangan, Dr 3201 / Cr 3302, then from this
+   surplus, which simply stays on 3302 against the loss); then Dr 3302 the surplus left / Cr 3201 Cadangan, 2301 SHU Bagian
    Anggota, 2203 Dana Pengurus, 2204 Dana Karyawan, 2201 Dana Pendidikan, 2202 Dana Sosial; and a share
    row per member (jasa usaha + jasa modal, see :mod:`coop.yearend.shu_rules`).
 3. :func:`pay` : Dr 2301 / Cr 1101 Kas (one receipt per member) or Cr the member's simpanan sukarela
@@ -20,10 +23,11 @@ from coop import audit, datebounds, settings
 from coop.db import db, utcnow
 from coop.errors import Conflict, NotFound, ValidationError
 from coop.ledger import chart
+from coop.ledger.reports import balances_as_of
 from coop.ledger.services import Line, account_by_code, post_entry
 from coop.yearend import shu_rules
-from coop.yearend.closing import get_year_end, require_year_end
-from coop.yearend.models import ShuDistribution, ShuMemberShare
+from coop.yearend.closing import get_year_end, income_tax_of, require_year_end
+from coop.yearend.models import ShuDistribution, ShuMemberShare, YearEnd
 
 PART_ACCOUNTS = {"cadangan": chart.CADANGAN, "jasa_anggota": chart.SHU_ANGGOTA, "pengurus": chart.DANA_PENGURUS,
                  "karyawan": chart.DANA_KARYAWAN, "pendidikan": chart.DANA_PENDIDIKAN, "sosial": chart.DANA_SOSIAL}
@@ -39,13 +43,28 @@ def percentages(cooperative_id: int, as_of: date | None) -> tuple[dict[str, Deci
 
 
 def surplus_of(cooperative_id: int, year: int) -> int:
-    """The year's SHU: as closed when the year is closed, else the PHU so far (a preview)."""
+    """The year's SHU after income tax: as closed when the year is closed, else the PHU so far less the
+    PPh badan the closing would accrue on it (a preview)."""
     ye = get_year_end(cooperative_id, year)
     if ye is not None:
         return ye.surplus
-    from coop.ledger.reports import phu
+    return income_tax_of(cooperative_id, year)["surplus"]
 
-    return phu(cooperative_id, date(year, 1, 1), date(year, 12, 31))["surplus"]
+
+def uncovered_losses(cooperative_id: int, year: int) -> int:
+    """Losses of closed years before ``year`` not yet covered at an earlier RAT (from cadangan or a
+    surplus): what waits on 3302 SHU Belum Dibagi as a debit."""
+    losses = -int(db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(YearEnd.surplus), 0)).where(
+        YearEnd.cooperative_id == cooperative_id, YearEnd.year < year, YearEnd.surplus < 0)) or 0)
+    covered = int(db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(
+        ShuDistribution.loss_from_reserves + ShuDistribution.loss_from_surplus), 0)).where(
+        ShuDistribution.cooperative_id == cooperative_id, ShuDistribution.year < year)) or 0)
+    return max(0, losses - covered)
+
+
+def reserves_on(cooperative_id: int, day: date) -> int:
+    """Cadangan (3201, credit-positive) at the end of ``day``."""
+    return -balances_as_of(cooperative_id, day).get(account_by_code(cooperative_id, chart.CADANGAN).id, 0)
 
 
 def bases(cooperative_id: int, year: int, kinds: list[str]) -> tuple[dict[int, int], dict[int, int]]:
@@ -68,10 +87,23 @@ def compute_plan(cooperative_id: int, year: int, as_of: date | None = None) -> s
                        code="no_surplus")
     parts, usaha, modal, kinds = percentages(cooperative_id, as_of)
     interest, savings = bases(cooperative_id, year, kinds)
+    losses = uncovered_losses(cooperative_id, year)
+    from_reserves = from_surplus = 0
     try:
-        return shu_rules.plan(surplus, parts, usaha, modal, interest, savings)
+        if losses:
+            order = settings.get(cooperative_id, "loss_coverage_order", as_of)
+            day = as_of or datebounds.today(cooperative_id)
+            from_reserves, from_surplus = shu_rules.cover_losses(losses, surplus, reserves_on(cooperative_id, day),
+                                                                 order)
+        plan = shu_rules.plan(surplus - from_surplus, parts, usaha, modal, interest, savings)
     except shu_rules.ShuRuleError as exc:
         raise ValidationError(str(exc), fields={"percentages": [str(exc)]}) from None
+    plan.loss_from_reserves, plan.loss_from_surplus = from_reserves, from_surplus
+    if losses:
+        plan.notes.insert(0, f"Rugi tahun sebelumnya Rp {losses:,} ditutup dari cadangan Rp {from_reserves:,} "
+                             f"dan dari SHU tahun ini Rp {from_surplus:,}; SHU yang dibagi Rp {plan.surplus:,}."
+                          .replace(",", "."))
+    return plan
 
 
 def get_distribution(cooperative_id: int, year: int) -> ShuDistribution | None:
@@ -91,32 +123,46 @@ def allocate(cooperative_id: int, year: int, *, actor, decided_on: date) -> ShuD
     if decided_on <= date(year, 12, 31):
         raise ValidationError("Tanggal RAT harus setelah akhir tahun buku.", fields={"decided_on": ["setelah 31 Desember"]})
     plan = compute_plan(cooperative_id, year, decided_on)
-    if plan.surplus == 0:
+    if plan.surplus == 0 and not plan.loss_from_surplus:
         raise Conflict(f"SHU tahun {year} nol: tidak ada yang dibagi.", code="no_surplus")
     parts, usaha_p, modal_p, kinds = percentages(cooperative_id, decided_on)
-    lines = [Line.dr(account_by_code(cooperative_id, chart.SHU_BELUM_DIBAGI).id, plan.surplus)]
-    for part in shu_rules.PARTS:
-        if plan.parts[part]:
-            lines.append(Line.cr(account_by_code(cooperative_id, PART_ACCOUNTS[part]).id, plan.parts[part],
-                                 memo=shu_rules.PART_LABELS[part]))
-    entry = post_entry(cooperative_id, lines, actor=actor, memo=f"Pembagian SHU tahun {year} (keputusan RAT)",
-                       value_date=decided_on, source="shu.allocation", source_ref=f"SHU-{year}",
-                       audit_action="shu.allocate")
+    belum = account_by_code(cooperative_id, chart.SHU_BELUM_DIBAGI).id
+    coverage = entry = None
+    if plan.loss_from_reserves:
+        coverage = post_entry(cooperative_id, [Line.dr(account_by_code(cooperative_id, chart.CADANGAN).id,
+                                                       plan.loss_from_reserves),
+                                               Line.cr(belum, plan.loss_from_reserves)], actor=actor,
+                              memo=f"Penutupan rugi tahun sebelumnya dari cadangan (RAT tahun buku {year})",
+                              value_date=decided_on, source="shu.loss_coverage", source_ref=f"SHU-{year}",
+                              audit_action="shu.loss_coverage")
+    if plan.surplus:
+        lines = [Line.dr(belum, plan.surplus)]
+        for part in shu_rules.PARTS:
+            if plan.parts[part]:
+                lines.append(Line.cr(account_by_code(cooperative_id, PART_ACCOUNTS[part]).id, plan.parts[part],
+                                     memo=shu_rules.PART_LABELS[part]))
+        entry = post_entry(cooperative_id, lines, actor=actor, memo=f"Pembagian SHU tahun {year} (keputusan RAT)",
+                           value_date=decided_on, source="shu.allocation", source_ref=f"SHU-{year}",
+                           audit_action="shu.allocate")
     pct = ";".join([f"{p}={parts[p]}" for p in shu_rules.PARTS]
                    + [f"jasa_usaha={usaha_p}", f"jasa_modal={modal_p}", "modal_base=" + ",".join(kinds)])
     dist = ShuDistribution(cooperative_id=cooperative_id, year=year, decided_on=decided_on, surplus=plan.surplus,
                            residue=plan.residue, jasa_usaha=plan.jasa_usaha, jasa_modal=plan.jasa_modal,
                            undistributed=plan.undistributed, percentages=pct, notes="\n".join(plan.notes) or None,
-                           entry_id=entry.id, created_by_id=getattr(actor, "id", None), created_at=utcnow(),
+                           loss_from_reserves=plan.loss_from_reserves, loss_from_surplus=plan.loss_from_surplus,
+                           coverage_entry_id=coverage.id if coverage else None,
+                           entry_id=entry.id if entry else None, created_by_id=getattr(actor, "id", None), created_at=utcnow(),
                            **plan.parts)
     db.session.add(dist)
     db.session.flush()
-    db.session.execute(sa.insert(ShuMemberShare), [
-        {"cooperative_id": cooperative_id, "distribution_id": dist.id, "member_id": mid,
-         "base_usaha": s.base_usaha, "base_modal": s.base_modal, "jasa_usaha": s.jasa_usaha,
-         "jasa_modal": s.jasa_modal, "total": s.total} for mid, s in sorted(plan.members.items())])
+    if plan.members:  # an empty parameter list would insert one row of defaults
+        db.session.execute(sa.insert(ShuMemberShare), [
+            {"cooperative_id": cooperative_id, "distribution_id": dist.id, "member_id": mid,
+             "base_usaha": s.base_usaha, "base_modal": s.base_modal, "jasa_usaha": s.jasa_usaha,
+             "jasa_modal": s.jasa_modal, "total": s.total} for mid, s in sorted(plan.members.items())])
     audit.record(actor, "shu.allocate", "shu_distribution", dist.id,
-                 {"year": year, "surplus": plan.surplus, "members": len(plan.members)},
+                 {"year": year, "surplus": plan.surplus, "members": len(plan.members),
+                  "loss_from_reserves": plan.loss_from_reserves, "loss_from_surplus": plan.loss_from_surplus},
                  cooperative_id=cooperative_id)
     return dist
 

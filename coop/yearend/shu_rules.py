@@ -28,9 +28,8 @@ from coop.text import N_
 
 #: Allocation parts, in the order of the RAT report, with the settings key of each percentage.
 PARTS = ("cadangan", "jasa_anggota", "pengurus", "karyawan", "pendidikan", "sosial")
-
-
-
+#: Orders in which accumulated losses are covered (setting ``loss_coverage_order``).
+COVERAGE_ORDERS = ("cadangan,surplus", "surplus,cadangan", "surplus")
 
 PART_LABELS = {"cadangan": N_("Cadangan"), "jasa_anggota": N_("Jasa anggota"), "pengurus": N_("Dana pengurus"),
                "karyawan": N_("Dana karyawan"), "pendidikan": N_("Dana pendidikan"), "sosial": N_("Dana sosial")}
@@ -46,6 +45,38 @@ class ShuRuleError(ValueError):
 
 def _round(value: Decimal) -> int:
     return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def income_tax(pre_tax_surplus: int, rate_percent: Decimal) -> int:
+    """PPh badan of a year: ``pre_tax_surplus x rate / 100`` rounded ROUND_HALF_UP to the rupiah; nothing on
+    a loss or a zero surplus (UU 25/1992 Pasal 45(1): SHU is the surplus after this tax)."""
+    if rate_percent < 0 or rate_percent > HUNDRED:
+        raise ShuRuleError("Tarif PPh badan harus 0 sampai 100 %.")
+    if pre_tax_surplus <= 0:
+        return 0
+    return _round(Decimal(pre_tax_surplus) * rate_percent / HUNDRED)
+
+
+def cover_losses(losses: int, surplus: int, reserves: int, order: str) -> tuple[int, int]:
+    """How much of the accumulated ``losses`` is covered from cadangan and from this year's ``surplus``.
+
+    ``order`` is one of :data:`COVERAGE_ORDERS`: ``"cadangan,surplus"`` takes reserves first (DOMAIN.md),
+    ``"surplus,cadangan"`` the surplus first, ``"surplus"`` leaves the reserves alone. The surplus always
+    covers what the reserves leave: a surplus is shared only after accumulated losses are covered.
+
+    :returns: ``(from_reserves, from_surplus)``; the rest of the losses (if both run out) stays uncovered.
+    """
+    if order not in COVERAGE_ORDERS:
+        raise ShuRuleError(f"Urutan penutupan rugi tidak dikenal: {order}.")
+    losses, surplus, reserves = max(0, losses), max(0, surplus), max(0, reserves)
+    from_reserves = from_surplus = 0
+    for source in order.split(","):
+        left = losses - from_reserves - from_surplus
+        if source == "cadangan":
+            from_reserves = min(left, reserves)
+        else:
+            from_surplus = min(left, surplus)
+    return from_reserves, from_surplus
 
 
 def check_percentages(percents: Mapping[str, Decimal], names=PARTS) -> None:
@@ -141,6 +172,9 @@ class ShuPlan:
     #: Members' part that no base could take (both bases zero); it stays on SHU Bagian Anggota.
     undistributed: int = 0
     notes: list[str] = field(default_factory=list)
+    #: Earlier losses covered before sharing (see :func:`cover_losses`); ``surplus`` is what is left.
+    loss_from_reserves: int = 0
+    loss_from_surplus: int = 0
 
 
 def plan(surplus: int, percents: Mapping[str, Decimal], usaha_percent: Decimal, modal_percent: Decimal,

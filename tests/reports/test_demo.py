@@ -25,10 +25,11 @@ def test_demo_step_closes_allocates_pays_and_rat_renders(app, coop, users, make_
                                               "bendahara": users["treasurer"]},
                       rng=random.Random(1), today=date(2026, 11, 27), echo=lambda *_: None)
     demo.load(ctx)
-    assert yearend.get_year_end(coop.id, 2025).surplus == 500_000
+    # 500.000 less PPh badan 22 % (110.000) = 390.000; members 40 % = 156.000, all jasa modal (no loans)
+    assert yearend.get_year_end(coop.id, 2025).surplus == 390_000
     dist = shu.get_distribution(coop.id, 2025)
-    assert dist.jasa_anggota == 200_000 and dist.jasa_modal == 200_000  # no loans: all by savings
+    assert dist.jasa_anggota == 156_000 and dist.jasa_modal == 156_000  # no loans: all by savings
     rows = shu.member_rows(coop.id, 2025)
-    assert [r["total"] for r in rows] == [200_000] and rows[0]["paid_via"] == "sukarela"
+    assert [r["total"] for r in rows] == [156_000] and rows[0]["paid_via"] == "sukarela"
     pdf = rat.rat_pdf(rat.rat_data(coop.id, 2025))
     assert pdf.startswith(b"%PDF")

@@ -139,4 +139,4 @@ def test_cli_write_and_close_year(app, coop, books, tmp_path, runner, rat_season
     assert verify.verify_file(str(out), full=True).ok
     res = runner.invoke(args=["exports", "close-year", "--cooperative-id", str(coop.id), "--year", "2026"])
     assert res.exit_code == 0, res.output
-    assert get_year_end(coop.id, 2026).surplus == 50_000 - 30_000
+    assert get_year_end(coop.id, 2026).surplus == 50_000 - 30_000 - 4_400  # PPh badan 22 % of 20.000

@@ -58,7 +58,7 @@ def test_manager_closes_year_through_the_page(app, client, login, users, books, 
     login(users["manager"])
     resp = client.post("/reports/shu?year=2026", data={"action": "close"})
     assert resp.status_code == 302
-    assert get_year_end(users["manager"].cooperative_id, 2026).surplus == 50_000 - 30_000
+    assert get_year_end(users["manager"].cooperative_id, 2026).surplus == 50_000 - 30_000 - 4_400  # PPh badan 22 % of 20.000
     page = client.get("/reports/shu?year=2026").get_data(as_text=True)
     assert "Bukukan pembagian" in page
 

@@ -21,8 +21,9 @@ def test_rat_data_statements_tie_out(app, coop, users, year2026):
     assert cf["closing"] == cash_position(coop.id)["total"]
     assert d["equity"]["totals"]["closing"] == d["neraca"]["total_equity"]
     assert d["phu"]["surplus"] == 80_000
-    assert d["shu"]["surplus"] == 80_000 and d["shu"]["status"].startswith("Usulan")
-    assert sum(r["total"] for r in d["shu"]["members"]) == 32_000
+    # SHU after PPh badan: 80.000 - 22 % (17.600) = 62.400; members 40 % = 24.960
+    assert d["shu"]["surplus"] == 62_400 and d["shu"]["status"].startswith("Usulan")
+    assert sum(r["total"] for r in d["shu"]["members"]) == 24_960
     assert len(d["members"]) == 2 and all("*" in r["nik"] for r in d["members"])
     from coop.loans.rules import health_rating
 
@@ -39,11 +40,11 @@ def test_rat_pack_renders_pdf_and_xlsx_after_allocation(app, coop, users, year20
     d = rat.rat_data(coop.id, 2026)
     assert d["shu"]["status"].startswith("Diputuskan")
     # the closed year still tells its story: PHU ignores the closing entries, equity holds the surplus
-    assert d["phu"]["surplus"] == 80_000 and d["neraca"]["balanced"]
+    assert d["phu"]["surplus"] == 62_400 and d["neraca"]["balanced"]  # the tax accrued
     assert d["equity"]["totals"]["closing"] == d["neraca"]["total_equity"]
     pdf = rat.rat_pdf(d)
     assert pdf.startswith(b"%PDF") and len(pdf) > 3000
     wb = load_workbook(io.BytesIO(rat.rat_xlsx(d).getvalue()))
     assert wb.sheetnames == [s[:31] for s in rat.SECTIONS]
     shu_sheet = [r for r in wb["SHU per Anggota"].iter_rows(values_only=True)]
-    assert shu_sheet[-1][1] == "Jumlah" and shu_sheet[-1][6] == 32_000
+    assert shu_sheet[-1][1] == "Jumlah" and shu_sheet[-1][6] == 24_960

@@ -91,3 +91,32 @@ def test_plan_sums_exactly(surplus, a, b, c, usaha, interest, savings):
     assert sum(s.jasa_usaha for s in p.members.values()) == p.jasa_usaha
     assert sum(s.jasa_modal for s in p.members.values()) == p.jasa_modal
     assert all(s.jasa_usaha >= 0 and s.jasa_modal >= 0 for s in p.members.values())
+
+
+def test_worked_example_income_tax():
+    """Does PPh badan take 22 % of a positive surplus, half up (80.000 -> 17.600; 12.345 -> 2.715,9 ->
+    2.716), and nothing of a loss or at 0 %?"""
+    assert r.income_tax(80_000, Decimal(22)) == 17_600
+    assert r.income_tax(12_345, Decimal(22)) == 2_716
+    assert r.income_tax(-5_000_000, Decimal(22)) == 0
+    assert r.income_tax(80_000, Decimal(0)) == 0
+
+
+@pytest.mark.parametrize("order, expected", [
+    ("cadangan,surplus", (1_000_000, 4_000_000)),  # reserves first, the surplus covers the rest
+    ("surplus,cadangan", (0, 5_000_000)),  # the surplus alone is enough
+    ("surplus", (0, 5_000_000)),
+])
+def test_worked_example_loss_coverage_orders(order, expected):
+    """Which part of a 5.000.000 loss do cadangan (1.000.000) and a 15.600.000 surplus cover, by order?"""
+    assert r.cover_losses(5_000_000, 15_600_000, 1_000_000, order) == expected
+
+
+def test_loss_larger_than_surplus_and_reserves_stays_partly_uncovered():
+    """Does a 5.000.000 loss against 1.000.000 reserves and a 3.000.000 surplus leave 1.000.000 uncovered
+    in either order (reserves first: 1 + 3; surplus first: 3 + 1)?"""
+    assert r.cover_losses(5_000_000, 3_000_000, 1_000_000, "cadangan,surplus") == (1_000_000, 3_000_000)
+    assert r.cover_losses(5_000_000, 3_000_000, 1_000_000, "surplus,cadangan") == (1_000_000, 3_000_000)
+    assert r.cover_losses(5_000_000, 3_000_000, 1_000_000, "surplus") == (0, 3_000_000)
+    with pytest.raises(r.ShuRuleError):
+        r.cover_losses(1, 1, 1, "cadangan")

@@ -20,11 +20,7 @@ from coop.dates import add_months
 from coop.db import db
 
 #: check name -> why it is expected to fail (issue 13).
-EXPECTED: dict[str, str] = {
-    "as_of_portfolio": "issue 13: the loan portfolio 'as of' a past date uses today's loans and balances "
-                       "(RAT pack portfolio; Deliver 6: every report with an as_of equals a replay)",
-    "rat_portfolio": "issue 13: the RAT pack's loan portfolio uses today's loans, not the book year's end",
-}
+EXPECTED: dict[str, str] = {}
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,10 @@ from flask import Response, stream_with_context
 
 from coop.auth.roles import BOOKS
 from coop.blueprints.api import api, current_api_user, doc, load_args, roles
+from coop.blueprints.common import business_today
 from coop.db import atomic, utcnow
-from coop.reports import beancount, books, exports, saft
-from coop.reports.schemas import PeriodQuerySchema
+from coop.reports import beancount, books, exports, saft, withholding
+from coop.reports.schemas import PeriodQuerySchema, PphTotalsSchema, YearQuerySchema
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -110,3 +111,14 @@ def export_loan_portfolio_csv():
 def export_training_participants_csv():
     return _book("training-participants.csv",
                  lambda cid, p, nik: books.training_participants_csv(cid, p, sees_nik=nik))
+
+
+@api.get("/reports/pph-savings-interest")
+@doc(summary="PPh final on savings interest: monthly totals of the bukti potong (one per member per month)",
+     query=YearQuerySchema, response=PphTotalsSchema, tags=["exports"], errors=(401, 403, 422))
+@roles(*BOOKS)
+def pph_savings_interest():
+    today = business_today()
+    year = load_args(YearQuerySchema)["year"] or today.year
+    cid = current_api_user().cooperative_id
+    return PphTotalsSchema().dump({"year": year, "months": withholding.monthly_totals(cid, year, today)})
