@@ -20,6 +20,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from coop import audit, datebounds
+from coop.auth.models import Cooperative
 from coop.db import db, utcnow
 from coop.errors import (
     Conflict,
@@ -45,7 +46,9 @@ def _sql() -> SimpleNamespace:
     heads, entries, periods = LedgerHead.__table__, JournalEntry.__table__, AccountingPeriod.__table__
     accounts, counters, postings = Account.__table__, VoucherCounter.__table__, Posting.__table__
     p = sa.bindparam
+    coops = Cooperative.__table__
     return SimpleNamespace(
+        cooperative_dates=sa.select(coops.c.id, coops.c.founded_on, coops.c.timezone).where(coops.c.id == p("cid")),
         lock_head=sa.select(heads.c.chain_seq, heads.c.head_hash).where(heads.c.cooperative_id == p("cid"))
         .with_for_update(),
         move_head=heads.update().where(heads.c.cooperative_id == p("cid"))
@@ -67,6 +70,12 @@ def _sql() -> SimpleNamespace:
         insert_entries=entries.insert().returning(entries.c.chain_seq, entries.c.id),
         insert_postings=postings.insert().returning(postings.c.entry_id, postings.c.line_no, postings.c.id),
     )
+
+
+def _core(statement, params=None):
+    """A Core statement on the session's connection, past the ORM's execute path (which costs as much
+    Python as the statement). No autoflush: :func:`post_entries` flushes once before its first one."""
+    return db.session.connection().execute(statement, params)
 
 
 def create_chart(cooperative_id: int) -> list[Account]:
@@ -169,10 +178,10 @@ def _next_vouchers(cooperative_id: int, year: int, count: int = 1) -> int:
     """Reserve ``count`` consecutive voucher numbers of ``year``; returns the first. Runs under the head
     lock, so the counter row needs no lock of its own and numbers are gapless (a rollback undoes both).
     One ``UPDATE ... RETURNING`` (an INSERT the first time in a year)."""
-    last = db.session.execute(_sql().next_voucher, {"cid": cooperative_id, "yr": year, "n": count}).scalar()
+    last = _core(_sql().next_voucher, {"cid": cooperative_id, "yr": year, "n": count}).scalar()
     if last is None:
         t = VoucherCounter.__table__
-        db.session.execute(t.insert().values(cooperative_id=cooperative_id, year=year, last_seq=count))
+        _core(t.insert().values(cooperative_id=cooperative_id, year=year, last_seq=count))
         last = count
     return last - count + 1
 
@@ -186,7 +195,7 @@ def max_line_amount() -> int:
     return int(configured) if configured else rules.DEFAULT_MAX_LINE_AMOUNT
 
 
-def check_value_date(cooperative_id: int, value_date: date) -> None:
+def check_value_date(cooperative_id, value_date: date) -> None:
     """The backstop of every typed date (coop.datebounds): no entry dated after the cooperative's business
     date (422 ``future_date``) or before its founding (422 ``date_before_earlier_event``). Services check
     first with the field the user typed; this catches any path that forgot."""
@@ -215,7 +224,7 @@ def _lock_account_rows(cooperative_id: int, account_ids) -> dict[int, _AccountRo
     ids = sorted(account_ids)
     found: dict[int, _AccountRow] = {}
     for start in range(0, len(ids), 5000):
-        for row in db.session.execute(_sql().lock_accounts, {"ids": ids[start:start + 5000]}):
+        for row in _core(_sql().lock_accounts, {"ids": ids[start:start + 5000]}):
             found[row[0]] = _AccountRow(row)
     check_accounts_usable(cooperative_id, ids, found)
     return found
@@ -227,7 +236,7 @@ def _write_balances(accounts: dict[int, _AccountRow]) -> None:
     changed = [{"acc_id": a.id, "new_balance": a.balance} for a in accounts.values() if a.balance != a.original]
     if not changed:
         return
-    db.session.execute(_sql().set_balance, changed)
+    _core(_sql().set_balance, changed)
     for row in changed:
         _show_on_loaded(Account, row["acc_id"], balance=row["new_balance"])
 
@@ -318,18 +327,30 @@ def post_entry(cooperative_id: int, lines: Sequence[Line], *, actor, memo: str, 
                         as_entries=True)[0]
 
 
-def _entry_problems(cooperative_id: int, spec: EntrySpec, max_amount: int) -> CoopError | None:
-    """The first problem of one entry found without locks (lines, value date), as the error to raise."""
+def _entry_problems(cooperative, spec: EntrySpec, max_amount: int) -> CoopError | None:
+    """The first problem of one entry found without locks (lines, value date), as the error to raise.
+    ``cooperative``: the Cooperative (loaded once per batch) or its id."""
     problems = rules.line_problems(spec.lines, max_amount)
     if problems:
         return ValidationError(" ".join(problems), code="unbalanced_entry", fields={"lines": problems})
     if isinstance(spec.value_date, datetime) or not isinstance(spec.value_date, date):
         return ValidationError("Tanggal transaksi tidak valid.", fields={"value_date": ["tanggal tidak valid"]})
     try:
-        check_value_date(cooperative_id, spec.value_date)
+        check_value_date(cooperative, spec.value_date)
     except ValidationError as exc:
         return exc
     return None
+
+
+def _cooperative_dates(cooperative_id: int):
+    """What the date checks read of the cooperative (``founded_on``, ``timezone``), held for the whole batch:
+    the Cooperative already in the session (a request keeps it loaded), else one Core row (the identity map
+    is weak: an ORM object nobody holds would be loaded again for each check)."""
+    loaded = db.session.identity_map.get(identity_key(Cooperative, cooperative_id))
+    if loaded is not None:
+        return loaded
+    db.session.flush()
+    return _core(_sql().cooperative_dates, {"cid": cooperative_id}).first()  # None: lock_head's NotFound
 
 
 def _numbered(exc: CoopError, n: int, batch: bool) -> CoopError:
@@ -360,9 +381,10 @@ def post_entries(cooperative_id: int, specs: Sequence[EntrySpec], *, actor, sour
     """
     batch = not as_entries or len(specs) != 1
     max_amount = max_line_amount()
+    cooperative = _cooperative_dates(cooperative_id)
     problems: list[str] = []
     for n, spec in enumerate(specs, 1):
-        exc = _entry_problems(cooperative_id, spec, max_amount)
+        exc = _entry_problems(cooperative, spec, max_amount)
         if exc is not None and not batch:
             raise exc
         if exc is not None:
@@ -373,7 +395,9 @@ def post_entries(cooperative_id: int, specs: Sequence[EntrySpec], *, actor, sour
     if not specs:
         return []
     sql = _sql()
-    chain_seq, head_hash = db.session.execute(sql.lock_head, {"cid": cooperative_id}).one_or_none() or (None, None)
+    db.session.flush()  # the ORM's pending rows (a new sub-account ...) before the Core statements read them
+    conn = db.session.connection()
+    chain_seq, head_hash = conn.execute(sql.lock_head, {"cid": cooperative_id}).one_or_none() or (None, None)
     if chain_seq is None:
         raise NotFound("Buku besar koperasi belum dibuat.")
 
@@ -384,11 +408,11 @@ def post_entries(cooperative_id: int, specs: Sequence[EntrySpec], *, actor, sour
         raise IdempotencyConflict("Idempotency-Key berulang di dalam satu impor.")
     existing: dict[str, tuple[int, str]] = {}
     for start in range(0, len(keys), 500):
-        for key, eid, ph in db.session.execute(sql.entries_by_keys, {"cid": cooperative_id,
+        for key, eid, ph in conn.execute(sql.entries_by_keys, {"cid": cooperative_id,
                                                                      "keys": keys[start:start + 500]}):
             existing[key] = (eid, ph)
     days = [s.value_date for s in specs]
-    closed = db.session.execute(sql.closed_periods, {"cid": cooperative_id, "first": min(days),
+    closed = conn.execute(sql.closed_periods, {"cid": cooperative_id, "first": min(days),
                                                      "last": max(days)}).all()
     touched: set[int] = set()
     todo: list[int] = []
@@ -456,10 +480,10 @@ def post_entries(cooperative_id: int, specs: Sequence[EntrySpec], *, actor, sour
     else:
         by_seq: dict[int, int] = {}
         for start in range(0, len(rows), 5000):
-            by_seq.update(db.session.execute(sql.insert_entries, rows[start:start + 5000]).all())
+            by_seq.update(conn.execute(sql.insert_entries, rows[start:start + 5000]).all())
         new_ids = [by_seq[row["chain_seq"]] for row in rows]
     if rows:
-        db.session.execute(sql.move_head, {"cid": cooperative_id, "new_seq": chain_seq, "new_hash": head_hash})
+        conn.execute(sql.move_head, {"cid": cooperative_id, "new_seq": chain_seq, "new_hash": head_hash})
         _show_on_loaded(LedgerHead, cooperative_id, chain_seq=chain_seq, head_hash=head_hash)
     _write_balances(accounts)
     postings = [{"entry_id": entry_id, "line_no": line_no, "account_id": ln.account_id, "debit": ln.debit,
@@ -467,7 +491,7 @@ def post_entries(cooperative_id: int, specs: Sequence[EntrySpec], *, actor, sour
                 for entry_id, i in zip(new_ids, todo, strict=True) for line_no, ln in enumerate(specs[i].lines, 1)]
     posting_ids: dict[tuple[int, int], int] = {}
     for start in range(0, len(postings), 5000):
-        for entry_id, line_no, posting_id in db.session.execute(sql.insert_postings, postings[start:start + 5000]):
+        for entry_id, line_no, posting_id in conn.execute(sql.insert_postings, postings[start:start + 5000]):
             posting_ids[entry_id, line_no] = posting_id
 
     if as_entries:
@@ -476,9 +500,10 @@ def post_entries(cooperative_id: int, specs: Sequence[EntrySpec], *, actor, sour
             obj.posting_ids = {}
             for line_no, ln in enumerate(specs[i].lines, 1):
                 obj.posting_ids.setdefault(ln.account_id, posting_ids[obj.id, line_no])
-            audit.record(actor, audit_action or f"ledger.post.{source}", "journal_entry", obj.id,
-                         {"voucher": obj.voucher_number, "amount": rules.totals(specs[i].lines)[0]},
-                         cooperative_id=cooperative_id)
+        # audit rows with one Core INSERT (not an ORM object flushed at commit)
+        audit.record_many(actor, audit_action or f"ledger.post.{source}", "journal_entry", [
+            (obj.id, {"voucher": obj.voucher_number, "amount": rules.totals(specs[i].lines)[0]})
+            for obj, i in zip(objects, todo, strict=True)], cooperative_id=cooperative_id)
         by_input = dict(zip(todo, objects, strict=True))
         return [by_input[i] if i in by_input else db.session.get(JournalEntry, existing[specs[i].idempotency_key][0])
                 for i in range(len(specs))]
