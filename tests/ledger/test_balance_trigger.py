@@ -50,9 +50,8 @@ def _entries(cid: int) -> int:
 
 
 def test_commit_of_an_unbalanced_entry_fails_and_writes_nothing(pg_books):
-    """Debit 100,000 against credit 90,000 inserted by raw SQL: every statement succeeds, the COMMIT is
-    refused ("unbalanced") and nothing of it is in the database; a balanced raw entry of 100,000 / 100,000
-    commits, so the trigger refuses the imbalance, not raw SQL."""
+    """Does PostgreSQL refuse at COMMIT an entry inserted by raw SQL with debit 100,000 against credit
+    90,000, leaving nothing of it, while a balanced raw entry (100,000 against 60,000 + 40,000) commits?"""
     cid, kas, bank = pg_books
     with pytest.raises(sa.exc.DBAPIError, match="unbalanced"):
         _raw_entry(cid, 2, [(kas, 100_000, 0), (bank, 0, 90_000)])
@@ -62,7 +61,7 @@ def test_commit_of_an_unbalanced_entry_fails_and_writes_nothing(pg_books):
 
 
 def test_commit_of_an_entry_without_two_postings_fails(pg_books):
-    """An entry row with no postings, or with one posting, is refused at commit: an entry is at least two lines."""
+    """Is an entry row with no postings, or with a single posting, refused at commit (at least two lines)?"""
     cid, kas, _bank = pg_books
     with pytest.raises(sa.exc.DBAPIError, match="unbalanced"):
         _raw_entry(cid, 2, [])
@@ -72,7 +71,7 @@ def test_commit_of_an_entry_without_two_postings_fails(pg_books):
 
 
 def test_posting_added_later_to_a_balanced_entry_is_refused(pg_books):
-    """A posting appended by raw SQL to the committed entry (same entry id, a new line) unbalances it: refused."""
+    """Is a posting appended by raw SQL to an entry committed earlier (a third line of Rp 1) refused at commit?"""
     cid, kas, _bank = pg_books
     with db.engine.connect() as conn:
         eid = conn.execute(sa.text("SELECT id FROM journal_entries WHERE cooperative_id = :c"), {"c": cid}).scalar_one()
