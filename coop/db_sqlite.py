@@ -193,6 +193,10 @@ def install_sqlite_recipe(engine: sa.Engine, busy_timeout_ms: int, sync: str, *,
         if group:
             dbapi_connection._coop_group_sync = True
             dbapi_connection.execute("PRAGMA wal_autocheckpoint = 0").close()  # see _checkpoint_if_large
+            # the first commit after a checkpoint restarts the WAL and truncates it to what it wrote, so the
+            # file's size counts the frames since the last checkpoint (without it the file keeps its largest
+            # size and, once past WAL_CHECKPOINT_BYTES, every commit ran a checkpoint: issue 17)
+            dbapi_connection.execute("PRAGMA journal_size_limit = 0").close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):

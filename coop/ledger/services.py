@@ -1,4 +1,5 @@
-"""Ledger services. :func:`post_entry` is the ONLY writer of journal entries and postings.
+"""Ledger services. :func:`post_entries` is the ONLY writer of journal entries and postings
+(:func:`post_entry` is a batch of one).
 
 Locking: every posting first locks the cooperative's chain head (``SELECT ... FOR UPDATE`` on
 PostgreSQL; on SQLite the whole transaction already holds the write lock from ``BEGIN IMMEDIATE``),
@@ -10,6 +11,7 @@ from __future__ import annotations
 import functools
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from types import SimpleNamespace
 
@@ -18,9 +20,11 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from coop import audit, datebounds
+from coop.auth.models import Cooperative
 from coop.db import db, utcnow
 from coop.errors import (
     Conflict,
+    CoopError,
     IdempotencyConflict,
     InsufficientFunds,
     NotFound,
@@ -31,7 +35,7 @@ from coop.ledger import chart, rules
 from coop.ledger.models import Account, AccountingPeriod, JournalEntry, LedgerHead, Posting, VoucherCounter
 from coop.ledger.rules import Line
 
-__all__ = ["Line", "post_entry", "create_chart", "account_by_code", "open_subaccount", "get_entry",
+__all__ = ["Line", "EntrySpec", "post_entry", "post_entries", "create_chart", "account_by_code", "open_subaccount", "get_entry",
            "balance_of", "add_account", "close_account", "get_account", "open_subaccounts"]
 
 
@@ -42,16 +46,18 @@ def _sql() -> SimpleNamespace:
     heads, entries, periods = LedgerHead.__table__, JournalEntry.__table__, AccountingPeriod.__table__
     accounts, counters, postings = Account.__table__, VoucherCounter.__table__, Posting.__table__
     p = sa.bindparam
+    coops = Cooperative.__table__
     return SimpleNamespace(
+        cooperative_dates=sa.select(coops.c.id, coops.c.founded_on, coops.c.timezone).where(coops.c.id == p("cid")),
         lock_head=sa.select(heads.c.chain_seq, heads.c.head_hash).where(heads.c.cooperative_id == p("cid"))
         .with_for_update(),
         move_head=heads.update().where(heads.c.cooperative_id == p("cid"))
         .values(chain_seq=p("new_seq"), head_hash=p("new_hash")),
-        entry_by_key=sa.select(entries.c.id, entries.c.payload_hash).where(
-            entries.c.cooperative_id == p("cid"), entries.c.idempotency_key == p("key")),
-        closed_period=sa.select(periods.c.id).where(
-            periods.c.cooperative_id == p("cid"), periods.c.status == "closed", periods.c.start_on <= p("day"),
-            periods.c.end_on >= p("day")).limit(1),
+        entries_by_keys=sa.select(entries.c.idempotency_key, entries.c.id, entries.c.payload_hash).where(
+            entries.c.cooperative_id == p("cid"), entries.c.idempotency_key.in_(p("keys", expanding=True))),
+        closed_periods=sa.select(periods.c.start_on, periods.c.end_on).where(
+            periods.c.cooperative_id == p("cid"), periods.c.status == "closed", periods.c.start_on <= p("last"),
+            periods.c.end_on >= p("first")),
         lock_accounts=sa.select(accounts.c.id, accounts.c.cooperative_id, accounts.c.code, accounts.c.name,
                                 accounts.c.normal_side, accounts.c.is_open, accounts.c.balance,
                                 accounts.c.min_balance)
@@ -59,8 +65,17 @@ def _sql() -> SimpleNamespace:
         set_balance=accounts.update().where(accounts.c.id == p("acc_id")).values(balance=p("new_balance")),
         next_voucher=counters.update().where(counters.c.cooperative_id == p("cid"), counters.c.year == p("yr"))
         .values(last_seq=counters.c.last_seq + p("n")).returning(counters.c.last_seq),
-        insert_postings=postings.insert().returning(postings.c.id, postings.c.line_no),
+        # one multi-row INSERT each; RETURNING rows come in no promised order (asking SQLAlchemy to sort
+        # them costs one statement per row on SQLite), so they carry their natural key
+        insert_entries=entries.insert().returning(entries.c.chain_seq, entries.c.id),
+        insert_postings=postings.insert().returning(postings.c.entry_id, postings.c.line_no, postings.c.id),
     )
+
+
+def _core(statement, params=None):
+    """A Core statement on the session's connection, past the ORM's execute path (which costs as much
+    Python as the statement). No autoflush: :func:`post_entries` flushes once before its first one."""
+    return db.session.connection().execute(statement, params)
 
 
 def create_chart(cooperative_id: int) -> list[Account]:
@@ -159,19 +174,14 @@ def _lock_head(cooperative_id: int) -> LedgerHead:
     return head
 
 
-def _check_period(cooperative_id: int, value_date: date) -> None:
-    if db.session.execute(_sql().closed_period, {"cid": cooperative_id, "day": value_date}).first():
-        raise PeriodClosed(f"Periode yang memuat tanggal {value_date.isoformat()} sudah ditutup.")
-
-
 def _next_vouchers(cooperative_id: int, year: int, count: int = 1) -> int:
     """Reserve ``count`` consecutive voucher numbers of ``year``; returns the first. Runs under the head
     lock, so the counter row needs no lock of its own and numbers are gapless (a rollback undoes both).
     One ``UPDATE ... RETURNING`` (an INSERT the first time in a year)."""
-    last = db.session.execute(_sql().next_voucher, {"cid": cooperative_id, "yr": year, "n": count}).scalar()
+    last = _core(_sql().next_voucher, {"cid": cooperative_id, "yr": year, "n": count}).scalar()
     if last is None:
         t = VoucherCounter.__table__
-        db.session.execute(t.insert().values(cooperative_id=cooperative_id, year=year, last_seq=count))
+        _core(t.insert().values(cooperative_id=cooperative_id, year=year, last_seq=count))
         last = count
     return last - count + 1
 
@@ -185,15 +195,7 @@ def max_line_amount() -> int:
     return int(configured) if configured else rules.DEFAULT_MAX_LINE_AMOUNT
 
 
-def _validate(lines: Sequence[Line], value_date) -> None:
-    problems = rules.line_problems(lines, max_line_amount())
-    if problems:
-        raise ValidationError(" ".join(problems), code="unbalanced_entry", fields={"lines": problems})
-    if isinstance(value_date, datetime) or not isinstance(value_date, date):
-        raise ValidationError("Tanggal transaksi tidak valid.", fields={"value_date": ["tanggal tidak valid"]})
-
-
-def check_value_date(cooperative_id: int, value_date: date) -> None:
+def check_value_date(cooperative_id, value_date: date) -> None:
     """The backstop of every typed date (coop.datebounds): no entry dated after the cooperative's business
     date (422 ``future_date``) or before its founding (422 ``date_before_earlier_event``). Services check
     first with the field the user typed; this catches any path that forgot."""
@@ -222,7 +224,7 @@ def _lock_account_rows(cooperative_id: int, account_ids) -> dict[int, _AccountRo
     ids = sorted(account_ids)
     found: dict[int, _AccountRow] = {}
     for start in range(0, len(ids), 5000):
-        for row in db.session.execute(_sql().lock_accounts, {"ids": ids[start:start + 5000]}):
+        for row in _core(_sql().lock_accounts, {"ids": ids[start:start + 5000]}):
             found[row[0]] = _AccountRow(row)
     check_accounts_usable(cooperative_id, ids, found)
     return found
@@ -234,7 +236,7 @@ def _write_balances(accounts: dict[int, _AccountRow]) -> None:
     changed = [{"acc_id": a.id, "new_balance": a.balance} for a in accounts.values() if a.balance != a.original]
     if not changed:
         return
-    db.session.execute(_sql().set_balance, changed)
+    _core(_sql().set_balance, changed)
     for row in changed:
         _show_on_loaded(Account, row["acc_id"], balance=row["new_balance"])
 
@@ -294,87 +296,223 @@ def _check_reversal(cooperative_id: int, reverses_id: int) -> JournalEntry:
     return original
 
 
+@dataclass
+class EntrySpec:
+    """One entry of :func:`post_entries` (the arguments of :func:`post_entry`)."""
+
+    lines: Sequence[Line]
+    value_date: date
+    memo: str
+    source_ref: str | None = None
+    idempotency_key: str | None = None
+    extra: dict = field(default_factory=dict)
+    reverses_id: int | None = None
+
+
 def post_entry(cooperative_id: int, lines: Sequence[Line], *, actor, memo: str, value_date: date,
                idempotency_key: str | None = None, source: str = "manual", source_ref: str | None = None,
                reverses_id: int | None = None, audit_action: str | None = None) -> JournalEntry:
-    """Post one balanced journal entry. The only writer of entries and postings (with the batch
-    :func:`coop.ledger.imports.post_entries`, which applies the same checks).
-
-    Checks: at least two lines; positive whole-rupiah amounts, one side per line; debits == credits;
-    every account of this cooperative and open; value date not in a closed period; accounts'
-    ``min_balance`` respected; idempotency key unused (the same key with the same payload returns the
-    original entry, with another payload raises :class:`IdempotencyConflict`); a reversal refers to an
-    entry of this cooperative that was not reversed yet (and is not itself a reversal).
-
-    Order of locks: the cooperative's chain head first (it serialises the chain, the voucher counter and
-    the idempotency check, so two concurrent requests with one key yield ONE entry: the second waits
-    for the head, then finds the first's committed entry), then the accounts in ascending id order.
+    """Post one balanced journal entry: a batch of one of :func:`post_entries` (the only writer).
 
     :param actor: the user posting (``None`` for system jobs).
-    :returns: the posted (or, on an idempotent replay, the original) entry.
+    :returns: the posted (or, on an idempotent replay, the original) entry; ``entry.posting_ids`` maps
+        each account to the id of its first posting line (absent on a replay).
     :raises ValidationError: malformed lines. :raises InsufficientFunds: a balance floor would be broken.
     :raises PeriodClosed: the value date is in a closed period. :raises Conflict: closed account,
-        reversal of an already reversed entry.
+        reversal of an already reversed entry. :raises IdempotencyConflict: key used for another payload.
     """
-    lines = list(lines)
-    _validate(lines, value_date)
-    check_value_date(cooperative_id, value_date)
-    memo = (memo or "").strip() or source
-    fingerprint = rules.payload_hash(value_date, memo, lines, source)
+    spec = EntrySpec(lines=list(lines), value_date=value_date, memo=memo, source_ref=source_ref,
+                     idempotency_key=idempotency_key, reverses_id=reverses_id)
+    return post_entries(cooperative_id, [spec], actor=actor, source=source, audit_action=audit_action,
+                        as_entries=True)[0]
 
+
+def _entry_problems(cooperative, spec: EntrySpec, max_amount: int) -> CoopError | None:
+    """The first problem of one entry found without locks (lines, value date), as the error to raise.
+    ``cooperative``: the Cooperative (loaded once per batch) or its id."""
+    problems = rules.line_problems(spec.lines, max_amount)
+    if problems:
+        return ValidationError(" ".join(problems), code="unbalanced_entry", fields={"lines": problems})
+    if isinstance(spec.value_date, datetime) or not isinstance(spec.value_date, date):
+        return ValidationError("Tanggal transaksi tidak valid.", fields={"value_date": ["tanggal tidak valid"]})
+    try:
+        check_value_date(cooperative, spec.value_date)
+    except ValidationError as exc:
+        return exc
+    return None
+
+
+def _cooperative_dates(cooperative_id: int):
+    """What the date checks read of the cooperative (``founded_on``, ``timezone``), held for the whole batch:
+    the Cooperative already in the session (a request keeps it loaded), else one Core row (the identity map
+    is weak: an ORM object nobody holds would be loaded again for each check)."""
+    loaded = db.session.identity_map.get(identity_key(Cooperative, cooperative_id))
+    if loaded is not None:
+        return loaded
+    db.session.flush()
+    return _core(_sql().cooperative_dates, {"cid": cooperative_id}).first()  # None: lock_head's NotFound
+
+
+def _numbered(exc: CoopError, n: int, batch: bool) -> CoopError:
+    """In a batch, a refusal names the entry (``#n: ...``)."""
+    if batch:
+        exc.message = f"#{n}: {exc.message}"
+    return exc
+
+
+def post_entries(cooperative_id: int, specs: Sequence[EntrySpec], *, actor, source: str = "import",  # noqa: C901, PLR0915 -- the one writer: checks, numbering, chain, balances in one pass
+                 audit_action: str | None = None, as_entries: bool = False) -> list:
+    """Post entries, all-or-nothing: THE writer of journal entries and postings (:func:`post_entry` is a
+    batch of one). Returns the entry ids in input order (``as_entries``: the :class:`JournalEntry` objects,
+    one audit row per entry, errors shaped for a single entry; otherwise one audit row for the batch).
+
+    Checks, for every entry: at least two lines; positive whole-rupiah amounts, one side per line; debits
+    == credits; a value date within the cooperative's life (:func:`check_value_date`) and not in a closed
+    period; every account of this cooperative and open; ``min_balance`` floors hold after EACH entry in
+    order; an idempotency key unused (the same key with the same payload returns the original entry, with
+    another payload raises :class:`IdempotencyConflict`); a reversal refers to an entry of this cooperative
+    that was not reversed yet and is not itself a reversal. A batch's problems name the entry (``#n``).
+
+    Statements per batch, not per entry: the chain head is locked first (it serialises the chain, the
+    voucher counters and the idempotency check, so two concurrent requests with one key yield ONE entry),
+    then used keys and closed periods are read once, the touched accounts locked once in ascending id
+    order, one counter UPDATE per year, entries and postings go in with one INSERT each, balances with one
+    executemany UPDATE.
+    """
+    batch = not as_entries or len(specs) != 1
+    max_amount = max_line_amount()
+    cooperative = _cooperative_dates(cooperative_id)
+    problems: list[str] = []
+    for n, spec in enumerate(specs, 1):
+        exc = _entry_problems(cooperative, spec, max_amount)
+        if exc is not None and not batch:
+            raise exc
+        if exc is not None:
+            problems.extend(f"#{n}: {p}" for p in (exc.fields.get("lines") or [exc.message]))
+    if problems:
+        raise ValidationError(f"{len(problems)} masalah pada data impor.", code="invalid_entries",
+                              fields={"entries": problems[:100]})
+    if not specs:
+        return []
     sql = _sql()
-    chain_seq, head_hash = db.session.execute(sql.lock_head, {"cid": cooperative_id}).one_or_none() or (None, None)
+    db.session.flush()  # the ORM's pending rows (a new sub-account ...) before the Core statements read them
+    conn = db.session.connection()
+    chain_seq, head_hash = conn.execute(sql.lock_head, {"cid": cooperative_id}).one_or_none() or (None, None)
     if chain_seq is None:
         raise NotFound("Buku besar koperasi belum dibuat.")
-    if idempotency_key:
-        existing = db.session.execute(sql.entry_by_key, {"cid": cooperative_id, "key": idempotency_key}).first()
-        if existing is not None:
-            if existing.payload_hash != fingerprint:
-                raise IdempotencyConflict("Idempotency-Key sudah dipakai untuk transaksi lain.")
-            return db.session.get(JournalEntry, existing.id)
-    _check_period(cooperative_id, value_date)
 
-    delta: dict[int, int] = defaultdict(int)
-    for ln in lines:
-        delta[ln.account_id] += ln.debit - ln.credit
-    accounts = _lock_account_rows(cooperative_id, delta)
-    if reverses_id is not None:
-        _check_reversal(cooperative_id, reverses_id)
-    _apply_balances(accounts, delta)
+    memos = [(s.memo or "").strip() or source for s in specs]
+    fingerprints = [rules.payload_hash(s.value_date, m, s.lines, source) for s, m in zip(specs, memos, strict=True)]
+    keys = [s.idempotency_key for s in specs if s.idempotency_key]
+    if len(set(keys)) != len(keys):
+        raise IdempotencyConflict("Idempotency-Key berulang di dalam satu impor.")
+    existing: dict[str, tuple[int, str]] = {}
+    for start in range(0, len(keys), 500):
+        for key, eid, ph in conn.execute(sql.entries_by_keys, {"cid": cooperative_id,
+                                                                     "keys": keys[start:start + 500]}):
+            existing[key] = (eid, ph)
+    days = [s.value_date for s in specs]
+    closed = conn.execute(sql.closed_periods, {"cid": cooperative_id, "first": min(days),
+                                                     "last": max(days)}).all()
+    touched: set[int] = set()
+    todo: list[int] = []
+    for n, (spec, fp) in enumerate(zip(specs, fingerprints, strict=True), 1):
+        if spec.idempotency_key in existing:
+            if existing[spec.idempotency_key][1] != fp:
+                raise _numbered(IdempotencyConflict("Idempotency-Key sudah dipakai untuk transaksi lain."), n, batch)
+            continue
+        for start_on, end_on in closed:
+            if start_on <= spec.value_date <= end_on:
+                raise _numbered(PeriodClosed(
+                    f"Periode yang memuat tanggal {spec.value_date.isoformat()} sudah ditutup."), n, batch)
+        touched.update(ln.account_id for ln in spec.lines)
+        todo.append(n - 1)
+    accounts = _lock_account_rows(cooperative_id, touched)
+    for i in todo:
+        if specs[i].reverses_id is not None:
+            try:
+                _check_reversal(cooperative_id, specs[i].reverses_id)
+            except CoopError as exc:
+                raise _numbered(exc, i + 1, batch) from None
+    # balances entry by entry: the floors hold after every entry, as if posted one by one
+    for i in todo:
+        delta: dict[int, int] = defaultdict(int)
+        for ln in specs[i].lines:
+            delta[ln.account_id] += ln.debit - ln.credit
+        try:
+            _apply_balances(accounts, delta)
+        except CoopError as exc:
+            raise _numbered(exc, i + 1, batch) from None
 
-    seq = _next_vouchers(cooperative_id, value_date.year)
-    number = rules.voucher_number(value_date.year, seq)
-    canon = rules.canonical(number, value_date, memo,
-                            [(accounts[ln.account_id].code, ln.debit, ln.credit) for ln in lines])
-    chain_seq += 1
-    entry_hash = rules.chain_hash(head_hash, canon)
-    # Core statements, not the ORM unit of work: this is the hot path of every cash-desk transaction.
-    values = dict(
-        cooperative_id=cooperative_id, voucher_year=value_date.year, voucher_seq=seq, voucher_number=number,
-        chain_seq=chain_seq, value_date=value_date, posted_at=utcnow(), memo=memo, source=source,
-        source_ref=source_ref, idempotency_key=idempotency_key, payload_hash=fingerprint,
-        reverses_id=reverses_id, actor_id=getattr(actor, "id", None), prev_hash=head_hash, hash=entry_hash)
-    # the entry through the ORM (one INSERT): the session then knows it is new, so a rollback of this
-    # transaction forgets it as it forgets any object it flushed
-    entry = JournalEntry(**values)
-    db.session.add(entry)
-    db.session.flush()
-    entry_id = entry.id
-    db.session.execute(sql.move_head, {"cid": cooperative_id, "new_seq": chain_seq, "new_hash": entry_hash})
-    _show_on_loaded(LedgerHead, cooperative_id, chain_seq=chain_seq, head_hash=entry_hash)
+    per_year: dict[int, int] = defaultdict(int)
+    for i in todo:
+        per_year[specs[i].value_date.year] += 1
+    next_seq = {year: _next_vouchers(cooperative_id, year, count) for year, count in sorted(per_year.items())}
+    now = utcnow()
+    actor_id = getattr(actor, "id", None)
+    rows = []
+    for i in todo:
+        spec = specs[i]
+        year = spec.value_date.year
+        seq = next_seq[year]
+        next_seq[year] += 1
+        number = rules.voucher_number(year, seq)
+        canon = rules.canonical(number, spec.value_date, memos[i],
+                                [(accounts[ln.account_id].code, ln.debit, ln.credit) for ln in spec.lines])
+        entry_hash = rules.chain_hash(head_hash, canon)
+        chain_seq += 1
+        rows.append({"cooperative_id": cooperative_id, "voucher_year": year, "voucher_seq": seq,
+                     "voucher_number": number, "chain_seq": chain_seq, "value_date": spec.value_date,
+                     "posted_at": now, "memo": memos[i], "source": source, "source_ref": spec.source_ref,
+                     "idempotency_key": spec.idempotency_key, "payload_hash": fingerprints[i],
+                     "reverses_id": spec.reverses_id, "actor_id": actor_id, "prev_hash": head_hash,
+                     "hash": entry_hash})
+        head_hash = entry_hash
+
+    objects: list[JournalEntry] = []
+    if as_entries:
+        # ORM objects (one INSERT per flush batch): the session knows they are new, so a rollback of this
+        # transaction (or of a SAVEPOINT around it) forgets them as it forgets any object it flushed
+        objects = [JournalEntry(**row) for row in rows]
+        db.session.add_all(objects)
+        db.session.flush()
+        new_ids = [obj.id for obj in objects]
+    else:
+        by_seq: dict[int, int] = {}
+        for start in range(0, len(rows), 5000):
+            by_seq.update(conn.execute(sql.insert_entries, rows[start:start + 5000]).all())
+        new_ids = [by_seq[row["chain_seq"]] for row in rows]
+    if rows:
+        conn.execute(sql.move_head, {"cid": cooperative_id, "new_seq": chain_seq, "new_hash": head_hash})
+        _show_on_loaded(LedgerHead, cooperative_id, chain_seq=chain_seq, head_hash=head_hash)
     _write_balances(accounts)
-    # one multi-row INSERT; RETURNING rows come in no promised order, so they carry their line number
-    ids = {line_no: posting_id for posting_id, line_no in db.session.execute(
-        sql.insert_postings, [
-            {"entry_id": entry_id, "line_no": i, "account_id": ln.account_id, "debit": ln.debit,
-             "credit": ln.credit, "memo": ln.memo} for i, ln in enumerate(lines, 1)])}
-    # posting id per account (its first line): a savings receipt's transaction id, without a query
-    entry.posting_ids = {}
-    for i, ln in enumerate(lines, 1):
-        entry.posting_ids.setdefault(ln.account_id, ids[i])
-    audit.record(actor, audit_action or f"ledger.post.{source}", "journal_entry", entry.id,
-                 {"voucher": number, "amount": rules.totals(lines)[0]}, cooperative_id=cooperative_id)
-    return entry
+    postings = [{"entry_id": entry_id, "line_no": line_no, "account_id": ln.account_id, "debit": ln.debit,
+                 "credit": ln.credit, "memo": ln.memo}
+                for entry_id, i in zip(new_ids, todo, strict=True) for line_no, ln in enumerate(specs[i].lines, 1)]
+    posting_ids: dict[tuple[int, int], int] = {}
+    for start in range(0, len(postings), 5000):
+        for entry_id, line_no, posting_id in conn.execute(sql.insert_postings, postings[start:start + 5000]):
+            posting_ids[entry_id, line_no] = posting_id
+
+    if as_entries:
+        for obj, i in zip(objects, todo, strict=True):
+            # posting id per account (its first line): a savings receipt's transaction id, without a query
+            obj.posting_ids = {}
+            for line_no, ln in enumerate(specs[i].lines, 1):
+                obj.posting_ids.setdefault(ln.account_id, posting_ids[obj.id, line_no])
+        # audit rows with one Core INSERT (not an ORM object flushed at commit)
+        audit.record_many(actor, audit_action or f"ledger.post.{source}", "journal_entry", [
+            (obj.id, {"voucher": obj.voucher_number, "amount": rules.totals(specs[i].lines)[0]})
+            for obj, i in zip(objects, todo, strict=True)], cooperative_id=cooperative_id)
+        by_input = dict(zip(todo, objects, strict=True))
+        return [by_input[i] if i in by_input else db.session.get(JournalEntry, existing[specs[i].idempotency_key][0])
+                for i in range(len(specs))]
+    audit.record(actor, audit_action or f"ledger.post_batch.{source}", "journal_entry",
+                 new_ids[0] if new_ids else None,
+                 {"entries": len(new_ids), "first": new_ids[0] if new_ids else None,
+                  "last": new_ids[-1] if new_ids else None}, cooperative_id=cooperative_id)
+    by_id = dict(zip(todo, new_ids, strict=True))
+    return [by_id[i] if i in by_id else existing[specs[i].idempotency_key][0] for i in range(len(specs))]
 
 
 # --------------------------------------------------------------------------------------------
