@@ -19,7 +19,7 @@ from coop.errors import NotFound, RuleViolation, ValidationError
 from coop.ledger import chart
 from coop.ledger.models import Account, JournalEntry, Posting
 from coop.ledger.services import Line, account_by_code, open_subaccount, post_entry
-from coop.savings import rules
+from coop.savings import accrual, rules
 from coop.savings.models import KIND_LABELS, KINDS, SavingsAccount, SavingsProduct
 from coop.savings.products import (  # noqa: F401 - re-exported: the savings API of other areas
     CONTROL_CODES,
@@ -37,7 +37,8 @@ from coop.savings.products import (  # noqa: F401 - re-exported: the savings API
 #: Entry sources written by this module (receipts and the day book read them).
 SOURCE_LABELS = {"savings.deposit": "Setoran", "savings.withdrawal": "Penarikan",
                  "savings.wajib": "Setoran simpanan wajib", "savings.pokok": "Setoran simpanan pokok",
-                 "savings.interest": "Jasa simpanan", "savings.maturity": "Jatuh tempo berjangka",
+                 "savings.interest": "Jasa simpanan", "savings.interest_closing": "Jasa simpanan penutupan",
+                 "savings.interest_adjustment": "Koreksi jasa simpanan", "savings.maturity": "Jatuh tempo berjangka",
                  "savings.opening": "Saldo awal", "savings.resignation": "Pengunduran diri",
                  "savings.berjangka_open": "Pembukaan simpanan berjangka", "cash.count": "Selisih kas"}
 
@@ -192,6 +193,7 @@ def deposit(cooperative_id: int, account_id: int, amount: int, *, actor, value_d
                        actor=actor, memo=memo, value_date=value_date, idempotency_key=idempotency_key,
                        source=source, source_ref=f"savings_account:{acc.id}")
     _touch(acc, value_date)
+    accrual.adjust_backdated(cooperative_id, [acc], value_date, actor=actor)
     if acc.kind == "pokok":
         _activate_if_pokok_paid(acc)
     months = []
@@ -274,6 +276,9 @@ def withdraw(cooperative_id: int, account_id: int, amount: int, *, actor, value_
     _touch(acc, value_date)
     if acc.kind == "berjangka" and acc.balance == 0:
         acc.status, acc.closed_on, acc.next_action_date = "closed", value_date, None
+        accrual.pay_closing(cooperative_id, [acc], value_date, actor=actor)
+    else:
+        accrual.adjust_backdated(cooperative_id, [acc], value_date, actor=actor)
     return Receipt(entry, acc, amount, acc.balance, _posting_id(entry, acc.ledger_account_id))
 
 
