@@ -212,3 +212,17 @@ def pay_closing(cooperative_id: int, accounts: list[SavingsAccount], closed_on: 
         if r["entry"] is not None:
             entries.append(r["entry"])
     return entries
+
+
+def reconcile(cooperative_id: int, since: date | None = None, *, actor=None) -> str:
+    """Settle every month whose interest ran (from ``since``'s month), oldest first: posts the difference
+    left by transactions that other areas posted on savings accounts with an earlier date (a loan
+    disbursed into sukarela, an SHU payout), dated each month's end. Idempotent: a second call posts
+    nothing."""
+    months = months_run_since(cooperative_id, since or date.min)
+    changed = 0
+    for end in months:
+        r = settle(cooperative_id, interest_accounts(cooperative_id, end), end, kind="adjustment",
+                   value_date=end, actor=actor, memo=f"Koreksi jasa simpanan {end:%m/%Y}")
+        changed += r["accounts"]
+    return f"jasa simpanan: {len(months)} bulan diperiksa, {changed} rekening dikoreksi"
