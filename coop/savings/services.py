@@ -8,6 +8,7 @@ locks the rows and raises :class:`InsufficientFunds`).
 from __future__ import annotations
 
 import functools
+import json
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -33,6 +34,7 @@ from coop.savings.products import (  # noqa: F401 - re-exported: the savings API
     seed_defaults,
     update_product,
 )
+from coop.settings.models import Setting
 
 #: Entry sources written by this module (receipts and the day book read them).
 SOURCE_LABELS = {"savings.deposit": "Setoran", "savings.withdrawal": "Penarikan",
@@ -180,10 +182,11 @@ def deposit(cooperative_id: int, account_id: int, amount: int, *, actor, value_d
         raise RuleViolation("Simpanan berjangka tidak bisa ditambah; buka rekening berjangka baru.",
                             code="berjangka_no_topup")
     if acc.kind == "pokok":
-        due = (acc.product.amount or 0) - acc.balance
+        owed = pokok_due(acc)
+        due = owed - acc.balance
         if amount > due and not _is_replay(cooperative_id, idempotency_key):
             raise RuleViolation(
-                f"Simpanan pokok hanya Rp {acc.product.amount:,} sekali; sisa yang harus dibayar Rp {max(due, 0):,}."
+                f"Simpanan pokok hanya Rp {owed:,} sekali; sisa yang harus dibayar Rp {max(due, 0):,}."
                 .replace(",", "."), code="pokok_overpaid", fields={"amount": [f"maksimal {max(due, 0)}"]})
     source = {"pokok": "savings.pokok", "wajib": "savings.wajib"}.get(acc.kind, "savings.deposit")
     memo = _memo(acc, SOURCE_LABELS[source], memo, member)
@@ -200,6 +203,17 @@ def deposit(cooperative_id: int, account_id: int, amount: int, *, actor, value_d
     if acc.kind == "wajib":
         months = _months_paid_by(acc, before, acc.balance)
     return Receipt(entry, acc, amount, acc.balance, _posting_id(entry, acc.ledger_account_id), months)
+
+
+def pokok_due(acc: SavingsAccount) -> int:
+    """The simpanan pokok the account's member owes in total (DOMAIN.md: the same amount for every member,
+    paid once on joining). A change of the setting ``simpanan_pokok_amount`` applies to members who join
+    on or after its effective date; earlier members keep the amount in force when they joined, and
+    without any recorded change the product amount applies."""
+    raw = db.session.scalar(sa.select(Setting.value).where(
+        Setting.cooperative_id == acc.cooperative_id, Setting.key == "simpanan_pokok_amount",
+        Setting.effective_on <= acc.member.joined_on).order_by(Setting.effective_on.desc()).limit(1))
+    return int(json.loads(raw)) if raw is not None else (acc.product.amount or 0)
 
 
 def _memo(acc: SavingsAccount, label: str, memo: str | None, member=None) -> str:
@@ -222,7 +236,7 @@ def _activate_if_pokok_paid(acc: SavingsAccount) -> None:
     from coop.membership.models import Member
 
     member = db.session.get(Member, acc.member_id)
-    if member.status == "applied" and acc.balance >= (acc.product.amount or 0):
+    if member.status == "applied" and acc.balance >= pokok_due(acc):
         member.status = "active"
         db.session.flush()
         audit.record(None, "member.activate", "member", member.id, {"reason": "simpanan pokok lunas"},
