@@ -48,11 +48,15 @@ STEPS: list[str] = [
     "coop.registry.demo:load",
     "coop.membership.demo:load",
     "coop.loans.demo:load",
+    # interest of the months that ran, settled after past-dated postings on savings (before last year closes)
+    "coop.savings.demo:load",
     "coop.training.demo:load",
     "coop.desk.demo:load",
     "coop.ledger.demo:load",
     "coop.reports.demo:load",
     "coop.parenting.demo:load",
+    # and again after the SHU payouts into sukarela (this year's months only differ by then)
+    "coop.savings.demo:load",
 ]
 
 

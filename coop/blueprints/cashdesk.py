@@ -66,7 +66,7 @@ def _member_page(member, forms=None, status=200):
                 if action == "wajib":
                     f.amount.data = wajib["due_amount"] or wajib["monthly"]
                 elif action == "pokok":
-                    f.amount.data = max((acc.product.amount or 0) - acc.balance, 0)
+                    f.amount.data = max(savings.pokok_due(acc) - acc.balance, 0)
                 forms[key] = f
     bj = BerjangkaForm(prefix="bj")
     bj.product_id.choices = [SelectChoice(p.id, p.name) for p in savings.products(coop_id()) if p.kind == "berjangka"
@@ -96,7 +96,7 @@ def _loans(member) -> list[dict]:
 def _actions(acc, member) -> list[str]:
     if acc.status == "closed" or not member.is_current:
         return []
-    return {"pokok": ["pokok"] if acc.balance < (acc.product.amount or 0) else [],
+    return {"pokok": ["pokok"] if acc.balance < savings.pokok_due(acc) else [],
             "wajib": ["wajib"], "sukarela": ["deposit", "withdraw"] if acc.status == "active" else ["deposit"],
             "berjangka": ["withdraw"] if acc.status == "active" else []}[acc.kind]
 

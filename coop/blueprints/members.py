@@ -89,7 +89,7 @@ def new():
                 entry = None
                 if form.pay_pokok.data:
                     acc = savings.account_for(coop_id(), m.id, "pokok")
-                    entry = savings.deposit(coop_id(), acc.id, acc.product.amount, actor=current_user,
+                    entry = savings.deposit(coop_id(), acc.id, savings.pokok_due(acc), actor=current_user,
                                             value_date=form.joined_on.data).entry
                 return m, entry
             try:

@@ -15,6 +15,7 @@ from coop.errors import Conflict, NotFound, RuleViolation, ValidationError
 from coop.ledger import chart
 from coop.ledger.services import Line, account_by_code, post_entry
 from coop.membership.models import MEMBER_TYPES, Member
+from coop.savings import accrual
 from coop.savings import services as savings
 
 
@@ -217,6 +218,9 @@ def resign(cooperative_id: int, member_id: int, effective_on: date, *, actor, st
         # An account cannot be closed before it was opened (and its money was not there yet).
         raise ValidationError("Tanggal keluar tidak valid.", fields={date_field: [
             f"tidak boleh sebelum rekening simpanan terakhir dibuka ({latest_opening.isoformat()})"]})
+    for acc in accounts:  # interest up to the day before, paid with the closing (DOMAIN.md)
+        acc.closed_on = effective_on
+    accrual.pay_closing(cooperative_id, accounts, effective_on, actor=actor)
     for acc in accounts:
         if acc.balance > 0:
             s.savings.append((acc, acc.balance))

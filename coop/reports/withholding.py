@@ -4,12 +4,11 @@ DOMAIN.md (Cooperative law and savings): jasa simpanan of an individual member b
 0 % when a month's interest is at most Rp 240.000, otherwise 10 % of the gross); the cooperative issues a
 bukti potong per member per month EVEN AT 0 % (PMK 112/PMK.03/2010) and reports the totals.
 
-The slips are read from the journal, so a reprint always shows what was booked: every ``savings.interest``
-entry of the month credits each member's savings sub-account with the NET interest, one line per savings
-account whose memo is ``jasa <account number> <gross> pph <tax>`` (written by
-:func:`coop.savings.interest.post_monthly_interest`), and credits 2401 Utang PPh Final with the month's tax.
-A line whose memo does not carry the split counts as gross = net, tax 0. The totals report also shows the
-PPh the entries credited to 2401, so a slip total that differs from the ledger is visible at once.
+The slips are read from the per-account, per-month interest rows the savings service writes with every
+interest posting (:class:`coop.savings.models.SavingsInterest`: the monthly run, the interest paid with a
+closing, signed adjustments after a backdated transaction), so a reprint shows what was booked and a later
+correction shows on the slip of the month it corrects. The totals report also shows the PPh those entries
+credited to 2401, so a slip total that differs from the ledger is visible at once.
 
 Number of a slip: ``BP/<year>/<month>/<member number>``: one per member per month, stable on every reprint.
 """
@@ -31,10 +30,8 @@ from coop.ledger.models import Account, JournalEntry, Posting
 from coop.membership.models import Member
 from coop.registry.models import Resident
 from coop.reports.exports import csv_chunks
-from coop.savings.models import SavingsAccount
-
-INTEREST_SOURCE = "savings.interest"
-_MEMO = re.compile(r"^jasa (\S+) (\d+) pph (\d+)$")
+from coop.savings.accrual import INTEREST_SOURCES
+from coop.savings.models import SavingsAccount, SavingsInterest
 
 
 @dataclass
@@ -74,40 +71,33 @@ def parse_month(raw: str) -> tuple[int, int] | None:
     return int(m.group(1)), int(m.group(2))
 
 
-def _interest_lines(cooperative_id: int, start: date, end: date):
-    """(value date, account id, account code, credit - debit, memo) of the interest entries in the range."""
-    return db.session.execute(
-        sa.select(JournalEntry.value_date, Posting.account_id, Account.code, Posting.credit - Posting.debit,
-                  Posting.memo)
+def _ledger_tax(cooperative_id: int, start: date, end: date) -> int:
+    """PPh the month's interest entries (monthly run, closings, adjustments) credited to 2401."""
+    return int(db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(Posting.credit - Posting.debit), 0))
         .join(JournalEntry, JournalEntry.id == Posting.entry_id).join(Account, Account.id == Posting.account_id)
-        .where(JournalEntry.cooperative_id == cooperative_id, JournalEntry.source == INTEREST_SOURCE,
-               JournalEntry.value_date >= start, JournalEntry.value_date <= end)
-        .order_by(JournalEntry.value_date, Posting.line_no)).all()
+        .where(JournalEntry.cooperative_id == cooperative_id, JournalEntry.source.in_(INTEREST_SOURCES),
+               JournalEntry.value_date >= start, JournalEntry.value_date <= end,
+               Account.code == chart.UTANG_PPH)) or 0)
 
 
 def slips(cooperative_id: int, year: int, month: int, *, sees_nik: bool = False) -> list[Slip]:
-    """The month's bukti potong, one per member who was credited interest, by member number."""
-    start, end = month_bounds(year, month)
-    lines = _interest_lines(cooperative_id, start, end)
-    ledger_ids = {aid for _vd, aid, _code, _amt, _memo in lines}
-    owners = {lid: (mid, number) for lid, mid, number in db.session.execute(
-        sa.select(SavingsAccount.ledger_account_id, SavingsAccount.member_id, SavingsAccount.account_number)
-        .where(SavingsAccount.cooperative_id == cooperative_id,
-               SavingsAccount.ledger_account_id.in_(list(ledger_ids) or [0])))}
-    per_member: dict[int, dict] = defaultdict(lambda: {"gross": 0, "tax": 0, "net": 0, "accounts": []})
-    for _vd, aid, _code, amount, memo in lines:
-        if aid not in owners:
-            continue
-        mid, number = owners[aid]
+    """The month's bukti potong, one per member who was credited interest for that month, by member number:
+    the sums of the month's :class:`~coop.savings.models.SavingsInterest` rows (the monthly run, the
+    interest paid with a closing and any signed adjustment after a backdated transaction)."""
+    _start, end = month_bounds(year, month)
+    per_member: dict[int, dict] = defaultdict(lambda: {"gross": 0, "tax": 0, "accounts": set()})
+    for mid, number, gross, tax in db.session.execute(
+            sa.select(SavingsInterest.member_id, SavingsAccount.account_number,
+                      sa.func.sum(SavingsInterest.gross), sa.func.sum(SavingsInterest.tax))
+            .join(SavingsAccount, SavingsAccount.id == SavingsInterest.account_id)
+            .where(SavingsInterest.cooperative_id == cooperative_id, SavingsInterest.month_end == end)
+            .group_by(SavingsInterest.member_id, SavingsAccount.account_number)):
         row = per_member[mid]
-        net = int(amount)
-        m = _MEMO.match(memo or "")
-        gross, tax = (int(m.group(2)), int(m.group(3))) if m and int(m.group(2)) - int(m.group(3)) == net \
-            else (net, 0)
-        row["gross"] += gross
-        row["tax"] += tax
-        row["net"] += net
-        row["accounts"].append(m.group(1) if m else number)
+        row["gross"] += int(gross)
+        row["tax"] += int(tax)
+        row["accounts"].add(number)
+    per_member = {mid: row for mid, row in per_member.items() if row["gross"] > 0}
     people = {mid: (number, name, nik) for mid, number, name, nik in db.session.execute(
         sa.select(Member.id, Member.member_number, Resident.full_name, Resident.nik)
         .join(Resident, Resident.id == Member.resident_id).where(Member.id.in_(list(per_member) or [0])))}
@@ -116,7 +106,7 @@ def slips(cooperative_id: int, year: int, month: int, *, sees_nik: bool = False)
         number, name, nik = people.get(mid, ("", "", ""))
         out.append(Slip(number=f"BP/{year}/{month:02d}/{number}", year=year, month=month, member_number=number,
                         name=name, nik=(nik or "") if sees_nik else mask_nik(nik), gross=row["gross"],
-                        tax=row["tax"], net=row["net"], accounts=sorted(set(row["accounts"]))))
+                        tax=row["tax"], net=row["gross"] - row["tax"], accounts=sorted(row["accounts"])))
     out.sort(key=lambda s: s.member_number)
     return out
 
@@ -130,8 +120,7 @@ def monthly_totals(cooperative_id: int, year: int, last: date | None = None) -> 
         if last is not None and start > last:
             break
         month_slips = slips(cooperative_id, year, month)
-        ledger_tax = sum(int(amt) for _vd, _aid, code, amt, _memo in _interest_lines(cooperative_id, start, end)
-                         if code == chart.UTANG_PPH)
+        ledger_tax = _ledger_tax(cooperative_id, start, end)
         rows.append({"month": f"{year}-{month:02d}", "slips": len(month_slips),
                      "slips_taxed": sum(1 for s in month_slips if s.tax), "gross": sum(s.gross for s in month_slips),
                      "tax": sum(s.tax for s in month_slips), "net": sum(s.net for s in month_slips),

@@ -86,7 +86,7 @@ def import_opening_balances(cooperative_id: int, rows: list[dict], value_date: d
     from coop.ledger.imports import EntrySpec, post_entries
     from coop.membership.models import Member
     from coop.registry.models import Resident
-    from coop.savings.services import _activate_if_pokok_paid, account_for
+    from coop.savings.services import _activate_if_pokok_paid, account_for, pokok_due
 
     datebounds.check_day(cooperative_id, value_date, "value_date")  # the file's one date, typed on the form
     res = ImportResult(rows=len(rows), dry_run=dry_run)
@@ -125,8 +125,8 @@ def import_opening_balances(cooperative_id: int, rows: list[dict], value_date: d
                                                               JournalEntry.idempotency_key == key)):
             err("kind", f"saldo awal {kind} {member.member_number} sudah pernah diimpor")
             continue
-        if kind == "pokok" and acc.balance + amount > (acc.product.amount or 0):
-            err("amount", f"simpanan pokok maksimal {acc.product.amount}")
+        if kind == "pokok" and acc.balance + amount > pokok_due(acc):
+            err("amount", f"simpanan pokok maksimal {pokok_due(acc)}")
             continue
         specs.append((acc, amount, key))
         res.total += amount

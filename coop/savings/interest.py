@@ -16,10 +16,10 @@ from coop.db import db
 from coop.errors import RuleViolation, ValidationError
 from coop.formatting import rupiah
 from coop.ledger import chart
-from coop.ledger.models import Account, JournalEntry, Posting
+from coop.ledger.models import Account, JournalEntry
 from coop.ledger.services import Line, account_by_code, post_entry
-from coop.savings import rules
-from coop.savings.models import SavingsAccount, SavingsProduct
+from coop.savings import accrual, rules
+from coop.savings.models import SavingsAccount
 from coop.savings.services import Receipt, _check_amount, _member_must_be_current, account_for
 
 
@@ -30,94 +30,48 @@ def _month_label(d: date) -> str:
 
 
 def compute_interest(cooperative_id: int, month_end: date) -> list[dict]:
-    """Interest of every interest-bearing account for the month ending ``month_end`` (no posting).
+    """Interest of every interest-bearing account for the month ending ``month_end`` (no posting): what
+    the month earns in full, for the days each account was held (see :mod:`coop.savings.accrual`).
 
     Returns one dict per account with a positive gross: ``account``, ``gross``, ``tax``, ``net``,
     ``target_ledger_id`` (berjangka interest is paid into the member's sukarela account).
     """
-    start, end = rules.month_bounds(month_end)
-    accts = list(db.session.scalars(
-        sa.select(SavingsAccount).join(SavingsProduct, SavingsProduct.id == SavingsAccount.product_id)
-        .where(SavingsAccount.cooperative_id == cooperative_id,
-               SavingsAccount.status.in_(("active", "dormant")), SavingsAccount.opened_on <= end,
-               SavingsProduct.interest_method != "none")))
-    if not accts:
-        return []
-    ids = [a.ledger_account_id for a in accts]
-    opening = defaultdict(int)
-    moves: dict[int, dict[date, int]] = defaultdict(lambda: defaultdict(int))
-    for i in range(0, len(ids), 500):
-        chunk = ids[i:i + 500]
-        for acc_id, total in db.session.execute(
-                sa.select(Posting.account_id, sa.func.sum(Posting.credit - Posting.debit))
-                .join(JournalEntry, JournalEntry.id == Posting.entry_id)
-                .where(Posting.account_id.in_(chunk), JournalEntry.value_date < start)
-                .group_by(Posting.account_id)):
-            opening[acc_id] = int(total)
-        for acc_id, vd, total in db.session.execute(
-                sa.select(Posting.account_id, JournalEntry.value_date, sa.func.sum(Posting.credit - Posting.debit))
-                .join(JournalEntry, JournalEntry.id == Posting.entry_id)
-                .where(Posting.account_id.in_(chunk), JournalEntry.value_date >= start,
-                       JournalEntry.value_date <= end,
-                       # this month's own interest must not earn interest
-                       JournalEntry.source != "savings.interest")
-                .group_by(Posting.account_id, JournalEntry.value_date)):
-            moves[acc_id][vd] = int(total)
-    results: list[dict[str, Any]] = []
-    for acc in accts:
-        rate = acc.rate if acc.kind == "berjangka" and acc.rate is not None else acc.product.interest_rate
-        balances = rules.daily_balances(opening[acc.ledger_account_id], moves[acc.ledger_account_id], start, end)
-        if acc.opened_on > start:
-            balances = balances[(acc.opened_on - start).days:]
-        gross = rules.interest_for_month(acc.product.interest_method, Decimal(rate), balances)
-        if gross > 0:
-            results.append({"account": acc, "gross": gross})
+    _, end = rules.month_bounds(month_end)
+    accts = accrual.interest_accounts(cooperative_id, end)
+    grosses = accrual.gross_by_account(accts, end)
+    results: list[dict[str, Any]] = [{"account": a, "gross": grosses[a.id]} for a in accts if grosses[a.id] > 0]
     threshold = int(settings.get(cooperative_id, "pph_savings_interest_threshold", end))
     pph_rate = Decimal(settings.get(cooperative_id, "pph_savings_interest_rate", end))
     per_member: dict[int, dict[int, int]] = defaultdict(dict)
     for r in results:
         per_member[r["account"].member_id][r["account"].id] = r["gross"]
     taxes = {}
-    for grosses in per_member.values():
-        taxes.update(rules.split_tax(grosses, threshold, pph_rate))
-    sukarela_of = {}
+    for grosses_of_member in per_member.values():
+        taxes.update(rules.split_tax(grosses_of_member, threshold, pph_rate))
+    cache: dict[int, int] = {}
     for r in results:
-        acc = r["account"]
-        r["tax"] = taxes[acc.id]
+        r["tax"] = taxes[r["account"].id]
         r["net"] = r["gross"] - r["tax"]
-        target = acc.ledger_account_id
-        if acc.kind == "berjangka":
-            if acc.member_id not in sukarela_of:
-                sukarela_of[acc.member_id] = account_for(cooperative_id, acc.member_id, "sukarela")
-            target = sukarela_of[acc.member_id].ledger_account_id
-        r["target_ledger_id"] = target
+        r["target_ledger_id"] = accrual.payee_ledger(cooperative_id, r["account"], cache)
     return results
 
 
 def post_monthly_interest(cooperative_id: int, month_end: date) -> str:
     """Post the month's jasa simpanan: Dr 5101 Beban Jasa Simpanan (gross), Cr each account (net),
-    Cr 2401 Utang PPh Final (tax). One entry, idempotent per month by its key."""
+    Cr 2401 Utang PPh Final (tax). One entry, idempotent per month by its key. Accounts closed in the
+    month were paid with their closing: only a difference, if any, is posted for them."""
     _, end = rules.month_bounds(month_end)
-    key = f"savings.interest:{end:%Y-%m}"
+    key = f"{accrual.MONTHLY_KEY}{end:%Y-%m}"
     if db.session.scalar(sa.select(JournalEntry.id).where(JournalEntry.cooperative_id == cooperative_id,
                                                           JournalEntry.idempotency_key == key)):
         return f"jasa simpanan {end:%Y-%m} sudah diposting"
-    results = compute_interest(cooperative_id, end)
-    if not results:
+    accts = accrual.interest_accounts(cooperative_id, end)
+    r = accrual.settle(cooperative_id, accts, end, kind="monthly", value_date=end, idempotency_key=key,
+                       memo=f"Jasa simpanan {_month_label(end)}")
+    if r["entry"] is None:
         return f"jasa simpanan {end:%Y-%m}: tidak ada"
-    gross = sum(r["gross"] for r in results)
-    tax = sum(r["tax"] for r in results)
-    lines = [Line.dr(account_by_code(cooperative_id, chart.BEBAN_JASA_SIMPANAN).id, gross)]
-    for r in results:
-        if r["net"] > 0:
-            lines.append(Line.cr(r["target_ledger_id"], r["net"],
-                                 f"jasa {r['account'].account_number} {r['gross']} pph {r['tax']}"))
-    if tax:
-        lines.append(Line.cr(account_by_code(cooperative_id, chart.UTANG_PPH).id, tax, "PPh final jasa simpanan"))
-    post_entry(cooperative_id, lines, actor=None, memo=f"Jasa simpanan {_month_label(end)}", value_date=end,
-               idempotency_key=key, source="savings.interest", source_ref=f"{end:%Y-%m}")
-    return (f"jasa simpanan {end:%Y-%m}: {len(results)} rekening, bruto {rupiah(gross)}, "
-            f"PPh {rupiah(tax)}")
+    return (f"jasa simpanan {end:%Y-%m}: {r['accounts']} rekening, bruto {rupiah(r['gross'])}, "
+            f"PPh {rupiah(r['tax'])}")
 
 
 # --------------------------------------------------------------------------------------------
@@ -151,6 +105,8 @@ def open_berjangka(cooperative_id: int, member_id: int, product_id: int, amount:
                        value_date=opened_on, idempotency_key=idempotency_key,
                        source="savings.berjangka_open", source_ref=f"savings_account:{acc.id}")
     db.session.flush()
+    moved = [acc] + ([account_for(cooperative_id, member_id, "sukarela")] if from_sukarela else [])
+    accrual.adjust_backdated(cooperative_id, moved, opened_on, actor=actor)
     from coop.savings.services import _posting_id
 
     return Receipt(entry, acc, amount, acc.balance, _posting_id(entry, acc.ledger_account_id))
@@ -173,6 +129,8 @@ def process_maturities(cooperative_id: int, as_of: date) -> str:
             audit.record(None, "savings.berjangka.rollover", "savings_account", acc.id,
                          {"maturity_on": acc.maturity_on}, cooperative_id=cooperative_id)
             continue
+        acc.closed_on = acc.maturity_on
+        accrual.pay_closing(cooperative_id, [acc], acc.maturity_on, actor=None)
         bal = acc.balance
         if bal > 0:
             target = account_for(cooperative_id, acc.member_id, "sukarela")

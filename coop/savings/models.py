@@ -136,3 +136,29 @@ class CashCount(TenantMixin, TimestampMixin, Base):
     entry_id: Mapped[int | None] = mapped_column(ForeignKey("journal_entries.id"))
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     note: Mapped[str | None] = mapped_column(String(300))
+
+
+INTEREST_KINDS = ("monthly", "closing", "adjustment")
+
+
+class SavingsInterest(TenantMixin, TimestampMixin, Base):
+    """One posting of jasa simpanan for one account and one month: the month's run (``monthly``), the
+    partial month paid with a closing (``closing``) or a difference after a backdated transaction
+    (``adjustment``, signed). The sums per account and month are what was paid: gross and PPh withheld.
+    """
+
+    __tablename__ = "savings_interest"
+    __table_args__ = (
+        CheckConstraint("kind IN ('monthly', 'closing', 'adjustment')", name="kind"),
+        sa.Index("ix_savings_interest_account_month", "account_id", "month_end"),
+    )
+
+    id: Mapped[intpk]
+    account_id: Mapped[int] = mapped_column(ForeignKey("savings_accounts.id"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    #: Last day of the month the interest is for.
+    month_end: Mapped[date] = mapped_column(sa.Date)
+    gross: Mapped[int] = mapped_column(Money)
+    tax: Mapped[int] = mapped_column(Money)
+    kind: Mapped[str] = mapped_column(String(10))
+    entry_id: Mapped[int] = mapped_column(ForeignKey("journal_entries.id"), index=True)

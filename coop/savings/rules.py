@@ -31,12 +31,15 @@ def daily_balances(opening: int, movements: dict[date, int], start: date, end: d
     return out
 
 
-def interest_for_month(method: str, rate_per_year: Decimal, balances: Sequence[int]) -> int:
-    """Gross jasa simpanan of one month from its end-of-day balances.
+def interest_for_month(method: str, rate_per_year: Decimal, balances: Sequence[int],
+                       days_in_month: int | None = None) -> int:
+    """Gross jasa simpanan of one month from the end-of-day balances of the days the account was held.
 
     - ``daily_balance``: sum over days of balance x rate / 365, rounded once at the end.
     - ``average_daily_balance``: the average balance (rounded down to whole rupiah) x rate x days / 365.
-    - ``lowest_monthly_balance``: the lowest end-of-day balance x rate / 12.
+    - ``lowest_monthly_balance``: the lowest end-of-day balance x rate / 12, and for a partial month
+      (``len(balances)`` days held of ``days_in_month``) that month's share: x days held / days in month
+      (DOMAIN.md: an account opened on the 31st earns one day, whatever the method), rounded once.
     - ``none``: 0. Negative balances earn nothing.
     """
     if method == "none" or not balances or rate_per_year <= 0:
@@ -50,6 +53,8 @@ def interest_for_month(method: str, rate_per_year: Decimal, balances: Sequence[i
         avg = (Decimal(sum(positive)) / days).quantize(Decimal(1), rounding=ROUND_DOWN)
         return _round(avg * rate * days / DAYS_PER_YEAR)
     if method == "lowest_monthly_balance":
+        if days_in_month and days < days_in_month:  # one division, so x.5 is not lost to precision
+            return _round(Decimal(min(positive)) * rate * days / (Decimal(12) * days_in_month))
         return _round(Decimal(min(positive)) * rate / Decimal(12))
     raise ValueError(f"unknown interest method {method!r}")
 

@@ -8,6 +8,7 @@ locks the rows and raises :class:`InsufficientFunds`).
 from __future__ import annotations
 
 import functools
+import json
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -19,7 +20,7 @@ from coop.errors import NotFound, RuleViolation, ValidationError
 from coop.ledger import chart
 from coop.ledger.models import Account, JournalEntry, Posting
 from coop.ledger.services import Line, account_by_code, open_subaccount, post_entry
-from coop.savings import rules
+from coop.savings import accrual, rules
 from coop.savings.models import KIND_LABELS, KINDS, SavingsAccount, SavingsProduct
 from coop.savings.products import (  # noqa: F401 - re-exported: the savings API of other areas
     CONTROL_CODES,
@@ -33,11 +34,13 @@ from coop.savings.products import (  # noqa: F401 - re-exported: the savings API
     seed_defaults,
     update_product,
 )
+from coop.settings.models import Setting
 
 #: Entry sources written by this module (receipts and the day book read them).
 SOURCE_LABELS = {"savings.deposit": "Setoran", "savings.withdrawal": "Penarikan",
                  "savings.wajib": "Setoran simpanan wajib", "savings.pokok": "Setoran simpanan pokok",
-                 "savings.interest": "Jasa simpanan", "savings.maturity": "Jatuh tempo berjangka",
+                 "savings.interest": "Jasa simpanan", "savings.interest_closing": "Jasa simpanan penutupan",
+                 "savings.interest_adjustment": "Koreksi jasa simpanan", "savings.maturity": "Jatuh tempo berjangka",
                  "savings.opening": "Saldo awal", "savings.resignation": "Pengunduran diri",
                  "savings.berjangka_open": "Pembukaan simpanan berjangka", "cash.count": "Selisih kas"}
 
@@ -179,10 +182,11 @@ def deposit(cooperative_id: int, account_id: int, amount: int, *, actor, value_d
         raise RuleViolation("Simpanan berjangka tidak bisa ditambah; buka rekening berjangka baru.",
                             code="berjangka_no_topup")
     if acc.kind == "pokok":
-        due = (acc.product.amount or 0) - acc.balance
+        owed = pokok_due(acc)
+        due = owed - acc.balance
         if amount > due and not _is_replay(cooperative_id, idempotency_key):
             raise RuleViolation(
-                f"Simpanan pokok hanya Rp {acc.product.amount:,} sekali; sisa yang harus dibayar Rp {max(due, 0):,}."
+                f"Simpanan pokok hanya Rp {owed:,} sekali; sisa yang harus dibayar Rp {max(due, 0):,}."
                 .replace(",", "."), code="pokok_overpaid", fields={"amount": [f"maksimal {max(due, 0)}"]})
     source = {"pokok": "savings.pokok", "wajib": "savings.wajib"}.get(acc.kind, "savings.deposit")
     memo = _memo(acc, SOURCE_LABELS[source], memo, member)
@@ -192,12 +196,24 @@ def deposit(cooperative_id: int, account_id: int, amount: int, *, actor, value_d
                        actor=actor, memo=memo, value_date=value_date, idempotency_key=idempotency_key,
                        source=source, source_ref=f"savings_account:{acc.id}")
     _touch(acc, value_date)
+    accrual.adjust_backdated(cooperative_id, [acc], value_date, actor=actor)
     if acc.kind == "pokok":
         _activate_if_pokok_paid(acc)
     months = []
     if acc.kind == "wajib":
         months = _months_paid_by(acc, before, acc.balance)
     return Receipt(entry, acc, amount, acc.balance, _posting_id(entry, acc.ledger_account_id), months)
+
+
+def pokok_due(acc: SavingsAccount) -> int:
+    """The simpanan pokok the account's member owes in total (DOMAIN.md: the same amount for every member,
+    paid once on joining). A change of the setting ``simpanan_pokok_amount`` applies to members who join
+    on or after its effective date; earlier members keep the amount in force when they joined, and
+    without any recorded change the product amount applies."""
+    raw = db.session.scalar(sa.select(Setting.value).where(
+        Setting.cooperative_id == acc.cooperative_id, Setting.key == "simpanan_pokok_amount",
+        Setting.effective_on <= acc.member.joined_on).order_by(Setting.effective_on.desc()).limit(1))
+    return int(json.loads(raw)) if raw is not None else (acc.product.amount or 0)
 
 
 def _memo(acc: SavingsAccount, label: str, memo: str | None, member=None) -> str:
@@ -220,7 +236,7 @@ def _activate_if_pokok_paid(acc: SavingsAccount) -> None:
     from coop.membership.models import Member
 
     member = db.session.get(Member, acc.member_id)
-    if member.status == "applied" and acc.balance >= (acc.product.amount or 0):
+    if member.status == "applied" and acc.balance >= pokok_due(acc):
         member.status = "active"
         db.session.flush()
         audit.record(None, "member.activate", "member", member.id, {"reason": "simpanan pokok lunas"},
@@ -274,6 +290,9 @@ def withdraw(cooperative_id: int, account_id: int, amount: int, *, actor, value_
     _touch(acc, value_date)
     if acc.kind == "berjangka" and acc.balance == 0:
         acc.status, acc.closed_on, acc.next_action_date = "closed", value_date, None
+        accrual.pay_closing(cooperative_id, [acc], value_date, actor=actor)
+    else:
+        accrual.adjust_backdated(cooperative_id, [acc], value_date, actor=actor)
     return Receipt(entry, acc, amount, acc.balance, _posting_id(entry, acc.ledger_account_id))
 
 

@@ -74,11 +74,12 @@ def test_search_finds_by_name_fragment_number_and_nik(coop, make_member, make_re
 
 def test_resignation_refunds_all_savings_in_one_entry(coop, make_member, fund):
     """Pokok 100.000 + wajib 60.000 + sukarela 250.000 = Rp 410.000 paid out in cash; accounts closed;
-    further deposits refused (non-members may not save)."""
+    further deposits refused (non-members may not save). Leaving on 1 November: no day of the month is
+    held, so the closing pays no jasa simpanan (tests/savings has the partial-month figures)."""
     m = make_member(coop)
     fund(m, "wajib", 60_000)
     fund(m, "sukarela", 250_000)
-    s = atomic(services.resign, coop.id, m.id, date(2026, 11, 27), actor=None)
+    s = atomic(services.resign, coop.id, m.id, date(2026, 11, 1), actor=None)
     assert (s.savings_total, s.loans_total, s.refund) == (410_000, 0, 410_000)
     assert len(s.entry.postings) == 4
     assert all(a.status == "closed" and a.balance == 0 for a in savings.accounts_of(coop.id, m.id))

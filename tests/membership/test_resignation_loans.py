@@ -14,20 +14,21 @@ from coop.savings import services as savings
 
 
 def test_resignation_nets_the_outstanding_loan(coop, make_member, fund, make_loan):
-    """Savings: pokok 100.000 + wajib 240.000 + sukarela 1.000.000 = Rp 1.340.000.
+    """Savings: pokok 100.000 + wajib 240.000 + sukarela 1.000.000 + the closing's jasa simpanan on the
+    sukarela for 1-9 March (1.000.000 x 0,03 x 9 / 365 = 739,73 -> Rp 740) = Rp 1.340.740.
     Loan Rp 1.200.000 flat 1 %/month over 12 months, disbursed 5 Jan 2026 (first due 5 Feb). Leaving on
     10 Mar 2026: two instalments are due, so the payoff is the whole principal 1.200.000 plus two months
-    of jasa 2 x 12.000 = Rp 1.224.000. Cash refund = 1.340.000 - 1.224.000 = Rp 116.000, in ONE entry."""
+    of jasa 2 x 12.000 = Rp 1.224.000. Cash refund = 1.340.740 - 1.224.000 = Rp 116.740, in ONE entry."""
     m = make_member(coop, joined_on=date(2025, 1, 2))
     fund(m, "wajib", 240_000)
     fund(m, "sukarela", 1_000_000)
     loan = make_loan(coop, m, principal=1_200_000, term_months=12, applied_on=date(2026, 1, 5))
     kas_before = account_by_code(coop.id, chart.KAS).natural_balance()
     s = atomic(services.resign, coop.id, m.id, date(2026, 3, 10), actor=None)
-    assert (s.savings_total, s.loans_total, s.refund) == (1_340_000, 1_224_000, 116_000)
-    assert account_by_code(coop.id, chart.KAS).natural_balance() == kas_before - 116_000
+    assert (s.savings_total, s.loans_total, s.refund) == (1_340_740, 1_224_000, 116_740)
+    assert account_by_code(coop.id, chart.KAS).natural_balance() == kas_before - 116_740
     debits = sum(p.debit for p in s.entry.postings)
-    assert debits == 1_340_000 and len({p.entry_id for p in s.entry.postings}) == 1
+    assert debits == 1_340_740 and len({p.entry_id for p in s.entry.postings}) == 1
     from coop.db import db
     from coop.loans.models import Loan
 

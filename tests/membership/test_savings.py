@@ -70,7 +70,9 @@ def test_berjangka_rate_fixed_early_withdrawal_and_maturity_into_sukarela(coop, 
     assert atomic(interest.process_maturities, coop.id, date(2026, 1, 9)).startswith("berjangka jatuh tempo: 0")
     atomic(interest.process_maturities, coop.id, date(2026, 1, 10))
     assert savings.get_account(coop.id, acc.id).status == "closed"
-    assert savings.account_for(coop.id, m.id, "sukarela").balance == 5_001_000
+    # the closing pays 1-9 January 2026 into sukarela (the months before never ran here): lowest balance
+    # 5.000.000 x 0,06 x 9 / (12 x 31) = 7.258,06 -> Rp 7.258
+    assert savings.account_for(coop.id, m.id, "sukarela").balance == 5_001_000 + 7_258
 
 
 def test_early_berjangka_withdrawal_pays_the_penalty_to_other_income(coop, make_member):
