@@ -55,7 +55,7 @@ class Config:
     TX_RETRIES = int(_env("TX_RETRIES", "5"))
     #: Largest amount of one journal line (rupiah). Exports total in Python ints, so no sum overflows.
     LEDGER_MAX_LINE_AMOUNT = int(_env("LEDGER_MAX_LINE_AMOUNT", str(10**13)))
-    #: Resident imports (coop.registry.imports.ImportLimits): rows, columns and characters a cell; errors
+    #: Every import (coop.uploads.ImportLimits: residents, savings and ledger opening balances): rows, columns and characters a cell; errors
     #: listed (the rest are counted by code); an XLSX is refused unpacked past IMPORT_MAX_UNPACKED_MB or
     #: when a member is compressed more than IMPORT_MAX_COMPRESSION_RATIO times; rows written per batch.
     IMPORT_MAX_ROWS = int(_env("IMPORT_MAX_ROWS", "200000"))

@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import date
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from coop.auth.roles import ADMIN, AUDITOR, BOOKS, MANAGER, TREASURER
 from coop.blueprints.common import business_today as _today
 from coop.blueprints.common import coop_id, paginate, roles_required
 from coop.db import atomic, db
-from coop.errors import CoopError
+from coop.errors import CoopError, PayloadTooLarge
 from coop.ledger import periods, reports, xlsx
 from coop.ledger.forms import (
     AccountForm,
@@ -22,10 +22,12 @@ from coop.ledger.forms import (
     OpeningImportForm,
     ReasonForm,
 )
+from coop.ledger.imports import import_opening_balances, read_opening_file
 from coop.ledger.integrity import post_manual_entry
 from coop.ledger.models import Account, JournalEntry, LedgerApproval
 from coop.ledger.rules import Line, line_problems, totals
 from coop.ledger.services import add_account, close_account, get_account, get_entry
+from coop.uploads import ImportLimits
 
 bp = Blueprint("ledger", __name__, url_prefix="/ledger")
 
@@ -323,9 +325,8 @@ def verify_page():
 @bp.route("/opening-balances", methods=["GET", "POST"])
 @roles_required(ADMIN)
 def opening_import():
-    """Opening balances from a CSV (code,amount[,memo]) against Saldo Awal (3901), all-or-nothing."""
-    from coop.ledger.imports import import_opening_balances, parse_opening_csv
-
+    """Opening balances from a CSV or XLSX (code,amount[,memo]) against Saldo Awal (3901), all-or-nothing.
+    The file is read and checked with no write lock held; the entries then post in one unit of work."""
     form = OpeningImportForm()
     problems: list[str] = []
     if form.validate_on_submit():
@@ -333,16 +334,18 @@ def opening_import():
         if upload is None or not upload.filename:
             problems.append("Pilih file CSV.")
         else:
-            try:
-                rows = parse_opening_csv(upload.read().decode("utf-8-sig", errors="replace"))
-                ids = atomic(import_opening_balances, coop_id(), rows, actor=current_user,
-                             value_date=form.value_date.data)
+            limits = ImportLimits.from_config(current_app.config)
+            try:  # not inside atomic: import_opening_balances opens its own short unit of work
+                rows = read_opening_file(upload.read(), upload.filename, limits)
+                ids = import_opening_balances(coop_id(), rows, actor=current_user, value_date=form.value_date.data,
+                                              limits=limits)
                 flash(f"{len(ids)} jurnal saldo awal diposting.", "success")
                 return redirect(url_for("ledger.trial_balance", as_of=form.value_date.data.isoformat()))
-            except CoopError as exc:
+            except CoopError as exc:  # too large, too compressed, unreadable, bad rows: nothing written
                 problems.append(exc.message)
-                for msgs in exc.fields.values():
-                    problems.extend(msgs)
+                if not isinstance(exc, PayloadTooLarge):  # its fields are codes; the message says it all
+                    for msgs in exc.fields.values():
+                        problems.extend(msgs)
     return render_template("ledger/opening.html", form=form, problems=problems)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
 
@@ -21,6 +21,7 @@ from coop.membership.models import MEMBER_STATUSES, STATUS_LABELS, Member
 from coop.savings import cash, imports
 from coop.savings import services as savings
 from coop.savings.models import METHOD_LABELS
+from coop.uploads import ImportLimits
 
 bp = Blueprint("members", __name__, url_prefix="/members")
 
@@ -287,17 +288,18 @@ def import_balances():
         form.value_date.data = today()
     if form.validate_on_submit():
         f = form.file.data
-        try:
-            rows = imports.read_table(f.filename or "", f.read())
-            result = atomic(imports.import_opening_balances, coop_id(), rows, form.value_date.data,
-                            actor=current_user, dry_run=form.dry_run.data)
-        except CoopError as exc:
+        limits = ImportLimits.from_config(current_app.config)
+        try:  # not inside atomic: the rows are read and checked with no write lock, then posted in one unit of work
+            rows = imports.read_table(f.filename or "", f.read(), limits)
+            result = imports.import_opening_balances(coop_id(), rows, form.value_date.data, actor=current_user,
+                                                     dry_run=form.dry_run.data, limits=limits)
+        except CoopError as exc:  # too large, too compressed, unreadable, changed meanwhile: nothing written
             if "value_date" in exc.fields:  # the date typed on the form (future, before the founding)
                 form.value_date.errors = list(form.value_date.errors) + list(exc.fields["value_date"])
             else:
                 form.file.errors = list(form.file.errors) + [exc.message]
         else:
-            if not result.dry_run and not result.errors:
+            if not result.dry_run and not result.error_total:
                 flash(gettext("%(count)s saldo awal dibukukan.", count=result.created), "success")
     return render_template("members/import.html", form=form, result=result)
 

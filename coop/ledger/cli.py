@@ -5,8 +5,10 @@ import sys
 
 import click
 import sqlalchemy as sa
+from flask import current_app
 
-from coop.db import atomic, db
+from coop.db import db
+from coop.uploads import ImportLimits
 
 
 @click.group("ledger")
@@ -61,15 +63,16 @@ def verify_cmd(cooperative_id):
 @click.option("--cooperative-id", type=int, required=True)
 @click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), required=True)
 def import_opening_cmd(path, cooperative_id, as_of):
-    """Import opening balances from a CSV with columns code,amount[,memo] (all-or-nothing)."""
+    """Import opening balances from a CSV or XLSX with columns code,amount[,memo] (all-or-nothing)."""
     from coop.errors import CoopError
-    from coop.ledger.imports import import_opening_balances, parse_opening_csv
+    from coop.ledger.imports import import_opening_balances, read_opening_file
 
-    with open(path, encoding="utf-8-sig") as fh:
-        text = fh.read()
-    try:
-        rows = parse_opening_csv(text)
-        ids = atomic(import_opening_balances, cooperative_id, rows, actor=None, value_date=as_of.date())
+    limits = ImportLimits.from_config(current_app.config)
+    with open(path, "rb") as fh:
+        data = fh.read()
+    try:  # not inside atomic: the file is checked with no write lock, then posted in one unit of work
+        rows = read_opening_file(data, path, limits)
+        ids = import_opening_balances(cooperative_id, rows, actor=None, value_date=as_of.date(), limits=limits)
     except CoopError as exc:
         raise click.ClickException(f"{exc.message} {exc.fields or ''}") from None
     click.echo(f"{len(ids)} jurnal saldo awal diposting.")

@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 import click
+from flask import current_app
 
 from coop.db import atomic
+from coop.errors import CoopError
+from coop.uploads import ImportLimits
 
 
 @click.group("members")
@@ -30,22 +33,23 @@ def import_balances(cooperative_id, value_date, commit, path):
     """Opening savings balances from a CSV/XLSX (member_number or nik, kind, amount). All or nothing."""
     from coop.savings.imports import import_opening_balances, read_table
 
+    limits = ImportLimits.from_config(current_app.config)
     with open(path, "rb") as fh:
-        rows = read_table(path, fh.read())
-    from coop.errors import CoopError
-
+        data = fh.read()
     with click.progressbar(length=1, label="Memeriksa dan membukukan") as bar:
-        try:
-            res = atomic(import_opening_balances, cooperative_id, rows, value_date.date(), actor=None,
-                         dry_run=not commit)
+        try:  # not inside atomic: rows checked with no write lock, then posted in one unit of work
+            res = import_opening_balances(cooperative_id, read_table(path, data, limits), value_date.date(),
+                                          actor=None, dry_run=not commit, limits=limits)
         except CoopError as exc:
             raise click.ClickException(f"{exc.message} {exc.fields or ''}") from None
         bar.update(1)
     for e in res.errors:
         click.echo(f"baris {e['row']}: {e['field']}: {e['message']}", err=True)
+    if res.errors.unlisted:
+        click.echo(res.errors.summary(), err=True)
     click.echo(f"{res.rows} baris, jumlah Rp {res.total:,}".replace(",", ".") +
-               ("" if res.errors else (f", {res.created} dibukukan" if commit else ", uji coba OK")))
-    if res.errors:
+               ("" if res.error_total else (f", {res.created} dibukukan" if commit else ", uji coba OK")))
+    if res.error_total:
         raise SystemExit(1)
 
 

@@ -17,28 +17,28 @@ already committed are taken back (created rows deleted, updated rows restored, t
 import stays all or nothing. Called inside an open unit of work (``flask demo``) it writes in that one.
 
 *Bounds* (finding 6). Rows are streamed, never listed; rows, columns, characters a cell and the listed
-errors are bounded (:class:`ImportLimits`, from the ``IMPORT_*`` settings); an XLSX is refused before
-openpyxl reads it when its zip members unpack too large or too compressed.
+errors are bounded (:class:`~coop.uploads.ImportLimits`, from the ``IMPORT_*`` settings); an XLSX is refused
+before openpyxl reads it when its zip members unpack too large or too compressed. The reader and the bounds
+are :mod:`coop.uploads`, shared with the savings and ledger opening-balance imports.
 """
 from __future__ import annotations
 
 import codecs
 import csv
 import io
-import zipfile
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field, fields
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import sqlalchemy as sa
 
-from coop import audit
+from coop import audit, uploads
 from coop.db import atomic, db, in_unit_of_work, utcnow
-from coop.errors import PayloadTooLarge, ValidationError
 from coop.formatting import mask_nik
 from coop.registry import rules, services
 from coop.registry.models import Household, ImportJob, Resident
+from coop.uploads import DEFAULT_LIMITS, ErrorList, ImportLimits, UnreadableFile, check_zip  # noqa: F401 -- re-exported
 
 COLUMNS = rules.REQUIRED + rules.OPTIONAL
 #: Column help for the template and docs: (column, required, description).
@@ -72,26 +72,6 @@ _UPDATABLE = ("is_temporary_nik", "full_name", "sex", "birth_place", "birth_date
               "rt", "rw", "dusun", "phone", "relationship", "education", "occupation", "marital_status", "status")
 
 
-@dataclass(frozen=True)
-class ImportLimits:
-    """Bounds of one import (settings ``IMPORT_<NAME>``; see :class:`coop.config.Config`)."""
-
-    max_rows: int = 200_000
-    max_columns: int = 100
-    max_cell_chars: int = 1000
-    #: errors (and warnings) listed in the report; the rest are only counted, by code
-    max_errors: int = 1000
-    max_unpacked_mb: int = 300
-    max_compression_ratio: int = 100
-    #: rows written per unit of work (whole households: a batch may run over by one household)
-    batch_rows: int = 2000
-
-    @classmethod
-    def from_config(cls, config: Mapping) -> ImportLimits:
-        return cls(**{f.name: int(config[key]) for f in fields(cls) if (key := "IMPORT_" + f.name.upper()) in config})
-
-
-DEFAULT_LIMITS = ImportLimits()
 
 
 @dataclass
@@ -108,30 +88,38 @@ class ImportReport:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
-    errors: list[RowError] = field(default_factory=list)
-    warnings: list[RowError] = field(default_factory=list)
+    #: the first ``max_errors`` errors (and warnings); every one counted (:class:`coop.uploads.ErrorList`)
+    errors: ErrorList = field(default_factory=ErrorList)
+    warnings: ErrorList = field(default_factory=ErrorList)
     dry_run: bool = True
     committed: bool = False
-    #: every error, also those past ``max_errors`` that are not listed
-    error_total: int = 0
-    warning_total: int = 0
-    error_counts: Counter = field(default_factory=Counter)
     max_errors: int = DEFAULT_LIMITS.max_errors
+
+    def __post_init__(self) -> None:
+        self.errors.limit = self.warnings.limit = self.max_errors
 
     @property
     def ok(self) -> bool:
         return not self.error_total
 
+    @property
+    def error_total(self) -> int:
+        """Every error, also those past ``max_errors`` that are not listed."""
+        return self.errors.total
+
+    @property
+    def warning_total(self) -> int:
+        return self.warnings.total
+
+    @property
+    def error_counts(self) -> Counter:
+        return self.errors.counts
+
     def error(self, row: int, fld: str, message: str, code: str) -> None:
-        self.error_total += 1
-        self.error_counts[code] += 1
-        if len(self.errors) < self.max_errors:
-            self.errors.append(RowError(row, fld, message, code))
+        self.errors.add(RowError(row, fld, message, code), code)
 
     def warn(self, row: int, fld: str, message: str, code: str) -> None:
-        self.warning_total += 1
-        if len(self.warnings) < self.max_errors:
-            self.warnings.append(RowError(row, fld, message, code))
+        self.warnings.add(RowError(row, fld, message, code), code)
 
     def to_dict(self) -> dict:
         return {"rows": self.rows, "created": self.created, "updated": self.updated, "unchanged": self.unchanged,
@@ -146,12 +134,8 @@ def _item(e: RowError) -> dict:
     return {"row": e.row, "field": e.field, "message": e.message}
 
 
-class UnreadableFile(Exception):
-    """The upload is neither a readable CSV nor an XLSX workbook."""
-
-
 # --------------------------------------------------------------------------------------------
-# Reading files
+# Reading files (coop.uploads: the bounded reader of every importer)
 # --------------------------------------------------------------------------------------------
 
 def _cell(v) -> str | None:
@@ -173,88 +157,9 @@ def _cell(v) -> str | None:
 
 def read_table(data: bytes, filename: str = "",
                limits: ImportLimits = DEFAULT_LIMITS) -> tuple[list[str], Iterator[list[str | None]]]:
-    """``(header, rows)`` of a CSV (UTF-8, ``,`` ``;`` or tab separated) or an XLSX workbook's first sheet.
-
-    ``rows`` is a generator (a file is never held as a list of rows). An XLSX whose zip members would
-    unpack past ``limits`` is refused (:class:`PayloadTooLarge`) before openpyxl reads it.
-    """
-    if data[:2] == b"PK" or filename.lower().endswith(".xlsx"):
-        check_zip(data, limits)
-        return _read_xlsx(data)
-    return _read_csv(data)
-
-
-def check_zip(data: bytes, limits: ImportLimits = DEFAULT_LIMITS) -> None:
-    """Refuse a zip (an XLSX) that unpacks past ``max_unpacked_mb`` in total, or with a member over 1 MB
-    unpacked that is compressed more than ``max_compression_ratio`` times (a spreadsheet of real data packs
-    5-20 times; a zip bomb 1,000 times). The sizes are the zip's own directory entries; ``zipfile`` stops a
-    member at its declared size, so a lying entry cannot unpack more than it declares."""
-    try:
-        infos = zipfile.ZipFile(io.BytesIO(data)).infolist()
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError):
-        raise UnreadableFile("Berkas XLSX tidak dapat dibaca (BadZipFile).") from None
-    total = sum(i.file_size for i in infos)
-    if total > limits.max_unpacked_mb * 1024 * 1024:
-        raise PayloadTooLarge(rules.msg(
-            f"Berkas XLSX terlalu besar setelah dibuka ({total // (1024 * 1024)} MB, maks. {limits.max_unpacked_mb} MB).",
-            f"the XLSX file unpacks too large ({total // (1024 * 1024)} MB, max {limits.max_unpacked_mb} MB)"),
-            fields={"file": ["xlsx_too_large"]})
-    for i in infos:
-        if i.file_size > 1024 * 1024 and i.file_size > limits.max_compression_ratio * max(1, i.compress_size):
-            raise PayloadTooLarge(rules.msg(
-                f"Berkas XLSX dimampatkan secara tidak wajar ({i.file_size // max(1, i.compress_size)} kali).",
-                f"the XLSX file is compressed abnormally ({i.file_size // max(1, i.compress_size)} times)"),
-                fields={"file": ["xlsx_over_compressed"]})
-
-
-def _read_csv(data: bytes):
-    for enc in ("utf-8-sig", "cp1252"):
-        try:
-            text = data.decode(enc)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:  # pragma: no cover - cp1252 decodes nearly anything
-        raise UnreadableFile("Berkas tidak dapat dibaca sebagai teks CSV.")
-    if "\x00" in text:
-        raise UnreadableFile("Berkas bukan CSV atau XLSX.")
-    first = text[:text.find("\n")] if "\n" in text else text
-    delimiter = max((",", ";", "\t"), key=first.count)
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise UnreadableFile("Berkas kosong.") from None
-    except csv.Error as exc:
-        raise UnreadableFile(rules.msg(f"berkas CSV rusak ({exc})", f"malformed CSV file ({exc})")) from None
-    return header, ([_cell(c) for c in row] for row in reader)
-
-
-def _read_xlsx(data: bytes):
-    from openpyxl import load_workbook
-
-    try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # any malformed upload (zip, XML, openpyxl's own errors) is the user's file, not a 500
-        raise UnreadableFile(f"Berkas XLSX tidak dapat dibaca ({exc.__class__.__name__}).") from None
-    ws = wb.worksheets[0]
-    rows = ws.iter_rows(values_only=True)
-    try:
-        header = [_cell(c) or "" for c in next(rows)]
-    except StopIteration:
-        raise UnreadableFile("Lembar kerja kosong.") from None
-    except Exception as exc:  # malformed sheet XML
-        raise UnreadableFile(f"Berkas XLSX tidak dapat dibaca ({exc.__class__.__name__}).") from None
-
-    def gen():
-        try:
-            for row in rows:
-                yield [_cell(c) for c in row]
-        except Exception as exc:  # malformed XML further down the sheet: the user's file, not a 500
-            raise UnreadableFile(f"Berkas XLSX tidak dapat dibaca ({exc.__class__.__name__}).") from None
-        finally:
-            wb.close()
-    return header, gen()
+    """``(header, rows)`` of a CSV or XLSX upload as text cells (:func:`coop.uploads.read_table`): rows
+    streamed, an XLSX refused (:class:`PayloadTooLarge`) before openpyxl reads it when it unpacks too large."""
+    return uploads.read_table(data, filename, limits, cell=_cell)
 
 
 # --------------------------------------------------------------------------------------------
@@ -320,19 +225,16 @@ class _ChangedMeanwhile(Exception):
 def _validate_rows(header: list[str], rows: Iterable[list[str | None]], report: ImportReport, *,  # noqa: C901 -- header, bounds and row checks in one streaming pass
                    as_of: date | None, limits: ImportLimits,
                    progress: Callable[[int], None] | None) -> list[dict] | None:
-    """Check the header and every row on its own; the clean rows (``None`` when the header is wrong)."""
-    if len(header) > limits.max_columns:
-        raise ValidationError(rules.msg(f"Berkas punya {len(header)} kolom (maks. {limits.max_columns}).",
-                                        f"the file has {len(header)} columns (max {limits.max_columns})"),
-                              fields={"file": ["too_many_columns"]})
-    names = [str(h or "").strip().lower() for h in header]
+    """Check the header and every row on its own; the clean rows (``None`` when the header is wrong).
+    Rows are streamed and bounded by :func:`coop.uploads.data_rows`."""
+    uploads.check_columns(header, limits)
+    names = uploads.header_names(header)
     for c in rules.REQUIRED:
         if c not in names:
             report.error(1, c, rules.msg("kolom wajib tidak ada", "required column is missing"), "missing_column")
     if report.error_total:
         return None
-    counts = Counter(n for n in names if n)
-    for n in sorted(n for n, k in counts.items() if k > 1):
+    for n in uploads.duplicate_names(names):
         report.error(1, n, rules.msg("kolom ganda", "duplicate column"), "duplicate_column")
     if report.error_total:
         return None
@@ -345,15 +247,11 @@ def _validate_rows(header: list[str], rows: Iterable[list[str | None]], report: 
     seen_nik: dict[str, int] = {}
     rowno = 1
     try:
-        for rowno, raw in enumerate(rows, start=2):
+        for rowno, raw in uploads.data_rows(rows, limits):
             values = {n: (raw[i] if i < len(raw) else None) for i, n in index}
             if all(v in (None, "") for v in values.values()):
                 continue
             report.rows += 1
-            if report.rows > limits.max_rows:
-                raise PayloadTooLarge(rules.msg(f"Berkas punya lebih dari {limits.max_rows} baris.",
-                                                f"the file has more than {limits.max_rows} rows"),
-                                      fields={"file": ["too_many_rows"]})
             _validate_row(rowno, values, report, parsed, seen_nik, as_of=as_of, limits=limits)
             if progress and report.rows % 500 == 0:
                 progress(500)
@@ -377,10 +275,8 @@ def _validate_row(rowno: int, values: dict, report: ImportReport, parsed: list[d
                 "the cell holds a number, not text: retype it as text (Excel breaks 16-digit numbers)"),
                 "number_cell")
             bad.add(n)
-        elif isinstance(v, str) and len(v) > limits.max_cell_chars:
-            report.error(rowno, n, rules.msg(f"isi sel lebih dari {limits.max_cell_chars} karakter",
-                                             f"the cell holds more than {limits.max_cell_chars} characters"),
-                         "cell_too_long")
+        elif uploads.too_long(v, limits):
+            report.error(rowno, n, uploads.too_long_message(limits), "cell_too_long")
             bad.add(n)
     for n in bad:
         values[n] = None
@@ -464,7 +360,7 @@ def run_import(cooperative_id: int, header: list[str], rows: Iterable[list[str |
     work. ``progress(n)`` is called as rows are validated and as they are written.
 
     :raises PayloadTooLarge: more than ``limits.max_rows`` rows.
-    :raises ValidationError: more than ``limits.max_columns`` columns.
+    :raises ValidationError: more than ``limits.max_columns`` columns (the header or a row).
     """
     report = ImportReport(dry_run=dry_run, max_errors=limits.max_errors)
     parsed = _validate_rows(header, rows, report, as_of=as_of, limits=limits, progress=progress)

@@ -210,10 +210,15 @@ def pokok_due(acc: SavingsAccount) -> int:
     paid once on joining). A change of the setting ``simpanan_pokok_amount`` applies to members who join
     on or after its effective date; earlier members keep the amount in force when they joined, and
     without any recorded change the product amount applies."""
+    return pokok_due_on(acc.cooperative_id, acc.member.joined_on, acc.product.amount)
+
+
+def pokok_due_on(cooperative_id: int, joined_on: date, product_amount: int | None) -> int:
+    """:func:`pokok_due` for a member who joined on ``joined_on`` (plain values, for bulk readers)."""
     raw = db.session.scalar(sa.select(Setting.value).where(
-        Setting.cooperative_id == acc.cooperative_id, Setting.key == "simpanan_pokok_amount",
-        Setting.effective_on <= acc.member.joined_on).order_by(Setting.effective_on.desc()).limit(1))
-    return int(json.loads(raw)) if raw is not None else (acc.product.amount or 0)
+        Setting.cooperative_id == cooperative_id, Setting.key == "simpanan_pokok_amount",
+        Setting.effective_on <= joined_on).order_by(Setting.effective_on.desc()).limit(1))
+    return int(json.loads(raw)) if raw is not None else (product_amount or 0)
 
 
 def _memo(acc: SavingsAccount, label: str, memo: str | None, member=None) -> str:

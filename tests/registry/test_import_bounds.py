@@ -92,7 +92,7 @@ def test_duplicate_header_names_are_found_in_a_wide_header(coop, today):
 
 def test_an_over_compressed_xlsx_is_refused_before_openpyxl_reads_it(coop, today, monkeypatch):
     """Is a 5 MB sheet packed ~1,000 times a 413, and an XLSX unpacking past the total a 413 too?"""
-    monkeypatch.setattr("openpyxl.load_workbook", lambda *a, **k: pytest.fail("openpyxl must not read it"))
+    monkeypatch.setattr("coop.uploads.load_workbook", lambda *a, **k: pytest.fail("openpyxl must not read it"))
     with pytest.raises(PayloadTooLarge) as exc:
         imports.import_file(coop.id, _bomb(), "b.xlsx", actor=None, dry_run=True, as_of=today)
     assert exc.value.fields == {"file": ["xlsx_over_compressed"]}
