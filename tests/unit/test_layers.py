@@ -79,15 +79,14 @@ DB_SESSION_ALLOWED = {
     "coop/blueprints/errors.py": 3,
     # the API's idempotency store and keyset pagination run inside the request's unit of work (the boundary)
     "coop/blueprints/api/__init__.py": 3,
-    # not moved yet (reported): the health check, admin, public certificate, members, registry, reports,
-    # parenting and a few API views
+    # not moved yet (reported): the health check, admin, public certificate, members, registry, reports
+    # and a few API views
     "coop/blueprints/main.py": 3,
     "coop/blueprints/admin.py": 2,
     "coop/blueprints/public.py": 2,
     "coop/blueprints/members.py": 1,
     "coop/blueprints/registry.py": 1,
     "coop/blueprints/reports.py": 2,
-    "coop/blueprints/parenting.py": 9,
     "coop/blueprints/api/desk.py": 1,
     "coop/blueprints/api/ledger.py": 1,
     "coop/blueprints/api/loans.py": 3,
