@@ -1,15 +1,24 @@
 """Helpers shared by the HTML blueprints: role checks, the actor's cooperative, pagination, forms."""
 from __future__ import annotations
 
+import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 from functools import wraps
+from typing import Any
 
-from flask import abort, g, request
+from flask import abort, flash, g, request
+from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from coop import clock
-from coop.db import db
+from coop.db import atomic
+from coop.errors import CoopError
+from coop.paging import Page, fetch_page
+
+__all__ = ["Outcome", "Page", "business_today", "client_address", "content_disposition", "coop_id",
+           "local_today", "page_number", "paginate", "roles_required", "submit"]
 
 
 def roles_required(*roles: str):
@@ -45,36 +54,64 @@ def coop_id() -> int:
     return current_user.cooperative_id
 
 
-@dataclass
-class Page:
-    items: list
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
+def page_number() -> int:
+    """The ``?page=`` of the request (1 when absent or not a number)."""
+    return request.args.get("page", 1, type=int) or 1
 
 
 def paginate(select_stmt, per_page: int = 25) -> Page:
     """Offset pagination for HTML lists (``?page=``); the API uses cursors instead."""
-    import sqlalchemy as sa
+    return fetch_page(select_stmt, page_number(), per_page)
 
-    page = request.args.get("page", 1, type=int) or 1
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(select_stmt.order_by(None).subquery()))
-    # a page past the end shows the last one (and ?page=10**30 never overflows the driver's OFFSET)
-    page = min(max(1, page), max(1, -(-(total or 0) // per_page)))
-    items = list(db.session.scalars(select_stmt.limit(per_page).offset((page - 1) * per_page)))
-    return Page(items, page, per_page, total or 0)
+
+@dataclass
+class Outcome:
+    """What :func:`submit` did: ``ok`` with the service's ``value``, or the ``error`` it flashed."""
+    ok: bool
+    value: Any = None
+    error: CoopError | None = None
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+
+def submit(fn, *args, success: str | None = None, form=None, field_names: dict[str, str] | None = None,
+           quiet: Collection[str] = (), **kwargs) -> Outcome:
+    """The act-then-flash pattern of the HTML views, in one place: run ``atomic(fn, *args, **kwargs)`` (one
+    unit of work; a refusal rolled all of it back) and tell the user.
+
+    - success: flash ``success`` (a msgid, translated here) as "success"; the :class:`Outcome` is true and
+      carries the service's return value;
+    - a 403 refusal aborts with 403;
+    - any other :class:`CoopError`: with ``form``, its message goes to the form's own errors and its
+      ``fields`` onto the form's fields (``field_names`` maps a service field name to the form's), so the
+      page's error summary lists them; without a form, the message is flashed ("danger"), a 422's field
+      messages appended (a conflict's message is whole). An error whose ``code`` is in ``quiet`` is not told:
+      the caller says it its own way (``outcome.error``).
+    """
+    try:
+        value = atomic(fn, *args, **kwargs)
+    except CoopError as exc:
+        if exc.status == 403:
+            abort(403)
+        if exc.code in quiet:
+            return Outcome(False, error=exc)
+        if form is not None:
+            form.form_errors.append(exc.message)
+            for name, msgs in exc.fields.items():
+                base = name.split(".")[0]
+                field = getattr(form, (field_names or {}).get(base, base), None)
+                if field is not None:
+                    field.errors = list(field.errors) + list(msgs)
+        else:
+            message = exc.message
+            if exc.fields and exc.status == 422:
+                message += " " + "; ".join(f"{k}: {', '.join(v)}" for k, v in exc.fields.items())
+            flash(message, "danger")
+        return Outcome(False, error=exc)
+    if success:
+        flash(gettext(success), "success")
+    return Outcome(True, value)
 
 
 def client_address() -> str:
@@ -84,7 +121,5 @@ def client_address() -> str:
 def content_disposition(filename: str, *, inline: bool = False) -> str:
     """A ``Content-Disposition`` value whose file name cannot break the header (quotes, CR/LF, ``;``):
     anything but letters, digits, ``. _ -`` becomes ``_``."""
-    import re
-
     safe = re.sub(r"[^A-Za-z0-9._-]", "_", filename)[:150] or "berkas"
     return f'{"inline" if inline else "attachment"}; filename="{safe}"'

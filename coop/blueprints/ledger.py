@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from datetime import date
 
-import sqlalchemy as sa
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from coop.auth.roles import ADMIN, AUDITOR, BOOKS, MANAGER, TREASURER
 from coop.blueprints.common import business_today as _today
-from coop.blueprints.common import coop_id, paginate, roles_required
-from coop.db import atomic, db
+from coop.blueprints.common import coop_id, page_number, roles_required
+from coop.db import atomic
 from coop.errors import CoopError, PayloadTooLarge
-from coop.ledger import periods, reports, xlsx
+from coop.ledger import periods, queries, reports, xlsx
 from coop.ledger.forms import (
     AccountForm,
     ClosePeriodForm,
@@ -24,9 +24,9 @@ from coop.ledger.forms import (
 )
 from coop.ledger.imports import import_opening_balances, read_opening_file
 from coop.ledger.integrity import post_manual_entry
-from coop.ledger.models import Account, JournalEntry, LedgerApproval
 from coop.ledger.rules import Line, line_problems, totals
 from coop.ledger.services import add_account, close_account, get_account, get_entry
+from coop.ledger.verify import problem_text, verify
 from coop.uploads import ImportLimits
 
 bp = Blueprint("ledger", __name__, url_prefix="/ledger")
@@ -58,17 +58,10 @@ def _xlsx(data: bytes, filename: str) -> Response:
 @bp.route("/")
 @roles_required(*BOOKS)
 def index():
-    accounts = list(db.session.scalars(sa.select(Account).where(Account.cooperative_id == coop_id(),
-                                                                Account.parent_id.is_(None)).order_by(Account.code)))
-    rolled = reports._rollup(reports._accounts(coop_id()), {a.id: a.balance for a in db.session.scalars(
-        sa.select(Account).where(Account.cooperative_id == coop_id()))})
-    sub_counts = dict(db.session.execute(sa.select(Account.parent_id, sa.func.count()).where(
-        Account.cooperative_id == coop_id(), Account.parent_id.is_not(None)).group_by(Account.parent_id)).all())
+    view = queries.chart_overview(coop_id())
     form = AccountForm() if current_user.role == ADMIN else None
-    pending = db.session.scalar(sa.select(sa.func.count()).select_from(LedgerApproval).where(
-        LedgerApproval.cooperative_id == coop_id(), LedgerApproval.status == "pending"))
-    return render_template("ledger/index.html", accounts=accounts, rolled=rolled, sub_counts=sub_counts,
-                           form=form, pending=pending)
+    return render_template("ledger/index.html", accounts=view.accounts, rolled=view.rolled,
+                           sub_counts=view.sub_counts, form=form, pending=view.pending)
 
 
 @bp.route("/accounts", methods=["POST"])
@@ -114,19 +107,15 @@ def account(ledger_account_id: int):
     gl = reports.general_ledger(coop_id(), acc.id, start, end, limit=2000)
     if request.args.get("format") == "xlsx":
         return _xlsx(xlsx.general_ledger_xlsx(gl, _coop_name()), f"buku-besar-{acc.code}-{start}-{end}.xlsx")
-    subs = list(db.session.scalars(sa.select(Account).where(Account.parent_id == acc.id).order_by(Account.code)
-                                   .limit(200)))
+    subs = queries.sub_accounts(acc)
     return render_template("ledger/account.html", acc=acc, gl=gl, subs=subs, close_form=ReasonForm())
 
 
 @bp.route("/entries")
 @roles_required(*BOOKS)
 def entries():
-    stmt = sa.select(JournalEntry).where(JournalEntry.cooperative_id == coop_id())
     q = (request.args.get("q") or "").strip()
-    if q:
-        stmt = stmt.where(sa.or_(JournalEntry.voucher_number.ilike(f"%{q}%"), JournalEntry.memo.ilike(f"%{q}%")))
-    page = paginate(stmt.order_by(JournalEntry.chain_seq.desc()), per_page=30)
+    page = queries.journal(coop_id(), q, page=page_number())
     return render_template("ledger/entries.html", page=page, q=q)
 
 
@@ -137,10 +126,7 @@ def entry(entry_id: int):
         e = get_entry(coop_id(), entry_id)
     except CoopError:
         abort(404)
-    reversal = db.session.scalar(sa.select(JournalEntry).where(JournalEntry.reverses_id == e.id))
-    pending = db.session.scalar(sa.select(LedgerApproval).where(
-        LedgerApproval.cooperative_id == coop_id(), LedgerApproval.kind == "reversal",
-        LedgerApproval.target_id == e.id, LedgerApproval.status == "pending"))
+    reversal, pending = queries.reversal_state(coop_id(), e)
     return render_template("ledger/entry.html", e=e, reversal=reversal, pending=pending, form=ReasonForm(),
                            total=sum(p.debit for p in e.postings))
 
@@ -166,12 +152,8 @@ def entry_reversal(entry_id: int):
 
 
 def _line_choices() -> list:
-    from wtforms.fields.choices import SelectChoice
-
-    rows = db.session.execute(sa.select(Account.id, Account.code, Account.name).where(
-        Account.cooperative_id == coop_id(), Account.is_open, Account.is_control.is_(False),
-        Account.parent_id.is_(None)).order_by(Account.code))
-    return [SelectChoice(0, "-- pilih akun --")] + [SelectChoice(i, f"{c} {n}") for i, c, n in rows]
+    return [SelectChoice(0, "-- pilih akun --")] + [SelectChoice(i, label)
+                                                     for i, label in queries.manual_entry_accounts(coop_id())]
 
 
 @bp.route("/entries/new", methods=["GET", "POST"])
@@ -317,8 +299,6 @@ def phu():
 @bp.route("/verify")
 @roles_required(ADMIN, AUDITOR, MANAGER)
 def verify_page():
-    from coop.ledger.verify import problem_text, verify
-
     return render_template("ledger/verify.html", result=verify(coop_id()), problem_text=problem_text)
 
 

@@ -8,20 +8,18 @@ from __future__ import annotations
 
 from functools import wraps
 
-import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from coop.auth.roles import PARENTING
-from coop.blueprints.common import business_today, coop_id
-from coop.db import atomic, db
-from coop.errors import CoopError, NotFound
+from coop.blueprints.common import business_today, coop_id, submit
+from coop.db import atomic
+from coop.errors import NotFound
 from coop.i18n import N_
-from coop.parenting import reports, rules, services
+from coop.parenting import queries, reports, rules, services
 from coop.parenting.forms import ChildForm, ContactForm, CsrfForm, GroupForm, SessionForm, WithdrawForm
-from coop.parenting.models import Child, ParentingGroup, ParentingSession
-from coop.registry.models import Resident
+from coop.parenting.models import ParentingGroup
 
 bp = Blueprint("parenting", __name__, url_prefix="/parenting")
 
@@ -45,22 +43,12 @@ def _labels():
             "parenting_consent_labels": rules.CONSENT_METHOD_LABELS}
 
 
-def _try(fn, *args, form=None, **kwargs):
-    try:
-        return atomic(fn, *args, **kwargs), None
-    except CoopError as exc:
-        if form is not None:
-            for name, msgs in exc.fields.items():
-                f = getattr(form, name.split(".")[0].replace("consent", "consent_given_by"), None)
-                if f is not None:
-                    f.errors = list(f.errors) + list(msgs)
-        flash(exc.message, "error")
-        return None, exc
+#: the services name the consent giver ``consent.*``; the form's field is ``consent_given_by``
+_FIELDS = {"consent": "consent_given_by"}
 
 
 def _groups() -> list[ParentingGroup]:
-    return list(db.session.scalars(sa.select(ParentingGroup).where(
-        ParentingGroup.cooperative_id == coop_id()).order_by(ParentingGroup.name)))
+    return queries.groups(coop_id())
 
 
 def _group_choices() -> list:
@@ -79,38 +67,18 @@ def index():
 @bp.route("/children")
 @parenting_required
 def children():
-    kids = list(db.session.scalars(services.active_children(coop_id()).order_by(Child.id)))
+    kids = queries.active_children(coop_id())
     rows = atomic(services.list_children, coop_id(), kids, as_of=business_today(), actor=current_user,
                   where="web.children")
     rows.sort(key=lambda r: (r["group_name"] or "", r["full_name"]))
     return render_template("parenting/children.html", rows=rows)
 
 
-def _candidates(cid: int) -> tuple[list[Resident], list[Resident]]:
-    """Children (anak/cucu) on a KK whose kepala keluarga, suami or istri is a PMI aktif/purna, not yet
-    registered; and the other members of those households (caregivers and consent givers)."""
-    parent = sa.orm.aliased(Resident)
-    pmi_households = sa.select(parent.household_id).where(
-        parent.cooperative_id == cid, parent.relationship.in_(rules.PARENT_RELATIONSHIPS),
-        parent.pmi_status.in_(rules.MIGRANT_STATUSES))
-    registered = sa.select(Child.resident_id).where(Child.cooperative_id == cid,
-                                                    Child.consent_withdrawn_on.is_(None))
-    kids = list(db.session.scalars(sa.select(Resident).where(
-        Resident.cooperative_id == cid, Resident.status == "hidup",
-        Resident.relationship.in_(rules.CHILD_RELATIONSHIPS), Resident.household_id.in_(pmi_households),
-        Resident.id.not_in(registered)).order_by(Resident.full_name)))
-    adults = list(db.session.scalars(sa.select(Resident).where(
-        Resident.cooperative_id == cid, Resident.status == "hidup",
-        Resident.household_id.in_({k.household_id for k in kids}),
-        Resident.relationship.not_in(rules.CHILD_RELATIONSHIPS)).order_by(Resident.full_name))) if kids else []
-    return kids, adults
-
-
 @bp.route("/children/new", methods=["GET", "POST"])
 @parenting_required
 def new_child():
     cid = coop_id()
-    kids, adults = _candidates(cid)
+    kids, adults = queries.candidates(cid)
     form = ChildForm()
     form.resident_id.choices = [(k.id, k.full_name) for k in kids]
     form.caregiver_resident_id.choices = [(a.id, a.full_name) for a in adults]
@@ -121,14 +89,14 @@ def new_child():
     if form.validate_on_submit():
         consent = {"given_by_resident_id": form.consent_given_by.data, "given_on": form.consent_given_on.data,
                    "method": form.consent_method.data}
-        child, _err = _try(services.create_child, cid, resident_id=form.resident_id.data,
-                           caregiver_resident_id=form.caregiver_resident_id.data, consent=consent,
-                           group_id=form.group_id.data, school_status=form.school_status.data,
-                           school_name=form.school_name.data, as_of=business_today(), actor=current_user,
-                           form=form)
-        if child is not None:
+        done = submit(services.create_child, cid, resident_id=form.resident_id.data,
+                      caregiver_resident_id=form.caregiver_resident_id.data, consent=consent,
+                      group_id=form.group_id.data, school_status=form.school_status.data,
+                      school_name=form.school_name.data, as_of=business_today(), actor=current_user,
+                      form=form, field_names=_FIELDS)
+        if done:
             flash(_("Data anak tersimpan dengan persetujuan."), "success")
-            return redirect(url_for("parenting.child", child_id=child.id))
+            return redirect(url_for("parenting.child", child_id=done.value.id))
     return render_template("parenting/child_form.html", form=form, kids=kids)
 
 
@@ -156,10 +124,9 @@ def add_contact(child_id: int):
         abort(404)
     form = ContactForm()
     if form.validate_on_submit():
-        ok, _err = _try(services.add_contact, coop_id(), child_id, contacted_on=form.contacted_on.data,
-                        method=form.method.data, note=form.note.data, as_of=business_today(), actor=current_user)
-        if ok is not None:
-            flash(_("Kontak dengan orang tua tercatat."), "success")
+        submit(services.add_contact, coop_id(), child_id, contacted_on=form.contacted_on.data,
+               method=form.method.data, note=form.note.data, as_of=business_today(), actor=current_user,
+               success=N_("Kontak dengan orang tua tercatat."))
     else:
         flash(_("Periksa isian kontak."), "error")
     return redirect(url_for("parenting.child", child_id=child_id))
@@ -174,10 +141,9 @@ def withdraw(child_id: int):
         abort(404)
     form = WithdrawForm()
     if form.validate_on_submit():
-        ok, _err = _try(services.withdraw_consent, coop_id(), child_id, withdrawn_on=form.withdrawn_on.data,
-                        reason=form.reason.data, as_of=business_today(), actor=current_user)
-        if ok is not None:
-            flash(_("Persetujuan ditarik: data anak disembunyikan."), "success")
+        if submit(services.withdraw_consent, coop_id(), child_id, withdrawn_on=form.withdrawn_on.data,
+                  reason=form.reason.data, as_of=business_today(), actor=current_user,
+                  success=N_("Persetujuan ditarik: data anak disembunyikan.")):
             return redirect(url_for("parenting.children"))
     else:
         flash(_("Periksa isian penarikan persetujuan."), "error")
@@ -189,13 +155,10 @@ def withdraw(child_id: int):
 def groups():
     form = GroupForm()
     if form.validate_on_submit():
-        g, _err = _try(services.create_group, coop_id(), name=form.name.data, facilitator=form.facilitator.data,
-                       actor=current_user, form=form)
-        if g is not None:
-            flash(_("Kelompok tersimpan."), "success")
+        if submit(services.create_group, coop_id(), name=form.name.data, facilitator=form.facilitator.data,
+                  actor=current_user, form=form, success=N_("Kelompok tersimpan.")):
             return redirect(url_for("parenting.groups"))
-    counts = dict(db.session.execute(sa.select(Child.group_id, sa.func.count()).where(
-        Child.cooperative_id == coop_id(), Child.consent_withdrawn_on.is_(None)).group_by(Child.group_id)).all())
+    counts = queries.children_per_group(coop_id())
     return render_template("parenting/groups.html", form=form, groups=_groups(), counts=counts)
 
 
@@ -208,15 +171,12 @@ def sessions():
         form.held_on.data = business_today()
         form.facilitator.data = current_user.full_name
     if form.validate_on_submit():
-        s, _err = _try(services.create_session, coop_id(), kind=form.kind.data, held_on=form.held_on.data,
-                       topic=form.topic.data, facilitator=form.facilitator.data, group_id=form.group_id.data,
-                       actor=current_user, form=form)
-        if s is not None:
-            flash(_("Sesi tersimpan. Catat kehadirannya."), "success")
-            return redirect(url_for("parenting.attendance", parenting_session_id=s.id))
-    rows = list(db.session.scalars(sa.select(ParentingSession).where(
-        ParentingSession.cooperative_id == coop_id()).order_by(ParentingSession.held_on.desc(),
-                                                               ParentingSession.id.desc()).limit(100)))
+        done = submit(services.create_session, coop_id(), kind=form.kind.data, held_on=form.held_on.data,
+                      topic=form.topic.data, facilitator=form.facilitator.data, group_id=form.group_id.data,
+                      actor=current_user, form=form, success=N_("Sesi tersimpan. Catat kehadirannya."))
+        if done:
+            return redirect(url_for("parenting.attendance", parenting_session_id=done.value.id))
+    rows = queries.recent_sessions(coop_id())
     names = {g.id: g.name for g in _groups()}
     return render_template("parenting/sessions.html", form=form, rows=rows, group_names=names)
 
@@ -234,21 +194,15 @@ def attendance(parenting_session_id: int):
     if form.validate_on_submit():
         child_ids = [int(v) for v in request.form.getlist("child") if v.isdigit()]
         carer_ids = [int(v) for v in request.form.getlist("caregiver") if v.isdigit()]
-        out, _err = _try(services.record_attendance, cid, s.id, children=child_ids, caregivers=carer_ids,
-                         actor=current_user)
-        if out is not None:
-            flash(_("Kehadiran tersimpan: %(children)s anak, %(caregivers)s pengasuh.", children=out["children"],
-                    caregivers=out["caregivers"]), "success")
+        done = submit(services.record_attendance, cid, s.id, children=child_ids, caregivers=carer_ids,
+                      actor=current_user)
+        if done:
+            flash(_("Kehadiran tersimpan: %(children)s anak, %(caregivers)s pengasuh.",
+                    children=done.value["children"], caregivers=done.value["caregivers"]), "success")
             return redirect(url_for("parenting.attendance", parenting_session_id=s.id))
-    kids = list(db.session.scalars(services.active_children(cid)))
-    kids.sort(key=lambda c: (c.group_id != s.group_id, c.id))
-    people = {r.id: r for r in db.session.scalars(sa.select(Resident).where(
-        Resident.id.in_({c.resident_id for c in kids} | {c.caregiver_resident_id for c in kids})))} if kids else {}
-    marked = {a.resident_id for a in services.attendance_of(cid, s.id)}
-    carers = sorted({c.caregiver_resident_id for c in kids if c.group_id == s.group_id or s.group_id is None},
-                    key=lambda rid: people[rid].full_name)
-    return render_template("parenting/attendance.html", s=s, kids=kids, people=people, marked=marked,
-                           carers=carers, form=form)
+    sheet = queries.attendance_sheet(cid, s)
+    return render_template("parenting/attendance.html", s=s, kids=sheet.kids, people=sheet.people,
+                           marked=sheet.marked, carers=sheet.carers, form=form)
 
 
 def report_labels() -> dict:
@@ -290,7 +244,7 @@ def dashboard_panel(user):
     """Home-page panel: how many children, how many at risk."""
     if user.role not in PARENTING:
         return None
-    kids = list(db.session.scalars(services.active_children(user.cooperative_id)))
+    kids = queries.active_children(user.cooperative_id)
     risks = services.risk_by_child(kids, business_today())
     return {"title": N_("Parenting"), "template": "parenting/_panel.html", "children": len(kids),
             "at_risk": sum(1 for s in risks.values() if s)}

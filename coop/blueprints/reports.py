@@ -163,7 +163,7 @@ def _render_shu(cid, year, close_form, alloc_form, pay_form):
             error = exc.message
     members = shu.member_rows(cid, year) if dist else []
     if plan is not None:
-        members = rat._shu_section(cid, year)["members"]
+        members = rat.shu_section(cid, year)["members"]
     role = current_user.role
     return render_template("reports/shu.html", year=year, ye=ye, dist=dist, plan=plan, error=error, members=members,
                            parts=shu_rules.PARTS, labels=shu_rules.PART_LABELS, close_form=close_form,

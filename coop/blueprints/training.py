@@ -5,18 +5,20 @@ from __future__ import annotations
 
 from datetime import date
 
-import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from coop import settings
 from coop.auth.roles import ADMIN, AUDITOR, MANAGER, MEMBER, OFFICER, TREASURER
-from coop.blueprints.common import business_today, coop_id, paginate, roles_required
-from coop.db import atomic, db
+from coop.blueprints.common import business_today, coop_id, page_number, roles_required, submit
+from coop.db import atomic
 from coop.errors import CoopError
 from coop.i18n import N_
+from coop.registry.services import get_resident
 from coop.training import followup as fu
-from coop.training import reports, rules, services
+from coop.training import queries, reports, rules, services
+from coop.training.certificates import CertificateFacts, local_time, render_pdf
 from coop.training.forms import (
     CohortForm,
     CsrfForm,
@@ -27,7 +29,6 @@ from coop.training.forms import (
     ResidentLoginForm,
     RevokeForm,
 )
-from coop.training.models import Cohort, Enrolment, FollowUp, Program
 
 bp = Blueprint("training", __name__, url_prefix="/training")
 
@@ -48,29 +49,7 @@ def _labels():
 
 
 def _residents(ids) -> dict:
-    from coop.registry.models import Resident
-
-    ids = set(ids)
-    if not ids:
-        return {}
-    return {r.id: r for r in db.session.scalars(sa.select(Resident).where(Resident.id.in_(ids),
-                                                                         Resident.cooperative_id == coop_id()))}
-
-
-def _try(fn, *args, success: str | None = None, **kwargs):
-    try:
-        result = atomic(fn, *args, **kwargs)
-    except CoopError as exc:
-        flash(exc.message, "error")
-        return None
-    if success:
-        flash(success, "success")
-    return result
-
-
-def _own_enrolment(enrolment) -> None:
-    if current_user.role == MEMBER and enrolment.resident_id != services.resident_for_user(current_user):
-        abort(404)
+    return queries.residents_by_id(coop_id(), ids)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -83,31 +62,16 @@ def index():
     cid = coop_id()
     if current_user.role == MEMBER:
         return _member_index(cid)
-    cohorts = list(db.session.scalars(sa.select(Cohort).where(Cohort.cooperative_id == cid)
-                                      .order_by(Cohort.is_open.desc(), Cohort.starts_on.desc()).limit(50)))
-    programs = list(db.session.scalars(sa.select(Program).where(Program.cooperative_id == cid).order_by(Program.name)))
-    due = db.session.scalar(sa.select(sa.func.count()).select_from(FollowUp).where(
-        FollowUp.cooperative_id == cid, FollowUp.status == "open")) or 0
-    return render_template("training/index.html", cohorts=cohorts, programs=programs, followups_open=due,
-                           funnel=reports.funnel(cid, as_of=business_today()))
+    view = queries.staff_overview(cid)
+    return render_template("training/index.html", cohorts=view.cohorts, programs=view.programs,
+                           followups_open=view.followups_open, funnel=reports.funnel(cid, as_of=business_today()))
 
 
 def _member_index(cid: int):
-    resident_id = services.resident_for_user(current_user)
-    open_cohorts = list(db.session.scalars(sa.select(Cohort).where(
-        Cohort.cooperative_id == cid, Cohort.is_open.is_(True), Cohort.ends_on >= business_today())
-        .order_by(Cohort.starts_on)))
-    mine = []
-    if resident_id:
-        mine = list(db.session.scalars(sa.select(Enrolment).where(
-            Enrolment.cooperative_id == cid, Enrolment.resident_id == resident_id).order_by(Enrolment.id.desc())))
-    by_cohort = {e.cohort_id: e for e in mine}
-    verdicts = {}
-    if resident_id:
-        resident = services._resident(cid, resident_id)
-        verdicts = {c.id: services.check_eligibility(cid, c, resident) for c in open_cohorts}
-    return render_template("training/member.html", open_cohorts=open_cohorts, mine=mine, by_cohort=by_cohort,
-                           verdicts=verdicts, resident_id=resident_id, form=EnrolForm())
+    view = queries.applicant_overview(cid, current_user, business_today())
+    return render_template("training/member.html", open_cohorts=view.open_cohorts, mine=view.mine,
+                           by_cohort=view.by_cohort, verdicts=view.verdicts, resident_id=view.resident_id,
+                           form=EnrolForm())
 
 
 @bp.route("/cohorts/<int:cohort_id>/apply", methods=["POST"])
@@ -121,10 +85,10 @@ def apply(cohort_id: int):
     if not form.validate_on_submit() or not resident_id:
         flash("Akun Anda belum terhubung dengan data warga. Hubungi petugas.", "error")
         return redirect(url_for("training.index"))
-    e = _try(services.enrol, cid, cohort_id, resident_id, applied_on=business_today(), actor=current_user,
-             channel="self")
-    if e is not None:
-        flash("Pendaftaran diterima: " + ("Anda terdaftar sebagai peserta." if e.status == "enrolled"
+    done = submit(services.enrol, cid, cohort_id, resident_id, applied_on=business_today(), actor=current_user,
+                  channel="self")
+    if done:
+        flash("Pendaftaran diterima: " + ("Anda terdaftar sebagai peserta." if done.value.status == "enrolled"
                                            else "angkatan sudah penuh, Anda masuk daftar tunggu."), "success")
     return redirect(url_for("training.index"))
 
@@ -192,23 +156,18 @@ def cohort(cohort_id: int):
         if current_user.role not in MANAGE:
             abort(403)
         if form.validate_on_submit():
-            e = _try(services.enrol, cid, c.id, form.resident_id.data, applied_on=business_today(),
-                     actor=current_user, channel="officer")
-            if e is not None:
-                flash(f"Warga didaftarkan: {STATUS_LABELS[e.status]}.", "success")
+            done = submit(services.enrol, cid, c.id, form.resident_id.data, applied_on=business_today(),
+                          actor=current_user, channel="officer")
+            if done:
+                flash(f"Warga didaftarkan: {STATUS_LABELS[done.value.status]}.", "success")
                 return redirect(url_for("training.cohort", cohort_id=c.id))
     enrolments = services.enrolments_of(c.id)
     residents = _residents(e.resident_id for e in enrolments)
     counts, n_sessions = services.attended_counts(c.id), len(c.sessions)
     attendance = {e.id: (counts.get(e.id, 0), n_sessions) for e in enrolments if e.status in ("enrolled", "completed")}
-    candidates = []
     q = request.args.get("q", "").strip()
-    if q and current_user.role in MANAGE:
-        from coop.registry.models import Resident
-        candidates = list(db.session.scalars(sa.select(Resident).where(
-            Resident.cooperative_id == cid, Resident.full_name.ilike(f"%{q}%")).order_by(Resident.full_name).limit(20)))
+    candidates = queries.resident_candidates(cid, q) if current_user.role in MANAGE else []
     payments = {p.enrolment_id: p for p in services.allowance_payments(cid, c.id)}
-    from coop import settings
     required = settings.get(cid, "training_completion_percent", as_of=business_today())
     return render_template("training/cohort.html", cohort=c, enrolments=enrolments, residents=residents,
                            attendance=attendance, form=form, reject_form=RejectForm(), q=q, candidates=candidates,
@@ -236,8 +195,8 @@ def attendance(cohort_id: int):
         if not form.validate_on_submit():
             abort(400)
         present = [int(x) for x in request.form.getlist("present") if x.isdigit()]
-        if _try(services.mark_attendance, cid, c.id, chosen, present, as_of=business_today(), actor=current_user,
-                success=f"Kehadiran {chosen.isoformat()} disimpan.") is not None:
+        if submit(services.mark_attendance, cid, c.id, chosen, present, as_of=business_today(),
+                  actor=current_user, success=f"Kehadiran {chosen.isoformat()} disimpan."):
             return redirect(url_for("training.attendance", cohort_id=c.id, session_date=chosen.isoformat()))
     participants = [e for e in services.enrolments_of(c.id) if e.status in ("enrolled", "completed")]
     marks = services.present_marks(c.id)
@@ -252,8 +211,7 @@ def attendance(cohort_id: int):
 def enrolment_action(enrolment_id: int, action: str):
     """cancel | reject | select | complete | allowance (the cohort page's buttons)."""
     cid = coop_id()
-    e = services.get_enrolment(cid, enrolment_id)
-    _own_enrolment(e)
+    e = queries.visible_enrolment(cid, enrolment_id, viewer=current_user)
     allowed = {"cancel": MANAGE + (MEMBER,), "reject": MANAGE, "select": MANAGE, "complete": MANAGE,
                "allowance": CASH}
     if action not in allowed:
@@ -265,20 +223,20 @@ def enrolment_action(enrolment_id: int, action: str):
         if not form.validate_on_submit():
             flash("Alasan penolakan wajib diisi.", "error")
         else:
-            _try(services.reject_enrolment, cid, e.id, reason=form.reason.data, actor=current_user,
+            submit(services.reject_enrolment, cid, e.id, reason=form.reason.data, actor=current_user,
                  success="Pendaftar ditolak.")
     else:
         if not CsrfForm().validate_on_submit():
             abort(400)
         if action == "cancel":
-            _try(services.cancel_enrolment, cid, e.id, actor=current_user, success="Pendaftaran dibatalkan.")
+            submit(services.cancel_enrolment, cid, e.id, actor=current_user, success="Pendaftaran dibatalkan.")
         elif action == "select":
-            _try(services.select_enrolment, cid, e.id, actor=current_user, success="Pendaftar dipilih menjadi peserta.")
+            submit(services.select_enrolment, cid, e.id, actor=current_user, success="Pendaftar dipilih menjadi peserta.")
         elif action == "complete":
-            _try(services.complete_enrolment, cid, e.id, completed_on=business_today(), actor=current_user,
+            submit(services.complete_enrolment, cid, e.id, completed_on=business_today(), actor=current_user,
                  success="Peserta dinyatakan lulus; sertifikat diterbitkan.")
         elif action == "allowance":
-            _try(services.pay_allowance, cid, e.id, paid_on=business_today(), actor=current_user,
+            submit(services.pay_allowance, cid, e.id, paid_on=business_today(), actor=current_user,
                  success="Uang saku dibayar dan dicatat di buku besar.")
     if current_user.role == MEMBER:
         return redirect(url_for("training.index"))
@@ -289,11 +247,9 @@ def enrolment_action(enrolment_id: int, action: str):
 @roles_required(*STAFF, MEMBER)
 def certificate_pdf(enrolment_id: int):
     cid = coop_id()
-    e = services.get_enrolment(cid, enrolment_id)
-    _own_enrolment(e)
+    e = queries.visible_enrolment(cid, enrolment_id, viewer=current_user)
     if e.certificate is None:
         abort(404)
-    from coop.training.certificates import render_pdf
     pdf = render_pdf(certificate_facts(e))
     filename = "sertifikat-" + e.certificate.number.replace("/", "-") + ("-DICABUT" if e.certificate.is_revoked
                                                                          else "") + ".pdf"
@@ -302,13 +258,9 @@ def certificate_pdf(enrolment_id: int):
 
 
 def certificate_facts(e):
-    from coop.auth.models import Cooperative
-    from coop.registry.models import Resident
-    from coop.training.certificates import CertificateFacts, local_time
 
     c = e.cohort
-    resident = db.session.get(Resident, e.resident_id)
-    cooperative = db.session.get(Cooperative, e.cooperative_id)
+    resident, cooperative = queries.resident_and_cooperative(e)
     revoked = local_time(e.certificate.revoked_at, cooperative.timezone)
     return CertificateFacts(number=e.certificate.number, name=resident.full_name, program=c.program.name,
                             topic=c.program.topic, organiser=c.program.organiser, cohort=c.name,
@@ -324,14 +276,10 @@ def certificate_facts(e):
 def certificate(certificate_id: int):
     """A certificate's page: its facts, validity (who revoked it, when, why), the PDF, and for a manager
     or admin the form that revokes it."""
-    from coop.auth.models import User
-    from coop.training.certificates import local_time
-
     cid = coop_id()
-    cert = services.get_certificate(cid, certificate_id)
+    cert = queries.visible_certificate(cid, certificate_id, viewer=current_user)
     e = cert.enrolment
-    _own_enrolment(e)
-    revoked_by = db.session.get(User, cert.revoked_by_id) if cert.revoked_by_id else None
+    revoked_by = queries.user(cert.revoked_by_id)
     return render_template("training/certificate.html", cert=cert, e=e, cohort=e.cohort,
                            resident=_residents([e.resident_id]).get(e.resident_id), revoked_by=revoked_by,
                            revoked_at=local_time(cert.revoked_at, current_user.cooperative.timezone),
@@ -349,7 +297,7 @@ def revoke_certificate(certificate_id: int):
         for msg in form.reason.errors or [_("Formulir kedaluwarsa atau tidak sah. Muat ulang halaman dan coba lagi.")]:
             flash(msg, "error")
     else:
-        _try(services.revoke_certificate, cid, cert.id, actor=current_user, reason=form.reason.data,
+        submit(services.revoke_certificate, cid, cert.id, actor=current_user, reason=form.reason.data,
              success=_("Sertifikat %(number)s dicabut.", number=cert.number))
     return redirect(url_for("training.certificate", certificate_id=cert.id))
 
@@ -373,8 +321,6 @@ def receipts(cohort_id: int):
 @bp.route("/residents/<int:resident_id>/login", methods=["GET", "POST"])
 @roles_required(ADMIN, OFFICER)
 def resident_login(resident_id: int):
-    from coop.registry.services import get_resident
-
     cid = coop_id()
     resident = get_resident(cid, resident_id)
     form = ResidentLoginForm()
@@ -399,10 +345,7 @@ def resident_login(resident_id: int):
 def followups():
     cid = coop_id()
     status = request.args.get("status", "open")
-    stmt = sa.select(FollowUp).where(FollowUp.cooperative_id == cid)
-    if status in ("open", "done"):
-        stmt = stmt.where(FollowUp.status == status)
-    page = paginate(stmt.order_by(FollowUp.due_on, FollowUp.id))
+    page = queries.followups(cid, status, page=page_number())
     residents = _residents(f.enrolment.resident_id for f in page.items)
     return render_template("training/followups.html", page=page, residents=residents, status=status)
 
@@ -424,22 +367,13 @@ def followup(followup_id: int):
                 business = {k: getattr(form, k).data for k in ("name", "kind", "sector", "nib", "pirt", "halal",
                                                                "monthly_revenue", "workers", "business_group",
                                                                "started_on")}
-            try:
-                atomic(fu.record_outcome, cid, f.id, done_on=form.done_on.data,
-                       is_business_started=form.business_started.data, business=business, notes=form.notes.data,
-                       actor=current_user)
-            except CoopError as exc:
-                for name, msgs in exc.fields.items():
-                    if hasattr(form, name):
-                        getattr(form, name).errors = list(getattr(form, name).errors) + list(msgs)
-                flash(exc.message, "error")
-            else:
-                flash("Hasil pendampingan disimpan.", "success")
+            if submit(fu.record_outcome, cid, f.id, done_on=form.done_on.data,
+                      is_business_started=form.business_started.data, business=business, notes=form.notes.data,
+                      actor=current_user, form=form, success="Hasil pendampingan disimpan."):
                 return redirect(url_for("training.followups"))
     resident = _residents([f.enrolment.resident_id]).get(f.enrolment.resident_id)
-    from coop.training.followup import SECTOR_LABELS
-
-    return render_template("training/followup.html", f=f, form=form, resident=resident, sector_labels=SECTOR_LABELS)
+    return render_template("training/followup.html", f=f, form=form, resident=resident,
+                           sector_labels=fu.SECTOR_LABELS)
 
 
 @bp.route("/dashboard")

@@ -67,7 +67,9 @@ def balances_as_of(cooperative_id: int, as_of: date) -> dict[int, int]:
     return {acc_id: d - c for acc_id, (d, c) in _net_by_account(cooperative_id, None, as_of).items()}
 
 
-def _rollup(accounts: dict[int, Account], amounts: dict[int, int]) -> dict[int, int]:
+def rollup(accounts: dict[int, Account], amounts: dict[int, int]) -> dict[int, int]:
+    """``amounts`` by account id summed onto each account's top-level chart account (ids of ``accounts``
+    only; others are dropped)."""
     roots = _root_of(accounts)
     out: dict[int, int] = defaultdict(int)
     for acc_id, amount in amounts.items():
@@ -91,7 +93,7 @@ def trial_balance(cooperative_id: int, as_of: date) -> dict:
     if not isinstance(as_of, date):
         raise ValidationError("Tanggal tidak valid.", fields={"as_of": ["tanggal tidak valid"]})
     accounts = _accounts(cooperative_id)
-    rolled = _rollup(accounts, balances_as_of(cooperative_id, as_of))
+    rolled = rollup(accounts, balances_as_of(cooperative_id, as_of))
     rows: list[dict[str, Any]] = []
     for acc in _chart_rows(accounts):
         bal = rolled.get(acc.id, 0)
@@ -179,7 +181,7 @@ def neraca(cooperative_id: int, as_of: date) -> dict:
         (including current_surplus), "total_liabilities_equity": int, "balanced": bool}``
     """
     accounts = _accounts(cooperative_id)
-    rolled = _rollup(accounts, balances_as_of(cooperative_id, as_of))
+    rolled = rollup(accounts, balances_as_of(cooperative_id, as_of))
     sections: dict[str, list[dict[str, Any]]] = {"asset": [], "liability": [], "equity": []}
     surplus = 0
     for acc in _chart_rows(accounts):

@@ -220,7 +220,7 @@ def preview(cooperative_id: int, product_id: int, principal: int, term_months: i
         raise ValidationError("Jatuh tempo pertama harus setelah tanggal pencairan.",
                               fields={"first_due_date": ["harus setelah tanggal pencairan"]})
     terms = terms_of(product) | first_period_terms(cooperative_id, disbursed_on or first_due_date)
-    return _build(terms, principal, term_months, first_due_date, disbursed_on)
+    return build_plan(terms, principal, term_months, first_due_date, disbursed_on)
 
 
 def preview_first_period(cooperative_id: int, product_id: int, term_months: int, first_due_date: date,
@@ -231,8 +231,11 @@ def preview_first_period(cooperative_id: int, product_id: int, term_months: int,
     return schedule.first_period(schedule_terms(terms, term_months), first_due_date, disbursed_on)
 
 
-def _build(terms: dict, principal: int, term_months: int, first_due_date: date,
-           disbursed_on: date | None = None) -> list[schedule.Instalment]:
+def build_plan(terms: dict, principal: int, term_months: int, first_due_date: date,
+               disbursed_on: date | None = None) -> list[schedule.Instalment]:
+    """The instalment plan of ``principal`` over ``term_months`` under a loan's ``terms`` (a product's
+    terms as copied onto the loan), first due on ``first_due_date``. Pure: nothing is written. Terms that
+    cannot make a schedule, or a due date past the calendar, are a 422."""
     try:
         return schedule.build_schedule(principal, schedule_terms(terms, term_months), first_due_date,
                                        disbursed_on=disbursed_on)

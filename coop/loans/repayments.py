@@ -268,11 +268,11 @@ def payoff_quote(cooperative_id: int, loan_id: int, as_of: date) -> dict[str, in
 
 def _settlement_quote(loan: Loan, insts: list[LoanInstalment], day: date) -> dict[str, int]:
     """What settles the loan on ``day`` (read-only; :func:`payoff_quote` and :func:`plan_member_payoff`):
-    :func:`_quote` without the penalties the daily job charged after ``day`` (it already ran past that
+    :func:`quote_on` without the penalties the daily job charged after ``day`` (it already ran past that
     day). :func:`_settle_on` drops exactly those when the settlement is booked, so the booked total
     equals this quote. Only for a day on or after every booked repayment (see ``check_not_before_history``):
     then every penalty charged after it is unpaid."""
-    q = _quote(loan, insts, day)
+    q = quote_on(loan, insts, day)
     later = min(q["penalty"], _penalties_charged_after(insts, day))
     q["penalty"] -= later
     q["total"] -= later
@@ -303,7 +303,10 @@ def _future_interest(insts: list[LoanInstalment], as_of: date) -> int:
     return sum(i.owed("interest") for i in insts if i.due_on > as_of)
 
 
-def _quote(loan: Loan, insts: list[LoanInstalment], as_of: date) -> dict[str, int]:
+def quote_on(loan: Loan, insts: list[LoanInstalment], as_of: date) -> dict[str, int]:
+    """What settles ``loan`` on ``as_of`` from its current instalments ``insts``: outstanding principal,
+    interest of instalments due by then, every unpaid fee and penalty, and their ``total``. Reads only;
+    :func:`payoff_quote` is the checked version for a loan looked up by id."""
     due = [i for i in insts if i.due_on <= as_of]
     q = {"principal": outstanding_principal(loan), "interest": sum(i.owed("interest") for i in due),
          "fee": sum(i.owed("fee") for i in insts), "penalty": sum(i.owed("penalty") for i in insts)}
@@ -337,7 +340,7 @@ def pay_off(cooperative_id: int, loan_id: int, *, actor, paid_on: date, channel:
     check_not_before_history(loan, paid_on, "paid_on")
     _settle_on(loan, paid_on)
     insts = instalments(loan)
-    quote = _quote(loan, insts, paid_on)
+    quote = quote_on(loan, insts, paid_on)
     if amount is not None and amount != quote["total"]:
         raise ValidationError(f"Jumlah pelunasan per {paid_on.isoformat()} adalah {rupiah(quote['total'])}.",
                               code="payoff_amount_mismatch",

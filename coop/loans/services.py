@@ -42,8 +42,8 @@ from coop.loans.models import (
 from coop.loans.products import (  # noqa: F401 - re-exported
     PRODUCT_FIELDS,
     TERM_FIELDS,
-    _build,
     _check_term,
+    build_plan,
     collectibility_terms,
     create_product,
     fee_for,
@@ -62,10 +62,10 @@ from coop.loans.products import (  # noqa: F401 - re-exported
 )
 from coop.loans.repayments import (  # noqa: F401 - re-exported
     PayoffPlan,
-    _quote,
     pay_off,
     payoff_quote,
     plan_member_payoff,
+    quote_on,
     repay,
 )
 from coop.loans.schedule import standard_first_due
@@ -112,7 +112,7 @@ def apply(cooperative_id: int, *, actor, member_id: int, product_id: int, princi
         _check_business(cooperative_id, business_id)
     terms = (terms_of(product) | collectibility_terms(cooperative_id, applied_on)
              | first_period_terms(cooperative_id, applied_on))
-    _build(terms, principal, term_months, applied_on)  # refuse terms that cannot make a schedule now
+    build_plan(terms, principal, term_months, applied_on)  # refuse terms that cannot make a schedule now
     loan = Loan(cooperative_id=cooperative_id, number=_provisional_number(), member_id=member_id,
                 product_id=product.id, business_id=business_id, guarantor_member_id=guarantor_member_id,
                 purpose=purpose.strip(), business_description=business_description,
@@ -208,7 +208,7 @@ def disburse(cooperative_id: int, loan_id: int, *, actor, disbursed_on: date, fi
     if first_due_date <= disbursed_on:
         raise ValidationError("Jatuh tempo pertama harus setelah tanggal pencairan.",
                               fields={"first_due_date": ["harus setelah tanggal pencairan"]})
-    plan = _build(loan.terms, loan.principal, loan.term_months, first_due_date, disbursed_on)
+    plan = build_plan(loan.terms, loan.principal, loan.term_months, first_due_date, disbursed_on)
     fee = fee_for(loan.terms, loan.principal)
     deducted = bool(loan.terms["fee_deducted"])
     if fee >= loan.principal:
@@ -398,7 +398,7 @@ def reschedule(cooperative_id: int, loan_id: int, *, actor, on: date, term_month
                        code="nothing_to_reschedule")
     carried = sum(i.owed("interest") for i in old if i.due_on <= on) + sum(i.owed("fee") for i in old)
     try:
-        plan = _build(loan.terms, balance, term_months, first_due_date)
+        plan = build_plan(loan.terms, balance, term_months, first_due_date)
     except ValidationError as exc:  # the balance is not typed in: name the term that cannot carry it
         if "principal" not in exc.fields:
             raise

@@ -126,9 +126,9 @@ def create_business(cooperative_id: int, *, resident_id: int, name: str, kind: s
                     halal: str | None = None, monthly_revenue: int = 0, workers: int = 1,
                     business_group: str | None = None, started_on: date | None = None, actor=None) -> Business:
     """Register a business directly (e.g. one that existed before training)."""
-    from coop.training.services import _resident, get_enrolment
+    from coop.training.services import get_enrolment, resident_for_training
 
-    resident = _resident(cooperative_id, resident_id)
+    resident = resident_for_training(cooperative_id, resident_id)
     if enrolment_id is not None and get_enrolment(cooperative_id, enrolment_id).resident_id != resident.id:
         raise ValidationError("Pendaftaran bukan milik warga ini.", fields={"enrolment_id": ["tidak cocok"]})
     if sector not in SECTORS:

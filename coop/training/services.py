@@ -85,7 +85,9 @@ def _lock_cohort(cooperative_id: int, cohort_id: int) -> Cohort:
     return cohort
 
 
-def _resident(cooperative_id: int, resident_id: int):
+def resident_for_training(cooperative_id: int, resident_id: int):
+    """The cooperative's resident ``resident_id`` as training sees it: an unknown id (or another
+    cooperative's) is a 422 on ``resident_id`` (``unknown_resident``), as the enrolment form typed it."""
     from coop.registry.services import get_resident
 
     try:
@@ -215,7 +217,7 @@ def enrol(cooperative_id: int, cohort_id: int, resident_id: int, *, applied_on: 
     """
     datebounds.check_day(cooperative_id, applied_on, "applied_on")
     cohort = _lock_cohort(cooperative_id, cohort_id)
-    resident = _resident(cooperative_id, resident_id)
+    resident = resident_for_training(cooperative_id, resident_id)
     verdict = check_eligibility(cooperative_id, cohort, resident)
     if not verdict.ok:
         raise ValidationError(verdict.reason, code="not_eligible", fields={"resident_id": [verdict.reason]})
@@ -511,7 +513,7 @@ def pay_allowance(cooperative_id: int, enrolment_id: int, *, paid_on: date, acto
     if db.session.scalar(sa.select(AllowancePayment.id).where(AllowancePayment.enrolment_id == enrolment.id)):
         raise Conflict("Uang saku peserta ini sudah dibayar.", code="already_paid")
     datebounds.check_day(cooperative_id, paid_on, "paid_on", earlier=[(enrolment.applied_on, "tanggal pendaftaran")])
-    resident = _resident(cooperative_id, enrolment.resident_id)
+    resident = resident_for_training(cooperative_id, enrolment.resident_id)
     amount = cohort.allowance_amount
     entry = post_entry(
         cooperative_id,
@@ -547,7 +549,7 @@ def create_resident_login(cooperative_id: int, resident_id: int, *, username: st
     from coop.auth.models import User
     from coop.auth.services import create_user
 
-    resident = _resident(cooperative_id, resident_id)
+    resident = resident_for_training(cooperative_id, resident_id)
     if db.session.scalar(sa.select(User.id).where(User.cooperative_id == cooperative_id,
                                                   User.resident_id == resident.id)):
         raise Conflict("Warga ini sudah punya login.", code="login_exists")

@@ -37,7 +37,9 @@ def _(text: str, **params) -> str:
     return gettext(text, **params)
 
 
-def _shu_section(cooperative_id: int, year: int) -> dict:
+def shu_section(cooperative_id: int, year: int) -> dict:
+    """The SHU part of the RAT pack for ``year``: the decided distribution's parts and per-member rows, or
+    the plan's while nothing is decided yet. Reads only."""
     dist = shu.get_distribution(cooperative_id, year)
     if dist is not None:
         parts = {p: getattr(dist, p) for p in shu_rules.PARTS}
@@ -102,7 +104,7 @@ def rat_data(cooperative_id: int, year: int) -> dict:
             "start": start, "end": end, "neraca": neraca(cooperative_id, end), "phu": phu(cooperative_id, start, end),
             "cash_flow": statements.cash_flow(cooperative_id, start, end),
             "equity": statements.equity_changes(cooperative_id, start, end),
-            "shu": _shu_section(cooperative_id, year), "members": member_register(cooperative_id, end),
+            "shu": shu_section(cooperative_id, year), "members": member_register(cooperative_id, end),
             "portfolio": portfolio_health(cooperative_id, end)}
 
 

@@ -1,0 +1,38 @@
+"""Offset pagination for the read services (``queries.py`` of each area): one page of a SELECT and its
+count. Flask-free: the blueprint reads ``?page=`` and passes the number down."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from coop.db import db
+
+
+@dataclass
+class Page:
+    items: list
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def fetch_page(select_stmt, page: int = 1, per_page: int = 25) -> Page:
+    """Page ``page`` (1-based) of ``select_stmt``; a page past the end shows the last one (and
+    ``page=10**30`` never overflows the driver's OFFSET)."""
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(select_stmt.order_by(None).subquery())) or 0
+    page = min(max(1, page or 1), max(1, -(-total // per_page)))
+    items = list(db.session.scalars(select_stmt.limit(per_page).offset((page - 1) * per_page)))
+    return Page(items, page, per_page, total)
