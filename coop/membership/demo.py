@@ -27,7 +27,8 @@ def _eligible_residents(ctx) -> list[int]:
     from coop.registry.models import Resident
 
     coop = ctx.cooperative
-    adult_before = date(ctx.today.year - 18, ctx.today.month, 1)
+    # old enough (17, the membership rule) on the earliest joining day: January 1 of last year
+    adult_before = date(ctx.today.year - 1 - 17, 1, 1)
     ids = list(db.session.scalars(sa.select(Resident.id).where(
         Resident.cooperative_id == coop.id, Resident.village_code == coop.village_code,
         Resident.status == "hidup", Resident.birth_date <= adult_before).order_by(Resident.id)))
