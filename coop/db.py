@@ -248,6 +248,28 @@ def _end_read_transaction() -> None:
 _ADOPTED = "coop_adopted"
 
 
+def adopt(model: type[T], values: dict) -> T:
+    """The persistent ORM object for a row read (or just written) with Core, without SQL: the one already in
+    the session for that primary key (as a query would return it), else a new one holding ``values`` as its
+    loaded state (what the ORM's loader does; columns left out load on first use). ``values`` may hold a
+    many-to-one relationship's object too."""
+    session = db.session()
+    mapper = sa.inspect(model)
+    key = mapper.identity_key_from_primary_key([values[col.key] for col in mapper.primary_key])
+    obj = session.identity_map.get(key)
+    if obj is None:
+        obj = _detached(mapper, values)
+        session.add(obj)
+    return obj
+
+
+def _detached(mapper, values: dict):
+    obj = mapper.class_manager.new_instance()  # no __init__: no defaults, no attribute events
+    obj.__dict__.update(values)
+    make_transient_to_detached(obj)  # as if loaded: the identity key set, no pending history
+    return obj
+
+
 def adopt_inserted(model: type[T], rows: list[dict]) -> list[T]:
     """ORM objects for rows just INSERTed with Core (every column given, the primary key included), put in
     the session as persistent without SQL: the hot path inserts with one Core statement and still hands
@@ -256,11 +278,8 @@ def adopt_inserted(model: type[T], rows: list[dict]) -> list[T]:
     them, as it forgets flushed objects (:func:`_forget_rolled_back`)."""
     session = db.session()
     tx = session.get_nested_transaction() or session.get_transaction()
-    objects = []
-    for row in rows:
-        obj = model(**row)
-        make_transient_to_detached(obj)  # as if loaded: no pending history, nothing to flush
-        objects.append(obj)
+    mapper = sa.inspect(model)
+    objects = [_detached(mapper, row) for row in rows]
     session.add_all(objects)
     session.info.setdefault(_ADOPTED, []).extend((obj, tx) for obj in objects)
     return objects
