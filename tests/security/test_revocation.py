@@ -120,3 +120,37 @@ def test_cli_users_deactivate(app, api, users):
     assert result.exit_code == 0, result.output
     assert token.get("/me").status_code == 401
     assert app.test_cli_runner().invoke(args=["users", "deactivate", "tidak-ada"]).exit_code == 1
+
+
+def test_a_token_revoked_behind_the_sessions_back_is_refused_at_once(app, users):
+    """Is a token revoked by another worker (a Core UPDATE the session never saw) refused on the next
+    check, even though its token and user objects are still held in this session's identity map?"""
+    import sqlalchemy as sa
+
+    from coop.auth.models import ApiToken
+    from coop.auth.services import issue_token, token_for_raw
+    from coop.db import atomic, db, utcnow
+
+    raw, issued = atomic(issue_token, users["treasurer"], now=utcnow())
+    held = token_for_raw(raw, now=utcnow())
+    assert held is not None and held.id == issued.id and held.user.role == "treasurer"
+    db.session.connection().execute(sa.update(ApiToken).where(ApiToken.id == issued.id).values(revoked=True))
+    assert token_for_raw(raw, now=utcnow()) is None
+
+
+def test_a_session_version_moved_behind_the_sessions_back_ends_the_login(users):
+    """Is a session cookie's user refused once another worker moved the user's session version on (a
+    Core UPDATE), although the User object is still held, and accepted with the new version?"""
+    import sqlalchemy as sa
+
+    from coop.auth.models import User
+    from coop.auth.services import user_for_session
+    from coop.db import db
+
+    user = users["admin"]
+    version = user.session_version or 0
+    assert user_for_session(user.id, version) is user  # the session's own object, not a copy
+    db.session.connection().execute(sa.update(User).where(User.id == user.id).values(session_version=version + 1))
+    assert user_for_session(user.id, version) is None
+    assert user_for_session(user.id, version + 1) is user
+    assert user_for_session(2**62, 0) is None
