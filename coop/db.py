@@ -264,6 +264,8 @@ def adopt(model: type[T], values: dict) -> T:
 
 
 def _detached(mapper, values: dict):
+    if not mapper.configured:  # a fresh worker's first request may come before any query configured them
+        sa.orm.configure_mappers()
     obj = mapper.class_manager.new_instance()  # no __init__: no defaults, no attribute events
     obj.__dict__.update(values)
     make_transient_to_detached(obj)  # as if loaded: the identity key set, no pending history

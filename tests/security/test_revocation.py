@@ -154,3 +154,28 @@ def test_a_session_version_moved_behind_the_sessions_back_ends_the_login(users):
     assert user_for_session(user.id, version) is None
     assert user_for_session(user.id, version + 1) is user
     assert user_for_session(2**62, 0) is None
+
+
+def test_a_fresh_worker_authenticates_a_token_on_its_first_request(committed_app):
+    """Does a new process (a gunicorn worker) whose very first request carries a bearer token answer 200,
+    although no ORM query has configured the mappers yet when authentication builds the user?"""
+    import subprocess
+    import sys
+
+    from coop.auth.services import create_cooperative, create_user, issue_token
+    from coop.db import atomic, db, utcnow
+
+    with committed_app.app_context():
+        url = db.engine.url.render_as_string(hide_password=False)
+
+        def _token():
+            c = create_cooperative(name="Koperasi Pekerja Baru", village_code="3504042001")
+            user = create_user(cooperative_id=c.id, username="kasir_baru", full_name="Kasir Baru",
+                               role="treasurer", password="kasir-baru-123")
+            return issue_token(user, now=utcnow())[0]
+        raw = atomic(_token)
+    code = ("from coop import create_app\n"
+            f"app = create_app({{'SQLALCHEMY_DATABASE_URI': {url!r}, 'SECRET_KEY': 'x'}})\n"
+            f"print(app.test_client().get('/api/v1/me', headers={{'Authorization': 'Bearer {raw}'}}).status_code)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.stdout.strip().splitlines()[-1:] == ["200"], done.stderr[-2000:]
