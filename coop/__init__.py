@@ -117,19 +117,16 @@ def register_extensions(app: Flask) -> None:
                        os.path.dirname(os.path.dirname(__file__)), "translations"))
     bootstrap.init_app(app)
 
-    from coop.auth.models import User
+    from coop.auth.services import user_for_session
 
     @login_manager.user_loader
     def _load_user(user_id: str):
         """``<id>.<session_version>``: a cookie from before a log out, password change or deactivation
         (or in the old id-only form) no longer loads a user."""
         ident, _, version = user_id.partition(".")
-        if not (ident.isdigit() and version.isdigit()):
+        if not (ident.isdigit() and version.isdigit()) or int(ident) > 2**63 - 1:
             return None
-        user = db.session.get(User, int(ident))
-        if user is None or not user.is_active or user.session_version != int(version):
-            return None
-        return user
+        return user_for_session(int(ident), int(version))
 
 
 def register_blueprints(app: Flask) -> None:

@@ -26,7 +26,15 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_sqlalchemy.session import Session as _FlaskSession
 from sqlalchemy import BigInteger, ForeignKey, Integer, MetaData
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, registry
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    declared_attr,
+    make_transient,
+    make_transient_to_detached,
+    mapped_column,
+    registry,
+)
 from sqlalchemy.types import TypeDecorator
 
 from coop import clock, db_sqlite
@@ -171,6 +179,8 @@ def is_sqlite() -> bool:
 # Transaction boundary
 # --------------------------------------------------------------------------------------------
 
+T = TypeVar("T")
+
 _depth: contextvars.ContextVar[int] = contextvars.ContextVar("coop_uow_depth", default=0)
 _after_commit: contextvars.ContextVar[list | None] = contextvars.ContextVar("coop_after_commit", default=None)
 
@@ -234,6 +244,74 @@ def _end_read_transaction() -> None:
                 session.expire(obj)
 
 
+#: ``session.info`` key: objects :func:`adopt_inserted` put in the session, with the transaction they belong to.
+_ADOPTED = "coop_adopted"
+
+
+def adopt(model: type[T], values: dict) -> T:
+    """The persistent ORM object for a row read (or just written) with Core, without SQL: the one already in
+    the session for that primary key (as a query would return it), else a new one holding ``values`` as its
+    loaded state (what the ORM's loader does; columns left out load on first use). ``values`` may hold a
+    many-to-one relationship's object too."""
+    session = db.session()
+    mapper = sa.inspect(model)
+    key = mapper.identity_key_from_primary_key([values[col.key] for col in mapper.primary_key])
+    obj = session.identity_map.get(key)
+    if obj is None:
+        obj = _detached(mapper, values)
+        session.add(obj)
+    return obj
+
+
+def _detached(mapper, values: dict):
+    if not mapper.configured:  # a fresh worker's first request may come before any query configured them
+        sa.orm.configure_mappers()
+    obj = mapper.class_manager.new_instance()  # no __init__: no defaults, no attribute events
+    obj.__dict__.update(values)
+    make_transient_to_detached(obj)  # as if loaded: the identity key set, no pending history
+    return obj
+
+
+def adopt_inserted(model: type[T], rows: list[dict]) -> list[T]:
+    """ORM objects for rows just INSERTed with Core (every column given, the primary key included), put in
+    the session as persistent without SQL: the hot path inserts with one Core statement and still hands
+    the caller ORM objects. Unlike objects the session flushed, the session would not know they are new, so
+    they are registered: a rollback of the transaction (or of a SAVEPOINT) they were inserted in forgets
+    them, as it forgets flushed objects (:func:`_forget_rolled_back`)."""
+    session = db.session()
+    tx = session.get_nested_transaction() or session.get_transaction()
+    mapper = sa.inspect(model)
+    objects = [_detached(mapper, row) for row in rows]
+    session.add_all(objects)
+    session.info.setdefault(_ADOPTED, []).extend((obj, tx) for obj in objects)
+    return objects
+
+
+def _forget_rolled_back(session, previous_transaction) -> None:
+    adopted = session.info.get(_ADOPTED)
+    if not adopted:
+        return
+    kept = []
+    for obj, tx in adopted:
+        t = tx
+        while t is not None and t is not previous_transaction:
+            t = t.parent
+        if t is None:
+            kept.append((obj, tx))  # inserted outside the transaction rolled back
+        else:
+            make_transient(obj)  # out of the session, its identity gone (the row no longer exists)
+    session.info[_ADOPTED] = kept
+
+
+def _settled_on_commit(session) -> None:
+    if not session.in_nested_transaction():  # the outermost transaction committed: the rows are durable
+        session.info.pop(_ADOPTED, None)
+
+
+sa.event.listen(CoopSession, "after_soft_rollback", _forget_rolled_back)
+sa.event.listen(CoopSession, "after_commit", _settled_on_commit)
+
+
 def after_commit(fn: Callable[[], Any]) -> None:
     """Run ``fn`` after the current unit of work commits (immediately if none is open)."""
     pending = _after_commit.get()
@@ -254,8 +332,6 @@ def _is_retryable(exc: DBAPIError) -> bool:
         return True
     return "database is locked" in str(orig)
 
-
-T = TypeVar("T")
 
 
 def atomic(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:

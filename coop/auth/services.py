@@ -18,7 +18,7 @@ from coop import audit
 from coop.auth import passwords
 from coop.auth.models import ApiToken, Cooperative, LoginAttempt, LoginThrottle, User
 from coop.auth.roles import ALL_ROLES
-from coop.db import db
+from coop.db import adopt, db
 from coop.errors import Conflict, NotFound, ValidationError
 from coop.text import N_
 
@@ -148,17 +148,55 @@ def issue_token(user: User, *, now: datetime, hours: int = 24) -> tuple[str, Api
     return raw, token
 
 
+_IDENTITY = (("t_", ApiToken), ("u_", User), ("c_", Cooperative))
+
+
+def _split(row, prefixes=_IDENTITY) -> list[dict]:
+    mapping = row._mapping
+    return [{col.key: mapping[prefix + col.key] for col in model.__table__.c} for prefix, model in prefixes]
+
+
 @functools.cache
-def _token_by_hash():
-    return sa.select(ApiToken).where(ApiToken.token_hash == sa.bindparam("token_hash"))
+def _identity_by_token():
+    """Token, user and cooperative in one Core row (an ORM query with two joined loads costs four times
+    the Python): authentication runs on every API request."""
+    t, u, c = (model.__table__ for _, model in _IDENTITY)
+    return (sa.select(*(col.label(prefix + col.key) for prefix, model in _IDENTITY for col in model.__table__.c))
+            .select_from(t.join(u, u.c.id == t.c.user_id).join(c, c.c.id == u.c.cooperative_id))
+            .where(t.c.token_hash == sa.bindparam("token_hash")))
+
+
+@functools.cache
+def _identity_by_user():
+    u, c = User.__table__, Cooperative.__table__
+    return (sa.select(*(col.label(prefix + col.key) for prefix, model in _IDENTITY[1:] for col in model.__table__.c))
+            .select_from(u.join(c, c.c.id == u.c.cooperative_id)).where(u.c.id == sa.bindparam("user_id")))
 
 
 def token_for_raw(raw: str, *, now: datetime) -> ApiToken | None:
-    """The live token (not revoked, not expired, its user active) for a raw bearer value, else None."""
-    token = db.session.scalar(_token_by_hash(), {"token_hash": _hash_token(raw)})
-    if token is None or token.revoked or token.expires_at <= now or not token.user.is_active:
+    """The live token (not revoked, not expired, its user active) for a raw bearer value, else None.
+    Revocation, expiry and deactivation are read from the database on every call (one Core row); the
+    objects are the session's (:func:`coop.db.adopt`)."""
+    row = db.session.connection().execute(_identity_by_token(), {"token_hash": _hash_token(raw)}).first()
+    if row is None:
         return None
-    return token
+    token, user, cooperative = _split(row)
+    if token["revoked"] or token["expires_at"] <= now or not user["is_active"]:
+        return None
+    user_obj = adopt(User, {**user, "cooperative": adopt(Cooperative, cooperative)})
+    return adopt(ApiToken, {**token, "user": user_obj})
+
+
+def user_for_session(user_id: int, session_version: int) -> User | None:
+    """The user a session cookie names, if still active and the cookie's version is the user's current one
+    (log out, password change and deactivation move it on), else None. One Core row, like a token."""
+    row = db.session.connection().execute(_identity_by_user(), {"user_id": user_id}).first()
+    if row is None:
+        return None
+    user, cooperative = _split(row, _IDENTITY[1:])
+    if not user["is_active"] or user["session_version"] != session_version:
+        return None
+    return adopt(User, {**user, "cooperative": adopt(Cooperative, cooperative)})
 
 
 def user_for_token(raw: str, *, now: datetime) -> User | None:

@@ -21,7 +21,7 @@ from sqlalchemy.orm.util import identity_key
 
 from coop import audit, datebounds
 from coop.auth.models import Cooperative
-from coop.db import db, utcnow
+from coop.db import adopt_inserted, db, utcnow
 from coop.errors import (
     Conflict,
     CoopError,
@@ -469,19 +469,15 @@ def post_entries(cooperative_id: int, specs: Sequence[EntrySpec], *, actor, sour
                      "hash": entry_hash})
         head_hash = entry_hash
 
-    objects: list[JournalEntry] = []
-    if as_entries:
-        # ORM objects (one INSERT per flush batch): the session knows they are new, so a rollback of this
-        # transaction (or of a SAVEPOINT around it) forgets them as it forgets any object it flushed
-        objects = [JournalEntry(**row) for row in rows]
-        db.session.add_all(objects)
-        db.session.flush()
-        new_ids = [obj.id for obj in objects]
-    else:
-        by_seq: dict[int, int] = {}
-        for start in range(0, len(rows), 5000):
-            by_seq.update(conn.execute(sql.insert_entries, rows[start:start + 5000]).all())
-        new_ids = [by_seq[row["chain_seq"]] for row in rows]
+    by_seq: dict[int, int] = {}
+    for start in range(0, len(rows), 5000):
+        by_seq.update(conn.execute(sql.insert_entries, rows[start:start + 5000]).all())
+    new_ids = [by_seq[row["chain_seq"]] for row in rows]
+    # ORM objects for the caller, built from the rows just inserted (no SQL, no flush): registered so that
+    # a rollback of this transaction or of a SAVEPOINT around it forgets them (coop.db.adopt_inserted)
+    objects: list[JournalEntry] = (
+        adopt_inserted(JournalEntry, [{**row, "id": new_id} for row, new_id in zip(rows, new_ids, strict=True)])
+        if as_entries else [])
     if rows:
         conn.execute(sql.move_head, {"cid": cooperative_id, "new_seq": chain_seq, "new_hash": head_hash})
         _show_on_loaded(LedgerHead, cooperative_id, chain_seq=chain_seq, head_hash=head_hash)

@@ -234,3 +234,42 @@ def test_an_entry_rolled_back_is_forgotten_and_the_next_post_succeeds(coop, book
     assert amounts == ["uji", "z"]
     assert b.balance(s) == 18
     assert all(obj not in db.session for obj in held)
+
+
+def test_a_rolled_back_savepoint_forgets_only_its_own_entries_and_reading_an_entry_takes_no_sql(coop, books):
+    """An entry posted before a SAVEPOINT that rolls back stays in the session with every column
+    readable without SQL (it went in with Core and was adopted, not loaded); the one posted inside the
+    SAVEPOINT is forgotten; after the commit both outcomes are what the database holds."""
+    b = books(coop)
+    s = b.sub("2101")
+    kas = b.acc("1101")
+    seen = {}
+
+    def work():
+        kept = post_entry(coop.id, [Line.dr(kas, 4), Line.cr(s, 4)], actor=None, memo="kept",
+                          value_date=date(2026, 11, 27))
+        statements = []
+
+        def note(_conn, _cursor, statement, *_a, **_k):
+            statements.append(statement)
+        conn = db.session.connection()
+        sa.event.listen(conn, "before_cursor_execute", note)
+        seen["columns"] = (kept.voucher_number, kept.chain_seq, kept.memo, kept.hash, kept.prev_hash,
+                           kept.posted_at.tzinfo is not None, kept.value_date, kept.source)
+        sa.event.remove(conn, "before_cursor_execute", note)
+        seen["sql"] = statements
+        try:
+            with db.session.begin_nested():
+                seen["dropped"] = post_entry(coop.id, [Line.dr(kas, 6), Line.cr(s, 6)], actor=None, memo="dropped",
+                                             value_date=date(2026, 11, 27))
+                raise RuntimeError("refused part")
+        except RuntimeError:
+            pass
+        return kept
+
+    kept = atomic(work)
+    assert seen["sql"] == []
+    assert seen["columns"][:3] == ("JU-2026-000001", 1, "kept")
+    assert kept in db.session and seen["dropped"] not in db.session
+    assert db.session.scalars(sa.select(JournalEntry.memo).where(JournalEntry.cooperative_id == coop.id)).all() == ["kept"]
+    assert b.balance(s) == 4

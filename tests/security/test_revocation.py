@@ -120,3 +120,62 @@ def test_cli_users_deactivate(app, api, users):
     assert result.exit_code == 0, result.output
     assert token.get("/me").status_code == 401
     assert app.test_cli_runner().invoke(args=["users", "deactivate", "tidak-ada"]).exit_code == 1
+
+
+def test_a_token_revoked_behind_the_sessions_back_is_refused_at_once(app, users):
+    """Is a token revoked by another worker (a Core UPDATE the session never saw) refused on the next
+    check, even though its token and user objects are still held in this session's identity map?"""
+    import sqlalchemy as sa
+
+    from coop.auth.models import ApiToken
+    from coop.auth.services import issue_token, token_for_raw
+    from coop.db import atomic, db, utcnow
+
+    raw, issued = atomic(issue_token, users["treasurer"], now=utcnow())
+    held = token_for_raw(raw, now=utcnow())
+    assert held is not None and held.id == issued.id and held.user.role == "treasurer"
+    db.session.connection().execute(sa.update(ApiToken).where(ApiToken.id == issued.id).values(revoked=True))
+    assert token_for_raw(raw, now=utcnow()) is None
+
+
+def test_a_session_version_moved_behind_the_sessions_back_ends_the_login(users):
+    """Is a session cookie's user refused once another worker moved the user's session version on (a
+    Core UPDATE), although the User object is still held, and accepted with the new version?"""
+    import sqlalchemy as sa
+
+    from coop.auth.models import User
+    from coop.auth.services import user_for_session
+    from coop.db import db
+
+    user = users["admin"]
+    version = user.session_version or 0
+    assert user_for_session(user.id, version) is user  # the session's own object, not a copy
+    db.session.connection().execute(sa.update(User).where(User.id == user.id).values(session_version=version + 1))
+    assert user_for_session(user.id, version) is None
+    assert user_for_session(user.id, version + 1) is user
+    assert user_for_session(2**62, 0) is None
+
+
+def test_a_fresh_worker_authenticates_a_token_on_its_first_request(committed_app):
+    """Does a new process (a gunicorn worker) whose very first request carries a bearer token answer 200,
+    although no ORM query has configured the mappers yet when authentication builds the user?"""
+    import subprocess
+    import sys
+
+    from coop.auth.services import create_cooperative, create_user, issue_token
+    from coop.db import atomic, db, utcnow
+
+    with committed_app.app_context():
+        url = db.engine.url.render_as_string(hide_password=False)
+
+        def _token():
+            c = create_cooperative(name="Koperasi Pekerja Baru", village_code="3504042001")
+            user = create_user(cooperative_id=c.id, username="kasir_baru", full_name="Kasir Baru",
+                               role="treasurer", password="kasir-baru-123")
+            return issue_token(user, now=utcnow())[0]
+        raw = atomic(_token)
+    code = ("from coop import create_app\n"
+            f"app = create_app({{'SQLALCHEMY_DATABASE_URI': {url!r}, 'SECRET_KEY': 'x'}})\n"
+            f"print(app.test_client().get('/api/v1/me', headers={{'Authorization': 'Bearer {raw}'}}).status_code)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.stdout.strip().splitlines()[-1:] == ["200"], done.stderr[-2000:]

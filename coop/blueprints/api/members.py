@@ -15,6 +15,7 @@ from coop.blueprints.api import (
     load_args,
     page_params,
     roles,
+    schema_instance,
 )
 from coop.blueprints.common import business_today as _today
 from coop.db import atomic
@@ -130,7 +131,7 @@ def _move(fn, account_id: int):
     body = {"transaction_id": receipt.transaction_id, "entry_id": receipt.entry.id,
             "voucher_number": receipt.entry.voucher_number, "amount": receipt.amount,
             "balance": receipt.balance, "account_id": acc.id}
-    return schemas.MoneyMoveResultSchema().dump(body), 201
+    return schema_instance(schemas.MoneyMoveResultSchema).dump(body), 201
 
 
 @api.post("/savings-accounts/<int:account_id>/deposits")
