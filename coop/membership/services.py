@@ -190,9 +190,13 @@ def settlement_preview(cooperative_id: int, member_id: int, effective_on: date) 
     """What a resignation on ``effective_on`` would pay out (nothing is written)."""
     member = get_member(cooperative_id, member_id)
     s = Settlement(member, effective_on)
-    for acc in savings.accounts_of(cooperative_id, member_id, include_closed=False):
-        if acc.balance > 0:
-            s.savings.append((acc, acc.balance))
+    accounts = savings.accounts_of(cooperative_id, member_id, include_closed=False)
+    # the interest the closing will pay (up to the day before, DOMAIN.md), as resign() posts it
+    interest = accrual.closing_preview(cooperative_id, accounts, effective_on)
+    for acc in accounts:
+        balance = acc.balance + interest.get(acc.ledger_account_id, 0)
+        if balance > 0:
+            s.savings.append((acc, balance))
     plan = _payoff_plan(cooperative_id, member_id, effective_on)
     s.loans_total = int(plan.total) if plan is not None else 0
     s.refund = s.savings_total - s.loans_total

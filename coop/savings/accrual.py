@@ -117,16 +117,9 @@ def payee_ledger(cooperative_id: int, acc: SavingsAccount, cache: dict[int, int]
     return cache[acc.member_id] or acc.ledger_account_id
 
 
-def settle(cooperative_id: int, accounts: list[SavingsAccount], month_end: date, *, kind: str,
-           value_date: date, memo: str, idempotency_key: str | None = None, actor=None) -> dict:
-    """Post the difference between what ``accounts`` earn in the month and what was paid for it.
-
-    PPh final is recomputed on each member's month total (all their accounts, paid or not in this
-    call: PP 15/2009's threshold is per member and month) and split over the accounts by
-    :func:`rules.split_tax`; the entry carries the differences of gross, tax and net, signed.
-
-    :returns: ``{"entry", "accounts", "gross", "tax"}`` (``entry`` None when nothing differs).
-    """
+def _differences(cooperative_id: int, accounts: list[SavingsAccount], month_end: date) -> list[tuple]:
+    """``[(account, gross difference, tax difference)]`` between what ``accounts`` earn in the month ending
+    ``month_end`` and what was paid for it, PPh recomputed on each member's month total (reads only)."""
     _, end = rules.month_bounds(month_end)
     expected = gross_by_account(accounts, end)
     paid = recorded(cooperative_id, (a.member_id for a in accounts), end)
@@ -145,14 +138,30 @@ def settle(cooperative_id: int, accounts: list[SavingsAccount], month_end: date,
     for grosses in per_member.values():
         new_tax.update(rules.split_tax(grosses, threshold, pph_rate))
     rows: list = []
-    net_by_payee: dict[int, int] = defaultdict(int)
-    cache: dict[int, int] = {}
     for i in sorted(by_id):
         g0, t0 = paid.get(i, (0, 0))
         dg, dt = new_gross[i] - g0, new_tax[i] - t0
         if dg or dt:
             rows.append((by_id[i], dg, dt))
-            net_by_payee[payee_ledger(cooperative_id, by_id[i], cache)] += dg - dt
+    return rows
+
+
+def settle(cooperative_id: int, accounts: list[SavingsAccount], month_end: date, *, kind: str,
+           value_date: date, memo: str, idempotency_key: str | None = None, actor=None) -> dict:
+    """Post the difference between what ``accounts`` earn in the month and what was paid for it.
+
+    PPh final is recomputed on each member's month total (all their accounts, paid or not in this
+    call: PP 15/2009's threshold is per member and month) and split over the accounts by
+    :func:`rules.split_tax`; the entry carries the differences of gross, tax and net, signed.
+
+    :returns: ``{"entry", "accounts", "gross", "tax"}`` (``entry`` None when nothing differs).
+    """
+    _, end = rules.month_bounds(month_end)
+    rows = _differences(cooperative_id, accounts, end)
+    net_by_payee: dict[int, int] = defaultdict(int)
+    cache: dict[int, int] = {}
+    for acc, dg, dt in rows:
+        net_by_payee[payee_ledger(cooperative_id, acc, cache)] += dg - dt
     gross = sum(r[1] for r in rows)
     tax = sum(r[2] for r in rows)
     if not rows:
@@ -214,6 +223,25 @@ def pay_closing(cooperative_id: int, accounts: list[SavingsAccount], closed_on: 
         if r["entry"] is not None:
             entries.append(r["entry"])
     return entries
+
+
+def closing_preview(cooperative_id: int, accounts: list[SavingsAccount], closed_on: date) -> dict[int, int]:
+    """``{ledger account id: net interest}`` that :func:`pay_closing` would credit if ``accounts`` closed on
+    ``closed_on``: nothing is written (the resignation preview shows the refund the member will get)."""
+    saved = [(a, a.closed_on) for a in accounts]
+    out: dict[int, int] = defaultdict(int)
+    cache: dict[int, int] = {}
+    with db.session.no_autoflush:
+        try:
+            for a in accounts:
+                a.closed_on = closed_on
+            for end in sorted({rules.month_bounds(closed_on)[1], *months_run_since(cooperative_id, closed_on)}):
+                for acc, dg, dt in _differences(cooperative_id, accounts, end):
+                    out[payee_ledger(cooperative_id, acc, cache)] += dg - dt
+        finally:
+            for a, was in saved:
+                a.closed_on = was
+    return dict(out)
 
 
 def reconcile(cooperative_id: int, since: date | None = None, *, actor=None) -> str:

@@ -33,8 +33,8 @@ def arrears_loan(coop, make_member, fund, make_loan, make_loan_product):
     sukarela 10.000.000. The daily job has run through 15 Feb: it charged 840 on each of 9-15 Feb
     (7 x 840 = 5.880)."""
     member = make_member(coop, joined_on=date(2025, 6, 2))
-    # jasa simpanan is not this fixture's subject (a closing pays it: tests/savings); the preview does not
-    # include it yet, so the sukarela here earns none
+    # jasa simpanan is not this fixture's subject (a closing pays it, and the preview shows it:
+    # tests/savings/test_closing_preview.py), so the sukarela here earns none and the figures stay round
     savings.default_product(coop.id, "sukarela").interest_method = "none"
     fund(member, "sukarela", 10_000_000)
     product = make_loan_product(coop, penalty_kind="percent_per_day", penalty_percent=Decimal("0.1"),
