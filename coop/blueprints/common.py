@@ -82,7 +82,7 @@ def submit(fn, *args, success: str | None = None, form=None, field_names: dict[s
 
     - success: flash ``success`` (a msgid, translated here) as "success"; the :class:`Outcome` is true and
       carries the service's return value;
-    - a 403 refusal aborts with 403;
+    - a 403 refusal aborts with 403 (unless its code is in ``quiet``);
     - any other :class:`CoopError`: with ``form``, its message goes to the form's own errors and its
       ``fields`` onto the form's fields (``field_names`` maps a service field name to the form's), so the
       page's error summary lists them; without a form, the message is flashed ("danger"), a 422's field
@@ -92,10 +92,10 @@ def submit(fn, *args, success: str | None = None, form=None, field_names: dict[s
     try:
         value = atomic(fn, *args, **kwargs)
     except CoopError as exc:
+        if exc.code in quiet:  # the caller tells it its own way (even a 403: "menunggu persetujuan kedua")
+            return Outcome(False, error=exc)
         if exc.status == 403:
             abort(403)
-        if exc.code in quiet:
-            return Outcome(False, error=exc)
         if form is not None:
             form.form_errors.append(exc.message)
             for name, msgs in exc.fields.items():

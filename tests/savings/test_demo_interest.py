@@ -65,4 +65,5 @@ def test_demo_interest_matches_a_recomputation_of_every_account_month(app, today
                 if acc.kind == "berjangka" and expected:
                     earning_berjangka += 1
     assert differ == []
-    assert checked > 1000 and earning_berjangka > 0
+    # the demo's history starts on 1 January of last year: about 45-60 interest-bearing accounts a month
+    assert checked > 30 * len(runs) and earning_berjangka > 0
