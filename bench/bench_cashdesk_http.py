@@ -102,20 +102,10 @@ def ledger_only(db_path: str, account_ids: list[int], n: int) -> float:
 
 def raw_commit_ceiling(tmp: str, n: int = 300) -> float:
     """Single-row commits per second of bare sqlite3 (WAL, synchronous=FULL, BEGIN IMMEDIATE) on the
-    same disk: the ceiling for any design that commits once per deposit."""
-    import sqlite3
+    same disk: the ceiling for any design that commits once per deposit (the ledger bench's measure)."""
+    from bench_ledger_throughput import bare_commit_rate  # a sibling script, not a package
 
-    conn = sqlite3.connect(os.path.join(tmp, "ceiling.sqlite3"), isolation_level=None)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=FULL")
-    conn.execute("CREATE TABLE t (x INTEGER)")
-    t0 = time.perf_counter()
-    for i in range(n):
-        conn.execute("BEGIN IMMEDIATE")
-        conn.execute("INSERT INTO t VALUES (?)", (i,))
-        conn.execute("COMMIT")
-    conn.close()
-    return n / (time.perf_counter() - t0)
+    return bare_commit_rate(tmp, n)
 
 
 def _client(port, token, account_ids, n, seed, out):
