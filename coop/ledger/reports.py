@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
 from coop.db import db
 from coop.errors import ValidationError
@@ -204,13 +205,17 @@ def _member_income(cooperative_id: int, start: date, end: date, income_ids: list
     """Income (credit minus debit) per income account from entries that touch a member sub-account."""
     if not income_ids:
         return {}
-    member_entries = (sa.select(Posting.entry_id).join(Account, Account.id == Posting.account_id)
-                      .where(Account.cooperative_id == cooperative_id, Account.parent_id.is_not(None)))
+    # a correlated EXISTS, looked up by the entry's id (postings are indexed by entry_id): an IN over every
+    # member posting of the cooperative made PostgreSQL nest loops over all postings when its statistics were
+    # stale (a demo-sized unanalysed table took over 15 minutes)
+    other = aliased(Posting)
+    touches_member = (sa.select(sa.literal(1)).select_from(other).join(Account, Account.id == other.account_id)
+                      .where(other.entry_id == Posting.entry_id, Account.parent_id.is_not(None)).exists())
     stmt = (sa.select(Posting.account_id, sa.func.sum(Posting.credit) - sa.func.sum(Posting.debit))
             .join(JournalEntry, JournalEntry.id == Posting.entry_id)
             .where(JournalEntry.cooperative_id == cooperative_id, JournalEntry.value_date >= start,
                    JournalEntry.value_date <= end, JournalEntry.source.not_in(CLOSING_SOURCES),
-                   Posting.account_id.in_(income_ids), Posting.entry_id.in_(member_entries))
+                   Posting.account_id.in_(income_ids), touches_member)
             .group_by(Posting.account_id))
     return {a: int(v or 0) for a, v in db.session.execute(stmt)}
 
