@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Run schemathesis against the running app (fresh SQLite database with the demo cooperative).
-# Fails on any 5xx or on a response that does not match the documented schema.
+# Fails on any 5xx or on a response that does not match the documented schema. A request may take 30 s
+# (ST_REQUEST_TIMEOUT): the whole-ledger XLSX of the demo passed the 10 s default on a loaded 2-core machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dir=$(mktemp -d /tmp/coop-st.XXXXXX)
@@ -20,4 +21,4 @@ token=$(curl -fs -X POST -H 'Content-Type: application/json' \
   --exclude-path /api/v1/auth/tokens/current \
   --checks not_a_server_error,response_schema_conformance,content_type_conformance \
   --phases examples,coverage,fuzzing --mode positive -n "${ST_MAX_EXAMPLES:-25}" \
-  --max-time "${ST_MAX_TIME:-120}" --seed 1 --no-color --suppress-health-check all -w 2
+  --max-time "${ST_MAX_TIME:-120}" --request-timeout "${ST_REQUEST_TIMEOUT:-30}" --seed 1 --no-color --suppress-health-check all -w 2
