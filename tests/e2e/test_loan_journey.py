@@ -27,13 +27,13 @@ def test_loan_journey(browser, live_server, login_as, screenshot):
         loan_url = treasurer.url
         assert "Diajukan" in treasurer.locator("h1").inner_text()
         # the maker sees no decision form
-        assert treasurer.locator("button[name=decide]").count() == 0
+        assert treasurer.locator("button[name=decision]").count() == 0
 
         login_as(manager, "manajer")
         manager.goto(loan_url)
-        manager.locator("#decision").select_option("approve")
+        # two buttons, nothing preselected (issue 15): the manager presses Setujui
         manager.fill("#note", "Usaha layak")
-        manager.click("button[name=decide]")
+        manager.click("button[name=decision][value=approve]")
         manager.wait_for_load_state()
         assert "Disetujui" in manager.locator("h1").inner_text()
         screenshot(manager, "loan-approved")
