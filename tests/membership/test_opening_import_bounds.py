@@ -4,7 +4,6 @@ reads it, cells and the listed errors bounded; the page says so and writes nothi
 from __future__ import annotations
 
 import io
-import zipfile
 
 import pytest
 import sqlalchemy as sa
@@ -17,14 +16,7 @@ from coop.ledger.services import account_by_code
 from coop.savings import imports
 from coop.savings import services as savings
 from coop.uploads import ImportLimits
-
-
-def _bomb(unpacked_mb: int = 5) -> bytes:
-    """A 'workbook' whose sheet is ``unpacked_mb`` MB of one repeated byte: it packs about 1,000 times."""
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        zf.writestr("xl/worksheets/sheet1.xml", b" " * (unpacked_mb * 1024 * 1024))
-    return buf.getvalue()
+from tests.uploads_helpers import zip_bomb as _bomb
 
 
 def _openings(coop) -> int:

@@ -3,7 +3,6 @@ XLSX files that unpack too large; rows are streamed, never listed."""
 from __future__ import annotations
 
 import io
-import zipfile
 
 import pytest
 import sqlalchemy as sa
@@ -13,6 +12,7 @@ from coop.errors import PayloadTooLarge, ValidationError
 from coop.registry import imports
 from coop.registry.models import Resident
 from tests.registry.importdata import to_csv, village_rows
+from tests.uploads_helpers import zip_bomb as _bomb
 
 
 def _count(coop):
@@ -23,13 +23,6 @@ def _upload(client, data: bytes, name: str):
     return client.client.post("/api/v1/registry/imports?dry_run=false", headers=client.headers,
                               data={"file": (io.BytesIO(data), name)}, content_type="multipart/form-data")
 
-
-def _bomb(unpacked_mb: int = 5) -> bytes:
-    """A 'workbook' whose sheet is ``unpacked_mb`` MB of one repeated byte: it packs about 1,000 times."""
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        zf.writestr("xl/worksheets/sheet1.xml", b" " * (unpacked_mb * 1024 * 1024))
-    return buf.getvalue()
 
 
 def test_rows_are_streamed_and_the_first_row_past_the_limit_refuses_the_file(coop, today):
