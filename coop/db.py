@@ -175,6 +175,20 @@ def is_sqlite() -> bool:
     return db.session.get_bind().dialect.name == "sqlite"
 
 
+def refresh_statistics(*tables: str) -> None:
+    """PostgreSQL: ``ANALYZE`` ``tables`` inside the current transaction, after a bulk load in it.
+
+    The planner sizes tables by their last statistics; rows inserted by one long transaction (the
+    demo's thousands of postings) are invisible to autovacuum until it commits, so the planner takes
+    the tables for empty and nests loops over them (the PHU of the demo's year-end took over 15
+    minutes). ANALYZE samples the transaction's own uncommitted rows. SQLite: nothing to do.
+    """
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    for table in tables:
+        db.session.execute(sa.text(f"ANALYZE {db.session.get_bind().dialect.identifier_preparer.quote(table)}"))
+
+
 # --------------------------------------------------------------------------------------------
 # Transaction boundary
 # --------------------------------------------------------------------------------------------
