@@ -31,6 +31,9 @@ from coop.onboarding import found_cooperative
 from tests.conftest import PG_URL, _drop_database, _fresh_database_url, make_migrated_app
 
 REPLICA_URL = os.environ.get("COOP_TEST_READ_DATABASE_URL")
+#: The cluster itself: under scripts/with_pgbouncer.sh PG_URL goes through pgbouncer, where a session advisory
+#: lock does not hold (the scheduler's lock needs a direct connection).
+DIRECT_URL = os.environ.get("COOP_TEST_DIRECT_DATABASE_URL") or PG_URL
 postgres_only = pytest.mark.skipif(not PG_URL, reason="needs PostgreSQL (scripts/with_postgres.sh)")
 
 
@@ -62,7 +65,8 @@ def test_through_pgbouncer_psycopg_prepares_no_statements(tmp_path):
                       "TESTING": True})
     assert env.config["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"] == {"prepare_threshold": None}
     assert env.config["SQLALCHEMY_BINDS"][READ_BIND]["connect_args"] == {"prepare_threshold": None}
-    direct = create_app({"SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://coop@127.0.0.1:1/coop", "TESTING": True})
+    direct = create_app({"SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://coop@127.0.0.1:1/coop", "PGBOUNCER": False,
+                         "TESTING": True})
     assert "connect_args" not in direct.config["SQLALCHEMY_ENGINE_OPTIONS"]
     assert not direct.config.get("SQLALCHEMY_BINDS")
 
@@ -265,7 +269,7 @@ def test_a_write_never_reaches_the_read_engine(replica_app):
 @postgres_only
 def test_the_scheduler_lock_is_held_by_one_connection_at_a_time():
     """Does a second try of the lock fail while the first holds it, and succeed once the first released it?"""
-    first, second = scheduler_lock.SchedulerLock(PG_URL), scheduler_lock.SchedulerLock(PG_URL)
+    first, second = scheduler_lock.SchedulerLock(DIRECT_URL), scheduler_lock.SchedulerLock(DIRECT_URL)
     try:
         assert first.try_acquire() is True
         assert second.try_acquire() is False
@@ -281,7 +285,7 @@ def test_the_scheduler_lock_is_held_by_one_connection_at_a_time():
 def test_a_waiting_scheduler_says_so_once_and_takes_over():
     """Does ``acquire`` say once that another scheduler runs, retry, and return the lock when it is freed
     (here on the third retry)?"""
-    holder = scheduler_lock.SchedulerLock(PG_URL)
+    holder = scheduler_lock.SchedulerLock(DIRECT_URL)
     assert holder.try_acquire()
     said, naps = [], []
 
@@ -290,7 +294,7 @@ def test_a_waiting_scheduler_says_so_once_and_takes_over():
         if len(naps) == 3:
             holder.release()
 
-    lock = scheduler_lock.acquire(PG_URL, 0.01, echo=said.append, sleep=nap)
+    lock = scheduler_lock.acquire(DIRECT_URL, 0.01, echo=said.append, sleep=nap)
     try:
         assert len(naps) == 3 and lock.connection is not None
         assert len(said) == 2 and "menunggu" in said[0] and "mengambil alih" in said[1]
@@ -300,7 +304,9 @@ def test_a_waiting_scheduler_says_so_once_and_takes_over():
 
 
 def _scheduler(url: str, instance: str) -> subprocess.Popen:
-    env = dict(os.environ, COOP_DATABASE_URL=url, COOP_SCHEDULER_LOCK_RETRY_SECONDS="0.3", COOP_ENV="development",
+    direct = sa.engine.make_url(DIRECT_URL).set(database=sa.engine.make_url(url).database)
+    env = dict(os.environ, COOP_DATABASE_URL=url, COOP_SCHEDULER_LOCK_RETRY_SECONDS="0.3",
+               COOP_SCHEDULER_DATABASE_URL=direct.render_as_string(hide_password=False), COOP_ENV="development",
                COOP_SECRET_KEY="x" * 40, COOP_INSTANCE_PATH=instance, COOP_BUSINESS_DATE="2026-11-27",
                PYTHONUNBUFFERED="1")
     proc = subprocess.Popen([sys.executable, "-m", "flask", "--app", "coop", "scheduler"], env=env,
@@ -332,7 +338,7 @@ def test_two_scheduler_processes_one_runs_the_other_waits_then_takes_over(tmp_pa
     url = _fresh_database_url(tmp_path_factory, "sched")
     make_migrated_app(url)
     first = second = None
-    probe = sa.create_engine(PG_URL, poolclass=sa.pool.NullPool)
+    probe = sa.create_engine(DIRECT_URL, poolclass=sa.pool.NullPool)
     try:
         first = _scheduler(url, str(tmp_path / "a"))
         assert "Scheduler started" in _read_until(first, "Scheduler started")
