@@ -1,6 +1,7 @@
 """Benchmark: one PostgreSQL database holding many cooperatives (issue 20, item 4). Not in CI, not in make test.
 
     scripts/with_postgres.sh sh -c '.venv/bin/python bench/bench_scale.py --url "$COOP_TEST_DATABASE_URL" --cooperatives 1000'
+    (without a PostgreSQL URL, e.g. under ``make bench``, it says so and exits 0)
     .venv/bin/python bench/bench_scale.py --url postgresql+psycopg://... --cooperatives 100   # a smaller run
 
 Builds ``--cooperatives`` cooperatives of ``--members`` members each with ``--months`` months of books: per
@@ -27,6 +28,7 @@ Measures, each against a baseline taken in the same run:
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -242,7 +244,8 @@ def run_jobs(app, day: date) -> tuple[float, int, int]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--url", required=True, help="an EMPTY PostgreSQL database (it is migrated and filled)")
+    ap.add_argument("--url", default=os.environ.get("COOP_BENCH_DATABASE_URL"),
+                    help="an EMPTY PostgreSQL database (it is migrated and filled); default COOP_BENCH_DATABASE_URL")
     ap.add_argument("--cooperatives", type=int, default=1000)
     ap.add_argument("--members", type=int, default=300)
     ap.add_argument("--months", type=int, default=3)
@@ -250,6 +253,11 @@ def main() -> None:
     ap.add_argument("--province", type=int, default=200)
     ap.add_argument("--rounds", type=int, default=15)
     args = ap.parse_args()
+    if not args.url or not args.url.startswith("postgresql"):
+        print("bench_scale: skipped (needs an empty PostgreSQL database: --url or COOP_BENCH_DATABASE_URL; "
+              "e.g. scripts/with_postgres.sh sh -c '.venv/bin/python bench/bench_scale.py --url "
+              "\"$COOP_TEST_DATABASE_URL\" --cooperatives 100')")
+        return
     from flask_migrate import upgrade
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": args.url, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False,
