@@ -11,7 +11,8 @@ from flask import Flask, current_app
 from flask_babel import gettext
 
 from coop import clock
-from coop.db import atomic, db
+from coop.db import atomic, db, pooled_url
+from coop.jobs import lock as scheduler_lock
 
 #: Areas add their command groups here ("module:attribute" of a click command or group).
 COMMAND_MODULES: list[str] = [
@@ -393,6 +394,7 @@ def scheduler_cmd():
 
     app = current_app._get_current_object()
     _load_job_modules()
+    lock = _scheduler_lock(app)
     sched = BlockingScheduler(timezone=app.config["BABEL_DEFAULT_TIMEZONE"])
 
     def run_jobs(job_id=None):
@@ -408,8 +410,49 @@ def scheduler_cmd():
         # a run missed by less than a day (machine asleep, restart) still runs once when it comes back
         sched.add_job(run_jobs, "cron", args=[job.id], id=job.id, misfire_grace_time=24 * 3600, coalesce=True,
                       **job.cron)
+    lost = []
+    if lock is not None:
+        def check_lock():
+            # the lock died with its connection (server restart): another scheduler may take it now, so
+            # this one stops (systemd restarts it, and it waits for the lock like any second scheduler)
+            if not lock.alive():
+                lost.append(True)
+                app.logger.error("Koneksi kunci scheduler terputus; scheduler berhenti.")
+                sched.shutdown(wait=False)
+        sched.add_job(check_lock, "interval", seconds=max(1.0, min(60.0, lock_retry(app))), id="scheduler.lock")
     click.echo(f"Scheduler started with {len(JOBS)} jobs. Ctrl+C to stop.")
-    sched.start()
+    try:
+        sched.start()
+    finally:
+        if lock is not None:
+            lock.release()
+    if lost:
+        raise click.ClickException(gettext("Kunci scheduler hilang; jalankan ulang scheduler."))
+
+
+def lock_retry(app: Flask) -> float:
+    return float(app.config.get("SCHEDULER_LOCK_RETRY_SECONDS", 30))
+
+
+def _scheduler_lock(app: Flask):
+    """On PostgreSQL, wait for the scheduler's advisory lock on a direct connection (coop/jobs/lock.py);
+    on SQLite None (one machine, one process)."""
+    main = app.config["SQLALCHEMY_DATABASE_URI"]
+    through_pgbouncer = bool(app.config.get("DATABASE_THROUGH_PGBOUNCER"))
+    direct = app.config.get("SCHEDULER_DATABASE_URL")
+    if direct:
+        url, direct_pooled = pooled_url(direct)
+        if direct_pooled:
+            raise click.ClickException(gettext("COOP_SCHEDULER_DATABASE_URL harus koneksi langsung ke PostgreSQL, "
+                                               "bukan lewat pgbouncer."))
+    elif through_pgbouncer:
+        raise click.ClickException(gettext("Basis data lewat pgbouncer: setel COOP_SCHEDULER_DATABASE_URL ke koneksi "
+                                           "langsung PostgreSQL untuk kunci scheduler."))
+    else:
+        url = main
+    if sa.engine.make_url(url).get_backend_name() != "postgresql":
+        return None
+    return scheduler_lock.acquire(url, lock_retry(app), echo=click.echo)
 
 
 def register(app: Flask) -> None:

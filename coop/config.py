@@ -13,6 +13,17 @@ class Config:
     #: SQLAlchemy URL; default is a SQLite file in the instance folder (filled in by create_app).
     SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL")
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    #: Read-only engine (a streaming replica) for reports, exports and programme indicators
+    #: (``coop.db.read_session``); unset: they read the main database.
+    READ_DATABASE_URL = _env("READ_DATABASE_URL")
+    #: 1 = the database URLs go through pgbouncer in transaction mode (psycopg prepares no statements);
+    #: a URL may say so itself with ``?pgbouncer=1``.
+    PGBOUNCER = _env("PGBOUNCER", "0") == "1"
+    #: Direct connection (never through pgbouncer) on which the scheduler holds its PostgreSQL advisory
+    #: lock; unset: the main URL (refused when that goes through pgbouncer).
+    SCHEDULER_DATABASE_URL = _env("SCHEDULER_DATABASE_URL")
+    #: Seconds a second scheduler waits between tries of the lock.
+    SCHEDULER_LOCK_RETRY_SECONDS = float(_env("SCHEDULER_LOCK_RETRY_SECONDS", "30"))
     #: Session signing key. Without COOP_SECRET_KEY (outside production and tests) create_app reads, or
     #: creates once, a random key in ``instance/secret_key`` (mode 0600); production refuses to start.
     SECRET_KEY = _env("SECRET_KEY")

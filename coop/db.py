@@ -12,6 +12,8 @@ locks balance rows with ``SELECT ... FOR UPDATE`` and :func:`atomic` retries dea
 from __future__ import annotations
 
 import contextvars
+import functools
+import inspect
 import random
 import time
 from collections.abc import Callable, Iterator
@@ -56,13 +58,63 @@ class Base(DeclarativeBase):
                         type_annotation_map={int: BigInteger().with_variant(Integer(), "sqlite")})
 
 
+#: Bind key of the read-only engine (``COOP_READ_DATABASE_URL``: a streaming replica for reports, exports and
+#: programme indicators). Absent when no read URL is set: reads then go to the main database.
+READ_BIND = "read"
+#: ``session.info`` key: how many :func:`read_session` blocks are open on this session.
+_READING = "coop_reading"
+
+
 class CoopSession(_FlaskSession):
-    """Flask-SQLAlchemy's session, but an explicit ``bind`` (a test's outer connection) wins."""
+    """Flask-SQLAlchemy's session, but an explicit ``bind`` (a test's outer connection) wins, and inside
+    :func:`read_session` (outside any unit of work) statements go to the read engine."""
 
     def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
         if bind is None and self.bind is not None:
             return self.bind
+        if bind is None and self.info.get(_READING) and _may_read_replica(self, clause):
+            engine = db.engines.get(READ_BIND)
+            if engine is not None:
+                return engine
         return super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
+
+
+def _may_read_replica(session, clause) -> bool:
+    """Only plain reads outside a unit of work and outside a flush go to the replica: whatever a unit of
+    work reads it must read where it writes (the primary), and a write never goes there."""
+    if in_unit_of_work() or session._flushing:
+        return False
+    return not isinstance(clause, sa.sql.dml.UpdateBase)
+
+
+@contextmanager
+def read_session() -> Iterator[Any]:
+    """Reads inside this block (reports, exports, programme indicators) go to the read-only engine of
+    ``COOP_READ_DATABASE_URL``, a streaming replica that may lag the primary by a moment; without that
+    setting, to the main database. Inside a unit of work it changes nothing (the unit of work reads the
+    primary). Works across a generator's ``yield`` (a streamed export): the mark is on the session."""
+    session = db.session()
+    session.info[_READING] = session.info.get(_READING, 0) + 1
+    try:
+        yield db.session
+    finally:
+        session.info[_READING] -= 1
+
+
+def reads_replica(fn: Callable[..., T]) -> Callable[..., T]:
+    """Decorator: run ``fn`` (a function or a generator function) inside :func:`read_session`."""
+    if inspect.isgeneratorfunction(fn):
+        @functools.wraps(fn)
+        def generator(*args, **kwargs):
+            with read_session():
+                yield from fn(*args, **kwargs)
+        return generator  # type: ignore[return-value]
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        with read_session():
+            return fn(*args, **kwargs)
+    return wrapper
 
 
 db = SQLAlchemy(model_class=Base, session_options={"class_": CoopSession})
@@ -149,17 +201,55 @@ class TimestampMixin:
 # Engine set-up
 # --------------------------------------------------------------------------------------------
 
+#: URL query parameter that marks a PostgreSQL URL as going through pgbouncer (removed before connecting).
+PGBOUNCER_PARAM = "pgbouncer"
+
+
+def pooled_url(url: str, pgbouncer_env: bool = False) -> tuple[str, bool]:
+    """``(url without the pgbouncer marker, whether it goes through pgbouncer)``: through pgbouncer when
+    ``COOP_PGBOUNCER=1`` (``pgbouncer_env``) or the URL carries ``?pgbouncer=1``."""
+    parsed = sa.engine.make_url(url)
+    marker = parsed.query.get(PGBOUNCER_PARAM)
+    if marker is None:
+        return url, pgbouncer_env and parsed.get_backend_name() == "postgresql"
+    clean = parsed.difference_update_query([PGBOUNCER_PARAM]).render_as_string(hide_password=False)
+    return clean, str(marker).lower() in ("1", "true", "yes")
+
+
+def _postgres_options(options: dict, through_pgbouncer: bool) -> dict:
+    options = dict(options)
+    # a pooled connection that died with a server restart is replaced on checkout, not handed to a
+    # request (which would answer 500 once per worker after every PostgreSQL restart)
+    options.setdefault("pool_pre_ping", True)
+    if through_pgbouncer:
+        # pgbouncer in transaction mode hands each transaction to any server connection: a statement
+        # psycopg prepared on one is unknown on the next, so no server-side prepared statements
+        options["connect_args"] = {**options.get("connect_args", {}), "prepare_threshold": None}
+    return options
+
+
 def configure_engine_options(app) -> None:
     """Engine options by dialect, before Flask-SQLAlchemy creates the engine: SQLite connections are
-    :class:`coop.db_sqlite.WriterLockedConnection`."""
+    :class:`coop.db_sqlite.WriterLockedConnection`; PostgreSQL through pgbouncer prepares no statements.
+    ``READ_DATABASE_URL`` (PostgreSQL) adds the read-only engine of :func:`read_session`."""
     options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    pgbouncer_env = bool(app.config.get("PGBOUNCER"))
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         options["connect_args"] = {**options.get("connect_args", {}), "factory": db_sqlite.WriterLockedConnection}
     else:
-        # a pooled connection that died with a server restart is replaced on checkout, not handed to a
-        # request (which would answer 500 once per worker after every PostgreSQL restart)
-        options.setdefault("pool_pre_ping", True)
+        url, through = pooled_url(app.config["SQLALCHEMY_DATABASE_URI"], pgbouncer_env)
+        app.config["SQLALCHEMY_DATABASE_URI"] = url
+        app.config["DATABASE_THROUGH_PGBOUNCER"] = through
+        options = _postgres_options(options, through)
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    read_url = app.config.get("READ_DATABASE_URL")
+    if read_url:
+        url, through = pooled_url(read_url, pgbouncer_env)
+        read = _postgres_options({}, through) if not url.startswith("sqlite") else {}
+        if not url.startswith("sqlite"):
+            read["execution_options"] = {"postgresql_readonly": True}
+        app.config["SQLALCHEMY_BINDS"] = {**(app.config.get("SQLALCHEMY_BINDS") or {}),
+                                          READ_BIND: {"url": url, **read}}
 
 
 def init_engines(app) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
-from coop.db import db
+from coop.db import db, reads_replica
 from coop.errors import ValidationError
 from coop.ledger.models import Account, JournalEntry, Posting
 
@@ -83,6 +83,7 @@ def _chart_rows(accounts: dict[int, Account]) -> list[Account]:
     return sorted((a for a in accounts.values() if a.parent_id is None), key=lambda a: a.code)
 
 
+@reads_replica
 def trial_balance(cooperative_id: int, as_of: date) -> dict:
     """Neraca saldo (trial balance) at the end of ``as_of``, one row per chart account.
 
@@ -119,6 +120,7 @@ def _subtree(accounts: dict[int, Account], account_id: int) -> list[int]:
     return out
 
 
+@reads_replica
 def general_ledger(cooperative_id: int, account_id: int, start: date, end: date, *, limit: int = 5000) -> dict:
     """Buku besar of one account (a chart account includes its sub-accounts) from ``start`` to ``end``.
 
@@ -169,6 +171,7 @@ def general_ledger(cooperative_id: int, account_id: int, start: date, end: date,
             "total_debit": md, "total_credit": mc, "closing": opening + sign * (md - mc), "truncated": truncated}
 
 
+@reads_replica
 def neraca(cooperative_id: int, as_of: date) -> dict:
     """Neraca (statement of financial position) at the end of ``as_of``.
 
@@ -220,6 +223,7 @@ def _member_income(cooperative_id: int, start: date, end: date, income_ids: list
     return {a: int(v or 0) for a, v in db.session.execute(stmt)}
 
 
+@reads_replica
 def phu(cooperative_id: int, start: date, end: date) -> dict:
     """Perhitungan Hasil Usaha (the cooperative's income statement) for ``start``..``end``.
 

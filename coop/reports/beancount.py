@@ -18,7 +18,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 
 from coop.auth.models import Cooperative
-from coop.db import db
+from coop.db import db, reads_replica
 from coop.ledger.models import JournalEntry
 from coop.reports.exports import (
     CHUNK,
@@ -75,6 +75,7 @@ def rolled_up(accounts, balances: dict[int, int]) -> dict[int, int]:
     return total
 
 
+@reads_replica
 def beancount_text(cooperative_id: int, period: Period) -> Iterator[str]:
     """Yield the beancount file in chunks."""
     consistent_snapshot()

@@ -9,7 +9,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from coop.db import db
+from coop.db import db, reads_replica
 from coop.formatting import mask_nik
 from coop.ledger.models import Account, JournalEntry, Posting
 from coop.reports.exports import Period, account_owners, csv_chunks, stream_rows
@@ -31,6 +31,7 @@ def last_value_date(cooperative_id: int) -> date | None:
                              .where(JournalEntry.cooperative_id == cooperative_id))
 
 
+@reads_replica
 def trial_balance_csv(cooperative_id: int, as_of: date) -> Iterator[str]:
     """The ledger's trial balance (``coop.ledger.reports.trial_balance``) as CSV with a total row."""
     from coop.ledger.reports import trial_balance
@@ -51,6 +52,7 @@ def _members(cooperative_id: int) -> dict[str, tuple[str, str]]:
         .join(Resident, Resident.id == Member.resident_id).where(Member.cooperative_id == cooperative_id))}
 
 
+@reads_replica
 def member_ledgers_csv(cooperative_id: int, period: Period, *, sees_nik: bool) -> Iterator[str]:
     """Every posting on a member-owned sub-account (savings accounts, loans), grouped by member and
     account, with an opening row and the running balance on the account's normal side."""
@@ -102,6 +104,7 @@ def member_ledgers_csv(cooperative_id: int, period: Period, *, sees_nik: bool) -
     return csv_chunks(header, rows())
 
 
+@reads_replica
 def loan_portfolio_csv(cooperative_id: int, *, sees_nik: bool) -> Iterator[str]:
     """Every loan: number, member, product, principal, dates, status, collectibility, outstanding."""
     from coop.loans.models import Loan, LoanProduct
@@ -127,6 +130,7 @@ def loan_portfolio_csv(cooperative_id: int, *, sees_nik: bool) -> Iterator[str]:
     return csv_chunks(header, rows())
 
 
+@reads_replica
 def training_participants_csv(cooperative_id: int, period: Period, *, sees_nik: bool) -> Iterator[str]:
     """Every enrolment (cohorts starting in the period): programme, cohort, participant, status."""
     from coop.registry.models import Resident

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 
-from coop.db import db
+from coop.db import db, reads_replica
 from coop.ledger import chart
 from coop.ledger.models import Account, JournalEntry, LedgerHead, Posting
 
@@ -69,6 +69,7 @@ def par_trend(cooperative_id: int) -> list[dict]:
     return rows
 
 
+@reads_replica
 def dashboard(cooperative_id: int, as_of: date) -> dict:
     from coop.ledger.reports import cash_position
     from coop.loans.services import portfolio_by_class

@@ -23,7 +23,7 @@ from datetime import UTC, date
 import sqlalchemy as sa
 
 from coop import audit
-from coop.db import db
+from coop.db import db, reads_replica
 from coop.ledger.models import Account, JournalEntry, Posting
 from coop.spreadsheet import FORMULA_START, cell_value, safe_row, text_value  # noqa: F401
 
@@ -195,6 +195,7 @@ def _iso_utc(value) -> str:
     return value.astimezone(UTC).isoformat(timespec="seconds")
 
 
+@reads_replica
 def journal_csv(cooperative_id: int, period: Period = Period()) -> Iterator[str]:
     """The journal as CSV text chunks (header first). Constant memory.
 
@@ -284,6 +285,7 @@ def accounts_of(cooperative_id: int) -> list[Account]:
 # General ledger XLSX
 # ---------------------------------------------------------------------------------------------------
 
+@reads_replica
 def general_ledger_xlsx(cooperative_id: int, period: Period, *, title: str = "Buku Besar"):
     """General ledger workbook (opening, every movement with running balance, closing, per account)
     written with openpyxl's write-only mode to a temporary file. Returns the open file (at 0)."""

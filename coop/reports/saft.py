@@ -40,7 +40,7 @@ from xml.sax.saxutils import escape
 import sqlalchemy as sa
 
 from coop.auth.models import Cooperative
-from coop.db import db
+from coop.db import db, reads_replica
 from coop.ledger.models import JournalEntry, LedgerHead, Posting
 from coop.membership.models import Member
 from coop.registry.models import Resident
@@ -128,6 +128,7 @@ def period_totals(cooperative_id: int, period: Period) -> tuple[int, int, int]:
     return n, d, c
 
 
+@reads_replica
 def saft_xml(cooperative_id: int, period: Period, *, created_at: datetime) -> Iterator[str]:
     """Yield the SAF-T XML document in chunks."""
     consistent_snapshot()

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 
-from coop.db import db
+from coop.db import db, reads_replica
 from coop.ledger import chart
 from coop.ledger.models import Account, JournalEntry, Posting
 from coop.text import N_
@@ -35,6 +35,7 @@ def activity_of(acc: Account) -> str:
     return "pendanaan"
 
 
+@reads_replica
 def cash_flow(cooperative_id: int, start: date, end: date) -> dict:
     """Arus kas for ``start``..``end``.
 
@@ -79,6 +80,7 @@ def cash_flow(cooperative_id: int, start: date, end: date) -> dict:
     return {"start": start, "end": end, "opening": opening, "net": net, "closing": cash_at(end), "sections": out}
 
 
+@reads_replica
 def equity_changes(cooperative_id: int, start: date, end: date) -> dict:
     """Perubahan ekuitas for ``start``..``end``: per equity chart account (sub-accounts rolled up) the
     opening balance, increases (credits), decreases (debits) and closing balance, credit-positive.
