@@ -68,11 +68,13 @@ def test_pg_dump_checked_restored_and_verified(committed_app, pg_url, tmp_path):
 
 
 def test_pg_basebackup_for_point_in_time_recovery(pg_url, tmp_path):
-    """The documented weekly base backup (`pg_basebackup -Ft -z -X fetch`) produces a compressed base archive."""
+    """The documented weekly base backup (`pg_basebackup -Ft -z -X stream`) produces a compressed base archive."""
     if not shutil.which("pg_basebackup"):
         pytest.skip("pg_basebackup is not installed")
     target = tmp_path / "base"
     res = subprocess.run(["pg_basebackup", "-d", _libpq(pg_url.set(database=None)), "-D", str(target), "-Ft", "-z",
-                          "-X", "fetch"], capture_output=True, text=True)
+                          "-X", "stream"], capture_output=True, text=True)
     assert res.returncode == 0, res.stderr
     assert (target / "base.tar.gz").stat().st_size > 0
+    # -X stream: the WAL written during the copy comes along (fetch lost segments recycled under load)
+    assert (target / "pg_wal.tar.gz").stat().st_size > 0
