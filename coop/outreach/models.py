@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from coop.auth.models import User
 from coop.db import Base, TenantMixin, UTCDateTime, intpk, utcnow
 
 __all__ = ["ContactConsent", "Message", "MessageEvent", "MessageTemplate"]
@@ -37,6 +38,8 @@ class ContactConsent(TenantMixin, Base):
     #: "officer", "api", "sms_stop" or "replaced"
     withdrawn_via: Mapped[str | None] = mapped_column(String(20))
     withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    recorded_by: Mapped[User | None] = relationship(foreign_keys=[recorded_by_id], viewonly=True)
 
     @property
     def purpose_list(self) -> list[str]:
