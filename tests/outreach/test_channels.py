@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from coop.db import atomic, db
-from coop.outreach import channels, services, triggers
+from coop.outreach import channels, services
 from tests.outreach.conftest import messages
 
 GAMMU = Path(__file__).parent / "gammu"
@@ -102,7 +102,8 @@ def test_stop_reply_in_gammu_inbox_withdraws_sms_consent(coop, make_resident, co
     flags = {row["SenderNumber"]: str(row["Processed"]).lower() for row in
              _rows('SELECT "SenderNumber", "Processed" FROM inbox')}
     assert flags == {"+6281234567890": "true", "+6281299999999": "false"}
-    assert atomic(triggers.queue_reminders, coop.id, today, "sms")["rat_invitation"] == 0
+    assert atomic(services.queue, coop.id, c, kind="rat_invitation", due_on=today + timedelta(days=1), values={},
+                  member_id=None) is None
 
 
 # ------------------------------------------------------------------------------------------------ HTTP fakes
