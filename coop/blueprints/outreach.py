@@ -10,9 +10,9 @@ from flask_login import current_user
 from coop import clock
 from coop.auth.roles import ADMIN, AUDITOR, MANAGER, OFFICER, TREASURER
 from coop.blueprints.common import business_today, coop_id, paginate, roles_required
-from coop.db import atomic, db
+from coop.db import atomic
 from coop.errors import CoopError, Forbidden
-from coop.outreach import channels, rules, services
+from coop.outreach import channels, queries, rules, services
 from coop.outreach.forms import ConsentForm, TemplateForm
 from coop.outreach.models import Message
 from coop.registry.services import get_resident
@@ -34,8 +34,8 @@ def index():
     status = request.args.get("status") or "queued"
     if status not in rules.STATUSES:
         status = "queued"
-    page = paginate(services.messages_query(coop_id(), status=status).order_by(Message.id.desc()))
-    names = services.resident_names(coop_id(), [m.resident_id for m in page.items])
+    page = paginate(queries.messages_query(coop_id(), status=status).order_by(Message.id.desc()))
+    names = queries.resident_names(coop_id(), [m.resident_id for m in page.items])
     channel = channels.from_config(current_app.config)
     return render_template("outreach/index.html", page=page, status=status, names=names, channel=channel,
                            quiet=services.quiet_now(coop_id(), clock.now_utc()), writer=current_user.role in WRITE,
@@ -84,8 +84,7 @@ def consents(resident_id: int):
     else:
         status = 422
     return render_template("outreach/consents.html", r=r, form=form, consents=services.consents_of(coop_id(), r.id),
-                           messages=db.session.scalars(services.messages_query(coop_id(), resident_id=r.id)
-                                                       .order_by(Message.id.desc()).limit(20)).all(),
+                           messages=queries.recent_messages(coop_id(), r.id),
                            writer=current_user.role in WRITE), status
 
 

@@ -15,7 +15,6 @@ from coop.membership.models import Member
 from coop.outreach import rules
 from coop.outreach.channels import Outgoing, Poll, SendError
 from coop.outreach.models import ContactConsent, Message, MessageEvent, MessageTemplate
-from coop.registry.models import Resident
 from coop.registry.services import get_resident
 
 MAX_ID = 2**31 - 1
@@ -354,27 +353,3 @@ def _attempt(channel, out: Outgoing):
         return channel.send(out)
     except SendError as exc:
         return exc
-
-
-# ---------------------------------------------------------------------------------------------
-# Reads for pages and the API
-# ---------------------------------------------------------------------------------------------
-
-def messages_query(cooperative_id: int, *, status: str | None = None, member_id: int | None = None,
-                   resident_id: int | None = None):
-    q = sa.select(Message).where(Message.cooperative_id == cooperative_id)
-    if status:
-        q = q.where(Message.status == status)
-    if member_id is not None:
-        q = q.where(Message.member_id == member_id)
-    if resident_id is not None:
-        q = q.where(Message.resident_id == resident_id)
-    return q
-
-
-def resident_names(cooperative_id: int, ids) -> dict[int, str]:
-    ids = list(set(ids))
-    if not ids:
-        return {}
-    return dict(db.session.execute(sa.select(Resident.id, Resident.full_name).where(
-        Resident.cooperative_id == cooperative_id, Resident.id.in_(ids))).all())

@@ -13,7 +13,7 @@ from coop.desk.services import reminders as desk_reminders
 from coop.formatting import rupiah, tanggal
 from coop.loans.models import Loan, LoanInstalment
 from coop.membership.models import Member
-from coop.outreach import rules, services
+from coop.outreach import queries, rules, services
 from coop.registry.models import Resident
 from coop.savings.services import arrears_list
 
@@ -77,7 +77,7 @@ def queue_reminders(cooperative_id: int, as_of: date, channel: str) -> dict[str,
             Member.cooperative_id == cooperative_id, Member.status.in_(CURRENT))).all())
         found = [r for r in desk_reminders(cooperative_id, as_of)["passport_expiring"]
                  if r["resident_id"] in consents["desk"]]
-        names = services.resident_names(cooperative_id, [r["resident_id"] for r in found])
+        names = queries.resident_names(cooperative_id, [r["resident_id"] for r in found])
         for r in found:
             put("passport_expiry", r["resident_id"], members.get(r["resident_id"]), r["expires_on"], None,
                 names.get(r["resident_id"], ""))

@@ -7,7 +7,7 @@ from __future__ import annotations
 from coop.auth.roles import ADMIN, AUDITOR, MANAGER, OFFICER, TREASURER
 from coop.blueprints.api import api, current_api_user, cursor_page, doc, load, load_args, roles
 from coop.db import atomic
-from coop.outreach import services
+from coop.outreach import queries, services
 from coop.outreach.models import ContactConsent, Message
 from coop.outreach.schemas import (
     ConsentInSchema,
@@ -89,5 +89,5 @@ def delete_member_consent(member_id: int, channel: str):
 @roles(*READ)
 def list_messages():
     args = load_args(MessageQuerySchema)
-    return cursor_page(services.messages_query(_coop(), status=args["status"], member_id=args["member_id"]),
+    return cursor_page(queries.messages_query(_coop(), status=args["status"], member_id=args["member_id"]),
                        Message.id, dump_message)
