@@ -141,9 +141,11 @@ def run_due(cooperative_id: int, as_of: date, only: str | None = None, echo=prin
     for job in JOBS:
         if only and job.id != only:
             continue
-        if job.frequency == "always":
-            done.append(f"{job.id}: {job.fn(cooperative_id, as_of) or 'ok'}")
-            echo(done[-1])
+        if job.frequency == "always":  # said only when it did something ("nothing to do" stays true)
+            summary = job.fn(cooperative_id, as_of)
+            if summary:
+                done.append(f"{job.id}: {summary}")
+                echo(done[-1])
             continue
         for key, period_as_of in pending_periods(job, cooperative_id, as_of):
             def _run(job=job, key=key, period_as_of=period_as_of):

@@ -319,7 +319,8 @@ def deliver(cooperative_id: int, channel, *, now: datetime, max_attempts: int = 
             backoff_seconds: int = 300) -> str:
     """Read the gateway's statuses and STOP replies, then send what is due on ``channel`` (nothing within
     quiet hours; a temporary failure waits ``rules.backoff``; after ``max_attempts`` the message fails).
-    Each step is its own unit of work; the gateway call of an HTTP channel is outside any."""
+    Each step is its own unit of work; the gateway call of an HTTP channel is outside any. Returns a
+    summary, empty when nothing happened."""
     def poll():
         return _apply_poll(cooperative_id, channel.poll(_handed_ids(cooperative_id, channel.kind)))
     updated, stops = atomic(poll)
@@ -344,6 +345,8 @@ def deliver(cooperative_id: int, channel, *, now: datetime, max_attempts: int = 
                 counts[result] += 1
     elif channel.automatic:
         return f"jam tenang; {updated} status, {stops} STOP"
+    if not (updated or stops or any(counts.values())):
+        return ""  # nothing happened: the job says nothing
     return (f"{channel.name}: {counts['sent']} terkirim, {counts['handed']} diserahkan, {counts['retry']} diulang, "
             f"{counts['failed']} gagal; {updated} status, {stops} STOP")
 
