@@ -54,7 +54,7 @@ def record_consent(cooperative_id: int, resident_id: int, data: dict, *, method:
     :raises ValidationError: unknown channel or purpose, a phone that is not a mobile number, a future date."""
     resident = get_resident(cooperative_id, resident_id)
     errors: dict[str, list[str]] = {}
-    channel = data.get("channel")
+    channel = str(data.get("channel") or "")
     if channel not in rules.CHANNELS:
         errors["channel"] = ["pilih whatsapp atau sms"]
     phone = rules.normalize_phone(str(data.get("phone") or ""))
@@ -246,7 +246,7 @@ def _apply_poll(cooperative_id: int, polled: Poll) -> tuple[int, int]:
         for msg in db.session.scalars(sa.select(Message).where(
                 Message.cooperative_id == cooperative_id, Message.status == "queued",
                 Message.external_id.in_(list(polled.statuses)))):
-            status, note = polled.statuses[msg.external_id]
+            status, note = polled.statuses[str(msg.external_id)]
             _set_status(msg, status, note)
             if status == "failed":
                 msg.last_error = note
