@@ -79,6 +79,22 @@ class Config:
     DEMO_PASSWORD = _env("DEMO_PASSWORD", "desa-migran-2026")
     BOOTSTRAP_SERVE_LOCAL = True
     PUBLIC_BASE_URL = _env("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+    #: Outreach (docs/operations.md, "Messaging"): manual (wa.me links, default), gammu, whatsapp_cloud, kannel.
+    MESSAGING_CHANNEL = _env("MESSAGING_CHANNEL", "manual")
+    MESSAGING_MAX_ATTEMPTS = int(_env("MESSAGING_MAX_ATTEMPTS", "5"))
+    MESSAGING_BACKOFF_SECONDS = int(_env("MESSAGING_BACKOFF_SECONDS", "300"))
+    MESSAGING_TIMEOUT_SECONDS = int(_env("MESSAGING_TIMEOUT_SECONDS", "10"))
+    #: gammu-smsd's database (empty: its tables live in the app's own database)
+    GAMMU_DATABASE_URL = _env("GAMMU_DATABASE_URL")
+    WHATSAPP_API_BASE_URL = _env("WHATSAPP_API_BASE_URL", "https://graph.facebook.com/v21.0")
+    WHATSAPP_PHONE_NUMBER_ID = _env("WHATSAPP_PHONE_NUMBER_ID")
+    WHATSAPP_ACCESS_TOKEN = _env("WHATSAPP_ACCESS_TOKEN")
+    WHATSAPP_TEMPLATE_LANGUAGE = _env("WHATSAPP_TEMPLATE_LANGUAGE", "id")
+    WHATSAPP_TEMPLATE_PREFIX = _env("WHATSAPP_TEMPLATE_PREFIX", "coop_")
+    KANNEL_SENDSMS_URL = _env("KANNEL_SENDSMS_URL", "http://127.0.0.1:13013/cgi-bin/sendsms")
+    KANNEL_USERNAME = _env("KANNEL_USERNAME")
+    KANNEL_PASSWORD = _env("KANNEL_PASSWORD")
+    KANNEL_FROM = _env("KANNEL_FROM")
 
 
 class DevelopmentConfig(Config):

@@ -104,6 +104,11 @@ SETTING_LABELS = {
                                  "bukan Macet (0 = tanpa uji agunan)"),
     "first_period_interest": N_("Jasa periode pertama efektif/anuitas: prorate (per hari) atau none (satu "
                                 "periode penuh)"),
+    "quiet_hours_start": N_("Jam tenang pesan mulai (jam, waktu setempat)"),
+    "quiet_hours_end": N_("Jam tenang pesan berakhir (jam, waktu setempat)"),
+    "cooperative_phone": N_("Nomor telepon koperasi (dicetak di pesan)"),
+    "rat_date": N_("Tanggal RAT berikutnya (YYYY-MM-DD)"),
+    "rat_invitation_days": N_("Undangan RAT dikirim ... hari sebelumnya"),
 }
 
 

@@ -28,6 +28,7 @@ NAV = [
     ("registry.index", N_("Data Desa"), (ADMIN, OFFICER, TREASURER, MANAGER)),
     ("training.index", N_("Pelatihan"), STAFF + (MEMBER,)),
     ("desk.index", N_("Layanan Migrasi"), (ADMIN, OFFICER, MANAGER, AUDITOR)),
+    ("outreach.index", N_("Pesan"), (ADMIN, OFFICER, TREASURER, MANAGER, AUDITOR)),
     ("parenting.index", N_("Parenting"), PARENTING),
     ("ledger.index", N_("Buku Besar"), BOOKS),
     ("reports.index", N_("Laporan"), BOOKS),

@@ -23,7 +23,9 @@ class Job:
     id: str
     #: dotted path "module:function"; imported lazily.
     target: str
-    #: "daily" or "monthly" (monthly jobs run for the month that ENDED before as_of's month starts).
+    #: "daily" or "monthly" (monthly jobs run for the month that ENDED before as_of's month starts), or
+    #: "always": runs at every trigger with no period record, outside a unit of work (it opens its own: the
+    #: outreach sender, which must not hold the database while it waits for a gateway).
     frequency: str
     #: cron trigger for the scheduler process (APScheduler CronTrigger fields).
     cron: dict
@@ -60,6 +62,11 @@ JOBS: list[Job] = [
     Job(id="desk.reminders", target="coop.desk.jobs:list_reminders", frequency="daily",
         cron={"hour": 6, "minute": 0},
         description="Daftar paspor calon PMI yang segera habis dan kasus yang macet 30 hari."),
+    Job(id="outreach.reminders", target="coop.outreach.jobs:queue_reminders", frequency="daily",
+        cron={"hour": 6, "minute": 10},
+        description="Antrekan pengingat (angsuran, simpanan wajib, RAT, paspor) bagi yang memberi persetujuan."),
+    Job(id="outreach.send", target="coop.outreach.jobs:send", frequency="always", cron={"minute": "*/10"},
+        description="Kirim pesan yang antre lewat kanal COOP_MESSAGING_CHANNEL (di luar jam tenang)."),
     Job(id="reports.portfolio_snapshot", target="coop.reports.jobs:portfolio_snapshot", frequency="monthly",
         cron={"day": 1, "hour": 2, "minute": 30},
         description="Potret portofolio pinjaman, simpanan dan kas akhir bulan (grafik tren PAR)."),
@@ -133,6 +140,12 @@ def run_due(cooperative_id: int, as_of: date, only: str | None = None, echo=prin
     done = []
     for job in JOBS:
         if only and job.id != only:
+            continue
+        if job.frequency == "always":  # said only when it did something ("nothing to do" stays true)
+            summary = job.fn(cooperative_id, as_of)
+            if summary:
+                done.append(f"{job.id}: {summary}")
+                echo(done[-1])
             continue
         for key, period_as_of in pending_periods(job, cooperative_id, as_of):
             def _run(job=job, key=key, period_as_of=period_as_of):

@@ -71,6 +71,14 @@ DEFAULTS: dict[str, Any] = {
     # shorter than one period is prorated by days; "none" = a full period's interest, and the schedule
     # says so. Copied onto each loan at application.
     "first_period_interest": "prorate",
+    # Outreach (coop.outreach): no message leaves between quiet_hours_start:00 and quiet_hours_end:00 in the
+    # cooperative's time zone; the cooperative's phone printed in messages; the RAT date (YYYY-MM-DD, empty:
+    # none planned) and how many days before it the invitation is queued.
+    "quiet_hours_start": 21,
+    "quiet_hours_end": 7,
+    "cooperative_phone": "",
+    "rat_date": "",
+    "rat_invitation_days": 14,
 }
 
 #: Text settings that take one of a few values.
@@ -213,6 +221,9 @@ def set_value(cooperative_id: int, key: str, value: Any, *, effective_on: date, 
     if key in CHOICES and value not in CHOICES[key]:
         raise ValidationError(f"Nilai tidak valid untuk {key}: {', '.join(CHOICES[key])}.",
                               fields={"value": [", ".join(CHOICES[key])]})
+    problem = _outreach_problem(key, value)
+    if problem:
+        raise ValidationError(f"Nilai tidak valid untuk {key}: {problem}.", fields={"value": [problem]})
     if key in BANK5_THRESHOLD_KEYS:
         days = [value if k == key else get(cooperative_id, k, effective_on) for k in BANK5_THRESHOLD_KEYS]
         if not 0 <= days[0] < days[1] < days[2] < days[3]:
@@ -237,6 +248,21 @@ def set_value(cooperative_id: int, key: str, value: Any, *, effective_on: date, 
         module, name = AFTER_SET[key].split(":")
         getattr(importlib.import_module(module), name)(cooperative_id, actor=actor)
     return row
+
+
+def _outreach_problem(key: str, value: Any) -> str | None:
+    if key in ("quiet_hours_start", "quiet_hours_end") and not 0 <= value <= 23:
+        return "jam 0 sampai 23"
+    if key == "rat_invitation_days" and not 1 <= value <= 90:
+        return "1 sampai 90 hari"
+    if key == "rat_date" and value:
+        try:
+            date.fromisoformat(str(value))
+        except ValueError:
+            return "format YYYY-MM-DD"
+    if key == "cooperative_phone" and len(str(value)) > 20:
+        return "paling panjang 20 karakter"
+    return None
 
 
 SHU_SPLIT_KEYS = ("shu_cadangan", "shu_jasa_anggota", "shu_pengurus", "shu_karyawan", "shu_pendidikan",

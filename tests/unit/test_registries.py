@@ -21,27 +21,31 @@ def _sources():
 def test_job_order_is_the_literal_list_whatever_is_imported_first():
     """Importing the job modules in reverse order leaves JOBS as it was, and the order is the one a run
     needs: jasa simpanan before dormancy, the loans' daily arrears before the month's PPAP provision,
-    and the provision before the portfolio snapshot that reads the outstanding balances?"""
+    the provision before the portfolio snapshot that reads the outstanding balances, and the day's
+    reminders queued before the sender runs (so `jobs run` sends them in the same run)?"""
     before = [job.id for job in jobs.JOBS]
     for module in reversed(sorted({job.target.split(":")[0] for job in jobs.JOBS})):
         importlib.import_module(module)
     after = [job.id for job in jobs.JOBS]
     assert after == before
-    assert len(set(after)) == len(after) == 9
+    assert len(set(after)) == len(after) == 11
     pos = after.index
     assert pos("savings.interest") < pos("savings.dormancy")
+    assert pos("loans.daily") < pos("outreach.reminders") < pos("outreach.send")
     assert pos("loans.daily") < pos("loans.provision") < pos("reports.portfolio_snapshot")
 
 
 def test_every_job_target_is_a_function_of_cooperative_and_date():
-    """Does every job's target import to a function taking (cooperative_id, as_of), daily or monthly, with
-    a cron the scheduler accepts (so a renamed function fails here, not at 1 a.m.)?"""
+    """Does every job's target import to a function taking (cooperative_id, as_of), daily, monthly or
+    always (the outreach sender, every few minutes), with a cron the scheduler accepts (so a renamed
+    function fails here, not at 1 a.m.)?"""
     jobs._load_job_modules()
     for job in jobs.JOBS:
         params = list(inspect.signature(job.fn).parameters)
         assert params[:2] == ["cooperative_id", "as_of"], job.id
-        assert job.frequency in {"daily", "monthly"}, job.id
-        assert set(job.cron) <= {"day", "hour", "minute"} and "hour" in job.cron, job.id
+        assert job.frequency in {"daily", "monthly", "always"}, job.id
+        assert set(job.cron) <= {"day", "hour", "minute"}, job.id
+        assert ("hour" in job.cron) == (job.frequency != "always"), job.id
         assert (job.frequency == "monthly") == ("day" in job.cron), job.id
 
 

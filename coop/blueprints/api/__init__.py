@@ -269,6 +269,7 @@ from coop.blueprints.api import (  # noqa: E402,F401
     loans,
     members,
     openapi,
+    outreach,
     parenting,
     receipts,
     registry,
