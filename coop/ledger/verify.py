@@ -38,7 +38,8 @@ from coop.text import N_
 #: template marked ``N_``), found with set-based SQL (a few queries per cooperative, never one per object).
 #: ``posted`` is {account id: debits - credits} as verify just recomputed it from every posting, so no
 #: check scans the postings again.
-SUBLEDGER_CHECKS: list[str] = ["coop.loans.integrity:problems", "coop.savings.integrity:problems"]
+SUBLEDGER_CHECKS: list[str] = ["coop.loans.integrity:problems", "coop.savings.integrity:problems",
+                                "coop.remittances.integrity:problems"]
 
 
 def subledger_problems(cooperative_id: int, posted: Mapping[int, int]) -> list[dict]:
