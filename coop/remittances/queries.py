@@ -18,6 +18,10 @@ def remittances_stmt(cooperative_id: int, member_id: int | None = None):
     return q.order_by(Remittance.received_on.desc(), Remittance.id.desc())
 
 
+def recent(cooperative_id: int, member_id: int, limit: int = 5) -> list[Remittance]:
+    return list(db.session.scalars(remittances_stmt(cooperative_id, member_id).limit(limit)))
+
+
 def summary(cooperative_id: int, start: date, end: date, as_of: date) -> dict:
     """The API's summary of one cooperative (see coop.remittances.indicators for ``saved_share``)."""
     return indicators.figures(db.session, [cooperative_id], start, end, as_of)
