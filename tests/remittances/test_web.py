@@ -102,3 +102,10 @@ def test_kur_referral_pages(coop, users, login, family, today):
     assert resp.status_code == 302
     db.session.expire_all()
     assert services.get_referral(coop.id, ref.id).status == "approved"
+
+
+def test_cash_desk_member_page_links_to_the_remittance_form(coop, users, login, family):
+    """Does the treasurer's cash-desk page of a member link to that member's remittance form?"""
+    member, _acc, _sender = family()
+    html = login(users["treasurer"]).get(f"/cashdesk/members/{member.id}").get_data(as_text=True)
+    assert f'href="/remittances/members/{member.id}/new"' in html
