@@ -45,36 +45,36 @@ class RemittanceSchema(Schema):
     balance = fields.Integer()
 
 
-class SummaryQuerySchema(Schema):
+class RemittanceSummaryQuerySchema(Schema):
     date_from = fields.Date(data_key="from", load_default=None)
     date_to = fields.Date(data_key="to", load_default=None)
 
 
-class CountAmountSchema(Schema):
+class RemittanceCountAmountSchema(Schema):
     count = fields.Integer()
     amount = fields.Integer()
 
 
-class MeasuredSchema(Schema):
+class RemittanceMeasuredSchema(Schema):
     count = fields.Integer()
     amount = fields.Integer()
     saved = fields.Integer()
 
 
-class SummarySchema(Schema):
+class RemittanceSummarySchema(Schema):
     date_from = fields.Date(data_key="from")
     date_to = fields.Date(data_key="to")
     count = fields.Integer()
     amount = fields.Integer()
     fee = fields.Integer()
-    by_country = fields.Dict(keys=fields.String(), values=fields.Nested(CountAmountSchema))
-    by_channel = fields.Dict(keys=fields.String(), values=fields.Nested(CountAmountSchema))
+    by_country = fields.Dict(keys=fields.String(), values=fields.Nested(RemittanceCountAmountSchema))
+    by_channel = fields.Dict(keys=fields.String(), values=fields.Nested(RemittanceCountAmountSchema))
     saved_share = fields.String(allow_none=True, metadata={"description": "fraction 0..1 (4 decimals) of the "
                                 "measured remittances still saved 30 days after receipt; null when none measured"})
-    measured = fields.Nested(MeasuredSchema)
+    measured = fields.Nested(RemittanceMeasuredSchema)
 
 
-class GoalInSchema(Schema):
+class SavingsGoalInSchema(Schema):
     member_id = fields.Integer(required=True, **_ID)
     purpose = fields.String(required=True, validate=validate.OneOf(rules.PURPOSES))
     target_amount = Money(required=True)
@@ -83,7 +83,7 @@ class GoalInSchema(Schema):
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
 
 
-class GoalSchema(Schema):
+class SavingsGoalSchema(Schema):
     id = fields.Integer()
     member_id = fields.Integer()
     savings_account_id = fields.Integer()
@@ -94,7 +94,7 @@ class GoalSchema(Schema):
     progress_percent = fields.String(metadata={"example": "37.5"})
 
 
-class KurInSchema(Schema):
+class KurReferralInSchema(Schema):
     member_id = fields.Integer(required=True, **_ID)
     bank = fields.String(required=True, validate=validate.Length(min=1, max=100))
     amount_requested = Money(required=True)
@@ -102,12 +102,12 @@ class KurInSchema(Schema):
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
 
 
-class KurStatusSchema(Schema):
+class KurReferralStatusSchema(Schema):
     status = fields.String(required=True, validate=validate.OneOf(rules.KUR_STATUSES[1:]))
     on = fields.Date(load_default=None, allow_none=True)
 
 
-class KurSchema(Schema):
+class KurReferralSchema(Schema):
     id = fields.Integer()
     member_id = fields.Integer()
     bank = fields.String()

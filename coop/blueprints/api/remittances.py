@@ -52,11 +52,11 @@ def create_remittance():
 
 @api.get("/remittances/summary")
 @doc(summary="Remittances received between two dates: count, amount, by country and channel, and the share "
-             "still saved 30 days after receipt", query=schemas.SummaryQuerySchema, response=schemas.SummarySchema,
+             "still saved 30 days after receipt", query=schemas.RemittanceSummaryQuerySchema, response=schemas.RemittanceSummarySchema,
      tags=TAGS, errors=(401, 403, 422))
 @roles(*STAFF_READ)
 def remittance_summary():
-    args = load_args(schemas.SummaryQuerySchema)
+    args = load_args(schemas.RemittanceSummaryQuerySchema)
     today = _today()
     end = args["date_to"] or today
     start = args["date_from"] or date(end.year, 1, 1)
@@ -64,7 +64,7 @@ def remittance_summary():
         raise ValidationError("Tanggal awal sesudah tanggal akhir.", fields={"from": ["harus sebelum 'to'"]})
     data = queries.summary(_coop(), start, end, today)
     share = data["saved_share"]
-    return schemas.SummarySchema().dump({**data, "date_from": start, "date_to": end,
+    return schemas.RemittanceSummarySchema().dump({**data, "date_from": start, "date_to": end,
                                          "saved_share": None if share is None else format(share, "f")})
 
 
@@ -75,18 +75,18 @@ def goal_dump(goal, saved: int, pct: Decimal) -> dict:
 
 
 @api.post("/savings-goals")
-@doc(summary="A member's savings goal on their sukarela account", body=schemas.GoalInSchema,
-     response=schemas.GoalSchema, status=201, tags=TAGS, errors=(401, 403, 404, 422))
+@doc(summary="A member's savings goal on their sukarela account", body=schemas.SavingsGoalInSchema,
+     response=schemas.SavingsGoalSchema, status=201, tags=TAGS, errors=(401, 403, 404, 422))
 @roles(*PLAN)
 def create_goal():
-    data = load(schemas.GoalInSchema)
+    data = load(schemas.SavingsGoalInSchema)
     goal = atomic(services.create_goal, _coop(), data, actor=current_api_user(), as_of=_today())
-    return schemas.GoalSchema().dump(goal_dump(*services.goal_progress(_coop(), goal.id))), 201
+    return schemas.SavingsGoalSchema().dump(goal_dump(*services.goal_progress(_coop(), goal.id))), 201
 
 
 @api.get("/savings-goals/<int:goal_id>")
 @doc(summary="A savings goal with what is saved toward it (the account's balance fills the member's goals "
-             "earliest target date first)", response=schemas.GoalSchema, tags=TAGS, errors=(401, 403, 404))
+             "earliest target date first)", response=schemas.SavingsGoalSchema, tags=TAGS, errors=(401, 403, 404))
 @roles(*STAFF_READ, MEMBER)
 def get_goal(goal_id: int):
     goal, saved, pct = services.goal_progress(_coop(), goal_id)
@@ -95,7 +95,7 @@ def get_goal(goal_id: int):
         me = member_for_user(user)
         if me is None or me.id != goal.member_id:
             raise NotFound("Tujuan tabungan tidak ditemukan.")
-    return schemas.GoalSchema().dump(goal_dump(goal, saved, pct))
+    return schemas.SavingsGoalSchema().dump(goal_dump(goal, saved, pct))
 
 
 def kur_dump(r) -> dict:
@@ -105,23 +105,23 @@ def kur_dump(r) -> dict:
 
 
 @api.post("/kur-referrals")
-@doc(summary="Refer a member to a bank for KUR Penempatan (up to Rp 100 juta)", body=schemas.KurInSchema,
-     response=schemas.KurSchema, status=201, tags=TAGS, errors=(401, 403, 404, 422))
+@doc(summary="Refer a member to a bank for KUR Penempatan (up to Rp 100 juta)", body=schemas.KurReferralInSchema,
+     response=schemas.KurReferralSchema, status=201, tags=TAGS, errors=(401, 403, 404, 422))
 @roles(*PLAN)
 def create_kur_referral():
-    data = load(schemas.KurInSchema)
+    data = load(schemas.KurReferralInSchema)
     data["referred_on"] = data["referred_on"] or _today()
     row = atomic(services.refer_to_kur, _coop(), data, actor=current_api_user())
-    return schemas.KurSchema().dump(kur_dump(row)), 201
+    return schemas.KurReferralSchema().dump(kur_dump(row)), 201
 
 
 @api.post("/kur-referrals/<int:kur_referral_id>/status")
-@doc(summary="The bank's answer: approved, rejected, then disbursed", body=schemas.KurStatusSchema,
-     response=schemas.KurSchema, tags=TAGS, errors=(401, 403, 404, 422))
+@doc(summary="The bank's answer: approved, rejected, then disbursed", body=schemas.KurReferralStatusSchema,
+     response=schemas.KurReferralSchema, tags=TAGS, errors=(401, 403, 404, 422))
 @roles(*PLAN)
 def update_kur_referral(kur_referral_id: int):
     services.get_referral(_coop(), kur_referral_id)
-    data = load(schemas.KurStatusSchema)
+    data = load(schemas.KurReferralStatusSchema)
     row = atomic(services.update_referral, _coop(), kur_referral_id, data["status"], data["on"] or _today(),
                  actor=current_api_user())
-    return schemas.KurSchema().dump(kur_dump(row))
+    return schemas.KurReferralSchema().dump(kur_dump(row))
