@@ -9,6 +9,7 @@ from coop.membership.models import *  # noqa: F401,F403
 from coop.outreach.models import *  # noqa: F401,F403
 from coop.parenting.models import *  # noqa: F401,F403
 from coop.registry.models import *  # noqa: F401,F403
+from coop.remittances.models import *  # noqa: F401,F403
 from coop.reports.models import *  # noqa: F401,F403
 from coop.savings.models import *  # noqa: F401,F403
 from coop.settings.models import *  # noqa: F401,F403

@@ -12,12 +12,14 @@ from flask_login import current_user
 from coop.auth.roles import ADMIN, AUDITOR, MANAGER, MEMBER, OFFICER, SEES_NIK, TREASURER
 from coop.blueprints.cashdesk import today
 from coop.blueprints.common import content_disposition, coop_id, paginate, roles_required
+from coop.blueprints.remittances import member_section
 from coop.db import atomic, db
 from coop.errors import CoopError, NotFound
 from coop.formatting import mask_nik
 from coop.membership import services
 from coop.membership.forms import ImportForm, MemberRegisterForm, ProductForm, ResignForm
 from coop.membership.models import MEMBER_STATUSES, STATUS_LABELS, Member
+from coop.remittances.services import goals_progress as remittance_goals
 from coop.savings import cash, imports
 from coop.savings import services as savings
 from coop.savings.models import METHOD_LABELS
@@ -120,7 +122,8 @@ def detail(member_id: int):
     accounts = savings.accounts_of(coop_id(), member.id)
     wajib = savings.wajib_status(coop_id(), member, today())
     atomic(log_nik_reads, coop_id(), current_user, [member.resident_id], where="members.detail")
-    return render_template("members/detail.html", member=member, accounts=accounts, wajib=wajib, nik=_full_nik)
+    return render_template("members/detail.html", member=member, accounts=accounts, wajib=wajib, nik=_full_nik,
+                           **member_section(coop_id(), member.id))
 
 
 @bp.route("/<int:member_id>/card")
@@ -145,7 +148,7 @@ def _period():
     return parse("from"), parse("to")
 
 
-def _render_statement(member, sections, date_from, date_to):
+def _render_statement(member, sections, date_from, date_to, goals=()):
     if request.args.get("format") == "pdf":
         from coop.membership.pdf import statement_pdf
 
@@ -153,7 +156,7 @@ def _render_statement(member, sections, date_from, date_to):
         return Response(data, mimetype="application/pdf", headers={
             "Content-Disposition": content_disposition(f"rekening-{member.member_number}.pdf", inline=True)})
     return render_template("members/statement.html", member=member, sections=sections, date_from=date_from,
-                           date_to=date_to)
+                           date_to=date_to, goals=goals)
 
 
 @bp.route("/<int:member_id>/statement")
@@ -163,7 +166,7 @@ def statement(member_id: int):
     date_from, date_to = _period()
     sections = [savings.statement(coop_id(), a.id, date_from, date_to)
                 for a in savings.accounts_of(coop_id(), member.id)]
-    return _render_statement(member, sections, date_from, date_to)
+    return _render_statement(member, sections, date_from, date_to, remittance_goals(coop_id(), member.id))
 
 
 @bp.route("/accounts/<int:account_id>/statement")

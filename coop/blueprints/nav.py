@@ -27,6 +27,7 @@ NAV = [
     ("loans.index", N_("Pinjaman"), (ADMIN, TREASURER, MANAGER, AUDITOR)),
     ("registry.index", N_("Data Desa"), (ADMIN, OFFICER, TREASURER, MANAGER)),
     ("training.index", N_("Pelatihan"), STAFF + (MEMBER,)),
+    ("remittances.index", N_("Kiriman Uang"), (ADMIN, TREASURER, MANAGER, OFFICER, AUDITOR)),
     ("desk.index", N_("Layanan Migrasi"), (ADMIN, OFFICER, MANAGER, AUDITOR)),
     ("outreach.index", N_("Pesan"), (ADMIN, OFFICER, TREASURER, MANAGER, AUDITOR)),
     ("parenting.index", N_("Parenting"), PARENTING),

@@ -13,7 +13,7 @@ For one cooperative it streams every posting in chain order (one query, no ORM o
 - every account's running balance equals the sum of its postings;
 - every sub-ledger agrees with the journal (:data:`SUBLEDGER_CHECKS`): each loan's outstanding principal
   and schedule against its postings, each savings account against its transactions (postings), each cash
-  count against Kas. A problem names the ``object`` and gives ``expected`` (the journal's figure) and
+  count against Kas, each remittance against what its entry credited. A problem names the ``object`` and gives ``expected`` (the journal's figure) and
   ``found`` (the sub-ledger's).
 
 The first failing entry is named (voucher number and id) in ``first_bad_entry``.
@@ -38,7 +38,8 @@ from coop.text import N_
 #: template marked ``N_``), found with set-based SQL (a few queries per cooperative, never one per object).
 #: ``posted`` is {account id: debits - credits} as verify just recomputed it from every posting, so no
 #: check scans the postings again.
-SUBLEDGER_CHECKS: list[str] = ["coop.loans.integrity:problems", "coop.savings.integrity:problems"]
+SUBLEDGER_CHECKS: list[str] = ["coop.loans.integrity:problems", "coop.savings.integrity:problems",
+                                "coop.remittances.integrity:problems"]
 
 
 def subledger_problems(cooperative_id: int, posted: Mapping[int, int]) -> list[dict]:

@@ -273,5 +273,6 @@ from coop.blueprints.api import (  # noqa: E402,F401
     parenting,
     receipts,
     registry,
+    remittances,
     training,
 )
