@@ -11,16 +11,18 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from coop.auth.roles import ADMIN, AUDITOR, CASH, MANAGER, TREASURER
+from coop.blueprints.common import Confirmation, carried_fields, confirming, coop_id, editing, roles_required
 from coop.blueprints.common import business_today as today
-from coop.blueprints.common import coop_id, roles_required
 from coop.db import atomic
 from coop.errors import CoopError, NotFound
 from coop.formatting import mask_nik, rupiah
+from coop.ledger.queries import entry_id_for_key
 from coop.loans.due import amount_due
 from coop.membership import services as members
 from coop.membership.forms import BerjangkaForm, CashCountForm, CashForm
 from coop.savings import cash, interest
 from coop.savings import services as savings
+from coop.text import N_
 
 bp = Blueprint("cashdesk", __name__, url_prefix="/cashdesk")
 
@@ -72,7 +74,12 @@ def _member_page(member, forms=None, status=200):
     bj.product_id.choices = [SelectChoice(p.id, p.name) for p in savings.products(coop_id()) if p.kind == "berjangka"
                              and p.is_active]
     return render_template("cashdesk/member.html", member=member, accounts=accounts, wajib=wajib, forms=forms,
-                           actions=_actions, nik=_nik, bj=bj, today=today(), loans=_loans(member)), status
+                           actions=_actions, nik=_nik, bj=bj, today=today(), loans=_loans(member),
+                           nonce=_nonce), status
+
+
+def _nonce() -> str:
+    return uuid.uuid4().hex
 
 
 def _loans(member) -> list[dict]:
@@ -111,9 +118,16 @@ ACTION_FN = {"deposit": savings.deposit, "pokok": savings.deposit, "wajib": savi
              "withdraw": savings.withdraw}
 
 
+ACTION_TITLES = {"deposit": N_("Setoran simpanan"), "pokok": N_("Setoran simpanan pokok"),
+                 "wajib": N_("Setoran simpanan wajib"), "withdraw": N_("Penarikan simpanan")}
+
+
 @bp.route("/members/<int:member_id>/transactions", methods=["POST"])
 @roles_required(*CASH)
 def transact(member_id: int):
+    """Two steps: the first submit shows the confirmation page (amount, words, account, balance after);
+    only "Konfirmasi" posts, under the form's one-time nonce (pressed twice: posted once); "Ubah" goes back
+    to the member page with the values kept."""
     m = members.get_member(coop_id(), member_id)
     key = next((k[:-len("-action")] for k in request.form if k.endswith("-action")), None)
     if key is None:
@@ -121,17 +135,45 @@ def transact(member_id: int):
     form = CashForm(prefix=key)
     if not form.validate_on_submit() or form.action.data not in ACTION_FN:
         return _member_page(m, {key: form}, 422)
+    if editing():
+        return _member_page(m, {key: form})
+    nonce = form.nonce.data or uuid.uuid4().hex
+    idem = f"desk:{current_user.id}:{nonce}"
     try:
         acc = savings.get_account(coop_id(), int(form.account_id.data or 0))
         if acc.member_id != m.id:
             raise NotFound("Rekening tidak ditemukan.")
-        r = atomic(ACTION_FN[form.action.data], coop_id(), acc.id, form.amount.data, actor=current_user,
-                   value_date=today(), memo=form.memo.data or None,
-                   idempotency_key=f"desk:{current_user.id}:{form.nonce.data}" if form.nonce.data else None)
+        if not confirming():
+            return _confirm_cash(m, acc, form, nonce)
+        done = entry_id_for_key(coop_id(), idem)
+        if done is None:
+            done = atomic(ACTION_FN[form.action.data], coop_id(), acc.id, form.amount.data, actor=current_user,
+                          value_date=today(), memo=form.memo.data or None, idempotency_key=idem).entry.id
     except (CoopError, ValueError) as exc:
         form.amount.errors = list(form.amount.errors) + [getattr(exc, "message", str(exc))]
         return _member_page(m, {key: form}, 409 if isinstance(exc, CoopError) else 422)
-    return redirect(url_for("cashdesk.receipt", entry_id=r.entry.id))
+    return redirect(url_for("cashdesk.receipt", entry_id=done))
+
+
+def _confirm_cash(member, acc, form, nonce: str):
+    p = cash.preview(coop_id(), acc.id, form.action.data, form.amount.data, today())
+    rows = [(gettext("Anggota"), f"{member.full_name} ({member.member_number})")]
+    if form.memo.data:
+        rows.append((gettext("Keterangan"), form.memo.data))
+    warnings = []
+    if p.wajib_limit is not None:
+        rows.append((gettext("Wajib harus dibayar s.d. bulan ini"), rupiah(p.wajib_due)))
+        if p.far_above_due:
+            warnings.append({"text": gettext(
+                "Jumlah %(amount)s jauh di atas kewajiban: tunggakan dan bulan ini %(due)s, ditambah 12 bulan di "
+                "muka paling banyak %(limit)s. Periksa jumlahnya (kelebihan nol?).", amount=rupiah(p.amount),
+                due=rupiah(p.wajib_due), limit=rupiah(p.wajib_limit))})
+    c = Confirmation(title=gettext(ACTION_TITLES[form.action.data]), amount=p.amount,
+                     account=f"{gettext(acc.kind_label)} {acc.account_number}",
+                     action=url_for("cashdesk.transact", member_id=member.id),
+                     fields=carried_fields(**{form.nonce.name: nonce}), balance_label=gettext("Saldo rekening"),
+                     balance_before=p.balance_before, balance_after=p.balance_after, rows=rows, warnings=warnings)
+    return render_template("confirm.html", c=c)
 
 
 @bp.route("/members/<int:member_id>/berjangka", methods=["POST"])

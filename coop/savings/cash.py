@@ -9,13 +9,14 @@ import sqlalchemy as sa
 
 from coop import audit, datebounds
 from coop.db import db
-from coop.errors import Conflict, NotFound, ValidationError
+from coop.errors import Conflict, InsufficientFunds, NotFound, ValidationError
 from coop.ledger import chart
+from coop.ledger import rules as ledger_rules
 from coop.ledger.models import Account, JournalEntry, Posting
 from coop.ledger.services import Line, account_by_code, get_entry, post_entry
 from coop.ledger.stamp_duty import SAVINGS, stamp_duty
 from coop.savings.models import CashCount, SavingsAccount
-from coop.savings.services import SOURCE_LABELS, _months_paid_by
+from coop.savings.services import SOURCE_LABELS, _months_paid_by, get_account, wajib_status
 from coop.text import N_
 
 #: The receipt's titles (``SOURCE_LABELS`` in savings/services.py, kept Indonesian there because they are
@@ -102,6 +103,57 @@ def receipt(cooperative_id: int, entry_id: int) -> ReceiptView:
     return ReceiptView(entry=entry, title=SOURCE_LABELS.get(entry.source, entry.memo), member=member,
                        amount=amount, direction=direction, lines=lines, wajib_months=months,
                        stamp_duty=stamp.required, stamp_duty_amount=stamp.amount)
+
+
+#: a wajib payment above what is due by this month plus this many months ahead asks "is that right?"
+WAJIB_MONTHS_AHEAD = 12
+
+
+@dataclass
+class CashPreview:
+    """What a cash-desk transaction WOULD do (the confirmation page): nothing is written."""
+    account: SavingsAccount
+    action: str
+    amount: int
+    balance_before: int
+    balance_after: int
+    #: wajib: what is due up to this month and the most a payment may be without a warning
+    wajib_due: int = 0
+    wajib_limit: int | None = None
+    wajib_months: int = 0
+
+    @property
+    def far_above_due(self) -> bool:
+        return self.wajib_limit is not None and self.amount > self.wajib_limit
+
+
+def preview(cooperative_id: int, account_id: int, action: str, amount: int, as_of: date) -> CashPreview:
+    """The figures of the confirmation page of a deposit, withdrawal, wajib or pokok payment: the balance
+    before and after; a wajib payment names what is due (arrears and this month) and the limit above which
+    it warns (due + 12 months). Reads only.
+
+    Worked example: sukarela Rp 100.000, withdraw Rp 30.000 -> after Rp 70.000. Wajib Rp 50.000 a month
+    with two months due: limit 100.000 + 12 x 50.000 = 700.000.
+
+    :raises InsufficientFunds: a withdrawal below the account's floor (refused before the confirmation,
+        with the ledger's own message).
+    """
+    acc = get_account(cooperative_id, account_id)
+    before = acc.balance
+    out = action == "withdraw"
+    after = before - amount if out else before + amount
+    floor = acc.ledger_account.min_balance
+    if out and floor is not None and after < floor:
+        message, field_msg = ledger_rules.floor_message(acc.ledger_account.code, acc.ledger_account.name, before,
+                                                        floor, amount)
+        raise InsufficientFunds(message, fields={"amount": [field_msg]})
+    p = CashPreview(account=acc, action=action, amount=amount, balance_before=before, balance_after=after)
+    if acc.kind == "wajib" and not out:
+        ws = wajib_status(cooperative_id, acc.member, as_of)
+        p.wajib_due = ws["due_amount"]
+        p.wajib_limit = ws["due_amount"] + WAJIB_MONTHS_AHEAD * ws["monthly"]
+        p.wajib_months = amount // ws["monthly"] if ws["monthly"] else 0
+    return p
 
 
 @dataclass

@@ -33,14 +33,14 @@ def test_treasurer_finds_member_deposits_and_gets_receipt_with_words(coop, users
     form = _csrf_free_form(page, f"deposit-{acc.id}")
     assert form[f"deposit-{acc.id}-action"] == "deposit"
     form[f"deposit-{acc.id}-amount"] = "250000"
-    resp = web.post(f"/cashdesk/members/{m.id}/transactions", data=form)
+    resp = web.post(f"/cashdesk/members/{m.id}/transactions", data=form | {"confirm": "1"})
     assert resp.status_code == 302
     receipt = web.get(resp.headers["Location"]).get_data(as_text=True)
     assert "dua ratus lima puluh ribu rupiah" in receipt.lower()
     assert "Rp 250.000" in receipt and "Sri Wahyuni" in receipt
     assert 'id="stamp-duty"' not in receipt
     # a double submit of the same form (same nonce) does not post twice
-    web.post(f"/cashdesk/members/{m.id}/transactions", data=form)
+    web.post(f"/cashdesk/members/{m.id}/transactions", data=form | {"confirm": "1"})
     assert savings.get_account(coop.id, acc.id).balance == 250_000
 
 
@@ -55,10 +55,10 @@ def test_withdrawal_refused_shows_reason_and_large_receipt_carries_no_stamp_duty
     page = web.get(f"/cashdesk/members/{m.id}").get_data(as_text=True)
     form = _csrf_free_form(page, f"withdraw-{acc.id}")
     form[f"withdraw-{acc.id}-amount"] = "7000000"
-    resp = web.post(f"/cashdesk/members/{m.id}/transactions", data=form)
+    resp = web.post(f"/cashdesk/members/{m.id}/transactions", data=form | {"confirm": "1"})
     assert resp.status_code == 409 and "tidak mencukupi" in resp.get_data(as_text=True)
     form[f"withdraw-{acc.id}-amount"] = "5500000"
-    resp = web.post(f"/cashdesk/members/{m.id}/transactions", data=form)
+    resp = web.post(f"/cashdesk/members/{m.id}/transactions", data=form | {"confirm": "1"})
     receipt = web.get(resp.headers["Location"]).get_data(as_text=True)
     assert "Rp 5.500.000" in receipt and "Rp 500.000" in receipt  # the amount and the new balance
     assert 'id="stamp-duty"' not in receipt and "batas bea meterai" not in receipt
@@ -72,7 +72,7 @@ def test_wajib_payment_receipt_lists_oldest_months(coop, users, login, make_memb
     acc = savings.account_for(coop.id, m.id, "wajib")
     form = _csrf_free_form(page, f"wajib-{acc.id}")
     form[f"wajib-{acc.id}-amount"] = "40000"
-    resp = web.post(f"/cashdesk/members/{m.id}/transactions", data=form)
+    resp = web.post(f"/cashdesk/members/{m.id}/transactions", data=form | {"confirm": "1"})
     receipt = web.get(resp.headers["Location"]).get_data(as_text=True)
     assert "Sep 2026, Okt 2026" in receipt
 
