@@ -5,21 +5,33 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
-from flask_babel import gettext
+from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import get_locale, gettext
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from coop.auth.roles import ADMIN, AUDITOR, CASH, MANAGER, TREASURER
-from coop.blueprints.common import Confirmation, carried_fields, confirming, coop_id, editing, roles_required
+from coop.blueprints.common import (
+    Confirmation,
+    carried_fields,
+    confirming,
+    content_disposition,
+    coop_id,
+    editing,
+    roles_required,
+)
 from coop.blueprints.common import business_today as today
+from coop.blueprints.receipt_frame import receipt_frame
 from coop.db import atomic
 from coop.errors import CoopError, NotFound
 from coop.formatting import mask_nik, rupiah
 from coop.ledger.queries import entry_id_for_key
+from coop.ledger.services import get_entry
 from coop.loans.due import amount_due
 from coop.membership import services as members
 from coop.membership.forms import BerjangkaForm, CashCountForm, CashForm
+from coop.reports.receipts import receipt_data
+from coop.reports.receipts import receipt_pdf as receipt_pdf_bytes
 from coop.savings import cash, interest
 from coop.savings import services as savings
 from coop.text import N_
@@ -211,7 +223,22 @@ def reactivate(account_id: int):
 @roles_required(*READ)
 def receipt(entry_id: int):
     view = cash.receipt(coop_id(), entry_id)
-    return render_template("cashdesk/receipt.html", r=view)
+    return render_template("cashdesk/receipt.html", r=view, k=receipt_frame(entry_id, view.entry.voucher_number))
+
+
+@bp.route("/receipts/<int:entry_id>/pdf")
+@roles_required(*READ)
+def receipt_pdf(entry_id: int):
+    """Any member receipt (savings, loan repayment, disbursement) as PDF: the receipt API's document
+    (coop.reports.receipts), for the logged-in page user."""
+    if not 0 < entry_id < 2**63:
+        abort(404)
+    entry = get_entry(coop_id(), entry_id)
+    body = receipt_pdf_bytes(receipt_data(coop_id(), entry.voucher_number), current_user.cooperative.name,
+                             str(get_locale() or "id"))
+    return Response(body, mimetype="application/pdf",
+                    headers={"Content-Disposition": content_disposition(f"kuitansi-{entry.voucher_number}.pdf",
+                                                                        inline=True)})
 
 
 @bp.route("/daybook")

@@ -24,6 +24,7 @@ from coop.blueprints.common import (
     submit,
 )
 from coop.blueprints.common import business_today as _today
+from coop.blueprints.receipt_frame import receipt_frame
 from coop.errors import CoopError, NotFound
 from coop.formatting import rupiah, tanggal
 from coop.i18n import N_
@@ -401,6 +402,7 @@ def disbursement_receipt(loan_id: int):
         abort(404)
     net = loan.principal - (loan.fee_amount if loan.terms.get("fee_deducted") else 0)
     return render_template("loans/disbursement_receipt.html", loan=loan, entry=entry, net=net,
+                           k=receipt_frame(entry.id, entry.voucher_number),
                            stamp=meterai.stamp_duty(loan.cooperative_id, net, loan.disbursed_on,
                                                     document=meterai.RECEIPT),
                            member=_member_info(loan.member_id), coop=current_user.cooperative)
@@ -411,6 +413,7 @@ def disbursement_receipt(loan_id: int):
 def receipt(loan_repayment_id: int):
     r = queries.repayment_receipt(coop_id(), loan_repayment_id)
     return render_template("loans/receipt.html", rep=r.rep, loan=r.loan, entry=r.entry, numbers=r.numbers,
+                           k=receipt_frame(r.entry.id, r.entry.voucher_number),
                            stamp=meterai.stamp_duty(r.loan.cooperative_id, r.rep.amount, r.rep.paid_on,
                                                     document=meterai.RECEIPT),
                            member=_member_info(r.loan.member_id), coop=current_user.cooperative,
