@@ -10,6 +10,7 @@ from flask_babel import get_locale, gettext
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
+from coop import clock
 from coop.auth.roles import ADMIN, AUDITOR, CASH, MANAGER, TREASURER
 from coop.blueprints.common import (
     Confirmation,
@@ -255,13 +256,24 @@ def daybook():
 @bp.route("/cash-count", methods=["GET", "POST"])
 @roles_required(*CASH)
 def cash_count():
+    """The blind count (issue 15, item 8): the pecahan sheet without the books' balance; its submit shows the
+    total, the books' Kas and the difference; only "Konfirmasi" records the count (and books a difference
+    through 5204 Selisih Kas), then the printable report. Several counts a day are possible."""
     form = CashCountForm()
     if request.method == "GET":
         form.counted_on.data = today()
-    if form.validate_on_submit():
+        form.nonce.data = uuid.uuid4().hex
+    elif form.validate_on_submit() and not editing():
         try:
-            row = atomic(cash.record_cash_count, coop_id(), form.counted_on.data, form.counted.data,
-                         actor=current_user, note=form.note.data or None)
+            counted = cash.sheet_total(form.sheet())
+            if not confirming():
+                p = cash.cash_count_preview(coop_id(), form.counted_on.data, counted)
+                return render_template("cashdesk/cash_count_confirm.html", form=form, p=p, sheet=_sheet_rows(form.sheet()),
+                                       fields=carried_fields(**{form.nonce.name: form.nonce.data or uuid.uuid4().hex}),
+                                       earlier=cash.counts_on(coop_id(), form.counted_on.data))
+            row = atomic(cash.record_cash_count, coop_id(), form.counted_on.data, counted, actor=current_user,
+                         note=form.note.data or None, denominations=form.sheet(), witness=form.witness.data or None,
+                         idempotency_key=f"desk:{current_user.id}:{form.nonce.data}" if form.nonce.data else None)
         except CoopError as exc:
             target = form.counted_on if "counted_on" in exc.fields else form.counted
             target.errors = list(target.errors) + [exc.message]
@@ -271,7 +283,30 @@ def cash_count():
                    gettext("Selisih kas lebih %(amount)s dicatat.", amount=amount) if row.difference > 0 else
                    gettext("Selisih kas kurang %(amount)s dicatat.", amount=amount))
             flash(msg, "success" if row.difference == 0 else "warning")
-            return redirect(url_for("cashdesk.daybook", date=row.counted_on.isoformat()))
-    expected = cash.cash_balance_as_of(coop_id(), form.counted_on.data or today())
-    return render_template("cashdesk/cash_count.html", form=form, expected=expected,
-                           counts=cash.cash_counts(coop_id(), 10))
+            return redirect(url_for("cashdesk.cash_count_report", cash_count_id=row.id))
+    return render_template("cashdesk/cash_count.html", form=form,
+                           earlier=cash.counts_on(coop_id(), form.counted_on.data or today()))
+
+
+def _sheet_rows(sheet: dict) -> list[tuple[str, int, int, int]]:
+    """(label, face value, pieces, subtotal) of the sheet's non-empty lines, notes then coins."""
+    rows = []
+    for key, value in cash.SHEET:
+        pieces = int(sheet.get(key) or 0)
+        if pieces:
+            label = gettext("%(value)s logam", value=rupiah(value)) if key.startswith("coin") else rupiah(value)
+            rows.append((label, value, pieces, pieces * value))
+    return rows
+
+
+@bp.route("/cash-count/<int:cash_count_id>")
+@roles_required(*READ)
+def cash_count_report(cash_count_id: int):
+    """The printable count report (berita acara opname kas), signed by the treasurer and a witness; the other
+    counts of that day are listed with it."""
+    row = cash.get_cash_count(coop_id(), cash_count_id)
+    same_day = cash.counts_on(coop_id(), row.counted_on)
+    return render_template("cashdesk/cash_count_report.html", row=row, same_day=same_day,
+                           number=[c.id for c in same_day].index(row.id) + 1,
+                           sheet=_sheet_rows(row.denominations or {}),
+                           counted_at=row.created_at.astimezone(clock.zone(current_user.cooperative)))

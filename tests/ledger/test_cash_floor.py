@@ -186,12 +186,12 @@ def test_cash_count_shortage_is_recorded_down_to_an_empty_box(coop, users, login
     """Books say Rp 150.000 on 3 Nov 2026; counted Rp 120.000: Rp 30.000 short booked (Dr 5204 / Cr Kas),
     Kas 120.000. Next day nothing moved and the box is found empty: Rp 120.000 short, Kas exactly 0."""
     web = login(users["treasurer"])
-    resp = web.post("/cashdesk/cash-count", data={"counted_on": "2026-11-03", "counted": "120000"})
+    resp = web.post("/cashdesk/cash-count", data={"counted_on": "2026-11-03", "counted": "120000", "confirm": "1"})
     assert resp.status_code == 302
     db.session.expire_all()
     assert _kas(coop) == 120_000
     assert account_by_code(coop.id, chart.SELISIH_KAS).natural_balance() == 30_000
-    resp = web.post("/cashdesk/cash-count", data={"counted_on": "2026-11-04", "counted": "0"})
+    resp = web.post("/cashdesk/cash-count", data={"counted_on": "2026-11-04", "counted": "0", "confirm": "1"})
     assert resp.status_code == 302
     db.session.expire_all()
     assert _kas(coop) == 0

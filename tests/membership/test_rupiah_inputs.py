@@ -107,7 +107,8 @@ def test_cash_count_takes_receipt_style_amounts(coop, users, login, make_member)
     bad = web.post("/cashdesk/cash-count", data={"counted_on": "2025-01-02", "counted": "95.000,5"})
     assert bad.status_code == 200 and "Rupiah tanpa sen" in bad.get_data(as_text=True)
     assert _count(CashCount, coop.id) == 0
-    resp = web.post("/cashdesk/cash-count", data={"counted_on": "2025-01-02", "counted": "Rp 95.000"})
+    resp = web.post("/cashdesk/cash-count", data={"counted_on": "2025-01-02", "counted": "Rp 95.000",
+                                                         "confirm": "1"})
     assert resp.status_code == 302
     assert db.session.scalar(sa.select(CashCount.counted).where(CashCount.cooperative_id == coop.id)) == 95_000
 
@@ -187,10 +188,10 @@ def test_cash_count_result_in_either_language(coop, users, login, make_member):
     in English, counted Rp 100.000 after the Rp 5.000 difference entry -> "Cash surplus of Rp 5.000 recorded."."""
     make_member(coop)
     web = login(users["treasurer"])
-    resp = web.post("/cashdesk/cash-count", data={"counted_on": "2025-01-02", "counted": "95.000"},
+    resp = web.post("/cashdesk/cash-count", data={"counted_on": "2025-01-02", "counted": "95.000", "confirm": "1"},
                     follow_redirects=True)
     assert "Selisih kas kurang Rp 5.000 dicatat." in resp.get_data(as_text=True)
     web.post("/lang/en", data={"next": "/"})
-    resp = web.post("/cashdesk/cash-count", data={"counted_on": "2025-01-03", "counted": "100.000"},
+    resp = web.post("/cashdesk/cash-count", data={"counted_on": "2025-01-03", "counted": "100.000", "confirm": "1"},
                     follow_redirects=True)
     assert "Cash surplus of Rp 5.000 recorded." in resp.get_data(as_text=True)

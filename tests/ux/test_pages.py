@@ -50,15 +50,15 @@ def test_refused_withdrawal_is_announced_at_the_top_with_a_link_to_the_field(coo
 
 
 def test_every_macro_form_gets_the_summary_and_aria_on_the_field(coop, users, login):
-    """A refused cash count (no amount): summary at the top naming the field, the input aria-invalid and
+    """A refused cash count (no date): summary at the top naming the field, the input aria-invalid and
     described by its message."""
     web = login(users["treasurer"])
     html = web.post("/cashdesk/cash-count", data={"counted_on": "", "counted": ""}).get_data(as_text=True)
     assert 'id="error-summary"' in html
-    assert 'href="#counted"' in html
-    tag = re.search(r'<input[^>]*id="counted"[^>]*>', html).group(0)
-    assert 'aria-invalid="true"' in tag and 'aria-describedby="counted-error"' in tag
-    assert 'id="counted-error"' in html
+    assert 'href="#counted_on"' in html
+    tag = re.search(r'<input[^>]*id="counted_on"[^>]*>', html).group(0)
+    assert 'aria-invalid="true"' in tag and 'aria-describedby="counted_on-error"' in tag
+    assert 'id="counted_on-error"' in html
 
 
 def test_no_summary_on_a_page_without_errors(coop, users, login, make_member):
@@ -73,7 +73,7 @@ def test_summary_in_english(coop, users, login):
     web = login(users["treasurer"])
     web.post("/lang/en", data={"next": "/"})
     html = web.post("/cashdesk/cash-count", data={"counted_on": "", "counted": ""}).get_data(as_text=True)
-    assert "Please check these fields:" in html and 'href="#counted"' in html
+    assert "Please check these fields:" in html and 'href="#counted_on"' in html
     assert "Periksa lagi isian berikut" not in html
 
 
