@@ -6,10 +6,8 @@
  * - <a data-download="Menyiapkan..."> (an export): shows the text and is disabled until the download starts:
  *   the server sets the cookie named by data-download-token's value (download_token=<token>) on the file's
  *   response; a 60 s timeout clears it anyway.
- * - <div data-poll-url="..."> (an import job): fetches the JSON status every 1.5 s and writes
- *   "status · n of m rows" into the element until the job is done or failed.
- * - Receipt: <input name="receipt-layout" data-layout-target="#receipt"> radios set the receipt's class
- *   (58 mm roll or A5).
+ * - <form data-progress="#box"> (an import): on submit #box (data-poll-url) is shown and the JSON status
+ *   of the import job is fetched every 1.5 s ("Menyimpan: n dari m baris") until the response arrives.
  */
 (function () {
   'use strict';
@@ -45,7 +43,7 @@
       var url = new URL(link.href, window.location.href);
       url.searchParams.set('download_token', token);
       link.href = url.toString();
-      var text = link.textContent;
+      var saved = link.innerHTML;
       link.textContent = link.getAttribute('data-download');
       link.setAttribute('aria-disabled', 'true');
       link.classList.add('disabled');
@@ -53,7 +51,7 @@
       var timer = setInterval(function () {
         if (cookie('download_token') === token || Date.now() - started > 60000) {
           clearInterval(timer);
-          link.textContent = text;
+          link.innerHTML = saved;
           link.removeAttribute('aria-disabled');
           link.classList.remove('disabled');
         }
@@ -61,37 +59,33 @@
     });
   });
 
-  document.querySelectorAll('[data-poll-url]').forEach(function (box) {
-    var done = ['done', 'failed', 'dry_run_done'];
+  // <form data-progress="#box">: on submit, show #box (data-poll-url) and poll it while the request runs
+  var poll = function (box) {
+    var text = box.querySelector('[role="status"]') || box;
+    var bar = box.querySelector('.progress-bar');
     var tick = function () {
       fetch(box.getAttribute('data-poll-url'), {credentials: 'same-origin', headers: {'Accept': 'application/json'}})
         .then(function (resp) { return resp.ok ? resp.json() : null; })
         .then(function (job) {
-          if (!job) return;
-          box.textContent = job.text;
-          var bar = document.getElementById(box.getAttribute('data-poll-bar') || '');
-          if (bar && job.total) {
-            var pct = Math.min(100, Math.round(100 * job.processed / job.total));
-            bar.style.width = pct + '%';
-            bar.setAttribute('aria-valuenow', String(pct));
+          if (job) {
+            text.textContent = job.text;
+            if (bar && job.total) {
+              var pct = Math.min(100, Math.round(100 * job.processed / job.total));
+              bar.style.width = pct + '%';
+              bar.parentNode.setAttribute('aria-valuenow', String(pct));
+            }
           }
-          if (done.indexOf(job.status) < 0) { setTimeout(tick, 1500); }
-          else if (box.hasAttribute('data-poll-reload')) { window.location.reload(); }
-        });
+          setTimeout(tick, 1500);  // until the page is replaced by the response
+        })
+        .catch(function () { setTimeout(tick, 3000); });
     };
     tick();
+  };
+  document.querySelectorAll('form[data-progress]').forEach(function (form) {
+    form.addEventListener('submit', function () {
+      var box = document.querySelector(form.getAttribute('data-progress'));
+      if (box && box.hidden) { box.hidden = false; poll(box); }
+    });
   });
 
-  document.querySelectorAll('input[data-layout-target]').forEach(function (radio) {
-    var apply = function () {
-      if (!radio.checked) return;
-      var target = document.querySelector(radio.getAttribute('data-layout-target'));
-      if (!target) return;
-      target.classList.remove('layout-58', 'layout-a5');
-      target.classList.add('layout-' + radio.value);
-      document.body.setAttribute('data-receipt-layout', radio.value);
-    };
-    radio.addEventListener('change', apply);
-    apply();
-  });
 }());
