@@ -30,6 +30,7 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
+from coop import clock
 from coop.errors import PayloadTooLarge, ValidationError
 
 
@@ -279,6 +280,8 @@ def _read_xlsx(data: bytes, limits: ImportLimits, cell: Callable):
 # --- a file kept between a dry run and the import (issue 15, item 9) ------------------------------------------
 
 _TOKEN = re.compile(r"^[0-9a-f]{32}$")
+#: how long a dry run's file is kept for "Impor file ini"
+STAGED_FOR_SECONDS = 24 * 3600
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]")
 
 
@@ -289,6 +292,10 @@ def stage(folder: str, cooperative_id: int, data: bytes, filename: str) -> str:
     token = uuid.uuid4().hex
     target = Path(folder) / str(int(cooperative_id))
     target.mkdir(parents=True, exist_ok=True)
+    stale = clock.now_utc().timestamp() - STAGED_FOR_SECONDS
+    for old in target.iterdir():  # dry runs never imported: forget them after a day
+        if old.stat().st_mtime < stale:
+            old.unlink(missing_ok=True)
     name = _SAFE_NAME.sub("_", filename or "berkas")[-100:] or "berkas"
     (target / f"{token}.bin").write_bytes(data)
     (target / f"{token}.name").write_text(name, encoding="utf-8")
