@@ -1,7 +1,9 @@
 """Pure display helpers: rupiah, Indonesian dates, amounts in words (terbilang), NIK masking."""
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
+from urllib.parse import quote
 
 BULAN = ["Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"]
 BULAN_PANJANG = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September",
@@ -83,3 +85,18 @@ def mask_nik(nik: str | None) -> str:
     if len(nik) <= 8:
         return "*" * len(nik)
     return nik[:4] + "*" * (len(nik) - 8) + nik[-4:]
+
+
+def wa_phone(phone: str | None) -> str:
+    """A phone number as wa.me wants it: digits with the country code, Indonesia's 0 replaced by 62
+    (``0812-3456-7890`` -> ``6281234567890``, ``+62 812...`` -> ``62812...``); "" when there is none."""
+    digits = re.sub(r"\D", "", phone or "")
+    if digits.startswith("0"):
+        digits = "62" + digits[1:]
+    return digits if len(digits) >= 8 else ""
+
+
+def whatsapp_url(phone: str | None, text: str) -> str:
+    """``https://wa.me/<phone>?text=<text>`` (no phone: WhatsApp asks whom to send it to); the text
+    percent-encoded (spaces %20, new lines %0A)."""
+    return f"https://wa.me/{wa_phone(phone)}?text={quote(text, safe='')}"

@@ -19,14 +19,18 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import uuid
 import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, fields
 from datetime import date, datetime
+from pathlib import Path
 
 from openpyxl import load_workbook
 
+from coop import clock
 from coop.errors import PayloadTooLarge, ValidationError
 
 
@@ -271,3 +275,47 @@ def _read_xlsx(data: bytes, limits: ImportLimits, cell: Callable):
         finally:
             wb.close()
     return header, gen()
+
+
+# --- a file kept between a dry run and the import (issue 15, item 9) ------------------------------------------
+
+_TOKEN = re.compile(r"^[0-9a-f]{32}$")
+#: how long a dry run's file is kept for "Impor file ini"
+STAGED_FOR_SECONDS = 24 * 3600
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]")
+
+
+def stage(folder: str, cooperative_id: int, data: bytes, filename: str) -> str:
+    """Keep an uploaded file under ``folder/<cooperative>/<token>`` so the user can import it after the dry
+    run without choosing it again; returns the unguessable token. One file per token; the name is kept
+    (sanitised) for the extension the reader needs."""
+    token = uuid.uuid4().hex
+    target = Path(folder) / str(int(cooperative_id))
+    target.mkdir(parents=True, exist_ok=True)
+    stale = clock.now_utc().timestamp() - STAGED_FOR_SECONDS
+    for old in target.iterdir():  # dry runs never imported: forget them after a day
+        if old.stat().st_mtime < stale:
+            old.unlink(missing_ok=True)
+    name = _SAFE_NAME.sub("_", filename or "berkas")[-100:] or "berkas"
+    (target / f"{token}.bin").write_bytes(data)
+    (target / f"{token}.name").write_text(name, encoding="utf-8")
+    return token
+
+
+def staged(folder: str, cooperative_id: int, token: str) -> tuple[bytes, str] | None:
+    """The file :func:`stage` kept under ``token`` for this cooperative (None: unknown, another
+    cooperative's, or not a token)."""
+    if not _TOKEN.match(token or ""):
+        return None
+    base = Path(folder) / str(int(cooperative_id))
+    data, name = base / f"{token}.bin", base / f"{token}.name"
+    if not data.is_file() or not name.is_file():
+        return None
+    return data.read_bytes(), name.read_text(encoding="utf-8")
+
+
+def unstage(folder: str, cooperative_id: int, token: str) -> None:
+    """Forget a staged file (after its import)."""
+    if _TOKEN.match(token or ""):
+        for suffix in (".bin", ".name"):
+            (Path(folder) / str(int(cooperative_id)) / f"{token}{suffix}").unlink(missing_ok=True)

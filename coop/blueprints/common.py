@@ -17,7 +17,7 @@ from coop.db import atomic
 from coop.errors import CoopError
 from coop.paging import Page, fetch_page
 
-__all__ = ["Outcome", "Page", "business_today", "client_address", "content_disposition", "coop_id",
+__all__ = ["Confirmation", "Outcome", "Page", "business_today", "carried_fields", "confirming", "editing", "client_address", "content_disposition", "coop_id",
            "local_today", "page_number", "paginate", "roles_required", "submit"]
 
 
@@ -112,6 +112,47 @@ def submit(fn, *args, success: str | None = None, form=None, field_names: dict[s
     if success:
         flash(gettext(success), "success")
     return Outcome(True, value)
+
+
+# --- the confirmation step of money-moving forms (issue 15, item 1) ----------------------------------------
+#: form fields never carried from the first submit to the confirmation page's hidden fields
+_NOT_CARRIED = frozenset({"csrf_token", "confirm", "edit"})
+
+
+@dataclass
+class Confirmation:
+    """What ``confirm.html`` shows before money moves: the amount (in figures and in words), the account,
+    its balance before and after, more ``rows`` of (label, text), ``warnings`` ([{"text", "url"?, "label"?,
+    "fields"?}]: an action offered with it, e.g. "Lunasi sekarang"), and the form to post again: ``action``
+    (URL) with ``fields`` [(name, value)]. ``can_confirm`` False shows only "Ubah"."""
+    title: str
+    amount: int
+    account: str
+    action: str
+    fields: list[tuple[str, str]]
+    balance_label: str = ""
+    balance_before: int | None = None
+    balance_after: int | None = None
+    rows: list[tuple[str, str]] | None = None
+    warnings: list[dict] | None = None
+    can_confirm: bool = True
+
+
+def confirming() -> bool:
+    """The second submit: "Konfirmasi" pressed on the confirmation page (only then does money move)."""
+    return request.form.get("confirm") == "1"
+
+
+def editing() -> bool:
+    """"Ubah" pressed on the confirmation page: back to the form, its values kept."""
+    return request.form.get("edit") == "1"
+
+
+def carried_fields(**override: str) -> list[tuple[str, str]]:
+    """The submitted form's fields (as typed; the one-time nonce included) for the confirmation page's hidden
+    inputs, ``override`` replacing or adding values (e.g. a nonce the first submit lacked)."""
+    fields = [(k, v) for k, v in request.form.items(multi=True) if k not in _NOT_CARRIED and k not in override]
+    return fields + list(override.items())
 
 
 def client_address() -> str:

@@ -85,4 +85,8 @@ def register(app: Flask) -> None:  # noqa: C901 -- the request hooks are closure
         resp.headers.setdefault("X-Request-Id", getattr(g, "request_id", ""))
         if request.path.startswith("/api/"):
             resp.headers.setdefault("Cache-Control", "no-store")
+        token = request.args.get("download_token", "")
+        if token and len(token) <= 40 and token.isdigit() and "attachment" in resp.headers.get("Content-Disposition", ""):
+            # an export started: static/js/busy.js sees the cookie and gives the button back (issue 15, item 9)
+            resp.set_cookie("download_token", token, max_age=60, samesite="Lax", secure=request.is_secure)
         return resp

@@ -2,6 +2,7 @@
 write-off, recovery, reschedule), printable agreement and receipts, products, reports."""
 from __future__ import annotations
 
+import uuid
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
@@ -12,12 +13,23 @@ from wtforms.fields.choices import SelectChoice
 
 from coop import settings as coop_settings
 from coop.auth.roles import ADMIN, AUDITOR, MANAGER, TREASURER
+from coop.blueprints.common import (
+    Confirmation,
+    carried_fields,
+    confirming,
+    coop_id,
+    editing,
+    page_number,
+    roles_required,
+    submit,
+)
 from coop.blueprints.common import business_today as _today
-from coop.blueprints.common import coop_id, page_number, roles_required, submit
+from coop.blueprints.receipt_frame import receipt_frame
 from coop.errors import CoopError, NotFound
-from coop.formatting import rupiah
+from coop.formatting import rupiah, tanggal
 from coop.i18n import N_
 from coop.ledger import stamp_duty as meterai
+from coop.ledger.queries import entry_id_for_key
 from coop.loans import forms, queries, rules
 from coop.loans import reports as loan_reports
 from coop.loans import services as loans
@@ -103,6 +115,12 @@ def _businesses() -> list[SelectChoice]:
 @bp.route("/<int:loan_id>")
 @roles_required(*READ)
 def show(loan_id: int):
+    return _show(loan_id)
+
+
+def _show(loan_id: int, **kept):
+    """The loan page; ``kept`` forms (repay_form, payoff_form, disburse_form) replace the fresh ones: "Ubah"
+    on a confirmation page comes back with the values typed."""
     as_of = _today()
     view = queries.loan_view(coop_id(), loan_id, as_of)
     ctx = {"loan": view.loan, "insts": view.insts, "reps": view.reps, "preview": view.preview, "as_of": as_of,
@@ -119,6 +137,10 @@ def show(loan_id: int):
            "reschedule_form": forms.RescheduleForm(on=as_of, first_due_date=_add_month(as_of),
                                                    term_months=view.loan.term_months),
            "role": current_user.role}
+    for name in ("disburse_form", "repay_form", "payoff_form"):
+        if not ctx[name].nonce.data:
+            ctx[name].nonce.data = uuid.uuid4().hex
+    ctx.update(kept)
     return render_template("loans/show.html", **ctx)
 
 
@@ -169,30 +191,99 @@ def decide(loan_id: int):
     return back
 
 
+def _idem(form) -> str:
+    """The idempotency key of a confirmed posting: the form's one-time nonce (kept through the confirmation
+    page), so "Konfirmasi" pressed twice posts once."""
+    return f"web:{current_user.id}:{form.nonce.data}"
+
+
+def _confirm_page(form, **kw):
+    if not form.nonce.data:
+        form.nonce.data = uuid.uuid4().hex
+    return render_template("confirm.html", c=Confirmation(fields=carried_fields(**{form.nonce.name: form.nonce.data}),
+                                                          **kw))
+
+
+def _payoff_offer(loan_id: int, paid_on: date, total: int) -> dict:
+    return {"text": gettext("Jumlah melebihi pelunasan %(total)s: pinjaman akan lunas dan kelebihannya masuk ke "
+                            "simpanan sukarela. Untuk menutup pinjaman, pakai \"Lunasi sekarang\".",
+                            total=rupiah(total)),
+            "url": url_for("loans.payoff", loan_id=loan_id),
+            "label": gettext("Lunasi sekarang (%(amount)s)", amount=rupiah(total)),
+            "fields": [("paid_on", paid_on.isoformat()), ("nonce", uuid.uuid4().hex)]}
+
+
 @bp.post("/<int:loan_id>/disburse")
 @roles_required(*CASH)
 def disburse(loan_id: int):
     form = forms.DisburseForm()
+    loan = loans.get_loan(coop_id(), loan_id)
+    if form.validate_on_submit() and editing():
+        return _show(loan_id, disburse_form=form)
+    if form.validate_on_submit() and not confirming():
+        try:
+            p = queries.disbursement_preview(coop_id(), loan_id, form.mode.data)
+        except CoopError as exc:
+            flash(exc.message, "danger")
+            return redirect(url_for("loans.show", loan_id=loan_id))
+        rows = [(gettext("Anggota"), _member_label(loan.member_id)), (gettext("Pokok pinjaman"), rupiah(p.principal)),
+                (gettext("Provisi/administrasi"), rupiah(p.fee)),
+                (gettext("Sisa pokok pinjaman setelah pencairan"), rupiah(p.principal))]
+        return _confirm_page(form, title=gettext("Pencairan pinjaman %(number)s", number=loan.number), amount=p.net,
+                             account=p.account_label, action=url_for("loans.disburse", loan_id=loan_id),
+                             balance_label=gettext("Saldo"), balance_before=p.balance_before,
+                             balance_after=p.balance_after, rows=rows)
+    if form.validate_on_submit() and entry_id_for_key(coop_id(), _idem(form)):
+        return redirect(url_for("loans.disbursement_receipt", loan_id=loan_id))
     res = _act(loan_id, form, loans.disburse, N_("Pinjaman dicairkan."), disbursed_on=form.disbursed_on.data,
-               first_due_date=form.first_due_date.data, mode=form.mode.data)
+               first_due_date=form.first_due_date.data, mode=form.mode.data,
+               idempotency_key=_idem(form) if form.nonce.data else None)
     if isinstance(res, Loan):
         return redirect(url_for("loans.disbursement_receipt", loan_id=loan_id))
     return res
 
 
+def _member_label(member_id: int) -> str:
+    m = _member_info(member_id)
+    return f"{m.full_name} ({m.member_number})" if m else ""
+
+
 @bp.post("/<int:loan_id>/repay")
 @roles_required(*CASH)
 def repay(loan_id: int):
+    """Two steps (issue 15, item 1): the confirmation page shows the split, the principal after and, for an
+    amount above the payoff, nothing to confirm but "Lunasi sekarang"; "Konfirmasi" posts once."""
     form = forms.RepayForm()
-    loans.get_loan(coop_id(), loan_id)
+    loan = loans.get_loan(coop_id(), loan_id)
     if not form.validate_on_submit() or not form.amount.data:
         flash(gettext("Isi jumlah dan tanggal bayar."), "danger")
         return redirect(url_for("loans.show", loan_id=loan_id))
+    if editing():
+        return _show(loan_id, repay_form=form)
+    if not confirming():
+        try:
+            p = loans.repayment_preview(coop_id(), loan_id, form.amount.data, form.paid_on.data)
+        except CoopError as exc:
+            flash(exc.message, "danger")
+            return redirect(url_for("loans.show", loan_id=loan_id))
+        over = p["payoff_total"] is not None and form.amount.data > p["payoff_total"]
+        rows = [(gettext("Anggota"), _member_label(loan.member_id)), (gettext("Tanggal bayar"), tanggal(form.paid_on.data)),
+                (gettext("Pokok"), rupiah(p["principal"])), (gettext("Jasa"), rupiah(p["interest"]))]
+        rows += [(label, rupiah(p[k])) for k, label in (("fee", gettext("Provisi/administrasi")),
+                                                          ("penalty", gettext("Denda")),
+                                                          ("overpayment", gettext("Kelebihan (ke simpanan sukarela)")))
+                 if p[k]]
+        warnings = [_payoff_offer(loan_id, form.paid_on.data, p["payoff_total"])] if over else []
+        return _confirm_page(form, title=gettext("Angsuran pinjaman %(number)s", number=loan.number),
+                             amount=form.amount.data, account=gettext("Pinjaman %(number)s", number=loan.number),
+                             action=url_for("loans.repay", loan_id=loan_id), balance_label=gettext("Sisa pokok"),
+                             balance_before=p["outstanding_before"], balance_after=p["outstanding_after"], rows=rows,
+                             warnings=warnings, can_confirm=not over)
     try:
         quote = loans.payoff_quote(coop_id(), loan_id, form.paid_on.data)
     except CoopError:
         quote = None  # the repayment itself says what is wrong (not active, a day before its history)
-    if quote and form.amount.data > quote["total"]:
+    if quote and form.amount.data > quote["total"] and not entry_id_for_key(coop_id(), _idem(form)):
         # a typo of an extra zero would close the loan, charge future interest and move the rest to
         # sukarela: nothing is posted; the page offers "Lunasi sekarang" for the exact payoff
         flash(gettext("Jumlah %(amount)s melebihi pelunasan %(total)s: tidak dicatat. Periksa jumlahnya, atau "
@@ -200,7 +291,7 @@ def repay(loan_id: int):
                       total=rupiah(quote["total"])), "warning")
         return redirect(url_for("loans.show", loan_id=loan_id, _anchor="repay"))
     res = _act(loan_id, form, loans.repay, N_("Angsuran tercatat."), form.amount.data, paid_on=form.paid_on.data,
-               channel=form.channel.data)
+               channel=form.channel.data, idempotency_key=_idem(form) if form.nonce.data else None)
     if isinstance(res, LoanRepayment):
         return redirect(url_for("loans.receipt", loan_repayment_id=res.id))
     return res
@@ -210,7 +301,31 @@ def repay(loan_id: int):
 @roles_required(*CASH)
 def payoff(loan_id: int):
     form = forms.PayoffForm()
-    res = _act(loan_id, form, loans.pay_off, N_("Pinjaman dilunasi."), paid_on=form.paid_on.data)
+    loan = loans.get_loan(coop_id(), loan_id)
+    if form.validate_on_submit() and editing():
+        return _show(loan_id, payoff_form=form)
+    if form.validate_on_submit() and not confirming():
+        try:
+            q = loans.payoff_quote(coop_id(), loan_id, form.paid_on.data)
+        except CoopError as exc:
+            flash(exc.message, "danger")
+            return redirect(url_for("loans.show", loan_id=loan_id))
+        rows = [(gettext("Anggota"), _member_label(loan.member_id)),
+                (gettext("Tanggal pelunasan"), tanggal(form.paid_on.data)),
+                (gettext("Pokok"), rupiah(q["principal"])), (gettext("Jasa jatuh tempo"), rupiah(q["interest"]))]
+        rows += [(label, rupiah(q[k])) for k, label in (("fee", gettext("Provisi/administrasi")),
+                                                          ("penalty", gettext("Denda")),
+                                                          ("interest_waived", gettext("Jasa dibebaskan"))) if q[k]]
+        return _confirm_page(form, title=gettext("Pelunasan pinjaman %(number)s", number=loan.number),
+                             amount=q["total"], account=gettext("Pinjaman %(number)s", number=loan.number),
+                             action=url_for("loans.payoff", loan_id=loan_id), balance_label=gettext("Sisa pokok"),
+                             balance_before=q["principal"], balance_after=0, rows=rows)
+    prior = entry_id_for_key(coop_id(), _idem(form)) if form.validate_on_submit() and form.nonce.data else None
+    rep = queries.repayment_for_entry(coop_id(), prior) if prior else None
+    if rep is not None:
+        return redirect(url_for("loans.receipt", loan_repayment_id=rep.id))
+    res = _act(loan_id, form, loans.pay_off, N_("Pinjaman dilunasi."), paid_on=form.paid_on.data,
+               idempotency_key=_idem(form) if form.nonce.data else None)
     if isinstance(res, LoanRepayment):
         return redirect(url_for("loans.receipt", loan_repayment_id=res.id))
     return res
@@ -287,6 +402,7 @@ def disbursement_receipt(loan_id: int):
         abort(404)
     net = loan.principal - (loan.fee_amount if loan.terms.get("fee_deducted") else 0)
     return render_template("loans/disbursement_receipt.html", loan=loan, entry=entry, net=net,
+                           k=receipt_frame(entry.id, entry.voucher_number),
                            stamp=meterai.stamp_duty(loan.cooperative_id, net, loan.disbursed_on,
                                                     document=meterai.RECEIPT),
                            member=_member_info(loan.member_id), coop=current_user.cooperative)
@@ -297,6 +413,7 @@ def disbursement_receipt(loan_id: int):
 def receipt(loan_repayment_id: int):
     r = queries.repayment_receipt(coop_id(), loan_repayment_id)
     return render_template("loans/receipt.html", rep=r.rep, loan=r.loan, entry=r.entry, numbers=r.numbers,
+                           k=receipt_frame(r.entry.id, r.entry.voucher_number),
                            stamp=meterai.stamp_duty(r.loan.cooperative_id, r.rep.amount, r.rep.paid_on,
                                                     document=meterai.RECEIPT),
                            member=_member_info(r.loan.member_id), coop=current_user.cooperative,

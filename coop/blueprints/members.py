@@ -12,6 +12,7 @@ from flask_login import current_user
 from coop.auth.roles import ADMIN, AUDITOR, MANAGER, MEMBER, OFFICER, SEES_NIK, TREASURER
 from coop.blueprints.cashdesk import today
 from coop.blueprints.common import content_disposition, coop_id, paginate, roles_required
+from coop.blueprints.receipt_frame import receipt_frame
 from coop.blueprints.remittances import member_section
 from coop.db import atomic, db
 from coop.errors import CoopError, NotFound
@@ -315,7 +316,8 @@ def my_receipt(entry_id: int):
     member = services.member_for_user(current_user)
     if member is None or view.member is None or view.member.id != member.id:
         abort(404)
-    return render_template("cashdesk/receipt.html", r=view)
+    return render_template("cashdesk/receipt.html", r=view,
+                           k=receipt_frame(entry_id, view.entry.voucher_number, member_id=member.id, pdf=False))
 
 
 def dashboard_panel(user):

@@ -1,9 +1,10 @@
 """HTML pages: public (no login). The certificate verification page the QR code on a training
 certificate opens: it shows name, programme, cohort dates and the number, never the NIK; a revoked
 certificate says DICABUT and since when."""
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, render_template
 
 from coop.db import db
+from coop.reports.receipts import verify_receipt
 
 bp = Blueprint("public", __name__, url_prefix="/p")
 
@@ -33,3 +34,11 @@ def certificate(token: str):
                            program=e.cohort.program, cooperative=cooperative,
                            revoked_at=local_time(cert.revoked_at, cooperative.timezone),
                            valid=not cert.is_revoked and e.status == "completed")
+
+
+@bp.route("/kuitansi/<token>")
+def receipt(token: str):
+    """Verify a kuitansi by the signed token of its "Cek keaslian" link (printed and sent via WhatsApp): the
+    cooperative, number, date and amount as booked; never the member."""
+    found = verify_receipt(current_app.secret_key, token) if len(token) <= 200 else None
+    return render_template("public/receipt.html", r=found), 200 if found else 404

@@ -3,11 +3,25 @@ spreadsheet import. NIK and KK are masked for roles outside SEES_NIK; unmasked N
 but an officer are audited."""
 from __future__ import annotations
 
+import os
+
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext
 from flask_login import current_user
 
+from coop import uploads
 from coop.auth.roles import ADMIN, AUDITOR, MANAGER, OFFICER, TREASURER
 from coop.blueprints.common import business_today as _today
 from coop.blueprints.common import coop_id, paginate, roles_required
@@ -229,24 +243,60 @@ def dashboard_panel(user):
 # Import
 # --------------------------------------------------------------------------------------------
 
+def _staging() -> str:
+    return current_app.config.get("IMPORT_STAGING_DIR") or os.path.join(current_app.instance_path, "import-staging")
+
+
 @bp.route("/import", methods=["GET", "POST"])
 @roles_required(*WRITE)
 def import_page():
+    """Upload, dry run, import. The file of a dry run is kept server-side under a token (``staged``): the
+    result offers "Impor file ini" without choosing it again; the page polls :func:`import_status` while
+    the import runs (static/js/busy.js)."""
     form = forms.ImportForm()
-    report = None
+    report, staged_name = None, None
     if form.validate_on_submit():
         upload = form.file.data
-        data = upload.read()
+        kept = uploads.staged(_staging(), coop_id(), form.staged.data) if form.staged.data and not upload else None
+        if upload:
+            data, name = upload.read(), upload.filename or ""
+        elif kept:
+            data, name = kept
+        else:
+            form.file.errors = [*form.file.errors, gettext("Pilih berkas.")]
+            return render_template("registry/import.html", form=form, report=None, columns=imports.COLUMN_HELP,
+                                   staged_name=None)
         try:  # not inside atomic: validation reads only, then the import commits in short batches
-            report = imports.import_file(coop_id(), data, upload.filename or "", actor=current_user,
+            report = imports.import_file(coop_id(), data, name, actor=current_user,
                                          dry_run=bool(form.dry_run.data), as_of=_today(),
                                          limits=imports.ImportLimits.from_config(current_app.config))
         except CoopError as exc:  # a file too large, too compressed or too wide: nothing was written
             form.file.errors = [*form.file.errors, exc.message]
+        if report is not None and report.dry_run and not report.error_total:
+            form.staged.data = form.staged.data if kept else uploads.stage(_staging(), coop_id(), data, name)
+            staged_name = name
+        elif report is not None and report.committed and form.staged.data:
+            uploads.unstage(_staging(), coop_id(), form.staged.data)
         if report is not None and report.committed:
             flash(gettext("Impor selesai: %(created)s dibuat, %(updated)s diubah, %(unchanged)s tetap.",
                           created=report.created, updated=report.updated, unchanged=report.unchanged), "success")
-    return render_template("registry/import.html", form=form, report=report, columns=imports.COLUMN_HELP)
+    return render_template("registry/import.html", form=form, report=report, columns=imports.COLUMN_HELP,
+                           staged_name=staged_name)
+
+
+@bp.route("/import/status")
+@roles_required(*WRITE)
+def import_status():
+    """JSON the import page polls: the newest import job's status and rows written so far."""
+    job = imports.latest_job_status(coop_id(), imports.ImportLimits.from_config(current_app.config).batch_rows)
+    if job is None or job["status"] != "applying":
+        text = gettext("Memeriksa berkas...")
+        if job is not None and job["status"] == "done":
+            text = gettext("Memeriksa berkas... (impor terakhir selesai: %(total)s baris)", total=job["total"])
+        return jsonify({"status": "checking", "processed": 0, "total": 0, "text": text, "job": job})
+    return jsonify({"status": "applying", "processed": job["processed"], "total": job["total"], "job": job,
+                    "text": gettext("Menyimpan: %(done)s dari %(total)s baris", done=job["processed"],
+                                    total=job["total"])})
 
 
 @bp.route("/import/template.<fmt>")

@@ -63,3 +63,13 @@ def journal(cooperative_id: int, text: str = "", *, page: int = 1, per_page: int
     if text:
         stmt = stmt.where(sa.or_(JournalEntry.voucher_number.ilike(f"%{text}%"), JournalEntry.memo.ilike(f"%{text}%")))
     return fetch_page(stmt.order_by(JournalEntry.chain_seq.desc()), page, per_page)
+
+
+def entry_id_for_key(cooperative_id: int, idempotency_key: str | None) -> int | None:
+    """The entry already posted under ``idempotency_key`` in this cooperative (a confirmation pressed
+    twice, a form sent again), or None."""
+    if not idempotency_key:
+        return None
+    return db.session.scalar(sa.select(JournalEntry.id).where(JournalEntry.cooperative_id == cooperative_id,
+                                                              JournalEntry.idempotency_key == idempotency_key)
+                             .order_by(JournalEntry.id).limit(1))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields import DateField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
@@ -34,16 +34,19 @@ class DisburseForm(FlaskForm):
     disbursed_on = DateField(_l("Tanggal pencairan"), validators=[InputRequired()])
     first_due_date = DateField(_l("Jatuh tempo angsuran pertama"), validators=[InputRequired()])
     mode = SelectField(_l("Cara pencairan"), choices=[SelectChoice("cash", _l("Tunai")), SelectChoice("savings", _l("Ke simpanan sukarela"))])
+    nonce = HiddenField()  # one-time: the idempotency key of the confirmed posting
 
 
 class RepayForm(FlaskForm):
     amount = RupiahField(_l("Jumlah bayar (Rp)"), validators=[InputRequired()])
     paid_on = DateField(_l("Tanggal bayar"), validators=[InputRequired()])
     channel = SelectField(_l("Dari"), choices=[SelectChoice("cash", _l("Tunai")), SelectChoice("savings", _l("Simpanan sukarela"))])
+    nonce = HiddenField()
 
 
 class PayoffForm(FlaskForm):
     paid_on = DateField(_l("Tanggal pelunasan"), validators=[InputRequired()])
+    nonce = HiddenField()
 
 
 class NoteForm(FlaskForm):

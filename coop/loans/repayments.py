@@ -266,6 +266,38 @@ def payoff_quote(cooperative_id: int, loan_id: int, as_of: date) -> dict[str, in
     return _settlement_quote(loan, insts, as_of) | {"interest_waived": _future_interest(insts, as_of)}
 
 
+def repayment_preview(cooperative_id: int, loan_id: int, amount: int, paid_on: date) -> dict[str, int | None]:
+    """What a repayment of ``amount`` on ``paid_on`` would be split into (the confirmation page): ``principal``,
+    ``interest``, ``fee``, ``penalty``, ``overpayment`` (to sukarela), ``outstanding_before`` and
+    ``outstanding_after`` (principal), and ``payoff_total`` (what settles the loan that day; None for a day
+    before a booked repayment, which :func:`repay` replays). Reads only; the split is the product's order
+    over today's instalments, as :func:`repay` applies it to a payment dated after every booked one.
+
+    Worked example: instalments of 750.000 principal + 90.000 interest; paying 840.000 splits 750.000 /
+    90.000 and the principal goes from 9.000.000 to 8.250.000.
+
+    :raises Conflict: the loan is not running. :raises ValidationError: a day :func:`repay` refuses.
+    """
+    loan = get_loan(cooperative_id, loan_id)
+    if loan.status != "active":
+        raise Conflict("Pinjaman ini tidak sedang berjalan.", code="loan_not_active")
+    datebounds.check_day(cooperative_id, paid_on, "paid_on", earlier=[(loan.disbursed_on, "tanggal pencairan")])
+    insts = instalments(loan)
+    result = rules.allocate(amount, _dues(insts), loan.terms["allocation_order"],
+                            loan.terms.get("allocation_strategy", "instalment"))
+    parts = result.by_component()
+    before = outstanding_principal(loan)
+    try:
+        check_not_before_history(loan, paid_on, "paid_on")
+    except ValidationError:
+        total = None
+    else:
+        total = _settlement_quote(loan, insts, paid_on)["total"]
+    return {"principal": parts["principal"], "interest": parts["interest"], "fee": parts["fee"],
+            "penalty": parts["penalty"], "overpayment": result.unapplied, "outstanding_before": before,
+            "outstanding_after": before - parts["principal"], "payoff_total": total}
+
+
 def _settlement_quote(loan: Loan, insts: list[LoanInstalment], day: date) -> dict[str, int]:
     """What settles the loan on ``day`` (read-only; :func:`payoff_quote` and :func:`plan_member_payoff`):
     :func:`quote_on` without the penalties the daily job charged after ``day`` (it already ran past that

@@ -67,6 +67,7 @@ from coop.loans.repayments import (  # noqa: F401 - re-exported
     plan_member_payoff,
     quote_on,
     repay,
+    repayment_preview,
 )
 from coop.loans.schedule import standard_first_due
 

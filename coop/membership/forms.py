@@ -53,10 +53,41 @@ class BerjangkaForm(FlaskForm):
     from_sukarela = BooleanField(_l("Dipindahkan dari simpanan sukarela"))
 
 
+def _pieces(label):
+    return IntegerField(label, default=0, validators=[Optional(), NumberRange(min=0, max=1_000_000,
+                                                                            message=_l("Lembar/keping 0 atau lebih."))])
+
+
 class CashCountForm(FlaskForm):
+    """A blind cash count: the pecahan sheet (pieces per note and coin, ``n<value>`` / ``c<value>``) and any
+    other cash in rupiah (``counted``); the books' balance is shown only after it is entered."""
     counted_on = DateField(_l("Tanggal"), validators=[DataRequired(REQ)])
-    counted = RupiahField(_l("Uang tunai dihitung (Rp)"), validators=[InputRequired(REQ)])
+    n100000 = _pieces(_l("100.000 (kertas)"))
+    n50000 = _pieces(_l("50.000 (kertas)"))
+    n20000 = _pieces(_l("20.000 (kertas)"))
+    n10000 = _pieces(_l("10.000 (kertas)"))
+    n5000 = _pieces(_l("5.000 (kertas)"))
+    n2000 = _pieces(_l("2.000 (kertas)"))
+    n1000 = _pieces(_l("1.000 (kertas)"))
+    c1000 = _pieces(_l("1.000 (logam)"))
+    c500 = _pieces(_l("500 (logam)"))
+    c200 = _pieces(_l("200 (logam)"))
+    c100 = _pieces(_l("100 (logam)"))
+    counted = RupiahField(_l("Uang lain di luar pecahan (Rp)"), empty=0,
+                          validators=[Optional(), NumberRange(min=0, message=_l("Tidak boleh negatif."))])
+    witness = StringField(_l("Saksi (nama)"), validators=[Optional(), Length(max=120)])
     note = StringField(_l("Catatan"), validators=[Optional(), Length(max=300)])
+    nonce = HiddenField()
+
+    NOTE_FIELDS = ("n100000", "n50000", "n20000", "n10000", "n5000", "n2000", "n1000")
+    COIN_FIELDS = ("c1000", "c500", "c200", "c100")
+
+    def sheet(self) -> dict:
+        """The sheet as :func:`coop.savings.cash.sheet_total` reads it."""
+        out = {name[1:]: getattr(self, name).data or 0 for name in self.NOTE_FIELDS}
+        out.update({f"coin{name[1:]}": getattr(self, name).data or 0 for name in self.COIN_FIELDS})
+        out["other"] = self.counted.data or 0
+        return out
 
 
 class ResignForm(FlaskForm):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
+from flask_wtf.file import FileField
+from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Optional
 
@@ -114,5 +114,8 @@ class MigrationRecordForm(FlaskForm):
 
 
 class ImportForm(FlaskForm):
-    file = FileField(_l("Berkas CSV atau XLSX"), validators=[FileRequired(message=_l("Pilih berkas."))])
+    """A file, or ``staged``: the token of the file kept after a dry run ("Impor file ini" without choosing
+    it again); the view asks for a file when there is neither."""
+    file = FileField(_l("Berkas CSV atau XLSX"))
     dry_run = BooleanField(_l("Uji coba saja (tidak disimpan)"), default=True)
+    staged = HiddenField()

@@ -597,3 +597,15 @@ def import_file(cooperative_id: int, data: bytes, filename: str, *, actor, dry_r
         return report
     return run_import(cooperative_id, header, rows, actor=actor, dry_run=dry_run, as_of=as_of, progress=progress,
                       source=filename, limits=limits)
+
+
+def latest_job_status(cooperative_id: int, batch_rows: int) -> dict | None:
+    """The newest import job of the cooperative as the import page polls it: ``status`` (applying, done,
+    undone), ``processed`` rows (batches done x ``batch_rows``, at most the rows to write) of ``total``."""
+    job = db.session.scalar(sa.select(ImportJob).where(ImportJob.cooperative_id == cooperative_id)
+                            .order_by(ImportJob.id.desc()).limit(1))
+    if job is None:
+        return None
+    total = job.to_create + job.to_update
+    return {"id": job.id, "status": job.status, "total": total,
+            "processed": total if job.status == "done" else min(total, job.batches_done * max(1, batch_rows))}

@@ -9,7 +9,9 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from fpdf import FPDF
+from itsdangerous import BadSignature, URLSafeSerializer
 
+from coop.auth.models import Cooperative
 from coop.db import db
 from coop.errors import NotFound
 from coop.formatting import rupiah, tanggal, terbilang
@@ -120,3 +122,54 @@ def receipt_pdf(data: dict, cooperative_name: str, locale: str = "id") -> bytes:
     pdf.ln(4)
     pdf.cell(0, 6, _latin1(tanggal(data["date"], locale, long=True)), align="R", new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
+
+
+# --- sharing a receipt (issue 15, item 5): its text for WhatsApp and a verification link ---------------------
+
+_SALT = "kuitansi-verifikasi"
+
+
+def verification_token(secret: str, cooperative_id: int, voucher_number: str) -> str:
+    """An unguessable, stable token naming one receipt (signed with the app's secret: no table, no expiry):
+    the link printed on the receipt and sent with it opens :func:`verify_receipt`."""
+    return URLSafeSerializer(secret, salt=_SALT).dumps([cooperative_id, voucher_number])
+
+
+def verify_receipt(secret: str, token: str) -> dict | None:
+    """What the public verification page shows for ``token`` (None: forged or unknown): the cooperative,
+    the voucher number, its date, amount and amount in words. Never the member's name or number."""
+    try:
+        cooperative_id, voucher_number = URLSafeSerializer(secret, salt=_SALT).loads(token)
+        data = receipt_data(int(cooperative_id), str(voucher_number))
+    except (BadSignature, NotFound, ValueError, TypeError):
+        return None
+    coop = db.session.get(Cooperative, int(cooperative_id))
+    return {"cooperative": coop.name if coop else "", "voucher_number": data["voucher_number"],
+            "date": data["date"], "amount": data["amount"], "amount_in_words": data["amount_in_words"],
+            "kind": data["kind"]}
+
+
+def receipt_member(cooperative_id: int, member_number: str | None) -> Member | None:
+    """The member a receipt names (for the name and the phone the WhatsApp link goes to)."""
+    if not member_number:
+        return None
+    return db.session.scalar(sa.select(Member).where(Member.cooperative_id == cooperative_id,
+                                                     Member.member_number == member_number))
+
+
+def receipt_text(data: dict, cooperative_name: str, member_name: str, verify_url: str, locale: str = "id") -> str:
+    """The receipt as a short message (WhatsApp): the cooperative, number, date, member, each line, the
+    total in figures and in words, the principal after a loan payment, and the verification link.
+
+    Worked example: a deposit of Rp 250.000 reads "Jumlah: Rp 250.000" and "(dua ratus lima puluh ribu
+    rupiah)"."""
+    lines = [_("KUITANSI %(coop)s", coop=cooperative_name), _("No. %(voucher)s", voucher=data["voucher_number"]),
+             _("Tanggal: %(date)s", date=tanggal(data["date"], locale, long=True)),
+             _("Anggota: %(name)s (%(number)s)", name=member_name, number=data["member_number"] or "-")]
+    lines += [f"- {line['description']}: {rupiah(line['amount'])}" for line in data["lines"]]
+    lines.append(_("Jumlah: %(amount)s", amount=rupiah(data["amount"])))
+    lines.append(f"({data['amount_in_words']})")
+    if data.get("outstanding_principal_after") is not None:
+        lines.append(_("Sisa pokok pinjaman: %(amount)s", amount=rupiah(data["outstanding_principal_after"])))
+    lines.append(_("Cek keaslian: %(url)s", url=verify_url))
+    return "\n".join(lines)

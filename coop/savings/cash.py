@@ -9,13 +9,14 @@ import sqlalchemy as sa
 
 from coop import audit, datebounds
 from coop.db import db
-from coop.errors import Conflict, NotFound, ValidationError
+from coop.errors import InsufficientFunds, NotFound, ValidationError
 from coop.ledger import chart
+from coop.ledger import rules as ledger_rules
 from coop.ledger.models import Account, JournalEntry, Posting
 from coop.ledger.services import Line, account_by_code, get_entry, post_entry
 from coop.ledger.stamp_duty import SAVINGS, stamp_duty
 from coop.savings.models import CashCount, SavingsAccount
-from coop.savings.services import SOURCE_LABELS, _months_paid_by
+from coop.savings.services import SOURCE_LABELS, _months_paid_by, get_account, wajib_status
 from coop.text import N_
 
 #: The receipt's titles (``SOURCE_LABELS`` in savings/services.py, kept Indonesian there because they are
@@ -104,6 +105,57 @@ def receipt(cooperative_id: int, entry_id: int) -> ReceiptView:
                        stamp_duty=stamp.required, stamp_duty_amount=stamp.amount)
 
 
+#: a wajib payment above what is due by this month plus this many months ahead asks "is that right?"
+WAJIB_MONTHS_AHEAD = 12
+
+
+@dataclass
+class CashPreview:
+    """What a cash-desk transaction WOULD do (the confirmation page): nothing is written."""
+    account: SavingsAccount
+    action: str
+    amount: int
+    balance_before: int
+    balance_after: int
+    #: wajib: what is due up to this month and the most a payment may be without a warning
+    wajib_due: int = 0
+    wajib_limit: int | None = None
+    wajib_months: int = 0
+
+    @property
+    def far_above_due(self) -> bool:
+        return self.wajib_limit is not None and self.amount > self.wajib_limit
+
+
+def preview(cooperative_id: int, account_id: int, action: str, amount: int, as_of: date) -> CashPreview:
+    """The figures of the confirmation page of a deposit, withdrawal, wajib or pokok payment: the balance
+    before and after; a wajib payment names what is due (arrears and this month) and the limit above which
+    it warns (due + 12 months). Reads only.
+
+    Worked example: sukarela Rp 100.000, withdraw Rp 30.000 -> after Rp 70.000. Wajib Rp 50.000 a month
+    with two months due: limit 100.000 + 12 x 50.000 = 700.000.
+
+    :raises InsufficientFunds: a withdrawal below the account's floor (refused before the confirmation,
+        with the ledger's own message).
+    """
+    acc = get_account(cooperative_id, account_id)
+    before = acc.balance
+    out = action == "withdraw"
+    after = before - amount if out else before + amount
+    floor = acc.ledger_account.min_balance
+    if out and floor is not None and after < floor:
+        message, field_msg = ledger_rules.floor_message(acc.ledger_account.code, acc.ledger_account.name, before,
+                                                        floor, amount)
+        raise InsufficientFunds(message, fields={"amount": [field_msg]})
+    p = CashPreview(account=acc, action=action, amount=amount, balance_before=before, balance_after=after)
+    if acc.kind == "wajib" and not out:
+        ws = wajib_status(cooperative_id, acc.member, as_of)
+        p.wajib_due = ws["due_amount"]
+        p.wajib_limit = ws["due_amount"] + WAJIB_MONTHS_AHEAD * ws["monthly"]
+        p.wajib_months = amount // ws["monthly"] if ws["monthly"] else 0
+    return p
+
+
 @dataclass
 class DayBook:
     day: date
@@ -145,20 +197,70 @@ def day_book(cooperative_id: int, day: date) -> DayBook:
     return DayBook(day, opening, rows, tin, tout)
 
 
-def record_cash_count(cooperative_id: int, counted_on: date, counted: int, *, actor,
-                      note: str | None = None) -> CashCount:
-    """End-of-day count: expected = Kas in the books that evening; a difference is one entry against
-    5204 Selisih Kas (short: Dr 5204 Cr Kas; over: Dr Kas Cr 5204). One count per day."""
+#: the pecahan sheet, in the order of the printed form: notes, then coins ("coin<value>")
+NOTES = (100_000, 50_000, 20_000, 10_000, 5_000, 2_000, 1_000)
+COINS = (1_000, 500, 200, 100)
+SHEET = tuple((str(v), v) for v in NOTES) + tuple((f"coin{v}", v) for v in COINS)
+
+
+def sheet_total(denominations: dict) -> int:
+    """Rupiah on a pecahan sheet: pieces x face value, plus ``other`` (rupiah outside the sheet).
+
+    Worked example: 3 x 100.000 + 1 x 20.000 + 4 x coin 500 + other 300 = 322.300."""
+    total = int(denominations.get("other") or 0)
+    for key, value in SHEET:
+        pieces = denominations.get(key) or 0
+        if isinstance(pieces, bool) or not isinstance(pieces, int) or pieces < 0:
+            raise ValidationError("Jumlah lembar/keping harus bilangan bulat >= 0.", fields={key: [">= 0"]})
+        total += pieces * value
+    return total
+
+
+@dataclass
+class CountPreview:
+    """The figures shown AFTER the blind count: the books' Kas that day and the difference."""
+    counted_on: date
+    counted: int
+    expected: int
+
+    @property
+    def difference(self) -> int:
+        return self.counted - self.expected
+
+
+def cash_count_preview(cooperative_id: int, counted_on: date, counted: int) -> CountPreview:
+    """What :func:`record_cash_count` would record (reads only). Worked example: books Rp 100.000, counted
+    95.000 -> difference -5.000 (short)."""
     if isinstance(counted, bool) or not isinstance(counted, int) or counted < 0:
         raise ValidationError("Jumlah uang dihitung tidak valid.", fields={"counted": ["bilangan bulat >= 0"]})
     datebounds.check_day(cooperative_id, counted_on, "counted_on")
-    if db.session.scalar(sa.select(CashCount.id).where(CashCount.cooperative_id == cooperative_id,
-                                                       CashCount.counted_on == counted_on)):
-        raise Conflict("Kas tanggal ini sudah dihitung.", code="already_counted")
+    return CountPreview(counted_on, counted, cash_balance_as_of(cooperative_id, counted_on))
+
+
+def record_cash_count(cooperative_id: int, counted_on: date, counted: int, *, actor,
+                      note: str | None = None, denominations: dict | None = None, witness: str | None = None,
+                      idempotency_key: str | None = None) -> CashCount:
+    """A cash count: expected = Kas in the books that day (after any earlier count's difference); a
+    difference is one entry against 5204 Selisih Kas (short: Dr 5204 Cr Kas; over: Dr Kas Cr 5204). A day
+    may have several counts. ``denominations`` (the pecahan sheet) must add up to ``counted``; the same
+    ``idempotency_key`` again returns the first count (nothing new is posted)."""
+    if isinstance(counted, bool) or not isinstance(counted, int) or counted < 0:
+        raise ValidationError("Jumlah uang dihitung tidak valid.", fields={"counted": ["bilangan bulat >= 0"]})
+    if idempotency_key:
+        prior = db.session.scalar(sa.select(CashCount).where(CashCount.cooperative_id == cooperative_id,
+                                                             CashCount.idempotency_key == idempotency_key))
+        if prior is not None:
+            return prior
+    if denominations is not None and sheet_total(denominations) != counted:
+        raise ValidationError("Rincian pecahan tidak sama dengan jumlah dihitung.", fields={"counted": ["pecahan"]})
+    datebounds.check_day(cooperative_id, counted_on, "counted_on")
     expected = cash_balance_as_of(cooperative_id, counted_on)
     diff = counted - expected
+    seq = 1 + (db.session.scalar(sa.select(sa.func.count()).select_from(CashCount).where(
+        CashCount.cooperative_id == cooperative_id, CashCount.counted_on == counted_on)) or 0)
     row = CashCount(cooperative_id=cooperative_id, counted_on=counted_on, expected=expected, counted=counted,
-                    difference=diff, actor_id=getattr(actor, "id", None), note=note)
+                    difference=diff, actor_id=getattr(actor, "id", None), note=note, denominations=denominations,
+                    witness=witness, idempotency_key=idempotency_key)
     if diff:
         kas = db.session.scalar(sa.select(Account.id).where(Account.cooperative_id == cooperative_id,
                                                             Account.code == chart.KAS))
@@ -167,17 +269,33 @@ def record_cash_count(cooperative_id: int, counted_on: date, counted: int, *, ac
         lines = ([Line.dr(selisih, -diff), Line.cr(kas, -diff)] if diff < 0
                  else [Line.dr(kas, diff), Line.cr(selisih, diff)])
         entry = post_entry(cooperative_id, lines, actor=actor,
-                           memo=f"Selisih kas {'kurang' if diff < 0 else 'lebih'} opname {counted_on:%d-%m-%Y}",
+                           memo=f"Selisih kas {'kurang' if diff < 0 else 'lebih'} opname {counted_on:%d-%m-%Y}"
+                                + (f" (hitungan ke-{seq})" if seq > 1 else ""),
                            value_date=counted_on, source="cash.count",
-                           idempotency_key=f"cash.count:{counted_on.isoformat()}")
+                           idempotency_key=(f"cash.count:{idempotency_key}" if idempotency_key
+                                            else f"cash.count:{counted_on.isoformat()}:{seq}"))
         row.entry_id = entry.id
     db.session.add(row)
     db.session.flush()
     audit.record(actor, "cash.count", "cash_count", row.id,
-                 {"expected": expected, "counted": counted, "difference": diff}, cooperative_id=cooperative_id)
+                 {"expected": expected, "counted": counted, "difference": diff, "witness": witness},
+                 cooperative_id=cooperative_id)
     return row
 
 
 def cash_counts(cooperative_id: int, limit: int = 30) -> list[CashCount]:
     return list(db.session.scalars(sa.select(CashCount).where(CashCount.cooperative_id == cooperative_id)
-                                   .order_by(CashCount.counted_on.desc()).limit(limit)))
+                                   .order_by(CashCount.counted_on.desc(), CashCount.id.desc()).limit(limit)))
+
+
+def counts_on(cooperative_id: int, day: date) -> list[CashCount]:
+    """Every count of ``day``, first first."""
+    return list(db.session.scalars(sa.select(CashCount).where(CashCount.cooperative_id == cooperative_id,
+                                                             CashCount.counted_on == day).order_by(CashCount.id)))
+
+
+def get_cash_count(cooperative_id: int, cash_count_id: int) -> CashCount:
+    row = db.session.get(CashCount, cash_count_id) if 0 < cash_count_id < 2**63 else None
+    if row is None or row.cooperative_id != cooperative_id:
+        raise NotFound("Hitungan kas tidak ditemukan.")
+    return row

@@ -9,7 +9,7 @@ grouped queries per cooperative). Checked:
 - ``savings_closed_with_balance``: a closed account whose transactions do not sum to zero;
 - ``savings_wrong_control``: an account whose sub-account hangs under another control account than its
   product's (its money would be reported in the wrong line of the neraca);
-- ``cash_count_mismatch``: a cash count whose counted amount (found) is not Kas in the journal on the
+- ``cash_count_mismatch``: the last cash count of a day whose counted amount (found) is not Kas in the journal on the
   evening of that day (expected: the books plus the booked difference must equal what was counted);
 - ``cash_count_difference_mismatch``: a count whose difference is not counted less expected, or not what
   its entry booked on Kas.
@@ -74,7 +74,7 @@ def _savings(cooperative_id: int, posted: Mapping[int, int]) -> list[dict]:
 def _cash_counts(cooperative_id: int) -> list[dict]:
     counts = db.session.execute(
         sa.select(CashCount.counted_on, CashCount.expected, CashCount.counted, CashCount.difference, CashCount.entry_id)
-        .where(CashCount.cooperative_id == cooperative_id).order_by(CashCount.counted_on)).all()
+        .where(CashCount.cooperative_id == cooperative_id).order_by(CashCount.counted_on, CashCount.id)).all()
     if not counts:
         return []
     kas_id = db.session.scalar(sa.select(Account.id).where(Account.cooperative_id == cooperative_id,
@@ -95,12 +95,13 @@ def _cash_counts(cooperative_id: int) -> list[dict]:
             booked[entry_id] = int(amount)
     out: list[dict] = []
     i, kas = 0, 0
-    for count in counts:
+    for n, count in enumerate(counts):
         while i < len(by_day) and by_day[i][0] <= count.counted_on:
             kas += int(by_day[i][1])
             i += 1
         obj = f"cash_count:{count.counted_on.isoformat()}"
-        if kas != count.counted:
+        last_of_day = n + 1 == len(counts) or counts[n + 1].counted_on != count.counted_on
+        if last_of_day and kas != count.counted:  # an earlier count of the day was followed by more cash moves
             out.append(_item("cash_count_mismatch",
                              N_("opname kas %(object)s: Kas di buku besar sore itu %(expected)s, uang dihitung %(found)s"),
                              obj, kas, count.counted))

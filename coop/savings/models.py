@@ -120,13 +120,18 @@ class SavingsAccount(TenantMixin, TimestampMixin, Base):
 
 
 class CashCount(TenantMixin, TimestampMixin, Base):
-    """End-of-day cash count (opname kas): what the books say vs. what the treasurer counted.
+    """A cash count (opname kas): what the books say vs. what the treasurer counted, note by note.
 
-    A difference is booked against 5204 Selisih Kas in ``entry_id``.
+    A difference is booked against 5204 Selisih Kas in ``entry_id``. A day may have several counts (a
+    recount, a count at noon and one at closing): each is its own row, in ``id`` order; who counted is
+    ``actor_id``, when ``created_at``, the sheet ``denominations`` ({"100000": pieces, ..., "coin500":
+    pieces, "other": rupiah}), the witness by name. ``idempotency_key``: the form's one-time nonce (a
+    confirmation pressed twice records one count).
     """
 
     __tablename__ = "cash_counts"
-    __table_args__ = (UniqueConstraint("cooperative_id", "counted_on"),)
+    __table_args__ = (UniqueConstraint("cooperative_id", "idempotency_key"),
+                      sa.Index("ix_cash_counts_cooperative_id_counted_on", "cooperative_id", "counted_on"))
 
     id: Mapped[intpk]
     counted_on: Mapped[date] = mapped_column(sa.Date)
@@ -136,6 +141,11 @@ class CashCount(TenantMixin, TimestampMixin, Base):
     entry_id: Mapped[int | None] = mapped_column(ForeignKey("journal_entries.id"))
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     note: Mapped[str | None] = mapped_column(String(300))
+    denominations: Mapped[dict | None] = mapped_column(sa.JSON)
+    witness: Mapped[str | None] = mapped_column(String(120))
+    idempotency_key: Mapped[str | None] = mapped_column(String(80))
+
+    actor = relationship("User", lazy="select")
 
 
 INTEREST_KINDS = ("monthly", "closing", "adjustment")

@@ -27,10 +27,17 @@ def test_treasurer_deposits_and_prints_receipt(phone_page, live_server, login_as
     form = page.locator("form:has(input[value='deposit'])").first
     form.get_by_label("Jumlah").fill("Rp 250.000")  # as printed on a receipt (a type=number input refused it)
     form.get_by_role("button", name="Setor").click()
+    # the confirmation step (issue 15): amount, words and the balance after, then Konfirmasi
+    page.locator("#confirm-words").wait_for()
+    assert page.locator("#confirm-words").inner_text() == "dua ratus lima puluh ribu rupiah"
+    assert _rupiah(page.locator("#confirm-balance-after").inner_text()) == before + 250_000
+    screenshot(page, "cashdesk-confirm")
+    page.get_by_role("button", name="Konfirmasi").click()
     page.wait_for_url(re.compile(r"/cashdesk/receipts/\d+$"))
     receipt = page.locator("#receipt")
     assert "dua ratus lima puluh ribu rupiah" in receipt.locator("#terbilang").inner_text().lower()
     assert _rupiah(page.locator("#amount").inner_text()) == 250_000
     assert _rupiah(receipt.locator(".new-balance").first.inner_text()) == before + 250_000
     assert "KUITANSI" in receipt.inner_text()
+    assert page.locator("#receipt-whatsapp").get_attribute("href").startswith("https://wa.me/")
     screenshot(page, "cashdesk-receipt")

@@ -40,12 +40,15 @@ def test_loan_journey(browser, live_server, login_as, screenshot):
 
         treasurer.goto(loan_url)
         treasurer.click("button[name=disburse]")
+        treasurer.click("button[name=confirm]")  # the confirmation step (issue 15)
         treasurer.wait_for_url(re.compile(r"/disbursement-receipt$"))
         assert "KUITANSI PENCAIRAN" in treasurer.locator("body").inner_text()
         treasurer.goto(loan_url)
         # flat 1.5 % x 12 on 3.000.000: 250.000 principal + 45.000 interest
         treasurer.fill("#amount", "295.000")
         treasurer.click("button[name=repay]")
+        assert "dua ratus sembilan puluh lima ribu rupiah" in treasurer.locator("#confirm-words").inner_text()
+        treasurer.click("button[name=confirm]")
         treasurer.wait_for_url(re.compile(r"/receipt$"))
         receipt = treasurer.locator("body").inner_text()
         assert "Rp 250.000" in receipt and "Rp 45.000" in receipt

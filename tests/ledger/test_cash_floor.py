@@ -86,14 +86,14 @@ def test_cash_desk_withdrawal_larger_than_the_box_is_refused_and_writes_nothing(
     form = _desk_form(web.get(f"/cashdesk/members/{m.id}").get_data(as_text=True), f"withdraw-{acc.id}")
     form[f"withdraw-{acc.id}-amount"] = "200000"
     before = _written(coop)
-    resp = web.post(f"/cashdesk/members/{m.id}/transactions", data=form)
+    resp = web.post(f"/cashdesk/members/{m.id}/transactions", data=form | {"confirm": "1"})
     assert resp.status_code == 409
     assert MESSAGE in resp.get_data(as_text=True)
     db.session.expire_all()
     assert _written(coop) == before
     assert savings.get_account(coop.id, acc.id).balance == 500_000 and _kas(coop) == 150_000
     form[f"withdraw-{acc.id}-amount"] = "150000"
-    resp = web.post(f"/cashdesk/members/{m.id}/transactions", data=form)
+    resp = web.post(f"/cashdesk/members/{m.id}/transactions", data=form | {"confirm": "1"})
     assert resp.status_code == 302 and "/receipts/" in resp.location
     db.session.expire_all()
     assert savings.get_account(coop.id, acc.id).balance == 350_000 and _kas(coop) == 0
@@ -151,7 +151,7 @@ def test_loan_disbursement_in_cash_larger_than_the_box_is_refused_to_savings_all
     web = login(staff["treasurer"])
     before = _written(coop)
     resp = web.post(f"/loans/{loan.id}/disburse", data={"disbursed_on": "2026-01-06",
-                                                         "first_due_date": "2026-02-06", "mode": "cash"})
+                                                         "first_due_date": "2026-02-06", "mode": "cash", "confirm": "1"})
     assert resp.status_code == 302 and "disbursement-receipt" not in resp.location
     db.session.expire_all()
     assert _written(coop) == before
@@ -162,7 +162,7 @@ def test_loan_disbursement_in_cash_larger_than_the_box_is_refused_to_savings_all
     assert db.session.scalar(sa.select(Account.id).where(Account.cooperative_id == coop.id,
                                                          Account.code.like(f"{chart.PIUTANG_PINJAMAN}.%"))) is None
     resp = web.post(f"/loans/{loan.id}/disburse", data={"disbursed_on": "2026-01-06",
-                                                         "first_due_date": "2026-02-06", "mode": "savings"})
+                                                         "first_due_date": "2026-02-06", "mode": "savings", "confirm": "1"})
     assert resp.status_code == 302 and "disbursement-receipt" in resp.location
     db.session.expire_all()
     assert db.session.get(Loan, loan.id).status == "active"
@@ -186,12 +186,12 @@ def test_cash_count_shortage_is_recorded_down_to_an_empty_box(coop, users, login
     """Books say Rp 150.000 on 3 Nov 2026; counted Rp 120.000: Rp 30.000 short booked (Dr 5204 / Cr Kas),
     Kas 120.000. Next day nothing moved and the box is found empty: Rp 120.000 short, Kas exactly 0."""
     web = login(users["treasurer"])
-    resp = web.post("/cashdesk/cash-count", data={"counted_on": "2026-11-03", "counted": "120000"})
+    resp = web.post("/cashdesk/cash-count", data={"counted_on": "2026-11-03", "counted": "120000", "confirm": "1"})
     assert resp.status_code == 302
     db.session.expire_all()
     assert _kas(coop) == 120_000
     assert account_by_code(coop.id, chart.SELISIH_KAS).natural_balance() == 30_000
-    resp = web.post("/cashdesk/cash-count", data={"counted_on": "2026-11-04", "counted": "0"})
+    resp = web.post("/cashdesk/cash-count", data={"counted_on": "2026-11-04", "counted": "0", "confirm": "1"})
     assert resp.status_code == 302
     db.session.expire_all()
     assert _kas(coop) == 0

@@ -39,13 +39,13 @@ def test_application_approval_disbursement_and_repayment_pages(client, login, se
     login(staff["treasurer"])
     atomic(top_up_cash, coop.id, 9_000_000, date(2026, 1, 6))  # the cash it pays out is in the box
     resp = client.post(f"/loans/{loan.id}/disburse", data={"disbursed_on": "2026-01-06",
-                                                           "first_due_date": "2026-02-05", "mode": "cash"})
+                                                           "first_due_date": "2026-02-05", "mode": "cash", "confirm": "1"})
     assert resp.status_code == 302 and "disbursement-receipt" in resp.location
     receipt = client.get(resp.location).get_data(as_text=True)
     assert "sembilan juta rupiah" in receipt.lower()
     assert "Bermeterai Rp 10.000 (kuitansi di atas Rp 5.000.000)" in receipt  # the stored defaults
     resp = client.post(f"/loans/{loan.id}/repay", data={"amount": "840.000", "paid_on": "2026-02-05",
-                                                        "channel": "cash"})
+                                                        "channel": "cash", "confirm": "1"})
     assert resp.status_code == 302 and "/receipt" in resp.location
     receipt_url = resp.location
     text = client.get(receipt_url).get_data(as_text=True)

@@ -53,3 +53,12 @@ def _savings_product_id(ctx):
 
     _member(ctx)
     return default_product(ctx.coop.id, "sukarela").id
+
+
+@factory("cash_count_id")
+def _cash_count_id(ctx):
+    from coop.db import atomic
+    from coop.savings.cash import record_cash_count
+
+    _member(ctx)  # Kas holds the pokok
+    return atomic(record_cash_count, ctx.coop.id, date(2025, 1, 2), 100_000, actor=None).id

@@ -40,7 +40,7 @@ def test_deposit_typed_as_on_a_receipt_records_whole_rupiah(coop, users, login, 
     assert 'inputmode="numeric"' in tag and 'type="text"' in tag  # number pad, and the dots are allowed
     form = _csrf_free_form(page, f"deposit-{acc.id}")
     form[f"deposit-{acc.id}-amount"] = "Rp 250.000"
-    resp = web.post(f"/cashdesk/members/{m.id}/transactions", data=form)
+    resp = web.post(f"/cashdesk/members/{m.id}/transactions", data=form | {"confirm": "1"})
     assert resp.status_code == 302, resp.get_data(as_text=True)[:300]
     assert savings.get_account(coop.id, acc.id).balance == 250_000
     receipt = web.get(resp.headers["Location"]).get_data(as_text=True)
@@ -55,7 +55,7 @@ def test_sen_are_refused_with_the_form_error_and_nothing_is_written(coop, users,
     entries, audits = _count(JournalEntry, coop.id), _count(AuditLog, coop.id)
     form = _csrf_free_form(page, f"deposit-{acc.id}")
     form[f"deposit-{acc.id}-amount"] = "250.000,50"
-    resp = web.post(f"/cashdesk/members/{m.id}/transactions", data=form)
+    resp = web.post(f"/cashdesk/members/{m.id}/transactions", data=form | {"confirm": "1"})
     html = resp.get_data(as_text=True)
     assert resp.status_code == 422
     assert "Rupiah tanpa sen" in html
@@ -75,7 +75,7 @@ def test_withdrawal_refuses_what_is_not_an_amount(coop, users, login, make_membe
     web = login(users["treasurer"])
     form = _csrf_free_form(web.get(f"/cashdesk/members/{m.id}").get_data(as_text=True), f"withdraw-{acc.id}")
     form[f"withdraw-{acc.id}-amount"] = typed
-    resp = web.post(f"/cashdesk/members/{m.id}/transactions", data=form)
+    resp = web.post(f"/cashdesk/members/{m.id}/transactions", data=form | {"confirm": "1"})
     assert resp.status_code == 422 and message in resp.get_data(as_text=True)
     assert savings.get_account(coop.id, acc.id).balance == 100_000
 
@@ -94,7 +94,7 @@ def test_wajib_due_is_prefilled_formatted_and_reads_back(coop, users, login, mak
     assert shown == "60.000"
     form = _csrf_free_form(page, f"wajib-{acc.id}")
     form[f"wajib-{acc.id}-amount"] = shown
-    assert web.post(f"/cashdesk/members/{m.id}/transactions", data=form).status_code == 302
+    assert web.post(f"/cashdesk/members/{m.id}/transactions", data=form | {"confirm": "1"}).status_code == 302
     assert savings.get_account(coop.id, acc.id).balance == 60_000
 
 
@@ -107,7 +107,8 @@ def test_cash_count_takes_receipt_style_amounts(coop, users, login, make_member)
     bad = web.post("/cashdesk/cash-count", data={"counted_on": "2025-01-02", "counted": "95.000,5"})
     assert bad.status_code == 200 and "Rupiah tanpa sen" in bad.get_data(as_text=True)
     assert _count(CashCount, coop.id) == 0
-    resp = web.post("/cashdesk/cash-count", data={"counted_on": "2025-01-02", "counted": "Rp 95.000"})
+    resp = web.post("/cashdesk/cash-count", data={"counted_on": "2025-01-02", "counted": "Rp 95.000",
+                                                         "confirm": "1"})
     assert resp.status_code == 302
     assert db.session.scalar(sa.select(CashCount.counted).where(CashCount.cooperative_id == coop.id)) == 95_000
 
@@ -119,7 +120,7 @@ def test_form_error_in_english_when_english_is_chosen(coop, users, login, make_m
     web.post("/lang/en", data={"next": "/"})
     form = _csrf_free_form(web.get(f"/cashdesk/members/{m.id}").get_data(as_text=True), f"deposit-{acc.id}")
     form[f"deposit-{acc.id}-amount"] = "200,5"
-    html = web.post(f"/cashdesk/members/{m.id}/transactions", data=form).get_data(as_text=True)
+    html = web.post(f"/cashdesk/members/{m.id}/transactions", data=form | {"confirm": "1"}).get_data(as_text=True)
     assert "Whole rupiah only" in html and "Rupiah tanpa sen" not in html
 
 
@@ -187,10 +188,10 @@ def test_cash_count_result_in_either_language(coop, users, login, make_member):
     in English, counted Rp 100.000 after the Rp 5.000 difference entry -> "Cash surplus of Rp 5.000 recorded."."""
     make_member(coop)
     web = login(users["treasurer"])
-    resp = web.post("/cashdesk/cash-count", data={"counted_on": "2025-01-02", "counted": "95.000"},
+    resp = web.post("/cashdesk/cash-count", data={"counted_on": "2025-01-02", "counted": "95.000", "confirm": "1"},
                     follow_redirects=True)
     assert "Selisih kas kurang Rp 5.000 dicatat." in resp.get_data(as_text=True)
     web.post("/lang/en", data={"next": "/"})
-    resp = web.post("/cashdesk/cash-count", data={"counted_on": "2025-01-03", "counted": "100.000"},
+    resp = web.post("/cashdesk/cash-count", data={"counted_on": "2025-01-03", "counted": "100.000", "confirm": "1"},
                     follow_redirects=True)
     assert "Cash surplus of Rp 5.000 recorded." in resp.get_data(as_text=True)

@@ -33,14 +33,14 @@ def test_treasurer_finds_member_deposits_and_gets_receipt_with_words(coop, users
     form = _csrf_free_form(page, f"deposit-{acc.id}")
     assert form[f"deposit-{acc.id}-action"] == "deposit"
     form[f"deposit-{acc.id}-amount"] = "250000"
-    resp = web.post(f"/cashdesk/members/{m.id}/transactions", data=form)
+    resp = web.post(f"/cashdesk/members/{m.id}/transactions", data=form | {"confirm": "1"})
     assert resp.status_code == 302
     receipt = web.get(resp.headers["Location"]).get_data(as_text=True)
     assert "dua ratus lima puluh ribu rupiah" in receipt.lower()
     assert "Rp 250.000" in receipt and "Sri Wahyuni" in receipt
     assert 'id="stamp-duty"' not in receipt
     # a double submit of the same form (same nonce) does not post twice
-    web.post(f"/cashdesk/members/{m.id}/transactions", data=form)
+    web.post(f"/cashdesk/members/{m.id}/transactions", data=form | {"confirm": "1"})
     assert savings.get_account(coop.id, acc.id).balance == 250_000
 
 
@@ -55,10 +55,10 @@ def test_withdrawal_refused_shows_reason_and_large_receipt_carries_no_stamp_duty
     page = web.get(f"/cashdesk/members/{m.id}").get_data(as_text=True)
     form = _csrf_free_form(page, f"withdraw-{acc.id}")
     form[f"withdraw-{acc.id}-amount"] = "7000000"
-    resp = web.post(f"/cashdesk/members/{m.id}/transactions", data=form)
+    resp = web.post(f"/cashdesk/members/{m.id}/transactions", data=form | {"confirm": "1"})
     assert resp.status_code == 409 and "tidak mencukupi" in resp.get_data(as_text=True)
     form[f"withdraw-{acc.id}-amount"] = "5500000"
-    resp = web.post(f"/cashdesk/members/{m.id}/transactions", data=form)
+    resp = web.post(f"/cashdesk/members/{m.id}/transactions", data=form | {"confirm": "1"})
     receipt = web.get(resp.headers["Location"]).get_data(as_text=True)
     assert "Rp 5.500.000" in receipt and "Rp 500.000" in receipt  # the amount and the new balance
     assert 'id="stamp-duty"' not in receipt and "batas bea meterai" not in receipt
@@ -72,7 +72,7 @@ def test_wajib_payment_receipt_lists_oldest_months(coop, users, login, make_memb
     acc = savings.account_for(coop.id, m.id, "wajib")
     form = _csrf_free_form(page, f"wajib-{acc.id}")
     form[f"wajib-{acc.id}-amount"] = "40000"
-    resp = web.post(f"/cashdesk/members/{m.id}/transactions", data=form)
+    resp = web.post(f"/cashdesk/members/{m.id}/transactions", data=form | {"confirm": "1"})
     receipt = web.get(resp.headers["Location"]).get_data(as_text=True)
     assert "Sep 2026, Okt 2026" in receipt
 
@@ -83,12 +83,13 @@ def test_day_book_and_cash_count_books_the_difference(coop, users, login, make_m
     web = login(users["treasurer"])
     book = web.get("/cashdesk/daybook?date=2025-01-02").get_data(as_text=True)
     assert m.member_number in book and "Rp 100.000" in book
-    resp = web.post("/cashdesk/cash-count", data={"counted_on": "2025-01-02", "counted": "95000"})
+    resp = web.post("/cashdesk/cash-count", data={"counted_on": "2025-01-02", "counted": "95000", "confirm": "1"})
     assert resp.status_code == 302
     assert account_by_code(coop.id, chart.SELISIH_KAS).natural_balance() == 5_000
     assert account_by_code(coop.id, chart.KAS).natural_balance() == 95_000
-    again = web.post("/cashdesk/cash-count", data={"counted_on": "2025-01-02", "counted": "95000"})
-    assert again.status_code == 200 and "sudah dihitung" in again.get_data(as_text=True)
+    again = web.post("/cashdesk/cash-count", data={"counted_on": "2025-01-02", "counted": "95000", "confirm": "1"})
+    assert again.status_code == 302  # a recount the same day: matches the books now, nothing more booked
+    assert account_by_code(coop.id, chart.KAS).natural_balance() == 95_000
 
 
 def test_member_pages_card_statement_pdf(coop, users, login, make_member, fund):

@@ -61,7 +61,7 @@ def test_shorthand_at_the_cash_desk_records_the_amount(coop, users, login, make_
     web = login(users["treasurer"])
     form = _csrf_free_form(web.get(f"/cashdesk/members/{m.id}").get_data(as_text=True), f"deposit-{acc.id}")
     form[f"deposit-{acc.id}-amount"] = "2,5 jt"
-    assert web.post(f"/cashdesk/members/{m.id}/transactions", data=form).status_code == 302
+    assert web.post(f"/cashdesk/members/{m.id}/transactions", data=form | {"confirm": "1"}).status_code == 302
     assert savings.get_account(coop.id, acc.id).balance == 2_500_000
 
 
@@ -72,7 +72,7 @@ def test_text_that_is_no_amount_gets_one_message_not_two(coop, users, login, mak
     web = login(users["treasurer"])
     form = _csrf_free_form(web.get(f"/cashdesk/members/{m.id}").get_data(as_text=True), f"deposit-{acc.id}")
     form[f"deposit-{acc.id}-amount"] = "lima puluh"
-    html = web.post(f"/cashdesk/members/{m.id}/transactions", data=form).get_data(as_text=True)
+    html = web.post(f"/cashdesk/members/{m.id}/transactions", data=form | {"confirm": "1"}).get_data(as_text=True)
     assert "Tulis jumlah rupiah dengan angka" in html
     assert "lebih dari nol" not in html
 
@@ -84,7 +84,7 @@ def test_zero_still_says_more_than_zero(coop, users, login, make_member):
     web = login(users["treasurer"])
     form = _csrf_free_form(web.get(f"/cashdesk/members/{m.id}").get_data(as_text=True), f"deposit-{acc.id}")
     form[f"deposit-{acc.id}-amount"] = "0rb"
-    html = web.post(f"/cashdesk/members/{m.id}/transactions", data=form).get_data(as_text=True)
+    html = web.post(f"/cashdesk/members/{m.id}/transactions", data=form | {"confirm": "1"}).get_data(as_text=True)
     assert "Jumlah harus lebih dari nol." in html
 
 

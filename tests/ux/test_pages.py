@@ -37,7 +37,7 @@ def test_refused_withdrawal_is_announced_at_the_top_with_a_link_to_the_field(coo
     form = _csrf_free_form(web.get(f"/cashdesk/members/{m.id}").get_data(as_text=True), f"withdraw-{acc.id}")
     form[f"withdraw-{acc.id}-amount"] = "150.000"
     entries = _count(JournalEntry, coop.id)
-    resp = web.post(f"/cashdesk/members/{m.id}/transactions", data=form)
+    resp = web.post(f"/cashdesk/members/{m.id}/transactions", data=form | {"confirm": "1"})
     html = resp.get_data(as_text=True)
     assert resp.status_code == 409
     summary = re.search(r'<div class="alert alert-danger" role="alert" id="error-summary" tabindex="-1".*?</div>',
@@ -50,15 +50,15 @@ def test_refused_withdrawal_is_announced_at_the_top_with_a_link_to_the_field(coo
 
 
 def test_every_macro_form_gets_the_summary_and_aria_on_the_field(coop, users, login):
-    """A refused cash count (no amount): summary at the top naming the field, the input aria-invalid and
+    """A refused cash count (no date): summary at the top naming the field, the input aria-invalid and
     described by its message."""
     web = login(users["treasurer"])
     html = web.post("/cashdesk/cash-count", data={"counted_on": "", "counted": ""}).get_data(as_text=True)
     assert 'id="error-summary"' in html
-    assert 'href="#counted"' in html
-    tag = re.search(r'<input[^>]*id="counted"[^>]*>', html).group(0)
-    assert 'aria-invalid="true"' in tag and 'aria-describedby="counted-error"' in tag
-    assert 'id="counted-error"' in html
+    assert 'href="#counted_on"' in html
+    tag = re.search(r'<input[^>]*id="counted_on"[^>]*>', html).group(0)
+    assert 'aria-invalid="true"' in tag and 'aria-describedby="counted_on-error"' in tag
+    assert 'id="counted_on-error"' in html
 
 
 def test_no_summary_on_a_page_without_errors(coop, users, login, make_member):
@@ -73,7 +73,7 @@ def test_summary_in_english(coop, users, login):
     web = login(users["treasurer"])
     web.post("/lang/en", data={"next": "/"})
     html = web.post("/cashdesk/cash-count", data={"counted_on": "", "counted": ""}).get_data(as_text=True)
-    assert "Please check these fields:" in html and 'href="#counted"' in html
+    assert "Please check these fields:" in html and 'href="#counted_on"' in html
     assert "Periksa lagi isian berikut" not in html
 
 
@@ -99,7 +99,7 @@ def test_cash_desk_shows_the_amount_due_today_and_pays_it(coop, users, login, du
     amount = re.search(rf'id="repay-{loan.id}-amount" value="([^"]*)"', block).group(1)
     assert amount == "840.000"
     form = dict(re.findall(r'name="(csrf_token|paid_on|channel)" value="([^"]*)"', block))
-    resp = web.post(f"/loans/{loan.id}/repay", data=form | {"amount": amount})
+    resp = web.post(f"/loans/{loan.id}/repay", data=form | {"amount": amount, "confirm": "1"})
     assert resp.status_code == 302 and "/receipt" in resp.location
     rep = db.session.scalar(sa.select(LoanRepayment).where(LoanRepayment.loan_id == loan.id))
     assert (rep.amount, rep.principal, rep.interest) == (840_000, 750_000, 90_000)
@@ -223,11 +223,17 @@ def test_member_still_sees_savings(coop, make_member, make_user, login):
 
 def test_repayment_above_the_payoff_is_not_posted_and_offers_payoff(coop, users, login, due_loan):
     """Rp 10.000.000 typed for a loan whose payoff today is 9.000.000 principal + 90.000 interest due today =
-    9.090.000: nothing is posted, the warning names both amounts and the page offers "Lunasi sekarang"."""
+    9.090.000: the confirmation page warns naming the payoff, offers "Lunasi sekarang" and no "Konfirmasi";
+    sent with confirm anyway, nothing is posted and the loan page names both amounts."""
     _, loan = due_loan
     web = login(users["treasurer"])
-    resp = web.post(f"/loans/{loan.id}/repay", data={"amount": "10.000.000", "paid_on": loan.first_due_date.isoformat(),
-                                                     "channel": "cash"})
+    data = {"amount": "10.000.000", "paid_on": loan.first_due_date.isoformat(), "channel": "cash"}
+    page = web.post(f"/loans/{loan.id}/repay", data=data)
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "melebihi pelunasan Rp 9.090.000" in html
+    assert "Lunasi sekarang (Rp 9.090.000)" in html and 'name="confirm"' not in html
+    assert f'action="/loans/{loan.id}/payoff"' in html
+    resp = web.post(f"/loans/{loan.id}/repay", data=data | {"confirm": "1"})
     assert resp.status_code == 302 and resp.location.endswith(f"/loans/{loan.id}#repay")
     html = web.get(resp.location).get_data(as_text=True)
     assert "Jumlah Rp 10.000.000 melebihi pelunasan Rp 9.090.000" in html
