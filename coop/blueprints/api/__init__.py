@@ -250,8 +250,8 @@ def idempotent(view):
         for attempt in range(3):
             try:
                 with unit_of_work():
-                    stored = _stored_response().run(db.session.connection(),
-                                                    {"cid": user.cooperative_id, "key": key})
+                    conn = db.session.connection()
+                    stored = _stored_response().run(conn, {"cid": user.cooperative_id, "key": key})
                     if stored:
                         request_hash, status, body = stored[0]
                         if request_hash != fingerprint:
@@ -259,8 +259,7 @@ def idempotent(view):
                         return Response(body, status=status, mimetype="application/json")
                     resp = make_response(view(*args, **kwargs))
                     if 200 <= resp.status_code < 300:  # one INSERT (a duplicate key raises IntegrityError)
-                        db.session.flush()  # the view's pending ORM rows first, as the ORM's execute would
-                        _store_response().run(db.session.connection(), {
+                        _store_response().run(conn, {  # the view's pending ORM rows flush at commit
                             "cooperative_id_v": user.cooperative_id, "key_v": key, "request_hash_v": fingerprint,
                             "status_v": resp.status_code, "response_body_v": resp.get_data(as_text=True),
                             "created_at_v": utcnow()})
