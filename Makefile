@@ -68,8 +68,14 @@ e2e: $(VENV)/.installed translations
 
 test-all: test test-postgres e2e
 
+# bench_*_pg.py: against COOP_BENCH_DATABASE_URL when given, else a throwaway PostgreSQL cluster (fsync on)
+# when the server binaries are installed, else skipped with a message.
 bench: $(VENV)/.installed
-	@for b in bench/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+	@for b in bench/bench_*.py; do case $$b in *_pg.py) continue;; esac; echo "== $$b"; $(PY) $$b || exit 1; done
+	@for b in bench/bench_*_pg.py; do echo "== $$b"; \
+	  if [ -n "$$COOP_BENCH_DATABASE_URL" ]; then $(PY) $$b || exit 1; \
+	  elif ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then COOP_PG_FSYNC=on scripts/with_postgres.sh $(PY) $$b || exit 1; \
+	  else echo "SKIPPED: no PostgreSQL (set COOP_BENCH_DATABASE_URL or install postgresql)"; fi; done
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check coop tests bench

@@ -25,10 +25,11 @@ from bench_cashdesk_http import _app, setup  # noqa: E402
 def _count_statements(engine):
     import sqlalchemy as sa
 
-    box = {"n": 0}
+    box = {"n": 0, "sql": []}
 
-    def count(*_a, **_k):
+    def count(_conn, _cursor, statement, *_a, **_k):
         box["n"] += 1
+        box["sql"].append(" ".join(statement.split()[:4]))
     sa.event.listen(engine, "before_cursor_execute", count)
     return box, lambda: sa.event.remove(engine, "before_cursor_execute", count)
 
@@ -65,6 +66,7 @@ def profile_http(db_path: str, token: str, ids: list[int], n: int, top: int, sor
     stats = pstats.Stats(prof)
     print(f"HTTP deposit (test client): {stats.total_calls / n:,.0f} calls/request, "
           f"{box['n']} SQL statements, {cpu * 1000:.2f} ms CPU/request (client included)")
+    print("  statements: " + " | ".join(box["sql"]))
     stats.sort_stats(sort).print_stats(top)
 
 

@@ -467,3 +467,78 @@ def attempt(fn, *args, **kwargs):
         return atomic(fn, *args, **kwargs)
     with db.session.begin_nested():
         return fn(*args, **kwargs)
+
+
+# --------------------------------------------------------------------------------------------
+# Prepared statements: the hot path's SQL straight on the DBAPI cursor (issue 17)
+# --------------------------------------------------------------------------------------------
+
+class Prepared:
+    """A Core statement compiled ONCE per dialect and run straight on the DBAPI cursor of a
+    :class:`sqlalchemy.Connection`, in its transaction: the same SQL, the same bind processors (``Money``
+    refuses a float, ``UTCDateTime`` stores UTC, dates become SQLite's text) and result processors, without
+    SQLAlchemy's per-execute path (cache key, execution context, result object: ~100 Python calls a
+    statement against a handful). Errors come wrapped as SQLAlchemy's (:class:`DBAPIError`), so
+    :func:`atomic` retries the same ones; ``before/after_cursor_execute`` listeners still see each statement.
+
+    For fixed statements only: every value a bound parameter, no Python-side column defaults (checked at
+    compile time), no expanding ``IN`` (build one statement per list length instead)."""
+
+    __slots__ = ("statement", "_by_dialect")
+
+    def __init__(self, statement) -> None:
+        self.statement = statement
+        self._by_dialect: dict = {}
+
+    def _compiled(self, dialect):
+        key = (type(dialect), dialect.paramstyle)
+        found = self._by_dialect.get(key)
+        if found is None:
+            compiled = self.statement.compile(dialect=dialect)
+            if getattr(compiled, "insert_prefetch", None) or getattr(compiled, "update_prefetch", None):
+                raise RuntimeError("Prepared statements take every value as a bound parameter (no Python defaults)")
+            processors = compiled._bind_processors
+            names = list(compiled.positiontup) if dialect.positional else list(compiled.binds)
+            binds = [(name, processors.get(name)) for name in names]
+            # literals of the statement (``status == "closed"``) are anonymous bound parameters with a value
+            constants = {name: bind.value for name, bind in ((n, compiled.binds[n]) for n in names)
+                         if not bind.required and bind.callable is None and bind.value is not None}
+            results = [entry[3]._cached_result_processor(dialect, None) for entry in compiled._result_columns]
+            found = (compiled.string, dialect.positional, binds, results if any(results) else None, constants)
+            self._by_dialect[key] = found
+        return found
+
+    def run(self, conn: sa.Connection, params: dict | list[dict] | None = None, *, many: bool = False) -> list[tuple]:
+        """Execute with ``params`` (a list of them with ``many``: executemany); the rows it returns, as tuples."""
+        sql, positional, binds, results, constants = self._compiled(conn.dialect)
+        params = params or {}
+        if constants:
+            params = [{**constants, **p} for p in params] if many else {**constants, **params}
+        if positional:
+            def args(p):
+                return tuple(p[n] if f is None else f(p[n]) for n, f in binds)
+        else:
+            def args(p):
+                return {n: p[n] if f is None else f(p[n]) for n, f in binds}
+        arguments = [args(p) for p in params] if many else args(params)
+        events = conn._has_events or conn.engine._has_events
+        cursor = conn.connection.cursor()
+        try:
+            if events:
+                conn.dispatch.before_cursor_execute(conn, cursor, sql, arguments, None, many)
+            try:
+                if many:
+                    cursor.executemany(sql, arguments)
+                else:
+                    cursor.execute(sql, arguments)
+                rows = cursor.fetchall() if cursor.description is not None else []
+            except conn.dialect.loaded_dbapi.Error as exc:
+                raise DBAPIError.instance(sql, arguments, exc, conn.dialect.loaded_dbapi.Error,
+                                          dialect=conn.dialect) from exc
+            if events:
+                conn.dispatch.after_cursor_execute(conn, cursor, sql, arguments, None, many)
+        finally:
+            cursor.close()
+        if results is not None:
+            return [tuple(v if f is None else f(v) for v, f in zip(row, results, strict=True)) for row in rows]
+        return rows

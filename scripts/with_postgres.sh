@@ -21,7 +21,7 @@ cleanup() {
 trap cleanup EXIT INT TERM
 as_pg "$PGBIN/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 >/dev/null
 as_pg "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/log" -w \
-  -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200 -c lock_timeout=120s" start >/dev/null
+  -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=${COOP_PG_FSYNC:-off} -c max_connections=200 -c lock_timeout=120s" start >/dev/null
 export COOP_TEST_DATABASE_URL="postgresql+psycopg://postgres@127.0.0.1:$port/postgres"
 echo "PostgreSQL $("$PGBIN/postgres" --version | awk '{print $3}') on port $port"
 "$@"

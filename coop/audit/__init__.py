@@ -6,13 +6,16 @@ variable that the web/CLI boundary sets (domain code never reads ``flask.request
 from __future__ import annotations
 
 import contextvars
+import functools
 import json
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+import sqlalchemy as sa
+
 from coop.audit.models import AuditLog
-from coop.db import db, utcnow
+from coop.db import Prepared, db, utcnow
 
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("coop_request_id", default=None)
 
@@ -56,10 +59,22 @@ def record_many(actor, action: str, object_type: str, items: list[tuple[Any, dic
         return 0
     coop_id = cooperative_id if cooperative_id is not None else getattr(actor, "cooperative_id", None)
     actor_id, request_id, at = getattr(actor, "id", None), request_id_var.get(), utcnow()
-    # Core on the session's connection (the ORM's bulk-insert path costs more Python than the INSERT)
-    db.session.connection().execute(AuditLog.__table__.insert(), [
-        {"cooperative_id": coop_id, "actor_id": actor_id, "action": action, "object_type": object_type,
-         "object_id": None if oid is None else str(oid),
-         "summary": json.dumps(summary or {}, default=_default, ensure_ascii=False, sort_keys=True),
-         "request_id": request_id, "at": at} for oid, summary in items])
-    return len(items)
+    rows = [{"cooperative_id": coop_id, "actor_id": actor_id, "action": action, "object_type": object_type,
+             "object_id": None if oid is None else str(oid),
+             "summary": json.dumps(summary or {}, default=_default, ensure_ascii=False, sort_keys=True),
+             "request_id": request_id, "at": at} for oid, summary in items]
+    conn = db.session.connection()
+    if len(rows) == 1:  # the posting hot path: a statement prepared once (coop.db.Prepared)
+        _insert_one().run(conn, {c + "_v": v for c, v in rows[0].items()})
+    else:  # Core on the session's connection (the ORM's bulk-insert path costs more Python than the INSERT)
+        conn.execute(AuditLog.__table__.insert(), rows)
+    return len(rows)
+
+
+_COLUMNS = ("cooperative_id", "actor_id", "action", "object_type", "object_id", "summary", "request_id", "at")
+
+
+@functools.cache
+def _insert_one() -> Prepared:
+    t = AuditLog.__table__
+    return Prepared(t.insert().values({c: sa.bindparam(c + "_v", type_=t.c[c].type) for c in _COLUMNS}))

@@ -18,7 +18,7 @@ from coop import audit
 from coop.auth import passwords
 from coop.auth.models import ApiToken, Cooperative, LoginAttempt, LoginThrottle, User
 from coop.auth.roles import ALL_ROLES
-from coop.db import adopt, db
+from coop.db import Prepared, adopt, db
 from coop.errors import Conflict, NotFound, ValidationError
 from coop.text import N_
 
@@ -156,14 +156,25 @@ def _split(row, prefixes=_IDENTITY) -> list[dict]:
     return [{col.key: mapping[prefix + col.key] for col in model.__table__.c} for prefix, model in prefixes]
 
 
+def _split_tuple(row: tuple, prefixes=_IDENTITY) -> list[dict]:
+    """:func:`_split` for a plain tuple in the select's column order (a :class:`coop.db.Prepared` row)."""
+    out, at = [], 0
+    for _, model in prefixes:
+        keys = [col.key for col in model.__table__.c]
+        out.append(dict(zip(keys, row[at:at + len(keys)], strict=True)))
+        at += len(keys)
+    return out
+
+
 @functools.cache
-def _identity_by_token():
-    """Token, user and cooperative in one Core row (an ORM query with two joined loads costs four times
-    the Python): authentication runs on every API request."""
+def _identity_by_token() -> Prepared:
+    """Token, user and cooperative in one row (an ORM query with two joined loads costs four times the
+    Python), on the DBAPI cursor (:class:`coop.db.Prepared`): authentication runs on every API request."""
     t, u, c = (model.__table__ for _, model in _IDENTITY)
-    return (sa.select(*(col.label(prefix + col.key) for prefix, model in _IDENTITY for col in model.__table__.c))
-            .select_from(t.join(u, u.c.id == t.c.user_id).join(c, c.c.id == u.c.cooperative_id))
-            .where(t.c.token_hash == sa.bindparam("token_hash")))
+    return Prepared(
+        sa.select(*(col.label(prefix + col.key) for prefix, model in _IDENTITY for col in model.__table__.c))
+        .select_from(t.join(u, u.c.id == t.c.user_id).join(c, c.c.id == u.c.cooperative_id))
+        .where(t.c.token_hash == sa.bindparam("token_hash", type_=t.c.token_hash.type)))
 
 
 @functools.cache
@@ -177,10 +188,10 @@ def token_for_raw(raw: str, *, now: datetime) -> ApiToken | None:
     """The live token (not revoked, not expired, its user active) for a raw bearer value, else None.
     Revocation, expiry and deactivation are read from the database on every call (one Core row); the
     objects are the session's (:func:`coop.db.adopt`)."""
-    row = db.session.connection().execute(_identity_by_token(), {"token_hash": _hash_token(raw)}).first()
-    if row is None:
+    rows = _identity_by_token().run(db.session.connection(), {"token_hash": _hash_token(raw)})
+    if not rows:
         return None
-    token, user, cooperative = _split(row)
+    token, user, cooperative = _split_tuple(rows[0])
     if token["revoked"] or token["expires_at"] <= now or not user["is_active"]:
         return None
     user_obj = adopt(User, {**user, "cooperative": adopt(Cooperative, cooperative)})

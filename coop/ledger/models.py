@@ -56,6 +56,8 @@ class JournalEntry(TenantMixin, Base):
         UniqueConstraint("cooperative_id", "chain_seq"),
         UniqueConstraint("cooperative_id", "idempotency_key"),
         UniqueConstraint("reverses_id"),
+        # the monthly interest runs a deposit looks for (coop.savings.accrual.months_run_since), migration 0020
+        Index("ix_journal_entries_cooperative_id_source_value_date", "cooperative_id", "source", "value_date"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

@@ -21,7 +21,7 @@ from sqlalchemy.orm.util import identity_key
 
 from coop import audit, datebounds
 from coop.auth.models import Cooperative
-from coop.db import adopt_inserted, db, utcnow
+from coop.db import Prepared, adopt_inserted, db, utcnow
 from coop.errors import (
     Conflict,
     CoopError,
@@ -70,6 +70,46 @@ def _sql() -> SimpleNamespace:
         insert_entries=entries.insert().returning(entries.c.chain_seq, entries.c.id),
         insert_postings=postings.insert().returning(postings.c.entry_id, postings.c.line_no, postings.c.id),
     )
+
+
+#: lists up to this long (keys, accounts, entries, postings) go through :class:`coop.db.Prepared` statements,
+#: one per length; longer ones (imports) through SQLAlchemy's execute, whose cost they amortise
+_FAST = 16
+
+
+@functools.cache
+def _prepared(name: str) -> Prepared:
+    """A fixed statement of :func:`_sql` run on the DBAPI cursor (:class:`coop.db.Prepared`)."""
+    return Prepared(getattr(_sql(), name))
+
+
+def _bind(column, name: str):
+    return sa.bindparam(name, type_=column.type)
+
+
+@functools.cache
+def _prepared_for(name: str, n: int, columns: tuple[str, ...] = ()) -> Prepared:
+    """The statements whose shape depends on a list's length, for ``n`` items: the ``IN`` of used keys and
+    of locked accounts, the multi-row INSERT of entries and of postings (``columns`` in row order)."""
+    entries, accounts, postings = JournalEntry.__table__, Account.__table__, Posting.__table__
+    if name == "entries_by_keys":
+        stmt = sa.select(entries.c.idempotency_key, entries.c.id, entries.c.payload_hash).where(
+            entries.c.cooperative_id == _bind(entries.c.cooperative_id, "cid"),
+            entries.c.idempotency_key.in_([_bind(entries.c.idempotency_key, f"k{i}") for i in range(n)]))
+    elif name == "lock_accounts":
+        a = accounts.c
+        stmt = (sa.select(a.id, a.cooperative_id, a.code, a.name, a.normal_side, a.is_open, a.balance, a.min_balance)
+                .where(a.id.in_([_bind(a.id, f"id{i}") for i in range(n)])).order_by(a.id).with_for_update())
+    else:
+        table, returning = ((entries, (entries.c.chain_seq, entries.c.id)) if name == "insert_entries" else
+                            (postings, (postings.c.entry_id, postings.c.line_no, postings.c.id)))
+        stmt = table.insert().values([{c: _bind(table.c[c], f"{c}_{i}") for c in columns} for i in range(n)]
+                                     ).returning(*returning)
+    return Prepared(stmt)
+
+
+def _numbered_params(rows: Sequence[dict], columns: Sequence[str]) -> dict:
+    return {f"{c}_{i}": row[c] for i, row in enumerate(rows) for c in columns}
 
 
 def _core(statement, params=None):
@@ -178,7 +218,8 @@ def _next_vouchers(cooperative_id: int, year: int, count: int = 1) -> int:
     """Reserve ``count`` consecutive voucher numbers of ``year``; returns the first. Runs under the head
     lock, so the counter row needs no lock of its own and numbers are gapless (a rollback undoes both).
     One ``UPDATE ... RETURNING`` (an INSERT the first time in a year)."""
-    last = _core(_sql().next_voucher, {"cid": cooperative_id, "yr": year, "n": count}).scalar()
+    rows = _prepared("next_voucher").run(db.session.connection(), {"cid": cooperative_id, "yr": year, "n": count})
+    last = rows[0][0] if rows else None
     if last is None:
         t = VoucherCounter.__table__
         _core(t.insert().values(cooperative_id=cooperative_id, year=year, last_seq=count))
@@ -223,9 +264,14 @@ def _lock_account_rows(cooperative_id: int, account_ids) -> dict[int, _AccountRo
     chunks, as plain rows; every one must be usable (:func:`check_accounts_usable`)."""
     ids = sorted(account_ids)
     found: dict[int, _AccountRow] = {}
-    for start in range(0, len(ids), 5000):
-        for row in _core(_sql().lock_accounts, {"ids": ids[start:start + 5000]}):
-            found[row[0]] = _AccountRow(row)
+    if ids and len(ids) <= _FAST:
+        rows = _prepared_for("lock_accounts", len(ids)).run(db.session.connection(),
+                                                            {f"id{i}": a for i, a in enumerate(ids)})
+    else:
+        rows = [row for start in range(0, len(ids), 5000)
+                for row in _core(_sql().lock_accounts, {"ids": ids[start:start + 5000]})]
+    for row in rows:
+        found[row[0]] = _AccountRow(row)
     check_accounts_usable(cooperative_id, ids, found)
     return found
 
@@ -236,7 +282,7 @@ def _write_balances(accounts: dict[int, _AccountRow]) -> None:
     changed = [{"acc_id": a.id, "new_balance": a.balance} for a in accounts.values() if a.balance != a.original]
     if not changed:
         return
-    _core(_sql().set_balance, changed)
+    _prepared("set_balance").run(db.session.connection(), changed, many=True)
     for row in changed:
         _show_on_loaded(Account, row["acc_id"], balance=row["new_balance"])
 
@@ -350,7 +396,9 @@ def _cooperative_dates(cooperative_id: int):
     if loaded is not None:
         return loaded
     db.session.flush()
-    return _core(_sql().cooperative_dates, {"cid": cooperative_id}).first()  # None: lock_head's NotFound
+    rows = _prepared("cooperative_dates").run(db.session.connection(), {"cid": cooperative_id})
+    # None: lock_head's NotFound
+    return SimpleNamespace(id=rows[0][0], founded_on=rows[0][1], timezone=rows[0][2]) if rows else None
 
 
 def _numbered(exc: CoopError, n: int, batch: bool) -> CoopError:
@@ -397,7 +445,8 @@ def post_entries(cooperative_id: int, specs: Sequence[EntrySpec], *, actor, sour
     sql = _sql()
     db.session.flush()  # the ORM's pending rows (a new sub-account ...) before the Core statements read them
     conn = db.session.connection()
-    chain_seq, head_hash = conn.execute(sql.lock_head, {"cid": cooperative_id}).one_or_none() or (None, None)
+    head = _prepared("lock_head").run(conn, {"cid": cooperative_id})
+    chain_seq, head_hash = head[0] if head else (None, None)
     if chain_seq is None:
         raise NotFound("Buku besar koperasi belum dibuat.")
 
@@ -407,13 +456,16 @@ def post_entries(cooperative_id: int, specs: Sequence[EntrySpec], *, actor, sour
     if len(set(keys)) != len(keys):
         raise IdempotencyConflict("Idempotency-Key berulang di dalam satu impor.")
     existing: dict[str, tuple[int, str]] = {}
-    for start in range(0, len(keys), 500):
-        for key, eid, ph in conn.execute(sql.entries_by_keys, {"cid": cooperative_id,
-                                                                     "keys": keys[start:start + 500]}):
-            existing[key] = (eid, ph)
+    if keys and len(keys) <= _FAST:
+        found = _prepared_for("entries_by_keys", len(keys)).run(
+            conn, {"cid": cooperative_id, **{f"k{i}": k for i, k in enumerate(keys)}})
+    else:
+        found = [row for start in range(0, len(keys), 500) for row in conn.execute(
+            sql.entries_by_keys, {"cid": cooperative_id, "keys": keys[start:start + 500]})]
+    for key, eid, ph in found:
+        existing[key] = (eid, ph)
     days = [s.value_date for s in specs]
-    closed = conn.execute(sql.closed_periods, {"cid": cooperative_id, "first": min(days),
-                                                     "last": max(days)}).all()
+    closed = _prepared("closed_periods").run(conn, {"cid": cooperative_id, "first": min(days), "last": max(days)})
     touched: set[int] = set()
     todo: list[int] = []
     for n, (spec, fp) in enumerate(zip(specs, fingerprints, strict=True), 1):
@@ -470,8 +522,12 @@ def post_entries(cooperative_id: int, specs: Sequence[EntrySpec], *, actor, sour
         head_hash = entry_hash
 
     by_seq: dict[int, int] = {}
-    for start in range(0, len(rows), 5000):
-        by_seq.update(conn.execute(sql.insert_entries, rows[start:start + 5000]).all())
+    if rows and len(rows) <= _FAST:
+        columns = tuple(rows[0])
+        by_seq.update(_prepared_for("insert_entries", len(rows), columns).run(conn, _numbered_params(rows, columns)))
+    else:
+        for start in range(0, len(rows), 5000):
+            by_seq.update(conn.execute(sql.insert_entries, rows[start:start + 5000]).all())
     new_ids = [by_seq[row["chain_seq"]] for row in rows]
     # ORM objects for the caller, built from the rows just inserted (no SQL, no flush): registered so that
     # a rollback of this transaction or of a SAVEPOINT around it forgets them (coop.db.adopt_inserted)
@@ -479,16 +535,22 @@ def post_entries(cooperative_id: int, specs: Sequence[EntrySpec], *, actor, sour
         adopt_inserted(JournalEntry, [{**row, "id": new_id} for row, new_id in zip(rows, new_ids, strict=True)])
         if as_entries else [])
     if rows:
-        conn.execute(sql.move_head, {"cid": cooperative_id, "new_seq": chain_seq, "new_hash": head_hash})
+        _prepared("move_head").run(conn, {"cid": cooperative_id, "new_seq": chain_seq, "new_hash": head_hash})
         _show_on_loaded(LedgerHead, cooperative_id, chain_seq=chain_seq, head_hash=head_hash)
     _write_balances(accounts)
     postings = [{"entry_id": entry_id, "line_no": line_no, "account_id": ln.account_id, "debit": ln.debit,
                  "credit": ln.credit, "memo": ln.memo}
                 for entry_id, i in zip(new_ids, todo, strict=True) for line_no, ln in enumerate(specs[i].lines, 1)]
     posting_ids: dict[tuple[int, int], int] = {}
-    for start in range(0, len(postings), 5000):
-        for entry_id, line_no, posting_id in conn.execute(sql.insert_postings, postings[start:start + 5000]):
-            posting_ids[entry_id, line_no] = posting_id
+    if postings and len(postings) <= _FAST:
+        columns = tuple(postings[0])
+        inserted = _prepared_for("insert_postings", len(postings), columns).run(
+            conn, _numbered_params(postings, columns))
+    else:
+        inserted = [row for start in range(0, len(postings), 5000)
+                    for row in conn.execute(sql.insert_postings, postings[start:start + 5000])]
+    for entry_id, line_no, posting_id in inserted:
+        posting_ids[entry_id, line_no] = posting_id
 
     if as_entries:
         for obj, i in zip(objects, todo, strict=True):

@@ -10,6 +10,7 @@ member's month total): :func:`settle` posts ``expected - recorded``.
 """
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, timedelta
@@ -18,7 +19,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from coop import settings
-from coop.db import db
+from coop.db import Prepared, db
 from coop.ledger import chart
 from coop.ledger.models import JournalEntry, Posting
 from coop.ledger.services import Line, account_by_code, post_entry
@@ -188,12 +189,21 @@ def settle(cooperative_id: int, accounts: list[SavingsAccount], month_end: date,
     return {"entry": entry, "accounts": len(rows), "gross": gross, "tax": tax}
 
 
+@functools.cache
+def _monthly_runs_since() -> Prepared:
+    t = JournalEntry.__table__
+    return Prepared(sa.select(t.c.value_date).distinct().where(
+        t.c.cooperative_id == sa.bindparam("cid", type_=t.c.cooperative_id.type), t.c.source == MONTHLY_SOURCE,
+        t.c.value_date >= sa.bindparam("start", type_=t.c.value_date.type)))
+
+
 def months_run_since(cooperative_id: int, day: date) -> list[date]:
-    """Month ends, from ``day``'s month on, whose monthly interest run was posted (oldest first)."""
-    start = rules.month_bounds(day)[0]
-    return sorted(db.session.scalars(sa.select(JournalEntry.value_date).distinct().where(
-        JournalEntry.cooperative_id == cooperative_id, JournalEntry.source == MONTHLY_SOURCE,
-        JournalEntry.value_date >= start)))
+    """Month ends, from ``day``'s month on, whose monthly interest run was posted (oldest first). Runs on
+    every deposit and withdrawal: a prepared statement (coop.db.Prepared) on the index of migration 0020."""
+    db.session.flush()  # as the ORM's autoflush would: entries of this unit of work count
+    rows = _monthly_runs_since().run(db.session.connection(),
+                                     {"cid": cooperative_id, "start": rules.month_bounds(day)[0]})
+    return sorted(row[0] for row in rows)
 
 
 def adjust_backdated(cooperative_id: int, accounts: list[SavingsAccount], value_date: date, *, actor) -> list:

@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.orm.attributes import set_committed_value
 
 from coop import audit, datebounds, settings
-from coop.db import db
+from coop.db import Prepared, db
 from coop.errors import NotFound, RuleViolation, ValidationError
 from coop.ledger import chart
 from coop.ledger.models import Account, JournalEntry, Posting
@@ -143,20 +144,35 @@ def _member_must_be_current(acc: SavingsAccount):
     return member
 
 
+@functools.cache
+def _set_last_activity() -> Prepared:
+    t = SavingsAccount.__table__
+    return Prepared(t.update().where(t.c.id == sa.bindparam("acc_id", type_=t.c.id.type))
+                    .values(last_activity_on=sa.bindparam("day", type_=t.c.last_activity_on.type)))
+
+
 def _touch(acc: SavingsAccount, value_date: date) -> None:
+    """Move the account's last activity: one prepared UPDATE (coop.db.Prepared), shown on the loaded object
+    as its committed state (no ORM flush of the account at commit)."""
     if acc.last_activity_on is None or value_date > acc.last_activity_on:
-        acc.last_activity_on = value_date
+        if not sa.inspect(acc).persistent:
+            acc.last_activity_on = value_date  # not inserted yet: goes in with the INSERT
+            return
+        _set_last_activity().run(db.session.connection(), {"acc_id": acc.id, "day": value_date})
+        set_committed_value(acc, "last_activity_on", value_date)
 
 
 @functools.cache
-def _account_id_by_code():
+def _account_id_by_code() -> Prepared:
     t = Account.__table__
-    return sa.select(t.c.id).where(t.c.cooperative_id == sa.bindparam("cid"), t.c.code == sa.bindparam("code"))
+    return Prepared(sa.select(t.c.id).where(t.c.cooperative_id == sa.bindparam("cid", type_=t.c.cooperative_id.type),
+                                            t.c.code == sa.bindparam("code", type_=t.c.code.type)))
 
 
 def _cash_account_id(cooperative_id: int, cash_code: str) -> int:
     # id only: loading the Account entity before post_entry's row lock would keep a stale balance
-    acc_id = db.session.execute(_account_id_by_code(), {"cid": cooperative_id, "code": cash_code}).scalar()
+    rows = _account_id_by_code().run(db.session.connection(), {"cid": cooperative_id, "code": cash_code})
+    acc_id = rows[0][0] if rows else None
     if acc_id is None:
         raise NotFound(f"Akun {cash_code} tidak ditemukan.")
     return acc_id

@@ -78,7 +78,7 @@ DB_SESSION_ALLOWED = {
     # the error handlers roll back the failed request's session: the web boundary, not a query
     "coop/blueprints/errors.py": 3,
     # the API's idempotency store and keyset pagination run inside the request's unit of work (the boundary)
-    "coop/blueprints/api/__init__.py": 3,
+    "coop/blueprints/api/__init__.py": 2,
     # not moved yet (reported): the health check, admin, public certificate, members, registry, reports
     # and a few API views
     "coop/blueprints/main.py": 3,

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from coop.auth.models import IdempotentRequest, User
 from coop.auth.roles import FACILITATOR
 from coop.auth.services import token_for_raw
-from coop.db import db, unit_of_work, utcnow
+from coop.db import Prepared, db, unit_of_work, utcnow
 from coop.errors import Forbidden, IdempotencyConflict, Unauthorized, ValidationError
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -206,10 +206,22 @@ def cursor_page(stmt, id_column, dump) -> dict:
 
 
 @functools.cache
-def _stored_response():
-    t = IdempotentRequest.__table__  # a Core row: the ORM's entity path costs more Python than the lookup
-    return sa.select(t.c.request_hash, t.c.status, t.c.response_body).where(
-        t.c.cooperative_id == sa.bindparam("cid"), t.c.key == sa.bindparam("key"))
+def _stored_response() -> Prepared:
+    """A plain row on the DBAPI cursor (coop.db.Prepared): the ORM's entity path, even Core's execute, costs
+    more Python than the lookup."""
+    t = IdempotentRequest.__table__
+    return Prepared(sa.select(t.c.request_hash, t.c.status, t.c.response_body).where(
+        t.c.cooperative_id == sa.bindparam("cid", type_=t.c.cooperative_id.type),
+        t.c.key == sa.bindparam("key", type_=t.c.key.type)))
+
+
+_STORED_COLUMNS = ("cooperative_id", "key", "request_hash", "status", "response_body", "created_at")
+
+
+@functools.cache
+def _store_response() -> Prepared:
+    t = IdempotentRequest.__table__
+    return Prepared(t.insert().values({c: sa.bindparam(c + "_v", type_=t.c[c].type) for c in _STORED_COLUMNS}))
 
 
 def idempotent(view):
@@ -238,18 +250,19 @@ def idempotent(view):
         for attempt in range(3):
             try:
                 with unit_of_work():
-                    stored = db.session.connection().execute(
-                        _stored_response(), {"cid": user.cooperative_id, "key": key}).first()
-                    if stored is not None:
-                        if stored.request_hash != fingerprint:
+                    conn = db.session.connection()
+                    stored = _stored_response().run(conn, {"cid": user.cooperative_id, "key": key})
+                    if stored:
+                        request_hash, status, body = stored[0]
+                        if request_hash != fingerprint:
                             raise IdempotencyConflict("Idempotency-Key sudah dipakai untuk permintaan lain.")
-                        return Response(stored.response_body, status=stored.status, mimetype="application/json")
+                        return Response(body, status=status, mimetype="application/json")
                     resp = make_response(view(*args, **kwargs))
                     if 200 <= resp.status_code < 300:  # one INSERT (a duplicate key raises IntegrityError)
-                        db.session.execute(IdempotentRequest.__table__.insert(), {
-                            "cooperative_id": user.cooperative_id, "key": key, "request_hash": fingerprint,
-                            "status": resp.status_code, "response_body": resp.get_data(as_text=True),
-                            "created_at": utcnow()})
+                        _store_response().run(conn, {  # the view's pending ORM rows flush at commit
+                            "cooperative_id_v": user.cooperative_id, "key_v": key, "request_hash_v": fingerprint,
+                            "status_v": resp.status_code, "response_body_v": resp.get_data(as_text=True),
+                            "created_at_v": utcnow()})
                     return resp
             except IntegrityError:
                 if attempt == 2:
