@@ -28,11 +28,12 @@ from datetime import date, datetime
 from openpyxl import load_workbook
 
 from coop.errors import PayloadTooLarge, ValidationError
+from coop.text import one_language
 
 
 def msg(indonesian: str, english: str) -> str:
-    """A message in both languages, as the import reports and the API errors carry them."""
-    return f"{indonesian} / {english}"
+    """An import report's or API error's message in the reader's language (:func:`coop.text.one_language`)."""
+    return one_language(indonesian, english)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from coop.formatting import mask_nik
 from coop.membership import services
 from coop.membership.forms import ImportForm, MemberRegisterForm, ProductForm, ResignForm
 from coop.membership.models import MEMBER_STATUSES, STATUS_LABELS, Member
+from coop.paging import page_of_list
 from coop.savings import cash, imports
 from coop.savings import services as savings
 from coop.savings.models import METHOD_LABELS
@@ -152,8 +153,14 @@ def _render_statement(member, sections, date_from, date_to):
         data = statement_pdf(current_user.cooperative, member, sections, date_from, date_to)
         return Response(data, mimetype="application/pdf", headers={
             "Content-Disposition": content_disposition(f"rekening-{member.member_number}.pdf", inline=True)})
-    return render_template("members/statement.html", member=member, sections=sections, date_from=date_from,
+    # newest first, STATEMENT_PAGE rows a page, one page number per account (?p<account id>=N)
+    paged = [(acc, opening, page_of_list(rows[::-1], request.args.get(f"p{acc.id}", 1, type=int), STATEMENT_PAGE))
+             for acc, opening, rows in sections]
+    return render_template("members/statement.html", member=member, sections=paged, date_from=date_from,
                            date_to=date_to)
+
+
+STATEMENT_PAGE = 50
 
 
 @bp.route("/<int:member_id>/statement")
@@ -218,7 +225,8 @@ def settlement(member_id: int):
 @roles_required(*STAFF)
 def arrears():
     rows = savings.arrears_list(coop_id(), today())
-    return render_template("members/arrears.html", rows=rows, as_of=today(),
+    page = page_of_list(rows, request.args.get("page", 1, type=int), STATEMENT_PAGE)
+    return render_template("members/arrears.html", rows=rows, page=page, as_of=today(),
                            total=sum(r["amount"] for r in rows))
 
 

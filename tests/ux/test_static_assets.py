@@ -18,7 +18,7 @@ def _asset_links(html: str) -> list[str]:
 def test_every_page_links_fingerprinted_css_and_js(client):
     """Does a page link Bootstrap, the app's CSS and its JS by /assets/<name>.<12 hex>.<ext>, with no
     un-fingerprinted /static or /bootstrap URL left?"""
-    html = client.get("/auth/login").get_data(as_text=True)
+    html = client.get("/login").get_data(as_text=True)
     links = _asset_links(html)
     assert any(re.fullmatch(r"/assets/bootstrap/css/bootstrap\.min\.[0-9a-f]{12}\.css", u) for u in links), links
     assert any(re.fullmatch(r"/assets/css/coop\.[0-9a-f]{12}\.css", u) for u in links), links
@@ -31,13 +31,13 @@ def test_the_fingerprint_is_the_files_content_hash(client):
     new name)?"""
     body = (STATIC / "js" / "coop.js").read_bytes()
     expected = f"/assets/js/coop.{hashlib.sha256(body).hexdigest()[:12]}.js"
-    assert expected in _asset_links(client.get("/auth/login").get_data(as_text=True))
+    assert expected in _asset_links(client.get("/login").get_data(as_text=True))
 
 
 def test_assets_are_cached_for_a_year_and_gzipped_when_accepted(client):
     """Bootstrap's 232 KB CSS: immutable for a year; gzip when the client accepts it (the bytes unpack to
     the file), plain otherwise; both say Vary: Accept-Encoding; no cookie is set."""
-    url = next(u for u in _asset_links(client.get("/auth/login").get_data(as_text=True)) if "bootstrap.min" in u
+    url = next(u for u in _asset_links(client.get("/login").get_data(as_text=True)) if "bootstrap.min" in u
                and u.endswith(".css"))
     packed = client.get(url, headers={"Accept-Encoding": "gzip, deflate, br"})
     plain = client.get(url)
@@ -53,7 +53,7 @@ def test_assets_are_cached_for_a_year_and_gzipped_when_accepted(client):
 
 def test_a_revalidation_is_a_304(client):
     """A browser that sends back the ETag gets 304 Not Modified, no body."""
-    url = next(u for u in _asset_links(client.get("/auth/login").get_data(as_text=True)) if "/js/coop." in u)
+    url = next(u for u in _asset_links(client.get("/login").get_data(as_text=True)) if "/js/coop." in u)
     etag = client.get(url).headers["ETag"]
     again = client.get(url, headers={"If-None-Match": etag})
     assert again.status_code == 304 and again.data == b""
@@ -70,7 +70,7 @@ def test_an_unknown_or_stale_fingerprint_is_a_404(client):
 def test_favicon_and_manifest(client):
     """/favicon.ico is an ICO; the manifest is installable: name, start_url, display standalone, theme
     colour, 192 and 512 px PNG icons that load; base.html links both and the SVG icon."""
-    html = client.get("/auth/login").get_data(as_text=True)
+    html = client.get("/login").get_data(as_text=True)
     assert '<link rel="manifest" href="/manifest.webmanifest">' in html
     assert re.search(r'<link rel="icon" href="/assets/icons/favicon\.[0-9a-f]{12}\.svg" type="image/svg\+xml">', html)
     assert '<meta name="theme-color" content="#146c43">' in html
