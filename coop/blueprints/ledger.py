@@ -27,6 +27,7 @@ from coop.ledger.integrity import post_manual_entry
 from coop.ledger.rules import Line, line_problems, totals
 from coop.ledger.services import add_account, close_account, get_account, get_entry
 from coop.ledger.verify import problem_text, verify
+from coop.text import N_
 from coop.uploads import ImportLimits
 
 bp = Blueprint("ledger", __name__, url_prefix="/ledger")
@@ -355,6 +356,6 @@ def cash_panel(user):
     """Dashboard panel: cash position for treasurer, manager, auditor and admin."""
     if user.role not in BOOKS:
         return None
-    return {"title": "Posisi Kas", "template": "ledger/_cash_panel.html",
+    return {"title": N_("Posisi Kas"), "template": "ledger/_cash_panel.html",
             "cash": reports.cash_position(user.cooperative_id)}
 

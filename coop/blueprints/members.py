@@ -22,6 +22,7 @@ from coop.paging import page_of_list
 from coop.savings import cash, imports
 from coop.savings import services as savings
 from coop.savings.models import METHOD_LABELS
+from coop.text import N_
 from coop.uploads import ImportLimits
 
 bp = Blueprint("members", __name__, url_prefix="/members")
@@ -336,7 +337,7 @@ def dashboard_panel(user):
     cid = user.cooperative_id
     figures = services.dashboard_totals(cid)
     arrears_rows = savings.arrears_list(cid, today())
-    return {"title": "Anggota dan Simpanan", "template": "members/_panel.html",
+    return {"title": N_("Anggota dan Simpanan"), "template": "members/_panel.html",
             "counts": figures["members_by_status"], "totals": figures["savings_by_kind"],
             "arrears": len(arrears_rows), "arrears_amount": sum(r["amount"] for r in arrears_rows),
             "labels": STATUS_LABELS}

@@ -99,3 +99,13 @@ def test_without_catalogue_the_english_switch_is_hidden_and_says_why(tmp_path):
 def test_with_the_catalogue_the_switch_is_there(client):
     """With the compiled catalogue, the login page offers English."""
     assert ">English</button>" in client.get("/login").get_data(as_text=True)
+
+
+def test_dashboard_panels_are_english_in_english(client, users, login):
+    """The manager's dashboard in English: panel titles ("Members and savings", "Cash position") and the
+    savings chart's kinds are English; the Indonesian titles are gone."""
+    web = login(users["manager"])
+    web.post("/lang/en", data={"next": "/"})
+    html = web.get("/").get_data(as_text=True)
+    assert "Members and savings" in html and "Cash position" in html and "Time deposit" in html
+    assert "Anggota dan Simpanan" not in html and "Posisi Kas" not in html and "Berjangka" not in html
