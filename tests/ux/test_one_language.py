@@ -106,6 +106,6 @@ def test_dashboard_panels_are_english_in_english(client, users, login):
     savings chart's kinds are English; the Indonesian titles are gone."""
     web = login(users["manager"])
     web.post("/lang/en", data={"next": "/"})
-    html = web.get("/").get_data(as_text=True)
+    html = web.get("/dashboard").get_data(as_text=True)
     assert "Members and savings" in html and "Cash position" in html and "Time deposit" in html
     assert "Anggota dan Simpanan" not in html and "Posisi Kas" not in html and "Berjangka" not in html
