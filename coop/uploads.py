@@ -86,7 +86,7 @@ class ErrorList(list):
         """``"3 kesalahan (amount: 2, unknown_account: 1)"``, plus how many are listed when not all are."""
         codes = ", ".join(f"{code}: {n}" for code, n in sorted(self.counts.items()))
         shown = msg(f"; {len(self)} pertama ditampilkan", f"; the first {len(self)} are listed") if self.unlisted else ""
-        return f"{self.total} kesalahan / errors ({codes}){shown}"
+        return msg(f"{self.total} kesalahan ({codes}){shown}", f"{self.total} errors ({codes}){shown}")
 
 
 # --------------------------------------------------------------------------------------------
