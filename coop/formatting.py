@@ -100,3 +100,29 @@ def whatsapp_url(phone: str | None, text: str) -> str:
     """``https://wa.me/<phone>?text=<text>`` (no phone: WhatsApp asks whom to send it to); the text
     percent-encoded (spaces %20, new lines %0A)."""
     return f"https://wa.me/{wa_phone(phone)}?text={quote(text, safe='')}"
+
+
+def angka(value, locale: str = "id") -> str:
+    """A decimal number for the reader: Indonesian writes a decimal comma and dot thousands
+    (``Decimal("14.27")`` -> ``14,27``; ``1234.5`` -> ``1.234,5``), English the other way round
+    (``14.27``, ``1,234.5``). Trailing zeros are kept as given (``1.50`` -> ``1,50``); ``None`` -> ``""``;
+    a string that is not a number is returned unchanged."""
+    if value is None or value == "":
+        return ""
+    text = str(value)
+    sign = ""
+    if text.startswith("-"):
+        sign, text = "-", text[1:]
+    whole, _, frac = text.partition(".")
+    if not whole.isdigit() or (frac and not frac.isdigit()):
+        return str(value)
+    grouped = f"{int(whole):,}"
+    if locale == "en":
+        return sign + grouped + (f".{frac}" if frac else "")
+    return sign + grouped.replace(",", ".") + (f",{frac}" if frac else "")
+
+
+def persen(value, locale: str = "id") -> str:
+    """``Decimal("14.27")`` -> ``14,27 %`` in Indonesian, ``14.27 %`` in English (see :func:`angka`)."""
+    shown = angka(value, locale)
+    return f"{shown} %" if shown else ""

@@ -1,13 +1,14 @@
 """Language (Bahasa Indonesia by default, English selectable) and template helpers."""
 from __future__ import annotations
 
+import logging
 import os
 
-from flask import Flask, has_request_context, request, session
+from flask import Flask, current_app, has_request_context, request, session
 from flask_login import current_user
 
 from coop import formatting
-from coop.text import N_  # noqa: F401  (re-exported: coop.i18n.N_)
+from coop.text import N_  # (also re-exported: coop.i18n.N_)
 
 
 def select_locale() -> str:
@@ -40,13 +41,57 @@ def select_timezone() -> str:
     return "Asia/Jakarta"
 
 
+log = logging.getLogger("coop.i18n")
+
+#: A savings account's status (``SavingsAccount.status``) for the reader.
+ACCOUNT_STATUS_LABELS = {"active": N_("Aktif"), "dormant": N_("Dormant"), "matured": N_("Jatuh tempo"),
+                         "closed": N_("Ditutup")}
+
+
+def english_catalogue_problem(app: Flask) -> str | None:
+    """Why the English pages would stay Indonesian, or ``None`` when the compiled catalogue is there:
+    ``messages.mo`` missing (``make run`` compiles it; a production start with gunicorn does not) or
+    older than ``messages.po``. Looked for in each of ``BABEL_TRANSLATION_DIRECTORIES``."""
+    dirs = app.config.get("BABEL_TRANSLATION_DIRECTORIES") or os.path.join(
+        os.path.dirname(os.path.dirname(__file__)), "translations")
+    for folder in dirs.split(";"):
+        mo = os.path.join(folder, "en", "LC_MESSAGES", "messages.mo")
+        po = os.path.join(folder, "en", "LC_MESSAGES", "messages.po")
+        if os.path.exists(mo):
+            if os.path.exists(po) and os.path.getmtime(po) > os.path.getmtime(mo):
+                return f"{mo} is older than {po}: run `pybabel compile -d translations`"
+            return None
+    return (f"no compiled English catalogue (messages.mo) in {dirs}: English pages would stay Indonesian; "
+            "run `pybabel compile -d translations` before starting")
+
+
+def english_available() -> bool:
+    return current_app.extensions.get("coop_english_ok", True)
+
+
 def register(app: Flask) -> None:
     from flask_babel import get_locale, gettext
+
+    problem = english_catalogue_problem(app)
+    # a stale catalogue still translates most pages: the switch stays, the warning asks for a compile
+    app.extensions["coop_english_ok"] = problem is None or "older than" in problem
+    if problem:
+        log.warning("English translations: %s", problem)
+        app.logger.warning("English translations: %s", problem)
 
     def _tanggal(d, long=False):
         return formatting.tanggal(d, str(get_locale() or "id"), long)
 
+    def _persen(value):
+        return formatting.persen(value, str(get_locale() or "id"))
+
+    def _angka(value):
+        return formatting.angka(value, str(get_locale() or "id"))
+
     app.jinja_env.filters["rupiah"] = formatting.rupiah
+    app.jinja_env.filters["persen"] = _persen
+    app.jinja_env.filters["account_status"] = lambda s: gettext(ACCOUNT_STATUS_LABELS.get(s, s)) if s else s
+    app.jinja_env.filters["angka"] = _angka
     app.jinja_env.filters["tanggal"] = _tanggal
     app.jinja_env.filters["terbilang"] = formatting.terbilang
     app.jinja_env.filters["mask_nik"] = formatting.mask_nik
@@ -64,4 +109,5 @@ def register(app: Flask) -> None:
 
     @app.context_processor
     def _inject():
-        return {"current_lang": select_locale(), "request_path": request.path}
+        return {"current_lang": select_locale(), "request_path": request.path,
+                "english_available": english_available()}

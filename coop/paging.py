@@ -36,3 +36,11 @@ def fetch_page(select_stmt, page: int = 1, per_page: int = 25) -> Page:
     page = min(max(1, page or 1), max(1, -(-total // per_page)))
     items = list(db.session.scalars(select_stmt.limit(per_page).offset((page - 1) * per_page)))
     return Page(items, page, per_page, total)
+
+
+def page_of_list(items: list, page: int = 1, per_page: int = 50) -> Page:
+    """Page ``page`` of a list already in memory (a statement with its running balances, a day book): the
+    same clamping as :func:`fetch_page`."""
+    total = len(items)
+    page = min(max(1, page or 1), max(1, -(-total // per_page)))
+    return Page(items[(page - 1) * per_page:page * per_page], page, per_page, total)

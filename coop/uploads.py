@@ -32,11 +32,12 @@ from openpyxl import load_workbook
 
 from coop import clock
 from coop.errors import PayloadTooLarge, ValidationError
+from coop.text import one_language
 
 
 def msg(indonesian: str, english: str) -> str:
-    """A message in both languages, as the import reports and the API errors carry them."""
-    return f"{indonesian} / {english}"
+    """An import report's or API error's message in the reader's language (:func:`coop.text.one_language`)."""
+    return one_language(indonesian, english)
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,7 @@ class ErrorList(list):
         """``"3 kesalahan (amount: 2, unknown_account: 1)"``, plus how many are listed when not all are."""
         codes = ", ".join(f"{code}: {n}" for code, n in sorted(self.counts.items()))
         shown = msg(f"; {len(self)} pertama ditampilkan", f"; the first {len(self)} are listed") if self.unlisted else ""
-        return f"{self.total} kesalahan / errors ({codes}){shown}"
+        return msg(f"{self.total} kesalahan ({codes}){shown}", f"{self.total} errors ({codes}){shown}")
 
 
 # --------------------------------------------------------------------------------------------

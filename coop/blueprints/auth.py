@@ -13,6 +13,7 @@ from coop.auth.forms import LoginForm, PasswordChangeForm
 from coop.blueprints.common import client_address
 from coop.db import atomic, utcnow
 from coop.errors import CoopError
+from coop.i18n import english_available
 
 bp = Blueprint("auth", __name__)
 
@@ -98,6 +99,10 @@ def change_password():
 
 @bp.route("/lang/<code>", methods=["POST"])
 def set_language(code: str):
-    if code in ("id", "en"):
+    if code == "en" and not english_available():
+        # never a switch that silently does nothing: say why the page stays Indonesian
+        flash(_("Bahasa Inggris belum tersedia: katalog terjemahan belum dikompilasi (pybabel compile)."),
+              "warning")
+    elif code in ("id", "en"):
         session["lang"] = code
     return redirect(_safe_next(request.form.get("next") or request.referrer and None))

@@ -27,6 +27,7 @@ from coop.ledger.integrity import post_manual_entry
 from coop.ledger.rules import Line, line_problems, totals
 from coop.ledger.services import add_account, close_account, get_account, get_entry
 from coop.ledger.verify import problem_text, verify
+from coop.text import N_
 from coop.uploads import ImportLimits
 
 bp = Blueprint("ledger", __name__, url_prefix="/ledger")
@@ -104,11 +105,33 @@ def account(ledger_account_id: int):
     start = _date_arg("from", date(end.year, 1, 1))
     if start > end:
         start = end
-    gl = reports.general_ledger(coop_id(), acc.id, start, end, limit=2000)
     if request.args.get("format") == "xlsx":
+        gl = reports.general_ledger(coop_id(), acc.id, start, end, limit=2000)
         return _xlsx(xlsx.general_ledger_xlsx(gl, _coop_name()), f"buku-besar-{acc.code}-{start}-{end}.xlsx")
+    # newest first, GL_PAGE lines a page, a keyset cursor ("before") to the older ones: the Kas ledger of a
+    # busy year was one 492 KB page
+    gl = reports.general_ledger_page(coop_id(), acc.id, start, end, before=_gl_cursor(request.args.get("before")),
+                                     per_page=GL_PAGE)
+    if gl["next_cursor"]:
+        vd, seq, line = gl["next_cursor"]
+        gl["next_cursor_arg"] = f"{vd.isoformat()}.{seq}.{line}"
     subs = queries.sub_accounts(acc)
     return render_template("ledger/account.html", acc=acc, gl=gl, subs=subs, close_form=ReasonForm())
+
+
+GL_PAGE = 100
+
+
+def _gl_cursor(raw: str | None):
+    """``2026-11-27.4512.2`` -> ``(date, chain_seq, line_no)``; anything else (typed, cut, too large) is
+    the first page, never an error."""
+    parts = (raw or "").split(".")
+    if len(parts) != 3 or not (parts[1].isdigit() and parts[2].isdigit()) or len(parts[1]) > 18 or len(parts[2]) > 9:
+        return None
+    try:
+        return date.fromisoformat(parts[0]), int(parts[1]), int(parts[2])
+    except ValueError:
+        return None
 
 
 @bp.route("/entries")
@@ -333,6 +356,6 @@ def cash_panel(user):
     """Dashboard panel: cash position for treasurer, manager, auditor and admin."""
     if user.role not in BOOKS:
         return None
-    return {"title": "Posisi Kas", "template": "ledger/_cash_panel.html",
+    return {"title": N_("Posisi Kas"), "template": "ledger/_cash_panel.html",
             "cash": reports.cash_position(user.cooperative_id)}
 

@@ -20,10 +20,12 @@ from coop.formatting import mask_nik
 from coop.membership import services
 from coop.membership.forms import ImportForm, MemberRegisterForm, ProductForm, ResignForm
 from coop.membership.models import MEMBER_STATUSES, STATUS_LABELS, Member
+from coop.paging import page_of_list
 from coop.remittances.services import goals_progress as remittance_goals
 from coop.savings import cash, imports
 from coop.savings import services as savings
 from coop.savings.models import METHOD_LABELS
+from coop.text import N_
 from coop.uploads import ImportLimits
 
 bp = Blueprint("members", __name__, url_prefix="/members")
@@ -156,8 +158,14 @@ def _render_statement(member, sections, date_from, date_to, goals=()):
         data = statement_pdf(current_user.cooperative, member, sections, date_from, date_to)
         return Response(data, mimetype="application/pdf", headers={
             "Content-Disposition": content_disposition(f"rekening-{member.member_number}.pdf", inline=True)})
-    return render_template("members/statement.html", member=member, sections=sections, date_from=date_from,
+    # newest first, STATEMENT_PAGE rows a page, one page number per account (?p<account id>=N)
+    paged = [(acc, opening, page_of_list(rows[::-1], request.args.get(f"p{acc.id}", 1, type=int), STATEMENT_PAGE))
+             for acc, opening, rows in sections]
+    return render_template("members/statement.html", member=member, sections=paged, date_from=date_from,
                            date_to=date_to, goals=goals)
+
+
+STATEMENT_PAGE = 50
 
 
 @bp.route("/<int:member_id>/statement")
@@ -222,7 +230,8 @@ def settlement(member_id: int):
 @roles_required(*STAFF)
 def arrears():
     rows = savings.arrears_list(coop_id(), today())
-    return render_template("members/arrears.html", rows=rows, as_of=today(),
+    page = page_of_list(rows, request.args.get("page", 1, type=int), STATEMENT_PAGE)
+    return render_template("members/arrears.html", rows=rows, page=page, as_of=today(),
                            total=sum(r["amount"] for r in rows))
 
 
@@ -333,7 +342,7 @@ def dashboard_panel(user):
     cid = user.cooperative_id
     figures = services.dashboard_totals(cid)
     arrears_rows = savings.arrears_list(cid, today())
-    return {"title": "Anggota dan Simpanan", "template": "members/_panel.html",
+    return {"title": N_("Anggota dan Simpanan"), "template": "members/_panel.html",
             "counts": figures["members_by_status"], "totals": figures["savings_by_kind"],
             "arrears": len(arrears_rows), "arrears_amount": sum(r["amount"] for r in arrears_rows),
             "labels": STATUS_LABELS}

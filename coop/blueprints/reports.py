@@ -25,6 +25,7 @@ from coop.errors import CoopError
 from coop.ledger.models import LedgerHead
 from coop.reports import beancount, books, exports, saft, withholding
 from coop.reports.forms import AllocateForm, CloseYearForm, PayForm
+from coop.text import N_
 from coop.yearend import closing as yearend
 from coop.yearend import rat, shu, shu_rules
 
@@ -281,5 +282,5 @@ def dashboard_panel(user):
     if user.role not in (ADMIN, MANAGER, AUDITOR):
         return None
     head = db.session.get(LedgerHead, user.cooperative_id)
-    return {"title": "Laporan dan audit", "template": "reports/_panel.html", "head": head}
+    return {"title": N_("Laporan dan audit"), "template": "reports/_panel.html", "head": head}
 

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from coop.db import db, reads_replica
-from coop.errors import ValidationError
+from coop.errors import NotFound, ValidationError
 from coop.ledger.models import Account, JournalEntry, Posting
 
 #: Entries with these sources close income/expense into equity at year end; PHU leaves them out so
@@ -169,6 +169,76 @@ def general_ledger(cooperative_id: int, account_id: int, start: date, end: date,
                         "normal_side": acc.normal_side},
             "start": start, "end": end, "opening": opening, "lines": lines[:limit],
             "total_debit": md, "total_credit": mc, "closing": opening + sign * (md - mc), "truncated": truncated}
+
+
+@reads_replica
+def general_ledger_page(cooperative_id: int, account_id: int, start: date, end: date, *,
+                        before: tuple[date, int, int] | None = None, per_page: int = 100) -> dict:
+    """One page of the buku besar, NEWEST FIRST, for a phone: at most ``per_page`` lines older than the
+    cursor ``before`` (``(value_date, chain_seq, line_no)`` of the last line shown; ``None`` = the newest),
+    with the same running balance as :func:`general_ledger` (each line's balance after it), found from the
+    closing balance minus the movement newer than the page: a keyset read, however deep the page (an
+    OFFSET would read and drop every newer line).
+
+    :returns: the keys of :func:`general_ledger` (``lines`` newest first) plus ``next_cursor`` (the cursor
+        of the next, older page, or ``None``) and ``first_page`` (bool).
+    """
+    if start > end:
+        raise ValidationError("Tanggal awal setelah tanggal akhir.", fields={"from": ["setelah tanggal akhir"]})
+    accounts = _accounts(cooperative_id)
+    acc = accounts.get(account_id)
+    if acc is None:
+        raise NotFound("Akun tidak ditemukan.")
+    ids = _subtree(accounts, acc.id)
+    sign = 1 if acc.normal_side == "D" else -1
+    in_period = [Posting.account_id.in_(ids), JournalEntry.value_date >= start, JournalEntry.value_date <= end]
+
+    def _sum(where):
+        d, c = db.session.execute(
+            sa.select(sa.func.coalesce(sa.func.sum(Posting.debit), 0), sa.func.coalesce(sa.func.sum(Posting.credit), 0))
+            .join(JournalEntry, JournalEntry.id == Posting.entry_id)
+            .where(Posting.account_id.in_(ids), *where)).one()
+        return int(d), int(c)
+
+    def _older_than(cur):
+        vd, seq, line = cur
+        return sa.or_(JournalEntry.value_date < vd,
+                      sa.and_(JournalEntry.value_date == vd, JournalEntry.chain_seq < seq),
+                      sa.and_(JournalEntry.value_date == vd, JournalEntry.chain_seq == seq, Posting.line_no < line))
+
+    od, oc = _sum([JournalEntry.value_date < start])
+    md, mc = _sum(in_period)
+    opening = sign * (od - oc)
+    closing = opening + sign * (md - mc)
+    running = closing
+    where = list(in_period)
+    if before is not None:
+        where.append(_older_than(before))
+        nd, nc = _sum(in_period + [sa.not_(_older_than(before))])
+        running = closing - sign * (nd - nc)
+    stmt = (sa.select(Posting.debit, Posting.credit, Posting.account_id, JournalEntry.id, JournalEntry.voucher_number,
+                      JournalEntry.value_date, JournalEntry.memo, JournalEntry.source, Posting.memo,
+                      JournalEntry.chain_seq, Posting.line_no)
+            .join(JournalEntry, JournalEntry.id == Posting.entry_id).where(*where)
+            .order_by(JournalEntry.value_date.desc(), JournalEntry.chain_seq.desc(), Posting.line_no.desc())
+            .limit(per_page + 1))
+    rows = db.session.execute(stmt).all()
+    lines = []
+    for d, c, a_id, e_id, voucher, vd, memo, source, line_memo, _seq, _line in rows[:per_page]:
+        sub = accounts[a_id]
+        lines.append({"entry_id": e_id, "voucher_number": voucher, "value_date": vd, "memo": line_memo or memo,
+                      "source": source, "account_code": sub.code, "account_name": sub.name,
+                      "debit": int(d), "credit": int(c), "balance": running})
+        running -= sign * (int(d) - int(c))
+    next_cursor = None
+    if len(rows) > per_page:
+        last = rows[per_page - 1]
+        next_cursor = (last[5], last[9], last[10])
+    return {"account": {"id": acc.id, "code": acc.code, "name": acc.name, "type": acc.type,
+                        "normal_side": acc.normal_side},
+            "start": start, "end": end, "opening": opening, "lines": lines, "total_debit": md,
+            "total_credit": mc, "closing": closing, "truncated": False, "next_cursor": next_cursor,
+            "first_page": before is None}
 
 
 @reads_replica

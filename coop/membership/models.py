@@ -14,11 +14,12 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coop.db import Base, TenantMixin, TimestampMixin, intpk
+from coop.text import N_
 
 MEMBER_STATUSES = ("applied", "active", "dormant", "resigned", "deceased")
 MEMBER_TYPES = ("biasa", "luar_biasa")
-STATUS_LABELS = {"applied": "Calon (pokok belum lunas)", "active": "Aktif", "dormant": "Dormant",
-                 "resigned": "Keluar", "deceased": "Meninggal"}
+STATUS_LABELS = {"applied": N_("Calon (pokok belum lunas)"), "active": N_("Aktif"), "dormant": N_("Dormant"),
+                 "resigned": N_("Keluar"), "deceased": N_("Meninggal")}
 TYPE_LABELS = {"biasa": "Anggota biasa", "luar_biasa": "Anggota luar biasa"}
 
 

@@ -11,8 +11,8 @@ Worked examples (checked by hand; see ``tests/registry/test_rules.py``):
 - A NIK whose first six digits are no district of the 2025 table (e.g. a code from before a split) gets a
   warning, not an error.
 
-Messages are Indonesian and English in one string (``"... / ..."``) so both a cash-desk user and an API
-integrator can read them.
+Messages are written in Indonesian and English side by side (``msg(id, en)``); the reader gets the one of
+the page's (or API client's) language.
 """
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
-from coop.text import N_
+from coop.text import N_, one_language
 
 #: The 38 province codes of the 2025 Kemendagri table.
 PROVINCES = frozenset({
@@ -70,7 +70,8 @@ DOCUMENT_LABELS = {"marital_status_letter": N_("Surat keterangan status perkawin
 
 
 def msg(indonesian: str, english: str) -> str:
-    return f"{indonesian} / {english}"
+    """The message in the reader's language (:func:`coop.text.one_language`)."""
+    return one_language(indonesian, english)
 
 
 def _digits(value: str) -> bool:

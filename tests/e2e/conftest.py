@@ -9,16 +9,25 @@ Fixtures (use them in ``tests/e2e/test_*.py``, every test marked ``@pytest.mark.
 - ``browser``: one chromium per session, launched from ``COOP_CHROMIUM`` (default ``/usr/bin/chromium``,
   installed with apt-get by ``scripts/e2e.sh``); never a downloaded browser.
 - ``page``: a fresh Playwright page (own context: no cookies shared between tests), desktop viewport.
-- ``phone_page``: the same on a 360x740 phone viewport with touch.
+- ``phone_page``: the same on a 360x780 phone viewport with touch.
 - ``login_as(page, username, password=None)``: logs ``page`` in through the login form as a demo user
   (password ``COOP_DEMO_PASSWORD``, default ``desa-migran-2026``) and returns the page on the dashboard.
 - ``screenshot(page, name)``: saves ``/tmp/coop-e2e-<name>.png`` and returns its path.
+
+Accessibility (issue 15 item 12): every browser context a test opens (the fixtures' and its own
+``browser.new_context()``) records the pages it loads; when the context is closed, each GET page it visited is
+loaded again in it at 360x780 and at 1366x768 and checked with axe-core (the npm package, vendored as
+``tests/e2e/vendor/axe.min.js``, never a CDN). A critical or serious violation fails the test;
+``COOP_AXE_REPORT_ONLY=1`` only records. Every result goes to ``$COOP_AXE_REPORT`` (default
+``/tmp/coop-axe-report.json``).
 
 Demo users: admin, bendahara (treasurer), manajer (manager), petugas (officer), auditor, anggota (member).
 """
 from __future__ import annotations
 
+import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -38,6 +47,19 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--disable-dev-shm-usage"]
 #: Default wait (ms) for a Playwright action or assertion; the app is local, pages are fast.
 TIMEOUT_MS = int(os.environ.get("COOP_E2E_TIMEOUT_MS", "15000"))
+AXE_JS = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
+AXE_VIEWPORTS = ({"width": 360, "height": 780}, {"width": 1366, "height": 768})
+AXE_REPORT = os.environ.get("COOP_AXE_REPORT", "/tmp/coop-axe-report.json")
+AXE_REPORT_ONLY = os.environ.get("COOP_AXE_REPORT_ONLY") == "1"
+#: Pages not to load again for the audit: downloads, and GETs that are not pages.
+AXE_SKIP = re.compile(r"format=(pdf|xlsx|csv)|\.(pdf|xlsx|csv|png|svg|ico|js|css)(\?|$)|/api/|/healthz|/favicon|/manifest")
+#: (path with query, "360x780") -> violations (every impact), filled by every audited context
+AXE_RESULTS: dict[str, list[dict]] = {}
+_AXE_RUN = """async () => {
+  const r = await axe.run(document, {resultTypes: ['violations']});
+  return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.length,
+                                 targets: v.nodes.slice(0, 3).map(n => n.target.join(' '))}));
+}"""
 
 
 def pytest_collection_modifyitems(items):
@@ -126,8 +148,72 @@ def browser(_playwright):
         pytest.fail(f"chromium not found at {CHROMIUM}: run scripts/e2e.sh (installs it with apt-get) "
                     "or set COOP_CHROMIUM")
     b = _playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+    real_new_context = b.new_context
+
+    def new_context(*args, **kwargs):
+        return _audited(real_new_context(*args, **kwargs))
+
+    b.new_context = new_context
     yield b
     b.close()
+    with open(AXE_REPORT, "w", encoding="utf-8") as fh:
+        json.dump(AXE_RESULTS, fh, indent=1, sort_keys=True)
+    bad = {k: [v for v in vs if v["impact"] in ("critical", "serious")] for k, vs in AXE_RESULTS.items()}
+    counts = {i: sum(1 for vs in AXE_RESULTS.values() for v in vs if v["impact"] == i)
+              for i in ("critical", "serious", "moderate", "minor")}
+    sys.stdout.write(f"\n[e2e] axe: {len(AXE_RESULTS)} page states, violations by impact {counts}, "
+                     f"{sum(1 for v in bad.values() if v)} page states with critical/serious; report {AXE_REPORT}\n")
+
+
+def _audited(context):
+    """Record the pages ``context`` loads; on close, check each with axe at both sizes (see the module
+    docstring)."""
+    visited: list[str] = []
+
+    def on_page(pg):
+        pg.on("load", lambda p: visited.append(p.url))
+
+    context.on("page", on_page)
+    real_close = context.close
+
+    def close(*args, **kwargs):
+        try:
+            problems = _audit(context, visited)
+        finally:
+            real_close(*args, **kwargs)
+        if problems and not AXE_REPORT_ONLY:
+            raise AssertionError("axe-core: critical/serious violations:\n" + "\n".join(problems))
+
+    context.close = close
+    return context
+
+
+def _audit(context, visited: list[str]) -> list[str]:
+    urls = list(dict.fromkeys(u.split("#")[0] for u in visited if u.startswith("http") and not AXE_SKIP.search(u)))
+    if not urls:
+        return []
+    pg = context.new_page()
+    problems = []
+    axe_source = AXE_JS.read_text(encoding="utf-8")
+    for url in urls:
+        for vp in AXE_VIEWPORTS:
+            size = f"{vp['width']}x{vp['height']}"
+            pg.set_viewport_size(vp)
+            try:
+                pg.goto(url)
+            except Exception:  # noqa: BLE001 (a download or an aborted load: nothing to audit)
+                continue
+            # evaluate runs through the DevTools protocol, so the page's CSP (script-src 'self') does not
+            # block it as it would an injected <script> tag
+            pg.evaluate(axe_source)
+            violations = pg.evaluate(_AXE_RUN)
+            key = f"{re.sub(r'^https?://[^/]+', '', pg.url)} @{size}"
+            AXE_RESULTS[key] = violations
+            for v in violations:
+                if v["impact"] in ("critical", "serious"):
+                    problems.append(f"{key}: {v['impact']} {v['id']} ({v['help']}) x{v['nodes']}: {v['targets']}")
+    return problems
+
 
 
 def _new_page(browser, live_server, **context_kw):
@@ -153,7 +239,7 @@ def page(browser, live_server):
 @pytest.fixture
 def phone_page(browser, live_server):
     """A Playwright page on a phone-sized viewport (360x740, touch, mobile)."""
-    context, pg = _new_page(browser, live_server, viewport={"width": 360, "height": 740},
+    context, pg = _new_page(browser, live_server, viewport={"width": 360, "height": 780},
                             device_scale_factor=2, is_mobile=True, has_touch=True)
     yield pg
     context.close()

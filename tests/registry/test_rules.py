@@ -21,10 +21,16 @@ def test_woman_nik_day_plus_40_matches_row():
     assert info.birth_date(date(2026, 11, 27)) == date(1990, 5, 5)
 
 
-def test_woman_nik_refused_for_a_man_row():
+def test_woman_nik_refused_for_a_man_row(monkeypatch):
+    """A woman's NIK on a man's row: refused on the NIK, in Indonesian only (outside a page, COOP_LANG
+    unset), in English only with COOP_LANG=en (issue 15: one language per message)."""
+    monkeypatch.delenv("COOP_LANG", raising=False)
     check = rules.check_nik("3504044505900001", sex="M", birth_date=date(1990, 5, 5))
     assert list(check.errors) == ["nik"]
-    assert "jenis kelamin" in check.errors["nik"][0] and "sex does not match" in check.errors["nik"][0]
+    assert "jenis kelamin" in check.errors["nik"][0] and "sex does not match" not in check.errors["nik"][0]
+    monkeypatch.setenv("COOP_LANG", "en")
+    message = rules.check_nik("3504044505900001", sex="M", birth_date=date(1990, 5, 5)).errors["nik"][0]
+    assert "sex does not match" in message and "jenis kelamin" not in message
 
 
 def test_man_nik_and_birth_date_mismatch():
@@ -99,13 +105,13 @@ def test_region_names():
     assert not v.is_kelurahan
 
 
-def test_resident_row_reports_every_bad_field_in_both_languages():
+def test_resident_row_reports_every_bad_field_in_one_language():
     clean, check = rules.validate_resident(
         {"nik": "3504044505900001", "kk_number": "35040412", "full_name": " Sri  Wahyuni ", "sex": "x",
          "birth_place": "Tulungagung", "birth_date": "1990-13-01", "village_code": "3504042001",
          "rt": "1234", "relationship": "tetangga"}, today=date(2026, 11, 27), known_village=regions.is_village)
     assert set(check.errors) == {"kk_number", "sex", "birth_date", "rt", "relationship"}
-    assert " / " in check.errors["sex"][0]
+    assert " / " not in check.errors["sex"][0]  # one language at a time (issue 15)
     assert clean["full_name"] == "Sri Wahyuni"
 
 

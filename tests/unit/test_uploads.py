@@ -32,7 +32,7 @@ def test_error_list_keeps_the_first_and_counts_all():
     errors.add(5, "b")
     errors.add(6, "b")
     assert list(errors) == [0, 1, 2] and errors.total == 7 and errors.unlisted == 4
-    assert errors.counts == {"a": 5, "b": 2} and errors.summary().startswith("7 kesalahan / errors (a: 5, b: 2)")
+    assert errors.counts == {"a": 5, "b": 2} and errors.summary().startswith("7 kesalahan (a: 5, b: 2)")
 
 
 def test_csv_header_drops_trailing_blank_cells_and_a_wide_header_is_a_422():

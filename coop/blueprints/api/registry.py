@@ -15,6 +15,7 @@ from coop.errors import ValidationError
 from coop.formatting import mask_nik
 from coop.registry import imports, schemas, services
 from coop.registry.models import MigrationRecord, Resident
+from coop.text import one_language
 
 TAGS = ["registry"]
 WRITE = (ADMIN, OFFICER)
@@ -116,10 +117,10 @@ def import_residents():
     upload = request.files.get("file")
     if upload is None:
         raise ValidationError("Kirim berkas CSV atau XLSX sebagai multipart 'file'.",
-                              fields={"file": ["wajib diisi / required"]})
+                              fields={"file": [one_language("wajib diisi", "required")]})
     data = upload.read(MAX_UPLOAD + 1)
     if len(data) > MAX_UPLOAD:
-        raise ValidationError("Berkas terlalu besar (maks. 20 MB).", fields={"file": ["maks. 20 MB / max 20 MB"]})
+        raise ValidationError("Berkas terlalu besar (maks. 20 MB).", fields={"file": [one_language("maks. 20 MB", "max 20 MB")]})
     user = current_api_user()
     # not inside atomic: the import validates with no write transaction open, then commits in short batches
     report = imports.import_file(user.cooperative_id, data, upload.filename or "", actor=user,
