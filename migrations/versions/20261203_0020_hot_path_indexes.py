@@ -5,13 +5,13 @@ A savings deposit asks whether a monthly interest run was posted in or after its
 the month, so each deposit cost more as the month filled up.
 
 Revision ID: 0020
-Revises: 0013
+Revises: 0018
 Create Date: 2026-12-03
 """
 from alembic import op
 
 revision = "0020"
-down_revision = "0013"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 
