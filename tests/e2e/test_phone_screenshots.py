@@ -46,6 +46,12 @@ def test_cash_desk_receipt_and_statement_on_a_phone(phone_page, login_as):
     form = page.locator("form:has(input[value='deposit'])").first
     form.get_by_label("Jumlah").fill("50.000")
     form.get_by_role("button", name="Setor").click()
+    # the confirmation step: amount in words and the balance after, then Konfirmasi
+    page.locator("#confirm-words").wait_for()
+    assert page.locator("#confirm-words").inner_text() == "lima puluh ribu rupiah"
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    _save(page, "phone-cashdesk-confirm")
+    page.get_by_role("button", name="Konfirmasi").click()
     page.wait_for_url(re.compile(r"/cashdesk/receipts/\d+$"))
     assert "lima puluh ribu rupiah" in page.locator("#terbilang").inner_text().lower()
     # nothing wider than the phone: no sideways scrolling on the receipt
