@@ -8,10 +8,11 @@ from coop.blueprints.loans import bp as loans_bp
 from coop.blueprints.main import bp as main_bp
 from coop.blueprints.members import bp as members_bp
 from coop.blueprints.parenting import bp as parenting_bp
+from coop.blueprints.programme import bp as programme_bp
 from coop.blueprints.public import bp as public_bp
 from coop.blueprints.registry import bp as registry_bp
 from coop.blueprints.reports import bp as reports_bp
 from coop.blueprints.training import bp as training_bp
 
 BLUEPRINTS = [auth_bp, main_bp, admin_bp, registry_bp, members_bp, cashdesk_bp, loans_bp, training_bp,
-              desk_bp, parenting_bp, ledger_bp, reports_bp, public_bp]
+              desk_bp, parenting_bp, ledger_bp, reports_bp, programme_bp, public_bp]
