@@ -190,7 +190,7 @@ SOURCES: list[Callable[[Scope], Iterable[Row]]] = [
 
 
 def _percent(num: int, den: int) -> str:
-    """``num / den`` in percent, two decimals, as a string (Decimal, never a float); "0.00" when den is 0."""
+    """``num / den`` in percent, two decimals, as a string (computed in Decimal); "0.00" when den is 0."""
     if not den:
         return "0.00"
     return str((Decimal(num) * 100 / den).quantize(Decimal("0.01"), ROUND_HALF_UP))
