@@ -13,6 +13,7 @@ from flask_babel import gettext
 from coop import clock
 from coop.db import atomic, db, pooled_url
 from coop.jobs import lock as scheduler_lock
+from coop.programme.services import create_coordinator
 
 #: Areas add their command groups here ("module:attribute" of a click command or group).
 COMMAND_MODULES: list[str] = [
@@ -97,20 +98,32 @@ def users_cli():
 
 
 @users_cli.command("create")
-@click.option("--cooperative-id", type=int, required=True)
+@click.option("--cooperative-id", type=int, default=None,
+              help="The user's cooperative (required for every role but coordinator and service_admin).")
 @click.option("--username", required=True)
 @click.option("--full-name", required=True)
 @click.option("--role", required=True, type=click.Choice(["admin", "treasurer", "manager", "officer",
-                                                          "auditor", "member", "facilitator"]))
+                                                          "auditor", "member", "facilitator", "coordinator",
+                                                          "service_admin"]))
+@click.option("--region", default=None,
+              help="A coordinator's region: province (2 digits), regency (4) or district (6) code.")
 @click.password_option()
-def users_create(cooperative_id, username, full_name, role, password):
-    """Create a user of a cooperative."""
+def users_create(cooperative_id, username, full_name, role, region, password):
+    """Create a user of a cooperative, or a coordinator (--region) or service admin without one."""
     from coop.auth.services import create_user
     from coop.errors import CoopError
 
     try:
-        user = atomic(create_user, cooperative_id=cooperative_id, username=username, full_name=full_name,
-                      role=role, password=password)
+        if role == "coordinator":
+            if cooperative_id is not None:
+                raise click.UsageError("a coordinator has no cooperative: leave out --cooperative-id")
+            user = atomic(create_coordinator, username=username, full_name=full_name, region=region,
+                          password=password, actor=None)
+        else:
+            if cooperative_id is None and role != "service_admin":
+                raise click.UsageError("--cooperative-id is required for this role")
+            user = atomic(create_user, cooperative_id=cooperative_id, username=username, full_name=full_name,
+                          role=role, password=password, region=region)
     except CoopError as exc:
         raise click.ClickException(f"{exc.message} {exc.fields or ''}") from None
     click.echo(f"Pengguna {user.username} dibuat (id {user.id}).")

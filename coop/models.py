@@ -8,6 +8,7 @@ from coop.loans.models import *  # noqa: F401,F403
 from coop.membership.models import *  # noqa: F401,F403
 from coop.outreach.models import *  # noqa: F401,F403
 from coop.parenting.models import *  # noqa: F401,F403
+from coop.programme.models import *  # noqa: F401,F403
 from coop.registry.models import *  # noqa: F401,F403
 from coop.remittances.models import *  # noqa: F401,F403
 from coop.reports.models import *  # noqa: F401,F403

@@ -27,6 +27,7 @@ pytest_plugins = [
     "tests.fixtures_loans",
     "tests.fixtures_training",
     "tests.fixtures_desk",
+    "tests.fixtures_programme",
 ]
 
 

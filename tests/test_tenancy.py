@@ -59,3 +59,65 @@ def test_other_cooperatives_objects_are_not_found(app, make_coop, make_user, log
             checked += 1
     # Nothing to check yet is fine for the foundation alone; once areas add routes this grows.
     assert checked >= len([1 for _ in _int_routes(app)])
+
+
+#: Routes any logged-in user (or anyone) may call: log in and out, one's own account and language, the API
+#: description, public pages and static files. Every other route names the roles it admits.
+OPEN_ENDPOINTS = {
+    "main.index", "main.dashboard", "main.healthz", "static", "bootstrap.static",
+    "auth.login", "auth.logout", "auth.change_password", "auth.set_language",
+    "public.index", "public.certificate",
+    "api.create_token", "api.revoke_current_token", "api.me", "api.change_password", "api.openapi_json",
+    "api.openapi_page",
+}
+#: Blueprints a user without a cooperative may use (their pages check their own roles).
+SERVICE_BLUEPRINTS = ("programme", "auth", "public")
+
+
+def test_every_route_names_the_roles_it_admits(app):
+    """Does every route either name its roles (``roles_required``, API ``roles``, the parenting guards) or
+    appear in the short list of open routes, so a new role never reads a route by default?"""
+    unnamed = sorted(f"{rule.endpoint} {rule.rule}" for rule in app.url_map.iter_rules()
+                     if not hasattr(app.view_functions[rule.endpoint], "_coop_roles")
+                     and rule.endpoint not in OPEN_ENDPOINTS)
+    assert unnamed == []
+
+
+def _is_service_route(rule) -> bool:
+    endpoint = rule.endpoint
+    if endpoint in OPEN_ENDPOINTS:
+        return True
+    if endpoint.startswith("api."):
+        return rule.rule.startswith("/api/v1/programme")
+    return endpoint.split(".")[0] in SERVICE_BLUEPRINTS
+
+
+@pytest.mark.parametrize("role", ["coordinator", "service_admin"])
+def test_users_without_a_cooperative_get_403_on_every_cooperative_route(
+        app, make_coop, make_user, login, api, today, make_coordinator, make_service_admin, role):
+    """Does a coordinator or service admin (no cooperative) get 403, never a 500 or a page, on every page
+    and API route of a cooperative, with objects that exist?"""
+    coop_b = make_coop("Koperasi B", village_code="3504042002")
+    user = make_coordinator("3504") if role == "coordinator" else make_service_admin()
+    ctx = Ctx(coop=coop_b, users={r: make_user(coop_b, r) for r in ALL_ROLES}, today=today)
+    ids = {}
+    web = login(user)
+    json_client = api(user)
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        if _is_service_route(rule):
+            continue
+        ints = [name for name, conv in rule._converters.items() if isinstance(conv, IntegerConverter)]
+        for arg in ints:
+            if arg not in ids:
+                ids[arg] = FACTORIES[arg](ctx)
+        values = {a: ids[a] for a in ints} | {n: "x" for n in rule.arguments - set(ints)}
+        path = re.sub(r"^[^/]*", "", rule.build(values, append_unknown=False)[1])
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            if rule.rule.startswith("/api/"):
+                resp = json_client._call(method.lower(), path[len("/api/v1"):], json={})
+            else:
+                resp = getattr(web, method.lower())(path, data={})
+            assert resp.status_code == 403, f"{method} {path} as {role} -> {resp.status_code}"
+            checked += 1
+    assert checked > 150

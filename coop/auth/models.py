@@ -8,7 +8,7 @@ from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from coop.auth.roles import ALL_ROLES
+from coop.auth.roles import KNOWN_ROLES, SERVICE_ROLES
 from coop.db import Base, TimestampMixin, UTCDateTime, intpk
 
 
@@ -37,11 +37,19 @@ class User(TimestampMixin, Base):
     #: Read at authentication and kept loaded when a unit of work starts (coop.db._end_read_transaction).
     KEEP_LOADED_ACROSS_WRITES = True
     __tablename__ = "users"
-    __table_args__ = (sa.CheckConstraint(
-        "role IN (" + ", ".join(f"'{r}'" for r in ALL_ROLES) + ")", name="role_known"),)
+    __table_args__ = (
+        sa.CheckConstraint("role IN (" + ", ".join(f"'{r}'" for r in KNOWN_ROLES) + ")", name="role_known"),
+        # a cooperative's roles have a cooperative; the service roles have none
+        sa.CheckConstraint("(cooperative_id IS NULL) = (role IN (" + ", ".join(f"'{r}'" for r in SERVICE_ROLES)
+                           + "))", name="service_roles_without_cooperative"),
+        sa.CheckConstraint("region IS NULL OR role = 'coordinator'", name="region_only_for_coordinator"),
+    )
 
     id: Mapped[intpk]
-    cooperative_id: Mapped[int] = mapped_column(ForeignKey("cooperatives.id"), index=True)
+    #: NULL for the service roles (coordinator, service_admin: coop.auth.roles.SERVICE_ROLES).
+    cooperative_id: Mapped[int | None] = mapped_column(ForeignKey("cooperatives.id"), index=True)
+    #: A coordinator's scope: a Kemendagri province (2 digits), regency (4) or district (6) code.
+    region: Mapped[str | None] = mapped_column(String(6))
     #: Login name, unique across the installation.
     username: Mapped[str] = mapped_column(String(80), unique=True)
     full_name: Mapped[str] = mapped_column(String(200))
@@ -56,7 +64,7 @@ class User(TimestampMixin, Base):
     #: password change and deactivation bump it, so every copied cookie of the user stops working.
     session_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
-    cooperative: Mapped[Cooperative] = relationship(lazy="joined")
+    cooperative: Mapped[Cooperative | None] = relationship(lazy="joined")
 
     # Flask-Login protocol
     @property

@@ -22,7 +22,10 @@ class MeSchema(Schema):
     username = fields.String(required=True)
     full_name = fields.String(required=True)
     role = fields.String(required=True)
-    cooperative = fields.Nested(CooperativeSchema, required=True)
+    #: null for a service-level user (coordinator, service admin).
+    cooperative = fields.Nested(CooperativeSchema, required=True, allow_none=True)
+    #: A coordinator's region code (2, 4 or 6 digits); null for everyone else.
+    region = fields.String(required=True, allow_none=True)
     #: The cooperative's today (coop.clock): the latest date a money-moving or decision date may carry.
     business_date = fields.Date(required=True)
 

@@ -17,7 +17,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from coop import audit
 from coop.auth import passwords
 from coop.auth.models import ApiToken, Cooperative, LoginAttempt, LoginThrottle, User
-from coop.auth.roles import ALL_ROLES
+from coop.auth.roles import ALL_ROLES, COORDINATOR, SERVICE_ROLES
 from coop.db import Prepared, adopt, db
 from coop.errors import Conflict, NotFound, ValidationError
 from coop.text import N_
@@ -173,7 +173,7 @@ def _identity_by_token() -> Prepared:
     t, u, c = (model.__table__ for _, model in _IDENTITY)
     return Prepared(
         sa.select(*(col.label(prefix + col.key) for prefix, model in _IDENTITY for col in model.__table__.c))
-        .select_from(t.join(u, u.c.id == t.c.user_id).join(c, c.c.id == u.c.cooperative_id))
+        .select_from(t.join(u, u.c.id == t.c.user_id).outerjoin(c, c.c.id == u.c.cooperative_id))
         .where(t.c.token_hash == sa.bindparam("token_hash", type_=t.c.token_hash.type)))
 
 
@@ -181,7 +181,7 @@ def _identity_by_token() -> Prepared:
 def _identity_by_user():
     u, c = User.__table__, Cooperative.__table__
     return (sa.select(*(col.label(prefix + col.key) for prefix, model in _IDENTITY[1:] for col in model.__table__.c))
-            .select_from(u.join(c, c.c.id == u.c.cooperative_id)).where(u.c.id == sa.bindparam("user_id")))
+            .select_from(u.outerjoin(c, c.c.id == u.c.cooperative_id)).where(u.c.id == sa.bindparam("user_id")))
 
 
 def token_for_raw(raw: str, *, now: datetime) -> ApiToken | None:
@@ -194,7 +194,7 @@ def token_for_raw(raw: str, *, now: datetime) -> ApiToken | None:
     token, user, cooperative = _split_tuple(rows[0])
     if token["revoked"] or token["expires_at"] <= now or not user["is_active"]:
         return None
-    user_obj = adopt(User, {**user, "cooperative": adopt(Cooperative, cooperative)})
+    user_obj = adopt(User, {**user, "cooperative": _adopt_cooperative(cooperative)})
     return adopt(ApiToken, {**token, "user": user_obj})
 
 
@@ -207,7 +207,13 @@ def user_for_session(user_id: int, session_version: int) -> User | None:
     user, cooperative = _split(row, _IDENTITY[1:])
     if not user["is_active"] or user["session_version"] != session_version:
         return None
-    return adopt(User, {**user, "cooperative": adopt(Cooperative, cooperative)})
+    return adopt(User, {**user, "cooperative": _adopt_cooperative(cooperative)})
+
+
+def _adopt_cooperative(values: dict) -> Cooperative | None:
+    """The user's cooperative, or None for a service-level user (coordinator, service admin: the outer
+    join gave NULLs)."""
+    return None if values["id"] is None else adopt(Cooperative, values)
 
 
 def user_for_token(raw: str, *, now: datetime) -> User | None:
@@ -311,14 +317,32 @@ def create_cooperative(*, name: str, village_code: str, legal_number: str | None
     return coop
 
 
-def create_user(*, cooperative_id: int, username: str, full_name: str, role: str, password: str,
-                actor: User | None = None) -> User:
+REGION_FORMAT = N_("Kode wilayah: provinsi 2 digit, kabupaten/kota 4 digit atau kecamatan 6 digit.")
+
+
+def create_user(*, cooperative_id: int | None, username: str, full_name: str, role: str, password: str,
+                actor: User | None = None, region: str | None = None) -> User:
+    """A user of a cooperative (``role`` one of ``ALL_ROLES``), or a service-level user without one
+    (``cooperative_id=None``, role ``coordinator`` with a ``region`` code, or ``service_admin``)."""
     errors: dict[str, list[str]] = {}
     username = (username or "").strip().lower()
     if not username or not username.replace("_", "").replace(".", "").isalnum():
         errors["username"] = ["Nama pengguna hanya huruf, angka, titik dan garis bawah."]
-    if role not in ALL_ROLES:
+    if role in SERVICE_ROLES:
+        if cooperative_id is not None:
+            errors["cooperative_id"] = ["Peran layanan tidak terikat pada satu koperasi."]
+        if role == COORDINATOR:
+            # the format only: coop.programme.services.create_coordinator checks the code is a known region
+            if not (region and region.isdigit() and len(region) in (2, 4, 6)):
+                errors["region"] = [REGION_FORMAT]
+        elif region is not None:
+            errors["region"] = ["Hanya koordinator yang punya wilayah."]
+    elif role not in ALL_ROLES:
         errors["role"] = [f"Peran tidak dikenal: {role}"]
+    elif cooperative_id is None:
+        errors["cooperative_id"] = ["Pengguna koperasi harus punya koperasi."]
+    elif region is not None:
+        errors["region"] = ["Hanya koordinator yang punya wilayah."]
     weak = passwords.problems(password, username)
     if weak:
         errors["password"] = weak
@@ -327,11 +351,12 @@ def create_user(*, cooperative_id: int, username: str, full_name: str, role: str
     if db.session.scalar(sa.select(User.id).where(User.username == username)):
         raise Conflict("Nama pengguna sudah dipakai.", code="username_taken",
                        fields={"username": ["Nama pengguna sudah dipakai."]})
-    user = User(cooperative_id=cooperative_id, username=username, full_name=full_name, role=role)
+    user = User(cooperative_id=cooperative_id, username=username, full_name=full_name, role=role,
+                region=region if role == COORDINATOR else None)
     user.set_password(password)
     db.session.add(user)
     db.session.flush()
-    audit.record(actor, "user.create", "user", user.id, {"username": username, "role": role},
+    audit.record(actor, "user.create", "user", user.id, {"username": username, "role": role, "region": user.region},
                  cooperative_id=cooperative_id)
     return user
 

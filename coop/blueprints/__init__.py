@@ -10,6 +10,7 @@ from coop.blueprints.main import bp as main_bp
 from coop.blueprints.members import bp as members_bp
 from coop.blueprints.outreach import bp as outreach_bp
 from coop.blueprints.parenting import bp as parenting_bp
+from coop.blueprints.programme import bp as programme_bp
 from coop.blueprints.public import bp as public_bp
 from coop.blueprints.registry import bp as registry_bp
 from coop.blueprints.remittances import bp as remittances_bp
@@ -17,4 +18,4 @@ from coop.blueprints.reports import bp as reports_bp
 from coop.blueprints.training import bp as training_bp
 
 BLUEPRINTS = [assets_bp, auth_bp, main_bp, admin_bp, registry_bp, members_bp, cashdesk_bp, loans_bp, training_bp,
-              desk_bp, outreach_bp, parenting_bp, remittances_bp, ledger_bp, reports_bp, public_bp]
+              desk_bp, outreach_bp, parenting_bp, remittances_bp, ledger_bp, reports_bp, programme_bp, public_bp]

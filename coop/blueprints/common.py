@@ -30,6 +30,7 @@ def roles_required(*roles: str):
             if current_user.role not in roles:
                 abort(403)
             return view(*args, **kwargs)
+        wrapped._coop_roles = roles
         return wrapped
     return decorator
 

@@ -33,13 +33,15 @@ DASHBOARD_PANELS: list[Callable[[Any], dict[str, Any] | None]] = [
 @bp.route("/")
 def index():
     if current_user.is_authenticated:
-        return redirect(url_for("main.dashboard"))
+        return redirect(url_for("programme.index" if current_user.cooperative_id is None else "main.dashboard"))
     return redirect(url_for("auth.login"))
 
 
 @bp.route("/dashboard")
 @login_required
 def dashboard():
+    if current_user.cooperative_id is None:  # coordinator, service admin: the programme pages are theirs
+        return redirect(url_for("programme.index"))
     panels = []
     for fn in DASHBOARD_PANELS:
         panel = fn(current_user)

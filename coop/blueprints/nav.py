@@ -8,11 +8,13 @@ from coop.auth.roles import (
     AUDITOR,
     BOOKS,
     CASH,
+    COORDINATOR,
     FACILITATOR,
     MANAGER,
     MEMBER,
     OFFICER,
     PARENTING,
+    SERVICE_ADMIN,
     STAFF,
     TREASURER,
 )
@@ -37,6 +39,9 @@ NAV = [
     ("admin.users", N_("Pengguna"), (ADMIN,)),
     ("admin.settings_page", N_("Pengaturan"), (ADMIN,)),
     ("members.me", N_("Simpanan Saya"), (MEMBER,)),
+    ("programme.index", N_("Program"), (COORDINATOR, SERVICE_ADMIN)),
+    ("programme.onboard", N_("Desa baru"), (SERVICE_ADMIN,)),
+    ("programme.coordinators", N_("Koordinator"), (SERVICE_ADMIN,)),
 ]
 
 

@@ -32,6 +32,7 @@ def parenting_required(view):
         if current_user.role not in PARENTING:
             abort(404)
         return view(*args, **kwargs)
+    wrapped._coop_roles = PARENTING
     return wrapped
 
 

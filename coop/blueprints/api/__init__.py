@@ -9,7 +9,7 @@ import json
 from functools import wraps
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, g, make_response, request
+from flask import Blueprint, Response, current_app, g, make_response, request
 from marshmallow import Schema
 from marshmallow import ValidationError as MMValidationError
 from sqlalchemy.exc import IntegrityError
@@ -40,6 +40,9 @@ def _authenticate():
     g.api_user = token.user
     if token.user.role == FACILITATOR and not _facilitator_may_call(request.endpoint):
         raise Forbidden("Peran Anda tidak boleh melakukan ini.")
+    if token.user.cooperative_id is None and _module_of(request.endpoint) not in SERVICE_MODULES:
+        # a coordinator or service admin has no cooperative: every cooperative endpoint is a 403
+        raise Forbidden("Peran Anda tidak boleh melakukan ini.")
     return None
 
 
@@ -48,11 +51,17 @@ def _authenticate():
 FACILITATOR_MODULES = ("coop.blueprints.api.auth", "coop.blueprints.api.parenting")
 
 
-def _facilitator_may_call(endpoint: str) -> bool:
-    from flask import current_app
+#: API modules a user without a cooperative (coordinator, service admin) may call: their own account and
+#: programme monitoring.
+SERVICE_MODULES = ("coop.blueprints.api.auth", "coop.blueprints.api.programme")
 
-    view = current_app.view_functions.get(endpoint)
-    return getattr(view, "__module__", "") in FACILITATOR_MODULES
+
+def _module_of(endpoint: str) -> str:
+    return getattr(current_app.view_functions.get(endpoint), "__module__", "")
+
+
+def _facilitator_may_call(endpoint: str) -> bool:
+    return _module_of(endpoint) in FACILITATOR_MODULES
 
 
 def current_api_user() -> User:
@@ -284,6 +293,7 @@ from coop.blueprints.api import (  # noqa: E402,F401
     openapi,
     outreach,
     parenting,
+    programme,
     receipts,
     registry,
     remittances,

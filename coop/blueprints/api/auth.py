@@ -49,7 +49,7 @@ def create_token():
 def me():
     user = current_api_user()
     return MeSchema().dump({"id": user.id, "username": user.username, "full_name": user.full_name,
-                            "role": user.role, "cooperative": user.cooperative,
+                            "role": user.role, "cooperative": user.cooperative, "region": user.region,
                             "business_date": clock.business_date(user.cooperative)})
 
 

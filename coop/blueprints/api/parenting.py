@@ -52,6 +52,7 @@ def parenting_roles(view):
             raise NotFound("Data tidak ditemukan.")
         return view(*args, **kwargs)
     wrapped._apidoc = getattr(view, "_apidoc", {})
+    wrapped._coop_roles = PARENTING
     return wrapped
 
 

@@ -91,6 +91,7 @@ def create_program():
 
 @api.get("/training/programs")
 @doc(summary="List training programmes", response=ProgramListSchema, tags=TAGS, errors=(401, 403, 422))
+@roles(*STAFF_READ, MEMBER)
 def list_programs():
     user = current_api_user()
     return cursor_page(sa.select(Program).where(Program.cooperative_id == user.cooperative_id), Program.id,
@@ -110,6 +111,7 @@ def create_cohort():
 
 @api.get("/training/cohorts")
 @doc(summary="List cohorts (newest last)", response=CohortListSchema, tags=TAGS, errors=(401, 403, 422))
+@roles(*STAFF_READ, MEMBER)
 def list_cohorts():
     user = current_api_user()
     return cursor_page(sa.select(Cohort).where(Cohort.cooperative_id == user.cooperative_id), Cohort.id,
@@ -119,6 +121,7 @@ def list_cohorts():
 @api.get("/training/cohorts/<int:cohort_id>")
 @doc(summary="A cohort with its enrolments in application order", response=CohortSchema, tags=TAGS,
      errors=(401, 403, 404))
+@roles(*STAFF_READ, MEMBER)
 def get_cohort(cohort_id: int):
     user = current_api_user()
     cohort = services.get_cohort(user.cooperative_id, cohort_id)
@@ -149,6 +152,7 @@ def enrol(cohort_id: int):
 
 @api.get("/training/enrolments/<int:enrolment_id>")
 @doc(summary="One enrolment", response=EnrolmentSchema, tags=TAGS, errors=(401, 403, 404))
+@roles(*STAFF_READ, MEMBER)
 def get_enrolment(enrolment_id: int):
     user = current_api_user()
     enrolment = services.get_enrolment(user.cooperative_id, enrolment_id)
@@ -219,6 +223,7 @@ def complete_enrolment(enrolment_id: int):
 @api.get("/training/certificates/<int:certificate_id>")
 @doc(summary="One certificate, with who revoked it, when and why once revoked", response=CertificateSchema,
      tags=TAGS, errors=(401, 403, 404))
+@roles(*STAFF_READ, MEMBER)
 def get_certificate(certificate_id: int):
     user = current_api_user()
     cert = services.get_certificate(user.cooperative_id, certificate_id)
