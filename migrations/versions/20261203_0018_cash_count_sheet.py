@@ -1,14 +1,14 @@
 """cash_counts: the note-and-coin sheet, a witness and several counts a day (issue 15, item 8)
 
 Revision ID: 0018
-Revises: 0015
+Revises: 0016
 Create Date: 2026-12-03
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0018"
-down_revision = "0015"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
