@@ -33,6 +33,7 @@ from coop.membership.models import Member
 from coop.parenting.models import Child, ParentingSession
 from coop.registry.models import MigrationRecord, Resident
 from coop.registry.regions import name_of
+from coop.remittances import indicators as remittance_figures
 from coop.training.models import Business, Enrolment
 
 Row = tuple[int, tuple[str, ...], int]
@@ -177,15 +178,29 @@ def cooperative_source(scope: Scope) -> Iterable[Row]:
                      .group_by(Loan.cooperative_id), "cooperative", "npl_ratio_num")
 
 
-#: Where the indicators come from, in the order they are computed. The remittances area adds its
-#: source here (``remittances_source``: remitted through the cooperative and the share saved, API.md
-#: "Outreach and remittances") when its tables exist; its values then appear under a ``remittances`` key.
+def remittances_source(scope: Scope) -> Iterable[Row]:
+    """Remittances received through the cooperatives in the period (count, rupiah credited, count by
+    sender country) and the amounts behind the share still saved 30 days after receipt
+    (coop/remittances/indicators.py defines it); the share itself is worked out after summing."""
+    figures = remittance_figures.by_cooperative(db.session, scope.cooperative_ids(), scope.start, scope.end,
+                                                scope.as_of)
+    for cid, fig in figures.items():
+        yield cid, ("remittances", "count"), fig["count"]
+        yield cid, ("remittances", "amount"), fig["amount"]
+        for country, n in fig["by_country"].items():
+            yield cid, ("remittances", "by_country", country), n
+        yield cid, ("remittances", "saved_share_num"), fig["saved"]
+        yield cid, ("remittances", "saved_share_den"), fig["measured"]
+
+
+#: Where the indicators come from, in the order they are computed.
 SOURCES: list[Callable[[Scope], Iterable[Row]]] = [
     registry_source,
     desk_source,
     training_source,
     parenting_source,
     cooperative_source,
+    remittances_source,
 ]
 
 
@@ -215,6 +230,10 @@ def _shape(tally: Counter) -> dict:
                         "npl_ratio": _percent(tally[("cooperative", "npl_ratio_num")],
                                               tally[("cooperative", "npl_ratio_den")]),
                         "assets": tally[("cooperative", "assets")]},
+        "remittances": {"count": tally[("remittances", "count")], "amount": tally[("remittances", "amount")],
+                        "by_country": dyn("remittances", "by_country"),
+                        "saved_share": _percent(tally[("remittances", "saved_share_num")],
+                                                tally[("remittances", "saved_share_den")])},
     }
 
 

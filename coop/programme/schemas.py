@@ -50,6 +50,16 @@ class CooperativeTotalsSchema(Schema):
     assets = fields.Integer(required=True)
 
 
+class RemittanceTotalsSchema(Schema):
+    count = fields.Integer(required=True)
+    #: Rupiah credited to members' accounts.
+    amount = fields.Integer(required=True)
+    #: Remittances by the sender's country (ISO code).
+    by_country = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
+    #: Percent of the measured remittances still saved 30 days after receipt, 2 decimals, as a string.
+    saved_share = fields.String(required=True)
+
+
 class _Totals(Schema):
     villages = fields.Integer(required=True)
     cooperatives = fields.Integer(required=True)
@@ -58,6 +68,7 @@ class _Totals(Schema):
     training = fields.Nested(TrainingSchema, required=True)
     parenting = fields.Nested(ParentingSchema, required=True)
     cooperative = fields.Nested(CooperativeTotalsSchema, required=True)
+    remittances = fields.Nested(RemittanceTotalsSchema, required=True)
 
 
 class VillageIndicatorsSchema(_Totals):

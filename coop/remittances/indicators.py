@@ -102,3 +102,38 @@ def remittance_indicators(session: Session, cooperative_ids, start: date, end: d
     ``saved_share`` a ``Decimal`` fraction 0..1 or ``None``, defined in the module docstring). Pure read."""
     f = figures(session, cooperative_ids, start, end, as_of)
     return {k: f[k] for k in ("count", "amount", "by_country", "saved_share")}
+
+
+def by_cooperative(session: Session, cooperative_ids, start: date | None, end: date | None,
+                   as_of: date) -> dict[int, dict]:
+    """Programme monitoring's per-cooperative figures, in one pass over the remittances of every
+    cooperative in ``cooperative_ids`` (a list or a subquery) received in ``[start, end]`` (either open):
+    ``{cooperative_id: {"count", "amount", "by_country": {code: count}, "measured", "saved"}}`` where
+    ``measured``/``saved`` are the amounts behind ``saved_share`` (module docstring; the horizon is
+    ``end`` or ``as_of``, whichever is earlier), kept apart so that shares add up across villages."""
+    conds = [Remittance.cooperative_id.in_(cooperative_ids)]
+    if start is not None:
+        conds.append(Remittance.received_on >= start)
+    if end is not None:
+        conds.append(Remittance.received_on <= end)
+    rows = session.execute(
+        sa.select(Remittance.cooperative_id, Remittance.country, Remittance.amount, Remittance.received_on,
+                  SavingsAccount.ledger_account_id)
+        .join(SavingsAccount, SavingsAccount.id == Remittance.savings_account_id).where(*conds)).all()
+    out: dict[int, dict] = {}
+    horizon = min(end, as_of) if end is not None else as_of
+    after = timedelta(days=rules.SAVED_AFTER_DAYS)
+    measured = [r for r in rows if r.received_on + after <= horizon]
+    series = (_balances(session, sorted({r.ledger_account_id for r in measured}),
+                        max(r.received_on for r in measured) + after) if measured else {})
+    for cid, country, amount, _on, _acc in rows:
+        fig = out.setdefault(cid, {"count": 0, "amount": 0, "by_country": defaultdict(int), "measured": 0, "saved": 0})
+        fig["count"] += 1
+        fig["amount"] += amount
+        fig["by_country"][country] += 1
+    for r in measured:
+        s = series.get(r.ledger_account_id)
+        out[r.cooperative_id]["measured"] += r.amount
+        out[r.cooperative_id]["saved"] += rules.retained(
+            r.amount, _balance_on(s, r.received_on - timedelta(days=1)), _balance_on(s, r.received_on + after))
+    return out

@@ -99,3 +99,43 @@ def test_indicators_run_a_bounded_number_of_queries(programme_data, make_coordin
         finally:
             sa.event.remove(db.engine, "before_cursor_execute", count)
     assert counts[0] == counts[1]
+
+
+def _remit(coop, member, sender, amount, received_on, country):
+    from decimal import Decimal
+
+    from coop.db import atomic
+    from coop.remittances.services import record_remittance
+    from coop.savings import services as savings
+
+    acc = savings.account_for(coop.id, member.id, "sukarela")
+    atomic(record_remittance, coop.id, {
+        "savings_account_id": acc.id, "sender_resident_id": sender.id, "country": country, "channel": "agent",
+        "currency": "HKD", "foreign_amount": Decimal("100"), "amount": amount, "fee": 0,
+        "received_on": received_on}, actor=None)
+    return acc
+
+
+def test_remittances_feed_the_indicators_and_the_saved_share_adds_up(programme_data, make_coordinator,
+                                                                     make_member, make_resident, api, today):
+    """Pakel receives 400.000 from Hong Kong 40 days ago and keeps it; Pucung Lor receives 1.000.000 from
+    Malaysia 35 days ago and 750.000 leaves 30 days ago (kept 250.000): does Tulungagung show 2 remittances,
+    1.400.000, and a saved share of 650.000 / 1.400.000 = 46,43 %, with 100,00 % and 25,00 % per village?"""
+    from coop.db import atomic
+    from coop.savings import services as savings
+
+    a, b = programme_data["a"], programme_data["b"]
+    a_member, b_member = make_member(a), make_member(b)
+    _remit(a, a_member, make_resident(a), 400_000, today - timedelta(days=40), "HK")
+    b_acc = _remit(b, b_member, make_resident(b), 1_000_000, today - timedelta(days=35), "MY")
+    atomic(savings.withdraw, b.id, b_acc.id, 750_000, actor=None, value_date=today - timedelta(days=30))
+
+    d = api(make_coordinator("3504")).get("/programme/indicators").get_json()
+    assert d["remittances"] == {"count": 2, "amount": 1_400_000, "by_country": {"HK": 1, "MY": 1},
+                                "saved_share": "46.43"}
+    villages = {v["village_code"]: v["remittances"] for v in d["by_village"]}
+    assert (villages[A_VILLAGE]["saved_share"], villages[B_VILLAGE]["saved_share"]) == ("100.00", "25.00")
+    # a period that ended before either arrived counts none
+    before = (today - timedelta(days=41)).isoformat()
+    assert api(make_coordinator("3504")).get(f"/programme/indicators?to={before}").get_json()["remittances"] == \
+        {"count": 0, "amount": 0, "by_country": {}, "saved_share": "0.00"}
