@@ -4,11 +4,15 @@ from __future__ import annotations
 import logging
 import os
 
-from flask import Flask, current_app, has_request_context, request, session
+import flask_babel
+from flask import Flask, current_app, has_app_context, has_request_context, request, session
 from flask_login import current_user
 
 from coop import formatting
-from coop.text import N_  # (also re-exported: coop.i18n.N_)
+from coop.text import (
+    N_,  # (also re-exported: coop.i18n.N_)
+    set_reader_locale,
+)
 
 
 def select_locale() -> str:
@@ -69,7 +73,13 @@ def english_available() -> bool:
     return current_app.extensions.get("coop_english_ok", True)
 
 
+def _reader_locale() -> str | None:
+    """The locale of the page or API answer being made (coop.text.one_language's source)."""
+    return str(flask_babel.get_locale() or "id") if has_app_context() else None
+
+
 def register(app: Flask) -> None:
+    set_reader_locale(_reader_locale)
     from flask_babel import get_locale, gettext
 
     problem = english_catalogue_problem(app)

@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 
-from flask import has_app_context
-from flask_babel import get_locale
+#: Where the reader's language comes from while a page or API answer is made: coop/i18n.py registers
+#: Flask-Babel's locale here (this module stays Flask-free); returns None outside a request/app.
+_reader_locale: Callable[[], str | None] | None = None
+
+
+def set_reader_locale(fn: Callable[[], str | None]) -> None:
+    """Register the function that tells the current reader's locale (coop/i18n.py at app start)."""
+    global _reader_locale
+    _reader_locale = fn
 
 
 def N_(message: str) -> str:
@@ -16,9 +24,8 @@ def N_(message: str) -> str:
 def reader_language() -> str:
     """``"en"`` or ``"id"``: the language of the page or API answer being made (Flask-Babel's locale
     selector), else ``COOP_LANG`` outside an app (a script), Bahasa Indonesia by default."""
-    if has_app_context():
-        lang = str(get_locale() or "id")
-    else:
+    lang = _reader_locale() if _reader_locale is not None else None
+    if lang is None:
         lang = os.environ.get("COOP_LANG", "id")
     return "en" if lang == "en" else "id"
 

@@ -67,7 +67,7 @@ def test_import_page_has_progress_and_busy_buttons_and_status_json(coop, users, 
     assert 'data-progress="#import-progress"' in html and 'data-poll-url="/registry/import/status"' in html
     assert 'data-busy="Sedang diproses..."' in html
     assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html)  # every script is a file (CSP script-src 'self')
-    assert '/static/js/busy.js' in html
+    assert re.search(r'src="/assets/js/busy\.[0-9a-f]{12}\.js"', html)  # fingerprinted (issue 15 item 11)
     assert web.get("/registry/import/status").get_json()["status"] == "checking"
     web.post("/registry/import", data={"file": (io.BytesIO(to_csv(village_rows(4))), "w.csv")},
              content_type="multipart/form-data")
