@@ -147,7 +147,7 @@ def _member_must_be_current(acc: SavingsAccount):
 @functools.cache
 def _set_last_activity() -> Prepared:
     t = SavingsAccount.__table__
-    return Prepared(t.update().where(t.c.id == sa.bindparam("acc_id", type_=t.c.id.type))
+    return Prepared(sa.update(SavingsAccount).where(t.c.id == sa.bindparam("acc_id", type_=t.c.id.type))
                     .values(last_activity_on=sa.bindparam("day", type_=t.c.last_activity_on.type)))
 
 
