@@ -41,18 +41,21 @@ def index():
     return render_template("remittances/index.html", page=page)
 
 
-def _apply_error(form, exc: CoopError) -> None:
-    """Put a service error under the fields it names (the API's names map onto the form's)."""
-    names = {"savings_account_id": "account_id", "sender_resident_id": "sender_nik", "goal_id": "goal_id",
-             "received_on": "received_on"}
+_FORM_NAMES = {"savings_account_id": "account_id", "sender_resident_id": "sender_nik"}
+
+
+def _apply_error(form, exc: CoopError, fallback: str = "amount") -> None:
+    """Put a service error under the fields it names (the API's names map onto the form's), else under the
+    ``fallback`` field, so the page's error summary links to it."""
     placed = False
     for key, messages in (exc.fields or {}).items():
-        field = getattr(form, names.get(key, key), None)
+        field = getattr(form, _FORM_NAMES.get(key, key), None)
         if field is not None:
             field.errors = list(field.errors) + list(messages)
             placed = True
     if not placed:
-        form.amount.errors = list(form.amount.errors) + [exc.message]
+        field = getattr(form, fallback)
+        field.errors = list(field.errors) + [exc.message]
 
 
 @bp.route("/members/<int:member_id>/new", methods=["GET", "POST"])
@@ -129,9 +132,7 @@ def goal_new(member_id: int):
                 "target_date": form.target_date.data, "note": form.note.data or None},
                 actor=current_user, as_of=today())
         except CoopError as exc:
-            for key, messages in (exc.fields or {"target_amount": [exc.message]}).items():
-                field = getattr(form, key, form.target_amount)
-                field.errors = list(field.errors) + list(messages)
+            _apply_error(form, exc, "target_amount")
             status = exc.status
         else:
             flash(gettext("Tujuan tabungan tersimpan."), "success")
@@ -155,9 +156,7 @@ def kur_new(member_id: int):
                 "member_id": member.id, "bank": form.bank.data, "amount_requested": form.amount_requested.data,
                 "referred_on": form.referred_on.data}, actor=current_user)
         except CoopError as exc:
-            for key, messages in (exc.fields or {"amount_requested": [exc.message]}).items():
-                field = getattr(form, key, form.amount_requested)
-                field.errors = list(field.errors) + list(messages)
+            _apply_error(form, exc, "amount_requested")
             status = exc.status
         else:
             flash(gettext("Rujukan KUR tersimpan."), "success")
