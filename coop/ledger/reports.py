@@ -120,6 +120,15 @@ def _subtree(accounts: dict[int, Account], account_id: int) -> list[int]:
     return out
 
 
+def _debit_credit(account_ids, where) -> tuple[int, int]:
+    """Total debit and credit of the postings on ``account_ids`` matching ``where`` (entry conditions)."""
+    d, c = db.session.execute(
+        sa.select(sa.func.coalesce(sa.func.sum(Posting.debit), 0), sa.func.coalesce(sa.func.sum(Posting.credit), 0))
+        .join(JournalEntry, JournalEntry.id == Posting.entry_id)
+        .where(Posting.account_id.in_(account_ids), *where)).one()
+    return int(d), int(c)
+
+
 @reads_replica
 def general_ledger(cooperative_id: int, account_id: int, start: date, end: date, *, limit: int = 5000) -> dict:
     """Buku besar of one account (a chart account includes its sub-accounts) from ``start`` to ``end``.
@@ -143,11 +152,7 @@ def general_ledger(cooperative_id: int, account_id: int, start: date, end: date,
     sign = 1 if acc.normal_side == "D" else -1
 
     def _sum(where):
-        d, c = db.session.execute(
-            sa.select(sa.func.coalesce(sa.func.sum(Posting.debit), 0), sa.func.coalesce(sa.func.sum(Posting.credit), 0))
-            .join(JournalEntry, JournalEntry.id == Posting.entry_id)
-            .where(Posting.account_id.in_(ids), *where)).one()
-        return int(d), int(c)
+        return _debit_credit(ids, where)
 
     od, oc = _sum([JournalEntry.value_date < start])
     md, mc = _sum([JournalEntry.value_date >= start, JournalEntry.value_date <= end])
@@ -194,11 +199,7 @@ def general_ledger_page(cooperative_id: int, account_id: int, start: date, end: 
     in_period = [Posting.account_id.in_(ids), JournalEntry.value_date >= start, JournalEntry.value_date <= end]
 
     def _sum(where):
-        d, c = db.session.execute(
-            sa.select(sa.func.coalesce(sa.func.sum(Posting.debit), 0), sa.func.coalesce(sa.func.sum(Posting.credit), 0))
-            .join(JournalEntry, JournalEntry.id == Posting.entry_id)
-            .where(Posting.account_id.in_(ids), *where)).one()
-        return int(d), int(c)
+        return _debit_credit(ids, where)
 
     def _older_than(cur):
         vd, seq, line = cur
