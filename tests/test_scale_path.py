@@ -251,6 +251,27 @@ def test_reports_and_book_exports_through_the_replica(replica_app):
 
 
 @pytest.mark.replica
+def test_programme_indicators_read_through_the_replica(replica_app):
+    """Does a Tulungagung coordinator's indicators request, after the replica replayed the primary, count the
+    committed cooperative (1 village, assets Rp 2.500.000 of Kas) from statements run on the replica?"""
+    app = replica_app
+    _seed(app)
+    with app.app_context():
+        coordinator = atomic(create_user, cooperative_id=None, username=f"koord_{uuid.uuid4().hex[:6]}",
+                             full_name="Koordinator", role="coordinator", password="rahasia-123", region="3504")
+        raw, _ = atomic(issue_token, coordinator, now=utcnow())
+        db.session.remove()
+    wait_for_replay(*app.config["_test_urls"])
+    with app.app_context():
+        seen = _count_statements(db.engines[READ_BIND])
+    resp = app.test_client().get("/api/v1/programme/indicators", headers={"Authorization": f"Bearer {raw}"})
+    assert resp.status_code == 200, resp.get_json()
+    data = resp.get_json()
+    assert (data["villages"], data["cooperatives"], data["cooperative"]["assets"]) == (1, 1, 2_500_000)
+    assert any("accounts" in s for s in seen)
+
+
+@pytest.mark.replica
 def test_a_write_never_reaches_the_read_engine(replica_app):
     """Is the read engine read-only even when pointed at a writable server: an INSERT through it fails, so a
     mistake in routing cannot write to the replica (nor, through this engine, to a primary)?"""

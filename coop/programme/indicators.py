@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from coop.auth.models import Cooperative
-from coop.db import db
+from coop.db import db, reads_replica
 from coop.desk.models import DeskCase, DeskStageChange
 from coop.desk.rules import STAGES
 from coop.ledger import chart
@@ -237,6 +237,7 @@ def _shape(tally: Counter) -> dict:
     }
 
 
+@reads_replica
 def indicators(scope: Scope) -> dict:
     """The indicators of API.md for ``scope``: totals, and ``by_village`` (one entry per village that has
     a cooperative, in code order, with the village's name and its cooperatives' count)."""
