@@ -66,7 +66,8 @@ def test_other_cooperatives_objects_are_not_found(app, make_coop, make_user, log
 OPEN_ENDPOINTS = {
     "main.index", "main.dashboard", "main.healthz", "static", "bootstrap.static",
     "auth.login", "auth.logout", "auth.change_password", "auth.set_language",
-    "public.index", "public.certificate",
+    "public.index", "public.certificate", "public.receipt",
+    "assets.asset", "assets.favicon", "assets.manifest",
     "api.create_token", "api.revoke_current_token", "api.me", "api.change_password", "api.openapi_json",
     "api.openapi_page",
 }
