@@ -13,7 +13,7 @@ from wtforms.fields.choices import SelectChoice
 
 from coop.auth.roles import ADMIN, AUDITOR, CASH, MANAGER, OFFICER, TREASURER
 from coop.blueprints.common import business_today as today
-from coop.blueprints.common import coop_id, paginate, roles_required
+from coop.blueprints.common import coop_id, paginate, roles_required, submit
 from coop.db import atomic
 from coop.errors import CoopError
 from coop.membership import services as members
@@ -21,6 +21,7 @@ from coop.registry.services import resident_by_nik
 from coop.remittances import queries, rules, services
 from coop.remittances.forms import GoalForm, KurForm, KurStatusForm, RemittanceForm
 from coop.savings import services as savings
+from coop.text import N_
 
 bp = Blueprint("remittances", __name__, url_prefix="/remittances")
 
@@ -46,7 +47,8 @@ _FORM_NAMES = {"savings_account_id": "account_id", "sender_resident_id": "sender
 
 def _apply_error(form, exc: CoopError, fallback: str = "amount") -> None:
     """Put a service error under the fields it names (the API's names map onto the form's), else under the
-    ``fallback`` field, so the page's error summary links to it."""
+    ``fallback`` field, so the page's error summary links to it (the remittance form's own flow: it keeps
+    its nonce and cash-desk context; goals and KUR use common.submit)."""
     placed = False
     for key, messages in (exc.fields or {}).items():
         field = getattr(form, _FORM_NAMES.get(key, key), None)
@@ -126,17 +128,13 @@ def goal_new(member_id: int):
     form = GoalForm()
     status = 200
     if form.validate_on_submit():
-        try:
-            atomic(services.create_goal, coop_id(), {
-                "member_id": member.id, "purpose": form.purpose.data, "target_amount": form.target_amount.data,
-                "target_date": form.target_date.data, "note": form.note.data or None},
-                actor=current_user, as_of=today())
-        except CoopError as exc:
-            _apply_error(form, exc, "target_amount")
-            status = exc.status
-        else:
-            flash(gettext("Tujuan tabungan tersimpan."), "success")
+        done = submit(services.create_goal, coop_id(), {
+            "member_id": member.id, "purpose": form.purpose.data, "target_amount": form.target_amount.data,
+            "target_date": form.target_date.data, "note": form.note.data or None},
+            actor=current_user, as_of=today(), success=N_("Tujuan tabungan tersimpan."), form=form)
+        if done:
             return redirect(url_for("members.detail", member_id=member.id))
+        status = done.error.status
     elif request.method == "POST":
         status = 422
     return render_template("remittances/goal_form.html", member=member, form=form), status
@@ -151,16 +149,13 @@ def kur_new(member_id: int):
         form.referred_on.data = today()
     status = 200
     if form.validate_on_submit():
-        try:
-            atomic(services.refer_to_kur, coop_id(), {
-                "member_id": member.id, "bank": form.bank.data, "amount_requested": form.amount_requested.data,
-                "referred_on": form.referred_on.data}, actor=current_user)
-        except CoopError as exc:
-            _apply_error(form, exc, "amount_requested")
-            status = exc.status
-        else:
-            flash(gettext("Rujukan KUR tersimpan."), "success")
+        done = submit(services.refer_to_kur, coop_id(), {
+            "member_id": member.id, "bank": form.bank.data, "amount_requested": form.amount_requested.data,
+            "referred_on": form.referred_on.data}, actor=current_user, success=N_("Rujukan KUR tersimpan."),
+            form=form)
+        if done:
             return redirect(url_for("members.detail", member_id=member.id))
+        status = done.error.status
     elif request.method == "POST":
         status = 422
     return render_template("remittances/kur_form.html", member=member, form=form), status
