@@ -23,11 +23,19 @@ def pg_url(committed_app):
     return url
 
 
+@pytest.fixture
+def admin(pg_url):
+    """An AUTOCOMMIT engine on the maintenance database (CREATE/DROP DATABASE, replication slots)."""
+    engine = sa.create_engine(pg_url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    yield engine
+    engine.dispose()
+
+
 def _libpq(url) -> str:
     return url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-def test_pg_dump_checked_restored_and_verified(committed_app, pg_url, tmp_path):
+def test_pg_dump_checked_restored_and_verified(committed_app, pg_url, admin, tmp_path):
     """The documented nightly line (dump to a temporary name, `pg_restore --list`, rename) leaves a dump that
     restores into an empty database where `ledger verify` passes with the same 3 entries."""
     from coop.onboarding import found_cooperative
@@ -47,7 +55,6 @@ def test_pg_dump_checked_restored_and_verified(committed_app, pg_url, tmp_path):
     tmp.rename(final)
 
     restored = pg_url.set(database=pg_url.database + "_r")
-    admin = sa.create_engine(pg_url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.exec_driver_sql(f'CREATE DATABASE "{restored.database}"')
     try:
@@ -65,10 +72,9 @@ def test_pg_dump_checked_restored_and_verified(committed_app, pg_url, tmp_path):
     finally:
         with admin.connect() as conn:
             conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{restored.database}" WITH (FORCE)')
-        admin.dispose()
 
 
-def test_pg_basebackup_for_point_in_time_recovery(pg_url, tmp_path):
+def test_pg_basebackup_for_point_in_time_recovery(pg_url, admin, tmp_path):
     """The documented weekly base backup: reserve the WAL with a physical slot created BEFORE the copy starts
     (`pg_create_physical_replication_slot(name, true)`), `pg_basebackup -Ft -z -X stream -S name`, drop the slot.
 
@@ -79,7 +85,6 @@ def test_pg_basebackup_for_point_in_time_recovery(pg_url, tmp_path):
         pytest.skip("pg_basebackup is not installed")
     target = tmp_path / "base"
     slot = f"coop_base_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(pg_url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
             conn.execute(sa.text("SELECT pg_create_physical_replication_slot(:s, true)"), {"s": slot})
@@ -91,7 +96,6 @@ def test_pg_basebackup_for_point_in_time_recovery(pg_url, tmp_path):
                                  "WHERE slot_name = :s"), {"s": slot})
             left = conn.execute(sa.text("SELECT count(*) FROM pg_replication_slots WHERE slot_name = :s"),
                                 {"s": slot}).scalar_one()
-        admin.dispose()
     assert res.returncode == 0, res.stderr
     assert (target / "base.tar.gz").stat().st_size > 0
     # -X stream: the WAL written during the copy comes along
