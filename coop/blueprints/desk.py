@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from coop.auth.roles import ADMIN, AUDITOR, MANAGER, OFFICER, SEES_NIK
-from coop.blueprints.common import business_today, coop_id, roles_required
+from coop.blueprints.common import business_today, coop_id, page_number, roles_required
 from coop.db import atomic
 from coop.desk import reports, rules, services
 from coop.desk.forms import AgencyCheckForm, CaseForm, ConsultationForm, DocumentForm, StageForm
@@ -20,6 +20,7 @@ bp = Blueprint("desk", __name__, url_prefix="/desk")
 
 WRITE = (ADMIN, OFFICER)
 READ = (ADMIN, OFFICER, MANAGER, AUDITOR)
+CONSULTATIONS_PAGE = 50
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -214,8 +215,8 @@ def consultations():
                 return redirect(url_for("desk.consultations"))
     month = _month_arg(today)
     first, last = services.month_bounds(month)
-    return render_template("desk/consultations.html", form=form, items=services.consultations_in(coop_id(), first, last),
-                           month=month, writer=_writer())
+    page = services.consultations_page(coop_id(), first, last, page_number(), CONSULTATIONS_PAGE)
+    return render_template("desk/consultations.html", form=form, page=page, month=month, writer=_writer())
 
 
 def _month_arg(today) -> str:

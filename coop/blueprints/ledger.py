@@ -120,6 +120,7 @@ def account(ledger_account_id: int):
 
 
 GL_PAGE = 100
+APPROVALS_PAGE = 25
 
 
 def _gl_cursor(raw: str | None):
@@ -263,8 +264,8 @@ def period_reopen(period_id: int):
 @bp.route("/approvals")
 @roles_required(*BOOKS)
 def approvals():
-    items = periods.list_approvals(coop_id(), status=None)
-    return render_template("ledger/approvals.html", items=items, form=DecideForm(), checkers=CHECKERS)
+    page = periods.list_approvals(coop_id(), status=None, page=page_number(), per_page=APPROVALS_PAGE)
+    return render_template("ledger/approvals.html", page=page, form=DecideForm(), checkers=CHECKERS)
 
 
 @bp.route("/approvals/<int:approval_id>/decide", methods=["POST"])

@@ -65,6 +65,19 @@ def _loan_status(status) -> str:
     return gettext(STATUS_LABELS[status]) if status in STATUS_LABELS else status
 
 
+@bp.app_template_filter("loan_method")
+def loan_method(method: str) -> str:
+    """``loan.method|loan_method``: "efektif" -> "Efektif (menurun)" / "Effective (declining)"."""
+    return gettext(rules.METHOD_LABELS[method]) if method in rules.METHOD_LABELS else method
+
+
+@bp.app_template_filter("loan_product")
+def loan_product(name: str) -> str:
+    """``product.name|loan_product``: a built-in product's name in the page's language; any other name (the
+    cooperative's own, or a built-in one it renamed) as the cooperative wrote it."""
+    return gettext(name) if name in rules.BUILT_IN_PRODUCT_NAMES else name
+
+
 @bp.app_template_filter("kolektibilitas")
 def _kolektibilitas(klass: int) -> str:
     return gettext(rules.CLASSES[klass]) if klass in rules.CLASSES else str(klass)
@@ -86,7 +99,7 @@ def new():
     form = forms.ApplicationForm()
     form.member_id.choices = _members()
     form.guarantor_member_id.choices = [SelectChoice(0, gettext("- tanpa penjamin -"))] + _members()
-    form.product_id.choices = [SelectChoice(p.id, p.name) for p in loans.products(coop_id(), active_only=True)]
+    form.product_id.choices = [SelectChoice(p.id, loan_product(p.name)) for p in loans.products(coop_id(), active_only=True)]
     form.business_id.choices = [SelectChoice(0, gettext("- tidak terkait -"))] + _businesses()
     if request.method == "GET":
         form.applied_on.data = _today()

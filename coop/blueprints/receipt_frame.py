@@ -8,7 +8,13 @@ from flask_babel import get_locale
 from flask_login import current_user
 
 from coop.formatting import whatsapp_url
-from coop.reports.receipts import receipt_data, receipt_member, receipt_text, verification_token
+from coop.reports.receipts import (
+    receipt_data,
+    receipt_member,
+    receipt_officer,
+    receipt_text,
+    verification_token,
+)
 
 LAYOUTS = ("a5", "58")
 
@@ -21,7 +27,8 @@ def layout() -> str:
 
 def receipt_frame(entry_id: int, voucher_number: str, *, member_id: int | None = None, pdf: bool = True) -> dict:
     """The frame of one receipt: ``layout``, ``layout_urls``, ``pdf_url``, ``verify_url``, ``wa_url`` (the
-    member's phone when the registry has one) and ``wa_text``. ``member_id`` restricts to a member's own."""
+    member's phone when the registry has one), ``wa_text`` and ``officer`` (who posted the entry, not who
+    is looking at the receipt). ``member_id`` restricts to a member's own."""
     cid = current_user.cooperative_id
     data = receipt_data(cid, voucher_number, member_id=member_id)
     member = receipt_member(cid, data["member_number"])
@@ -32,5 +39,5 @@ def receipt_frame(entry_id: int, voucher_number: str, *, member_id: int | None =
     phone = member.resident.phone if member is not None and member.resident is not None else None
     args = dict(request.view_args or {})
     return {"layout": layout(), "verify_url": verify_url, "wa_text": text, "wa_url": whatsapp_url(phone, text),
-            "has_phone": bool(phone), "pdf_url": url_for("cashdesk.receipt_pdf", entry_id=entry_id) if pdf else None,
+            "has_phone": bool(phone), "officer": receipt_officer(cid, entry_id), "pdf_url": url_for("cashdesk.receipt_pdf", entry_id=entry_id) if pdf else None,
             "layout_urls": {name: url_for(request.endpoint, layout=name, **args) for name in LAYOUTS}}

@@ -19,10 +19,11 @@ from flask_login import current_user
 
 from coop.auth.roles import ADMIN, AUDITOR, BOOKS, MANAGER, SEES_NIK, TREASURER
 from coop.blueprints.common import business_today as _today
-from coop.blueprints.common import coop_id, roles_required
+from coop.blueprints.common import coop_id, page_number, roles_required
 from coop.db import atomic, db, utcnow
 from coop.errors import CoopError
 from coop.ledger.models import LedgerHead
+from coop.paging import page_of_list
 from coop.reports import beancount, books, exports, saft, withholding
 from coop.reports.forms import AllocateForm, CloseYearForm, PayForm
 from coop.text import N_
@@ -45,6 +46,8 @@ EXPORTS = {
 }
 SHU_DECIDERS = (ADMIN, MANAGER)
 SHU_PAYERS = (ADMIN, TREASURER)
+SHU_PAGE = 50
+SLIPS_PAGE = 50
 
 
 
@@ -162,15 +165,16 @@ def _render_shu(cid, year, close_form, alloc_form, pay_form):
             plan = shu.compute_plan(cid, year)
         except CoopError as exc:
             error = exc.message
-    members = shu.member_rows(cid, year) if dist else []
-    if plan is not None:
-        members = rat.shu_section(cid, year)["members"]
+    if dist is not None:
+        members, members_total, unpaid = shu.member_rows_page(cid, year, page_number(), SHU_PAGE)
+    else:  # a proposal is computed, not stored: its rows page in memory
+        rows = rat.shu_section(cid, year)["members"] if plan is not None else []
+        members, members_total, unpaid = page_of_list(rows, page_number(), SHU_PAGE), sum(r["total"] for r in rows), 0
     role = current_user.role
     return render_template("reports/shu.html", year=year, ye=ye, dist=dist, plan=plan, error=error, members=members,
                            parts=shu_rules.PARTS, labels=shu_rules.PART_LABELS, close_form=close_form,
                            alloc_form=alloc_form, pay_form=pay_form, can_decide=role in SHU_DECIDERS,
-                           can_pay=role in SHU_PAYERS,
-                           unpaid=sum(1 for m in members if dist and not m["paid_on"] and m["total"]))
+                           can_pay=role in SHU_PAYERS, members_total=members_total, unpaid=unpaid)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -249,7 +253,7 @@ def pph_slips():
     sees_nik = user.role in SEES_NIK
     if sees_nik:  # reading NIKs is logged (UU 27/2022)
         atomic(exports.record_export, user, cid, "pph-slips", None, month=f"{year}-{month:02d}", via="web")
-    slips = withholding.slips(cid, year, month, sees_nik=sees_nik)
+    slips = withholding.slips_page(cid, year, month, sees_nik=sees_nik, page=page_number(), per_page=SLIPS_PAGE)
     return render_template("reports/pph_slips.html", year=year, month=month, slips=slips,
                            end=withholding.month_bounds(year, month)[1])
 

@@ -29,6 +29,7 @@ from coop.desk.models import (
     DeskStageChange,
 )
 from coop.errors import Conflict, NotFound, ValidationError
+from coop.paging import Page, fetch_page
 from coop.registry import rules as registry_rules
 from coop.registry import services as registry
 from coop.registry.models import Resident
@@ -425,6 +426,13 @@ def consultations_in(cooperative_id: int, first: date, last: date) -> list[DeskC
     return list(db.session.scalars(sa.select(DeskConsultation).where(
         DeskConsultation.cooperative_id == cooperative_id, DeskConsultation.held_on.between(first, last))
         .order_by(DeskConsultation.held_on, DeskConsultation.id)))
+
+
+def consultations_page(cooperative_id: int, first: date, last: date, page: int = 1, per_page: int = 50) -> Page:
+    """One page of the consultations held from ``first`` to ``last``, newest first (the desk's list)."""
+    return fetch_page(sa.select(DeskConsultation).options(selectinload(DeskConsultation.resident)).where(
+        DeskConsultation.cooperative_id == cooperative_id, DeskConsultation.held_on.between(first, last))
+        .order_by(DeskConsultation.held_on.desc(), DeskConsultation.id.desc()), page, per_page)
 
 
 # ---------------------------------------------------------------------------------------------

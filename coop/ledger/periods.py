@@ -18,6 +18,7 @@ from coop.ledger.integrity import refuse_owned
 from coop.ledger.models import AccountingPeriod, JournalEntry, LedgerApproval
 from coop.ledger.rules import Line
 from coop.ledger.services import _lock_head, get_entry, post_entry
+from coop.paging import Page, fetch_page
 
 #: Roles that may act as the checker of a ledger approval.
 CHECKER_ROLES = ("admin", "manager")
@@ -165,11 +166,12 @@ def get_approval(cooperative_id: int, approval_id: int) -> LedgerApproval:
     return approval
 
 
-def list_approvals(cooperative_id: int, status: str | None = "pending") -> list[LedgerApproval]:
+def list_approvals(cooperative_id: int, status: str | None = "pending", page: int = 1, per_page: int = 25) -> Page:
+    """One page of the maker-checker requests (``status`` None: all of them), newest first, with the total."""
     stmt = sa.select(LedgerApproval).where(LedgerApproval.cooperative_id == cooperative_id)
     if status:
         stmt = stmt.where(LedgerApproval.status == status)
-    return list(db.session.scalars(stmt.order_by(LedgerApproval.id.desc()).limit(200)))
+    return fetch_page(stmt.order_by(LedgerApproval.requested_at.desc(), LedgerApproval.id.desc()), page, per_page)
 
 
 def decide(cooperative_id: int, approval_id: int, *, actor, approve: bool, note: str = "") -> LedgerApproval:

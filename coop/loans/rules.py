@@ -31,6 +31,13 @@ DEFAULT_ORDER = "penalty,fee,interest,principal"
 LANCAR, DPK, KURANG_LANCAR, DIRAGUKAN, MACET = 1, 2, 3, 4, 5
 CLASSES = {1: N_("Lancar"), 2: N_("Dalam Perhatian Khusus"), 3: N_("Kurang Lancar"), 4: N_("Diragukan"),
            5: N_("Macet")}
+#: How a loan's interest runs, as a page shows it (msgids; the stored codes are flat / efektif / anuitas).
+METHOD_LABELS = {"flat": N_("Flat"), "efektif": N_("Efektif (menurun)"), "anuitas": N_("Anuitas")}
+#: The names of the built-in loan products (the demo set and the pre-departure template) as stored: shown
+#: translated; a product a cooperative named (or renamed) itself shows its own name.
+BUILT_IN_PRODUCT_NAMES = frozenset((N_("Pinjaman Modal Usaha"), N_("Pinjaman Produktif Menurun"),
+                                    N_("Pinjaman Anuitas PMI Purna"), N_("Pinjaman Mingguan Pasar"),
+                                    N_("Pinjaman Pra-Penempatan PMI")))
 CLASS_CODES = {1: "lancar", 2: "dalam_perhatian_khusus", 3: "kurang_lancar", 4: "diragukan", 5: "macet"}
 CLASS_BY_CODE = {v: k for k, v in CLASS_CODES.items()}
 SCHEMES = ("koperasi4", "bank5")

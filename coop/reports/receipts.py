@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from fpdf import FPDF
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from coop.auth.models import Cooperative
+from coop.auth.models import Cooperative, User
 from coop.db import db
 from coop.errors import NotFound
 from coop.formatting import rupiah, tanggal, terbilang
@@ -63,6 +63,14 @@ def receipt_data(cooperative_id: int, voucher_number: str, *, member_id: int | N
         raise NotFound("Kuitansi tidak ditemukan.")
     return {"voucher_number": entry.voucher_number, "date": entry.value_date, "kind": entry.source,
             "amount_in_words": terbilang(data["amount"]), **data}
+
+
+def receipt_officer(cooperative_id: int, entry_id: int) -> str:
+    """The name of the user who posted journal entry ``entry_id`` (its ``actor_id``): the officer a receipt
+    names, whoever prints it later. "" for an entry posted by no user (a job) or of another cooperative."""
+    return db.session.scalar(
+        sa.select(User.full_name).join(JournalEntry, JournalEntry.actor_id == User.id)
+        .where(JournalEntry.id == entry_id, JournalEntry.cooperative_id == cooperative_id)) or ""
 
 
 def _member_number(member_id: int) -> str | None:

@@ -28,6 +28,7 @@ from coop.formatting import mask_nik
 from coop.ledger import chart
 from coop.ledger.models import Account, JournalEntry, Posting
 from coop.membership.models import Member
+from coop.paging import Page, fetch_page
 from coop.registry.models import Resident
 from coop.reports.exports import csv_chunks
 from coop.savings.accrual import INTEREST_SOURCES
@@ -81,18 +82,22 @@ def _ledger_tax(cooperative_id: int, start: date, end: date) -> int:
                Account.code == chart.UTANG_PPH)) or 0)
 
 
-def slips(cooperative_id: int, year: int, month: int, *, sees_nik: bool = False) -> list[Slip]:
+def slips(cooperative_id: int, year: int, month: int, *, sees_nik: bool = False,
+          member_ids: list[int] | None = None) -> list[Slip]:
     """The month's bukti potong, one per member who was credited interest for that month, by member number:
     the sums of the month's :class:`~coop.savings.models.SavingsInterest` rows (the monthly run, the
-    interest paid with a closing and any signed adjustment after a backdated transaction)."""
+    interest paid with a closing and any signed adjustment after a backdated transaction). ``member_ids``:
+    only those members' slips (one page of :func:`slips_page`)."""
     _start, end = month_bounds(year, month)
     per_member: dict[int, dict] = defaultdict(lambda: {"gross": 0, "tax": 0, "accounts": set()})
+    q = (sa.select(SavingsInterest.member_id, SavingsAccount.account_number,
+                   sa.func.sum(SavingsInterest.gross), sa.func.sum(SavingsInterest.tax))
+         .join(SavingsAccount, SavingsAccount.id == SavingsInterest.account_id)
+         .where(SavingsInterest.cooperative_id == cooperative_id, SavingsInterest.month_end == end))
+    if member_ids is not None:
+        q = q.where(SavingsInterest.member_id.in_(member_ids or [0]))
     for mid, number, gross, tax in db.session.execute(
-            sa.select(SavingsInterest.member_id, SavingsAccount.account_number,
-                      sa.func.sum(SavingsInterest.gross), sa.func.sum(SavingsInterest.tax))
-            .join(SavingsAccount, SavingsAccount.id == SavingsInterest.account_id)
-            .where(SavingsInterest.cooperative_id == cooperative_id, SavingsInterest.month_end == end)
-            .group_by(SavingsInterest.member_id, SavingsAccount.account_number)):
+            q.group_by(SavingsInterest.member_id, SavingsAccount.account_number)):
         row = per_member[mid]
         row["gross"] += int(gross)
         row["tax"] += int(tax)
@@ -109,6 +114,20 @@ def slips(cooperative_id: int, year: int, month: int, *, sees_nik: bool = False)
                         tax=row["tax"], net=row["gross"] - row["tax"], accounts=sorted(row["accounts"])))
     out.sort(key=lambda s: s.member_number)
     return out
+
+
+def slips_page(cooperative_id: int, year: int, month: int, *, sees_nik: bool = False, page: int = 1,
+               per_page: int = 50) -> Page:
+    """One page of the month's :func:`slips` by member number: the members (with interest above 0 that
+    month) are paged in SQL, then only their slips are summed."""
+    _start, end = month_bounds(year, month)
+    credited = (sa.select(SavingsInterest.member_id)
+                .where(SavingsInterest.cooperative_id == cooperative_id, SavingsInterest.month_end == end)
+                .group_by(SavingsInterest.member_id).having(sa.func.sum(SavingsInterest.gross) > 0).subquery())
+    members = fetch_page(sa.select(Member.id).join(credited, credited.c.member_id == Member.id)
+                         .order_by(Member.member_number, Member.id), page, per_page)
+    items = slips(cooperative_id, year, month, sees_nik=sees_nik, member_ids=list(members.items))
+    return Page(items, members.page, members.per_page, members.total)
 
 
 def monthly_totals(cooperative_id: int, year: int, last: date | None = None) -> list[dict]:

@@ -25,6 +25,8 @@ from coop.errors import Conflict, NotFound, ValidationError
 from coop.ledger import chart
 from coop.ledger.reports import balances_as_of
 from coop.ledger.services import Line, account_by_code, post_entry
+from coop.membership.models import Member
+from coop.paging import Page, fetch_page
 from coop.yearend import shu_rules
 from coop.yearend.closing import get_year_end, income_tax_of, require_year_end
 from coop.yearend.models import ShuDistribution, ShuMemberShare, YearEnd
@@ -187,7 +189,6 @@ def pay(cooperative_id: int, year: int, *, actor, value_date: date, via: str,
     shares = list(db.session.scalars(q.order_by(ShuMemberShare.member_id)))
     if not shares:
         return 0
-    from coop.membership.models import Member
 
     numbers = dict(db.session.execute(sa.select(Member.id, Member.member_number).where(
         Member.id.in_([s.member_id for s in shares]))).all())
@@ -233,8 +234,6 @@ def member_rows(cooperative_id: int, year: int) -> list[dict]:
     dist = get_distribution(cooperative_id, year)
     if dist is None:
         return []
-    from coop.membership.models import Member
-
     rows = []
     q = (sa.select(ShuMemberShare, Member).join(Member, Member.id == ShuMemberShare.member_id)
          .where(ShuMemberShare.distribution_id == dist.id).order_by(Member.member_number))
@@ -244,6 +243,31 @@ def member_rows(cooperative_id: int, year: int) -> list[dict]:
                      "jasa_usaha": share.jasa_usaha, "jasa_modal": share.jasa_modal, "total": share.total,
                      "paid_via": share.paid_via, "paid_on": share.paid_on})
     return rows
+
+
+def _share_row(share: ShuMemberShare, member: Member) -> dict:
+    return {"member_number": member.member_number, "name": member_name(member), "base_usaha": share.base_usaha,
+            "base_modal": share.base_modal, "jasa_usaha": share.jasa_usaha, "jasa_modal": share.jasa_modal,
+            "total": share.total, "paid_via": share.paid_via, "paid_on": share.paid_on}
+
+
+def member_rows_page(cooperative_id: int, year: int, page: int = 1, per_page: int = 50) -> tuple[Page, int, int]:
+    """One page of :func:`member_rows` (by member number, paged in SQL), with the whole year's SHU total
+    and the number of members with SHU still unpaid. An unallocated year: an empty page, 0, 0."""
+    dist = get_distribution(cooperative_id, year)
+    if dist is None:
+        return Page([], 1, per_page, 0), 0, 0
+    shares = fetch_page(sa.select(ShuMemberShare).join(Member, Member.id == ShuMemberShare.member_id)
+                        .where(ShuMemberShare.distribution_id == dist.id)
+                        .order_by(Member.member_number, ShuMemberShare.id), page, per_page)
+    members = {m.id: m for m in db.session.scalars(
+        sa.select(Member).where(Member.id.in_([s.member_id for s in shares.items] or [0])))}
+    total, unpaid = db.session.execute(
+        sa.select(sa.func.coalesce(sa.func.sum(ShuMemberShare.total), 0),
+                  sa.func.count().filter(ShuMemberShare.paid_on.is_(None), ShuMemberShare.total > 0))
+        .where(ShuMemberShare.distribution_id == dist.id)).one()
+    rows = [_share_row(s, members[s.member_id]) for s in shares.items]
+    return Page(rows, shares.page, shares.per_page, shares.total), int(total), int(unpaid)
 
 
 def member_name(member) -> str:

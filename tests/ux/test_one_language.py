@@ -11,7 +11,10 @@ import pytest
 from flask import session
 
 from coop import create_app, formatting
+from coop.loans import demo
+from coop.loans import rules as loan_rules
 from coop.registry import rules
+from coop.remittances.predeparture import PRE_DEPARTURE_TEMPLATE
 
 
 @pytest.mark.parametrize("lang, shown, hidden", [
@@ -109,3 +112,40 @@ def test_dashboard_panels_are_english_in_english(client, users, login):
     html = web.get("/dashboard").get_data(as_text=True)
     assert "Members and savings" in html and "Cash position" in html and "Time deposit" in html
     assert "Anggota dan Simpanan" not in html and "Posisi Kas" not in html and "Berjangka" not in html
+
+
+@pytest.mark.parametrize("lang, shown, hidden", [
+    ("en", ["Productive Loan (Declining Balance)", "Effective (declining)", "Annuity", "Pinjaman Tani Makmur"],
+     ["Pinjaman Produktif Menurun", ">efektif<", ">anuitas<", "Efektif (menurun)"]),
+    ("id", ["Pinjaman Produktif Menurun", "Efektif (menurun)", "Anuitas", "Pinjaman Tani Makmur"],
+     ["Productive Loan", "Effective (declining)", ">efektif<", ">anuitas<"]),
+])
+def test_loan_method_and_built_in_product_names_follow_the_locale(client, users, login, coop, make_member,
+                                                                  make_loan_product, make_loan, lang, shown, hidden):
+    """The built-in "Pinjaman Produktif Menurun" (efektif) and a product the cooperative named itself,
+    "Pinjaman Tani Makmur" (anuitas): the product list, the new-loan form, the loan page and the agreement
+    show the method and the built-in name in the page's language; the cooperative's own name as written."""
+    built_in = make_loan_product(coop, name="Pinjaman Produktif Menurun", method="efektif")
+    make_loan_product(coop, name="Pinjaman Tani Makmur", method="anuitas")
+    loan = make_loan(coop, make_member(coop), product=built_in)
+    web = login(users["manager"])
+    if lang == "en":
+        web.post("/lang/en", data={"next": "/"})
+    products = web.get("/loans/products").get_data(as_text=True)
+    for text in shown:
+        assert text in products, text
+    for text in hidden:
+        assert text not in products, text
+    new = web.get("/loans/new").get_data(as_text=True)
+    assert shown[0] in new and shown[3] in new and hidden[0] not in new
+    for url in (f"/loans/{loan.id}", f"/loans/{loan.id}/agreement"):
+        page = web.get(url).get_data(as_text=True)
+        assert shown[1] in page and hidden[3] not in page and " efektif " not in page, url
+
+
+def test_every_built_in_loan_product_name_is_translatable():
+    """The demo's four products and the pre-departure template are all in BUILT_IN_PRODUCT_NAMES (so each has
+    an English name in the catalogue), and every method has a label."""
+    names = {p["name"] for p in demo.PRODUCTS} | {PRE_DEPARTURE_TEMPLATE["name"]}
+    assert names == set(loan_rules.BUILT_IN_PRODUCT_NAMES)
+    assert set(loan_rules.METHOD_LABELS) == {"flat", "efektif", "anuitas"}

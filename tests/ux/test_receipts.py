@@ -136,3 +136,20 @@ def test_58mm_layout_fits_the_roll(coop, users, login, deposit):
             assert _mm(value, unit) <= 48, (selector, prop, value, unit)
     a5 = web.get(f"/cashdesk/receipts/{entry.id}").get_data(as_text=True)
     assert 'class="kuitansi layout-a5"' in a5 and re.search(r"@page\s*\{\s*size:\s*A5", a5)
+
+
+def test_receipts_name_the_officer_who_posted_not_the_viewer(app, coop, users, login, deposit, due_loan):  # noqa: F811
+    """The treasurer (user A) takes the Rp 250.000 deposit and the Rp 840.000 instalment; the manager (user B)
+    reprints both receipts later: each names A as "Petugas", never B. So does the member's own reprint."""
+    m, entry = deposit
+    _, loan = due_loan
+    rep = atomic(loans.repay, coop.id, loan.id, 840_000, actor=users["treasurer"], paid_on=loan.first_due_date)
+    a, b = users["treasurer"].full_name, users["manager"].full_name
+    assert a != b
+    web = login(users["manager"])
+    for url in (f"/cashdesk/receipts/{entry.id}", f"/loans/repayments/{rep.id}/receipt",
+                f"/cashdesk/receipts/{entry.id}?layout=58"):
+        html = web.get(url).get_data(as_text=True)
+        assert re.search(rf'id="receipt-officer">{re.escape(a)}<', html), url
+        receipt = html[html.index('id="receipt"'):]
+        assert b not in receipt, url
