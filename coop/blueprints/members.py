@@ -136,9 +136,10 @@ def _confirm_registration(form, p: dict):
     """The confirmation page of a registration with the simpanan pokok paid now: the pokok, in words, and
     the member's pokok balance after; the member and the posting are written only on "Konfirmasi"."""
     resident = p["resident"]
+    kind = next((str(ch.label) for ch in form.member_type.choices if ch.value == form.member_type.data),
+                form.member_type.data)
     rows = [(gettext("Calon anggota"), resident.full_name), (gettext("Tanggal bergabung"), tanggal(form.joined_on.data)),
-            (gettext("Jenis anggota"), str(dict((ch.value, ch.label) for ch in form.member_type.choices).get(form.member_type.data,
-                                                                                    form.member_type.data)))]
+            (gettext("Jenis anggota"), kind)]
     c = Confirmation(title=gettext("Pendaftaran anggota dengan simpanan pokok"), amount=p["pokok"],
                      account=gettext("Simpanan pokok (rekening baru)"), action=url_for("members.new"),
                      fields=carried_fields(**{form.nonce.name: form.nonce.data or uuid.uuid4().hex}),

@@ -289,7 +289,7 @@ def test_registration_with_pokok_confirms_then_registers_once(coop, users, login
     assert (_entries(coop.id), _members(coop.id)) == (before, people)
     assert _text(html, "confirm-amount") == "Rp 100.000"
     assert _text(html, "confirm-words") == "seratus ribu rupiah"
-    assert "Dewi Lestari" in _rows(html) and tanggal(today) in _rows(html)
+    assert "Dewi Lestari" in _rows(html) and tanggal(today) in _rows(html) and "Anggota biasa" in _rows(html)
     assert (_text(html, "confirm-balance-before"), _text(html, "confirm-balance-after")) == ("Rp 0", "Rp 100.000")
     hidden = _confirm_form(html)
     assert hidden["nonce"] == data["nonce"]
