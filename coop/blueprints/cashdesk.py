@@ -25,7 +25,7 @@ from coop.blueprints.common import business_today as today
 from coop.blueprints.receipt_frame import receipt_frame
 from coop.db import atomic
 from coop.errors import CoopError, NotFound
-from coop.formatting import mask_nik, rupiah
+from coop.formatting import mask_nik, persen, rupiah, tanggal
 from coop.ledger.queries import entry_id_for_key
 from coop.ledger.services import get_entry
 from coop.loans.due import amount_due
@@ -87,6 +87,8 @@ def _member_page(member, forms=None, status=200):
     bj = BerjangkaForm(prefix="bj")
     bj.product_id.choices = [SelectChoice(p.id, p.name) for p in savings.products(coop_id()) if p.kind == "berjangka"
                              and p.is_active]
+    if not bj.nonce.data:
+        bj.nonce.data = uuid.uuid4().hex
     return render_template("cashdesk/member.html", member=member, accounts=accounts, wajib=wajib, forms=forms,
                            actions=_actions, nik=_nik, bj=bj, today=today(), loans=_loans(member),
                            nonce=_nonce), status
@@ -193,20 +195,51 @@ def _confirm_cash(member, acc, form, nonce: str):
 @bp.route("/members/<int:member_id>/berjangka", methods=["POST"])
 @roles_required(*CASH)
 def open_berjangka(member_id: int):
+    """Two steps (issue 15, item 1): the confirmation page shows the amount, its source (cash or the sukarela
+    it is moved from, with that balance after), term, rate and maturity; "Konfirmasi" opens the account and
+    posts once under the form's nonce; "Ubah" goes back to the member page with the values kept."""
     m = members.get_member(coop_id(), member_id)
     form = BerjangkaForm(prefix="bj")
     form.product_id.choices = [SelectChoice(p.id, p.name) for p in savings.products(coop_id()) if p.kind == "berjangka"]
-    if form.validate_on_submit():
-        try:
-            r = atomic(interest.open_berjangka, coop_id(), m.id, form.product_id.data, form.amount.data,
-                       actor=current_user, opened_on=today(), from_sukarela=form.from_sukarela.data)
-        except CoopError as exc:
-            flash(exc.message, "error")
-        else:
-            return redirect(url_for("cashdesk.receipt", entry_id=r.entry.id))
-    else:
+    if not form.validate_on_submit():
         flash(gettext("Data simpanan berjangka belum lengkap."), "error")
-    return redirect(url_for("cashdesk.member", member_id=m.id))
+        return redirect(url_for("cashdesk.member", member_id=m.id))
+    if editing():
+        return _member_page(m)
+    nonce = form.nonce.data or uuid.uuid4().hex
+    idem = f"desk:{current_user.id}:{nonce}"
+    try:
+        if not confirming():
+            p = interest.berjangka_preview(coop_id(), m.id, form.product_id.data, form.amount.data, opened_on=today(),
+                                           from_sukarela=form.from_sukarela.data)
+            return _confirm_berjangka(m, form, p, nonce)
+        done = entry_id_for_key(coop_id(), idem)
+        if done is None:
+            done = atomic(interest.open_berjangka, coop_id(), m.id, form.product_id.data, form.amount.data,
+                          actor=current_user, opened_on=today(), from_sukarela=form.from_sukarela.data,
+                          idempotency_key=idem).entry.id
+    except CoopError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("cashdesk.member", member_id=m.id))
+    return redirect(url_for("cashdesk.receipt", entry_id=done))
+
+
+def _confirm_berjangka(member, form, p, nonce: str):
+    source = (gettext("Dipindahkan dari %(account)s", account=f"{gettext(p.source.kind_label)} {p.source.account_number}")
+              if p.source else gettext("Tunai"))
+    rows = [(gettext("Anggota"), f"{member.full_name} ({member.member_number})"), (gettext("Sumber dana"), source),
+            (gettext("Jangka waktu"), gettext("%(n)s bulan", n=p.term_months)),
+            (gettext("Bunga"), gettext("%(rate)s / tahun", rate=persen(p.rate, str(get_locale() or "id")))),
+            (gettext("Jatuh tempo"), tanggal(p.maturity_on, str(get_locale() or "id")))]
+    if p.source:
+        rows.append((gettext("Saldo %(account)s", account=gettext(p.source.kind_label)),
+                     f"{rupiah(p.source_before)} \u2192 {rupiah(p.source_after)}"))
+    c = Confirmation(title=gettext("Pembukaan simpanan berjangka"), amount=p.amount,
+                     account=gettext("Simpanan berjangka %(product)s (rekening baru)", product=p.product.name),
+                     action=url_for("cashdesk.open_berjangka", member_id=member.id),
+                     fields=carried_fields(**{form.nonce.name: nonce}), balance_label=gettext("Saldo simpanan berjangka"),
+                     balance_before=0, balance_after=p.amount, rows=rows)
+    return render_template("confirm.html", c=c)
 
 
 @bp.route("/accounts/<int:account_id>/reactivate", methods=["POST"])

@@ -125,7 +125,9 @@ class Confirmation:
     """What ``confirm.html`` shows before money moves: the amount (in figures and in words), the account,
     its balance before and after, more ``rows`` of (label, text), ``warnings`` ([{"text", "url"?, "label"?,
     "fields"?}]: an action offered with it, e.g. "Lunasi sekarang"), and the form to post again: ``action``
-    (URL) with ``fields`` [(name, value)]. ``can_confirm`` False shows only "Ubah"."""
+    (URL) with ``fields`` [(name, value)]. ``can_confirm`` False shows only "Ubah". ``lines`` (a journal
+    entry's): rows with ``code``, ``name``, ``debit``, ``credit``, ``balance_before``, ``balance_after``,
+    shown as a table with the totals."""
     title: str
     amount: int
     account: str
@@ -137,6 +139,7 @@ class Confirmation:
     rows: list[tuple[str, str]] | None = None
     warnings: list[dict] | None = None
     can_confirm: bool = True
+    lines: list | None = None
 
 
 def confirming() -> bool:

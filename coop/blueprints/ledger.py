@@ -2,17 +2,28 @@
 maker-checker approvals, reports (printable, XLSX) and verify."""
 from __future__ import annotations
 
+import uuid
 from datetime import date
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from coop.auth.roles import ADMIN, AUDITOR, BOOKS, MANAGER, TREASURER
+from coop.blueprints.common import (
+    Confirmation,
+    carried_fields,
+    confirming,
+    coop_id,
+    editing,
+    page_number,
+    roles_required,
+)
 from coop.blueprints.common import business_today as _today
-from coop.blueprints.common import coop_id, page_number, roles_required
 from coop.db import atomic
 from coop.errors import CoopError, PayloadTooLarge
+from coop.formatting import tanggal
 from coop.ledger import periods, queries, reports, xlsx
 from coop.ledger.forms import (
     AccountForm,
@@ -23,7 +34,8 @@ from coop.ledger.forms import (
     ReasonForm,
 )
 from coop.ledger.imports import import_opening_balances, read_opening_file
-from coop.ledger.integrity import post_manual_entry
+from coop.ledger.integrity import manual_entry_preview, post_manual_entry
+from coop.ledger.queries import entry_id_for_key
 from coop.ledger.rules import Line, line_problems, totals
 from coop.ledger.services import add_account, close_account, get_account, get_entry
 from coop.ledger.verify import problem_text, verify
@@ -203,22 +215,45 @@ def entry_new():
             lines.append(Line(f.account_id.data, debit=f.debit.data or 0, credit=f.credit.data or 0,
                               memo=f.memo.data or None))
         problems += line_problems(lines) if not problems else []
-        if not problems:
+        if not problems and not editing():
+            idem = f"web:{current_user.id}:{form.nonce.data}" if form.nonce.data else None
             try:
-                e = atomic(post_manual_entry, coop_id(), lines, actor=current_user, memo=form.memo.data,
-                           value_date=form.value_date.data)
-                flash(f"Jurnal {e.voucher_number} diposting.", "success")
-                return redirect(url_for("ledger.entry", entry_id=e.id))
+                if not confirming():
+                    # issue 15, item 1: the lines with each account's balance before -> after; nothing posted
+                    preview = manual_entry_preview(coop_id(), lines, value_date=form.value_date.data)
+                    return _confirm_entry(form, preview)
+                done = entry_id_for_key(coop_id(), idem)
+                if done is None:
+                    e = atomic(post_manual_entry, coop_id(), lines, actor=current_user, memo=form.memo.data,
+                               value_date=form.value_date.data, idempotency_key=idem)
+                    flash(f"Jurnal {e.voucher_number} diposting.", "success")
+                    done = e.id
+                return redirect(url_for("ledger.entry", entry_id=done))
             except CoopError as exc:
                 problems.append(exc.message)
                 if "value_date" in exc.fields:  # a future date, one before the founding: on the field
                     form.value_date.errors = list(form.value_date.errors) + list(exc.fields["value_date"])
     elif request.method == "POST":
         problems.append("Periksa kembali isian yang ditandai.")
+    if not form.nonce.data:
+        form.nonce.data = uuid.uuid4().hex
     d = c = 0
     if request.method == "POST":
         d, c = totals(Line(0, debit=s.form.debit.data or 0, credit=s.form.credit.data or 0) for s in form.lines)
     return render_template("ledger/entry_new.html", form=form, problems=problems, total_debit=d, total_credit=c)
+
+
+def _confirm_entry(form, preview):
+    """The manual entry's confirmation page: the lines with each account's balance before -> after and the
+    totals; "Konfirmasi" posts under the form's nonce (pressed twice: one entry)."""
+    total = sum(ln.debit for ln in preview)
+    c = Confirmation(title=gettext("Jurnal umum"), amount=total,
+                     account="; ".join(dict.fromkeys(f"{ln.code} {ln.name}" for ln in preview)),
+                     action=url_for("ledger.entry_new"),
+                     fields=carried_fields(**{form.nonce.name: form.nonce.data or uuid.uuid4().hex}),
+                     rows=[(gettext("Tanggal transaksi"), tanggal(form.value_date.data)),
+                           (gettext("Uraian"), form.memo.data)], lines=preview)
+    return render_template("confirm.html", c=c)
 
 
 @bp.route("/periods", methods=["GET", "POST"])

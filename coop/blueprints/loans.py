@@ -150,7 +150,7 @@ def _show(loan_id: int, **kept):
            "reschedule_form": forms.RescheduleForm(on=as_of, first_due_date=_add_month(as_of),
                                                    term_months=view.loan.term_months),
            "role": current_user.role}
-    for name in ("disburse_form", "repay_form", "payoff_form"):
+    for name in ("disburse_form", "repay_form", "payoff_form", "recovery_form"):
         if not ctx[name].nonce.data:
             ctx[name].nonce.data = uuid.uuid4().hex
     ctx.update(kept)
@@ -377,9 +377,28 @@ def write_off_withdraw(loan_id: int):
 @bp.post("/<int:loan_id>/recovery")
 @roles_required(*CASH)
 def recovery(loan_id: int):
+    """Two steps (issue 15, item 1): the confirmation page shows the amount, the loan and what has been
+    recovered before and after; "Konfirmasi" posts once under the form's nonce."""
     form = forms.RecoveryForm()
+    loan = loans.get_loan(coop_id(), loan_id)
+    if form.validate_on_submit() and editing():
+        return _show(loan_id, recovery_form=form)
+    if form.validate_on_submit() and not confirming():
+        try:
+            p = loans.recovery_preview(coop_id(), loan_id, form.amount.data, form.received_on.data)
+        except CoopError as exc:
+            flash(exc.message, "danger")
+            return redirect(url_for("loans.show", loan_id=loan_id))
+        rows = [(gettext("Anggota"), _member_label(loan.member_id)),
+                (gettext("Tanggal terima"), tanggal(form.received_on.data)),
+                (gettext("Dihapusbukukan"), rupiah(p["written_off"]))]
+        return _confirm_page(form, title=gettext("Pemulihan pinjaman %(number)s", number=loan.number),
+                             amount=p["amount"], account=gettext("Pinjaman %(number)s", number=loan.number),
+                             action=url_for("loans.recovery", loan_id=loan_id),
+                             balance_label=gettext("Sudah dipulihkan"), balance_before=p["recovered_before"],
+                             balance_after=p["recovered_after"], rows=rows)
     res = _act(loan_id, form, loans.record_recovery, N_("Pemulihan tercatat."), form.amount.data,
-               received_on=form.received_on.data)
+               received_on=form.received_on.data, idempotency_key=_idem(form) if form.nonce.data else None)
     return redirect(url_for("loans.show", loan_id=loan_id)) if not hasattr(res, "status_code") else res
 
 

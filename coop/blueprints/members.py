@@ -2,6 +2,7 @@
 opening-balance import) and the member's own pages (``/members/me``)."""
 from __future__ import annotations
 
+import uuid
 from datetime import date
 
 import sqlalchemy as sa
@@ -11,12 +12,21 @@ from flask_login import current_user
 
 from coop.auth.roles import ADMIN, AUDITOR, MANAGER, MEMBER, OFFICER, SEES_NIK, TREASURER
 from coop.blueprints.cashdesk import today
-from coop.blueprints.common import content_disposition, coop_id, paginate, roles_required
+from coop.blueprints.common import (
+    Confirmation,
+    carried_fields,
+    confirming,
+    content_disposition,
+    coop_id,
+    editing,
+    paginate,
+    roles_required,
+)
 from coop.blueprints.receipt_frame import receipt_frame
 from coop.blueprints.remittances import member_section
 from coop.db import atomic, db
 from coop.errors import CoopError, NotFound
-from coop.formatting import mask_nik
+from coop.formatting import mask_nik, tanggal
 from coop.membership import services
 from coop.membership.forms import ImportForm, MemberRegisterForm, ProductForm, ResignForm
 from coop.membership.models import MEMBER_STATUSES, STATUS_LABELS, Member
@@ -83,23 +93,27 @@ def new():
     if request.method == "GET":
         form.joined_on.data = today()
         form.nik.data = request.args.get("nik", "")
-    if form.validate_on_submit():
+        form.nonce.data = uuid.uuid4().hex
+    if form.validate_on_submit() and not editing():
         resident = resident_by_nik(coop_id(), form.nik.data.strip())
         if resident is None:
             form.nik.errors = list(form.nik.errors) + [
                 "NIK belum ada di data desa. Daftarkan penduduknya dulu di menu Data Desa."]
         else:
-            def _do():
-                m = services.register_member(coop_id(), resident.id, form.joined_on.data, actor=current_user,
-                                             member_type=form.member_type.data)
-                entry = None
-                if form.pay_pokok.data:
-                    acc = savings.account_for(coop_id(), m.id, "pokok")
-                    entry = savings.deposit(coop_id(), acc.id, savings.pokok_due(acc), actor=current_user,
-                                            value_date=form.joined_on.data).entry
-                return m, entry
             try:
-                m, entry = atomic(_do)
+                if form.pay_pokok.data and not confirming():
+                    # issue 15, item 1: the pokok paid now moves money: confirm first, nothing written yet
+                    p = services.registration_preview(coop_id(), resident.id, form.joined_on.data,
+                                                      member_type=form.member_type.data)
+                    return _confirm_registration(form, p)
+                if form.pay_pokok.data:
+                    m, entry = atomic(services.register_paying_pokok, coop_id(), resident.id, form.joined_on.data,
+                                      actor=current_user, member_type=form.member_type.data,
+                                      idempotency_key=f"web:{current_user.id}:{form.nonce.data}" if form.nonce.data
+                                      else None)
+                else:
+                    m, entry = atomic(services.register_member, coop_id(), resident.id, form.joined_on.data,
+                                      actor=current_user, member_type=form.member_type.data), None
             except CoopError as exc:
                 dated = exc.fields.get("joined_on") or exc.fields.get("value_date")
                 if dated:  # the date typed (future, before the founding) is shown on its field
@@ -113,7 +127,25 @@ def new():
                 if entry is not None:
                     return redirect(url_for("cashdesk.receipt", entry_id=entry.id))
                 return redirect(url_for("members.detail", member_id=m.id))
+    if not form.nonce.data:
+        form.nonce.data = uuid.uuid4().hex
     return render_template("members/new.html", form=form)
+
+
+def _confirm_registration(form, p: dict):
+    """The confirmation page of a registration with the simpanan pokok paid now: the pokok, in words, and
+    the member's pokok balance after; the member and the posting are written only on "Konfirmasi"."""
+    resident = p["resident"]
+    kind = next((str(ch.label) for ch in form.member_type.choices if ch.value == form.member_type.data),
+                form.member_type.data)
+    rows = [(gettext("Calon anggota"), resident.full_name), (gettext("Tanggal bergabung"), tanggal(form.joined_on.data)),
+            (gettext("Jenis anggota"), kind)]
+    c = Confirmation(title=gettext("Pendaftaran anggota dengan simpanan pokok"), amount=p["pokok"],
+                     account=gettext("Simpanan pokok (rekening baru)"), action=url_for("members.new"),
+                     fields=carried_fields(**{form.nonce.name: form.nonce.data or uuid.uuid4().hex}),
+                     balance_label=gettext("Saldo simpanan pokok"), balance_before=p["balance_before"],
+                     balance_after=p["balance_after"], rows=rows)
+    return render_template("confirm.html", c=c)
 
 
 @bp.route("/<int:member_id>")

@@ -3,7 +3,16 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import FieldList, Form, FormField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import (
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields import DateField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
@@ -22,6 +31,7 @@ class JournalForm(FlaskForm):
     value_date = DateField(_l("Tanggal transaksi"), validators=[InputRequired(_l("Tanggal wajib diisi."))])
     memo = TextAreaField(_l("Uraian"), validators=[DataRequired(_l("Uraian wajib diisi.")), Length(max=500)])
     lines = FieldList(FormField(LineForm), min_entries=4, max_entries=30)
+    nonce = HiddenField()
 
 
 class AccountForm(FlaskForm):

@@ -10,16 +10,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from coop.db import db
-from coop.errors import Conflict, ValidationError
-from coop.ledger.models import Account, JournalEntry
-from coop.ledger.rules import Line
-from coop.ledger.services import post_entry
+from coop.errors import Conflict, InsufficientFunds, PeriodClosed, ValidationError
+from coop.ledger.models import Account, AccountingPeriod, JournalEntry
+from coop.ledger.rules import Line, floor_message, line_problems
+from coop.ledger.services import check_accounts_usable, check_value_date, post_entry
 
 #: Source prefix of an entry -> (the owning area, the action that corrects it there). Sources are the
 #: ``source`` strings the areas give ``post_entry`` (``loans.repayment``, ``savings.interest`` ...).
@@ -91,6 +92,54 @@ def check_manual_lines(cooperative_id: int, lines: Sequence[Line]) -> None:
         reasons = [refused[i] for i in dict.fromkeys(ln.account_id for ln in lines) if i in refused]
         raise ValidationError("Jurnal manual tidak boleh menyentuh akun kontrol atau sub-akun anggota: "
                               + "; ".join(reasons) + ".", code="subledger_account", fields={"lines": reasons})
+
+
+@dataclass
+class PreviewLine:
+    """One line of a manual entry's confirmation page, with its account's balance (natural side) before the
+    entry and after all of it."""
+    code: str
+    name: str
+    debit: int
+    credit: int
+    memo: str | None
+    balance_before: int
+    balance_after: int
+
+
+def manual_entry_preview(cooperative_id: int, lines: Sequence[Line], *, value_date: date) -> list[PreviewLine]:
+    """The figures of the manual entry's confirmation page (reads only), with the refusals of
+    :func:`post_manual_entry` found before posting: malformed or unbalanced lines, a control or member
+    account, an unknown or closed account, a date out of bounds or in a closed period, a floor broken.
+
+    Worked example: Dr 5201 Beban ATK 25.000 / Cr 1101 Kas 25.000 with Kas at 1.000.000 and 5201 at
+    150.000: Kas 1.000.000 -> 975.000, 5201 150.000 -> 175.000 (each on its natural side)."""
+    lines = list(lines)
+    problems = line_problems(lines)
+    if problems:
+        raise ValidationError(" ".join(problems), code="unbalanced_entry", fields={"lines": problems})
+    check_manual_lines(cooperative_id, lines)
+    check_value_date(cooperative_id, value_date)
+    if db.session.scalar(sa.select(AccountingPeriod.id).where(
+            AccountingPeriod.cooperative_id == cooperative_id, AccountingPeriod.status == "closed",
+            AccountingPeriod.start_on <= value_date, AccountingPeriod.end_on >= value_date).limit(1)):
+        raise PeriodClosed(f"Periode yang memuat tanggal {value_date.isoformat()} sudah ditutup.")
+    found = {i: db.session.get(Account, i) for i in dict.fromkeys(ln.account_id for ln in lines)}
+    check_accounts_usable(cooperative_id, found, found)  # raises for an unknown account (None)
+    accounts = {i: acc for i, acc in found.items() if acc is not None}
+    delta: dict[int, int] = {}
+    for ln in lines:
+        delta[ln.account_id] = delta.get(ln.account_id, 0) + ln.debit - ln.credit
+    after: dict[int, int] = {}
+    for i, acc in accounts.items():
+        natural_delta = delta[i] if acc.normal_side == "D" else -delta[i]
+        before = acc.natural_balance()
+        after[i] = before + natural_delta
+        if natural_delta < 0 and acc.min_balance is not None and after[i] < acc.min_balance:
+            message, field = floor_message(acc.code, acc.name, before, acc.min_balance, -natural_delta)
+            raise InsufficientFunds(message, fields={"amount": [field]})
+    return [PreviewLine(accounts[ln.account_id].code, accounts[ln.account_id].name, ln.debit, ln.credit, ln.memo,
+                        accounts[ln.account_id].natural_balance(), after[ln.account_id]) for ln in lines]
 
 
 def post_manual_entry(cooperative_id: int, lines: Sequence[Line], *, actor, memo: str, value_date: date,

@@ -61,6 +61,7 @@ class RejectWriteOffForm(FlaskForm):
 class RecoveryForm(FlaskForm):
     amount = RupiahField(_l("Jumlah diterima (Rp)"), validators=[InputRequired()])
     received_on = DateField(_l("Tanggal terima"), validators=[InputRequired()])
+    nonce = HiddenField()
 
 
 class RescheduleForm(FlaskForm):

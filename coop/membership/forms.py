@@ -35,6 +35,7 @@ class MemberRegisterForm(FlaskForm):
     member_type = SelectField(_l("Jenis anggota"), choices=[SelectChoice("biasa", _l("Anggota biasa")),
                                                        SelectChoice("luar_biasa", _l("Anggota luar biasa"))])
     pay_pokok = BooleanField(_l("Simpanan pokok dibayar tunai sekarang"), default=True)
+    nonce = HiddenField()
 
 
 class CashForm(FlaskForm):
@@ -51,6 +52,7 @@ class BerjangkaForm(FlaskForm):
     product_id = SelectField(_l("Produk"), coerce=int)
     amount = RupiahField(_l("Jumlah (Rp)"), validators=[InputRequired(REQ), NumberRange(min=1, message=POSITIVE)])
     from_sukarela = BooleanField(_l("Dipindahkan dari simpanan sukarela"))
+    nonce = HiddenField()
 
 
 def _pieces(label):

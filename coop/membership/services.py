@@ -13,7 +13,8 @@ from coop.auth.models import Cooperative
 from coop.db import db, is_sqlite
 from coop.errors import Conflict, NotFound, RuleViolation, ValidationError
 from coop.ledger import chart
-from coop.ledger.services import Line, account_by_code, post_entry
+from coop.ledger.queries import entry_id_for_key
+from coop.ledger.services import Line, account_by_code, get_entry, post_entry
 from coop.membership.models import MEMBER_TYPES, Member
 from coop.savings import accrual
 from coop.savings import services as savings
@@ -83,14 +84,9 @@ def _next_seq(cooperative_id: int) -> int:
     return (last or 0) + 1
 
 
-def register_member(cooperative_id: int, resident_id: int, joined_on: date, *, actor,
-                    member_type: str = "biasa") -> Member:
-    """Register a resident as a member (status ``applied``) and open pokok, wajib and sukarela accounts.
-
-    The member becomes ``active`` when the simpanan pokok is paid in full (see ``savings.deposit``).
-
-    :raises NotFound: unknown resident. :raises RuleViolation: not eligible (reasons in ``fields``).
-    """
+def _eligible_resident(cooperative_id: int, resident_id: int, joined_on: date, member_type: str):
+    """The checks of a registration (the joining date, the member type, the resident's eligibility), for
+    :func:`register_member` and its confirmation page's :func:`registration_preview`."""
     from coop.registry.services import get_resident
 
     datebounds.check_day(cooperative_id, joined_on, "joined_on")
@@ -101,6 +97,18 @@ def register_member(cooperative_id: int, resident_id: int, joined_on: date, *, a
     if problems:
         raise RuleViolation("Tidak memenuhi syarat keanggotaan: " + " ".join(problems),
                             code="not_eligible", fields={"resident_id": problems})
+    return resident
+
+
+def register_member(cooperative_id: int, resident_id: int, joined_on: date, *, actor,
+                    member_type: str = "biasa") -> Member:
+    """Register a resident as a member (status ``applied``) and open pokok, wajib and sukarela accounts.
+
+    The member becomes ``active`` when the simpanan pokok is paid in full (see ``savings.deposit``).
+
+    :raises NotFound: unknown resident. :raises RuleViolation: not eligible (reasons in ``fields``).
+    """
+    resident = _eligible_resident(cooperative_id, resident_id, joined_on, member_type)
     seq = _next_seq(cooperative_id)
     fmt = settings.get(cooperative_id, "member_number_format", joined_on)
     member = Member(cooperative_id=cooperative_id, resident_id=resident.id, member_seq=seq,
@@ -116,6 +124,36 @@ def register_member(cooperative_id: int, resident_id: int, joined_on: date, *, a
     audit.record(actor, "member.register", "member", member.id,
                  {"number": member.member_number, "resident_id": resident.id}, cooperative_id=cooperative_id)
     return member
+
+
+def registration_preview(cooperative_id: int, resident_id: int, joined_on: date, *, member_type: str = "biasa") -> dict:
+    """The figures of the registration's confirmation page when the simpanan pokok is paid at once (reads
+    only), with the refusals of :func:`register_member` (date, member type, eligibility): the pokok owed by
+    a member joining on ``joined_on`` (:func:`coop.savings.services.pokok_due_on`) and the pokok balance
+    0 -> that amount. Worked example: the setting Rp 150.000 from 1 June 2026, joining 1 June: 150.000."""
+    resident = _eligible_resident(cooperative_id, resident_id, joined_on, member_type)
+    defaults = savings.default_products(cooperative_id)
+    if "pokok" not in defaults:
+        raise RuleViolation("Koperasi belum punya produk simpanan pokok.", code="no_product")
+    amount = savings.pokok_due_on(cooperative_id, joined_on, defaults["pokok"].amount)
+    return {"resident": resident, "pokok": amount, "balance_before": 0, "balance_after": amount}
+
+
+def register_paying_pokok(cooperative_id: int, resident_id: int, joined_on: date, *, actor, member_type: str = "biasa",
+                          idempotency_key: str | None = None):
+    """:func:`register_member`, then the simpanan pokok paid in cash the same day (the member becomes
+    active): (member, the pokok deposit's entry). Sent again under the same ``idempotency_key`` (a
+    confirmation pressed twice): the member registered then and that entry, nothing written."""
+    prior = entry_id_for_key(cooperative_id, idempotency_key)
+    if prior is not None:
+        entry = get_entry(cooperative_id, prior)
+        acc = savings.get_account(cooperative_id, int((entry.source_ref or "").rpartition(":")[2]))
+        return get_member(cooperative_id, acc.member_id), entry
+    member = register_member(cooperative_id, resident_id, joined_on, actor=actor, member_type=member_type)
+    acc = savings.account_for(cooperative_id, member.id, "pokok")
+    entry = savings.deposit(cooperative_id, acc.id, savings.pokok_due(acc), actor=actor, value_date=joined_on,
+                            idempotency_key=idempotency_key).entry
+    return member, entry
 
 
 def set_member_type(cooperative_id: int, member_id: int, member_type: str, *, actor) -> Member:

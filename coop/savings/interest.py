@@ -5,6 +5,7 @@ interest for thousands of accounts is a single voucher with its own idempotency 
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -13,14 +14,15 @@ import sqlalchemy as sa
 
 from coop import audit, datebounds, settings
 from coop.db import db
-from coop.errors import RuleViolation, ValidationError
+from coop.errors import InsufficientFunds, RuleViolation, ValidationError
 from coop.formatting import rupiah
 from coop.ledger import chart
+from coop.ledger import rules as ledger_rules
 from coop.ledger.models import Account, JournalEntry
 from coop.ledger.services import Line, account_by_code, post_entry
 from coop.savings import accrual, rules
 from coop.savings.models import SavingsAccount
-from coop.savings.services import Receipt, _check_amount, _member_must_be_current, account_for
+from coop.savings.services import Receipt, _check_amount, _member_must_be_current, account_for, get_product
 
 
 def _month_label(d: date) -> str:
@@ -110,6 +112,49 @@ def open_berjangka(cooperative_id: int, member_id: int, product_id: int, amount:
     from coop.savings.services import _posting_id
 
     return Receipt(entry, acc, amount, acc.balance, _posting_id(entry, acc.ledger_account_id))
+
+
+@dataclass
+class BerjangkaPreview:
+    """What :func:`open_berjangka` WOULD do (the confirmation page): nothing is written."""
+    product: Any
+    amount: int
+    rate: Decimal
+    term_months: int
+    maturity_on: date
+    #: the sukarela account it is moved from (None: paid in cash) and its balance before and after
+    source: SavingsAccount | None
+    source_before: int = 0
+    source_after: int = 0
+
+
+def berjangka_preview(cooperative_id: int, member_id: int, product_id: int, amount: int, *, opened_on: date,
+                      from_sukarela: bool = False) -> BerjangkaPreview:
+    """The figures of the opening's confirmation page (reads only), with the refusals of
+    :func:`open_berjangka` (amount, date, product, member, the sukarela floor).
+
+    Worked example: Rp 5.000.000 for 12 months at the product's 6 %, opened 15 March 2026: matures 15 March
+    2027; moved from a sukarela of Rp 7.000.000, that account goes 7.000.000 -> 2.000.000."""
+    _check_amount(amount)
+    datebounds.check_day(cooperative_id, opened_on, "opened_on")
+    product = get_product(cooperative_id, product_id)
+    if product.kind != "berjangka":
+        raise ValidationError("Produk bukan simpanan berjangka.", fields={"product_id": ["bukan berjangka"]})
+    member = account_for(cooperative_id, member_id, "sukarela").member  # every member has one (registration)
+    if member.status not in ("active", "dormant"):
+        raise RuleViolation("Hanya anggota aktif yang dapat membuka simpanan berjangka.", code="not_a_member")
+    p = BerjangkaPreview(product=product, amount=amount, rate=product.interest_rate,
+                         term_months=product.term_months, maturity_on=rules.add_months(opened_on, product.term_months),
+                         source=None)
+    if from_sukarela:
+        src = account_for(cooperative_id, member_id, "sukarela")
+        before, floor = src.balance, src.ledger_account.min_balance
+        if floor is not None and before - amount < floor:
+            message, field_msg = ledger_rules.floor_message(src.ledger_account.code, src.ledger_account.name, before,
+                                                            floor, amount)
+            raise InsufficientFunds(message, fields={"amount": [field_msg]})
+        p.source, p.source_before, p.source_after = src, before, before - amount
+    return p
 
 
 def process_maturities(cooperative_id: int, as_of: date) -> str:

@@ -78,7 +78,10 @@ def test_manual_journal_page_explains_imbalance_and_posts(coop, users, login, bo
     page = resp.get_data(as_text=True)
     assert resp.status_code == 200 and "tidak seimbang" in page and "selisih Rp 5.000" in page
     data["lines-1-credit"] = "25.000"
-    resp = web.post("/ledger/entries/new", data=data)
+    ask = web.post("/ledger/entries/new", data=data)  # the confirmation step first (issue 15): nothing posted
+    assert ask.status_code == 200 and 'id="confirm-form"' in ask.get_data(as_text=True)
+    assert booked.balance("5201") == 150_000
+    resp = web.post("/ledger/entries/new", data=data | {"confirm": "1"})
     assert resp.status_code == 302
     assert booked.balance("5201") == 175_000
     resp = web.post("/ledger/entries/new", data=dict(data, **{"lines-2-debit": "5"}))

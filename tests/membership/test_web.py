@@ -128,8 +128,10 @@ def test_register_resign_and_settlement_pages(coop, users, login, make_resident,
     seed_savings(coop)
     r = make_resident(coop, full_name="Budi Santoso")
     web = login(users["treasurer"])
-    resp = web.post("/members/new", data={"nik": r.nik, "joined_on": "2026-01-05", "member_type": "biasa",
-                                          "pay_pokok": "y"})
+    data = {"nik": r.nik, "joined_on": "2026-01-05", "member_type": "biasa", "pay_pokok": "y"}
+    ask = web.post("/members/new", data=data)  # the pokok moves money: the confirmation first (issue 15)
+    assert ask.status_code == 200 and "seratus ribu rupiah" in ask.get_data(as_text=True)
+    resp = web.post("/members/new", data=data | {"confirm": "1"})
     assert resp.status_code == 302 and "/cashdesk/receipts/" in resp.headers["Location"]
     m = services.search(coop.id, "Budi")[0]
     assert m.status == "active"

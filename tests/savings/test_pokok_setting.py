@@ -46,7 +46,7 @@ def test_join_page_takes_the_pokok_in_force_on_the_joining_day(coop, users, logi
     for name, joined, owed in (("Budi Santoso", "2026-06-01", 150_000), ("Ani Lestari", "2026-05-31", 100_000)):
         r = make_resident(coop, full_name=name)
         resp = web.post("/members/new", data={"nik": r.nik, "joined_on": joined, "member_type": "biasa",
-                                              "pay_pokok": "y"})
+                                              "pay_pokok": "y", "confirm": "1"})  # the confirmed step
         assert resp.status_code == 302
         m = services.search(coop.id, name.split()[0])[0]
         assert (_pokok(coop, m).balance, m.status) == (owed, "active")
