@@ -179,16 +179,16 @@ def entry_reversal(entry_id: int):
         try:
             atomic(periods.request_reversal, coop_id(), entry_id, actor=current_user, reason=form.reason.data,
                    value_date=form.value_date.data)
-            flash("Permintaan pembalikan diajukan; menunggu persetujuan orang kedua.", "success")
+            flash(gettext("Permintaan pembalikan diajukan; menunggu persetujuan orang kedua."), "success")
         except CoopError as exc:
             flash(exc.message, "danger")
     else:
-        flash("Alasan pembalikan wajib diisi.", "danger")
+        flash(gettext("Alasan pembalikan wajib diisi."), "danger")
     return redirect(url_for("ledger.entry", entry_id=entry_id))
 
 
 def _line_choices() -> list:
-    return [SelectChoice(0, "-- pilih akun --")] + [SelectChoice(i, label)
+    return [SelectChoice(0, gettext("-- pilih akun --"))] + [SelectChoice(i, label)
                                                      for i, label in queries.manual_entry_accounts(coop_id())]
 
 
@@ -210,7 +210,7 @@ def entry_new():
             if not f.account_id.data and not f.debit.data and not f.credit.data:
                 continue  # empty row
             if not f.account_id.data:
-                problems.append(f"Baris {i}: pilih akunnya.")
+                problems.append(gettext("Baris %(n)d: pilih akunnya.", n=i))
                 continue
             lines.append(Line(f.account_id.data, debit=f.debit.data or 0, credit=f.credit.data or 0,
                               memo=f.memo.data or None))
@@ -226,7 +226,7 @@ def entry_new():
                 if done is None:
                     e = atomic(post_manual_entry, coop_id(), lines, actor=current_user, memo=form.memo.data,
                                value_date=form.value_date.data, idempotency_key=idem)
-                    flash(f"Jurnal {e.voucher_number} diposting.", "success")
+                    flash(gettext("Jurnal %(voucher)s diposting.", voucher=e.voucher_number), "success")
                     done = e.id
                 return redirect(url_for("ledger.entry", entry_id=done))
             except CoopError as exc:
@@ -234,7 +234,7 @@ def entry_new():
                 if "value_date" in exc.fields:  # a future date, one before the founding: on the field
                     form.value_date.errors = list(form.value_date.errors) + list(exc.fields["value_date"])
     elif request.method == "POST":
-        problems.append("Periksa kembali isian yang ditandai.")
+        problems.append(gettext("Periksa kembali isian yang ditandai."))
     if not form.nonce.data:
         form.nonce.data = uuid.uuid4().hex
     d = c = 0
