@@ -50,7 +50,8 @@ run: $(VENV)/.installed translations
 	@$(FLASK) demo
 	@echo ""
 	@echo "  Koperasi Desmigratif berjalan di  http://$(HOST):$(PORT)/"
-	@echo "  Masuk sebagai 'bendahara' (bendahara), 'manajer', 'petugas', 'auditor' atau 'admin'."
+	@echo "  Masuk sebagai 'bendahara' (bendahara), 'manajer', 'petugas', 'auditor' atau 'admin';"
+	@echo "  'koordinator' melihat monitoring program Kabupaten Tulungagung (3504)."
 	@echo ""
 	@$(VENV)/bin/gunicorn --bind $(HOST):$(PORT) --workers 2 --threads 4 --access-logfile - "coop:create_app()"
 

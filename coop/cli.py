@@ -11,8 +11,10 @@ from flask import Flask, current_app
 from flask_babel import gettext
 
 from coop import clock
+from coop.auth.models import Cooperative
 from coop.db import atomic, db, pooled_url
 from coop.jobs import lock as scheduler_lock
+from coop.ops import prune_job_history
 from coop.programme.services import create_coordinator
 
 #: Areas add their command groups here ("module:attribute" of a click command or group).
@@ -387,6 +389,21 @@ def jobs_run(as_of, only, allow_future):
     if failed:
         raise click.ClickException(gettext("%(count)s koperasi gagal menjalankan pekerjaannya: %(ids)s",
                                            count=len(failed), ids=", ".join(str(cid) for cid, _ in failed)))
+
+
+@jobs_cli.command("prune")
+@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Count the retention back from this date (default: each cooperative's business date).")
+def jobs_prune(as_of):
+    """Delete job history (job_runs) older than each cooperative's job_runs_keep_days setting (400), keeping
+    every job's latest run (the daily job jobs.prune does the same)."""
+    coops = db.session.scalars(sa.select(Cooperative).order_by(Cooperative.id)).all()
+    days = [(c.id, as_of.date() if as_of else clock.business_date(c)) for c in coops]
+    deleted = 0
+    with click.progressbar(days, label=gettext("Koperasi")) as bar:
+        for cid, day in bar:
+            deleted += atomic(prune_job_history, cid, day)
+    click.echo(gettext("%(count)s riwayat pekerjaan dihapus.", count=deleted))
 
 
 @jobs_cli.command("list")

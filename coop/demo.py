@@ -22,9 +22,10 @@ import sqlalchemy as sa
 
 from coop.auth import services as auth_services
 from coop.auth.models import Cooperative, User
-from coop.auth.roles import ADMIN, AUDITOR, MANAGER, OFFICER, TREASURER
+from coop.auth.roles import ADMIN, AUDITOR, COORDINATOR, MANAGER, OFFICER, TREASURER
 from coop.db import atomic, attempt, db, refresh_statistics, unit_of_work  # noqa: F401  (attempt: the steps' SAVEPOINT helper)
 from coop.onboarding import found_cooperative
+from coop.programme.services import create_coordinator
 
 DEMO_NAME = "Koperasi Desmigratif Demo"
 #: Desa Pakel (35.04.04.2001), Kabupaten Tulungagung, a PMI pocket in East Java.
@@ -41,7 +42,10 @@ DEMO_USERS = [
 EXTRA_DEMO_USERS: list[tuple[str, str, str]] = [
     ("anggota", "Sri Wahyuni (Anggota, PMI purna)", "member"),
     ("pendamping", "Rina Marlina (Pendamping parenting)", "facilitator"),
+    ("koordinator", "Hendra Wijaya (Koordinator Disnaker Kab. Tulungagung)", COORDINATOR),
 ]
+#: The demo coordinator (programme monitoring) sees the demo cooperative's regency: Tulungagung, 3504.
+DEMO_COORDINATOR_REGION = DEMO_VILLAGE[:4]
 
 #: Dotted "module:function" of each area's demo step, in dependency order.
 # the tables the demo's steps fill by the thousand (PostgreSQL statistics refreshed between steps)
@@ -98,6 +102,17 @@ def load_demo(password: str, today: date, echo=print) -> tuple[Cooperative, bool
     return coop, True
 
 
+def _coordinator(password: str, echo) -> None:
+    """The demo coordinator (no cooperative; region: the demo's regency), unless the installation already
+    has a user of that name (usernames are unique across it)."""
+    username, full_name, _role = next(u for u in EXTRA_DEMO_USERS if u[2] == COORDINATOR)
+    if db.session.scalar(sa.select(User.id).where(User.username == username)) is not None:
+        echo(f"  demo: pengguna {username} sudah ada; koordinator demo tidak dibuat")
+        return
+    create_coordinator(username=username, full_name=full_name, region=DEMO_COORDINATOR_REGION,
+                       password=password, actor=None)
+
+
 def _load(password: str, today: date, echo) -> Cooperative:
     def _base():
         coop = found_cooperative(name=DEMO_NAME, village_code=DEMO_VILLAGE,
@@ -110,6 +125,7 @@ def _load(password: str, today: date, echo) -> Cooperative:
         for username, full_name, role in DEMO_USERS:
             users[username] = auth_services.create_user(cooperative_id=coop.id, username=username,
                                                         full_name=full_name, role=role, password=password)
+        _coordinator(password, echo)
         return coop.id
 
     coop_id = atomic(_base)

@@ -31,9 +31,10 @@ import os
 import sqlite3
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 
-from coop import clock
+from coop import clock, jobs, settings
 from coop.db_sqlite import app_lock_path, hold_shared, release, try_exclusive  # noqa: F401  (the app lock)
 
 BACKUP_PREFIX = "coop-"
@@ -257,3 +258,20 @@ def backup_user() -> str:
         return getpass.getuser()
     except Exception:  # no passwd entry (containers)
         return str(os.getuid())
+
+
+# --------------------------------------------------------------------------------------------
+# Job history retention (the daily job ``jobs.prune`` and ``flask jobs prune``)
+# --------------------------------------------------------------------------------------------
+
+def prune_job_history(cooperative_id: int, as_of: date) -> int:
+    """Delete the cooperative's job history (``job_runs``) dated more than ``job_runs_keep_days`` (400)
+    days before ``as_of``, keeping each job's latest run (:func:`coop.jobs.prune_runs`). Idempotent.
+    Returns how many rows went."""
+    keep = settings.get(cooperative_id, "job_runs_keep_days", as_of)
+    return jobs.prune_runs(cooperative_id, as_of - timedelta(days=keep))
+
+
+def prune_job_runs(cooperative_id: int, as_of: date) -> str:
+    """The daily job ``jobs.prune``: :func:`prune_job_history`, said in the job log."""
+    return f"{prune_job_history(cooperative_id, as_of)} riwayat pekerjaan dihapus"

@@ -121,3 +121,34 @@ def test_demo_loads_on_any_business_date(committed_app, day):
         coop_id = db.session.scalar(sa.select(Cooperative.id))
         report = verify(coop_id)
         assert report["ok"], report["problems"][:3]
+
+
+def test_demo_makes_a_coordinator_of_the_demo_regency(committed_app, monkeypatch):
+    """`flask demo` (its areas' steps left out: only the cooperative and its logins) creates `koordinator`, a
+    coordinator without a cooperative whose region is the demo village's regency 3504 (Tulungagung), lists
+    it with the other demo logins, and it logs in with the demo password and sees the demo cooperative's
+    totals; a second run creates nothing."""
+    from datetime import date
+
+    import coop.demo as demo
+    from coop.auth.models import User
+    from coop.programme.services import region_indicators
+
+    committed_app.config["DEMO_PASSWORD"] = DEMO_PASSWORD
+    monkeypatch.setattr(demo, "STEPS", [])
+    with committed_app.app_context():
+        res = committed_app.test_cli_runner().invoke(args=["demo", "--as-of", "2026-11-27"], catch_exceptions=False)
+        assert res.exit_code == 0, res.output
+        assert "  koordinator coordinator Hendra Wijaya (Koordinator Disnaker Kab. Tulungagung)" in res.output
+        user = db.session.scalar(sa.select(User).where(User.username == "koordinator"))
+        assert (user.role, user.region, user.cooperative_id) == ("coordinator", "3504", None)
+        assert user.check_password(DEMO_PASSWORD)
+        web = committed_app.test_client()
+        resp = web.post("/login", data={"username": "koordinator", "password": DEMO_PASSWORD})
+        assert resp.status_code == 302
+        assert "Kabupaten Tulungagung" in web.get("/programme/").get_data(as_text=True)
+        data = region_indicators(user, None, None, None, as_of=date(2026, 11, 27))
+        assert (data["region"], data["region_name"], data["cooperatives"]) == ("3504", "Kabupaten Tulungagung", 1)
+        again = committed_app.test_cli_runner().invoke(args=["demo"], catch_exceptions=False)
+        assert again.exit_code == 0 and "Koperasi demo sudah ada" in again.output
+        assert db.session.scalar(sa.select(sa.func.count(User.id)).where(User.role == "coordinator")) == 1

@@ -140,3 +140,137 @@ def test_close_period_refused_until_month_ended_and_its_jobs_ran(app, coop, user
         assert job_id in exc.value.message
     month_end_jobs_done(coop.id, today)
     assert atomic(periods.close_period, coop.id, actor=users["manager"], year=last.year, month=last.month).status == "closed"
+
+
+# ---------------------------------------------------------------------------------------------------
+# National scale (issue 20): the last runs are read once for every cooperative; job history is pruned
+# ---------------------------------------------------------------------------------------------------
+
+def _statements(fn) -> list[str]:
+    seen: list[str] = []
+
+    def note(_conn, _cursor, statement, *_args):
+        seen.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        fn()
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", note)
+    return seen
+
+
+def _run_all(day):
+    done, failed = jobs.run_all(lambda _c: day, echo=lambda *_: None)
+    assert failed == []
+    return done
+
+
+def test_an_ordinary_days_run_reads_every_last_run_in_one_statement(app, make_coop, today):
+    """The daily run of 1 and then of 3 cooperatives on ordinary days (no month end): each run reads
+    job_runs' last runs in ONE statement whatever the number of cooperatives, and a cooperative adds only
+    its own work: per daily job a claim and a finishing update on job_runs (8 daily jobs: 16), plus the
+    prune's delete = 17 job_runs statements a cooperative (before: 11 more, one max(as_of) per job)."""
+    jobs._load_job_modules()
+    daily = [j.id for j in jobs.JOBS if j.frequency == "daily"]
+    assert len(daily) == 8
+    day = today.replace(day=1) - timedelta(days=20)  # the 8th to 11th of last month: no month starts near it
+    first = make_coop(name="Koperasi Satu").id
+    _run_all(day - timedelta(days=1))  # catch-up of the first run (last month's monthly jobs) out of the way
+    one = _statements(lambda: _run_all(day))
+    make_coop(name="Koperasi Dua")
+    make_coop(name="Koperasi Tiga")
+    _run_all(day)  # the new ones catch up (the first has nothing left for that day)
+    three = _statements(lambda: _run_all(day + timedelta(days=1)))
+    last_reads = [s for s in three if "max(job_runs.as_of)" in s]
+    assert len(last_reads) == 1 and len([s for s in one if "max(job_runs.as_of)" in s]) == 1
+    on_job_runs = [s for s in three if "job_runs" in s]
+    assert len(on_job_runs) == 1 + 3 * 17
+    assert len([s for s in one if "job_runs" in s]) == 1 + 17
+    # what a cooperative costs is the same for each: 3 cooperatives cost the fixed part + 3 x per cooperative
+    per_coop = (len(three) - len(one)) / 2
+    assert len(one) - per_coop == FIXED_STATEMENTS[db.engine.dialect.name]
+    assert per_coop == PER_COOP_STATEMENTS[db.engine.dialect.name]
+    savepoints = [s for s in three if s.startswith(("SAVEPOINT", "RELEASE"))]
+    assert len(savepoints) == 3 * 18
+    assert jobs.last_run("loans.daily", first) == day + timedelta(days=1)
+
+
+#: Statements of a daily run that do not grow with the cooperatives (the cooperatives' list and the last
+#: runs), and what one cooperative with nothing due costs on an ordinary day (pinned: a new per-cooperative
+#: lookup shows up here). 57 = 39 of the jobs' own work (bench/bench_jobs_lastruns.py counts 39 outside
+#: tests; it was 50 with the 11 max(as_of) lookups) + 18 SAVEPOINT/RELEASE pairs' statements that the
+#: test's outer transaction adds around the 9 units of work (8 daily jobs and the sender).
+FIXED_STATEMENTS = {"sqlite": 2, "postgresql": 2}
+PER_COOP_STATEMENTS = {"sqlite": 57, "postgresql": 57}
+
+
+def _history(cid, job_id, *days_ago, today):
+    for n in days_ago:
+        day = today - timedelta(days=n)
+        db.session.add(JobRun(job_id=job_id, cooperative_id=cid, period_key=day.isoformat(), as_of=day,
+                              finished_at=jobs.utcnow(), summary=""))
+    db.session.flush()
+
+
+def _count(cid=None, job_id=None):
+    q = sa.select(sa.func.count()).select_from(JobRun)
+    if cid is not None:
+        q = q.where(JobRun.cooperative_id == cid)
+    if job_id is not None:
+        q = q.where(JobRun.job_id == job_id)
+    return db.session.scalar(q)
+
+
+def test_pruning_keeps_400_days_and_every_jobs_latest_run(app, make_coop, runner, today):
+    """History of savings.maturity 500, 450, 401, 400 and 10 days ago and of loans.provision 500 days ago
+    only, in two cooperatives. `jobs prune` (default 400 days) deletes what is dated before today - 400
+    and has a later run of its job: 500, 450, 401 of savings.maturity, 3 rows per cooperative = 6; the
+    400-day row stays (not older than the limit) and so does loans.provision's only (latest) run. The
+    scheduler still finds where each job stopped. A second prune deletes nothing."""
+    a, b = make_coop(name="Koperasi A").id, make_coop(name="Koperasi B").id
+    for cid in (a, b):
+        _history(cid, "savings.maturity", 500, 450, 401, 400, 10, today=today)
+        _history(cid, "loans.provision", 500, today=today)
+    res = runner.invoke(args=["jobs", "prune"])
+    assert res.exit_code == 0, res.output
+    assert "6 riwayat pekerjaan dihapus." in res.output
+    for cid in (a, b):
+        assert _count(cid, "savings.maturity") == 2 and _count(cid, "loans.provision") == 1
+        assert jobs.last_run("savings.maturity", cid) == today - timedelta(days=10)
+        assert jobs.last_run("loans.provision", cid) == today - timedelta(days=500)
+        assert db.session.scalar(sa.select(sa.func.min(JobRun.as_of)).where(
+            JobRun.cooperative_id == cid, JobRun.job_id == "savings.maturity")) == today - timedelta(days=400)
+    again = runner.invoke(args=["jobs", "prune"])
+    assert again.exit_code == 0 and "0 riwayat pekerjaan dihapus." in again.output
+
+
+def test_the_daily_job_prunes_by_the_cooperatives_own_setting(app, make_coop, today):
+    """Cooperative A keeps 30 days (setting job_runs_keep_days), B the default 400; both have
+    savings.maturity runs 401, 100, 31, 30 and 1 days ago. The daily job jobs.prune for A deletes 401,
+    100 and 31 (older than today - 30, each with a later run): 3; for B only 401: 1. Its own run of today
+    is recorded like any job's."""
+    from coop import settings
+
+    a, b = make_coop(name="Koperasi A").id, make_coop(name="Koperasi B").id
+    atomic(settings.set_value, a, "job_runs_keep_days", 30, effective_on=today - timedelta(days=500))
+    for cid in (a, b):
+        _history(cid, "savings.maturity", 401, 100, 31, 30, 1, today=today)
+    jobs._load_job_modules()
+    done_a = atomic(jobs.run_due, a, today, only="jobs.prune", echo=lambda *_: None)
+    done_b = atomic(jobs.run_due, b, today, only="jobs.prune", echo=lambda *_: None)
+    assert done_a == [f"jobs.prune {today.isoformat()}: 3 riwayat pekerjaan dihapus"]
+    assert done_b == [f"jobs.prune {today.isoformat()}: 1 riwayat pekerjaan dihapus"]
+    assert _count(a, "savings.maturity") == 2 and _count(b, "savings.maturity") == 4
+    assert _count(a, "jobs.prune") == 1
+
+
+def test_the_retention_setting_refuses_a_nonsense_value(app, coop, today):
+    """job_runs_keep_days must be 1 to 3650 days: 0 is a 422-style validation error naming the value."""
+    from coop import settings
+    from coop.errors import ValidationError
+
+    with pytest.raises(ValidationError) as exc:
+        atomic(settings.set_value, coop.id, "job_runs_keep_days", 0, effective_on=today)
+    assert exc.value.fields == {"value": ["1 sampai 3650 hari"]}
+    assert settings.get(coop.id, "job_runs_keep_days") == 400

@@ -109,6 +109,7 @@ SETTING_LABELS = {
     "cooperative_phone": N_("Nomor telepon koperasi (dicetak di pesan)"),
     "rat_date": N_("Tanggal RAT berikutnya (YYYY-MM-DD)"),
     "rat_invitation_days": N_("Undangan RAT dikirim ... hari sebelumnya"),
+    "job_runs_keep_days": N_("Riwayat pekerjaan terjadwal disimpan (hari; yang terakhir per pekerjaan selalu disimpan)"),
 }
 
 

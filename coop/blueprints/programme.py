@@ -58,13 +58,14 @@ def index():
     form = RegionForm(request.args)
     start, end = _semester_of(today)
     region = current_user.region if current_user.role == COORDINATOR else None
-    data, error = None, None
+    data, error, group_by = None, None, "village"
     if request.args and form.validate():
         region = form.region.data or region
         start, end = form.from_.data, form.to.data
+        group_by = form.group_by.data or group_by
     if region:
         try:
-            data = services.region_indicators(current_user, region, start, end, as_of=today)
+            data = services.region_indicators(current_user, region, start, end, as_of=today, group_by=group_by)
         except CoopError as exc:
             if exc.status == 403:
                 abort(403)
@@ -79,6 +80,7 @@ def index():
               (_("Pelatihan: peserta per semester"), _trend_rows(trend, "training", "enrolled"), "#fd7e14")]
     snapshot_form = SnapshotForm(region=data["region"] if data else region)
     return render_template("programme/index.html", form=form, data=data, villages=villages, error=error,
+                           group_by=group_by, group_label={c.value: c.label for c in form.group_by.choices}.get(group_by, ""),
                            criteria=rules.CRITERIA, charts=charts if trend else [], start=start, end=end,
                            snapshots=services.snapshot_list(current_user), snapshot_form=snapshot_form)
 

@@ -7,11 +7,12 @@ catching up missed periods in order. Jobs select only what is due (``next_action
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
 from coop import clock
 from coop.db import atomic, db, utcnow
@@ -72,6 +73,8 @@ JOBS: list[Job] = [
         description="Potret portofolio pinjaman, simpanan dan kas akhir bulan (grafik tren PAR)."),
     Job(id="auth.prune", target="coop.auth.jobs:prune", frequency="daily", cron={"hour": 3, "minute": 15},
         description="Hapus percobaan login lama, respons idempoten lama dan token kedaluwarsa."),
+    Job(id="jobs.prune", target="coop.ops:prune_job_runs", frequency="daily", cron={"hour": 3, "minute": 25},
+        description="Hapus riwayat pekerjaan lebih lama dari job_runs_keep_days (yang terakhir per pekerjaan disimpan)."),
 ]
 
 
@@ -115,28 +118,65 @@ def _claim(job_id: str, cooperative_id: int, key: str, as_of: date) -> bool:
     return db.session.execute(stmt).scalar() is not None
 
 
+#: ``{(cooperative_id, job_id): as_of of its last run}``, as :func:`last_runs` reads it.
+LastRuns = dict[tuple[int, str], date]
+
+
+def last_runs(cooperative_ids: Iterable[int] | None = None, job_id: str | None = None) -> LastRuns:
+    """The last run (``max(as_of)``) of every job per cooperative, in ONE statement (``GROUP BY
+    cooperative_id, job_id``): every cooperative, or those of ``cooperative_ids``; every job, or ``job_id``.
+    A (cooperative, job) that never ran is absent."""
+    q = (sa.select(JobRun.cooperative_id, JobRun.job_id, sa.func.max(JobRun.as_of))
+         .group_by(JobRun.cooperative_id, JobRun.job_id))
+    if cooperative_ids is not None:
+        q = q.where(JobRun.cooperative_id.in_(list(cooperative_ids)))
+    if job_id is not None:
+        q = q.where(JobRun.job_id == job_id)
+    return {(cid, jid): as_of for cid, jid, as_of in db.session.execute(q)}
+
+
 def last_run(job_id: str, cooperative_id: int) -> date | None:
-    return db.session.scalar(sa.select(sa.func.max(JobRun.as_of)).where(
-        JobRun.job_id == job_id, JobRun.cooperative_id == cooperative_id))
+    """The as-of date of the last run of one job for one cooperative (None: it never ran)."""
+    return last_runs([cooperative_id], job_id).get((cooperative_id, job_id))
 
 
-def pending_periods(job: Job, cooperative_id: int, as_of: date) -> list[tuple[str, date]]:
-    """The periods of ``job`` that a run as of ``as_of`` would still do for the cooperative."""
-    return list(_periods(job, last_run(job.id, cooperative_id), as_of))
+def pending_periods(job: Job, cooperative_id: int, as_of: date, last: LastRuns | None = None) -> list[tuple[str, date]]:
+    """The periods of ``job`` that a run as of ``as_of`` would still do for the cooperative (``last``: the
+    last runs already read by :func:`last_runs`; read now when not given)."""
+    if last is None:
+        last = last_runs([cooperative_id], job.id)
+    return list(_periods(job, last.get((cooperative_id, job.id)), as_of))
 
 
 def month_end_pending(cooperative_id: int, month_end: date, today: date) -> list[str]:
     """Monthly jobs that still have to run for the month ending ``month_end`` (what ``jobs run`` as of
     ``today`` would still do for that month). Closing the month before they ran would lock them out."""
     key = month_end.strftime("%Y-%m")
+    last = last_runs([cooperative_id])
     return [job.id for job in JOBS if job.frequency == "monthly"
-            and key in {k for k, _ in pending_periods(job, cooperative_id, today)}]
+            and key in {k for k, _ in pending_periods(job, cooperative_id, today, last)}]
 
 
-def run_due(cooperative_id: int, as_of: date, only: str | None = None, echo=print) -> list[str]:
+def prune_runs(cooperative_id: int, before: date) -> int:
+    """Delete the cooperative's ``job_runs`` rows dated (``as_of``) before ``before``, except the latest run
+    of each job (a row is deleted only when a later run of the same job exists): :func:`last_runs` still
+    finds where every job stopped, so no period runs twice and no catch-up restarts. Returns the count."""
+    later = aliased(JobRun)
+    has_later = sa.exists().where(later.cooperative_id == JobRun.cooperative_id, later.job_id == JobRun.job_id,
+                                  later.as_of > JobRun.as_of)
+    return db.session.execute(sa.delete(JobRun).where(
+        JobRun.cooperative_id == cooperative_id, JobRun.as_of < before, has_later)).rowcount
+
+
+def run_due(cooperative_id: int, as_of: date, only: str | None = None, echo=print,
+            last: LastRuns | None = None) -> list[str]:
     """Run every due job once for one cooperative, catching up missed periods in order. A period another
     process claimed meanwhile is skipped (said, not done). A failing job raises: the cooperative's later
-    jobs wait (their order matters), the caller goes on with the other cooperatives."""
+    jobs wait (their order matters), the caller goes on with the other cooperatives. ``last``: the last
+    runs (:func:`last_runs`) the caller read for every cooperative at once; read here (one statement) when
+    not given. A stale ``last`` is harmless: a period already done fails its claim and is skipped."""
+    if last is None:
+        last = last_runs([cooperative_id], only)
     done = []
     for job in JOBS:
         if only and job.id != only:
@@ -147,7 +187,7 @@ def run_due(cooperative_id: int, as_of: date, only: str | None = None, echo=prin
                 done.append(f"{job.id}: {summary}")
                 echo(done[-1])
             continue
-        for key, period_as_of in pending_periods(job, cooperative_id, as_of):
+        for key, period_as_of in pending_periods(job, cooperative_id, as_of, last):
             def _run(job=job, key=key, period_as_of=period_as_of):
                 if not _claim(job.id, cooperative_id, key, period_as_of):
                     return None, False
@@ -175,15 +215,17 @@ def run_all(as_of_for: Callable[[object], date], only: str | None = None, echo=p
     done, failed = [], []
     coops = [(c.id, c.name, as_of_for(c), clock.business_date(c)) for c in
              db.session.scalars(sa.select(Cooperative).order_by(Cooperative.id)).all()]
+    # every cooperative's last runs in one statement, not one per job and cooperative
+    last = last_runs(job_id=only)
     for cid, name, day, today in coops:
         try:
             if day > today:
                 # run "as of" a later day (the next day, or with --allow-future): that day is today for the
                 # run, so what the jobs post on it passes the future-date bound of post_entry
                 with clock.frozen(day):
-                    done += run_due(cid, day, only=only, echo=echo)
+                    done += run_due(cid, day, only=only, echo=echo, last=last)
             else:
-                done += run_due(cid, day, only=only, echo=echo)
+                done += run_due(cid, day, only=only, echo=echo, last=last)
         except Exception as exc:  # noqa: BLE001 - reported, then the next cooperative
             db.session.rollback()
             message = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from coop import audit, datebounds
 from coop.db import db
 from coop.errors import Conflict, NotFound, ValidationError
+from coop.jobs import last_run
 from coop.ledger import chart
 from coop.ledger.models import JournalEntry
 from coop.ledger.services import Line, post_entry
@@ -141,11 +142,7 @@ def _reverse(cooperative_id: int, loan: Loan, rep: LoanRepayment, *, actor) -> N
 
 def _job_ran_through(loan: Loan) -> date | None:
     """The last day the daily job covered this loan: its own last processing, or the job's last run."""
-    from coop.jobs.models import JobRun
-
-    last_run = db.session.scalar(sa.select(sa.func.max(JobRun.as_of)).where(
-        JobRun.job_id == "loans.daily", JobRun.cooperative_id == loan.cooperative_id))
-    days = [d for d in (loan.last_processed_on, last_run) if d is not None]
+    days = [d for d in (loan.last_processed_on, last_run("loans.daily", loan.cooperative_id)) if d is not None]
     return max(days) if days else None
 
 

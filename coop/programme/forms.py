@@ -1,7 +1,8 @@
 """Forms of the programme pages (web layer: imported only by coop.blueprints.programme)."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, PasswordField, StringField
+from wtforms import DateField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 _REQUIRED = DataRequired(message=_l("Wajib diisi."))
@@ -14,6 +15,9 @@ class RegionForm(FlaskForm):
     region = StringField(_l("Kode wilayah"), validators=[Optional(), Length(max=20)])
     from_ = DateField(_l("Dari tanggal"), validators=[Optional()])
     to = DateField(_l("Sampai tanggal"), validators=[Optional()])
+    group_by = SelectField(_l("Kelompokkan per"), default="village", validators=[Optional()], choices=[
+        SelectChoice("village", _l("Desa")), SelectChoice("district", _l("Kecamatan")),
+        SelectChoice("regency", _l("Kabupaten/Kota")), SelectChoice("province", _l("Provinsi"))])
 
 
 class SnapshotForm(FlaskForm):

@@ -237,10 +237,32 @@ def _shape(tally: Counter) -> dict:
     }
 
 
+#: The levels indicators can be grouped by, and how many leading digits of a village code name each.
+GROUP_LEVELS = {"village": 10, "district": 6, "regency": 4, "province": 2}
+
+
+def _groups(level: str, per_village: dict[str, Counter], coops_per_village: Counter) -> list[dict]:
+    """One entry per region of ``level`` that has a cooperative, in code order: the villages' tallies
+    summed part by part (numerators and denominators apart), THEN shaped, so a group's ratio is its summed
+    numerator over its summed denominator, never an average of its villages' ratios."""
+    digits = GROUP_LEVELS[level]
+    tallies: dict[str, Counter] = defaultdict(Counter)
+    villages: Counter = Counter()
+    coops: Counter = Counter()
+    for code, n in coops_per_village.items():
+        group = code[:digits]
+        tallies[group].update(per_village[code])
+        villages[group] += 1
+        coops[group] += n
+    return [{"code": group, "name": name_of(group) or "", "villages": villages[group],
+             "cooperatives": coops[group], **_shape(tallies[group])} for group in sorted(villages)]
+
+
 @reads_replica
-def indicators(scope: Scope) -> dict:
+def indicators(scope: Scope, group_by: str | None = None) -> dict:
     """The indicators of API.md for ``scope``: totals, and ``by_village`` (one entry per village that has
-    a cooperative, in code order, with the village's name and its cooperatives' count)."""
+    a cooperative, in code order, with the village's name and its cooperatives' count); with ``group_by``
+    (a key of :data:`GROUP_LEVELS`) also ``groups``, the same per district, regency or province."""
     coops = db.session.execute(sa.select(Cooperative.id, Cooperative.village_code)
                                .where(Cooperative.village_code.like(scope.region + "%"))).all()
     village_of = {cid: code for cid, code in coops}
@@ -256,6 +278,10 @@ def indicators(scope: Scope) -> dict:
         total.update(tally)
         by_village.append({"village_code": code, "village_name": name_of(code) or "",
                            "villages": 1, "cooperatives": coops_per_village[code], **_shape(tally)})
-    return {"region": scope.region, "region_name": name_of(scope.region) or "",
-            "from": scope.start, "to": scope.end, "villages": len(coops_per_village),
-            "cooperatives": len(coops), **_shape(total), "by_village": by_village}
+    out = {"region": scope.region, "region_name": name_of(scope.region) or "",
+           "from": scope.start, "to": scope.end, "villages": len(coops_per_village),
+           "cooperatives": len(coops), **_shape(total), "by_village": by_village}
+    if group_by is not None:
+        out["group_by"] = group_by
+        out["groups"] = _groups(group_by, per_village, coops_per_village)
+    return out

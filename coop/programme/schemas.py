@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from coop.programme.indicators import GROUP_LEVELS
+
 _COUNTS = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
 
 
@@ -11,6 +13,9 @@ class IndicatorArgsSchema(Schema):
     region = fields.String(load_default=None, validate=validate.Length(max=20))
     from_ = fields.Date(data_key="from", load_default=None)
     to = fields.Date(load_default=None)
+    #: Also give the indicators per region of this level (``groups``): village, district (kecamatan),
+    #: regency (kabupaten/kota) or province.
+    group_by = fields.String(load_default=None, validate=validate.OneOf(tuple(GROUP_LEVELS)))
 
 
 class PmiSchema(Schema):
@@ -76,12 +81,23 @@ class VillageIndicatorsSchema(_Totals):
     village_name = fields.String(required=True)
 
 
+class GroupIndicatorsSchema(_Totals):
+    #: The region's code: 10 digits a village, 6 a district, 4 a regency, 2 a province.
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+
+
 class IndicatorsSchema(_Totals):
     region = fields.String(required=True)
     region_name = fields.String(required=True)
     from_ = fields.Date(data_key="from", attribute="from", allow_none=True, required=True)
     to = fields.Date(allow_none=True, required=True)
     by_village = fields.List(fields.Nested(VillageIndicatorsSchema), required=True)
+    #: The ``group_by`` asked for (absent when none was).
+    group_by = fields.String(validate=validate.OneOf(tuple(GROUP_LEVELS)))
+    #: With ``group_by``: one entry per region of that level with a cooperative, in code order; ratios are
+    #: the group's summed numerator over its summed denominator (never an average of the villages' ratios).
+    groups = fields.List(fields.Nested(GroupIndicatorsSchema))
 
 
 class SnapshotInSchema(Schema):

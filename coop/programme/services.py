@@ -19,7 +19,7 @@ from coop.db import db, utcnow
 from coop.errors import Conflict, Forbidden, NotFound, ValidationError
 from coop.ledger.models import Account
 from coop.onboarding import found_cooperative
-from coop.programme.indicators import Scope, indicators
+from coop.programme.indicators import GROUP_LEVELS, Scope, indicators
 from coop.programme.models import ProgrammeSnapshot
 from coop.registry.regions import name_of
 from coop.savings.models import SavingsProduct
@@ -28,6 +28,7 @@ from coop.text import N_
 PERIOD_RE = re.compile(r"^(\d{4})-S([12])$")
 REGION_MESSAGE = N_("Kode wilayah harus kode provinsi (2 digit), kabupaten/kota (4 digit) atau kecamatan "
                     "(6 digit) yang terdaftar di Kemendagri.")
+GROUP_BY_MESSAGE = N_("Pengelompokan harus village, district, regency atau province.")
 PERIOD_MESSAGE = N_("Periode harus tahun dan semester, mis. 2027-S1.")
 
 
@@ -58,11 +59,20 @@ def check_period(start: date | None, end: date | None) -> None:
                               fields={"from": ["Tanggal awal setelah tanggal akhir."]})
 
 
+def check_group_by(group_by: str | None) -> str | None:
+    """None, or one of the grouping levels (village, district, regency, province), else 422 on ``group_by``."""
+    if group_by is None or group_by in GROUP_LEVELS:
+        return group_by
+    message = GROUP_BY_MESSAGE
+    raise ValidationError(message, fields={"group_by": [message]})
+
+
 def region_indicators(user: User, region: str | None, start: date | None, end: date | None, *,
-                      as_of: date) -> dict:
-    """The indicators of API.md for a region the user may see."""
+                      as_of: date, group_by: str | None = None) -> dict:
+    """The indicators of API.md for a region the user may see, grouped by ``group_by`` when given."""
     check_period(start, end)
-    return indicators(Scope(region_for(user, region), start, end, as_of))
+    group_by = check_group_by(group_by)
+    return indicators(Scope(region_for(user, region), start, end, as_of), group_by)
 
 
 def semester(period: str | None, *, today: date) -> tuple[date, date]:

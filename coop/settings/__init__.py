@@ -79,6 +79,10 @@ DEFAULTS: dict[str, Any] = {
     "cooperative_phone": "",
     "rat_date": "",
     "rat_invitation_days": 14,
+    # Job history (job_runs, one row per job, cooperative and day: ~2.9 million rows a year at 1,000
+    # cooperatives): rows older than this many days are pruned daily, except each job's latest run, which
+    # the scheduler needs to know where to catch up from.
+    "job_runs_keep_days": 400,
 }
 
 #: Text settings that take one of a few values.
@@ -255,6 +259,8 @@ def _outreach_problem(key: str, value: Any) -> str | None:
         return "jam 0 sampai 23"
     if key == "rat_invitation_days" and not 1 <= value <= 90:
         return "1 sampai 90 hari"
+    if key == "job_runs_keep_days" and not 1 <= value <= 3650:
+        return "1 sampai 3650 hari"
     if key == "rat_date" and value:
         try:
             date.fromisoformat(str(value))

@@ -24,13 +24,14 @@ PROGRAMME = (COORDINATOR, SERVICE_ADMIN)
 
 @api.get("/programme/indicators")
 @doc(summary="Indicators of every cooperative whose village lies in a region (default: the coordinator's), "
-             "per village and in total; flows dated within from..to", query=IndicatorArgsSchema,
+             "per village and in total, and per group_by region (village, district, regency, province) when "
+             "asked; flows dated within from..to", query=IndicatorArgsSchema,
      response=IndicatorsSchema, tags=TAGS, errors=(401, 403, 422))
 @roles(*PROGRAMME)
 def indicators():
     args = load_args(IndicatorArgsSchema)
     data = services.region_indicators(current_api_user(), args["region"], args["from_"], args["to"],
-                                      as_of=business_today())
+                                      as_of=business_today(), group_by=args["group_by"])
     return IndicatorsSchema().dump(data)
 
 
