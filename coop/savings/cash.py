@@ -189,12 +189,20 @@ def _kas_moved(cooperative_id: int, kas_id: int, *where) -> int:
 
 
 def _day_rows(cooperative_id: int, kas_id: int, day: date):
-    """(entry, cash in, cash out) of ``day``'s entries touching Kas, by entry id."""
-    return (sa.select(JournalEntry, sa.func.sum(Posting.debit), sa.func.sum(Posting.credit))
-            .join(Posting, Posting.entry_id == JournalEntry.id)
-            .where(JournalEntry.cooperative_id == cooperative_id, JournalEntry.value_date == day,
-                   Posting.account_id == kas_id)
-            .group_by(JournalEntry.id))
+    """(entry id, cash in, cash out) of ``day``'s entries touching Kas, by entry id: the Kas lines of the day's
+    entries (found by ``ix_journal_entries_cooperative_id_value_date``), never a walk of every Kas line (a
+    join lets SQLite without statistics start from ``postings.account_id``)."""
+    entries = sa.select(JournalEntry.id).where(JournalEntry.cooperative_id == cooperative_id,
+                                               JournalEntry.value_date == day)
+    return (sa.select(Posting.entry_id, sa.func.sum(Posting.debit), sa.func.sum(Posting.credit))
+            .where(Posting.account_id == kas_id, Posting.entry_id.in_(entries)).group_by(Posting.entry_id))
+
+
+def _with_entries(found) -> list[tuple]:
+    """(JournalEntry, cash in, cash out) of (entry id, in, out) rows, in their order (one query)."""
+    entries = {e.id: e for e in db.session.scalars(
+        sa.select(JournalEntry).where(JournalEntry.id.in_([row[0] for row in found])))} if found else {}
+    return [(entries[eid], int(d or 0), int(c or 0)) for eid, d, c in found]
 
 
 def day_book(cooperative_id: int, day: date) -> DayBook:
@@ -202,8 +210,8 @@ def day_book(cooperative_id: int, day: date) -> DayBook:
     kas_id = account_by_code(cooperative_id, chart.KAS).id
     opening = cash_balance_as_of(cooperative_id, date.fromordinal(day.toordinal() - 1), kas_id)
     rows, bal, tin, tout = [], opening, 0, 0
-    for entry, d, c in db.session.execute(_day_rows(cooperative_id, kas_id, day).order_by(JournalEntry.id)):
-        d, c = int(d or 0), int(c or 0)
+    for entry, d, c in _with_entries(db.session.execute(_day_rows(cooperative_id, kas_id, day)
+                                                        .order_by(Posting.entry_id)).all()):
         bal += d - c
         tin += d
         tout += c
@@ -230,14 +238,13 @@ def day_book_page(cooperative_id: int, day: date, page: int = 1, per_page: int =
         .where(Posting.account_id == kas_id, Posting.entry_id.in_(entries))).one()
     tin, tout = int(tin), int(tout)
     page = min(max(1, page or 1), max(1, -(-count // per_page)))
-    found = db.session.execute(_day_rows(cooperative_id, kas_id, day).order_by(JournalEntry.id.desc())
-                               .limit(per_page).offset((page - 1) * per_page)).all()
+    found = _with_entries(db.session.execute(_day_rows(cooperative_id, kas_id, day).order_by(
+        Posting.entry_id.desc()).limit(per_page).offset((page - 1) * per_page)).all())
     rows = []
     if found:
         bal = closing - _kas_moved(cooperative_id, kas_id, JournalEntry.value_date == day,
                                    JournalEntry.id > found[0][0].id)
         for entry, d, c in found:
-            d, c = int(d or 0), int(c or 0)
             rows.append((entry, d, c, bal))
             bal -= d - c
     book = DayBook(day, closing - tin + tout, rows, tin, tout)
