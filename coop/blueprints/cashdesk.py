@@ -31,7 +31,6 @@ from coop.ledger.services import get_entry
 from coop.loans.due import amount_due
 from coop.membership import services as members
 from coop.membership.forms import BerjangkaForm, CashCountForm, CashForm
-from coop.paging import page_of_list
 from coop.reports.receipts import receipt_data
 from coop.reports.receipts import receipt_pdf as receipt_pdf_bytes
 from coop.savings import cash, interest
@@ -283,9 +282,8 @@ def daybook():
         day = date.fromisoformat(request.args.get("date", "")) if request.args.get("date") else today()
     except ValueError:
         day = today()
-    book = cash.day_book(coop_id(), day)
-    # newest first, DAYBOOK_PAGE entries a page; totals and the closing balance stay the whole day's
-    rows = page_of_list(book.rows[::-1], request.args.get("page", 1, type=int), DAYBOOK_PAGE)
+    # newest first, DAYBOOK_PAGE entries a page (read in SQL); totals and the closing balance stay the whole day's
+    book, rows = cash.day_book_page(coop_id(), day, request.args.get("page", 1, type=int), DAYBOOK_PAGE)
     return render_template("cashdesk/daybook.html", book=book, rows=rows, counts=cash.cash_counts(coop_id(), 10))
 
 

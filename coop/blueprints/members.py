@@ -30,7 +30,6 @@ from coop.formatting import mask_nik, tanggal
 from coop.membership import services
 from coop.membership.forms import ImportForm, MemberRegisterForm, ProductForm, ResignForm
 from coop.membership.models import MEMBER_STATUSES, STATUS_LABELS, Member
-from coop.paging import page_of_list
 from coop.remittances.services import goals_progress as remittance_goals
 from coop.savings import cash, imports
 from coop.savings import services as savings
@@ -183,16 +182,17 @@ def _period():
     return parse("from"), parse("to")
 
 
-def _render_statement(member, sections, date_from, date_to, goals=()):
+def _render_statement(member, accounts, date_from, date_to, goals=()):
     if request.args.get("format") == "pdf":
         from coop.membership.pdf import statement_pdf
 
+        sections = [savings.statement(coop_id(), a.id, date_from, date_to) for a in accounts]
         data = statement_pdf(current_user.cooperative, member, sections, date_from, date_to)
         return Response(data, mimetype="application/pdf", headers={
             "Content-Disposition": content_disposition(f"rekening-{member.member_number}.pdf", inline=True)})
-    # newest first, STATEMENT_PAGE rows a page, one page number per account (?p<account id>=N)
-    paged = [(acc, opening, page_of_list(rows[::-1], request.args.get(f"p{acc.id}", 1, type=int), STATEMENT_PAGE))
-             for acc, opening, rows in sections]
+    # newest first, STATEMENT_PAGE rows a page read in SQL, one page number per account (?p<account id>=N)
+    paged = [savings.statement_page(coop_id(), a.id, date_from, date_to, request.args.get(f"p{a.id}", 1, type=int),
+                                    STATEMENT_PAGE) for a in accounts]
     return render_template("members/statement.html", member=member, sections=paged, date_from=date_from,
                            date_to=date_to, goals=goals)
 
@@ -205,9 +205,8 @@ STATEMENT_PAGE = 50
 def statement(member_id: int):
     member = _visible_member(member_id)
     date_from, date_to = _period()
-    sections = [savings.statement(coop_id(), a.id, date_from, date_to)
-                for a in savings.accounts_of(coop_id(), member.id)]
-    return _render_statement(member, sections, date_from, date_to, remittance_goals(coop_id(), member.id))
+    return _render_statement(member, savings.accounts_of(coop_id(), member.id), date_from, date_to,
+                             remittance_goals(coop_id(), member.id))
 
 
 @bp.route("/accounts/<int:account_id>/statement")
@@ -216,7 +215,7 @@ def account_statement(account_id: int):
     acc = savings.get_account(coop_id(), account_id)
     member = _visible_member(acc.member_id)
     date_from, date_to = _period()
-    return _render_statement(member, [savings.statement(coop_id(), acc.id, date_from, date_to)], date_from, date_to)
+    return _render_statement(member, [acc], date_from, date_to)
 
 
 @bp.route("/me")
@@ -261,10 +260,8 @@ def settlement(member_id: int):
 @bp.route("/arrears")
 @roles_required(*STAFF)
 def arrears():
-    rows = savings.arrears_list(coop_id(), today())
-    page = page_of_list(rows, request.args.get("page", 1, type=int), STATEMENT_PAGE)
-    return render_template("members/arrears.html", rows=rows, page=page, as_of=today(),
-                           total=sum(r["amount"] for r in rows))
+    page, total = savings.arrears_page(coop_id(), today(), request.args.get("page", 1, type=int), STATEMENT_PAGE)
+    return render_template("members/arrears.html", page=page, as_of=today(), total=total)
 
 
 @bp.route("/products")
@@ -373,9 +370,9 @@ def dashboard_panel(user):
         return None
     cid = user.cooperative_id
     figures = services.dashboard_totals(cid)
-    arrears_rows = savings.arrears_list(cid, today())
+    arrears, arrears_amount = savings.arrears_summary(cid, today())
     return {"title": N_("Anggota dan Simpanan"), "template": "members/_panel.html",
             "counts": figures["members_by_status"], "totals": figures["savings_by_kind"],
-            "arrears": len(arrears_rows), "arrears_amount": sum(r["amount"] for r in arrears_rows),
+            "arrears": arrears, "arrears_amount": arrears_amount,
             "labels": STATUS_LABELS}
 

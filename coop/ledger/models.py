@@ -58,6 +58,10 @@ class JournalEntry(TenantMixin, Base):
         UniqueConstraint("reverses_id"),
         # the monthly interest runs a deposit looks for (coop.savings.accrual.months_run_since), migration 0020
         Index("ix_journal_entries_cooperative_id_source_value_date", "cooperative_id", "source", "value_date"),
+        # the receipt finds its entry by voucher number (coop.reports.receipts), migration 0021
+        Index("ix_journal_entries_cooperative_id_voucher_number", "cooperative_id", "voucher_number"),
+        # the day book: one cooperative's entries of a day (coop.savings.cash.day_book_page), migration 0021
+        Index("ix_journal_entries_cooperative_id_value_date", "cooperative_id", "value_date"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

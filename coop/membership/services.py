@@ -3,6 +3,7 @@ numbers, lookup and search, resignation with the settlement entry, death, member
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -179,8 +180,33 @@ def link_user(cooperative_id: int, member_id: int, user, *, actor) -> Member:
     return member
 
 
+#: a member number as printed on the card (``KDM-000123``), whole or its start
+_MEMBER_NUMBER = re.compile(r"^([A-Za-z]{1,10}-)(\d+)$")
+
+
+def _digits_after(digits: str) -> str | None:
+    """The first digit string of the same length after every string starting with ``digits`` ("0129" ->
+    "0130"); None after "999" (no upper bound). Digit strings sort the same under every collation."""
+    nxt = str(int(digits) + 1).zfill(len(digits))
+    return nxt if len(nxt) == len(digits) else None
+
+
+def _starts_with(column, prefix: str, digits: str):
+    """``column`` starts with ``prefix`` (which ends with ``digits``), as a range the column's index can
+    answer (LIKE 'x%' cannot use it on PostgreSQL's default collation nor SQLite's case-insensitive LIKE)."""
+    upper = _digits_after(digits)
+    lower_bound = column >= prefix
+    if upper is None:
+        return sa.and_(lower_bound, column.startswith(prefix))
+    return sa.and_(lower_bound, column < prefix[:len(prefix) - len(digits)] + upper)
+
+
 def search(cooperative_id: int, q: str, limit: int = 10, include_former: bool = False) -> list[Member]:
-    """Type-ahead: by member number, NIK (exact or prefix) or a name fragment (case-insensitive)."""
+    """Type-ahead: by member number, NIK (exact or prefix) or a name fragment (case-insensitive).
+
+    Digits (a member's sequence number or a NIK's start) and a member number (``KDM-0001...``) are answered
+    from the indexes (``member_seq``, ``member_number``, ``nik``), whatever the cooperative's size; only a name
+    fragment reads every member's name (a substring can use no B-tree index)."""
     from coop.registry.models import Resident
 
     q = (q or "").strip()
@@ -190,9 +216,18 @@ def search(cooperative_id: int, q: str, limit: int = 10, include_former: bool = 
         Member.cooperative_id == cooperative_id)
     if not include_former:
         stmt = stmt.where(Member.status.in_(("applied", "active", "dormant")))
-    conds = [Member.member_number.ilike(f"%{q}%"), sa.func.lower(Resident.full_name).contains(q.lower())]
+    number = _MEMBER_NUMBER.match(q)
     if q.isdigit():
-        conds.append(Resident.nik.startswith(q))
+        # the NIK's residents by their index, then their members by (cooperative, resident): SQLite answers
+        # an OR of two index searches on one table, not across the join
+        conds = [Member.resident_id.in_(sa.select(Resident.id).where(Resident.cooperative_id == cooperative_id,
+                                                                      _starts_with(Resident.nik, q, q)))]
+        if len(q) <= 9:
+            conds.append(Member.member_seq == int(q))
+    elif number:
+        conds = [_starts_with(Member.member_number, q.upper(), number.group(2))]
+    else:
+        conds = [Member.member_number.ilike(f"%{q}%"), sa.func.lower(Resident.full_name).contains(q.lower())]
     return list(db.session.scalars(stmt.where(sa.or_(*conds)).order_by(Resident.full_name).limit(limit)))
 
 

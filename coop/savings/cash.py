@@ -15,6 +15,7 @@ from coop.ledger import rules as ledger_rules
 from coop.ledger.models import Account, JournalEntry, Posting
 from coop.ledger.services import Line, account_by_code, get_entry, post_entry
 from coop.ledger.stamp_duty import SAVINGS, stamp_duty
+from coop.paging import Page
 from coop.savings.models import CashCount, SavingsAccount
 from coop.savings.services import SOURCE_LABELS, _months_paid_by, get_account, wajib_status
 from coop.text import N_
@@ -170,31 +171,84 @@ class DayBook:
 
 
 def cash_balance_as_of(cooperative_id: int, day: date, kas_id: int | None = None) -> int:
-    """Kas on the evening of ``day`` (postings dated on or before it)."""
+    """Kas on the evening of ``day`` (postings dated on or before it): the account's running balance less the
+    postings dated after ``day``, so the cost follows the days after ``day`` (none for today), not the books'
+    whole history. Worked example: Kas 500.000 now, 120.000 in and 20.000 out dated tomorrow -> 400.000."""
     kas_id = kas_id or account_by_code(cooperative_id, chart.KAS).id
+    running = db.session.scalar(sa.select(Account.balance).where(Account.id == kas_id)) or 0
+    return int(running) - _kas_moved(cooperative_id, kas_id, JournalEntry.value_date > day)
+
+
+def _kas_moved(cooperative_id: int, kas_id: int, *where) -> int:
+    """Debit less credit of the Kas postings of the cooperative's entries matching ``where`` (the entries are
+    found by their own indexes first, then each one's Kas line by ``ix_postings_account_id_entry_id``)."""
+    entries = sa.select(JournalEntry.id).where(JournalEntry.cooperative_id == cooperative_id, *where)
     return int(db.session.scalar(
         sa.select(sa.func.coalesce(sa.func.sum(Posting.debit - Posting.credit), 0))
-        .join(JournalEntry, JournalEntry.id == Posting.entry_id)
-        .where(Posting.account_id == kas_id, JournalEntry.value_date <= day)) or 0)
+        .where(Posting.account_id == kas_id, Posting.entry_id.in_(entries))) or 0)
+
+
+def _day_rows(cooperative_id: int, kas_id: int, day: date):
+    """(entry id, cash in, cash out) of ``day``'s entries touching Kas, by entry id: the Kas lines of the day's
+    entries (found by ``ix_journal_entries_cooperative_id_value_date``), never a walk of every Kas line (a
+    join lets SQLite without statistics start from ``postings.account_id``)."""
+    entries = sa.select(JournalEntry.id).where(JournalEntry.cooperative_id == cooperative_id,
+                                               JournalEntry.value_date == day)
+    return (sa.select(Posting.entry_id, sa.func.sum(Posting.debit), sa.func.sum(Posting.credit))
+            .where(Posting.account_id == kas_id, Posting.entry_id.in_(entries)).group_by(Posting.entry_id))
+
+
+def _with_entries(found) -> list[tuple]:
+    """(JournalEntry, cash in, cash out) of (entry id, in, out) rows, in their order (one query)."""
+    entries = {e.id: e for e in db.session.scalars(
+        sa.select(JournalEntry).where(JournalEntry.id.in_([row[0] for row in found])))} if found else {}
+    return [(entries[eid], int(d or 0), int(c or 0)) for eid, d, c in found]
 
 
 def day_book(cooperative_id: int, day: date) -> DayBook:
     """Buku kas harian: every entry touching Kas on ``day`` with cash in, out and running balance."""
     kas_id = account_by_code(cooperative_id, chart.KAS).id
     opening = cash_balance_as_of(cooperative_id, date.fromordinal(day.toordinal() - 1), kas_id)
-    q = (sa.select(JournalEntry, sa.func.sum(Posting.debit), sa.func.sum(Posting.credit))
-         .join(Posting, Posting.entry_id == JournalEntry.id)
-         .where(JournalEntry.cooperative_id == cooperative_id, JournalEntry.value_date == day,
-                Posting.account_id == kas_id)
-         .group_by(JournalEntry.id).order_by(JournalEntry.id))
     rows, bal, tin, tout = [], opening, 0, 0
-    for entry, d, c in db.session.execute(q):
-        d, c = int(d or 0), int(c or 0)
+    for entry, d, c in _with_entries(db.session.execute(_day_rows(cooperative_id, kas_id, day)
+                                                        .order_by(Posting.entry_id)).all()):
         bal += d - c
         tin += d
         tout += c
         rows.append((entry, d, c, bal))
     return DayBook(day, opening, rows, tin, tout)
+
+
+def day_book_page(cooperative_id: int, day: date, page: int = 1, per_page: int = 50) -> tuple[DayBook, Page]:
+    """One page of the day book, newest entry first: the whole day's totals, opening and closing, and only
+    ``per_page`` entries read, each with Kas after it (the page of a busy day costs the same as a quiet one's).
+
+    The closing is the running balance less what is dated after ``day``; the first row's balance is the closing
+    less the entries above it (later that day); each next row's is the one above less that row's movement.
+    ``book.rows`` holds the page's rows (newest first). Worked example: opening 100.000, entries of 30.000 in,
+    5.000 out, 10.000 in, two a page: page 1 shows 10.000 (135.000) and 5.000 out (125.000); page 2 30.000
+    (130.000) and the opening."""
+    kas_id = account_by_code(cooperative_id, chart.KAS).id
+    closing = cash_balance_as_of(cooperative_id, day, kas_id)
+    entries = sa.select(JournalEntry.id).where(JournalEntry.cooperative_id == cooperative_id,
+                                               JournalEntry.value_date == day)
+    tin, tout, count = db.session.execute(
+        sa.select(sa.func.coalesce(sa.func.sum(Posting.debit), 0), sa.func.coalesce(sa.func.sum(Posting.credit), 0),
+                  sa.func.count(sa.distinct(Posting.entry_id)))
+        .where(Posting.account_id == kas_id, Posting.entry_id.in_(entries))).one()
+    tin, tout = int(tin), int(tout)
+    page = min(max(1, page or 1), max(1, -(-count // per_page)))
+    found = _with_entries(db.session.execute(_day_rows(cooperative_id, kas_id, day).order_by(
+        Posting.entry_id.desc()).limit(per_page).offset((page - 1) * per_page)).all())
+    rows = []
+    if found:
+        bal = closing - _kas_moved(cooperative_id, kas_id, JournalEntry.value_date == day,
+                                   JournalEntry.id > found[0][0].id)
+        for entry, d, c in found:
+            rows.append((entry, d, c, bal))
+            bal -= d - c
+    book = DayBook(day, closing - tin + tout, rows, tin, tout)
+    return book, Page(rows, page, per_page, count)
 
 
 #: the pecahan sheet, in the order of the printed form: notes, then coins ("coin<value>")

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from coop import audit, datebounds, settings
@@ -21,6 +22,7 @@ from coop.errors import NotFound, RuleViolation, ValidationError
 from coop.ledger import chart
 from coop.ledger.models import Account, JournalEntry, Posting
 from coop.ledger.services import Line, account_by_code, open_subaccount, post_entry
+from coop.paging import Page
 from coop.savings import accrual, rules
 from coop.savings.models import KIND_LABELS, KINDS, SavingsAccount, SavingsProduct
 from coop.savings.products import (  # noqa: F401 - re-exported: the savings API of other areas
@@ -387,29 +389,77 @@ def wajib_status(cooperative_id: int, member, as_of: date) -> dict:
             "due_months": due_months, "due_amount": due_amount}
 
 
-def arrears_list(cooperative_id: int, as_of: date) -> list[dict]:
-    """Every current member with wajib in arrears on ``as_of``, most months first (two queries)."""
+def _arrears_rows(cooperative_id: int, as_of: date) -> list[tuple]:
+    """(months, amount, oldest month, member seq, member id, account id) of every current member with wajib in
+    arrears on ``as_of``, most months first: Core rows, no ORM objects.
+
+    Payments cover the oldest month first, so a member whose wajib balance reaches the dues of every month
+    before ``as_of``'s owes nothing overdue: that sum is the same for everyone who joined in the same month
+    at the same monthly amount (computed once a group), and only the members below it get their months built.
+    Worked example: joined in January at 20.000 a month, on 10 June the months before June owe 100.000; a
+    balance of 100.000 is skipped, 50.000 has three months (Mar-May, 50.000) in arrears."""
     from coop.membership.models import Member
 
-    rows = db.session.execute(sa.select(Member, SavingsAccount, SavingsProduct.amount, Account.balance)
+    before = as_of.replace(day=1)
+    rows = db.session.execute(sa.select(Member.id, Member.member_seq, Member.joined_on, SavingsAccount.id,
+                                        SavingsProduct.amount, Account.balance)
                               .join(SavingsAccount, SavingsAccount.member_id == Member.id)
                               .join(SavingsProduct, SavingsProduct.id == SavingsAccount.product_id)
                               .join(Account, Account.id == SavingsAccount.ledger_account_id)
                               .where(Member.cooperative_id == cooperative_id,
                                      Member.status.in_(("applied", "active", "dormant")),
                                      SavingsAccount.kind == "wajib", SavingsAccount.status != "closed"))
-    out, amount_fns = [], {}
-    for member, acc, monthly, bal in rows:
+    out, amount_fns, owed = [], {}, {}
+    for member_id, seq, joined_on, account_id, monthly, bal in rows:
+        monthly = monthly or 0
         if monthly not in amount_fns:
-            amount_fns[monthly] = wajib_amounts(cooperative_id, monthly or 0)
-        dues = _dues(cooperative_id, member.joined_on, as_of, monthly or 0, -bal, amount_of=amount_fns[monthly])
-        months, amount = rules.arrears(dues, before=as_of.replace(day=1))
+            amount_fns[monthly] = wajib_amounts(cooperative_id, monthly)
+        key = (joined_on.replace(day=1), monthly)
+        if key not in owed:
+            total, m = 0, key[0]
+            while m < before:
+                total += amount_fns[monthly](m)
+                m = rules.add_months(m, 1)
+            owed[key] = total
+        if -bal >= owed[key]:
+            continue
+        dues = _dues(cooperative_id, joined_on, as_of, monthly, -bal, amount_of=amount_fns[monthly])
+        months, amount = rules.arrears(dues, before=before)
         if months:
             oldest = next(d.period for d in dues if d.outstanding > 0)
-            out.append({"member": member, "account": acc, "months": months, "amount": amount,
-                        "oldest": oldest})
-    out.sort(key=lambda r: (-r["months"], r["member"].member_seq))
+            out.append((months, amount, oldest, seq, member_id, account_id))
+    out.sort(key=lambda r: (-r[0], r[3]))
     return out
+
+
+def _arrears_dicts(rows: list[tuple]) -> list[dict]:
+    """The rows with their SavingsAccount and Member objects (loaded 500 at a time)."""
+    accounts: dict[int, SavingsAccount] = {}
+    for start in range(0, len(rows), 500):
+        accounts.update((a.id, a) for a in db.session.scalars(
+            sa.select(SavingsAccount).options(selectinload(SavingsAccount.member))
+            .where(SavingsAccount.id.in_([r[5] for r in rows[start:start + 500]]))))
+    return [{"member": accounts[account_id].member, "account": accounts[account_id], "months": months,
+             "amount": amount, "oldest": oldest} for months, amount, oldest, _, _, account_id in rows]
+
+
+def arrears_list(cooperative_id: int, as_of: date) -> list[dict]:
+    """Every current member with wajib in arrears on ``as_of``, most months first."""
+    return _arrears_dicts(_arrears_rows(cooperative_id, as_of))
+
+
+def arrears_summary(cooperative_id: int, as_of: date) -> tuple[int, int]:
+    """(members in arrears, total in arrears) on ``as_of``, without loading any member."""
+    rows = _arrears_rows(cooperative_id, as_of)
+    return len(rows), sum(r[1] for r in rows)
+
+
+def arrears_page(cooperative_id: int, as_of: date, page: int = 1, per_page: int = 50) -> tuple[Page, int]:
+    """One page of :func:`arrears_list` (only its members loaded) and the total in arrears of the whole list."""
+    rows = _arrears_rows(cooperative_id, as_of)
+    page = min(max(1, page or 1), max(1, -(-len(rows) // per_page)))
+    items = _arrears_dicts(rows[(page - 1) * per_page:page * per_page])
+    return Page(items, page, per_page, len(rows)), sum(r[1] for r in rows)
 
 
 # --------------------------------------------------------------------------------------------
@@ -483,6 +533,106 @@ def statement(cooperative_id: int, account_id: int, date_from: date | None = Non
         bal += dep - wd
         rows.append(StatementRow(pid, eid, voucher, vd, memo, source, dep, wd, bal))
     return acc, opening, rows
+
+
+def _statement_lines(acc: SavingsAccount, date_from: date | None, date_to: date | None, *where):
+    """The account's postings (id, entry id, voucher, value date, memo, source, debit, credit) in the period."""
+    q = (sa.select(Posting.id, JournalEntry.id, JournalEntry.voucher_number, JournalEntry.value_date,
+                   JournalEntry.memo, JournalEntry.source, Posting.debit, Posting.credit)
+         .join(JournalEntry, JournalEntry.id == Posting.entry_id)
+         .where(Posting.account_id == acc.ledger_account_id, *where))
+    if date_from:
+        q = q.where(JournalEntry.value_date >= date_from)
+    if date_to:
+        q = q.where(JournalEntry.value_date <= date_to)
+    return q
+
+
+def _moved(acc: SavingsAccount, *where) -> int:
+    """Natural-side sum of the account's postings whose entries match ``where``."""
+    return int(db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(_natural_delta(acc.ledger_account.normal_side)), 0))
+        .join(JournalEntry, JournalEntry.id == Posting.entry_id)
+        .where(Posting.account_id == acc.ledger_account_id, *where)) or 0)
+
+
+def _closing(acc: SavingsAccount, date_to: date | None) -> int:
+    """Natural-side balance on the evening of ``date_to`` (None: now): the running balance less what is dated
+    after it, so a recent statement does not sum the account's whole history."""
+    running = int(db.session.scalar(sa.select(Account.balance).where(Account.id == acc.ledger_account_id)) or 0)
+    natural = running if acc.ledger_account.normal_side == "D" else -running
+    return natural - (_moved(acc, JournalEntry.value_date > date_to) if date_to else 0)
+
+
+def _period_where(date_from: date | None, date_to: date | None) -> list:
+    return ([JournalEntry.value_date >= date_from] if date_from else []) + (
+        [JournalEntry.value_date <= date_to] if date_to else [])
+
+
+def _rows_from(acc: SavingsAccount, found, balance: int, newest_first: bool) -> list[StatementRow]:
+    """StatementRows of ``found`` (in display order) starting from the balance after the first of them
+    (newest first) or before it (oldest first)."""
+    credit_side = acc.ledger_account.normal_side == "C"
+    rows = []
+    for pid, eid, voucher, vd, memo, source, debit, credit in found:
+        dep, wd = (credit, debit) if credit_side else (debit, credit)
+        if not newest_first:
+            balance += dep - wd
+        rows.append(StatementRow(pid, eid, voucher, vd, memo, source, dep, wd, balance))
+        if newest_first:
+            balance -= dep - wd
+    return rows
+
+
+def _after_row(vd: date, eid: int, pid: int):
+    """Postings after (value date, entry id, posting id) in statement order."""
+    return sa.or_(JournalEntry.value_date > vd, sa.and_(JournalEntry.value_date == vd, sa.or_(
+        JournalEntry.id > eid, sa.and_(JournalEntry.id == eid, Posting.id > pid))))
+
+
+def statement_page(cooperative_id: int, account_id: int, date_from: date | None = None, date_to: date | None = None,
+                   page: int = 1, per_page: int = 50) -> tuple[SavingsAccount, int, Page]:
+    """One page of :func:`statement`, newest first, read in SQL: (account, opening of the period, page).
+
+    The closing of the period is the running balance less what is dated after it; the first row's balance
+    the closing less the rows above it; the opening the closing less the period's movements (aggregates,
+    not rows). Same figures as :func:`statement` (``test_statement_page_matches_the_whole_statement``)."""
+    acc = get_account(cooperative_id, account_id)
+    period = _period_where(date_from, date_to)
+    closing = _closing(acc, date_to)
+    total, moved = db.session.execute(
+        sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(_natural_delta(acc.ledger_account.normal_side)), 0))
+        .select_from(Posting).join(JournalEntry, JournalEntry.id == Posting.entry_id)
+        .where(Posting.account_id == acc.ledger_account_id, *period)).one()
+    page = min(max(1, page or 1), max(1, -(-total // per_page)))
+    found = db.session.execute(_statement_lines(acc, date_from, date_to).order_by(
+        JournalEntry.value_date.desc(), JournalEntry.id.desc(), Posting.id.desc())
+        .limit(per_page).offset((page - 1) * per_page)).all()
+    rows = []
+    if found:
+        top = found[0]
+        balance = closing - _moved(acc, *period, _after_row(top[3], top[1], top[0]))
+        rows = _rows_from(acc, found, balance, newest_first=True)
+    return acc, closing - int(moved), Page(rows, page, per_page, total)
+
+
+def statement_after(cooperative_id: int, account_id: int, date_from: date | None, date_to: date | None,
+                    after: int | None, limit: int) -> tuple[SavingsAccount, int, list[StatementRow], bool]:
+    """The API's pages, oldest first: up to ``limit`` rows after posting ``after`` (a cursor; None: the
+    first page; a posting not in the statement: nothing), (account, opening, rows, more after them)."""
+    acc = get_account(cooperative_id, account_id)
+    period = _period_where(date_from, date_to)
+    opening = _closing(acc, date_to) - _moved(acc, *period)
+    where, before = [], opening
+    if after is not None:
+        cursor = db.session.execute(_statement_lines(acc, date_from, date_to, Posting.id == after)).first()
+        if cursor is None:
+            return acc, opening, [], False
+        where.append(_after_row(cursor[3], cursor[1], cursor[0]))
+        before += _moved(acc, *period, sa.not_(where[0]))
+    found = db.session.execute(_statement_lines(acc, date_from, date_to, *where).order_by(
+        JournalEntry.value_date, JournalEntry.id, Posting.id).limit(limit + 1)).all()
+    return acc, opening, _rows_from(acc, found[:limit], before, newest_first=False), len(found) > limit
 
 
 # --------------------------------------------------------------------------------------------

@@ -161,12 +161,8 @@ def transactions(account_id: int):
     _visible_account(account_id)
     args = load_args(schemas.TransactionsQuerySchema)
     limit, after = page_params()
-    acc, opening, rows = savings.statement(_coop(), account_id, args["date_from"], args["date_to"])
-    start = 0
-    if after is not None:
-        start = next((i + 1 for i, r in enumerate(rows) if r.transaction_id == after), len(rows))
-    page = rows[start:start + limit]
-    more = start + limit < len(rows)
+    acc, opening, page, more = savings.statement_after(_coop(), account_id, args["date_from"], args["date_to"],
+                                                       after, limit)
     items = [{"id": r.transaction_id, "entry_id": r.entry_id, "voucher_number": r.voucher_number,
               "value_date": r.value_date, "memo": r.memo, "type": r.source.split(".")[-1],
               "deposit": r.deposit, "withdrawal": r.withdrawal, "amount": r.deposit - r.withdrawal,
