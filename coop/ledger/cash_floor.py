@@ -30,7 +30,7 @@ SETTING = "cash_never_negative"
 
 def floor(cooperative_id: int) -> int | None:
     """The ``min_balance`` a cash account gets: ``0`` while the setting is on, else ``None``."""
-    return 0 if settings.get(cooperative_id, SETTING) else None
+    return 0 if settings.get_bool(cooperative_id, SETTING) else None
 
 
 def cash_account_ids(cooperative_id: int) -> list[int]:

@@ -102,7 +102,7 @@ def register_member(cooperative_id: int, resident_id: int, joined_on: date, *, a
         raise RuleViolation("Tidak memenuhi syarat keanggotaan: " + " ".join(problems),
                             code="not_eligible", fields={"resident_id": problems})
     seq = _next_seq(cooperative_id)
-    fmt = settings.get(cooperative_id, "member_number_format", joined_on)
+    fmt = settings.get_text(cooperative_id, "member_number_format", joined_on)
     member = Member(cooperative_id=cooperative_id, resident_id=resident.id, member_seq=seq,
                     member_number=format_member_number(fmt, seq), status="applied", member_type=member_type,
                     joined_on=joined_on)

@@ -131,7 +131,7 @@ def load(ctx) -> None:
 def rules_percent(coop_id: int, on: date):
     from coop import settings
 
-    return settings.get(coop_id, "training_completion_percent", as_of=on)
+    return settings.get_decimal(coop_id, "training_completion_percent", as_of=on)
 
 
 def _record_followups(ctx, completed_by_program, officer) -> list[int]:

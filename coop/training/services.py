@@ -425,7 +425,7 @@ def complete_enrolment(cooperative_id: int, enrolment_id: int, *, completed_on: 
                        code="enrolment_not_active")
     datebounds.check_day(cooperative_id, completed_on, "completed_on",
                          earlier=[(enrolment.applied_on, "tanggal pendaftaran")])
-    required = settings.get(cooperative_id, "training_completion_percent", as_of=completed_on)
+    required = settings.get_decimal(cooperative_id, "training_completion_percent", as_of=completed_on)
     attended, sessions = attendance_of(enrolment)
     if not rules.meets_completion(attended, sessions, required):
         need = rules.sessions_needed(sessions, required)

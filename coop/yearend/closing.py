@@ -44,7 +44,7 @@ def income_tax_of(cooperative_id: int, year: int) -> dict:
     p = phu(cooperative_id, date(year, 1, 1), date(year, 12, 31))
     posted = sum(r["amount"] for r in p["expenses"] if r["code"] == chart.BEBAN_PPH_BADAN)
     pre_tax = p["surplus"] + posted
-    rate = settings.get(cooperative_id, "income_tax_rate", date(year, 12, 31))
+    rate = settings.get_decimal(cooperative_id, "income_tax_rate", date(year, 12, 31))
     due = shu_rules.income_tax(pre_tax, rate)
     to_post = max(0, due - posted)
     return {"pre_tax": pre_tax, "rate": rate, "due": due, "posted": posted, "to_post": to_post,

@@ -36,10 +36,10 @@ PAYOUT_BATCH = 200
 
 def percentages(cooperative_id: int, as_of: date | None) -> tuple[dict[str, Decimal], Decimal, Decimal, list[str]]:
     """(allocation percents, jasa usaha %, jasa modal %, base savings kinds) in force on ``as_of``."""
-    parts = {p: Decimal(settings.get(cooperative_id, f"shu_{p}", as_of)) for p in shu_rules.PARTS}
-    return (parts, Decimal(settings.get(cooperative_id, "shu_jasa_usaha", as_of)),
-            Decimal(settings.get(cooperative_id, "shu_jasa_modal", as_of)),
-            list(settings.get(cooperative_id, "shu_modal_base_kinds", as_of)))
+    parts = {p: settings.get_decimal(cooperative_id, f"shu_{p}", as_of) for p in shu_rules.PARTS}
+    return (parts, settings.get_decimal(cooperative_id, "shu_jasa_usaha", as_of),
+            settings.get_decimal(cooperative_id, "shu_jasa_modal", as_of),
+            settings.get_list(cooperative_id, "shu_modal_base_kinds", as_of))
 
 
 def surplus_of(cooperative_id: int, year: int) -> int:
@@ -91,7 +91,7 @@ def compute_plan(cooperative_id: int, year: int, as_of: date | None = None) -> s
     from_reserves = from_surplus = 0
     try:
         if losses:
-            order = settings.get(cooperative_id, "loss_coverage_order", as_of)
+            order = settings.get_text(cooperative_id, "loss_coverage_order", as_of)
             day = as_of or datebounds.today(cooperative_id)
             from_reserves, from_surplus = shu_rules.cover_losses(losses, surplus, reserves_on(cooperative_id, day),
                                                                  order)
