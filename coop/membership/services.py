@@ -12,11 +12,19 @@ from coop import audit, datebounds, settings
 from coop.auth.models import Cooperative
 from coop.db import db, is_sqlite
 from coop.errors import Conflict, NotFound, RuleViolation, ValidationError
+from coop.formatting import rupiah
 from coop.ledger import chart
+from coop.ledger.models import Account, JournalEntry
 from coop.ledger.services import Line, account_by_code, post_entry
-from coop.membership.models import MEMBER_TYPES, Member
+from coop.loans.services import plan_member_payoff
+from coop.membership.models import MEMBER_STATUSES, MEMBER_TYPES, Member
+from coop.registry.models import Resident
+from coop.registry.services import get_resident
 from coop.savings import accrual
 from coop.savings import services as savings
+from coop.savings.models import KINDS, SavingsAccount
+from coop.savings.rules import is_adult
+from coop.settings import member_number_format_problem
 
 
 def get_member(cooperative_id: int, member_id: int) -> Member:
@@ -46,7 +54,6 @@ def member_by_number(cooperative_id: int, number: str) -> Member:
 def format_member_number(fmt: str, seq: int) -> str:
     """The member number for ``seq``; a stored format the settings form would refuse today (no
     ``{seq}``, ``{seq.x}``, quotes or line breaks) falls back to ``KDM-000123``."""
-    from coop.settings import member_number_format_problem
 
     if member_number_format_problem(fmt):
         return f"KDM-{seq:06d}"
@@ -55,7 +62,6 @@ def format_member_number(fmt: str, seq: int) -> str:
 
 def eligibility_problems(cooperative_id: int, resident, on: date) -> list[str]:
     """Why ``resident`` may not join on ``on`` (empty list: eligible). Reasons in plain Indonesian."""
-    from coop.savings.rules import is_adult
 
     coop = db.session.get(Cooperative, cooperative_id)
     problems = []
@@ -91,7 +97,6 @@ def register_member(cooperative_id: int, resident_id: int, joined_on: date, *, a
 
     :raises NotFound: unknown resident. :raises RuleViolation: not eligible (reasons in ``fields``).
     """
-    from coop.registry.services import get_resident
 
     datebounds.check_day(cooperative_id, joined_on, "joined_on")
     if member_type not in MEMBER_TYPES:
@@ -143,7 +148,6 @@ def link_user(cooperative_id: int, member_id: int, user, *, actor) -> Member:
 
 def search(cooperative_id: int, q: str, limit: int = 10, include_former: bool = False) -> list[Member]:
     """Type-ahead: by member number, NIK (exact or prefix) or a name fragment (case-insensitive)."""
-    from coop.registry.models import Resident
 
     q = (q or "").strip()
     if not q:
@@ -179,10 +183,6 @@ class Settlement:
 
 
 def _payoff_plan(cooperative_id: int, member_id: int, value_date: date):
-    try:
-        from coop.loans.services import plan_member_payoff
-    except ImportError:
-        return None
     return plan_member_payoff(cooperative_id, member_id, value_date)
 
 
@@ -232,7 +232,6 @@ def resign(cooperative_id: int, member_id: int, effective_on: date, *, actor, st
     s.loans_total = int(plan.total) if plan is not None else 0
     s.refund = s.savings_total - s.loans_total
     if s.refund < 0:
-        from coop.formatting import rupiah
 
         raise RuleViolation(
             f"Simpanan ({rupiah(s.savings_total)}) tidak cukup menutup pinjaman ({rupiah(s.loans_total)}): "
@@ -262,8 +261,6 @@ def resign(cooperative_id: int, member_id: int, effective_on: date, *, actor, st
 
 def settlement_of(cooperative_id: int, member_id: int) -> Settlement:
     """The recorded settlement of a former member (for the settlement receipt)."""
-    from coop.ledger.models import JournalEntry
-    from coop.savings.models import SavingsAccount
 
     member = get_member(cooperative_id, member_id)
     if member.settlement_entry_id is None:
@@ -296,9 +293,6 @@ def dashboard_totals(cooperative_id: int) -> dict[str, dict[str, int]]:
     for its members, closed accounts included: they are at 0). Two queries; sums come back as ``int``
     (PostgreSQL returns ``SUM`` of a bigint as a Decimal).
     """
-    from coop.ledger.models import Account
-    from coop.membership.models import MEMBER_STATUSES
-    from coop.savings.models import KINDS, SavingsAccount
 
     counts = dict(db.session.execute(sa.select(Member.status, sa.func.count()).where(
         Member.cooperative_id == cooperative_id).group_by(Member.status)).all())

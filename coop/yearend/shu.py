@@ -25,6 +25,9 @@ from coop.errors import Conflict, NotFound, ValidationError
 from coop.ledger import chart
 from coop.ledger.reports import balances_as_of
 from coop.ledger.services import Line, account_by_code, post_entry
+from coop.loans.services import interest_paid_by_member
+from coop.membership.models import Member
+from coop.savings.services import account_for, balances_by_member
 from coop.yearend import shu_rules
 from coop.yearend.closing import get_year_end, income_tax_of, require_year_end
 from coop.yearend.models import ShuDistribution, ShuMemberShare, YearEnd
@@ -69,8 +72,6 @@ def reserves_on(cooperative_id: int, day: date) -> int:
 
 def bases(cooperative_id: int, year: int, kinds: list[str]) -> tuple[dict[int, int], dict[int, int]]:
     """(interest paid per member in the year, savings of ``kinds`` per member at 31 December)."""
-    from coop.loans.services import interest_paid_by_member
-    from coop.savings.services import balances_by_member
 
     return (interest_paid_by_member(cooperative_id, date(year, 1, 1), date(year, 12, 31)),
             balances_by_member(cooperative_id, kinds, date(year, 12, 31)))
@@ -187,7 +188,6 @@ def pay(cooperative_id: int, year: int, *, actor, value_date: date, via: str,
     shares = list(db.session.scalars(q.order_by(ShuMemberShare.member_id)))
     if not shares:
         return 0
-    from coop.membership.models import Member
 
     numbers = dict(db.session.execute(sa.select(Member.id, Member.member_number).where(
         Member.id.in_([s.member_id for s in shares]))).all())
@@ -201,7 +201,6 @@ def pay(cooperative_id: int, year: int, *, actor, value_date: date, via: str,
                                audit_action="shu.payout")
             s.paid_via, s.paid_on, s.paid_entry_id = "cash", value_date, entry.id
     else:
-        from coop.savings.services import account_for
 
         targets, missing = {}, []
         for s in shares:
@@ -233,7 +232,6 @@ def member_rows(cooperative_id: int, year: int) -> list[dict]:
     dist = get_distribution(cooperative_id, year)
     if dist is None:
         return []
-    from coop.membership.models import Member
 
     rows = []
     q = (sa.select(ShuMemberShare, Member).join(Member, Member.id == ShuMemberShare.member_id)
