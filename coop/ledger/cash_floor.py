@@ -17,6 +17,8 @@ A negative Bank is for the monthly bank reconciliation to explain.
 """
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 
 from coop import audit, settings
@@ -51,7 +53,7 @@ def is_cash_account(cooperative_id: int, account_id: int | None) -> bool:
     return account_id is not None and account_id in cash_account_ids(cooperative_id)
 
 
-def apply(cooperative_id: int, *, actor=None) -> list[str]:
+def apply(cooperative_id: int, *, actor: Any = None) -> list[str]:
     """Set (setting on: zero, or a higher floor an account already has) or clear (off) the floor on
     every cash account. Returns the codes changed.
 
