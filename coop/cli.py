@@ -1,20 +1,29 @@
 """``flask --app coop ...`` commands. Each command is a boundary: it opens the unit of work."""
 from __future__ import annotations
 
+import importlib
 import os
 import sqlite3
 from datetime import date
 
 import click
 import sqlalchemy as sa
+from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask, current_app
 from flask_babel import gettext
 
-from coop import clock
-from coop.auth.models import Cooperative
+from coop import clock, ops
+from coop.auth.models import Cooperative, User
+from coop.auth.services import create_user, set_active
 from coop.db import atomic, db, pooled_url
+from coop.demo import DEMO_USERS, EXTRA_DEMO_USERS, load_demo
+from coop.errors import CoopError
+from coop.formatting import rupiah
+from coop.jobs import JOBS, _load_job_modules, run_all
 from coop.jobs import lock as scheduler_lock
-from coop.ops import prune_job_history
+from coop.ledger.verify import verify
+from coop.onboarding import found_cooperative
+from coop.ops import backup_sqlite, prune_job_history
 from coop.programme.services import create_coordinator
 
 #: Areas add their command groups here ("module:attribute" of a click command or group).
@@ -39,7 +48,6 @@ def _today() -> date:
               help="Reference date of the demo history (default: today in Asia/Jakarta).")
 def demo_cmd(as_of):
     """Load the demo cooperative (idempotent; all or nothing: a failure leaves no partial demo)."""
-    from coop.demo import DEMO_USERS, load_demo
 
     password = current_app.config["DEMO_PASSWORD"]
     today = as_of.date() if as_of else _today()
@@ -51,7 +59,6 @@ def demo_cmd(as_of):
         raise
     click.echo(("Koperasi demo dibuat: " if created else "Koperasi demo sudah ada: ") + coop.name)
     click.echo("Pengguna demo (kata sandi: %s):" % password)
-    from coop.demo import EXTRA_DEMO_USERS
 
     for username, full_name, role in DEMO_USERS + EXTRA_DEMO_USERS:
         click.echo(f"  {username:<10} {role:<10} {full_name}")
@@ -71,8 +78,6 @@ def cooperatives_cli():
               help="Tanggal berdiri (YYYY-MM-DD): no money-moving date may precede it.")
 def cooperatives_create(name, village_code, legal_number, address, founded_on):
     """Create a cooperative with its chart of accounts and default savings products (then add its first admin with `users create`)."""
-    from coop.errors import CoopError
-    from coop.onboarding import found_cooperative
 
     def _create():
         return found_cooperative(name=name, village_code=village_code, legal_number=legal_number,
@@ -88,7 +93,6 @@ def cooperatives_create(name, village_code, legal_number, address, founded_on):
 @cooperatives_cli.command("list")
 def cooperatives_list():
     """List cooperatives with their ids."""
-    from coop.auth.models import Cooperative
 
     for c in db.session.scalars(sa.select(Cooperative).order_by(Cooperative.id)):
         click.echo(f"{c.id:>4}  {c.village_code}  {c.name}")
@@ -112,8 +116,6 @@ def users_cli():
 @click.password_option()
 def users_create(cooperative_id, username, full_name, role, region, password):
     """Create a user of a cooperative, or a coordinator (--region) or service admin without one."""
-    from coop.auth.services import create_user
-    from coop.errors import CoopError
 
     try:
         if role == "coordinator":
@@ -135,10 +137,7 @@ def users_create(cooperative_id, username, full_name, role, region, password):
 @click.argument("username")
 def users_deactivate(username):
     """Deactivate a user: every session and API token of theirs ends at once."""
-    from flask_babel import gettext
 
-    from coop.auth.models import User
-    from coop.auth.services import set_active
 
     user = db.session.scalar(sa.select(User).where(User.username == username.strip().lower()))
     if user is None:
@@ -157,7 +156,6 @@ def _sqlite_path(command: str) -> str:
 
 
 def _rupiah(amount: int) -> str:
-    from coop.formatting import rupiah
 
     return rupiah(amount)
 
@@ -172,7 +170,6 @@ def backup_cmd(path, keep):
     One consistent snapshot (VACUUM INTO) written to a temporary name, checked with integrity_check and
     renamed into place: it finishes under load and never leaves a partial file at PATH.
     PostgreSQL: pg_dump, see docs/operations.md."""
-    from coop.ops import backup_sqlite
 
     db_path = _sqlite_path("Backup")
     try:
@@ -192,8 +189,6 @@ def backup_cmd(path, keep):
 
 def _verify_file(path: str) -> dict:
     """``ledger verify`` of every cooperative in the database file at ``path`` (not the app's)."""
-    from coop.auth.models import Cooperative
-    from coop.ledger.verify import verify
 
     engine = sa.create_engine(f"sqlite:///{path}")
     try:
@@ -232,7 +227,6 @@ def restore_cmd(backup, yes, voucher_floor):  # noqa: C901, PLR0915 -- the check
     Verifies the backup before and the database after; prints what the live database had beyond the
     backup (entries, last voucher, amount) and records it in the audit log; voucher numbers continue after
     the highest number ever issued."""
-    from coop import ops
 
     db_path = _sqlite_path("Restore")
     backup = os.path.abspath(backup)
@@ -322,7 +316,6 @@ def restore_cmd(backup, yes, voucher_floor):  # noqa: C901, PLR0915 -- the check
         ops.release(db_path)
     # 5. verify the restored database through the app itself
     db.engine.dispose()
-    from coop.ledger.verify import verify
 
     failed = False
     for st in backup_states.values():
@@ -370,8 +363,6 @@ def jobs_run(as_of, only, allow_future):
     Without ``--as-of`` each cooperative runs as of its own business date (its time zone). A date more than
     one day after the business date is refused, and nothing is posted, unless ``--allow-future`` is given:
     a server whose clock jumped after a power cut must not post a year of interest at once."""
-    from coop.auth.models import Cooperative
-    from coop.jobs import run_all
 
     coops = db.session.scalars(sa.select(Cooperative).order_by(Cooperative.id)).all()
     if as_of is not None and not allow_future:
@@ -408,7 +399,6 @@ def jobs_prune(as_of):
 
 @jobs_cli.command("list")
 def jobs_list():
-    from coop.jobs import JOBS, _load_job_modules
 
     _load_job_modules()
     for job in JOBS:
@@ -418,9 +408,7 @@ def jobs_list():
 @click.command("scheduler")
 def scheduler_cmd():
     """Run APScheduler's BlockingScheduler in this ONE process (never inside web workers)."""
-    from apscheduler.schedulers.blocking import BlockingScheduler
 
-    from coop.jobs import JOBS, _load_job_modules, run_all
 
     app = current_app._get_current_object()
     _load_job_modules()
@@ -486,7 +474,6 @@ def _scheduler_lock(app: Flask):
 
 
 def register(app: Flask) -> None:
-    import importlib
 
     for cmd in (demo_cmd, cooperatives_cli, users_cli, backup_cmd, restore_cmd, jobs_cli, scheduler_cmd):
         app.cli.add_command(cmd)

@@ -6,6 +6,7 @@ import os
 
 import flask_babel
 from flask import Flask, current_app, has_app_context, has_request_context, request, session
+from flask_babel import get_locale, gettext, refresh
 from flask_login import current_user
 
 from coop import formatting
@@ -33,7 +34,6 @@ def select_locale() -> str:
 def account_name(account) -> str:
     """An account's name for the reader: its English name (``name_en``, set for the standard chart) when
     the page is in English, else the Indonesian ``name``. Takes an ``Account`` or a report row (dict)."""
-    from flask_babel import get_locale
 
     get = account.get if isinstance(account, dict) else lambda key: getattr(account, key, None)
     if get("name_en") and str(get_locale() or "id") == "en":
@@ -80,7 +80,6 @@ def _reader_locale() -> str | None:
 
 def register(app: Flask) -> None:
     set_reader_locale(_reader_locale)
-    from flask_babel import get_locale, gettext
 
     problem = english_catalogue_problem(app)
     # a stale catalogue still translates most pages: the switch stays, the warning asks for a compile
@@ -113,7 +112,6 @@ def register(app: Flask) -> None:
     def _choose_locale_per_request():
         # Flask-Babel caches the locale on ``g``; when an app context is already pushed (tests, CLI) ``g``
         # outlives one request, so drop the cache and let every request choose its language again.
-        from flask_babel import refresh
 
         refresh()
 

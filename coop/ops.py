@@ -268,7 +268,7 @@ def prune_job_history(cooperative_id: int, as_of: date) -> int:
     """Delete the cooperative's job history (``job_runs``) dated more than ``job_runs_keep_days`` (400)
     days before ``as_of``, keeping each job's latest run (:func:`coop.jobs.prune_runs`). Idempotent.
     Returns how many rows went."""
-    keep = settings.get(cooperative_id, "job_runs_keep_days", as_of)
+    keep = settings.get_int(cooperative_id, "job_runs_keep_days", as_of)
     return jobs.prune_runs(cooperative_id, as_of - timedelta(days=keep))
 
 

@@ -12,13 +12,15 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from coop import audit
+from coop import audit, datebounds
 from coop.auth import passwords
 from coop.auth.models import ApiToken, Cooperative, LoginAttempt, LoginThrottle, User
 from coop.auth.roles import ALL_ROLES, COORDINATOR, SERVICE_ROLES
-from coop.db import Prepared, adopt, db
+from coop.db import Prepared, adopt, atomic, db
 from coop.errors import Conflict, NotFound, ValidationError
 from coop.text import N_
 
@@ -41,10 +43,7 @@ def _bump(key: str, now: datetime, since: datetime, delta: int) -> int:
     ``delta``) and return the new count: INSERT .. ON CONFLICT DO UPDATE .. RETURNING on both databases,
     so concurrent attempts each see a distinct count."""
     dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
     table = LoginThrottle.__table__
     stmt = insert(table).values(key=key, window_started_at=now, failures=max(delta, 0))
     expired = table.c.window_started_at < since
@@ -111,7 +110,6 @@ def authenticate(username: str, password: str, *, address: str, now: datetime,
     3. one short unit of work records the attempt (and runs ``then(user)`` on success, e.g. issuing a
        token), whose result is returned as ``AuthResult.extra``.
     """
-    from coop.db import atomic
 
     username = (username or "").strip().lower()
     address = address or "unknown"
@@ -300,7 +298,6 @@ def create_cooperative(*, name: str, village_code: str, legal_number: str | None
                        founded_on: date | None = None) -> Cooperative:
     """``founded_on`` (optional): no money-moving or decision date may precede it (coop.datebounds); it
     may not lie after today."""
-    from coop import datebounds
 
     if not (village_code.isdigit() and len(village_code) == 10):
         raise ValidationError("Kode desa harus 10 digit.", fields={"village_code": ["Kode desa harus 10 digit."]})

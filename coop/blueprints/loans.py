@@ -475,8 +475,8 @@ def products():
                           **values):
                     return redirect(url_for("loans.products"))
     items = loans.products(coop_id())
-    scheme = coop_settings.get(coop_id(), "collectibility_scheme", _today())
-    bank5 = ({k: coop_settings.get(coop_id(), f"bank5_{k}", _today()) for k in ("dpk_after_days", "kl_after_days",
+    scheme = coop_settings.get_text(coop_id(), "collectibility_scheme", _today())
+    bank5 = ({k: coop_settings.get_int(coop_id(), f"bank5_{k}", _today()) for k in ("dpk_after_days", "kl_after_days",
                                                                                "d_after_days", "m_after_days")}
              if scheme == "bank5" else None)
     return render_template("loans/products.html", items=items, form=form, bank5=bank5,

@@ -168,7 +168,7 @@ def cohort(cohort_id: int):
     q = request.args.get("q", "").strip()
     candidates = queries.resident_candidates(cid, q) if current_user.role in MANAGE else []
     payments = {p.enrolment_id: p for p in services.allowance_payments(cid, c.id)}
-    required = settings.get(cid, "training_completion_percent", as_of=business_today())
+    required = settings.get_decimal(cid, "training_completion_percent", as_of=business_today())
     return render_template("training/cohort.html", cohort=c, enrolments=enrolments, residents=residents,
                            attendance=attendance, form=form, reject_form=RejectForm(), q=q, candidates=candidates,
                            payments=payments, required=required,

@@ -17,6 +17,8 @@ A negative Bank is for the monthly bank reconciliation to explain.
 """
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 
 from coop import audit, settings
@@ -30,7 +32,7 @@ SETTING = "cash_never_negative"
 
 def floor(cooperative_id: int) -> int | None:
     """The ``min_balance`` a cash account gets: ``0`` while the setting is on, else ``None``."""
-    return 0 if settings.get(cooperative_id, SETTING) else None
+    return 0 if settings.get_bool(cooperative_id, SETTING) else None
 
 
 def cash_account_ids(cooperative_id: int) -> list[int]:
@@ -51,7 +53,7 @@ def is_cash_account(cooperative_id: int, account_id: int | None) -> bool:
     return account_id is not None and account_id in cash_account_ids(cooperative_id)
 
 
-def apply(cooperative_id: int, *, actor=None) -> list[str]:
+def apply(cooperative_id: int, *, actor: Any = None) -> list[str]:
     """Set (setting on: zero, or a higher floor an account already has) or clear (off) the floor on
     every cash account. Returns the codes changed.
 

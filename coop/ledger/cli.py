@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 
 import click
 import sqlalchemy as sa
@@ -12,13 +13,13 @@ from coop.uploads import ImportLimits
 
 
 @click.group("ledger")
-def ledger_cli():
+def ledger_cli() -> None:
     """Buku besar: verifikasi, saldo awal, tutup periode."""
 
 
 @ledger_cli.command("verify")
 @click.option("--cooperative-id", type=int, default=None, help="Only this cooperative (default: all).")
-def verify_cmd(cooperative_id):
+def verify_cmd(cooperative_id: int | None) -> None:
     """Recompute balances from postings, walk the hash chain, check voucher gaps. Exit 1 on failure.
 
     Output in Bahasa Indonesia; ``COOP_LANG=en`` gives it in English."""
@@ -62,7 +63,7 @@ def verify_cmd(cooperative_id):
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option("--cooperative-id", type=int, required=True)
 @click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), required=True)
-def import_opening_cmd(path, cooperative_id, as_of):
+def import_opening_cmd(path: str, cooperative_id: int, as_of: datetime) -> None:
     """Import opening balances from a CSV or XLSX with columns code,amount[,memo] (all-or-nothing)."""
     from coop.errors import CoopError
     from coop.ledger.imports import import_opening_balances, read_opening_file

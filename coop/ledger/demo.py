@@ -7,9 +7,11 @@ entry posted twice by mistake and corrected by a reversal that the manager appro
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 from coop.db import atomic
 from coop.ledger import chart, periods
+from coop.ledger.models import JournalEntry
 from coop.ledger.rules import Line
 from coop.ledger.services import account_by_code, post_entry
 
@@ -24,13 +26,13 @@ def _month_start(d: date, back: int) -> date:
     return date(y, m, 1)
 
 
-def load(ctx) -> None:
+def load(ctx: Any) -> None:
     cid = ctx.cooperative.id
     treasurer = ctx.users.get("bendahara")
     manager = ctx.users.get("manajer")
     rng = ctx.rng
 
-    def _books():
+    def _books() -> JournalEntry:
         acc = {code: account_by_code(cid, code).id for code in
                (chart.KAS, chart.BANK, chart.SALDO_AWAL, chart.BEBAN_OPERASIONAL, chart.PENDAPATAN_LAIN, BEBAN_HONOR)}
         start = ctx.data.get("history_start") or date(ctx.today.year - 1, 1, 1)
@@ -62,7 +64,7 @@ def load(ctx) -> None:
 
     last_atk = atomic(_books)
     if treasurer is not None and manager is not None:
-        def _correct():
+        def _correct() -> None:
             # The last stationery purchase was keyed twice: post the duplicate, then reverse it (4 eyes).
             dup = post_entry(cid, [Line(p.account_id, debit=p.debit, credit=p.credit) for p in last_atk.postings],
                              actor=treasurer, memo=last_atk.memo + " (tercatat dua kali)",

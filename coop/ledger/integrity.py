@@ -9,9 +9,10 @@
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
@@ -64,7 +65,7 @@ def refuse_owned(entry: JournalEntry) -> None:
                    fields={"action": [action], "source": [entry.source]})
 
 
-def forbidden_manual_accounts(cooperative_id: int, account_ids) -> dict[int, str]:
+def forbidden_manual_accounts(cooperative_id: int, account_ids: Iterable[int]) -> dict[int, str]:
     """{account id: reason} of the accounts a manual entry may not touch: control accounts and
     sub-accounts under a control account (member savings accounts, loans). One query."""
     ids = sorted(set(account_ids))
@@ -142,7 +143,7 @@ def manual_entry_preview(cooperative_id: int, lines: Sequence[Line], *, value_da
                         accounts[ln.account_id].natural_balance(), after[ln.account_id]) for ln in lines]
 
 
-def post_manual_entry(cooperative_id: int, lines: Sequence[Line], *, actor, memo: str, value_date: date,
+def post_manual_entry(cooperative_id: int, lines: Sequence[Line], *, actor: Any, memo: str, value_date: date,
                       idempotency_key: str | None = None) -> JournalEntry:
     """A manual journal entry (page and API): :func:`check_manual_lines`, then ``post_entry`` with
     source ``manual``."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import calendar
 from datetime import date
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -65,7 +66,7 @@ def _month_may_close(cooperative_id: int, end: date, today: date | None) -> None
                        "Jalankan `flask jobs run` dulu, lalu tutup periodenya.", code="month_end_jobs_pending")
 
 
-def close_period(cooperative_id: int, *, actor, year: int, month: int | None = None,
+def close_period(cooperative_id: int, *, actor: Any, year: int, month: int | None = None,
                  today: date | None = None) -> AccountingPeriod:
     """Close a calendar month (or a whole year when ``month`` is None).
 
@@ -105,7 +106,7 @@ def close_period(cooperative_id: int, *, actor, year: int, month: int | None = N
     return period
 
 
-def _new_approval(cooperative_id: int, actor, kind: str, target_id: int, reason: str,
+def _new_approval(cooperative_id: int, actor: Any, kind: str, target_id: int, reason: str,
                   value_date: date | None = None) -> LedgerApproval:
     if actor is None:
         raise Forbidden("Permintaan ini harus diajukan oleh seorang pengguna.")
@@ -126,7 +127,7 @@ def _new_approval(cooperative_id: int, actor, kind: str, target_id: int, reason:
     return approval
 
 
-def request_reopen(cooperative_id: int, period_id: int, *, actor, reason: str) -> LedgerApproval:
+def request_reopen(cooperative_id: int, period_id: int, *, actor: Any, reason: str) -> LedgerApproval:
     """File a request to re-open a closed period (maker). :raises Conflict: period not closed."""
     period = get_period(cooperative_id, period_id)
     if period.status != "closed":
@@ -134,7 +135,7 @@ def request_reopen(cooperative_id: int, period_id: int, *, actor, reason: str) -
     return _new_approval(cooperative_id, actor, "reopen", period.id, reason)
 
 
-def request_reversal(cooperative_id: int, entry_id: int, *, actor, reason: str,
+def request_reversal(cooperative_id: int, entry_id: int, *, actor: Any, reason: str,
                      value_date: date | None = None) -> LedgerApproval:
     """File a request to reverse a posted entry (maker). :raises Conflict: already reversed or itself
     a reversal."""
@@ -174,7 +175,7 @@ def list_approvals(cooperative_id: int, status: str | None = "pending", page: in
     return fetch_page(stmt.order_by(LedgerApproval.requested_at.desc(), LedgerApproval.id.desc()), page, per_page)
 
 
-def decide(cooperative_id: int, approval_id: int, *, actor, approve: bool, note: str = "") -> LedgerApproval:
+def decide(cooperative_id: int, approval_id: int, *, actor: Any, approve: bool, note: str = "") -> LedgerApproval:
     """The checker approves (and thereby executes) or rejects a pending request.
 
     :raises Forbidden: the checker is the maker, or lacks a checker role.
@@ -214,7 +215,7 @@ def decide(cooperative_id: int, approval_id: int, *, actor, approve: bool, note:
     return approval
 
 
-def reverse_entry(cooperative_id: int, entry_id: int, *, actor, approved_by, value_date: date | None = None,
+def reverse_entry(cooperative_id: int, entry_id: int, *, actor: Any, approved_by: Any, value_date: date | None = None,
                   memo: str | None = None) -> JournalEntry:
     """Post the mirror image of an entry (debits become credits), referencing it. At most once per
     entry (a unique key on ``reverses_id`` backs the check); a reversal itself is never reversed.

@@ -84,7 +84,7 @@ def _chart_rows(accounts: dict[int, Account]) -> list[Account]:
 
 
 @reads_replica
-def trial_balance(cooperative_id: int, as_of: date) -> dict:
+def trial_balance(cooperative_id: int, as_of: date) -> dict[str, Any]:
     """Neraca saldo (trial balance) at the end of ``as_of``, one row per chart account.
 
     :returns: ``{"as_of": date, "accounts": [{"account_id", "code", "name", "name_en", "type",
@@ -120,7 +120,7 @@ def _subtree(accounts: dict[int, Account], account_id: int) -> list[int]:
     return out
 
 
-def _debit_credit(account_ids, where) -> tuple[int, int]:
+def _debit_credit(account_ids: Any, where: Any) -> tuple[int, int]:
     """Total debit and credit of the postings on ``account_ids`` matching ``where`` (entry conditions)."""
     d, c = db.session.execute(
         sa.select(sa.func.coalesce(sa.func.sum(Posting.debit), 0), sa.func.coalesce(sa.func.sum(Posting.credit), 0))
@@ -130,7 +130,7 @@ def _debit_credit(account_ids, where) -> tuple[int, int]:
 
 
 @reads_replica
-def general_ledger(cooperative_id: int, account_id: int, start: date, end: date, *, limit: int = 5000) -> dict:
+def general_ledger(cooperative_id: int, account_id: int, start: date, end: date, *, limit: int = 5000) -> dict[str, Any]:
     """Buku besar of one account (a chart account includes its sub-accounts) from ``start`` to ``end``.
 
     Balances are on the account's NORMAL side (a healthy asset or savings account is positive).
@@ -151,7 +151,7 @@ def general_ledger(cooperative_id: int, account_id: int, start: date, end: date,
     ids = _subtree(accounts, acc.id)
     sign = 1 if acc.normal_side == "D" else -1
 
-    def _sum(where):
+    def _sum(where: list[Any]) -> tuple[int, int]:
         return _debit_credit(ids, where)
 
     od, oc = _sum([JournalEntry.value_date < start])
@@ -178,7 +178,7 @@ def general_ledger(cooperative_id: int, account_id: int, start: date, end: date,
 
 @reads_replica
 def general_ledger_page(cooperative_id: int, account_id: int, start: date, end: date, *,
-                        before: tuple[date, int, int] | None = None, per_page: int = 100) -> dict:
+                        before: tuple[date, int, int] | None = None, per_page: int = 100) -> dict[str, Any]:
     """One page of the buku besar, NEWEST FIRST, for a phone: at most ``per_page`` lines older than the
     cursor ``before`` (``(value_date, chain_seq, line_no)`` of the last line shown; ``None`` = the newest),
     with the same running balance as :func:`general_ledger` (each line's balance after it), found from the
@@ -198,10 +198,10 @@ def general_ledger_page(cooperative_id: int, account_id: int, start: date, end: 
     sign = 1 if acc.normal_side == "D" else -1
     in_period = [Posting.account_id.in_(ids), JournalEntry.value_date >= start, JournalEntry.value_date <= end]
 
-    def _sum(where):
+    def _sum(where: list[Any]) -> tuple[int, int]:
         return _debit_credit(ids, where)
 
-    def _older_than(cur):
+    def _older_than(cur: tuple[date, int, int]) -> Any:
         vd, seq, line = cur
         return sa.or_(JournalEntry.value_date < vd,
                       sa.and_(JournalEntry.value_date == vd, JournalEntry.chain_seq < seq),
@@ -243,7 +243,7 @@ def general_ledger_page(cooperative_id: int, account_id: int, start: date, end: 
 
 
 @reads_replica
-def neraca(cooperative_id: int, as_of: date) -> dict:
+def neraca(cooperative_id: int, as_of: date) -> dict[str, Any]:
     """Neraca (statement of financial position) at the end of ``as_of``.
 
     Amounts are on each SECTION's side: assets debit-positive (a contra asset such as the loan loss
@@ -295,7 +295,7 @@ def _member_income(cooperative_id: int, start: date, end: date, income_ids: list
 
 
 @reads_replica
-def phu(cooperative_id: int, start: date, end: date) -> dict:
+def phu(cooperative_id: int, start: date, end: date) -> dict[str, Any]:
     """Perhitungan Hasil Usaha (the cooperative's income statement) for ``start``..``end``.
 
     Income is split into member and non-member business: an income posting counts as "anggota" when
@@ -344,7 +344,7 @@ def phu(cooperative_id: int, start: date, end: date) -> dict:
             "surplus": ti - te}
 
 
-def cash_position(cooperative_id: int) -> dict:
+def cash_position(cooperative_id: int) -> dict[str, Any]:
     """Kas and bank balances now (running balances, O(1)): ``{"kas", "bank", "total"}``."""
     from coop.ledger import chart
 

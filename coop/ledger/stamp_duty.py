@@ -38,12 +38,12 @@ def stamp_duty(cooperative_id: int, amount: int, on: date | None = None, *, docu
     rupiah on ``on`` carries a stamp, and its value."""
     if document not in DOCUMENTS:
         raise ValueError(f"unknown document for bea meterai: {document!r}")
-    threshold = int(settings.get(cooperative_id, "stamp_duty_threshold", on))
+    threshold = settings.get_int(cooperative_id, "stamp_duty_threshold", on)
     if document == AGREEMENT:
         required = True
     elif document == SAVINGS:
         required = False
     else:
         required = amount > threshold
-    return StampDuty(required=required, amount=int(settings.get(cooperative_id, "stamp_duty_amount", on)),
+    return StampDuty(required=required, amount=settings.get_int(cooperative_id, "stamp_duty_amount", on),
                      threshold=threshold)

@@ -42,17 +42,18 @@ SUBLEDGER_CHECKS: list[str] = ["coop.loans.integrity:problems", "coop.savings.in
                                 "coop.remittances.integrity:problems"]
 
 
-def subledger_problems(cooperative_id: int, posted: Mapping[int, int]) -> list[dict]:
+def subledger_problems(cooperative_id: int, posted: Mapping[int, int]) -> list[dict[str, Any]]:
     """Every sub-ledger's disagreements with the journal (loans, savings accounts, cash counts)."""
-    found: list[dict] = []
+    found: list[dict[str, Any]] = []
     for ref in SUBLEDGER_CHECKS:
         module, name = ref.split(":")
         found += getattr(importlib.import_module(module), name)(cooperative_id, posted)
     return found
 
 
-def _problem(problems: list, code: str, text: str, params: dict | None = None, entry_id=None, voucher=None,
-             object=None, expected=None, found=None) -> None:
+def _problem(problems: list[dict[str, Any]], code: str, text: str, params: dict[str, Any] | None = None,
+             entry_id: int | None = None, voucher: str | None = None, object: Any = None, expected: Any = None,
+             found: Any = None) -> None:
     """``text`` is the Indonesian template (marked ``N_``) and ``params`` its values: ``message`` (the API's,
     always Indonesian) is ``text % params`` prefixed with the entry; :func:`problem_text` translates."""
     params = params or {}
@@ -63,14 +64,14 @@ def _problem(problems: list, code: str, text: str, params: dict | None = None, e
                      "object": object, "expected": expected, "found": found, "text": text, "params": params})
 
 
-def problem_text(problem: dict) -> str:
+def problem_text(problem: dict[str, Any]) -> str:
     """One problem in the current language (request, or ``COOP_LANG`` on the command line)."""
     from flask_babel import gettext
 
     text = problem.get("text")
     if not text:
-        return problem["message"]
-    message = gettext(text) % problem.get("params", {})
+        return str(problem["message"])
+    message: str = gettext(text) % problem.get("params", {})
     if problem.get("entry_id") is not None:
         message = f"{problem['voucher_number']} (id {problem['entry_id']}): {message}"
     return message
@@ -81,7 +82,7 @@ def count_postings(cooperative_id: int) -> int:
         JournalEntry, JournalEntry.id == Posting.entry_id).where(JournalEntry.cooperative_id == cooperative_id)) or 0
 
 
-def verify(cooperative_id: int, *, progress: Callable[[int], None] | None = None, max_problems: int = 100) -> dict:  # noqa: C901, PLR0915 -- one pass over the books, one check per invariant
+def verify(cooperative_id: int, *, progress: Callable[[int], None] | None = None, max_problems: int = 100) -> dict[str, Any]:  # noqa: C901, PLR0915 -- one pass over the books, one check per invariant
     """Verify one cooperative's books. Pure read.
 
     :param progress: called with the number of postings processed since the last call.
@@ -89,7 +90,7 @@ def verify(cooperative_id: int, *, progress: Callable[[int], None] | None = None
         {"entry_id", "voucher_number"} | None, "problems": [{"code", "message", "entry_id",
         "voucher_number"}]}`` (problems capped at ``max_problems``).
     """
-    problems: list[dict] = []
+    problems: list[dict[str, Any]] = []
     first_bad = None
     codes = dict(db.session.execute(sa.select(Account.id, Account.code).where(
         Account.cooperative_id == cooperative_id)).all())
@@ -108,7 +109,7 @@ def verify(cooperative_id: int, *, progress: Callable[[int], None] | None = None
     pending = 0
     cur: tuple[Any, list[tuple[int, int, int]]] | None = None  # (entry row head, lines)
 
-    def finish(head, lines):
+    def finish(head: Any, lines: list[tuple[int, int, int]]) -> None:
         nonlocal expected_prev, expected_seq, first_bad
         e_id, seq, voucher, year, vseq, vdate, memo, prev_hash, stored_hash = head
         bad = []
@@ -210,7 +211,7 @@ def verify(cooperative_id: int, *, progress: Callable[[int], None] | None = None
             "first_bad_entry": first_bad, "problems": problems, "restores": restores}
 
 
-def restores_of(cooperative_id: int) -> list[dict]:
+def restores_of(cooperative_id: int) -> list[dict[str, Any]]:
     """The restores from a backup this database went through (``flask restore`` audits each), oldest first:
     ``{"at", "backup", "by", "entries_lost", "last_voucher_lost", "amount_lost", "head_before", "head_after",
     "vouchers_skipped"}``. A restore replaces history, so ``verify`` reports them instead of claiming the

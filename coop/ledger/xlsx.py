@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
 from coop.spreadsheet import cell_value, safe_row  # noqa: F401
 
 RUPIAH_FORMAT = '#,##0;[Red]-#,##0'
 
 
-def _book(title: str, subtitle: str, header: list[str], rows: list[list], money_cols: set[int]) -> bytes:
+def _book(title: str, subtitle: str, header: list[str], rows: list[list[Any]], money_cols: set[int]) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -33,14 +34,14 @@ def _book(title: str, subtitle: str, header: list[str], rows: list[list], money_
     return buf.getvalue()
 
 
-def trial_balance_xlsx(tb: dict, coop_name: str) -> bytes:
+def trial_balance_xlsx(tb: dict[str, Any], coop_name: str) -> bytes:
     rows = [[r["code"], r["name"], r["debit"], r["credit"]] for r in tb["accounts"]]
     rows.append(["", "JUMLAH", tb["total_debit"], tb["total_credit"]])
     return _book("Neraca Saldo", f"{coop_name} per {tb['as_of'].isoformat()}", ["Kode", "Akun", "Debit", "Kredit"],
                  rows, {2, 3})
 
 
-def general_ledger_xlsx(gl: dict, coop_name: str) -> bytes:
+def general_ledger_xlsx(gl: dict[str, Any], coop_name: str) -> bytes:
     a = gl["account"]
     rows = [["", "", "", "Saldo awal", "", "", gl["opening"]]]
     rows += [[ln["value_date"].isoformat(), ln["voucher_number"], ln["account_code"], ln["memo"], ln["debit"],
@@ -51,7 +52,7 @@ def general_ledger_xlsx(gl: dict, coop_name: str) -> bytes:
                  ["Tanggal", "Bukti", "Akun", "Uraian", "Debit", "Kredit", "Saldo"], rows, {4, 5, 6})
 
 
-def neraca_xlsx(n: dict, coop_name: str) -> bytes:
+def neraca_xlsx(n: dict[str, Any], coop_name: str) -> bytes:
     rows = [["", "ASET", ""]] + [[r["code"], r["name"], r["amount"]] for r in n["assets"]]
     rows += [["", "Jumlah aset", n["total_assets"]], ["", "KEWAJIBAN", ""]]
     rows += [[r["code"], r["name"], r["amount"]] for r in n["liabilities"]]
@@ -63,7 +64,7 @@ def neraca_xlsx(n: dict, coop_name: str) -> bytes:
     return _book("Neraca", f"{coop_name} per {n['as_of'].isoformat()}", ["Kode", "Pos", "Jumlah"], rows, {2})
 
 
-def phu_xlsx(p: dict, coop_name: str) -> bytes:
+def phu_xlsx(p: dict[str, Any], coop_name: str) -> bytes:
     rows = [["", "PENDAPATAN", "", "", ""]]
     rows += [[r["code"], r["name"], r["member"], r["non_member"], r["amount"]] for r in p["income"]]
     rows += [["", "Jumlah pendapatan", p["total_income_member"], p["total_income_non_member"], p["total_income"]],

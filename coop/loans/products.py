@@ -144,22 +144,22 @@ def collectibility_terms(cooperative_id: int, on: date) -> dict:
     cooperative's bank-scheme thresholds and adds DPK. Both carry the DPK provision rate (PPAP).
     ``koperasi4`` also carries the collateral share a loan past the D threshold needs to stay Diragukan
     (``collateral_min_percent``); ``bank5`` classes by days alone (``None``)."""
-    scheme = coop_settings.get(cooperative_id, "collectibility_scheme", on)
+    scheme = coop_settings.get_text(cooperative_id, "collectibility_scheme", on)
     out: dict = {"collectibility_scheme": scheme, "dpk_after_days": None,
-                 "provision_dpk": str(coop_settings.get(cooperative_id, "provision_dpk", on)),
+                 "provision_dpk": str(coop_settings.get_decimal(cooperative_id, "provision_dpk", on)),
                  "collateral_min_percent": None}
     if scheme == "bank5":
         for key in ("dpk_after_days", "kl_after_days", "d_after_days", "m_after_days"):
-            out[key] = int(coop_settings.get(cooperative_id, f"bank5_{key}", on))
+            out[key] = coop_settings.get_int(cooperative_id, f"bank5_{key}", on)
     else:
-        out["collateral_min_percent"] = str(coop_settings.get(cooperative_id, "collateral_min_percent", on))
+        out["collateral_min_percent"] = str(coop_settings.get_decimal(cooperative_id, "collateral_min_percent", on))
     return out
 
 
 def first_period_terms(cooperative_id: int, on: date) -> dict:
     """The first-period rule in force ``on`` (setting ``first_period_interest``: ``prorate`` or ``none``),
     copied onto the loan at application like the collectibility scheme."""
-    return {"first_period_interest": coop_settings.get(cooperative_id, "first_period_interest", on)}
+    return {"first_period_interest": coop_settings.get_text(cooperative_id, "first_period_interest", on)}
 
 
 def collateral_percent(terms: dict):

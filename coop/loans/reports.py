@@ -117,7 +117,7 @@ def portfolio(cooperative_id: int, as_of: date) -> Portfolio:
     oldest = oldest_unpaid_as_of(cooperative_id, as_of, balances)
     # the classes of the scheme new loans get, plus any class a running loan is in (DPK shows under the
     # 4-class scheme only while loans applied under the bank scheme are running)
-    scheme = coop_settings.get(cooperative_id, "collectibility_scheme", as_of)
+    scheme = coop_settings.get_text(cooperative_id, "collectibility_scheme", as_of)
     by_class = {k: {"count": 0, "outstanding": 0} for k in rules.SCHEME_CLASSES.get(scheme, rules.CLASSES)}
     par30 = provision = 0
     loans_of = {lid: (terms, collateral) for lid, terms, collateral in db.session.execute(

@@ -163,7 +163,7 @@ def decide(cooperative_id: int, loan_id: int, *, actor, decision: str, note: str
         loan.status, loan.decided_on, loan.decision_note = "rejected", on, note.strip()
         loan.next_action_date = None
     else:
-        limit = coop_settings.get(cooperative_id, "loan_two_approvers_above", on)
+        limit = coop_settings.get_int(cooperative_id, "loan_two_approvers_above", on)
         if loan.approved_by_id is None:
             loan.approved_by_id = actor.id
             if loan.principal <= limit:
@@ -272,7 +272,7 @@ def _check_write_off_class(cooperative_id: int, loan: Loan) -> None:
     """409 ``write_off_class_too_low`` naming the loan's class and the lowest class that may be written off
     (setting ``write_off_min_class``, default Macet): a performing loan is collected, not written off.
     The class is the one the daily job last assessed (the one the loan page shows)."""
-    code = coop_settings.get(cooperative_id, "write_off_min_class")
+    code = coop_settings.get_text(cooperative_id, "write_off_min_class")
     minimum = rules.CLASS_BY_CODE.get(code, rules.MACET)
     if loan.collectibility < minimum:
         raise Conflict(f"Pinjaman berkolektibilitas {rules.CLASSES[loan.collectibility]} belum dapat "
@@ -469,7 +469,7 @@ def portfolio_by_class(cooperative_id: int, as_of: date | None = None) -> dict[i
         from coop.loans.reports import portfolio
 
         return portfolio(cooperative_id, as_of).by_class
-    scheme = coop_settings.get(cooperative_id, "collectibility_scheme")
+    scheme = coop_settings.get_text(cooperative_id, "collectibility_scheme")
     out = {k: {"count": 0, "outstanding": 0} for k in rules.SCHEME_CLASSES.get(scheme, rules.CLASSES)}
     rows = db.session.execute(sa.select(Loan.collectibility, sa.func.count(Loan.id), sa.func.sum(Account.balance))
                               .join(Account, Account.id == Loan.ledger_account_id)

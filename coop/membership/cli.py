@@ -4,8 +4,11 @@ from __future__ import annotations
 import click
 from flask import current_app
 
+from coop.clock import business_date
 from coop.db import atomic
 from coop.errors import CoopError
+from coop.savings.imports import import_opening_balances, read_table
+from coop.savings.services import mark_dormant, seed_defaults
 from coop.uploads import ImportLimits
 
 
@@ -18,7 +21,6 @@ def members_cli():
 @click.option("--cooperative-id", type=int, required=True)
 def seed_products(cooperative_id):
     """Create the default savings products (DOMAIN.md) for a cooperative (idempotent)."""
-    from coop.savings.services import seed_defaults
 
     for p in atomic(seed_defaults, cooperative_id):
         click.echo(f"{p.code:<6} {p.kind:<10} {p.name}")
@@ -31,7 +33,6 @@ def seed_products(cooperative_id):
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 def import_balances(cooperative_id, value_date, commit, path):
     """Opening savings balances from a CSV/XLSX (member_number or nik, kind, amount). All or nothing."""
-    from coop.savings.imports import import_opening_balances, read_table
 
     limits = ImportLimits.from_config(current_app.config)
     with open(path, "rb") as fh:
@@ -58,7 +59,5 @@ def import_balances(cooperative_id, value_date, commit, path):
 @click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None)
 def dormancy(cooperative_id, as_of):
     """Mark long-inactive sukarela accounts dormant now (the daily job does the same)."""
-    from coop.clock import business_date
-    from coop.savings.services import mark_dormant
 
     click.echo(f"{atomic(mark_dormant, cooperative_id, as_of.date() if as_of else business_date(None))} rekening dormant")

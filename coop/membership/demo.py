@@ -14,9 +14,14 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from flask import current_app
 
+from coop.auth import services as auth_services
 from coop.db import atomic, db
 from coop.ledger import chart
+from coop.ledger.imports import EntrySpec, post_entries
 from coop.ledger.services import Line, account_by_code
+from coop.membership import services
+from coop.membership.models import Member
+from coop.registry.models import Resident
 from coop.savings import interest, rules
 from coop.savings import services as savings
 
@@ -24,7 +29,6 @@ N_MEMBERS = 150
 
 
 def _eligible_residents(ctx) -> list[int]:
-    from coop.registry.models import Resident
 
     coop = ctx.cooperative
     # old enough (17, the membership rule) on the earliest joining day: January 1 of last year
@@ -43,9 +47,6 @@ def _eligible_residents(ctx) -> list[int]:
 
 
 def load(ctx) -> None:  # noqa: C901, PLR0915 -- a linear demo script
-    from coop.auth import services as auth_services
-    from coop.ledger.imports import EntrySpec, post_entries
-    from coop.membership import services
 
     coop_id = ctx.cooperative.id
     rng = ctx.rng
@@ -170,7 +171,6 @@ def load(ctx) -> None:  # noqa: C901, PLR0915 -- a linear demo script
         atomic(_post_month)
 
     def _finish():
-        from coop.membership.models import Member
 
         for m in db.session.scalars(sa.select(Member).where(Member.cooperative_id == coop_id,
                                                             Member.status == "applied")):
@@ -204,6 +204,5 @@ def load(ctx) -> None:  # noqa: C901, PLR0915 -- a linear demo script
 
 
 def _resident_of(member_id: int) -> int:
-    from coop.membership.models import Member
 
     return db.session.get(Member, member_id).resident_id

@@ -1,6 +1,8 @@
 """PDF rendering of savings statements (fpdf2, core fonts: plain text only)."""
 from __future__ import annotations
 
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from fpdf import FPDF
 
 from coop.formatting import rupiah, tanggal
@@ -14,8 +16,6 @@ def _txt(s) -> str:
 def statement_pdf(cooperative, member, sections, date_from, date_to) -> bytes:
     """``sections``: list of (account, opening, rows) as returned by ``savings.statement``. Built inside a
     request: labels and dates in the reader's language (memos are the journal's own words)."""
-    from flask_babel import get_locale
-    from flask_babel import gettext as _
 
     lang = str(get_locale() or "id")
 

@@ -13,12 +13,20 @@ from coop import audit, datebounds, settings
 from coop.auth.models import Cooperative
 from coop.db import db, is_sqlite
 from coop.errors import Conflict, NotFound, RuleViolation, ValidationError
+from coop.formatting import rupiah
 from coop.ledger import chart
+from coop.ledger.models import Account, JournalEntry
 from coop.ledger.queries import entry_id_for_key
 from coop.ledger.services import Line, account_by_code, get_entry, post_entry
-from coop.membership.models import MEMBER_TYPES, Member
+from coop.loans.services import plan_member_payoff
+from coop.membership.models import MEMBER_STATUSES, MEMBER_TYPES, Member
+from coop.registry.models import Resident
+from coop.registry.services import get_resident
 from coop.savings import accrual
 from coop.savings import services as savings
+from coop.savings.models import KINDS, SavingsAccount
+from coop.savings.rules import is_adult
+from coop.settings import member_number_format_problem
 
 
 def get_member(cooperative_id: int, member_id: int) -> Member:
@@ -48,7 +56,6 @@ def member_by_number(cooperative_id: int, number: str) -> Member:
 def format_member_number(fmt: str, seq: int) -> str:
     """The member number for ``seq``; a stored format the settings form would refuse today (no
     ``{seq}``, ``{seq.x}``, quotes or line breaks) falls back to ``KDM-000123``."""
-    from coop.settings import member_number_format_problem
 
     if member_number_format_problem(fmt):
         return f"KDM-{seq:06d}"
@@ -57,7 +64,6 @@ def format_member_number(fmt: str, seq: int) -> str:
 
 def eligibility_problems(cooperative_id: int, resident, on: date) -> list[str]:
     """Why ``resident`` may not join on ``on`` (empty list: eligible). Reasons in plain Indonesian."""
-    from coop.savings.rules import is_adult
 
     coop = db.session.get(Cooperative, cooperative_id)
     problems = []
@@ -88,7 +94,6 @@ def _next_seq(cooperative_id: int) -> int:
 def _eligible_resident(cooperative_id: int, resident_id: int, joined_on: date, member_type: str):
     """The checks of a registration (the joining date, the member type, the resident's eligibility), for
     :func:`register_member` and its confirmation page's :func:`registration_preview`."""
-    from coop.registry.services import get_resident
 
     datebounds.check_day(cooperative_id, joined_on, "joined_on")
     if member_type not in MEMBER_TYPES:
@@ -111,7 +116,7 @@ def register_member(cooperative_id: int, resident_id: int, joined_on: date, *, a
     """
     resident = _eligible_resident(cooperative_id, resident_id, joined_on, member_type)
     seq = _next_seq(cooperative_id)
-    fmt = settings.get(cooperative_id, "member_number_format", joined_on)
+    fmt = settings.get_text(cooperative_id, "member_number_format", joined_on)
     member = Member(cooperative_id=cooperative_id, resident_id=resident.id, member_seq=seq,
                     member_number=format_member_number(fmt, seq), status="applied", member_type=member_type,
                     joined_on=joined_on)
@@ -207,7 +212,6 @@ def search(cooperative_id: int, q: str, limit: int = 10, include_former: bool = 
     Digits (a member's sequence number or a NIK's start) and a member number (``KDM-0001...``) are answered
     from the indexes (``member_seq``, ``member_number``, ``nik``), whatever the cooperative's size; only a name
     fragment reads every member's name (a substring can use no B-tree index)."""
-    from coop.registry.models import Resident
 
     q = (q or "").strip()
     if not q:
@@ -252,10 +256,6 @@ class Settlement:
 
 
 def _payoff_plan(cooperative_id: int, member_id: int, value_date: date):
-    try:
-        from coop.loans.services import plan_member_payoff
-    except ImportError:
-        return None
     return plan_member_payoff(cooperative_id, member_id, value_date)
 
 
@@ -305,7 +305,6 @@ def resign(cooperative_id: int, member_id: int, effective_on: date, *, actor, st
     s.loans_total = int(plan.total) if plan is not None else 0
     s.refund = s.savings_total - s.loans_total
     if s.refund < 0:
-        from coop.formatting import rupiah
 
         raise RuleViolation(
             f"Simpanan ({rupiah(s.savings_total)}) tidak cukup menutup pinjaman ({rupiah(s.loans_total)}): "
@@ -335,8 +334,6 @@ def resign(cooperative_id: int, member_id: int, effective_on: date, *, actor, st
 
 def settlement_of(cooperative_id: int, member_id: int) -> Settlement:
     """The recorded settlement of a former member (for the settlement receipt)."""
-    from coop.ledger.models import JournalEntry
-    from coop.savings.models import SavingsAccount
 
     member = get_member(cooperative_id, member_id)
     if member.settlement_entry_id is None:
@@ -369,9 +366,6 @@ def dashboard_totals(cooperative_id: int) -> dict[str, dict[str, int]]:
     for its members, closed accounts included: they are at 0). Two queries; sums come back as ``int``
     (PostgreSQL returns ``SUM`` of a bigint as a Decimal).
     """
-    from coop.ledger.models import Account
-    from coop.membership.models import MEMBER_STATUSES
-    from coop.savings.models import KINDS, SavingsAccount
 
     counts = dict(db.session.execute(sa.select(Member.status, sa.func.count()).where(
         Member.cooperative_id == cooperative_id).group_by(Member.status)).all())

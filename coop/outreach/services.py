@@ -224,7 +224,7 @@ def mark_manual(cooperative_id: int, message_id: int, *, actor, now: datetime) -
 
 
 def quiet_hours(cooperative_id: int) -> tuple[int, int]:
-    return settings.get(cooperative_id, "quiet_hours_start"), settings.get(cooperative_id, "quiet_hours_end")
+    return settings.get_int(cooperative_id, "quiet_hours_start"), settings.get_int(cooperative_id, "quiet_hours_end")
 
 
 def quiet_now(cooperative_id: int, now: datetime) -> bool:

@@ -23,17 +23,13 @@ CURRENT = ("applied", "active", "dormant")
 
 
 def _rat_date(cooperative_id: int, as_of: date) -> date | None:
-    raw = settings.get(cooperative_id, "rat_date", as_of)
-    try:
-        return date.fromisoformat(raw) if raw else None
-    except ValueError:
-        return None
+    return settings.get_date(cooperative_id, "rat_date", as_of)
 
 
 def queue_reminders(cooperative_id: int, as_of: date, channel: str) -> dict[str, int]:
     """Queue the day's reminders on ``channel`` ("whatsapp" or "sms"). Returns the count per kind."""
     bodies = {kind: body for kind, (body, _default) in services.templates(cooperative_id).items()}
-    phone = settings.get(cooperative_id, "cooperative_phone")
+    phone = settings.get_optional_text(cooperative_id, "cooperative_phone") or ""
     counts = dict.fromkeys(rules.KINDS, 0)
     consents = {p: services.active_consents(cooperative_id, channel, p) for p in rules.PURPOSES}
 
@@ -66,7 +62,7 @@ def queue_reminders(cooperative_id: int, as_of: date, channel: str) -> dict[str,
             if m.resident_id in consents["savings"]:
                 put("wajib_arrears", m.resident_id, m.id, month_end, row["amount"], m.full_name)
     rat_on = _rat_date(cooperative_id, as_of)
-    days = settings.get(cooperative_id, "rat_invitation_days", as_of)
+    days = settings.get_int(cooperative_id, "rat_invitation_days", as_of)
     if consents["rat"] and rat_on and rat_on - timedelta(days=days) <= as_of < rat_on:
         for m in db.session.scalars(sa.select(Member).where(
                 Member.cooperative_id == cooperative_id, Member.status.in_(("active", "dormant")),

@@ -7,6 +7,8 @@ import io
 from datetime import date
 
 import sqlalchemy as sa
+from openpyxl import Workbook
+from openpyxl.styles import Font
 
 from coop.db import db
 from coop.errors import ValidationError
@@ -66,8 +68,6 @@ def quarterly(cooperative_id: int, quarter: str, *, as_of: date) -> dict:
 
 def quarterly_xlsx(report: dict, labels: dict) -> bytes:
     """The report as a workbook (one sheet); ``labels`` are the translated texts of the row headings."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
 
     wb = Workbook()
     ws = wb.active

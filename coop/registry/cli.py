@@ -7,8 +7,11 @@ import click
 import sqlalchemy as sa
 from flask import current_app
 
+from coop.auth.models import Cooperative, User
+from coop.clock import business_date
 from coop.db import db
 from coop.errors import CoopError
+from coop.registry.imports import ImportLimits, import_file, template_csv, template_xlsx
 
 
 @click.group("registry")
@@ -17,7 +20,6 @@ def registry_cli():
 
 
 def _cooperative_id(given: int | None) -> int:
-    from coop.auth.models import Cooperative
 
     if given is not None:
         if db.session.get(Cooperative, given) is None:
@@ -36,9 +38,6 @@ def _cooperative_id(given: int | None) -> int:
 @click.option("--username", default=None, help="Record the import in the audit log as this user (default: system).")
 def import_cmd(file: Path, dry_run: bool, cooperative_id: int | None, username: str | None):
     """Import residents from FILE (CSV or XLSX, columns as in the template). All rows or nothing."""
-    from coop.auth.models import User
-    from coop.clock import business_date
-    from coop.registry.imports import ImportLimits, import_file
 
     coop_id = _cooperative_id(cooperative_id)
     actor = None
@@ -78,7 +77,6 @@ def import_cmd(file: Path, dry_run: bool, cooperative_id: int | None, username: 
 @click.argument("path", type=click.Path(dir_okay=False, writable=True, path_type=Path))
 def template_cmd(path: Path):
     """Write the import template to PATH (.csv or .xlsx)."""
-    from coop.registry.imports import template_csv, template_xlsx
 
     path.write_bytes(template_xlsx() if path.suffix.lower() == ".xlsx" else template_csv())
     click.echo(f"Templat ditulis ke {path}")

@@ -32,6 +32,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from openpyxl import Workbook
+from openpyxl.styles import Font
 
 from coop import audit, uploads
 from coop.db import atomic, db, in_unit_of_work, utcnow
@@ -175,8 +177,6 @@ def template_csv() -> bytes:
 
 
 def template_xlsx() -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
 
     wb = Workbook()
     ws = wb.active

@@ -130,8 +130,8 @@ def _differences(cooperative_id: int, accounts: list[SavingsAccount], month_end:
         for a in db.session.scalars(sa.select(SavingsAccount).where(SavingsAccount.id.in_(missing))):
             by_id[a.id] = a
     new_gross = {i: expected.get(i, paid.get(i, (0, 0))[0]) for i in by_id}
-    threshold = int(settings.get(cooperative_id, "pph_savings_interest_threshold", end))
-    pph_rate = Decimal(settings.get(cooperative_id, "pph_savings_interest_rate", end))
+    threshold = settings.get_int(cooperative_id, "pph_savings_interest_threshold", end)
+    pph_rate = settings.get_decimal(cooperative_id, "pph_savings_interest_rate", end)
     per_member: dict[int, dict[int, int]] = defaultdict(dict)
     for i, g in new_gross.items():
         per_member[by_id[i].member_id][i] = g

@@ -42,8 +42,8 @@ def compute_interest(cooperative_id: int, month_end: date) -> list[dict]:
     accts = accrual.interest_accounts(cooperative_id, end)
     grosses = accrual.gross_by_account(accts, end)
     results: list[dict[str, Any]] = [{"account": a, "gross": grosses[a.id]} for a in accts if grosses[a.id] > 0]
-    threshold = int(settings.get(cooperative_id, "pph_savings_interest_threshold", end))
-    pph_rate = Decimal(settings.get(cooperative_id, "pph_savings_interest_rate", end))
+    threshold = settings.get_int(cooperative_id, "pph_savings_interest_threshold", end)
+    pph_rate = settings.get_decimal(cooperative_id, "pph_savings_interest_rate", end)
     per_member: dict[int, dict[int, int]] = defaultdict(dict)
     for r in results:
         per_member[r["account"].member_id][r["account"].id] = r["gross"]

@@ -42,9 +42,9 @@ def seed_defaults(cooperative_id: int, *, actor=None) -> list[SavingsProduct]:
         return existing
     specs: list[dict[str, Any]] = [
         dict(code="SP", name="Simpanan Pokok", kind="pokok", balance_class="equity",
-             amount=int(settings.get(cooperative_id, "simpanan_pokok_amount"))),
+             amount=settings.get_int(cooperative_id, "simpanan_pokok_amount")),
         dict(code="SW", name="Simpanan Wajib", kind="wajib", balance_class="equity",
-             amount=int(settings.get(cooperative_id, "simpanan_wajib_amount"))),
+             amount=settings.get_int(cooperative_id, "simpanan_wajib_amount")),
         dict(code="SS", name="Simpanan Sukarela (Tabungan)", kind="sukarela", balance_class="liability",
              interest_method="daily_balance", interest_rate=Decimal("3")),
         dict(code="SB12", name="Simpanan Berjangka 12 bulan", kind="berjangka", balance_class="liability",

@@ -663,7 +663,7 @@ def mark_dormant(cooperative_id: int, as_of: date) -> int:
     sukarela accounts are all dormant becomes dormant. Returns how many accounts changed."""
     from coop.membership.models import Member
 
-    months = int(settings.get(cooperative_id, "dormancy_months", as_of))
+    months = settings.get_int(cooperative_id, "dormancy_months", as_of)
     cutoff = rules.add_months(as_of, -months)
     candidates = list(db.session.scalars(sa.select(SavingsAccount).where(
         SavingsAccount.cooperative_id == cooperative_id, SavingsAccount.kind == "sukarela",

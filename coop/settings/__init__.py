@@ -1,13 +1,14 @@
-"""Cooperative settings, stored and versioned by effective date, with defaults from DOMAIN.md.
+"""Cooperative settings, typed (coop/settings/specs.py), stored and versioned by effective date, with
+defaults from DOMAIN.md.
 
 Rates, thresholds and percentages live here (or on products), never as constants in rules.
 """
 from __future__ import annotations
 
+import importlib
 import json
-import re
 from datetime import date
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import sqlalchemy as sa
@@ -15,87 +16,21 @@ import sqlalchemy as sa
 from coop import audit
 from coop.db import db, utcnow
 from coop.errors import ValidationError
+from coop.money import RupiahInputError, parse_rupiah
 from coop.settings.models import Setting
+from coop.settings.specs import BY_KEY, LABELS, SPECS, SettingSpec, member_number_format_problem
 
-#: Defaults (DOMAIN.md). Decimal values are percents.
-DEFAULTS: dict[str, Any] = {
-    "member_number_format": "KDM-{seq:06d}",
-    "simpanan_pokok_amount": 100_000,
-    "simpanan_wajib_amount": 20_000,
-    "pph_savings_interest_threshold": 240_000,
-    "pph_savings_interest_rate": Decimal("10"),
-    "stamp_duty_threshold": 5_000_000,
-    "stamp_duty_amount": 10_000,
-    "dormancy_months": 12,
-    "loan_two_approvers_above": 25_000_000,
-    "training_completion_percent": Decimal("80"),
-    "shu_cadangan": Decimal("40"),
-    "shu_jasa_anggota": Decimal("40"),
-    "shu_pengurus": Decimal("5"),
-    "shu_karyawan": Decimal("5"),
-    "shu_pendidikan": Decimal("5"),
-    "shu_sosial": Decimal("5"),
-    "shu_jasa_usaha": Decimal("70"),
-    "shu_jasa_modal": Decimal("30"),
-    "shu_modal_base_kinds": ["pokok", "wajib"],
-    # SHU is after the year's income tax (UU 25/1992 Pasal 45(1)): PPh badan accrued at year end on a
-    # positive surplus. DOMAIN.md gives no rate; the default is the general corporate rate of UU PPh
-    # Pasal 17(1)(b) as amended by UU 7/2021 (HPP). 0 turns the accrual off (e.g. a final-tax regime).
-    "income_tax_rate": Decimal("22"),
-    # Where accumulated losses are covered from before a later surplus is shared (DOMAIN.md: first from
-    # cadangan, or from later years' surplus as the RAT decides; a surplus is shared only after the
-    # losses are covered, so the surplus always covers what reserves leave).
-    "loss_coverage_order": "cadangan,surplus",
-    # DOMAIN.md is silent; a cash desk cannot pay out cash it lacks, and a negative Kas is an audit
-    # finding (an unrecorded receipt or a wrong entry), so the floor is on unless an admin turns it off.
-    "cash_never_negative": True,
-    # Kolektibilitas (DOMAIN.md, Loans): "koperasi4" = Permen KUKM 14/2009 (Lancar, KL, D, M; thresholds on
-    # the loan product) or "bank5" = the bank scheme with Dalam Perhatian Khusus, thresholds below (bank
-    # practice: DPK 1-90 days past due, KL 91-120, D 121-180, M over 180). Copied onto each loan at
-    # application, so a change never reclassifies existing loans.
-    "collectibility_scheme": "koperasi4",
-    "bank5_dpk_after_days": 0,
-    "bank5_kl_after_days": 90,
-    "bank5_d_after_days": 120,
-    "bank5_m_after_days": 180,
-    # PPAP for DPK: DOMAIN.md's rates (0.5 / 10 / 50 / 100) are the rural-bank (BPR) table, whose DPK rate is 3 %.
-    "provision_dpk": Decimal("3"),
-    # the lowest class a write-off (hapus buku) may be requested for: a performing loan is collected, not
-    # written off (a class code of coop.loans.rules.CLASS_CODES).
-    "write_off_min_class": "macet",
-    # Kolektibilitas koperasi4 (DOMAIN.md, Loans): past the D threshold a loan stays Diragukan only while its
-    # collateral is worth at least this share (percent) of the outstanding principal; otherwise Macet.
-    # 0 turns the test off. Copied onto each loan at application.
-    "collateral_min_percent": Decimal("75"),
-    # First period (DOMAIN.md, Loans): "prorate" = efektif/anuitas interest of a first period longer or
-    # shorter than one period is prorated by days; "none" = a full period's interest, and the schedule
-    # says so. Copied onto each loan at application.
-    "first_period_interest": "prorate",
-    # Outreach (coop.outreach): no message leaves between quiet_hours_start:00 and quiet_hours_end:00 in the
-    # cooperative's time zone; the cooperative's phone printed in messages; the RAT date (YYYY-MM-DD, empty:
-    # none planned) and how many days before it the invitation is queued.
-    "quiet_hours_start": 21,
-    "quiet_hours_end": 7,
-    "cooperative_phone": "",
-    "rat_date": "",
-    "rat_invitation_days": 14,
-    # Job history (job_runs, one row per job, cooperative and day: ~2.9 million rows a year at 1,000
-    # cooperatives): rows older than this many days are pruned daily, except each job's latest run, which
-    # the scheduler needs to know where to catch up from.
-    "job_runs_keep_days": 400,
-}
+__all__ = ["BY_KEY", "DEFAULTS", "LABELS", "SPECS", "SettingSpec", "current_values", "get", "get_bool",
+           "get_date", "get_decimal", "get_int", "get_list", "get_optional_text", "get_text",
+           "member_number_format_problem", "parse_value", "set_value", "spec_for"]
 
-#: Text settings that take one of a few values.
-CHOICES: dict[str, tuple[str, ...]] = {
-    "collectibility_scheme": ("koperasi4", "bank5"),
-    "loss_coverage_order": ("cadangan,surplus", "surplus,cadangan", "surplus"),
-    "write_off_min_class": ("lancar", "dalam_perhatian_khusus", "kurang_lancar", "diragukan", "macet"),
-    "first_period_interest": ("prorate", "none"),
-}
+#: Defaults (DOMAIN.md), by key: read from the specs (coop/settings/specs.py), the one list of settings.
+DEFAULTS: dict[str, Any] = {spec.key: spec.default for spec in SPECS}
 BANK5_THRESHOLD_KEYS = ("bank5_dpk_after_days", "bank5_kl_after_days", "bank5_d_after_days", "bank5_m_after_days")
 
 #: Keys whose saved value must also change data: ``"module:function"`` called as
-#: ``fn(cooperative_id, actor=actor)`` in the same unit of work, after the value is stored.
+#: ``fn(cooperative_id, actor=actor)`` in the same unit of work, after the value is stored (named, not
+#: imported: coop.ledger.cash_floor reads the settings, so importing it here would make a cycle).
 AFTER_SET: dict[str, str] = {
     "cash_never_negative": "coop.ledger.cash_floor:apply",
 }
@@ -104,130 +39,210 @@ _TRUE = ("ya", "true", "yes", "1", "on", "aktif")
 _FALSE = ("tidak", "false", "no", "0", "off", "nonaktif")
 
 
-def _encode(value: Any) -> str:
-    if isinstance(value, float):
-        raise ValidationError("Nilai desimal harus ditulis sebagai teks, bukan float.")
-    return json.dumps(str(value) if isinstance(value, Decimal) else value)
+def spec_for(key: str) -> SettingSpec:
+    """The spec of ``key``; a :class:`ValidationError` (on the ``key`` field) for an unknown key."""
+    spec = BY_KEY.get(key)
+    if spec is None:
+        raise ValidationError(f"Pengaturan tidak dikenal: {key}", fields={"key": ["tidak dikenal"]})
+    return spec
 
 
-def _decode(key: str, raw: str) -> Any:
+def _encode(spec: SettingSpec, value: Any) -> str:
+    """The stored text (JSON; Decimals and dates as strings, a cleared optional setting as ``""``)."""
+    if value is None:
+        return json.dumps("")
+    if isinstance(value, Decimal | date):
+        return json.dumps(str(value))
+    return json.dumps(value)
+
+
+def _decode(spec: SettingSpec, raw: str) -> Any:
+    """The typed value of stored text (the inverse of :func:`_encode`; also reads rows written before the
+    specs: an empty text is a cleared optional setting)."""
     value = json.loads(raw)
-    if isinstance(DEFAULTS.get(key), Decimal):
-        return Decimal(value)
+    if spec.optional and value in ("", None):
+        return None
+    if spec.type is Decimal:
+        return Decimal(str(value))
+    if spec.type is date:
+        return date.fromisoformat(value)
+    if spec.type is list:
+        return list(value)
     return value
 
 
+def _default(spec: SettingSpec) -> Any:
+    return list(spec.default) if spec.type is list else spec.default
+
+
 def get(cooperative_id: int, key: str, as_of: date | None = None) -> Any:
-    """The value in force on ``as_of`` (default: the latest), else the default."""
+    """The value in force on ``as_of`` (default: the latest), else the default, of the spec's type
+    (``int``, ``Decimal``, ``bool``, ``str``, ``date``, ``list``; ``None`` for a cleared optional setting)."""
+    spec = BY_KEY.get(key)
+    if spec is None:
+        raise KeyError(key)
     q = sa.select(Setting.value).where(Setting.cooperative_id == cooperative_id, Setting.key == key)
     if as_of is not None:
         q = q.where(Setting.effective_on <= as_of)
     raw = db.session.scalar(q.order_by(Setting.effective_on.desc()).limit(1))
-    if raw is None:
-        if key not in DEFAULTS:
-            raise KeyError(key)
-        return DEFAULTS[key]
-    return _decode(key, raw)
+    return _default(spec) if raw is None else _decode(spec, raw)
+
+
+def _typed(cooperative_id: int, key: str, as_of: date | None, kind: type) -> Any:
+    spec = BY_KEY.get(key)
+    if spec is None:
+        raise KeyError(key)
+    if spec.type is not kind:  # a programming error: the caller asked for the wrong type
+        raise TypeError(f"setting {key} is {spec.type.__name__}, not {kind.__name__}")
+    return get(cooperative_id, key, as_of)
+
+
+def get_int(cooperative_id: int, key: str, as_of: date | None = None) -> int:
+    """An ``int`` setting (rupiah, days, months, hours) in force on ``as_of``."""
+    value: int = _typed(cooperative_id, key, as_of, int)
+    return value
+
+
+def get_decimal(cooperative_id: int, key: str, as_of: date | None = None) -> Decimal:
+    """A ``Decimal`` setting (a percentage) in force on ``as_of``."""
+    value: Decimal = _typed(cooperative_id, key, as_of, Decimal)
+    return value
+
+
+def get_bool(cooperative_id: int, key: str, as_of: date | None = None) -> bool:
+    """A ``bool`` setting in force on ``as_of``."""
+    value: bool = _typed(cooperative_id, key, as_of, bool)
+    return value
+
+
+def get_text(cooperative_id: int, key: str, as_of: date | None = None) -> str:
+    """A required text setting in force on ``as_of``."""
+    if BY_KEY[key].optional:
+        raise TypeError(f"setting {key} is optional: read it with get_optional_text")
+    value: str = _typed(cooperative_id, key, as_of, str)
+    return value
+
+
+def get_optional_text(cooperative_id: int, key: str, as_of: date | None = None) -> str | None:
+    """An optional text setting in force on ``as_of`` (``None`` when cleared or never set)."""
+    value: str | None = _typed(cooperative_id, key, as_of, str)
+    return value
+
+
+def get_date(cooperative_id: int, key: str, as_of: date | None = None) -> date | None:
+    """A date setting in force on ``as_of`` (``None`` when cleared)."""
+    value: date | None = _typed(cooperative_id, key, as_of, date)
+    return value
+
+
+def get_list(cooperative_id: int, key: str, as_of: date | None = None) -> list[str]:
+    """A list-of-text setting in force on ``as_of``."""
+    value: list[str] = _typed(cooperative_id, key, as_of, list)
+    return value
+
+
+def _invalid(key: str, problem: str) -> ValidationError:
+    return ValidationError(f"Nilai tidak valid untuk {key}: {problem}.", fields={"value": [problem]})
 
 
 def parse_value(key: str, raw: str) -> Any:
-    """Parse a value typed into the settings form, by the type of the key's default."""
-    from decimal import InvalidOperation
+    """Parse a value typed into the settings form into the spec's type (empty: ``None`` for an optional
+    setting, else refused) and check it by the spec (ranges, choices; the rules between settings are
+    :func:`set_value`'s). Raises :class:`ValidationError` with a ``value`` field message."""
+    value = _parse(spec_for(key), raw)
+    problem = BY_KEY[key].problem(value)
+    if problem:
+        raise _invalid(key, problem)
+    return value
 
-    if key not in DEFAULTS:
-        raise ValidationError(f"Pengaturan tidak dikenal: {key}", fields={"key": ["tidak dikenal"]})
-    default = DEFAULTS[key]
-    try:
-        if isinstance(default, bool):
-            if raw.lower() not in _TRUE + _FALSE:
-                raise ValueError
-            return raw.lower() in _TRUE
-        if isinstance(default, int):
-            from coop.money import RupiahInputError, parse_rupiah
 
-            try:  # amounts typed as on a receipt: "Rp 20.000", "20.000", "20000"
-                value = parse_rupiah(raw)
-            except RupiahInputError as exc:
-                text = exc.message % exc.params if exc.params else exc.message
-                raise ValidationError(f"Nilai tidak valid untuk {key}: {text}", fields={"value": [text]}) from None
-            if value is None:
-                raise ValueError
-            return value
-        if isinstance(default, Decimal):
-            value = Decimal(raw.replace(",", "."))
-            if not value.is_finite() or value < 0 or value > 100:
-                raise ValueError
-            return value
-        if isinstance(default, list):
-            return [p.strip() for p in raw.split(",") if p.strip()]
-    except (ValueError, InvalidOperation):
-        raise ValidationError(f"Nilai tidak valid untuk {key}.", fields={"value": ["tidak valid"]}) from None
-    if not raw:
+def _parse(spec: SettingSpec, raw: str) -> Any:
+    key = spec.key
+    text = (raw or "").strip()
+    if not text:
+        if spec.optional:
+            return None
         raise ValidationError("Nilai wajib diisi.", fields={"value": ["wajib diisi"]})
-    if key == "member_number_format":
-        problem = member_number_format_problem(raw.strip())
-        if problem:
-            raise ValidationError(f"Format nomor anggota tidak valid: {problem}", fields={"value": [problem]})
-        return raw.strip()
-    if key in CHOICES and raw.strip().lower() not in CHOICES[key]:
-        raise ValidationError(f"Nilai tidak valid untuk {key}: {', '.join(CHOICES[key])}.",
-                              fields={"value": [", ".join(CHOICES[key])]})
-    return raw.strip().lower() if key in CHOICES else raw
+    if spec.type is bool:
+        if text.lower() not in _TRUE + _FALSE:
+            raise _invalid(key, "ya atau tidak")
+        return text.lower() in _TRUE
+    if spec.type is int:
+        try:  # amounts typed as on a receipt: "Rp 20.000", "20.000", "20000"
+            return parse_rupiah(text)
+        except RupiahInputError as exc:
+            raise _invalid(key, exc.message % exc.params if exc.params else exc.message) from None
+    if spec.type is Decimal:
+        try:
+            value = Decimal(text.replace(",", "."))
+        except InvalidOperation:
+            raise _invalid(key, "bukan angka") from None
+        if not value.is_finite():
+            raise _invalid(key, "bukan angka")
+        return value
+    if spec.type is date:
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            raise _invalid(key, "format YYYY-MM-DD") from None
+    if spec.type is list:
+        return [p.strip() for p in text.split(",") if p.strip()]
+    return text.lower() if spec.choices else text
 
 
-_MEMBER_NUMBER_CHARS = re.compile(r"^[A-Za-z0-9./_-]{1,40}$")
+def _coerce(spec: SettingSpec, value: Any) -> Any:
+    """``value`` as the spec's type: typed values pass, text is parsed as the form parses it (a bool
+    setting takes only a bool); anything else is refused."""
+    if value is None or (isinstance(value, str) and spec.type is not bool and not value.strip()):
+        if spec.optional:
+            return None
+        raise ValidationError("Nilai wajib diisi.", fields={"value": ["wajib diisi"]})
+    if spec.type is bool:
+        if not isinstance(value, bool):
+            raise _invalid(spec.key, "ya atau tidak")
+        return value
+    if isinstance(value, float):
+        raise ValidationError("Nilai desimal harus ditulis sebagai teks, bukan float.",
+                              fields={"value": ["bukan float"]})
+    if isinstance(value, str) and spec.type is not str:
+        return _parse(spec, value)
+    if spec.type is Decimal and isinstance(value, int) and not isinstance(value, bool):
+        return Decimal(value)
+    if spec.type is list and isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
+        return list(value)
+    if spec.type is str and isinstance(value, str):
+        return value.strip()
+    if isinstance(value, Decimal) and spec.type is Decimal and not value.is_finite():
+        raise _invalid(spec.key, "bukan angka")
+    if isinstance(value, spec.type) and not (spec.type is int and isinstance(value, bool)):
+        return value
+    raise _invalid(spec.key, "jenis nilai salah")
 
 
-def member_number_format_problem(fmt: str) -> str | None:
-    """Why ``fmt`` cannot number members (None when it can): it must hold ``{seq}`` (optionally with a
-    width such as ``{seq:06d}``) and nothing else in braces, and the numbers it makes may only hold
-    letters, digits, ``. / _ -`` (they end up in file names and HTTP headers), at most 40 characters."""
-    import string
-
-    try:
-        fields = [(name, spec, conv) for _lit, name, spec, conv in string.Formatter().parse(fmt) if name is not None]
-    except ValueError:
-        return "kurung kurawal tidak seimbang"
-    if not fields:
-        return "harus memuat {seq}"
-    if any(name != "seq" or conv for name, _spec, conv in fields):
-        return "hanya {seq} yang boleh di dalam kurung kurawal"
-    try:
-        samples = [fmt.format(seq=n) for n in (1, 999_999_999)]
-    except (ValueError, TypeError):
-        return "format angka tidak valid (contoh: {seq:06d})"
-    if not all(_MEMBER_NUMBER_CHARS.match(x) for x in samples):
-        return "hanya huruf, angka, titik, garis miring, garis bawah dan tanda minus; maks. 40 karakter"
-    return None
-
-
-def current_values(cooperative_id: int, as_of: date | None = None) -> list[tuple[str, Any, bool]]:
-    """(key, value in force, is_default) for every known setting."""
+def current_values(cooperative_id: int, as_of: date | None = None) -> list[tuple[SettingSpec, Any, bool]]:
+    """(spec, value in force, is_default) for every setting, in the specs' order."""
     stored = {}
     q = sa.select(Setting).where(Setting.cooperative_id == cooperative_id)
     if as_of is not None:
         q = q.where(Setting.effective_on <= as_of)
     for row in db.session.scalars(q.order_by(Setting.effective_on)):
-        stored[row.key] = _decode(row.key, row.value)
-    return [(key, stored.get(key, default), key not in stored) for key, default in DEFAULTS.items()]
+        if row.key in BY_KEY:
+            stored[row.key] = _decode(BY_KEY[row.key], row.value)
+    return [(spec, stored[spec.key] if spec.key in stored else _default(spec), spec.key not in stored)
+            for spec in SPECS]
 
 
-def set_value(cooperative_id: int, key: str, value: Any, *, effective_on: date, actor=None) -> Setting:
-    if key not in DEFAULTS:
-        raise ValidationError(f"Pengaturan tidak dikenal: {key}", fields={"key": ["tidak dikenal"]})
-    if isinstance(DEFAULTS[key], bool) and not isinstance(value, bool):
-        raise ValidationError(f"Nilai tidak valid untuk {key}: ya atau tidak.", fields={"value": ["ya/tidak"]})
-    if key.startswith("shu_") and isinstance(DEFAULTS[key], Decimal):
-        _check_shu_total(cooperative_id, key, value, effective_on)
-    if key == "member_number_format" and member_number_format_problem(str(value)):
-        problem = member_number_format_problem(str(value))
-        raise ValidationError(f"Format nomor anggota tidak valid: {problem}", fields={"value": [problem]})
-    if key in CHOICES and value not in CHOICES[key]:
-        raise ValidationError(f"Nilai tidak valid untuk {key}: {', '.join(CHOICES[key])}.",
-                              fields={"value": [", ".join(CHOICES[key])]})
-    problem = _outreach_problem(key, value)
+def set_value(cooperative_id: int, key: str, value: Any, *, effective_on: date, actor: Any = None) -> Setting:
+    """Store ``value`` for ``key`` from ``effective_on`` (replacing a value stored for that same date),
+    after the spec's checks and the rules between settings; records an audit row. ``None`` (or empty text)
+    clears an optional setting. Raises :class:`ValidationError` with field messages; writes nothing then."""
+    spec = spec_for(key)
+    value = _coerce(spec, value)
+    problem = spec.problem(value)
     if problem:
-        raise ValidationError(f"Nilai tidak valid untuk {key}: {problem}.", fields={"value": [problem]})
+        raise _invalid(key, problem)
+    if key.startswith("shu_") and spec.type is Decimal:
+        _check_shu_total(cooperative_id, key, value, effective_on)
     if key in BANK5_THRESHOLD_KEYS:
         days = [value if k == key else get(cooperative_id, k, effective_on) for k in BANK5_THRESHOLD_KEYS]
         if not 0 <= days[0] < days[1] < days[2] < days[3]:
@@ -238,37 +253,18 @@ def set_value(cooperative_id: int, key: str, value: Any, *, effective_on: date, 
     before = None if row is None else row.value
     if row is None:
         row = Setting(cooperative_id=cooperative_id, key=key, effective_on=effective_on, created_at=utcnow(),
-                      created_by_id=getattr(actor, "id", None), value=_encode(value))
+                      created_by_id=getattr(actor, "id", None), value=_encode(spec, value))
         db.session.add(row)
     else:
-        row.value = _encode(value)
+        row.value = _encode(spec, value)
     db.session.flush()
     audit.record(actor, "setting.set", "setting", key, {"before": before, "after": row.value,
                                                           "effective_on": effective_on},
                  cooperative_id=cooperative_id)
     if key in AFTER_SET:
-        import importlib
-
         module, name = AFTER_SET[key].split(":")
         getattr(importlib.import_module(module), name)(cooperative_id, actor=actor)
     return row
-
-
-def _outreach_problem(key: str, value: Any) -> str | None:
-    if key in ("quiet_hours_start", "quiet_hours_end") and not 0 <= value <= 23:
-        return "jam 0 sampai 23"
-    if key == "rat_invitation_days" and not 1 <= value <= 90:
-        return "1 sampai 90 hari"
-    if key == "job_runs_keep_days" and not 1 <= value <= 3650:
-        return "1 sampai 3650 hari"
-    if key == "rat_date" and value:
-        try:
-            date.fromisoformat(str(value))
-        except ValueError:
-            return "format YYYY-MM-DD"
-    if key == "cooperative_phone" and len(str(value)) > 20:
-        return "paling panjang 20 karakter"
-    return None
 
 
 SHU_SPLIT_KEYS = ("shu_cadangan", "shu_jasa_anggota", "shu_pengurus", "shu_karyawan", "shu_pendidikan",

@@ -4,9 +4,13 @@ dates, number; never the NIK. A revoked certificate still prints (for the file),
 the page with the date, so it cannot pass for a valid one."""
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
+
+import qrcode
+from fpdf import FPDF
 
 from coop.formatting import tanggal
 from coop.spreadsheet import printable
@@ -43,9 +47,7 @@ def _latin1(text: str) -> str:
 
 
 def qr_png(url: str) -> bytes:
-    import io
 
-    import qrcode
 
     img = qrcode.make(url, box_size=8, border=2)
     buf = io.BytesIO()
@@ -54,9 +56,7 @@ def qr_png(url: str) -> bytes:
 
 
 def render_pdf(f: CertificateFacts) -> bytes:
-    import io
 
-    from fpdf import FPDF
 
     pdf = FPDF(orientation="L", unit="mm", format="A4")
     pdf.set_auto_page_break(False)

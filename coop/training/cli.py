@@ -7,7 +7,11 @@ from pathlib import Path
 import click
 import sqlalchemy as sa
 
+from coop.auth.models import Cooperative
+from coop.clock import business_date
 from coop.db import atomic, db
+from coop.training.followup import create_due_followups
+from coop.training.reports import to_xlsx
 
 
 @click.group("training")
@@ -16,7 +20,6 @@ def training_cli():
 
 
 def _cooperative_ids(given: int | None) -> list[int]:
-    from coop.auth.models import Cooperative
 
     if given is not None:
         if db.session.get(Cooperative, given) is None:
@@ -31,8 +34,6 @@ def _cooperative_ids(given: int | None) -> list[int]:
 @click.option("--cooperative-id", type=int, default=None, help="Only this cooperative (default: all).")
 def followups_cmd(as_of, cooperative_id):
     """Create the 3- and 6-month follow-up tasks that are due (idempotent; the daily job does the same)."""
-    from coop.clock import business_date
-    from coop.training.followup import create_due_followups
 
     day: date = as_of.date() if as_of else business_date(None)
     ids = _cooperative_ids(cooperative_id)
@@ -48,7 +49,6 @@ def followups_cmd(as_of, cooperative_id):
 @click.option("--cooperative-id", type=int, default=None, help="Needed when there is more than one cooperative.")
 def report_cmd(path: Path, cooperative_id):
     """Write the training report (participants, breakdowns, completion rates) to PATH as XLSX."""
-    from coop.training.reports import to_xlsx
 
     ids = _cooperative_ids(cooperative_id)
     if len(ids) != 1:

@@ -11,9 +11,15 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 
+from coop import settings
 from coop.db import atomic, attempt, db
+from coop.loans import services as loans
+from coop.loans.models import LoanProduct
+from coop.membership.models import Member
+from coop.registry.models import Resident
 from coop.training import followup as fu
 from coop.training import rules, services
+from coop.training.models import Business, Enrolment, FollowUp
 
 PROGRAMS = [
     {"name": "Pengolahan Pangan: Keripik dan Sambal", "topic": "Pengolahan pangan",
@@ -49,7 +55,6 @@ WEIGHTS = {("purna", "F"): 6, ("purna", "M"): 3, ("keluarga", "F"): 2, ("keluarg
 
 def _resident_pool(ctx) -> tuple[list[tuple[int, int]], int | None]:
     """Living PMI purna and keluarga PMI residents with their selection weight."""
-    from coop.registry.models import Resident
 
     coop_id = ctx.cooperative.id
     given = set(ctx.data.get("purna_ids") or []) | set(ctx.data.get("keluarga_ids") or [])
@@ -129,14 +134,12 @@ def load(ctx) -> None:
 
 
 def rules_percent(coop_id: int, on: date):
-    from coop import settings
 
-    return settings.get(coop_id, "training_completion_percent", as_of=on)
+    return settings.get_decimal(coop_id, "training_completion_percent", as_of=on)
 
 
 def _record_followups(ctx, completed_by_program, officer) -> list[int]:
     """Officers visited most due follow-ups; about half the trainees started a business."""
-    from coop.training.models import Enrolment, FollowUp
 
     coop_id = ctx.cooperative.id
     rng = ctx.rng
@@ -201,13 +204,6 @@ def _open_cohort(ctx, program_ids, pool, sri, officer) -> None:
 
 def _loans_to_businesses(ctx, business_ids: list[int]) -> None:
     """A few businesses borrowed from the cooperative (only owners who are active members)."""
-    try:
-        from coop.loans import services as loans
-        from coop.loans.models import LoanProduct
-        from coop.membership.models import Member
-    except ImportError:
-        return
-    from coop.training.models import Business
 
     coop_id = ctx.cooperative.id
     product = db.session.scalar(sa.select(LoanProduct).where(LoanProduct.cooperative_id == coop_id)

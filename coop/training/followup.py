@@ -15,7 +15,7 @@ from coop.errors import Conflict, NotFound, ValidationError
 from coop.text import N_
 from coop.training import rules
 from coop.training.models import Business, Enrolment, FollowUp
-from coop.training.services import _valid_id
+from coop.training.services import _valid_id, get_enrolment, resident_for_training
 
 SECTORS = ("pangan", "kerajinan", "peternakan", "pertanian", "jasa", "perdagangan", "lainnya")
 SECTOR_LABELS = {"pangan": N_("Pangan"), "kerajinan": N_("Kerajinan"), "peternakan": N_("Peternakan"),
@@ -126,7 +126,6 @@ def create_business(cooperative_id: int, *, resident_id: int, name: str, kind: s
                     halal: str | None = None, monthly_revenue: int = 0, workers: int = 1,
                     business_group: str | None = None, started_on: date | None = None, actor=None) -> Business:
     """Register a business directly (e.g. one that existed before training)."""
-    from coop.training.services import get_enrolment, resident_for_training
 
     resident = resident_for_training(cooperative_id, resident_id)
     if enrolment_id is not None and get_enrolment(cooperative_id, enrolment_id).resident_id != resident.id:

@@ -7,8 +7,12 @@ from collections import OrderedDict
 from datetime import date
 
 import sqlalchemy as sa
+from openpyxl import Workbook
+from openpyxl.styles import Font
 
 from coop.db import db
+from coop.loans.services import loans_for_businesses, outstanding_principal
+from coop.registry.models import MigrationRecord, Resident
 from coop.spreadsheet import cell_value, safe_row  # noqa: F401
 from coop.text import N_
 from coop.training import rules
@@ -37,7 +41,6 @@ def participants(cooperative_id: int, cohort_id: int | None = None) -> list[dict
     ``country`` is the destination of the resident's latest migration record (None when they never
     worked abroad: family members).
     """
-    from coop.registry.models import MigrationRecord, Resident
 
     latest = (sa.select(MigrationRecord.resident_id, sa.func.max(MigrationRecord.id).label("mid"))
               .where(MigrationRecord.cooperative_id == cooperative_id)
@@ -130,10 +133,6 @@ def loans_of_businesses(cooperative_id: int, business_ids: list[int]) -> list:
     """Loans pointing at these businesses (from the loans area; empty when it is not installed)."""
     if not business_ids:
         return []
-    try:
-        from coop.loans.services import loans_for_businesses
-    except ImportError:
-        return []
     return list(loans_for_businesses(cooperative_id, business_ids))
 
 
@@ -152,8 +151,6 @@ def _on_time(loan) -> bool:
 
 def to_xlsx(cooperative_id: int) -> bytes:
     """The training report workbook: participants, then one sheet per breakdown with completion rates."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
 
     rows = participants(cooperative_id)
     wb = Workbook()
@@ -189,11 +186,6 @@ def business_loans(cooperative_id: int) -> list[dict]:
     """Loans to businesses of trained residents, with how they repay (for the dashboard)."""
     biz = {b.id: b for b in db.session.scalars(sa.select(Business).where(Business.cooperative_id == cooperative_id))}
     loans = loans_of_businesses(cooperative_id, list(biz))
-    try:
-        from coop.loans.services import outstanding_principal
-    except ImportError:  # pragma: no cover - loans area not installed
-        def outstanding_principal(loan):
-            return None
     return [{"business": biz[ln.business_id].name, "number": ln.number,
              "status": LOAN_STATUS_LABELS.get(ln.status, ln.status),
              "principal": ln.principal, "outstanding": outstanding_principal(ln),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from coop.dates import add_months  # noqa: F401 - one month arithmetic for every area (re-exported)
 from coop.text import N_
@@ -92,7 +92,6 @@ def follow_up_due_dates(completed_on: date) -> list[tuple[int, date]]:
 
 def percent(part: int, whole: int) -> Decimal:
     """``part / whole`` in percent, one decimal, ROUND_HALF_UP (0 when ``whole`` is 0)."""
-    from decimal import ROUND_HALF_UP
 
     if whole <= 0:
         return Decimal("0.0")

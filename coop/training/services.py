@@ -17,10 +17,15 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import lazyload, selectinload
 
 from coop import audit, datebounds, settings
-from coop.auth.models import Cooperative
+from coop.auth.models import Cooperative, User
 from coop.auth.roles import ADMIN, MANAGER
+from coop.auth.services import create_user
 from coop.db import db, is_sqlite, utcnow
 from coop.errors import Conflict, Forbidden, NotFound, ValidationError
+from coop.ledger import chart
+from coop.ledger.services import Line, account_by_code, post_entry
+from coop.membership.services import member_for_user
+from coop.registry.services import get_resident
 from coop.text import N_
 from coop.training import rules
 from coop.training.models import (
@@ -88,7 +93,6 @@ def _lock_cohort(cooperative_id: int, cohort_id: int) -> Cohort:
 def resident_for_training(cooperative_id: int, resident_id: int):
     """The cooperative's resident ``resident_id`` as training sees it: an unknown id (or another
     cooperative's) is a 422 on ``resident_id`` (``unknown_resident``), as the enrolment form typed it."""
-    from coop.registry.services import get_resident
 
     try:
         return get_resident(cooperative_id, resident_id)
@@ -102,14 +106,9 @@ def resident_for_user(user) -> int | None:
     (a non-member resident the officer gave a login)."""
     if user is None:
         return None
-    try:
-        from coop.membership.services import member_for_user
-    except ImportError:  # pragma: no cover - membership not installed
-        member_for_user = None
-    if member_for_user is not None:
-        member = member_for_user(user)
-        if member is not None:
-            return member.resident_id
+    member = member_for_user(user)
+    if member is not None:
+        return member.resident_id
     return getattr(user, "resident_id", None)
 
 
@@ -425,7 +424,7 @@ def complete_enrolment(cooperative_id: int, enrolment_id: int, *, completed_on: 
                        code="enrolment_not_active")
     datebounds.check_day(cooperative_id, completed_on, "completed_on",
                          earlier=[(enrolment.applied_on, "tanggal pendaftaran")])
-    required = settings.get(cooperative_id, "training_completion_percent", as_of=completed_on)
+    required = settings.get_decimal(cooperative_id, "training_completion_percent", as_of=completed_on)
     attended, sessions = attendance_of(enrolment)
     if not rules.meets_completion(attended, sessions, required):
         need = rules.sessions_needed(sessions, required)
@@ -497,8 +496,6 @@ def pay_allowance(cooperative_id: int, enrolment_id: int, *, paid_on: date, acto
 
     One payment per participant; the journal voucher number is the receipt number.
     """
-    from coop.ledger import chart
-    from coop.ledger.services import Line, account_by_code, post_entry
 
     get_enrolment(cooperative_id, enrolment_id)
     # Lock the enrolment so two cashiers paying the same participant cannot both pass the check below.
@@ -546,8 +543,6 @@ def allowance_payments(cooperative_id: int, cohort_id: int) -> list[AllowancePay
 def create_resident_login(cooperative_id: int, resident_id: int, *, username: str, password: str, actor=None):
     """Give a resident who is not a member their own login (role ``member``, linked by
     ``User.resident_id``) so they can apply to training from a phone."""
-    from coop.auth.models import User
-    from coop.auth.services import create_user
 
     resident = resident_for_training(cooperative_id, resident_id)
     if db.session.scalar(sa.select(User.id).where(User.cooperative_id == cooperative_id,

@@ -26,6 +26,7 @@ from coop.db import db, utcnow
 from coop.errors import Conflict, FutureDate, NotFound
 from coop.ledger import chart
 from coop.ledger.models import Account
+from coop.ledger.periods import close_period
 from coop.ledger.reports import balances_as_of, phu
 from coop.ledger.services import Line, account_by_code, post_entry
 from coop.yearend import shu_rules
@@ -44,7 +45,7 @@ def income_tax_of(cooperative_id: int, year: int) -> dict:
     p = phu(cooperative_id, date(year, 1, 1), date(year, 12, 31))
     posted = sum(r["amount"] for r in p["expenses"] if r["code"] == chart.BEBAN_PPH_BADAN)
     pre_tax = p["surplus"] + posted
-    rate = settings.get(cooperative_id, "income_tax_rate", date(year, 12, 31))
+    rate = settings.get_decimal(cooperative_id, "income_tax_rate", date(year, 12, 31))
     due = shu_rules.income_tax(pre_tax, rate)
     to_post = max(0, due - posted)
     return {"pre_tax": pre_tax, "rate": rate, "due": due, "posted": posted, "to_post": to_post,
@@ -79,7 +80,6 @@ def close_year(cooperative_id: int, year: int, *, actor) -> YearEnd:
     """Close the financial ``year`` (see the module docstring). Idempotent refusal: a second call is a
     409. :raises Conflict: already closed. :raises PeriodClosed: December (or the year) was already
     closed before the closing entry could be posted: re-open it first."""
-    from coop.ledger.periods import close_period
 
     if get_year_end(cooperative_id, year) is not None:
         raise Conflict(f"Tahun buku {year} sudah ditutup.", code="year_closed")

@@ -10,12 +10,21 @@ import io
 from datetime import date
 
 import sqlalchemy as sa
+from flask import has_app_context
+from flask_babel import get_locale, gettext
+from fpdf import FPDF
+from openpyxl import Workbook
+from openpyxl.styles import Font
 
 from coop.auth.models import Cooperative
 from coop.db import db
 from coop.formatting import mask_nik
+from coop.ledger.reports import neraca, phu
 from coop.loans import rules as loan_rules
+from coop.loans.services import portfolio_by_class
+from coop.membership.models import Member
 from coop.reports import statements
+from coop.savings.services import balances_by_member
 from coop.spreadsheet import cell_value, printable, safe_row  # noqa: F401
 from coop.text import N_
 from coop.yearend import shu, shu_rules
@@ -29,8 +38,6 @@ CLASS_LABELS = loan_rules.CLASSES
 def _(text: str, **params) -> str:
     """The pack's labels in the reader's language (the page and the downloads run inside a request;
     elsewhere Bahasa Indonesia, or ``COOP_LANG``). Amounts, names and account names stay as they are."""
-    from flask import has_app_context
-    from flask_babel import gettext
 
     if not has_app_context():
         return text % params if params else text
@@ -53,7 +60,6 @@ def shu_section(cooperative_id: int, year: int) -> dict:
         return {"status": _(getattr(exc, "message", None) or str(exc)), "surplus": shu.surplus_of(cooperative_id, year),
                 "parts": {}, "residue": 0, "jasa_usaha": 0, "jasa_modal": 0, "loss_from_reserves": 0,
                 "loss_from_surplus": 0, "members": [], "notes": ""}
-    from coop.membership.models import Member
 
     members = {m.id: m for m in db.session.scalars(sa.select(Member).where(Member.id.in_(list(plan.members))))}
     rows = [{"member_number": members[k].member_number, "name": members[k].full_name, "base_usaha": s.base_usaha,
@@ -68,8 +74,6 @@ def shu_section(cooperative_id: int, year: int) -> dict:
 
 def member_register(cooperative_id: int, as_of: date, *, sees_nik: bool = False) -> list[dict]:
     """Members with their savings (pokok, wajib, sukarela) on ``as_of``; NIK masked unless ``sees_nik``."""
-    from coop.membership.models import Member
-    from coop.savings.services import balances_by_member
 
     savings = {k: balances_by_member(cooperative_id, [k], as_of) for k in ("pokok", "wajib", "sukarela")}
     rows = []
@@ -83,7 +87,6 @@ def member_register(cooperative_id: int, as_of: date, *, sees_nik: bool = False)
 
 
 def portfolio_health(cooperative_id: int, as_of: date) -> dict:
-    from coop.loans.services import portfolio_by_class
 
     by_class = portfolio_by_class(cooperative_id, as_of)
     outstanding = {k: v["outstanding"] for k, v in by_class.items()}
@@ -96,7 +99,6 @@ def portfolio_health(cooperative_id: int, as_of: date) -> dict:
 
 def rat_data(cooperative_id: int, year: int) -> dict:
     """Every figure of the RAT pack for financial ``year`` (ending 31 December)."""
-    from coop.ledger.reports import neraca, phu
 
     start, end = date(year, 1, 1), date(year, 12, 31)
     coop_row = db.session.get(Cooperative, cooperative_id)
@@ -115,8 +117,6 @@ def rat_data(cooperative_id: int, year: int) -> dict:
 def _account(r: dict) -> str:
     """An account's name: its English name (``name_en``, from the chart) when the reader reads English."""
     if r.get("name_en"):
-        from flask import has_app_context
-        from flask_babel import get_locale
 
         if has_app_context() and str(get_locale() or "id") == "en":
             return r["name_en"]
@@ -207,7 +207,6 @@ def _latin1(text: str) -> str:
 
 def rat_pdf(d: dict) -> bytes:
     """The pack as an A4 PDF: a cover, then one titled table per section."""
-    from fpdf import FPDF
 
     pdf = FPDF(orientation="P", unit="mm", format="A4")
     pdf.set_title(_latin1(_("Laporan RAT %(year)s %(name)s", year=d["year"], name=d["cooperative"])))
@@ -246,8 +245,6 @@ def rat_pdf(d: dict) -> bytes:
 
 def rat_xlsx(d: dict) -> io.BytesIO:
     """The pack as a workbook: one sheet per section, numbers as numbers."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
 
     wb = Workbook()
     wb.remove(wb.active)

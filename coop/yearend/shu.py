@@ -25,8 +25,10 @@ from coop.errors import Conflict, NotFound, ValidationError
 from coop.ledger import chart
 from coop.ledger.reports import balances_as_of
 from coop.ledger.services import Line, account_by_code, post_entry
+from coop.loans.services import interest_paid_by_member
 from coop.membership.models import Member
 from coop.paging import Page, fetch_page
+from coop.savings.services import account_for, balances_by_member
 from coop.yearend import shu_rules
 from coop.yearend.closing import get_year_end, income_tax_of, require_year_end
 from coop.yearend.models import ShuDistribution, ShuMemberShare, YearEnd
@@ -38,10 +40,10 @@ PAYOUT_BATCH = 200
 
 def percentages(cooperative_id: int, as_of: date | None) -> tuple[dict[str, Decimal], Decimal, Decimal, list[str]]:
     """(allocation percents, jasa usaha %, jasa modal %, base savings kinds) in force on ``as_of``."""
-    parts = {p: Decimal(settings.get(cooperative_id, f"shu_{p}", as_of)) for p in shu_rules.PARTS}
-    return (parts, Decimal(settings.get(cooperative_id, "shu_jasa_usaha", as_of)),
-            Decimal(settings.get(cooperative_id, "shu_jasa_modal", as_of)),
-            list(settings.get(cooperative_id, "shu_modal_base_kinds", as_of)))
+    parts = {p: settings.get_decimal(cooperative_id, f"shu_{p}", as_of) for p in shu_rules.PARTS}
+    return (parts, settings.get_decimal(cooperative_id, "shu_jasa_usaha", as_of),
+            settings.get_decimal(cooperative_id, "shu_jasa_modal", as_of),
+            settings.get_list(cooperative_id, "shu_modal_base_kinds", as_of))
 
 
 def surplus_of(cooperative_id: int, year: int) -> int:
@@ -71,8 +73,6 @@ def reserves_on(cooperative_id: int, day: date) -> int:
 
 def bases(cooperative_id: int, year: int, kinds: list[str]) -> tuple[dict[int, int], dict[int, int]]:
     """(interest paid per member in the year, savings of ``kinds`` per member at 31 December)."""
-    from coop.loans.services import interest_paid_by_member
-    from coop.savings.services import balances_by_member
 
     return (interest_paid_by_member(cooperative_id, date(year, 1, 1), date(year, 12, 31)),
             balances_by_member(cooperative_id, kinds, date(year, 12, 31)))
@@ -93,7 +93,7 @@ def compute_plan(cooperative_id: int, year: int, as_of: date | None = None) -> s
     from_reserves = from_surplus = 0
     try:
         if losses:
-            order = settings.get(cooperative_id, "loss_coverage_order", as_of)
+            order = settings.get_text(cooperative_id, "loss_coverage_order", as_of)
             day = as_of or datebounds.today(cooperative_id)
             from_reserves, from_surplus = shu_rules.cover_losses(losses, surplus, reserves_on(cooperative_id, day),
                                                                  order)
@@ -202,7 +202,6 @@ def pay(cooperative_id: int, year: int, *, actor, value_date: date, via: str,
                                audit_action="shu.payout")
             s.paid_via, s.paid_on, s.paid_entry_id = "cash", value_date, entry.id
     else:
-        from coop.savings.services import account_for
 
         targets, missing = {}, []
         for s in shares:

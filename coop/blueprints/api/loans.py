@@ -35,7 +35,7 @@ def loan_dump(loan: Loan, as_of: date | None = None) -> dict:
     insts = loans.instalments(loan) if loan.status == "active" else []
     from coop import settings as coop_settings
 
-    two = loan.principal > coop_settings.get(loan.cooperative_id, "loan_two_approvers_above")
+    two = loan.principal > coop_settings.get_int(loan.cooperative_id, "loan_two_approvers_above")
     return {"id": loan.id, "number": loan.number, "member_id": loan.member_id, "product_id": loan.product_id,
             "business_id": loan.business_id, "status": loan.status, "principal": loan.principal,
             "term_months": loan.term_months, "method": loan.method,
