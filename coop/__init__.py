@@ -6,10 +6,19 @@ no migrations run, no scheduler starts and no clock is read here.
 from __future__ import annotations
 
 import os
+import secrets
 
 from flask import Flask
+from flask_babel import gettext
+from flask_login import current_user
+from werkzeug.exceptions import NotFound
+from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
+from coop import clock
 from coop.config import CONFIGS
+from coop.db import configure_engine_options, init_engines
+from coop.extensions import babel, bootstrap, csrf, db, login_manager, migrate
 
 
 def create_app(config: dict | str | None = None) -> Flask:
@@ -39,7 +48,6 @@ def _configure(app: Flask, config: dict | str | None) -> None:
     if production and not os.environ.get("COOP_SECRET_KEY"):
         raise RuntimeError("COOP_SECRET_KEY must be set in production.")
     _configure_secret_key(app)
-    from coop import clock
 
     clock.configure(env_name="production" if production else name,
                     business_date_value=app.config.get("BUSINESS_DATE"),
@@ -61,8 +69,6 @@ def _configure_secret_key(app: Flask) -> None:
     path = os.path.join(app.instance_path, "secret_key")
     os.makedirs(app.instance_path, exist_ok=True)
     if not os.path.exists(path):
-        import secrets
-
         # Written whole to a private temporary file, then linked into place: several workers starting at
         # once all end up with the one key that won the link.
         tmp = f"{path}.{os.getpid()}.tmp"
@@ -88,17 +94,13 @@ def register_proxy(app: Flask) -> None:
     """Behind ``COOP_TRUSTED_PROXIES`` proxies, take the client address and scheme from their headers."""
     hops = app.config.get("TRUSTED_PROXIES", 0)
     if hops:
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
 
 def register_extensions(app: Flask) -> None:
-    from flask_babel import gettext
-
+    # the package root loads the app's own areas only when an app is built: at module level, every
+    # `import coop.<x>` would load all the models and the web layer first
     from coop import models  # noqa: F401  (every model is known to the metadata)
-    from coop.db import configure_engine_options, init_engines
-    from coop.extensions import babel, bootstrap, csrf, db, login_manager, migrate
     from coop.i18n import N_, select_locale, select_timezone
 
     configure_engine_options(app)
@@ -117,6 +119,8 @@ def register_extensions(app: Flask) -> None:
                        os.path.dirname(os.path.dirname(__file__)), "translations"))
     bootstrap.init_app(app)
 
+    # the package root loads the app's own areas only when an app is built: at module level, every
+    # `import coop.<x>` would load all the models and the web layer first
     from coop.auth.services import user_for_session
 
     @login_manager.user_loader
@@ -130,12 +134,10 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from werkzeug.exceptions import NotFound
-    from werkzeug.routing import IntegerConverter
-
+    # the package root loads the app's own areas only when an app is built: at module level, every
+    # `import coop.<x>` would load all the models and the web layer first
     from coop.blueprints import BLUEPRINTS
     from coop.blueprints.api import api
-    from coop.extensions import csrf
 
     class Int64Converter(IntegerConverter):
         """``<int:x_id>``: an id larger than a BIGINT can hold does not exist: 404 (whatever the method),
@@ -155,20 +157,24 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
+    # the package root loads the app's own areas only when an app is built: at module level, every
+    # `import coop.<x>` would load all the models and the web layer first
     from coop.cli import register
 
     register(app)
 
 
 def register_errorhandlers(app: Flask) -> None:
+    # the package root loads the app's own areas only when an app is built: at module level, every
+    # `import coop.<x>` would load all the models and the web layer first
     from coop.blueprints.errors import register
 
     register(app)
 
 
 def register_template_helpers(app: Flask) -> None:
-    from flask_login import current_user
-
+    # the package root loads the app's own areas only when an app is built: at module level, every
+    # `import coop.<x>` would load all the models and the web layer first
     from coop.blueprints.nav import nav_for
     from coop.i18n import register
 
@@ -180,6 +186,8 @@ def register_template_helpers(app: Flask) -> None:
 
 
 def register_request_hooks(app: Flask) -> None:
+    # the package root loads the app's own areas only when an app is built: at module level, every
+    # `import coop.<x>` would load all the models and the web layer first
     from coop.blueprints.hooks import register
 
     register(app)

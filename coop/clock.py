@@ -16,6 +16,7 @@ instant, in UTC, even when the business date is fixed.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
@@ -40,7 +41,6 @@ def now_utc() -> datetime:
 
 def monotonic() -> float:
     """Seconds from an arbitrary start, for measuring waits (never for dates)."""
-    import time
 
     return time.monotonic()
 

@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 
 from coop import clock
+from coop.auth.models import Cooperative
 from coop.db import db
 from coop.errors import DateBeforeEarlier, FutureDate, ValidationError
 
@@ -49,8 +50,6 @@ LABELS = {
 def _cooperative(cooperative):
     """The Cooperative for an id (identity-map hit in a request: it is kept loaded) or the object itself."""
     if isinstance(cooperative, int):
-        from coop.auth.models import Cooperative
-
         return db.session.get(Cooperative, cooperative)
     return cooperative
 

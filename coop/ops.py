@@ -29,6 +29,7 @@ import getpass
 import json
 import os
 import sqlite3
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -105,7 +106,6 @@ class BackupResult:
 def backup_sqlite(db_path: str, target: str, keep: int | None = None) -> BackupResult:
     """One consistent copy of ``db_path`` at ``target`` (a file name, or a folder: a timestamped name in
     it, keeping the newest ``keep`` generations). Raises ``RuntimeError`` with an Indonesian message."""
-    import time
 
     start = time.monotonic()
     target_path = Path(target)

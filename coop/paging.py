@@ -44,3 +44,12 @@ def page_of_list(items: list, page: int = 1, per_page: int = 50) -> Page:
     total = len(items)
     page = min(max(1, page or 1), max(1, -(-total // per_page)))
     return Page(items[(page - 1) * per_page:page * per_page], page, per_page, total)
+
+
+def keyset_rows(select_stmt, id_column, limit: int, after: int | None) -> tuple[list, bool]:
+    """Keyset pagination on an ascending integer id: up to ``limit`` rows with ``id_column > after`` and
+    whether more follow (the API's ``?cursor=``; the blueprint encodes the cursor)."""
+    if after is not None:
+        select_stmt = select_stmt.where(id_column > after)
+    rows = list(db.session.scalars(select_stmt.order_by(id_column).limit(limit + 1)))
+    return rows[:limit], len(rows) > limit

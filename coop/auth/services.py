@@ -358,6 +358,12 @@ def create_user(*, cooperative_id: int | None, username: str, full_name: str, ro
     return user
 
 
+def users_of(cooperative_id: int) -> list[User]:
+    """The cooperative's users by user name (the admin's user list and the audit log's actor names)."""
+    return list(db.session.scalars(
+        sa.select(User).where(User.cooperative_id == cooperative_id).order_by(User.username)))
+
+
 def get_user(cooperative_id: int, user_id: int) -> User:
     user = db.session.get(User, user_id)
     if user is None or user.cooperative_id != cooperative_id:

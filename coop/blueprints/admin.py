@@ -12,7 +12,6 @@ from coop import settings as coop_settings
 from coop.audit.models import AuditLog
 from coop.auth import services as auth_services
 from coop.auth.forms import UserForm
-from coop.auth.models import User
 from coop.auth.roles import ADMIN, AUDITOR, ROLE_LABELS
 from coop.blueprints.common import coop_id, paginate, roles_required
 from coop.db import atomic
@@ -29,8 +28,7 @@ def audit_log():
     if action:
         q = q.where(AuditLog.action.like(f"{action}%"))
     page = paginate(q.order_by(AuditLog.id.desc()), per_page=50)
-    actors = {u.id: u.username for u in auth_services.db.session.scalars(
-        sa.select(User).where(User.cooperative_id == coop_id()))}
+    actors = {u.id: u.username for u in auth_services.users_of(coop_id())}
     return render_template("admin/audit.html", page=page, actors=actors, action=action)
 
 
@@ -49,8 +47,7 @@ def users():
         else:
             flash(gettext("Pengguna dibuat."), "success")
             return redirect(url_for("admin.users"))
-    rows = auth_services.db.session.scalars(
-        sa.select(User).where(User.cooperative_id == coop_id()).order_by(User.username)).all()
+    rows = auth_services.users_of(coop_id())
     return render_template("admin/users.html", form=form, users=rows, role_labels=ROLE_LABELS)
 
 

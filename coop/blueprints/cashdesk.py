@@ -28,6 +28,7 @@ from coop.errors import CoopError, NotFound
 from coop.formatting import mask_nik, persen, rupiah, tanggal
 from coop.ledger.queries import entry_id_for_key
 from coop.ledger.services import get_entry
+from coop.loans import services as loans
 from coop.loans.due import amount_due
 from coop.membership import services as members
 from coop.membership.forms import BerjangkaForm, CashCountForm, CashForm
@@ -100,10 +101,6 @@ def _nonce() -> str:
 def _loans(member) -> list[dict]:
     """The member's running loans with arrears and the amount due today (prefilled in "Bayar angsuran",
     which posts to the loan page's repayment)."""
-    try:
-        from coop.loans import services as loans
-    except ImportError:
-        return []
     out = []
     for loan in loans.loans_of_member(coop_id(), member.id):
         if loan.status != "active":

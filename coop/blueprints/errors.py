@@ -12,6 +12,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlch
 from werkzeug.exceptions import HTTPException
 
 from coop import clock
+from coop.db import db
 from coop.errors import CoopError
 from coop.i18n import N_
 
@@ -77,7 +78,6 @@ def register(app: Flask) -> None:  # noqa: C901 -- one nested handler per error 
     def _integrity(exc):
         """A unique key or constraint the database refused (two requests racing for one number, a
         duplicate the service did not foresee): the request conflicts with stored data, a 409."""
-        from coop.db import db
 
         log.warning("integrity error: %s", str(exc.orig)[:300])
         db.session.rollback()
@@ -100,8 +100,6 @@ def register(app: Flask) -> None:  # noqa: C901 -- one nested handler per error 
         return response
 
     def _unavailable(exc):
-        from coop.db import db
-
         if _outage["since"] is None:  # one line per outage, not a traceback per request
             _outage["since"] = clock.monotonic()
             log.error("database unavailable: %s", str(getattr(exc, "orig", exc)).strip().splitlines()[0][:300])
@@ -125,7 +123,6 @@ def register(app: Flask) -> None:  # noqa: C901 -- one nested handler per error 
         return _internal()
 
     def _internal():
-        from coop.db import db
         db.session.rollback()
         if _wants_json():
             return envelope(500, "internal_error", _MESSAGES[500])

@@ -4,8 +4,13 @@ from __future__ import annotations
 import uuid
 
 from flask import Flask, g, request
+from flask_babel import gettext as _
 
 from coop.audit import request_id_var
+from coop.blueprints.common import business_today
+from coop.dates import out_of_range
+from coop.errors import FutureDate, ValidationError
+from coop.spreadsheet import ILLEGAL_CHARACTERS_RE as ctrl
 
 
 def register(app: Flask) -> None:  # noqa: C901 -- the request hooks are closures, counted together
@@ -24,15 +29,10 @@ def register(app: Flask) -> None:  # noqa: C901 -- the request hooks are closure
         PostgreSQL refuses NUL in text, XLSX and PDF cannot hold the others. A 422 naming the field."""
         if request.path.startswith("/api/"):
             return  # the API schemas answer per field (a NUL in a search is "no match" there)
-        from coop.spreadsheet import ILLEGAL_CHARACTERS_RE as ctrl
 
         bad = sorted({k for k, v in request.args.items(multi=True) if ctrl.search(k) or ctrl.search(v)}
                      | {k for k, v in request.form.items(multi=True) if ctrl.search(k) or ctrl.search(v)})
         if bad:
-            from flask_babel import gettext as _
-
-            from coop.errors import ValidationError
-
             raise ValidationError(_("Teks tidak boleh berisi karakter NUL."),
                                   fields={ctrl.sub("", k) or "_": [_("karakter NUL tidak boleh")] for k in bad})
 
@@ -41,7 +41,6 @@ def register(app: Flask) -> None:  # noqa: C901 -- the request hooks are closure
         """A date before 1900 or after 2999 in a query string, form or JSON body is a 422 naming the field
         (0001-01-01 or 9999-12-31 made day/month arithmetic overflow: 500s in the day book, the loan
         reports and the beancount export)."""
-        from coop.dates import out_of_range
 
         bad = {k: v for k, v in request.args.items(multi=True) if out_of_range(v)}
         if request.form:
@@ -57,16 +56,11 @@ def register(app: Flask) -> None:  # noqa: C901 -- the request hooks are closure
                         if far:
                             bad[str(k)] = far[0]
         if bad:
-            from flask_babel import gettext as _
-
-            from coop.errors import FutureDate, ValidationError
-
             message = _("Tanggal harus antara tahun 1900 dan 2999.")
             fields = {k: [message] for k in sorted(bad)}
             if all(str(v)[:4] > "2999" for v in bad.values()):
                 # after 2999 is after any business date: the API's code for a date in the future, and the
                 # message names both dates as coop.datebounds does
-                from coop.blueprints.common import business_today
 
                 today = business_today().isoformat()
                 raise FutureDate("; ".join(f"Tanggal {str(v)[:10]} melewati tanggal hari ini ({today})."

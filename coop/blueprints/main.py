@@ -6,11 +6,14 @@ from typing import Any
 
 from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user, login_required
+from sqlalchemy.exc import SQLAlchemyError
 
+from coop import jobs
 from coop.auth.roles import ROLE_LABELS
 from coop.blueprints import ledger, loans, members, parenting, registry, reports, training
 from coop.blueprints.form_errors import form_error_summary
 from coop.blueprints.nav import is_family_login
+from coop.db import db
 from coop.i18n import N_
 
 bp = Blueprint("main", __name__)
@@ -56,18 +59,11 @@ def dashboard():
 def healthz():
     """No login: the database (one ``SELECT 1``) and the last job run (the scheduler's, or cron's
     ``jobs run``). 200 when the database answers, 503 when it does not."""
-    import sqlalchemy as sa
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from coop.db import db
-    from coop.jobs.models import JobRun
 
     try:
-        db.session.execute(sa.text("SELECT 1"))
-        last = db.session.execute(sa.select(JobRun.job_id, JobRun.finished_at)
-                                  .order_by(JobRun.finished_at.desc()).limit(1)).first()
+        last = jobs.last_run_anywhere()
     except SQLAlchemyError:
-        try:
+        try:  # request plumbing: the failed request's session, not a query
             db.session.rollback()
         except SQLAlchemyError:
             pass

@@ -5,10 +5,13 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
+import qrcode
+import qrcode.image.svg
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
+from markupsafe import Markup
 
 from coop.auth.roles import ADMIN, AUDITOR, MANAGER, MEMBER, OFFICER, SEES_NIK, TREASURER
 from coop.blueprints.cashdesk import today
@@ -24,12 +27,15 @@ from coop.blueprints.common import (
 )
 from coop.blueprints.receipt_frame import receipt_frame
 from coop.blueprints.remittances import member_section
-from coop.db import atomic, db
+from coop.db import atomic
 from coop.errors import CoopError, NotFound
 from coop.formatting import mask_nik, tanggal
 from coop.membership import services
 from coop.membership.forms import ImportForm, MemberRegisterForm, ProductForm, ResignForm
 from coop.membership.models import MEMBER_STATUSES, STATUS_LABELS, Member
+from coop.membership.pdf import statement_pdf
+from coop.registry.models import Resident
+from coop.registry.services import log_nik_reads, resident_by_nik
 from coop.remittances.services import goals_progress as remittance_goals
 from coop.savings import cash, imports
 from coop.savings import services as savings
@@ -63,8 +69,6 @@ def _visible_member(member_id: int) -> Member:
 @bp.route("/")
 @roles_required(*STAFF)
 def index():
-    from coop.registry.models import Resident
-
     q = request.args.get("q", "").strip()
     status = request.args.get("status", "")
     stmt = sa.select(Member).join(Resident, Resident.id == Member.resident_id).where(
@@ -77,8 +81,7 @@ def index():
             conds.append(Resident.nik.startswith(q))
         stmt = stmt.where(sa.or_(*conds))
     page = paginate(stmt.order_by(Member.member_seq), per_page=30)
-    counts = dict(db.session.execute(sa.select(Member.status, sa.func.count()).where(
-        Member.cooperative_id == coop_id()).group_by(Member.status)).all())
+    counts = services.status_counts(coop_id())
     return render_template("members/index.html", page=page, q=q, status=status, counts=counts,
                            labels=STATUS_LABELS, nik=_nik)
 
@@ -86,8 +89,6 @@ def index():
 @bp.route("/new", methods=["GET", "POST"])
 @roles_required(*REGISTER)
 def new():
-    from coop.registry.services import resident_by_nik
-
     form = MemberRegisterForm()
     if request.method == "GET":
         form.joined_on.data = today()
@@ -150,8 +151,6 @@ def _confirm_registration(form, p: dict):
 @bp.route("/<int:member_id>")
 @roles_required(*STAFF)
 def detail(member_id: int):
-    from coop.registry.services import log_nik_reads
-
     member = services.get_member(coop_id(), member_id)
     accounts = savings.accounts_of(coop_id(), member.id)
     wajib = savings.wajib_status(coop_id(), member, today())
@@ -163,10 +162,6 @@ def detail(member_id: int):
 @bp.route("/<int:member_id>/card")
 @roles_required(*STAFF, MEMBER)
 def card(member_id: int):
-    import qrcode
-    import qrcode.image.svg
-    from markupsafe import Markup
-
     member = _visible_member(member_id)
     img = qrcode.make(member.member_number, image_factory=qrcode.image.svg.SvgPathImage, box_size=8, border=2)
     svg = img.to_string(encoding="unicode")
@@ -184,8 +179,6 @@ def _period():
 
 def _render_statement(member, accounts, date_from, date_to, goals=()):
     if request.args.get("format") == "pdf":
-        from coop.membership.pdf import statement_pdf
-
         sections = [savings.statement(coop_id(), a.id, date_from, date_to) for a in accounts]
         data = statement_pdf(current_user.cooperative, member, sections, date_from, date_to)
         return Response(data, mimetype="application/pdf", headers={

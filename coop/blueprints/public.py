@@ -3,8 +3,9 @@ certificate opens: it shows name, programme, cohort dates and the number, never 
 certificate says DICABUT and since when."""
 from flask import Blueprint, current_app, render_template
 
-from coop.db import db
 from coop.reports.receipts import verify_receipt
+from coop.training.certificates import local_time
+from coop.training.queries import public_certificate
 
 bp = Blueprint("public", __name__, url_prefix="/p")
 
@@ -17,20 +18,15 @@ def index():
 @bp.route("/sertifikat/<token>")
 def certificate(token: str):
     """Verify a certificate by the unguessable token printed in its QR code."""
-    from coop.auth.models import Cooperative
-    from coop.registry.models import Resident
-    from coop.training.services import get_certificate_by_token
 
-    cert = get_certificate_by_token(token) if len(token) <= 40 else None
-    if cert is None:
+    found = public_certificate(token) if len(token) <= 40 else None
+    if found is None:
         return render_template("public/certificate.html", cert=None), 404
-    from coop.training.certificates import local_time
 
+    cert, cooperative = found.certificate, found.cooperative
     e = cert.enrolment
-    resident = db.session.get(Resident, e.resident_id)
-    cooperative = db.session.get(Cooperative, cert.cooperative_id)
     # When it was revoked, in the cooperative's time zone; never who or why (the reason may be personal).
-    return render_template("public/certificate.html", cert=cert, name=resident.full_name, cohort=e.cohort,
+    return render_template("public/certificate.html", cert=cert, name=found.name, cohort=e.cohort,
                            program=e.cohort.program, cooperative=cooperative,
                            revoked_at=local_time(cert.revoked_at, cooperative.timezone),
                            valid=not cert.is_revoked and e.status == "completed")

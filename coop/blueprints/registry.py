@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 
-import sqlalchemy as sa
 from flask import (
     Blueprint,
     Response,
@@ -25,12 +24,11 @@ from coop import uploads
 from coop.auth.roles import ADMIN, AUDITOR, MANAGER, OFFICER, TREASURER
 from coop.blueprints.common import business_today as _today
 from coop.blueprints.common import coop_id, paginate, roles_required
-from coop.db import atomic, db
+from coop.db import atomic
 from coop.errors import CoopError
 from coop.formatting import mask_nik
 from coop.i18n import N_
 from coop.registry import forms, imports, regions, rules, services
-from coop.registry.models import MigrationRecord
 
 bp = Blueprint("registry", __name__, url_prefix="/registry")
 
@@ -77,8 +75,7 @@ def index():
     if args["pmi_status"] not in (None, *rules.PMI_STATUSES):
         args["pmi_status"] = None
     page = paginate(services.resident_query(coop_id(), **args))
-    countries = db.session.scalars(sa.select(MigrationRecord.country).where(
-        MigrationRecord.cooperative_id == coop_id()).distinct().order_by(MigrationRecord.country)).all()
+    countries = services.migration_countries(coop_id())
     html = render_template("registry/index.html", page=page, args=args, countries=countries,
                            can_write=current_user.role in WRITE)
     # audited after rendering: the audit's commit expires the loaded rows, which would then reload one by one

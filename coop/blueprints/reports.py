@@ -20,11 +20,12 @@ from flask_login import current_user
 from coop.auth.roles import ADMIN, AUDITOR, BOOKS, MANAGER, SEES_NIK, TREASURER
 from coop.blueprints.common import business_today as _today
 from coop.blueprints.common import coop_id, page_number, roles_required
-from coop.db import atomic, db, utcnow
+from coop.db import atomic, utcnow
 from coop.errors import CoopError
-from coop.ledger.models import LedgerHead
+from coop.ledger import queries as ledger_queries
 from coop.paging import page_of_list
 from coop.reports import beancount, books, exports, saft, withholding
+from coop.reports.dashboard import dashboard as figures
 from coop.reports.forms import AllocateForm, CloseYearForm, PayForm
 from coop.text import N_
 from coop.yearend import closing as yearend
@@ -77,7 +78,7 @@ def index():
     if period.start and period.end and period.start > period.end:
         flash("Tanggal awal harus sebelum tanggal akhir.", "warning")
         period = exports.Period()
-    head = db.session.get(LedgerHead, coop_id())
+    head = ledger_queries.ledger_head(coop_id())
     period_args = {k: v.isoformat() for k, v in (("from", period.start), ("to", period.end)) if v}
     return render_template("reports/index.html", exports=EXPORTS, period=period, period_args=period_args, head=head,
                            sees_nik=current_user.role in SEES_NIK)
@@ -277,14 +278,12 @@ def pph_slips_csv():
 @bp.route("/dashboard")
 @roles_required(ADMIN, MANAGER, AUDITOR)
 def dashboard():
-    from coop.reports.dashboard import dashboard as figures
-
     return render_template("reports/dashboard.html", d=figures(coop_id(), _today()))
 
 
 def dashboard_panel(user):
     if user.role not in (ADMIN, MANAGER, AUDITOR):
         return None
-    head = db.session.get(LedgerHead, user.cooperative_id)
+    head = ledger_queries.ledger_head(user.cooperative_id)
     return {"title": N_("Laporan dan audit"), "template": "reports/_panel.html", "head": head}
 

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from coop.db import atomic, db
 from coop.desk import rules, services
+from coop.registry.models import Resident
 
 #: How far each of the 22 clean cases gets (index into STAGES-in-order; then returned, stopped).
 CLEAN_TARGETS = (["consultation"] * 2 + ["registered"] * 3 + ["recommended"] * 3 + ["medical"] * 3
@@ -32,8 +33,6 @@ STEP_DAYS = 9
 
 
 def _candidates(ctx) -> tuple[list, list]:
-    from coop.registry.models import Resident
-
     rows = list(db.session.scalars(sa.select(Resident).where(
         Resident.cooperative_id == ctx.cooperative.id, Resident.status == "hidup",
         Resident.pmi_status.in_(("none", "keluarga"))).order_by(Resident.id)))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from coop.desk.services import reminders
+
 
 def list_reminders(cooperative_id: int, as_of: date) -> str:
     """Open cases whose passport expires within 180 days, and cases before departure with no stage change
@@ -11,7 +13,6 @@ def list_reminders(cooperative_id: int, as_of: date) -> str:
 
     :returns: a one-line summary naming the cases, for the job log.
     """
-    from coop.desk.services import reminders
 
     found = reminders(cooperative_id, as_of)
     passports = ", ".join(f"#{r['case_id']}" for r in found["passport_expiring"]) or "-"

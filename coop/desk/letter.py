@@ -11,7 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from fpdf import FPDF
+
+from coop.db import db
+from coop.desk.models import DeskLetter
+from coop.errors import NotFound
 from coop.formatting import tanggal
+from coop.registry import rules as registry_rules
+from coop.registry.models import Village
 from coop.spreadsheet import cell_value
 
 
@@ -45,7 +52,6 @@ def _latin1(text: str) -> str:
 
 
 def render_pdf(f: LetterFacts) -> bytes:  # noqa: PLR0915 -- the linear layout of one printed letter
-    from fpdf import FPDF
 
     pdf = FPDF(orientation="P", unit="mm", format="A4")
     pdf.set_auto_page_break(False)
@@ -135,14 +141,9 @@ def _person(r, relationship: str) -> Person:
 
 def letter_pdf(cooperative_id: int, letter_id: int) -> tuple[bytes, str]:
     """The PDF of an issued letter and its file name (facts read from the case, the KK and the village)."""
-    from coop.db import db
-    from coop.desk.models import DeskLetter
-    from coop.registry import rules as registry_rules
-    from coop.registry.models import Village
 
     letter = db.session.get(DeskLetter, letter_id)
     if letter is None or letter.cooperative_id != cooperative_id:
-        from coop.errors import NotFound
         raise NotFound("Surat tidak ditemukan.")
     case = letter.case
     village = db.session.get(Village, letter.village_code)

@@ -9,6 +9,8 @@ import io
 from datetime import date
 
 import sqlalchemy as sa
+from flask_babel import gettext
+from openpyxl import Workbook
 from sqlalchemy.orm import selectinload
 
 from coop import audit
@@ -55,7 +57,6 @@ def reconciliation_csv(cooperative_id: int, *, sees_nik: bool) -> str:
 def summary_xlsx(data: dict, labels: dict[str, str]) -> bytes:
     """The summary dict of :func:`coop.desk.services.summary` as a one-sheet workbook; ``labels`` translate
     stage and red-flag codes (already in the request's language)."""
-    from openpyxl import Workbook
 
     wb = Workbook()
     ws = wb.active
@@ -78,7 +79,6 @@ def summary_xlsx(data: dict, labels: dict[str, str]) -> bytes:
 
 def summary_labels() -> dict[str, str]:
     """Row labels of the summary workbook in the request's language."""
-    from flask_babel import gettext
 
     labels = {"title": gettext("Layanan migrasi desa"), "opened": gettext("Kasus dibuka"),
               "departed": gettext("Berangkat"), "returned": gettext("Pulang"), "stopped": gettext("Dihentikan"),

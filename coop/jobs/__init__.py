@@ -9,12 +9,15 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import aliased
 
 from coop import clock
+from coop.auth.models import Cooperative
 from coop.db import atomic, db, utcnow
 from coop.jobs.models import JobRun
 
@@ -108,10 +111,7 @@ def _claim(job_id: str, cooperative_id: int, key: str, as_of: date) -> bool:
     transaction and then finds the row (no unique violation, no traceback); on SQLite the unit of work's
     ``BEGIN IMMEDIATE`` already serialises them. If the job fails, its rollback frees the claim."""
     t = JobRun.__table__
-    if db.session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
+    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
     stmt = (insert(t).values(job_id=job_id, cooperative_id=cooperative_id, period_key=key, as_of=as_of,
                              finished_at=utcnow(), summary="")
             .on_conflict_do_nothing(index_elements=["job_id", "cooperative_id", "period_key"]).returning(t.c.id))
@@ -209,8 +209,6 @@ def run_all(as_of_for: Callable[[object], date], only: str | None = None, echo=p
             echo_err=None) -> tuple[list[str], list[tuple[int, str]]]:
     """:func:`run_due` for every cooperative, each as of ``as_of_for(cooperative)``. One cooperative's
     failure is reported (``echo_err``) and the others go on. Returns (done, [(cooperative_id, error)])."""
-    from coop.auth.models import Cooperative
-
     echo_err = echo_err or echo
     done, failed = [], []
     coops = [(c.id, c.name, as_of_for(c), clock.business_date(c)) for c in
@@ -240,3 +238,12 @@ def _load_job_modules() -> None:
     for job in JOBS:
         if not callable(job.fn):
             raise TypeError(f"job {job.id}: {job.target} is not callable")
+
+
+def last_run_anywhere() -> tuple[str, datetime] | None:
+    """(job id, finished at) of the latest job run of any job and cooperative, or None (the health check).
+    Runs ``SELECT 1`` first; raises SQLAlchemyError when the database does not answer."""
+    db.session.execute(sa.text("SELECT 1"))
+    row = db.session.execute(sa.select(JobRun.job_id, JobRun.finished_at)
+                             .order_by(JobRun.finished_at.desc()).limit(1)).first()
+    return (row[0], row[1]) if row else None

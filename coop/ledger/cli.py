@@ -7,8 +7,13 @@ from datetime import datetime
 import click
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
 
+from coop.auth.models import Cooperative
 from coop.db import db
+from coop.errors import CoopError
+from coop.ledger.imports import import_opening_balances, read_opening_file
+from coop.ledger.verify import count_postings, problem_text, verify
 from coop.uploads import ImportLimits
 
 
@@ -23,10 +28,6 @@ def verify_cmd(cooperative_id: int | None) -> None:
     """Recompute balances from postings, walk the hash chain, check voucher gaps. Exit 1 on failure.
 
     Output in Bahasa Indonesia; ``COOP_LANG=en`` gives it in English."""
-    from flask_babel import gettext as _
-
-    from coop.auth.models import Cooperative
-    from coop.ledger.verify import count_postings, problem_text, verify
 
     ids = [cooperative_id] if cooperative_id else list(
         db.session.scalars(sa.select(Cooperative.id).order_by(Cooperative.id)))
@@ -65,8 +66,6 @@ def verify_cmd(cooperative_id: int | None) -> None:
 @click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), required=True)
 def import_opening_cmd(path: str, cooperative_id: int, as_of: datetime) -> None:
     """Import opening balances from a CSV or XLSX with columns code,amount[,memo] (all-or-nothing)."""
-    from coop.errors import CoopError
-    from coop.ledger.imports import import_opening_balances, read_opening_file
 
     limits = ImportLimits.from_config(current_app.config)
     with open(path, "rb") as fh:

@@ -12,9 +12,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from coop import audit, datebounds
+from coop import audit, clock, datebounds
+from coop.auth.models import Cooperative, User
 from coop.db import db, utcnow
 from coop.errors import Conflict, Forbidden, FutureDate, NotFound, ValidationError
+from coop.jobs import month_end_pending
 from coop.ledger.integrity import refuse_owned
 from coop.ledger.models import AccountingPeriod, JournalEntry, LedgerApproval
 from coop.ledger.rules import Line
@@ -51,14 +53,10 @@ def _month_may_close(cooperative_id: int, end: date, today: date | None) -> None
     """A month closes only after it ended and its month-end jobs ran (they post into it: a closed month would
     refuse them for good). A year close (the year-end procedure, coop/yearend/closing.py) is not checked here."""
     if today is None:
-        from coop import clock
-        from coop.auth.models import Cooperative
-
         today = clock.business_date(db.session.get(Cooperative, cooperative_id))
     if end >= today:
         raise Conflict(f"Periode ini belum berakhir (sampai {end.isoformat()}); tutup sesudahnya.",
                        code="period_not_ended")
-    from coop.jobs import month_end_pending
 
     pending = month_end_pending(cooperative_id, end, today)
     if pending:
@@ -195,8 +193,6 @@ def decide(cooperative_id: int, approval_id: int, *, actor: Any, approve: bool, 
     approval.decided_by_id = actor.id
     approval.decided_at = utcnow()
     if approve and approval.kind == "reversal":
-        from coop.auth.models import User
-
         maker = db.session.get(User, approval.requested_by_id)
         entry = reverse_entry(cooperative_id, approval.target_id, actor=maker, approved_by=actor,
                               value_date=approval.value_date, memo=f"Pembalikan: {approval.reason}")

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from coop.db import db
 from coop.ledger import reports
-from coop.ledger.models import Account, JournalEntry, LedgerApproval
+from coop.ledger.models import Account, JournalEntry, LedgerApproval, LedgerHead
 from coop.paging import Page, fetch_page
 
 
@@ -73,3 +73,14 @@ def entry_id_for_key(cooperative_id: int, idempotency_key: str | None) -> int | 
     return db.session.scalar(sa.select(JournalEntry.id).where(JournalEntry.cooperative_id == cooperative_id,
                                                               JournalEntry.idempotency_key == idempotency_key)
                              .order_by(JournalEntry.id).limit(1))
+
+
+def ledger_head(cooperative_id: int) -> LedgerHead | None:
+    """The cooperative's chain head (last voucher, entry count, head hash), or None before its chart exists."""
+    return db.session.get(LedgerHead, cooperative_id)
+
+
+def account_ids_by_code(cooperative_id: int, codes: set[str]) -> dict[str, int]:
+    """``{account code: account id}`` of those of ``codes`` the cooperative's chart has (the others are absent)."""
+    return dict(db.session.execute(sa.select(Account.code, Account.id).where(
+        Account.cooperative_id == cooperative_id, Account.code.in_(codes))).all())

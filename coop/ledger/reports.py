@@ -15,7 +15,9 @@ from sqlalchemy.orm import aliased
 
 from coop.db import db, reads_replica
 from coop.errors import NotFound, ValidationError
+from coop.ledger import chart
 from coop.ledger.models import Account, JournalEntry, Posting
+from coop.ledger.services import get_account
 
 #: Entries with these sources close income/expense into equity at year end; PHU leaves them out so
 #: that a closed year still shows its income and expenses.
@@ -142,7 +144,6 @@ def general_ledger(cooperative_id: int, account_id: int, start: date, end: date,
         is cut at ``limit`` (``truncated`` then says so).
     :raises NotFound: account of another cooperative.
     """
-    from coop.ledger.services import get_account
 
     acc = get_account(cooperative_id, account_id)
     if start > end:
@@ -346,7 +347,6 @@ def phu(cooperative_id: int, start: date, end: date) -> dict[str, Any]:
 
 def cash_position(cooperative_id: int) -> dict[str, Any]:
     """Kas and bank balances now (running balances, O(1)): ``{"kas", "bank", "total"}``."""
-    from coop.ledger import chart
 
     rows = dict(db.session.execute(sa.select(Account.code, Account.balance).where(
         Account.cooperative_id == cooperative_id, Account.code.in_([chart.KAS, chart.BANK]))).all())

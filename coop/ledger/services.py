@@ -16,6 +16,7 @@ from datetime import date, datetime
 from types import SimpleNamespace
 
 import sqlalchemy as sa
+from flask import current_app, has_app_context
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
@@ -31,8 +32,16 @@ from coop.errors import (
     PeriodClosed,
     ValidationError,
 )
-from coop.ledger import chart, rules
-from coop.ledger.models import Account, AccountingPeriod, JournalEntry, LedgerHead, Posting, VoucherCounter
+from coop.ledger import cash_floor, chart, rules
+from coop.ledger.models import (
+    ACCOUNT_TYPES,
+    Account,
+    AccountingPeriod,
+    JournalEntry,
+    LedgerHead,
+    Posting,
+    VoucherCounter,
+)
 from coop.ledger.rules import Line
 
 __all__ = ["Line", "EntrySpec", "post_entry", "post_entries", "create_chart", "account_by_code", "open_subaccount", "get_entry",
@@ -121,7 +130,6 @@ def _core(statement, params=None):
 def create_chart(cooperative_id: int) -> list[Account]:
     """Create the template chart of accounts and the chain head for a new cooperative. Kas gets the
     cash floor (``min_balance=0``) while the setting ``cash_never_negative`` is on (the default)."""
-    from coop.ledger import cash_floor
 
     kas_floor = cash_floor.floor(cooperative_id)
     parents = {}
@@ -230,7 +238,6 @@ def _next_vouchers(cooperative_id: int, year: int, count: int = 1) -> int:
 def max_line_amount() -> int:
     """The largest amount of one posting line: config ``LEDGER_MAX_LINE_AMOUNT`` (default Rp 10 triliun,
     far above any village's money; never above :data:`rules.MAX_AMOUNT`)."""
-    from flask import current_app, has_app_context
 
     configured = current_app.config.get("LEDGER_MAX_LINE_AMOUNT") if has_app_context() else None
     return int(configured) if configured else rules.DEFAULT_MAX_LINE_AMOUNT
@@ -583,7 +590,6 @@ def add_account(cooperative_id: int, *, actor, code: str, name: str, type: str,
 
     :raises ValidationError: bad code/type, duplicate code.
     """
-    from coop.ledger.models import ACCOUNT_TYPES
 
     code = (code or "").strip()
     name = (name or "").strip()
@@ -607,7 +613,6 @@ def add_account(cooperative_id: int, *, actor, code: str, name: str, type: str,
     if fields:
         raise ValidationError("Akun tidak dapat ditambahkan.", fields=fields)
     side = parent.normal_side if parent else ("D" if type in ("asset", "expense") else "C")
-    from coop.ledger import cash_floor
 
     # a cash box under Kas (a teller's drawer) has the cash floor too
     floor = cash_floor.floor(cooperative_id) if parent and cash_floor.is_cash_account(cooperative_id, parent.id) else None

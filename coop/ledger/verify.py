@@ -21,12 +21,15 @@ The first failing entry is named (voucher number and id) in ``first_bad_entry``.
 from __future__ import annotations
 
 import importlib
+import json
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext
 
+from coop.audit.models import AuditLog
 from coop.db import db
 from coop.ledger import rules
 from coop.ledger.models import Account, JournalEntry, LedgerHead, Posting
@@ -66,7 +69,6 @@ def _problem(problems: list[dict[str, Any]], code: str, text: str, params: dict[
 
 def problem_text(problem: dict[str, Any]) -> str:
     """One problem in the current language (request, or ``COOP_LANG`` on the command line)."""
-    from flask_babel import gettext
 
     text = problem.get("text")
     if not text:
@@ -216,9 +218,6 @@ def restores_of(cooperative_id: int) -> list[dict[str, Any]]:
     ``{"at", "backup", "by", "entries_lost", "last_voucher_lost", "amount_lost", "head_before", "head_after",
     "vouchers_skipped"}``. A restore replaces history, so ``verify`` reports them instead of claiming the
     chain shows every change."""
-    import json
-
-    from coop.audit.models import AuditLog
 
     rows = db.session.execute(sa.select(AuditLog.at, AuditLog.summary).where(
         AuditLog.cooperative_id == cooperative_id, AuditLog.action == "system.restore").order_by(AuditLog.id)).all()

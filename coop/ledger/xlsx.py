@@ -4,15 +4,15 @@ from __future__ import annotations
 import io
 from typing import Any
 
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
 from coop.spreadsheet import cell_value, safe_row  # noqa: F401
 
 RUPIAH_FORMAT = '#,##0;[Red]-#,##0'
 
 
 def _book(title: str, subtitle: str, header: list[str], rows: list[list[Any]], money_cols: set[int]) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
     wb = Workbook()
     ws = wb.active
     ws.title = title[:31]

@@ -8,6 +8,10 @@ from datetime import date
 import click
 
 from coop.db import atomic
+from coop.formatting import rupiah
+from coop.loans import rules
+from coop.loans.jobs import post_provision, run_daily
+from coop.loans.reports import portfolio
 
 
 def _date(value) -> date | None:
@@ -24,7 +28,6 @@ def loans_cli():
 @click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), required=True)
 def daily(cooperative_id: int, as_of):
     """Run the daily arrears/penalty/collectibility pass for one day (idempotent)."""
-    from coop.loans.jobs import run_daily
 
     click.echo(atomic(run_daily, cooperative_id, _date(as_of)))
 
@@ -35,7 +38,6 @@ def daily(cooperative_id: int, as_of):
               help="Last day of the month to provision for.")
 def provision(cooperative_id: int, month_end):
     """Post the PPAP adjustment for the month ending MONTH_END (once per month)."""
-    from coop.loans.jobs import post_provision
 
     row = atomic(post_provision, cooperative_id, _date(month_end))
     click.echo(f"PPAP {row.period}: wajib {row.required}, sebelumnya {row.previous}, penyesuaian {row.adjustment}")
@@ -46,9 +48,6 @@ def provision(cooperative_id: int, month_end):
 @click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), required=True)
 def portfolio_cmd(cooperative_id: int, as_of):
     """Portfolio by collectibility class, PAR > 30 and NPL with the health rating."""
-    from coop.formatting import rupiah
-    from coop.loans import rules
-    from coop.loans.reports import portfolio
 
     p = portfolio(cooperative_id, _date(as_of))
     for k, v in sorted(p.by_class.items()):

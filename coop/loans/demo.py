@@ -17,9 +17,12 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from coop.db import atomic, db
+from coop.ledger import chart
+from coop.ledger.services import Line, account_by_code, post_entry
 from coop.loans import jobs
 from coop.loans import services as loans
 from coop.loans.schedule import add_months
+from coop.membership.models import Member
 
 PRODUCTS = [
     {"name": "Pinjaman Modal Usaha", "method": "flat", "rate_percent_per_month": Decimal("1.5"),
@@ -74,8 +77,6 @@ def _cash_from_bank(coop_id: int, amount: int, on: date, treasurer) -> None:
     """Before a cash disbursement, the treasurer draws what the box lacks from the bank (as a real
     treasurer would): the demo's history then holds on any business date, whatever the order of its
     deposits and loans (the cash box never goes below zero)."""
-    from coop.ledger import chart
-    from coop.ledger.services import Line, account_by_code, post_entry
 
     kas, bank = account_by_code(coop_id, chart.KAS), account_by_code(coop_id, chart.BANK)
     short = amount - kas.balance
@@ -86,7 +87,6 @@ def _cash_from_bank(coop_id: int, amount: int, on: date, treasurer) -> None:
 
 
 def load(ctx) -> None:  # noqa: C901, PLR0915 -- a linear demo script
-    from coop.membership.models import Member
 
     coop_id = ctx.cooperative.id
     rng = ctx.rng

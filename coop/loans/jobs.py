@@ -19,7 +19,7 @@ from coop.ledger.models import Account
 from coop.ledger.services import Line, account_by_code, post_entry
 from coop.loans import rules
 from coop.loans.models import Loan, LoanClassChange, LoanInstalment, LoanPenalty, LoanProvision
-from coop.loans.services import loan_class, provision_rates, thresholds
+from coop.loans.products import loan_class, provision_rates, thresholds
 
 CHUNK = 500
 #: instalments further ahead than this are not loaded by the daily run (the next one is enough)

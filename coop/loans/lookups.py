@@ -16,6 +16,7 @@ from coop.loans.models import (
     LoanRecovery,
     LoanRepayment,
 )
+from coop.membership.models import Member
 
 
 def get_loan(cooperative_id: int, loan_id: int, *, for_update: bool = False) -> Loan:
@@ -31,12 +32,16 @@ def get_loan(cooperative_id: int, loan_id: int, *, for_update: bool = False) -> 
 
 
 def _member(cooperative_id: int, member_id: int):
-    from coop.membership.models import Member
-
     m = db.session.get(Member, member_id)
     if m is None or m.cooperative_id != cooperative_id:
         raise NotFound("Anggota tidak ditemukan.")
     return m
+
+
+def is_borrower(loan: Loan, user_id: int) -> bool:
+    """Is ``user_id`` the login of the member who holds the loan (a member sees only their own loans)?"""
+    member = db.session.get(Member, loan.member_id)
+    return member is not None and member.user_id == user_id
 
 
 def instalments(loan: Loan) -> list[LoanInstalment]:

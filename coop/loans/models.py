@@ -14,6 +14,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueC
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coop.db import Base, BigId, Money, Rate, TenantMixin, TimestampMixin, intpk
+from coop.ledger.models import Account
 
 __all__ = ["LoanProduct", "Loan", "LoanInstalment", "LoanRepayment", "LoanAllocation", "LoanPenalty",
            "LoanClassChange", "LoanProvision", "LoanRecovery"]
@@ -135,7 +136,6 @@ class Loan(TenantMixin, TimestampMixin, Base):
         """The balance of the loan's ledger sub-account (0 before disbursement)."""
         if self.ledger_account_id is None:
             return 0
-        from coop.ledger.models import Account
 
         return sa.orm.object_session(self).get(Account, self.ledger_account_id).natural_balance()
 

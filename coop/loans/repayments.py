@@ -4,18 +4,20 @@ netting of a member's loans at resignation. Money moves only through ``post_entr
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 
 from coop import audit, datebounds
 from coop.db import db
 from coop.errors import Conflict, NotFound, ValidationError
+from coop.formatting import rupiah
 from coop.jobs import last_run
 from coop.ledger import chart
 from coop.ledger.models import JournalEntry
 from coop.ledger.services import Line, post_entry
 from coop.loans import rules
+from coop.loans.jobs import process_loan
 from coop.loans.lookups import (
     _acc_id,
     check_not_before_history,
@@ -26,9 +28,12 @@ from coop.loans.lookups import (
 from coop.loans.models import (
     Loan,
     LoanAllocation,
+    LoanClassChange,
     LoanInstalment,
+    LoanPenalty,
     LoanRepayment,
 )
+from coop.savings.services import account_for
 
 
 def _dues(insts: list[LoanInstalment]) -> list[rules.Due]:
@@ -98,15 +103,11 @@ def _post_payment(cooperative_id: int, loan: Loan, insts: list[LoanInstalment], 
     over = result.unapplied
     parts = result.by_component()
     if channel == "savings":
-        from coop.savings.services import account_for
-
         source_acc = account_for(cooperative_id, loan.member_id, "sukarela").ledger_account_id
     else:
         source_acc = _acc_id(cooperative_id, chart.KAS)
     lines = [Line.dr(source_acc, amount, "angsuran")] + _credit_lines(cooperative_id, loan, parts)
     if over:
-        from coop.savings.services import account_for
-
         try:
             sukarela = account_for(cooperative_id, loan.member_id, "sukarela").ledger_account_id
         except NotFound:
@@ -149,7 +150,6 @@ def _job_ran_through(loan: Loan) -> date | None:
 def _forget_assessments_after(loan: Loan, day: date) -> None:
     """Undo what the daily job assessed after ``day`` (penalties, class changes): a payment dated ``day``
     changes them. Only unpaid penalties can be affected (every later repayment was just reversed)."""
-    from coop.loans.models import LoanClassChange, LoanPenalty
 
     by_id = {i.id: i for i in db.session.scalars(sa.select(LoanInstalment).where(LoanInstalment.loan_id == loan.id))}
     for pen in db.session.scalars(sa.select(LoanPenalty).where(LoanPenalty.loan_id == loan.id,
@@ -169,10 +169,6 @@ def _replay_days(cooperative_id: int, loan: Loan, insts: list[LoanInstalment], s
                  pending: list[LoanRepayment], *, actor) -> None:
     """Re-run the daily job for this loan day by day after ``start`` up to ``processed``, re-applying the
     reversed repayments on their own dates (the job of a day runs before that day's payments, as in life)."""
-    from datetime import timedelta
-
-    from coop.loans.jobs import process_loan
-    from coop.loans.models import LoanClassChange, LoanPenalty
 
     day = start
     end = max([processed] + [r.paid_on for r in pending])
@@ -320,7 +316,6 @@ def _settle_on(loan: Loan, day: date) -> None:
 def _penalties_charged_after(insts: list[LoanInstalment], day: date) -> int:
     """Penalties on these instalments charged after ``day`` (all unpaid: a repayment can only settle
     penalties charged by its own date, and none is dated after ``day`` here)."""
-    from coop.loans.models import LoanPenalty
 
     if not insts:
         return 0
@@ -358,7 +353,6 @@ def pay_off(cooperative_id: int, loan_id: int, *, actor, paid_on: date, channel:
     A payoff dated before the disbursement, the last reschedule or a booked repayment is refused (422).
     When the daily job already ran past ``paid_on``, what it assessed after that day (penalties, class
     changes) is dropped first, as for a backdated repayment: the loan was settled that day."""
-    from coop.formatting import rupiah
 
     loan = get_loan(cooperative_id, loan_id, for_update=True)
     if loan.status != "active":

@@ -12,6 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext
 
 from coop import settings as coop_settings
 from coop.db import db
@@ -19,6 +20,8 @@ from coop.ledger.models import Account, JournalEntry, Posting
 from coop.loans import rules
 from coop.loans.models import Loan, LoanInstalment, LoanRepayment
 from coop.loans.products import loan_class, provision_rates
+from coop.membership.models import Member
+from coop.registry.models import Resident
 
 
 def _owed_expr():
@@ -70,14 +73,11 @@ class Portfolio:
     @property
     def chart_rows(self) -> list[tuple[str, int]]:
         """(class name in the reader's language, outstanding) for the page's chart."""
-        from flask_babel import gettext
 
         return [(gettext(rules.CLASSES[k]), v["outstanding"]) for k, v in sorted(self.by_class.items())]
 
     @property
     def count_rows(self) -> list[tuple[str, int]]:
-        from flask_babel import gettext
-
         return [(gettext(rules.CLASSES[k]), v["count"]) for k, v in sorted(self.by_class.items())]
 
 
@@ -142,8 +142,6 @@ def portfolio(cooperative_id: int, as_of: date) -> Portfolio:
 
 def arrears_list(cooperative_id: int, as_of: date) -> list[dict]:
     """Loans in arrears, most days late first, with the member's phone for the collector."""
-    from coop.membership.models import Member
-    from coop.registry.models import Resident
 
     oldest = {lid: d for lid, d in oldest_unpaid(cooperative_id).items() if d < as_of}
     if not oldest:
@@ -165,8 +163,6 @@ def arrears_list(cooperative_id: int, as_of: date) -> list[dict]:
 
 def due_between(cooperative_id: int, start: date, end: date) -> list[dict]:
     """Unpaid instalments due from ``start`` to ``end`` inclusive (e.g. this week), by due date."""
-    from coop.membership.models import Member
-    from coop.registry.models import Resident
 
     i = LoanInstalment
     owed = _owed_expr() + i.penalty_due - i.penalty_paid

@@ -9,6 +9,7 @@ Services flush and never commit; money moves only through :func:`coop.ledger.ser
 """
 from __future__ import annotations
 
+import uuid
 from datetime import date
 
 import sqlalchemy as sa
@@ -29,6 +30,7 @@ from coop.loans.lookups import (  # noqa: F401 - re-exported: the loans API of o
     days_past_due,
     get_loan,
     instalments,
+    is_borrower,
     oldest_unpaid_due_on,
     outstanding_principal,
     recovered_total,
@@ -69,14 +71,16 @@ from coop.loans.repayments import (  # noqa: F401 - re-exported
     repay,
     repayment_preview,
 )
+from coop.loans.reports import portfolio
 from coop.loans.schedule import standard_first_due
+from coop.savings.services import account_for
+from coop.training.models import Business
 
 APPROVER_ROLES = ("manager", "admin")
 
 
 def _provisional_number() -> str:
     """A unique placeholder until the row has its id (``PJ-<id>``): no counter to race on."""
-    import uuid
 
     return "tmp-" + uuid.uuid4().hex[:20]
 
@@ -132,8 +136,6 @@ def apply(cooperative_id: int, *, actor, member_id: int, product_id: int, princi
 
 
 def _check_business(cooperative_id: int, business_id: int) -> None:
-    from coop.training.models import Business
-
     b = db.session.get(Business, business_id)
     if b is None or b.cooperative_id != cooperative_id:
         raise ValidationError("Usaha tidak ditemukan.", fields={"business_id": ["tidak ditemukan"]})
@@ -217,8 +219,6 @@ def disburse(cooperative_id: int, loan_id: int, *, actor, disbursed_on: date, fi
     acc = open_subaccount(cooperative_id, chart.PIUTANG_PINJAMAN, f"{chart.PIUTANG_PINJAMAN}.{loan.number}",
                           f"Pinjaman {loan.number}", min_balance=0)
     if mode == "savings":
-        from coop.savings.services import account_for
-
         payee = account_for(cooperative_id, loan.member_id, "sukarela").ledger_account_id
     else:
         payee = _acc_id(cooperative_id, chart.KAS)
@@ -466,8 +466,6 @@ def portfolio_by_class(cooperative_id: int, as_of: date | None = None) -> dict[i
     last stored.
     """
     if as_of is not None:
-        from coop.loans.reports import portfolio
-
         return portfolio(cooperative_id, as_of).by_class
     scheme = coop_settings.get_text(cooperative_id, "collectibility_scheme")
     out = {k: {"count": 0, "outstanding": 0} for k in rules.SCHEME_CLASSES.get(scheme, rules.CLASSES)}

@@ -37,6 +37,12 @@ def get_member(cooperative_id: int, member_id: int) -> Member:
     return m
 
 
+def status_counts(cooperative_id: int) -> dict[str, int]:
+    """``{status: number of members}`` in the cooperative (the status tabs of the members page)."""
+    return dict(db.session.execute(sa.select(Member.status, sa.func.count()).where(
+        Member.cooperative_id == cooperative_id).group_by(Member.status)).all())
+
+
 def member_for_user(user) -> Member | None:
     """The member record linked to a login (role ``member``), or None."""
     if user is None or getattr(user, "id", None) is None:

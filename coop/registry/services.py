@@ -90,6 +90,12 @@ def ensure_village(code: str) -> Village:
 # Search
 # --------------------------------------------------------------------------------------------
 
+def migration_countries(cooperative_id: int) -> list[str]:
+    """The destination countries of the cooperative's migration records, sorted (the registry's filter)."""
+    return list(db.session.scalars(sa.select(MigrationRecord.country).where(
+        MigrationRecord.cooperative_id == cooperative_id).distinct().order_by(MigrationRecord.country)))
+
+
 def resident_query(cooperative_id: int, q: str | None = None, nik: str | None = None, kk: str | None = None,
                    pmi_status: str | None = None, country: str | None = None, rt: str | None = None,
                    rw: str | None = None, sex: str | None = None, status: str | None = None,

@@ -12,7 +12,12 @@ import sqlalchemy as sa
 from coop.db import db, reads_replica
 from coop.formatting import mask_nik
 from coop.ledger.models import Account, JournalEntry, Posting
-from coop.reports.exports import Period, account_owners, csv_chunks, stream_rows
+from coop.ledger.reports import trial_balance
+from coop.loans.models import Loan, LoanProduct
+from coop.membership.models import Member
+from coop.registry.models import Resident
+from coop.reports.exports import Period, account_owners, csv_chunks, movements, stream_rows
+from coop.training.models import Cohort, Enrolment, Program
 
 BOOKS = {
     "trial-balance.csv": "Neraca saldo",
@@ -34,7 +39,6 @@ def last_value_date(cooperative_id: int) -> date | None:
 @reads_replica
 def trial_balance_csv(cooperative_id: int, as_of: date) -> Iterator[str]:
     """The ledger's trial balance (``coop.ledger.reports.trial_balance``) as CSV with a total row."""
-    from coop.ledger.reports import trial_balance
 
     tb = trial_balance(cooperative_id, as_of)
     rows = [(r["code"], r["name"], r["type"], r["debit"], r["credit"]) for r in tb["accounts"]]
@@ -44,8 +48,6 @@ def trial_balance_csv(cooperative_id: int, as_of: date) -> Iterator[str]:
 
 def _members(cooperative_id: int) -> dict[str, tuple[str, str]]:
     """``{member number: (name, NIK)}``."""
-    from coop.membership.models import Member
-    from coop.registry.models import Resident
 
     return {num: (name, nik) for num, name, nik in db.session.execute(
         sa.select(Member.member_number, Resident.full_name, Resident.nik)
@@ -60,7 +62,6 @@ def member_ledgers_csv(cooperative_id: int, period: Period, *, sees_nik: bool) -
     people = _members(cooperative_id)
     accounts = {a.id: a for a in db.session.scalars(sa.select(Account).where(Account.id.in_(list(owners))))} \
         if owners else {}
-    from coop.reports.exports import movements
 
     opening = movements(cooperative_id, before=period.start) if period.start else {}
     header = ["member_number", "member_name", "nik", "account_code", "account_name", "value_date", "voucher_number",
@@ -107,9 +108,6 @@ def member_ledgers_csv(cooperative_id: int, period: Period, *, sees_nik: bool) -
 @reads_replica
 def loan_portfolio_csv(cooperative_id: int, *, sees_nik: bool) -> Iterator[str]:
     """Every loan: number, member, product, principal, dates, status, collectibility, outstanding."""
-    from coop.loans.models import Loan, LoanProduct
-    from coop.membership.models import Member
-    from coop.registry.models import Resident
 
     stmt = (sa.select(Loan.number, Member.member_number, Resident.full_name, Resident.nik, LoanProduct.name,
                       Loan.principal, Loan.term_months, Loan.rate_percent_per_month, Loan.method, Loan.disbursed_on,
@@ -133,8 +131,6 @@ def loan_portfolio_csv(cooperative_id: int, *, sees_nik: bool) -> Iterator[str]:
 @reads_replica
 def training_participants_csv(cooperative_id: int, period: Period, *, sees_nik: bool) -> Iterator[str]:
     """Every enrolment (cohorts starting in the period): programme, cohort, participant, status."""
-    from coop.registry.models import Resident
-    from coop.training.models import Cohort, Enrolment, Program
 
     stmt = (sa.select(Program.name, Cohort.name, Cohort.starts_on, Cohort.ends_on, Resident.full_name, Resident.nik,
                       Enrolment.status, Enrolment.applied_on, Enrolment.completed_on)

@@ -5,7 +5,12 @@ import sys
 
 import click
 
-from coop.db import atomic
+from coop.db import atomic, utcnow
+from coop.reports import beancount, exports, saft
+from coop.reports.exports import Period
+from coop.reports.verify import verify_file
+from coop.yearend.closing import close_year
+from coop.yearend.shu import allocate
 
 DATE = click.DateTime(formats=["%Y-%m-%d"])
 
@@ -21,7 +26,6 @@ def exports_cli():
 @click.option("--full", is_flag=True, help="The file claims the whole history: no gaps allowed.")
 def verify_cmd(file, head, full):
     """Recompute the hash chain and totals of an exported journal CSV FILE (no database needed)."""
-    from coop.reports.verify import verify_file
 
     report = verify_file(file, head, full)
     for line in report.lines_out():
@@ -30,8 +34,6 @@ def verify_cmd(file, head, full):
 
 
 def _period(start, end):
-    from coop.reports.exports import Period
-
     return Period(start.date() if start else None, end.date() if end else None)
 
 
@@ -43,8 +45,6 @@ def _period(start, end):
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), required=True)
 def write_cmd(kind, cooperative_id, start, end, output):
     """Write one export to a file (recorded in the audit log as done by the system)."""
-    from coop.db import utcnow
-    from coop.reports import beancount, exports, saft
 
     period = _period(start, end)
     atomic(exports.record_export, None, cooperative_id, kind, period, via="cli")
@@ -68,7 +68,6 @@ def write_cmd(kind, cooperative_id, start, end, output):
 @click.option("--year", type=int, required=True)
 def close_year_cmd(cooperative_id, year):
     """Year-end closing: income/expenses into 3301, close the year, carry forward to 3302 (as the system)."""
-    from coop.yearend.closing import close_year
 
     row = atomic(close_year, cooperative_id, year, actor=None)
     click.echo(f"Tahun buku {year} ditutup: SHU {row.surplus}")
@@ -80,7 +79,6 @@ def close_year_cmd(cooperative_id, year):
 @click.option("--decided-on", type=DATE, required=True, help="Date of the RAT decision.")
 def shu_allocate_cmd(cooperative_id, year, decided_on):
     """Post the RAT's SHU allocation of a closed year and record every member's share."""
-    from coop.yearend.shu import allocate
 
     dist = atomic(allocate, cooperative_id, year, actor=None, decided_on=decided_on.date())
     click.echo(f"SHU {year}: {dist.surplus} dibagi; bagian anggota {dist.jasa_anggota} "

@@ -10,6 +10,11 @@ import sqlalchemy as sa
 from coop.db import db, reads_replica
 from coop.ledger import chart
 from coop.ledger.models import Account, JournalEntry, LedgerHead, Posting
+from coop.ledger.reports import cash_position
+from coop.loans.services import portfolio_by_class
+from coop.reports.models import PortfolioSnapshot
+from coop.training.reports import funnel
+from coop.yearend.rat import CLASS_LABELS
 
 SAVINGS_ROOTS = (chart.SIMPANAN_SUKARELA, chart.SIMPANAN_BERJANGKA, chart.SIMPANAN_POKOK, chart.SIMPANAN_WAJIB,
                  chart.SIMPANAN_POKOK_LIAB, chart.SIMPANAN_WAJIB_LIAB)
@@ -56,8 +61,6 @@ def cash_trend(cooperative_id: int, as_of: date) -> list[tuple[str, int]]:
 
 
 def par_trend(cooperative_id: int) -> list[dict]:
-    from coop.reports.models import PortfolioSnapshot
-
     snaps = list(db.session.scalars(sa.select(PortfolioSnapshot).where(PortfolioSnapshot.cooperative_id == cooperative_id)
                                     .order_by(PortfolioSnapshot.as_of.desc()).limit(12)))
     rows = []
@@ -71,17 +74,8 @@ def par_trend(cooperative_id: int) -> list[dict]:
 
 @reads_replica
 def dashboard(cooperative_id: int, as_of: date) -> dict:
-    from coop.ledger.reports import cash_position
-    from coop.loans.services import portfolio_by_class
-    from coop.yearend.rat import CLASS_LABELS
-
     by_class = portfolio_by_class(cooperative_id, as_of)
-    try:
-        from coop.training.reports import funnel
-
-        training = funnel(cooperative_id, as_of)
-    except ImportError:  # pragma: no cover
-        training = {}
+    training = funnel(cooperative_id, as_of)
     head = db.session.get(LedgerHead, cooperative_id)
     par = par_trend(cooperative_id)
     return {

@@ -14,6 +14,12 @@ import sqlalchemy as sa
 from coop.db import attempt, db
 from coop.errors import CoopError
 from coop.ledger.models import JournalEntry
+from coop.membership.models import Member
+from coop.reports.jobs import portfolio_snapshot
+from coop.savings.services import account_for
+from coop.yearend import closing as yearend
+from coop.yearend import shu
+from coop.yearend.models import ShuMemberShare
 
 
 def load(ctx) -> None:
@@ -25,9 +31,6 @@ def load(ctx) -> None:
     has_entries = db.session.scalar(sa.select(sa.func.count(JournalEntry.id)).where(
         JournalEntry.cooperative_id == coop_id, JournalEntry.value_date <= date(year, 12, 31)))
     if has_entries:
-        from coop.yearend import closing as yearend
-        from coop.yearend import shu
-
         try:
             ye = attempt(yearend.close_year, coop_id, year, actor=admin)
             ctx.echo(f"    reports: tahun buku {year} ditutup, SHU Rp {ye.surplus:,}".replace(",", "."))
@@ -51,8 +54,6 @@ def load(ctx) -> None:
     else:
         ctx.echo(f"    reports: tidak ada transaksi sampai {year}, tutup buku dilewati")
     try:
-        from coop.reports.jobs import portfolio_snapshot
-
         month_end = ctx.today.replace(day=1) - timedelta(days=1)
         attempt(portfolio_snapshot, coop_id, month_end)
     except CoopError as exc:  # pragma: no cover - loans area missing
@@ -62,9 +63,6 @@ def load(ctx) -> None:
 def _cash_takers(ctx, coop_id: int, distribution_id: int) -> list[int]:
     """Members paid their SHU in cash: those no longer active (or without an open sukarela account) and
     about one in ten of the others (deterministic, ``ctx.rng``)."""
-    from coop.membership.models import Member
-    from coop.savings.services import account_for
-    from coop.yearend.models import ShuMemberShare
 
     rows = db.session.execute(sa.select(ShuMemberShare.member_id, Member.status).join(
         Member, Member.id == ShuMemberShare.member_id).where(ShuMemberShare.distribution_id == distribution_id,

@@ -21,10 +21,14 @@ from dataclasses import dataclass
 from datetime import UTC, date
 
 import sqlalchemy as sa
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
 
 from coop import audit
-from coop.db import db, reads_replica
+from coop.db import Base, db, reads_replica
 from coop.ledger.models import Account, JournalEntry, Posting
+from coop.membership.models import Member
 from coop.spreadsheet import FORMULA_START, cell_value, safe_row, text_value  # noqa: F401
 
 #: Columns of the journal CSV, in order (docs/reports.md describes each).
@@ -89,14 +93,6 @@ def account_owners(cooperative_id: int) -> dict[int, str]:
     Any mapped table with ``ledger_account_id`` and ``member_id`` columns (savings accounts, loans, ...)
     links a sub-account to a member; this finds them all, so the areas need not register anything.
     """
-    try:
-        from coop.membership.models import Member
-    except ImportError:  # pragma: no cover - membership not installed
-        return {}
-    if not hasattr(Member, "member_number"):
-        return {}
-    from coop.db import Base
-
     owners: dict[int, str] = {}
     for mapper in Base.registry.mappers:
         _collect(mapper, Member, cooperative_id, owners)
@@ -289,9 +285,6 @@ def accounts_of(cooperative_id: int) -> list[Account]:
 def general_ledger_xlsx(cooperative_id: int, period: Period, *, title: str = "Buku Besar"):
     """General ledger workbook (opening, every movement with running balance, closing, per account)
     written with openpyxl's write-only mode to a temporary file. Returns the open file (at 0)."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
 
     consistent_snapshot()
     wb = Workbook(write_only=True)

@@ -6,6 +6,11 @@ from datetime import date
 import sqlalchemy as sa
 
 from coop.db import db
+from coop.ledger import chart
+from coop.ledger.models import Account
+from coop.ledger.reports import balances_as_of
+from coop.loans.rules import NPL_FROM
+from coop.loans.services import portfolio_by_class
 from coop.reports.models import PortfolioSnapshot
 
 
@@ -13,11 +18,6 @@ def portfolio_snapshot(cooperative_id: int, as_of: date) -> str:
     """Record loans outstanding, at risk (Kurang Lancar, Diragukan,
     Macet: NPL; DPK is not at risk here), savings and cash at ``as_of``. Idempotent: a
     second run for the same date changes nothing."""
-    from coop.ledger import chart
-    from coop.ledger.models import Account
-    from coop.ledger.reports import balances_as_of
-    from coop.loans.rules import NPL_FROM
-    from coop.loans.services import portfolio_by_class
 
     if db.session.scalar(sa.select(PortfolioSnapshot.id).where(PortfolioSnapshot.cooperative_id == cooperative_id,
                                                                PortfolioSnapshot.as_of == as_of)):

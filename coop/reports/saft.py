@@ -35,6 +35,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
+from importlib.metadata import PackageNotFoundError, version
 from xml.sax.saxutils import escape
 
 import sqlalchemy as sa
@@ -64,8 +65,6 @@ SHORT, MIDDLE1, MIDDLE2, LONG = 18, 35, 70, 256
 
 
 def software_version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
     try:
         return version("coop")
     except PackageNotFoundError:  # pragma: no cover - running from a source tree

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from coop.db import db, reads_replica
 from coop.ledger import chart
 from coop.ledger.models import Account, JournalEntry, Posting
+from coop.reports.exports import movements
 from coop.text import N_
 
 CASH_CODES = (chart.KAS, chart.BANK)
@@ -88,7 +89,6 @@ def equity_changes(cooperative_id: int, start: date, end: date) -> dict:
 
     :returns: ``{"rows": [{"code", "name", "opening", "increase", "decrease", "closing"}], "totals": {...}}``
     """
-    from coop.reports.exports import movements
 
     accounts = {a.id: a for a in db.session.scalars(sa.select(Account).where(Account.cooperative_id == cooperative_id))}
 

@@ -6,15 +6,18 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
+from flask_babel import get_locale, gettext
 
 from coop import audit, datebounds
 from coop.db import db
 from coop.errors import InsufficientFunds, NotFound, ValidationError
+from coop.formatting import BULAN, MONTHS_EN
 from coop.ledger import chart
 from coop.ledger import rules as ledger_rules
 from coop.ledger.models import Account, JournalEntry, Posting
 from coop.ledger.services import Line, account_by_code, get_entry, post_entry
 from coop.ledger.stamp_duty import SAVINGS, stamp_duty
+from coop.membership.models import Member
 from coop.paging import Page
 from coop.savings.models import CashCount, SavingsAccount
 from coop.savings.services import SOURCE_LABELS, _months_paid_by, get_account, wajib_status
@@ -42,7 +45,6 @@ class ReceiptView:
     @property
     def purpose(self) -> str:
         """What the money was for, in the current language (labels marked ``N_`` where defined)."""
-        from flask_babel import gettext
 
         kinds = ", ".join(dict.fromkeys(gettext(acc.kind_label) for acc, _, _ in self.lines))
         if self.entry.source in ("savings.deposit", "savings.withdrawal"):
@@ -56,10 +58,6 @@ class ReceiptView:
 
     @property
     def month_labels(self) -> list[str]:
-        from flask_babel import get_locale
-
-        from coop.formatting import BULAN, MONTHS_EN
-
         names = MONTHS_EN if str(get_locale() or "id") == "en" else BULAN
         return [f"{names[m.month - 1]} {m.year}" for m in self.wajib_months]
 
@@ -73,7 +71,6 @@ def _balance_after(acc: SavingsAccount, entry: JournalEntry) -> int:
 
 def receipt(cooperative_id: int, entry_id: int) -> ReceiptView:
     """Everything a kuitansi shows for a savings entry. :raises NotFound: not a savings entry."""
-    from coop.membership.models import Member
 
     if not 0 < entry_id < 2**63:
         raise NotFound("Jurnal tidak ditemukan.")

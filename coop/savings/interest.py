@@ -15,19 +15,26 @@ import sqlalchemy as sa
 from coop import audit, datebounds, settings
 from coop.db import db
 from coop.errors import InsufficientFunds, RuleViolation, ValidationError
-from coop.formatting import rupiah
+from coop.formatting import BULAN_PANJANG, rupiah
 from coop.ledger import chart
 from coop.ledger import rules as ledger_rules
 from coop.ledger.models import Account, JournalEntry
 from coop.ledger.services import Line, account_by_code, post_entry
+from coop.membership.services import get_member
 from coop.savings import accrual, rules
 from coop.savings.models import SavingsAccount
-from coop.savings.services import Receipt, _check_amount, _member_must_be_current, account_for, get_product
+from coop.savings.services import (
+    Receipt,
+    _check_amount,
+    _member_must_be_current,
+    _posting_id,
+    account_for,
+    get_product,
+    open_account,
+)
 
 
 def _month_label(d: date) -> str:
-    from coop.formatting import BULAN_PANJANG
-
     return f"{BULAN_PANJANG[d.month - 1]} {d.year}"
 
 
@@ -84,8 +91,6 @@ def open_berjangka(cooperative_id: int, member_id: int, product_id: int, amount:
                    opened_on: date, from_sukarela: bool = False, idempotency_key: str | None = None) -> Receipt:
     """Open a simpanan berjangka: the rate is fixed at opening (the product's current rate), maturity
     is ``term_months`` later. Funded in cash or from the member's sukarela account."""
-    from coop.membership.services import get_member
-    from coop.savings.services import get_product, open_account
 
     _check_amount(amount)
     datebounds.check_day(cooperative_id, opened_on, "opened_on")
@@ -109,7 +114,6 @@ def open_berjangka(cooperative_id: int, member_id: int, product_id: int, amount:
     db.session.flush()
     moved = [acc] + ([account_for(cooperative_id, member_id, "sukarela")] if from_sukarela else [])
     accrual.adjust_backdated(cooperative_id, moved, opened_on, actor=actor)
-    from coop.savings.services import _posting_id
 
     return Receipt(entry, acc, amount, acc.balance, _posting_id(entry, acc.ledger_account_id))
 

@@ -7,21 +7,19 @@ from __future__ import annotations
 
 from datetime import date
 
+from coop.savings.interest import post_monthly_interest, process_maturities
+from coop.savings.services import mark_dormant
+
 
 def interest(cooperative_id: int, as_of: date) -> str:
     """Post jasa simpanan for the month that ends on ``as_of`` (the job runner passes month ends)."""
-    from coop.savings.interest import post_monthly_interest
 
     return post_monthly_interest(cooperative_id, as_of)
 
 
 def maturities(cooperative_id: int, as_of: date) -> str:
-    from coop.savings.interest import process_maturities
-
     return process_maturities(cooperative_id, as_of)
 
 
 def dormancy(cooperative_id: int, as_of: date) -> str:
-    from coop.savings.services import mark_dormant
-
     return f"{mark_dormant(cooperative_id, as_of)} rekening menjadi dormant"

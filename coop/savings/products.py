@@ -15,7 +15,7 @@ from coop.db import db
 from coop.errors import NotFound, ValidationError
 from coop.ledger import chart
 from coop.ledger.models import Account
-from coop.savings.models import KINDS, SavingsAccount, SavingsProduct
+from coop.savings.models import INTEREST_METHODS, KINDS, SavingsAccount, SavingsProduct
 
 #: Ids above this are not keys of ours (32-bit integer primary keys): 404 without asking the database.
 MAX_ID = 2**31 - 1
@@ -99,7 +99,6 @@ def update_product(cooperative_id: int, product_id: int, *, actor, **changes) ->
 
     :raises ValidationError: unknown field, bad value, or the wajib amount.
     """
-    from coop.savings.models import INTEREST_METHODS
 
     product = get_product(cooperative_id, product_id)
     errors = {}

@@ -22,6 +22,7 @@ from coop.errors import NotFound, RuleViolation, ValidationError
 from coop.ledger import chart
 from coop.ledger.models import Account, JournalEntry, Posting
 from coop.ledger.services import Line, account_by_code, open_subaccount, post_entry
+from coop.membership.models import Member
 from coop.paging import Page
 from coop.savings import accrual, rules
 from coop.savings.models import KIND_LABELS, KINDS, SavingsAccount, SavingsProduct
@@ -137,7 +138,6 @@ def _check_amount(amount) -> None:
 
 def _member_must_be_current(acc: SavingsAccount):
     """:returns: the account's member. :raises RuleViolation: not (or no longer) a member."""
-    from coop.membership.models import Member
 
     member = db.session.get(Member, acc.member_id)
     if member is None or not member.is_current:
@@ -241,7 +241,6 @@ def pokok_due_on(cooperative_id: int, joined_on: date, product_amount: int | Non
 
 def _memo(acc: SavingsAccount, label: str, memo: str | None, member=None) -> str:
     """Journal memo naming the member, so the day book and the books read without lookups."""
-    from coop.membership.models import Member
 
     member = member if member is not None else db.session.get(Member, acc.member_id)
     base = f"{label} {acc.account_number} {member.member_number} {member.full_name}"
@@ -256,8 +255,6 @@ def _is_replay(cooperative_id: int, key: str | None) -> bool:
 
 
 def _activate_if_pokok_paid(acc: SavingsAccount) -> None:
-    from coop.membership.models import Member
-
     member = db.session.get(Member, acc.member_id)
     if member.status == "applied" and acc.balance >= pokok_due(acc):
         member.status = "active"
@@ -332,9 +329,6 @@ def wajib_amounts(cooperative_id: int, product_amount: int):
     """``amount_of(month) -> int``: the wajib due of a month. The product amount applies until the
     setting ``simpanan_wajib_amount`` records a change; a change applies from the month of its
     effective date on (past months keep their amount). One query."""
-    import json
-
-    from coop.settings.models import Setting
 
     changes = [(eff.replace(day=1), int(json.loads(raw))) for eff, raw in db.session.execute(
         sa.select(Setting.effective_on, Setting.value).where(
@@ -362,8 +356,6 @@ def _dues(cooperative_id: int, joined_on: date, as_of: date, product_amount: int
 
 
 def _months_paid_by(acc: SavingsAccount, before: int, after: int) -> list[date]:
-    from coop.membership.models import Member
-
     member = db.session.get(Member, acc.member_id)
     amount_of = wajib_amounts(acc.cooperative_id, acc.product.amount or 0)
     return rules.months_covered(member.joined_on, amount_of, before, after) if after > before else []
@@ -398,7 +390,6 @@ def _arrears_rows(cooperative_id: int, as_of: date) -> list[tuple]:
     at the same monthly amount (computed once a group), and only the members below it get their months built.
     Worked example: joined in January at 20.000 a month, on 10 June the months before June owe 100.000; a
     balance of 100.000 is skipped, 50.000 has three months (Mar-May, 50.000) in arrears."""
-    from coop.membership.models import Member
 
     before = as_of.replace(day=1)
     rows = db.session.execute(sa.select(Member.id, Member.member_seq, Member.joined_on, SavingsAccount.id,
@@ -641,7 +632,6 @@ def statement_after(cooperative_id: int, account_id: int, date_from: date | None
 
 def reactivate(cooperative_id: int, account_id: int, *, actor, on: date) -> SavingsAccount:
     """Lift dormancy (the member came to the desk with their ID): the account and the member are active."""
-    from coop.membership.models import Member
 
     acc = get_account(cooperative_id, account_id)
     if acc.status != "dormant":
@@ -661,7 +651,6 @@ def reactivate(cooperative_id: int, account_id: int, *, actor, on: date) -> Savi
 def mark_dormant(cooperative_id: int, as_of: date) -> int:
     """Sukarela accounts without any posting for ``dormancy_months`` become dormant; a member whose
     sukarela accounts are all dormant becomes dormant. Returns how many accounts changed."""
-    from coop.membership.models import Member
 
     months = settings.get_int(cooperative_id, "dormancy_months", as_of)
     cutoff = rules.add_months(as_of, -months)

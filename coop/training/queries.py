@@ -115,3 +115,21 @@ def followups(cooperative_id: int, status: str, *, page: int = 1, per_page: int 
     if status in ("open", "done"):
         stmt = stmt.where(FollowUp.status == status)
     return fetch_page(stmt.order_by(FollowUp.due_on, FollowUp.id), page, per_page)
+
+
+@dataclass
+class PublicCertificate:
+    """What the public verification page shows of a certificate: its holder's name and its cooperative."""
+    certificate: Certificate
+    name: str
+    cooperative: Cooperative
+
+
+def public_certificate(token: str) -> PublicCertificate | None:
+    """The certificate with this QR token, its holder's name and cooperative (no login: the token is the
+    key), or None."""
+    cert = services.get_certificate_by_token(token)
+    if cert is None:
+        return None
+    resident = db.session.get(Resident, cert.enrolment.resident_id)
+    return PublicCertificate(cert, resident.full_name, db.session.get(Cooperative, cert.cooperative_id))

@@ -19,6 +19,8 @@ from coop.auth.roles import FACILITATOR
 from coop.auth.services import token_for_raw
 from coop.db import Prepared, db, unit_of_work, utcnow
 from coop.errors import Forbidden, IdempotencyConflict, Unauthorized, ValidationError
+from coop.paging import keyset_rows
+from coop.spreadsheet import ILLEGAL_CHARACTERS_RE
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -133,7 +135,6 @@ def load(schema: Schema | type[Schema], data: dict | None = None, *, partial=Fal
 def _control_characters(value, path: str = "") -> list[str]:
     """Every text field of a JSON body holding a control character (NUL, vertical tab ...): PostgreSQL
     refuses NUL in text and XLSX/PDF exports cannot hold the others, so they are refused at the door."""
-    from coop.spreadsheet import ILLEGAL_CHARACTERS_RE
 
     if isinstance(value, str):
         return [path or "_schema"] if ILLEGAL_CHARACTERS_RE.search(value) else []
@@ -204,12 +205,7 @@ def page_params() -> tuple[int, int | None]:
 
 def cursor_page(stmt, id_column, dump) -> dict:
     """Keyset pagination on an ascending integer id: ``{"items": [...], "next_cursor": ...}``."""
-    limit, after = page_params()
-    if after is not None:
-        stmt = stmt.where(id_column > after)
-    rows = list(db.session.scalars(stmt.order_by(id_column).limit(limit + 1)))
-    more = len(rows) > limit
-    rows = rows[:limit]
+    rows, more = keyset_rows(stmt, id_column, *page_params())
     return {"items": [dump(r) for r in rows],
             "next_cursor": _encode_cursor(rows[-1].id) if more and rows else None}
 

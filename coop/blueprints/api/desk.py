@@ -77,7 +77,7 @@ def dump_check(c) -> dict:
 
 
 def _fresh_case(case_id: int) -> DeskCase:
-    db.session.expire_all()
+    db.session.expire_all()  # session plumbing: re-read the case the unit of work just wrote (no query)
     return services.get_case(current_api_user().cooperative_id, case_id)
 
 

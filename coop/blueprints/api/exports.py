@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from flask import Response, stream_with_context
 
-from coop.auth.roles import BOOKS
+from coop.auth.roles import BOOKS, SEES_NIK
 from coop.blueprints.api import api, current_api_user, doc, load_args, roles
 from coop.blueprints.common import business_today
 from coop.db import atomic, utcnow
@@ -72,8 +72,6 @@ def export_beancount():
 
 
 def _book(kind: str, make) -> Response:
-    from coop.auth.roles import SEES_NIK
-
     cid, period = _start(kind)
     sees_nik = current_api_user().role in SEES_NIK
     return _download(stream_with_context(make(cid, period, sees_nik)), "text/csv", f"{kind[:-4]}_{period.label()}.csv")

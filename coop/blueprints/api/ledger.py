@@ -9,9 +9,10 @@ from flask import request
 from coop.auth.roles import ADMIN, BOOKS, MANAGER, TREASURER
 from coop.blueprints.api import api, current_api_user, cursor_page, doc, idempotent, load, load_args, roles
 from coop.blueprints.common import business_today as _today
-from coop.db import atomic, db
+from coop.db import atomic
 from coop.errors import ValidationError
 from coop.ledger import periods, reports
+from coop.ledger import queries as ledger_queries
 from coop.ledger.integrity import post_manual_entry
 from coop.ledger.models import Account
 from coop.ledger.rules import Line
@@ -31,6 +32,7 @@ from coop.ledger.schemas import (
     TrialBalanceSchema,
 )
 from coop.ledger.services import get_account, get_entry
+from coop.ledger.verify import verify as run
 
 TAGS = ["ledger"]
 
@@ -77,8 +79,6 @@ def trial_balance():
      tags=TAGS, errors=(401, 403))
 @roles(*BOOKS)
 def verify():
-    from coop.ledger.verify import verify as run
-
     return LedgerVerifySchema().dump(run(_coop()))
 
 
@@ -142,8 +142,7 @@ def create_journal_entry():
     data = load(JournalEntryInSchema)
     coop_id = _coop()
     codes = {ln["account_code"] for ln in data["lines"]}
-    by_code = dict(db.session.execute(sa.select(Account.code, Account.id).where(
-        Account.cooperative_id == coop_id, Account.code.in_(codes))).all())
+    by_code = ledger_queries.account_ids_by_code(coop_id, codes)
     missing = sorted(codes - set(by_code))
     if missing:
         raise ValidationError("Akun tidak dikenal.", fields={"lines": [f"akun {c} tidak dikenal" for c in missing]})

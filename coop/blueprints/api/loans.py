@@ -7,11 +7,13 @@ from datetime import date
 
 import sqlalchemy as sa
 
+from coop import settings as coop_settings
 from coop.auth.roles import ADMIN, AUDITOR, CASH, MANAGER, MEMBER, TREASURER
 from coop.blueprints.api import api, current_api_user, cursor_page, doc, idempotent, load, load_args, roles
 from coop.blueprints.common import business_today as _today
-from coop.db import atomic, db
+from coop.db import atomic
 from coop.errors import NotFound
+from coop.ledger.services import get_entry
 from coop.loans import rules, schemas
 from coop.loans import services as loans
 from coop.loans.models import Loan, LoanProduct
@@ -33,7 +35,6 @@ def product_dump(p: LoanProduct) -> dict:
 def loan_dump(loan: Loan, as_of: date | None = None) -> dict:
     as_of = as_of or _today()
     insts = loans.instalments(loan) if loan.status == "active" else []
-    from coop import settings as coop_settings
 
     two = loan.principal > coop_settings.get_int(loan.cooperative_id, "loan_two_approvers_above")
     return {"id": loan.id, "number": loan.number, "member_id": loan.member_id, "product_id": loan.product_id,
@@ -59,10 +60,7 @@ def _visible(loan_id: int) -> Loan:
     user = current_api_user()
     loan = loans.get_loan(user.cooperative_id, loan_id)
     if user.role == MEMBER:
-        from coop.membership.models import Member
-
-        m = db.session.get(Member, loan.member_id)
-        if m is None or m.user_id != user.id:
+        if not loans.is_borrower(loan, user.id):
             raise NotFound("Pinjaman tidak ditemukan.")
     return loan
 
@@ -202,9 +200,7 @@ def repay_loan(loan_id: int):
 
 
 def repayment_dump(rep) -> dict:
-    from coop.ledger.models import JournalEntry
-
-    entry = db.session.get(JournalEntry, rep.entry_id)
+    entry = get_entry(rep.cooperative_id, rep.entry_id)
     return {"id": rep.id, "loan_id": rep.loan_id, "amount": rep.amount, "paid_on": rep.paid_on,
             "allocation": {"penalty": rep.penalty, "fee": rep.fee, "interest": rep.interest,
                            "principal": rep.principal},
@@ -309,12 +305,11 @@ def record_recovery(loan_id: int):
     data = load(schemas.RecoveryCreateSchema)
     rec = atomic(loans.record_recovery, _coop(), loan_id, data["amount"], actor=current_api_user(),
                  received_on=data["received_on"])
-    from coop.ledger.models import JournalEntry
 
     loan = loans.get_loan(_coop(), loan_id)
     return schemas.RecoverySchema().dump({
         "id": rec.id, "loan_id": loan.id, "amount": rec.amount, "received_on": rec.received_on,
-        "entry_id": rec.entry_id, "voucher_number": db.session.get(JournalEntry, rec.entry_id).voucher_number,
+        "entry_id": rec.entry_id, "voucher_number": get_entry(_coop(), rec.entry_id).voucher_number,
         "written_off_amount": loan.written_off_amount, "recovered_total": loans.recovered_total(loan)}), 201
 
 

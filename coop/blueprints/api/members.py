@@ -20,6 +20,7 @@ from coop.blueprints.api import (
 from coop.blueprints.common import business_today as _today
 from coop.db import atomic
 from coop.errors import NotFound
+from coop.loans.services import loans_of_member, outstanding_principal
 from coop.membership import schemas, services
 from coop.membership.models import Member
 from coop.savings import services as savings
@@ -56,10 +57,6 @@ def account_dump(acc) -> dict:
 
 
 def _loans_of(member: Member) -> list[dict]:
-    try:
-        from coop.loans.services import loans_of_member, outstanding_principal
-    except ImportError:  # the loans area is optional for this endpoint
-        return []
     return [{"id": loan.id, "status": loan.status, "principal": loan.principal,
              "outstanding_principal": outstanding_principal(loan) if loan.status == "active" else 0}
             for loan in loans_of_member(member.cooperative_id, member.id)]

@@ -9,6 +9,7 @@ from flask import current_app, jsonify, render_template
 
 from coop.auth.schemas import ErrorSchema
 from coop.blueprints.api import INT64_MAX, api, doc
+from coop.web.fields import MAX_MONEY
 
 _ERROR_TEXT = {401: "Not authenticated", 403: "Role not allowed", 404: "Not found (or another cooperative's)",
                409: "State conflict", 422: "Invalid input (field errors)", 429: "Too many attempts"}
@@ -83,7 +84,6 @@ def _unbound_output_money(doc: dict) -> dict:
     """``Money`` documents ``maximum: MAX_MONEY``, a limit on ONE amount a client may send. Totals and
     balances in responses are sums of many amounts and may exceed it: drop that maximum from the schemas
     used only in responses (a schema also used for input keeps it)."""
-    from coop.web.fields import MAX_MONEY
 
     schemas = doc.get("components", {}).get("schemas", {})
     inputs: set[str] = set()

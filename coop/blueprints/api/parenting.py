@@ -15,8 +15,10 @@ from coop.auth.roles import PARENTING
 from coop.blueprints.api import _encode_cursor as encode_cursor
 from coop.blueprints.api import api, current_api_user, doc, load, load_args, page_params
 from coop.blueprints.common import business_today as _today
-from coop.db import atomic, db
+from coop.blueprints.parenting import report_labels
+from coop.db import atomic
 from coop.errors import NotFound
+from coop.paging import keyset_rows
 from coop.parenting import reports, services
 from coop.parenting.models import Child, ParentingGroup, ParentingSession
 from coop.parenting.schemas import (
@@ -57,12 +59,7 @@ def parenting_roles(view):
 
 
 def _page(stmt, id_column):
-    limit, after = page_params()
-    if after is not None:
-        stmt = stmt.where(id_column > after)
-    rows = list(db.session.scalars(stmt.order_by(id_column).limit(limit + 1)))
-    more = len(rows) > limit
-    rows = rows[:limit]
+    rows, more = keyset_rows(stmt, id_column, *page_params())
     return rows, (encode_cursor(rows[-1].id) if more and rows else None)
 
 
@@ -227,8 +224,6 @@ def quarterly_report():
      content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 @parenting_roles
 def quarterly_report_xlsx():
-    from coop.blueprints.parenting import report_labels
-
     args = load_args(ParentingQuarterArgsSchema)
     user = current_api_user()
     data = reports.quarterly_xlsx(reports.quarterly(user.cooperative_id, args["quarter"], as_of=_today()),

@@ -3,12 +3,12 @@ allowance, follow-up and the funnel."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import url_for
+from flask import request, url_for
 
 from coop.auth.roles import ADMIN, AUDITOR, MANAGER, MEMBER, OFFICER, TREASURER
 from coop.blueprints.api import api, current_api_user, cursor_page, doc, idempotent, load, roles
 from coop.blueprints.common import business_today as _today
-from coop.db import atomic, db
+from coop.db import atomic
 from coop.errors import Forbidden
 from coop.training import followup as fu
 from coop.training import reports, services
@@ -250,8 +250,6 @@ def revoke_certificate(certificate_id: int):
 @roles(ADMIN, TREASURER)
 @idempotent
 def pay_allowance(enrolment_id: int):
-    from flask import request
-
     user = current_api_user()
     services.get_enrolment(user.cooperative_id, enrolment_id)
     data = load(AllowanceInSchema)
@@ -281,7 +279,7 @@ def record_followup(followup_id: int):
     atomic(fu.record_outcome, user.cooperative_id, followup_id, done_on=data["done_on"] or _today(),
            is_business_started=data["business_started"], business=data["business"], notes=data["notes"],
            actor=user)
-    return FollowUpSchema().dump(db.session.get(FollowUp, followup_id))
+    return FollowUpSchema().dump(fu.get_followup(user.cooperative_id, followup_id))
 
 
 @api.get("/training/funnel")
