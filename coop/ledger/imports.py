@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -44,7 +45,7 @@ class OpeningRow:
     memo: str | None = None
 
 
-def _whole_rupiah(raw) -> int | None:
+def _whole_rupiah(raw: object) -> int | None:
     """``2.500.000``, ``-100000`` or an XLSX number cell holding a whole number; None otherwise."""
     if isinstance(raw, bool):
         return None
@@ -142,12 +143,12 @@ def _plan(cooperative_id: int, rows: Sequence[OpeningRow], value_date: date, cou
     return specs
 
 
-def _post(cooperative_id: int, specs: list[EntrySpec], *, actor) -> list[int]:
+def _post(cooperative_id: int, specs: list[EntrySpec], *, actor: Any) -> list[int]:
     return post_entries(cooperative_id, specs, actor=actor, source="ledger.opening",
                         audit_action="ledger.opening_import")
 
 
-def import_opening_balances(cooperative_id: int, rows: Sequence[OpeningRow], *, actor, value_date: date,
+def import_opening_balances(cooperative_id: int, rows: Sequence[OpeningRow], *, actor: Any, value_date: date,
                             counter_code: str = chart.SALDO_AWAL,
                             limits: ImportLimits = DEFAULT_LIMITS) -> list[int]:
     """Post opening balances: one entry per row against the opening-balance equity account (3901),

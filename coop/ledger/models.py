@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
@@ -85,6 +86,13 @@ class JournalEntry(TenantMixin, Base):
 
     postings: Mapped[list[Posting]] = relationship(back_populates="entry", order_by="Posting.line_no",
                                                    lazy="selectin")
+
+    #: Not a column: on an entry ``post_entry`` has just posted, each account's first posting id (a savings
+    #: receipt's transaction id, without a query); None on an entry loaded from the database. Annotated
+    #: for the type checker only (declarative would read a runtime annotation as a column).
+    if TYPE_CHECKING:
+        posting_ids: dict[int, int] | None
+    posting_ids = None
 
 
 class Posting(Base):

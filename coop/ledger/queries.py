@@ -27,8 +27,9 @@ def chart_overview(cooperative_id: int) -> ChartOverview:
         Account.cooperative_id == cooperative_id))}
     top = sorted((a for a in everything.values() if a.parent_id is None), key=lambda a: a.code)
     rolled = reports.rollup(everything, {a.id: a.balance for a in everything.values()})
-    sub_counts = dict(db.session.execute(sa.select(Account.parent_id, sa.func.count()).where(
-        Account.cooperative_id == cooperative_id, Account.parent_id.is_not(None)).group_by(Account.parent_id)).all())
+    sub_counts = {parent_id: n for parent_id, n in db.session.execute(sa.select(Account.parent_id, sa.func.count()).where(
+        Account.cooperative_id == cooperative_id, Account.parent_id.is_not(None)).group_by(Account.parent_id))
+        if parent_id is not None}  # always (the WHERE): for the type checker
     pending = db.session.scalar(sa.select(sa.func.count()).select_from(LedgerApproval).where(
         LedgerApproval.cooperative_id == cooperative_id, LedgerApproval.status == "pending")) or 0
     return ChartOverview(top, rolled, sub_counts, pending)

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import functools
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from types import SimpleNamespace
+from typing import Any, Literal, overload
 
 import sqlalchemy as sa
 from flask import current_app, has_app_context
@@ -22,7 +23,7 @@ from sqlalchemy.orm.util import identity_key
 
 from coop import audit, datebounds
 from coop.auth.models import Cooperative
-from coop.db import Prepared, adopt_inserted, db, utcnow
+from coop.db import Base, Prepared, adopt_inserted, db, utcnow
 from coop.errors import (
     Conflict,
     CoopError,
@@ -48,14 +49,22 @@ __all__ = ["Line", "EntrySpec", "post_entry", "post_entries", "create_chart", "a
            "balance_of", "add_account", "close_account", "get_account", "open_subaccounts"]
 
 
+def _table(model: type[Base]) -> sa.Table:
+    """``model.__table__``, the Table it is (typed ``FromClause``: a class may map a join or a select; ours
+    map tables). Core statements on it (not ``sa.insert(model)``, whose ORM plugin costs each execute)."""
+    table = model.__table__
+    assert isinstance(table, sa.Table), f"{model.__name__} maps a Table"
+    return table
+
+
 @functools.cache
 def _sql() -> SimpleNamespace:
     """The statements of the posting hot path, built once (building a statement costs as much Python as
     running it); values come as bound parameters."""
-    heads, entries, periods = LedgerHead.__table__, JournalEntry.__table__, AccountingPeriod.__table__
-    accounts, counters, postings = Account.__table__, VoucherCounter.__table__, Posting.__table__
+    heads, entries, periods = _table(LedgerHead), _table(JournalEntry), _table(AccountingPeriod)
+    accounts, counters, postings = _table(Account), _table(VoucherCounter), _table(Posting)
     p = sa.bindparam
-    coops = Cooperative.__table__
+    coops = _table(Cooperative)
     return SimpleNamespace(
         cooperative_dates=sa.select(coops.c.id, coops.c.founded_on, coops.c.timezone).where(coops.c.id == p("cid")),
         lock_head=sa.select(heads.c.chain_seq, heads.c.head_hash).where(heads.c.cooperative_id == p("cid"))
@@ -92,7 +101,7 @@ def _prepared(name: str) -> Prepared:
     return Prepared(getattr(_sql(), name))
 
 
-def _bind(column, name: str):
+def _bind(column: sa.ColumnElement[Any], name: str) -> sa.BindParameter[Any]:
     return sa.bindparam(name, type_=column.type)
 
 
@@ -100,7 +109,8 @@ def _bind(column, name: str):
 def _prepared_for(name: str, n: int, columns: tuple[str, ...] = ()) -> Prepared:
     """The statements whose shape depends on a list's length, for ``n`` items: the ``IN`` of used keys and
     of locked accounts, the multi-row INSERT of entries and of postings (``columns`` in row order)."""
-    entries, accounts, postings = JournalEntry.__table__, Account.__table__, Posting.__table__
+    entries, accounts, postings = _table(JournalEntry), _table(Account), _table(Posting)
+    stmt: sa.Executable
     if name == "entries_by_keys":
         stmt = sa.select(entries.c.idempotency_key, entries.c.id, entries.c.payload_hash).where(
             entries.c.cooperative_id == _bind(entries.c.cooperative_id, "cid"),
@@ -117,11 +127,11 @@ def _prepared_for(name: str, n: int, columns: tuple[str, ...] = ()) -> Prepared:
     return Prepared(stmt)
 
 
-def _numbered_params(rows: Sequence[dict], columns: Sequence[str]) -> dict:
+def _numbered_params(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> dict[str, Any]:
     return {f"{c}_{i}": row[c] for i, row in enumerate(rows) for c in columns}
 
 
-def _core(statement, params=None):
+def _core(statement: sa.Executable, params: dict[str, Any] | None = None) -> sa.CursorResult[Any]:
     """A Core statement on the session's connection, past the ORM's execute path (which costs as much
     Python as the statement). No autoflush: :func:`post_entries` flushes once before its first one."""
     return db.session.connection().execute(statement, params)
@@ -179,7 +189,7 @@ def open_subaccounts(cooperative_id: int, parent_code: str, rows: Sequence[tuple
     codes = [c for c, _ in rows]
     if len(set(codes)) != len(codes):
         raise ValidationError("Kode sub-akun berulang.", fields={"code": ["kode berulang"]})
-    t = Account.__table__
+    t = _table(Account)
     for start in range(0, len(codes), 5000):
         taken = db.session.scalars(sa.select(t.c.code).where(t.c.cooperative_id == cooperative_id,
                                                               t.c.code.in_(codes[start:start + 5000]))).all()
@@ -229,7 +239,7 @@ def _next_vouchers(cooperative_id: int, year: int, count: int = 1) -> int:
     rows = _prepared("next_voucher").run(db.session.connection(), {"cid": cooperative_id, "yr": year, "n": count})
     last = rows[0][0] if rows else None
     if last is None:
-        t = VoucherCounter.__table__
+        t = _table(VoucherCounter)
         _core(t.insert().values(cooperative_id=cooperative_id, year=year, last_seq=count))
         last = count
     return last - count + 1
@@ -243,7 +253,7 @@ def max_line_amount() -> int:
     return int(configured) if configured else rules.DEFAULT_MAX_LINE_AMOUNT
 
 
-def check_value_date(cooperative_id, value_date: date) -> None:
+def check_value_date(cooperative_id: object, value_date: date) -> None:
     """The backstop of every typed date (coop.datebounds): no entry dated after the cooperative's business
     date (422 ``future_date``) or before its founding (422 ``date_before_earlier_event``). Services check
     first with the field the user typed; this catches any path that forgot."""
@@ -256,8 +266,17 @@ class _AccountRow:
 
     __slots__ = ("id", "cooperative_id", "code", "name", "normal_side", "is_open", "balance", "min_balance",
                  "original")
+    id: int
+    cooperative_id: int
+    code: str
+    name: str
+    normal_side: str
+    is_open: bool
+    balance: int
+    min_balance: int | None
+    original: int
 
-    def __init__(self, row):
+    def __init__(self, row: Sequence[Any]) -> None:
         (self.id, self.cooperative_id, self.code, self.name, self.normal_side, self.is_open, self.balance,
          self.min_balance) = row
         self.original = self.balance
@@ -266,7 +285,7 @@ class _AccountRow:
         return self.balance if self.normal_side == "D" else -self.balance
 
 
-def _lock_account_rows(cooperative_id: int, account_ids) -> dict[int, _AccountRow]:
+def _lock_account_rows(cooperative_id: int, account_ids: Iterable[int]) -> dict[int, _AccountRow]:
     """Lock the touched account rows in ascending id order (deadlock-free against any other locker), in
     chunks, as plain rows; every one must be usable (:func:`check_accounts_usable`)."""
     ids = sorted(account_ids)
@@ -294,7 +313,7 @@ def _write_balances(accounts: dict[int, _AccountRow]) -> None:
         _show_on_loaded(Account, row["acc_id"], balance=row["new_balance"])
 
 
-def _show_on_loaded(model, pk, **values) -> None:
+def _show_on_loaded(model: type[Base], pk: int, **values: Any) -> None:
     """Values just written with Core, set as the committed state of the ORM object if loaded (no SQL)."""
     obj = db.session.identity_map.get(identity_key(model, pk))
     if obj is not None:
@@ -302,7 +321,8 @@ def _show_on_loaded(model, pk, **values) -> None:
             set_committed_value(obj, name, value)
 
 
-def check_accounts_usable(cooperative_id: int, account_ids, accounts: dict) -> None:
+def check_accounts_usable(cooperative_id: int, account_ids: Iterable[int],
+                          accounts: Mapping[int, Account | _AccountRow | None]) -> None:
     """Every account a posting touches exists in this cooperative and is open (one rule for
     :func:`post_entry` and the batch ``post_entries``). ``accounts`` maps id to a row with
     ``cooperative_id``, ``is_open``, ``code`` and ``name``."""
@@ -315,7 +335,7 @@ def check_accounts_usable(cooperative_id: int, account_ids, accounts: dict) -> N
             raise Conflict(f"Akun {acc.code} {acc.name} sudah ditutup.", code="account_closed")
 
 
-def _apply_balances(accounts: dict[int, Account], delta: dict[int, int]) -> None:
+def _apply_balances(accounts: dict[int, _AccountRow], delta: dict[int, int]) -> None:
     """Move running balances; refuse (before touching anything) if a floor would be broken.
 
     ``min_balance`` is a floor on the NATURAL-side balance. Only a movement that lowers the natural
@@ -358,11 +378,11 @@ class EntrySpec:
     memo: str
     source_ref: str | None = None
     idempotency_key: str | None = None
-    extra: dict = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
     reverses_id: int | None = None
 
 
-def post_entry(cooperative_id: int, lines: Sequence[Line], *, actor, memo: str, value_date: date,
+def post_entry(cooperative_id: int, lines: Sequence[Line], *, actor: Any, memo: str, value_date: date,
                idempotency_key: str | None = None, source: str = "manual", source_ref: str | None = None,
                reverses_id: int | None = None, audit_action: str | None = None) -> JournalEntry:
     """Post one balanced journal entry: a batch of one of :func:`post_entries` (the only writer).
@@ -380,7 +400,7 @@ def post_entry(cooperative_id: int, lines: Sequence[Line], *, actor, memo: str, 
                         as_entries=True)[0]
 
 
-def _entry_problems(cooperative, spec: EntrySpec, max_amount: int) -> CoopError | None:
+def _entry_problems(cooperative: object, spec: EntrySpec, max_amount: int) -> CoopError | None:
     """The first problem of one entry found without locks (lines, value date), as the error to raise.
     ``cooperative``: the Cooperative (loaded once per batch) or its id."""
     problems = rules.line_problems(spec.lines, max_amount)
@@ -395,7 +415,7 @@ def _entry_problems(cooperative, spec: EntrySpec, max_amount: int) -> CoopError 
     return None
 
 
-def _cooperative_dates(cooperative_id: int):
+def _cooperative_dates(cooperative_id: int) -> Cooperative | SimpleNamespace | None:
     """What the date checks read of the cooperative (``founded_on``, ``timezone``), held for the whole batch:
     the Cooperative already in the session (a request keeps it loaded), else one Core row (the identity map
     is weak: an ORM object nobody holds would be loaded again for each check)."""
@@ -415,8 +435,14 @@ def _numbered(exc: CoopError, n: int, batch: bool) -> CoopError:
     return exc
 
 
-def post_entries(cooperative_id: int, specs: Sequence[EntrySpec], *, actor, source: str = "import",  # noqa: C901, PLR0915 -- the one writer: checks, numbering, chain, balances in one pass
-                 audit_action: str | None = None, as_entries: bool = False) -> list:
+@overload
+def post_entries(cooperative_id: int, specs: Sequence[EntrySpec], *, actor: Any, source: str = ...,
+                 audit_action: str | None = ..., as_entries: Literal[False] = ...) -> list[int]: ...
+@overload
+def post_entries(cooperative_id: int, specs: Sequence[EntrySpec], *, actor: Any, source: str = ...,
+                 audit_action: str | None = ..., as_entries: Literal[True]) -> list[JournalEntry]: ...
+def post_entries(cooperative_id: int, specs: Sequence[EntrySpec], *, actor: Any, source: str = "import",  # noqa: C901, PLR0915 -- the one writer: checks, numbering, chain, balances in one pass
+                 audit_action: str | None = None, as_entries: bool = False) -> list[int] | list[JournalEntry]:
     """Post entries, all-or-nothing: THE writer of journal entries and postings (:func:`post_entry` is a
     batch of one). Returns the entry ids in input order (``as_entries``: the :class:`JournalEntry` objects,
     one audit row per entry, errors shaped for a single entry; otherwise one audit row for the batch).
@@ -462,7 +488,7 @@ def post_entries(cooperative_id: int, specs: Sequence[EntrySpec], *, actor, sour
     keys = [s.idempotency_key for s in specs if s.idempotency_key]
     if len(set(keys)) != len(keys):
         raise IdempotencyConflict("Idempotency-Key berulang di dalam satu impor.")
-    existing: dict[str, tuple[int, str]] = {}
+    existing: dict[str | None, tuple[int, str]] = {}  # used keys; looked up with a spec's key, None if it has none
     if keys and len(keys) <= _FAST:
         found = _prepared_for("entries_by_keys", len(keys)).run(
             conn, {"cid": cooperative_id, **{f"k{i}": k for i, k in enumerate(keys)}})
@@ -488,9 +514,9 @@ def post_entries(cooperative_id: int, specs: Sequence[EntrySpec], *, actor, sour
         todo.append(n - 1)
     accounts = _lock_account_rows(cooperative_id, touched)
     for i in todo:
-        if specs[i].reverses_id is not None:
+        if (reverses_id := specs[i].reverses_id) is not None:
             try:
-                _check_reversal(cooperative_id, specs[i].reverses_id)
+                _check_reversal(cooperative_id, reverses_id)
             except CoopError as exc:
                 raise _numbered(exc, i + 1, batch) from None
     # balances entry by entry: the floors hold after every entry, as if posted one by one
@@ -570,7 +596,7 @@ def post_entries(cooperative_id: int, specs: Sequence[EntrySpec], *, actor, sour
             (obj.id, {"voucher": obj.voucher_number, "amount": rules.totals(specs[i].lines)[0]})
             for obj, i in zip(objects, todo, strict=True)], cooperative_id=cooperative_id)
         by_input = dict(zip(todo, objects, strict=True))
-        return [by_input[i] if i in by_input else db.session.get(JournalEntry, existing[specs[i].idempotency_key][0])
+        return [by_input[i] if i in by_input else db.session.get_one(JournalEntry, existing[specs[i].idempotency_key][0])
                 for i in range(len(specs))]
     audit.record(actor, audit_action or f"ledger.post_batch.{source}", "journal_entry",
                  new_ids[0] if new_ids else None,
@@ -584,7 +610,7 @@ def post_entries(cooperative_id: int, specs: Sequence[EntrySpec], *, actor, sour
 # Chart administration: admins add and close accounts; nothing is ever deleted.
 # --------------------------------------------------------------------------------------------
 
-def add_account(cooperative_id: int, *, actor, code: str, name: str, type: str,
+def add_account(cooperative_id: int, *, actor: Any, code: str, name: str, type: str,
                 name_en: str | None = None, parent_id: int | None = None) -> Account:
     """Add a chart account (or a sub-account under ``parent_id``, which then fixes type and side).
 
@@ -593,7 +619,7 @@ def add_account(cooperative_id: int, *, actor, code: str, name: str, type: str,
 
     code = (code or "").strip()
     name = (name or "").strip()
-    fields = {}
+    fields: dict[str, list[str]] = {}
     if not code or len(code) > 40 or not all(ch.isalnum() or ch in ".-" for ch in code):
         fields["code"] = ["kode 1-40 huruf/angka (boleh . dan -)"]
     if not name:
@@ -632,7 +658,7 @@ def get_account(cooperative_id: int, account_id: int) -> Account:
     return acc
 
 
-def close_account(cooperative_id: int, account_id: int, *, actor) -> Account:
+def close_account(cooperative_id: int, account_id: int, *, actor: Any) -> Account:
     """Close an account: it keeps its history but accepts no more postings. Only at a zero balance and
     with no open sub-accounts (closing would otherwise hide money).
 

@@ -49,7 +49,7 @@ def provision(cooperative_id: int, month_end):
 def portfolio_cmd(cooperative_id: int, as_of):
     """Portfolio by collectibility class, PAR > 30 and NPL with the health rating."""
 
-    p = portfolio(cooperative_id, _date(as_of))
+    p = portfolio(cooperative_id, as_of.date())  # required
     for k, v in sorted(p.by_class.items()):
         click.echo(f"{rules.CLASSES[k]:<24} {v['count']:>6} {rupiah(v['outstanding']):>20}")
     click.echo(f"{'Total':<24} {p.count:>6} {rupiah(p.total):>20}")

@@ -149,8 +149,8 @@ def load(ctx) -> None:  # noqa: C901, PLR0915 -- a linear demo script
     month = start
     events: dict[date, list] = defaultdict(list)
     for loan_id, sc in made:
-        loan = db.session.get(loans.Loan, loan_id)
-        cutoff = add_months(today, -stop[sc["kind"]]) if stop[sc["kind"]] else today
+        loan = db.session.get_one(loans.Loan, loan_id)
+        cutoff = add_months(today, -months) if (months := stop[sc["kind"]]) else today
         insts = loans.instalments(loan)
         for inst in insts:
             if inst.due_on > cutoff or inst.due_on > today:
@@ -169,7 +169,7 @@ def load(ctx) -> None:  # noqa: C901, PLR0915 -- a linear demo script
             if not m_start <= day <= m_end:
                 continue
             for kind, loan_id, amount in evs:
-                loan = db.session.get(loans.Loan, loan_id)
+                loan = db.session.get_one(loans.Loan, loan_id)
                 if loan.status != "active":
                     continue
                 if kind == "repay":

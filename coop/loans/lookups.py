@@ -53,7 +53,7 @@ def instalments(loan: Loan) -> list[LoanInstalment]:
 def outstanding_principal(loan: Loan) -> int:
     if loan.ledger_account_id is None:
         return 0
-    return db.session.get(Account, loan.ledger_account_id).natural_balance()
+    return db.session.get_one(Account, loan.ledger_account_id).natural_balance()
 
 
 def oldest_unpaid_due_on(insts: list[LoanInstalment]) -> date | None:

@@ -137,7 +137,9 @@ class Loan(TenantMixin, TimestampMixin, Base):
         if self.ledger_account_id is None:
             return 0
 
-        return sa.orm.object_session(self).get(Account, self.ledger_account_id).natural_balance()
+        session = sa.orm.object_session(self)
+        assert session is not None, "a disbursed loan's balance is read from a loan in a session"
+        return session.get_one(Account, self.ledger_account_id).natural_balance()
 
 
 class LoanInstalment(TenantMixin, Base):

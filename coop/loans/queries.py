@@ -198,7 +198,7 @@ def disbursement_entry(cooperative_id: int, loan_id: int) -> tuple[Loan, Journal
     loan = loans.get_loan(cooperative_id, loan_id)
     if loan.disbursement_entry_id is None:
         raise NotFound("Pinjaman belum dicairkan.")
-    return loan, db.session.get(JournalEntry, loan.disbursement_entry_id)
+    return loan, db.session.get_one(JournalEntry, loan.disbursement_entry_id)  # a foreign key
 
 
 @dataclass
@@ -219,7 +219,7 @@ def repayment_receipt(cooperative_id: int, loan_repayment_id: int) -> RepaymentR
     numbers = sorted(set(db.session.scalars(sa.select(LoanInstalment.number).join(
         LoanAllocation, LoanAllocation.instalment_id == LoanInstalment.id).where(
         LoanAllocation.repayment_id == rep.id))))
-    return RepaymentReceipt(rep, loan, db.session.get(JournalEntry, rep.entry_id), numbers)
+    return RepaymentReceipt(rep, loan, db.session.get_one(JournalEntry, rep.entry_id), numbers)  # a foreign key
 
 
 @dataclass

@@ -51,6 +51,7 @@ def _credit_lines(cooperative_id: int, loan: Loan, parts: dict[str, int]) -> lis
     ids = _income_ids(cooperative_id)
     lines = []
     if parts.get("principal"):
+        assert loan.ledger_account_id is not None, "only a disbursed loan is repaid"
         lines.append(Line.cr(loan.ledger_account_id, parts["principal"], "pokok"))
     for comp, memo in (("interest", "jasa"), ("fee", "provisi"), ("penalty", "denda")):
         if parts.get(comp):
@@ -126,7 +127,7 @@ def _post_payment(cooperative_id: int, loan: Loan, insts: list[LoanInstalment], 
 
 def _reverse(cooperative_id: int, loan: Loan, rep: LoanRepayment, *, actor) -> None:
     """Undo one repayment by a reversal entry (dated like the original) and un-apply its allocations."""
-    original = db.session.get(JournalEntry, rep.entry_id)
+    original = db.session.get_one(JournalEntry, rep.entry_id)  # a foreign key
     lines = [Line(p.account_id, debit=p.credit, credit=p.debit, memo="pembalikan") for p in original.postings]
     rev = post_entry(cooperative_id, lines, actor=actor, memo=f"Pembalikan angsuran {loan.number} untuk urutan ulang",
                      value_date=rep.paid_on, source="loans.replay", source_ref=loan.number, reverses_id=original.id)
@@ -229,6 +230,7 @@ def repay(cooperative_id: int, loan_id: int, amount: int, *, actor, paid_on: dat
                         idempotency_key=idempotency_key)
     pending = sorted(later, key=lambda r: (r.paid_on, r.id))
     if rerun_days:
+        assert processed is not None, "rerun_days implies it"
         _replay_days(cooperative_id, loan, insts, paid_on, processed, pending, actor=actor)
     else:
         for rep in pending:

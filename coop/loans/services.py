@@ -160,9 +160,10 @@ def decide(cooperative_id: int, loan_id: int, *, actor, decision: str, note: str
     if decision not in ("approve", "reject"):
         raise ValidationError("Keputusan harus approve atau reject.", fields={"decision": ["approve/reject"]})
     if decision == "reject":
-        if not (note or "").strip():
+        reason = (note or "").strip()
+        if not reason:
             raise ValidationError("Alasan penolakan wajib diisi.", fields={"note": ["wajib diisi"]})
-        loan.status, loan.decided_on, loan.decision_note = "rejected", on, note.strip()
+        loan.status, loan.decided_on, loan.decision_note = "rejected", on, reason
         loan.next_action_date = None
     else:
         limit = coop_settings.get_int(cooperative_id, "loan_two_approvers_above", on)
@@ -338,6 +339,7 @@ def approve_write_off(cooperative_id: int, loan_id: int, *, actor, on: date) -> 
     amount = outstanding_principal(loan)
     provision = account_by_code(cooperative_id, chart.PENYISIHAN)
     from_provision = max(0, min(amount, provision.natural_balance()))
+    assert loan.ledger_account_id is not None, "an active loan was disbursed"
     lines = [Line.cr(loan.ledger_account_id, amount, "hapus buku")]
     if from_provision:
         lines.append(Line.dr(provision.id, from_provision, "dari penyisihan"))

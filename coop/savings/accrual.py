@@ -82,7 +82,9 @@ def gross_by_account(accounts: Iterable[SavingsAccount], month_end: date) -> dic
             moves[acc_id][vd] = int(total)
     days_in_month = (end - start).days + 1
     for acc in accts:
-        first, last = held_days(acc, start, end)
+        held_range = held_days(acc, start, end)
+        assert held_range is not None, "accts keeps only accounts held in the month"
+        first, last = held_range
         balances = rules.daily_balances(opening[acc.ledger_account_id], moves[acc.ledger_account_id], start, end)
         held = balances[(first - start).days:(last - start).days + 1]
         out[acc.id] = rules.interest_for_month(acc.product.interest_method, _rate(acc), held, days_in_month)
@@ -105,8 +107,9 @@ def recorded(cooperative_id: int, member_ids: Iterable[int], month_end: date) ->
     return out
 
 
-def payee_ledger(cooperative_id: int, acc: SavingsAccount, cache: dict[int, int]) -> int:
-    """Where an account's interest is credited: itself, or for berjangka the member's sukarela."""
+def payee_ledger(cooperative_id: int, acc: SavingsAccount, cache: dict[int, int | None]) -> int:
+    """Where an account's interest is credited: itself, or for berjangka the member's sukarela.
+    ``cache``: member id -> the sukarela's ledger account id (None: the member has none)."""
     if acc.kind != "berjangka":
         return acc.ledger_account_id
     if acc.member_id not in cache:
@@ -160,7 +163,7 @@ def settle(cooperative_id: int, accounts: list[SavingsAccount], month_end: date,
     _, end = rules.month_bounds(month_end)
     rows = _differences(cooperative_id, accounts, end)
     net_by_payee: dict[int, int] = defaultdict(int)
-    cache: dict[int, int] = {}
+    cache: dict[int, int | None] = {}
     for acc, dg, dt in rows:
         net_by_payee[payee_ledger(cooperative_id, acc, cache)] += dg - dt
     gross = sum(r[1] for r in rows)
@@ -240,7 +243,7 @@ def closing_preview(cooperative_id: int, accounts: list[SavingsAccount], closed_
     ``closed_on``: nothing is written (the resignation preview shows the refund the member will get)."""
     saved = [(a, a.closed_on) for a in accounts]
     out: dict[int, int] = defaultdict(int)
-    cache: dict[int, int] = {}
+    cache: dict[int, int | None] = {}
     with db.session.no_autoflush:
         try:
             for a in accounts:

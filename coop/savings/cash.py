@@ -317,6 +317,7 @@ def record_cash_count(cooperative_id: int, counted_on: date, counted: int, *, ac
                                                             Account.code == chart.KAS))
         selisih = db.session.scalar(sa.select(Account.id).where(Account.cooperative_id == cooperative_id,
                                                                 Account.code == chart.SELISIH_KAS))
+        assert kas is not None and selisih is not None, "every chart has them (chart.TEMPLATE; never deleted)"
         lines = ([Line.dr(selisih, -diff), Line.cr(kas, -diff)] if diff < 0
                  else [Line.dr(kas, diff), Line.cr(selisih, diff)])
         entry = post_entry(cooperative_id, lines, actor=actor,

@@ -244,7 +244,7 @@ def _post(cooperative_id: int, specs: list[_Spec], value_date: date, res: Import
                  actor=actor, source="savings.opening")
     for s in pokok:
         if status.get(s.member_id) == "applied":  # the pokok may now be paid: the member becomes active
-            acc = db.session.get(SavingsAccount, s.account_id)
+            acc = db.session.get_one(SavingsAccount, s.account_id)  # read with the rows above
             db.session.refresh(acc.ledger_account)
             _activate_if_pokok_paid(acc)
     audit.record(actor, "savings.opening_import", "savings_account", None,

@@ -22,7 +22,7 @@ from coop.ledger.models import Account, JournalEntry
 from coop.ledger.services import Line, account_by_code, post_entry
 from coop.membership.services import get_member
 from coop.savings import accrual, rules
-from coop.savings.models import SavingsAccount
+from coop.savings.models import SavingsAccount, SavingsProduct
 from coop.savings.services import (
     Receipt,
     _check_amount,
@@ -57,7 +57,7 @@ def compute_interest(cooperative_id: int, month_end: date) -> list[dict]:
     taxes = {}
     for grosses_of_member in per_member.values():
         taxes.update(rules.split_tax(grosses_of_member, threshold, pph_rate))
-    cache: dict[int, int] = {}
+    cache: dict[int, int | None] = {}
     for r in results:
         r["tax"] = taxes[r["account"].id]
         r["net"] = r["gross"] - r["tax"]
@@ -97,12 +97,13 @@ def open_berjangka(cooperative_id: int, member_id: int, product_id: int, amount:
     product = get_product(cooperative_id, product_id)
     if product.kind != "berjangka":
         raise ValidationError("Produk bukan simpanan berjangka.", fields={"product_id": ["bukan berjangka"]})
+    term = _term_months(product)
     member = get_member(cooperative_id, member_id)
     if member.status not in ("active", "dormant"):
         raise RuleViolation("Hanya anggota aktif yang dapat membuka simpanan berjangka.", code="not_a_member")
     acc = open_account(cooperative_id, member, product, opened_on, actor=actor)
-    acc.principal, acc.rate, acc.term_months = amount, product.interest_rate, product.term_months
-    acc.maturity_on = rules.add_months(opened_on, product.term_months)
+    acc.principal, acc.rate, acc.term_months = amount, product.interest_rate, term
+    acc.maturity_on = rules.add_months(opened_on, term)
     acc.next_action_date = acc.maturity_on
     _member_must_be_current(acc)
     source_id = (account_for(cooperative_id, member_id, "sukarela").ledger_account_id if from_sukarela
@@ -116,6 +117,15 @@ def open_berjangka(cooperative_id: int, member_id: int, product_id: int, amount:
     accrual.adjust_backdated(cooperative_id, moved, opened_on, actor=actor)
 
     return Receipt(entry, acc, amount, acc.balance, _posting_id(entry, acc.ledger_account_id))
+
+
+def _term_months(product: SavingsProduct) -> int:
+    """A berjangka product's term. :raises ValidationError: none (create_product requires one, but
+    update_product can clear it)."""
+    if product.term_months is None:
+        raise ValidationError("Produk berjangka belum punya jangka waktu.",
+                              fields={"product_id": ["jangka waktu wajib diisi untuk simpanan berjangka"]})
+    return product.term_months
 
 
 @dataclass
@@ -144,11 +154,12 @@ def berjangka_preview(cooperative_id: int, member_id: int, product_id: int, amou
     product = get_product(cooperative_id, product_id)
     if product.kind != "berjangka":
         raise ValidationError("Produk bukan simpanan berjangka.", fields={"product_id": ["bukan berjangka"]})
+    term = _term_months(product)
     member = account_for(cooperative_id, member_id, "sukarela").member  # every member has one (registration)
     if member.status not in ("active", "dormant"):
         raise RuleViolation("Hanya anggota aktif yang dapat membuka simpanan berjangka.", code="not_a_member")
     p = BerjangkaPreview(product=product, amount=amount, rate=product.interest_rate,
-                         term_months=product.term_months, maturity_on=rules.add_months(opened_on, product.term_months),
+                         term_months=term, maturity_on=rules.add_months(opened_on, term),
                          source=None)
     if from_sukarela:
         src = account_for(cooperative_id, member_id, "sukarela")
@@ -170,8 +181,11 @@ def process_maturities(cooperative_id: int, as_of: date) -> str:
         .order_by(SavingsAccount.next_action_date, SavingsAccount.id)))
     rolled = paid = 0
     for acc in due:
+        assert acc.maturity_on is not None, "open_berjangka sets it (and next_action_date from it)"
         if acc.product.maturity_action == "rollover":
-            acc.maturity_on = rules.add_months(acc.maturity_on, acc.term_months or acc.product.term_months)
+            term = acc.term_months or acc.product.term_months
+            assert term is not None, "open_berjangka keeps the product's term on the account"
+            acc.maturity_on = rules.add_months(acc.maturity_on, term)
             acc.rate = acc.product.interest_rate
             acc.next_action_date = acc.maturity_on
             rolled += 1

@@ -116,12 +116,14 @@ class Receipt:
 
 
 def _posting_id(entry: JournalEntry, ledger_account_id: int) -> int:
-    known = getattr(entry, "posting_ids", None)  # set by post_entry on the entry it just posted
+    known = entry.posting_ids  # set by post_entry on the entry it just posted
     if known and ledger_account_id in known:
         return known[ledger_account_id]
-    return db.session.scalar(sa.select(Posting.id).where(Posting.entry_id == entry.id,
-                                                          Posting.account_id == ledger_account_id)
-                             .order_by(Posting.line_no).limit(1))
+    posting_id = db.session.scalar(sa.select(Posting.id).where(Posting.entry_id == entry.id,
+                                                                Posting.account_id == ledger_account_id)
+                                   .order_by(Posting.line_no).limit(1))
+    assert posting_id is not None, "the entry was posted to this account"
+    return posting_id
 
 
 def _check_date(acc: SavingsAccount, value_date) -> None:
@@ -255,7 +257,7 @@ def _is_replay(cooperative_id: int, key: str | None) -> bool:
 
 
 def _activate_if_pokok_paid(acc: SavingsAccount) -> None:
-    member = db.session.get(Member, acc.member_id)
+    member = db.session.get_one(Member, acc.member_id)  # a foreign key
     if member.status == "applied" and acc.balance >= pokok_due(acc):
         member.status = "active"
         db.session.flush()
@@ -356,7 +358,7 @@ def _dues(cooperative_id: int, joined_on: date, as_of: date, product_amount: int
 
 
 def _months_paid_by(acc: SavingsAccount, before: int, after: int) -> list[date]:
-    member = db.session.get(Member, acc.member_id)
+    member = db.session.get_one(Member, acc.member_id)  # a foreign key
     amount_of = wajib_amounts(acc.cooperative_id, acc.product.amount or 0)
     return rules.months_covered(member.joined_on, amount_of, before, after) if after > before else []
 
@@ -639,7 +641,7 @@ def reactivate(cooperative_id: int, account_id: int, *, actor, on: date) -> Savi
     datebounds.check_day(cooperative_id, on, "on")
     acc.status = "active"
     acc.last_activity_on = on
-    member = db.session.get(Member, acc.member_id)
+    member = db.session.get_one(Member, acc.member_id)  # a foreign key
     if member.status == "dormant":
         member.status = "active"
     db.session.flush()
@@ -674,7 +676,7 @@ def mark_dormant(cooperative_id: int, as_of: date) -> int:
             continue
         acc.status = "dormant"
         changed += 1
-        member = db.session.get(Member, acc.member_id)
+        member = db.session.get_one(Member, acc.member_id)  # a foreign key
         if member.status == "active" and all(
                 a.status == "dormant" for a in accounts_of(cooperative_id, member.id) if a.kind == "sukarela"):
             member.status = "dormant"
