@@ -15,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import cast
 
 import sqlalchemy as sa
 
@@ -187,7 +188,7 @@ def settle(cooperative_id: int, accounts: list[SavingsAccount], month_end: date,
                        idempotency_key=idempotency_key, source=source, source_ref=f"{end:%Y-%m}")
     # the per-account record in one Core INSERT (one executemany), not an ORM object flushed per account
     now = utcnow()
-    db.session.execute(SavingsInterest.__table__.insert(), [
+    db.session.execute(sa.insert(cast(sa.Table, SavingsInterest.__table__)), [
         {"cooperative_id": cooperative_id, "account_id": acc.id, "member_id": acc.member_id, "month_end": end,
          "gross": dg, "tax": dt, "kind": kind, "entry_id": entry.id, "created_at": now} for acc, dg, dt in rows])
     return {"entry": entry, "accounts": len(rows), "gross": gross, "tax": tax}
