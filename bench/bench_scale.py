@@ -5,25 +5,31 @@
     .venv/bin/python bench/bench_scale.py --url postgresql+psycopg://... --cooperatives 100   # a smaller run
 
 Builds ``--cooperatives`` cooperatives of ``--members`` members each with ``--months`` months of books: per
-member the simpanan pokok and wajib in the first month (one entry, three lines) and the wajib in each later
-month (two lines): 7 posting lines a member, about 2.1 million at 1,000 x 300 x 3. Each cooperative is founded
-through the service (chart, products, ledger head); its residents, members and savings accounts are inserted
-in bulk with the columns the services write (the services take ~0.2 s a member on a loaded machine: an hour
-per 100 cooperatives); the entries go through the batch ``post_entries`` (one call a cooperative: hash
-chain, vouchers, balances, audit).
+member the simpanan pokok and wajib in the first month, with a sukarela deposit for every other member (one
+entry, three or four lines), and the wajib in each later month (two lines): 7.5 posting lines a member, about
+2.25 million at 1,000 x 300 x 3. The first ``--province`` (200) cooperatives lie in villages spread over
+Jawa Timur (35), the others in villages of other provinces; a fifth of the residents each are calon, aktif,
+purna PMI and family. Each cooperative is founded through the service (chart, products, ledger head); its
+residents, members and savings accounts are inserted in bulk with the columns the services write (the
+services take ~0.2 s a member on a loaded machine: an hour per 100 cooperatives); the entries go through the
+batch ``post_entries`` (one call a cooperative: hash chain, vouchers, balances, audit). ``--build-minutes``
+stops adding cooperatives after that long (the shared machine may be too slow for the whole set) and
+measures what was built; the report says how many.
 
-Measures, each against a baseline taken in the same run:
+Measures, each against a baseline taken in the same run, with this process's CPU time and the load average
+beside every wall time (the machine is shared):
 
 1. treasurer pages (cash desk, a member's page, the member list, the day book, reports) and one API deposit
    for cooperative 1 with ``--baseline`` (10) cooperatives in the database, then the same with all of them:
    ratio of the medians (goal <= 1.5), and the process RSS before and after each round of requests (a web
    worker's memory: flat);
-2. programme indicators for a province of ``--province`` (200) cooperatives: members, savings balances by
-   kind and loans outstanding grouped by cooperative (coop/programme is not on this branch: the equivalent
-   aggregate queries; goal <= 2 s), through ``coop.db.read_session``;
-3. the scheduled jobs for every cooperative: the month-end run (first of the month: interest, provisions,
-   snapshots and the daily jobs) and an ordinary day (daily jobs only; goal <= 10 min for 1,000 on 2 cores),
-   with the per-cooperative cost and the extrapolation to 1,000.
+2. the programme indicators of API.md "Programme monitoring" for a coordinator of province 35, grouped by
+   regency: ``coop.programme.services.region_indicators`` (on ``read_session``) and ``GET
+   /api/v1/programme/indicators``, with the baseline's cooperatives in the province and then 200 (goal <= 2 s);
+3. the scheduled jobs for every cooperative: the month-end run (first of the month: jasa simpanan on the
+   sukarela and its PPh, provisions, snapshots and the daily jobs) and an ordinary day (daily jobs only; goal
+   <= 10 min for 1,000 on 2 cores), with the per-cooperative cost and the extrapolation to 1,000.
+   ``--no-jobs`` stops before them; ``--jobs-only`` runs only them on a database built so.
 """
 from __future__ import annotations
 
