@@ -5,29 +5,37 @@
     .venv/bin/python bench/bench_scale.py --url postgresql+psycopg://... --cooperatives 100   # a smaller run
 
 Builds ``--cooperatives`` cooperatives of ``--members`` members each with ``--months`` months of books: per
-member the simpanan pokok and wajib in the first month (one entry, three lines) and the wajib in each later
-month (two lines): 7 posting lines a member, about 2.1 million at 1,000 x 300 x 3. Each cooperative is founded
-through the service (chart, products, ledger head); its residents, members and savings accounts are inserted
-in bulk with the columns the services write (the services take ~0.2 s a member on a loaded machine: an hour
-per 100 cooperatives); the entries go through the batch ``post_entries`` (one call a cooperative: hash
-chain, vouchers, balances, audit).
+member the simpanan pokok and wajib in the first month, with a sukarela deposit for every other member (one
+entry, three or four lines), and the wajib in each later month (two lines): 7.5 posting lines a member, about
+2.25 million at 1,000 x 300 x 3. The first ``--province`` (200) cooperatives lie in villages spread over
+Jawa Timur (35), the others in villages of other provinces; a fifth of the residents each are calon, aktif,
+purna PMI and family. Each cooperative is founded through the service (chart, products, ledger head); its
+residents, members and savings accounts are inserted in bulk with the columns the services write (the
+services take ~0.2 s a member on a loaded machine: an hour per 100 cooperatives); the entries go through the
+batch ``post_entries`` (one call a cooperative: hash chain, vouchers, balances, audit). ``--build-minutes``
+stops adding cooperatives after that long (the shared machine may be too slow for the whole set) and
+measures what was built; the report says how many.
 
-Measures, each against a baseline taken in the same run:
+Measures, each against a baseline taken in the same run, with this process's CPU time and the load average
+beside every wall time (the machine is shared):
 
 1. treasurer pages (cash desk, a member's page, the member list, the day book, reports) and one API deposit
    for cooperative 1 with ``--baseline`` (10) cooperatives in the database, then the same with all of them:
    ratio of the medians (goal <= 1.5), and the process RSS before and after each round of requests (a web
    worker's memory: flat);
-2. programme indicators for a province of ``--province`` (200) cooperatives: members, savings balances by
-   kind and loans outstanding grouped by cooperative (coop/programme is not on this branch: the equivalent
-   aggregate queries; goal <= 2 s), through ``coop.db.read_session``;
-3. the scheduled jobs for every cooperative: the month-end run (first of the month: interest, provisions,
-   snapshots and the daily jobs) and an ordinary day (daily jobs only; goal <= 10 min for 1,000 on 2 cores),
-   with the per-cooperative cost and the extrapolation to 1,000.
+2. the programme indicators of API.md "Programme monitoring" for a coordinator of province 35, grouped by
+   regency: ``coop.programme.services.region_indicators`` (on ``read_session``) and ``GET
+   /api/v1/programme/indicators``, with the baseline's cooperatives in the province and then 200 (goal <= 2 s);
+3. the scheduled jobs for every cooperative: the month-end run (first of the month: jasa simpanan on the
+   sukarela and its PPh, provisions, snapshots and the daily jobs) and an ordinary day (daily jobs only; goal
+   <= 10 min for 1,000 on 2 cores), with the per-cooperative cost and the extrapolation to 1,000.
+   ``--no-jobs`` stops before them; ``--jobs-only`` runs only them on a database built so.
 """
 from __future__ import annotations
 
 import argparse
+import csv
+import gzip
 import os
 import statistics
 import sys
@@ -42,6 +50,7 @@ sys.path.insert(0, str(ROOT))
 import sqlalchemy as sa  # noqa: E402
 
 from coop import clock, create_app  # noqa: E402
+from coop.auth.models import User  # noqa: E402
 from coop.auth.services import create_user, issue_token  # noqa: E402
 from coop.db import atomic, db, read_session, utcnow  # noqa: E402
 from coop.jobs import run_all  # noqa: E402
@@ -50,6 +59,7 @@ from coop.ledger.rules import Line  # noqa: E402
 from coop.ledger.services import EntrySpec, account_by_code, open_subaccounts, post_entries  # noqa: E402
 from coop.membership.models import Member  # noqa: E402
 from coop.onboarding import found_cooperative  # noqa: E402
+from coop.programme.services import create_coordinator, region_indicators  # noqa: E402
 from coop.registry.models import Household, Resident  # noqa: E402
 from coop.registry.services import ensure_village  # noqa: E402
 from coop.savings import services as savings  # noqa: E402
@@ -60,6 +70,9 @@ MONTH_END_RUN = date(2026, 11, 1)
 ORDINARY_DAY = date(2026, 11, 2)
 POKOK, WAJIB = 100_000, 25_000
 PASSWORD = "bench-rahasia-123"
+#: The province of the first ``--province`` cooperatives (Jawa Timur); the others lie in other provinces.
+PROVINCE = "35"
+PMI = ("none", "calon", "aktif", "purna", "keluarga")
 
 
 def rss_mb() -> float:
@@ -78,23 +91,45 @@ def month_starts(months: int) -> list[date]:
     return out
 
 
-def _people(n: int, members: int) -> int:
-    """The cooperative through the service (chart, products, ledger head); its residents, members and their
-    pokok, wajib and sukarela accounts in bulk, with the columns the services write (one household each)."""
-    coop = found_cooperative(name=f"Koperasi Bench {n:04d}", village_code="3504042001")
+def sukarela(i: int) -> int:
+    """The sukarela a member deposits in the first month: every other member, a few of them rich enough
+    for the month's jasa simpanan to pass the PPh final threshold (Rp 240.000)."""
+    if i % 2:
+        return 0
+    return 150_000_000 if i % 50 == 0 else 50_000 + (i % 20) * 25_000
+
+
+def village_codes(cooperatives: int, in_province: int) -> list[str]:
+    """A village code per cooperative: the first ``in_province`` spread over the villages of
+    :data:`PROVINCE` (several regencies), the others over the villages of the other provinces."""
+    with gzip.open(ROOT / "coop" / "data" / "wilayah.csv.gz", "rt", encoding="utf-8") as fh:
+        codes = [row[0].replace(".", "") for row in csv.reader(fh) if len(row[0]) == 13]
+    inside = sorted(c for c in codes if c.startswith(PROVINCE))
+    outside = sorted(c for c in codes if not c.startswith(PROVINCE))
+    k, rest = min(in_province, cooperatives), max(cooperatives - in_province, 0)
+    return ([inside[i * len(inside) // k] for i in range(k)]
+            + [outside[i * len(outside) // rest] for i in range(rest)])
+
+
+def _people(n: int, members: int, village: str) -> int:
+    """The cooperative through the service (chart, products, ledger head); its residents (some of them
+    PMI, to give the indicators something to count), members and their pokok, wajib and sukarela accounts
+    in bulk, with the columns the services write (one household each)."""
+    coop = found_cooperative(name=f"Koperasi Bench {n:04d}", village_code=village)
     cid = coop.id
-    ensure_village("3504042001")
+    ensure_village(village)
     hh, res, mem, sav = (Household.__table__, Resident.__table__, Member.__table__, SavingsAccount.__table__)
     now = utcnow()
     people = range(1, members + 1)
     hh_ids = db.session.execute(hh.insert().returning(hh.c.id, sort_by_parameter_order=True), [
-        {"cooperative_id": cid, "kk_number": f"350404010715{i:04d}", "village_code": "3504042001",
+        {"cooperative_id": cid, "kk_number": f"350404010715{i:04d}", "village_code": village,
          "created_at": now, "updated_at": now} for i in people]).scalars().all()
     res_ids = db.session.execute(res.insert().returning(res.c.id, sort_by_parameter_order=True), [
         {"cooperative_id": cid, "household_id": h, "nik": f"350404{41 + i % 27:02d}{1 + i % 12:02d}{70 + i % 30:02d}{i:04d}",
          "is_temporary_nik": False, "full_name": f"Anggota {n} {i}", "sex": "F", "birth_place": "Tulungagung",
          "birth_date": date(1970 + i % 30, 1 + i % 12, 1 + i % 27), "relationship": "kepala_keluarga",
-         "status": "hidup", "village_code": "3504042001", "pmi_status": "none", "created_at": now, "updated_at": now}
+         "status": "hidup", "village_code": village, "pmi_status": PMI[i % len(PMI)], "created_at": now,
+         "updated_at": now}
         for i, h in zip(people, hh_ids, strict=True)]).scalars().all()
     mem_ids = db.session.execute(mem.insert().returning(mem.c.id, sort_by_parameter_order=True), [
         {"cooperative_id": cid, "resident_id": r, "member_seq": i, "member_number": f"KDM-{i:06d}",
@@ -115,22 +150,25 @@ def _people(n: int, members: int) -> int:
     return cid
 
 
-def build_cooperative(n: int, members: int, months: int) -> int:
+def build_cooperative(n: int, members: int, months: int, village: str) -> int:
     """One cooperative: its people in bulk, their books through one ``post_entries`` batch."""
-    cid = atomic(_people, n, members)
+    cid = atomic(_people, n, members, village)
     rows = db.session.execute(sa.text(
-        "SELECT sa.member_id, sa.kind, sa.ledger_account_id FROM savings_accounts sa WHERE sa.cooperative_id = :c"),
-        {"c": cid}).all()
-    by_member: dict[int, dict[str, int]] = {}
-    for member_id, kind, account_id in rows:
-        by_member.setdefault(member_id, {})[kind] = account_id
+        "SELECT m.member_seq, sa.member_id, sa.kind, sa.ledger_account_id FROM savings_accounts sa "
+        "JOIN members m ON m.id = sa.member_id WHERE sa.cooperative_id = :c"), {"c": cid}).all()
+    by_member: dict[tuple[int, int], dict[str, int]] = {}
+    for seq, member_id, kind, account_id in rows:
+        by_member.setdefault((seq, member_id), {})[kind] = account_id
     kas = account_by_code(cid, chart.KAS).id
     specs = []
     for k, first in enumerate(month_starts(months)):
-        for member_id, acc in sorted(by_member.items()):
+        for (seq, member_id), acc in sorted(by_member.items()):
             day = first + timedelta(days=member_id % 25)
             if k == 0:
-                lines = [Line.dr(kas, POKOK + WAJIB), Line.cr(acc["pokok"], POKOK), Line.cr(acc["wajib"], WAJIB)]
+                extra = sukarela(seq)
+                lines = [Line.dr(kas, POKOK + WAJIB + extra), Line.cr(acc["pokok"], POKOK), Line.cr(acc["wajib"], WAJIB)]
+                if extra:
+                    lines.append(Line.cr(acc["sukarela"], extra))
             else:
                 lines = [Line.dr(kas, WAJIB), Line.cr(acc["wajib"], WAJIB)]
             specs.append(EntrySpec(lines=lines, value_date=day, memo="Setoran simpanan"))
@@ -144,12 +182,18 @@ def build_cooperative(n: int, members: int, months: int) -> int:
     return cid
 
 
-def build(app, first: int, last: int, members: int, months: int) -> list[int]:
+def build(app, villages: list[str], first: int, last: int, members: int, months: int,
+          minutes: float | None = None) -> list[int]:
+    """Cooperatives ``first`` to ``last`` (fewer when ``minutes`` have passed: the shared machine may be
+    too slow for the whole set in the time there is; the report says how many were built)."""
     ids = []
     t0 = time.perf_counter()
     with app.app_context(), clock.frozen(MONTH_END_RUN - timedelta(days=1)):
         for n in range(first, last):
-            ids.append(build_cooperative(n, members, months))
+            if minutes is not None and time.perf_counter() - t0 > minutes * 60:
+                print(f"  stopped after {minutes:g} min (--build-minutes) at {n} cooperatives", flush=True)
+                break
+            ids.append(build_cooperative(n, members, months, villages[n]))
             if (n + 1) % 10 == 0:
                 print(f"  built {n + 1} cooperatives ({time.perf_counter() - t0:.0f} s)", flush=True)
         db.session.execute(sa.text("ANALYZE"))
@@ -203,46 +247,80 @@ def measure_treasurer(treasurer: Treasurer, rounds: int) -> dict:
             "rss_after": after}
 
 
-PROVINCE_SQL = {
-    "members": "SELECT cooperative_id, count(*) FILTER (WHERE status = 'active'), count(*) FROM members "
-               "WHERE cooperative_id = ANY(:ids) GROUP BY cooperative_id",
-    "savings": "SELECT sa.cooperative_id, sa.kind, -sum(a.balance), count(*) FROM savings_accounts sa "
-               "JOIN accounts a ON a.id = sa.ledger_account_id WHERE sa.cooperative_id = ANY(:ids) "
-               "GROUP BY sa.cooperative_id, sa.kind",
-    "loans": "SELECT l.cooperative_id, count(*), sum(a.balance) FROM loans l JOIN accounts a ON "
-             "a.id = l.ledger_account_id WHERE l.cooperative_id = ANY(:ids) AND l.status = 'active' "
-             "GROUP BY l.cooperative_id",
-}
+class Coordinator:
+    """A programme coordinator of :data:`PROVINCE`: the indicators of API.md "Programme monitoring" through
+    the service (``coop.programme.services.region_indicators``, on ``read_session`` as the API runs them)
+    and through ``GET /api/v1/programme/indicators``."""
 
+    def __init__(self, app):
+        self.app = app
+        with app.app_context():
+            user = atomic(create_coordinator, username=f"koordinator_{uuid.uuid4().hex[:6]}",
+                          full_name="Koordinator Bench", region=PROVINCE, password=PASSWORD, actor=None)
+            raw, _ = atomic(issue_token, user, now=utcnow())
+            self.user_id = user.id
+            db.session.remove()
+        self.client = app.test_client()
+        self.headers = {"Authorization": f"Bearer {raw}"}
 
-def measure_province(app, ids: list[int], rounds: int = 3) -> dict:
-    out = {}
-    with app.app_context():
-        for name, sql in PROVINCE_SQL.items():
-            times = []
-            for _ in range(rounds):
-                t0 = time.perf_counter()
-                with read_session():
-                    rows = db.session.execute(sa.text(sql), {"ids": ids}).all()
-                times.append(time.perf_counter() - t0)
-                db.session.remove()
-            out[name] = (statistics.median(times), len(rows))
-    return out
+    def service(self) -> tuple[float, float, dict]:
+        """(wall seconds, CPU seconds of this process, the indicators) of one service call, by regency."""
+        with self.app.app_context():
+            user = db.session.get(User, self.user_id)
+            t0, c0 = time.perf_counter(), time.process_time()
+            with read_session():
+                data = region_indicators(user, PROVINCE, START, MONTH_END_RUN, as_of=MONTH_END_RUN,
+                                         group_by="regency")
+            out = time.perf_counter() - t0, time.process_time() - c0, data
+            db.session.remove()
+        return out
 
-
-def run_jobs(app, day: date) -> tuple[float, int, int]:
-    errors = []
-    with app.app_context(), clock.frozen(day):
+    def api(self) -> float:
         t0 = time.perf_counter()
+        resp = self.client.get(f"/api/v1/programme/indicators?region={PROVINCE}&group_by=regency",
+                               headers=self.headers)
+        assert resp.status_code == 200, resp.get_data(as_text=True)[:300]
+        return time.perf_counter() - t0
+
+
+def measure_province(coordinator: Coordinator, rounds: int = 5) -> dict:
+    coordinator.service()  # warm-up
+    calls = [coordinator.service() for _ in range(rounds)]
+    with clock.frozen(MONTH_END_RUN):
+        api = [coordinator.api() for _ in range(rounds)]
+    data = calls[-1][2]
+    return {"wall": statistics.median(c[0] for c in calls), "cpu": statistics.median(c[1] for c in calls),
+            "api": statistics.median(api), "cooperatives": data["cooperatives"], "villages": data["villages"],
+            "groups": len(data["groups"]), "members": data["cooperative"]["members"],
+            "savings": data["cooperative"]["savings"], "pmi": sum(data["pmi"][s] for s in PMI[1:])}
+
+
+def load() -> str:
+    """The machine's load averages (1, 5, 15 min): it is shared, so every wall time is read beside them."""
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def run_jobs(app, day: date) -> dict:
+    """Every due job of every cooperative as of ``day``: wall and CPU seconds of this process (the
+    database server's CPU is not in it), runs done and failed, the interest entries' lines."""
+    errors: list[str] = []
+    done: list[str] = []
+    with app.app_context(), clock.frozen(day):
+        before = load()
+        t0, c0 = time.perf_counter(), time.process_time()
         done, failed = run_all(lambda _c: day, echo=lambda *_: None, echo_err=errors.append)
-        elapsed = time.perf_counter() - t0
+        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+        interest = db.session.execute(sa.text(
+            "SELECT count(DISTINCT e.id), count(*) FROM journal_entries e JOIN postings p ON p.entry_id = e.id "
+            "WHERE e.source = 'savings.interest'")).one()
         db.session.remove()
     for e in errors[:5]:
         print("   job error:", e)
-    return elapsed, len(done), len(failed)
+    return {"wall": wall, "cpu": cpu, "done": len(done), "failed": len(failed), "load": f"{before} -> {load()}",
+            "interest_entries": interest[0], "interest_lines": interest[1]}
 
 
-def main() -> None:
+def main() -> None:  # noqa: PLR0915 -- one report, printed in order
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--url", default=os.environ.get("COOP_BENCH_DATABASE_URL"),
                     help="an EMPTY PostgreSQL database (it is migrated and filled); default COOP_BENCH_DATABASE_URL")
@@ -252,6 +330,11 @@ def main() -> None:
     ap.add_argument("--baseline", type=int, default=10)
     ap.add_argument("--province", type=int, default=200)
     ap.add_argument("--rounds", type=int, default=15)
+    ap.add_argument("--build-minutes", type=float, default=None,
+                    help="stop adding cooperatives after this long and measure the set built so far")
+    ap.add_argument("--no-jobs", action="store_true", help="stop before the scheduled jobs")
+    ap.add_argument("--jobs-only", action="store_true",
+                    help="the database already holds the set (a run with --no-jobs): run only the jobs")
     args = ap.parse_args()
     if not args.url or not args.url.startswith("postgresql"):
         print("bench_scale: skipped (needs an empty PostgreSQL database: --url or COOP_BENCH_DATABASE_URL; "
@@ -265,19 +348,31 @@ def main() -> None:
     with app.app_context():
         upgrade()
         db.session.remove()
+    if args.jobs_only:
+        with app.app_context():
+            n = db.session.execute(sa.text("SELECT count(*) FROM cooperatives")).scalar()
+            db.session.remove()
+        print(f"== {n} cooperatives in the database (load {load()})", flush=True)
+        jobs(app, n)
+        return
     n, base = args.cooperatives, min(args.baseline, args.cooperatives)
-    print(f"== build {base} cooperatives x {args.members} members x {args.months} months", flush=True)
-    t0 = time.perf_counter()
-    ids = build(app, 0, base, args.members, args.months)
-    t_base_build = time.perf_counter() - t0
+    villages = village_codes(n, args.province)
+    print(f"== build {base} cooperatives x {args.members} members x {args.months} months (load {load()})", flush=True)
+    t0, c0 = time.perf_counter(), time.process_time()
+    ids = build(app, villages, 0, base, args.members, args.months)
+    t_base_build, c_base_build = time.perf_counter() - t0, time.process_time() - c0
     treasurer = Treasurer(app, ids[0])
     b = measure_treasurer(treasurer, args.rounds)
+    coordinator = Coordinator(app)
+    small = measure_province(coordinator)
     print(f"   built in {t_base_build:.1f} s; treasurer pages {b['pages'] * 1000:.0f} ms, deposit "
-          f"{b['deposit'] * 1000:.0f} ms, RSS {b['rss_before']:.0f} -> {b['rss_after']:.0f} MB", flush=True)
+          f"{b['deposit'] * 1000:.0f} ms, RSS {b['rss_before']:.0f} -> {b['rss_after']:.0f} MB; indicators of "
+          f"{small['cooperatives']} cooperatives {small['wall'] * 1000:.0f} ms (load {load()})", flush=True)
     print(f"== build {n - base} more (to {n})", flush=True)
-    t0 = time.perf_counter()
-    ids += build(app, base, n, args.members, args.months)
-    t_build = time.perf_counter() - t0
+    t0, c0 = time.perf_counter(), time.process_time()
+    ids += build(app, villages, base, n, args.members, args.months, args.build_minutes)
+    n = len(ids)
+    t_build, c_build = time.perf_counter() - t0, time.process_time() - c0
     with app.app_context():
         postings = db.session.execute(sa.text("SELECT count(*) FROM postings")).scalar()
         entries = db.session.execute(sa.text("SELECT count(*) FROM journal_entries")).scalar()
@@ -285,30 +380,40 @@ def main() -> None:
         db.session.remove()
     per_coop_build = (t_base_build + t_build) / n
     print(f"   {n} cooperatives, {members:,} members, {entries:,} entries, {postings:,} posting lines; "
-          f"{per_coop_build:.2f} s per cooperative to build (x1000: {per_coop_build * 1000 / 60:.0f} min)")
+          f"{per_coop_build:.2f} s per cooperative to build ({(c_base_build + c_build) / n:.2f} s CPU of this "
+          f"process), x1000: {per_coop_build * 1000 / 60:.0f} min (load {load()})", flush=True)
     f = measure_treasurer(treasurer, args.rounds)
-    print(f"== treasurer of cooperative 1, {base} vs {n} cooperatives in the database (median of {args.rounds})")
+    print(f"== treasurer of cooperative 1, {base} vs {n} cooperatives in the database (median of {args.rounds}, "
+          f"load {load()})")
     print(f"   pages   {b['pages'] * 1000:7.0f} ms -> {f['pages'] * 1000:7.0f} ms   ratio {f['pages'] / b['pages']:.2f}"
           f"  (goal <= 1.5)")
     print(f"   deposit {b['deposit'] * 1000:7.0f} ms -> {f['deposit'] * 1000:7.0f} ms   ratio "
           f"{f['deposit'] / b['deposit']:.2f}  (goal <= 1.5)")
     print(f"   RSS of this worker: {b['rss_before']:.0f} -> {b['rss_after']:.0f} MB at {base}; "
-          f"{f['rss_before']:.0f} -> {f['rss_after']:.0f} MB at {n}")
-    k = min(args.province, n)
-    small = measure_province(app, ids[:base])
-    prov = measure_province(app, ids[:k])
-    total = sum(t for t, _ in prov.values())
-    print(f"== programme aggregates (coop/programme absent: equivalent queries), {k} cooperatives vs {base}")
-    for name, (t, rows) in prov.items():
-        print(f"   {name:8s} {t * 1000:7.0f} ms ({rows} rows)   vs {small[name][0] * 1000:5.0f} ms for {base}")
-    print(f"   total {total * 1000:.0f} ms (goal <= 2000 ms for 200)")
-    t_me, done_me, failed_me = run_jobs(app, MONTH_END_RUN)
-    t_day, done_day, failed_day = run_jobs(app, ORDINARY_DAY)
-    print(f"== scheduled jobs for {n} cooperatives")
-    print(f"   month end  {MONTH_END_RUN}: {t_me:7.1f} s, {done_me} runs, {failed_me} failed; "
-          f"{t_me / n * 1000:.0f} ms per cooperative, x1000: {t_me / n * 1000 / 60:.1f} min")
-    print(f"   ordinary   {ORDINARY_DAY}: {t_day:7.1f} s, {done_day} runs, {failed_day} failed; "
-          f"{t_day / n * 1000:.0f} ms per cooperative, x1000: {t_day / n * 1000 / 60:.1f} min (goal <= 10 min)")
+          f"{f['rss_before']:.0f} -> {f['rss_after']:.0f} MB at {n}", flush=True)
+    prov = measure_province(coordinator)
+    print(f"== programme indicators of province {PROVINCE} by regency (coop.programme.services.region_indicators, "
+          f"median of 5, load {load()})")
+    for label, m in ((f"{base} in the database", small), (f"{n} in the database", prov)):
+        print(f"   {m['cooperatives']:4d} cooperatives in {m['villages']} villages, {m['groups']} regencies "
+              f"({label}): service {m['wall'] * 1000:6.0f} ms ({m['cpu'] * 1000:.0f} ms CPU), API "
+              f"{m['api'] * 1000:6.0f} ms; members {m['members']:,}, PMI {m['pmi']:,}, savings {m['savings']:,}")
+    print(f"   goal <= 2000 ms for 200 cooperatives: {'met' if prov['api'] <= 2 else 'NOT MET'}", flush=True)
+    if not args.no_jobs:
+        jobs(app, n)
+
+
+def jobs(app, n: int) -> None:
+    """The month-end run, then an ordinary day, for every cooperative of the database."""
+    for label, day in (("month end", MONTH_END_RUN), ("ordinary ", ORDINARY_DAY)):
+        r = run_jobs(app, day)
+        goal = "" if day == MONTH_END_RUN else " (goal <= 10 min)"
+        print(f"== jobs {label} {day} for {n} cooperatives: {r['wall']:7.1f} s wall, {r['cpu']:.1f} s CPU of this "
+              f"process; {r['done']} runs, {r['failed']} failed; {r['wall'] / n * 1000:.0f} ms a cooperative "
+              f"({r['cpu'] / n * 1000:.0f} ms CPU), x1000: {r['wall'] / n * 1000 / 60:.1f} min{goal}; "
+              f"load {r['load']}", flush=True)
+        if day == MONTH_END_RUN:
+            print(f"   jasa simpanan: {r['interest_entries']} entries, {r['interest_lines']:,} posting lines")
 
 
 if __name__ == "__main__":
