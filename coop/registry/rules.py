@@ -16,6 +16,7 @@ the page's (or API client's) language.
 """
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -274,7 +275,16 @@ def normalise_choice(value, choices: tuple[str, ...]) -> str | None:
     """``"Kepala Keluarga"`` -> ``"kepala_keluarga"``; ``None`` if not one of ``choices``."""
     if value is None:
         return None
-    key = re.sub(r"[\s/\-]+", "_", str(value).strip().lower())
+    return _choice(str(value), choices)
+
+
+_SEPARATORS = re.compile(r"[\s/\-]+")
+
+
+@functools.lru_cache(maxsize=4096)
+def _choice(value: str, choices: tuple[str, ...]) -> str | None:
+    """:func:`normalise_choice` of a text, remembered (an import asks the same few values on every row)."""
+    key = _SEPARATORS.sub("_", value.strip().lower())
     for c in choices:
         if c.lower() == key:
             return c
@@ -427,15 +437,19 @@ def has_control_chars(text: str) -> bool:
 _CONTROL_CHARS = re.compile("[\x00-\x08\x0a-\x1f]")
 
 
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_DMY_DATE = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$")
+
+
 def parse_date(text: str) -> date | None:
     """``2026-11-27``, ``27-11-2026`` or ``27/11/2026`` -> a date; ``None`` if not a date."""
     text = text.strip()
     if " " in text:  # "1990-05-05 00:00:00" from a spreadsheet
         text = text.split(" ")[0]
-    m = re.match(r"^(\d{4})-(\d{1,2})-(\d{1,2})$", text)
+    m = _ISO_DATE.match(text)
     if m:
         return _date_or_none(int(m[1]), int(m[2]), int(m[3]))
-    m = re.match(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$", text)
+    m = _DMY_DATE.match(text)
     if m:
         return _date_or_none(int(m[3]), int(m[2]), int(m[1]))
     return None
