@@ -24,9 +24,11 @@ are :mod:`coop.uploads`, shared with the savings and ledger opening-balance impo
 from __future__ import annotations
 
 import codecs
+import collections
 import csv
 import functools
 import io
+import operator
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -164,7 +166,7 @@ def read_table(data: bytes, filename: str = "",
                limits: ImportLimits = DEFAULT_LIMITS) -> tuple[list[str], Iterator[list[str | None]]]:
     """``(header, rows)`` of a CSV or XLSX upload as text cells (:func:`coop.uploads.read_table`): rows
     streamed, an XLSX refused (:class:`PayloadTooLarge`) before openpyxl reads it when it unpacks too large."""
-    return uploads.read_table(data, filename, limits, cell=_cell)
+    return uploads.read_table(data, filename, limits, cell=_cell, csv_cell=str.strip)
 
 
 # --------------------------------------------------------------------------------------------
@@ -210,6 +212,46 @@ def _chunks(items: list, n: int = _CHUNK) -> Iterable[list]:
         yield items[i:i + n]
 
 
+#: A stored resident as validation read it (the columns an import compares and may change).
+_Stored = collections.namedtuple("_Stored", ["id", "nik", "household_id", *_UPDATABLE])  # type: ignore[misc]
+#: The lengths an IN list of a look-up is padded to (with its last value): one statement compiled per length.
+_IN_SIZES = (16, 128, _CHUNK)
+
+
+@functools.cache
+def _lookup(query: str, size: int) -> Prepared:
+    """A look-up of the cooperative's residents by NIK or households by KK, ``size`` values in its IN list,
+    compiled once (:class:`coop.db.Prepared`): an expanding IN of 1,000 values costs SQLAlchemy a few ms
+    of Python each time it runs; an import runs dozens of them (issue 17)."""
+    r, h = Resident.__table__, Household.__table__
+    t = h if query.startswith("household") else r
+    col = t.c.kk_number if t is h else t.c.nik
+    where = (t.c.cooperative_id == sa.bindparam("cid", type_=t.c.cooperative_id.type),
+             col.in_([sa.bindparam(f"v{i}", type_=col.type) for i in range(size)]))
+    if query == "residents":
+        return Prepared(sa.select(*(r.c[k] for k in _Stored._fields)).where(*where))
+    if query in ("resident_ids", "household_ids"):
+        return Prepared(sa.select(col, t.c.id).where(*where))
+    return Prepared(sa.select(t.c.id).where(*where).limit(1))  # any_resident, any_household
+
+
+@functools.cache
+def _value_names(size: int) -> tuple[str, ...]:
+    return tuple(f"v{i}" for i in range(size))
+
+
+def _select_in(query: str, cooperative_id: int, values: list[str]) -> list[tuple]:
+    """The rows of :func:`_lookup` ``query`` for any number of values (chunks of at most 1,000, each
+    padded to one of :data:`_IN_SIZES`)."""
+    out: list[tuple] = []
+    for chunk in _chunks(values):
+        size = next(n for n in _IN_SIZES if n >= len(chunk))
+        params = dict(zip(_value_names(size), chunk + [chunk[-1]] * (size - len(chunk)), strict=True))
+        params["cid"] = cooperative_id
+        out.extend(_lookup(query, size).run(db.session.connection(), params))
+    return out
+
+
 @dataclass
 class _Plan:
     """What a valid file does: rows to create, rows to update (with the stored values validation read),
@@ -217,7 +259,7 @@ class _Plan:
 
     rows: list[dict] = field(default_factory=list)
     to_create: list[dict] = field(default_factory=list)
-    to_update: list[tuple[sa.Row, dict, dict]] = field(default_factory=list)
+    to_update: list[tuple[_Stored, dict, dict]] = field(default_factory=list)
     households: dict[str, int] = field(default_factory=dict)
 
 
@@ -246,13 +288,18 @@ def _validate_rows(header: list[str], rows: Iterable[list[str | None]], report: 
             report.warn(1, n[:100], rules.msg("kolom tidak dikenal, diabaikan", "unknown column, ignored"),
                         "unknown_column")
     index = [(i, n) for i, n in enumerate(names) if n in COLUMNS]
+    # a full-width row's cells picked in C (most rows); a short row cell by cell
+    known, pick, width = [n for _, n in index], operator.itemgetter(*(i for i, _ in index)), index[-1][0] + 1
     parsed: list[dict] = []
     seen_nik: dict[str, int] = {}
     rowno = 1
     try:
         for rowno, raw in uploads.data_rows(rows, limits):
-            values = {n: (raw[i] if i < len(raw) else None) for i, n in index}
-            if all(v in (None, "") for v in values.values()):
+            if len(raw) >= width:
+                values = dict(zip(known, pick(raw), strict=True))
+            else:
+                values = {n: (raw[i] if i < len(raw) else None) for i, n in index}
+            if not any(values.values()) and all(v in (None, "") for v in values.values()):
                 continue
             report.rows += 1
             _validate_row(rowno, values, report, parsed, seen_nik, as_of=as_of, limits=limits)
@@ -268,11 +315,21 @@ def _validate_rows(header: list[str], rows: Iterable[list[str | None]], report: 
     return parsed
 
 
+def _suspect(values: dict, max_chars: int) -> bool:
+    """Whether a cell of the row may be a number cell or too long (then each cell is looked at): the
+    text cells joined and measured in C, any other cell suspect."""
+    cells = list(filter(None, values.values()))
+    try:
+        return max(map(len, cells), default=0) > max_chars or "#ANGKA:" in "\x1f".join(cells)
+    except TypeError:  # a cell that is not text
+        return True
+
+
 def _validate_row(rowno: int, values: dict, report: ImportReport, parsed: list[dict], seen_nik: dict[str, int], *,
                   as_of: date | None, limits: ImportLimits) -> None:
     bad = set()
     max_chars = limits.max_cell_chars
-    for n, v in values.items():
+    for n, v in (values.items() if _suspect(values, max_chars) else ()):
         if isinstance(v, str) and (v.startswith("#ANGKA:") or len(v) > max_chars):
             if v.startswith("#ANGKA:"):
                 report.error(rowno, n, rules.msg(
@@ -308,16 +365,12 @@ def _plan(cooperative_id: int, parsed: list[dict], report: ImportReport) -> _Pla
     """Compare the clean rows with the database (reads only): existing residents by NIK (plain rows, no ORM
     objects), households by KK, one head of family per KK."""
     plan = _Plan(rows=parsed)
-    cols = [Resident.id, Resident.nik, Resident.household_id, *(getattr(Resident, k) for k in _UPDATABLE)]
-    existing: dict[str, sa.Row] = {}
-    for chunk in _chunks([c["nik"] for c in parsed]):
-        for row in db.session.execute(sa.select(*cols).where(Resident.cooperative_id == cooperative_id,
-                                                             Resident.nik.in_(chunk))):
-            existing[row.nik] = row
+    existing: dict[str, _Stored] = {}
+    for row in _select_in("residents", cooperative_id, [c["nik"] for c in parsed]):
+        stored = _Stored._make(row)
+        existing[stored.nik] = stored
     households = plan.households  # kk_number -> household id
-    for chunk in _chunks(sorted({c["kk_number"] for c in parsed})):
-        households.update(db.session.execute(sa.select(Household.kk_number, Household.id).where(
-            Household.cooperative_id == cooperative_id, Household.kk_number.in_(chunk))).all())
+    households.update(_select_in("household_ids", cooperative_id, sorted({c["kk_number"] for c in parsed})))
     kk_of_household = {hid: kk for kk, hid in households.items()}
     missing_hh = sorted({r.household_id for r in existing.values()} - set(kk_of_household))
     for chunk in _chunks(missing_hh):
@@ -392,7 +445,7 @@ def run_import(cooperative_id: int, header: list[str], rows: Iterable[list[str |
     return report
 
 
-def _batches(plan: _Plan, size: int) -> list[tuple[list[dict], list[tuple[sa.Row, dict]]]]:
+def _batches(plan: _Plan, size: int) -> list[tuple[list[dict], list[tuple[_Stored, dict]]]]:
     """Creates and updates grouped by their (target) KK, whole households packed into batches of about
     ``size`` rows, so a household's head and members land in one batch."""
     by_kk: dict[str, tuple[list, list]] = {}
@@ -422,7 +475,7 @@ class _Applied:
 
     residents: list[int] = field(default_factory=list)
     households: list[int] = field(default_factory=list)
-    updated: list[sa.Row] = field(default_factory=list)
+    updated: list[_Stored] = field(default_factory=list)
     touched_existing: set[int] = field(default_factory=set)
 
 
@@ -463,18 +516,14 @@ def _finish_job(cooperative_id: int, job_id: int, report: ImportReport, *, actor
     db.session.flush()
 
 
-def _check_unchanged(cooperative_id: int, plan: _Plan, creates: list[dict], updates: list[tuple[sa.Row, dict, dict]],
+def _check_unchanged(cooperative_id: int, plan: _Plan, creates: list[dict], updates: list[tuple[_Stored, dict, dict]],
                      new_kks: list[str]) -> None:
     """Under the write lock: what validation read for this batch is still so."""
-    for chunk in _chunks([c["nik"] for c in creates]):
-        if db.session.scalar(sa.select(Resident.id).where(Resident.cooperative_id == cooperative_id,
-                                                          Resident.nik.in_(chunk)).limit(1)) is not None:
-            raise _ChangedMeanwhile
-    for chunk in _chunks(new_kks):
-        if db.session.scalar(sa.select(Household.id).where(Household.cooperative_id == cooperative_id,
-                                                           Household.kk_number.in_(chunk)).limit(1)) is not None:
-            raise _ChangedMeanwhile
-    cols = [Resident.id, Resident.nik, Resident.household_id, *(getattr(Resident, k) for k in _UPDATABLE)]
+    if _select_in("any_resident", cooperative_id, [c["nik"] for c in creates]):
+        raise _ChangedMeanwhile
+    if _select_in("any_household", cooperative_id, new_kks):
+        raise _ChangedMeanwhile
+    cols = [getattr(Resident, k) for k in _Stored._fields]
     for chunk in _chunks([r for r, _, _ in updates]):
         now = {row.id: row for row in db.session.execute(sa.select(*cols).where(Resident.id.in_([r.id for r in chunk])))}
         if any(tuple(now.get(r.id, ())) != tuple(r) for r in chunk):
@@ -506,7 +555,7 @@ def _set_head() -> Prepared:
 
 
 def _new_households(cooperative_id: int, households: dict[str, int], creates: list[dict],
-                    updates: list[tuple[sa.Row, dict, dict]]) -> dict[str, dict]:
+                    updates: list[tuple[_Stored, dict, dict]]) -> dict[str, dict]:
     """The households of the batch's rows that do not exist yet, by KK (address from its first row)."""
     new: dict[str, dict] = {}
     for c in creates:
@@ -529,8 +578,7 @@ def _insert_households(conn: sa.Connection, cooperative_id: int, new_households:
     ids: dict[str, int] = {}
     for chunk in _chunks(list(new_households)):
         _insert("households").run(conn, [new_households[kk] for kk in chunk], many=True, shared=shared)
-        ids.update(db.session.execute(sa.select(Household.kk_number, Household.id).where(
-            Household.cooperative_id == cooperative_id, Household.kk_number.in_(chunk))).all())
+        ids.update(_select_in("household_ids", cooperative_id, chunk))
     audit.record_many(actor, "registry.household_create", "household", [
         (ids[kk], {"kk_number": mask_nik(kk), "import": source}) for kk in sorted(new_households)],
         cooperative_id=cooperative_id)
@@ -552,8 +600,7 @@ def _insert_residents(conn: sa.Connection, cooperative_id: int, creates: list[di
             row["household_id"] = kk_ids[c["kk_number"]]
             rows.append(row)
         _insert("residents").run(conn, rows, many=True, shared=shared)
-        ids = dict(db.session.execute(sa.select(Resident.nik, Resident.id).where(
-            Resident.cooperative_id == cooperative_id, Resident.nik.in_([c["nik"] for c in chunk]))).all())
+        ids = dict(_select_in("resident_ids", cooperative_id, [c["nik"] for c in chunk]))
         created.extend(ids.values())
         audit.record_many(actor, "registry.resident_create", "resident", [
             (ids[r["nik"]], {"nik": mask_nik(r["nik"]), "household_id": r["household_id"], "import": source})
@@ -566,7 +613,7 @@ def _insert_residents(conn: sa.Connection, cooperative_id: int, creates: list[di
     return created, heads
 
 
-def _update_residents(cooperative_id: int, updates: list[tuple[sa.Row, dict, dict]], kk_ids: dict[str, int], now, *,
+def _update_residents(cooperative_id: int, updates: list[tuple[_Stored, dict, dict]], kk_ids: dict[str, int], now, *,
                       actor, source: str) -> tuple[set[int], set[int]]:
     """UPDATE the changed residents (one executemany per set of changed columns) and audit them: the
     households they leave and the households they join."""
@@ -595,7 +642,7 @@ def _update_residents(cooperative_id: int, updates: list[tuple[sa.Row, dict, dic
 
 
 def _apply_batch(cooperative_id: int, job_id: int, plan: _Plan, creates: list[dict],
-                 updates: list[tuple[sa.Row, dict, dict]], applied: _Applied, *, actor, source: str) -> None:
+                 updates: list[tuple[_Stored, dict, dict]], applied: _Applied, *, actor, source: str) -> None:
     """One batch in one unit of work (bulk, multi-row INSERT/UPDATE statements, not one ORM object per row).
     ``applied`` learns what was written only once the batch is flushed (its commit follows at once).
 

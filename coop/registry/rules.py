@@ -291,9 +291,11 @@ def _choice(value: str, choices: tuple[str, ...]) -> str | None:
     return None
 
 
+_SEX_WORDS = {"M": "M", "L": "M", "LAKI-LAKI": "M", "LAKI LAKI": "M", "F": "F", "P": "F", "PEREMPUAN": "F"}
+
+
 def normalise_sex(value) -> str | None:
-    v = str(value or "").strip().upper()
-    return {"M": "M", "L": "M", "LAKI-LAKI": "M", "LAKI LAKI": "M", "F": "F", "P": "F", "PEREMPUAN": "F"}.get(v)
+    return _SEX_WORDS.get(str(value or "").strip().upper())
 
 
 REQUIRED = ("nik", "kk_number", "full_name", "sex", "birth_place", "birth_date", "village_code")
@@ -317,7 +319,7 @@ def validate_resident(data: dict, *, today: date, known_village: Callable[[str],
         if v is None:
             return None
         v = str(v).strip()
-        if has_control_chars(v):
+        if _CONTROL_CHARS.search(v) is not None:  # has_control_chars, without the call
             out.add(name, msg("berisi karakter kontrol yang tidak sah", "contains invalid control characters"))
             return None
         if len(v) > maxlen:
@@ -377,16 +379,19 @@ def validate_resident(data: dict, *, today: date, known_village: Callable[[str],
 
     if data.get("kk_number") not in (None, ""):
         kk = str(data["kk_number"]).strip()
-        kk_check = check_kk(kk, known_district=known_district)
-        for f, msgs in kk_check.errors.items():
-            out.errors.setdefault(f, []).extend(msgs)
-        out.warnings.extend(kk_check.warnings)
-        if kk_check.ok:
+        if _kk_is_clean(kk, known_district):  # the members of a family share their KK: checked once
             clean["kk_number"] = kk
+        else:
+            kk_check = check_kk(kk, known_district=known_district)
+            for f, msgs in kk_check.errors.items():
+                out.errors.setdefault(f, []).extend(msgs)
+            out.warnings.extend(kk_check.warnings)
+            if kk_check.ok:
+                clean["kk_number"] = kk
 
     if data.get("village_code") not in (None, ""):
         vc = str(data["village_code"]).replace(".", "").strip()
-        errs = check_village_code(vc, known_village)
+        errs = [] if _village_is_clean(vc, known_village) else check_village_code(vc, known_village)
         for e in errs:
             out.add("village_code", e)
         if not errs:
@@ -425,6 +430,20 @@ def validate_resident(data: dict, *, today: date, known_village: Callable[[str],
         elif name in data:
             clean[name] = default
     return clean, out
+
+
+@functools.lru_cache(maxsize=4096)
+def _kk_is_clean(kk: str, known_district: Callable[[str], bool] | None) -> bool:
+    """:func:`check_kk` finds neither an error nor a warning (remembered: only the verdict, never a message,
+    which is in the reader's language)."""
+    check = check_kk(kk, known_district=known_district)
+    return check.ok and not check.warnings
+
+
+@functools.lru_cache(maxsize=1024)
+def _village_is_clean(code: str, known: Callable[[str], bool] | None) -> bool:
+    """:func:`check_village_code` finds no error (remembered like :func:`_kk_is_clean`)."""
+    return not check_village_code(code, known)
 
 
 def has_control_chars(text: str) -> bool:
