@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextvars
 import functools
 import inspect
+import operator
 import random
 import time
 from collections.abc import Callable, Iterator
@@ -508,18 +509,18 @@ class Prepared:
             self._by_dialect[key] = found
         return found
 
-    def run(self, conn: sa.Connection, params: dict | list[dict] | None = None, *, many: bool = False) -> list[tuple]:
-        """Execute with ``params`` (a list of them with ``many``: executemany); the rows it returns, as tuples."""
+    def run(self, conn: sa.Connection, params: dict | list[dict] | None = None, *, many: bool = False,
+            shared: dict | None = None) -> list[tuple]:
+        """Execute with ``params`` (a list of them with ``many``: executemany); the rows it returns, as tuples.
+
+        ``shared``: values the same for every row (of an executemany: a batch's timestamp, its cooperative),
+        put through their bind processors once instead of once a row (the rows need not carry them; a
+        row's own value of such a name is ignored)."""
         sql, positional, binds, results, constants = self._compiled(conn.dialect)
         params = params or {}
         if constants:
             params = [{**constants, **p} for p in params] if many else {**constants, **params}
-        if positional:
-            def args(p):
-                return tuple(p[n] if f is None else f(p[n]) for n, f in binds)
-        else:
-            def args(p):
-                return {n: p[n] if f is None else f(p[n]) for n, f in binds}
+        args = _arguments(binds, positional, shared)
         arguments = [args(p) for p in params] if many else args(params)
         events = conn._has_events or conn.engine._has_events
         cursor = conn.connection.cursor()
@@ -542,3 +543,27 @@ class Prepared:
         if results is not None:
             return [tuple(v if f is None else f(v) for v, f in zip(row, results, strict=True)) for row in rows]
         return rows
+
+
+def _arguments(binds: list, positional: bool, shared: dict | None) -> Callable[[dict], Any]:
+    """What :meth:`Prepared.run` hands the DBAPI for one row of parameters: each value through its bind
+    processor, in the statement's order (a tuple) or by name (a dict)."""
+    if not shared:
+        if positional:
+            return lambda p: tuple(p[n] if f is None else f(p[n]) for n, f in binds)
+        return lambda p: {n: p[n] if f is None else f(p[n]) for n, f in binds}
+    # many rows: the shared values processed once; a row's values fetched in C (itemgetter), then only the
+    # ones with a processor (a date, a timestamp) touched in Python
+    done = {n: (v if f is None else f(v)) for n, f in binds if n in shared for v in (shared[n],)}
+    names = [n for n, _ in binds]
+    get = operator.itemgetter(*names) if len(names) > 1 else (lambda p: tuple(p[n] for n in names))
+    todo = [(i, f) for i, (n, f) in enumerate(binds) if f is not None and n not in done]
+
+    def values(p: dict) -> list:
+        v = list(get({**p, **done}))
+        for i, f in todo:
+            v[i] = f(v[i])
+        return v
+    if positional:
+        return lambda p: tuple(values(p))
+    return lambda p: dict(zip(names, values(p), strict=True))

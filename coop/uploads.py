@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 from openpyxl import load_workbook
 
@@ -194,9 +195,11 @@ def data_rows(rows: Iterable[list], limits: ImportLimits = DEFAULT_LIMITS) -> It
 # --------------------------------------------------------------------------------------------
 
 def read_table(data: bytes, filename: str = "", limits: ImportLimits = DEFAULT_LIMITS,
-               cell: Callable = plain_cell) -> tuple[list[str], Iterator[list]]:
+               cell: Callable = plain_cell,
+               csv_cell: Callable[[str], Any] | None = None) -> tuple[list[str], Iterator[list]]:
     """``(header, rows)`` of a CSV (UTF-8 or Windows-1252; ``,`` ``;`` or tab separated, from the header
-    line) or an XLSX workbook's first sheet; each cell through ``cell``.
+    line) or an XLSX workbook's first sheet; each cell through ``cell`` (a CSV's through ``csv_cell`` when
+    given: its cells are always text, so ``str.strip`` does what a ``cell`` that strips text does, in C).
 
     ``rows`` is a generator (a file is never held as a list of rows); walk it with :func:`data_rows`. A
     malformed row further down raises :class:`UnreadableFile` from the generator. The header has no
@@ -209,7 +212,7 @@ def read_table(data: bytes, filename: str = "", limits: ImportLimits = DEFAULT_L
         check_zip(data, limits)
         header, rows = _read_xlsx(data, limits, cell)
     else:
-        header, rows = _read_csv(data, cell)
+        header, rows = _read_csv(data, csv_cell or cell)
     while header and header[-1] == "":
         header.pop()
     check_columns(header, limits)
@@ -245,7 +248,7 @@ def _read_csv(data: bytes, cell: Callable):
     def gen():
         try:
             for row in reader:
-                yield [cell(c) for c in row]
+                yield list(map(cell, row))
         except csv.Error as exc:  # a field past csv's own size limit, a NUL: the user's file, not a 500
             raise UnreadableFile(msg(f"berkas CSV rusak ({exc})", f"malformed CSV file ({exc})")) from None
     return header, gen()

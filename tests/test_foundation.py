@@ -189,3 +189,33 @@ def test_nul_in_a_search_box_is_a_422_in_the_users_language(client, users, login
     resp = client.get("/members/?q=a%00b")
     assert resp.status_code == 422
     assert "Text must not contain a NUL character." in resp.get_data(as_text=True)
+
+
+def test_prepared_executemany_with_shared_values_stores_what_core_stores(coop):
+    """``Prepared.run(many=True, shared=...)`` (the bulk imports' INSERTs): the shared values go through
+    their bind processors once (an aware timestamp in another zone is stored as UTC) and every row stores
+    what a Core executemany of the same full rows stores; a row's own value of a shared name is ignored."""
+    from datetime import UTC, datetime, timedelta, timezone
+
+    import sqlalchemy as sa
+
+    from coop.audit.models import AuditLog
+    from coop.db import Prepared, db
+
+    t = AuditLog.__table__
+    cols = ("cooperative_id", "actor_id", "action", "object_type", "object_id", "summary", "request_id", "at")
+    at = datetime(2026, 5, 1, 8, 30, tzinfo=timezone(timedelta(hours=7)))
+    shared = {"cooperative_id": coop.id, "actor_id": None, "action": "test.prepared", "object_type": "x",
+              "request_id": None, "at": at}
+    own = [{"object_id": str(i), "summary": f'{{"i": {i}}}'} for i in range(3)]
+    conn = db.session.connection()
+    Prepared(t.insert().values({c: sa.bindparam(c, type_=t.c[c].type) for c in cols})).run(
+        conn, [own[0], {**own[1], "action": "ignored"}, own[2]], many=True, shared=shared)
+    conn.execute(t.insert(), [{**shared, **r, "action": "test.core"} for r in own])
+
+    def stored(action):
+        return [tuple(r) for r in db.session.execute(sa.select(*(t.c[c] for c in cols if c != "action")).where(
+            t.c.action == action).order_by(t.c.id)).all()]
+    assert stored("test.prepared") == stored("test.core") and len(stored("test.core")) == 3
+    assert stored("test.prepared")[0][-1] == datetime(2026, 5, 1, 1, 30, tzinfo=UTC)
+    assert not stored("ignored")

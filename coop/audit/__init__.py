@@ -28,6 +28,10 @@ def _default(o: Any):
     return str(o)
 
 
+#: ``json.dumps(..., default=_default, ensure_ascii=False, sort_keys=True)`` without building an encoder a call
+_json = json.JSONEncoder(default=_default, ensure_ascii=False, sort_keys=True)
+
+
 def record(actor, action: str, object_type: str, object_id: Any, summary: dict | None = None, *,
            cooperative_id: int | None = None) -> AuditLog:
     """Add an audit row to the current unit of work.
@@ -43,7 +47,7 @@ def record(actor, action: str, object_type: str, object_id: Any, summary: dict |
         action=action,
         object_type=object_type,
         object_id=None if object_id is None else str(object_id),
-        summary=json.dumps(summary or {}, default=_default, ensure_ascii=False, sort_keys=True),
+        summary=_json.encode(summary or {}),
         request_id=request_id_var.get(),
         at=utcnow(),
     )
@@ -59,15 +63,18 @@ def record_many(actor, action: str, object_type: str, items: list[tuple[Any, dic
         return 0
     coop_id = cooperative_id if cooperative_id is not None else getattr(actor, "cooperative_id", None)
     actor_id, request_id, at = getattr(actor, "id", None), request_id_var.get(), utcnow()
-    rows = [{"cooperative_id": coop_id, "actor_id": actor_id, "action": action, "object_type": object_type,
-             "object_id": None if oid is None else str(oid),
-             "summary": json.dumps(summary or {}, default=_default, ensure_ascii=False, sort_keys=True),
-             "request_id": request_id, "at": at} for oid, summary in items]
+    shared = {"cooperative_id_v": coop_id, "actor_id_v": actor_id, "action_v": action, "object_type_v": object_type,
+              "request_id_v": request_id, "at_v": at}
+    encode = _json.encode
+    rows = [{"object_id_v": None if oid is None else str(oid), "summary_v": encode(summary or {})}
+            for oid, summary in items]
+    # a statement prepared once (coop.db.Prepared), the values all rows share processed once: the posting
+    # hot path (one row) and bulk imports (an executemany of plain tuples, issue 17)
     conn = db.session.connection()
-    if len(rows) == 1:  # the posting hot path: a statement prepared once (coop.db.Prepared)
-        _insert_one().run(conn, {c + "_v": v for c, v in rows[0].items()})
-    else:  # Core on the session's connection (the ORM's bulk-insert path costs more Python than the INSERT)
-        conn.execute(AuditLog.__table__.insert(), rows)
+    if len(rows) == 1:
+        _insert_one().run(conn, {**shared, **rows[0]})
+    else:
+        _insert_one().run(conn, rows, many=True, shared=shared)
     return len(rows)
 
 

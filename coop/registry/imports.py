@@ -24,8 +24,11 @@ are :mod:`coop.uploads`, shared with the savings and ledger opening-balance impo
 from __future__ import annotations
 
 import codecs
+import collections
 import csv
+import functools
 import io
+import operator
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -36,7 +39,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from coop import audit, uploads
-from coop.db import atomic, db, in_unit_of_work, utcnow
+from coop.db import Prepared, atomic, db, in_unit_of_work, utcnow
 from coop.formatting import mask_nik
 from coop.registry import rules, services
 from coop.registry.models import Household, ImportJob, Resident
@@ -141,6 +144,8 @@ def _item(e: RowError) -> dict:
 # --------------------------------------------------------------------------------------------
 
 def _cell(v) -> str | None:
+    if v.__class__ is str:  # every CSV cell, most XLSX cells: the one check on the hot path
+        return v.strip()
     if v is None:
         return None
     if isinstance(v, datetime):
@@ -161,7 +166,7 @@ def read_table(data: bytes, filename: str = "",
                limits: ImportLimits = DEFAULT_LIMITS) -> tuple[list[str], Iterator[list[str | None]]]:
     """``(header, rows)`` of a CSV or XLSX upload as text cells (:func:`coop.uploads.read_table`): rows
     streamed, an XLSX refused (:class:`PayloadTooLarge`) before openpyxl reads it when it unpacks too large."""
-    return uploads.read_table(data, filename, limits, cell=_cell)
+    return uploads.read_table(data, filename, limits, cell=_cell, csv_cell=str.strip)
 
 
 # --------------------------------------------------------------------------------------------
@@ -207,6 +212,46 @@ def _chunks(items: list, n: int = _CHUNK) -> Iterable[list]:
         yield items[i:i + n]
 
 
+#: A stored resident as validation read it (the columns an import compares and may change).
+_Stored = collections.namedtuple("_Stored", ["id", "nik", "household_id", *_UPDATABLE])  # type: ignore[misc]
+#: The lengths an IN list of a look-up is padded to (with its last value): one statement compiled per length.
+_IN_SIZES = (16, 128, _CHUNK)
+
+
+@functools.cache
+def _lookup(query: str, size: int) -> Prepared:
+    """A look-up of the cooperative's residents by NIK or households by KK, ``size`` values in its IN list,
+    compiled once (:class:`coop.db.Prepared`): an expanding IN of 1,000 values costs SQLAlchemy a few ms
+    of Python each time it runs; an import runs dozens of them (issue 17)."""
+    r, h = Resident.__table__, Household.__table__
+    t = h if query.startswith("household") else r
+    col = t.c.kk_number if t is h else t.c.nik
+    where = (t.c.cooperative_id == sa.bindparam("cid", type_=t.c.cooperative_id.type),
+             col.in_([sa.bindparam(f"v{i}", type_=col.type) for i in range(size)]))
+    if query == "residents":
+        return Prepared(sa.select(*(r.c[k] for k in _Stored._fields)).where(*where))
+    if query in ("resident_ids", "household_ids"):
+        return Prepared(sa.select(col, t.c.id).where(*where))
+    return Prepared(sa.select(t.c.id).where(*where).limit(1))  # any_resident, any_household
+
+
+@functools.cache
+def _value_names(size: int) -> tuple[str, ...]:
+    return tuple(f"v{i}" for i in range(size))
+
+
+def _select_in(query: str, cooperative_id: int, values: list[str]) -> list[tuple]:
+    """The rows of :func:`_lookup` ``query`` for any number of values (chunks of at most 1,000, each
+    padded to one of :data:`_IN_SIZES`)."""
+    out: list[tuple] = []
+    for chunk in _chunks(values):
+        size = next(n for n in _IN_SIZES if n >= len(chunk))
+        params = dict(zip(_value_names(size), chunk + [chunk[-1]] * (size - len(chunk)), strict=True))
+        params["cid"] = cooperative_id
+        out.extend(_lookup(query, size).run(db.session.connection(), params))
+    return out
+
+
 @dataclass
 class _Plan:
     """What a valid file does: rows to create, rows to update (with the stored values validation read),
@@ -214,7 +259,7 @@ class _Plan:
 
     rows: list[dict] = field(default_factory=list)
     to_create: list[dict] = field(default_factory=list)
-    to_update: list[tuple[sa.Row, dict, dict]] = field(default_factory=list)
+    to_update: list[tuple[_Stored, dict, dict]] = field(default_factory=list)
     households: dict[str, int] = field(default_factory=dict)
 
 
@@ -243,13 +288,18 @@ def _validate_rows(header: list[str], rows: Iterable[list[str | None]], report: 
             report.warn(1, n[:100], rules.msg("kolom tidak dikenal, diabaikan", "unknown column, ignored"),
                         "unknown_column")
     index = [(i, n) for i, n in enumerate(names) if n in COLUMNS]
+    # a full-width row's cells picked in C (most rows); a short row cell by cell
+    known, pick, width = [n for _, n in index], operator.itemgetter(*(i for i, _ in index)), index[-1][0] + 1
     parsed: list[dict] = []
     seen_nik: dict[str, int] = {}
     rowno = 1
     try:
         for rowno, raw in uploads.data_rows(rows, limits):
-            values = {n: (raw[i] if i < len(raw) else None) for i, n in index}
-            if all(v in (None, "") for v in values.values()):
+            if len(raw) >= width:
+                values = dict(zip(known, pick(raw), strict=True))
+            else:
+                values = {n: (raw[i] if i < len(raw) else None) for i, n in index}
+            if not any(values.values()) and all(v in (None, "") for v in values.values()):
                 continue
             report.rows += 1
             _validate_row(rowno, values, report, parsed, seen_nik, as_of=as_of, limits=limits)
@@ -265,18 +315,29 @@ def _validate_rows(header: list[str], rows: Iterable[list[str | None]], report: 
     return parsed
 
 
+def _suspect(values: dict, max_chars: int) -> bool:
+    """Whether a cell of the row may be a number cell or too long (then each cell is looked at): the
+    text cells joined and measured in C, any other cell suspect."""
+    cells = list(filter(None, values.values()))
+    try:
+        return max(map(len, cells), default=0) > max_chars or "#ANGKA:" in "\x1f".join(cells)
+    except TypeError:  # a cell that is not text
+        return True
+
+
 def _validate_row(rowno: int, values: dict, report: ImportReport, parsed: list[dict], seen_nik: dict[str, int], *,
                   as_of: date | None, limits: ImportLimits) -> None:
     bad = set()
-    for n, v in values.items():
-        if isinstance(v, str) and v.startswith("#ANGKA:"):
-            report.error(rowno, n, rules.msg(
-                "sel berisi angka, bukan teks: ketik ulang sebagai teks (Excel merusak angka 16 digit)",
-                "the cell holds a number, not text: retype it as text (Excel breaks 16-digit numbers)"),
-                "number_cell")
-            bad.add(n)
-        elif uploads.too_long(v, limits):
-            report.error(rowno, n, uploads.too_long_message(limits), "cell_too_long")
+    max_chars = limits.max_cell_chars
+    for n, v in (values.items() if _suspect(values, max_chars) else ()):
+        if isinstance(v, str) and (v.startswith("#ANGKA:") or len(v) > max_chars):
+            if v.startswith("#ANGKA:"):
+                report.error(rowno, n, rules.msg(
+                    "sel berisi angka, bukan teks: ketik ulang sebagai teks (Excel merusak angka 16 digit)",
+                    "the cell holds a number, not text: retype it as text (Excel breaks 16-digit numbers)"),
+                    "number_cell")
+            else:
+                report.error(rowno, n, uploads.too_long_message(limits), "cell_too_long")
             bad.add(n)
     for n in bad:
         values[n] = None
@@ -304,16 +365,12 @@ def _plan(cooperative_id: int, parsed: list[dict], report: ImportReport) -> _Pla
     """Compare the clean rows with the database (reads only): existing residents by NIK (plain rows, no ORM
     objects), households by KK, one head of family per KK."""
     plan = _Plan(rows=parsed)
-    cols = [Resident.id, Resident.nik, Resident.household_id, *(getattr(Resident, k) for k in _UPDATABLE)]
-    existing: dict[str, sa.Row] = {}
-    for chunk in _chunks([c["nik"] for c in parsed]):
-        for row in db.session.execute(sa.select(*cols).where(Resident.cooperative_id == cooperative_id,
-                                                             Resident.nik.in_(chunk))):
-            existing[row.nik] = row
+    existing: dict[str, _Stored] = {}
+    for row in _select_in("residents", cooperative_id, [c["nik"] for c in parsed]):
+        stored = _Stored._make(row)
+        existing[stored.nik] = stored
     households = plan.households  # kk_number -> household id
-    for chunk in _chunks(sorted({c["kk_number"] for c in parsed})):
-        households.update(db.session.execute(sa.select(Household.kk_number, Household.id).where(
-            Household.cooperative_id == cooperative_id, Household.kk_number.in_(chunk))).all())
+    households.update(_select_in("household_ids", cooperative_id, sorted({c["kk_number"] for c in parsed})))
     kk_of_household = {hid: kk for kk, hid in households.items()}
     missing_hh = sorted({r.household_id for r in existing.values()} - set(kk_of_household))
     for chunk in _chunks(missing_hh):
@@ -388,7 +445,7 @@ def run_import(cooperative_id: int, header: list[str], rows: Iterable[list[str |
     return report
 
 
-def _batches(plan: _Plan, size: int) -> list[tuple[list[dict], list[tuple[sa.Row, dict]]]]:
+def _batches(plan: _Plan, size: int) -> list[tuple[list[dict], list[tuple[_Stored, dict]]]]:
     """Creates and updates grouped by their (target) KK, whole households packed into batches of about
     ``size`` rows, so a household's head and members land in one batch."""
     by_kk: dict[str, tuple[list, list]] = {}
@@ -418,7 +475,7 @@ class _Applied:
 
     residents: list[int] = field(default_factory=list)
     households: list[int] = field(default_factory=list)
-    updated: list[sa.Row] = field(default_factory=list)
+    updated: list[_Stored] = field(default_factory=list)
     touched_existing: set[int] = field(default_factory=set)
 
 
@@ -459,83 +516,118 @@ def _finish_job(cooperative_id: int, job_id: int, report: ImportReport, *, actor
     db.session.flush()
 
 
-def _check_unchanged(cooperative_id: int, plan: _Plan, creates: list[dict], updates: list[tuple[sa.Row, dict, dict]],
+def _check_unchanged(cooperative_id: int, plan: _Plan, creates: list[dict], updates: list[tuple[_Stored, dict, dict]],
                      new_kks: list[str]) -> None:
     """Under the write lock: what validation read for this batch is still so."""
-    for chunk in _chunks([c["nik"] for c in creates]):
-        if db.session.scalar(sa.select(Resident.id).where(Resident.cooperative_id == cooperative_id,
-                                                          Resident.nik.in_(chunk)).limit(1)) is not None:
-            raise _ChangedMeanwhile
-    for chunk in _chunks(new_kks):
-        if db.session.scalar(sa.select(Household.id).where(Household.cooperative_id == cooperative_id,
-                                                           Household.kk_number.in_(chunk)).limit(1)) is not None:
-            raise _ChangedMeanwhile
-    cols = [Resident.id, Resident.nik, Resident.household_id, *(getattr(Resident, k) for k in _UPDATABLE)]
+    if _select_in("any_resident", cooperative_id, [c["nik"] for c in creates]):
+        raise _ChangedMeanwhile
+    if _select_in("any_household", cooperative_id, new_kks):
+        raise _ChangedMeanwhile
+    cols = [getattr(Resident, k) for k in _Stored._fields]
     for chunk in _chunks([r for r, _, _ in updates]):
         now = {row.id: row for row in db.session.execute(sa.select(*cols).where(Resident.id.in_([r.id for r in chunk])))}
         if any(tuple(now.get(r.id, ())) != tuple(r) for r in chunk):
             raise _ChangedMeanwhile
 
 
-def _apply_batch(cooperative_id: int, job_id: int, plan: _Plan, creates: list[dict],
-                 updates: list[tuple[sa.Row, dict, dict]], applied: _Applied, *, actor, source: str) -> None:
-    """One batch in one unit of work (bulk, multi-row INSERT/UPDATE statements, not one ORM object per row).
-    ``applied`` learns what was written only once the batch is flushed (its commit follows at once)."""
-    households = plan.households
-    new_households: dict[str, dict] = {}
-    now = utcnow()
+#: Columns of the bulk INSERTs (every value a bound parameter: :class:`coop.db.Prepared`).
+_RESIDENT_COLUMNS = ("cooperative_id", "household_id", "pmi_status", "created_at", "updated_at",
+                     *services.RESIDENT_FIELDS)
+_HOUSEHOLD_COLUMNS = ("cooperative_id", "kk_number", "address", "rt", "rw", "dusun", "village_code", "created_at",
+                      "updated_at")
+
+
+@functools.cache
+def _insert(table_name: str) -> Prepared:
+    """``INSERT INTO households|residents`` compiled once: an executemany of plain tuples, not the
+    statement cache, per-row parameter dictionaries and result object of ``connection.execute`` (issue 17)."""
+    t = {"households": Household.__table__, "residents": Resident.__table__}[table_name]
+    columns = _HOUSEHOLD_COLUMNS if table_name == "households" else _RESIDENT_COLUMNS
+    return Prepared(t.insert().values({c: sa.bindparam(c, type_=t.c[c].type) for c in columns}))
+
+
+@functools.cache
+def _set_head() -> Prepared:
+    t = Household.__table__
+    return Prepared(sa.update(t).where(t.c.id == sa.bindparam("hid", type_=t.c.id.type)).values(
+        head_resident_id=sa.bindparam("head", type_=t.c.head_resident_id.type),
+        updated_at=sa.bindparam("at", type_=t.c.updated_at.type)))
+
+
+def _new_households(cooperative_id: int, households: dict[str, int], creates: list[dict],
+                    updates: list[tuple[_Stored, dict, dict]]) -> dict[str, dict]:
+    """The households of the batch's rows that do not exist yet, by KK (address from its first row)."""
+    new: dict[str, dict] = {}
     for c in creates:
-        if c["kk_number"] not in households and c["kk_number"] not in new_households:
-            new_households[c["kk_number"]] = {
-                "cooperative_id": cooperative_id, "kk_number": c["kk_number"], "address": c.get("address"),
-                "rt": c.get("rt"), "rw": c.get("rw"), "dusun": c.get("dusun"), "village_code": c["village_code"],
-                "created_at": now, "updated_at": now}
+        kk = c["kk_number"]
+        if kk not in households and kk not in new:
+            new[kk] = {"kk_number": kk, "address": c.get("address"), "rt": c.get("rt"), "rw": c.get("rw"),
+                       "dusun": c.get("dusun"), "village_code": c["village_code"]}
     for _r, changes, c in updates:
         kk = changes.get("kk_number")
-        if kk is not None and kk not in households and kk not in new_households:
-            new_households[kk] = {
-                "cooperative_id": cooperative_id, "kk_number": kk, "address": c.get("address"), "rt": c.get("rt"),
-                "rw": c.get("rw"), "dusun": c.get("dusun"), "village_code": c["village_code"],
-                "created_at": now, "updated_at": now}
-    _check_unchanged(cooperative_id, plan, creates, updates, sorted(new_households))
-    for code in sorted({c["village_code"] for c in creates} | {c["village_code"] for _, _, c in updates}):
-        services.ensure_village(code)
-    batch_households: dict[str, int] = {}
-    db.session.flush()
-    conn = db.session.connection()  # Core multi-row INSERTs: the ORM's bulk path costs more than the SQL
-    for chunk in _chunks(list(new_households.values())):
-        conn.execute(Household.__table__.insert(), chunk)
-    for chunk in _chunks(sorted(new_households)):
-        batch_households.update(db.session.execute(sa.select(Household.kk_number, Household.id).where(
-            Household.cooperative_id == cooperative_id, Household.kk_number.in_(chunk))).all())
-    kk_ids = {**households, **batch_households}
-    touched = set(batch_households.values())
+        if kk is not None and kk not in households and kk not in new:
+            new[kk] = {"kk_number": kk, "address": c.get("address"), "rt": c.get("rt"), "rw": c.get("rw"),
+                       "dusun": c.get("dusun"), "village_code": c["village_code"]}
+    return new
+
+
+def _insert_households(conn: sa.Connection, cooperative_id: int, new_households: dict[str, dict], now, *,
+                       actor, source: str) -> dict[str, int]:
+    """INSERT the new households (and their audit rows); their ids by KK."""
+    shared = {"cooperative_id": cooperative_id, "created_at": now, "updated_at": now}
+    ids: dict[str, int] = {}
+    for chunk in _chunks(list(new_households)):
+        _insert("households").run(conn, [new_households[kk] for kk in chunk], many=True, shared=shared)
+        ids.update(_select_in("household_ids", cooperative_id, chunk))
     audit.record_many(actor, "registry.household_create", "household", [
-        (batch_households[kk], {"kk_number": mask_nik(kk), "import": source}) for kk in sorted(new_households)],
+        (ids[kk], {"kk_number": mask_nik(kk), "import": source}) for kk in sorted(new_households)],
         cooperative_id=cooperative_id)
+    return ids
+
+
+def _insert_residents(conn: sa.Connection, cooperative_id: int, creates: list[dict], kk_ids: dict[str, int], now, *,
+                      actor, source: str) -> tuple[list[int], dict[int, int]]:
+    """INSERT the batch's new residents (and their audit rows): their ids, and the heads of family among
+    them by household (the lowest id, as :func:`services.sync_heads` picks)."""
+    shared = {"cooperative_id": cooperative_id, "pmi_status": "none", "created_at": now, "updated_at": now}
+    fields = services.RESIDENT_FIELDS
     created: list[int] = []
+    heads: dict[int, int] = {}
     for chunk in _chunks(creates):
-        conn.execute(Resident.__table__.insert(), [
-            {"cooperative_id": cooperative_id, "household_id": kk_ids[c["kk_number"]], "pmi_status": "none",
-             "created_at": now, "updated_at": now, **{k: c.get(k) for k in services.RESIDENT_FIELDS}}
-            for c in chunk])
-        ids = dict(db.session.execute(sa.select(Resident.nik, Resident.id).where(
-            Resident.cooperative_id == cooperative_id, Resident.nik.in_([c["nik"] for c in chunk]))).all())
+        rows = []
+        for c in chunk:
+            row = {k: c.get(k) for k in fields}
+            row["household_id"] = kk_ids[c["kk_number"]]
+            rows.append(row)
+        _insert("residents").run(conn, rows, many=True, shared=shared)
+        ids = dict(_select_in("resident_ids", cooperative_id, [c["nik"] for c in chunk]))
         created.extend(ids.values())
         audit.record_many(actor, "registry.resident_create", "resident", [
-            (ids[c["nik"]], {"nik": mask_nik(c["nik"]), "household_id": kk_ids[c["kk_number"]], "import": source})
-            for c in chunk], cooperative_id=cooperative_id)
-        touched.update(kk_ids[c["kk_number"]] for c in chunk)
+            (ids[r["nik"]], {"nik": mask_nik(r["nik"]), "household_id": r["household_id"], "import": source})
+            for r in rows], cooperative_id=cooperative_id)
+        for r in rows:
+            if r["relationship"] == "kepala_keluarga":
+                rid, hid = ids[r["nik"]], r["household_id"]
+                if rid < heads.get(hid, rid + 1):
+                    heads[hid] = rid
+    return created, heads
+
+
+def _update_residents(cooperative_id: int, updates: list[tuple[_Stored, dict, dict]], kk_ids: dict[str, int], now, *,
+                      actor, source: str) -> tuple[set[int], set[int]]:
+    """UPDATE the changed residents (one executemany per set of changed columns) and audit them: the
+    households they leave and the households they join."""
     rows_ = []
-    existing_touched: set[int] = set()
+    left: set[int] = set()
+    joined: set[int] = set()
     for r, changes, _ in updates:
-        existing_touched.add(r.household_id)
+        left.add(r.household_id)
         changes = dict(changes)
         kk = changes.pop("kk_number", None)
         row = {"id": r.id, "updated_at": now, **changes}
         if kk is not None:
             row["household_id"] = kk_ids[kk]
-            touched.add(kk_ids[kk])
+            joined.add(kk_ids[kk])
         rows_.append(row)
     by_columns: dict[tuple, list[dict]] = {}
     for row in rows_:  # one executemany per set of changed columns
@@ -546,9 +638,37 @@ def _apply_batch(cooperative_id: int, job_id: int, plan: _Plan, creates: list[di
     audit.record_many(actor, "registry.resident_update", "resident", [
         (row["id"], {"changes": sorted(k for k in row if k not in ("id", "updated_at")), "import": source})
         for row in rows_], cooperative_id=cooperative_id)
-    touched |= existing_touched
-    services.sync_heads(cooperative_id, touched)
-    services.refresh_pmi_status(cooperative_id, touched)
+    return left, joined
+
+
+def _apply_batch(cooperative_id: int, job_id: int, plan: _Plan, creates: list[dict],
+                 updates: list[tuple[_Stored, dict, dict]], applied: _Applied, *, actor, source: str) -> None:
+    """One batch in one unit of work (bulk, multi-row INSERT/UPDATE statements, not one ORM object per row).
+    ``applied`` learns what was written only once the batch is flushed (its commit follows at once).
+
+    Heads of family and PMI status: a household this batch creates whose members are all residents this
+    batch creates gets its head from the rows (no query) and keeps PMI status ``none`` (new residents have
+    no migration records); every other household the batch touches is recomputed from the database."""
+    households = plan.households
+    now = utcnow()
+    new_households = _new_households(cooperative_id, households, creates, updates)
+    _check_unchanged(cooperative_id, plan, creates, updates, sorted(new_households))
+    for code in sorted({c["village_code"] for c in creates} | {c["village_code"] for _, _, c in updates}):
+        services.ensure_village(code)
+    db.session.flush()
+    conn = db.session.connection()
+    batch_households = _insert_households(conn, cooperative_id, new_households, now, actor=actor, source=source)
+    kk_ids = {**households, **batch_households}
+    created, heads = _insert_residents(conn, cooperative_id, creates, kk_ids, now, actor=actor, source=source)
+    existing_touched, joined = _update_residents(cooperative_id, updates, kk_ids, now, actor=actor, source=source)
+    new_ids = set(batch_households.values())
+    fresh = new_ids - joined  # created by this batch, holding only residents created by this batch
+    fresh_heads = [{"hid": hid, "head": rid} for hid, rid in sorted(heads.items()) if hid in fresh]
+    if fresh_heads:
+        _set_head().run(conn, fresh_heads, many=True, shared={"at": utcnow()})
+    touched = {kk_ids[c["kk_number"]] for c in creates} | joined | existing_touched
+    services.sync_heads(cooperative_id, touched - fresh)
+    services.refresh_pmi_status(cooperative_id, touched - fresh)
     db.session.execute(sa.update(ImportJob).where(ImportJob.id == job_id)
                        .values(batches_done=ImportJob.batches_done + 1))
     db.session.flush()
@@ -556,7 +676,7 @@ def _apply_batch(cooperative_id: int, job_id: int, plan: _Plan, creates: list[di
     applied.residents.extend(created)
     applied.households.extend(batch_households.values())
     applied.updated.extend(r for r, _, _ in updates)
-    applied.touched_existing |= existing_touched | (touched - set(batch_households.values()))
+    applied.touched_existing |= touched - new_ids
 
 
 def _undo(cooperative_id: int, job_id: int, applied: _Applied, *, actor, source: str) -> None:

@@ -16,6 +16,7 @@ the page's (or API client's) language.
 """
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -274,16 +275,27 @@ def normalise_choice(value, choices: tuple[str, ...]) -> str | None:
     """``"Kepala Keluarga"`` -> ``"kepala_keluarga"``; ``None`` if not one of ``choices``."""
     if value is None:
         return None
-    key = re.sub(r"[\s/\-]+", "_", str(value).strip().lower())
+    return _choice(str(value), choices)
+
+
+_SEPARATORS = re.compile(r"[\s/\-]+")
+
+
+@functools.lru_cache(maxsize=4096)
+def _choice(value: str, choices: tuple[str, ...]) -> str | None:
+    """:func:`normalise_choice` of a text, remembered (an import asks the same few values on every row)."""
+    key = _SEPARATORS.sub("_", value.strip().lower())
     for c in choices:
         if c.lower() == key:
             return c
     return None
 
 
+_SEX_WORDS = {"M": "M", "L": "M", "LAKI-LAKI": "M", "LAKI LAKI": "M", "F": "F", "P": "F", "PEREMPUAN": "F"}
+
+
 def normalise_sex(value) -> str | None:
-    v = str(value or "").strip().upper()
-    return {"M": "M", "L": "M", "LAKI-LAKI": "M", "LAKI LAKI": "M", "F": "F", "P": "F", "PEREMPUAN": "F"}.get(v)
+    return _SEX_WORDS.get(str(value or "").strip().upper())
 
 
 REQUIRED = ("nik", "kk_number", "full_name", "sex", "birth_place", "birth_date", "village_code")
@@ -307,7 +319,7 @@ def validate_resident(data: dict, *, today: date, known_village: Callable[[str],
         if v is None:
             return None
         v = str(v).strip()
-        if has_control_chars(v):
+        if _CONTROL_CHARS.search(v) is not None:  # has_control_chars, without the call
             out.add(name, msg("berisi karakter kontrol yang tidak sah", "contains invalid control characters"))
             return None
         if len(v) > maxlen:
@@ -367,16 +379,19 @@ def validate_resident(data: dict, *, today: date, known_village: Callable[[str],
 
     if data.get("kk_number") not in (None, ""):
         kk = str(data["kk_number"]).strip()
-        kk_check = check_kk(kk, known_district=known_district)
-        for f, msgs in kk_check.errors.items():
-            out.errors.setdefault(f, []).extend(msgs)
-        out.warnings.extend(kk_check.warnings)
-        if kk_check.ok:
+        if _kk_is_clean(kk, known_district):  # the members of a family share their KK: checked once
             clean["kk_number"] = kk
+        else:
+            kk_check = check_kk(kk, known_district=known_district)
+            for f, msgs in kk_check.errors.items():
+                out.errors.setdefault(f, []).extend(msgs)
+            out.warnings.extend(kk_check.warnings)
+            if kk_check.ok:
+                clean["kk_number"] = kk
 
     if data.get("village_code") not in (None, ""):
         vc = str(data["village_code"]).replace(".", "").strip()
-        errs = check_village_code(vc, known_village)
+        errs = [] if _village_is_clean(vc, known_village) else check_village_code(vc, known_village)
         for e in errs:
             out.add("village_code", e)
         if not errs:
@@ -417,6 +432,20 @@ def validate_resident(data: dict, *, today: date, known_village: Callable[[str],
     return clean, out
 
 
+@functools.lru_cache(maxsize=4096)
+def _kk_is_clean(kk: str, known_district: Callable[[str], bool] | None) -> bool:
+    """:func:`check_kk` finds neither an error nor a warning (remembered: only the verdict, never a message,
+    which is in the reader's language)."""
+    check = check_kk(kk, known_district=known_district)
+    return check.ok and not check.warnings
+
+
+@functools.lru_cache(maxsize=1024)
+def _village_is_clean(code: str, known: Callable[[str], bool] | None) -> bool:
+    """:func:`check_village_code` finds no error (remembered like :func:`_kk_is_clean`)."""
+    return not check_village_code(code, known)
+
+
 def has_control_chars(text: str) -> bool:
     """NUL and other C0 control characters (tab excepted) have no place in registry text; PostgreSQL
     refuses NUL outright."""
@@ -427,15 +456,19 @@ def has_control_chars(text: str) -> bool:
 _CONTROL_CHARS = re.compile("[\x00-\x08\x0a-\x1f]")
 
 
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_DMY_DATE = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$")
+
+
 def parse_date(text: str) -> date | None:
     """``2026-11-27``, ``27-11-2026`` or ``27/11/2026`` -> a date; ``None`` if not a date."""
     text = text.strip()
     if " " in text:  # "1990-05-05 00:00:00" from a spreadsheet
         text = text.split(" ")[0]
-    m = re.match(r"^(\d{4})-(\d{1,2})-(\d{1,2})$", text)
+    m = _ISO_DATE.match(text)
     if m:
         return _date_or_none(int(m[1]), int(m[2]), int(m[3]))
-    m = re.match(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$", text)
+    m = _DMY_DATE.match(text)
     if m:
         return _date_or_none(int(m[3]), int(m[2]), int(m[1]))
     return None

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+from datetime import date
 
 import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
@@ -163,6 +164,45 @@ def test_imported_family_of_pmi_becomes_keluarga(coop, make_pmi, today):
     _run(coop, to_csv([row]), today=today)
     r = db.session.scalar(sa.select(Resident).where(Resident.nik == row["nik"]))
     assert r.pmi_status == "keluarga"
+
+
+def test_heads_of_households_the_import_creates_are_their_kepala_keluarga_rows(coop, today):
+    """A household the import creates gets its head from the rows (no query after the insert): the same
+    head as :func:`services.sync_heads` finds, and no head where no row is kepala_keluarga."""
+    rows = village_rows(60, seed=4)
+    for r in rows:
+        if r["kk_number"] == rows[-1]["kk_number"]:
+            r["relationship"] = "anak"  # a family without a head of family on the sheet
+    report = _run(coop, to_csv(rows), today=today, name="k.csv")
+    assert report.committed and report.created == 60
+    heads = {kk: rid for kk, rid in db.session.execute(
+        sa.select(Household.kk_number, Resident.id).join(Resident, Resident.household_id == Household.id)
+        .where(Household.cooperative_id == coop.id, Resident.relationship == "kepala_keluarga")).all()}
+    stored = dict(db.session.execute(sa.select(Household.kk_number, Household.head_resident_id).where(
+        Household.cooperative_id == coop.id)).all())
+    assert stored == {kk: heads.get(kk) for kk in stored}
+    assert stored[rows[-1]["kk_number"]] is None and sum(v is not None for v in stored.values()) == len(stored) - 1
+
+
+def test_pmi_moved_by_import_into_a_new_kk_makes_its_new_family_keluarga(coop, make_pmi, make_resident, today):
+    """A household the import creates that an existing resident joins is recomputed from the database:
+    the PMI's new family is keluarga, the family left behind is none again."""
+    pmi = make_pmi(coop, "aktif", "HK")
+    child = make_resident(coop, kk_number=pmi.household.kk_number, relationship="anak", birth_date=date(2012, 3, 4))
+    assert child.pmi_status == "keluarga"
+    new_kk = "3504040101209901"
+    moved = {"nik": pmi.nik, "kk_number": new_kk, "full_name": pmi.full_name, "sex": pmi.sex,
+             "birth_place": pmi.birth_place, "birth_date": pmi.birth_date.isoformat(),
+             "village_code": pmi.village_code, "relationship": "anak"}
+    head = dict(village_rows(1, serial_base=4100)[0], kk_number=new_kk, relationship="kepala_keluarga")
+    report = _run(coop, to_csv([moved, head]), today=today)
+    assert (report.created, report.updated, report.errors) == (1, 1, [])
+    new_head = db.session.scalar(sa.select(Resident).where(Resident.nik == head["nik"]))
+    db.session.refresh(pmi)
+    assert pmi.household_id == new_head.household_id
+    db.session.refresh(child)
+    assert (new_head.pmi_status, pmi.pmi_status, child.pmi_status) == ("keluarga", "aktif", "none")
+    assert new_head.household.head_resident_id == new_head.id
 
 
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
