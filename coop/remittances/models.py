@@ -10,10 +10,10 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from coop.db import Base, Money, TenantMixin, TimestampMixin, UTCDateTime, intpk, utcnow
+from coop.db import Base, Money, TenantMixin, TimestampMixin, UTCDateTime, colocated_fk, intpk, utcnow
 from coop.remittances.rules import CHANNELS, KUR_STATUSES, PURPOSES
 
 __all__ = ["Remittance", "SavingsGoal", "KurReferral"]
@@ -49,6 +49,8 @@ class Remittance(TenantMixin, TimestampMixin, Base):
 
     __tablename__ = "remittances"
     __table_args__ = (
+        colocated_fk("remittances", "entry_id", "journal_entries"),
+        UniqueConstraint("entry_id", "cooperative_id"),
         CheckConstraint("channel IN " + _in(CHANNELS), name="channel_known"),
         CheckConstraint("length(country) = 2", name="country_alpha2"),
         CheckConstraint("length(currency) = 3", name="currency_alpha3"),
@@ -71,13 +73,14 @@ class Remittance(TenantMixin, TimestampMixin, Base):
     fee: Mapped[int] = mapped_column(Money, default=0)
     received_on: Mapped[date] = mapped_column(sa.Date, index=True)
     goal_id: Mapped[int | None] = mapped_column(ForeignKey("savings_goals.id"), index=True)
-    entry_id: Mapped[int] = mapped_column(ForeignKey("journal_entries.id"), unique=True)
+    entry_id: Mapped[int] = mapped_column()
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     account = relationship("SavingsAccount")
     member = relationship("Member")
     sender = relationship("Resident")
-    entry = relationship("JournalEntry")
+    entry = relationship("JournalEntry", primaryjoin="JournalEntry.id == Remittance.entry_id",
+                         foreign_keys="Remittance.entry_id")
 
 
 class KurReferral(TenantMixin, TimestampMixin, Base):

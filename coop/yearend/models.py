@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from coop.db import Base, Money, TenantMixin, UTCDateTime, intpk
+from coop.db import Base, Money, TenantMixin, UTCDateTime, colocated_fk, intpk
 
 
 class YearEnd(TenantMixin, Base):
@@ -16,7 +16,7 @@ class YearEnd(TenantMixin, Base):
     Dibagi, dated 1 January) that waits for the RAT to allocate it."""
 
     __tablename__ = "year_ends"
-    __table_args__ = (UniqueConstraint("cooperative_id", "year"),)
+    __table_args__ = (colocated_fk("year_ends", "tax_entry_id", "journal_entries"), colocated_fk("year_ends", "closing_entry_id", "journal_entries"), colocated_fk("year_ends", "carry_entry_id", "journal_entries"), UniqueConstraint("cooperative_id", "year"),)
 
     id: Mapped[intpk]
     year: Mapped[int]
@@ -24,9 +24,9 @@ class YearEnd(TenantMixin, Base):
     surplus: Mapped[int] = mapped_column(Money)
     #: PPh badan accrued at the closing (Dr 5301 / Cr 2402, dated 31 December), 0 for a loss year.
     income_tax: Mapped[int] = mapped_column(Money, default=0)
-    tax_entry_id: Mapped[int | None] = mapped_column(ForeignKey("journal_entries.id"))
-    closing_entry_id: Mapped[int | None] = mapped_column(ForeignKey("journal_entries.id"))
-    carry_entry_id: Mapped[int | None] = mapped_column(ForeignKey("journal_entries.id"))
+    tax_entry_id: Mapped[int | None] = mapped_column()
+    closing_entry_id: Mapped[int | None] = mapped_column()
+    carry_entry_id: Mapped[int | None] = mapped_column()
     closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     closed_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -36,6 +36,7 @@ class ShuDistribution(TenantMixin, Base):
 
     __tablename__ = "shu_distributions"
     __table_args__ = (
+        colocated_fk("shu_distributions", "entry_id", "journal_entries"), colocated_fk("shu_distributions", "coverage_entry_id", "journal_entries"),
         UniqueConstraint("cooperative_id", "year"),
         CheckConstraint("surplus >= 0", name="surplus_non_negative"),
         CheckConstraint("cadangan + jasa_anggota + pengurus + karyawan + pendidikan + sosial = surplus",
@@ -53,7 +54,7 @@ class ShuDistribution(TenantMixin, Base):
     #: and from this year's surplus (it simply stays on 3302 against the loss).
     loss_from_reserves: Mapped[int] = mapped_column(Money, default=0)
     loss_from_surplus: Mapped[int] = mapped_column(Money, default=0)
-    coverage_entry_id: Mapped[int | None] = mapped_column(ForeignKey("journal_entries.id"))
+    coverage_entry_id: Mapped[int | None] = mapped_column()
     cadangan: Mapped[int] = mapped_column(Money)
     jasa_anggota: Mapped[int] = mapped_column(Money)
     pengurus: Mapped[int] = mapped_column(Money)
@@ -68,7 +69,7 @@ class ShuDistribution(TenantMixin, Base):
     #: The percentages used, e.g. ``cadangan=40;jasa_anggota=40;...;jasa_usaha=70;jasa_modal=30``.
     percentages: Mapped[str] = mapped_column(String(300))
     notes: Mapped[str | None] = mapped_column(Text)
-    entry_id: Mapped[int | None] = mapped_column(ForeignKey("journal_entries.id"))
+    entry_id: Mapped[int | None] = mapped_column()
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -81,6 +82,7 @@ class ShuMemberShare(TenantMixin, Base):
 
     __tablename__ = "shu_member_shares"
     __table_args__ = (
+        colocated_fk("shu_member_shares", "paid_entry_id", "journal_entries"),
         UniqueConstraint("distribution_id", "member_id"),
         CheckConstraint("jasa_usaha >= 0 AND jasa_modal >= 0", name="non_negative"),
         CheckConstraint("paid_via IS NULL OR paid_via IN ('cash', 'sukarela')", name="paid_via"),
@@ -96,6 +98,6 @@ class ShuMemberShare(TenantMixin, Base):
     total: Mapped[int] = mapped_column(Money, default=0)
     paid_via: Mapped[str | None] = mapped_column(String(10))
     paid_on: Mapped[date | None] = mapped_column(sa.Date)
-    paid_entry_id: Mapped[int | None] = mapped_column(ForeignKey("journal_entries.id"))
+    paid_entry_id: Mapped[int | None] = mapped_column()
 
     distribution: Mapped[ShuDistribution] = relationship(back_populates="shares")
