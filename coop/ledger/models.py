@@ -56,8 +56,9 @@ class Account(TenantMixin, TimestampMixin, Base):
     balance: Mapped[int] = mapped_column(Money, default=0)
     min_balance: Mapped[int | None] = mapped_column(Money)
 
-    parent: Mapped[Account | None] = relationship(remote_side="Account.id", primaryjoin="Account.parent_id == Account.id",
-                                                  foreign_keys="Account.parent_id")
+    # joined on the id alone (ids are unique across cooperatives), as before the composite key
+    parent: Mapped[Account | None] = relationship(remote_side="Account.id", foreign_keys="Account.parent_id",
+                                                  primaryjoin="Account.parent_id == Account.id")
 
     __mapper_args__ = {"primary_key": [id]}
 
@@ -108,8 +109,8 @@ class JournalEntry(TenantMixin, Base):
     hash: Mapped[str] = mapped_column(String(64))
 
     postings: Mapped[list[Posting]] = relationship(back_populates="entry", order_by="Posting.line_no",
-                                                   lazy="selectin", primaryjoin="JournalEntry.id == Posting.entry_id",
-                                                   foreign_keys="Posting.entry_id")
+                                                   lazy="selectin", foreign_keys="Posting.entry_id",
+                                                   primaryjoin="JournalEntry.id == Posting.entry_id")
 
     __mapper_args__ = {"primary_key": [id]}
 
@@ -142,8 +143,8 @@ class Posting(Base):
     credit: Mapped[int] = mapped_column(Money, default=0)
     memo: Mapped[str | None] = mapped_column(String(200))
 
-    entry: Mapped[JournalEntry] = relationship(back_populates="postings", primaryjoin="JournalEntry.id == Posting.entry_id",
-                                               foreign_keys="Posting.entry_id")
+    entry: Mapped[JournalEntry] = relationship(back_populates="postings", foreign_keys="Posting.entry_id",
+                                               primaryjoin="JournalEntry.id == Posting.entry_id")
     account: Mapped[Account] = relationship(lazy="joined", primaryjoin="Account.id == Posting.account_id",
                                             foreign_keys="Posting.account_id")
 
@@ -195,13 +196,15 @@ class LedgerApproval(TenantMixin, Base):
 
     __tablename__ = "ledger_approvals"
     __table_args__ = (
+        *colocated_keys("ledger_approvals", referenced=False),
         CheckConstraint("kind IN ('reversal', 'reopen')", name="kind"),
         CheckConstraint("status IN ('pending', 'approved', 'rejected')", name="status"),
         CheckConstraint("decided_by_id IS NULL OR decided_by_id <> requested_by_id", name="four_eyes"),
         colocated_fk("ledger_approvals", "result_entry_id", "journal_entries"),
     )
 
-    id: Mapped[intpk]
+    id: Mapped[int] = mapped_column(autoincrement=True)
+    __mapper_args__ = {"primary_key": [id]}  # the table's key is (id, cooperative_id): colocated_keys
     kind: Mapped[str] = mapped_column(String(10))
     #: The journal entry to reverse, or the accounting period to re-open.
     target_id: Mapped[int] = mapped_column(index=True)

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from coop.db import Base, Money, Rate, TenantMixin, TimestampMixin, colocated_fk, intpk
+from coop.db import Base, Money, Rate, TenantMixin, TimestampMixin, colocated_fk, colocated_keys, intpk
 from coop.text import N_
 
 KINDS = ("pokok", "wajib", "sukarela", "berjangka")
@@ -131,10 +131,15 @@ class CashCount(TenantMixin, TimestampMixin, Base):
     """
 
     __tablename__ = "cash_counts"
-    __table_args__ = (colocated_fk("cash_counts", "entry_id", "journal_entries"), UniqueConstraint("cooperative_id", "idempotency_key"),
-                      sa.Index("ix_cash_counts_cooperative_id_counted_on", "cooperative_id", "counted_on"))
+    __table_args__ = (
+        *colocated_keys("cash_counts", referenced=False),
+        colocated_fk("cash_counts", "entry_id", "journal_entries"),
+        UniqueConstraint("cooperative_id", "idempotency_key"),
+        sa.Index("ix_cash_counts_cooperative_id_counted_on", "cooperative_id", "counted_on"),
+    )
 
-    id: Mapped[intpk]
+    id: Mapped[int] = mapped_column(autoincrement=True)
+    __mapper_args__ = {"primary_key": [id]}  # the table's key is (id, cooperative_id): colocated_keys
     counted_on: Mapped[date] = mapped_column(sa.Date)
     expected: Mapped[int] = mapped_column(Money)
     counted: Mapped[int] = mapped_column(Money)
@@ -160,12 +165,14 @@ class SavingsInterest(TenantMixin, TimestampMixin, Base):
 
     __tablename__ = "savings_interest"
     __table_args__ = (
+        *colocated_keys("savings_interest", referenced=False),
         colocated_fk("savings_interest", "entry_id", "journal_entries"),
         CheckConstraint("kind IN ('monthly', 'closing', 'adjustment')", name="kind"),
         sa.Index("ix_savings_interest_account_month", "account_id", "month_end"),
     )
 
-    id: Mapped[intpk]
+    id: Mapped[int] = mapped_column(autoincrement=True)
+    __mapper_args__ = {"primary_key": [id]}  # the table's key is (id, cooperative_id): colocated_keys
     account_id: Mapped[int] = mapped_column(ForeignKey("savings_accounts.id"))
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
     #: Last day of the month the interest is for.

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from coop.db import Base, Money, TenantMixin, UTCDateTime, colocated_fk, intpk
+from coop.db import Base, Money, TenantMixin, UTCDateTime, colocated_fk, colocated_keys, intpk
 
 
 class YearEnd(TenantMixin, Base):
@@ -16,9 +16,16 @@ class YearEnd(TenantMixin, Base):
     Dibagi, dated 1 January) that waits for the RAT to allocate it."""
 
     __tablename__ = "year_ends"
-    __table_args__ = (colocated_fk("year_ends", "tax_entry_id", "journal_entries"), colocated_fk("year_ends", "closing_entry_id", "journal_entries"), colocated_fk("year_ends", "carry_entry_id", "journal_entries"), UniqueConstraint("cooperative_id", "year"),)
+    __table_args__ = (
+        *colocated_keys("year_ends", referenced=False),
+        colocated_fk("year_ends", "tax_entry_id", "journal_entries"),
+        colocated_fk("year_ends", "closing_entry_id", "journal_entries"),
+        colocated_fk("year_ends", "carry_entry_id", "journal_entries"),
+        UniqueConstraint("cooperative_id", "year"),
+    )
 
-    id: Mapped[intpk]
+    id: Mapped[int] = mapped_column(autoincrement=True)
+    __mapper_args__ = {"primary_key": [id]}  # the table's key is (id, cooperative_id): colocated_keys
     year: Mapped[int]
     #: The year's surplus (negative for a loss) as closed, after income tax.
     surplus: Mapped[int] = mapped_column(Money)
@@ -36,7 +43,8 @@ class ShuDistribution(TenantMixin, Base):
 
     __tablename__ = "shu_distributions"
     __table_args__ = (
-        colocated_fk("shu_distributions", "entry_id", "journal_entries"), colocated_fk("shu_distributions", "coverage_entry_id", "journal_entries"),
+        colocated_fk("shu_distributions", "entry_id", "journal_entries"),
+        colocated_fk("shu_distributions", "coverage_entry_id", "journal_entries"),
         UniqueConstraint("cooperative_id", "year"),
         CheckConstraint("surplus >= 0", name="surplus_non_negative"),
         CheckConstraint("cadangan + jasa_anggota + pengurus + karyawan + pendidikan + sosial = surplus",
@@ -82,13 +90,15 @@ class ShuMemberShare(TenantMixin, Base):
 
     __tablename__ = "shu_member_shares"
     __table_args__ = (
+        *colocated_keys("shu_member_shares", referenced=False),
         colocated_fk("shu_member_shares", "paid_entry_id", "journal_entries"),
         UniqueConstraint("distribution_id", "member_id"),
         CheckConstraint("jasa_usaha >= 0 AND jasa_modal >= 0", name="non_negative"),
         CheckConstraint("paid_via IS NULL OR paid_via IN ('cash', 'sukarela')", name="paid_via"),
     )
 
-    id: Mapped[intpk]
+    id: Mapped[int] = mapped_column(autoincrement=True)
+    __mapper_args__ = {"primary_key": [id]}  # the table's key is (id, cooperative_id): colocated_keys
     distribution_id: Mapped[int] = mapped_column(ForeignKey("shu_distributions.id"), index=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
     base_usaha: Mapped[int] = mapped_column(Money, default=0)

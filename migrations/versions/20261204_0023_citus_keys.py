@@ -5,8 +5,9 @@ it, and every foreign key between distributed tables to include it (docs/operati
 deployment to Citus"). For the ledger tables and every foreign key pointing at them:
 
 - ``postings.cooperative_id`` (NOT NULL, the entry's; filled here for older rows, written by ``post_entries``);
-- PostgreSQL: the primary keys of ``accounts``, ``journal_entries`` and ``postings`` become ``(id,
-  cooperative_id)`` (``id`` first: lookups by id alone stay index searches; ``id`` keeps its sequence);
+- PostgreSQL: the primary keys of ``accounts``, ``journal_entries``, ``postings`` and of the tables in
+  :data:`PRIMARY` that nothing references become ``(id, cooperative_id)`` (``id`` first: lookups by id alone
+  stay index searches; ``id`` keeps its sequence);
 - ``accounts`` and ``journal_entries`` get the unique key ``(cooperative_id, id)`` that composite foreign keys
   point at; it leads with ``cooperative_id`` and replaces that column's single index;
 - every foreign key to ``accounts`` or ``journal_entries`` becomes ``(cooperative_id, x_id) -> (cooperative_id,
@@ -18,8 +19,8 @@ SQLite cannot autoincrement a composite primary key: there ``id INTEGER PRIMARY 
 the unique ``(cooperative_id, id)`` keys carry the composite foreign keys. Changing a key there rebuilds the
 table (batch mode), with foreign keys off around the rebuilds and every key checked before their commit (as
 revisions 0007 and 0016 do: with keys on, dropping the old copy of a referenced table deletes through its
-children); a rebuild drops the table's triggers, so the append-only triggers of revision 0002 are created again. On
-PostgreSQL the triggers (append-only, and the deferred balance trigger of 0013) stay as they are; the
+children); a rebuild drops the table's triggers, so the append-only triggers of revision 0002 are created
+again. On PostgreSQL the triggers (append-only, and the deferred balance trigger of 0013) stay as they are; the
 append-only trigger is disabled only around the one UPDATE that fills ``postings.cooperative_id``.
 
 Revision ID: 0023
@@ -37,8 +38,11 @@ depends_on = None
 ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 #: tables other tenant tables point at: unique (cooperative_id, id), no single cooperative_id index
 KEYED = ("accounts", "journal_entries")
-#: tables whose primary key becomes (id, cooperative_id) on PostgreSQL
-PRIMARY = ("accounts", "journal_entries", "postings")
+#: tables whose primary key becomes (id, cooperative_id) on PostgreSQL: the ledger's, and the tables that
+#: reference it and that no foreign key points at (so their key changes alone)
+PRIMARY = ("accounts", "journal_entries", "postings", "cash_counts", "ledger_approvals", "loan_provisions",
+           "year_ends", "loan_allocations", "loan_recoveries", "remittances", "savings_interest",
+           "shu_member_shares", "training_allowance_payments")
 #: every foreign key to accounts or journal_entries: (table, column, referred table)
 FKS = (
     ("accounts", "parent_id", "accounts"),
@@ -67,7 +71,8 @@ FKS = (
     ("remittances", "entry_id", "journal_entries"),
 )
 #: unique keys that take cooperative_id as their last column: table -> columns before it
-UNIQUES = {"journal_entries": ("reverses_id",), "postings": ("entry_id", "line_no"), "remittances": ("entry_id",)}
+UNIQUES = {"journal_entries": ("reverses_id",), "postings": ("entry_id", "line_no"),
+           "remittances": ("entry_id",)}
 APPEND_ONLY = ("journal_entries", "postings")
 
 
@@ -96,7 +101,8 @@ def _sqlite_append_only(table: str) -> None:
 
 
 def _fill_posting_cooperatives(sqlite: bool) -> None:
-    """postings.cooperative_id from each posting's entry (the one UPDATE the append-only trigger lets through)."""
+    """postings.cooperative_id from each posting's entry (the one UPDATE the append-only trigger lets
+    through)."""
     op.add_column("postings", sa.Column("cooperative_id", ID, nullable=True))
     fill = ("UPDATE postings SET cooperative_id = (SELECT e.cooperative_id FROM journal_entries e "
             "WHERE e.id = postings.entry_id)")
@@ -115,7 +121,8 @@ def _upgrade_table(batch, table: str) -> None:
     """One table's changes, on a batch (SQLite: one rebuild) or directly (PostgreSQL: ``op``)."""
     if table == "postings":
         batch.alter_column("cooperative_id", existing_type=ID, nullable=False)
-        batch.create_foreign_key("fk_postings_cooperative_id_cooperatives", "cooperatives", ["cooperative_id"], ["id"])
+        batch.create_foreign_key("fk_postings_cooperative_id_cooperatives", "cooperatives", ["cooperative_id"],
+                                 ["id"])
     if table in UNIQUES:
         batch.drop_constraint(_uq(table, UNIQUES[table]), type_="unique")
         batch.create_unique_constraint(_uq(table, (*UNIQUES[table], "cooperative_id")),

@@ -40,7 +40,8 @@ def _raw_entry(cid: int, seq: int, lines: list[tuple[int, int, int]]) -> None:
     with db.engine.begin() as conn:
         eid = conn.execute(sa.text(ENTRY_SQL), {"cid": cid, "seq": seq, "num": f"RAW-{seq}"}).scalar_one()
         for no, (acc, dr, cr) in enumerate(lines, 1):
-            conn.execute(sa.text(POSTING_SQL), {"cid": cid, "eid": eid, "no": no, "acc": acc, "dr": dr, "cr": cr})
+            conn.execute(sa.text(POSTING_SQL),
+                         {"cid": cid, "eid": eid, "no": no, "acc": acc, "dr": dr, "cr": cr})
 
 
 def _entries(cid: int) -> int:
@@ -76,6 +77,6 @@ def test_posting_added_later_to_a_balanced_entry_is_refused(pg_books):
     with db.engine.connect() as conn:
         eid = conn.execute(sa.text("SELECT id FROM journal_entries WHERE cooperative_id = :c"), {"c": cid}).scalar_one()
     with pytest.raises(sa.exc.DBAPIError, match="unbalanced"), db.engine.begin() as conn:
-        conn.execute(sa.text(POSTING_SQL), {"eid": eid, "no": 3, "acc": kas, "dr": 1, "cr": 0})
+        conn.execute(sa.text(POSTING_SQL), {"cid": cid, "eid": eid, "no": 3, "acc": kas, "dr": 1, "cr": 0})
     with db.engine.connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM postings WHERE entry_id = :e"), {"e": eid}).scalar_one() == 2
