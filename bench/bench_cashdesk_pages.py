@@ -210,8 +210,8 @@ def _books(path: Path, cid: int, lines: int) -> None:
             "INSERT INTO journal_entries (id, cooperative_id, voucher_year, voucher_seq, voucher_number, chain_seq, "
             "value_date, posted_at, memo, source, payload_hash, prev_hash, hash) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", entries)
-        con.executemany("INSERT INTO postings (id, entry_id, line_no, account_id, debit, credit) "
-                        "VALUES (?, ?, ?, ?, ?, ?)", postings)
+        con.executemany("INSERT INTO postings (id, cooperative_id, entry_id, line_no, account_id, debit, credit) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?)", postings)
         entries.clear()
         postings.clear()
 
@@ -225,7 +225,7 @@ def _books(path: Path, cid: int, lines: int) -> None:
                         d.isoformat(), posted, memos[source], source, "0" * 64, "0" * 64, "0" * 64))
         for no, (account, debit, credit) in enumerate(plines, start=1):
             posting_id += 1
-            postings.append((posting_id, entry_id, no, account, debit, credit))
+            postings.append((posting_id, cid, entry_id, no, account, debit, credit))
         if len(entries) >= 50_000:
             flush()
     flush()

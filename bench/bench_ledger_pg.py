@@ -118,9 +118,10 @@ class RawLedger:
                         (seq + 1, h, cid))
             cur.executemany("UPDATE accounts SET balance = %s WHERE id = %s",
                             [(new_debit, debit_acc), (new_credit, credit_acc)])
-            cur.execute("INSERT INTO postings (entry_id, line_no, account_id, debit, credit, memo) VALUES "
-                        "(%s, 1, %s, %s, 0, NULL), (%s, 2, %s, 0, %s, NULL) RETURNING entry_id, line_no, id",
-                        (eid, debit_acc, amount, eid, credit_acc, amount)).fetchall()
+            cur.execute("INSERT INTO postings (cooperative_id, entry_id, line_no, account_id, debit, credit, memo)"
+                        " VALUES (%s, %s, 1, %s, %s, 0, NULL), (%s, %s, 2, %s, 0, %s, NULL)"
+                        " RETURNING entry_id, line_no, id",
+                        (cid, eid, debit_acc, amount, cid, eid, credit_acc, amount)).fetchall()
             cur.execute("INSERT INTO audit_log (cooperative_id, actor_id, action, object_type, object_id, summary,"
                         " request_id, at) VALUES (%s, NULL, 'ledger.post.raw', 'journal_entry', %s, %s, NULL, now())",
                         (cid, str(eid), json.dumps({"amount": amount, "voucher": number}, sort_keys=True)))

@@ -144,9 +144,9 @@ class RawLedger:
                         (seq + 1, h, cid))
             con.executemany("UPDATE accounts SET balance = ? WHERE id = ?",
                             [(new_debit, debit_acc), (new_credit, credit_acc)])
-            con.execute("INSERT INTO postings (entry_id, line_no, account_id, debit, credit, memo) VALUES "
-                        "(?, 1, ?, ?, 0, NULL), (?, 2, ?, 0, ?, NULL) RETURNING entry_id, line_no, id",
-                        (eid, debit_acc, amount, eid, credit_acc, amount)).fetchall()
+            con.execute("INSERT INTO postings (cooperative_id, entry_id, line_no, account_id, debit, credit, memo)"
+                        " VALUES (?, ?, 1, ?, ?, 0, NULL), (?, ?, 2, ?, 0, ?, NULL) RETURNING entry_id, line_no, id",
+                        (cid, eid, debit_acc, amount, cid, eid, credit_acc, amount)).fetchall()
             con.execute("INSERT INTO audit_log (cooperative_id, actor_id, action, object_type, object_id, summary,"
                         " request_id, at) VALUES (?, NULL, 'ledger.post.raw', 'journal_entry', ?, ?, NULL, ?)",
                         (cid, str(eid), json.dumps({"amount": amount, "voucher": number}, sort_keys=True),

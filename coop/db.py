@@ -194,6 +194,32 @@ class TenantMixin:
         return mapped_column(ForeignKey("cooperatives.id"), index=True, nullable=False)
 
 
+def colocated_fk(table: str, column: str, target: str) -> sa.ForeignKeyConstraint:
+    """The foreign key ``table.column -> target.id`` between two tenant tables, colocated for Citus
+    (docs/operations.md "Moving a national deployment to Citus"): ``(cooperative_id, column) ->
+    target (cooperative_id, id)``, so a row can only point at a row of its own cooperative and the two
+    sit on one shard. The target has a key on ``(cooperative_id, id)`` (see :func:`colocated_keys`).
+    A NULL ``column`` is not checked (MATCH SIMPLE). Named as the single-column key was."""
+    return sa.ForeignKeyConstraint(["cooperative_id", column], [f"{target}.cooperative_id", f"{target}.id"],
+                                   name=f"fk_{table}_{column}_{target}")
+
+
+def colocated_keys(table: str, *, referenced: bool = True) -> tuple[sa.Constraint, ...]:
+    """The keys of a tenant table distributed by ``cooperative_id``: primary key ``(id, cooperative_id)``
+    (``id`` first: every lookup by id alone, ``session.get`` included, stays an index search; the ORM's
+    identity stays ``id``, see ``__mapper_args__``), and for a table that other tenant tables reference
+    a unique key ``(cooperative_id, id)`` that their :func:`colocated_fk` point at (it also serves "this
+    cooperative's rows by id", so it replaces the plain ``cooperative_id`` index).
+
+    SQLite cannot autoincrement a composite primary key: there migration 0023 keeps ``id INTEGER PRIMARY
+    KEY`` (the rowid) and the unique key, which SQLite's composite foreign keys need anyway. Alembic does
+    not compare primary keys; tests/test_migrations.py checks them on both dialects."""
+    keys: list[sa.Constraint] = [sa.PrimaryKeyConstraint("id", "cooperative_id", name=f"pk_{table}")]
+    if referenced:
+        keys.append(sa.UniqueConstraint("cooperative_id", "id", name=f"uq_{table}_cooperative_id_id"))
+    return tuple(keys)
+
+
 class TimestampMixin:
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
 

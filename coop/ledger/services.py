@@ -571,8 +571,8 @@ def post_entries(cooperative_id: int, specs: Sequence[EntrySpec], *, actor: Any,
         _prepared("move_head").run(conn, {"cid": cooperative_id, "new_seq": chain_seq, "new_hash": head_hash})
         _show_on_loaded(LedgerHead, cooperative_id, chain_seq=chain_seq, head_hash=head_hash)
     _write_balances(accounts)
-    postings = [{"entry_id": entry_id, "line_no": line_no, "account_id": ln.account_id, "debit": ln.debit,
-                 "credit": ln.credit, "memo": ln.memo}
+    postings = [{"cooperative_id": cooperative_id, "entry_id": entry_id, "line_no": line_no,
+                 "account_id": ln.account_id, "debit": ln.debit, "credit": ln.credit, "memo": ln.memo}
                 for entry_id, i in zip(new_ids, todo, strict=True) for line_no, ln in enumerate(specs[i].lines, 1)]
     posting_ids: dict[tuple[int, int], int] = {}
     if postings and len(postings) <= _FAST:

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from coop.db import Base, BigId, Money, Rate, TenantMixin, TimestampMixin, intpk
+from coop.db import Base, BigId, Money, Rate, TenantMixin, TimestampMixin, colocated_fk, colocated_keys, intpk
 from coop.ledger.models import Account
 
 __all__ = ["LoanProduct", "Loan", "LoanInstalment", "LoanRepayment", "LoanAllocation", "LoanPenalty",
@@ -74,6 +74,8 @@ class LoanProduct(TenantMixin, TimestampMixin, Base):
 class Loan(TenantMixin, TimestampMixin, Base):
     __tablename__ = "loans"
     __table_args__ = (
+        colocated_fk("loans", "ledger_account_id", "accounts"),
+        colocated_fk("loans", "disbursement_entry_id", "journal_entries"),
         UniqueConstraint("cooperative_id", "number"),
         CheckConstraint("principal > 0", name="principal_positive"),
         CheckConstraint("status IN ('applied', 'approved', 'rejected', 'active', 'closed', 'written_off')",
@@ -111,8 +113,8 @@ class Loan(TenantMixin, TimestampMixin, Base):
     first_due_date: Mapped[date | None] = mapped_column(sa.Date)
     disbursement_mode: Mapped[str | None] = mapped_column(String(10))
     fee_amount: Mapped[int] = mapped_column(Money, default=0)
-    ledger_account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
-    disbursement_entry_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("journal_entries.id"))
+    ledger_account_id: Mapped[int | None] = mapped_column()
+    disbursement_entry_id: Mapped[int | None] = mapped_column(BigId)
     schedule_version: Mapped[int] = mapped_column(default=1)
     collectibility: Mapped[int] = mapped_column(default=1)
     days_past_due: Mapped[int] = mapped_column(default=0)
@@ -187,7 +189,11 @@ class LoanRepayment(TenantMixin, TimestampMixin, Base):
     """One payment (or payoff, or resignation netting); replaced by reversal when replayed."""
 
     __tablename__ = "loan_repayments"
-    __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),)
+    __table_args__ = (
+        colocated_fk("loan_repayments", "entry_id", "journal_entries"),
+        colocated_fk("loan_repayments", "reversal_entry_id", "journal_entries"),
+        CheckConstraint("amount > 0", name="amount_positive"),
+    )
 
     id: Mapped[intpk]
     loan_id: Mapped[int] = mapped_column(ForeignKey("loans.id"), index=True)
@@ -201,20 +207,25 @@ class LoanRepayment(TenantMixin, TimestampMixin, Base):
     penalty: Mapped[int] = mapped_column(Money, default=0)
     overpayment: Mapped[int] = mapped_column(Money, default=0)
     outstanding_after: Mapped[int] = mapped_column(Money, default=0)
-    entry_id: Mapped[int] = mapped_column(BigId, ForeignKey("journal_entries.id"))
-    reversal_entry_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("journal_entries.id"))
+    entry_id: Mapped[int] = mapped_column(BigId)
+    reversal_entry_id: Mapped[int | None] = mapped_column(BigId)
     replaces_id: Mapped[int | None] = mapped_column(ForeignKey("loan_repayments.id"))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
 class LoanAllocation(TenantMixin, Base):
     __tablename__ = "loan_allocations"
-    __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),)
+    __table_args__ = (
+        *colocated_keys("loan_allocations", referenced=False),
+        colocated_fk("loan_allocations", "entry_id", "journal_entries"),
+        CheckConstraint("amount > 0", name="amount_positive"),
+    )
 
-    id: Mapped[intpk]
+    id: Mapped[int] = mapped_column(autoincrement=True)
+    __mapper_args__ = {"primary_key": [id]}  # the table's key is (id, cooperative_id): colocated_keys
     repayment_id: Mapped[int] = mapped_column(ForeignKey("loan_repayments.id"), index=True)
     instalment_id: Mapped[int] = mapped_column(ForeignKey("loan_instalments.id"), index=True)
-    entry_id: Mapped[int] = mapped_column(BigId, ForeignKey("journal_entries.id"))
+    entry_id: Mapped[int] = mapped_column(BigId)
     component: Mapped[str] = mapped_column(String(10))
     amount: Mapped[int] = mapped_column(Money)
 
@@ -223,7 +234,10 @@ class LoanPenalty(TenantMixin, Base):
     """A penalty charged by the daily job (income is booked when it is paid)."""
 
     __tablename__ = "loan_penalties"
-    __table_args__ = (UniqueConstraint("instalment_id", "charged_on"), CheckConstraint("amount > 0", name="amount"))
+    __table_args__ = (
+        UniqueConstraint("instalment_id", "charged_on"),
+        CheckConstraint("amount > 0", name="amount"),
+    )
 
     id: Mapped[intpk]
     loan_id: Mapped[int] = mapped_column(ForeignKey("loans.id"), index=True)
@@ -249,25 +263,35 @@ class LoanProvision(TenantMixin, Base):
     """Monthly PPAP adjustment (one per cooperative and month)."""
 
     __tablename__ = "loan_provisions"
-    __table_args__ = (UniqueConstraint("cooperative_id", "period"),)
+    __table_args__ = (
+        *colocated_keys("loan_provisions", referenced=False),
+        colocated_fk("loan_provisions", "entry_id", "journal_entries"),
+        UniqueConstraint("cooperative_id", "period"),
+    )
 
-    id: Mapped[intpk]
+    id: Mapped[int] = mapped_column(autoincrement=True)
+    __mapper_args__ = {"primary_key": [id]}  # the table's key is (id, cooperative_id): colocated_keys
     period: Mapped[str] = mapped_column(String(7))
     as_of: Mapped[date] = mapped_column(sa.Date)
     required: Mapped[int] = mapped_column(Money)
     previous: Mapped[int] = mapped_column(Money)
     adjustment: Mapped[int] = mapped_column(Money)
-    entry_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("journal_entries.id"))
+    entry_id: Mapped[int | None] = mapped_column(BigId)
     detail: Mapped[dict] = mapped_column(sa.JSON)
 
 
 class LoanRecovery(TenantMixin, TimestampMixin, Base):
     __tablename__ = "loan_recoveries"
+    __table_args__ = (
+        *colocated_keys("loan_recoveries", referenced=False),
+        colocated_fk("loan_recoveries", "entry_id", "journal_entries"),
+    )
 
-    id: Mapped[intpk]
+    id: Mapped[int] = mapped_column(autoincrement=True)
+    __mapper_args__ = {"primary_key": [id]}  # the table's key is (id, cooperative_id): colocated_keys
     loan_id: Mapped[int] = mapped_column(ForeignKey("loans.id"), index=True)
     received_on: Mapped[date] = mapped_column(sa.Date)
     amount: Mapped[int] = mapped_column(Money)
-    entry_id: Mapped[int] = mapped_column(BigId, ForeignKey("journal_entries.id"))
+    entry_id: Mapped[int] = mapped_column(BigId)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from coop.db import Base, TenantMixin, TimestampMixin, intpk
+from coop.db import Base, TenantMixin, TimestampMixin, colocated_fk, intpk
 from coop.text import N_
 
 MEMBER_STATUSES = ("applied", "active", "dormant", "resigned", "deceased")
@@ -28,6 +28,7 @@ class Member(TenantMixin, TimestampMixin, Base):
 
     __tablename__ = "members"
     __table_args__ = (
+        colocated_fk("members", "settlement_entry_id", "journal_entries"),
         UniqueConstraint("cooperative_id", "resident_id"),
         UniqueConstraint("cooperative_id", "member_number"),
         UniqueConstraint("cooperative_id", "member_seq"),
@@ -48,7 +49,7 @@ class Member(TenantMixin, TimestampMixin, Base):
     #: The member's own login (role ``member``), if any.
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), unique=True)
     #: Journal entry of the resignation settlement (the settlement receipt).
-    settlement_entry_id: Mapped[int | None] = mapped_column(ForeignKey("journal_entries.id"))
+    settlement_entry_id: Mapped[int | None] = mapped_column()
 
     resident = relationship("Resident", lazy="joined")
 

@@ -10,10 +10,20 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from coop.db import Base, Money, TenantMixin, TimestampMixin, UTCDateTime, intpk, utcnow
+from coop.db import (
+    Base,
+    Money,
+    TenantMixin,
+    TimestampMixin,
+    UTCDateTime,
+    colocated_fk,
+    colocated_keys,
+    intpk,
+    utcnow,
+)
 from coop.remittances.rules import CHANNELS, KUR_STATUSES, PURPOSES
 
 __all__ = ["Remittance", "SavingsGoal", "KurReferral"]
@@ -49,6 +59,9 @@ class Remittance(TenantMixin, TimestampMixin, Base):
 
     __tablename__ = "remittances"
     __table_args__ = (
+        *colocated_keys("remittances", referenced=False),
+        colocated_fk("remittances", "entry_id", "journal_entries"),
+        UniqueConstraint("entry_id", "cooperative_id"),
         CheckConstraint("channel IN " + _in(CHANNELS), name="channel_known"),
         CheckConstraint("length(country) = 2", name="country_alpha2"),
         CheckConstraint("length(currency) = 3", name="currency_alpha3"),
@@ -57,7 +70,8 @@ class Remittance(TenantMixin, TimestampMixin, Base):
         CheckConstraint("foreign_amount > 0", name="foreign_amount_positive"),
     )
 
-    id: Mapped[intpk]
+    id: Mapped[int] = mapped_column(autoincrement=True)
+    __mapper_args__ = {"primary_key": [id]}  # the table's key is (id, cooperative_id): colocated_keys
     savings_account_id: Mapped[int] = mapped_column(ForeignKey("savings_accounts.id"), index=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
     sender_resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"), index=True)
@@ -71,13 +85,14 @@ class Remittance(TenantMixin, TimestampMixin, Base):
     fee: Mapped[int] = mapped_column(Money, default=0)
     received_on: Mapped[date] = mapped_column(sa.Date, index=True)
     goal_id: Mapped[int | None] = mapped_column(ForeignKey("savings_goals.id"), index=True)
-    entry_id: Mapped[int] = mapped_column(ForeignKey("journal_entries.id"), unique=True)
+    entry_id: Mapped[int] = mapped_column()
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     account = relationship("SavingsAccount")
     member = relationship("Member")
     sender = relationship("Resident")
-    entry = relationship("JournalEntry")
+    entry = relationship("JournalEntry", primaryjoin="JournalEntry.id == Remittance.entry_id",
+                         foreign_keys="Remittance.entry_id")
 
 
 class KurReferral(TenantMixin, TimestampMixin, Base):

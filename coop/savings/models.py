@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from coop.db import Base, Money, Rate, TenantMixin, TimestampMixin, intpk
+from coop.db import Base, Money, Rate, TenantMixin, TimestampMixin, colocated_fk, colocated_keys, intpk
 from coop.text import N_
 
 KINDS = ("pokok", "wajib", "sukarela", "berjangka")
@@ -81,6 +81,7 @@ class SavingsAccount(TenantMixin, TimestampMixin, Base):
 
     __tablename__ = "savings_accounts"
     __table_args__ = (
+        colocated_fk("savings_accounts", "ledger_account_id", "accounts"),
         UniqueConstraint("cooperative_id", "account_number"),
         UniqueConstraint("ledger_account_id"),
         CheckConstraint("kind IN ('pokok', 'wajib', 'sukarela', 'berjangka')", name="kind"),
@@ -93,7 +94,7 @@ class SavingsAccount(TenantMixin, TimestampMixin, Base):
     product_id: Mapped[int] = mapped_column(ForeignKey("savings_products.id"), index=True)
     kind: Mapped[str] = mapped_column(String(10))
     account_number: Mapped[str] = mapped_column(String(40))
-    ledger_account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    ledger_account_id: Mapped[int] = mapped_column()
     status: Mapped[str] = mapped_column(String(10), default="active")
     opened_on: Mapped[date] = mapped_column(sa.Date)
     closed_on: Mapped[date | None] = mapped_column(sa.Date)
@@ -130,15 +131,20 @@ class CashCount(TenantMixin, TimestampMixin, Base):
     """
 
     __tablename__ = "cash_counts"
-    __table_args__ = (UniqueConstraint("cooperative_id", "idempotency_key"),
-                      sa.Index("ix_cash_counts_cooperative_id_counted_on", "cooperative_id", "counted_on"))
+    __table_args__ = (
+        *colocated_keys("cash_counts", referenced=False),
+        colocated_fk("cash_counts", "entry_id", "journal_entries"),
+        UniqueConstraint("cooperative_id", "idempotency_key"),
+        sa.Index("ix_cash_counts_cooperative_id_counted_on", "cooperative_id", "counted_on"),
+    )
 
-    id: Mapped[intpk]
+    id: Mapped[int] = mapped_column(autoincrement=True)
+    __mapper_args__ = {"primary_key": [id]}  # the table's key is (id, cooperative_id): colocated_keys
     counted_on: Mapped[date] = mapped_column(sa.Date)
     expected: Mapped[int] = mapped_column(Money)
     counted: Mapped[int] = mapped_column(Money)
     difference: Mapped[int] = mapped_column(Money)
-    entry_id: Mapped[int | None] = mapped_column(ForeignKey("journal_entries.id"))
+    entry_id: Mapped[int | None] = mapped_column()
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     note: Mapped[str | None] = mapped_column(String(300))
     denominations: Mapped[dict | None] = mapped_column(sa.JSON)
@@ -159,11 +165,14 @@ class SavingsInterest(TenantMixin, TimestampMixin, Base):
 
     __tablename__ = "savings_interest"
     __table_args__ = (
+        *colocated_keys("savings_interest", referenced=False),
+        colocated_fk("savings_interest", "entry_id", "journal_entries"),
         CheckConstraint("kind IN ('monthly', 'closing', 'adjustment')", name="kind"),
         sa.Index("ix_savings_interest_account_month", "account_id", "month_end"),
     )
 
-    id: Mapped[intpk]
+    id: Mapped[int] = mapped_column(autoincrement=True)
+    __mapper_args__ = {"primary_key": [id]}  # the table's key is (id, cooperative_id): colocated_keys
     account_id: Mapped[int] = mapped_column(ForeignKey("savings_accounts.id"))
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
     #: Last day of the month the interest is for.
@@ -171,4 +180,4 @@ class SavingsInterest(TenantMixin, TimestampMixin, Base):
     gross: Mapped[int] = mapped_column(Money)
     tax: Mapped[int] = mapped_column(Money)
     kind: Mapped[str] = mapped_column(String(10))
-    entry_id: Mapped[int] = mapped_column(ForeignKey("journal_entries.id"), index=True)
+    entry_id: Mapped[int] = mapped_column(index=True)

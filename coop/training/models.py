@@ -12,7 +12,17 @@ import sqlalchemy as sa
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from coop.db import Base, BigId, Money, TenantMixin, TimestampMixin, UTCDateTime, intpk
+from coop.db import (
+    Base,
+    BigId,
+    Money,
+    TenantMixin,
+    TimestampMixin,
+    UTCDateTime,
+    colocated_fk,
+    colocated_keys,
+    intpk,
+)
 
 __all__ = ["Program", "Cohort", "CohortSession", "Enrolment", "Attendance", "Certificate",
            "CertificateCounter", "AllowancePayment", "FollowUp", "Business",
@@ -182,13 +192,18 @@ class AllowancePayment(TenantMixin, TimestampMixin, Base):
     """Uang saku paid to one participant: its journal entry (Dr 5202 Beban Pelatihan, Cr 1101 Kas)."""
 
     __tablename__ = "training_allowance_payments"
-    __table_args__ = (sa.CheckConstraint("amount > 0", name="amount_positive"),)
+    __table_args__ = (
+        *colocated_keys("training_allowance_payments", referenced=False),
+        colocated_fk("training_allowance_payments", "entry_id", "journal_entries"),
+        sa.CheckConstraint("amount > 0", name="amount_positive"),
+    )
 
-    id: Mapped[intpk]
+    id: Mapped[int] = mapped_column(autoincrement=True)
+    __mapper_args__ = {"primary_key": [id]}  # the table's key is (id, cooperative_id): colocated_keys
     enrolment_id: Mapped[int] = mapped_column(ForeignKey("training_enrolments.id"), unique=True)
     amount: Mapped[int] = mapped_column(Money)
     paid_on: Mapped[date] = mapped_column(sa.Date)
-    entry_id: Mapped[int] = mapped_column(BigId, ForeignKey("journal_entries.id"))
+    entry_id: Mapped[int] = mapped_column(BigId)
     voucher_number: Mapped[str] = mapped_column(String(32))
     paid_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 

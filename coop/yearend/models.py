@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from coop.db import Base, Money, TenantMixin, UTCDateTime, intpk
+from coop.db import Base, Money, TenantMixin, UTCDateTime, colocated_fk, colocated_keys, intpk
 
 
 class YearEnd(TenantMixin, Base):
@@ -16,17 +16,24 @@ class YearEnd(TenantMixin, Base):
     Dibagi, dated 1 January) that waits for the RAT to allocate it."""
 
     __tablename__ = "year_ends"
-    __table_args__ = (UniqueConstraint("cooperative_id", "year"),)
+    __table_args__ = (
+        *colocated_keys("year_ends", referenced=False),
+        colocated_fk("year_ends", "tax_entry_id", "journal_entries"),
+        colocated_fk("year_ends", "closing_entry_id", "journal_entries"),
+        colocated_fk("year_ends", "carry_entry_id", "journal_entries"),
+        UniqueConstraint("cooperative_id", "year"),
+    )
 
-    id: Mapped[intpk]
+    id: Mapped[int] = mapped_column(autoincrement=True)
+    __mapper_args__ = {"primary_key": [id]}  # the table's key is (id, cooperative_id): colocated_keys
     year: Mapped[int]
     #: The year's surplus (negative for a loss) as closed, after income tax.
     surplus: Mapped[int] = mapped_column(Money)
     #: PPh badan accrued at the closing (Dr 5301 / Cr 2402, dated 31 December), 0 for a loss year.
     income_tax: Mapped[int] = mapped_column(Money, default=0)
-    tax_entry_id: Mapped[int | None] = mapped_column(ForeignKey("journal_entries.id"))
-    closing_entry_id: Mapped[int | None] = mapped_column(ForeignKey("journal_entries.id"))
-    carry_entry_id: Mapped[int | None] = mapped_column(ForeignKey("journal_entries.id"))
+    tax_entry_id: Mapped[int | None] = mapped_column()
+    closing_entry_id: Mapped[int | None] = mapped_column()
+    carry_entry_id: Mapped[int | None] = mapped_column()
     closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     closed_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -36,6 +43,8 @@ class ShuDistribution(TenantMixin, Base):
 
     __tablename__ = "shu_distributions"
     __table_args__ = (
+        colocated_fk("shu_distributions", "entry_id", "journal_entries"),
+        colocated_fk("shu_distributions", "coverage_entry_id", "journal_entries"),
         UniqueConstraint("cooperative_id", "year"),
         CheckConstraint("surplus >= 0", name="surplus_non_negative"),
         CheckConstraint("cadangan + jasa_anggota + pengurus + karyawan + pendidikan + sosial = surplus",
@@ -53,7 +62,7 @@ class ShuDistribution(TenantMixin, Base):
     #: and from this year's surplus (it simply stays on 3302 against the loss).
     loss_from_reserves: Mapped[int] = mapped_column(Money, default=0)
     loss_from_surplus: Mapped[int] = mapped_column(Money, default=0)
-    coverage_entry_id: Mapped[int | None] = mapped_column(ForeignKey("journal_entries.id"))
+    coverage_entry_id: Mapped[int | None] = mapped_column()
     cadangan: Mapped[int] = mapped_column(Money)
     jasa_anggota: Mapped[int] = mapped_column(Money)
     pengurus: Mapped[int] = mapped_column(Money)
@@ -68,7 +77,7 @@ class ShuDistribution(TenantMixin, Base):
     #: The percentages used, e.g. ``cadangan=40;jasa_anggota=40;...;jasa_usaha=70;jasa_modal=30``.
     percentages: Mapped[str] = mapped_column(String(300))
     notes: Mapped[str | None] = mapped_column(Text)
-    entry_id: Mapped[int | None] = mapped_column(ForeignKey("journal_entries.id"))
+    entry_id: Mapped[int | None] = mapped_column()
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -81,12 +90,15 @@ class ShuMemberShare(TenantMixin, Base):
 
     __tablename__ = "shu_member_shares"
     __table_args__ = (
+        *colocated_keys("shu_member_shares", referenced=False),
+        colocated_fk("shu_member_shares", "paid_entry_id", "journal_entries"),
         UniqueConstraint("distribution_id", "member_id"),
         CheckConstraint("jasa_usaha >= 0 AND jasa_modal >= 0", name="non_negative"),
         CheckConstraint("paid_via IS NULL OR paid_via IN ('cash', 'sukarela')", name="paid_via"),
     )
 
-    id: Mapped[intpk]
+    id: Mapped[int] = mapped_column(autoincrement=True)
+    __mapper_args__ = {"primary_key": [id]}  # the table's key is (id, cooperative_id): colocated_keys
     distribution_id: Mapped[int] = mapped_column(ForeignKey("shu_distributions.id"), index=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
     base_usaha: Mapped[int] = mapped_column(Money, default=0)
@@ -96,6 +108,6 @@ class ShuMemberShare(TenantMixin, Base):
     total: Mapped[int] = mapped_column(Money, default=0)
     paid_via: Mapped[str | None] = mapped_column(String(10))
     paid_on: Mapped[date | None] = mapped_column(sa.Date)
-    paid_entry_id: Mapped[int | None] = mapped_column(ForeignKey("journal_entries.id"))
+    paid_entry_id: Mapped[int | None] = mapped_column()
 
     distribution: Mapped[ShuDistribution] = relationship(back_populates="shares")

@@ -15,8 +15,8 @@ from coop.ledger.services import Line, account_by_code, create_chart, post_entry
 ENTRY_SQL = ("INSERT INTO journal_entries (cooperative_id, voucher_year, voucher_seq, voucher_number, chain_seq, "
              "value_date, posted_at, memo, source, payload_hash, prev_hash, hash) VALUES (:cid, 2026, :seq, :num, "
              ":seq, DATE '2026-11-27', CURRENT_TIMESTAMP, 'raw', 'raw', 'x', 'x', 'x') RETURNING id")
-POSTING_SQL = ("INSERT INTO postings (entry_id, line_no, account_id, debit, credit) "
-               "VALUES (:eid, :no, :acc, :dr, :cr)")
+POSTING_SQL = ("INSERT INTO postings (cooperative_id, entry_id, line_no, account_id, debit, credit) "
+               "VALUES (:cid, :eid, :no, :acc, :dr, :cr)")
 
 
 @pytest.fixture
@@ -40,7 +40,8 @@ def _raw_entry(cid: int, seq: int, lines: list[tuple[int, int, int]]) -> None:
     with db.engine.begin() as conn:
         eid = conn.execute(sa.text(ENTRY_SQL), {"cid": cid, "seq": seq, "num": f"RAW-{seq}"}).scalar_one()
         for no, (acc, dr, cr) in enumerate(lines, 1):
-            conn.execute(sa.text(POSTING_SQL), {"eid": eid, "no": no, "acc": acc, "dr": dr, "cr": cr})
+            conn.execute(sa.text(POSTING_SQL),
+                         {"cid": cid, "eid": eid, "no": no, "acc": acc, "dr": dr, "cr": cr})
 
 
 def _entries(cid: int) -> int:
@@ -76,6 +77,6 @@ def test_posting_added_later_to_a_balanced_entry_is_refused(pg_books):
     with db.engine.connect() as conn:
         eid = conn.execute(sa.text("SELECT id FROM journal_entries WHERE cooperative_id = :c"), {"c": cid}).scalar_one()
     with pytest.raises(sa.exc.DBAPIError, match="unbalanced"), db.engine.begin() as conn:
-        conn.execute(sa.text(POSTING_SQL), {"eid": eid, "no": 3, "acc": kas, "dr": 1, "cr": 0})
+        conn.execute(sa.text(POSTING_SQL), {"cid": cid, "eid": eid, "no": 3, "acc": kas, "dr": 1, "cr": 0})
     with db.engine.connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM postings WHERE entry_id = :e"), {"e": eid}).scalar_one() == 2
