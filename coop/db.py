@@ -474,6 +474,10 @@ def attempt(fn, *args, **kwargs):
 # Prepared statements: the hot path's SQL straight on the DBAPI cursor (issue 17)
 # --------------------------------------------------------------------------------------------
 
+#: :class:`Prepared`: result processors not known until the statement first ran.
+_UNRESOLVED: list = []
+
+
 class Prepared:
     """A Core statement compiled ONCE per dialect and run straight on the DBAPI cursor of a
     :class:`sqlalchemy.Connection`, in its transaction: the same SQL, the same bind processors (``Money``
@@ -504,14 +508,17 @@ class Prepared:
             # literals of the statement (``status == "closed"``) are anonymous bound parameters with a value
             constants = {name: bind.value for name, bind in ((n, compiled.binds[n]) for n in names)
                          if not bind.required and bind.callable is None and bind.value is not None}
-            results = [entry[3]._cached_result_processor(dialect, None) for entry in compiled._result_columns]
-            found = (compiled.string, dialect.positional, binds, results if any(results) else None, constants)
+            # result processors are resolved on the first run, from the cursor's type codes: psycopg's Numeric
+            # needs the column's type OID to know whether the driver already returns Decimal
+            types = [entry[3] for entry in compiled._result_columns]
+            found = [compiled.string, dialect.positional, binds, types, constants, _UNRESOLVED]
             self._by_dialect[key] = found
         return found
 
     def run(self, conn: sa.Connection, params: dict | list[dict] | None = None, *, many: bool = False) -> list[tuple]:
         """Execute with ``params`` (a list of them with ``many``: executemany); the rows it returns, as tuples."""
-        sql, positional, binds, results, constants = self._compiled(conn.dialect)
+        found = self._compiled(conn.dialect)
+        sql, positional, binds, types, constants, results = found
         params = params or {}
         if constants:
             params = [{**constants, **p} for p in params] if many else {**constants, **params}
@@ -533,6 +540,10 @@ class Prepared:
                 else:
                     cursor.execute(sql, arguments)
                 rows = cursor.fetchall() if cursor.description is not None else []
+                if results is _UNRESOLVED and cursor.description is not None:
+                    processors = [t._cached_result_processor(conn.dialect, d[1])
+                                  for t, d in zip(types, cursor.description, strict=True)]
+                    results = found[5] = processors if any(processors) else None
             except conn.dialect.loaded_dbapi.Error as exc:
                 raise DBAPIError.instance(sql, arguments, exc, conn.dialect.loaded_dbapi.Error,
                                           dialect=conn.dialect) from exc
@@ -540,7 +551,7 @@ class Prepared:
                 conn.dispatch.after_cursor_execute(conn, cursor, sql, arguments, None, many)
         finally:
             cursor.close()
-        if results is not None:
+        if results is not None and results is not _UNRESOLVED:
             return [tuple(v if f is None else f(v) for v, f in zip(row, results, strict=True)) for row in rows]
         return rows
 
