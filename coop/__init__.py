@@ -5,6 +5,8 @@ no migrations run, no scheduler starts and no clock is read here.
 """
 from __future__ import annotations
 
+import functools
+import gc
 import os
 import secrets
 
@@ -32,7 +34,19 @@ def create_app(config: dict | str | None = None) -> Flask:
     register_errorhandlers(app)
     register_template_helpers(app)
     register_request_hooks(app)
+    _freeze_startup_heap()
     return app
+
+
+@functools.cache
+def _freeze_startup_heap() -> None:
+    """Once per process, after the first app is built: the objects of the imports and of the app go to the
+    collector's permanent generation (``gc.freeze``), so a full collection no longer walks them. Measured
+    (issue 17, in-process deposits): a full collection every ~2,000 deposits walked ~270,000 objects, ~85 us
+    a deposit on average; with the start-up heap frozen the collector costs ~10 us a deposit. What is frozen
+    is never collected: nearly all of it (modules, the app) lives as long as the worker anyway."""
+    gc.collect()
+    gc.freeze()
 
 
 def _configure(app: Flask, config: dict | str | None) -> None:

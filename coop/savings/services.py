@@ -17,7 +17,7 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from coop import audit, datebounds, settings
-from coop.db import Prepared, db
+from coop.db import Prepared, PreparedGet, db
 from coop.errors import NotFound, RuleViolation, ValidationError
 from coop.ledger import chart
 from coop.ledger.models import Account, JournalEntry, Posting
@@ -53,8 +53,14 @@ SOURCE_LABELS = {"savings.deposit": "Setoran", "savings.withdrawal": "Penarikan"
 # Accounts
 # --------------------------------------------------------------------------------------------
 
+#: The account with its product and ledger account, the member with its resident: one prepared row each
+#: (coop.db.PreparedGet), the statements the ORM's joined loads ran, without the ORM's loading.
+_ACCOUNT = PreparedGet(SavingsAccount)
+_MEMBER = PreparedGet(Member)
+
+
 def get_account(cooperative_id: int, account_id: int) -> SavingsAccount:
-    acc = db.session.get(SavingsAccount, account_id) if 0 < account_id <= MAX_ID else None
+    acc = _ACCOUNT.get(account_id) if 0 < account_id <= MAX_ID else None
     if acc is None or acc.cooperative_id != cooperative_id:
         raise NotFound("Rekening simpanan tidak ditemukan.")
     return acc
@@ -141,7 +147,7 @@ def _check_amount(amount) -> None:
 def _member_must_be_current(acc: SavingsAccount):
     """:returns: the account's member. :raises RuleViolation: not (or no longer) a member."""
 
-    member = db.session.get(Member, acc.member_id)
+    member = _MEMBER.get(acc.member_id)
     if member is None or not member.is_current:
         raise RuleViolation("Hanya anggota yang boleh menabung (koperasi simpan pinjam pola tertutup).",
                             code="not_a_member")

@@ -1,0 +1,84 @@
+"""The deposit's account and member read as ONE prepared row each (coop.db.PreparedGet, issue 17): the same
+objects and values as the ORM's load with its joined relationships, in one statement, and the session's
+rules kept (an object already loaded is the one returned; an expired related object is filled)."""
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from coop.db import db
+from coop.errors import NotFound
+from coop.ledger.models import Account
+from coop.membership.models import Member
+from coop.savings import services as savings
+from coop.savings.models import SavingsAccount
+
+
+def _columns(obj) -> dict:
+    return {attr.key: getattr(obj, attr.key) for attr in sa.inspect(type(obj)).column_attrs}
+
+
+class _Statements:
+    def __init__(self):
+        self.sql: list[str] = []
+
+    def __enter__(self):
+        self.conn = db.session.connection()
+        sa.event.listen(self.conn, "before_cursor_execute", self._note)
+        return self.sql
+
+    def __exit__(self, *exc):
+        sa.event.remove(self.conn, "before_cursor_execute", self._note)
+
+    def _note(self, _conn, _cursor, statement, *_a, **_k):
+        self.sql.append(statement)
+
+
+def test_an_account_and_its_member_come_from_one_row_each_with_the_orm_loads_values(coop, make_member, fund):
+    m = make_member(coop)
+    fund(m, "sukarela", 125_000)
+    acc_id = savings.account_for(coop.id, m.id, "sukarela").id
+    db.session.expunge_all()
+    orm_acc = db.session.get(SavingsAccount, acc_id)
+    expected = (_columns(orm_acc), _columns(orm_acc.product), _columns(orm_acc.ledger_account))
+    orm_member = db.session.get(Member, m.id)
+    expected_member = (_columns(orm_member), _columns(orm_member.resident))
+    db.session.expunge_all()
+
+    with _Statements() as sql:
+        acc = savings.get_account(coop.id, acc_id)
+        balance, product_amount = acc.balance, acc.product.amount
+        member = savings._member_must_be_current(acc)
+        name = member.full_name
+    assert len(sql) == 2, sql  # one row for the account (product, ledger account), one for the member (resident)
+    assert (_columns(acc), _columns(acc.product), _columns(acc.ledger_account)) == expected
+    assert (_columns(member), _columns(member.resident)) == expected_member
+    assert balance == 125_000 and product_amount == expected[1]["amount"] and name == orm_member.resident.full_name
+    assert acc in db.session and acc.ledger_account in db.session and member.resident in db.session
+    assert not db.session.dirty and not db.session.new
+
+
+def test_a_loaded_account_is_returned_as_is_and_an_expired_ledger_account_is_filled_from_the_row(coop, make_member):
+    m = make_member(coop)
+    acc_id = savings.account_for(coop.id, m.id, "sukarela").id
+    ledger_id = db.session.get(SavingsAccount, acc_id).ledger_account_id
+    db.session.expunge_all()
+    ledger = db.session.get(Account, ledger_id)
+    db.session.expire(ledger)
+    with _Statements() as sql:
+        acc = savings.get_account(coop.id, acc_id)
+        assert acc.ledger_account is ledger
+        assert ledger.code and ledger.balance == 0  # filled from the row, not read again
+        assert savings.get_account(coop.id, acc_id) is acc  # in the session: the ORM's identity-map hit
+    assert len(sql) == 1, sql
+
+
+def test_an_unknown_or_foreign_account_is_not_found(coop, make_member, make_coop):
+    m = make_member(coop)
+    acc_id = savings.account_for(coop.id, m.id, "sukarela").id
+    cid, other_id = coop.id, make_coop().id
+    db.session.expunge_all()
+    for in_coop, aid in ((cid, 10**12), (other_id, acc_id), (cid, 0)):
+        with pytest.raises(NotFound):
+            savings.get_account(in_coop, aid)
+    assert savings.get_account(cid, acc_id).id == acc_id
