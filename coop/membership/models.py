@@ -65,3 +65,21 @@ class Member(TenantMixin, TimestampMixin, Base):
     def is_current(self) -> bool:
         """Still a member (may save and borrow)."""
         return self.status in ("applied", "active", "dormant")
+
+
+class MemberSearchKey(Base):
+    """The trigram index of the type-ahead's name search (``coop.membership.services.search``): every three-character
+    piece of a member's lower-cased name and member number, one row each (revision 0023).
+
+    Written by the database itself, never by the application: triggers of revision 0023 rebuild a member's rows on
+    INSERT into ``members``, on a change of its ``member_number`` or ``resident_id`` and on a change of its
+    resident's ``full_name``, whatever writes them (a service, an import's executemany, the bench's bulk insert);
+    the rows go with the member (``ON DELETE CASCADE``). The key leads the primary key after the cooperative, so a
+    search reads only the members that contain a piece of what was typed (answered from this index alone)."""
+
+    __tablename__ = "member_search_keys"
+
+    cooperative_id: Mapped[int] = mapped_column(ForeignKey("cooperatives.id"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(12), primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), primary_key=True,
+                                           index=True)

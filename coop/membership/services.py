@@ -19,7 +19,7 @@ from coop.ledger.models import Account, JournalEntry
 from coop.ledger.queries import entry_id_for_key
 from coop.ledger.services import Line, account_by_code, get_entry, post_entry
 from coop.loans.services import plan_member_payoff
-from coop.membership.models import MEMBER_STATUSES, MEMBER_TYPES, Member
+from coop.membership.models import MEMBER_STATUSES, MEMBER_TYPES, Member, MemberSearchKey
 from coop.registry.models import Resident
 from coop.registry.services import get_resident
 from coop.savings import accrual
@@ -212,12 +212,49 @@ def _starts_with(column, prefix: str, digits: str):
     return sa.and_(lower_bound, column < prefix[:len(prefix) - len(digits)] + upper)
 
 
+#: how many of a fragment's pieces a search intersects (the rarest ones), how many it weighs at most, and the
+#: count at which a piece is "common" (its holders are counted up to there, never further)
+_PIECES_USED, _PIECES_WEIGHED, _COMMON = 2, 12, 200
+
+
+def _fragment_ids(cooperative_id: int, fragment: str) -> sa.Select | list | None:
+    """A SELECT of the ids of the members whose name or number holds both of the rarest three-character pieces of
+    ``fragment`` (lower-cased), from ``member_search_keys`` alone; None when the fragment is shorter than a
+    piece, ``[]`` when a piece is held by nobody. A superset of the members containing ``fragment``: the
+    caller's own condition then decides.
+
+    Every read is on the table's primary key (cooperative, piece, member): first how many members hold each
+    piece, counted only up to :data:`_COMMON` (so a piece that half the cooperative holds, like "ri ", costs
+    200 index entries, not 10,000), then the members holding the two rarest. Worked example: "sri 1234" has the
+    pieces " 12", "123", "234", "i 1", "ri ", "sri"; at 20,000 members "123" and "234" are held by about a
+    hundred each, the rest by hundreds or thousands: the members holding both "123" and "234" are returned."""
+    pieces = sorted({fragment[i:i + 3] for i in range(len(fragment) - 2)})
+    if not pieces:
+        return None
+    if len(pieces) > _PIECES_WEIGHED:  # a long fragment: pieces spread over it
+        pieces = pieces[::-(-len(pieces) // _PIECES_WEIGHED)]
+    key = MemberSearchKey
+
+    def held(piece: str):
+        capped = (sa.select(sa.literal(1)).where(key.cooperative_id == cooperative_id, key.key == piece)
+                  .limit(_COMMON).subquery())
+        return sa.select(sa.func.count()).select_from(capped).scalar_subquery()
+
+    counts = db.session.execute(sa.select(*[held(p) for p in pieces])).one()
+    if not all(counts):
+        return []  # a piece no member holds: nothing contains the fragment
+    rarest = [p for _, p in sorted(zip(counts, pieces, strict=True))[:_PIECES_USED]]
+    return (sa.select(key.member_id).where(key.cooperative_id == cooperative_id, key.key.in_(rarest))
+            .group_by(key.member_id).having(sa.func.count() == len(rarest)))
+
+
 def search(cooperative_id: int, q: str, limit: int = 10, include_former: bool = False) -> list[Member]:
     """Type-ahead: by member number, NIK (exact or prefix) or a name fragment (case-insensitive).
 
     Digits (a member's sequence number or a NIK's start) and a member number (``KDM-0001...``) are answered
-    from the indexes (``member_seq``, ``member_number``, ``nik``), whatever the cooperative's size; only a name
-    fragment reads every member's name (a substring can use no B-tree index)."""
+    from the indexes (``member_seq``, ``member_number``, ``nik``), whatever the cooperative's size; a name
+    fragment of three characters or more from the trigram table ``member_search_keys`` (:func:`_fragment_ids`),
+    a shorter one by reading every member's name."""
 
     q = (q or "").strip()
     if not q:
@@ -238,6 +275,9 @@ def search(cooperative_id: int, q: str, limit: int = 10, include_former: bool = 
         conds = [_starts_with(Member.member_number, q.upper(), number.group(2))]
     else:
         conds = [Member.member_number.ilike(f"%{q}%"), sa.func.lower(Resident.full_name).contains(q.lower())]
+        candidates = _fragment_ids(cooperative_id, q.lower())
+        if candidates is not None:
+            stmt = stmt.where(Member.id.in_(candidates))
     return list(db.session.scalars(stmt.where(sa.or_(*conds)).order_by(Resident.full_name).limit(limit)))
 
 

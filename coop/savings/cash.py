@@ -195,6 +195,24 @@ def _day_rows(cooperative_id: int, kas_id: int, day: date):
             .where(Posting.account_id == kas_id, Posting.entry_id.in_(entries)).group_by(Posting.entry_id))
 
 
+def _day_page_rows(cooperative_id: int, kas_id: int, day: date):
+    """``day``'s entries touching Kas, newest first, as Core rows (``id``, ``voucher_number``, ``memo``,
+    ``source``, ``cash_in``, ``cash_out``): the entries walked by ``ix_journal_entries_cooperative_id_value_date``
+    in id order (so LIMIT stops after a page; no GROUP BY or sort of the whole day), each one's Kas lines by
+    ``ix_postings_account_id_entry_id``; no ORM entries with their postings and accounts (the page shows none)."""
+    kas_lines = sa.select(Posting.id).where(Posting.entry_id == JournalEntry.id, Posting.account_id == kas_id)
+
+    def kas_sum(column):
+        return (sa.select(sa.func.sum(column)).where(Posting.entry_id == JournalEntry.id, Posting.account_id == kas_id)
+                .scalar_subquery())
+
+    return (sa.select(JournalEntry.id, JournalEntry.voucher_number, JournalEntry.memo, JournalEntry.source,
+                      kas_sum(Posting.debit).label("cash_in"), kas_sum(Posting.credit).label("cash_out"))
+            .where(JournalEntry.cooperative_id == cooperative_id, JournalEntry.value_date == day,
+                   kas_lines.exists())
+            .order_by(JournalEntry.id.desc()))
+
+
 def _with_entries(found) -> list[tuple]:
     """(JournalEntry, cash in, cash out) of (entry id, in, out) rows, in their order (one query)."""
     entries = {e.id: e for e in db.session.scalars(
@@ -222,7 +240,8 @@ def day_book_page(cooperative_id: int, day: date, page: int = 1, per_page: int =
 
     The closing is the running balance less what is dated after ``day``; the first row's balance is the closing
     less the entries above it (later that day); each next row's is the one above less that row's movement.
-    ``book.rows`` holds the page's rows (newest first). Worked example: opening 100.000, entries of 30.000 in,
+    ``book.rows`` holds the page's rows (newest first), each entry a Core row (``id``, ``voucher_number``, ``memo``,
+    ``source``: :func:`_day_page_rows`). Worked example: opening 100.000, entries of 30.000 in,
     5.000 out, 10.000 in, two a page: page 1 shows 10.000 (135.000) and 5.000 out (125.000); page 2 30.000
     (130.000) and the opening."""
     kas_id = account_by_code(cooperative_id, chart.KAS).id
@@ -235,13 +254,14 @@ def day_book_page(cooperative_id: int, day: date, page: int = 1, per_page: int =
         .where(Posting.account_id == kas_id, Posting.entry_id.in_(entries))).one()
     tin, tout = int(tin), int(tout)
     page = min(max(1, page or 1), max(1, -(-count // per_page)))
-    found = _with_entries(db.session.execute(_day_rows(cooperative_id, kas_id, day).order_by(
-        Posting.entry_id.desc()).limit(per_page).offset((page - 1) * per_page)).all())
+    found = db.session.execute(_day_page_rows(cooperative_id, kas_id, day).limit(per_page)
+                               .offset((page - 1) * per_page)).all()
     rows = []
     if found:
         bal = closing - _kas_moved(cooperative_id, kas_id, JournalEntry.value_date == day,
-                                   JournalEntry.id > found[0][0].id)
-        for entry, d, c in found:
+                                   JournalEntry.id > found[0].id)
+        for entry in found:
+            d, c = int(entry.cash_in or 0), int(entry.cash_out or 0)
             rows.append((entry, d, c, bal))
             bal -= d - c
     book = DayBook(day, closing - tin + tout, rows, tin, tout)
