@@ -69,9 +69,9 @@ class Member(TenantMixin, TimestampMixin, Base):
 
 class MemberSearchKey(Base):
     """The trigram index of the type-ahead's name search (``coop.membership.services.search``): every three-character
-    piece of a member's lower-cased name and member number, one row each (revision 0023).
+    piece of a member's lower-cased name and member number, one row each (revision 0024).
 
-    Written by the database itself, never by the application: triggers of revision 0023 rebuild a member's rows on
+    Written by the database itself, never by the application: triggers of revision 0024 rebuild a member's rows on
     INSERT into ``members``, on a change of its ``member_number`` or ``resident_id`` and on a change of its
     resident's ``full_name``, whatever writes them (a service, an import's executemany, the bench's bulk insert);
     the rows go with the member (``ON DELETE CASCADE``). The key leads the primary key after the cooperative, so a
