@@ -179,35 +179,8 @@ def roles(*allowed: str):
             if g.api_user.role not in allowed:
                 raise Forbidden("Peran Anda tidak boleh melakukan ini.")
             return view(*args, **kwargs)
-        wrapped._apidoc = getattr(view, "_apidoc", {})
         wrapped._coop_roles = allowed
         return wrapped
-    return decorator
-
-
-def doc(*, summary: str, body: type[Schema] | Schema | None = None, query: type[Schema] | None = None,
-        response: type[Schema] | Schema | None = None, status: int = 200, tags: list[str] | None = None,
-        errors: tuple[int, ...] = (401, 403, 404, 422), content_type: str = "application/json",
-        body_content_type: str = "application/json"):
-    """TRANSITIONAL (modules not yet on ``@api.arguments``/``@api.response``): documents the schemas the
-    view validates by hand with ``load``/``load_args``, in flask-smorest's terms."""
-    def instance(schema):
-        return schema_instance(schema) if isinstance(schema, type) else schema
-
-    def decorator(view):
-        view._apidoc = deepcopy(getattr(view, "_apidoc", {}))
-        params = view._apidoc.setdefault("arguments", {}).setdefault("parameters", [])
-        if query is not None:
-            params.append({"in": "query", "required": True, "schema": instance(query)})
-        if body is not None:
-            params.append({"in": "files" if body_content_type == "multipart/form-data" else "json",
-                           "required": True, "schema": instance(body), "content_type": body_content_type})
-        if response is not None:
-            view._apidoc.setdefault("response", {}).setdefault("responses", {}).setdefault(status, []).append(
-                {"schema": instance(response), "description": "OK", "content_type": content_type})
-            return api.doc(summary=summary, tags=tags, errors=errors)(view)
-        return api.doc(summary=summary, tags=tags, errors=errors, status=status,
-                       content_type=None if content_type == "application/json" else content_type)(view)
     return decorator
 
 
@@ -300,11 +273,6 @@ def _out_of_int64(value, path: str = "") -> str | None:
         if found:
             return found
     return None
-
-
-def load_args(schema: Schema | type[Schema]) -> dict:
-    """Validate the query string."""
-    return load(schema, request.args.to_dict())
 
 
 def _flatten(messages: dict) -> dict:
@@ -414,7 +382,6 @@ def idempotent(view):
                     raise
                 continue
         raise AssertionError("unreachable")
-    wrapped._apidoc = getattr(view, "_apidoc", {})
     return wrapped
 
 

@@ -121,7 +121,8 @@ def _account(account_id: int):
 
 
 def _move(fn, data: dict, account_id: int) -> dict:
-    acc = g.api_object  # looked up before the body was parsed (404 first); kept referenced, so the service reuses it
+    # looked up by found_first before the body was parsed (404 first); still referenced, so the service reuses it
+    acc = g.api_object
     # a future date, one before the founding or the account's opening: 422 from the service (coop.datebounds)
     key = request.headers.get("Idempotency-Key")
     receipt = atomic(fn, _coop(), account_id, data["amount"], actor=current_api_user(),
