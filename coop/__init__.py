@@ -151,7 +151,7 @@ def register_blueprints(app: Flask) -> None:
     # the package root loads the app's own areas only when an app is built: at module level, every
     # `import coop.<x>` would load all the models and the web layer first
     from coop.blueprints import BLUEPRINTS
-    from coop.blueprints.api import api
+    from coop.blueprints.api import api, openapi
 
     class Int64Converter(IntegerConverter):
         """``<int:x_id>``: an id larger than a BIGINT can hold does not exist: 404 (whatever the method),
@@ -167,7 +167,7 @@ def register_blueprints(app: Flask) -> None:
     for bp in BLUEPRINTS:
         app.register_blueprint(bp)
     csrf.exempt(api)
-    app.register_blueprint(api)
+    openapi.init_app(app, Int64Converter)  # registers ``api`` through flask-smorest (the OpenAPI document)
 
 
 def register_cli(app: Flask) -> None:

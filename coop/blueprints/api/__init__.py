@@ -6,23 +6,124 @@ import base64
 import functools
 import hashlib
 import json
+from copy import deepcopy
 from functools import wraps
 
+import flask
 import sqlalchemy as sa
-from flask import Blueprint, Response, current_app, g, make_response, request
+from flask import Response, current_app, g, make_response, request
+from flask_smorest import Api as _SmorestApi
+from flask_smorest import Blueprint as _SmorestBlueprint
+from flask_smorest.utils import deepupdate
 from marshmallow import Schema
 from marshmallow import ValidationError as MMValidationError
 from sqlalchemy.exc import IntegrityError
+from webargs.flaskparser import FlaskParser
 
 from coop.auth.models import IdempotentRequest, User
 from coop.auth.roles import FACILITATOR
+from coop.auth.schemas import ErrorSchema
 from coop.auth.services import token_for_raw
 from coop.db import Prepared, db, unit_of_work, utcnow
 from coop.errors import Forbidden, IdempotencyConflict, Unauthorized, ValidationError
 from coop.paging import keyset_rows
 from coop.spreadsheet import ILLEGAL_CHARACTERS_RE
 
+INT64_MAX = 2**63 - 1
+
+ERROR_TEXT = {401: "Not authenticated", 403: "Role not allowed", 404: "Not found (or another cooperative's)",
+              409: "State conflict", 413: "Payload too large", 422: "Invalid input (field errors)",
+              429: "Too many attempts"}
+ERROR_REF = {"$ref": "#/components/schemas/Error"}
+
+
+class _Parser(FlaskParser):
+    """webargs' parser with the house rules of input: a body must be a JSON object (422 ``invalid_json``),
+    unknown fields are whatever the schema says (marshmallow's RAISE unless its Meta says otherwise, in the
+    query string too), field errors become the 422 envelope with flattened paths, and every loaded value is
+    checked for integers no column can hold and (in a JSON body) control characters."""
+
+    DEFAULT_UNKNOWN_BY_LOCATION = dict.fromkeys(FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION)
+
+    def load_json(self, req, schema):
+        return json_body()
+
+    def _on_validation_error(self, error, req, schema, location, *, error_status_code, error_headers):
+        raise ValidationError("Data tidak valid.", fields=_fields_of(error)) from None
+
+    def parse(self, argmap, req=None, *, location=None, **kwargs):
+        result = super().parse(argmap, req, location=location, **kwargs)
+        check_loaded(result, body=(location or self.location) == "json")
+        return result
+
+
+class Blueprint(_SmorestBlueprint):
+    """flask-smorest's Blueprint: ``@api.arguments(Schema)`` / ``@api.arguments(Schema, location="query")``
+    validate what the OpenAPI document shows, ``@api.response(status, Schema)`` dumps what it shows.
+    ``@api.doc(summary=..., tags=[...], errors=(...))`` adds the summary and the error envelope responses;
+    a route without any of these stays out of the document."""
+
+    ARGUMENTS_PARSER = _Parser()
+
+    def add_url_rule(self, rule, endpoint=None, view_func=None, provide_automatic_options=None, **options):
+        if view_func is not None and not getattr(view_func, "_apidoc", None):
+            options.pop("parameters", None)
+            options.pop("tags", None)
+            flask.Blueprint.add_url_rule(self, rule, endpoint, view_func, provide_automatic_options, **options)
+            return
+        super().add_url_rule(rule, endpoint, view_func, provide_automatic_options, **options)
+
+    def arguments(self, schema, *, location="json", **kwargs):
+        """webargs' ``use_args`` with one shared instance per schema class; the 422 is documented by
+        ``doc(errors=...)`` as the envelope (not flask-smorest's own error shape)."""
+        parse = super().arguments(schema_instance(schema) if isinstance(schema, type) else schema,
+                                  location=location, **kwargs)
+
+        def decorator(func):
+            wrapped = parse(func)
+            wrapped._apidoc["arguments"].pop("responses", None)
+            return wrapped
+        return decorator
+
+    def doc(self, *, summary: str, tags: list[str] | None = None,  # type: ignore[override]
+            errors: tuple[int, ...] = (401, 403, 404, 422), status: int | None = None,
+            content_type: str | None = None, upload: type[Schema] | None = None, **kwargs):
+        """Summary, tags and the error responses (the envelope). ``status`` documents a success without a
+        JSON body (204, or ``content_type`` for a file: PDF, CSV, XLSX ...); ``upload`` documents a
+        ``multipart/form-data`` body the view reads with the bounded reader itself."""
+        manual: dict = {"summary": summary, "tags": tags or [], **kwargs,
+                        "responses": {str(code): {"description": ERROR_TEXT.get(code, "Error"),
+                                                  "content": {"application/json": {"schema": ERROR_REF}}}
+                                      for code in errors}}
+        if status is not None or content_type is not None:
+            ok: dict = {"description": "OK"}
+            if content_type is not None:
+                ok["content"] = {content_type: {"schema": {"type": "string"}}}
+            manual["responses"][str(status or 200)] = ok
+
+        def decorator(func):
+            func._apidoc = deepcopy(getattr(func, "_apidoc", {}))
+            func._apidoc["manual_doc"] = deepupdate(func._apidoc.get("manual_doc", {}), manual)
+            if upload is not None:
+                func._apidoc.setdefault("arguments", {}).setdefault("parameters", []).append(
+                    {"in": "files", "required": True, "schema": schema_instance(upload)})
+            return func
+        return decorator
+
+
+class Api(_SmorestApi):
+    """flask-smorest's Api building the document only: the app's own error handlers answer (the envelope
+    under /api/v1, pages elsewhere) and coop.blueprints.api.openapi serves the document."""
+
+    DEFAULT_ERROR_RESPONSE_NAME = None
+    ERROR_SCHEMA = ErrorSchema
+
+    def _register_error_handlers(self):
+        return None
+
+
 api = Blueprint("api", __name__, url_prefix="/api/v1")
+
 
 #: Endpoints that need no bearer token.
 PUBLIC_ENDPOINTS = {"api.create_token", "api.openapi_json", "api.openapi_page"}
@@ -78,24 +179,28 @@ def roles(*allowed: str):
             if g.api_user.role not in allowed:
                 raise Forbidden("Peran Anda tidak boleh melakukan ini.")
             return view(*args, **kwargs)
-        wrapped._apidoc = getattr(view, "_apidoc", {})
         wrapped._coop_roles = allowed
         return wrapped
     return decorator
 
 
-def doc(*, summary: str, body: type[Schema] | Schema | None = None, query: type[Schema] | None = None,
-        response: type[Schema] | Schema | None = None, status: int = 200, tags: list[str] | None = None,
-        errors: tuple[int, ...] = (401, 403, 404, 422), content_type: str = "application/json",
-        body_content_type: str = "application/json"):
-    """Describe an endpoint for the OpenAPI document (schemas are the ones the view really uses).
-    ``body_content_type="multipart/form-data"`` documents an upload."""
+def found_first(lookup):
+    """Look the view's object up before its arguments are parsed, so an id that does not exist (or is
+    another cooperative's) is a 404 before any 422: ``lookup(**view_args)`` raises NotFound. Put it above
+    ``@api.arguments``. The object stays referenced on ``g.api_object``, so the service's own lookup of the
+    same row is answered by the session's identity map."""
     def decorator(view):
-        view._apidoc = {"summary": summary, "body": body, "query": query, "response": response,
-                        "status": status, "tags": tags or [], "errors": errors, "content_type": content_type,
-                        "body_content_type": body_content_type}
-        return view
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            g.api_object = lookup(**kwargs)
+            return view(*args, **kwargs)
+        return wrapped
     return decorator
+
+
+def no_content() -> Response:
+    """A 204 with an empty body (document it with ``@api.doc(..., status=204)``)."""
+    return Response(status=204)
 
 
 def json_body() -> dict:
@@ -113,23 +218,34 @@ def schema_instance(schema: type[Schema]) -> Schema:
 
 
 def load(schema: Schema | type[Schema], data: dict | None = None, *, partial=False) -> dict:
-    """Validate input with a marshmallow schema; field errors become a 422 envelope."""
+    """Validate input outside a decorated view (``data`` given, or the JSON body) with the same rules as
+    ``@api.arguments``: field errors become a 422 envelope."""
     if isinstance(schema, type):
         schema = schema_instance(schema)
     try:
         result = schema.load(json_body() if data is None else data, partial=partial)
     except MMValidationError as exc:
-        fields = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
-        raise ValidationError("Data tidak valid.", fields=_flatten(fields)) from None
+        raise ValidationError("Data tidak valid.", fields=_fields_of(exc)) from None
+    check_loaded(result, body=data is None)
+    return result
+
+
+def _fields_of(exc: MMValidationError) -> dict:
+    messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
+    return _flatten(messages)
+
+
+def check_loaded(result, *, body: bool) -> None:
+    """422 for an integer no database column can store (never an overflow 500) and, in a JSON body, for
+    text holding a control character."""
     too_big = _out_of_int64(result)
     if too_big:
         raise ValidationError("Data tidak valid.", fields={too_big: ["Angka terlalu besar."]})
-    if data is None:
+    if body:
         bad = _control_characters(result)
         if bad:
             raise ValidationError("Data tidak valid.", fields={
                 path: ["Teks tidak boleh berisi karakter kontrol (mis. NUL)."] for path in bad})
-    return result
 
 
 def _control_characters(value, path: str = "") -> list[str]:
@@ -145,9 +261,6 @@ def _control_characters(value, path: str = "") -> list[str]:
     return found
 
 
-INT64_MAX = 2**63 - 1
-
-
 def _out_of_int64(value, path: str = "") -> str | None:
     """The first field holding an integer no database column can store (a 422, never an overflow 500)."""
     if isinstance(value, bool):
@@ -160,11 +273,6 @@ def _out_of_int64(value, path: str = "") -> str | None:
         if found:
             return found
     return None
-
-
-def load_args(schema: Schema | type[Schema]) -> dict:
-    """Validate the query string."""
-    return load(schema, request.args.to_dict())
 
 
 def _flatten(messages: dict) -> dict:
@@ -274,7 +382,6 @@ def idempotent(view):
                     raise
                 continue
         raise AssertionError("unreachable")
-    wrapped._apidoc = getattr(view, "_apidoc", {})
     return wrapped
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Response
 
 from coop.auth.roles import ADMIN, AUDITOR, MANAGER, OFFICER, SEES_NIK
-from coop.blueprints.api import api, current_api_user, cursor_page, doc, load, load_args, roles
+from coop.blueprints.api import api, current_api_user, cursor_page, found_first, roles
 from coop.blueprints.common import business_today as _today
 from coop.db import atomic, db
 from coop.desk import reports, rules, services
@@ -18,7 +18,6 @@ from coop.desk.models import DeskCase
 from coop.desk.schemas import (
     AgencyCheckCreatedSchema,
     AgencyCheckInSchema,
-    AgencyCheckSchema,
     CaseInSchema,
     CaseListQuerySchema,
     CaseListSchema,
@@ -64,7 +63,7 @@ def dump_case(case: DeskCase, *, full: bool = True) -> dict:
         data["agency_checks"] = [_check(c) for c in case.agency_checks]
         data["stage_history"] = [{"stage": ch.stage, "on": ch.moved_on, "reason": ch.reason,
                                   "by": ch.by.username if ch.by else None} for ch in case.stage_changes]
-    return CaseSchema().dump(data)
+    return data
 
 
 def _check(c) -> dict:
@@ -72,8 +71,8 @@ def _check(c) -> dict:
             "result": c.result, "note": c.note, "officer": c.officer.username if c.officer else None}
 
 
-def dump_check(c) -> dict:
-    return AgencyCheckSchema().dump(_check(c))
+def _case(case_id: int) -> DeskCase:
+    return services.get_case(current_api_user().cooperative_id, case_id)
 
 
 def _fresh_case(case_id: int) -> DeskCase:
@@ -82,84 +81,86 @@ def _fresh_case(case_id: int) -> DeskCase:
 
 
 @api.post("/migration-cases")
-@doc(summary="Open a calon PMI case at the consultation stage", body=CaseInSchema, response=CaseSchema, status=201,
-     tags=TAGS, errors=(401, 403, 404, 409, 422))
+@api.doc(summary="Open a calon PMI case at the consultation stage", tags=TAGS, errors=(401, 403, 404, 409, 422))
 @roles(*WRITE)
-def create_migration_case():
-    data = load(CaseInSchema)
+@api.arguments(CaseInSchema)
+@api.response(201, CaseSchema)
+def create_migration_case(data: dict):
     user = current_api_user()
     today = _today()
     opened_on = data.pop("opened_on") or today
     case_id = atomic(lambda: services.open_case(user.cooperative_id, data, opened_on=opened_on, as_of=today,
                                                 actor=user).id)
-    return dump_case(_fresh_case(case_id)), 201
+    return dump_case(_fresh_case(case_id))
 
 
 @api.get("/migration-cases")
-@doc(summary="List cases (optionally of one stage)", query=CaseListQuerySchema, response=CaseListSchema,
-     tags=TAGS, errors=(401, 403, 422))
+@api.doc(summary="List cases (optionally of one stage)", tags=TAGS, errors=(401, 403, 422))
 @roles(*READ)
-def list_migration_cases():
-    args = load_args(CaseListQuerySchema)
+@api.arguments(CaseListQuerySchema, location="query")
+@api.response(200, CaseListSchema)
+def list_migration_cases(args: dict):
     user = current_api_user()
     return cursor_page(services.list_cases(user.cooperative_id, args["stage"]), DeskCase.id,
                        lambda c: dump_case(c, full=False))
 
 
 @api.get("/migration-cases/<int:case_id>")
-@doc(summary="A case with checklist, agency checks, stage history and red flags", response=CaseSchema, tags=TAGS,
-     errors=(401, 403, 404))
+@api.doc(summary="A case with checklist, agency checks, stage history and red flags",
+         tags=TAGS, errors=(401, 403, 404))
 @roles(*READ)
+@api.response(200, CaseSchema)
 def get_migration_case(case_id: int):
     return dump_case(services.get_case(current_api_user().cooperative_id, case_id))
 
 
 @api.post("/migration-cases/<int:case_id>/documents")
-@doc(summary="Set one checklist document (status, number, expiry, note)", body=DocumentInSchema,
-     response=ChecklistSchema, tags=TAGS, errors=(401, 403, 404, 409, 422))
+@api.doc(summary="Set one checklist document (status, number, expiry, note)", tags=TAGS,
+         errors=(401, 403, 404, 409, 422))
 @roles(*WRITE)
-def set_migration_case_document(case_id: int):
+@found_first(_case)  # 404 before 422
+@api.arguments(DocumentInSchema)
+@api.response(200, ChecklistSchema)
+def set_migration_case_document(data: dict, case_id: int):
     user = current_api_user()
-    services.get_case(user.cooperative_id, case_id)
-    data = load(DocumentInSchema)
     atomic(lambda: services.set_document(user.cooperative_id, case_id, actor=user, **data).id)
     case = _fresh_case(case_id)
-    return ChecklistSchema().dump({"checklist": checklist_of(case), "red_flags": services.red_flags(case, _today())})
+    return {"checklist": checklist_of(case), "red_flags": services.red_flags(case, _today())}
 
 
 @api.post("/migration-cases/<int:case_id>/agency-checks")
-@doc(summary="Record a check of the placement company's SIP3MI licence", body=AgencyCheckInSchema,
-     response=AgencyCheckCreatedSchema, status=201, tags=TAGS, errors=(401, 403, 404, 422))
+@api.doc(summary="Record a check of the placement company's SIP3MI licence",
+         tags=TAGS, errors=(401, 403, 404, 422))
 @roles(*WRITE)
-def add_migration_case_agency_check(case_id: int):
+@found_first(_case)  # 404 before 422
+@api.arguments(AgencyCheckInSchema)
+@api.response(201, AgencyCheckCreatedSchema)
+def add_migration_case_agency_check(data: dict, case_id: int):
     user = current_api_user()
-    services.get_case(user.cooperative_id, case_id)
-    data = load(AgencyCheckInSchema)
     check_id = atomic(lambda: services.add_agency_check(user.cooperative_id, case_id, as_of=_today(), actor=user,
                                                         **data).id)
     case = _fresh_case(case_id)
     check = next(c for c in case.agency_checks if c.id == check_id)
-    out = dump_check(check)
-    out["red_flags"] = services.red_flags(case, _today())
-    return out, 201
+    return {**_check(check), "red_flags": services.red_flags(case, _today())}
 
 
 @api.post("/migration-cases/<int:case_id>/stage")
-@doc(summary="Move a case to a stage; 409 missing_documents (fields.documents) or not_eligible",
-     body=StageInSchema, response=CaseSchema, tags=TAGS, errors=(401, 403, 404, 409, 422))
+@api.doc(summary="Move a case to a stage; 409 missing_documents (fields.documents) or not_eligible",
+         tags=TAGS, errors=(401, 403, 404, 409, 422))
 @roles(*WRITE)
-def move_migration_case_stage(case_id: int):
+@found_first(_case)  # 404 before 422
+@api.arguments(StageInSchema)
+@api.response(200, CaseSchema)
+def move_migration_case_stage(data: dict, case_id: int):
     user = current_api_user()
-    services.get_case(user.cooperative_id, case_id)
-    data = load(StageInSchema)
     atomic(lambda: services.move_stage(user.cooperative_id, case_id, stage=data["stage"], on=data["on"],
                                        reason=data["reason"], as_of=_today(), actor=user).id)
     return dump_case(_fresh_case(case_id))
 
 
 @api.get("/migration-cases/<int:case_id>/family-permission-letter.pdf")
-@doc(summary="The family permission letter (PDF) for the village head to sign; numbered on first issue",
-     tags=TAGS, content_type="application/pdf", errors=(401, 403, 404, 409))
+@api.doc(summary="The family permission letter (PDF) for the village head to sign; numbered on first issue",
+         tags=TAGS, content_type="application/pdf", errors=(401, 403, 404, 409))
 @roles(*WRITE)
 def migration_case_letter_pdf(case_id: int):
     user = current_api_user()
@@ -171,21 +172,22 @@ def migration_case_letter_pdf(case_id: int):
 
 
 @api.get("/migration-desk/summary")
-@doc(summary="The desk's month: cases by stage, opened, departed, returned, stopped, red flags",
-     query=MonthQuerySchema, response=SummarySchema, tags=TAGS, errors=(401, 403, 422))
+@api.doc(summary="The desk's month: cases by stage, opened, departed, returned, stopped, red flags",
+         tags=TAGS, errors=(401, 403, 422))
 @roles(*READ)
-def migration_desk_summary():
-    args = load_args(MonthQuerySchema)
+@api.arguments(MonthQuerySchema, location="query")
+@api.response(200, SummarySchema)
+def migration_desk_summary(args: dict):
     user = current_api_user()
-    return SummarySchema().dump(services.summary(user.cooperative_id, args["month"], as_of=_today()))
+    return services.summary(user.cooperative_id, args["month"], as_of=_today())
 
 
 @api.get("/migration-desk/summary.xlsx")
-@doc(summary="The monthly desk summary as XLSX (audited)", query=MonthQuerySchema, tags=TAGS, content_type=XLSX,
-     errors=(401, 403, 422))
+@api.doc(summary="The monthly desk summary as XLSX (audited)",
+         tags=TAGS, content_type=XLSX, errors=(401, 403, 422))
 @roles(*READ)
-def migration_desk_summary_xlsx():
-    args = load_args(MonthQuerySchema)
+@api.arguments(MonthQuerySchema, location="query")
+def migration_desk_summary_xlsx(args: dict):
     user = current_api_user()
     data = services.summary(user.cooperative_id, args["month"], as_of=_today())
     atomic(reports.record_export, user, user.cooperative_id, "summary.xlsx", month=args["month"], via="api")
@@ -194,8 +196,8 @@ def migration_desk_summary_xlsx():
 
 
 @api.get("/migration-desk/reconciliation.csv")
-@doc(summary="Cases for reconciliation with the ministry's extract (NIK only for roles that may see it; audited)",
-     tags=TAGS, content_type="text/csv", errors=(401, 403))
+@api.doc(summary="Cases for reconciliation with the ministry's extract (NIK only for roles that may see it; audited)",
+         tags=TAGS, content_type="text/csv", errors=(401, 403))
 @roles(*READ)
 def migration_desk_reconciliation_csv():
     user = current_api_user()
@@ -206,14 +208,15 @@ def migration_desk_reconciliation_csv():
 
 
 @api.post("/migration-desk/consultations")
-@doc(summary="Log an information session (resident or visitor, date, topic)", body=ConsultationInSchema,
-     response=ConsultationSchema, status=201, tags=TAGS, errors=(401, 403, 404, 422))
+@api.doc(summary="Log an information session (resident or visitor, date, topic)", tags=TAGS,
+         errors=(401, 403, 404, 422))
 @roles(*WRITE)
-def log_migration_desk_consultation():
-    data = load(ConsultationInSchema)
+@api.arguments(ConsultationInSchema)
+@api.response(201, ConsultationSchema)
+def log_migration_desk_consultation(data: dict):
     user = current_api_user()
     c = atomic(services.log_consultation, user.cooperative_id, as_of=_today(), actor=user, **data)
-    return dump_consultation(c), 201
+    return _consultation(c)
 
 
 def _consultation(c) -> dict:
@@ -222,18 +225,14 @@ def _consultation(c) -> dict:
             "country": c.country, "note": c.note}
 
 
-def dump_consultation(c) -> dict:
-    return ConsultationSchema().dump(_consultation(c))
-
-
 @api.get("/migration-desk/consultations")
-@doc(summary="Consultations held in a month, with the count", query=MonthQuerySchema,
-     response=ConsultationListSchema, tags=TAGS, errors=(401, 403, 422))
+@api.doc(summary="Consultations held in a month, with the count", tags=TAGS, errors=(401, 403, 422))
 @roles(*READ)
-def list_migration_desk_consultations():
-    args = load_args(MonthQuerySchema)
+@api.arguments(MonthQuerySchema, location="query")
+@api.response(200, ConsultationListSchema)
+def list_migration_desk_consultations(args: dict):
     user = current_api_user()
     first, last = services.month_bounds(args["month"])
     items = services.consultations_in(user.cooperative_id, first, last)
-    return ConsultationListSchema().dump({"items": [_consultation(c) for c in items], "count": len(items)})
+    return {"items": [_consultation(c) for c in items], "count": len(items)}
 

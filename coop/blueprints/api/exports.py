@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask import Response, stream_with_context
 
 from coop.auth.roles import BOOKS, SEES_NIK
-from coop.blueprints.api import api, current_api_user, doc, load_args, roles
+from coop.blueprints.api import api, current_api_user, roles
 from coop.blueprints.common import business_today
 from coop.db import atomic, utcnow
 from coop.reports import beancount, books, exports, saft, withholding
@@ -16,8 +16,7 @@ from coop.reports.schemas import PeriodQuerySchema, PphTotalsSchema, YearQuerySc
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _start(kind: str) -> tuple[int, exports.Period]:
-    args = load_args(PeriodQuerySchema)
+def _start(args: dict, kind: str) -> tuple[int, exports.Period]:
     user = current_api_user()
     period = exports.Period(args["start"], args["end"])
     atomic(exports.record_export, user, user.cooperative_id, kind, period, via="api")
@@ -31,92 +30,102 @@ def _download(body, mimetype: str, filename: str) -> Response:
 
 
 @api.get("/exports/journal.csv")
-@doc(summary="Journal as CSV, one row per posting line (streamed)", query=PeriodQuerySchema, tags=["exports"],
-     content_type="text/csv", errors=(401, 403, 422))
+@api.doc(summary="Journal as CSV, one row per posting line (streamed)", tags=["exports"],
+         content_type="text/csv", errors=(401, 403, 422))
 @roles(*BOOKS)
-def export_journal_csv():
-    cid, period = _start("journal.csv")
+@api.arguments(PeriodQuerySchema, location="query")
+def export_journal_csv(args: dict):
+    cid, period = _start(args, "journal.csv")
     return _download(stream_with_context(exports.journal_csv(cid, period)), "text/csv",
                      f"jurnal_{period.label()}.csv")
 
 
 @api.get("/exports/general-ledger.xlsx")
-@doc(summary="General ledger workbook (opening, movements, closing per account)", query=PeriodQuerySchema,
-     tags=["exports"], content_type=XLSX, errors=(401, 403, 422))
+@api.doc(summary="General ledger workbook (opening, movements, closing per account)",
+         tags=["exports"], content_type=XLSX, errors=(401, 403, 422))
 @roles(*BOOKS)
-def export_general_ledger_xlsx():
-    cid, period = _start("general-ledger.xlsx")
+@api.arguments(PeriodQuerySchema, location="query")
+def export_general_ledger_xlsx(args: dict):
+    cid, period = _start(args, "general-ledger.xlsx")
     return _download(exports.iter_file(exports.general_ledger_xlsx(cid, period)), XLSX,
                      f"buku_besar_{period.label()}.xlsx")
 
 
 @api.get("/exports/saft.xml")
-@doc(summary="SAF-T Financial 1.30 XML audit file, namespace urn:StandardAuditFile-Taxation-Financial:NO "
-             "(streamed)", query=PeriodQuerySchema, tags=["exports"],
-     content_type="application/xml", errors=(401, 403, 422))
+@api.doc(summary="SAF-T Financial 1.30 XML audit file, namespace urn:StandardAuditFile-Taxation-Financial:NO "
+                 "(streamed)", tags=["exports"],
+         content_type="application/xml", errors=(401, 403, 422))
 @roles(*BOOKS)
-def export_saft_xml():
-    cid, period = _start("saft.xml")
+@api.arguments(PeriodQuerySchema, location="query")
+def export_saft_xml(args: dict):
+    cid, period = _start(args, "saft.xml")
     return _download(stream_with_context(saft.saft_xml(cid, period, created_at=utcnow())), "application/xml",
                      f"saft_{period.label()}.xml")
 
 
 @api.get("/exports/ledger.beancount")
-@doc(summary="The ledger as beancount text (bean-check accepts it)", query=PeriodQuerySchema,
-     tags=["exports"], content_type="text/plain", errors=(401, 403, 422))
+@api.doc(summary="The ledger as beancount text (bean-check accepts it)",
+         tags=["exports"], content_type="text/plain", errors=(401, 403, 422))
 @roles(*BOOKS)
-def export_beancount():
-    cid, period = _start("ledger.beancount")
+@api.arguments(PeriodQuerySchema, location="query")
+def export_beancount(args: dict):
+    cid, period = _start(args, "ledger.beancount")
     return _download(stream_with_context(beancount.beancount_text(cid, period)), "text/plain",
                      f"buku_besar_{period.label()}.beancount")
 
 
-def _book(kind: str, make) -> Response:
-    cid, period = _start(kind)
+def _book(args: dict, kind: str, make) -> Response:
+    cid, period = _start(args, kind)
     sees_nik = current_api_user().role in SEES_NIK
     return _download(stream_with_context(make(cid, period, sees_nik)), "text/csv", f"{kind[:-4]}_{period.label()}.csv")
 
 
 @api.get("/exports/trial-balance.csv")
-@doc(summary="Trial balance at the period end (CSV)", query=PeriodQuerySchema, tags=["exports"],
-     content_type="text/csv", errors=(401, 403, 422))
+@api.doc(summary="Trial balance at the period end (CSV)", tags=["exports"],
+         content_type="text/csv", errors=(401, 403, 422))
 @roles(*BOOKS)
-def export_trial_balance_csv():
-    return _book("trial-balance.csv", lambda cid, p, _nik: books.trial_balance_csv(
+@api.arguments(PeriodQuerySchema, location="query")
+def export_trial_balance_csv(args: dict):
+    return _book(args, "trial-balance.csv", lambda cid, p, _nik: books.trial_balance_csv(
         cid, p.end or books.last_value_date(cid) or utcnow().date()))
 
 
 @api.get("/exports/member-ledgers.csv")
-@doc(summary="Member ledgers: every savings and loan posting per member (CSV; NIK masked unless the role may "
-             "see it)", query=PeriodQuerySchema, tags=["exports"], content_type="text/csv", errors=(401, 403, 422))
+@api.doc(summary="Member ledgers: every savings and loan posting per member (CSV; NIK masked unless the role may "
+                 "see it)", tags=["exports"], content_type="text/csv", errors=(401, 403, 422))
 @roles(*BOOKS)
-def export_member_ledgers_csv():
-    return _book("member-ledgers.csv", lambda cid, p, nik: books.member_ledgers_csv(cid, p, sees_nik=nik))
+@api.arguments(PeriodQuerySchema, location="query")
+def export_member_ledgers_csv(args: dict):
+    return _book(args, "member-ledgers.csv", lambda cid, p, nik: books.member_ledgers_csv(cid, p, sees_nik=nik))
 
 
 @api.get("/exports/loan-portfolio.csv")
-@doc(summary="Loan portfolio (CSV)", query=PeriodQuerySchema, tags=["exports"], content_type="text/csv",
-     errors=(401, 403, 422))
+@api.doc(summary="Loan portfolio (CSV)", tags=["exports"], content_type="text/csv",
+         errors=(401, 403, 422))
 @roles(*BOOKS)
-def export_loan_portfolio_csv():
-    return _book("loan-portfolio.csv", lambda cid, p, nik: books.loan_portfolio_csv(cid, sees_nik=nik))
+@api.arguments(PeriodQuerySchema, location="query")
+def export_loan_portfolio_csv(args: dict):
+    return _book(args, "loan-portfolio.csv", lambda cid, p, nik: books.loan_portfolio_csv(cid, sees_nik=nik))
 
 
 @api.get("/exports/training-participants.csv")
-@doc(summary="Training participants of cohorts starting in the period (CSV)", query=PeriodQuerySchema,
-     tags=["exports"], content_type="text/csv", errors=(401, 403, 422))
+@api.doc(summary="Training participants of cohorts starting in the period (CSV)",
+         tags=["exports"], content_type="text/csv", errors=(401, 403, 422))
 @roles(*BOOKS)
-def export_training_participants_csv():
-    return _book("training-participants.csv",
+@api.arguments(PeriodQuerySchema, location="query")
+def export_training_participants_csv(args: dict):
+    return _book(args, "training-participants.csv",
                  lambda cid, p, nik: books.training_participants_csv(cid, p, sees_nik=nik))
 
 
 @api.get("/reports/pph-savings-interest")
-@doc(summary="PPh final on savings interest: monthly totals of the bukti potong (one per member per month)",
-     query=YearQuerySchema, response=PphTotalsSchema, tags=["exports"], errors=(401, 403, 422))
+@api.doc(summary="PPh final on savings interest: monthly totals of the bukti potong (one per member per month)",
+         tags=["exports"], errors=(401, 403, 422))
 @roles(*BOOKS)
-def pph_savings_interest():
+@api.arguments(YearQuerySchema, location="query")
+@api.response(200, PphTotalsSchema)
+def pph_savings_interest(args: dict):
     today = business_today()
-    year = load_args(YearQuerySchema)["year"] or today.year
+    year = args["year"] or today.year
     cid = current_api_user().cooperative_id
-    return PphTotalsSchema().dump({"year": year, "months": withholding.monthly_totals(cid, year, today)})
+    return {"year": year, "months": withholding.monthly_totals(cid, year, today)}

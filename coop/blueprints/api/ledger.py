@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from flask import request
 
 from coop.auth.roles import ADMIN, BOOKS, MANAGER, TREASURER
-from coop.blueprints.api import api, current_api_user, cursor_page, doc, idempotent, load, load_args, roles
+from coop.blueprints.api import api, current_api_user, cursor_page, found_first, idempotent, roles
 from coop.blueprints.common import business_today as _today
 from coop.db import atomic
 from coop.errors import ValidationError
@@ -42,8 +42,7 @@ def _coop() -> int:
 
 
 
-def _range() -> tuple[date, date]:
-    args = load_args(RangeQuerySchema)
+def _range(args: dict) -> tuple[date, date]:
     end = args["to"] or _today()
     start = args["from_"] or date(end.year, 1, 1)
     if start > end:
@@ -52,94 +51,104 @@ def _range() -> tuple[date, date]:
 
 
 def account_dump(acc: Account) -> dict:
-    return LedgerAccountSchema().dump({"id": acc.id, "code": acc.code, "name": acc.name, "name_en": acc.name_en,
-                                 "type": acc.type, "normal_side": acc.normal_side, "parent_id": acc.parent_id,
-                                 "is_open": acc.is_open, "balance": acc.natural_balance()})
+    return {"id": acc.id, "code": acc.code, "name": acc.name, "name_en": acc.name_en, "type": acc.type,
+            "normal_side": acc.normal_side, "parent_id": acc.parent_id, "is_open": acc.is_open,
+            "balance": acc.natural_balance()}
 
 
 def entry_dump(entry) -> dict:
-    return JournalEntryOutSchema().dump({
+    return {
         "id": entry.id, "voucher_number": entry.voucher_number, "value_date": entry.value_date, "memo": entry.memo,
         "source": entry.source, "reverses_id": entry.reverses_id, "hash": entry.hash,
         "lines": [{"line_no": p.line_no, "account_code": p.account.code, "account_name": p.account.name,
-                   "debit": p.debit, "credit": p.credit, "memo": p.memo} for p in entry.postings]})
+                   "debit": p.debit, "credit": p.credit, "memo": p.memo} for p in entry.postings]}
 
 
 @api.get("/ledger/trial-balance")
-@doc(summary="Trial balance (neraca saldo) at a date, rolled up to chart accounts", query=AsOfQuerySchema,
-     response=TrialBalanceSchema, tags=TAGS, errors=(401, 403, 422))
+@api.doc(summary="Trial balance (neraca saldo) at a date, rolled up to chart accounts", tags=TAGS,
+         errors=(401, 403, 422))
 @roles(*BOOKS)
-def trial_balance():
-    as_of = load_args(AsOfQuerySchema)["as_of"] or _today()
-    return TrialBalanceSchema().dump(reports.trial_balance(_coop(), as_of))
+@api.arguments(AsOfQuerySchema, location="query")
+@api.response(200, TrialBalanceSchema)
+def trial_balance(args: dict):
+    return reports.trial_balance(_coop(), args["as_of"] or _today())
 
 
 @api.get("/ledger/verify")
-@doc(summary="Verify the books: balances from postings, hash chain, voucher gaps", response=LedgerVerifySchema,
-     tags=TAGS, errors=(401, 403))
+@api.doc(summary="Verify the books: balances from postings, hash chain, voucher gaps",
+         tags=TAGS, errors=(401, 403))
 @roles(*BOOKS)
+@api.response(200, LedgerVerifySchema)
 def verify():
-    return LedgerVerifySchema().dump(run(_coop()))
+    return run(_coop())
 
 
 @api.get("/ledger/accounts")
-@doc(summary="Chart of accounts and sub-accounts with natural-side balances", response=LedgerAccountListSchema,
-     tags=TAGS, errors=(401, 403, 422))
+@api.doc(summary="Chart of accounts and sub-accounts with natural-side balances",
+         tags=TAGS, errors=(401, 403, 422))
 @roles(*BOOKS)
+@api.response(200, LedgerAccountListSchema)
 def list_accounts():
     stmt = sa.select(Account).where(Account.cooperative_id == _coop())
     return cursor_page(stmt, Account.id, account_dump)
 
 
 @api.get("/ledger/accounts/<int:ledger_account_id>")
-@doc(summary="One account", response=LedgerAccountSchema, tags=TAGS)
+@api.doc(summary="One account", tags=TAGS)
 @roles(*BOOKS)
+@api.response(200, LedgerAccountSchema)
 def get_ledger_account(ledger_account_id: int):
     return account_dump(get_account(_coop(), ledger_account_id))
 
 
 @api.get("/ledger/accounts/<int:ledger_account_id>/general-ledger")
-@doc(summary="General ledger of one account (sub-accounts included) with running balance",
-     query=RangeQuerySchema, response=GeneralLedgerSchema, tags=TAGS)
+@api.doc(summary="General ledger of one account (sub-accounts included) with running balance",
+         tags=TAGS)
 @roles(*BOOKS)
-def general_ledger(ledger_account_id: int):
-    get_account(_coop(), ledger_account_id)
-    start, end = _range()
-    return GeneralLedgerSchema().dump(reports.general_ledger(_coop(), ledger_account_id, start, end))
+@found_first(lambda ledger_account_id: get_account(_coop(), ledger_account_id))  # 404 before 422
+@api.arguments(RangeQuerySchema, location="query")
+@api.response(200, GeneralLedgerSchema)
+def general_ledger(args: dict, ledger_account_id: int):
+    start, end = _range(args)
+    return reports.general_ledger(_coop(), ledger_account_id, start, end)
 
 
 @api.get("/ledger/neraca")
-@doc(summary="Neraca (statement of financial position)", query=AsOfQuerySchema, response=NeracaSchema,
-     tags=TAGS, errors=(401, 403, 422))
+@api.doc(summary="Neraca (statement of financial position)", tags=TAGS, errors=(401, 403, 422))
 @roles(*BOOKS)
-def neraca():
-    as_of = load_args(AsOfQuerySchema)["as_of"] or _today()
-    return NeracaSchema().dump(reports.neraca(_coop(), as_of))
+@api.arguments(AsOfQuerySchema, location="query")
+@api.response(200, NeracaSchema)
+def neraca(args: dict):
+    return reports.neraca(_coop(), args["as_of"] or _today())
 
 
 @api.get("/ledger/phu")
-@doc(summary="Perhitungan Hasil Usaha (income statement), member and non-member income apart",
-     query=RangeQuerySchema, response=PhuSchema, tags=TAGS, errors=(401, 403, 422))
+@api.doc(summary="Perhitungan Hasil Usaha (income statement), member and non-member income apart",
+         tags=TAGS, errors=(401, 403, 422))
 @roles(*BOOKS)
-def phu():
-    start, end = _range()
-    return PhuSchema().dump(reports.phu(_coop(), start, end))
+@api.arguments(RangeQuerySchema, location="query")
+@api.response(200, PhuSchema)
+def phu(args: dict):
+    start, end = _range(args)
+    return reports.phu(_coop(), start, end)
 
 
 @api.get("/ledger/entries/<int:entry_id>")
-@doc(summary="One journal entry with its lines", response=JournalEntryOutSchema, tags=TAGS)
+@api.doc(summary="One journal entry with its lines", tags=TAGS)
 @roles(*BOOKS)
+@api.response(200, JournalEntryOutSchema)
 def get_journal_entry(entry_id: int):
     return entry_dump(get_entry(_coop(), entry_id))
 
 
 @api.post("/ledger/entries")
-@doc(summary="Post a manual journal entry (non-member transactions; control accounts and member sub-accounts are refused with 422)", body=JournalEntryInSchema,
-     response=JournalEntryOutSchema, status=201, tags=TAGS, errors=(401, 403, 409, 422))
+@api.doc(summary="Post a manual journal entry (non-member transactions; control accounts and member sub-accounts are refused with 422)",
+         tags=TAGS, errors=(401, 403, 409, 422))
 @roles(ADMIN, TREASURER)
 @idempotent
-def create_journal_entry():
-    data = load(JournalEntryInSchema)
+@api.arguments(JournalEntryInSchema)
+@api.response(201, JournalEntryOutSchema)
+def create_journal_entry(data: dict):
     coop_id = _coop()
     codes = {ln["account_code"] for ln in data["lines"]}
     by_code = ledger_queries.account_ids_by_code(coop_id, codes)
@@ -151,21 +160,21 @@ def create_journal_entry():
     key = request.headers.get("Idempotency-Key")
     entry = atomic(post_manual_entry, coop_id, lines, actor=current_api_user(), memo=data["memo"],
                    value_date=data["value_date"], idempotency_key=f"api.manual:{key}" if key else None)
-    return entry_dump(entry), 201
+    return entry_dump(entry)
 
 
 
 
 @api.post("/ledger/entries/<int:entry_id>/reversal-requests")
-@doc(summary="Request the reversal of a journal entry (maker); a second person approves it. An entry a sub-ledger "
-             "owns (loan, savings, SHU, cash count) is refused with 409 `owned_by_subledger` naming the action",
-     body=ReversalRequestInSchema, response=ReversalRequestSchema, status=201, tags=TAGS,
-     errors=(401, 403, 404, 409, 422))
+@api.doc(summary="Request the reversal of a journal entry (maker); a second person approves it. An entry a sub-ledger "
+                 "owns (loan, savings, SHU, cash count) is refused with 409 `owned_by_subledger` naming the action",
+         tags=TAGS, errors=(401, 403, 404, 409, 422))
 @roles(ADMIN, TREASURER, MANAGER)
-def request_entry_reversal(entry_id: int):
-    get_entry(_coop(), entry_id)  # another cooperative's entry: 404 before any body check
-    data = load(ReversalRequestInSchema)
+@found_first(lambda entry_id: get_entry(_coop(), entry_id))  # another cooperative's entry: 404 before 422
+@api.arguments(ReversalRequestInSchema)
+@api.response(201, ReversalRequestSchema)
+def request_entry_reversal(data: dict, entry_id: int):
     approval = atomic(periods.request_reversal, _coop(), entry_id, actor=current_api_user(), reason=data["reason"],
                       value_date=data["value_date"])
-    return ReversalRequestSchema().dump({"id": approval.id, "entry_id": approval.target_id, "status": approval.status,
-                                         "reason": approval.reason, "value_date": approval.value_date}), 201
+    return {"id": approval.id, "entry_id": approval.target_id, "status": approval.status,
+            "reason": approval.reason, "value_date": approval.value_date}

@@ -6,10 +6,11 @@ from __future__ import annotations
 from datetime import date
 
 import sqlalchemy as sa
+from flask import g
 
 from coop import settings as coop_settings
 from coop.auth.roles import ADMIN, AUDITOR, CASH, MANAGER, MEMBER, TREASURER
-from coop.blueprints.api import api, current_api_user, cursor_page, doc, idempotent, load, load_args, roles
+from coop.blueprints.api import api, current_api_user, cursor_page, found_first, idempotent, roles
 from coop.blueprints.common import business_today as _today
 from coop.db import atomic
 from coop.errors import NotFound
@@ -56,6 +57,10 @@ def loan_dump(loan: Loan, as_of: date | None = None) -> dict:
             "schedule_version": loan.schedule_version}
 
 
+def _loan(loan_id: int) -> Loan:
+    return loans.get_loan(_coop(), loan_id)
+
+
 def _visible(loan_id: int) -> Loan:
     user = current_api_user()
     loan = loans.get_loan(user.cooperative_id, loan_id)
@@ -66,103 +71,109 @@ def _visible(loan_id: int) -> Loan:
 
 
 @api.post("/loan-products")
-@doc(summary="Create a loan product (terms are copied onto each loan)", body=schemas.LoanProductCreateSchema,
-     response=schemas.LoanProductSchema, status=201, tags=["loans"])
+@api.doc(summary="Create a loan product (terms are copied onto each loan)", tags=["loans"])
 @roles(ADMIN, MANAGER)
-def create_loan_product():
-    data = {k: v for k, v in load(schemas.LoanProductCreateSchema).items() if v is not None}
+@api.arguments(schemas.LoanProductCreateSchema)
+@api.response(201, schemas.LoanProductSchema)
+def create_loan_product(data: dict):
+    data = {k: v for k, v in data.items() if v is not None}
     product = atomic(loans.create_product, _coop(), actor=current_api_user(), **data)
-    return schemas.LoanProductSchema().dump(product_dump(product)), 201
+    return product_dump(product)
 
 
 @api.get("/loan-products")
-@doc(summary="Loan products", response=schemas.LoanProductListSchema, tags=["loans"])
+@api.doc(summary="Loan products", tags=["loans"])
 @roles(*READ)
+@api.response(200, schemas.LoanProductListSchema)
 def list_loan_products():
     stmt = sa.select(LoanProduct).where(LoanProduct.cooperative_id == _coop())
-    return schemas.LoanProductListSchema().dump(cursor_page(stmt, LoanProduct.id, product_dump))
+    return cursor_page(stmt, LoanProduct.id, product_dump)
 
 
 @api.get("/loan-products/<int:loan_product_id>")
-@doc(summary="One loan product", response=schemas.LoanProductSchema, tags=["loans"])
+@api.doc(summary="One loan product", tags=["loans"])
 @roles(*READ)
+@api.response(200, schemas.LoanProductSchema)
 def get_loan_product(loan_product_id: int):
-    return schemas.LoanProductSchema().dump(product_dump(loans.get_product(_coop(), loan_product_id)))
+    return product_dump(loans.get_product(_coop(), loan_product_id))
 
 
 @api.post("/loan-schedules/preview")
-@doc(summary="Preview a schedule (the same code books it at disbursement)", body=schemas.PreviewSchema,
-     response=schemas.PreviewResultSchema, tags=["loans"])
+@api.doc(summary="Preview a schedule (the same code books it at disbursement)", tags=["loans"])
 @roles(*READ)
-def preview_schedule():
-    data = load(schemas.PreviewSchema)
+@api.arguments(schemas.PreviewSchema)
+@api.response(200, schemas.PreviewResultSchema)
+def preview_schedule(data: dict):
     plan = loans.preview(_coop(), data["product_id"], data["principal"], data["term_months"], data["first_due_date"],
                          data["disbursed_on"])
     first = loans.preview_first_period(_coop(), data["product_id"], data["term_months"], data["first_due_date"],
                                        data["disbursed_on"])
-    return schemas.PreviewResultSchema().dump({
+    return {
         "instalments": [i.as_dict() for i in plan], "total_interest": sum(i.interest for i in plan),
         "total_principal": sum(i.principal for i in plan),
         "first_period_days": first.days if first else None,
         "standard_period_days": first.standard_days if first else None,
-        "first_period_prorated": first.prorated if first else None})
+        "first_period_prorated": first.prorated if first else None}
 
 
 @api.post("/loans")
-@doc(summary="Apply for a loan (status applied)", body=schemas.LoanCreateSchema, response=schemas.LoanSchema,
-     status=201, tags=["loans"], errors=(401, 403, 404, 409, 422))
+@api.doc(summary="Apply for a loan (status applied)", tags=["loans"], errors=(401, 403, 404, 409, 422))
 @roles(*APPLY)
-def create_loan():
-    data = load(schemas.LoanCreateSchema)
+@api.arguments(schemas.LoanCreateSchema)
+@api.response(201, schemas.LoanSchema)
+def create_loan(data: dict):
     loan = atomic(loans.apply, _coop(), actor=current_api_user(), **data)
-    return schemas.LoanSchema().dump(loan_dump(loan)), 201
+    return loan_dump(loan)
 
 
 @api.get("/loans")
-@doc(summary="Loans", query=schemas.LoanListQuerySchema, response=schemas.LoanListSchema, tags=["loans"])
+@api.doc(summary="Loans", tags=["loans"])
 @roles(*READ)
-def list_loans():
-    args = load_args(schemas.LoanListQuerySchema)
+@api.arguments(schemas.LoanListQuerySchema, location="query")
+@api.response(200, schemas.LoanListSchema)
+def list_loans(args: dict):
     stmt = sa.select(Loan).where(Loan.cooperative_id == _coop())
     if args.get("status"):
         stmt = stmt.where(Loan.status == args["status"])
     if args.get("member_id"):
         stmt = stmt.where(Loan.member_id == args["member_id"])
-    return schemas.LoanListSchema().dump(cursor_page(stmt, Loan.id, loan_dump))
+    return cursor_page(stmt, Loan.id, loan_dump)
 
 
 @api.get("/loans/<int:loan_id>")
-@doc(summary="A loan with outstanding principal, arrears, days past due and collectibility",
-     response=schemas.LoanSchema, tags=["loans"])
+@api.doc(summary="A loan with outstanding principal, arrears, days past due and collectibility", tags=["loans"])
 @roles(*READ, MEMBER)
+@api.response(200, schemas.LoanSchema)
 def get_loan(loan_id: int):
-    return schemas.LoanSchema().dump(loan_dump(_visible(loan_id)))
+    return loan_dump(_visible(loan_id))
 
 
 @api.post("/loans/<int:loan_id>/approval")
-@doc(summary="Approve or reject (403 for the maker of the application)", body=schemas.ApprovalSchema,
-     response=schemas.LoanSchema, tags=["loans"], errors=(401, 403, 404, 409, 422))
+@api.doc(summary="Approve or reject (403 for the maker of the application)",
+         tags=["loans"], errors=(401, 403, 404, 409, 422))
 @roles(ADMIN, MANAGER, TREASURER)
-def approve_loan(loan_id: int):
-    loans.get_loan(_coop(), loan_id)
-    data = load(schemas.ApprovalSchema)
+@found_first(_loan)  # 404 before 422
+@api.arguments(schemas.ApprovalSchema)
+@api.response(200, schemas.LoanSchema)
+def approve_loan(data: dict, loan_id: int):
     loan = atomic(loans.decide, _coop(), loan_id, actor=current_api_user(), decision=data["decision"],
                   note=data["note"], on=data["decided_on"] or _today())
-    return schemas.LoanSchema().dump(loan_dump(loan))
+    return loan_dump(loan)
 
 
 @api.post("/loans/<int:loan_id>/disbursement")
-@doc(summary="Disburse an approved loan (cash or to savings); the schedule equals the preview",
-     body=schemas.DisbursementSchema, response=schemas.LoanSchema, tags=["loans"],
-     errors=(401, 403, 404, 409, 422))
+@api.doc(summary="Disburse an approved loan (cash or to savings); the schedule equals the preview",
+         tags=["loans"],
+         errors=(401, 403, 404, 409, 422))
 @roles(*CASH)
 @idempotent
-def disburse_loan(loan_id: int):
-    loans.get_loan(_coop(), loan_id)
-    data = load(schemas.DisbursementSchema)
+@found_first(_loan)  # 404 before 422
+@api.arguments(schemas.DisbursementSchema)
+@api.response(200, schemas.LoanSchema)
+def disburse_loan(data: dict, loan_id: int):
     loan = atomic(loans.disburse, _coop(), loan_id, actor=current_api_user(), disbursed_on=data["disbursed_on"],
                   first_due_date=data["first_due_date"], mode=data["mode"])
-    return schemas.LoanSchema().dump(loan_dump(loan, data["disbursed_on"]))
+    return loan_dump(loan, data["disbursed_on"])
 
 
 def schedule_dump(loan: Loan) -> dict:
@@ -179,24 +190,26 @@ def schedule_dump(loan: Loan) -> dict:
 
 
 @api.get("/loans/<int:loan_id>/schedule")
-@doc(summary="The booked schedule with paid amounts", response=schemas.ScheduleSchema, tags=["loans"])
+@api.doc(summary="The booked schedule with paid amounts", tags=["loans"])
 @roles(*READ, MEMBER)
+@api.response(200, schemas.ScheduleSchema)
 def loan_schedule(loan_id: int):
-    return schemas.ScheduleSchema().dump(schedule_dump(_visible(loan_id)))
+    return schedule_dump(_visible(loan_id))
 
 
 @api.post("/loans/<int:loan_id>/repayments")
-@doc(summary="Record a repayment (allocated penalty, fees, interest, principal; oldest instalment first)",
-     body=schemas.RepaymentSchema, response=schemas.RepaymentResultSchema, status=201, tags=["loans"],
-     errors=(401, 403, 404, 409, 422))
+@api.doc(summary="Record a repayment (allocated penalty, fees, interest, principal; oldest instalment first)",
+         tags=["loans"],
+         errors=(401, 403, 404, 409, 422))
 @roles(*CASH)
 @idempotent
-def repay_loan(loan_id: int):
-    loans.get_loan(_coop(), loan_id)
-    data = load(schemas.RepaymentSchema)
+@found_first(_loan)  # 404 before 422
+@api.arguments(schemas.RepaymentSchema)
+@api.response(201, schemas.RepaymentResultSchema)
+def repay_loan(data: dict, loan_id: int):
     rep = atomic(loans.repay, _coop(), loan_id, data["amount"], actor=current_api_user(), paid_on=data["paid_on"],
                  channel=data["channel"])
-    return schemas.RepaymentResultSchema().dump(repayment_dump(rep)), 201
+    return repayment_dump(rep)
 
 
 def repayment_dump(rep) -> dict:
@@ -214,115 +227,122 @@ def repayment_dump(rep) -> dict:
 # --------------------------------------------------------------------------------------------
 
 @api.get("/loans/<int:loan_id>/payoff-quote")
-@doc(summary="What an early payoff (pelunasan dipercepat) costs on as_of: principal, due interest, fees, "
-             "penalties, total; later interest is waived (409 unless active)",
-     query=schemas.PayoffQuoteQuerySchema, response=schemas.PayoffQuoteSchema, tags=["loans"],
-     errors=(401, 403, 404, 409, 422))
+@api.doc(summary="What an early payoff (pelunasan dipercepat) costs on as_of: principal, due interest, fees, "
+                 "penalties, total; later interest is waived (409 unless active)", tags=["loans"],
+         errors=(401, 403, 404, 409, 422))
 @roles(*READ, MEMBER)
-def payoff_quote(loan_id: int):
-    loan = _visible(loan_id)
-    as_of = load_args(schemas.PayoffQuoteQuerySchema).get("as_of") or _today()
+@found_first(_visible)  # 404 before 422
+@api.arguments(schemas.PayoffQuoteQuerySchema, location="query")
+@api.response(200, schemas.PayoffQuoteSchema)
+def payoff_quote(args: dict, loan_id: int):
+    loan = g.api_object
+    as_of = args.get("as_of") or _today()
     quote = loans.payoff_quote(_coop(), loan.id, as_of)
-    return schemas.PayoffQuoteSchema().dump(quote | {"loan_id": loan.id, "as_of": as_of})
+    return quote | {"loan_id": loan.id, "as_of": as_of}
 
 
 @api.post("/loans/<int:loan_id>/payoff")
-@doc(summary="Pay a loan off early; amount must equal the payoff quote total of paid_on "
-             "(422 payoff_amount_mismatch otherwise; 409 when the loan is not active)",
-     body=schemas.PayoffSchema, response=schemas.PayoffResultSchema, status=201, tags=["loans"],
-     errors=(401, 403, 404, 409, 422))
+@api.doc(summary="Pay a loan off early; amount must equal the payoff quote total of paid_on "
+                 "(422 payoff_amount_mismatch otherwise; 409 when the loan is not active)", tags=["loans"],
+         errors=(401, 403, 404, 409, 422))
 @roles(*CASH)
 @idempotent
-def pay_off_loan(loan_id: int):
-    loans.get_loan(_coop(), loan_id)
-    data = load(schemas.PayoffSchema)
+@found_first(_loan)  # 404 before 422
+@api.arguments(schemas.PayoffSchema)
+@api.response(201, schemas.PayoffResultSchema)
+def pay_off_loan(data: dict, loan_id: int):
     rep = atomic(loans.pay_off, _coop(), loan_id, actor=current_api_user(), paid_on=data["paid_on"],
                  channel=data["channel"], amount=data["amount"])
     loan = loans.get_loan(_coop(), loan_id)
-    return schemas.PayoffResultSchema().dump(repayment_dump(rep) | {"loan_status": loan.status}), 201
+    return repayment_dump(rep) | {"loan_status": loan.status}
 
 
 @api.post("/loans/<int:loan_id>/write-off")
-@doc(summary="Request a write-off (hapus buku) of an active loan; a second manager/admin approves it",
-     body=schemas.WriteOffRequestSchema, response=schemas.LoanSchema, tags=["loans"],
-     errors=(401, 403, 404, 409, 422))
+@api.doc(summary="Request a write-off (hapus buku) of an active loan; a second manager/admin approves it",
+         tags=["loans"],
+         errors=(401, 403, 404, 409, 422))
 @roles(*APPROVE)
-def request_write_off(loan_id: int):
-    loans.get_loan(_coop(), loan_id)
-    data = load(schemas.WriteOffRequestSchema)
+@found_first(_loan)  # 404 before 422
+@api.arguments(schemas.WriteOffRequestSchema)
+@api.response(200, schemas.LoanSchema)
+def request_write_off(data: dict, loan_id: int):
     loan = atomic(loans.request_write_off, _coop(), loan_id, actor=current_api_user(), note=data["reason"].strip())
-    return schemas.LoanSchema().dump(loan_dump(loan))
+    return loan_dump(loan)
 
 
 @api.post("/loans/<int:loan_id>/write-off/approval")
-@doc(summary="Approve a requested write-off: Cr loan, Dr 1209 up to the provision, the rest Dr 5102 "
-             "(403 for the requester)", body=schemas.WriteOffApprovalSchema, response=schemas.LoanSchema,
-     tags=["loans"], errors=(401, 403, 404, 409, 422))
+@api.doc(summary="Approve a requested write-off: Cr loan, Dr 1209 up to the provision, the rest Dr 5102 "
+                 "(403 for the requester)",
+         tags=["loans"], errors=(401, 403, 404, 409, 422))
 @roles(*APPROVE)
 @idempotent
-def approve_write_off(loan_id: int):
-    loans.get_loan(_coop(), loan_id)
-    data = load(schemas.WriteOffApprovalSchema)
+@found_first(_loan)  # 404 before 422
+@api.arguments(schemas.WriteOffApprovalSchema)
+@api.response(200, schemas.LoanSchema)
+def approve_write_off(data: dict, loan_id: int):
     on = data["written_off_on"] or _today()
     loan = atomic(loans.approve_write_off, _coop(), loan_id, actor=current_api_user(), on=on)
-    return schemas.LoanSchema().dump(loan_dump(loan, on))
+    return loan_dump(loan, on)
 
 
 @api.post("/loans/<int:loan_id>/write-off/rejection")
-@doc(summary="Reject a pending write-off request (checker, with a reason): the request is cleared, the loan "
-             "keeps running (403 maker_checker for the requester, 409 no_write_off_request when none is pending)",
-     body=schemas.WriteOffRejectionSchema, response=schemas.LoanSchema, tags=["loans"],
-     errors=(401, 403, 404, 409, 422))
+@api.doc(summary="Reject a pending write-off request (checker, with a reason): the request is cleared, the loan "
+                 "keeps running (403 maker_checker for the requester, 409 no_write_off_request when none is pending)",
+         tags=["loans"],
+         errors=(401, 403, 404, 409, 422))
 @roles(*APPROVE)
-def reject_write_off(loan_id: int):
-    loans.get_loan(_coop(), loan_id)
-    data = load(schemas.WriteOffRejectionSchema)
+@found_first(_loan)  # 404 before 422
+@api.arguments(schemas.WriteOffRejectionSchema)
+@api.response(200, schemas.LoanSchema)
+def reject_write_off(data: dict, loan_id: int):
     loan = atomic(loans.reject_write_off, _coop(), loan_id, actor=current_api_user(), reason=data["reason"])
-    return schemas.LoanSchema().dump(loan_dump(loan))
+    return loan_dump(loan)
 
 
 @api.post("/loans/<int:loan_id>/write-off/withdrawal")
-@doc(summary="Withdraw one's own pending write-off request: the request is cleared, a new one can be made "
-             "(403 not_requester for anyone else, 409 no_write_off_request when none is pending)",
-     body=schemas.WriteOffWithdrawalSchema, response=schemas.LoanSchema, tags=["loans"],
-     errors=(401, 403, 404, 409, 422))
+@api.doc(summary="Withdraw one's own pending write-off request: the request is cleared, a new one can be made "
+                 "(403 not_requester for anyone else, 409 no_write_off_request when none is pending)",
+         tags=["loans"],
+         errors=(401, 403, 404, 409, 422))
 @roles(*APPROVE)
-def withdraw_write_off(loan_id: int):
-    loans.get_loan(_coop(), loan_id)
-    data = load(schemas.WriteOffWithdrawalSchema)
+@found_first(_loan)  # 404 before 422
+@api.arguments(schemas.WriteOffWithdrawalSchema)
+@api.response(200, schemas.LoanSchema)
+def withdraw_write_off(data: dict, loan_id: int):
     loan = atomic(loans.withdraw_write_off, _coop(), loan_id, actor=current_api_user(), note=data["note"])
-    return schemas.LoanSchema().dump(loan_dump(loan))
+    return loan_dump(loan)
 
 
 @api.post("/loans/<int:loan_id>/recoveries")
-@doc(summary="Money received on a written-off loan (Dr Kas / Cr 4104 income); 409 unless written off",
-     body=schemas.RecoveryCreateSchema, response=schemas.RecoverySchema, status=201, tags=["loans"],
-     errors=(401, 403, 404, 409, 422))
+@api.doc(summary="Money received on a written-off loan (Dr Kas / Cr 4104 income); 409 unless written off",
+         tags=["loans"],
+         errors=(401, 403, 404, 409, 422))
 @roles(*CASH)
 @idempotent
-def record_recovery(loan_id: int):
-    loans.get_loan(_coop(), loan_id)
-    data = load(schemas.RecoveryCreateSchema)
+@found_first(_loan)  # 404 before 422
+@api.arguments(schemas.RecoveryCreateSchema)
+@api.response(201, schemas.RecoverySchema)
+def record_recovery(data: dict, loan_id: int):
     rec = atomic(loans.record_recovery, _coop(), loan_id, data["amount"], actor=current_api_user(),
                  received_on=data["received_on"])
 
     loan = loans.get_loan(_coop(), loan_id)
-    return schemas.RecoverySchema().dump({
+    return {
         "id": rec.id, "loan_id": loan.id, "amount": rec.amount, "received_on": rec.received_on,
         "entry_id": rec.entry_id, "voucher_number": get_entry(_coop(), rec.entry_id).voucher_number,
-        "written_off_amount": loan.written_off_amount, "recovered_total": loans.recovered_total(loan)}), 201
+        "written_off_amount": loan.written_off_amount, "recovered_total": loans.recovered_total(loan)}
 
 
 @api.post("/loans/<int:loan_id>/reschedule")
-@doc(summary="Reschedule (restrukturisasi) the outstanding principal; due unpaid interest is carried into "
-             "the first new instalment, unpaid penalties waived; returns the new schedule",
-     body=schemas.RescheduleSchema, response=schemas.ScheduleSchema, tags=["loans"],
-     errors=(401, 403, 404, 409, 422))
+@api.doc(summary="Reschedule (restrukturisasi) the outstanding principal; due unpaid interest is carried into "
+                 "the first new instalment, unpaid penalties waived; returns the new schedule", tags=["loans"],
+         errors=(401, 403, 404, 409, 422))
 @roles(*APPROVE)
 @idempotent
-def reschedule_loan(loan_id: int):
-    loans.get_loan(_coop(), loan_id)
-    data = load(schemas.RescheduleSchema)
+@found_first(_loan)  # 404 before 422
+@api.arguments(schemas.RescheduleSchema)
+@api.response(200, schemas.ScheduleSchema)
+def reschedule_loan(data: dict, loan_id: int):
     loan = atomic(loans.reschedule, _coop(), loan_id, actor=current_api_user(), on=data["rescheduled_on"],
                   term_months=data["term_months"], first_due_date=data["first_due_date"])
-    return schemas.ScheduleSchema().dump(schedule_dump(loan))
+    return schedule_dump(loan)

@@ -9,13 +9,10 @@ from coop.blueprints.api import (
     _encode_cursor,
     api,
     current_api_user,
-    doc,
+    found_first,
     idempotent,
-    load,
-    load_args,
     page_params,
     roles,
-    schema_instance,
 )
 from coop.blueprints.common import business_today as _today
 from coop.db import atomic
@@ -71,22 +68,23 @@ def member_dump(member: Member) -> dict:
 
 
 @api.post("/members")
-@doc(summary="Register a resident as a member (opens pokok, wajib and sukarela accounts)",
-     body=schemas.MemberCreateSchema, response=schemas.MemberSchema, status=201, tags=["members"],
-     errors=(401, 403, 404, 409, 422))
+@api.doc(summary="Register a resident as a member (opens pokok, wajib and sukarela accounts)", tags=["members"],
+         errors=(401, 403, 404, 409, 422))
 @roles(*REGISTER)
-def create_member():
-    data = load(schemas.MemberCreateSchema)
+@api.arguments(schemas.MemberCreateSchema)
+@api.response(201, schemas.MemberSchema)
+def create_member(data: dict):
     member = atomic(services.register_member, _coop(), data["resident_id"], data["joined_on"],
                     actor=current_api_user(), member_type=data["member_type"])
-    return schemas.MemberSchema().dump(member_dump(member)), 201
+    return member_dump(member)
 
 
 @api.get("/members/<int:member_id>")
-@doc(summary="A member with savings accounts and loans", response=schemas.MemberSchema, tags=["members"])
+@api.doc(summary="A member with savings accounts and loans", tags=["members"])
 @roles(*STAFF_READ, MEMBER)
+@api.response(200, schemas.MemberSchema)
 def get_member(member_id: int):
-    return schemas.MemberSchema().dump(member_dump(_visible_member(member_id)))
+    return member_dump(_visible_member(member_id))
 
 
 def settlement_dump(s) -> dict:
@@ -98,28 +96,33 @@ def settlement_dump(s) -> dict:
 
 
 @api.post("/members/<int:member_id>/resignation")
-@doc(summary="Resign: savings refunded net of outstanding loans in one entry", body=schemas.ResignationSchema,
-     response=schemas.SettlementSchema, tags=["members"], errors=(401, 403, 404, 409, 422))
+@api.doc(summary="Resign: savings refunded net of outstanding loans in one entry", tags=["members"],
+         errors=(401, 403, 404, 409, 422))
 @roles(ADMIN, TREASURER, MANAGER)
 @idempotent
-def resign_member(member_id: int):
-    services.get_member(_coop(), member_id)
-    data = load(schemas.ResignationSchema)
+@found_first(lambda member_id: services.get_member(_coop(), member_id))
+@api.arguments(schemas.ResignationSchema)
+@api.response(200, schemas.SettlementSchema)
+def resign_member(data: dict, member_id: int):
     s = atomic(services.resign, _coop(), member_id, data["effective_on"], actor=current_api_user())
-    return schemas.SettlementSchema().dump(settlement_dump(s)), 200
+    return settlement_dump(s)
 
 
 @api.get("/savings-accounts/<int:account_id>")
-@doc(summary="A savings account with its balance", response=schemas.SavingsAccountSchema, tags=["savings"])
+@api.doc(summary="A savings account with its balance", tags=["savings"])
 @roles(*STAFF_READ, MEMBER)
+@api.response(200, schemas.SavingsAccountSchema)
 def get_savings_account(account_id: int):
-    return schemas.SavingsAccountSchema().dump(account_dump(_visible_account(account_id)))
+    return account_dump(_visible_account(account_id))
 
 
+def _account(account_id: int):
+    return savings.get_account(_coop(), account_id)
 
-def _move(fn, account_id: int):
-    acc = savings.get_account(_coop(), account_id)  # 404 first; kept referenced, so the service reuses it
-    data = load(schemas.MoneyMoveSchema)
+
+def _move(fn, data: dict, account_id: int) -> dict:
+    # looked up by found_first before the body was parsed (404 first); still referenced, so the service reuses it
+    acc = g.api_object
     # a future date, one before the founding or the account's opening: 422 from the service (coop.datebounds)
     key = request.headers.get("Idempotency-Key")
     receipt = atomic(fn, _coop(), account_id, data["amount"], actor=current_api_user(),
@@ -128,35 +131,39 @@ def _move(fn, account_id: int):
     body = {"transaction_id": receipt.transaction_id, "entry_id": receipt.entry.id,
             "voucher_number": receipt.entry.voucher_number, "amount": receipt.amount,
             "balance": receipt.balance, "account_id": acc.id}
-    return schema_instance(schemas.MoneyMoveResultSchema).dump(body), 201
+    return body
 
 
 @api.post("/savings-accounts/<int:account_id>/deposits")
-@doc(summary="Cash deposit", body=schemas.MoneyMoveSchema, response=schemas.MoneyMoveResultSchema, status=201,
-     tags=["savings"], errors=(401, 403, 404, 409, 422))
+@api.doc(summary="Cash deposit", tags=["savings"], errors=(401, 403, 404, 409, 422))
 @roles(*CASH)
 @idempotent
-def deposit(account_id: int):
-    return _move(savings.deposit, account_id)
+@found_first(_account)
+@api.arguments(schemas.MoneyMoveSchema)
+@api.response(201, schemas.MoneyMoveResultSchema)
+def deposit(data: dict, account_id: int):
+    return _move(savings.deposit, data, account_id)
 
 
 @api.post("/savings-accounts/<int:account_id>/withdrawals")
-@doc(summary="Cash withdrawal (409 insufficient_funds below the account's minimum balance or beyond the cash in Kas)",
-     body=schemas.MoneyMoveSchema,
-     response=schemas.MoneyMoveResultSchema, status=201, tags=["savings"], errors=(401, 403, 404, 409, 422))
+@api.doc(summary="Cash withdrawal (409 insufficient_funds below the account's minimum balance or beyond the cash "
+                 "in Kas)", tags=["savings"], errors=(401, 403, 404, 409, 422))
 @roles(*CASH)
 @idempotent
-def withdraw(account_id: int):
-    return _move(savings.withdraw, account_id)
+@found_first(_account)
+@api.arguments(schemas.MoneyMoveSchema)
+@api.response(201, schemas.MoneyMoveResultSchema)
+def withdraw(data: dict, account_id: int):
+    return _move(savings.withdraw, data, account_id)
 
 
 @api.get("/savings-accounts/<int:account_id>/transactions")
-@doc(summary="Transactions (postings) with running balance", query=schemas.TransactionsQuerySchema,
-     response=schemas.TransactionListSchema, tags=["savings"])
+@api.doc(summary="Transactions (postings) with running balance", tags=["savings"])
 @roles(*STAFF_READ, MEMBER)
-def transactions(account_id: int):
-    _visible_account(account_id)
-    args = load_args(schemas.TransactionsQuerySchema)
+@found_first(_visible_account)
+@api.arguments(schemas.TransactionsQuerySchema, location="query")
+@api.response(200, schemas.TransactionListSchema)
+def transactions(args: dict, account_id: int):
     limit, after = page_params()
     acc, opening, page, more = savings.statement_after(_coop(), account_id, args["date_from"], args["date_to"],
                                                        after, limit)
@@ -164,9 +171,8 @@ def transactions(account_id: int):
               "value_date": r.value_date, "memo": r.memo, "type": r.source.split(".")[-1],
               "deposit": r.deposit, "withdrawal": r.withdrawal, "amount": r.deposit - r.withdrawal,
               "balance": r.balance} for r in page]
-    return schemas.TransactionListSchema().dump({
-        "account_id": acc.id, "opening_balance": opening, "items": items,
-        "next_cursor": _encode_cursor(page[-1].transaction_id) if more and page else None})
+    return {"account_id": acc.id, "opening_balance": opening, "items": items,
+            "next_cursor": _encode_cursor(page[-1].transaction_id) if more and page else None}
 
 
 __all__ = ["_decode_cursor"]

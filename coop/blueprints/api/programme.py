@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Response
 
 from coop.auth.roles import COORDINATOR, SERVICE_ADMIN
-from coop.blueprints.api import api, current_api_user, cursor_page, doc, load, load_args, roles
+from coop.blueprints.api import api, current_api_user, cursor_page, roles
 from coop.blueprints.common import business_today
 from coop.db import atomic
 from coop.programme import exports, services
@@ -23,40 +23,39 @@ PROGRAMME = (COORDINATOR, SERVICE_ADMIN)
 
 
 @api.get("/programme/indicators")
-@doc(summary="Indicators of every cooperative whose village lies in a region (default: the coordinator's), "
-             "per village and in total, and per group_by region (village, district, regency, province) when "
-             "asked; flows dated within from..to", query=IndicatorArgsSchema,
-     response=IndicatorsSchema, tags=TAGS, errors=(401, 403, 422))
+@api.doc(summary="Indicators of every cooperative whose village lies in a region (default: the coordinator's), "
+                 "per village and in total, and per group_by region (village, district, regency, province) when "
+                 "asked; flows dated within from..to", tags=TAGS, errors=(401, 403, 422))
 @roles(*PROGRAMME)
-def indicators():
-    args = load_args(IndicatorArgsSchema)
+@api.arguments(IndicatorArgsSchema, location="query")
+@api.response(200, IndicatorsSchema)
+def indicators(args: dict):
     data = services.region_indicators(current_api_user(), args["region"], args["from_"], args["to"],
                                       as_of=business_today(), group_by=args["group_by"])
-    return IndicatorsSchema().dump(data)
+    return data
 
 
-def _dump(snap: ProgrammeSnapshot) -> dict:
-    view = services.snapshot_view(snap)
-    return SnapshotSchema().dump(view)
+def _view(snap: ProgrammeSnapshot):
+    return services.snapshot_view(snap)
 
 
 @api.post("/programme/snapshots")
-@doc(summary="Take the semester snapshot of a region (period 2027-S1): stored and never recomputed; "
-             "409 snapshot_exists", body=SnapshotInSchema, response=SnapshotSchema, status=201, tags=TAGS,
-     errors=(401, 403, 409, 422))
+@api.doc(summary="Take the semester snapshot of a region (period 2027-S1): stored and never recomputed; "
+                 "409 snapshot_exists", tags=TAGS, errors=(401, 403, 409, 422))
 @roles(*PROGRAMME)
-def take_snapshot():
-    data = load(SnapshotInSchema)
+@api.arguments(SnapshotInSchema)
+@api.response(201, SnapshotSchema)
+def take_snapshot(data: dict):
     user = current_api_user()
     snap_id = atomic(lambda: services.take_snapshot(user, data["region"], data["period"],
                                                     today=business_today()).id)
-    return _dump(services.get_snapshot(user, snap_id)), 201
+    return _view(services.get_snapshot(user, snap_id))
 
 
 @api.get("/programme/snapshots")
-@doc(summary="Snapshots of the caller's region (oldest first)", response=SnapshotListSchema, tags=TAGS,
-     errors=(401, 403, 422))
+@api.doc(summary="Snapshots of the caller's region (oldest first)", tags=TAGS, errors=(401, 403, 422))
 @roles(*PROGRAMME)
+@api.response(200, SnapshotListSchema)
 def list_snapshots():
     user = current_api_user()
     return cursor_page(services.visible_snapshots(user), ProgrammeSnapshot.id,
@@ -64,11 +63,11 @@ def list_snapshots():
 
 
 @api.get("/programme/snapshots/<int:programme_snapshot_id>")
-@doc(summary="A snapshot: the indicators as they were when it was taken", response=SnapshotSchema, tags=TAGS,
-     errors=(401, 403, 404))
+@api.doc(summary="A snapshot: the indicators as they were when it was taken", tags=TAGS, errors=(401, 403, 404))
 @roles(*PROGRAMME)
+@api.response(200, SnapshotSchema)
 def get_snapshot(programme_snapshot_id: int):
-    return _dump(services.get_snapshot(current_api_user(), programme_snapshot_id))
+    return _view(services.get_snapshot(current_api_user(), programme_snapshot_id))
 
 
 def _title(view) -> list[str]:
@@ -77,8 +76,8 @@ def _title(view) -> list[str]:
 
 
 @api.get("/programme/snapshots/<int:programme_snapshot_id>.xlsx")
-@doc(summary="A snapshot as XLSX (one row per village, then the total)", tags=TAGS, errors=(401, 403, 404),
-     content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+@api.doc(summary="A snapshot as XLSX (one row per village, then the total)", tags=TAGS, errors=(401, 403, 404),
+         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 @roles(*PROGRAMME)
 def get_snapshot_xlsx(programme_snapshot_id: int):
     view = services.snapshot_view(services.get_snapshot(current_api_user(), programme_snapshot_id))
@@ -89,8 +88,8 @@ def get_snapshot_xlsx(programme_snapshot_id: int):
 
 
 @api.get("/programme/snapshots/<int:programme_snapshot_id>.csv")
-@doc(summary="A snapshot as CSV (one row per village, then the total)", tags=TAGS, errors=(401, 403, 404),
-     content_type="text/csv")
+@api.doc(summary="A snapshot as CSV (one row per village, then the total)", tags=TAGS, errors=(401, 403, 404),
+         content_type="text/csv")
 @roles(*PROGRAMME)
 def get_snapshot_csv(programme_snapshot_id: int):
     view = services.snapshot_view(services.get_snapshot(current_api_user(), programme_snapshot_id))

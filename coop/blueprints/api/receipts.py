@@ -6,7 +6,7 @@ from flask import Response, request
 from flask_babel import get_locale
 
 from coop.auth.roles import MEMBER, STAFF
-from coop.blueprints.api import api, current_api_user, doc, roles
+from coop.blueprints.api import api, current_api_user, roles
 from coop.errors import NotFound
 from coop.membership.services import member_for_user
 from coop.reports.receipts import receipt_data, receipt_pdf
@@ -34,18 +34,20 @@ def _pdf(voucher_number: str) -> Response:
 
 
 @api.get("/receipts/<voucher_number>.pdf")
-@doc(summary="A receipt (kuitansi) as PDF", tags=TAGS, content_type="application/pdf", errors=(401, 403, 404))
+@api.doc(summary="A receipt (kuitansi) as PDF",
+         tags=TAGS, content_type="application/pdf", errors=(401, 403, 404))
 @roles(*STAFF, MEMBER)
 def receipt_as_pdf(voucher_number: str):
     return _pdf(voucher_number)
 
 
 @api.get("/receipts/<voucher_number>")
-@doc(summary="A receipt (kuitansi) as data, identical on every reprint; `Accept: application/pdf` gives the PDF",
-     response=ReceiptSchema, tags=TAGS, errors=(401, 403, 404))
+@api.doc(summary="A receipt (kuitansi) as data, identical on every reprint; `Accept: application/pdf` gives the PDF",
+         tags=TAGS, errors=(401, 403, 404))
 @roles(*STAFF, MEMBER)
+@api.response(200, ReceiptSchema)
 def receipt(voucher_number: str):
     best = request.accept_mimetypes.best_match(["application/json", "application/pdf"])
     if best == "application/pdf" and request.accept_mimetypes["application/pdf"] > request.accept_mimetypes["application/json"]:
         return _pdf(voucher_number)
-    return ReceiptSchema().dump(_data(voucher_number))
+    return _data(voucher_number)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import current_app, request
 
 from coop.auth.roles import ADMIN, OFFICER, STAFF
-from coop.blueprints.api import api, current_api_user, cursor_page, doc, load, load_args, roles
+from coop.blueprints.api import api, current_api_user, cursor_page, found_first, roles
 from coop.blueprints.common import business_today as _today
 from coop.db import atomic
 from coop.errors import ValidationError
@@ -53,24 +53,25 @@ def resident_dict(r: Resident, user, *, records: bool = False, warnings: list[st
 
 
 @api.post("/residents")
-@doc(summary="Register a resident (422 field errors for a bad NIK/KK/region; 409 nik_exists)",
-     body=schemas.ResidentInSchema, response=schemas.ResidentSchema, status=201, tags=TAGS,
-     errors=(401, 403, 409, 422))
+@api.doc(summary="Register a resident (422 field errors for a bad NIK/KK/region; 409 nik_exists)", tags=TAGS,
+         errors=(401, 403, 409, 422))
 @roles(*WRITE)
-def create_resident():
-    data = load(schemas.ResidentInSchema)
+@api.arguments(schemas.ResidentInSchema)
+@api.response(201, schemas.ResidentSchema)
+def create_resident(data: dict):
     user = current_api_user()
     r = atomic(services.create_resident, user.cooperative_id, data, actor=user, as_of=_today())
     _, check = services.validate_resident_data(data, as_of=None)
-    return schemas.ResidentSchema().dump(resident_dict(r, user, records=True, warnings=check.warnings)), 201
+    return resident_dict(r, user, records=True, warnings=check.warnings)
 
 
 @api.get("/residents")
-@doc(summary="Search residents by exact NIK (nik=) or name fragment (q=), with filters",
-     query=schemas.ResidentQuerySchema, response=schemas.ResidentListSchema, tags=TAGS, errors=(401, 403, 422))
+@api.doc(summary="Search residents by exact NIK (nik=) or name fragment (q=), with filters", tags=TAGS,
+         errors=(401, 403, 422))
 @roles(*STAFF)
-def list_residents():
-    args = load_args(schemas.ResidentQuerySchema)
+@api.arguments(schemas.ResidentQuerySchema, location="query")
+@api.response(200, schemas.ResidentListSchema)
+def list_residents(args: dict):
     user = current_api_user()
     filters = {k: args.get(k) for k in ("q", "nik", "kk", "pmi_status", "country", "rt", "rw", "sex", "status")}
     stmt = services.resident_query(user.cooperative_id, **filters).order_by(None)
@@ -78,42 +79,44 @@ def list_residents():
     if not page["items"] or page["items"][0]["nik_masked"] is False:
         atomic(services.log_nik_reads, user.cooperative_id, user, [i["id"] for i in page["items"]],
                where="api.residents")
-    return schemas.ResidentListSchema().dump(page)
+    return page
 
 
 @api.get("/residents/<int:resident_id>")
-@doc(summary="A resident with migration records and the derived pmi_status", response=schemas.ResidentSchema,
-     tags=TAGS, errors=(401, 403, 404))
+@api.doc(summary="A resident with migration records and the derived pmi_status",
+         tags=TAGS, errors=(401, 403, 404))
 @roles(*STAFF)
+@api.response(200, schemas.ResidentSchema)
 def get_resident(resident_id: int):
     user = current_api_user()
     r = services.get_resident(user.cooperative_id, resident_id)
     out = resident_dict(r, user, records=True)
     if not out["nik_masked"]:
         atomic(services.log_nik_reads, user.cooperative_id, user, [r.id], where="api.resident")
-    return schemas.ResidentSchema().dump(out)
+    return out
 
 
 @api.post("/residents/<int:resident_id>/migration-records")
-@doc(summary="Record a departure (calon/aktif/purna); the PMI status of the household follows",
-     body=schemas.MigrationRecordInSchema, response=schemas.MigrationRecordSchema, status=201, tags=TAGS)
+@api.doc(summary="Record a departure (calon/aktif/purna); the PMI status of the household follows", tags=TAGS)
 @roles(*WRITE)
-def create_migration_record(resident_id: int):
+@found_first(lambda resident_id: services.get_resident(current_api_user().cooperative_id, resident_id))
+@api.arguments(schemas.MigrationRecordInSchema)  # under found_first: 404 before any body check
+@api.response(201, schemas.MigrationRecordSchema)
+def create_migration_record(data: dict, resident_id: int):
     user = current_api_user()
-    services.get_resident(user.cooperative_id, resident_id)  # 404 before any body check
-    data = load(schemas.MigrationRecordInSchema)
     m = atomic(services.add_migration_record, user.cooperative_id, resident_id, data, actor=user)
-    return schemas.MigrationRecordSchema().dump(record_dict(m)), 201
+    return record_dict(m)
 
 
 @api.post("/registry/imports")
-@doc(summary="Import residents from CSV/XLSX (multipart 'file'); dry_run=true validates only; with "
-             "dry_run=false nothing is written unless every row is valid",
-     query=schemas.ImportQuerySchema, body=schemas.ImportUploadSchema, body_content_type="multipart/form-data",
-     response=schemas.ImportResultSchema, tags=TAGS, errors=(401, 403, 413, 422))
+@api.doc(summary="Import residents from CSV/XLSX (multipart 'file'); dry_run=true validates only; with "
+                 "dry_run=false nothing is written unless every row is valid",
+         upload=schemas.ImportUploadSchema, tags=TAGS, errors=(401, 403, 413, 422))
 @roles(*WRITE)
-def import_residents():
-    args = load_args(schemas.ImportQuerySchema)
+@api.arguments(schemas.ImportQuerySchema, location="query")
+@api.response(200, schemas.ImportResultSchema)
+def import_residents(args: dict):
+    # the upload is read here with the bounded reader (MAX_UPLOAD), not parsed by webargs
     upload = request.files.get("file")
     if upload is None:
         raise ValidationError("Kirim berkas CSV atau XLSX sebagai multipart 'file'.",
@@ -126,4 +129,4 @@ def import_residents():
     report = imports.import_file(user.cooperative_id, data, upload.filename or "", actor=user,
                                  dry_run=args["dry_run"], as_of=_today(),
                                  limits=imports.ImportLimits.from_config(current_app.config))
-    return schemas.ImportResultSchema().dump(report.to_dict())
+    return report.to_dict()

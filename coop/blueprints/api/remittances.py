@@ -10,7 +10,7 @@ from decimal import Decimal
 from flask import g, request
 
 from coop.auth.roles import ADMIN, AUDITOR, CASH, MANAGER, MEMBER, OFFICER, TREASURER
-from coop.blueprints.api import api, current_api_user, doc, idempotent, load, load_args, roles
+from coop.blueprints.api import api, current_api_user, found_first, idempotent, roles
 from coop.blueprints.common import business_today as _today
 from coop.db import atomic
 from coop.errors import NotFound, ValidationError
@@ -35,28 +35,28 @@ def remittance_dump(r) -> dict:
 
 
 @api.post("/remittances")
-@doc(summary="Record a remittance received for a member's family (posted as a deposit into the recipient's "
-             "sukarela account: Kas or Bank by channel)", body=schemas.RemittanceInSchema,
-     response=schemas.RemittanceSchema, status=201, tags=TAGS, errors=(401, 403, 404, 409, 422))
+@api.doc(summary="Record a remittance received for a member's family (posted as a deposit into the recipient's "
+                 "sukarela account: Kas or Bank by channel)", tags=TAGS, errors=(401, 403, 404, 409, 422))
 @roles(*CASH)
 @idempotent
-def create_remittance():
-    data = load(schemas.RemittanceInSchema)
+@api.arguments(schemas.RemittanceInSchema)
+@api.response(201, schemas.RemittanceSchema)
+def create_remittance(data: dict):
     data["foreign_amount"] = Decimal(data["foreign_amount"])
     data["received_on"] = data["received_on"] or _today()
     key = request.headers.get("Idempotency-Key")
     row = atomic(services.record_remittance, _coop(), data, actor=current_api_user(),
                  idempotency_key=(f"api:{g.api_user.id}:remit:{key}" if key else None))
-    return schemas.RemittanceSchema().dump(remittance_dump(row)), 201
+    return remittance_dump(row)
 
 
 @api.get("/remittances/summary")
-@doc(summary="Remittances received between two dates: count, amount, by country and channel, and the share "
-             "still saved 30 days after receipt", query=schemas.RemittanceSummaryQuerySchema, response=schemas.RemittanceSummarySchema,
-     tags=TAGS, errors=(401, 403, 422))
+@api.doc(summary="Remittances received between two dates: count, amount, by country and channel, and the share "
+                 "still saved 30 days after receipt", tags=TAGS, errors=(401, 403, 422))
 @roles(*STAFF_READ)
-def remittance_summary():
-    args = load_args(schemas.RemittanceSummaryQuerySchema)
+@api.arguments(schemas.RemittanceSummaryQuerySchema, location="query")
+@api.response(200, schemas.RemittanceSummarySchema)
+def remittance_summary(args: dict):
     today = _today()
     end = args["date_to"] or today
     start = args["date_from"] or date(end.year, 1, 1)
@@ -64,8 +64,7 @@ def remittance_summary():
         raise ValidationError("Tanggal awal sesudah tanggal akhir.", fields={"from": ["harus sebelum 'to'"]})
     data = queries.summary(_coop(), start, end, today)
     share = data["saved_share"]
-    return schemas.RemittanceSummarySchema().dump({**data, "date_from": start, "date_to": end,
-                                         "saved_share": None if share is None else format(share, "f")})
+    return {**data, "date_from": start, "date_to": end, "saved_share": None if share is None else format(share, "f")}
 
 
 def goal_dump(goal, saved: int, pct: Decimal) -> dict:
@@ -75,19 +74,20 @@ def goal_dump(goal, saved: int, pct: Decimal) -> dict:
 
 
 @api.post("/savings-goals")
-@doc(summary="A member's savings goal on their sukarela account", body=schemas.SavingsGoalInSchema,
-     response=schemas.SavingsGoalSchema, status=201, tags=TAGS, errors=(401, 403, 404, 422))
+@api.doc(summary="A member's savings goal on their sukarela account", tags=TAGS, errors=(401, 403, 404, 422))
 @roles(*PLAN)
-def create_goal():
-    data = load(schemas.SavingsGoalInSchema)
+@api.arguments(schemas.SavingsGoalInSchema)
+@api.response(201, schemas.SavingsGoalSchema)
+def create_goal(data: dict):
     goal = atomic(services.create_goal, _coop(), data, actor=current_api_user(), as_of=_today())
-    return schemas.SavingsGoalSchema().dump(goal_dump(*services.goal_progress(_coop(), goal.id))), 201
+    return goal_dump(*services.goal_progress(_coop(), goal.id))
 
 
 @api.get("/savings-goals/<int:goal_id>")
-@doc(summary="A savings goal with what is saved toward it (the account's balance fills the member's goals "
-             "earliest target date first)", response=schemas.SavingsGoalSchema, tags=TAGS, errors=(401, 403, 404))
+@api.doc(summary="A savings goal with what is saved toward it (the account's balance fills the member's goals "
+                 "earliest target date first)", tags=TAGS, errors=(401, 403, 404))
 @roles(*STAFF_READ, MEMBER)
+@api.response(200, schemas.SavingsGoalSchema)
 def get_goal(goal_id: int):
     goal, saved, pct = services.goal_progress(_coop(), goal_id)
     user = current_api_user()
@@ -95,7 +95,7 @@ def get_goal(goal_id: int):
         me = member_for_user(user)
         if me is None or me.id != goal.member_id:
             raise NotFound("Tujuan tabungan tidak ditemukan.")
-    return schemas.SavingsGoalSchema().dump(goal_dump(goal, saved, pct))
+    return goal_dump(goal, saved, pct)
 
 
 def kur_dump(r) -> dict:
@@ -105,23 +105,25 @@ def kur_dump(r) -> dict:
 
 
 @api.post("/kur-referrals")
-@doc(summary="Refer a member to a bank for KUR Penempatan (up to Rp 100 juta)", body=schemas.KurReferralInSchema,
-     response=schemas.KurReferralSchema, status=201, tags=TAGS, errors=(401, 403, 404, 422))
+@api.doc(summary="Refer a member to a bank for KUR Penempatan (up to Rp 100 juta)", tags=TAGS,
+         errors=(401, 403, 404, 422))
 @roles(*PLAN)
-def create_kur_referral():
-    data = load(schemas.KurReferralInSchema)
+@api.arguments(schemas.KurReferralInSchema)
+@api.response(201, schemas.KurReferralSchema)
+def create_kur_referral(data: dict):
     data["referred_on"] = data["referred_on"] or _today()
     row = atomic(services.refer_to_kur, _coop(), data, actor=current_api_user())
-    return schemas.KurReferralSchema().dump(kur_dump(row)), 201
+    return kur_dump(row)
 
 
 @api.post("/kur-referrals/<int:kur_referral_id>/status")
-@doc(summary="The bank's answer: approved, rejected, then disbursed", body=schemas.KurReferralStatusSchema,
-     response=schemas.KurReferralSchema, tags=TAGS, errors=(401, 403, 404, 422))
+@api.doc(summary="The bank's answer: approved, rejected, then disbursed",
+         tags=TAGS, errors=(401, 403, 404, 422))
 @roles(*PLAN)
-def update_kur_referral(kur_referral_id: int):
-    services.get_referral(_coop(), kur_referral_id)
-    data = load(schemas.KurReferralStatusSchema)
+@found_first(lambda kur_referral_id: services.get_referral(_coop(), kur_referral_id))  # 404 before 422
+@api.arguments(schemas.KurReferralStatusSchema)
+@api.response(200, schemas.KurReferralSchema)
+def update_kur_referral(data: dict, kur_referral_id: int):
     row = atomic(services.update_referral, _coop(), kur_referral_id, data["status"], data["on"] or _today(),
                  actor=current_api_user())
-    return schemas.KurReferralSchema().dump(kur_dump(row))
+    return kur_dump(row)

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from flask import request, url_for
 
 from coop.auth.roles import ADMIN, AUDITOR, MANAGER, MEMBER, OFFICER, TREASURER
-from coop.blueprints.api import api, current_api_user, cursor_page, doc, idempotent, load, roles
+from coop.blueprints.api import api, current_api_user, cursor_page, found_first, idempotent, roles
 from coop.blueprints.common import business_today as _today
 from coop.db import atomic
 from coop.errors import Forbidden
@@ -44,19 +44,19 @@ TAGS = ["training"]
 
 def dump_enrolment(e) -> dict:
     cert = e.certificate
-    return EnrolmentSchema().dump({
+    return {
         "id": e.id, "cohort_id": e.cohort_id, "resident_id": e.resident_id, "status": e.status, "seq": e.seq,
         "applied_on": e.applied_on, "channel": e.channel, "reason": e.reason, "completed_on": e.completed_on,
-        "certificate_id": cert.id if cert else None, "certificate_number": cert.number if cert else None})
+        "certificate_id": cert.id if cert else None, "certificate_number": cert.number if cert else None}
 
 
 def dump_certificate(cert) -> dict:
-    return CertificateSchema().dump({
+    return {
         "id": cert.id, "enrolment_id": cert.enrolment_id, "resident_id": cert.enrolment.resident_id,
         "number": cert.number, "issued_on": cert.issued_on, "is_revoked": cert.is_revoked,
         "revoked_at": cert.revoked_at, "revoked_by_id": cert.revoked_by_id,
         "revocation_reason": cert.revocation_reason,
-        "verification_url": url_for("public.certificate", token=cert.token, _external=True)})
+        "verification_url": url_for("public.certificate", token=cert.token, _external=True)}
 
 
 def dump_cohort(c, with_enrolments: bool = True) -> dict:
@@ -66,10 +66,8 @@ def dump_cohort(c, with_enrolments: bool = True) -> dict:
             "allowance_amount": c.allowance_amount, "admission": c.admission, "is_open": c.is_open,
             "sessions": [s.held_on for s in c.sessions]}
     if with_enrolments:
-        out = CohortSchema(exclude=("enrolments",)).dump(data)
-        out["enrolments"] = [dump_enrolment(e) for e in services.enrolments_of(c.id)]
-        return out
-    return CohortSchema(exclude=("enrolments",)).dump(data)
+        data["enrolments"] = [dump_enrolment(e) for e in services.enrolments_of(c.id)]
+    return data
 
 
 def _own_enrolment_or_staff(enrolment) -> None:
@@ -80,38 +78,42 @@ def _own_enrolment_or_staff(enrolment) -> None:
 
 
 @api.post("/training/programs")
-@doc(summary="Create a training programme", body=ProgramInSchema, response=ProgramSchema, status=201, tags=TAGS)
+@api.doc(summary="Create a training programme", tags=TAGS)
 @roles(*MANAGE)
-def create_program():
-    data = load(ProgramInSchema)
+@api.arguments(ProgramInSchema)
+@api.response(201, ProgramSchema)
+def create_program(data: dict):
     user = current_api_user()
     program = atomic(services.create_program, user.cooperative_id, actor=user, **data)
-    return ProgramSchema().dump(program), 201
+    return program
 
 
 @api.get("/training/programs")
-@doc(summary="List training programmes", response=ProgramListSchema, tags=TAGS, errors=(401, 403, 422))
+@api.doc(summary="List training programmes", tags=TAGS, errors=(401, 403, 422))
 @roles(*STAFF_READ, MEMBER)
+@api.response(200, ProgramListSchema)
 def list_programs():
     user = current_api_user()
     return cursor_page(sa.select(Program).where(Program.cooperative_id == user.cooperative_id), Program.id,
-                       ProgramSchema().dump)
+                       lambda p: p)
 
 
 @api.post("/training/cohorts")
-@doc(summary="Create a cohort with its session dates", body=CohortInSchema, response=CohortSchema, status=201,
-     tags=TAGS)
+@api.doc(summary="Create a cohort with its session dates",
+         tags=TAGS)
 @roles(*MANAGE)
-def create_cohort():
-    data = load(CohortInSchema)
+@api.arguments(CohortInSchema)
+@api.response(201, CohortSchema)
+def create_cohort(data: dict):
     user = current_api_user()
     cohort_id = atomic(lambda: services.create_cohort(user.cooperative_id, actor=user, **data).id)
-    return dump_cohort(services.get_cohort(user.cooperative_id, cohort_id)), 201
+    return dump_cohort(services.get_cohort(user.cooperative_id, cohort_id))
 
 
 @api.get("/training/cohorts")
-@doc(summary="List cohorts (newest last)", response=CohortListSchema, tags=TAGS, errors=(401, 403, 422))
+@api.doc(summary="List cohorts (newest last)", tags=TAGS, errors=(401, 403, 422))
 @roles(*STAFF_READ, MEMBER)
+@api.response(200, CohortListSchema)
 def list_cohorts():
     user = current_api_user()
     return cursor_page(sa.select(Cohort).where(Cohort.cooperative_id == user.cooperative_id), Cohort.id,
@@ -119,9 +121,10 @@ def list_cohorts():
 
 
 @api.get("/training/cohorts/<int:cohort_id>")
-@doc(summary="A cohort with its enrolments in application order", response=CohortSchema, tags=TAGS,
-     errors=(401, 403, 404))
+@api.doc(summary="A cohort with its enrolments in application order", tags=TAGS,
+         errors=(401, 403, 404))
 @roles(*STAFF_READ, MEMBER)
+@api.response(200, CohortSchema)
 def get_cohort(cohort_id: int):
     user = current_api_user()
     cohort = services.get_cohort(user.cooperative_id, cohort_id)
@@ -133,13 +136,14 @@ def get_cohort(cohort_id: int):
 
 
 @api.post("/training/cohorts/<int:cohort_id>/enrolments")
-@doc(summary="Apply a resident to a cohort: enrolled, or waitlisted when full; 422 not_eligible",
-     body=EnrolInSchema, response=EnrolmentSchema, status=201, tags=TAGS, errors=(401, 403, 404, 409, 422))
+@api.doc(summary="Apply a resident to a cohort: enrolled, or waitlisted when full; 422 not_eligible",
+         tags=TAGS, errors=(401, 403, 404, 409, 422))
 @roles(*MANAGE, MEMBER)
-def enrol(cohort_id: int):
+@found_first(lambda cohort_id: services.get_cohort(current_api_user().cooperative_id, cohort_id))  # 404 before 422
+@api.arguments(EnrolInSchema)
+@api.response(201, EnrolmentSchema)
+def enrol(data: dict, cohort_id: int):
     user = current_api_user()
-    services.get_cohort(user.cooperative_id, cohort_id)
-    data = load(EnrolInSchema)
     channel = "api"
     if user.role == MEMBER:
         if data["resident_id"] != services.resident_for_user(user):
@@ -147,12 +151,13 @@ def enrol(cohort_id: int):
         channel = "self"
     enrolment_id = atomic(lambda: services.enrol(user.cooperative_id, cohort_id, data["resident_id"],
                                                  applied_on=_today(), actor=user, channel=channel).id)
-    return dump_enrolment(services.get_enrolment(user.cooperative_id, enrolment_id)), 201
+    return dump_enrolment(services.get_enrolment(user.cooperative_id, enrolment_id))
 
 
 @api.get("/training/enrolments/<int:enrolment_id>")
-@doc(summary="One enrolment", response=EnrolmentSchema, tags=TAGS, errors=(401, 403, 404))
+@api.doc(summary="One enrolment", tags=TAGS, errors=(401, 403, 404))
 @roles(*STAFF_READ, MEMBER)
+@api.response(200, EnrolmentSchema)
 def get_enrolment(enrolment_id: int):
     user = current_api_user()
     enrolment = services.get_enrolment(user.cooperative_id, enrolment_id)
@@ -161,9 +166,10 @@ def get_enrolment(enrolment_id: int):
 
 
 @api.delete("/training/enrolments/<int:enrolment_id>")
-@doc(summary="Cancel an enrolment; the first on the waitlist takes the place", response=EnrolmentSchema,
-     tags=TAGS, errors=(401, 403, 404, 409))
+@api.doc(summary="Cancel an enrolment; the first on the waitlist takes the place",
+         tags=TAGS, errors=(401, 403, 404, 409))
 @roles(*MANAGE, MEMBER)
+@api.response(200, EnrolmentSchema)
 def cancel_enrolment(enrolment_id: int):
     user = current_api_user()
     _own_enrolment_or_staff(services.get_enrolment(user.cooperative_id, enrolment_id))
@@ -172,21 +178,23 @@ def cancel_enrolment(enrolment_id: int):
 
 
 @api.post("/training/enrolments/<int:enrolment_id>/rejection")
-@doc(summary="Reject an applicant with a reason", body=RejectInSchema, response=EnrolmentSchema, tags=TAGS,
-     errors=(401, 403, 404, 409, 422))
+@api.doc(summary="Reject an applicant with a reason", tags=TAGS,
+         errors=(401, 403, 404, 409, 422))
 @roles(*MANAGE)
-def reject_enrolment(enrolment_id: int):
+@found_first(lambda enrolment_id: services.get_enrolment(current_api_user().cooperative_id, enrolment_id))  # 404 before 422
+@api.arguments(RejectInSchema)
+@api.response(200, EnrolmentSchema)
+def reject_enrolment(data: dict, enrolment_id: int):
     user = current_api_user()
-    services.get_enrolment(user.cooperative_id, enrolment_id)
-    data = load(RejectInSchema)
     atomic(services.reject_enrolment, user.cooperative_id, enrolment_id, reason=data["reason"], actor=user)
     return dump_enrolment(services.get_enrolment(user.cooperative_id, enrolment_id))
 
 
 @api.post("/training/enrolments/<int:enrolment_id>/selection")
-@doc(summary="Move a waitlisted applicant into a free place", response=EnrolmentSchema, tags=TAGS,
-     errors=(401, 403, 404, 409))
+@api.doc(summary="Move a waitlisted applicant into a free place", tags=TAGS,
+         errors=(401, 403, 404, 409))
 @roles(*MANAGE)
+@api.response(200, EnrolmentSchema)
 def select_enrolment(enrolment_id: int):
     user = current_api_user()
     atomic(services.select_enrolment, user.cooperative_id, enrolment_id, actor=user)
@@ -194,36 +202,39 @@ def select_enrolment(enrolment_id: int):
 
 
 @api.post("/training/cohorts/<int:cohort_id>/attendance")
-@doc(summary="Mark who was present at one session", body=AttendanceInSchema, response=AttendanceSchema,
-     tags=TAGS)
+@api.doc(summary="Mark who was present at one session",
+         tags=TAGS)
 @roles(*MANAGE)
-def mark_attendance(cohort_id: int):
+@found_first(lambda cohort_id: services.get_cohort(current_api_user().cooperative_id, cohort_id))  # 404 before 422
+@api.arguments(AttendanceInSchema)
+@api.response(200, AttendanceSchema)
+def mark_attendance(data: dict, cohort_id: int):
     user = current_api_user()
-    services.get_cohort(user.cooperative_id, cohort_id)
-    data = load(AttendanceInSchema)
     result = atomic(services.mark_attendance, user.cooperative_id, cohort_id, data["session_date"],
                     data["present"], as_of=_today(), actor=user)
-    return AttendanceSchema().dump(result)
+    return result
 
 
 @api.post("/training/enrolments/<int:enrolment_id>/completion")
-@doc(summary="Complete an enrolment and issue the certificate; 409 when attendance is short",
-     response=CompletionSchema, tags=TAGS, errors=(401, 403, 404, 409))
+@api.doc(summary="Complete an enrolment and issue the certificate; 409 when attendance is short",
+         tags=TAGS, errors=(401, 403, 404, 409))
 @roles(*MANAGE)
+@api.response(200, CompletionSchema)
 def complete_enrolment(enrolment_id: int):
     user = current_api_user()
     atomic(services.complete_enrolment, user.cooperative_id, enrolment_id, completed_on=_today(), actor=user)
     e = services.get_enrolment(user.cooperative_id, enrolment_id)
-    return CompletionSchema().dump({
+    return {
         "id": e.id, "status": e.status, "completed_on": e.completed_on, "certificate_id": e.certificate.id,
         "certificate_number": e.certificate.number,
-        "verification_url": url_for("public.certificate", token=e.certificate.token, _external=True)})
+        "verification_url": url_for("public.certificate", token=e.certificate.token, _external=True)}
 
 
 @api.get("/training/certificates/<int:certificate_id>")
-@doc(summary="One certificate, with who revoked it, when and why once revoked", response=CertificateSchema,
-     tags=TAGS, errors=(401, 403, 404))
+@api.doc(summary="One certificate, with who revoked it, when and why once revoked",
+         tags=TAGS, errors=(401, 403, 404))
 @roles(*STAFF_READ, MEMBER)
+@api.response(200, CertificateSchema)
 def get_certificate(certificate_id: int):
     user = current_api_user()
     cert = services.get_certificate(user.cooperative_id, certificate_id)
@@ -232,60 +243,65 @@ def get_certificate(certificate_id: int):
 
 
 @api.post("/training/certificates/<int:certificate_id>/revocation")
-@doc(summary="Revoke a certificate with a reason (manager or admin); 409 already_revoked. The public "
-             "verification page then says DICABUT", body=RevokeInSchema, response=CertificateSchema, tags=TAGS,
-     errors=(401, 403, 404, 409, 422))
+@api.doc(summary="Revoke a certificate with a reason (manager or admin); 409 already_revoked. The public "
+                 "verification page then says DICABUT", tags=TAGS,
+         errors=(401, 403, 404, 409, 422))
 @roles(MANAGER, ADMIN)
-def revoke_certificate(certificate_id: int):
+@found_first(lambda certificate_id: services.get_certificate(current_api_user().cooperative_id, certificate_id))  # 404 before 422
+@api.arguments(RevokeInSchema)
+@api.response(200, CertificateSchema)
+def revoke_certificate(data: dict, certificate_id: int):
     user = current_api_user()
-    services.get_certificate(user.cooperative_id, certificate_id)
-    data = load(RevokeInSchema)
     atomic(services.revoke_certificate, user.cooperative_id, certificate_id, actor=user, reason=data["reason"])
     return dump_certificate(services.get_certificate(user.cooperative_id, certificate_id))
 
 
 @api.post("/training/enrolments/<int:enrolment_id>/allowance")
-@doc(summary="Pay the cohort's allowance (Dr 5202 Beban Pelatihan, Cr 1101 Kas)", body=AllowanceInSchema,
-     response=AllowanceSchema, status=201, tags=TAGS, errors=(401, 403, 404, 409, 422))
+@api.doc(summary="Pay the cohort's allowance (Dr 5202 Beban Pelatihan, Cr 1101 Kas)",
+         tags=TAGS, errors=(401, 403, 404, 409, 422))
 @roles(ADMIN, TREASURER)
 @idempotent
-def pay_allowance(enrolment_id: int):
+@found_first(lambda enrolment_id: services.get_enrolment(current_api_user().cooperative_id, enrolment_id))  # 404 before 422
+@api.arguments(AllowanceInSchema)
+@api.response(201, AllowanceSchema)
+def pay_allowance(data: dict, enrolment_id: int):
     user = current_api_user()
-    services.get_enrolment(user.cooperative_id, enrolment_id)
-    data = load(AllowanceInSchema)
     payment = atomic(services.pay_allowance, user.cooperative_id, enrolment_id, paid_on=data["paid_on"] or _today(),
                      actor=user, idempotency_key=request.headers.get("Idempotency-Key"))
-    return AllowanceSchema().dump(payment), 201
+    return payment
 
 
 @api.get("/training/followups")
-@doc(summary="Follow-up tasks (open first by due date)", response=FollowUpListSchema, tags=TAGS,
-     errors=(401, 403, 422))
+@api.doc(summary="Follow-up tasks (open first by due date)", tags=TAGS,
+         errors=(401, 403, 422))
 @roles(*STAFF_READ)
+@api.response(200, FollowUpListSchema)
 def list_followups():
     user = current_api_user()
     return cursor_page(sa.select(FollowUp).where(FollowUp.cooperative_id == user.cooperative_id), FollowUp.id,
-                       FollowUpSchema().dump)
+                       lambda f: f)
 
 
 @api.post("/training/followups/<int:followup_id>/outcome")
-@doc(summary="Record a follow-up outcome (business started, NIB, PIRT, halal, revenue, workers, group)",
-     body=FollowUpOutcomeInSchema, response=FollowUpSchema, tags=TAGS, errors=(401, 403, 404, 409, 422))
+@api.doc(summary="Record a follow-up outcome (business started, NIB, PIRT, halal, revenue, workers, group)",
+         tags=TAGS, errors=(401, 403, 404, 409, 422))
 @roles(*MANAGE)
-def record_followup(followup_id: int):
+@found_first(lambda followup_id: fu.get_followup(current_api_user().cooperative_id, followup_id))  # 404 before 422
+@api.arguments(FollowUpOutcomeInSchema)
+@api.response(200, FollowUpSchema)
+def record_followup(data: dict, followup_id: int):
     user = current_api_user()
-    fu.get_followup(user.cooperative_id, followup_id)
-    data = load(FollowUpOutcomeInSchema)
     atomic(fu.record_outcome, user.cooperative_id, followup_id, done_on=data["done_on"] or _today(),
            is_business_started=data["business_started"], business=data["business"], notes=data["notes"],
            actor=user)
-    return FollowUpSchema().dump(fu.get_followup(user.cooperative_id, followup_id))
+    return fu.get_followup(user.cooperative_id, followup_id)
 
 
 @api.get("/training/funnel")
-@doc(summary="Trained, businesses started, loans taken, loans repaying on time", response=FunnelSchema,
-     tags=TAGS, errors=(401, 403))
+@api.doc(summary="Trained, businesses started, loans taken, loans repaying on time",
+         tags=TAGS, errors=(401, 403))
 @roles(*STAFF_READ)
+@api.response(200, FunnelSchema)
 def funnel():
     user = current_api_user()
-    return FunnelSchema().dump(reports.funnel(user.cooperative_id, as_of=_today()))
+    return reports.funnel(user.cooperative_id, as_of=_today())
