@@ -453,6 +453,18 @@ def after_commit(fn: Callable[[], Any]) -> None:
         pending.append(fn)
 
 
+def discard_request_session() -> None:
+    """Roll back what a failed request left in its session (the error handlers, the health check): the web
+    boundary's plumbing, so blueprints never touch ``db.session`` themselves."""
+    db.session.rollback()
+
+
+def forget_loaded() -> None:
+    """Expire every object the request's session holds, so the next read fetches what a unit of work just
+    committed (no query of its own)."""
+    db.session.expire_all()
+
+
 def in_unit_of_work() -> bool:
     return _depth.get() > 0
 

@@ -12,7 +12,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlch
 from werkzeug.exceptions import HTTPException
 
 from coop import clock
-from coop.db import db
+from coop.db import discard_request_session
 from coop.errors import CoopError
 from coop.i18n import N_
 
@@ -80,7 +80,7 @@ def register(app: Flask) -> None:  # noqa: C901 -- one nested handler per error 
         duplicate the service did not foresee): the request conflicts with stored data, a 409."""
 
         log.warning("integrity error: %s", str(exc.orig)[:300])
-        db.session.rollback()
+        discard_request_session()
         if _wants_json():
             return envelope(409, "conflict", _MESSAGES[409])
         return render_template("errors/error.html", status=409, message=_MESSAGES[409]), 409
@@ -104,7 +104,7 @@ def register(app: Flask) -> None:  # noqa: C901 -- one nested handler per error 
             _outage["since"] = clock.monotonic()
             log.error("database unavailable: %s", str(getattr(exc, "orig", exc)).strip().splitlines()[0][:300])
         try:
-            db.session.rollback()
+            discard_request_session()
         except Exception:  # noqa: BLE001 - the connection is gone; the pool replaces it
             pass
         if _wants_json():
@@ -123,7 +123,7 @@ def register(app: Flask) -> None:  # noqa: C901 -- one nested handler per error 
         return _internal()
 
     def _internal():
-        db.session.rollback()
+        discard_request_session()
         if _wants_json():
             return envelope(500, "internal_error", _MESSAGES[500])
         return render_template("errors/error.html", status=500, message=_MESSAGES[500]), 500

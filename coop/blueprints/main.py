@@ -13,7 +13,7 @@ from coop.auth.roles import ROLE_LABELS
 from coop.blueprints import ledger, loans, members, parenting, registry, reports, training
 from coop.blueprints.form_errors import form_error_summary
 from coop.blueprints.nav import is_family_login
-from coop.db import db
+from coop.db import discard_request_session
 from coop.i18n import N_
 
 bp = Blueprint("main", __name__)
@@ -64,7 +64,7 @@ def healthz():
         last = jobs.last_run_anywhere()
     except SQLAlchemyError:
         try:  # request plumbing: the failed request's session, not a query
-            db.session.rollback()
+            discard_request_session()
         except SQLAlchemyError:
             pass
         return {"ok": False, "database": "unavailable", "scheduler": None}, 503

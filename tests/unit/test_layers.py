@@ -74,15 +74,9 @@ BLUEPRINTS = COOP / "blueprints"
 
 #: Blueprint modules still allowed to say ``db.session``, with how many times (issue 16, item 4: it only
 #: shrinks; page data comes from each area's ``queries.py``).
-DB_SESSION_ALLOWED = {
-    # the error handlers roll back the failed request's session: the web boundary, not a query
-    "coop/blueprints/errors.py": 3,
-    # the health check rolls back the failed request's session (the query is coop.jobs.last_run_anywhere)
-    "coop/blueprints/main.py": 1,
-    # the API's idempotency store runs inside the request's unit of work (the boundary)
-    "coop/blueprints/api/__init__.py": 1,
-    # re-reads the case the unit of work just wrote (expire_all: session plumbing, no query)
-    "coop/blueprints/api/desk.py": 1,
+DB_SESSION_ALLOWED: dict[str, int] = {
+    # empty: the error handlers and the health check roll back through coop.db.discard_request_session, the
+    # API's idempotency store is coop.auth.idempotency, the desk API re-reads through coop.db.forget_loaded
 }
 
 

@@ -10,7 +10,6 @@ from copy import deepcopy
 from functools import wraps
 
 import flask
-import sqlalchemy as sa
 from flask import Response, current_app, g, make_response, request
 from flask_smorest import Api as _SmorestApi
 from flask_smorest import Blueprint as _SmorestBlueprint
@@ -20,11 +19,12 @@ from marshmallow import ValidationError as MMValidationError
 from sqlalchemy.exc import IntegrityError
 from webargs.flaskparser import FlaskParser
 
-from coop.auth.models import IdempotentRequest, User
+from coop.auth.idempotency import store_response, stored_response
+from coop.auth.models import User
 from coop.auth.roles import FACILITATOR
 from coop.auth.schemas import ErrorSchema
 from coop.auth.services import token_for_raw
-from coop.db import Prepared, db, unit_of_work, utcnow
+from coop.db import unit_of_work, utcnow
 from coop.errors import Forbidden, IdempotencyConflict, Unauthorized, ValidationError
 from coop.paging import keyset_rows
 from coop.spreadsheet import ILLEGAL_CHARACTERS_RE
@@ -318,25 +318,6 @@ def cursor_page(stmt, id_column, dump) -> dict:
             "next_cursor": _encode_cursor(rows[-1].id) if more and rows else None}
 
 
-@functools.cache
-def _stored_response() -> Prepared:
-    """A plain row on the DBAPI cursor (coop.db.Prepared): the ORM's entity path, even Core's execute, costs
-    more Python than the lookup."""
-    t = IdempotentRequest.__table__
-    return Prepared(sa.select(t.c.request_hash, t.c.status, t.c.response_body).where(
-        t.c.cooperative_id == sa.bindparam("cid", type_=t.c.cooperative_id.type),
-        t.c.key == sa.bindparam("key", type_=t.c.key.type)))
-
-
-_STORED_COLUMNS = ("cooperative_id", "key", "request_hash", "status", "response_body", "created_at")
-
-
-@functools.cache
-def _store_response() -> Prepared:
-    t = IdempotentRequest.__table__
-    return Prepared(t.insert().values({c: sa.bindparam(c + "_v", type_=t.c[c].type) for c in _STORED_COLUMNS}))
-
-
 def idempotent(view):
     """Honour ``Idempotency-Key``: a replay with the same body returns the stored status and body; the
     same key with another body is ``409 idempotency_conflict``. Effects and the stored response commit
@@ -363,19 +344,16 @@ def idempotent(view):
         for attempt in range(3):
             try:
                 with unit_of_work():
-                    conn = db.session.connection()
-                    stored = _stored_response().run(conn, {"cid": user.cooperative_id, "key": key})
+                    stored = stored_response(user.cooperative_id, key)
                     if stored:
-                        request_hash, status, body = stored[0]
+                        request_hash, status, body = stored
                         if request_hash != fingerprint:
                             raise IdempotencyConflict("Idempotency-Key sudah dipakai untuk permintaan lain.")
                         return Response(body, status=status, mimetype="application/json")
                     resp = make_response(view(*args, **kwargs))
                     if 200 <= resp.status_code < 300:  # one INSERT (a duplicate key raises IntegrityError)
-                        _store_response().run(conn, {  # the view's pending ORM rows flush at commit
-                            "cooperative_id_v": user.cooperative_id, "key_v": key, "request_hash_v": fingerprint,
-                            "status_v": resp.status_code, "response_body_v": resp.get_data(as_text=True),
-                            "created_at_v": utcnow()})
+                        store_response(user.cooperative_id, key, fingerprint, resp.status_code,
+                                       resp.get_data(as_text=True), utcnow())
                     return resp
             except IntegrityError:
                 if attempt == 2:

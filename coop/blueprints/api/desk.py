@@ -11,7 +11,7 @@ from flask import Response
 from coop.auth.roles import ADMIN, AUDITOR, MANAGER, OFFICER, SEES_NIK
 from coop.blueprints.api import api, current_api_user, cursor_page, found_first, roles
 from coop.blueprints.common import business_today as _today
-from coop.db import atomic, db
+from coop.db import atomic, forget_loaded
 from coop.desk import reports, rules, services
 from coop.desk.letter import letter_pdf
 from coop.desk.models import DeskCase
@@ -76,7 +76,7 @@ def _case(case_id: int) -> DeskCase:
 
 
 def _fresh_case(case_id: int) -> DeskCase:
-    db.session.expire_all()  # session plumbing: re-read the case the unit of work just wrote (no query)
+    forget_loaded()  # re-read the case the unit of work just wrote (no query)
     return services.get_case(current_api_user().cooperative_id, case_id)
 
 
