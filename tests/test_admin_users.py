@@ -1,6 +1,7 @@
 """Admin user management page: renders, creates users, reports a taken username on the form."""
 
 def test_admin_users_page_renders_and_creates(client, users, login):
+    """Does the admin users page render and create the treasurer "kasir2" (302)?"""
     login(users["admin"])
     assert client.get("/admin/users").status_code == 200
     r = client.post("/admin/users", data={"username": "kasir2", "full_name": "Kasir Dua", "role": "treasurer", "password": "rahasia-123"})
@@ -8,6 +9,7 @@ def test_admin_users_page_renders_and_creates(client, users, login):
 
 
 def test_admin_user_form_reports_taken_username(client, users, login):
+    """Does creating a user with a taken username re-show the form (200) with "sudah dipakai"?"""
     login(users["admin"])
     r = client.post("/admin/users", data={"username": users["treasurer"].username, "full_name": "X",
                                           "role": "treasurer", "password": "rahasia-123"})

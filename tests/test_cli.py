@@ -134,6 +134,8 @@ def record_call(cooperative_id: int, as_of: date) -> str:
 
 @pytest.fixture
 def test_job():
+    """A fixture, not a test: registers a daily job "test.record_call" (target tests.test_cli:record_call,
+    01:00) in jobs.JOBS with the call log cleared, and removes it afterwards."""
     from coop import jobs
 
     jobs._load_job_modules()

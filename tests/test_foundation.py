@@ -8,6 +8,7 @@ from tests.conftest import PASSWORD
 
 
 def test_login_page_is_in_bahasa_indonesia(client):
+    """Is the login page in Bahasa Indonesia ("Masuk", "Kata sandi", lang="id")?"""
     resp = client.get("/login")
     assert resp.status_code == 200
     html = resp.get_data(as_text=True)
@@ -16,6 +17,7 @@ def test_login_page_is_in_bahasa_indonesia(client):
 
 
 def test_login_and_dashboard(client, users, login):
+    """Does a logged-in treasurer get the dashboard (200, "Beranda")?"""
     login(users["treasurer"])
     resp = client.get("/dashboard")
     assert resp.status_code == 200
@@ -23,6 +25,7 @@ def test_login_and_dashboard(client, users, login):
 
 
 def test_wrong_password_shows_form_message(client, users):
+    """Does a wrong password re-show the login form (200) with "Nama pengguna atau kata sandi salah."?"""
     resp = client.post("/login", data={"username": users["treasurer"].username, "password": "salah-salah"})
     assert resp.status_code == 200
     assert "Nama pengguna atau kata sandi salah." in resp.get_data(as_text=True)
@@ -39,6 +42,8 @@ def test_login_throttled_after_five_failures_even_with_right_password(client, us
 
 
 def test_api_token_throttled(app, users):
+    """After five failed token requests (401), is the sixth, even with the right password, 429
+    too_many_requests?"""
     c = app.test_client()
     name = users["auditor"].username
     for _ in range(5):
@@ -49,11 +54,13 @@ def test_api_token_throttled(app, users):
 
 
 def test_passwords_are_hashed_with_scrypt(users):
+    """Is a password stored as a scrypt hash that does not contain the password?"""
     assert users["admin"].password_hash.startswith("scrypt:")
     assert PASSWORD not in users["admin"].password_hash
 
 
 def test_csrf_rejects_form_without_token(_session_app):
+    """With CSRF on, is a login form posted without a token refused with 400 "Formulir kedaluwarsa"?"""
     app = _session_app
     app.config["WTF_CSRF_ENABLED"] = True
     try:
@@ -65,6 +72,8 @@ def test_csrf_rejects_form_without_token(_session_app):
 
 
 def test_api_token_flow_and_me(app, coop, users):
+    """Does a manager's token (201) open GET /api/v1/me with role manager and the cooperative's id, name and
+    village code?"""
     c = app.test_client()
     resp = c.post("/api/v1/auth/tokens", json={"username": users["manager"].username, "password": PASSWORD})
     assert resp.status_code == 201
@@ -78,6 +87,8 @@ def test_api_token_flow_and_me(app, coop, users):
 
 @pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer nope"}, {"Authorization": "Basic x"}])
 def test_api_without_valid_token_is_401_envelope(client, headers):
+    """Is /api/v1/me without a token, with an unknown bearer token or with Basic auth 401 with code
+    unauthorized or invalid_token?"""
     resp = client.get("/api/v1/me", headers=headers)
     assert resp.status_code == 401
     assert resp.get_json()["error"]["code"] in ("unauthorized", "invalid_token")
@@ -85,6 +96,8 @@ def test_api_without_valid_token_is_401_envelope(client, headers):
 
 @pytest.mark.parametrize("body", [None, "not json", [], {"username": 5}])
 def test_token_endpoint_rejects_bad_bodies_with_422(client, body):
+    """Is the token endpoint 422 with an error envelope for an empty body, non-JSON text, a list and a numeric
+    username?"""
     if body is None or isinstance(body, str):
         resp = client.post("/api/v1/auth/tokens", data=body or "", content_type="application/json")
     else:
@@ -94,12 +107,15 @@ def test_token_endpoint_rejects_bad_bodies_with_422(client, body):
 
 
 def test_unknown_api_path_is_404_envelope(client):
+    """Is an unknown /api/v1 path 404 with error code not_found?"""
     resp = client.get("/api/v1/does-not-exist")
     assert resp.status_code == 404
     assert resp.get_json()["error"]["code"] == "not_found"
 
 
 def test_security_headers(client):
+    """Does a page carry X-Frame-Options DENY, X-Content-Type-Options nosniff and a CSP with frame-ancestors
+    'none'?"""
     resp = client.get("/login")
     assert resp.headers["X-Frame-Options"] == "DENY"
     assert resp.headers["X-Content-Type-Options"] == "nosniff"
@@ -107,6 +123,8 @@ def test_security_headers(client):
 
 
 def test_openapi_document_lists_contract(client):
+    """Is /api/v1/openapi.json an OpenAPI 3 document listing /api/v1/auth/tokens and /api/v1/me, and do the
+    docs render?"""
     spec = client.get("/api/v1/openapi.json").get_json()
     assert spec["openapi"].startswith("3.")
     assert "/api/v1/auth/tokens" in spec["paths"]
@@ -115,6 +133,7 @@ def test_openapi_document_lists_contract(client):
 
 
 def test_language_switch_to_english_and_back(client, users, login):
+    """Does switching to English give lang="en" on the dashboard, and switching back lang="id"?"""
     login(users["admin"])
     client.post("/lang/en")
     assert 'lang="en"' in client.get("/dashboard").get_data(as_text=True)
@@ -123,12 +142,14 @@ def test_language_switch_to_english_and_back(client, users, login):
 
 
 def test_production_refuses_to_start_without_secret(monkeypatch):
+    """Does create_app("production") refuse to start without COOP_SECRET_KEY (RuntimeError naming it)?"""
     monkeypatch.delenv("COOP_SECRET_KEY", raising=False)
     with pytest.raises(RuntimeError, match="COOP_SECRET_KEY"):
         create_app("production")
 
 
 def test_audit_page_lists_user_creation(client, users, login):
+    """Does the audit page show an auditor the user.create entries?"""
     login(users["auditor"])
     resp = client.get("/admin/audit")
     assert resp.status_code == 200
@@ -136,6 +157,7 @@ def test_audit_page_lists_user_creation(client, users, login):
 
 
 def test_member_role_cannot_open_audit_log(client, users, login):
+    """Is the audit log 403 to a member?"""
     login(users["member"])
     assert client.get("/admin/audit").status_code == 403
 

@@ -16,6 +16,8 @@ from coop.settings.models import Setting
 
 
 def test_defaults_come_from_domain(coop):
+    """Are the defaults pokok Rp 100.000, wajib Rp 20.000, PPh savings-interest threshold Rp 240.000 and SHU
+    cadangan 40 %?"""
     assert settings.get(coop.id, "simpanan_pokok_amount") == 100_000
     assert settings.get(coop.id, "simpanan_wajib_amount") == 20_000
     assert settings.get(coop.id, "pph_savings_interest_threshold") == 240_000
@@ -23,6 +25,8 @@ def test_defaults_come_from_domain(coop):
 
 
 def test_value_in_force_depends_on_date(coop, users):
+    """With wajib set to Rp 25.000 from 1 Jan 2027, is it 20.000 on 31 Dec 2026, 25.000 on 1 Jan 2027, and
+    25.000 when no date is given?"""
     atomic(settings.set_value, coop.id, "simpanan_wajib_amount", 25_000, effective_on=date(2027, 1, 1),
            actor=users["admin"])
     assert settings.get(coop.id, "simpanan_wajib_amount", date(2026, 12, 31)) == 20_000
@@ -31,6 +35,7 @@ def test_value_in_force_depends_on_date(coop, users):
 
 
 def test_shu_parts_cannot_exceed_100(coop, users):
+    """Is SHU cadangan 60 % refused (the parts would pass 100) while 35 % is stored?"""
     with pytest.raises(ValidationError):
         atomic(settings.set_value, coop.id, "shu_cadangan", Decimal("60"), effective_on=date(2026, 1, 1),
                actor=users["admin"])
@@ -40,6 +45,7 @@ def test_shu_parts_cannot_exceed_100(coop, users):
 
 
 def test_settings_page_saves_and_refuses_bad_input(client, users, login):
+    """Does the settings page refuse pokok "abc" (422, "tidak valid") and store "150.000" as Rp 150.000?"""
     login(users["admin"])
     assert client.get("/admin/settings").status_code == 200
     bad = client.post("/admin/settings", data={"key": "simpanan_pokok_amount", "value": "abc",
@@ -53,6 +59,7 @@ def test_settings_page_saves_and_refuses_bad_input(client, users, login):
 
 
 def test_settings_page_is_admin_only(client, users, login):
+    """Is the settings page 403 to a treasurer?"""
     login(users["treasurer"])
     assert client.get("/admin/settings").status_code == 403
 

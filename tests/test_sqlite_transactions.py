@@ -177,6 +177,8 @@ def test_full_sync_keeps_sqlite_fsync_inside_commit(sqlite_app, monkeypatch):
 
 
 def test_unknown_sync_mode_refused(tmp_path):
+    """Does create_app refuse an unknown SQLite sync mode ("fast") with a RuntimeError naming
+    COOP_SQLITE_SYNC?"""
     from coop import create_app
 
     with pytest.raises(RuntimeError, match="COOP_SQLITE_SYNC"):

@@ -22,6 +22,8 @@ def _int_routes(app):
 
 
 def test_every_integer_route_argument_has_a_factory(app):
+    """Does the walk find more than 20 routes with integer arguments, and does every such argument have a
+    factory in tests/tenancy_objects.py?"""
     # the app's own <int:> converter subclasses werkzeug's: a name comparison once made this walk nothing
     assert len(list(_int_routes(app))) > 20
     missing = sorted({(arg, r.rule) for r, ints in _int_routes(app) for arg in ints if arg not in FACTORIES})
@@ -30,6 +32,8 @@ def test_every_integer_route_argument_has_a_factory(app):
 
 @pytest.mark.parametrize("role", ["admin", "auditor"])
 def test_other_cooperatives_objects_are_not_found(app, make_coop, make_user, login, api, today, role):
+    """For an admin and an auditor of cooperative A, is every method of every route with integer ids, given
+    cooperative B's objects, answered 403 or 404 (web and API), with at least one call per route checked?"""
     coop_a = make_coop("Koperasi A")
     coop_b = make_coop("Koperasi B", village_code="3504042002")
     user_a = make_user(coop_a, role)

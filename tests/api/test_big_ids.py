@@ -7,6 +7,8 @@ import pytest
 
 @pytest.mark.parametrize("big", [2**31, 2**40, 2**63 - 1, 2**63, 10**30])
 def test_huge_ids_are_not_found_on_every_get_route(app, users, login, api, big):
+    """Does every GET route with an integer id (more than ten of them, web and API) answer 403 or 404, never
+    500, for an id of 2**31, 2**40, 2**63 - 1, 2**63 or 10**30?"""
     web = login(users["admin"])
     json_client = api(users["admin"])
     checked = 0

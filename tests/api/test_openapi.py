@@ -44,6 +44,8 @@ def test_every_documented_api_route_is_in_the_document(app, spec):
 
 
 def test_operation_ids_unique_and_responses_documented(spec):
+    """Is every operationId in the OpenAPI document unique, and does every operation have a summary and at
+    least one documented 2xx response?"""
     ids = [op["operationId"] for _, _, op in _operations(spec)]
     assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
     for path, method, op in _operations(spec):
@@ -77,6 +79,8 @@ def test_every_reference_resolves(spec):
 
 
 def test_error_responses_use_the_envelope_schema(spec):
+    """Does every documented 4xx and 5xx response of the OpenAPI document refer to the one Error envelope
+    schema?"""
     for path, method, op in _operations(spec):
         for code, resp in op["responses"].items():
             if code[0] in "45":
@@ -85,6 +89,7 @@ def test_error_responses_use_the_envelope_schema(spec):
 
 
 def test_docs_page_renders_the_document(client, spec):
+    """Does /api/v1/docs render a page that names /api/v1/auth/tokens and links openapi.json?"""
     html = client.get("/api/v1/docs").get_data(as_text=True)
     assert "/api/v1/auth/tokens" in html and "openapi.json" in html
 

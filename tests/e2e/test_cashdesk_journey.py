@@ -15,6 +15,9 @@ def _rupiah(text: str) -> int:
 
 
 def test_treasurer_deposits_and_prints_receipt(phone_page, live_server, login_as, screenshot):
+    """Can a treasurer find Wahyuni at the cash desk, deposit "Rp 250.000" to her sukarela savings, see the
+    confirmation ("dua ratus lima puluh ribu rupiah", balance before + 250.000), confirm, and get a KUITANSI
+    receipt with the amount, the words, the new balance and a wa.me share link?"""
     page = login_as(phone_page, "bendahara")
     page.goto("/cashdesk/")
     page.get_by_label("Cari anggota: nama, nomor anggota atau NIK").fill("Wahyu")

@@ -11,6 +11,10 @@ pytestmark = pytest.mark.e2e
 
 
 def test_loan_journey(browser, live_server, login_as, screenshot):
+    """Can a treasurer apply for a Rp 3.000.000 loan over 12 months (no decision form for the maker), a
+    manager approve it, the treasurer disburse it (KUITANSI PENCAIRAN) and take a first repayment of Rp
+    295.000 (flat 1.5 %: Rp 250.000 principal + Rp 45.000 interest, confirmed in words), leaving Rp 2.750.000
+    outstanding?"""
     ctx_t = browser.new_context(base_url=live_server)
     ctx_m = browser.new_context(base_url=live_server)
     treasurer, manager = ctx_t.new_page(), ctx_m.new_page()

@@ -31,6 +31,9 @@ def _tap_targets_under_44(page, selector: str) -> list[str]:
 
 
 def test_cash_desk_receipt_and_statement_on_a_phone(phone_page, login_as):
+    """On a phone, does the cash desk show the sukarela balance with tap targets of at least 44 px, confirm a
+    Rp 50.000 deposit in words ("lima puluh ribu rupiah"), and do the confirmation, the receipt and the member
+    statement (card layout, the Saldo cell on screen) fit the phone's width without sideways scrolling?"""
     page = login_as(phone_page, "bendahara")
     page.goto("/cashdesk/")
     page.get_by_label("Cari anggota: nama, nomor anggota atau NIK").fill("Wahyu")
@@ -69,6 +72,8 @@ def test_cash_desk_receipt_and_statement_on_a_phone(phone_page, login_as):
 
 
 def test_loan_decision_page_on_a_phone(browser, live_server, login_as):
+    """On a phone, does the manager see the Setujui (approve) button of a fresh Rp 2.000.000 application
+    visible and at least 44 px high?"""
     phone = dict(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True, base_url=live_server)
     ctx_t, ctx_m = browser.new_context(**phone), browser.new_context(**phone)
     treasurer, manager = ctx_t.new_page(), ctx_m.new_page()

@@ -25,6 +25,10 @@ def _pdf_text(data: bytes) -> str:
 
 def test_member_applies_officer_completes_certificate_verifies(phone_page, page, login_as, live_server,
                                                                screenshot, tmp_path):
+    """Can a member apply to an open cohort on her phone (Terdaftar), an officer mark her present at every
+    session and complete her (Lulus, certificate issued, funnel on the dashboard), the member download a PDF
+    certificate carrying its verification URL, and an anonymous visitor of that URL see it valid with her name
+    and no 16-digit NIK?"""
     # 1. Sri Wahyuni (demo member 'anggota', PMI purna) applies on her phone.
     login_as(phone_page, "anggota")
     phone_page.goto("/training/")

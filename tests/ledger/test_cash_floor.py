@@ -171,6 +171,9 @@ def test_loan_disbursement_in_cash_larger_than_the_box_is_refused_to_savings_all
 
 
 def test_api_loan_disbursement_in_cash_larger_than_the_box_is_409(coop, api, approved_loan):
+    """Is an API cash disbursement of Rp 1.000.000 with Rp 100.000 in the cash box (1101) refused with 409
+    insufficient_funds and a message naming both amounts, the loan left approved, while the same disbursement
+    to savings succeeds and activates the loan?"""
     _m, loan, staff = approved_loan
     t = api(staff["treasurer"])
     body = {"disbursed_on": "2026-01-06", "first_due_date": "2026-02-06", "mode": "cash"}
@@ -251,6 +254,8 @@ def test_admin_turns_the_floor_off_and_on_for_kas_and_its_sub_accounts(coop, use
 
 
 def test_bool_settings_take_only_yes_or_no(coop):
+    """Does the cash-floor setting parse "Tidak" as False and "ya" as True, refuse "", "mungkin" and "2", and
+    refuse a stored value of "tidak" through set_value?"""
     assert settings.parse_value(cash_floor.SETTING, "Tidak") is False
     assert settings.parse_value(cash_floor.SETTING, "ya") is True
     for junk in ("", "mungkin", "2"):

@@ -53,6 +53,7 @@ def test_batch_floor_checked_in_order_and_all_or_nothing(coop, books):
 
 
 def test_batch_reports_every_bad_entry(coop, books):
+    """Does a batch of two unbalanced entries fail with one message per bad entry, numbered #1 and #2?"""
     b = books(coop)
     kas = b.acc("1101")
     with pytest.raises(ValidationError) as exc:
@@ -63,6 +64,8 @@ def test_batch_reports_every_bad_entry(coop, books):
 
 
 def test_batch_respects_closed_periods_and_idempotency(coop, books, users):
+    """Is a batch entry dated in the closed year 2025 refused with PeriodClosed, and does posting the same
+    batch twice with idempotency key "imp-1" return the same result and book Kas only once (balance 5)?"""
     b = books(coop)
     kas, cap = b.acc("1101"), b.acc("3901")
     atomic(periods.close_period, coop.id, actor=users["manager"], year=2025)
@@ -93,6 +96,8 @@ def test_opening_balance_import_worked(coop, books):
 
 
 def test_opening_balance_import_names_bad_rows(coop):
+    """Does an opening-balance import name each bad row ("baris 2: akun 9999 tidak dikenal", "baris 3: jumlah
+    nol"), and is a CSV amount written as 1.5e3 refused?"""
     with pytest.raises(ValidationError) as exc:
         atomic(import_opening_balances, coop.id, [OpeningRow("1101", 5), OpeningRow("9999", 5),
                                                   OpeningRow("1102", 0)], actor=None, value_date=D)

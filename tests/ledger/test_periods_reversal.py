@@ -64,6 +64,7 @@ def test_reopen_needs_a_second_user_and_is_audited(coop, books, users, make_user
 
 
 def test_rejected_reopen_changes_nothing(coop, users):
+    """Does a rejected request to reopen a closed period leave the period closed?"""
     p = atomic(periods.close_period, coop.id, today=TODAY, actor=users["manager"], year=2026, month=9)
     req = atomic(periods.request_reopen, coop.id, p.id, actor=users["treasurer"], reason="x")
     atomic(periods.decide, coop.id, req.id, actor=users["manager"], approve=False)

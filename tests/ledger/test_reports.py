@@ -95,4 +95,5 @@ def test_phu_member_and_non_member(coop, worked):
 
 
 def test_cash_position(coop, worked):
+    """Is the cash position of the worked example Kas Rp 4.110.000 + Bank Rp 5.000 = Rp 4.115.000?"""
     assert reports.cash_position(coop.id) == {"kas": 4_110_000, "bank": 5_000, "total": 4_115_000}

@@ -31,6 +31,7 @@ def test_api_trial_balance_contract(coop, users, api, booked):
 
 
 def test_api_verify_contract(coop, users, api, booked):
+    """Does GET /ledger/verify report ok with 2 entries, no problems and a 64-character head hash?"""
     body = api(users["admin"]).get("/ledger/verify").get_json()
     assert body["ok"] is True and body["entries"] == 2 and body["problems"] == []
     assert len(body["head_hash"]) == 64
@@ -57,6 +58,9 @@ def test_api_manual_entry_idempotent(coop, users, api, booked):
 
 
 def test_api_general_ledger_and_statements(coop, users, api, booked):
+    """Does the API's general ledger of Kas for February open at Rp 1.000.000 and close at Rp 850.000 with one
+    line, is the neraca balanced, the PHU surplus -150.000, and does a limited account list return a next
+    cursor?"""
     c = api(users["manager"])
     kas = booked.acc("1101")
     gl = c.get(f"/ledger/accounts/{kas}/general-ledger?from=2026-02-01&to=2026-02-28").get_json()
@@ -89,6 +93,8 @@ def test_manual_journal_page_explains_imbalance_and_posts(coop, users, login, bo
 
 
 def test_reversal_via_pages_needs_second_user(coop, users, login, booked):
+    """Does a treasurer's reversal request from the pages create an approval that a manager approves, after
+    which expense account 5201 is back to 0?"""
     e = db.session.scalar(sa.select(JournalEntry).where(JournalEntry.cooperative_id == coop.id)
                           .order_by(JournalEntry.id.desc()))
     web = login(users["treasurer"])
@@ -104,12 +110,16 @@ def test_reversal_via_pages_needs_second_user(coop, users, login, booked):
                                   "/ledger/neraca", "/ledger/phu?from=2026-01-01&to=2026-12-31", "/ledger/periods",
                                   "/ledger/approvals", "/ledger/verify"])
 def test_pages_render(coop, users, login, booked, path):
+    """Does each ledger page (index, entries, trial balance, neraca, PHU, periods, approvals, verify) render
+    200 for an admin?"""
     web = login(users["admin"])
     resp = web.get(path)
     assert resp.status_code == 200, path
 
 
 def test_account_page_and_xlsx(coop, users, login, booked):
+    """Does the account page show "Saldo akhir" to an auditor, and do the account, trial balance, neraca and
+    PHU exports come back as XLSX (a zip starting "PK")?"""
     web = login(users["auditor"])
     kas = booked.acc("1101")
     assert "Saldo akhir" in web.get(f"/ledger/accounts/{kas}?from=2026-01-01&to=2026-12-31").get_data(as_text=True)
@@ -120,6 +130,8 @@ def test_account_page_and_xlsx(coop, users, login, booked):
 
 
 def test_period_close_page_and_dashboard_panel(coop, users, login, booked):
+    """Does a manager close January 2026 from the periods page, does the treasurer's cash panel show Kas Rp
+    850.000, and is the panel hidden from and the ledger forbidden (403) to an officer?"""
     web = login(users["manager"])
     assert web.post("/ledger/periods", data={"year": "2026", "month": "1"}).status_code == 302
     from coop.ledger.periods import list_periods
@@ -137,6 +149,7 @@ def test_period_close_page_and_dashboard_panel(coop, users, login, booked):
 
 
 def test_admin_adds_and_closes_account(coop, users, login):
+    """Can an admin add account 5210 "Beban Rapat" from the page and then close it (is_open False)?"""
     web = login(users["admin"])
     assert web.post("/ledger/accounts", data={"code": "5210", "name": "Beban Rapat", "type": "expense"}).status_code == 302
     from coop.ledger.services import account_by_code
@@ -147,6 +160,7 @@ def test_admin_adds_and_closes_account(coop, users, login):
 
 
 def test_opening_import_page(coop, users, login):
+    """Does uploading a CSV "1101,300000" on the opening-balances page book Kas at Rp 300.000?"""
     import io
     web = login(users["admin"])
     resp = web.post("/ledger/opening-balances", data={"value_date": "2025-12-31",

@@ -67,6 +67,8 @@ def test_full_journey_preview_apply_approve_disburse_repay(api, staff, member):
 
 
 def test_bad_input_is_422_and_unknown_ids_404(api, staff, member):
+    """Are a float principal, a string principal, a term of 48 months, a preview with a far due date and a
+    float rate 422, and are an unknown loan, its repayments and an unknown product's preview 404?"""
     tre = api(staff["treasurer"])
     product = _product(api(staff["manager"]))
     for body in ({"member_id": member.id, "product_id": product["id"], "principal": 1.5, "term_months": 6,
@@ -90,6 +92,8 @@ def test_bad_input_is_422_and_unknown_ids_404(api, staff, member):
 
 
 def test_roles(api, staff, users, member):
+    """Are an officer applying for a loan, an auditor creating a product and an auditor approving a loan 403,
+    while the auditor may read the loan (200)?"""
     product = _product(api(staff["manager"]))
     assert api(users["officer"]).post("/loans", json={}).status_code == 403
     assert api(users["auditor"]).post("/loan-products", json={}).status_code == 403

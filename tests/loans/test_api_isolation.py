@@ -7,6 +7,9 @@ from datetime import date
 
 def test_another_cooperatives_loan_is_404_for_every_loan_action(api, coop, make_coop, make_member, make_loan,
                                                                 loan_staff, users):
+    """Is another cooperative's loan 404 not_found for the payoff quote, payoff, write-off request and
+    approval, recovery and reschedule, and do the same calls succeed for that cooperative's own staff, the
+    loan unchanged?"""
     other = make_coop()
     theirs = make_loan(other, make_member(other), first_due_date=date(2026, 2, 5))
     theirs.collectibility = 5  # Macet, as the daily job would have it: a write-off may be asked for

@@ -5,6 +5,8 @@ from datetime import date
 
 
 def test_cli_commands(runner, coop, make_member, make_loan):
+    """Do `loans daily` (1 pinjaman diproses), `loans provision` (PPAP 2026-05 wajib 900000: 10 % of 9 juta,
+    Kurang Lancar) and `loans portfolio` (Kurang Lancar, tidak sehat) run and print the expected figures?"""
     make_loan(coop, make_member(coop), first_due_date=date(2026, 2, 5))
     out = runner.invoke(args=["loans", "daily", "--cooperative-id", str(coop.id), "--as-of", "2026-06-01"])
     assert out.exit_code == 0, out.output

@@ -128,6 +128,8 @@ def test_portfolio_npl_excludes_dpk(coop, make_member, make_loan):
 
 
 def test_four_class_portfolio_has_no_dpk_row(coop, member, make_loan):
+    """Under the four-class scheme, do the portfolio and portfolio_by_class list classes 1, 3, 4 and 5 only
+    (no DPK, 2)?"""
     make_loan(coop, member, first_due_date=DUE)
     assert sorted(portfolio(coop.id, date(2026, 5, 7)).by_class) == [1, 3, 4, 5]
     assert sorted(loans.portfolio_by_class(coop.id)) == [1, 3, 4, 5]
@@ -164,6 +166,8 @@ def test_scheme_settings_are_checked(coop):
 # ------------------------------------------------------------------------------------ write-off by class
 
 def test_write_off_of_a_lancar_loan_is_refused_naming_the_class(coop, member, make_loan, staff):
+    """Is a write-off request for a Lancar loan refused with write_off_class_too_low and a message naming
+    Lancar and the minimum Macet, leaving no requester recorded?"""
     loan = make_loan(coop, member, first_due_date=DUE)
     with pytest.raises(Conflict) as exc:
         atomic(loans.request_write_off, coop.id, loan.id, actor=staff["manager"], note="Pindah")

@@ -48,6 +48,8 @@ def test_class_changes_exactly_the_day_after_each_threshold_with_history_only_on
 
 
 def test_job_touches_only_loans_whose_next_action_date_has_come(coop, member, make_loan):
+    """Does the daily job process the loan only once its next action date has come (0 before the due date, 1
+    the day after, 0 again five days after, penalty waiting for 15 grace days)?"""
     loan = make_loan(coop, member, first_due_date=DUE)
     assert "0 pinjaman" in _run(coop, DUE - timedelta(days=3))
     assert "1 pinjaman" in _run(coop, DUE + timedelta(days=1))
@@ -72,6 +74,8 @@ def test_penalty_after_grace_and_rerunning_a_day_changes_nothing(coop, member, m
 
 
 def test_payment_allocates_penalty_first(coop, member, make_loan, loan_staff):
+    """Does a payment of Rp 848.400 after a penalty has accrued go to penalty 8.400, interest 90.000 and
+    principal 750.000, and book 8.400 as penalty income?"""
     loan = make_loan(coop, member, first_due_date=DUE)
     _run(coop, DUE + timedelta(days=16))
     rep = atomic(loans.repay, coop.id, loan.id, 848_400, actor=loan_staff(coop)["treasurer"],
@@ -99,6 +103,9 @@ def test_per_day_penalty_and_catch_up_through_the_job_runner(coop, member, make_
 
 
 def test_repayment_brings_the_class_back_on_the_next_run(coop, member, make_loan, loan_staff):
+    """Does a loan at class 3 after 91 days late come back to class 1 with 0 days past due on the next run
+    once all overdue interest, penalty and 4 x 750.000 principal are paid, with the history (1 -> 3), (3 ->
+    1)?"""
     loan = make_loan(coop, member, first_due_date=DUE)
     _run(coop, DUE + timedelta(days=91))
     assert loan.collectibility == 3
@@ -130,6 +137,10 @@ def test_monthly_provision_posts_the_difference_once(coop, make_member, make_loa
 
 
 def test_write_off_needs_a_second_approver_and_uses_the_provision(coop, member, make_loan, loan_staff):
+    """Is a write-off of a Diragukan loan refused under the default minimum (Macet), allowed once the setting
+    says diragukan, refused when the requesting manager approves it, and on a second manager's approval does
+    it write off 9.000.000, use up the provision (4.500.000 + 4.500.000 expensed, allowance 0), and book a
+    later recovery of 1.000.000 as recovery income?"""
     staff = loan_staff(coop)
     loan = make_loan(coop, member, first_due_date=DUE, collateral_description="BPKB motor", collateral_value=9_000_000)
     _run(coop, DUE + timedelta(days=200))

@@ -41,6 +41,7 @@ def test_disbursement_books_the_schedule_equal_to_the_preview_and_one_entry(coop
 
 
 def test_disbursement_to_savings_credits_the_sukarela_account(coop, member, make_loan):
+    """Does disbursing a Rp 2.000.000 loan to savings raise the member's sukarela balance by 2.000.000?"""
     from coop.savings.services import account_for
 
     acc = account_for(coop.id, member.id, "sukarela")
@@ -67,6 +68,7 @@ def test_maker_cannot_approve_and_large_loans_need_two_approvers(coop, member, m
 
 
 def test_manager_who_made_the_application_cannot_approve_it(coop, member, make_loan_product, loan_staff):
+    """Is a manager who made a loan application forbidden to approve it?"""
     staff = loan_staff(coop)
     product = make_loan_product(coop)
     loan = atomic(loans.apply, coop.id, actor=staff["manager"], member_id=member.id, product_id=product.id,
@@ -77,6 +79,8 @@ def test_manager_who_made_the_application_cannot_approve_it(coop, member, make_l
 
 
 def test_rejection_needs_a_reason_and_is_final(coop, member, make_loan, loan_staff):
+    """Is a rejection without a note refused, and after a rejection with a reason is the loan rejected and its
+    disbursement refused with Conflict?"""
     staff = loan_staff(coop)
     loan = make_loan(coop, member, status="applied")
     with pytest.raises(ValidationError):
@@ -90,6 +94,8 @@ def test_rejection_needs_a_reason_and_is_final(coop, member, make_loan, loan_sta
 
 
 def test_terms_are_copied_so_a_rate_change_applies_only_to_new_loans(coop, member, make_loan, make_loan_product):
+    """After the product's rate changes to 2 % a month, does the old loan keep its first interest of Rp 90.000
+    while a new loan's is Rp 180.000?"""
     from decimal import Decimal
 
     product = make_loan_product(coop)
@@ -101,6 +107,8 @@ def test_terms_are_copied_so_a_rate_change_applies_only_to_new_loans(coop, membe
 
 
 def test_non_member_or_out_of_limits_application_is_refused(coop, make_member, make_loan_product, loan_staff):
+    """Is an application refused for an applicant whose pokok is unpaid, and for an active member asking 24
+    months on a product of at most 12 (naming term_months)?"""
     applicant = make_member(coop, pay_pokok=False)
     product = make_loan_product(coop, max_term_months=12)
     staff = loan_staff(coop)
@@ -135,6 +143,8 @@ def test_partial_then_advance_payment_allocate_oldest_first(coop, member, make_l
 
 
 def test_overpayment_goes_to_sukarela_savings_and_closes_the_loan(coop, member, make_loan, loan_staff):
+    """Does a payment of Rp 1.300.000 on a loan owing 1.224.000 (2 x (600.000 + 12.000)) close it, credit the
+    76.000 overpayment to sukarela savings, and refuse any further repayment with Conflict?"""
     from coop.savings.services import account_for
 
     staff = loan_staff(coop)
@@ -205,6 +215,7 @@ def test_backdated_repayment_equals_entering_in_date_order(coop, make_member, ma
 
 
 def test_repayment_in_a_closed_period_is_refused(coop, member, make_loan, loan_staff):
+    """Is a repayment dated 10 February refused with PeriodClosed once February 2026 is closed?"""
     from coop.errors import PeriodClosed
     from coop.ledger.models import AccountingPeriod
 

@@ -24,6 +24,8 @@ def test_default_allocation_settles_oldest_instalment_first_penalty_fee_interest
 
 
 def test_component_strategy_pays_all_interest_before_any_principal():
+    """Does the component strategy allocate Rp 200.000 to interest 90.000 of instalment 1, interest 90.000 of
+    instalment 2, then principal 20.000 of instalment 1?"""
     dues = [Due(1, date(2026, 2, 5), interest=90_000, principal=750_000),
             Due(2, date(2026, 3, 5), interest=90_000, principal=750_000)]
     res = rules.allocate(200_000, dues, "interest,principal,penalty,fee", "component")
@@ -32,11 +34,13 @@ def test_component_strategy_pays_all_interest_before_any_principal():
 
 
 def test_overpayment_is_left_unapplied():
+    """Is Rp 1.000 paid against 300 interest + 500 principal allocated with 200 left unapplied?"""
     res = rules.allocate(1_000, [Due(1, date(2026, 1, 1), interest=300, principal=500)])
     assert res.unapplied == 200
 
 
 def test_allocation_order_must_name_every_component_once():
+    """Is an allocation order that names only interest and principal refused with ValueError?"""
     with pytest.raises(ValueError):
         rules.parse_order("interest,principal")
 
@@ -54,6 +58,8 @@ def test_monthly_collectibility_changes_the_day_after_each_threshold(dpd, klass)
 
 @pytest.mark.parametrize("dpd,klass", [(30, 1), (31, 3), (60, 3), (61, 4), (690, 4), (691, 5)])
 def test_weekly_collectibility_thresholds(dpd, klass):
+    """Under the weekly thresholds, is a loan class 1 at 30 days past due, 3 at 31 and 60, 4 at 61 and 690,
+    and 5 at 691?"""
     assert rules.collectibility(dpd, (None, *rules.DEFAULT_THRESHOLDS["weekly"])) == klass
 
 
@@ -82,6 +88,8 @@ def test_penalties():
 
 
 def test_days_past_due_counts_from_the_oldest_unpaid_instalment():
+    """Are days past due 0 on the due date, 30 on 7 March for a 5 February due date, and 0 when nothing is
+    unpaid?"""
     assert rules.days_past_due(date(2026, 2, 5), date(2026, 2, 5)) == 0
     assert rules.days_past_due(date(2026, 2, 5), date(2026, 3, 7)) == 30
     assert rules.days_past_due(None, date(2026, 3, 7)) == 0

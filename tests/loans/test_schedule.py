@@ -110,12 +110,16 @@ def test_weekly_flat_schedule():
 
 
 def test_add_months_clamps_to_month_end():
+    """Does adding months clamp to the month's end (31 Jan 2026 + 1 = 28 Feb, 31 Jan 2028 + 1 = 29 Feb, 30 Nov
+    2026 + 3 = 28 Feb 2027)?"""
     assert add_months(date(2026, 1, 31), 1) == date(2026, 2, 28)
     assert add_months(date(2028, 1, 31), 1) == date(2028, 2, 29)
     assert add_months(date(2026, 11, 30), 3) == date(2027, 2, 28)
 
 
 def test_invalid_terms_are_refused():
+    """Is a schedule refused for an unknown method, for grace periods equal to the term, and for a zero
+    principal?"""
     with pytest.raises(ScheduleError):
         build_schedule(1_000_000, Terms("bunga_berbunga", D("1"), 12), date(2026, 1, 1))
     with pytest.raises(ScheduleError):

@@ -32,6 +32,8 @@ def test_quote_is_a_read_that_names_the_waived_interest(coop, member, make_loan)
 
 
 def test_quote_refuses_loans_not_running_and_days_before_disbursement(coop, member, make_loan):
+    """Is a payoff quote refused for an applied loan (loan_not_active) and for a date before the disbursement
+    (as_of: "sebelum tanggal pencairan")?"""
     applied = make_loan(coop, member, status="applied")
     with pytest.raises(Conflict) as exc:
         loans.payoff_quote(coop.id, applied.id, date(2026, 3, 10))
@@ -83,6 +85,8 @@ def test_second_write_off_request_is_a_conflict(coop, member, make_loan, staff):
 
 
 def test_recovery_before_the_write_off_day_is_refused(coop, member, make_loan, staff):
+    """Is a recovery received on 31 August refused for a loan written off on 1 September (message naming both
+    dates), while one received on 1 September is recorded (recovered total 500.000)?"""
     loan = make_loan(coop, member, first_due_date=DUE)
     atomic(loans.request_write_off, coop.id, loan.id, actor=staff["manager"], note="Macet")
     atomic(loans.approve_write_off, coop.id, loan.id, actor=staff["manager2"], on=date(2026, 9, 1))

@@ -20,6 +20,10 @@ def setup(coop, make_member, make_loan_product, loan_staff):
 
 
 def test_application_approval_disbursement_and_repayment_pages(client, login, setup, coop):
+    """Through the pages, can a Rp 9.000.000 loan be applied for (schedule preview Rp 840.000), not decided by
+    its maker (403), approved by a manager, disbursed in cash (receipt in words, stamp duty note Rp 10.000
+    above Rp 5.000.000) and repaid 840.000 (750.000 principal + 90.000 interest, 8.250.000 left, no stamp),
+    with the receipt's stamp wording following changed settings (Rp 12.000 above Rp 500.000)?"""
     member, product, staff = setup
     login(staff["treasurer"])
     assert client.get("/loans/new").status_code == 200
@@ -67,6 +71,9 @@ def test_application_approval_disbursement_and_repayment_pages(client, login, se
 
 
 def test_reports_and_lists_render(client, login, setup, coop, make_loan, app):
+    """Do the loan lists, products and reports render for a manager, does the report on 1 June show 116 days
+    late and "tidak sehat" with a chart, and is the NPL dashboard panel shown to a manager and not to an
+    officer?"""
     member, product, staff = setup
     make_loan(coop, member, first_due_date=date(2026, 2, 5))
     login(staff["manager"])
@@ -87,6 +94,8 @@ def test_reports_and_lists_render(client, login, setup, coop, make_loan, app):
 
 
 def test_product_form(client, login, setup):
+    """Can a manager create the weekly product "Mingguan Pasar" through the product form (rate "1,5", rupiah
+    amounts with dots) and see it listed?"""
     _, _, staff = setup
     login(staff["manager"])
     resp = client.post("/loans/products", data={

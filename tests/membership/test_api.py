@@ -10,6 +10,9 @@ from coop.savings import services as savings
 
 def test_post_member_returns_201_with_number_status_and_three_accounts(coop, users, api, make_resident,
                                                                        seed_savings):
+    """Does POST /members return 201 with number KDM-000001, status applied and pokok, sukarela and wajib
+    accounts, and is registering the same resident again 409 not_eligible, an unknown resident 404, and a
+    non-numeric resident id with the date "kemarin" 422 naming both fields?"""
     seed_savings(coop)
     r = make_resident(coop)
     resp = api(users["treasurer"]).post("/members", json={"resident_id": r.id, "joined_on": "2026-01-05"})
@@ -26,6 +29,7 @@ def test_post_member_returns_201_with_number_status_and_three_accounts(coop, use
 
 
 def test_pokok_deposit_through_api_activates_member(coop, users, api, make_member):
+    """Does a Rp 100.000 pokok deposit through the API (201) make the member active?"""
     m = make_member(coop, pay_pokok=False)
     pokok = savings.account_for(coop.id, m.id, "pokok")
     resp = api(users["treasurer"]).post(f"/savings-accounts/{pokok.id}/deposits",
@@ -35,6 +39,10 @@ def test_pokok_deposit_through_api_activates_member(coop, users, api, make_membe
 
 
 def test_deposit_withdraw_insufficient_funds_and_transactions(coop, users, api, make_member):
+    """Does the savings API deposit 250.000 and withdraw 100.000 (balance 150.000), refuse withdrawing 150.001
+    (409 insufficient_funds) and amounts 1.5, "100", -5, 0 and true (422), list both transactions with running
+    balances, accept 1900-01-01 and refuse 0001-01-01 as a start date, page with a cursor, and refuse a pokok
+    withdrawal (409 not_withdrawable)?"""
     m = make_member(coop)
     acc = savings.account_for(coop.id, m.id, "sukarela")
     t = api(users["treasurer"])
@@ -68,6 +76,8 @@ def test_deposit_withdraw_insufficient_funds_and_transactions(coop, users, api, 
 
 
 def test_replayed_deposit_with_same_idempotency_key_posts_once(coop, users, api, make_member):
+    """Does a deposit replayed with the same Idempotency-Key answer the same 201 body and book Rp 75.000 once,
+    while the same key with another amount is 409 idempotency_conflict?"""
     m = make_member(coop)
     acc = savings.account_for(coop.id, m.id, "sukarela")
     t = api(users["treasurer"])
@@ -83,6 +93,8 @@ def test_replayed_deposit_with_same_idempotency_key_posts_once(coop, users, api,
 
 
 def test_roles_and_member_sees_only_own(coop, users, api, make_member, make_user):
+    """Is an auditor's deposit 403, and does a member login linked to one member read that member and its
+    transactions but get 404 for another member and another member's account?"""
     m1 = make_member(coop)
     m2 = make_member(coop)
     acc = savings.account_for(coop.id, m1.id, "sukarela")
@@ -98,6 +110,8 @@ def test_roles_and_member_sees_only_own(coop, users, api, make_member, make_user
 
 
 def test_resignation_endpoint_returns_settlement(coop, users, api, make_member, fund):
+    """Does the resignation endpoint, leaving on 1 November (no closing interest), return savings 140.000,
+    loans 0, refund 140.000 and status resigned, and 404 for an unknown member?"""
     m = make_member(coop, joined_on=date(2025, 1, 2))
     fund(m, "sukarela", 40_000)
     # leaving on the 1st: no day of November is held, so no closing interest (see tests/savings)
@@ -110,6 +124,8 @@ def test_resignation_endpoint_returns_settlement(coop, users, api, make_member, 
 
 
 def test_ids_beyond_the_key_range_are_404_not_database_errors(coop, users, api, login):
+    """Are member, savings-account, transaction, deposit, receipt and member-card ids beyond the key range (13
+    to 23 digits) answered 404 not_found rather than a database error?"""
     t = api(users["treasurer"])
     for path in ("/members/9999999999999", "/savings-accounts/9999999999999",
                  "/savings-accounts/99999999999999999999999/transactions"):
@@ -122,6 +138,8 @@ def test_ids_beyond_the_key_range_are_404_not_database_errors(coop, users, api, 
 
 
 def test_member_shows_loans_with_outstanding_principal(coop, users, api, make_member, make_loan):
+    """Does GET /members/<id> list the member's active Rp 1.200.000 loan with its outstanding principal
+    1.200.000?"""
     m = make_member(coop)
     loan = make_loan(coop, m, principal=1_200_000, term_months=12)
     body = api(users["manager"]).get(f"/members/{m.id}").json
@@ -130,6 +148,8 @@ def test_member_shows_loans_with_outstanding_principal(coop, users, api, make_me
 
 
 def test_value_dates_before_opening_or_in_the_future_are_422(coop, users, api, make_member):
+    """Are deposits value-dated 2024-12-31 (before the account opened) or 2999-01-01 (in the future) 422
+    naming value_date?"""
     m = make_member(coop, joined_on=date(2025, 1, 2))
     acc = savings.account_for(coop.id, m.id, "sukarela")
     t = api(users["treasurer"])

@@ -40,5 +40,6 @@ def test_dashboard_totals_worked_example(coop, make_coop, make_member, fund, use
 
 
 def test_dashboard_totals_of_an_empty_cooperative_are_zeros(coop):
+    """Are an empty cooperative's dashboard totals zero for every member status and every savings kind?"""
     got = services.dashboard_totals(coop.id)
     assert set(got["members_by_status"].values()) == {0} and set(got["savings_by_kind"].values()) == {0}

@@ -35,6 +35,8 @@ def test_register_opens_three_accounts_and_numbers_members(coop, make_member, ma
     ({"status": "mati"}, "bukan 'hidup'"),
 ])
 def test_ineligible_residents_are_refused_with_a_reason(coop, make_resident, seed_savings, overrides, reason):
+    """Is registering a minor ("Belum dewasa") or a dead resident ("bukan 'hidup'") refused as not_eligible
+    with the reason?"""
     seed_savings(coop)
     resident = make_resident(coop, **overrides)
     with pytest.raises(RuleViolation, match=reason) as exc:
@@ -44,6 +46,8 @@ def test_ineligible_residents_are_refused_with_a_reason(coop, make_resident, see
 
 def test_resident_of_another_village_and_double_membership_are_refused(coop, make_coop, make_resident,
                                                                        make_member, seed_savings):
+    """Is a resident living in another village refused ("Bukan penduduk desa"), and a resident already a
+    member refused naming the number ("Sudah tercatat sebagai anggota KDM-000001")?"""
     seed_savings(coop)
     elsewhere = make_coop("Koperasi Tetangga", village_code="3504042002")
     # a resident registered in our cooperative's registry but living in the neighbouring village
@@ -56,6 +60,7 @@ def test_resident_of_another_village_and_double_membership_are_refused(coop, mak
 
 
 def test_member_of_another_cooperative_is_not_found(coop, make_coop, make_member):
+    """Is a member of another cooperative NotFound through get_member?"""
     other = make_coop("Koperasi B", village_code="3504042002")
     m = make_member(other)
     with pytest.raises(NotFound):
@@ -63,6 +68,8 @@ def test_member_of_another_cooperative_is_not_found(coop, make_coop, make_member
 
 
 def test_search_finds_by_name_fragment_number_and_nik(coop, make_member, make_resident):
+    """Does member search find Sri Wahyuni (and only her) by "wahyu", by "000001" and by the first ten digits
+    of her NIK, and return nothing for an empty query?"""
     r = make_resident(coop, full_name="Sri Wahyuni")
     m = make_member(coop, resident=r)
     make_member(coop)
@@ -94,6 +101,7 @@ def test_resignation_refunds_all_savings_in_one_entry(coop, make_member, fund):
 
 
 def test_member_for_user_links_logins(coop, make_member, make_user):
+    """Is member_for_user None for an unlinked member login and the member once link_user has linked them?"""
     m = make_member(coop)
     u = make_user(coop, "member")
     assert services.member_for_user(u) is None

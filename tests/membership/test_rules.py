@@ -43,6 +43,8 @@ def test_average_daily_balance_worked_example():
 
 
 def test_daily_balances_apply_movements_on_their_value_date():
+    """Do daily balances from 1 to 5 February, opening at 100 with +50 on the 2nd and -30 on the 4th, read
+    100, 150, 150, 120, 120?"""
     bal = rules.daily_balances(100, {date(2026, 2, 2): 50, date(2026, 2, 4): -30}, date(2026, 2, 1),
                                date(2026, 2, 5))
     assert bal == [100, 150, 150, 120, 120]
@@ -67,6 +69,8 @@ def test_split_tax_uses_the_members_total_and_sums_exactly():
 
 @given(st.dictionaries(st.integers(1, 50), st.integers(0, 10_000_000), min_size=1, max_size=6))
 def test_split_tax_parts_always_sum_to_the_tax_on_the_total(grosses):
+    """For any split of gross interest over up to six accounts, do the non-negative tax parts sum to the final
+    PPh on the total (threshold 240.000, rate 10 %)?"""
     parts = rules.split_tax(grosses, 240_000, TEN)
     assert sum(parts.values()) == rules.pph_final(sum(grosses.values()), 240_000, TEN)
     assert all(v >= 0 for v in parts.values())
@@ -74,12 +78,17 @@ def test_split_tax_parts_always_sum_to_the_tax_on_the_total(grosses):
 
 @given(st.integers(0, 10**12), st.integers(0, 10**12))
 def test_pph_never_exceeds_the_rate(gross, threshold):
+    """For any gross and threshold, is the final PPh between 0 and a tenth of the gross (plus 1 for rounding),
+    and zero exactly when the gross is at most the threshold or under 5?"""
     tax = rules.pph_final(gross, threshold, TEN)
     assert 0 <= tax <= gross // 10 + 1
     assert (tax == 0) == (gross <= threshold or gross < 5)
 
 
 def test_add_months_clips_to_month_end_and_adulthood():
+    """Does add_months clip to the month's end (31 Jan 2026 + 1 = 28 Feb; 30 Nov 2026 + 14 = 30 Jan 2028), and
+    is a person adult from their 17th birthday (born 29 Feb 2008: adult on 1 Mar 2025, not on 28 Feb 2025;
+    born 27 Nov 2009: adult on 27 Nov 2026, one born a day later not)?"""
     assert rules.add_months(date(2026, 1, 31), 1) == date(2026, 2, 28)
     assert rules.add_months(date(2026, 11, 30), 14) == date(2028, 1, 30)
     assert rules.is_adult(date(2008, 2, 29), date(2025, 3, 1))

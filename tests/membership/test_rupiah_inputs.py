@@ -48,6 +48,8 @@ def test_deposit_typed_as_on_a_receipt_records_whole_rupiah(coop, users, login, 
 
 
 def test_sen_are_refused_with_the_form_error_and_nothing_is_written(coop, users, login, make_member):
+    """Is a cash-desk deposit of "250.000,50" refused with 422 "Rupiah tanpa sen", the typed value kept in the
+    field, and no balance, journal entry or audit row written?"""
     m = make_member(coop)
     acc = savings.account_for(coop.id, m.id, "sukarela")
     web = login(users["treasurer"])
@@ -69,6 +71,8 @@ def test_sen_are_refused_with_the_form_error_and_nothing_is_written(coop, users,
                                             ("0", "Jumlah harus lebih dari nol."),
                                             ("   ", "Wajib diisi.")])
 def test_withdrawal_refuses_what_is_not_an_amount(coop, users, login, make_member, fund, typed, message):
+    """Is a withdrawal of "-50.000", "lima puluh ribu", "0" or blanks refused with 422 and its own message,
+    the balance left at Rp 100.000?"""
     m = make_member(coop)
     fund(m, "sukarela", 100_000)
     acc = savings.account_for(coop.id, m.id, "sukarela")
@@ -114,6 +118,8 @@ def test_cash_count_takes_receipt_style_amounts(coop, users, login, make_member)
 
 
 def test_form_error_in_english_when_english_is_chosen(coop, users, login, make_member):
+    """With English chosen, is a deposit of "200,5" refused with "Whole rupiah only" and not the Indonesian
+    message?"""
     m = make_member(coop)
     acc = savings.account_for(coop.id, m.id, "sukarela")
     web = login(users["treasurer"])
@@ -166,6 +172,9 @@ def test_every_money_input_is_the_one_rupiah_field(app):
     ("coop.loans.forms", "ApplicationForm", {"principal": "Rp5.000.000"}, "principal", 5_000_000),
 ])
 def test_other_money_forms_read_receipt_style(app, module_name, form_name, data, field, value):
+    """Do the training, savings-product and loan forms read receipt-style rupiah ("Rp 50.000", "3.500.000",
+    "Rp5.000.000", "" as 0) into whole rupiah without errors, with a numeric inputmode and the value shown
+    back with dots?"""
     cls = getattr(importlib.import_module(module_name), form_name)
     with app.test_request_context("/", method="POST", data=data):
         form = cls(meta={"csrf": False})
@@ -176,6 +185,8 @@ def test_other_money_forms_read_receipt_style(app, module_name, form_name, data,
 
 
 def test_training_allowance_has_its_own_ceiling(app):
+    """Is a cohort allowance of "100.000.001" refused with "Jumlah terlalu besar: paling banyak Rp
+    100.000.000."?"""
     from coop.training.forms import CohortForm
 
     with app.test_request_context("/", method="POST", data={"allowance_amount": "100.000.001"}):

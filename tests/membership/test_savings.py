@@ -54,6 +54,10 @@ def test_daily_balance_interest_counts_days_and_ignores_the_months_own_interest(
 
 
 def test_berjangka_rate_fixed_early_withdrawal_and_maturity_into_sukarela(coop, make_member, fund):
+    """Does a Rp 5.000.000 berjangka deposit opened 10 Jan 2025 fix its 6 % rate and maturity (10 Jan 2026)
+    despite a later product rate of 9 %, refuse top-ups and partial withdrawals, not mature on 9 Jan, and on
+    10 Jan close and pay the principal plus Rp 7.258 interest (5.000.000 x 0,06 x 9 / (12 x 31)) into
+    sukarela?"""
     m = make_member(coop)
     fund(m, "sukarela", 1_000, date(2025, 1, 2))
     product = savings.default_product(coop.id, "berjangka")
@@ -88,6 +92,9 @@ def test_early_berjangka_withdrawal_pays_the_penalty_to_other_income(coop, make_
 
 
 def test_dormancy_blocks_withdrawals_until_reactivated(coop, make_member, fund):
+    """Is a sukarela account untouched for exactly 12 months still active but dormant a day later (member
+    dormant too), are withdrawals refused while dormant, and after reactivation does a Rp 10.000 withdrawal
+    leave 40.000 and the member active?"""
     m = make_member(coop)
     fund(m, "sukarela", 50_000, date(2025, 1, 2))
     acc = savings.account_for(coop.id, m.id, "sukarela")
@@ -119,6 +126,7 @@ def test_wajib_arrears_oldest_month_first_and_balances_for_shu(coop, make_member
 
 
 def test_statement_running_balance_and_opening(coop, make_member, fund):
+    """Does the February statement open at Rp 100.000 and show +50.000 (150.000) then -30.000 (120.000)?"""
     m = make_member(coop)
     fund(m, "sukarela", 100_000, date(2025, 1, 5))
     fund(m, "sukarela", 50_000, date(2025, 2, 5))
@@ -160,6 +168,8 @@ def test_cash_count_over_credits_selisih_and_day_book_totals(coop, make_member, 
 
 
 def test_berjangka_rollover_refixes_the_rate_for_the_next_term(coop, make_member):
+    """Does a rollover berjangka deposit opened 31 Jan 2025 stay active at maturity with the new term to 31
+    Jan 2027, the product's new 5 % rate and the balance Rp 1.000.000?"""
     m = make_member(coop)
     product = savings.default_product(coop.id, "berjangka")
     product.maturity_action = "rollover"

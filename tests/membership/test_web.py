@@ -24,6 +24,9 @@ def _csrf_free_form(html: str, prefix: str) -> dict:
 
 def test_treasurer_finds_member_deposits_and_gets_receipt_with_words(coop, users, login, make_member,
                                                                      make_resident):
+    """Does the cash desk find Sri Wahyuni by "wahy", deposit Rp 250.000 with a receipt carrying her name, the
+    amount and "dua ratus lima puluh ribu rupiah" (no stamp duty), and post only once when the same form is
+    submitted twice?"""
     m = make_member(coop, resident=make_resident(coop, full_name="Sri Wahyuni"))
     web = login(users["treasurer"])
     found = web.get("/cashdesk/search?q=wahy").json
@@ -65,6 +68,8 @@ def test_withdrawal_refused_shows_reason_and_large_receipt_carries_no_stamp_duty
 
 
 def test_wajib_payment_receipt_lists_oldest_months(coop, users, login, make_member, today):
+    """Does the cash desk show "Tunggakan wajib" for a member joined September 2026, and does a Rp 40.000
+    wajib payment's receipt name the oldest months paid, "Sep 2026, Okt 2026"?"""
     m = make_member(coop, joined_on=date(2026, 9, 1))
     web = login(users["treasurer"])
     page = web.get(f"/cashdesk/members/{m.id}").get_data(as_text=True)
@@ -93,6 +98,8 @@ def test_day_book_and_cash_count_books_the_difference(coop, users, login, make_m
 
 
 def test_member_pages_card_statement_pdf(coop, users, login, make_member, fund):
+    """Do a manager's member pages work (search by KDM, card with an SVG code, statement showing Rp 10.000,
+    PDF statement, account statement, arrears, products), while the cash desk is 403 to a manager?"""
     m = make_member(coop)
     fund(m, "sukarela", 10_000)
     web = login(users["manager"])
@@ -111,6 +118,8 @@ def test_member_pages_card_statement_pdf(coop, users, login, make_member, fund):
 
 
 def test_member_sees_only_own_pages(coop, users, login, make_member, make_user, fund):
+    """Does a member login see its own member page and statement, but get 404 for another member's statement
+    and account and 403 for the staff member page and the cash desk?"""
     mine, other = make_member(coop), make_member(coop)
     u = make_user(coop, "member")
     atomic(services.link_user, coop.id, mine.id, u, actor=None)
@@ -125,6 +134,9 @@ def test_member_sees_only_own_pages(coop, users, login, make_member, make_user, 
 
 
 def test_register_resign_and_settlement_pages(coop, users, login, make_resident, seed_savings):
+    """Does registering Budi Santoso with pokok ask for confirmation ("seratus ribu rupiah") first, then
+    register him active with a receipt, refuse a second registration ("Sudah tercatat sebagai anggota"),
+    preview a resignation of Rp 100.000 and settle it with the amount in words?"""
     seed_savings(coop)
     r = make_resident(coop, full_name="Budi Santoso")
     web = login(users["treasurer"])
@@ -147,6 +159,10 @@ def test_register_resign_and_settlement_pages(coop, users, login, make_resident,
 
 
 def test_opening_balance_import_dry_run_errors_all_or_nothing(coop, users, login, make_member):
+    """Does an opening-balance CSV with one unknown member report "1 kesalahan" and write nothing, a dry run
+    of the good file write nothing ("belum disimpan"), the real run book "3 saldo awal" (sukarela 1.250.000,
+    the pokok activating the member, SALDO_AWAL 1.590.000), and a second run of the same file answer "sudah
+    pernah diimpor"?"""
     m1, m2 = make_member(coop, pay_pokok=False), make_member(coop)
     web = login(users["treasurer"])
     good = (f"member_number,kind,amount\n{m1.member_number},pokok,100000\n"
@@ -172,6 +188,8 @@ def test_opening_balance_import_dry_run_errors_all_or_nothing(coop, users, login
 
 
 def test_other_cooperatives_member_pages_are_404(coop, make_coop, users, login, make_member):
+    """Are another cooperative's member on the cash desk, member page, card, account statement and transaction
+    post all 404?"""
     other = make_member(make_coop("Koperasi B", village_code="3504042002"))
     web = login(users["treasurer"])
     acc = savings.account_for(other.cooperative_id, other.id, "sukarela")
@@ -182,6 +200,8 @@ def test_other_cooperatives_member_pages_are_404(coop, make_coop, users, login, 
 
 
 def test_dashboard_panels_for_staff_and_member(coop, users, login, make_member, make_user):
+    """Does the treasurer's dashboard show "Anggota dan Simpanan" with "Buka kasir", and a linked member's
+    dashboard show "Simpanan Saya" with Rp 100.000?"""
     m = make_member(coop)
     page = login(users["treasurer"]).get("/dashboard").get_data(as_text=True)
     assert "Anggota dan Simpanan" in page and "Buka kasir" in page
@@ -192,6 +212,8 @@ def test_dashboard_panels_for_staff_and_member(coop, users, login, make_member, 
 
 
 def test_cli_import_and_seed(coop, runner, make_member, tmp_path):
+    """Does `members import-balances` dry-run ("uji coba OK") and with --commit book sukarela Rp 125.000 from
+    a semicolon CSV, and does `members seed-products` print the SW product?"""
     m = make_member(coop)
     f = tmp_path / "saldo.csv"
     f.write_text(f"member_number;kind;amount\n{m.member_number};sukarela;125000\n")
@@ -262,6 +284,8 @@ def test_nik_masked_in_lists_and_desk_full_on_detail_with_audit(coop, users, log
 
 
 def test_cash_desk_shows_running_loans_with_arrears(coop, users, login, make_member, make_loan):
+    """Does the cash desk page of a member show their running loan's number and "Tunggakan" for unpaid
+    instalments?"""
     m = make_member(coop)
     loan = make_loan(coop, m, principal=1_200_000, term_months=12, applied_on=date(2026, 1, 5))
     page = login(users["treasurer"]).get(f"/cashdesk/members/{m.id}").get_data(as_text=True)

@@ -17,6 +17,8 @@ BODY = {"nik": "3504044505900001", "kk_number": "3504041203150003", "full_name":
 
 
 def test_create_resident_201(api, users):
+    """Does POST /residents return 201 with the NIK and KK number, RT "001", pmi_status none, no migration
+    records and a permanent NIK?"""
     resp = api(users["officer"]).post("/residents", json=BODY)
     assert resp.status_code == 201, resp.json
     body = resp.json
@@ -26,6 +28,9 @@ def test_create_resident_201(api, users):
 
 
 def test_bad_niks_are_422_field_errors(api, users):
+    """Is a NIK of 15 digits, with a letter, with a birth date not matching (1991 for 1990) or with a man's
+    day on a woman's row refused with 422 validation_error naming the reason on the nik field, and no resident
+    stored?"""
     client = api(users["officer"])
     cases = {
         "350404450590001": "16 digit",       # length
@@ -43,6 +48,8 @@ def test_bad_niks_are_422_field_errors(api, users):
 
 
 def test_other_field_errors_and_duplicate(api, users):
+    """Are a bad sex, 30 February and a numeric NIK 422 naming each field, an unknown village code 422, and a
+    second resident with the same NIK 409 nik_exists?"""
     client = api(users["officer"])
     resp = client.post("/residents", json=dict(BODY, sex="X", birth_date="1990-02-30", nik=12))
     assert resp.status_code == 422 and {"sex", "birth_date", "nik"} <= set(resp.json["error"]["fields"])
@@ -54,12 +61,15 @@ def test_other_field_errors_and_duplicate(api, users):
 
 
 def test_temporary_nik_accepted_and_flagged(api, users):
+    """Is a temporary NIK (starting 0) accepted (201), flagged is_temporary_nik with a "sementara" warning?"""
     resp = api(users["officer"]).post("/residents", json=dict(BODY, nik="0350404200100017"))
     assert resp.status_code == 201
     assert resp.json["is_temporary_nik"] is True and "sementara" in resp.json["warnings"][0]
 
 
 def test_search_by_nik_and_name(api, users, coop, make_resident):
+    """Does GET /residents find a resident by exact NIK and by "wahy", page with a cursor to a different
+    second resident, and refuse pmi_status=bogus with 422?"""
     a = make_resident(coop, full_name="Sri Wahyuni")
     make_resident(coop, full_name="Budi Santoso", sex="M")
     client = api(users["officer"])
@@ -73,6 +83,9 @@ def test_search_by_nik_and_name(api, users, coop, make_resident):
 
 
 def test_detail_with_records_and_pmi_status(api, users, coop, make_resident):
+    """Does adding an active migration record (HK, departure 2023-04-01) make the resident's pmi_status aktif
+    and the child in the same KK keluarga, while a return before departure (return_on) or a country name
+    instead of a code is 422?"""
     r = make_resident(coop)
     child = make_resident(coop, kk_number=r.kk_number, relationship="anak", birth_date="2010-01-02")
     client = api(users["officer"])
@@ -94,6 +107,9 @@ def test_detail_with_records_and_pmi_status(api, users, coop, make_resident):
 
 
 def test_roles(api, users, coop, make_resident):
+    """Are treasurer, manager, auditor and member refused (403) to create residents or migration records, a
+    member to list residents, while an admin may create one (201) and an unknown resident is 404 to an
+    officer?"""
     r = make_resident(coop)
     for role in ("treasurer", "manager", "auditor", "member"):
         assert api(users[role]).post("/residents", json=BODY).status_code == 403
@@ -105,6 +121,8 @@ def test_roles(api, users, coop, make_resident):
 
 
 def test_nik_and_kk_masked_for_manager_and_auditor(api, users, coop, make_resident):
+    """Do a manager and an auditor see NIK and KK masked (first 4 and last 4 digits) in detail and list, yet
+    find the resident by exact NIK, while admin, treasurer and officer see the full NIK?"""
     r = make_resident(coop)
     for role in ("manager", "auditor"):
         body = api(users[role]).get(f"/residents/{r.id}").json
@@ -119,6 +137,8 @@ def test_nik_and_kk_masked_for_manager_and_auditor(api, users, coop, make_reside
 
 
 def test_unmasked_reads_by_non_officers_are_audited(api, users, coop, make_resident):
+    """Are unmasked NIK reads audited as registry.nik_read for the treasurer's and the admin's reads only, not
+    the officer's or the masked auditor's?"""
     r = make_resident(coop)
 
     def reads():
@@ -141,6 +161,8 @@ def _upload(client, data: bytes, name: str, dry_run: str | None):
 
 
 def test_import_dry_run_then_commit_then_idempotent(api, users):
+    """Does an API import of 40 rows with one bad NIK report row 5's nik and write nothing, a default run stay
+    a dry run (40 created, nothing stored), the committed run create 40, and a repeat create and update 0?"""
     client = api(users["officer"])
     rows = village_rows(40)
     bad = [dict(r) for r in rows]
@@ -160,6 +182,8 @@ def test_import_dry_run_then_commit_then_idempotent(api, users):
 
 
 def test_import_needs_a_file_and_a_writer_role(api, users):
+    """Is an import without a file 422 naming file, an auditor's import 403, and a garbage upload answered 200
+    with an error on the file field?"""
     resp = api(users["officer"]).post("/registry/imports?dry_run=true", json={})
     assert resp.status_code == 422 and "file" in resp.json["error"]["fields"]
     assert _upload(api(users["auditor"]), b"x", "a.csv", "true").status_code == 403
@@ -168,6 +192,8 @@ def test_import_needs_a_file_and_a_writer_role(api, users):
 
 
 def test_openapi_documents_registry(app):
+    """Does the OpenAPI document describe the registry import as multipart/form-data and list the residents,
+    resident and migration-records paths?"""
     import warnings
 
     from coop.blueprints.api.openapi import build_spec

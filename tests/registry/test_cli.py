@@ -13,6 +13,8 @@ def _count():
 
 
 def test_import_dry_run_then_for_real(runner, coop, users, tmp_path):
+    """Does `registry import --dry-run` report 25 created and store nothing, the real import with a username
+    store 25 and audit registry.import under that user, and an unknown username exit 1?"""
     path = tmp_path / "warga.csv"
     path.write_bytes(to_csv(village_rows(25)))
     result = runner.invoke(args=["registry", "import", str(path), "--dry-run"])
@@ -29,6 +31,8 @@ def test_import_dry_run_then_for_real(runner, coop, users, tmp_path):
 
 
 def test_import_with_errors_fails_and_names_rows(runner, coop, tmp_path):
+    """Does an XLSX import with birth date 1990-13-01 on the third row exit 1 naming "baris 4: birth_date" and
+    store nothing?"""
     rows = village_rows(10)
     rows[2]["birth_date"] = "1990-13-01"
     path = tmp_path / "warga.xlsx"
@@ -39,5 +43,6 @@ def test_import_with_errors_fails_and_names_rows(runner, coop, tmp_path):
 
 
 def test_template(runner, app, tmp_path):
+    """Does `registry template` write an XLSX file (starting "PK")?"""
     result = runner.invoke(args=["registry", "template", str(tmp_path / "t.xlsx")])
     assert result.exit_code == 0 and (tmp_path / "t.xlsx").read_bytes()[:2] == b"PK"

@@ -41,6 +41,8 @@ def test_demo_village(coop, today):
 
 
 def test_demo_is_deterministic(make_coop, today):
+    """Does the demo registry loaded into two cooperatives produce the same NIKs and the same number of purna
+    residents?"""
     a = _load(make_coop("A"), today)
     b = _load(make_coop("B", village_code="3504042001"), today)
     names = [sorted(db.session.scalars(sa.select(Resident.nik).where(Resident.cooperative_id == c.id)).all())

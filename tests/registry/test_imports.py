@@ -77,6 +77,8 @@ def test_1000_rows_with_5_bad_report_exactly_those_and_write_nothing(coop, users
 
 
 def test_changed_row_updates_resident_by_nik(coop, today):
+    """Does re-importing 30 rows with a new name and RT on one and a new KK on another update exactly 2 (28
+    unchanged), store RT as "009", and move the second resident into the first one's household?"""
     rows = village_rows(30)
     _run(coop, to_csv(rows), today=today)
     rows[5]["full_name"] = "Nama Baru"
@@ -93,6 +95,7 @@ def test_changed_row_updates_resident_by_nik(coop, today):
 
 
 def test_dry_run_writes_nothing_but_counts(coop, today):
+    """Does a dry run of 20 rows count 20 created, no errors, not committed, and store nothing?"""
     rows = village_rows(20)
     report = _run(coop, to_csv(rows), dry_run=True, today=today)
     assert (report.created, report.errors, report.committed) == (20, [], False)
@@ -100,6 +103,9 @@ def test_dry_run_writes_nothing_but_counts(coop, today):
 
 
 def test_xlsx_import_and_numbers_typed_as_numbers(coop, today):
+    """Does an XLSX of 12 rows import all 12, and in a sheet where a NIK is typed as an integer cell and an RT
+    as 1.5 is the integer read exactly while the fractional RT (row 3) is refused with advice to type it as
+    text ("teks")?"""
     rows = village_rows(12)
     report = _run(coop, to_xlsx(rows), "warga.xlsx", today=today)
     assert report.created == 12 and report.committed
@@ -123,6 +129,8 @@ def test_xlsx_import_and_numbers_typed_as_numbers(coop, today):
 
 
 def test_duplicates_and_two_heads_in_file(coop, today):
+    """Does an import name a NIK repeated in the file (row 8, pointing at "baris 3") and a second
+    kepala_keluarga in one KK (row 9, relationship)?"""
     rows = village_rows(6)
     rows.append(dict(rows[1]))  # same NIK again
     extra = dict(village_rows(1, serial_base=900)[0], kk_number=rows[0]["kk_number"], relationship="kepala_keluarga")
@@ -133,6 +141,9 @@ def test_duplicates_and_two_heads_in_file(coop, today):
 
 
 def test_missing_columns_semicolons_and_unreadable_files(coop, today):
+    """Does an import name every missing column on row 1, read a semicolon-separated CSV (3 created), report a
+    broken XLSX or an empty file on the file field, and name a 200.000-character cell as a broken ("rusak")
+    row 2?"""
     report = _run(coop, b"nik;full_name\n123;X\n", today=today)
     assert {e.field for e in report.errors} == {"kk_number", "sex", "birth_place", "birth_date", "village_code"}
     assert all(e.row == 1 for e in report.errors)
@@ -149,6 +160,8 @@ def test_missing_columns_semicolons_and_unreadable_files(coop, today):
 
 
 def test_templates_have_the_documented_columns(coop, today):
+    """Do the CSV and XLSX templates carry exactly the documented columns, and does the CSV template's example
+    row import (1 created)?"""
     csv_bytes = imports.template_csv()
     header, rows = imports.read_table(csv_bytes, "t.csv")
     assert header == list(imports.COLUMNS)
@@ -159,6 +172,7 @@ def test_templates_have_the_documented_columns(coop, today):
 
 
 def test_imported_family_of_pmi_becomes_keluarga(coop, make_pmi, today):
+    """Does a child imported into the KK of an active PMI get pmi_status keluarga?"""
     pmi = make_pmi(coop, "aktif", "HK")
     row = dict(village_rows(1, serial_base=3000)[0], kk_number=pmi.kk_number, relationship="anak")
     _run(coop, to_csv([row]), today=today)

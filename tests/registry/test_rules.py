@@ -34,6 +34,8 @@ def test_woman_nik_refused_for_a_man_row(monkeypatch):
 
 
 def test_man_nik_and_birth_date_mismatch():
+    """Is a man's NIK encoding 5 May 1990 refused for a birth date of 6 May 1990 ("tanggal lahir 06-05-1990
+    tidak cocok") and accepted for 5 May?"""
     check = rules.check_nik("3504040505900002", sex="M", birth_date=date(1990, 5, 6))
     assert check.errors["nik"][0].startswith("tanggal lahir 06-05-1990 tidak cocok")
     assert rules.check_nik("3504040505900002", sex="M", birth_date=date(1990, 5, 5)).ok
@@ -53,12 +55,15 @@ def test_man_nik_and_birth_date_mismatch():
     ("3504000505900001", "kecamatan 00"),
 ])
 def test_structurally_bad_niks(nik, fragment):
+    """Is each structurally bad NIK refused with its own message: 15 or 17 digits, a letter O, day 32 or 72,
+    month 13, 29 Feb of a non-leap year, serial 0000, province 99, regency 00, district 00?"""
     check = rules.check_nik(nik)
     assert not check.ok
     assert fragment in " ".join(check.errors["nik"])
 
 
 def test_29_february_2000_is_valid():
+    """Is a man's NIK for 29 February 2000 (a leap year) valid?"""
     assert rules.check_nik("3504042902000001", sex="M", birth_date=date(2000, 2, 29)).ok
 
 
@@ -82,6 +87,8 @@ def test_old_district_code_warns_not_refuses():
 
 
 def test_kk_structure():
+    """Is a well-formed KK number valid, and are 15 digits, day 32, serial 0000 and province 00 refused with
+    their messages?"""
     assert rules.check_kk("3504041203150003", regions.is_district).ok
     assert "16 digit" in rules.check_kk("350404120315000").errors["kk_number"][0]
     assert "tanggal" in rules.check_kk("3504043203150003").errors["kk_number"][0]
@@ -90,6 +97,8 @@ def test_kk_structure():
 
 
 def test_village_codes():
+    """Is village code 3504042001 valid with or without dots, and are 9 digits, a kelurahan code, a code
+    missing from the table and regency 70 refused with their messages?"""
     assert rules.check_village_code("3504042001", regions.is_village) == []
     assert rules.check_village_code("35.04.04.2001", regions.is_village) == []
     assert "10 digit" in rules.check_village_code("350404200")[0]
@@ -99,6 +108,8 @@ def test_village_codes():
 
 
 def test_region_names():
+    """Does village 3504042001 resolve to Pakel, Ngantru, Kabupaten Tulungagung, Jawa Timur, a desa and not a
+    kelurahan?"""
     v = regions.village("3504042001")
     assert (v.village, v.district, v.regency, v.province) == ("Pakel", "Ngantru", "Kabupaten Tulungagung",
                                                               "Jawa Timur")
@@ -106,6 +117,8 @@ def test_region_names():
 
 
 def test_resident_row_reports_every_bad_field_in_one_language():
+    """Does validating a resident row report every bad field at once (kk_number, sex, birth_date, rt,
+    relationship), each message in one language only, and trim the name to "Sri Wahyuni"?"""
     clean, check = rules.validate_resident(
         {"nik": "3504044505900001", "kk_number": "35040412", "full_name": " Sri  Wahyuni ", "sex": "x",
          "birth_place": "Tulungagung", "birth_date": "1990-13-01", "village_code": "3504042001",
@@ -116,6 +129,9 @@ def test_resident_row_reports_every_bad_field_in_one_language():
 
 
 def test_resident_row_normalises_values():
+    """Does validating a resident row normalise P to F, "05-05-1990" to a date, RT/RW to "001"/"002", "Kepala
+    Keluarga" to kepala_keluarga, the phone to digits, the dotted village code to 3504042001, and flag the NIK
+    permanent?"""
     clean, check = rules.validate_resident(
         {"nik": "3504044505900001", "kk_number": "3504041203150003", "full_name": "Sri Wahyuni", "sex": "P",
          "birth_place": "Tulungagung", "birth_date": "05-05-1990", "village_code": "35.04.04.2001",
@@ -129,11 +145,14 @@ def test_resident_row_normalises_values():
 
 
 def test_future_birth_date_refused():
+    """Is a birth date of 28 November 2026, the day after today, refused as "masa depan"?"""
     _, check = rules.validate_resident({"birth_date": "2026-11-28"}, today=date(2026, 11, 27))
     assert "masa depan" in check.errors["birth_date"][0]
 
 
 def test_age_on_birthday_edges():
+    """Is someone born 5 May 1990 35 on 4 May 2026 and 36 on 5 May, and someone born 29 Feb 2000 25 on 28 Feb
+    2026 and 26 on 1 March?"""
     assert rules.age_on(date(1990, 5, 5), date(2026, 5, 4)) == 35
     assert rules.age_on(date(1990, 5, 5), date(2026, 5, 5)) == 36
     assert rules.age_on(date(2000, 2, 29), date(2026, 2, 28)) == 25
@@ -141,6 +160,8 @@ def test_age_on_birthday_edges():
 
 
 def test_derive_pmi_status():
+    """Does derive_pmi_status keep own statuses (purna, calon), make a household member of a PMI keluarga, and
+    leave a resident of another household none?"""
     own = {1: "purna", 2: None, 3: None, 4: "calon"}
     households = {1: 10, 2: 10, 3: 11, 4: 12}
     assert rules.derive_pmi_status(own, households) == {1: "purna", 2: "keluarga", 3: "none", 4: "calon"}

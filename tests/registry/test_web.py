@@ -12,6 +12,8 @@ from tests.registry.importdata import to_csv, village_rows
 
 
 def test_list_search_filters_and_pagination(login, users, coop, make_resident, make_pmi):
+    """Does the registry list of 28 residents show "Halaman 1 dari 2", and do the name search, the PMI status
+    + country + RT filter and the sex filter each show only the matching residents?"""
     make_resident(coop, full_name="Sri Wahyuni")
     make_pmi(coop, "aktif", "TW", full_name="Siti Aminah", rt="4")
     for i in range(26):
@@ -28,6 +30,8 @@ def test_list_search_filters_and_pagination(login, users, coop, make_resident, m
 
 
 def test_resident_page_shows_household_and_timeline(login, users, coop, make_pmi):
+    """Does a purna PMI's page show her child, Hong Kong, "PMI purna", "Pulang 30 Jun 2022" and the NIK to an
+    officer, and the child's page "Keluarga PMI"?"""
     pmi = make_pmi(coop, "purna", "HK", full_name="Sri Wahyuni")
     child = make_pmi.family(pmi, full_name="Anak Sri")
     html = login(users["officer"]).get(f"/registry/residents/{pmi.id}").get_data(as_text=True)
@@ -38,6 +42,8 @@ def test_resident_page_shows_household_and_timeline(login, users, coop, make_pmi
 
 
 def test_add_and_edit_resident_with_field_errors(login, users, coop):
+    """Does the add-resident page refuse a man's NIK on a woman's row ("jenis kelamin tidak cocok", nothing
+    stored), accept a woman's NIK, and does editing change the name to Sri Wahyuningsih and RT to "007"?"""
     web = login(users["officer"])
     form = {"nik": "3504040505900001", "kk_number": "3504041203150003", "full_name": "Sri Wahyuni", "sex": "F",
             "birth_place": "Tulungagung", "birth_date": "1990-05-05", "village_code": "3504042001",
@@ -57,6 +63,9 @@ def test_add_and_edit_resident_with_field_errors(login, users, coop):
 
 
 def test_migration_record_forms(login, users, coop, make_resident):
+    """Does the migration-record form store an aktif HK record with passport document, no visa document and
+    remittance 3.500.000 (resident aktif), refuse a return before departure ("sebelum tanggal berangkat"), and
+    on a valid return date make the resident purna?"""
     r = make_resident(coop)
     web = login(users["officer"])
     resp = web.post(f"/registry/residents/{r.id}/migration-records/new", data={
@@ -78,6 +87,8 @@ def test_migration_record_forms(login, users, coop, make_resident):
 
 
 def test_household_pages(login, users, coop, make_resident):
+    """Does the household page list its member, and does editing it set address "Jl. Baru" and RT "003" on the
+    member?"""
     r = make_resident(coop)
     web = login(users["officer"])
     assert r.full_name in web.get(f"/registry/households/{r.household_id}").get_data(as_text=True)
@@ -88,6 +99,8 @@ def test_household_pages(login, users, coop, make_resident):
 
 
 def test_dashboard_charts(login, users, coop, make_pmi):
+    """Does the registry dashboard draw 5 SVG charts naming Hong Kong, Arab Saudi and 2022, and the officer's
+    home dashboard show the village panel ("2 penduduk", "Ringkasan desa")?"""
     make_pmi(coop, "purna", "HK")
     make_pmi(coop, "aktif", "SA")
     html = login(users["manager"]).get("/registry/dashboard").get_data(as_text=True)
@@ -99,6 +112,8 @@ def test_dashboard_charts(login, users, coop, make_pmi):
 
 
 def test_masking_and_audit_on_pages(login, users, coop, make_resident):
+    """Does a manager see the NIK masked and no KK on the resident page and list with no nik_read audited,
+    while a treasurer's list shows the NIK and audits a registry.nik_read naming the resident?"""
     r = make_resident(coop)
     html = login(users["manager"]).get(f"/registry/residents/{r.id}").get_data(as_text=True)
     assert r.nik not in html and r.nik[:4] + "********" + r.nik[-4:] in html
@@ -113,6 +128,8 @@ def test_masking_and_audit_on_pages(login, users, coop, make_resident):
 
 
 def test_roles_on_pages(login, users, coop, make_resident):
+    """Is the registry 403 to a member, adding, editing and importing 403 to a manager, and an unknown
+    resident 404 to an officer?"""
     r = make_resident(coop)
     assert login(users["member"]).get("/registry/").status_code == 403
     for path in ("/registry/residents/new", f"/registry/residents/{r.id}/edit", "/registry/import"):
@@ -121,6 +138,8 @@ def test_roles_on_pages(login, users, coop, make_resident):
 
 
 def test_import_page_and_templates(login, users, coop):
+    """Are the XLSX and CSV (with BOM, "nik,kk_number" first) templates served, does a real import with a bad
+    NIK on row 3 store nothing and name it, and does the corrected file create 8 residents?"""
     web = login(users["officer"])
     assert web.get("/registry/import/template.xlsx").data[:2] == b"PK"
     assert web.get("/registry/import/template.csv").data.startswith(b"\xef\xbb\xbfnik,kk_number")

@@ -34,6 +34,9 @@ def test_member_ledgers_running_balance_and_nik_masking(app, coop, users, year20
 
 
 def test_trial_balance_and_portfolio_csv(app, coop, users, year2026, api):
+    """Does the trial-balance CSV end with a JUMLAH row whose debit equals credit, does the loan-portfolio
+    export list the one loan with outstanding 8.250.000 (9.000.000 - 750.000) and a masked NIK, and does the
+    training-participants export start with "program,cohort"?"""
     a, _ = year2026
     tb = _csv(books.trial_balance_csv(coop.id, date(2026, 12, 31)))
     total = tb[-1]

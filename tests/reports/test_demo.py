@@ -10,6 +10,9 @@ from coop.ledger.services import Line, account_by_code, post_entry
 
 
 def test_demo_step_closes_allocates_pays_and_rat_renders(app, coop, users, make_member, fund):
+    """Does the reports demo step close 2025 with surplus 390.000 (500.000 less 22 % PPh badan), allocate jasa
+    anggota 156.000 (40 %) all as jasa modal (no loans), pay the member's 156.000 into sukarela, and render a
+    RAT PDF?"""
     from coop.demo import DemoContext
     from coop.reports import demo
     from coop.yearend import closing as yearend

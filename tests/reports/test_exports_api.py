@@ -46,6 +46,7 @@ def test_roles_without_the_books_are_refused(app, api, users, role):
 
 
 def test_bad_period_is_a_422(app, api, users):
+    """Is a SAF-T export with from after to 422 naming from, and one with from=kemarin 422?"""
     resp = api(users["auditor"]).get("/exports/saft.xml?from=2026-12-01&to=2026-01-01")
     assert resp.status_code == 422
     assert "from" in resp.get_json()["error"]["fields"]

@@ -8,6 +8,8 @@ from coop.db import db
 
 
 def test_auditor_reads_every_page_and_download_is_audited(app, client, login, users, books):
+    """Does an auditor get every reports page, download the journal CSV (audited export.journal.csv via web
+    with the NIK masked) and every other export, a 404 for an unknown export, and the RAT as PDF and XLSX?"""
     login(users["auditor"])
     for url in ["/reports/", "/reports/shu?year=2026", "/reports/rat?year=2026", "/reports/dashboard", "/dashboard"]:
         resp = client.get(url)
@@ -53,6 +55,8 @@ def test_auditor_is_read_only_on_shu(app, client, login, users, books):
 
 
 def test_manager_closes_year_through_the_page(app, client, login, users, books, rat_season):
+    """Does a manager's close on the SHU page close 2026 with surplus 15.600 (50.000 - 30.000 - 4.400 PPh
+    badan 22 % of 20.000) and then offer "Bukukan pembagian"?"""
     from coop.yearend.closing import get_year_end
 
     login(users["manager"])
@@ -64,6 +68,7 @@ def test_manager_closes_year_through_the_page(app, client, login, users, books, 
 
 
 def test_members_and_officers_have_no_books(app, client, login, users):
+    """Are the reports and the journal export 403 to a member and to an officer?"""
     for role in ("member", "officer"):
         login(users[role])
         assert client.get("/reports/").status_code == 403

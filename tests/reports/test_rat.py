@@ -33,6 +33,9 @@ def test_rat_data_statements_tie_out(app, coop, users, year2026):
 
 
 def test_rat_pack_renders_pdf_and_xlsx_after_allocation(app, coop, users, year2026, rat_season):
+    """After closing 2026 and allocating SHU, does the RAT pack say "Diputuskan", keep PHU surplus 62.400 with
+    a balanced neraca and equity closing equal to neraca equity, and render a PDF over 3.000 bytes and an XLSX
+    with one sheet per section whose SHU-per-member total is 24.960?"""
     from openpyxl import load_workbook
 
     atomic(yearend.close_year, coop.id, 2026, actor=users["admin"])

@@ -36,11 +36,15 @@ def test_largest_remainder_with_ties_and_zero_weight():
 
 @pytest.mark.parametrize("change", [{"sosial": Decimal(6)}, {"cadangan": Decimal("39.5")}])
 def test_percentages_must_total_100(change):
+    """Are SHU percentages not totalling 100 (sosial 6, or cadangan 39.5) refused with a message naming
+    100?"""
     with pytest.raises(r.ShuRuleError, match="100"):
         r.allocate(1_000_000, {**DEFAULT, **change})
 
 
 def test_fractional_percentages_totalling_100_are_fine():
+    """Do fractional percentages totalling 100 (cadangan 39.5, sosial 5.5) allocate Rp 999 with parts summing
+    to 999?"""
     parts, _ = r.allocate(999, {**DEFAULT, "cadangan": Decimal("39.5"), "sosial": Decimal("5.5")})
     assert sum(parts.values()) == 999
 

@@ -27,6 +27,9 @@ def _bal(coop, code):
 
 
 def test_preview_plan_matches_hand_computation(app, coop, year2026):
+    """Does the SHU plan for 2026 match the hand computation: surplus 62.400; cadangan and jasa anggota 24.960
+    each, pengurus, karyawan, pendidikan and sosial 3.120 each; jasa usaha 17.472 and jasa modal 7.488, member
+    A getting 17.472 + 2.496 and member B 0 + 4.992?"""
     a, b = year2026
     plan = shu.compute_plan(coop.id, 2026)
     assert plan.surplus == 62_400
@@ -94,6 +97,8 @@ def test_allocation_and_payout_into_sukarela(app, coop, users, year2026, rat_sea
 
 
 def test_cash_payout_one_receipt_per_member(app, coop, users, year2026, rat_season):
+    """After closing 2026 and allocating, does a cash SHU payout make 2 payments (one per member) and take Rp
+    24.960 out of Kas?"""
     atomic(yearend.close_year, coop.id, 2026, actor=users["admin"])
     atomic(shu.allocate, coop.id, 2026, actor=users["manager"], decided_on=date(2027, 3, 20))
     kas = _bal(coop, chart.KAS)
@@ -102,6 +107,7 @@ def test_cash_payout_one_receipt_per_member(app, coop, users, year2026, rat_seas
 
 
 def test_allocation_needs_a_closed_year(app, coop, users, year2026):
+    """Is allocating SHU for 2026 before the year is closed refused with NotFound?"""
     from coop.errors import NotFound
 
     with pytest.raises(NotFound):

@@ -11,6 +11,8 @@ from coop.spreadsheet import cell_value
 
 
 def test_cell_value_drops_only_what_xlsx_cannot_hold():
+    """Does cell_value drop the vertical tab and NUL ("Setoran wajib") but keep tab and newline, and pass an
+    integer through unchanged?"""
     assert cell_value("Setoran\x0b wajib\x00") == "Setoran wajib"
     assert cell_value("baris\tdua\nbaris") == "baris\tdua\nbaris"
     assert cell_value(250_000) == 250_000
@@ -45,6 +47,8 @@ def test_control_characters_are_refused_at_the_door(coop, users, make_member, ap
 
 
 def test_pdf_text_drops_control_characters():
+    """Can text with a vertical tab and a unit separator be written to a PDF through _txt, and does
+    _txt("a\\x0bb") give "ab"?"""
     from fpdf import FPDF
 
     from coop.membership.pdf import _txt

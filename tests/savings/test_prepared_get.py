@@ -35,6 +35,9 @@ class _Statements:
 
 
 def test_an_account_and_its_member_come_from_one_row_each_with_the_orm_loads_values(coop, make_member, fund):
+    """Does get_account load an account with its product and ledger account in one statement, and the current
+    member with its resident in one more (2 in all), with the same column values the ORM loads, everything in
+    the session and nothing dirty or new?"""
     m = make_member(coop)
     fund(m, "sukarela", 125_000)
     acc_id = savings.account_for(coop.id, m.id, "sukarela").id
@@ -59,6 +62,9 @@ def test_an_account_and_its_member_come_from_one_row_each_with_the_orm_loads_val
 
 
 def test_a_loaded_account_is_returned_as_is_and_an_expired_ledger_account_is_filled_from_the_row(coop, make_member):
+    """Does get_account fill an expired ledger account already in the session from its one row (code, balance
+    0) without reading it again, and return the same account object on a second call, in one statement in
+    all?"""
     m = make_member(coop)
     acc_id = savings.account_for(coop.id, m.id, "sukarela").id
     ledger_id = db.session.get(SavingsAccount, acc_id).ledger_account_id
@@ -74,6 +80,8 @@ def test_a_loaded_account_is_returned_as_is_and_an_expired_ledger_account_is_fil
 
 
 def test_an_unknown_or_foreign_account_is_not_found(coop, make_member, make_coop):
+    """Is get_account NotFound for id 10**12, for the account asked through another cooperative and for id 0,
+    while the right cooperative gets it?"""
     m = make_member(coop)
     acc_id = savings.account_for(coop.id, m.id, "sukarela").id
     cid, other_id = coop.id, make_coop().id

@@ -21,6 +21,8 @@ def _cohort_via_api(client, capacity=2, sessions=("2026-06-01", "2026-06-02", "2
 
 
 def test_program_and_cohort_creation(coop, users, api):
+    """Does the API create a cohort of capacity 20 with 20 places left, five sessions 1-5 June 2026 and no
+    enrolments, and is a capacity of 1.5 422 naming capacity and an unknown program 404?"""
     client = api(users["officer"])
     cohort = _cohort_via_api(client, capacity=20)
     assert cohort["capacity"] == 20 and cohort["places_left"] == 20
@@ -37,6 +39,9 @@ def test_program_and_cohort_creation(coop, users, api):
 
 
 def test_enrol_waitlist_cancel_promotes_in_order(coop, users, api, make_pmi):
+    """In a cohort of 2 places, are four applicants enrolled, enrolled, waitlisted, waitlisted and listed in
+    application order, does cancelling the first promote the first on the waitlist (cancelled, enrolled,
+    enrolled, waitlisted), and is cancelling again 409?"""
     client = api(users["officer"])
     cohort = _cohort_via_api(client, capacity=2)
     rs = [make_pmi(coop), make_pmi(coop, status="keluarga"), make_pmi(coop), make_pmi(coop)]
@@ -58,6 +63,8 @@ def test_enrol_waitlist_cancel_promotes_in_order(coop, users, api, make_pmi):
 
 
 def test_ineligible_resident_is_422_not_eligible(coop, users, api, make_resident, make_pmi):
+    """Is enrolling a resident with no PMI link, or an aktif PMI (still abroad), 422 not_eligible on
+    resident_id, and a resident id given as a string 422 validation_error?"""
     client = api(users["officer"])
     cohort = _cohort_via_api(client)
     resp = client.post(f"/training/cohorts/{cohort['id']}/enrolments", json={"resident_id": make_resident(coop).id})
@@ -100,6 +107,8 @@ def test_attendance_and_completion_with_the_80_percent_rule(coop, users, api, ma
 
 
 def test_completion_percent_is_a_setting(coop, users, api, make_pmi):
+    """With training_completion_percent set to 60, is an enrolment present at 3 of 5 sessions completed
+    (200)?"""
     from coop import settings
     from coop.db import atomic
 
@@ -113,6 +122,8 @@ def test_completion_percent_is_a_setting(coop, users, api, make_pmi):
 
 
 def test_member_applies_for_themselves_only(coop, users, api, make_pmi, make_user):
+    """Is a member refused (403) to enrol another resident or create a program, allowed to enrol themselves
+    (201, channel self), and shown only their own enrolment in the cohort?"""
     officer = api(users["officer"])
     cohort = _cohort_via_api(officer)
     me, other = make_pmi(coop), make_pmi(coop)
@@ -158,6 +169,9 @@ def test_allowance_posts_to_the_ledger_idempotently(coop, users, api, make_pmi, 
 
 
 def test_followup_outcome_and_funnel(coop, users, api, make_pmi, today):
+    """After a one-session cohort is completed, does the job create one 3-month follow-up (open), does
+    recording a started business (Sambal Bu Sri) return business_started with a business id, and does the
+    funnel count 1 trained and 1 business started?"""
     from coop.db import atomic
     from coop.training.followup import create_due_followups
 
@@ -183,6 +197,8 @@ def test_followup_outcome_and_funnel(coop, users, api, make_pmi, today):
 
 
 def test_huge_and_unknown_ids_are_404(coop, users, api):
+    """Are cohort ids 9999999999999 and 2147483648, enrolment 2147483647 and follow-up 9999999999 404
+    not_found?"""
     client = api(users["officer"])
     for path in ("/training/cohorts/9999999999999", "/training/cohorts/2147483648", "/training/enrolments/2147483647"):
         resp = client.get(path)

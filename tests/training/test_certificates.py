@@ -49,6 +49,8 @@ def _pdf_text(data: bytes) -> str:
 # ---------------------------------------------------------------------------------------------
 
 def test_manager_revokes_with_reason_who_when_why_stored_and_audited(coop, users, graduate):
+    """Does a manager's revocation store is_revoked, the manager, the trimmed reason and a time between before
+    and now, and audit training.certificate_revoke with the number, enrolment and reason?"""
     _, e, cert = graduate()
     before = utcnow()
     atomic(services.revoke_certificate, coop.id, cert.id, actor=users["manager"],
@@ -67,11 +69,14 @@ def test_manager_revokes_with_reason_who_when_why_stored_and_audited(coop, users
 
 
 def test_admin_may_revoke_too(coop, users, graduate):
+    """May an admin revoke a certificate?"""
     _, _, cert = graduate()
     assert atomic(services.revoke_certificate, coop.id, cert.id, actor=users["admin"], reason="Salah nama").is_revoked
 
 
 def test_revoking_twice_is_a_409_and_keeps_the_first_revocation(coop, users, graduate):
+    """Is a second revocation 409 already_revoked, keeping the first reason ("Pertama") and revoker and one
+    audit row?"""
     _, _, cert = graduate()
     atomic(services.revoke_certificate, coop.id, cert.id, actor=users["manager"], reason="Pertama")
     with pytest.raises(Conflict) as exc:
@@ -86,6 +91,8 @@ def test_revoking_twice_is_a_409_and_keeps_the_first_revocation(coop, users, gra
 
 @pytest.mark.parametrize("role", ["officer", "treasurer", "auditor", "member"])
 def test_other_roles_may_not_revoke(coop, users, graduate, role):
+    """Are an officer, treasurer, auditor, member and the system (no actor) forbidden to revoke, the
+    certificate left valid?"""
     _, _, cert = graduate()
     with pytest.raises(Forbidden):
         atomic(services.revoke_certificate, coop.id, cert.id, actor=users[role], reason="Coba")
@@ -96,6 +103,8 @@ def test_other_roles_may_not_revoke(coop, users, graduate, role):
 
 @pytest.mark.parametrize("reason", [None, "", "   ", "x" * 301])
 def test_a_reason_is_required_and_fits(coop, users, graduate, reason):
+    """Is a revocation with no reason, an empty or blank one, or one of 301 characters refused on reason, the
+    certificate left valid?"""
     _, _, cert = graduate()
     with pytest.raises(ValidationError) as exc:
         atomic(services.revoke_certificate, coop.id, cert.id, actor=users["manager"], reason=reason)
@@ -104,6 +113,8 @@ def test_a_reason_is_required_and_fits(coop, users, graduate, reason):
 
 
 def test_another_cooperatives_certificate_is_not_found(coop, make_coop, make_user, users, graduate):
+    """Is revoking another cooperative's certificate NotFound (and it stays valid), and is certificate id
+    2**40 NotFound?"""
     other = make_coop("Koperasi Lain", village_code="3504042002")
     _, _, cert = graduate(other)
     with pytest.raises(NotFound):
@@ -114,6 +125,7 @@ def test_another_cooperatives_certificate_is_not_found(coop, make_coop, make_use
 
 
 def test_the_database_refuses_a_revoked_flag_without_when_and_why(coop, graduate):
+    """Does the database refuse (IntegrityError) setting is_revoked without the time and reason?"""
     _, _, cert = graduate()
     with pytest.raises(sa.exc.IntegrityError):
         with db.session.begin_nested():
@@ -125,6 +137,9 @@ def test_the_database_refuses_a_revoked_flag_without_when_and_why(coop, graduate
 # ---------------------------------------------------------------------------------------------
 
 def test_public_page_says_dicabut_with_the_local_date_and_no_nik(app, coop, users, graduate):
+    """Does the public page say SAH before, and after a revocation at 18:30 UTC on 27 Nov say DICABUT on 28
+    Nov 2026 (the village's date, WIB), still naming Sri Wahyuni and the number, with no NIK whole or masked
+    and not the reason?"""
     r, _, cert = graduate()
     public = app.test_client()
     page = public.get(f"/p/sertifikat/{cert.token}").get_data(as_text=True)
@@ -151,6 +166,10 @@ def test_public_page_says_dicabut_with_the_local_date_and_no_nik(app, coop, user
 # ---------------------------------------------------------------------------------------------
 
 def test_manager_revokes_from_the_certificate_page(coop, users, login, graduate):
+    """Does the cohort page link the certificate page, does the manager's revoke form refuse an empty reason
+    ("Alasan pencabutan wajib diisi."), revoke with a reason (shown with the manager's name, the form gone),
+    refuse a second press ("Sertifikat ini sudah dicabut.") keeping the first reason, and does the cohort page
+    then say DICABUT?"""
     _, e, cert = graduate()
     web = login(users["manager"])
     cohort_page = web.get(f"/training/cohorts/{e.cohort_id}").get_data(as_text=True)
@@ -177,6 +196,8 @@ def test_manager_revokes_from_the_certificate_page(coop, users, login, graduate)
 
 
 def test_officer_sees_the_page_but_no_revoke_form_and_cannot_post(coop, users, login, graduate):
+    """Does an officer see the certificate page without a revoke form, and is the officer's revoke post
+    403?"""
     _, _, cert = graduate()
     web = login(users["officer"])
     page = web.get(f"/training/certificates/{cert.id}")
@@ -186,6 +207,8 @@ def test_officer_sees_the_page_but_no_revoke_form_and_cannot_post(coop, users, l
 
 
 def test_member_sees_own_revoked_certificate_not_someone_elses(coop, users, make_user, login, graduate):
+    """Does a member see their own revoked certificate marked on /training/ and its page saying DICABUT
+    without a revoke form, and get 404 for someone else's certificate?"""
     r, _, cert = graduate()
     _, _, other = graduate(full_name="Siti Aminah")
     member = make_user(coop, "member")
@@ -200,6 +223,9 @@ def test_member_sees_own_revoked_certificate_not_someone_elses(coop, users, make
 
 
 def test_pdf_of_a_revoked_certificate_is_stamped_dicabut(coop, users, login, graduate):
+    """Is a valid certificate PDF titled SERTIFIKAT PELATIHAN with no DICABUT, and after a revocation at 18:30
+    UTC on 27 Nov does the PDF carry the big DICABUT stamp, "DICABUT pada 28 Nov 2026: sertifikat ini tidak
+    berlaku." and a file name ending -DICABUT.pdf?"""
     _, e, cert = graduate()
     web = login(users["officer"])
     valid = web.get(f"/training/enrolments/{e.id}/certificate.pdf")
@@ -222,6 +248,10 @@ def test_pdf_of_a_revoked_certificate_is_stamped_dicabut(coop, users, login, gra
 # ---------------------------------------------------------------------------------------------
 
 def test_api_revocation(coop, users, api, graduate):
+    """Does the API show the enrolment's certificate as not revoked, refuse an officer's revocation (403), a
+    missing or blank reason (422) and an unknown certificate (404), revoke for a manager with reason, revoker,
+    time and the verification URL, and refuse a second revocation with 409 already_revoked, keeping the first
+    reason?"""
     _, e, cert = graduate()
     manager = api(users["manager"])
     assert manager.get(f"/training/enrolments/{e.id}").json["certificate_id"] == cert.id

@@ -41,6 +41,7 @@ def test_job_creates_3_and_6_month_tasks_once(coop, make_cohort, make_pmi):
 
 
 def test_job_is_registered():
+    """Is the daily job training.followups registered once the job modules are loaded?"""
     from coop.jobs import JOBS, _load_job_modules
 
     _load_job_modules()
@@ -48,6 +49,9 @@ def test_job_is_registered():
 
 
 def test_cli_followups_and_report(coop, make_cohort, make_pmi, runner, tmp_path):
+    """Does `training followups` on 2026-11-27 create 2 follow-up tasks for a cohort completed on 5 Jan 2026,
+    and does `training report` write an XLSX whose first sheet Peserta has one participant row and whose
+    Status PMI sheet starts "PMI purna", 1, 1?"""
     _completed(coop, make_cohort, make_pmi, date(2026, 1, 5))
     res = runner.invoke(args=["training", "followups", "--as-of", "2026-11-27", "--cooperative-id", str(coop.id)])
     assert res.exit_code == 0, res.output

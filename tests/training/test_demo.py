@@ -12,6 +12,9 @@ from tests.fixtures_ledger import fill_cash_box
 
 
 def test_demo_step(coop, users, make_pmi, today):
+    """Does the training demo step create 3 programs, 2 open cohorts with places left that Sri Wahyuni is not
+    in, a completed enrolment with a certificate for her, at least 10 certificates, done follow-ups with a
+    business started, and leave nobody enrolled in a past cohort?"""
     from coop.dates import add_months
     from coop.demo import DemoContext
     from coop.training import demo

@@ -36,6 +36,7 @@ def test_non_pmi_resident_is_not_eligible_with_reason(coop, cohort, make_residen
 
 
 def test_calon_needs_a_cohort_that_admits_calon(coop, make_cohort, make_pmi, today):
+    """Is a calon PMI refused by a default cohort and enrolled in a cohort admitting pmi_calon?"""
     calon = make_pmi(coop, status="calon")
     default = make_cohort(coop)
     with pytest.raises(ValidationError):
@@ -45,6 +46,7 @@ def test_calon_needs_a_cohort_that_admits_calon(coop, make_cohort, make_pmi, tod
 
 
 def test_open_to_all_cohort_admits_anyone(coop, make_cohort, make_resident, today):
+    """Does a cohort with admission "all" enrol a resident with no PMI link?"""
     assert _enrol(coop, make_cohort(coop, admission="all"), make_resident(coop), today).status == "enrolled"
 
 
@@ -59,12 +61,16 @@ def test_cancel_promotes_first_waitlisted_in_order(coop, cohort, make_pmi, today
 
 
 def test_cancelling_a_waitlisted_application_frees_no_place(coop, cohort, make_pmi, today):
+    """With four applicants for two places, does cancelling the first waitlisted one leave enrolled, enrolled,
+    cancelled, waitlisted (no one promoted)?"""
     es = [_enrol(coop, cohort, make_pmi(coop), today) for _ in range(4)]
     atomic(services.cancel_enrolment, coop.id, es[2].id)
     assert [e.status for e in services.enrolments_of(cohort.id)] == ["enrolled", "enrolled", "cancelled", "waitlisted"]
 
 
 def test_reject_needs_reason_and_promotes(coop, cohort, make_pmi, today, users):
+    """Is a rejection with a blank reason refused, and does rejecting the second of three applicants with a
+    reason store it and promote the waitlisted third (enrolled, rejected, enrolled)?"""
     es = [_enrol(coop, cohort, make_pmi(coop), today) for _ in range(3)]
     with pytest.raises(ValidationError):
         atomic(services.reject_enrolment, coop.id, es[1].id, reason="  ", actor=users["officer"])
@@ -75,6 +81,8 @@ def test_reject_needs_reason_and_promotes(coop, cohort, make_pmi, today, users):
 
 
 def test_select_moves_waitlisted_only_when_a_place_is_free(coop, make_cohort, make_pmi, today):
+    """In a cohort of one place, is selecting the third applicant refused with cohort_full, and do a rejection
+    and a cancellation each promote the next (rejected, cancelled, enrolled)?"""
     cohort = make_cohort(coop, capacity=1)
     es = [_enrol(coop, cohort, make_pmi(coop), today) for _ in range(3)]
     with pytest.raises(Conflict) as exc:
@@ -86,6 +94,8 @@ def test_select_moves_waitlisted_only_when_a_place_is_free(coop, make_cohort, ma
 
 
 def test_same_resident_cannot_hold_two_places_but_may_reapply_after_cancel(coop, cohort, make_pmi, today):
+    """Is a second application by the same resident refused with already_enrolled, and after cancelling does a
+    new application reuse the same enrolment, enrolled again with seq 2?"""
     r = make_pmi(coop)
     e = _enrol(coop, cohort, r, today)
     with pytest.raises(Conflict) as exc:
@@ -97,6 +107,7 @@ def test_same_resident_cannot_hold_two_places_but_may_reapply_after_cancel(coop,
 
 
 def test_closed_cohort_refuses_applications(coop, cohort, make_pmi, today):
+    """Is an application to a closed cohort refused with cohort_closed?"""
     atomic(services.set_cohort_open, coop.id, cohort.id, False)
     with pytest.raises(Conflict) as exc:
         _enrol(coop, cohort, make_pmi(coop), today)
@@ -104,6 +115,8 @@ def test_closed_cohort_refuses_applications(coop, cohort, make_pmi, today):
 
 
 def test_cohort_validation(coop, make_program, today):
+    """Is a cohort with capacity 0 and a session outside its dates refused naming exactly capacity and
+    sessions?"""
     p = make_program(coop)
     from datetime import date
     with pytest.raises(ValidationError) as exc:
@@ -113,6 +126,7 @@ def test_cohort_validation(coop, make_program, today):
 
 
 def test_other_cooperatives_resident_is_unknown(coop, cohort, make_coop, make_pmi, today):
+    """Is enrolling another cooperative's resident refused with unknown_resident?"""
     other = make_coop("Koperasi Lain", village_code="3504042002")
     r = make_pmi(other)
     with pytest.raises(ValidationError) as exc:

@@ -70,6 +70,8 @@ def test_funnel_counts_disbursed_loans_to_trained_businesses(coop, make_cohort, 
 
 def test_dashboard_lists_loans_to_trained_businesses(coop, make_cohort, make_pmi, make_member, make_loan,
                                                       make_business, users, login):
+    """Does the training dashboard list the Rp 3.000.000 loan (its number) to the business "Keripik Lestari"
+    of a trained resident, with the funnel?"""
     cohort = make_cohort(coop, sessions=1, starts_on=date(2026, 1, 5))
     r = make_pmi(coop)
     _run_cohort(coop, cohort, [r], [True], date(2026, 1, 2))

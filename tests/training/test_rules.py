@@ -43,10 +43,14 @@ def test_ineligible_reasons_are_specific():
     (1, 2, Decimal(50), True),
 ])
 def test_completion_rule(attended, sessions, pct, ok):
+    """Does the completion rule compare attendance with the percentage exactly: 4/5 at 80 % yes, 3/5 and 3/4
+    no, 4/4 yes, 2/3 no at 66.67 and yes at 66.66, 0/0 no, 1/2 at 50 % yes?"""
     assert rules.meets_completion(attended, sessions, pct) is ok
 
 
 def test_sessions_needed():
+    """Are the sessions needed rounded up: 5 at 80 % -> 4, 4 -> 4 (3.2), 3 -> 3 (2.4), 10 at 75 % -> 8
+    (7.5)?"""
     assert rules.sessions_needed(5, Decimal(80)) == 4
     assert rules.sessions_needed(4, Decimal(80)) == 4   # 3.2 -> 4
     assert rules.sessions_needed(3, Decimal(80)) == 3   # 2.4 -> 3
@@ -63,6 +67,7 @@ def test_sessions_needed_is_the_threshold(sessions, pct):
 
 
 def test_certificate_number_format():
+    """Is certificate 7 of 2026 in village 3504042001 numbered "SERT/3504042001/2026/0007"?"""
     assert rules.certificate_number(2026, 7, "3504042001") == "SERT/3504042001/2026/0007"
 
 
@@ -73,10 +78,13 @@ def test_certificate_number_format():
     (date(2026, 5, 31), -3, date(2026, 2, 28)),
 ])
 def test_add_months(start, months, expected):
+    """Does add_months give 15 Jan 2026 + 3 = 15 Apr, 30 Nov 2026 + 3 = 28 Feb 2027, 31 Aug 2027 + 6 = 29 Feb
+    2028 and 31 May 2026 - 3 = 28 Feb 2026?"""
     assert rules.add_months(start, months) == expected
 
 
 def test_percent_rounds_half_up():
+    """Does percent give 66.7 for 2 of 3, 12.5 for 1 of 8 and 0.0 for a zero total?"""
     assert rules.percent(2, 3) == Decimal("66.7")
     assert rules.percent(1, 8) == Decimal("12.5")
     assert rules.percent(1, 0) == Decimal("0.0")

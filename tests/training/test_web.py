@@ -20,6 +20,8 @@ def _member_login(coop, make_pmi, make_user):
 
 
 def test_member_sees_open_cohort_and_applies(coop, make_cohort, make_pmi, make_user, login, today):
+    """Does a member see an open cohort with "Sisa tempat: 3" and Daftar, apply (enrolled, channel self) and
+    then see "Terdaftar"?"""
     cohort = make_cohort(coop, starts_on=today, capacity=3)
     r, user = _member_login(coop, make_pmi, make_user)
     client = login(user)
@@ -33,6 +35,7 @@ def test_member_sees_open_cohort_and_applies(coop, make_cohort, make_pmi, make_u
 
 
 def test_member_cannot_touch_someone_elses_enrolment(coop, make_cohort, make_pmi, make_user, login, today):
+    """Is a member's cancel of someone else's enrolment 404 and the staff cohort page 403?"""
     cohort = make_cohort(coop, starts_on=today)
     other = make_pmi(coop)
     e = atomic(services.enrol, coop.id, cohort.id, other.id, applied_on=today)
@@ -44,6 +47,9 @@ def test_member_cannot_touch_someone_elses_enrolment(coop, make_cohort, make_pmi
 
 def test_officer_enrols_marks_attendance_completes_and_downloads_certificate(
         coop, make_cohort, make_pmi, users, login, today):
+    """Does an officer find Sri Wahyuni on the cohort page, enrol her (channel officer), get "Kehadiran
+    kurang" when completing without attendance, complete her after marking both sessions, download the
+    certificate PDF, and does the public page say SAH with her name and no NIK?"""
     cohort = make_cohort(coop, sessions=2, starts_on=today - timedelta(days=5))
     r = make_pmi(coop, full_name="Sri Wahyuni")
     client = login(users["officer"])
@@ -70,11 +76,15 @@ def test_officer_enrols_marks_attendance_completes_and_downloads_certificate(
 
 
 def test_public_page_for_unknown_token_is_404(client):
+    """Is the public certificate page for an unknown token 404 "tidak ditemukan"?"""
     resp = client.get("/p/sertifikat/not-a-real-token")
     assert resp.status_code == 404 and "tidak ditemukan" in resp.get_data(as_text=True)
 
 
 def test_staff_pages_render(coop, make_cohort, users, login):
+    """Does every training staff page (programs, cohort, attendance, allowance receipts, follow-ups,
+    dashboard, report by country, new program and new cohort forms) render 200 for an officer, and is
+    reports.xlsx an XLSX file?"""
     cohort = make_cohort(coop, allowance_amount=50_000)
     client = login(users["officer"])
     for path in ("/training/", f"/training/programs/{cohort.program_id}", f"/training/cohorts/{cohort.id}",
@@ -87,6 +97,8 @@ def test_staff_pages_render(coop, make_cohort, users, login):
 
 
 def test_officer_creates_program_and_cohort_through_forms(coop, users, login):
+    """Can an officer create the program "Ternak Bebek" and a cohort of capacity 20 with allowance "75000" and
+    three sessions through the forms, stored as 20, Rp 75.000 and 3 sessions?"""
     client = login(users["officer"])
     resp = client.post("/training/programs/new", data={"name": "Ternak Bebek", "topic": "Peternakan",
                                                        "organiser": "Dinas Peternakan"})
@@ -102,6 +114,7 @@ def test_officer_creates_program_and_cohort_through_forms(coop, users, login):
 
 
 def test_officer_gives_a_resident_a_login(coop, make_pmi, users, login):
+    """Does an officer's login form give a resident the member login "warga.sri" linked to that resident?"""
     r = make_pmi(coop)
     client = login(users["officer"])
     resp = client.post(f"/training/residents/{r.id}/login", data={"username": "warga.sri", "password": "rahasia-123"})

@@ -8,15 +8,20 @@ from coop.formatting import mask_nik, rupiah, tanggal, terbilang
 @pytest.mark.parametrize("amount,text", [(1250000, "Rp 1.250.000"), (0, "Rp 0"), (999, "Rp 999"),
                                          (-5000, "-Rp 5.000"), (10**12, "Rp 1.000.000.000.000")])
 def test_rupiah(amount, text):
+    """Does rupiah() write 1250000 as "Rp 1.250.000", 0 as "Rp 0", 999 as "Rp 999", -5000 as "-Rp 5.000" and
+    10**12 as "Rp 1.000.000.000.000"?"""
     assert rupiah(amount) == text
 
 
 def test_rupiah_refuses_float():
+    """Does rupiah() refuse a float (TypeError)?"""
     with pytest.raises(TypeError):
         rupiah(1.5)
 
 
 def test_tanggal():
+    """Does tanggal() write "27 Nov 2026", "1 Agu 2026" in Indonesian and "1 Aug 2026" in English, and "2 Mei
+    2026" in the long form?"""
     assert tanggal(date(2026, 11, 27)) == "27 Nov 2026"
     assert tanggal(date(2026, 8, 1)) == "1 Agu 2026"
     assert tanggal(date(2026, 8, 1), "en") == "1 Aug 2026"
@@ -46,4 +51,5 @@ def test_terbilang(amount, words):
 
 
 def test_mask_nik():
+    """Does mask_nik keep the first and last four digits ("3302********0001")?"""
     assert mask_nik("3302114107900001") == "3302********0001"

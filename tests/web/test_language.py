@@ -30,6 +30,8 @@ def _switch(client, code: str, next_path: str = "/login"):
 
 
 def test_default_language_is_bahasa_indonesia(client):
+    """Is the login page in Bahasa Indonesia by default (lang="id", Masuk, Nama pengguna, Kata sandi),
+    offering English?"""
     resp = client.get("/login")
     assert 'lang="id"' in resp.get_data(as_text=True)
     text = _text(resp)
@@ -54,6 +56,8 @@ def test_login_page_in_english_after_switching(client):
 
 
 def test_login_errors_in_english(client, users):
+    """With English chosen, does a wrong password say "Wrong username or password." and an empty form
+    "Required."?"""
     _switch(client, "en")
     resp = client.post("/login", data={"username": users["treasurer"].username, "password": "salah-salah"})
     assert "Wrong username or password." in _text(resp)
@@ -78,6 +82,9 @@ def test_dashboard_in_english_and_choice_survives_login_and_logout(client, users
 
 
 def test_toggle_returns_to_the_same_page_and_rejects_foreign_targets(client, users, login):
+    """Does the language toggle return to the same page (with its query), send foreign targets
+    (https://evil.example/, //evil.example/, /\\evil.example) to /dashboard, and ignore an unknown language
+    (fr), keeping id?"""
     login(users["admin"])
     assert _switch(client, "en", "/admin/audit?action=user").headers["Location"].endswith(
         "/admin/audit?action=user")

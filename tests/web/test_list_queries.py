@@ -27,6 +27,8 @@ def _statements(client, path: str) -> int | None:
 
 @pytest.mark.parametrize("role", ["admin", "manager"])
 def test_list_pages_do_not_query_per_row(coop, users, login, make_member, make_loan, make_pmi, role):
+    """For an admin and a manager, does each list page run the same number of SQL statements with 2 and with 8
+    loans and PMIs, with at least 5 pages running queries?"""
     web = login(users[role])
     counts = {}
     for total, add in ((2, 2), (8, 6)):

@@ -10,6 +10,8 @@ OTHER = "Zulaikha Koperasilain"
 @pytest.mark.parametrize("role", ["admin", "manager", "auditor", "treasurer"])
 def test_no_list_shows_another_cooperatives_people(app, make_coop, make_user, login, api, make_member,
                                                    make_loan, role):
+    """For an admin, manager, auditor and treasurer, does no GET page or API list without arguments (more than
+    15 answering 200) show another cooperative's member name or "Koperasi B"?"""
     mine = make_coop("Koperasi A")
     other = make_coop("Koperasi B", village_code="3504042002")
     make_loan(other, make_member(other, full_name=OTHER))

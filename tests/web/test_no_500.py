@@ -79,6 +79,8 @@ def _probe(failures: list, label: str, send, *args, **kwargs) -> bool:
 
 @pytest.mark.parametrize("role", ["admin", "member"])
 def test_no_get_route_gives_a_server_error_with_junk_input(app, coop, make_user, login, api, today, role):
+    """For an admin and a member, does no GET route, with real ids and with each junk query string, give a
+    server error, with more than 100 requests checked?"""
     users = {r: make_user(coop, r) for r in ALL_ROLES}
     ids = _objects(_get_rules(app), coop, users, today)
     web = login(users[role])

@@ -75,6 +75,7 @@ def test_no_page_loads_anything_from_another_host(app, client, users, login, rol
 
 
 def test_content_security_policy_allows_only_this_server(client):
+    """Does the CSP have default-src 'self' and no other origin (no "http", no "*")?"""
     csp = client.get("/login").headers["Content-Security-Policy"]
     assert "default-src 'self'" in csp
     assert "http" not in csp and "*" not in csp
@@ -117,6 +118,8 @@ def test_internal_error_page_shows_no_traceback(boom_app, path, caplog):
 
 
 def test_internal_error_in_english_too(boom_app):
+    """With English chosen, does an internal error show "Something went wrong on our side." and no
+    traceback?"""
     client = boom_app.test_client()
     client.post("/lang/en")
     html = client.get("/__test/boom").get_data(as_text=True)
@@ -124,6 +127,8 @@ def test_internal_error_in_english_too(boom_app):
 
 
 def test_internal_error_in_api_is_the_json_envelope(boom_app):
+    """Is an internal error in the API a 500 with the JSON envelope internal_error and the Indonesian message,
+    leaking nothing of the exception ("rahasia")?"""
     resp = boom_app.test_client().get("/api/v1/__test/boom")
     assert resp.status_code == 500
     body = resp.get_json()
@@ -135,6 +140,8 @@ def test_internal_error_in_api_is_the_json_envelope(boom_app):
 @pytest.mark.parametrize("method,path,status", [
     ("get", "/tidak-ada", 404), ("post", "/dashboard", 405), ("get", "/lang/en", 405)])
 def test_http_errors_are_friendly_pages(boom_app, method, path, status):
+    """Are 404 (/tidak-ada) and 405 (POST /dashboard, GET /lang/en) friendly pages with "Kembali ke beranda"
+    and no traceback or werkzeug text?"""
     resp = getattr(boom_app.test_client(), method)(path)
     assert resp.status_code == status
     html = resp.get_data(as_text=True)

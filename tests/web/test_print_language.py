@@ -73,6 +73,9 @@ def test_loan_repayment_receipt_in_english_keeps_terbilang(client, login, users,
 
 
 def test_disbursement_receipt_agreement_and_history_in_english(client, login, users, loan_setup):
+    """With English chosen, are the disbursement receipt (Rp 9.000.000, the words still Indonesian "sembilan
+    juta rupiah"), the loan agreement (12 months, 1 % a month) and the loan history in English, with none of
+    their Indonesian labels left?"""
     member, loan, _rep = loan_setup
     login(users["treasurer"])
     _switch(client, "en", "/dashboard")
