@@ -47,7 +47,8 @@ def test_control_characters_are_refused_at_the_door(coop, users, make_member, ap
 
 
 def test_pdf_text_drops_control_characters():
-    """Can text with a vertical tab and a unit separator be written to a PDF through _txt, and does
+    """Does _txt drop a vertical tab and a unit separator ("Setoran\\x0b sukarela\\x1f pasar" -> "Setoran sukarela pasar"),
+    and does a PDF with that line still come out (%PDF), and does
     _txt("a\\x0bb") give "ab"?"""
     from fpdf import FPDF
 
@@ -58,3 +59,5 @@ def test_pdf_text_drops_control_characters():
     pdf.set_font("Helvetica", size=10)
     pdf.multi_cell(0, 8, _txt("Setoran\x0b sukarela\x1f pasar"))
     assert _txt("a\x0bb") == "ab"
+    assert _txt("Setoran\x0b sukarela\x1f pasar") == "Setoran sukarela pasar"
+    assert bytes(pdf.output()).startswith(b"%PDF")
