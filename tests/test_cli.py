@@ -133,8 +133,8 @@ def record_call(cooperative_id: int, as_of: date) -> str:
 
 
 @pytest.fixture
-def test_job():
-    """A fixture, not a test: registers a daily job "test.record_call" (target tests.test_cli:record_call,
+def recording_job():
+    """Registers a daily job "test.record_call" (target tests.test_cli:record_call,
     01:00) in jobs.JOBS with the call log cleared, and removes it afterwards."""
     from coop import jobs
 
@@ -148,7 +148,7 @@ def test_job():
     CALLS.clear()
 
 
-def test_jobs_list_shows_every_registered_job(cli, test_job):
+def test_jobs_list_shows_every_registered_job(cli, recording_job):
     """`flask jobs list` prints one line per registered job with its id, frequency and description."""
     from coop.jobs import JOBS
 
@@ -160,7 +160,7 @@ def test_jobs_list_shows_every_registered_job(cli, test_job):
     assert "test.record_call" in out and "daily" in out
 
 
-def test_jobs_run_as_of_is_idempotent_and_catches_up(cli, test_job, today):
+def test_jobs_run_as_of_is_idempotent_and_catches_up(cli, recording_job, today):
     """`flask jobs run --as-of D --job J` runs J once per cooperative for D; running it again for the same
     day does nothing; three days later it catches up the two missed days, oldest first."""
     from coop.auth.services import create_cooperative
@@ -169,20 +169,20 @@ def test_jobs_run_as_of_is_idempotent_and_catches_up(cli, test_job, today):
     ids = atomic(lambda: [create_cooperative(name=f"Koperasi Job {i}", village_code="3504042001").id
                           for i in (1, 2)])
     d = today - timedelta(days=3)
-    out = cli("jobs", "run", "--as-of", d.isoformat(), "--job", test_job.id).output
+    out = cli("jobs", "run", "--as-of", d.isoformat(), "--job", recording_job.id).output
     assert sorted(CALLS) == [(ids[0], d), (ids[1], d)]
     assert f"test.record_call {d.isoformat()}: dicatat {d.isoformat()}" in out
-    cli("jobs", "run", "--as-of", d.isoformat(), "--job", test_job.id)
+    cli("jobs", "run", "--as-of", d.isoformat(), "--job", recording_job.id)
     assert len(CALLS) == 2
     CALLS.clear()
-    cli("jobs", "run", "--as-of", (d + timedelta(days=3)).isoformat(), "--job", test_job.id)
+    cli("jobs", "run", "--as-of", (d + timedelta(days=3)).isoformat(), "--job", recording_job.id)
     days = [as_of for coop_id, as_of in CALLS if coop_id == ids[0]]
     assert days == [d + timedelta(days=1), d + timedelta(days=2), d + timedelta(days=3)]
-    runs = db.session.scalar(sa.select(sa.func.count()).select_from(JobRun).where(JobRun.job_id == test_job.id))
+    runs = db.session.scalar(sa.select(sa.func.count()).select_from(JobRun).where(JobRun.job_id == recording_job.id))
     assert runs == 2 * 4
 
 
-def test_jobs_run_refuses_a_date_past_tomorrow_unless_allowed(cli, test_job, today):
+def test_jobs_run_refuses_a_date_past_tomorrow_unless_allowed(cli, recording_job, today):
     """A server whose clock jumped must not post months of interest: `jobs run --as-of` more than one day
     after the business date exits non-zero and runs nothing; tomorrow is fine; --allow-future overrides."""
     from coop.auth.services import create_cooperative
@@ -190,18 +190,18 @@ def test_jobs_run_refuses_a_date_past_tomorrow_unless_allowed(cli, test_job, tod
 
     atomic(create_cooperative, name="Koperasi Jam Loncat", village_code="3504042001")
     far = today + timedelta(days=2)
-    refused = cli("jobs", "run", "--as-of", far.isoformat(), "--job", test_job.id, ok=False)
+    refused = cli("jobs", "run", "--as-of", far.isoformat(), "--job", recording_job.id, ok=False)
     assert refused.exit_code != 0
     assert "--allow-future" in refused.output and today.isoformat() in refused.output
     assert CALLS == []
     assert db.session.scalar(sa.select(sa.func.count()).select_from(JobRun)) == 0
-    cli("jobs", "run", "--as-of", (today + timedelta(days=1)).isoformat(), "--job", test_job.id)
+    cli("jobs", "run", "--as-of", (today + timedelta(days=1)).isoformat(), "--job", recording_job.id)
     assert [day for _, day in CALLS][-1] == today + timedelta(days=1)
-    cli("jobs", "run", "--as-of", far.isoformat(), "--job", test_job.id, "--allow-future")
+    cli("jobs", "run", "--as-of", far.isoformat(), "--job", recording_job.id, "--allow-future")
     assert [day for _, day in CALLS][-1] == far
 
 
-def test_jobs_run_without_job_runs_every_registered_job(cli, test_job):
+def test_jobs_run_without_job_runs_every_registered_job(cli, recording_job):
     """Without --job every registered job runs (on a cooperative with its chart) and exits 0."""
     from coop.auth.services import create_cooperative
     from coop.ledger.services import create_chart
