@@ -153,7 +153,7 @@ def general_ledger(cooperative_id: int, account_id: int, start: date, end: date,
     sign = 1 if acc.normal_side == "D" else -1
 
     def _sum(where: list[Any]) -> tuple[int, int]:
-        return _debit_credit(ids, where)
+        return _debit_credit(ids, [JournalEntry.cooperative_id == cooperative_id, *where])
 
     od, oc = _sum([JournalEntry.value_date < start])
     md, mc = _sum([JournalEntry.value_date >= start, JournalEntry.value_date <= end])
@@ -161,7 +161,8 @@ def general_ledger(cooperative_id: int, account_id: int, start: date, end: date,
     stmt = (sa.select(Posting.debit, Posting.credit, Posting.account_id, JournalEntry.id, JournalEntry.voucher_number,
                       JournalEntry.value_date, JournalEntry.memo, JournalEntry.source, Posting.memo)
             .join(JournalEntry, JournalEntry.id == Posting.entry_id)
-            .where(Posting.account_id.in_(ids), JournalEntry.value_date >= start, JournalEntry.value_date <= end)
+            .where(JournalEntry.cooperative_id == cooperative_id, Posting.account_id.in_(ids),
+                   JournalEntry.value_date >= start, JournalEntry.value_date <= end)
             .order_by(JournalEntry.value_date, JournalEntry.chain_seq, Posting.line_no).limit(limit + 1))
     lines, running = [], opening
     for d, c, a_id, e_id, voucher, vd, memo, source, line_memo in db.session.execute(stmt):
@@ -197,10 +198,13 @@ def general_ledger_page(cooperative_id: int, account_id: int, start: date, end: 
         raise NotFound("Akun tidak ditemukan.")
     ids = _subtree(accounts, acc.id)
     sign = 1 if acc.normal_side == "D" else -1
-    in_period = [Posting.account_id.in_(ids), JournalEntry.value_date >= start, JournalEntry.value_date <= end]
+    # the cooperative in every WHERE, not only through its account ids: PostgreSQL's generic plan of a prepared
+    # statement otherwise picks the value_date range across every cooperative (see the month-end jasa simpanan)
+    in_period = [JournalEntry.cooperative_id == cooperative_id, Posting.account_id.in_(ids),
+                 JournalEntry.value_date >= start, JournalEntry.value_date <= end]
 
     def _sum(where: list[Any]) -> tuple[int, int]:
-        return _debit_credit(ids, where)
+        return _debit_credit(ids, [JournalEntry.cooperative_id == cooperative_id, *where])
 
     def _older_than(cur: tuple[date, int, int]) -> Any:
         vd, seq, line = cur
