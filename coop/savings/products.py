@@ -97,7 +97,7 @@ def update_product(cooperative_id: int, product_id: int, *, actor, **changes) ->
     berjangka accounts keep the rate fixed at their opening. The wajib amount is date-versioned in the
     setting ``simpanan_wajib_amount`` (so past months keep theirs) and is not changed here.
 
-    :raises ValidationError: unknown field, bad value, or the wajib amount.
+    :raises ValidationError: unknown field, bad value, the wajib amount, or a berjangka product's term cleared.
     """
 
     product = get_product(cooperative_id, product_id)
@@ -120,6 +120,8 @@ def update_product(cooperative_id: int, product_id: int, *, actor, **changes) ->
         errors["min_balance"] = ["tidak boleh negatif"]
     if Decimal(changes.get("interest_rate", 0) or 0) < 0:
         errors["interest_rate"] = ["tidak boleh negatif"]
+    if product.kind == "berjangka" and "term_months" in changes and not changes["term_months"]:
+        errors["term_months"] = ["jangka waktu wajib diisi untuk simpanan berjangka"]
     if errors:
         raise ValidationError("Perubahan produk tidak valid.", fields=errors)
     before = {k: str(getattr(product, k)) for k in changes}
