@@ -119,9 +119,9 @@ def test_ids_too_large_for_a_bigint_are_404_everywhere(app, users, login, api):
 
 
 def test_integers_beyond_int64_in_a_body_are_422(app):
-    """load() refuses any integer no column can store, naming the field, even when the schema's own field
-    has no bound (nested too)."""
-    from coop.blueprints.api import load
+    """Does the API's argument parser (what ``@api.arguments`` runs) refuse any integer no column can store,
+    naming the field, even when the schema's own field has no bound (nested too)?"""
+    from coop.blueprints.api import api
     from coop.errors import ValidationError
 
     class Inner(Schema):
@@ -131,15 +131,18 @@ def test_integers_beyond_int64_in_a_body_are_422(app):
         count = fields.Integer()
         items = fields.List(fields.Nested(Inner))
 
-    with app.test_request_context():
-        assert load(Body, {"count": INT64_MAX, "items": [{"member_id": 1}]}) == {
-            "count": INT64_MAX, "items": [{"member_id": 1}]}
-        with pytest.raises(ValidationError) as exc:
-            load(Body, {"count": HUGE})
-        assert exc.value.fields == {"count": ["Angka terlalu besar."]}
-        with pytest.raises(ValidationError) as exc:
-            load(Body, {"items": [{"member_id": 1}, {"member_id": -HUGE}]})
-        assert exc.value.fields == {"items.1.member_id": ["Angka terlalu besar."]}
+    def load(schema, body):
+        with app.test_request_context(json=body):
+            return api.ARGUMENTS_PARSER.parse(schema, location="json")
+
+    assert load(Body, {"count": INT64_MAX, "items": [{"member_id": 1}]}) == {
+        "count": INT64_MAX, "items": [{"member_id": 1}]}
+    with pytest.raises(ValidationError) as exc:
+        load(Body, {"count": HUGE})
+    assert exc.value.fields == {"count": ["Angka terlalu besar."]}
+    with pytest.raises(ValidationError) as exc:
+        load(Body, {"items": [{"member_id": 1}, {"member_id": -HUGE}]})
+    assert exc.value.fields == {"items.1.member_id": ["Angka terlalu besar."]}
 
 
 def test_money_maximum_bounds_input_only(spec):

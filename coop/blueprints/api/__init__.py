@@ -217,19 +217,6 @@ def schema_instance(schema: type[Schema]) -> Schema:
     return schema()
 
 
-def load(schema: Schema | type[Schema], data: dict | None = None, *, partial=False) -> dict:
-    """Validate input outside a decorated view (``data`` given, or the JSON body) with the same rules as
-    ``@api.arguments``: field errors become a 422 envelope."""
-    if isinstance(schema, type):
-        schema = schema_instance(schema)
-    try:
-        result = schema.load(json_body() if data is None else data, partial=partial)
-    except MMValidationError as exc:
-        raise ValidationError("Data tidak valid.", fields=_fields_of(exc)) from None
-    check_loaded(result, body=data is None)
-    return result
-
-
 def _fields_of(exc: MMValidationError) -> dict:
     messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
     return _flatten(messages)
