@@ -186,16 +186,6 @@ def _kas_moved(cooperative_id: int, kas_id: int, *where) -> int:
 
 
 def _day_rows(cooperative_id: int, kas_id: int, day: date):
-    """(entry id, cash in, cash out) of ``day``'s entries touching Kas, by entry id: the Kas lines of the day's
-    entries (found by ``ix_journal_entries_cooperative_id_value_date``), never a walk of every Kas line (a
-    join lets SQLite without statistics start from ``postings.account_id``)."""
-    entries = sa.select(JournalEntry.id).where(JournalEntry.cooperative_id == cooperative_id,
-                                               JournalEntry.value_date == day)
-    return (sa.select(Posting.entry_id, sa.func.sum(Posting.debit), sa.func.sum(Posting.credit))
-            .where(Posting.account_id == kas_id, Posting.entry_id.in_(entries)).group_by(Posting.entry_id))
-
-
-def _day_page_rows(cooperative_id: int, kas_id: int, day: date):
     """``day``'s entries touching Kas, newest first, as Core rows (``id``, ``voucher_number``, ``memo``,
     ``source``, ``cash_in``, ``cash_out``): the entries walked by ``ix_journal_entries_cooperative_id_value_date``
     in id order (so LIMIT stops after a page; no GROUP BY or sort of the whole day), each one's Kas lines by
@@ -213,20 +203,15 @@ def _day_page_rows(cooperative_id: int, kas_id: int, day: date):
             .order_by(JournalEntry.id.desc()))
 
 
-def _with_entries(found) -> list[tuple]:
-    """(JournalEntry, cash in, cash out) of (entry id, in, out) rows, in their order (one query)."""
-    entries = {e.id: e for e in db.session.scalars(
-        sa.select(JournalEntry).where(JournalEntry.id.in_([row[0] for row in found])))} if found else {}
-    return [(entries[eid], int(d or 0), int(c or 0)) for eid, d, c in found]
-
-
 def day_book(cooperative_id: int, day: date) -> DayBook:
-    """Buku kas harian: every entry touching Kas on ``day`` with cash in, out and running balance."""
+    """Buku kas harian: every entry touching Kas on ``day`` (oldest first, Core rows as in
+    :func:`day_book_page`) with cash in, out and running balance."""
     kas_id = account_by_code(cooperative_id, chart.KAS).id
     opening = cash_balance_as_of(cooperative_id, date.fromordinal(day.toordinal() - 1), kas_id)
     rows, bal, tin, tout = [], opening, 0, 0
-    for entry, d, c in _with_entries(db.session.execute(_day_rows(cooperative_id, kas_id, day)
-                                                        .order_by(Posting.entry_id)).all()):
+    for entry in db.session.execute(_day_rows(cooperative_id, kas_id, day).order_by(None)
+                                    .order_by(JournalEntry.id)).all():
+        d, c = int(entry.cash_in or 0), int(entry.cash_out or 0)
         bal += d - c
         tin += d
         tout += c
@@ -241,7 +226,7 @@ def day_book_page(cooperative_id: int, day: date, page: int = 1, per_page: int =
     The closing is the running balance less what is dated after ``day``; the first row's balance is the closing
     less the entries above it (later that day); each next row's is the one above less that row's movement.
     ``book.rows`` holds the page's rows (newest first), each entry a Core row (``id``, ``voucher_number``, ``memo``,
-    ``source``: :func:`_day_page_rows`). Worked example: opening 100.000, entries of 30.000 in,
+    ``source``: :func:`_day_rows`). Worked example: opening 100.000, entries of 30.000 in,
     5.000 out, 10.000 in, two a page: page 1 shows 10.000 (135.000) and 5.000 out (125.000); page 2 30.000
     (130.000) and the opening."""
     kas_id = account_by_code(cooperative_id, chart.KAS).id
@@ -254,7 +239,7 @@ def day_book_page(cooperative_id: int, day: date, page: int = 1, per_page: int =
         .where(Posting.account_id == kas_id, Posting.entry_id.in_(entries))).one()
     tin, tout = int(tin), int(tout)
     page = min(max(1, page or 1), max(1, -(-count // per_page)))
-    found = db.session.execute(_day_page_rows(cooperative_id, kas_id, day).limit(per_page)
+    found = db.session.execute(_day_rows(cooperative_id, kas_id, day).limit(per_page)
                                .offset((page - 1) * per_page)).all()
     rows = []
     if found:

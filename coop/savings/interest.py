@@ -120,8 +120,8 @@ def open_berjangka(cooperative_id: int, member_id: int, product_id: int, amount:
 
 
 def _term_months(product: SavingsProduct) -> int:
-    """A berjangka product's term. :raises ValidationError: none (create_product requires one, but
-    update_product can clear it)."""
+    """A berjangka product's term. :raises ValidationError: none (create_product and update_product require
+    one; a product stored before update_product refused to clear it may lack it)."""
     if product.term_months is None:
         raise ValidationError("Produk berjangka belum punya jangka waktu.",
                               fields={"product_id": ["jangka waktu wajib diisi untuk simpanan berjangka"]})
