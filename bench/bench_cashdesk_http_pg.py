@@ -245,7 +245,8 @@ def main() -> None:  # noqa: PLR0915 -- one script
             admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
             admin.execute(f"CREATE DATABASE {base_name} TEMPLATE {name}")
         print(f"setup: {args.members} members in {time.perf_counter() - t0:.1f} s; PostgreSQL {version}, "
-              f"fsync={fsync}, synchronous_commit={sync} (both sides); {os.cpu_count()} cores")
+              f"fsync={fsync}, synchronous_commit={sync} (both sides); psycopg prepares a statement on its 5th run "
+              f"on both sides (its default, the app's without COOP_PGBOUNCER); {os.cpu_count()} cores")
         bare = bare_commit_rate(_dsn(app_url))
         print(f"bare commits (one-row INSERT into a table, psycopg): {bare:,.0f}/s ({_load()})")
         counted = count_statements(app_url, _dsn(base_url), token, ids)
@@ -260,7 +261,7 @@ def main() -> None:  # noqa: PLR0915 -- one script
         if not same:
             print(f"  minimal: {seq_min}")
         postmaster = _postmaster(_dsn(app_url))
-        env = dict(os.environ, COOP_DATABASE_URL=app_url, COOP_SECRET_KEY="bench")
+        env = dict(os.environ, COOP_DATABASE_URL=app_url, COOP_SECRET_KEY="bench", COOP_PGBOUNCER="0")
         ours = serve_and_drive("coop:create_app()", env, token, ids, args, ROOT, postmaster)
         base = serve_and_drive("wsgi_baseline_pg:app", dict(os.environ, BASELINE_DSN=_dsn(base_url)), token, ids,
                                args, ROOT / "bench", postmaster)
