@@ -39,10 +39,11 @@ sys.path.insert(0, str(ROOT))
 
 
 def _app(db_path: str):
+    """``db_path``: a SQLite file, or a database URL (bench_cashdesk_http_pg.py)."""
     from coop import create_app
 
-    return create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}", "SECRET_KEY": "bench",
-                       "SERVER_NAME": "localhost"})
+    url = db_path if "://" in db_path else f"sqlite:///{db_path}"
+    return create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "SERVER_NAME": "localhost"})
 
 
 def setup(db_path: str, members: int) -> tuple[str, list[int]]:
