@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from typing import cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -130,7 +131,7 @@ def _inputs(cooperative_id: int):
                    SavingsAccount.arrears_stale > 0))
 
 
-_ACCOUNTS = SavingsAccount.__table__
+_ACCOUNTS = cast(sa.Table, SavingsAccount.__table__)
 _WRITE = (sa.update(_ACCOUNTS)
           .where(_ACCOUNTS.c.id == sa.bindparam("b_id"), _ACCOUNTS.c.arrears_stale == sa.bindparam("b_seen"))
           .values(arrears_from=sa.bindparam("b_from"), arrears_due=sa.bindparam("b_due"), arrears_stale=0))
@@ -143,8 +144,11 @@ def refresh_arrears(cooperative_id: int, account_ids: list[int] | None = None) -
     q = _inputs(cooperative_id)
     if account_ids is not None:
         q = q.where(SavingsAccount.id.in_(account_ids))
+    rows = db.session.execute(q).all()
+    if not rows:
+        return 0
     changes, segs, params = wajib_changes(cooperative_id), {}, []
-    for account_id, seen, joined_on, product_amount, balance in db.session.execute(q):
+    for account_id, seen, joined_on, product_amount, balance in rows:
         product_amount = product_amount or 0
         if product_amount not in segs:
             segs[product_amount] = segments(changes, product_amount)
@@ -222,7 +226,7 @@ class _Stored:
                 .join(SavingsProduct, SavingsProduct.id == SavingsAccount.product_id)
                 .where(*self._fresh()).group_by(SavingsProduct.amount, SavingsAccount.arrears_from)):
             self.count += n
-            self.total += int(due) + n * self.span(product_amount or 0, first)[1]
+            self.total += int(cast(int, due)) + n * self.span(product_amount or 0, cast(date, first))[1]
 
     def _fresh(self) -> list:
         return [SavingsAccount.cooperative_id == self.cid, SavingsAccount.kind == "wajib",
@@ -259,8 +263,8 @@ class _Stored:
             q = q.limit(limit + len(stale))
         window = []
         for first, seq, account_id, member_id, due, product_amount in db.session.execute(q):
-            months, later = self.span(product_amount or 0, first)
-            window.append((months, due + later, first, seq, member_id, account_id))
+            months, later = self.span(product_amount or 0, cast(date, first))  # both set when stored fresh
+            window.append((months, cast(int, due) + later, first, seq, member_id, account_id))
         if start == 0 or not window:
             merged, at = sorted(window + stale, key=lambda r: (r[2], r[3], r[5])), 0
         else:
