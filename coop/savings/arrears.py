@@ -163,7 +163,8 @@ def refresh_arrears(cooperative_id: int, account_ids: list[int] | None = None) -
 # The list
 # --------------------------------------------------------------------------------------------
 
-def _arrears_rows(cooperative_id: int, as_of: date, stale_only: bool = False) -> list[tuple]:
+def _arrears_rows(cooperative_id: int, as_of: date, stale_only: bool = False,
+                  changes: list[tuple[date, int]] | None = None) -> list[tuple]:
     """(months, amount, oldest month, member seq, member id, account id) of every current member with wajib in
     arrears on ``as_of`` (``stale_only``: of the accounts marked stale), computed live from the balances, most
     months first (then member number, account).
@@ -184,7 +185,7 @@ def _arrears_rows(cooperative_id: int, as_of: date, stale_only: bool = False) ->
                 SavingsAccount.kind == "wajib", SavingsAccount.status != "closed"))
     if stale_only:
         q = q.where(SavingsAccount.cooperative_id == cooperative_id, SavingsAccount.arrears_stale > 0)
-    changes = wajib_changes(cooperative_id)
+    changes = wajib_changes(cooperative_id) if changes is None else changes
     out, amount_fns, owed = [], {}, {}
     for member_id, seq, joined_on, account_id, monthly, bal in db.session.execute(q):
         monthly = monthly or 0
@@ -214,8 +215,9 @@ class _Stored:
 
     def __init__(self, cooperative_id: int, as_of: date):
         self.cid, self.before = cooperative_id, as_of.replace(day=1)
-        self.stale = sorted(_arrears_rows(cooperative_id, as_of, stale_only=True), key=lambda r: (r[2], r[3], r[5]))
         self.changes = wajib_changes(cooperative_id)
+        self.stale = sorted(_arrears_rows(cooperative_id, as_of, stale_only=True, changes=self.changes),
+                            key=lambda r: (r[2], r[3], r[5]))
         self.fns: dict[int, object] = {}
         self.spans: dict[tuple[int, date], tuple[int, int]] = {}
         self.count, self.total = len(self.stale), sum(r[1] for r in self.stale)
