@@ -87,6 +87,7 @@ class SavingsAccount(TenantMixin, TimestampMixin, Base):
         CheckConstraint("kind IN ('pokok', 'wajib', 'sukarela', 'berjangka')", name="kind"),
         CheckConstraint("status IN ('active', 'dormant', 'matured', 'closed')", name="status"),
         CheckConstraint("closed_on IS NULL OR closed_on >= opened_on", name="closed_after_opened"),
+        sa.Index("ix_savings_accounts_arrears", "cooperative_id", "kind", "arrears_stale", "arrears_from"),
     )
 
     id: Mapped[intpk]
@@ -105,6 +106,14 @@ class SavingsAccount(TenantMixin, TimestampMixin, Base):
     term_months: Mapped[int | None]
     maturity_on: Mapped[date | None] = mapped_column(sa.Date)
     next_action_date: Mapped[date | None] = mapped_column(sa.Date, index=True)
+    #: Wajib arrears, stored (revision 0025): the first month the balance does not cover (``None``: none ever)
+    #: and what of that month is unpaid; kept by ``arrears.refresh_arrears``. Triggers raise ``arrears_stale``
+    #: on every change they depend on (the balance, ``joined_on``, the product, its amount, the wajib
+    #: amount setting); a stale row is read live.
+    arrears_from: Mapped[date | None] = mapped_column(sa.Date)
+    arrears_due: Mapped[int | None] = mapped_column(Money)
+    #: 0 when the two above are right; raised by one (from 1 for a new row) by every change they depend on.
+    arrears_stale: Mapped[int] = mapped_column(sa.Integer, default=1, server_default="1")
 
     product: Mapped[SavingsProduct] = relationship(lazy="joined")
     ledger_account = relationship("Account", lazy="joined")

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from coop import audit, datebounds, settings
@@ -25,6 +24,14 @@ from coop.ledger.services import Line, account_by_code, open_subaccount, post_en
 from coop.membership.models import Member
 from coop.paging import Page
 from coop.savings import accrual, rules
+from coop.savings.arrears import (  # noqa: F401 - re-exported: the savings API of other areas
+    arrears_list,
+    arrears_page,
+    arrears_summary,
+    dues,
+    refresh_arrears,
+    wajib_amounts,
+)
 from coop.savings.models import KIND_LABELS, KINDS, SavingsAccount, SavingsProduct
 from coop.savings.products import (  # noqa: F401 - re-exported: the savings API of other areas
     CONTROL_CODES,
@@ -228,6 +235,7 @@ def deposit(cooperative_id: int, account_id: int, amount: int, *, actor, value_d
     months = []
     if acc.kind == "wajib":
         months = _months_paid_by(acc, before, acc.balance)
+        refresh_arrears(cooperative_id, [acc.id])
     return Receipt(entry, acc, amount, acc.balance, _posting_id(entry, acc.ledger_account_id), months)
 
 
@@ -333,36 +341,6 @@ def pay_wajib(cooperative_id: int, member_id: int, amount: int, *, actor, value_
                    idempotency_key=idempotency_key)
 
 
-def wajib_amounts(cooperative_id: int, product_amount: int):
-    """``amount_of(month) -> int``: the wajib due of a month. The product amount applies until the
-    setting ``simpanan_wajib_amount`` records a change; a change applies from the month of its
-    effective date on (past months keep their amount). One query."""
-
-    changes = [(eff.replace(day=1), int(json.loads(raw))) for eff, raw in db.session.execute(
-        sa.select(Setting.effective_on, Setting.value).where(
-            Setting.cooperative_id == cooperative_id, Setting.key == "simpanan_wajib_amount")
-        .order_by(Setting.effective_on))]
-
-    def amount_of(month: date) -> int:
-        value = product_amount
-        for eff, amt in changes:
-            if eff <= month:
-                value = amt
-        return value
-    return amount_of
-
-
-def _dues(cooperative_id: int, joined_on: date, as_of: date, product_amount: int, paid: int,
-          until: date | None = None, amount_of=None) -> list:
-    amount_of = amount_of or wajib_amounts(cooperative_id, product_amount)
-    last = (until or as_of).replace(day=1)
-    months, m = {}, joined_on.replace(day=1)
-    while m <= last:
-        months[m] = amount_of(m)
-        m = rules.add_months(m, 1)
-    return rules.wajib_dues(joined_on, as_of, months, paid, until=until)
-
-
 def _months_paid_by(acc: SavingsAccount, before: int, after: int) -> list[date]:
     member = db.session.get_one(Member, acc.member_id)  # a foreign key
     amount_of = wajib_amounts(acc.cooperative_id, acc.product.amount or 0)
@@ -381,84 +359,12 @@ def wajib_status(cooperative_id: int, member, as_of: date) -> dict:
     monthly = amount_of(as_of.replace(day=1))
     paid = balance_as_of(acc, as_of) if as_of else acc.balance
     until = member.resigned_on or as_of
-    dues = _dues(cooperative_id, member.joined_on, as_of, acc.product.amount or 0, paid,
-                 until=min(until, as_of), amount_of=amount_of)
-    months, amount = rules.arrears(dues, before=as_of.replace(day=1))
-    due_months, due_amount = rules.arrears(dues)
-    return {"dues": dues, "months": months, "amount": amount, "monthly": monthly, "account": acc,
+    ds = dues(cooperative_id, member.joined_on, as_of, acc.product.amount or 0, paid,
+              until=min(until, as_of), amount_of=amount_of)
+    months, amount = rules.arrears(ds, before=as_of.replace(day=1))
+    due_months, due_amount = rules.arrears(ds)
+    return {"dues": ds, "months": months, "amount": amount, "monthly": monthly, "account": acc,
             "due_months": due_months, "due_amount": due_amount}
-
-
-def _arrears_rows(cooperative_id: int, as_of: date) -> list[tuple]:
-    """(months, amount, oldest month, member seq, member id, account id) of every current member with wajib in
-    arrears on ``as_of``, most months first: Core rows, no ORM objects.
-
-    Payments cover the oldest month first, so a member whose wajib balance reaches the dues of every month
-    before ``as_of``'s owes nothing overdue: that sum is the same for everyone who joined in the same month
-    at the same monthly amount (computed once a group), and only the members below it get their months built.
-    Worked example: joined in January at 20.000 a month, on 10 June the months before June owe 100.000; a
-    balance of 100.000 is skipped, 50.000 has three months (Mar-May, 50.000) in arrears."""
-
-    before = as_of.replace(day=1)
-    rows = db.session.execute(sa.select(Member.id, Member.member_seq, Member.joined_on, SavingsAccount.id,
-                                        SavingsProduct.amount, Account.balance)
-                              .join(SavingsAccount, SavingsAccount.member_id == Member.id)
-                              .join(SavingsProduct, SavingsProduct.id == SavingsAccount.product_id)
-                              .join(Account, Account.id == SavingsAccount.ledger_account_id)
-                              .where(Member.cooperative_id == cooperative_id,
-                                     Member.status.in_(("applied", "active", "dormant")),
-                                     SavingsAccount.kind == "wajib", SavingsAccount.status != "closed"))
-    out, amount_fns, owed = [], {}, {}
-    for member_id, seq, joined_on, account_id, monthly, bal in rows:
-        monthly = monthly or 0
-        if monthly not in amount_fns:
-            amount_fns[monthly] = wajib_amounts(cooperative_id, monthly)
-        key = (joined_on.replace(day=1), monthly)
-        if key not in owed:
-            total, m = 0, key[0]
-            while m < before:
-                total += amount_fns[monthly](m)
-                m = rules.add_months(m, 1)
-            owed[key] = total
-        if -bal >= owed[key]:
-            continue
-        dues = _dues(cooperative_id, joined_on, as_of, monthly, -bal, amount_of=amount_fns[monthly])
-        months, amount = rules.arrears(dues, before=before)
-        if months:
-            oldest = next(d.period for d in dues if d.outstanding > 0)
-            out.append((months, amount, oldest, seq, member_id, account_id))
-    out.sort(key=lambda r: (-r[0], r[3]))
-    return out
-
-
-def _arrears_dicts(rows: list[tuple]) -> list[dict]:
-    """The rows with their SavingsAccount and Member objects (loaded 500 at a time)."""
-    accounts: dict[int, SavingsAccount] = {}
-    for start in range(0, len(rows), 500):
-        accounts.update((a.id, a) for a in db.session.scalars(
-            sa.select(SavingsAccount).options(selectinload(SavingsAccount.member))
-            .where(SavingsAccount.id.in_([r[5] for r in rows[start:start + 500]]))))
-    return [{"member": accounts[account_id].member, "account": accounts[account_id], "months": months,
-             "amount": amount, "oldest": oldest} for months, amount, oldest, _, _, account_id in rows]
-
-
-def arrears_list(cooperative_id: int, as_of: date) -> list[dict]:
-    """Every current member with wajib in arrears on ``as_of``, most months first."""
-    return _arrears_dicts(_arrears_rows(cooperative_id, as_of))
-
-
-def arrears_summary(cooperative_id: int, as_of: date) -> tuple[int, int]:
-    """(members in arrears, total in arrears) on ``as_of``, without loading any member."""
-    rows = _arrears_rows(cooperative_id, as_of)
-    return len(rows), sum(r[1] for r in rows)
-
-
-def arrears_page(cooperative_id: int, as_of: date, page: int = 1, per_page: int = 50) -> tuple[Page, int]:
-    """One page of :func:`arrears_list` (only its members loaded) and the total in arrears of the whole list."""
-    rows = _arrears_rows(cooperative_id, as_of)
-    page = min(max(1, page or 1), max(1, -(-len(rows) // per_page)))
-    items = _arrears_dicts(rows[(page - 1) * per_page:page * per_page])
-    return Page(items, page, per_page, len(rows)), sum(r[1] for r in rows)
 
 
 # --------------------------------------------------------------------------------------------
