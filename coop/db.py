@@ -348,6 +348,22 @@ def unit_of_work() -> Iterator[Any]:
         del token
 
 
+def begin_writing() -> None:
+    """The request will write (a money-moving API endpoint): on SQLite its transaction begins as its unit of
+    work's would (``BEGIN IMMEDIATE`` behind the writer lock), so the reads before the unit of work
+    (authentication, the Idempotency-Key lookup) share the unit of work's transaction and
+    :func:`_end_read_transaction` has nothing to end: one transaction a request instead of a read, its COMMIT
+    and a write (issue 17). Only for the write path: a read-only request must never take the writer lock.
+    Nothing when a transaction is already open (it is ended as before), when the session is joined to a
+    caller's connection (tests), or on PostgreSQL (its unit of work continues the read's transaction)."""
+    session = db.session()
+    if session.in_transaction() or isinstance(session.bind, sa.Connection):
+        return
+    if session.get_bind().dialect.name != "sqlite":
+        return
+    session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+
+
 def _end_read_transaction() -> None:
     """On SQLite, a unit of work must not continue a transaction that began as a read (DEFERRED): its
     first write would have to upgrade the lock, which fails at once ("database is locked") if another
