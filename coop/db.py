@@ -34,11 +34,10 @@ from sqlalchemy.orm import (
     Mapped,
     declared_attr,
     make_transient,
-    make_transient_to_detached,
     mapped_column,
     registry,
 )
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.attributes import instance_state, set_committed_value
 from sqlalchemy.types import TypeDecorator
 
 from coop import clock, db_sqlite
@@ -348,6 +347,22 @@ def unit_of_work() -> Iterator[Any]:
         del token
 
 
+def begin_writing() -> None:
+    """The request will write (a money-moving API endpoint): on SQLite its transaction begins as its unit of
+    work's would (``BEGIN IMMEDIATE`` behind the writer lock), so the reads before the unit of work
+    (authentication, the Idempotency-Key lookup) share the unit of work's transaction and
+    :func:`_end_read_transaction` has nothing to end: one transaction a request instead of a read, its COMMIT
+    and a write (issue 17). Only for the write path: a read-only request must never take the writer lock.
+    Nothing when a transaction is already open (it is ended as before), when the session is joined to a
+    caller's connection (tests), or on PostgreSQL (its unit of work continues the read's transaction)."""
+    session = db.session()
+    if session.in_transaction() or isinstance(session.bind, sa.Connection):
+        return
+    if session.get_bind().dialect.name != "sqlite":
+        return
+    session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+
+
 def _end_read_transaction() -> None:
     """On SQLite, a unit of work must not continue a transaction that began as a read (DEFERRED): its
     first write would have to upgrade the lock, which fails at once ("database is locked") if another
@@ -384,23 +399,43 @@ def adopt(model: type[T], values: dict) -> T:
     """The persistent ORM object for a row read (or just written) with Core, without SQL: the one already in
     the session for that primary key (as a query would return it), else a new one holding ``values`` as its
     loaded state (what the ORM's loader does; columns left out load on first use). ``values`` may hold a
-    many-to-one relationship's object too."""
+    many-to-one relationship's object too (one of the session's: nothing cascades)."""
     session = db.session()
     mapper = sa.inspect(model)
     key = mapper.identity_key_from_primary_key([values[col.key] for col in mapper.primary_key])
     obj = session.identity_map.get(key)
     if obj is None:
-        obj = _detached(mapper, values)
-        session.add(obj)
+        obj = _loaded(session, mapper, key, values)
     return obj
 
 
-def _detached(mapper, values: dict):
-    if not mapper.configured:  # a fresh worker's first request may come before any query configured them
-        sa.orm.configure_mappers()
-    obj = mapper.class_manager.new_instance()  # no __init__: no defaults, no attribute events
+#: Per mapper: the keys of its loaded-by-default columns (:func:`_loaded` expires those a row leaves out).
+_COLUMN_KEYS: dict = {}
+
+
+def _loaded(session, mapper, key, values: dict):
+    """A new object for ``values`` put in ``session``'s identity map as the ORM's loader puts a row's object
+    there (``loading._instance``: the state's identity key and session, the identity map, no pending history,
+    no ``__init__``, no attribute events) instead of ``make_transient_to_detached`` + ``Session.add`` (a
+    save-update cascade over every relationship, attach events): a third of the cost (issue 17). A column
+    ``values`` leaves out is expired (loads on first use, as after ``make_transient_to_detached``); a
+    relationship left out keeps its lazy loader. Nothing else listens for attach events here (no
+    ``before_attach``/``after_attach`` listener in ``coop/``: checked by tests/unit/test_adopt.py)."""
+    columns = _COLUMN_KEYS.get(mapper)
+    if columns is None:
+        if not mapper.configured:  # a fresh worker's first request may come before any query configured them
+            sa.orm.configure_mappers()
+        columns = _COLUMN_KEYS[mapper] = tuple(p.key for p in mapper.column_attrs if not p.deferred)
+    obj = mapper.class_manager.new_instance()
+    state = instance_state(obj)
     obj.__dict__.update(values)
-    make_transient_to_detached(obj)  # as if loaded: the identity key set, no pending history
+    state.key = key
+    missing = [k for k in columns if k not in values]
+    if missing:
+        state._expire_attributes(state.dict, missing)
+    session._autobegin_t()  # as Session.add: the object belongs to the session's transaction
+    state.session_id = session.hash_key
+    session.identity_map.add(state)
     return obj
 
 
@@ -413,8 +448,8 @@ def adopt_inserted(model: type[T], rows: list[dict]) -> list[T]:
     session = db.session()
     tx = session.get_nested_transaction() or session.get_transaction()
     mapper = sa.inspect(model)
-    objects = [_detached(mapper, row) for row in rows]
-    session.add_all(objects)
+    objects = [_loaded(session, mapper, mapper.identity_key_from_primary_key([row[c.key] for c in mapper.primary_key]),
+                       row) for row in rows]
     session.info.setdefault(_ADOPTED, []).extend((obj, tx) for obj in objects)
     return objects
 

@@ -254,3 +254,69 @@ def test_a_unit_of_work_rereads_what_the_request_read_before_except_its_identity
             assert not sa.inspect(coop).expired_attributes, "identity kept loaded"
             assert head.chain_seq == 1, "re-read under the write lock"
         db.session.remove()
+
+
+def _treasurer_and_account():
+    """A cooperative with its chart and savings products, a treasurer's raw API token and one member's
+    sukarela account id (committed)."""
+    from coop.auth.services import create_cooperative, create_user, issue_token
+    from coop.db import utcnow
+    from coop.ledger.services import create_chart
+    from coop.membership.services import register_member
+    from coop.registry.services import create_resident
+    from coop.savings import services as savings
+
+    def setup():
+        c = create_cooperative(name="Koperasi A", village_code="3504042001")
+        create_chart(c.id)
+        savings.seed_defaults(c.id)
+        user = create_user(cooperative_id=c.id, username="kasir_a", full_name="Kasir A", role="treasurer",
+                           password="kasir-password-1")
+        r = create_resident(c.id, {
+            "nik": "3504044101700001", "kk_number": "3504040107150001", "full_name": "Anggota Satu", "sex": "F",
+            "birth_place": "Tulungagung", "birth_date": date(1970, 1, 1), "village_code": "3504042001",
+            "relationship": "kepala_keluarga", "status": "hidup"}, actor=None)
+        m = register_member(c.id, r.id, date(2026, 1, 2), actor=None)
+        raw, _ = issue_token(user, now=utcnow(), hours=24)
+        return raw, savings.account_for(c.id, m.id, "sukarela").id
+    return atomic(setup)
+
+
+def test_a_deposit_request_is_one_immediate_transaction_and_a_read_request_takes_no_writer_lock(sqlite_app):
+    """A money-moving API request reads its token inside its unit of work's transaction: one BEGIN IMMEDIATE
+    and one COMMIT for the whole request (not a DEFERRED read, its COMMIT, then the write). A read-only
+    request still begins DEFERRED (it never takes the writer lock), and a write request whose token is
+    refused gives the writer lock back."""
+    app = sqlite_app()
+    with app.app_context():
+        raw, account_id = _treasurer_and_account()
+        db.session.remove()
+        engine = db.engine
+    seen: list[str] = []
+
+    def record(_conn, _cursor, statement, *_a, **_k):
+        seen.append(" ".join(statement.split()[:2]).upper())
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        client = app.test_client()
+        auth = {"Authorization": f"Bearer {raw}"}
+        resp = client.post(f"/api/v1/savings-accounts/{account_id}/deposits", json={"amount": 25_000},
+                           headers={**auth, "Idempotency-Key": "k-1"})
+        assert resp.status_code == 201, resp.get_data(as_text=True)
+        begins = [s for s in seen if s.startswith("BEGIN")]
+        assert begins == ["BEGIN IMMEDIATE"], seen
+        assert seen[0] == "BEGIN IMMEDIATE" and seen.count("COMMIT") <= 1, seen
+        assert _lock_is_free(_lock_path(app))
+
+        seen.clear()
+        resp = client.get(f"/api/v1/savings-accounts/{account_id}", headers=auth)
+        assert resp.status_code == 200 and resp.get_json()["balance"] == 25_000
+        assert [s for s in seen if s.startswith("BEGIN")] == ["BEGIN DEFERRED"], seen
+
+        seen.clear()
+        resp = client.post(f"/api/v1/savings-accounts/{account_id}/deposits", json={"amount": 1},
+                           headers={"Authorization": "Bearer wrong", "Idempotency-Key": "k-2"})
+        assert resp.status_code == 401
+        assert _lock_is_free(_lock_path(app)), "a refused token gives the writer lock back"
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)

@@ -24,7 +24,7 @@ from coop.auth.models import User
 from coop.auth.roles import FACILITATOR
 from coop.auth.schemas import ErrorSchema
 from coop.auth.services import token_for_raw
-from coop.db import unit_of_work, utcnow
+from coop.db import begin_writing, unit_of_work, utcnow
 from coop.errors import Forbidden, IdempotencyConflict, Unauthorized, ValidationError
 from coop.paging import keyset_rows
 from coop.spreadsheet import ILLEGAL_CHARACTERS_RE
@@ -136,6 +136,8 @@ def _authenticate():
     header = request.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
         raise Unauthorized("Token tidak ada. Kirim header 'Authorization: Bearer <token>'.")
+    if getattr(current_app.view_functions.get(request.endpoint), "_coop_writes", False):
+        begin_writing()  # SQLite: the token is read in the unit of work's transaction (one BEGIN IMMEDIATE)
     token = token_for_raw(header[7:].strip(), now=utcnow())
     if token is None:
         raise Unauthorized("Token tidak valid atau kedaluwarsa.", code="invalid_token")
@@ -347,6 +349,7 @@ def idempotent(view):
                     raise
                 continue
         raise AssertionError("unreachable")
+    wrapped._coop_writes = True  # type: ignore[attr-defined]  # the request writes: see _authenticate
     return wrapped
 
 
