@@ -612,15 +612,13 @@ def _insert_residents(conn: sa.Connection, cooperative_id: int, creates: list[di
     """INSERT the batch's new residents (and their audit rows): their ids, and the heads of family among
     them by household (the lowest id, as :func:`services.sync_heads` picks)."""
     shared = {"cooperative_id": cooperative_id, "pmi_status": "none", "created_at": now, "updated_at": now}
-    fields = services.RESIDENT_FIELDS
+    # every field (None where the file has no such column) merged in C; a clean row's other keys (its row
+    # number, its KK) ride along unused: the INSERT picks its columns by name
+    empty = dict.fromkeys(services.RESIDENT_FIELDS)
     created: list[int] = []
     heads: dict[int, int] = {}
     for chunk in _chunks(creates):
-        rows = []
-        for c in chunk:
-            row = {k: c.get(k) for k in fields}
-            row["household_id"] = kk_ids[c["kk_number"]]
-            rows.append(row)
+        rows = [{**empty, **c, "household_id": kk_ids[c["kk_number"]]} for c in chunk]
         _insert("residents").run(conn, rows, shared=shared)
         ids = dict(_select_in("resident_ids", cooperative_id, [c["nik"] for c in chunk]))
         created.extend(ids.values())
