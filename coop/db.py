@@ -555,12 +555,14 @@ class Prepared:
         return found
 
     def run(self, conn: sa.Connection, params: dict | list[dict] | None = None, *, many: bool = False,
-            shared: dict | None = None) -> list[tuple]:
+            shared: dict | None = None, server_prepare: bool | None = None) -> list[tuple]:
         """Execute with ``params`` (a list of them with ``many``: executemany); the rows it returns, as tuples.
 
         ``shared``: values the same for every row (of an executemany: a batch's timestamp, its cooperative),
         put through their bind processors once instead of once a row (the rows need not carry them; a
-        row's own value of such a name is ignored)."""
+        row's own value of such a name is ignored). ``server_prepare=False`` (psycopg only): never a
+        server-side prepared statement, so PostgreSQL plans every run with its values (psycopg prepares a
+        query after 5 runs, and a generic plan cannot hash an ``= ANY(array)`` parameter)."""
         found = self._compiled(conn.dialect)
         sql, positional, binds, types, constants, results = found
         params = params or {}
@@ -576,6 +578,8 @@ class Prepared:
             try:
                 if many:
                     cursor.executemany(sql, arguments)
+                elif server_prepare is not None:
+                    cursor.execute(sql, arguments, prepare=server_prepare)
                 else:
                     cursor.execute(sql, arguments)
                 rows = cursor.fetchall() if cursor.description is not None else []
