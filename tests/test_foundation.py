@@ -241,3 +241,36 @@ def test_prepared_executemany_with_shared_values_stores_what_core_stores(coop):
     assert stored("test.prepared") == stored("test.core") and len(stored("test.core")) == 3
     assert stored("test.prepared")[0][-1] == datetime(2026, 5, 1, 1, 30, tzinfo=UTC)
     assert not stored("ignored")
+
+
+def test_bulk_insert_stores_what_core_stores_with_any_text_in_row_order(coop):
+    """``BulkInsert`` (the bulk imports' and their audit rows' INSERTs: COPY on PostgreSQL, a prepared
+    executemany elsewhere): every row stores what a Core executemany of the same rows stores, text with
+    backslashes, tabs, quotes, ``\\N``, a lone ``\\.`` and non-ASCII unchanged, NULL as NULL and an empty
+    string as an empty string, the shared timestamp as UTC, and the ids ascend in the order of the rows."""
+    from datetime import UTC, datetime, timedelta, timezone
+
+    import sqlalchemy as sa
+
+    from coop.audit.models import AuditLog
+    from coop.db import BulkInsert, db
+
+    t = AuditLog.__table__
+    cols = ("cooperative_id", "actor_id", "action", "object_type", "object_id", "summary", "request_id", "at")
+    at = datetime(2026, 5, 1, 8, 30, tzinfo=timezone(timedelta(hours=7)))
+    shared = {"cooperative_id": coop.id, "actor_id": None, "object_type": "x", "at": at}
+    texts = ["a\\b", "tab\there", "\\N", "\\.", "", "'q' \"dq\" é ñ 中", "line\\nnot-a-newline", "x" * 3000]
+    own = [{"object_id": str(i), "summary": s, "request_id": None if i % 2 else f"r{i}"} for i, s in enumerate(texts)]
+    conn = db.session.connection()
+    BulkInsert(t, cols).run(conn, [{**r, "action": "test.bulk"} for r in own], shared=shared)
+    conn.execute(t.insert(), [{**shared, **r, "action": "test.core"} for r in own])
+
+    def stored(action):
+        return [tuple(r) for r in db.session.execute(sa.select(*(t.c[c] for c in cols if c != "action")).where(
+            t.c.action == action).order_by(t.c.id)).all()]
+    assert stored("test.bulk") == stored("test.core") and len(stored("test.core")) == len(texts)
+    # (cooperative_id, actor_id, object_type, object_id, summary, request_id, at)
+    assert [r[4] for r in stored("test.bulk")] == texts and [r[3] for r in stored("test.bulk")] == [
+        str(i) for i in range(len(texts))]
+    assert stored("test.bulk")[0][-1] == datetime(2026, 5, 1, 1, 30, tzinfo=UTC)
+    assert stored("test.bulk")[1][5] is None and stored("test.bulk")[0][5] == "r0"

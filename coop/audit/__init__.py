@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from coop.audit.models import AuditLog
-from coop.db import Prepared, db, utcnow
+from coop.db import BulkInsert, Prepared, db, utcnow
 
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("coop_request_id", default=None)
 
@@ -58,27 +58,36 @@ def record(actor, action: str, object_type: str, object_id: Any, summary: dict |
 def record_many(actor, action: str, object_type: str, items: list[tuple[Any, dict | None]], *,
                 cooperative_id: int | None = None) -> int:
     """Audit many writes of one kind at once (bulk imports): one row per ``(object_id, summary)``, inserted
-    with one multi-row INSERT in the current unit of work. Returns the number of rows."""
+    in bulk in the current unit of work (:class:`coop.db.BulkInsert`). Returns the number of rows."""
     if not items:
         return 0
     coop_id = cooperative_id if cooperative_id is not None else getattr(actor, "cooperative_id", None)
     actor_id, request_id, at = getattr(actor, "id", None), request_id_var.get(), utcnow()
-    shared = {"cooperative_id_v": coop_id, "actor_id_v": actor_id, "action_v": action, "object_type_v": object_type,
-              "request_id_v": request_id, "at_v": at}
     encode = _json.encode
-    rows = [{"object_id_v": None if oid is None else str(oid), "summary_v": encode(summary or {})}
-            for oid, summary in items]
-    # a statement prepared once (coop.db.Prepared), the values all rows share processed once: the posting
-    # hot path (one row) and bulk imports (an executemany of plain tuples, issue 17)
     conn = db.session.connection()
-    if len(rows) == 1:
-        _insert_one().run(conn, {**shared, **rows[0]})
-    else:
-        _insert_one().run(conn, rows, many=True, shared=shared)
+    if len(items) == 1:  # the posting hot path: a statement prepared once (coop.db.Prepared)
+        ((oid, summary),) = items
+        _insert_one().run(conn, {"cooperative_id_v": coop_id, "actor_id_v": actor_id, "action_v": action,
+                                 "object_type_v": object_type, "request_id_v": request_id, "at_v": at,
+                                 "object_id_v": None if oid is None else str(oid),
+                                 "summary_v": encode(summary or {})})
+        return 1
+    # bulk imports: the values all rows share processed once; COPY on PostgreSQL, an executemany of plain
+    # tuples elsewhere (coop.db.BulkInsert, issue 17)
+    shared = {"cooperative_id": coop_id, "actor_id": actor_id, "action": action, "object_type": object_type,
+              "request_id": request_id, "at": at}
+    rows = [{"object_id": None if oid is None else str(oid), "summary": encode(summary or {})}
+            for oid, summary in items]
+    _bulk_insert().run(conn, rows, shared=shared)
     return len(rows)
 
 
 _COLUMNS = ("cooperative_id", "actor_id", "action", "object_type", "object_id", "summary", "request_id", "at")
+
+
+@functools.cache
+def _bulk_insert() -> BulkInsert:
+    return BulkInsert(AuditLog.__table__, _COLUMNS)
 
 
 @functools.cache

@@ -37,9 +37,10 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from openpyxl import Workbook
 from openpyxl.styles import Font
+from sqlalchemy.dialects import postgresql
 
 from coop import audit, uploads
-from coop.db import Prepared, atomic, db, in_unit_of_work, utcnow
+from coop.db import BulkInsert, Prepared, atomic, db, in_unit_of_work, utcnow
 from coop.formatting import mask_nik
 from coop.registry import rules, services
 from coop.registry.models import Household, ImportJob, Resident
@@ -216,18 +217,23 @@ def _chunks(items: list, n: int = _CHUNK) -> Iterable[list]:
 _Stored = collections.namedtuple("_Stored", ["id", "nik", "household_id", *_UPDATABLE])  # type: ignore[misc]
 #: The lengths an IN list of a look-up is padded to (with its last value): one statement compiled per length.
 _IN_SIZES = (16, 128, _CHUNK)
+#: The "size" of a look-up by ``= ANY(array)`` (PostgreSQL): one parameter however many values. psycopg
+#: caches the parsing of a query only up to 4 kB: an IN list of 1,000 placeholders is parsed again every
+#: time it runs (about 5 ms of Python, issue 17).
+_ARRAY = 0
 
 
 @functools.cache
 def _lookup(query: str, size: int) -> Prepared:
-    """A look-up of the cooperative's residents by NIK or households by KK, ``size`` values in its IN list,
-    compiled once (:class:`coop.db.Prepared`): an expanding IN of 1,000 values costs SQLAlchemy a few ms
+    """A look-up of the cooperative's residents by NIK or households by KK, ``size`` values in its IN list
+    (:data:`_ARRAY`: ``= ANY(:vals)``, PostgreSQL), compiled once (:class:`coop.db.Prepared`): an expanding IN of 1,000 values costs SQLAlchemy a few ms
     of Python each time it runs; an import runs dozens of them (issue 17)."""
     r, h = Resident.__table__, Household.__table__
     t = h if query.startswith("household") else r
     col = t.c.kk_number if t is h else t.c.nik
     where = (t.c.cooperative_id == sa.bindparam("cid", type_=t.c.cooperative_id.type),
-             col.in_([sa.bindparam(f"v{i}", type_=col.type) for i in range(size)]))
+             col == sa.any_(sa.bindparam("vals", type_=postgresql.ARRAY(col.type))) if size == _ARRAY
+             else col.in_([sa.bindparam(f"v{i}", type_=col.type) for i in range(size)]))
     if query == "residents":
         return Prepared(sa.select(*(r.c[k] for k in _Stored._fields)).where(*where))
     if query in ("resident_ids", "household_ids"):
@@ -241,14 +247,24 @@ def _value_names(size: int) -> tuple[str, ...]:
 
 
 def _select_in(query: str, cooperative_id: int, values: list[str]) -> list[tuple]:
-    """The rows of :func:`_lookup` ``query`` for any number of values (chunks of at most 1,000, each
-    padded to one of :data:`_IN_SIZES`)."""
+    """The rows of :func:`_lookup` ``query`` for any number of values (chunks of at most 1,000: on
+    PostgreSQL one array parameter each, elsewhere an IN list padded to one of :data:`_IN_SIZES`)."""
     out: list[tuple] = []
+    if not values:
+        return out
+    conn = db.session.connection()
+    if conn.dialect.name == "postgresql":
+        for chunk in _chunks(values):
+            # planned with its values every time: as a server-side prepared statement (psycopg, after 5 runs)
+            # the generic plan filters the cooperative's rows against the whole array, row by row (seconds
+            # for a 10,000-row import whose tables have no statistics yet)
+            out.extend(_lookup(query, _ARRAY).run(conn, {"cid": cooperative_id, "vals": chunk}, server_prepare=False))
+        return out
     for chunk in _chunks(values):
         size = next(n for n in _IN_SIZES if n >= len(chunk))
         params = dict(zip(_value_names(size), chunk + [chunk[-1]] * (size - len(chunk)), strict=True))
         params["cid"] = cooperative_id
-        out.extend(_lookup(query, size).run(db.session.connection(), params))
+        out.extend(_lookup(query, size).run(conn, params))
     return out
 
 
@@ -538,20 +554,29 @@ _HOUSEHOLD_COLUMNS = ("cooperative_id", "kk_number", "address", "rt", "rw", "dus
 
 
 @functools.cache
-def _insert(table_name: str) -> Prepared:
-    """``INSERT INTO households|residents`` compiled once: an executemany of plain tuples, not the
-    statement cache, per-row parameter dictionaries and result object of ``connection.execute`` (issue 17)."""
+def _insert(table_name: str) -> BulkInsert:
+    """``INSERT INTO households|residents`` without ids back (they are looked up by KK and NIK after): COPY
+    on PostgreSQL, an executemany of plain tuples compiled once elsewhere (:class:`coop.db.BulkInsert`),
+    not the statement cache, per-row parameter dictionaries and result object of ``connection.execute``
+    (issue 17)."""
     t = {"households": Household.__table__, "residents": Resident.__table__}[table_name]
-    columns = _HOUSEHOLD_COLUMNS if table_name == "households" else _RESIDENT_COLUMNS
-    return Prepared(t.insert().values({c: sa.bindparam(c, type_=t.c[c].type) for c in columns}))
+    return BulkInsert(t, _HOUSEHOLD_COLUMNS if table_name == "households" else _RESIDENT_COLUMNS)
 
 
 @functools.cache
-def _set_head() -> Prepared:
+def _set_head(array: bool) -> Prepared:
+    """Point new households at their heads: an executemany of ``(hid, head)`` rows, or on PostgreSQL
+    (``array``) one UPDATE joining ``unnest(:hids, :heads)`` (psycopg's executemany costs about 30 us of
+    Python a row, issue 17)."""
     t = Household.__table__
+    at = sa.bindparam("at", type_=t.c.updated_at.type)
+    if array:
+        v = sa.func.unnest(sa.bindparam("hids", type_=postgresql.ARRAY(t.c.id.type)),
+                           sa.bindparam("heads", type_=postgresql.ARRAY(t.c.head_resident_id.type))
+                           ).table_valued("hid", "head").render_derived(name="v")
+        return Prepared(sa.update(t).where(t.c.id == v.c.hid).values(head_resident_id=v.c.head, updated_at=at))
     return Prepared(sa.update(t).where(t.c.id == sa.bindparam("hid", type_=t.c.id.type)).values(
-        head_resident_id=sa.bindparam("head", type_=t.c.head_resident_id.type),
-        updated_at=sa.bindparam("at", type_=t.c.updated_at.type)))
+        head_resident_id=sa.bindparam("head", type_=t.c.head_resident_id.type), updated_at=at))
 
 
 def _new_households(cooperative_id: int, households: dict[str, int], creates: list[dict],
@@ -577,7 +602,7 @@ def _insert_households(conn: sa.Connection, cooperative_id: int, new_households:
     shared = {"cooperative_id": cooperative_id, "created_at": now, "updated_at": now}
     ids: dict[str, int] = {}
     for chunk in _chunks(list(new_households)):
-        _insert("households").run(conn, [new_households[kk] for kk in chunk], many=True, shared=shared)
+        _insert("households").run(conn, [new_households[kk] for kk in chunk], shared=shared)
         ids.update(_select_in("household_ids", cooperative_id, chunk))
     audit.record_many(actor, "registry.household_create", "household", [
         (ids[kk], {"kk_number": mask_nik(kk), "import": source}) for kk in sorted(new_households)],
@@ -590,16 +615,14 @@ def _insert_residents(conn: sa.Connection, cooperative_id: int, creates: list[di
     """INSERT the batch's new residents (and their audit rows): their ids, and the heads of family among
     them by household (the lowest id, as :func:`services.sync_heads` picks)."""
     shared = {"cooperative_id": cooperative_id, "pmi_status": "none", "created_at": now, "updated_at": now}
-    fields = services.RESIDENT_FIELDS
+    # every field (None where the file has no such column) merged in C; a clean row's other keys (its row
+    # number, its KK) ride along unused: the INSERT picks its columns by name
+    empty = dict.fromkeys(services.RESIDENT_FIELDS)
     created: list[int] = []
     heads: dict[int, int] = {}
     for chunk in _chunks(creates):
-        rows = []
-        for c in chunk:
-            row = {k: c.get(k) for k in fields}
-            row["household_id"] = kk_ids[c["kk_number"]]
-            rows.append(row)
-        _insert("residents").run(conn, rows, many=True, shared=shared)
+        rows = [{**empty, **c, "household_id": kk_ids[c["kk_number"]]} for c in chunk]
+        _insert("residents").run(conn, rows, shared=shared)
         ids = dict(_select_in("resident_ids", cooperative_id, [c["nik"] for c in chunk]))
         created.extend(ids.values())
         audit.record_many(actor, "registry.resident_create", "resident", [
@@ -663,9 +686,12 @@ def _apply_batch(cooperative_id: int, job_id: int, plan: _Plan, creates: list[di
     existing_touched, joined = _update_residents(cooperative_id, updates, kk_ids, now, actor=actor, source=source)
     new_ids = set(batch_households.values())
     fresh = new_ids - joined  # created by this batch, holding only residents created by this batch
-    fresh_heads = [{"hid": hid, "head": rid} for hid, rid in sorted(heads.items()) if hid in fresh]
-    if fresh_heads:
-        _set_head().run(conn, fresh_heads, many=True, shared={"at": utcnow()})
+    fresh_heads = [(hid, rid) for hid, rid in sorted(heads.items()) if hid in fresh]
+    if fresh_heads and conn.dialect.name == "postgresql":
+        _set_head(True).run(conn, {"hids": [h for h, _ in fresh_heads], "heads": [r for _, r in fresh_heads],
+                                   "at": utcnow()})
+    elif fresh_heads:
+        _set_head(False).run(conn, [{"hid": h, "head": r} for h, r in fresh_heads], many=True, shared={"at": utcnow()})
     touched = {kk_ids[c["kk_number"]] for c in creates} | joined | existing_touched
     services.sync_heads(cooperative_id, touched - fresh)
     services.refresh_pmi_status(cooperative_id, touched - fresh)

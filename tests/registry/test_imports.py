@@ -198,6 +198,29 @@ def test_heads_of_households_the_import_creates_are_their_kepala_keluarga_rows(c
     assert stored[rows[-1]["kk_number"]] is None and sum(v is not None for v in stored.values()) == len(stored) - 1
 
 
+def test_imported_text_is_stored_exactly_as_in_the_file(coop, today):
+    """Is every cell stored as the file has it (the bulk INSERT is a COPY on PostgreSQL): backslashes,
+    a tab, quotes, ``\\N`` (COPY's NULL), a lone ``\\.`` and non-ASCII in the resident's and the new
+    household's columns; an empty optional cell stays empty (NULL), not the text ``\\N``."""
+    rows = village_rows(12, seed=9)
+    odd = ["Jl. \\N Back\\slash 'q' \"dq\" \u00e9 \u4e2d", "a\tb\\tc\\\\N", "\\."]
+    for r, text in zip(rows, odd, strict=False):
+        r["address"] = text
+    rows[3]["occupation"], rows[4]["dusun"] = "\\N", ""
+    report = _run(coop, to_csv(rows), today=today, name="odd.csv")
+    assert report.committed and report.created == 12
+    got = {nik: (address, occupation, dusun) for nik, address, occupation, dusun in db.session.execute(
+        sa.select(Resident.nik, Resident.address, Resident.occupation, Resident.dusun).where(
+            Resident.cooperative_id == coop.id)).all()}
+    assert got == {r["nik"]: (r["address"], r["occupation"], r["dusun"] or None) for r in rows}
+    households = dict(db.session.execute(sa.select(Household.kk_number, Household.address).where(
+        Household.cooperative_id == coop.id)).all())
+    first = {}
+    for r in rows:
+        first.setdefault(r["kk_number"], r["address"])
+    assert households == first
+
+
 def test_pmi_moved_by_import_into_a_new_kk_makes_its_new_family_keluarga(coop, make_pmi, make_resident, today):
     """A household the import creates that an existing resident joins is recomputed from the database:
     the PMI's new family is keluarga, the family left behind is none again."""
