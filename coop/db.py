@@ -194,14 +194,21 @@ class TenantMixin:
         return mapped_column(ForeignKey("cooperatives.id"), index=True, nullable=False)
 
 
-def colocated_fk(table: str, column: str, target: str) -> sa.ForeignKeyConstraint:
+def colocated_fk(table: str, column: str, target: str, *, ondelete: str | None = None) -> sa.ForeignKeyConstraint:
     """The foreign key ``table.column -> target.id`` between two tenant tables, colocated for Citus
     (docs/operations.md "Moving a national deployment to Citus"): ``(cooperative_id, column) ->
     target (cooperative_id, id)``, so a row can only point at a row of its own cooperative and the two
     sit on one shard. The target has a key on ``(cooperative_id, id)`` (see :func:`colocated_keys`).
     A NULL ``column`` is not checked (MATCH SIMPLE). Named as the single-column key was."""
     return sa.ForeignKeyConstraint(["cooperative_id", column], [f"{target}.cooperative_id", f"{target}.id"],
-                                   name=f"fk_{table}_{column}_{target}")
+                                   name=f"fk_{table}_{column}_{target}", ondelete=ondelete)
+
+
+def colocated_target(table: str) -> sa.UniqueConstraint:
+    """The unique key ``(cooperative_id, id)`` that :func:`colocated_fk` points at, for a tenant table whose own
+    primary key is still ``id`` alone (migration 0026: the targets outside the ledger's reach, like
+    ``residents`` or ``loan_products``). Their plain ``cooperative_id`` index stays (not worth a rebuild)."""
+    return sa.UniqueConstraint("cooperative_id", "id", name=f"uq_{table}_cooperative_id_id")
 
 
 def colocated_keys(table: str, *, referenced: bool = True) -> tuple[sa.Constraint, ...]:
@@ -209,14 +216,15 @@ def colocated_keys(table: str, *, referenced: bool = True) -> tuple[sa.Constrain
     (``id`` first: every lookup by id alone, ``session.get`` included, stays an index search; the ORM's
     identity stays ``id``, see ``__mapper_args__``), and for a table that other tenant tables reference
     a unique key ``(cooperative_id, id)`` that their :func:`colocated_fk` point at (it also serves "this
-    cooperative's rows by id", so it replaces the plain ``cooperative_id`` index).
+    cooperative's rows by id", so the ledger's tables dropped their plain ``cooperative_id`` index in 0023;
+    the tables of migration 0026 kept theirs).
 
     SQLite cannot autoincrement a composite primary key: there migration 0023 keeps ``id INTEGER PRIMARY
     KEY`` (the rowid) and the unique key, which SQLite's composite foreign keys need anyway. Alembic does
     not compare primary keys; tests/test_migrations.py checks them on both dialects."""
     keys: list[sa.Constraint] = [sa.PrimaryKeyConstraint("id", "cooperative_id", name=f"pk_{table}")]
     if referenced:
-        keys.append(sa.UniqueConstraint("cooperative_id", "id", name=f"uq_{table}_cooperative_id_id"))
+        keys.append(colocated_target(table))
     return tuple(keys)
 
 

@@ -13,7 +13,18 @@ import sqlalchemy as sa
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from coop.db import Base, BigId, Money, Rate, TenantMixin, TimestampMixin, colocated_fk, colocated_keys, intpk
+from coop.db import (
+    Base,
+    BigId,
+    Money,
+    Rate,
+    TenantMixin,
+    TimestampMixin,
+    colocated_fk,
+    colocated_keys,
+    colocated_target,
+    intpk,
+)
 from coop.ledger.models import Account
 
 __all__ = ["LoanProduct", "Loan", "LoanInstalment", "LoanRepayment", "LoanAllocation", "LoanPenalty",
@@ -28,6 +39,7 @@ class LoanProduct(TenantMixin, TimestampMixin, Base):
 
     __tablename__ = "loan_products"
     __table_args__ = (
+        colocated_target("loan_products"),
         UniqueConstraint("cooperative_id", "name"),
         CheckConstraint("method IN ('flat', 'efektif', 'anuitas')", name="method"),
         CheckConstraint("frequency IN ('monthly', 'weekly')", name="frequency"),
@@ -74,6 +86,11 @@ class LoanProduct(TenantMixin, TimestampMixin, Base):
 class Loan(TenantMixin, TimestampMixin, Base):
     __tablename__ = "loans"
     __table_args__ = (
+        *colocated_keys("loans"),
+        colocated_fk("loans", "member_id", "members"),
+        colocated_fk("loans", "product_id", "loan_products"),
+        colocated_fk("loans", "business_id", "training_businesses"),
+        colocated_fk("loans", "guarantor_member_id", "members"),
         colocated_fk("loans", "ledger_account_id", "accounts"),
         colocated_fk("loans", "disbursement_entry_id", "journal_entries"),
         UniqueConstraint("cooperative_id", "number"),
@@ -84,12 +101,13 @@ class Loan(TenantMixin, TimestampMixin, Base):
         Index("ix_loans_due", "cooperative_id", "status", "next_action_date"),
     )
 
-    id: Mapped[intpk]
+    id: Mapped[int] = mapped_column(autoincrement=True)
+    __mapper_args__ = {"primary_key": [id]}  # the table's key is (id, cooperative_id): colocated_keys
     number: Mapped[str] = mapped_column(String(30))
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
-    product_id: Mapped[int] = mapped_column(ForeignKey("loan_products.id"))
-    business_id: Mapped[int | None] = mapped_column(ForeignKey("training_businesses.id"), index=True)
-    guarantor_member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    member_id: Mapped[int] = mapped_column(index=True)
+    product_id: Mapped[int] = mapped_column()
+    business_id: Mapped[int | None] = mapped_column(index=True)
+    guarantor_member_id: Mapped[int | None] = mapped_column()
     purpose: Mapped[str] = mapped_column(String(300))
     business_description: Mapped[str | None] = mapped_column(Text)
     collateral_description: Mapped[str | None] = mapped_column(String(300))
@@ -131,7 +149,8 @@ class Loan(TenantMixin, TimestampMixin, Base):
         back_populates="loan", order_by="LoanInstalment.number", lazy="select",
         primaryjoin="and_(Loan.id == LoanInstalment.loan_id, Loan.schedule_version == LoanInstalment.version)",
         viewonly=True)
-    product: Mapped[LoanProduct] = relationship()
+    product: Mapped[LoanProduct] = relationship(primaryjoin="LoanProduct.id == Loan.product_id",
+                                                foreign_keys="Loan.product_id")
 
     @property
     def outstanding_principal(self) -> int:
@@ -149,6 +168,8 @@ class LoanInstalment(TenantMixin, Base):
 
     __tablename__ = "loan_instalments"
     __table_args__ = (
+        colocated_target("loan_instalments"),
+        colocated_fk("loan_instalments", "loan_id", "loans"),
         UniqueConstraint("loan_id", "version", "number"),
         CheckConstraint("principal_paid >= 0 AND principal_paid <= principal_due", name="principal_paid"),
         CheckConstraint("interest_paid >= 0 AND interest_paid <= interest_due", name="interest_paid"),
@@ -157,7 +178,7 @@ class LoanInstalment(TenantMixin, Base):
     )
 
     id: Mapped[intpk]
-    loan_id: Mapped[int] = mapped_column(ForeignKey("loans.id"), index=True)
+    loan_id: Mapped[int] = mapped_column(index=True)
     version: Mapped[int] = mapped_column(default=1)
     number: Mapped[int]
     due_on: Mapped[date] = mapped_column(sa.Date)
@@ -173,7 +194,8 @@ class LoanInstalment(TenantMixin, Base):
     interest_waived: Mapped[int] = mapped_column(Money, default=0)
     paid_on: Mapped[date | None] = mapped_column(sa.Date)
 
-    loan: Mapped[Loan] = relationship(back_populates="instalments", foreign_keys=[loan_id], viewonly=True)
+    loan: Mapped[Loan] = relationship(back_populates="instalments", foreign_keys=[loan_id], viewonly=True,
+                                         primaryjoin="Loan.id == LoanInstalment.loan_id")
 
     def owed(self, component: str) -> int:
         if component == "interest":
@@ -190,13 +212,17 @@ class LoanRepayment(TenantMixin, TimestampMixin, Base):
 
     __tablename__ = "loan_repayments"
     __table_args__ = (
+        *colocated_keys("loan_repayments"),
+        colocated_fk("loan_repayments", "loan_id", "loans"),
+        colocated_fk("loan_repayments", "replaces_id", "loan_repayments"),
         colocated_fk("loan_repayments", "entry_id", "journal_entries"),
         colocated_fk("loan_repayments", "reversal_entry_id", "journal_entries"),
         CheckConstraint("amount > 0", name="amount_positive"),
     )
 
-    id: Mapped[intpk]
-    loan_id: Mapped[int] = mapped_column(ForeignKey("loans.id"), index=True)
+    id: Mapped[int] = mapped_column(autoincrement=True)
+    __mapper_args__ = {"primary_key": [id]}  # the table's key is (id, cooperative_id): colocated_keys
+    loan_id: Mapped[int] = mapped_column(index=True)
     paid_on: Mapped[date] = mapped_column(sa.Date)
     amount: Mapped[int] = mapped_column(Money)
     kind: Mapped[str] = mapped_column(String(12), default="repayment")
@@ -209,13 +235,15 @@ class LoanRepayment(TenantMixin, TimestampMixin, Base):
     outstanding_after: Mapped[int] = mapped_column(Money, default=0)
     entry_id: Mapped[int] = mapped_column(BigId)
     reversal_entry_id: Mapped[int | None] = mapped_column(BigId)
-    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("loan_repayments.id"))
+    replaces_id: Mapped[int | None] = mapped_column()
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
 class LoanAllocation(TenantMixin, Base):
     __tablename__ = "loan_allocations"
     __table_args__ = (
+        colocated_fk("loan_allocations", "repayment_id", "loan_repayments"),
+        colocated_fk("loan_allocations", "instalment_id", "loan_instalments"),
         *colocated_keys("loan_allocations", referenced=False),
         colocated_fk("loan_allocations", "entry_id", "journal_entries"),
         CheckConstraint("amount > 0", name="amount_positive"),
@@ -223,8 +251,8 @@ class LoanAllocation(TenantMixin, Base):
 
     id: Mapped[int] = mapped_column(autoincrement=True)
     __mapper_args__ = {"primary_key": [id]}  # the table's key is (id, cooperative_id): colocated_keys
-    repayment_id: Mapped[int] = mapped_column(ForeignKey("loan_repayments.id"), index=True)
-    instalment_id: Mapped[int] = mapped_column(ForeignKey("loan_instalments.id"), index=True)
+    repayment_id: Mapped[int] = mapped_column(index=True)
+    instalment_id: Mapped[int] = mapped_column(index=True)
     entry_id: Mapped[int] = mapped_column(BigId)
     component: Mapped[str] = mapped_column(String(10))
     amount: Mapped[int] = mapped_column(Money)
@@ -235,12 +263,13 @@ class LoanPenalty(TenantMixin, Base):
 
     __tablename__ = "loan_penalties"
     __table_args__ = (
+        colocated_fk("loan_penalties", "loan_id", "loans"),
         UniqueConstraint("instalment_id", "charged_on"),
         CheckConstraint("amount > 0", name="amount"),
     )
 
     id: Mapped[intpk]
-    loan_id: Mapped[int] = mapped_column(ForeignKey("loans.id"), index=True)
+    loan_id: Mapped[int] = mapped_column(index=True)
     instalment_id: Mapped[int] = mapped_column(ForeignKey("loan_instalments.id"))
     charged_on: Mapped[date] = mapped_column(sa.Date)
     amount: Mapped[int] = mapped_column(Money)
@@ -250,9 +279,12 @@ class LoanClassChange(TenantMixin, Base):
     """Collectibility history: one row per CHANGE of class."""
 
     __tablename__ = "loan_class_changes"
+    __table_args__ = (
+        colocated_fk("loan_class_changes", "loan_id", "loans"),
+    )
 
     id: Mapped[intpk]
-    loan_id: Mapped[int] = mapped_column(ForeignKey("loans.id"), index=True)
+    loan_id: Mapped[int] = mapped_column(index=True)
     changed_on: Mapped[date] = mapped_column(sa.Date)
     from_class: Mapped[int]
     to_class: Mapped[int]
@@ -283,13 +315,14 @@ class LoanProvision(TenantMixin, Base):
 class LoanRecovery(TenantMixin, TimestampMixin, Base):
     __tablename__ = "loan_recoveries"
     __table_args__ = (
+        colocated_fk("loan_recoveries", "loan_id", "loans"),
         *colocated_keys("loan_recoveries", referenced=False),
         colocated_fk("loan_recoveries", "entry_id", "journal_entries"),
     )
 
     id: Mapped[int] = mapped_column(autoincrement=True)
     __mapper_args__ = {"primary_key": [id]}  # the table's key is (id, cooperative_id): colocated_keys
-    loan_id: Mapped[int] = mapped_column(ForeignKey("loans.id"), index=True)
+    loan_id: Mapped[int] = mapped_column(index=True)
     received_on: Mapped[date] = mapped_column(sa.Date)
     amount: Mapped[int] = mapped_column(Money)
     entry_id: Mapped[int] = mapped_column(BigId)

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from coop.db import Base, TenantMixin, TimestampMixin, colocated_fk, intpk
+from coop.db import Base, TenantMixin, TimestampMixin, colocated_fk, colocated_keys
 from coop.text import N_
 
 MEMBER_STATUSES = ("applied", "active", "dormant", "resigned", "deceased")
@@ -28,6 +28,9 @@ class Member(TenantMixin, TimestampMixin, Base):
 
     __tablename__ = "members"
     __table_args__ = (
+        *colocated_keys("members"),
+        colocated_fk("members", "resident_id", "residents"),
+        UniqueConstraint("user_id", "cooperative_id"),
         colocated_fk("members", "settlement_entry_id", "journal_entries"),
         UniqueConstraint("cooperative_id", "resident_id"),
         UniqueConstraint("cooperative_id", "member_number"),
@@ -37,8 +40,9 @@ class Member(TenantMixin, TimestampMixin, Base):
         CheckConstraint("resigned_on IS NULL OR resigned_on >= joined_on", name="resigned_after_joined"),
     )
 
-    id: Mapped[intpk]
-    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"), index=True)
+    id: Mapped[int] = mapped_column(autoincrement=True)
+    __mapper_args__ = {"primary_key": [id]}  # the table's key is (id, cooperative_id): colocated_keys
+    resident_id: Mapped[int] = mapped_column(index=True)
     #: Sequence number inside the cooperative (the number part of ``member_number``).
     member_seq: Mapped[int]
     member_number: Mapped[str] = mapped_column(String(40))
@@ -47,11 +51,12 @@ class Member(TenantMixin, TimestampMixin, Base):
     joined_on: Mapped[date] = mapped_column(sa.Date)
     resigned_on: Mapped[date | None] = mapped_column(sa.Date)
     #: The member's own login (role ``member``), if any.
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), unique=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     #: Journal entry of the resignation settlement (the settlement receipt).
     settlement_entry_id: Mapped[int | None] = mapped_column()
 
-    resident = relationship("Resident", lazy="joined")
+    resident = relationship("Resident", lazy="joined", primaryjoin="Resident.id == Member.resident_id",
+                            foreign_keys="Member.resident_id")
 
     @property
     def full_name(self) -> str:
@@ -78,8 +83,11 @@ class MemberSearchKey(Base):
     search reads only the members that contain a piece of what was typed (answered from this index alone)."""
 
     __tablename__ = "member_search_keys"
+    __table_args__ = (
+        colocated_fk("member_search_keys", "member_id", "members", ondelete="CASCADE"),
+    )
 
     cooperative_id: Mapped[int] = mapped_column(ForeignKey("cooperatives.id"), primary_key=True)
     key: Mapped[str] = mapped_column(String(12), primary_key=True)
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), primary_key=True,
+    member_id: Mapped[int] = mapped_column(primary_key=True,
                                            index=True)

@@ -8,7 +8,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstrai
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coop.auth.models import User
-from coop.db import Base, TenantMixin, UTCDateTime, intpk, utcnow
+from coop.db import Base, TenantMixin, UTCDateTime, colocated_fk, intpk, utcnow
 
 __all__ = ["ContactConsent", "Message", "MessageEvent", "MessageTemplate"]
 
@@ -51,6 +51,7 @@ class Message(TenantMixin, Base):
 
     __tablename__ = "outreach_messages"
     __table_args__ = (
+        colocated_fk("outreach_messages", "member_id", "members"),
         # the same reminder is never queued twice
         UniqueConstraint("cooperative_id", "resident_id", "purpose", "due_on", name="uq_outreach_messages_once"),
         CheckConstraint("status IN ('queued', 'sent', 'failed', 'manual')", name="status"),
@@ -60,7 +61,7 @@ class Message(TenantMixin, Base):
 
     id: Mapped[intpk]
     resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"), index=True)
-    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"), index=True)
+    member_id: Mapped[int | None] = mapped_column(index=True)
     consent_id: Mapped[int] = mapped_column(ForeignKey("contact_consents.id"))
     channel: Mapped[str] = mapped_column(String(10))
     purpose: Mapped[str] = mapped_column(String(20))

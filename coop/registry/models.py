@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, orm
 from sqlalchemy.orm import Mapped, mapped_column
 
-from coop.db import Base, Money, TenantMixin, UTCDateTime, intpk, utcnow
+from coop.db import Base, Money, TenantMixin, UTCDateTime, colocated_target, intpk, utcnow
 from coop.registry.rules import (
     JOB_TYPES,
     MIGRATION_STATUSES,
@@ -76,6 +76,7 @@ class Resident(TenantMixin, Base):
 
     __tablename__ = "residents"
     __table_args__ = (
+        colocated_target("residents"),
         UniqueConstraint("cooperative_id", "nik"),
         sa.Index("ix_residents_coop_name", "cooperative_id", "full_name"),
         sa.Index("ix_residents_coop_pmi", "cooperative_id", "pmi_status"),

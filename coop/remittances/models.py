@@ -21,6 +21,7 @@ from coop.db import (
     UTCDateTime,
     colocated_fk,
     colocated_keys,
+    colocated_target,
     intpk,
     utcnow,
 )
@@ -38,20 +39,24 @@ class SavingsGoal(TenantMixin, TimestampMixin, Base):
 
     __tablename__ = "savings_goals"
     __table_args__ = (
+        colocated_target("savings_goals"),
+        colocated_fk("savings_goals", "member_id", "members"),
+        colocated_fk("savings_goals", "savings_account_id", "savings_accounts"),
         CheckConstraint("purpose IN " + _in(PURPOSES), name="purpose_known"),
         CheckConstraint("target_amount > 0", name="target_positive"),
     )
 
     id: Mapped[intpk]
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
-    savings_account_id: Mapped[int] = mapped_column(ForeignKey("savings_accounts.id"), index=True)
+    member_id: Mapped[int] = mapped_column(index=True)
+    savings_account_id: Mapped[int] = mapped_column(index=True)
     purpose: Mapped[str] = mapped_column(String(20))
     target_amount: Mapped[int] = mapped_column(Money)
     target_date: Mapped[date] = mapped_column(sa.Date)
     created_on: Mapped[date] = mapped_column(sa.Date)
     note: Mapped[str | None] = mapped_column(String(200))
 
-    account = relationship("SavingsAccount")
+    account = relationship("SavingsAccount", primaryjoin="SavingsAccount.id == SavingsGoal.savings_account_id",
+                           foreign_keys="SavingsGoal.savings_account_id")
 
 
 class Remittance(TenantMixin, TimestampMixin, Base):
@@ -59,6 +64,10 @@ class Remittance(TenantMixin, TimestampMixin, Base):
 
     __tablename__ = "remittances"
     __table_args__ = (
+        colocated_fk("remittances", "savings_account_id", "savings_accounts"),
+        colocated_fk("remittances", "member_id", "members"),
+        colocated_fk("remittances", "sender_resident_id", "residents"),
+        colocated_fk("remittances", "goal_id", "savings_goals"),
         *colocated_keys("remittances", referenced=False),
         colocated_fk("remittances", "entry_id", "journal_entries"),
         UniqueConstraint("entry_id", "cooperative_id"),
@@ -72,9 +81,9 @@ class Remittance(TenantMixin, TimestampMixin, Base):
 
     id: Mapped[int] = mapped_column(autoincrement=True)
     __mapper_args__ = {"primary_key": [id]}  # the table's key is (id, cooperative_id): colocated_keys
-    savings_account_id: Mapped[int] = mapped_column(ForeignKey("savings_accounts.id"), index=True)
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
-    sender_resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"), index=True)
+    savings_account_id: Mapped[int] = mapped_column(index=True)
+    member_id: Mapped[int] = mapped_column(index=True)
+    sender_resident_id: Mapped[int] = mapped_column(index=True)
     country: Mapped[str] = mapped_column(String(2))
     channel: Mapped[str] = mapped_column(String(10))
     currency: Mapped[str] = mapped_column(String(3))
@@ -84,13 +93,17 @@ class Remittance(TenantMixin, TimestampMixin, Base):
     #: what the sender paid the channel (information for comparing channels; not booked by the cooperative)
     fee: Mapped[int] = mapped_column(Money, default=0)
     received_on: Mapped[date] = mapped_column(sa.Date, index=True)
-    goal_id: Mapped[int | None] = mapped_column(ForeignKey("savings_goals.id"), index=True)
+    goal_id: Mapped[int | None] = mapped_column(index=True)
     entry_id: Mapped[int] = mapped_column()
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
-    account = relationship("SavingsAccount")
-    member = relationship("Member")
-    sender = relationship("Resident")
+    # joined on the id alone (ids are unique across cooperatives; the keys are composite, colocated_fk)
+    account = relationship("SavingsAccount", primaryjoin="SavingsAccount.id == Remittance.savings_account_id",
+                           foreign_keys="Remittance.savings_account_id")
+    member = relationship("Member", primaryjoin="Member.id == Remittance.member_id",
+                          foreign_keys="Remittance.member_id")
+    sender = relationship("Resident", primaryjoin="Resident.id == Remittance.sender_resident_id",
+                          foreign_keys="Remittance.sender_resident_id")
     entry = relationship("JournalEntry", primaryjoin="JournalEntry.id == Remittance.entry_id",
                          foreign_keys="Remittance.entry_id")
 
@@ -100,12 +113,13 @@ class KurReferral(TenantMixin, TimestampMixin, Base):
 
     __tablename__ = "kur_referrals"
     __table_args__ = (
+        colocated_fk("kur_referrals", "member_id", "members"),
         CheckConstraint("status IN " + _in(KUR_STATUSES), name="status_known"),
         CheckConstraint("amount_requested > 0", name="amount_positive"),
     )
 
     id: Mapped[intpk]
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    member_id: Mapped[int] = mapped_column(index=True)
     bank: Mapped[str] = mapped_column(String(100))
     amount_requested: Mapped[int] = mapped_column(Money)
     status: Mapped[str] = mapped_column(String(10), default="referred")

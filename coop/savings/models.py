@@ -13,7 +13,17 @@ import sqlalchemy as sa
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from coop.db import Base, Money, Rate, TenantMixin, TimestampMixin, colocated_fk, colocated_keys, intpk
+from coop.db import (
+    Base,
+    Money,
+    Rate,
+    TenantMixin,
+    TimestampMixin,
+    colocated_fk,
+    colocated_keys,
+    colocated_target,
+    intpk,
+)
 from coop.text import N_
 
 KINDS = ("pokok", "wajib", "sukarela", "berjangka")
@@ -37,6 +47,7 @@ class SavingsProduct(TenantMixin, TimestampMixin, Base):
 
     __tablename__ = "savings_products"
     __table_args__ = (
+        colocated_target("savings_products"),
         UniqueConstraint("cooperative_id", "code"),
         CheckConstraint("kind IN ('pokok', 'wajib', 'sukarela', 'berjangka')", name="kind"),
         CheckConstraint("balance_class IN ('equity', 'liability')", name="balance_class"),
@@ -81,18 +92,22 @@ class SavingsAccount(TenantMixin, TimestampMixin, Base):
 
     __tablename__ = "savings_accounts"
     __table_args__ = (
+        *colocated_keys("savings_accounts"),
+        colocated_fk("savings_accounts", "member_id", "members"),
+        colocated_fk("savings_accounts", "product_id", "savings_products"),
         colocated_fk("savings_accounts", "ledger_account_id", "accounts"),
         UniqueConstraint("cooperative_id", "account_number"),
-        UniqueConstraint("ledger_account_id"),
+        UniqueConstraint("ledger_account_id", "cooperative_id"),
         CheckConstraint("kind IN ('pokok', 'wajib', 'sukarela', 'berjangka')", name="kind"),
         CheckConstraint("status IN ('active', 'dormant', 'matured', 'closed')", name="status"),
         CheckConstraint("closed_on IS NULL OR closed_on >= opened_on", name="closed_after_opened"),
         sa.Index("ix_savings_accounts_arrears", "cooperative_id", "kind", "arrears_stale", "arrears_from"),
     )
 
-    id: Mapped[intpk]
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
-    product_id: Mapped[int] = mapped_column(ForeignKey("savings_products.id"), index=True)
+    id: Mapped[int] = mapped_column(autoincrement=True)
+    __mapper_args__ = {"primary_key": [id]}  # the table's key is (id, cooperative_id): colocated_keys
+    member_id: Mapped[int] = mapped_column(index=True)
+    product_id: Mapped[int] = mapped_column(index=True)
     kind: Mapped[str] = mapped_column(String(10))
     account_number: Mapped[str] = mapped_column(String(40))
     ledger_account_id: Mapped[int] = mapped_column()
@@ -115,9 +130,11 @@ class SavingsAccount(TenantMixin, TimestampMixin, Base):
     #: 0 when the two above are right; raised by one (from 1 for a new row) by every change they depend on.
     arrears_stale: Mapped[int] = mapped_column(sa.Integer, default=1, server_default="1")
 
-    product: Mapped[SavingsProduct] = relationship(lazy="joined")
+    product: Mapped[SavingsProduct] = relationship(lazy="joined", foreign_keys="SavingsAccount.product_id",
+                                                   primaryjoin="SavingsProduct.id == SavingsAccount.product_id")
     ledger_account = relationship("Account", lazy="joined")
-    member = relationship("Member", lazy="select")
+    member = relationship("Member", lazy="select", primaryjoin="Member.id == SavingsAccount.member_id",
+                          foreign_keys="SavingsAccount.member_id")
 
     @property
     def balance(self) -> int:
@@ -174,6 +191,8 @@ class SavingsInterest(TenantMixin, TimestampMixin, Base):
 
     __tablename__ = "savings_interest"
     __table_args__ = (
+        colocated_fk("savings_interest", "account_id", "savings_accounts"),
+        colocated_fk("savings_interest", "member_id", "members"),
         *colocated_keys("savings_interest", referenced=False),
         colocated_fk("savings_interest", "entry_id", "journal_entries"),
         CheckConstraint("kind IN ('monthly', 'closing', 'adjustment')", name="kind"),
@@ -182,8 +201,8 @@ class SavingsInterest(TenantMixin, TimestampMixin, Base):
 
     id: Mapped[int] = mapped_column(autoincrement=True)
     __mapper_args__ = {"primary_key": [id]}  # the table's key is (id, cooperative_id): colocated_keys
-    account_id: Mapped[int] = mapped_column(ForeignKey("savings_accounts.id"))
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    account_id: Mapped[int] = mapped_column()
+    member_id: Mapped[int] = mapped_column(index=True)
     #: Last day of the month the interest is for.
     month_end: Mapped[date] = mapped_column(sa.Date)
     gross: Mapped[int] = mapped_column(Money)

@@ -21,6 +21,7 @@ from coop.db import (
     UTCDateTime,
     colocated_fk,
     colocated_keys,
+    colocated_target,
     intpk,
 )
 
@@ -112,6 +113,7 @@ class Enrolment(TenantMixin, TimestampMixin, Base):
 
     __tablename__ = "training_enrolments"
     __table_args__ = (
+        colocated_target("training_enrolments"),
         UniqueConstraint("cohort_id", "resident_id"),
         UniqueConstraint("cohort_id", "seq"),
         sa.CheckConstraint("status IN " + _in(ENROLMENT_STATUSES), name="status_known"),
@@ -193,6 +195,8 @@ class AllowancePayment(TenantMixin, TimestampMixin, Base):
 
     __tablename__ = "training_allowance_payments"
     __table_args__ = (
+        colocated_fk("training_allowance_payments", "enrolment_id", "training_enrolments"),
+        UniqueConstraint("enrolment_id", "cooperative_id"),
         *colocated_keys("training_allowance_payments", referenced=False),
         colocated_fk("training_allowance_payments", "entry_id", "journal_entries"),
         sa.CheckConstraint("amount > 0", name="amount_positive"),
@@ -200,14 +204,15 @@ class AllowancePayment(TenantMixin, TimestampMixin, Base):
 
     id: Mapped[int] = mapped_column(autoincrement=True)
     __mapper_args__ = {"primary_key": [id]}  # the table's key is (id, cooperative_id): colocated_keys
-    enrolment_id: Mapped[int] = mapped_column(ForeignKey("training_enrolments.id"), unique=True)
+    enrolment_id: Mapped[int] = mapped_column()
     amount: Mapped[int] = mapped_column(Money)
     paid_on: Mapped[date] = mapped_column(sa.Date)
     entry_id: Mapped[int] = mapped_column(BigId)
     voucher_number: Mapped[str] = mapped_column(String(32))
     paid_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
-    enrolment: Mapped[Enrolment] = relationship()
+    enrolment: Mapped[Enrolment] = relationship(primaryjoin="Enrolment.id == AllowancePayment.enrolment_id",
+                                                foreign_keys="AllowancePayment.enrolment_id")
 
 
 class Business(TenantMixin, TimestampMixin, Base):
@@ -218,7 +223,9 @@ class Business(TenantMixin, TimestampMixin, Base):
     """
 
     __tablename__ = "training_businesses"
-    __table_args__ = (sa.CheckConstraint("monthly_revenue >= 0", name="revenue_not_negative"),
+    __table_args__ = (
+        colocated_target("training_businesses"),
+        sa.CheckConstraint("monthly_revenue >= 0", name="revenue_not_negative"),
                       sa.CheckConstraint("workers >= 0", name="workers_not_negative"))
 
     id: Mapped[intpk]

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from coop.db import Base, Money, TenantMixin, UTCDateTime, colocated_fk, colocated_keys, intpk
+from coop.db import Base, Money, TenantMixin, UTCDateTime, colocated_fk, colocated_keys
 
 
 class YearEnd(TenantMixin, Base):
@@ -43,6 +43,7 @@ class ShuDistribution(TenantMixin, Base):
 
     __tablename__ = "shu_distributions"
     __table_args__ = (
+        *colocated_keys("shu_distributions"),
         colocated_fk("shu_distributions", "entry_id", "journal_entries"),
         colocated_fk("shu_distributions", "coverage_entry_id", "journal_entries"),
         UniqueConstraint("cooperative_id", "year"),
@@ -53,7 +54,8 @@ class ShuDistribution(TenantMixin, Base):
         CheckConstraint("loss_from_reserves >= 0 AND loss_from_surplus >= 0", name="loss_cover_non_negative"),
     )
 
-    id: Mapped[intpk]
+    id: Mapped[int] = mapped_column(autoincrement=True)
+    __mapper_args__ = {"primary_key": [id]}  # the table's key is (id, cooperative_id): colocated_keys
     year: Mapped[int]
     decided_on: Mapped[date] = mapped_column(sa.Date)
     #: What was shared: the year's surplus less ``loss_from_surplus``.
@@ -82,7 +84,9 @@ class ShuDistribution(TenantMixin, Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     shares: Mapped[list[ShuMemberShare]] = relationship(back_populates="distribution",
-                                                        order_by="ShuMemberShare.member_id")
+                                                        order_by="ShuMemberShare.member_id",
+                                                        foreign_keys="ShuMemberShare.distribution_id",
+                                                        primaryjoin="ShuDistribution.id == ShuMemberShare.distribution_id")
 
 
 class ShuMemberShare(TenantMixin, Base):
@@ -90,17 +94,19 @@ class ShuMemberShare(TenantMixin, Base):
 
     __tablename__ = "shu_member_shares"
     __table_args__ = (
+        colocated_fk("shu_member_shares", "distribution_id", "shu_distributions"),
+        colocated_fk("shu_member_shares", "member_id", "members"),
         *colocated_keys("shu_member_shares", referenced=False),
         colocated_fk("shu_member_shares", "paid_entry_id", "journal_entries"),
-        UniqueConstraint("distribution_id", "member_id"),
+        UniqueConstraint("distribution_id", "member_id", "cooperative_id"),
         CheckConstraint("jasa_usaha >= 0 AND jasa_modal >= 0", name="non_negative"),
         CheckConstraint("paid_via IS NULL OR paid_via IN ('cash', 'sukarela')", name="paid_via"),
     )
 
     id: Mapped[int] = mapped_column(autoincrement=True)
     __mapper_args__ = {"primary_key": [id]}  # the table's key is (id, cooperative_id): colocated_keys
-    distribution_id: Mapped[int] = mapped_column(ForeignKey("shu_distributions.id"), index=True)
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    distribution_id: Mapped[int] = mapped_column(index=True)
+    member_id: Mapped[int] = mapped_column(index=True)
     base_usaha: Mapped[int] = mapped_column(Money, default=0)
     base_modal: Mapped[int] = mapped_column(Money, default=0)
     jasa_usaha: Mapped[int] = mapped_column(Money, default=0)
@@ -110,4 +116,6 @@ class ShuMemberShare(TenantMixin, Base):
     paid_on: Mapped[date | None] = mapped_column(sa.Date)
     paid_entry_id: Mapped[int | None] = mapped_column()
 
-    distribution: Mapped[ShuDistribution] = relationship(back_populates="shares")
+    distribution: Mapped[ShuDistribution] = relationship(
+        back_populates="shares", foreign_keys="ShuMemberShare.distribution_id",
+        primaryjoin="ShuDistribution.id == ShuMemberShare.distribution_id")
