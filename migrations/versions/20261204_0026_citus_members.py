@@ -30,13 +30,13 @@ foreign key is validated again (a scan of the referencing table): run ``flask db
 window.
 
 Revision ID: 0026
-Revises: 0024
+Revises: 0025
 Create Date: 2026-12-04
 """
 from alembic import op
 
 revision = "0026"
-down_revision = "0024"
+down_revision = "0025"
 branch_labels = None
 depends_on = None
 
