@@ -1,0 +1,87 @@
+"""The stored wajib arrears (revision 0025) under concurrent writers (real commits, PostgreSQL).
+
+``refresh_arrears`` reads a stale account's inputs and writes its figures only if the account's mark is still
+the value it read. The mark goes back to 0 at every refresh, so between the read and the write another
+transaction can refresh the account (mark 0) and post to it again (mark 1, the value read): the old figures
+must not be stored as fresh then."""
+from __future__ import annotations
+
+import threading
+from datetime import date
+
+import pytest
+
+from coop.db import atomic, db
+from coop.ledger import chart
+from coop.ledger.services import Line, account_by_code, post_entry
+from coop.savings import arrears
+
+
+@pytest.mark.slow
+def test_a_refresh_never_stores_figures_read_before_a_refresh_and_a_posting_committed_meanwhile(
+        committed_app, monkeypatch):
+    """Joined 2 January 2025 at 20.000 a month; 40.000 paid, then 20.000 credited by a journal entry (mark 1).
+    The job reads 60.000 (paid to March). Before it writes, a teller's wajib deposit of 20.000 (refreshed: mark
+    0) and a journal entry debiting 60.000 (mark 1 again) commit: 20.000 is left, January only. On 10 April the
+    list must show February-March (40.000), not "paid to March" (nobody in arrears)."""
+    if not committed_app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        pytest.skip("SQLite serializes writers: the job's unit of work holds the write lock from its first read")
+    from coop.auth.services import create_cooperative
+    from coop.ledger.services import create_chart
+    from coop.membership.services import register_member
+    from coop.registry.services import create_resident
+    from coop.savings import services as savings
+
+    with committed_app.app_context():
+        def _setup():
+            c = create_cooperative(name="Koperasi Tunggakan", village_code="3504042001")
+            create_chart(c.id)
+            savings.seed_defaults(c.id)
+            r = create_resident(c.id, {"nik": "3504044505900002", "kk_number": "3504040107150002",
+                                       "full_name": "Sri Tunggakan", "sex": "F", "birth_place": "Tulungagung",
+                                       "birth_date": date(1990, 5, 5), "village_code": "3504042001",
+                                       "relationship": "kepala_keluarga", "status": "hidup"}, actor=None)
+            m = register_member(c.id, r.id, date(2025, 1, 2), actor=None)
+            acc = savings.account_for(c.id, m.id, "wajib")
+            acc.product.amount = 20_000
+            savings.deposit(c.id, acc.id, 40_000, actor=None, value_date=date(2025, 1, 2))
+            kas = account_by_code(c.id, chart.KAS).id
+            post_entry(c.id, [Line.dr(kas, 20_000), Line.cr(acc.ledger_account_id, 20_000)], actor=None,
+                       value_date=date(2025, 1, 3), source="ledger.journal", memo="koreksi")
+            return c.id, m.id, acc.id, acc.ledger_account_id, kas
+        cid, member_id, acc_id, ledger_id, kas = atomic(_setup)
+        db.session.remove()
+
+    def _meanwhile():
+        with committed_app.app_context():
+            try:
+                atomic(savings.pay_wajib, cid, member_id, 20_000, actor=None, value_date=date(2025, 1, 4))
+                atomic(post_entry, cid, [Line.dr(ledger_id, 60_000), Line.cr(kas, 60_000)], actor=None,
+                       value_date=date(2025, 1, 5), source="ledger.journal", memo="koreksi")
+            finally:
+                db.session.remove()
+
+    real_state, other = arrears.arrears_state, threading.Thread(target=_meanwhile)
+
+    def state_then_others_commit(*args):
+        if not other.is_alive() and other.ident is None:  # the job's first row: the others go now
+            other.start()
+            other.join(timeout=5)  # they wait for the job's locks, if it holds any
+        return real_state(*args)
+
+    monkeypatch.setattr(arrears, "arrears_state", state_then_others_commit)
+    with committed_app.app_context():
+        atomic(arrears.refresh_arrears, cid)
+        db.session.remove()
+    other.join(timeout=60)
+    assert not other.is_alive()
+    monkeypatch.setattr(arrears, "arrears_state", real_state)
+
+    with committed_app.app_context():
+        on = date(2025, 4, 10)
+        live = arrears._arrears_rows(cid, on)
+        assert [(r[0], r[1], r[2], r[5]) for r in live] == [(2, 40_000, date(2025, 2, 1), acc_id)]
+        assert arrears.arrears_rows(cid, on) == live
+        atomic(arrears.refresh_arrears, cid)
+        assert arrears.arrears_rows(cid, on) == live
+        db.session.remove()
