@@ -15,8 +15,9 @@ March-May, 10.000 + 20.000 + 20.000 = 50.000.
 Triggers (revision 0025) raise ``arrears_stale`` on every change these depend on: the balance of a wajib ledger
 account (any posting), the member's ``joined_on``, the product or its amount, the setting. A stale row is read
 live (:func:`_arrears_rows` for those rows only) until :func:`refresh_arrears` writes it again (the next wajib
-deposit, the daily ``savings.arrears`` job). A refresh writes only the rows whose ``arrears_stale`` is still
-the value it read, so a posting committed meanwhile leaves the row stale.
+deposit, the daily ``savings.arrears`` job). A refresh locks the stale rows before it reads their inputs
+(PostgreSQL) and writes only the rows whose ``arrears_stale`` is still the value it read, so a posting
+committed meanwhile leaves the row stale.
 """
 from __future__ import annotations
 
@@ -137,14 +138,40 @@ _WRITE = (sa.update(_ACCOUNTS)
           .values(arrears_from=sa.bindparam("b_from"), arrears_due=sa.bindparam("b_due"), arrears_stale=0))
 
 
+def _lock_stale(cooperative_id: int, account_ids: list[int] | None) -> set[int] | None:
+    """PostgreSQL: lock the stale wajib rows (``FOR UPDATE``, by id) BEFORE their inputs are read, and return
+    their ids; elsewhere ``None`` (SQLite's unit of work holds the write lock from its first read).
+
+    The compare-and-set on the mark alone is not enough: a refresh puts it back to 0, so between this
+    transaction's read and its write another one can refresh the row (0) and post to it again (1, the value
+    read), and the figures of the old balance would be stored as fresh. With the rows locked first, the
+    inputs are read by a later statement (READ COMMITTED: a new snapshot) that sees every change committed
+    before the lock; a change after it raises the mark through the same row, so it waits for this
+    transaction and leaves the row stale after it."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return None
+    q = (sa.select(SavingsAccount.id)
+         .where(SavingsAccount.cooperative_id == cooperative_id, SavingsAccount.kind == "wajib",
+                SavingsAccount.arrears_stale > 0)
+         .order_by(SavingsAccount.id).with_for_update())
+    if account_ids is not None:
+        q = q.where(SavingsAccount.id.in_(account_ids))
+    return set(db.session.scalars(q))
+
+
 def refresh_arrears(cooperative_id: int, account_ids: list[int] | None = None) -> int:
     """Write ``arrears_from``/``arrears_due`` of the cooperative's stale wajib accounts (of ``account_ids``
-    only, when given) and clear their mark; returns how many were written. A row whose mark changed since it
-    was read (a posting committed meanwhile) is left stale."""
+    only, when given) and clear their mark; returns how many were written. The rows are locked before their
+    inputs are read (:func:`_lock_stale`); a row whose mark changed since it was read is left stale."""
+    locked = _lock_stale(cooperative_id, account_ids)
+    if locked is not None and not locked:
+        return 0
     q = _inputs(cooperative_id)
     if account_ids is not None:
         q = q.where(SavingsAccount.id.in_(account_ids))
     rows = db.session.execute(q).all()
+    if locked is not None:  # a row that turned stale after the lock is left for the next refresh
+        rows = [r for r in rows if r[0] in locked]
     if not rows:
         return 0
     changes, segs, params = wajib_changes(cooperative_id), {}, []
