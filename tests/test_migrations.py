@@ -187,3 +187,103 @@ def test_0009_gives_existing_cooperatives_the_income_tax_accounts(bare_app):
     rows = db.session.execute(sa.text("SELECT code, type, normal_side, balance FROM accounts WHERE cooperative_id = :c"
                                       " AND code IN ('2402', '5301') ORDER BY code"), {"c": cid}).all()
     assert [tuple(r) for r in rows] == [("2402", "liability", "C", 0), ("5301", "expense", "D", 0)]
+
+
+def _row_counts() -> dict[str, int]:
+    with db.engine.connect() as conn:
+        return {t: conn.execute(sa.text(f'SELECT count(*) FROM "{t}"')).scalar_one() for t in sorted(_tables())}
+
+
+def _triggers() -> set[tuple[str, str]]:
+    """(table, trigger) of every trigger the schema has (not PostgreSQL's internal foreign-key ones)."""
+    with db.engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            sql = "SELECT tgrelid::regclass::text, tgname FROM pg_trigger WHERE NOT tgisinternal"
+        else:
+            sql = "SELECT tbl_name, name FROM sqlite_master WHERE type = 'trigger'"
+        return {(t, n) for t, n in conn.exec_driver_sql(sql)}
+
+
+def _broken_references() -> list:
+    with db.engine.connect() as conn:
+        if conn.dialect.name != "sqlite":  # PostgreSQL validated every foreign key it created
+            return []
+        return conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+
+
+def test_0025_and_0026_keep_a_populated_database_its_rows_keys_and_triggers(bare_app):
+    """A cooperative with members, savings and postings, taken down to 0024 and up to head again (0025's
+    columns and triggers, 0026's key changes: SQLite rebuilds the tables with every trigger dropped and
+    created again): every table keeps its rows, no reference breaks, the triggers are those of a fresh head,
+    and they still work on the rebuilt tables: the arrears list equals the live computation before and after
+    the refresh, a posting and a change of joined_on mark the account stale, the journal refuses an UPDATE."""
+    from coop.auth.services import create_cooperative
+    from coop.db import atomic
+    from coop.ledger import chart
+    from coop.ledger.services import Line, account_by_code, create_chart, post_entry
+    from coop.membership.models import Member
+    from coop.membership.services import register_member
+    from coop.registry.services import create_resident
+    from coop.savings import arrears
+    from coop.savings import services as savings
+    from coop.savings.models import SavingsAccount
+
+    upgrade()
+    fresh_triggers = _triggers()
+
+    def _seed():
+        c = create_cooperative(name="Koperasi Berisi", village_code="3504042001")
+        create_chart(c.id)
+        savings.seed_defaults(c.id)
+        wajib = []
+        for i, paid in enumerate((0, 30_000, 200_000)):
+            r = create_resident(c.id, {"nik": f"350404450590{i + 10:04d}", "kk_number": f"350404010715{i + 10:04d}",
+                                       "full_name": f"Anggota {i}", "sex": "F", "birth_place": "Tulungagung",
+                                       "birth_date": date(1990, 5, 5), "village_code": "3504042001",
+                                       "relationship": "kepala_keluarga", "status": "hidup"}, actor=None)
+            m = register_member(c.id, r.id, date(2025, 1, 2), actor=None)
+            pokok = savings.account_for(c.id, m.id, "pokok")
+            savings.deposit(c.id, pokok.id, pokok.product.amount, actor=None, value_date=date(2025, 1, 2))
+            acc = savings.account_for(c.id, m.id, "wajib")
+            if paid:
+                savings.deposit(c.id, acc.id, paid, actor=None, value_date=date(2025, 2, 3))
+            wajib.append((m.id, acc.id, acc.ledger_account_id))
+        return c.id, wajib
+
+    cid, wajib = atomic(_seed)
+    db.session.remove()
+    counts = _row_counts()
+    on = date(2025, 6, 10)
+    before = arrears._arrears_rows(cid, on)
+    assert len(before) == 2  # 0 and 30.000 paid are in arrears on 10 June, 200.000 is not
+    db.session.remove()
+
+    downgrade(revision="0024")
+    assert _row_counts() == counts and _broken_references() == []
+    upgrade()
+    assert _current(bare_app) == "0026"
+    assert _row_counts() == counts and _broken_references() == []
+    assert _triggers() == fresh_triggers
+    assert _schema_diff(bare_app) == []
+
+    assert arrears.arrears_rows(cid, on) == arrears._arrears_rows(cid, on) == before  # every row stale: read live
+    assert atomic(arrears.refresh_arrears, cid) == 3
+    assert arrears.arrears_rows(cid, on) == before
+
+    def _marks():
+        return dict(db.session.execute(sa.select(SavingsAccount.id, SavingsAccount.arrears_stale)
+                                       .where(SavingsAccount.id.in_([a for _, a, _ in wajib]))).all())
+    assert set(_marks().values()) == {0}
+    kas = account_by_code(cid, chart.KAS).id
+    atomic(post_entry, cid, [Line.dr(kas, 20_000), Line.cr(wajib[1][2], 20_000)], actor=None,
+           value_date=date(2025, 2, 4), source="ledger.journal", memo="koreksi")
+
+    def _rejoin():
+        db.session.execute(sa.update(Member).where(Member.id == wajib[2][0]).values(joined_on=date(2024, 1, 2)))
+    atomic(_rejoin)
+    marks = _marks()
+    assert (marks[wajib[0][1]], marks[wajib[1][1]] > 0, marks[wajib[2][1]] > 0) == (0, True, True)
+    assert arrears.arrears_rows(cid, on) == arrears._arrears_rows(cid, on) != before
+    db.session.remove()
+    with pytest.raises(sa.exc.DBAPIError), db.engine.begin() as conn:
+        conn.execute(sa.text("UPDATE journal_entries SET memo = 'x' WHERE cooperative_id = :c"), {"c": cid})
