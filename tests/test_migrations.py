@@ -287,3 +287,48 @@ def test_0025_and_0026_keep_a_populated_database_its_rows_keys_and_triggers(bare
     db.session.remove()
     with pytest.raises(sa.exc.DBAPIError), db.engine.begin() as conn:
         conn.execute(sa.text("UPDATE journal_entries SET memo = 'x' WHERE cooperative_id = :c"), {"c": cid})
+
+
+def test_0026_refuses_a_reference_into_another_cooperative_and_leaves_0025_as_it_was(bare_app):
+    """A member moved into another cooperative by hand (its savings accounts still in the first one) breaks
+    0026's composite keys: the upgrade stops with that reason (SQLite: the broken references it found;
+    PostgreSQL: the foreign key it could not create), the database stays at 0025 with every row and trigger,
+    and once the row is put back the upgrade goes through."""
+    from coop.auth.services import create_cooperative
+    from coop.db import atomic
+    from coop.ledger.services import create_chart
+    from coop.membership.services import register_member
+    from coop.registry.services import create_resident
+    from coop.savings import services as savings
+
+    upgrade(revision="0025")
+
+    def _seed():
+        c, other = (create_cooperative(name=n, village_code="3504042001") for n in ("Koperasi A", "Koperasi B"))
+        create_chart(c.id)
+        savings.seed_defaults(c.id)
+        r = create_resident(c.id, {"nik": "3504044505900020", "kk_number": "3504040107150020",
+                                   "full_name": "Sri Pindah", "sex": "F", "birth_place": "Tulungagung",
+                                   "birth_date": date(1990, 5, 5), "village_code": "3504042001",
+                                   "relationship": "kepala_keluarga", "status": "hidup"}, actor=None)
+        return c.id, other.id, register_member(c.id, r.id, date(2025, 1, 2), actor=None).id
+
+    cid, other, member_id = atomic(_seed)
+    db.session.remove()
+    with db.engine.begin() as conn:
+        conn.execute(sa.text("UPDATE members SET cooperative_id = :o WHERE id = :m"), {"o": other, "m": member_id})
+    counts, triggers = _row_counts(), _triggers()
+    from alembic import command
+
+    with pytest.raises(Exception) as refused:  # alembic's own command: Flask-Migrate would log it and exit 1
+        command.upgrade(bare_app.extensions["migrate"].migrate.get_config(), "head")
+    reason = str(refused.value).lower()
+    assert ("broken references" in reason) if db.engine.dialect.name == "sqlite" else ("foreign key" in reason)
+    db.session.remove()
+    db.engine.dispose()
+    assert _current(bare_app) == "0025"
+    assert _row_counts() == counts and _triggers() == triggers and _broken_references() == []
+    with db.engine.begin() as conn:
+        conn.execute(sa.text("UPDATE members SET cooperative_id = :c WHERE id = :m"), {"c": cid, "m": member_id})
+    upgrade()
+    assert _current(bare_app) == "0026"
