@@ -182,6 +182,12 @@ def _sqlite_rebuilds(rebuild) -> None:
         if broken:
             raise RuntimeError(f"keys rebuilt with broken references (table, rowid, parent, fk): {broken[:5]}")
         bind.exec_driver_sql("COMMIT")
+    except BaseException:
+        # undo the rebuilds (and the dropped triggers) here: the BEGIN below inside the failed transaction
+        # would raise "cannot start a transaction within a transaction" in place of the reason
+        if bind.connection.driver_connection.in_transaction:
+            bind.exec_driver_sql("ROLLBACK")
+        raise
     finally:
         bind.exec_driver_sql("PRAGMA foreign_keys = ON")
         bind.exec_driver_sql("BEGIN IMMEDIATE")
