@@ -83,6 +83,10 @@ def dues(cooperative_id: int, joined_on: date, as_of: date, product_amount: int,
     return rules.wajib_dues(joined_on, as_of, months, paid, until=until)
 
 
+#: The last month a ``date`` can name: a balance covering it and more covers every month there can be.
+LAST_MONTH = date(9999, 12, 1)
+
+
 def _months_between(a: date, b: date) -> int:
     return (b.year - a.year) * 12 + b.month - a.month
 
@@ -110,6 +114,8 @@ def arrears_state(joined_on: date, paid: int, segs: list[tuple[date | None, int]
         if amount > 0:
             covered = (paid - cum) // amount
             if end is None or covered < _months_between(month, end):
+                if covered > _months_between(month, LAST_MONTH):  # past any month a date can name
+                    return None, None
                 return rules.add_months(month, covered), cum + amount * (covered + 1) - paid
             cum += amount * _months_between(month, end)
         if end is None:

@@ -54,6 +54,29 @@ def test_arrears_state_worked_examples():
     assert arrears.arrears_state(jan, 30_000, stop) == (date(2025, 2, 1), 10_000)
 
 
+def test_a_balance_worth_more_months_than_a_date_can_name_covers_every_month(coop, make_member, fund):
+    """Schemathesis found a 500: a wajib deposit of Rp 341.831.035 when the wajib amount had been set to a few
+    rupiah covered months past the year 9999, and computing that month raised ValueError. At Rp 1 a month from
+    January 2025, 11 + 12 x 7,974 rupiah cover up to November 9999 and leave December 9999 (a date) unpaid; one
+    rupiah more covers every month a date can name: (None, None), never in arrears. Through the service with
+    the setting at Rp 1 from January 2025: the deposit is stored (201-like receipt), the state is (None, None)
+    and the member is not on the list."""
+    one = arrears.segments([], 1)
+    jan = date(2025, 1, 15)
+    to_nov_9999 = 11 + 12 * (9999 - 2025)
+    assert arrears.arrears_state(jan, to_nov_9999, one) == (date(9999, 12, 1), 1)
+    assert arrears.arrears_state(jan, to_nov_9999 + 1, one) == (None, None)
+    assert arrears.arrears_state(jan, 341_831_035, one) == (None, None)
+    m = make_member(coop)
+    atomic(settings.set_value, coop.id, "simpanan_wajib_amount", 1, effective_on=date(2025, 1, 1))
+    with db.session.begin_nested():
+        db.session.get_one(SavingsProduct, _wajib(coop, m).product_id).amount = 1
+        db.session.flush()
+    fund(m, "wajib", 341_831_035, date(2025, 2, 1))
+    assert _stored(_wajib(coop, m).id) == (None, None, 0)
+    assert savings.arrears_list(coop.id, ON) == []
+
+
 def test_deposit_stores_the_month_and_a_reversal_marks_it_stale(coop, make_member, fund, make_user):
     """Joined 2 Jan 2025 at 20.000: a wajib deposit of 50.000 stores March with 10.000 unpaid and a clean mark;
     on 10 June the list says Mar-May, 50.000. A general-journal entry crediting the account 30.000 marks it
