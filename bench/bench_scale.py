@@ -358,7 +358,7 @@ def main() -> None:  # noqa: PLR0915 -- one report, printed in order
     ap.add_argument("--no-jobs", action="store_true", help="stop before the scheduled jobs")
     ap.add_argument("--measure-only", action="store_true",
                     help="both databases already hold their sets (an earlier run on a kept cluster): measure only")
-    ap.add_argument("--jobs-only", action="store_true",
+    ap.add_argument("--jobs-only", action="store_true",  # on the baseline database (``<name>_base``) too
                     help="the database already holds the set (a run with --no-jobs): run only the jobs")
     args = ap.parse_args()
     if not args.url or not args.url.startswith("postgresql"):
@@ -379,6 +379,16 @@ def main() -> None:  # noqa: PLR0915 -- one report, printed in order
             db.session.remove()
         print(f"== {n} cooperatives in the database (load {load()})", flush=True)
         jobs(app, n)
+        base_url = base_database(args.url)  # the baseline's too: --measure-only compares equal job states
+        base_app = create_app({"SQLALCHEMY_DATABASE_URI": base_url, "SECRET_KEY": "bench",
+                               "WTF_CSRF_ENABLED": False, "SERVER_NAME": "localhost"})
+        with base_app.app_context():
+            upgrade()
+            n = db.session.execute(sa.text("SELECT count(*) FROM cooperatives")).scalar()
+            db.session.remove()
+        if n:
+            print(f"== the baseline database: {n} cooperatives", flush=True)
+            jobs(base_app, n)
         return
     base_app = create_app({"SQLALCHEMY_DATABASE_URI": base_database(args.url), "SECRET_KEY": "bench",
                            "WTF_CSRF_ENABLED": False, "SERVER_NAME": "localhost"})
