@@ -4,23 +4,18 @@ verification page, opened without logging in, shows it as valid (name and progra
 from __future__ import annotations
 
 import re
-import zlib
 from pathlib import Path
 
 import pytest
+
+from tests.pdf_text import pdf_streams
 
 pytestmark = pytest.mark.e2e
 
 
 def _pdf_text(data: bytes) -> str:
-    """The PDF's page content (fpdf2 deflates its streams)."""
-    out = [data.decode("latin-1")]
-    for m in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", data, re.S):
-        try:
-            out.append(zlib.decompress(m.group(1)).decode("latin-1"))
-        except zlib.error:
-            continue
-    return "\n".join(out)
+    """The PDF's page content (fpdf2 deflates its streams), after the file's own bytes."""
+    return "\n".join([data.decode("latin-1"), *pdf_streams(data)])
 
 
 def test_member_applies_officer_completes_certificate_verifies(phone_page, page, login_as, live_server,

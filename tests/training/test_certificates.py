@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import zlib
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -16,6 +15,7 @@ from coop.db import atomic, db, utcnow
 from coop.errors import Conflict, Forbidden, NotFound, ValidationError
 from coop.training import services
 from coop.training.models import Certificate
+from tests.pdf_text import pdf_text
 
 
 @pytest.fixture
@@ -35,13 +35,7 @@ def graduate(coop, make_cohort, make_pmi, today):
 
 def _pdf_text(data: bytes) -> str:
     """The text drawn on a PDF made by fpdf2 (its page content streams are zlib-compressed)."""
-    out = []
-    for m in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", data, re.S):
-        try:
-            out.append(zlib.decompress(m.group(1)).decode("latin-1"))
-        except zlib.error:
-            continue
-    return "\n".join(out)
+    return pdf_text(data)
 
 
 # ---------------------------------------------------------------------------------------------

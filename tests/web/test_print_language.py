@@ -9,13 +9,13 @@ the first instalment is 750.000 principal + 90.000 interest = 840.000, leaving 8
 from __future__ import annotations
 
 import re
-import zlib
 from datetime import date
 
 import pytest
 import sqlalchemy as sa
 
 from coop.db import atomic, db
+from tests.pdf_text import pdf_text
 from tests.web.test_language import _switch, _text
 
 
@@ -38,13 +38,7 @@ def _has(text: str, word: str) -> bool:
 def _pdf_text(data: bytes) -> str:
     """The text drawn by an fpdf2 PDF: its content streams inflated (fpdf2 compresses them)."""
     assert data.startswith(b"%PDF")
-    out = []
-    for raw in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", data, re.S):
-        try:
-            out.append(zlib.decompress(raw).decode("latin-1"))
-        except zlib.error:
-            out.append(raw.decode("latin-1"))
-    return "\n".join(out)
+    return pdf_text(data)
 
 
 def test_loan_repayment_receipt_in_english_keeps_terbilang(client, login, users, loan_setup):
