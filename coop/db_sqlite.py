@@ -15,6 +15,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -169,9 +170,10 @@ class WriterLockedConnection(sqlite3.Connection):
 
 
 def install_sqlite_recipe(engine: sa.Engine, busy_timeout_ms: int, sync: str, *,
-                          in_unit_of_work: Callable[[], bool]) -> None:
+                          in_unit_of_work: Callable[[], bool], on_cursor: Callable[..., Any]) -> None:
     """SQLAlchemy's pysqlite recipe plus the writer lock: WAL, foreign keys, busy timeout, durability, and
-    BEGIN IMMEDIATE (after taking the writer lock) inside a unit of work, DEFERRED for reads."""
+    BEGIN IMMEDIATE (after taking the writer lock) inside a unit of work, DEFERRED for reads. ``on_cursor``:
+    :func:`coop.db.on_cursor`, which runs the BEGIN (this module sits below :mod:`coop.db`)."""
     if sync not in ("group", "full"):
         raise RuntimeError(f"COOP_SQLITE_SYNC must be 'group' or 'full', not {sync!r}")
 
@@ -212,7 +214,10 @@ def install_sqlite_recipe(engine: sa.Engine, busy_timeout_ms: int, sync: str, *,
             except sqlite3.OperationalError as exc:  # as SQLAlchemy reports SQLite's own busy timeout
                 raise sa.exc.OperationalError(f"BEGIN {mode}", (), exc) from exc
         try:
-            conn.exec_driver_sql(f"BEGIN {mode}")
+            # on the DBAPI cursor, as SQLAlchemy would run it (listeners see it, errors wrapped), without
+            # exec_driver_sql's execution context: once a request on the deposit path (issue 17)
+            begin = f"BEGIN {mode}"
+            on_cursor(conn, begin, (), False, lambda cursor: cursor.execute(begin))
         except BaseException:
             if writer:
                 dbapi.release_writer()

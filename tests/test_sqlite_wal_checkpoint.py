@@ -7,6 +7,7 @@ import os
 import sqlalchemy as sa
 
 from coop import db_sqlite
+from coop.db import on_cursor
 
 
 def test_checkpoints_follow_the_frames_written_not_the_file_size(tmp_path, monkeypatch):
@@ -16,7 +17,7 @@ def test_checkpoints_follow_the_frames_written_not_the_file_size(tmp_path, monke
     monkeypatch.setattr(db_sqlite, "WAL_CHECKPOINT_BYTES", 32 * 1024)
     path = tmp_path / "wal.sqlite3"
     engine = sa.create_engine(f"sqlite:///{path}", connect_args={"factory": db_sqlite.WriterLockedConnection})
-    db_sqlite.install_sqlite_recipe(engine, 5000, "group", in_unit_of_work=lambda: True)
+    db_sqlite.install_sqlite_recipe(engine, 5000, "group", in_unit_of_work=lambda: True, on_cursor=on_cursor)
     checkpoints = []
     try:
         with engine.connect() as conn:

@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from coop.audit.models import AuditLog
-from coop.db import BulkInsert, Prepared, db, utcnow
+from coop.db import BulkInsert, Prepared, connection, db, utcnow
 
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("coop_request_id", default=None)
 
@@ -64,7 +64,7 @@ def record_many(actor, action: str, object_type: str, items: list[tuple[Any, dic
     coop_id = cooperative_id if cooperative_id is not None else getattr(actor, "cooperative_id", None)
     actor_id, request_id, at = getattr(actor, "id", None), request_id_var.get(), utcnow()
     encode = _json.encode
-    conn = db.session.connection()
+    conn = connection()
     if len(items) == 1:  # the posting hot path: a statement prepared once (coop.db.Prepared)
         ((oid, summary),) = items
         _insert_one().run(conn, {"cooperative_id_v": coop_id, "actor_id_v": actor_id, "action_v": action,

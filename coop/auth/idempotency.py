@@ -13,7 +13,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from coop.auth.models import IdempotentRequest
-from coop.db import Prepared, db
+from coop.db import Prepared, connection
 
 _STORED_COLUMNS = ("cooperative_id", "key", "request_hash", "status", "response_body", "created_at")
 
@@ -34,7 +34,7 @@ def _insert() -> Prepared:
 
 def stored_response(cooperative_id: int | None, key: str) -> tuple[str, int, str] | None:
     """``(request_hash, status, response_body)`` stored for ``key`` in the cooperative, or ``None``."""
-    rows = _lookup().run(db.session.connection(), {"cid": cooperative_id, "key": key})
+    rows = _lookup().run(connection(), {"cid": cooperative_id, "key": key})
     if not rows:
         return None
     request_hash, status, body = rows[0]
@@ -45,6 +45,6 @@ def store_response(cooperative_id: int | None, key: str, request_hash: str, stat
                    now: datetime) -> None:
     """One INSERT; a concurrent duplicate of the same key raises ``IntegrityError`` (the caller retries and
     then finds the stored response). The view's pending ORM rows flush at the unit of work's commit."""
-    _insert().run(db.session.connection(), {
+    _insert().run(connection(), {
         "cooperative_id_v": cooperative_id, "key_v": key, "request_hash_v": request_hash, "status_v": status,
         "response_body_v": body, "created_at_v": now})

@@ -20,7 +20,7 @@ from coop import audit, datebounds
 from coop.auth import passwords
 from coop.auth.models import ApiToken, Cooperative, LoginAttempt, LoginThrottle, User
 from coop.auth.roles import ALL_ROLES, COORDINATOR, SERVICE_ROLES
-from coop.db import Prepared, adopt, atomic, db
+from coop.db import Prepared, adopt, atomic, connection, db
 from coop.errors import Conflict, NotFound, ValidationError
 from coop.text import N_
 
@@ -186,7 +186,7 @@ def token_for_raw(raw: str, *, now: datetime) -> ApiToken | None:
     """The live token (not revoked, not expired, its user active) for a raw bearer value, else None.
     Revocation, expiry and deactivation are read from the database on every call (one Core row); the
     objects are the session's (:func:`coop.db.adopt`)."""
-    rows = _identity_by_token().run(db.session.connection(), {"token_hash": _hash_token(raw)})
+    rows = _identity_by_token().run(connection(), {"token_hash": _hash_token(raw)})
     if not rows:
         return None
     token, user, cooperative = _split_tuple(rows[0])
@@ -199,7 +199,7 @@ def token_for_raw(raw: str, *, now: datetime) -> ApiToken | None:
 def user_for_session(user_id: int, session_version: int) -> User | None:
     """The user a session cookie names, if still active and the cookie's version is the user's current one
     (log out, password change and deactivation move it on), else None. One Core row, like a token."""
-    row = db.session.connection().execute(_identity_by_user(), {"user_id": user_id}).first()
+    row = connection().execute(_identity_by_user(), {"user_id": user_id}).first()
     if row is None:
         return None
     user, cooperative = _split(row, _IDENTITY[1:])

@@ -23,7 +23,7 @@ from sqlalchemy.orm.util import identity_key
 
 from coop import audit, datebounds
 from coop.auth.models import Cooperative
-from coop.db import Base, Prepared, adopt_inserted, db, utcnow
+from coop.db import Base, Prepared, adopt_inserted, connection, db, utcnow
 from coop.errors import (
     Conflict,
     CoopError,
@@ -134,7 +134,7 @@ def _numbered_params(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> 
 def _core(statement: sa.Executable, params: dict[str, Any] | None = None) -> sa.CursorResult[Any]:
     """A Core statement on the session's connection, past the ORM's execute path (which costs as much
     Python as the statement). No autoflush: :func:`post_entries` flushes once before its first one."""
-    return db.session.connection().execute(statement, params)
+    return connection().execute(statement, params)
 
 
 def create_chart(cooperative_id: int) -> list[Account]:
@@ -236,7 +236,7 @@ def _next_vouchers(cooperative_id: int, year: int, count: int = 1) -> int:
     """Reserve ``count`` consecutive voucher numbers of ``year``; returns the first. Runs under the head
     lock, so the counter row needs no lock of its own and numbers are gapless (a rollback undoes both).
     One ``UPDATE ... RETURNING`` (an INSERT the first time in a year)."""
-    rows = _prepared("next_voucher").run(db.session.connection(), {"cid": cooperative_id, "yr": year, "n": count})
+    rows = _prepared("next_voucher").run(connection(), {"cid": cooperative_id, "yr": year, "n": count})
     last = rows[0][0] if rows else None
     if last is None:
         t = _table(VoucherCounter)
@@ -291,7 +291,7 @@ def _lock_account_rows(cooperative_id: int, account_ids: Iterable[int]) -> dict[
     ids = sorted(account_ids)
     found: dict[int, _AccountRow] = {}
     if ids and len(ids) <= _FAST:
-        rows = _prepared_for("lock_accounts", len(ids)).run(db.session.connection(),
+        rows = _prepared_for("lock_accounts", len(ids)).run(connection(),
                                                             {f"id{i}": a for i, a in enumerate(ids)})
     else:
         rows = [row for start in range(0, len(ids), 5000)
@@ -308,7 +308,7 @@ def _write_balances(accounts: dict[int, _AccountRow]) -> None:
     changed = [{"acc_id": a.id, "new_balance": a.balance} for a in accounts.values() if a.balance != a.original]
     if not changed:
         return
-    _prepared("set_balance").run(db.session.connection(), changed, many=True)
+    _prepared("set_balance").run(connection(), changed, many=True)
     for row in changed:
         _show_on_loaded(Account, row["acc_id"], balance=row["new_balance"])
 
@@ -423,7 +423,7 @@ def _cooperative_dates(cooperative_id: int) -> Cooperative | SimpleNamespace | N
     if loaded is not None:
         return loaded
     db.session.flush()
-    rows = _prepared("cooperative_dates").run(db.session.connection(), {"cid": cooperative_id})
+    rows = _prepared("cooperative_dates").run(connection(), {"cid": cooperative_id})
     # None: lock_head's NotFound
     return SimpleNamespace(id=rows[0][0], founded_on=rows[0][1], timezone=rows[0][2]) if rows else None
 
@@ -477,7 +477,7 @@ def post_entries(cooperative_id: int, specs: Sequence[EntrySpec], *, actor: Any,
         return []
     sql = _sql()
     db.session.flush()  # the ORM's pending rows (a new sub-account ...) before the Core statements read them
-    conn = db.session.connection()
+    conn = connection()
     head = _prepared("lock_head").run(conn, {"cid": cooperative_id})
     chain_seq, head_hash = head[0] if head else (None, None)
     if chain_seq is None:

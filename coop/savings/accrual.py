@@ -20,7 +20,7 @@ from typing import cast
 import sqlalchemy as sa
 
 from coop import settings
-from coop.db import Prepared, db, utcnow
+from coop.db import Prepared, connection, db, utcnow
 from coop.ledger import chart
 from coop.ledger.models import JournalEntry, Posting
 from coop.ledger.services import Line, account_by_code, post_entry
@@ -216,7 +216,7 @@ def months_run_since(cooperative_id: int, day: date) -> list[date]:
     """Month ends, from ``day``'s month on, whose monthly interest run was posted (oldest first). Runs on
     every deposit and withdrawal: a prepared statement (coop.db.Prepared) on the index of migration 0020."""
     db.session.flush()  # as the ORM's autoflush would: entries of this unit of work count
-    rows = _monthly_runs_since().run(db.session.connection(),
+    rows = _monthly_runs_since().run(connection(),
                                      {"cid": cooperative_id, "start": rules.month_bounds(day)[0]})
     return sorted(row[0] for row in rows)
 

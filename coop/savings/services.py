@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm.attributes import set_committed_value
 
 from coop import audit, datebounds, settings
-from coop.db import Prepared, PreparedGet, db
+from coop.db import Prepared, PreparedGet, connection, db
 from coop.errors import NotFound, RuleViolation, ValidationError
 from coop.ledger import chart
 from coop.ledger.models import Account, JournalEntry, Posting
@@ -175,7 +175,7 @@ def _touch(acc: SavingsAccount, value_date: date) -> None:
         if not sa.inspect(acc).persistent:
             acc.last_activity_on = value_date  # not inserted yet: goes in with the INSERT
             return
-        _set_last_activity().run(db.session.connection(), {"acc_id": acc.id, "day": value_date})
+        _set_last_activity().run(connection(), {"acc_id": acc.id, "day": value_date})
         set_committed_value(acc, "last_activity_on", value_date)
 
 
@@ -188,7 +188,7 @@ def _account_id_by_code() -> Prepared:
 
 def _cash_account_id(cooperative_id: int, cash_code: str) -> int:
     # id only: loading the Account entity before post_entry's row lock would keep a stale balance
-    rows = _account_id_by_code().run(db.session.connection(), {"cid": cooperative_id, "code": cash_code})
+    rows = _account_id_by_code().run(connection(), {"cid": cooperative_id, "code": cash_code})
     acc_id = rows[0][0] if rows else None
     if acc_id is None:
         raise NotFound(f"Akun {cash_code} tidak ditemukan.")
