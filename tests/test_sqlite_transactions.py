@@ -320,3 +320,78 @@ def test_a_deposit_request_is_one_immediate_transaction_and_a_read_request_takes
         assert _lock_is_free(_lock_path(app)), "a refused token gives the writer lock back"
     finally:
         sa.event.remove(engine, "before_cursor_execute", record)
+
+
+def test_a_waiting_writer_sleeps_in_the_kernel_and_gets_the_lock_when_it_is_given_back(sqlite_app, monkeypatch):
+    """While another process holds the writer lock, a writer waits in one blocking ``flock`` (the waiter
+    thread) after its few quick tries, not by polling: a handful of flock calls over its whole wait (a
+    0.1 ms poll made thousands in 0.3 s), and it commits once the lock is given back."""
+    from coop import db_sqlite
+
+    app = sqlite_app()
+    path = _lock_path(app)
+    calls = []
+    real_flock = fcntl.flock
+
+    def counting(fd, op):
+        calls.append(op)
+        return real_flock(fd, op)
+    monkeypatch.setattr(db_sqlite.fcntl, "flock", counting)
+    holder = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    real_flock(holder, fcntl.LOCK_EX)
+    done = threading.Event()
+    errors = []
+
+    def writer():
+        try:
+            with app.app_context():
+                _new_coop("Menunggu")
+                db.session.remove()
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            done.set()
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        assert not done.wait(0.3), "the writer must wait while the lock is held"
+        waiting_calls = len(calls)
+    finally:
+        real_flock(holder, fcntl.LOCK_UN)
+        os.close(holder)
+    thread.join(10)
+    assert done.is_set() and errors == []
+    assert waiting_calls <= len(db_sqlite.QUICK_POLLS) + 1, calls
+    assert _lock_is_free(path)
+    with app.app_context():
+        assert _count() == 1
+        db.session.remove()
+
+
+def test_a_wait_given_up_at_the_timeout_never_keeps_the_lock(sqlite_app):
+    """A writer that timed out leaves its blocking wait queued: when the lock is given back later, that
+    wait takes it and must give it back at once (nobody is waiting any more), and the next writer on the
+    same connection resumes or restarts its wait and commits."""
+    app = sqlite_app(SQLITE_BUSY_TIMEOUT_MS=150, TX_RETRIES=0)
+    path = _lock_path(app)
+    holder = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(holder, fcntl.LOCK_EX)
+    try:
+        with app.app_context():
+            for _ in range(2):  # the second attempt resumes the first one's wait, and gives up again
+                with pytest.raises(sa.exc.OperationalError, match="database is locked"):
+                    _new_coop("X")
+                db.session.remove()
+    finally:
+        fcntl.flock(holder, fcntl.LOCK_UN)
+        os.close(holder)
+    for _ in range(200):  # the abandoned wait gets the lock and gives it back (no timing asserted)
+        if _lock_is_free(path):
+            break
+        threading.Event().wait(0.01)
+    assert _lock_is_free(path)
+    with app.app_context():
+        _new_coop("Y")
+        assert _count() == 1
+        db.session.remove()
+    assert _lock_is_free(path)
