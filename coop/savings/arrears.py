@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from typing import cast
+from typing import NamedTuple, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, lazyload, load_only, selectinload
@@ -348,6 +348,31 @@ def _arrears_dicts(rows: list[tuple]) -> list[dict]:
              "amount": amount, "oldest": oldest} for months, amount, oldest, _, _, account_id in rows]
 
 
+class AccountRef(NamedTuple):
+    """A page row's wajib account: its id (the page shows the member, not the account)."""
+
+    id: int
+
+
+class MemberRef(NamedTuple):
+    """A page row's member: what the page shows of it."""
+
+    id: int
+    member_number: str
+    full_name: str
+
+
+def _page_dicts(rows: list[tuple]) -> list[dict]:
+    """A page's rows (at most a page: one Core query) with their member as a :class:`MemberRef` and their
+    account as an :class:`AccountRef`: what the page shows, not three ORM objects a row."""
+    members = {r[0]: MemberRef(*r) for r in db.session.execute(
+        sa.select(Member.id, Member.member_number, Resident.full_name)
+        .join(Resident, Resident.id == Member.resident_id)
+        .where(Member.id.in_({r[4] for r in rows})))} if rows else {}
+    return [{"member": members[member_id], "account": AccountRef(account_id), "months": months, "amount": amount,
+             "oldest": oldest} for months, amount, oldest, _, member_id, account_id in rows]
+
+
 def arrears_rows(cooperative_id: int, as_of: date) -> list[tuple]:
     """Every row of the list from the stored state (stale rows live), in the list's order."""
     return _Stored(cooperative_id, as_of).rows(0, None)
@@ -365,8 +390,9 @@ def arrears_summary(cooperative_id: int, as_of: date) -> tuple[int, int]:
 
 
 def arrears_page(cooperative_id: int, as_of: date, page: int = 1, per_page: int = 50) -> tuple[Page, int]:
-    """One page of :func:`arrears_list` (only its members loaded) and the total in arrears of the whole list."""
+    """One page of :func:`arrears_list` (only its rows read; ``member`` a :class:`MemberRef`, ``account`` an
+    :class:`AccountRef`) and the total in arrears of the whole list."""
     stored = _Stored(cooperative_id, as_of)
     page = min(max(1, page or 1), max(1, -(-stored.count // per_page)))
-    items = _arrears_dicts(stored.rows((page - 1) * per_page, per_page))
+    items = _page_dicts(stored.rows((page - 1) * per_page, per_page))
     return Page(items, page, per_page, stored.count), stored.total
