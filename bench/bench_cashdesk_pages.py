@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/bench_cashdesk_pages.py                 # 20,000 members, ~2,000,000 posting lines
     .venv/bin/python bench/bench_cashdesk_pages.py --quick         # 2,000 members, ~200,000 lines (smoke run)
+    .venv/bin/python bench/bench_cashdesk_pages.py --arrears --pages arrears   # 10 % in wajib arrears, one page
     COOP_BENCH_MEMBERS=5000 COOP_BENCH_POSTINGS=500000 .venv/bin/python bench/bench_cashdesk_pages.py
 
 Goal (issue 17): every page a treasurer uses at the cash desk renders in <= 50 ms of server time, with demo-sized
@@ -10,8 +11,9 @@ data and with a cooperative of 20,000 members and 2,000,000 postings, the ratio 
 Two SQLite books are generated with the SAME history per member (so only the size of the cooperative differs):
 a demo-sized one (``--small-members``, 200) and the large one. Per member: simpanan pokok and wajib in the first
 of 24 months (one entry, three lines), wajib every later month (every tenth member stopped three months ago; at
-25.000 a month against the product's 20.000 they are still ahead, so the wajib arrears list is EMPTY: docs/performance.md
-measures it with a setting that puts 10 % in arrears), and sukarela deposits and withdrawals spread over every day up to "today" until the
+25.000 a month against the product's 20.000 they are still ahead, so the wajib arrears list is EMPTY; ``--arrears``
+measures copies of both sets with the wajib amount set to 25.000 from the first month, which puts those 10 % in
+arrears), and sukarela deposits and withdrawals spread over every day up to "today" until the
 member has ``postings / members`` lines; one member in twenty has a loan (12 monthly instalments). The
 cooperative, its users and products go through the services; people, accounts and loans are bulk-inserted with
 the columns the services write, entries and postings by ``executemany`` with ``synchronous=OFF`` (the hash chain
@@ -45,7 +47,7 @@ sys.path.insert(0, str(ROOT))
 import sqlalchemy as sa  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
 
-from coop import clock, create_app  # noqa: E402
+from coop import clock, create_app, settings  # noqa: E402
 from coop.auth.services import create_user  # noqa: E402
 from coop.db import atomic, db, utcnow  # noqa: E402
 from coop.ledger import chart  # noqa: E402
@@ -241,9 +243,12 @@ def _books(path: Path, cid: int, lines: int) -> None:
     con.close()  # no ANALYZE: the app never runs it, so the pages are planned without statistics here too
 
 
-def dataset(cache_dir: Path, members: int, lines: int) -> Path:
-    """The cached SQLite file of (members, lines), generated on first use; migrations applied either way."""
+def dataset(cache_dir: Path, members: int, lines: int, arrears: bool = False) -> Path:
+    """The cached SQLite file of (members, lines), generated on first use; migrations applied either way.
+    ``arrears``: a copy of it with :data:`ARREARS_SETTING` (every tenth member in wajib arrears), cached too."""
     path = cache_dir / f"cashdesk-pages-v{DATA_VERSION}-{members}m-{lines}p.sqlite3"
+    if arrears:
+        return _with_arrears(dataset(cache_dir, members, lines), path.with_suffix(".arrears.sqlite3"))
     app = _app(path)
     if not path.exists():
         t0 = time.perf_counter()
@@ -263,6 +268,33 @@ def dataset(cache_dir: Path, members: int, lines: int) -> Path:
         app = _app(path)
         print(f"  generated {path.name} in {time.perf_counter() - t0:.0f} s", flush=True)
     with app.app_context(), clock.frozen(TODAY):
+        _upgrade()
+        _daily_jobs()
+        db.engine.dispose()
+    return path
+
+
+#: ``--arrears``: ``simpanan_wajib_amount`` 25.000 from the history's first month (December 2024). Members pay
+#: 25.000 a month, so the tenth who stopped three months ago owe two months (this month is not over): 10 % of
+#: the members are in the wajib arrears list (20 of 200, 2,000 of 20,000).
+ARREARS_SETTING = ("simpanan_wajib_amount", WAJIB, _month(0))
+
+
+def _with_arrears(base: Path, path: Path) -> Path:
+    """``path``: a copy of ``base`` with :data:`ARREARS_SETTING` (made once), migrated and refreshed."""
+    if not path.exists():
+        tmp = path.with_suffix(".building")
+        shutil.copy(base, tmp)
+        with _app(tmp).app_context(), clock.frozen(TODAY):
+            cid = db.session.scalar(sa.text("SELECT id FROM cooperatives WHERE name = 'Koperasi Bench Kas'"))
+            key, amount, effective_on = ARREARS_SETTING
+            atomic(settings.set_value, cid, key, amount, effective_on=effective_on)
+            db.session.remove()
+            db.engine.dispose()
+        shutil.move(tmp, path)
+        for lock in tmp.parent.glob(f"{tmp.name}-*.lock"):
+            lock.unlink()
+    with _app(path).app_context(), clock.frozen(TODAY):
         _upgrade()
         _daily_jobs()
         db.engine.dispose()
@@ -369,6 +401,9 @@ def main(argv: list[str] | None = None) -> bool:
     ap.add_argument("--small-members", type=int, default=200, help="the demo-sized set (same history per member)")
     ap.add_argument("--repeat", type=int, default=15)
     ap.add_argument("--quick", "--small", action="store_true", help="2,000 members, ~200,000 lines")
+    ap.add_argument("--arrears", action="store_true",
+                    help="simpanan_wajib_amount 25.000 from the first month: 10 %% of the members in wajib arrears")
+    ap.add_argument("--pages", default="", help="only the pages whose label contains this text (e.g. arrears)")
     ap.add_argument("--cache-dir", default=os.environ.get("COOP_BENCH_CACHE",
                                                           os.path.join(tempfile.gettempdir(), "coop-bench-cache")))
     args = ap.parse_args(argv)
@@ -380,8 +415,8 @@ def main(argv: list[str] | None = None) -> bool:
     small_lines = args.small_members * per_member
     print(f"cash-desk pages: demo-sized {args.small_members} members / {small_lines:,} lines against "
           f"{args.members:,} members / {args.postings:,} lines; CPU ms per request, median of {args.repeat}")
-    small = Desk(dataset(cache, args.small_members, small_lines))
-    large = Desk(dataset(cache, args.members, args.postings))
+    small = Desk(dataset(cache, args.small_members, small_lines, args.arrears))
+    large = Desk(dataset(cache, args.members, args.postings, args.arrears))
     with sqlite3.connect(large.path) as con:
         n_post = con.execute("SELECT count(*) FROM postings").fetchone()[0]
         n_day = con.execute("SELECT count(*) FROM journal_entries WHERE value_date = ?",
@@ -390,6 +425,8 @@ def main(argv: list[str] | None = None) -> bool:
     print(f"{'page':32} {'demo':>8} {'large':>8} {'ratio':>6} {'raw':>7} {'x raw':>6} {'SQL':>4}  goal")
     ok = True
     for (label, url_small), (_, url_large) in zip(small.pages, large.pages, strict=True):
+        if args.pages not in label:
+            continue
         ms_small, _ = small.measure(url_small, args.repeat)
         ms_large, stmts = large.measure(url_large, args.repeat)
         ms_raw = raw_ms(large.path, stmts, args.repeat)

@@ -13,7 +13,8 @@ BENCH = Path(__file__).resolve().parent.parent / "bench" / "bench_cashdesk_pages
 @pytest.mark.slow
 def test_the_cashdesk_pages_bench_runs_at_a_tiny_size(tmp_path, capsys):
     """60 members / 6,000 lines against 20 members: a line per page with both sizes, the raw replay and a
-    verdict; a second run reuses the cached books (no "generated" line)."""
+    verdict; a second run reuses the cached books (no "generated" line); ``--arrears --pages arrears`` measures
+    the arrears list alone on copies of them with 10 % of the members in arrears."""
     spec = importlib.util.spec_from_file_location("bench_cashdesk_pages", BENCH)
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
@@ -29,3 +30,7 @@ def test_the_cashdesk_pages_bench_runs_at_a_tiny_size(tmp_path, capsys):
     assert "large set: 5,940 posting lines" in out
     bench.main(argv)
     assert "generated" not in capsys.readouterr().out
+    bench.main([*argv, "--arrears", "--pages", "arrears"])  # 10 % in arrears: copies of the cached books
+    out = capsys.readouterr().out
+    assert "generated" not in out and [ln.split()[0] for ln in out.splitlines()[3:-1]] == ["arrears"]
+    assert len(list(tmp_path.glob("*.arrears.sqlite3"))) == 2

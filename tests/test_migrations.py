@@ -261,7 +261,7 @@ def test_0025_and_0026_keep_a_populated_database_its_rows_keys_and_triggers(bare
     downgrade(revision="0024")
     assert _row_counts() == counts and _broken_references() == []
     upgrade()
-    assert _current(bare_app) == "0026"
+    assert _current(bare_app) == "0027"
     assert _row_counts() == counts and _broken_references() == []
     assert _triggers() == fresh_triggers
     assert _schema_diff(bare_app) == []
@@ -331,4 +331,86 @@ def test_0026_refuses_a_reference_into_another_cooperative_and_leaves_0025_as_it
     with db.engine.begin() as conn:
         conn.execute(sa.text("UPDATE members SET cooperative_id = :c WHERE id = :m"), {"c": cid, "m": member_id})
     upgrade()
-    assert _current(bare_app) == "0026"
+    assert _current(bare_app) == "0027"
+
+
+def test_0027_keeps_refreshed_rows_fresh_unlists_the_closed_and_not_current_and_marks_them_on_downgrade(bare_app):
+    """Three wajib accounts refreshed under 0026 (the stored month, mark 0); then, with no trigger on them yet,
+    the first member resigns and the second account is closed. The upgrade to 0027 copies each member's number
+    to ``arrears_seq``, clears the month of the two that are no longer listed and leaves every mark at 0: the
+    stored list is the live one (the third member only) without a refresh. The downgrade marks those two stale
+    (0025's page reads a stored month whatever the status, and 0026 has no trigger on it) and leaves the third
+    fresh; the upgrade again and a refresh give the live list."""
+    from coop.auth.services import create_cooperative
+    from coop.db import atomic
+    from coop.ledger import chart
+    from coop.ledger.services import Line, account_by_code, create_chart, post_entry
+    from coop.membership.services import register_member
+    from coop.registry.services import create_resident
+    from coop.savings import arrears
+    from coop.savings import services as savings
+    from coop.savings.models import SavingsAccount
+
+    upgrade(revision="0026")
+    joined = date(2025, 1, 2)
+
+    def _seed():
+        c = create_cooperative(name="Koperasi Berisi", village_code="3504042001")
+        create_chart(c.id)
+        savings.seed_defaults(c.id)
+        kas = account_by_code(c.id, chart.KAS).id
+        out = []
+        for i, paid in enumerate((10_000, 30_000, 50_000)):
+            r = create_resident(c.id, {"nik": f"350404450590{i + 30:04d}", "kk_number": f"350404010715{i + 30:04d}",
+                                       "full_name": f"Anggota {i}", "sex": "F", "birth_place": "Tulungagung",
+                                       "birth_date": date(1990, 5, 5), "village_code": "3504042001",
+                                       "relationship": "kepala_keluarga", "status": "hidup"}, actor=None)
+            m = register_member(c.id, r.id, joined, actor=None)
+            acc = savings.account_for(c.id, m.id, "wajib")
+            acc.product.amount = 20_000
+            post_entry(c.id, [Line.dr(kas, paid), Line.cr(acc.ledger_account_id, paid)], actor=None,
+                       value_date=date(2025, 1, 3), source="ledger.journal", memo="saldo awal")
+            out.append((m.id, m.member_seq, acc.id, arrears.arrears_state(joined, paid, arrears.segments([], 20_000))))
+        return c.id, out
+
+    cid, rows = atomic(_seed)
+    db.session.remove()
+    with db.engine.begin() as conn:  # what 0026's refresh wrote, then the changes it has no trigger for
+        for _member_id, _seq, acc_id, (first, due) in rows:
+            conn.execute(sa.text("UPDATE savings_accounts SET arrears_from = :f, arrears_due = :d, arrears_stale = 0 "
+                                 "WHERE id = :a"), {"f": first, "d": due, "a": acc_id})
+        conn.execute(sa.text("UPDATE members SET status = 'resigned' WHERE id = :m"), {"m": rows[0][0]})
+        conn.execute(sa.text("UPDATE savings_accounts SET status = 'closed' WHERE id = :a"), {"a": rows[1][2]})
+    ids = [acc_id for _, _, acc_id, _ in rows]
+
+    def _state() -> list[tuple]:
+        db.session.remove()
+        got = dict((r[0], tuple(r[1:])) for r in db.session.execute(sa.text(
+            "SELECT id, arrears_from, arrears_due, arrears_stale, arrears_seq FROM savings_accounts "
+            "WHERE id IN (:a, :b, :c)"), dict(zip("abc", ids, strict=True))))
+        return [got[i] for i in ids]
+
+    upgrade()
+    assert _current(bare_app) == "0027" and _schema_diff(bare_app) == []
+    third_from = rows[2][3][0]
+    state = _state()
+    assert [s[2:] for s in state] == [(0, rows[0][1]), (0, rows[1][1]), (0, rows[2][1])]
+    assert [s[0] is None for s in state] == [True, True, False] and state[2][1] == rows[2][3][1]
+    on = date(2025, 6, 10)
+    live = arrears._arrears_rows(cid, on)
+    assert [r[5] for r in live] == [ids[2]] and live[0][2] == third_from
+    assert arrears.arrears_rows(cid, on) == live
+    db.session.remove()
+
+    downgrade(revision="0026")
+    db.session.remove()
+    marks = dict(db.session.execute(sa.text("SELECT id, arrears_stale FROM savings_accounts WHERE id IN (:a, :b, :c)"),
+                                    dict(zip("abc", ids, strict=True))).all())
+    assert (marks[ids[0]] > 0, marks[ids[1]] > 0, marks[ids[2]]) == (True, True, 0)
+    db.session.remove()
+    upgrade()
+    assert arrears.arrears_rows(cid, on) == live
+    assert atomic(arrears.refresh_arrears, cid) == 2
+    assert arrears.arrears_rows(cid, on) == live
+    assert db.session.scalar(sa.select(sa.func.count()).where(
+        SavingsAccount.id.in_(ids), SavingsAccount.arrears_stale == 0)) == 3

@@ -12,8 +12,14 @@ Worked example: joined 15 January 2025 at 20.000 a month, balance 50.000: Januar
 March has 10.000 paid, so ``arrears_from`` = March, ``arrears_due`` = 10.000; on 10 June the arrears are
 March-May, 10.000 + 20.000 + 20.000 = 50.000.
 
-Triggers (revision 0025) raise ``arrears_stale`` on every change these depend on: the balance of a wajib ledger
-account (any posting), the member's ``joined_on``, the product or its amount, the setting. A stale row is read
+Revision 0027 stores what the page's filter and order need from the member too: ``arrears_from`` is ``None`` for
+an account that is not listed (closed, or its member not current) and ``arrears_seq`` is the member's
+``member_seq``, so the page walks ``ix_savings_accounts_arrears`` in the list's order (a LIMIT stops after a page)
+and the count and total are an aggregate of that index alone: no ``members`` row is read for the list's order.
+
+Triggers (revisions 0025, 0027) raise ``arrears_stale`` on every change these depend on: the balance of a wajib
+ledger account (any posting), the member's ``joined_on``, ``member_seq`` and being current (its status into or
+out of :data:`CURRENT`), the account's being closed, the product or its amount, the setting. A stale row is read
 live (:func:`_arrears_rows` for those rows only) until :func:`refresh_arrears` writes it again (the next wajib
 deposit, the daily ``savings.arrears`` job). A refresh locks the stale rows before it reads their inputs
 (PostgreSQL) and writes only the rows whose ``arrears_stale`` is still the value it read, so a posting
@@ -23,15 +29,16 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from typing import cast
+from typing import NamedTuple, cast
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, lazyload, load_only, selectinload
 
 from coop.db import db
 from coop.ledger.models import Account
 from coop.membership.models import Member
 from coop.paging import Page
+from coop.registry.models import Resident
 from coop.savings import rules
 from coop.savings.models import SavingsAccount, SavingsProduct
 from coop.settings.models import Setting
@@ -130,7 +137,7 @@ def arrears_state(joined_on: date, paid: int, segs: list[tuple[date | None, int]
 
 def _inputs(cooperative_id: int):
     return (sa.select(SavingsAccount.id, SavingsAccount.arrears_stale, Member.joined_on, SavingsProduct.amount,
-                      Account.balance)
+                      Account.balance, Member.member_seq, Member.status, SavingsAccount.status)
             .join(Member, Member.id == SavingsAccount.member_id)
             .join(SavingsProduct, SavingsProduct.id == SavingsAccount.product_id)
             .join(Account, Account.id == SavingsAccount.ledger_account_id)
@@ -141,7 +148,8 @@ def _inputs(cooperative_id: int):
 _ACCOUNTS = cast(sa.Table, SavingsAccount.__table__)
 _WRITE = (sa.update(_ACCOUNTS)
           .where(_ACCOUNTS.c.id == sa.bindparam("b_id"), _ACCOUNTS.c.arrears_stale == sa.bindparam("b_seen"))
-          .values(arrears_from=sa.bindparam("b_from"), arrears_due=sa.bindparam("b_due"), arrears_stale=0))
+          .values(arrears_from=sa.bindparam("b_from"), arrears_due=sa.bindparam("b_due"),
+                  arrears_seq=sa.bindparam("b_seq"), arrears_stale=0))
 
 
 def _lock_stale(cooperative_id: int, account_ids: list[int] | None) -> set[int] | None:
@@ -166,9 +174,11 @@ def _lock_stale(cooperative_id: int, account_ids: list[int] | None) -> set[int] 
 
 
 def refresh_arrears(cooperative_id: int, account_ids: list[int] | None = None) -> int:
-    """Write ``arrears_from``/``arrears_due`` of the cooperative's stale wajib accounts (of ``account_ids``
-    only, when given) and clear their mark; returns how many were written. The rows are locked before their
-    inputs are read (:func:`_lock_stale`); a row whose mark changed since it was read is left stale."""
+    """Write ``arrears_from``/``arrears_due``/``arrears_seq`` of the cooperative's stale wajib accounts (of
+    ``account_ids`` only, when given) and clear their mark; returns how many were written. An account that is
+    closed or whose member is not current (:data:`CURRENT`) is not listed: ``None``. The rows are locked
+    before their inputs are read (:func:`_lock_stale`); a row whose mark changed since it was read is left
+    stale."""
     locked = _lock_stale(cooperative_id, account_ids)
     if locked is not None and not locked:
         return 0
@@ -181,12 +191,15 @@ def refresh_arrears(cooperative_id: int, account_ids: list[int] | None = None) -
     if not rows:
         return 0
     changes, segs, params = wajib_changes(cooperative_id), {}, []
-    for account_id, seen, joined_on, product_amount, balance in rows:
-        product_amount = product_amount or 0
-        if product_amount not in segs:
-            segs[product_amount] = segments(changes, product_amount)
-        first, due = arrears_state(joined_on, -balance, segs[product_amount])
-        params.append({"b_id": account_id, "b_seen": seen, "b_from": first, "b_due": due})
+    for account_id, seen, joined_on, product_amount, balance, seq, member_status, status in rows:
+        first: date | None = None
+        due: int | None = None
+        if member_status in CURRENT and status != "closed":  # otherwise not listed: None
+            product_amount = product_amount or 0
+            if product_amount not in segs:
+                segs[product_amount] = segments(changes, product_amount)
+            first, due = arrears_state(joined_on, -balance, segs[product_amount])
+        params.append({"b_id": account_id, "b_seen": seen, "b_from": first, "b_due": due, "b_seq": seq})
     if params:
         db.session.execute(_WRITE, params)
     return len(params)
@@ -243,8 +256,9 @@ def _arrears_rows(cooperative_id: int, as_of: date, stale_only: bool = False,
 
 
 class _Stored:
-    """The stored part of the list on ``as_of``: the fresh rows' count and total (one aggregate), the stale
-    rows computed live, and what turns a stored row into the list's row (months, amount)."""
+    """The stored part of the list on ``as_of``: the fresh rows' count and total (one aggregate of
+    ``ix_savings_accounts_arrears`` alone), the stale rows computed live, and what turns a stored row into the
+    list's row (months, amount)."""
 
     def __init__(self, cooperative_id: int, as_of: date):
         self.cid, self.before = cooperative_id, as_of.replace(day=1)
@@ -253,20 +267,27 @@ class _Stored:
                             key=lambda r: (r[2], r[3], r[5]))
         self.fns: dict[int, object] = {}
         self.spans: dict[tuple[int, date], tuple[int, int]] = {}
+        self.amounts: dict[int, int] = {}
         self.count, self.total = len(self.stale), sum(r[1] for r in self.stale)
-        for product_amount, first, n, due in db.session.execute(
-                sa.select(SavingsProduct.amount, SavingsAccount.arrears_from, sa.func.count(),
+        for product_id, first, n, due in db.session.execute(
+                sa.select(SavingsAccount.product_id, SavingsAccount.arrears_from, sa.func.count(),
                           sa.func.sum(SavingsAccount.arrears_due))
-                .select_from(SavingsAccount).join(Member, Member.id == SavingsAccount.member_id)
-                .join(SavingsProduct, SavingsProduct.id == SavingsAccount.product_id)
-                .where(*self._fresh()).group_by(SavingsProduct.amount, SavingsAccount.arrears_from)):
+                .where(*self._fresh()).group_by(SavingsAccount.arrears_from, SavingsAccount.product_id)):
             self.count += n
-            self.total += int(cast(int, due)) + n * self.span(product_amount or 0, cast(date, first))[1]
+            self.total += int(cast(int, due)) + n * self.span(self.amount(product_id), cast(date, first))[1]
 
     def _fresh(self) -> list:
+        """A fresh listed row in arrears: an unlisted account (closed, member not current) stores no month."""
         return [SavingsAccount.cooperative_id == self.cid, SavingsAccount.kind == "wajib",
-                SavingsAccount.arrears_stale == 0, SavingsAccount.arrears_from < self.before,
-                SavingsAccount.status != "closed", Member.status.in_(CURRENT)]
+                SavingsAccount.arrears_stale == 0, SavingsAccount.arrears_from < self.before]
+
+    def amount(self, product_id: int) -> int:
+        """The product's amount (0 for none); the cooperative's products read once."""
+        if product_id not in self.amounts:
+            self.amounts.update((pid, amt or 0) for pid, amt in db.session.execute(
+                sa.select(SavingsProduct.id, SavingsProduct.amount)
+                .where(SavingsProduct.cooperative_id == self.cid)))
+        return self.amounts[product_id]
 
     def span(self, product_amount: int, first: date) -> tuple[int, int]:
         """(months with a due from ``first`` to before this month, the dues of those after ``first``)."""
@@ -288,17 +309,15 @@ class _Stored:
         A stale row before the page shifts it by one: the stored rows from ``offset - len(stale)`` suffice."""
         stale = self.stale
         start = max(0, offset - len(stale))
-        q = (sa.select(SavingsAccount.arrears_from, Member.member_seq, SavingsAccount.id, Member.id,
-                       SavingsAccount.arrears_due, SavingsProduct.amount)
-             .select_from(SavingsAccount).join(Member, Member.id == SavingsAccount.member_id)
-             .join(SavingsProduct, SavingsProduct.id == SavingsAccount.product_id)
+        q = (sa.select(SavingsAccount.arrears_from, _ACCOUNTS.c.arrears_seq, SavingsAccount.id,
+                       SavingsAccount.member_id, SavingsAccount.arrears_due, SavingsAccount.product_id)
              .where(*self._fresh())
-             .order_by(SavingsAccount.arrears_from, Member.member_seq, SavingsAccount.id).offset(start))
+             .order_by(SavingsAccount.arrears_from, _ACCOUNTS.c.arrears_seq, SavingsAccount.id).offset(start))
         if limit is not None:
             q = q.limit(limit + len(stale))
         window = []
-        for first, seq, account_id, member_id, due, product_amount in db.session.execute(q):
-            months, later = self.span(product_amount or 0, cast(date, first))  # both set when stored fresh
+        for first, seq, account_id, member_id, due, product_id in db.session.execute(q):
+            months, later = self.span(self.amount(product_id), cast(date, first))  # both set when stored fresh
             window.append((months, cast(int, due) + later, first, seq, member_id, account_id))
         if start == 0 or not window:
             merged, at = sorted(window + stale, key=lambda r: (r[2], r[3], r[5])), 0
@@ -312,14 +331,46 @@ class _Stored:
 
 
 def _arrears_dicts(rows: list[tuple]) -> list[dict]:
-    """The rows with their SavingsAccount and Member objects (loaded 500 at a time)."""
+    """The rows with their SavingsAccount and Member objects (loaded 500 at a time, with the columns a list shows:
+    any other attribute, the account's product or ledger account, is loaded when asked for)."""
     accounts: dict[int, SavingsAccount] = {}
     for start in range(0, len(rows), 500):
         accounts.update((a.id, a) for a in db.session.scalars(
-            sa.select(SavingsAccount).options(selectinload(SavingsAccount.member))
+            sa.select(SavingsAccount).options(
+                load_only(SavingsAccount.member_id, SavingsAccount.account_number, SavingsAccount.kind,
+                          SavingsAccount.status),
+                lazyload(SavingsAccount.product), lazyload(SavingsAccount.ledger_account),
+                selectinload(SavingsAccount.member).options(
+                    load_only(Member.member_number, Member.member_seq, Member.status, Member.resident_id),
+                    joinedload(Member.resident).load_only(Resident.full_name)))
             .where(SavingsAccount.id.in_([r[5] for r in rows[start:start + 500]]))))
     return [{"member": accounts[account_id].member, "account": accounts[account_id], "months": months,
              "amount": amount, "oldest": oldest} for months, amount, oldest, _, _, account_id in rows]
+
+
+class AccountRef(NamedTuple):
+    """A page row's wajib account: its id (the page shows the member, not the account)."""
+
+    id: int
+
+
+class MemberRef(NamedTuple):
+    """A page row's member: what the page shows of it."""
+
+    id: int
+    member_number: str
+    full_name: str
+
+
+def _page_dicts(rows: list[tuple]) -> list[dict]:
+    """A page's rows (at most a page: one Core query) with their member as a :class:`MemberRef` and their
+    account as an :class:`AccountRef`: what the page shows, not three ORM objects a row."""
+    members = {r[0]: MemberRef(*r) for r in db.session.execute(
+        sa.select(Member.id, Member.member_number, Resident.full_name)
+        .join(Resident, Resident.id == Member.resident_id)
+        .where(Member.id.in_({r[4] for r in rows})))} if rows else {}
+    return [{"member": members[member_id], "account": AccountRef(account_id), "months": months, "amount": amount,
+             "oldest": oldest} for months, amount, oldest, _, member_id, account_id in rows]
 
 
 def arrears_rows(cooperative_id: int, as_of: date) -> list[tuple]:
@@ -339,8 +390,9 @@ def arrears_summary(cooperative_id: int, as_of: date) -> tuple[int, int]:
 
 
 def arrears_page(cooperative_id: int, as_of: date, page: int = 1, per_page: int = 50) -> tuple[Page, int]:
-    """One page of :func:`arrears_list` (only its members loaded) and the total in arrears of the whole list."""
+    """One page of :func:`arrears_list` (only its rows read; ``member`` a :class:`MemberRef`, ``account`` an
+    :class:`AccountRef`) and the total in arrears of the whole list."""
     stored = _Stored(cooperative_id, as_of)
     page = min(max(1, page or 1), max(1, -(-stored.count // per_page)))
-    items = _arrears_dicts(stored.rows((page - 1) * per_page, per_page))
+    items = _page_dicts(stored.rows((page - 1) * per_page, per_page))
     return Page(items, page, per_page, stored.count), stored.total

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Unmapped, mapped_column, relationship, unmapped_column
 
 from coop.db import (
     Base,
@@ -101,7 +101,8 @@ class SavingsAccount(TenantMixin, TimestampMixin, Base):
         CheckConstraint("kind IN ('pokok', 'wajib', 'sukarela', 'berjangka')", name="kind"),
         CheckConstraint("status IN ('active', 'dormant', 'matured', 'closed')", name="status"),
         CheckConstraint("closed_on IS NULL OR closed_on >= opened_on", name="closed_after_opened"),
-        sa.Index("ix_savings_accounts_arrears", "cooperative_id", "kind", "arrears_stale", "arrears_from"),
+        sa.Index("ix_savings_accounts_arrears", "cooperative_id", "kind", "arrears_stale", "arrears_from",
+                 "arrears_seq", "id", "product_id", "arrears_due"),
     )
 
     id: Mapped[int] = mapped_column(autoincrement=True)
@@ -121,12 +122,18 @@ class SavingsAccount(TenantMixin, TimestampMixin, Base):
     term_months: Mapped[int | None]
     maturity_on: Mapped[date | None] = mapped_column(sa.Date)
     next_action_date: Mapped[date | None] = mapped_column(sa.Date, index=True)
-    #: Wajib arrears, stored (revision 0025): the first month the balance does not cover (``None``: none ever)
-    #: and what of that month is unpaid; kept by ``arrears.refresh_arrears``. Triggers raise ``arrears_stale``
-    #: on every change they depend on (the balance, ``joined_on``, the product, its amount, the wajib
-    #: amount setting); a stale row is read live.
+    #: Wajib arrears, stored (revision 0025): the first month the balance does not cover (``None``: none ever,
+    #: or the account is not listed: closed, or its member not current; revision 0027) and what of that month
+    #: is unpaid; kept by ``arrears.refresh_arrears``. Triggers raise ``arrears_stale`` on every change they
+    #: depend on (the balance, ``joined_on``, the product, its amount, the wajib amount setting, the member's
+    #: status and number, the account's closing); a stale row is read live.
     arrears_from: Mapped[date | None] = mapped_column(sa.Date)
     arrears_due: Mapped[int | None] = mapped_column(Money)
+    #: The member's ``member_seq`` (revision 0027; 0 until the first refresh), the list's second key: the page
+    #: walks ``ix_savings_accounts_arrears`` in the list's order without reading ``members``.
+    #: A column of the table only, not mapped: the ORM never writes or reads it (an INSERT would ask for its
+    #: server default back), :mod:`coop.savings.arrears` does, through ``SavingsAccount.__table__``.
+    arrears_seq: Unmapped[int] = unmapped_column(sa.Integer, server_default="0")
     #: 0 when the two above are right; raised by one (from 1 for a new row) by every change they depend on.
     arrears_stale: Mapped[int] = mapped_column(sa.Integer, default=1, server_default="1")
 

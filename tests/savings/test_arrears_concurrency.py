@@ -85,3 +85,79 @@ def test_a_refresh_never_stores_figures_read_before_a_refresh_and_a_posting_comm
         atomic(arrears.refresh_arrears, cid)
         assert arrears.arrears_rows(cid, on) == live
         db.session.remove()
+
+
+@pytest.mark.slow
+def test_a_resignation_committed_while_a_refresh_reads_leaves_the_member_off_the_list(committed_app, monkeypatch):
+    """Revision 0027: the stored month is None for a member who is not current, and the page no longer reads
+    ``members``. Joined 2 January 2025 at 20.000, 40.000 paid and 20.000 credited by a journal entry (mark 1):
+    the job reads an active member paid to March. Before it writes, the member's resignation commits (its
+    trigger marks the account through the row the job has locked, so it waits for the job). On 10 June the list
+    is empty, before and after the next refresh, and the stored row says so."""
+    if not committed_app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        pytest.skip("SQLite serializes writers: the job's unit of work holds the write lock from its first read")
+    import sqlalchemy as sa
+
+    from coop.auth.services import create_cooperative
+    from coop.ledger.services import create_chart
+    from coop.membership.models import Member
+    from coop.membership.services import register_member
+    from coop.registry.services import create_resident
+    from coop.savings import services as savings
+    from coop.savings.models import SavingsAccount
+
+    with committed_app.app_context():
+        def _setup():
+            c = create_cooperative(name="Koperasi Keluar", village_code="3504042001")
+            create_chart(c.id)
+            savings.seed_defaults(c.id)
+            r = create_resident(c.id, {"nik": "3504044505900003", "kk_number": "3504040107150003",
+                                       "full_name": "Sri Keluar", "sex": "F", "birth_place": "Tulungagung",
+                                       "birth_date": date(1990, 5, 5), "village_code": "3504042001",
+                                       "relationship": "kepala_keluarga", "status": "hidup"}, actor=None)
+            m = register_member(c.id, r.id, date(2025, 1, 2), actor=None)
+            acc = savings.account_for(c.id, m.id, "wajib")
+            acc.product.amount = 20_000
+            savings.deposit(c.id, acc.id, 40_000, actor=None, value_date=date(2025, 1, 2))
+            kas = account_by_code(c.id, chart.KAS).id
+            post_entry(c.id, [Line.dr(kas, 20_000), Line.cr(acc.ledger_account_id, 20_000)], actor=None,
+                       value_date=date(2025, 1, 3), source="ledger.journal", memo="koreksi")
+            return c.id, m.id, acc.id
+        cid, member_id, acc_id = atomic(_setup)
+        db.session.remove()
+
+    def _resign():
+        db.session.execute(sa.update(Member).where(Member.id == member_id).values(status="resigned"))
+
+    def _meanwhile():
+        with committed_app.app_context():
+            try:
+                atomic(_resign)
+            finally:
+                db.session.remove()
+
+    real_state, other = arrears.arrears_state, threading.Thread(target=_meanwhile)
+
+    def state_then_resign(*args):
+        if not other.is_alive() and other.ident is None:
+            other.start()
+            other.join(timeout=5)  # it waits for the job's lock on the account
+        return real_state(*args)
+
+    monkeypatch.setattr(arrears, "arrears_state", state_then_resign)
+    with committed_app.app_context():
+        atomic(arrears.refresh_arrears, cid)
+        db.session.remove()
+    other.join(timeout=60)
+    assert not other.is_alive()
+    monkeypatch.setattr(arrears, "arrears_state", real_state)
+
+    with committed_app.app_context():
+        on = date(2025, 6, 10)
+        assert arrears._arrears_rows(cid, on) == arrears.arrears_rows(cid, on) == []
+        assert arrears.arrears_summary(cid, on) == (0, 0)
+        atomic(arrears.refresh_arrears, cid)
+        assert arrears.arrears_rows(cid, on) == [] and arrears.arrears_summary(cid, on) == (0, 0)
+        assert db.session.execute(sa.select(SavingsAccount.arrears_from, SavingsAccount.arrears_stale)
+                                  .where(SavingsAccount.id == acc_id)).one() == (None, 0)
+        db.session.remove()

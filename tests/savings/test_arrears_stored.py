@@ -131,6 +131,64 @@ def test_setting_product_and_joining_changes_mark_every_affected_account_stale(c
     assert _stored(wa.id)[2] > 0 and _stored(wb.id)[2] > 0
 
 
+def test_status_and_number_changes_mark_the_account_stale_and_an_unlisted_one_stores_no_month(coop, make_member,
+                                                                                              fund):
+    """Revision 0027: the page reads neither the member's status nor its number from ``members``. A resignation
+    marks the member's wajib account stale (the list drops it at once, read live) and the refresh stores no
+    month for it; back to active marks it again and the refresh stores March; dormant (still current) leaves
+    it fresh. Closing the account and opening it again does the same; a new member number marks it stale and
+    the refresh stores the number, which orders the list."""
+    a, b = make_member(coop), make_member(coop)
+    fund(a, "wajib", 50_000, date(2025, 2, 1))
+    fund(b, "wajib", 50_000, date(2025, 2, 1))
+    wa, wb = _wajib(coop, a), _wajib(coop, b)
+    atomic(savings.refresh_arrears, coop.id)
+
+    def listed() -> list[int]:
+        return [r["account"].id for r in savings.arrears_list(coop.id, ON)]
+
+    def seq(account_id: int) -> int | None:
+        return db.session.scalar(sa.select(SavingsAccount.__table__.c.arrears_seq).where(SavingsAccount.id == account_id))
+
+    assert listed() == [wa.id, wb.id] and (seq(wa.id), seq(wb.id)) == (a.member_seq, b.member_seq)
+
+    def member_status(status: str) -> None:
+        with db.session.begin_nested():
+            db.session.execute(sa.update(Member).where(Member.id == a.id).values(status=status))
+
+    member_status("resigned")
+    assert _stored(wa.id)[2] > 0 and _stored(wb.id)[2] == 0 and listed() == [wb.id]
+    atomic(savings.refresh_arrears, coop.id)
+    assert _stored(wa.id) == (None, None, 0) and listed() == [wb.id]
+    member_status("active")
+    assert _stored(wa.id)[2] > 0 and listed() == [wa.id, wb.id]
+    atomic(savings.refresh_arrears, coop.id)
+    assert _stored(wa.id) == (date(2025, 3, 1), 10_000, 0)
+    member_status("dormant")
+    assert _stored(wa.id)[2] == 0 and listed() == [wa.id, wb.id]
+
+    def account_status(status: str) -> None:
+        with db.session.begin_nested():
+            db.session.execute(sa.update(SavingsAccount).where(SavingsAccount.id == wb.id).values(status=status))
+
+    account_status("closed")
+    assert _stored(wb.id)[2] > 0 and listed() == [wa.id]
+    atomic(savings.refresh_arrears, coop.id)
+    assert _stored(wb.id) == (None, None, 0) and listed() == [wa.id]
+    account_status("dormant")
+    assert _stored(wb.id)[2] > 0 and listed() == [wa.id, wb.id]
+    atomic(savings.refresh_arrears, coop.id)
+    assert _stored(wb.id) == (date(2025, 3, 1), 10_000, 0)
+
+    seq_a, seq_b = a.member_seq, b.member_seq
+    _swap_seq(coop.id, a.id, b.id)
+    assert _stored(wa.id)[2] > 0 and _stored(wb.id)[2] > 0 and listed() == [wb.id, wa.id]
+    atomic(savings.refresh_arrears, coop.id)
+    assert (seq(wa.id), seq(wb.id)) == (seq_b, seq_a) and listed() == [wb.id, wa.id]
+    page, _total = savings.arrears_page(coop.id, ON, 1, per_page=1)
+    assert [r["account"].id for r in page.items] == [wb.id]
+
+
 def test_a_refresh_leaves_a_row_whose_mark_moved_since_it_was_read(coop, make_member, fund):
     """The refresh writes a row only if its mark is the value it read: a posting between the read and the
     write (another transaction on PostgreSQL) raises the mark, so the old figures are not stored as fresh."""
@@ -142,8 +200,9 @@ def test_a_refresh_leaves_a_row_whose_mark_moved_since_it_was_read(coop, make_me
         db.session.execute(sa.update(SavingsAccount).where(SavingsAccount.id == acc.id)
                            .values(arrears_stale=seen + 1))
         db.session.execute(arrears._WRITE, [{"b_id": acc.id, "b_seen": seen, "b_from": date(2030, 1, 1),
-                                             "b_due": 1}])
+                                             "b_due": 1, "b_seq": 999}])
     assert _stored(acc.id) == (None, None, seen + 1)
+    assert db.session.scalar(sa.select(SavingsAccount.__table__.c.arrears_seq).where(SavingsAccount.id == acc.id)) == 0
 
 
 def _live(cid: int, on: date) -> list[tuple]:
@@ -168,11 +227,22 @@ def _check(cid: int, rng: random.Random) -> None:
             assert (page.total, total) == (len(live), sum(r[1] for r in live))
 
 
+def _swap_seq(cid: int, a: int, b: int) -> None:
+    with db.session.begin_nested():
+        seq_a, seq_b = (db.session.scalar(sa.select(Member.member_seq).where(Member.id == i)) for i in (a, b))
+        free = db.session.scalar(sa.select(sa.func.max(Member.member_seq)).where(Member.cooperative_id == cid)) + 1
+        for member_id, seq in ((a, free), (b, seq_a), (a, seq_b)):
+            db.session.execute(sa.update(Member).where(Member.id == member_id).values(member_seq=seq))
+    db.session.expire_all()
+
+
 def test_stored_list_equals_the_live_computation_over_a_random_history(coop, make_member, make_user):
     """Seeded random histories of wajib deposits (some back-dated), reversals, debits straight on the ledger
     account (a payout or an SHU-like posting), changes of the wajib amount setting (0 included), of joined_on
-    and of the product's amount, resignations and closed accounts, with refreshes at random moments (so some
-    rows are stored and some stale): after every step the stored list is the live one."""
+    and of the product's amount, member status changes (resigned, deceased, back to active, applied, dormant),
+    accounts closed and opened again, members swapping numbers (the list's second key, revision 0027), with
+    refreshes at random moments (so some rows are stored and some stale): after every step the stored list is
+    the live one."""
     rng = random.Random(17)
     maker, checker = make_user(coop), make_user(coop)
     joined = [date(2024, 11, 3), date(2025, 1, 2), date(2025, 1, 31), date(2025, 3, 15), date(2025, 6, 1)]
@@ -219,11 +289,14 @@ def test_stored_list_equals_the_live_computation_over_a_random_history(coop, mak
         elif op < 0.8:
             with db.session.begin_nested():
                 if rng.random() < 0.5:
-                    db.session.get_one(SavingsAccount, acc.id).status = "closed"
+                    db.session.get_one(SavingsAccount, acc.id).status = rng.choice(("closed", "closed", "active"))
                 else:
                     member = db.session.get_one(Member, m.id)
-                    member.status = rng.choice(("resigned", "active", "dormant"))
+                    member.status = rng.choice(("resigned", "active", "dormant", "applied", "deceased"))
                 db.session.flush()
+        elif op < 0.83:  # two members swap numbers (the list's second key), through a free one
+            other = db.session.get_one(Member, rng.choice([p for p in people if p.id != m.id]).id)
+            _swap_seq(coop.id, m.id, other.id)
         else:
             atomic(savings.refresh_arrears, coop.id)
         db.session.expire_all()

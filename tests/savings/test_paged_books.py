@@ -109,4 +109,5 @@ def test_arrears_skip_members_whose_wajib_covers_the_past_months_and_page_the_re
     assert rows[0]["account"] == savings.account_for(coop.id, nothing.id, "wajib")
     assert savings.arrears_summary(coop.id, on) == (2, 150_000)
     page, total = savings.arrears_page(coop.id, on, 2, per_page=1)
-    assert ([r["member"] for r in page.items], page.total, page.pages, total) == ([half], 2, 2, 150_000)
+    assert ([tuple(r["member"]) for r in page.items], page.total, page.pages, total) == (
+        [(half.id, half.member_number, half.full_name)], 2, 2, 150_000)
