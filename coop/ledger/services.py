@@ -3,8 +3,13 @@
 
 Locking: every posting first locks the cooperative's chain head (``SELECT ... FOR UPDATE`` on
 PostgreSQL; on SQLite the whole transaction already holds the write lock from ``BEGIN IMMEDIATE``),
-then the touched accounts in ascending id order. The head lock serialises the hash chain and the
-voucher counter; the ordered account locks keep any other balance-touching code deadlock-free.
+then the touched accounts in ascending id order. The head lock serialises the hash chain, the
+voucher counter, the idempotency keys and the closing of periods (coop.ledger.periods locks it too);
+the ordered account locks keep any other balance-touching code deadlock-free. The head is held until
+COMMIT and every other posting of the cooperative queues on it, so what needs no lock runs before it
+(payload hashes, memos, the line and date checks) and what needs it costs as few round trips as
+possible: the account locks, the used keys, the closed periods and a caller's ``dated_since`` read
+are ONE statement (:func:`_reads_under_head`), the balances one UPDATE.
 """
 from __future__ import annotations
 
