@@ -38,6 +38,7 @@ import re
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -46,6 +47,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+import hold_probe  # noqa: E402
 from bench_cashdesk_http import _app, _cpu_seconds, _free_port, _wait, driver, setup  # noqa: E402
 from bench_ledger_pg import _dsn, _with_db, bare_commit_rate  # noqa: E402
 
@@ -223,6 +225,8 @@ def main() -> None:  # noqa: PLR0915 -- one script
     ap.add_argument("--members", type=int, default=200)
     ap.add_argument("--workers", type=int, default=3, help="gunicorn workers (docs/operations.md: 3)")
     ap.add_argument("--threads", type=int, default=2, help="gunicorn threads per worker (docs/operations.md: 2)")
+    ap.add_argument("--hold", action="store_true",
+                    help="serve both apps through bench/hold_probe.py and print the head lock's hold (costs CPU)")
     args = ap.parse_args()
     if not args.url or not args.url.startswith("postgresql"):
         print("SKIPPED: no PostgreSQL URL (--url, COOP_BENCH_DATABASE_URL or COOP_TEST_DATABASE_URL); "
@@ -262,10 +266,24 @@ def main() -> None:  # noqa: PLR0915 -- one script
             print(f"  minimal: {seq_min}")
         postmaster = _postmaster(_dsn(app_url))
         env = dict(os.environ, COOP_DATABASE_URL=app_url, COOP_SECRET_KEY="bench", COOP_PGBOUNCER="0")
-        ours = serve_and_drive("coop:create_app()", env, token, ids, args, ROOT, postmaster)
-        base = serve_and_drive("wsgi_baseline_pg:app", dict(os.environ, BASELINE_DSN=_dsn(base_url)), token, ids,
-                               args, ROOT / "bench", postmaster)
+        base_env = dict(os.environ, BASELINE_DSN=_dsn(base_url))
+        holds = {}
+        if args.hold:
+            with tempfile.TemporaryDirectory() as ours_dir, tempfile.TemporaryDirectory() as base_dir:
+                ours = serve_and_drive("hold_probe:app", dict(env, HOLD_PROBE_APP="coop:create_app()",
+                                                              HOLD_PROBE_OUT=ours_dir), token, ids, args, ROOT / "bench",
+                                       postmaster)
+                base = serve_and_drive("hold_probe:app", dict(base_env, HOLD_PROBE_APP="wsgi_baseline_pg:app",
+                                                              HOLD_PROBE_OUT=base_dir), token, ids, args, ROOT / "bench",
+                                       postmaster)
+                holds = {"coop": hold_probe.read(ours_dir), "minimal": hold_probe.read(base_dir)}
+        else:
+            ours = serve_and_drive("coop:create_app()", env, token, ids, args, ROOT, postmaster)
+            base = serve_and_drive("wsgi_baseline_pg:app", base_env, token, ids, args, ROOT / "bench", postmaster)
         bare_after = bare_commit_rate(_dsn(base_url))
+        for side, rows in holds.items():
+            print(f"{side} head lock (warm-up included): {hold_probe.summary(rows)}")
+            print(f"  ms since the lock: {hold_probe.timeline(rows)}")
         for label, r in (("coop (Flask, SQLAlchemy)", ours), ("minimal WSGI + psycopg, same statements", base)):
             db = f"; PostgreSQL CPU {r['db_ms']:.2f} ms" if r["db_ms"] is not None else ""
             print(f"{label}: {r['n']} deposits via gunicorn ({args.workers} workers x {args.threads} threads, "

@@ -1,9 +1,9 @@
 """Benchmark (issue 17): ``post_entry`` against psycopg doing the same statements, on PostgreSQL.
 
 One two-line entry per commit through ``atomic(post_entry, ...)`` (a fresh session each time, as a request
-has) against raw ``psycopg`` running the SAME statements (lock the head FOR UPDATE, used keys, closed
-periods, lock the two accounts FOR UPDATE, bump the voucher counter, insert the entry, move the head, write
-two balances, insert two postings, insert the audit row) and the same Python work (hashes, canonical JSON),
+has) against raw ``psycopg`` running the SAME statements (lock the head FOR UPDATE; then one statement that
+locks the two accounts FOR UPDATE and reads the used keys and closed periods; bump the voucher counter,
+insert the entry, move the head, write two balances in one UPDATE, insert two postings, insert the audit row) and the same Python work (hashes, canonical JSON),
 in a fresh database of the server the URL names, interleaved round by round, in two modes:
 
 - ``durable``: ``synchronous_commit = on`` on both sides (what the server's ``fsync`` setting makes of it is
@@ -88,24 +88,43 @@ class RawLedger:
             self.con.commit()
         #: voucher number, the two accounts' new balances (debit, credit) and audit row id of the last entry
         self.voucher_number, self.balances, self.audit_id = "", (0, 0), 0
+        self.dated: list[date] = []  # post(dated_since=...): the value dates read
 
     def post(self, cid: int, debit_acc: int, credit_acc: int, amount: int, memo: str, day: date = D, *,  # noqa: PLR0913
              key: str | None = None, own_transaction: bool = True, source: str = "raw", source_ref: str | None = None,
-             actor_id: int | None = None, request_id: str | None = None) -> int:
+             actor_id: int | None = None, request_id: str | None = None,
+             dated_since: tuple[str, date] | None = None) -> int:
         """One entry; ``key``: an idempotency key (its lookup and the column, as ``post_entry``);
-        ``own_transaction=False``: inside the caller's transaction, which the caller commits."""
+        ``own_transaction=False``: inside the caller's transaction, which the caller commits; ``dated_since``:
+        the value dates of entries of a source since a day, read with the others (``self.dated``)."""
         cur = self.con.cursor()
         try:
             seq, prev = cur.execute("SELECT chain_seq, head_hash FROM ledger_heads WHERE cooperative_id = %s "
                                     "FOR UPDATE", (cid,)).fetchone()
+            # post_entries' one statement under the head: the accounts locked, UNION ALL the used key, the
+            # closed periods, the dated entries (coop.ledger.services._reads_under_head)
+            acc_nulls = "NULL::bigint, NULL::bigint, NULL::varchar, NULL::varchar, NULL::varchar, NULL::boolean, NULL::bigint, NULL::bigint"
+            parts = ["WITH locked AS (SELECT id, cooperative_id, code, name, normal_side, is_open, balance, min_balance"
+                     " FROM accounts WHERE id IN (%s, %s) ORDER BY id FOR UPDATE) SELECT 0, id, cooperative_id, code,"
+                     " name, normal_side, is_open, balance, min_balance, NULL::varchar, NULL::bigint, NULL::varchar,"
+                     " NULL::date, NULL::date, NULL::date FROM locked"]
+            params: list = sorted((debit_acc, credit_acc))
             if key is not None:
-                cur.execute("SELECT idempotency_key, id, payload_hash FROM journal_entries WHERE cooperative_id = %s"
-                            " AND idempotency_key IN (%s)", (cid, key)).fetchall()
-            cur.execute("SELECT start_on, end_on FROM accounting_periods WHERE cooperative_id = %s AND status = "
-                        "'closed' AND start_on <= %s AND end_on >= %s", (cid, day, day)).fetchall()
-            accs = {r[0]: r for r in cur.execute(
-                "SELECT id, cooperative_id, code, name, normal_side, is_open, balance, min_balance FROM accounts "
-                "WHERE id IN (%s, %s) ORDER BY id FOR UPDATE", sorted((debit_acc, credit_acc))).fetchall()}
+                parts.append(f"SELECT 1, {acc_nulls}, idempotency_key, id, payload_hash, NULL::date, NULL::date, NULL::date"
+                             " FROM journal_entries WHERE cooperative_id = %s AND idempotency_key IN (%s)")
+                params += [cid, key]
+            parts.append(f"SELECT 2, {acc_nulls}, NULL::varchar, NULL::bigint, NULL::varchar, start_on, end_on, NULL::date"
+                         " FROM accounting_periods"
+                         " WHERE cooperative_id = %s AND status = 'closed' AND start_on <= %s AND end_on >= %s")
+            params += [cid, day, day]
+            if dated_since is not None:
+                parts.append(f"SELECT DISTINCT 3, {acc_nulls}, NULL::varchar, NULL::bigint, NULL::varchar, NULL::date, NULL::date,"
+                             " value_date"
+                             " FROM journal_entries WHERE cooperative_id = %s AND source = %s AND value_date >= %s")
+                params += [cid, *dated_since]
+            rows = cur.execute(" UNION ALL ".join(parts), params).fetchall()
+            accs = {r[1]: r[1:9] for r in rows if r[0] == 0}
+            self.dated = sorted(r[14] for r in rows if r[0] == 3)
             new_debit, new_credit = accs[debit_acc][6] + amount, accs[credit_acc][6] - amount
             payload = hashlib.sha256(json.dumps([day.isoformat(), memo, [[debit_acc, amount, 0], [credit_acc, 0, amount]]],
                                                 separators=(",", ":")).encode()).hexdigest()
@@ -128,8 +147,8 @@ class RawLedger:
                                                     payload, actor_id, prev, h)).fetchone()
             cur.execute("UPDATE ledger_heads SET chain_seq = %s, head_hash = %s WHERE cooperative_id = %s",
                         (seq + 1, h, cid))
-            cur.executemany("UPDATE accounts SET balance = %s WHERE id = %s",
-                            [(new_debit, debit_acc), (new_credit, credit_acc)])
+            cur.execute("UPDATE accounts SET balance = CASE WHEN id = %s THEN %s WHEN id = %s THEN %s ELSE balance END"
+                        " WHERE id IN (%s, %s)", (debit_acc, new_debit, credit_acc, new_credit, debit_acc, credit_acc))
             cur.execute("INSERT INTO postings (cooperative_id, entry_id, line_no, account_id, debit, credit, memo)"
                         " VALUES (%s, %s, 1, %s, %s, 0, NULL), (%s, %s, 2, %s, 0, %s, NULL)"
                         " RETURNING entry_id, line_no, id",

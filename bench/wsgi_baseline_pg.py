@@ -7,10 +7,10 @@ pings on every checkout), then ONE transaction, as the app runs it on PostgreSQL
 write share it: coop.db._end_read_transaction splits them on SQLite only): the token with its user and
 cooperative, the stored idempotent response, the savings account with its product and ledger account,
 the member with the resident, the Kas account, the statements of one ``post_entry``
-(:class:`bench_ledger_pg.RawLedger`: head FOR UPDATE, idempotency key, closed periods, the two accounts
-FOR UPDATE, voucher counter, entry, head, balances, postings, audit row), the account's last activity
-(when it moves, as ``savings._touch``), the monthly interest runs since the value date's month
-(``accrual.months_run_since``), the stored response; then a durable COMMIT (``synchronous_commit`` as the
+(:class:`bench_ledger_pg.RawLedger`: head FOR UPDATE; one statement locking the two accounts FOR UPDATE and
+reading the idempotency key, the closed periods and the monthly interest runs since the value date's month
+(``post_entry(..., dated_since=accrual.runs_since(day))``); voucher counter, entry, head, balances, postings,
+audit row), the account's last activity (when it moves, as ``savings._touch``), the stored response; then a durable COMMIT (``synchronous_commit`` as the
 server has it). The column lists are the app's, so each statement reads what the app's reads.
 
     gunicorn --workers 3 --threads 2 --chdir bench 'wsgi_baseline_pg:app'   (env BASELINE_DSN=postgresql://...)
@@ -60,8 +60,6 @@ MEMBER = ("SELECT m.id, m.resident_id, m.member_seq, m.member_number, m.status, 
           " FROM members m LEFT OUTER JOIN residents r ON r.id = m.resident_id WHERE m.id = %s")
 KAS = "SELECT id FROM accounts WHERE cooperative_id = %s AND code = %s"
 TOUCH = "UPDATE savings_accounts SET last_activity_on = %s WHERE id = %s"
-INTEREST_RUNS = ("SELECT DISTINCT value_date FROM journal_entries WHERE cooperative_id = %s AND source = %s"
-                 " AND value_date >= %s")
 STORE = ("INSERT INTO idempotent_requests (cooperative_id, key, request_hash, status, response_body, created_at)"
          " VALUES (%s, %s, %s, %s, %s, %s) RETURNING id")
 
@@ -127,10 +125,10 @@ def _deposit(raw: RawLedger, cur, environ, start_response, account_id: int, body
     amount, day = int(body["amount"]), date.fromisoformat(body["value_date"])
     eid = raw.post(cid, kas, acc[5], amount, f"Setoran {acc[4]} {member[3]} {member[16]}", day,
                    key=f"api:{user_id}:{key}", own_transaction=False, source="savings.deposit",
-                   source_ref=f"savings_account:{acc[0]}", actor_id=user_id, request_id=uuid.uuid4().hex)
+                   source_ref=f"savings_account:{acc[0]}", actor_id=user_id, request_id=uuid.uuid4().hex,
+                   dated_since=("savings.interest", day.replace(day=1)))  # the monthly runs, read with the posting
     if acc[9] is None or day > acc[9]:
         cur.execute(TOUCH, (day, acc[0]))
-    cur.execute(INTEREST_RUNS, (cid, "savings.interest", day.replace(day=1))).fetchall()
     out = {"account_id": acc[0], "amount": amount, "balance": -raw.balances[1], "entry_id": eid,
            "transaction_id": raw.audit_id, "voucher_number": raw.voucher_number}
     text = json.dumps(out, sort_keys=True, separators=(",", ":")) + "\n"

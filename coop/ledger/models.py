@@ -121,6 +121,10 @@ class JournalEntry(TenantMixin, Base):
     if TYPE_CHECKING:
         posting_ids: dict[int, int] | None
     posting_ids = None
+    #: Not a column either: the value dates ``post_entry(..., dated_since=...)`` read under the head lock.
+    if TYPE_CHECKING:
+        dated_since: list[date] | None
+    dated_since = None
 
 
 class Posting(Base):

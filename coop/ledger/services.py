@@ -3,8 +3,13 @@
 
 Locking: every posting first locks the cooperative's chain head (``SELECT ... FOR UPDATE`` on
 PostgreSQL; on SQLite the whole transaction already holds the write lock from ``BEGIN IMMEDIATE``),
-then the touched accounts in ascending id order. The head lock serialises the hash chain and the
-voucher counter; the ordered account locks keep any other balance-touching code deadlock-free.
+then the touched accounts in ascending id order. The head lock serialises the hash chain, the
+voucher counter, the idempotency keys and the closing of periods (coop.ledger.periods locks it too);
+the ordered account locks keep any other balance-touching code deadlock-free. The head is held until
+COMMIT and every other posting of the cooperative queues on it, so what needs no lock runs before it
+(payload hashes, memos, the line and date checks) and what needs it costs as few round trips as
+possible: the account locks, the used keys, the closed periods and a caller's ``dated_since`` read
+are ONE statement (:func:`_reads_under_head`), the balances one UPDATE.
 """
 from __future__ import annotations
 
@@ -73,6 +78,8 @@ def _sql() -> SimpleNamespace:
         .values(chain_seq=p("new_seq"), head_hash=p("new_hash")),
         entries_by_keys=sa.select(entries.c.idempotency_key, entries.c.id, entries.c.payload_hash).where(
             entries.c.cooperative_id == p("cid"), entries.c.idempotency_key.in_(p("keys", expanding=True))),
+        dated_since=sa.select(entries.c.value_date).distinct().where(
+            entries.c.cooperative_id == p("cid"), entries.c.source == p("source"), entries.c.value_date >= p("since")),
         closed_periods=sa.select(periods.c.start_on, periods.c.end_on).where(
             periods.c.cooperative_id == p("cid"), periods.c.status == "closed", periods.c.start_on <= p("last"),
             periods.c.end_on >= p("first")),
@@ -115,6 +122,11 @@ def _prepared_for(name: str, n: int, columns: tuple[str, ...] = ()) -> Prepared:
         stmt = sa.select(entries.c.idempotency_key, entries.c.id, entries.c.payload_hash).where(
             entries.c.cooperative_id == _bind(entries.c.cooperative_id, "cid"),
             entries.c.idempotency_key.in_([_bind(entries.c.idempotency_key, f"k{i}") for i in range(n)]))
+    elif name == "set_balances":  # one UPDATE of n rows: CASE id WHEN :id0 THEN :b0 ... (no executemany)
+        a = accounts.c
+        stmt = accounts.update().where(a.id.in_([_bind(a.id, f"id{i}") for i in range(n)])).values(
+            balance=sa.case(*[(a.id == _bind(a.id, f"id{i}"), _bind(a.balance, f"b{i}")) for i in range(n)],
+                            else_=a.balance))
     elif name == "lock_accounts":
         a = accounts.c
         stmt = (sa.select(a.id, a.cooperative_id, a.code, a.name, a.normal_side, a.is_open, a.balance, a.min_balance)
@@ -125,6 +137,49 @@ def _prepared_for(name: str, n: int, columns: tuple[str, ...] = ()) -> Prepared:
         stmt = table.insert().values([{c: _bind(table.c[c], f"{c}_{i}") for c in columns} for i in range(n)]
                                      ).returning(*returning)
     return Prepared(stmt)
+
+
+#: the columns of an account row (:class:`_AccountRow`), of a used key, of a closed period, of a dated entry
+_ACCOUNT_COLUMNS = ("id", "cooperative_id", "code", "name", "normal_side", "is_open", "balance", "min_balance")
+_READ_PARTS = ("account", "key", "period", "dated")
+
+
+@functools.cache
+def _reads_under_head(n_keys: int, n_ids: int, dated: bool) -> Prepared:
+    """What :func:`post_entries` reads once it holds the chain head, in ONE statement (one round trip in the
+    hold instead of three or four): the touched accounts locked in ascending id order (a CTE ``FOR UPDATE``),
+    ``UNION ALL`` the used idempotency keys (``k0..``), the closed periods between ``first`` and ``last``,
+    and with ``dated`` the distinct value dates of this cooperative's entries of ``source`` dated on or after
+    ``since``. Each row starts with its part (an index into :data:`_READ_PARTS`); the other parts' columns
+    are NULL. Every part but the accounts is written only under the head lock (entries, and periods by
+    coop.ledger.periods.close_period), so this statement's snapshot, taken after the lock was granted,
+    sees every such commit even if the account locks make it wait."""
+    accounts, entries, periods = _table(Account), _table(JournalEntry), _table(AccountingPeriod)
+    a, e, p = accounts.c, entries.c, periods.c
+    groups = ([a[c] for c in _ACCOUNT_COLUMNS], [e.idempotency_key, e.id, e.payload_hash], [p.start_on, p.end_on],
+              [e.value_date])
+
+    def row(part: int, values: Sequence[sa.ColumnElement[Any]]) -> list[sa.ColumnElement[Any]]:
+        cells: list[sa.ColumnElement[Any]] = [sa.literal_column(str(part), sa.Integer)]
+        for i, group in enumerate(groups):
+            cells += list(values) if i == part else [sa.cast(sa.null(), c.type) for c in group]
+        return [c.label(f"c{i}") for i, c in enumerate(cells)]
+
+    locked = (sa.select(*groups[0]).where(a.id.in_([_bind(a.id, f"id{i}") for i in range(n_ids)]))
+              .order_by(a.id).with_for_update().cte("locked"))
+    parts: list[sa.Select[Any]] = [sa.select(*row(0, [locked.c[c] for c in _ACCOUNT_COLUMNS]))]
+    if n_keys:
+        parts.append(sa.select(*row(1, groups[1])).where(
+            e.cooperative_id == _bind(e.cooperative_id, "cid"),
+            e.idempotency_key.in_([_bind(e.idempotency_key, f"k{i}") for i in range(n_keys)])))
+    parts.append(sa.select(*row(2, groups[2])).where(
+        p.cooperative_id == _bind(p.cooperative_id, "cid"), p.status == "closed",
+        p.start_on <= _bind(p.start_on, "last"), p.end_on >= _bind(p.end_on, "first")))
+    if dated:
+        parts.append(sa.select(*row(3, groups[3])).distinct().where(
+            e.cooperative_id == _bind(e.cooperative_id, "cid"), e.source == _bind(e.source, "source"),
+            e.value_date >= _bind(e.value_date, "since")))
+    return Prepared(sa.union_all(*parts))
 
 
 def _numbered_params(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> dict[str, Any]:
@@ -303,12 +358,16 @@ def _lock_account_rows(cooperative_id: int, account_ids: Iterable[int]) -> dict[
 
 
 def _write_balances(accounts: dict[int, _AccountRow]) -> None:
-    """Store the balances that moved (one executemany UPDATE) and show them on any ORM ``Account`` this
+    """Store the balances that moved (one UPDATE; an executemany beyond :data:`_FAST` rows) and show them on any ORM ``Account`` this
     session already holds (a savings account's ``balance`` reads its ledger account)."""
     changed = [{"acc_id": a.id, "new_balance": a.balance} for a in accounts.values() if a.balance != a.original]
     if not changed:
         return
-    _prepared("set_balance").run(connection(), changed, many=True)
+    if len(changed) <= _FAST:
+        _prepared_for("set_balances", len(changed)).run(connection(), {
+            k: v for i, row in enumerate(changed) for k, v in ((f"id{i}", row["acc_id"]), (f"b{i}", row["new_balance"]))})
+    else:
+        _prepared("set_balance").run(connection(), changed, many=True)
     for row in changed:
         _show_on_loaded(Account, row["acc_id"], balance=row["new_balance"])
 
@@ -384,10 +443,14 @@ class EntrySpec:
 
 def post_entry(cooperative_id: int, lines: Sequence[Line], *, actor: Any, memo: str, value_date: date,
                idempotency_key: str | None = None, source: str = "manual", source_ref: str | None = None,
-               reverses_id: int | None = None, audit_action: str | None = None) -> JournalEntry:
+               reverses_id: int | None = None, audit_action: str | None = None,
+               dated_since: tuple[str, date] | None = None) -> JournalEntry:
     """Post one balanced journal entry: a batch of one of :func:`post_entries` (the only writer).
 
     :param actor: the user posting (``None`` for system jobs).
+    :param dated_since: ``(source, day)``: also read, under the head lock and in the same statement as the
+        posting's own reads, the value dates of the entries of ``source`` dated on or after ``day``
+        (``entry.dated_since``, see :func:`post_entries`).
     :returns: the posted (or, on an idempotent replay, the original) entry; ``entry.posting_ids`` maps
         each account to the id of its first posting line (absent on a replay).
     :raises ValidationError: malformed lines. :raises InsufficientFunds: a balance floor would be broken.
@@ -397,7 +460,7 @@ def post_entry(cooperative_id: int, lines: Sequence[Line], *, actor: Any, memo: 
     spec = EntrySpec(lines=list(lines), value_date=value_date, memo=memo, source_ref=source_ref,
                      idempotency_key=idempotency_key, reverses_id=reverses_id)
     return post_entries(cooperative_id, [spec], actor=actor, source=source, audit_action=audit_action,
-                        as_entries=True)[0]
+                        as_entries=True, dated_since=dated_since)[0]
 
 
 def _entry_problems(cooperative: object, spec: EntrySpec, max_amount: int) -> CoopError | None:
@@ -428,6 +491,53 @@ def _cooperative_dates(cooperative_id: int) -> Cooperative | SimpleNamespace | N
     return SimpleNamespace(id=rows[0][0], founded_on=rows[0][1], timezone=rows[0][2]) if rows else None
 
 
+def _read_under_head(conn: sa.Connection, cooperative_id: int, specs: Sequence[EntrySpec], keys: list[str],
+                     dated_since: tuple[str, date] | None
+                     ) -> tuple[dict[str | None, tuple[int, str]], list[tuple[Any, ...]], dict[int, _AccountRow] | None,
+                                list[date]]:
+    """What :func:`post_entries` reads under the head lock: ``(used keys {key: (entry id, payload hash)},
+    closed periods [(start, end)], the locked accounts {id: row} or None, dated_since's dates)``. A batch of
+    up to :data:`_FAST` keys and accounts: one statement that also locks every account of the batch
+    (:func:`_reads_under_head`); a larger one: the keys in chunks and the periods, the accounts left to
+    :func:`_lock_account_rows` (``None``: only those of the entries to post are locked)."""
+    days = [s.value_date for s in specs]
+    ids = sorted({ln.account_id for s in specs for ln in s.lines})
+    existing: dict[str | None, tuple[int, str]] = {}  # looked up with a spec's key, None if it has none
+    dated: list[date] = []
+    if len(keys) <= _FAST and 0 < len(ids) <= _FAST:
+        params: dict[str, Any] = {"cid": cooperative_id, "first": min(days), "last": max(days),
+                                  **{f"k{i}": k for i, k in enumerate(keys)},
+                                  **{f"id{i}": a for i, a in enumerate(ids)}}
+        if dated_since is not None:
+            params["source"], params["since"] = dated_since
+        locked: dict[int, _AccountRow] = {}
+        closed: list[tuple[Any, ...]] = []
+        for row in _reads_under_head(len(keys), len(ids), dated_since is not None).run(conn, params):
+            part = row[0]
+            if part == 0:
+                locked[row[1]] = _AccountRow(row[1:9])
+            elif part == 1:
+                existing[row[9]] = (row[10], row[11])
+            elif part == 2:
+                closed.append((row[12], row[13]))
+            else:
+                dated.append(row[14])
+        return existing, closed, locked, sorted(dated)
+    if keys and len(keys) <= _FAST:
+        found = _prepared_for("entries_by_keys", len(keys)).run(
+            conn, {"cid": cooperative_id, **{f"k{i}": k for i, k in enumerate(keys)}})
+    else:
+        found = [row for start in range(0, len(keys), 500) for row in conn.execute(
+            _sql().entries_by_keys, {"cid": cooperative_id, "keys": keys[start:start + 500]})]
+    for key, eid, ph in found:
+        existing[key] = (eid, ph)
+    closed = _prepared("closed_periods").run(conn, {"cid": cooperative_id, "first": min(days), "last": max(days)})
+    if dated_since is not None:
+        dated = sorted(row[0] for row in _prepared("dated_since").run(
+            conn, {"cid": cooperative_id, "source": dated_since[0], "since": dated_since[1]}))
+    return existing, closed, None, dated
+
+
 def _numbered(exc: CoopError, n: int, batch: bool) -> CoopError:
     """In a batch, a refusal names the entry (``#n: ...``)."""
     if batch:
@@ -440,9 +550,11 @@ def post_entries(cooperative_id: int, specs: Sequence[EntrySpec], *, actor: Any,
                  audit_action: str | None = ..., as_entries: Literal[False] = ...) -> list[int]: ...
 @overload
 def post_entries(cooperative_id: int, specs: Sequence[EntrySpec], *, actor: Any, source: str = ...,
-                 audit_action: str | None = ..., as_entries: Literal[True]) -> list[JournalEntry]: ...
+                 audit_action: str | None = ..., as_entries: Literal[True],
+                 dated_since: tuple[str, date] | None = ...) -> list[JournalEntry]: ...
 def post_entries(cooperative_id: int, specs: Sequence[EntrySpec], *, actor: Any, source: str = "import",  # noqa: C901, PLR0915 -- the one writer: checks, numbering, chain, balances in one pass
-                 audit_action: str | None = None, as_entries: bool = False) -> list[int] | list[JournalEntry]:
+                 audit_action: str | None = None, as_entries: bool = False,
+                 dated_since: tuple[str, date] | None = None) -> list[int] | list[JournalEntry]:
     """Post entries, all-or-nothing: THE writer of journal entries and postings (:func:`post_entry` is a
     batch of one). Returns the entry ids in input order (``as_entries``: the :class:`JournalEntry` objects,
     one audit row per entry, errors shaped for a single entry; otherwise one audit row for the batch).
@@ -454,12 +566,21 @@ def post_entries(cooperative_id: int, specs: Sequence[EntrySpec], *, actor: Any,
     another payload raises :class:`IdempotencyConflict`); a reversal refers to an entry of this cooperative
     that was not reversed yet and is not itself a reversal. A batch's problems name the entry (``#n``).
 
+    ``dated_since`` (``as_entries`` only): ``(source, day)``: set ``dated_since`` on each returned entry to
+    the distinct value dates (ascending) of this cooperative's entries of ``source`` dated on or after
+    ``day``, read under the head lock with the posting's own reads (coop.savings: the monthly interest runs
+    a backdated deposit adjusts, without a statement of its own while the head is held).
+
     Statements per batch, not per entry: the chain head is locked first (it serialises the chain, the
-    voucher counters and the idempotency check, so two concurrent requests with one key yield ONE entry),
-    then used keys and closed periods are read once, the touched accounts locked once in ascending id
-    order, one counter UPDATE per year, entries and postings go in with one INSERT each, balances with one
-    executemany UPDATE.
+    voucher counters and the idempotency check, so two concurrent requests with one key yield ONE entry);
+    then ONE statement (:func:`_reads_under_head`) locks the accounts in ascending id order and reads the
+    used keys, the closed periods (and ``dated_since``); a large import reads them with one statement each
+    (in chunks) and locks only the accounts of the entries it will post. Then one counter UPDATE per year,
+    entries and postings go in with one INSERT each, balances with one UPDATE. Everything that needs no
+    lock (payload hashes, memos, the checks of :func:`_entry_problems`) runs before the head is locked.
     """
+    if dated_since is not None and not as_entries:
+        raise TypeError("dated_since is returned on entries: as_entries=True")
     batch = not as_entries or len(specs) != 1
     max_amount = max_line_amount()
     cooperative = _cooperative_dates(cooperative_id)
@@ -476,6 +597,12 @@ def post_entries(cooperative_id: int, specs: Sequence[EntrySpec], *, actor: Any,
     if not specs:
         return []
     sql = _sql()
+    # what needs no lock, before it: the hold of the head is every other posting's wait
+    memos = [(s.memo or "").strip() or source for s in specs]
+    fingerprints = [rules.payload_hash(s.value_date, m, s.lines, source) for s, m in zip(specs, memos, strict=True)]
+    keys = [s.idempotency_key for s in specs if s.idempotency_key]
+    if len(set(keys)) != len(keys):
+        raise IdempotencyConflict("Idempotency-Key berulang di dalam satu impor.")
     db.session.flush()  # the ORM's pending rows (a new sub-account ...) before the Core statements read them
     conn = connection()
     head = _prepared("lock_head").run(conn, {"cid": cooperative_id})
@@ -483,22 +610,7 @@ def post_entries(cooperative_id: int, specs: Sequence[EntrySpec], *, actor: Any,
     if chain_seq is None:
         raise NotFound("Buku besar koperasi belum dibuat.")
 
-    memos = [(s.memo or "").strip() or source for s in specs]
-    fingerprints = [rules.payload_hash(s.value_date, m, s.lines, source) for s, m in zip(specs, memos, strict=True)]
-    keys = [s.idempotency_key for s in specs if s.idempotency_key]
-    if len(set(keys)) != len(keys):
-        raise IdempotencyConflict("Idempotency-Key berulang di dalam satu impor.")
-    existing: dict[str | None, tuple[int, str]] = {}  # used keys; looked up with a spec's key, None if it has none
-    if keys and len(keys) <= _FAST:
-        found = _prepared_for("entries_by_keys", len(keys)).run(
-            conn, {"cid": cooperative_id, **{f"k{i}": k for i, k in enumerate(keys)}})
-    else:
-        found = [row for start in range(0, len(keys), 500) for row in conn.execute(
-            sql.entries_by_keys, {"cid": cooperative_id, "keys": keys[start:start + 500]})]
-    for key, eid, ph in found:
-        existing[key] = (eid, ph)
-    days = [s.value_date for s in specs]
-    closed = _prepared("closed_periods").run(conn, {"cid": cooperative_id, "first": min(days), "last": max(days)})
+    existing, closed, locked, dated = _read_under_head(conn, cooperative_id, specs, keys, dated_since)
     touched: set[int] = set()
     todo: list[int] = []
     for n, (spec, fp) in enumerate(zip(specs, fingerprints, strict=True), 1):
@@ -512,7 +624,11 @@ def post_entries(cooperative_id: int, specs: Sequence[EntrySpec], *, actor: Any,
                     f"Periode yang memuat tanggal {spec.value_date.isoformat()} sudah ditutup."), n, batch)
         touched.update(ln.account_id for ln in spec.lines)
         todo.append(n - 1)
-    accounts = _lock_account_rows(cooperative_id, touched)
+    if locked is None:
+        accounts = _lock_account_rows(cooperative_id, touched)
+    else:
+        check_accounts_usable(cooperative_id, sorted(touched), locked)
+        accounts = locked
     for i in todo:
         if (reverses_id := specs[i].reverses_id) is not None:
             try:
@@ -596,8 +712,12 @@ def post_entries(cooperative_id: int, specs: Sequence[EntrySpec], *, actor: Any,
             (obj.id, {"voucher": obj.voucher_number, "amount": rules.totals(specs[i].lines)[0]})
             for obj, i in zip(objects, todo, strict=True)], cooperative_id=cooperative_id)
         by_input = dict(zip(todo, objects, strict=True))
-        return [by_input[i] if i in by_input else db.session.get_one(JournalEntry, existing[specs[i].idempotency_key][0])
-                for i in range(len(specs))]
+        result = [by_input[i] if i in by_input else db.session.get_one(JournalEntry, existing[specs[i].idempotency_key][0])
+                  for i in range(len(specs))]
+        if dated_since is not None:
+            for obj in result:
+                obj.dated_since = dated
+        return result
     audit.record(actor, audit_action or f"ledger.post_batch.{source}", "journal_entry",
                  new_ids[0] if new_ids else None,
                  {"entries": len(new_ids), "first": new_ids[0] if new_ids else None,

@@ -221,12 +221,24 @@ def months_run_since(cooperative_id: int, day: date) -> list[date]:
     return sorted(row[0] for row in rows)
 
 
-def adjust_backdated(cooperative_id: int, accounts: list[SavingsAccount], value_date: date, *, actor) -> list:
+def runs_since(day: date) -> tuple[str, date]:
+    """``post_entry``'s ``dated_since`` for :func:`adjust_backdated`: the monthly runs from ``day``'s month on,
+    read under the ledger's head lock in the posting's own statement (no statement of their own while
+    every other posting of the cooperative waits for the head)."""
+    return MONTHLY_SOURCE, rules.month_bounds(day)[0]
+
+
+def adjust_backdated(cooperative_id: int, accounts: list[SavingsAccount], value_date: date, *, actor,
+                     months: list[date] | None = None) -> list:
     """After a transaction dated ``value_date``: post the interest difference of every month whose
     interest already ran, oldest first (each month's adjustment is dated its month end, so the next
-    month's balances include it, as in a replay). :returns: the adjustment entries."""
+    month's balances include it, as in a replay). :returns: the adjustment entries.
+
+    ``months``: those month ends (:func:`months_run_since`), when the caller read them with its posting
+    (``post_entry(..., dated_since=runs_since(value_date))``: under the head lock, so a run that committed
+    before the posting is seen and one that commits after it includes the posting); else read here."""
     entries = []
-    for end in months_run_since(cooperative_id, value_date):
+    for end in months_run_since(cooperative_id, value_date) if months is None else months:
         r = settle(cooperative_id, accounts, end, kind="adjustment", value_date=end, actor=actor,
                    memo=f"Koreksi jasa simpanan {end:%m/%Y} (transaksi tanggal {value_date:%d-%m-%Y})")
         if r["entry"] is not None:

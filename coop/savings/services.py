@@ -227,9 +227,10 @@ def deposit(cooperative_id: int, account_id: int, amount: int, *, actor, value_d
     entry = post_entry(cooperative_id, [Line.dr(_cash_account_id(cooperative_id, cash_code), amount),
                                         Line.cr(acc.ledger_account_id, amount)],
                        actor=actor, memo=memo, value_date=value_date, idempotency_key=idempotency_key,
-                       source=source, source_ref=f"savings_account:{acc.id}")
+                       source=source, source_ref=f"savings_account:{acc.id}",
+                       dated_since=accrual.runs_since(value_date))
     _touch(acc, value_date)
-    accrual.adjust_backdated(cooperative_id, [acc], value_date, actor=actor)
+    accrual.adjust_backdated(cooperative_id, [acc], value_date, actor=actor, months=entry.dated_since)
     if acc.kind == "pokok":
         _activate_if_pokok_paid(acc)
     months = []
@@ -322,13 +323,13 @@ def withdraw(cooperative_id: int, account_id: int, amount: int, *, actor, value_
     memo = _memo(acc, "Penarikan", memo, member)
     entry = post_entry(cooperative_id, lines, actor=actor, memo=memo, value_date=value_date,
                        idempotency_key=idempotency_key, source="savings.withdrawal",
-                       source_ref=f"savings_account:{acc.id}")
+                       source_ref=f"savings_account:{acc.id}", dated_since=accrual.runs_since(value_date))
     _touch(acc, value_date)
     if acc.kind == "berjangka" and acc.balance == 0:
         acc.status, acc.closed_on, acc.next_action_date = "closed", value_date, None
         accrual.pay_closing(cooperative_id, [acc], value_date, actor=actor)
     else:
-        accrual.adjust_backdated(cooperative_id, [acc], value_date, actor=actor)
+        accrual.adjust_backdated(cooperative_id, [acc], value_date, actor=actor, months=entry.dated_since)
     return Receipt(entry, acc, amount, acc.balance, _posting_id(entry, acc.ledger_account_id))
 
 

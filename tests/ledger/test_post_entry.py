@@ -273,3 +273,33 @@ def test_a_rolled_back_savepoint_forgets_only_its_own_entries_and_reading_an_ent
     assert kept in db.session and seen["dropped"] not in db.session
     assert db.session.scalars(sa.select(JournalEntry.memo).where(JournalEntry.cooperative_id == coop.id)).all() == ["kept"]
     assert b.balance(s) == 4
+
+
+def test_dated_since_reads_the_value_dates_of_a_source_with_the_posting(coop, books):
+    """post_entry(dated_since=(source, day)) returns on the entry the distinct value dates (ascending) of the
+    cooperative's entries of that source dated on or after day, read in the posting's statement under the head
+    lock; an idempotent replay gets them too; other sources and earlier dates are left out."""
+    b = books(coop)
+    s = b.sub("2101")
+    b.transfer("1101", "3901", 500_000, value_date=date(2026, 9, 1), memo="modal")
+    b.transfer("5101", s, 100, value_date=date(2026, 10, 31), source="savings.interest", memo="jasa 10")
+    b.transfer("5101", s, 100, value_date=date(2026, 9, 30), source="savings.interest", memo="jasa 9")
+    b.transfer("5101", s, 100, value_date=date(2026, 10, 31), source="savings.interest", memo="jasa 10 lagi")
+    b.transfer("1101", s, 100, value_date=date(2026, 11, 2), source="savings.deposit", memo="setor")
+    e = b.transfer("1101", s, 700, dated_since=("savings.interest", date(2026, 9, 30)), idempotency_key="d-1")
+    assert e.dated_since == [date(2026, 9, 30), date(2026, 10, 31)]
+    later = b.transfer("1101", s, 800, dated_since=("savings.interest", date(2026, 10, 1)))
+    assert later.dated_since == [date(2026, 10, 31)]
+    assert b.transfer("1101", s, 900, dated_since=("savings.interest", date(2026, 11, 1))).dated_since == []
+    replay = b.transfer("1101", s, 700, dated_since=("savings.interest", date(2026, 10, 1)), idempotency_key="d-1")
+    assert replay.id == e.id and replay.dated_since == [date(2026, 10, 31)]
+    assert b.transfer("1101", s, 50).dated_since is None
+
+
+def test_dated_since_only_on_entries():
+    """post_entries returns ids unless as_entries: dated_since has nowhere to go and is refused."""
+    from coop.ledger.services import EntrySpec, post_entries
+
+    with pytest.raises(TypeError):
+        post_entries(1, [EntrySpec(lines=[], value_date=date(2026, 11, 27), memo="x")], actor=None,
+                     dated_since=("savings.interest", date(2026, 11, 1)))
