@@ -681,8 +681,10 @@ class Prepared:
                 cursor.execute(sql, arguments, prepare=server_prepare)
             else:
                 cursor.execute(sql, arguments)
-            rows = cursor.fetchall() if cursor.description is not None else []
-            if results is _UNRESOLVED and cursor.description is not None:
+            if not types:  # no result columns (compiled): an INSERT/UPDATE without RETURNING
+                return []
+            rows = cursor.fetchall()
+            if results is _UNRESOLVED:  # once: psycopg builds ``description`` anew on every access
                 processors = [t._cached_result_processor(conn.dialect, d[1])
                               for t, d in zip(types, cursor.description, strict=True)]
                 found[5] = processors if any(processors) else None
