@@ -1,9 +1,11 @@
-"""Request hooks: request id for the audit log, security headers."""
+"""Request hooks: request id for the audit log, security headers, the far-date and NUL guards, and the
+cookie session's interface."""
 from __future__ import annotations
 
 import uuid
 
 from flask import Flask, g, request
+from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext as _
 
 from coop.audit import request_id_var
@@ -12,8 +14,56 @@ from coop.dates import out_of_range
 from coop.errors import FutureDate, ValidationError
 from coop.spreadsheet import ILLEGAL_CHARACTERS_RE as ctrl
 
+#: The bodies werkzeug parses into ``request.form`` (``werkzeug.formparser.FormDataParser.parse``); any
+#: other body (JSON above all) leaves the form empty.
+FORM_MIMETYPES = frozenset({"multipart/form-data", "application/x-www-form-urlencoded"})
+
+_CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; "
+        "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+#: Headers every response carries unless its view set them itself: (lower-case name, name, value).
+SECURITY_HEADERS = tuple((name.lower(), name, value) for name, value in (
+    ("X-Content-Type-Options", "nosniff"), ("X-Frame-Options", "DENY"), ("Referrer-Policy", "same-origin"),
+    ("Content-Security-Policy", _CSP)))
+
+
+class CookieSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, doing nothing for a request without a session cookie that leaves
+    the session empty (an API call with a bearer token): Flask's own interface builds the signing
+    serializer to open the session and reads the cookie settings to save it either way. The serializer
+    is built once per secret key (itsdangerous keeps no state per call). What a request reads and
+    writes, and the cookie a response carries, are Flask's."""
+
+    _signing: tuple[tuple, object] | None = None
+
+    def get_signing_serializer(self, app):
+        if not app.secret_key:
+            return None
+        keys = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        cached = self._signing
+        if cached is not None and cached[0] == keys:
+            return cached[1]
+        serializer = super().get_signing_serializer(app)
+        self._signing = (keys, serializer)
+        return serializer
+
+    def open_session(self, app, request):
+        if app.secret_key and ("HTTP_COOKIE" not in request.environ  # no Cookie header: no cookie to parse
+                               or not request.cookies.get(self.get_cookie_name(app))):
+            return self.session_class()  # as Flask's: no session cookie, a new empty session
+        return super().open_session(app, request)
+
+    def save_session(self, app, session, response):
+        if not session and not session.modified:
+            # as Flask's: an empty session never written sets no cookie (Vary: Cookie if it was read)
+            if session.accessed:
+                response.vary.add("Cookie")
+            return
+        super().save_session(app, session, response)
+
 
 def register(app: Flask) -> None:  # noqa: C901 -- the request hooks are closures, counted together
+    app.session_interface = CookieSessionInterface()
+
     @app.before_request
     def _request_id():
         rid = request.headers.get("X-Request-Id") or uuid.uuid4().hex
