@@ -66,12 +66,16 @@ def register(app: Flask) -> None:  # noqa: C901 -- the request hooks are closure
 
     @app.before_request
     def _request_id():
-        rid = request.headers.get("X-Request-Id") or uuid.uuid4().hex
-        g.request_id = rid[:64]
-        g._rid_token = request_id_var.set(g.request_id)
+        # the hooks below run on every request: the request and ``g`` are looked up once (each use of
+        # the proxies is a context-variable lookup), headers are read from the environ (the header
+        # mapping raises and catches an exception for an absent one)
+        ctx_g = g._get_current_object()
+        rid = (request.environ.get("HTTP_X_REQUEST_ID") or uuid.uuid4().hex)[:64]
+        ctx_g.request_id = rid
+        ctx_g._rid_token = request_id_var.set(rid)
         # the logged-in user is read from THIS request's cookie (an app context shared by several
         # requests, as in tests or a CLI that calls the app, must not carry the previous one's user)
-        g.pop("_login_user", None)
+        ctx_g.pop("_login_user", None)
 
     @app.before_request
     def _refuse_nul():
@@ -92,11 +96,17 @@ def register(app: Flask) -> None:  # noqa: C901 -- the request hooks are closure
         (0001-01-01 or 9999-12-31 made day/month arithmetic overflow: 500s in the day book, the loan
         reports and the beancount export)."""
 
-        bad = {k: v for k, v in request.args.items(multi=True) if out_of_range(v)}
-        if request.form:
-            bad |= {k: v for k, v in request.form.items(multi=True) if out_of_range(v)}
-        if request.is_json:
-            body = request.get_json(silent=True)
+        req = request._get_current_object()
+        bad = {k: v for k, v in req.args.items(multi=True) if out_of_range(v)} if req.query_string else {}
+        if req.mimetype in FORM_MIMETYPES:
+            if req.form:
+                bad |= {k: v for k, v in req.form.items(multi=True) if out_of_range(v)}
+        else:
+            # no form to parse (a JSON body is not one); what reading the form checked still holds: a
+            # body over MAX_CONTENT_LENGTH is a 413 here (werkzeug's input stream)
+            req.stream  # noqa: B018
+        if req.is_json:
+            body = req.get_json(silent=True)
             if isinstance(body, dict):
                 for k, v in body.items():
                     if isinstance(v, str) and out_of_range(v):
@@ -119,18 +129,18 @@ def register(app: Flask) -> None:  # noqa: C901 -- the request hooks are closure
 
     @app.after_request
     def _headers(resp):
-        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
-        resp.headers.setdefault("X-Frame-Options", "DENY")
-        resp.headers.setdefault("Referrer-Policy", "same-origin")
-        resp.headers.setdefault("Content-Security-Policy",
-                                "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-                                "script-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
-                                "frame-ancestors 'none'")
-        resp.headers.setdefault("X-Request-Id", getattr(g, "request_id", ""))
-        if request.path.startswith("/api/"):
-            resp.headers.setdefault("Cache-Control", "no-store")
-        token = request.args.get("download_token", "")
-        if token and len(token) <= 40 and token.isdigit() and "attachment" in resp.headers.get("Content-Disposition", ""):
+        headers = resp.headers
+        present = {name.lower() for name, _value in headers}  # a view's own value stays (setdefault)
+        for lower, name, value in SECURITY_HEADERS:
+            if lower not in present:
+                headers.add(name, value)
+        if "x-request-id" not in present:
+            headers.add("X-Request-Id", getattr(g, "request_id", ""))
+        req = request._get_current_object()
+        if "cache-control" not in present and req.path.startswith("/api/"):
+            headers.add("Cache-Control", "no-store")
+        token = req.args.get("download_token", "") if req.query_string else ""
+        if token and len(token) <= 40 and token.isdigit() and "attachment" in headers.get("Content-Disposition", ""):
             # an export started: static/js/busy.js sees the cookie and gives the button back (issue 15, item 9)
-            resp.set_cookie("download_token", token, max_age=60, samesite="Lax", secure=request.is_secure)
+            resp.set_cookie("download_token", token, max_age=60, samesite="Lax", secure=req.is_secure)
         return resp
