@@ -1,9 +1,11 @@
-"""Request hooks: request id for the audit log, security headers."""
+"""Request hooks: request id for the audit log, security headers, the far-date and NUL guards, and the
+cookie session's interface."""
 from __future__ import annotations
 
 import uuid
 
 from flask import Flask, g, request
+from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext as _
 
 from coop.audit import request_id_var
@@ -12,16 +14,68 @@ from coop.dates import out_of_range
 from coop.errors import FutureDate, ValidationError
 from coop.spreadsheet import ILLEGAL_CHARACTERS_RE as ctrl
 
+#: The bodies werkzeug parses into ``request.form`` (``werkzeug.formparser.FormDataParser.parse``); any
+#: other body (JSON above all) leaves the form empty.
+FORM_MIMETYPES = frozenset({"multipart/form-data", "application/x-www-form-urlencoded"})
+
+_CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; "
+        "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+#: Headers every response carries unless its view set them itself: (lower-case name, name, value).
+SECURITY_HEADERS = tuple((name.lower(), name, value) for name, value in (
+    ("X-Content-Type-Options", "nosniff"), ("X-Frame-Options", "DENY"), ("Referrer-Policy", "same-origin"),
+    ("Content-Security-Policy", _CSP)))
+
+
+class CookieSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, doing nothing for a request without a session cookie that leaves
+    the session empty (an API call with a bearer token): Flask's own interface builds the signing
+    serializer to open the session and reads the cookie settings to save it either way. The serializer
+    is built once per secret key (itsdangerous keeps no state per call). What a request reads and
+    writes, and the cookie a response carries, are Flask's."""
+
+    _signing: tuple[tuple, object] | None = None
+
+    def get_signing_serializer(self, app):
+        if not app.secret_key:
+            return None
+        keys = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        cached = self._signing
+        if cached is not None and cached[0] == keys:
+            return cached[1]
+        serializer = super().get_signing_serializer(app)
+        self._signing = (keys, serializer)
+        return serializer
+
+    def open_session(self, app, request):
+        if app.secret_key and ("HTTP_COOKIE" not in request.environ  # no Cookie header: no cookie to parse
+                               or not request.cookies.get(self.get_cookie_name(app))):
+            return self.session_class()  # as Flask's: no session cookie, a new empty session
+        return super().open_session(app, request)
+
+    def save_session(self, app, session, response):
+        if not session and not session.modified:
+            # as Flask's: an empty session never written sets no cookie (Vary: Cookie if it was read)
+            if session.accessed:
+                response.vary.add("Cookie")
+            return
+        super().save_session(app, session, response)
+
 
 def register(app: Flask) -> None:  # noqa: C901 -- the request hooks are closures, counted together
+    app.session_interface = CookieSessionInterface()
+
     @app.before_request
     def _request_id():
-        rid = request.headers.get("X-Request-Id") or uuid.uuid4().hex
-        g.request_id = rid[:64]
-        g._rid_token = request_id_var.set(g.request_id)
+        # the hooks below run on every request: the request and ``g`` are looked up once (each use of
+        # the proxies is a context-variable lookup), headers are read from the environ (the header
+        # mapping raises and catches an exception for an absent one)
+        ctx_g = g._get_current_object()
+        rid = (request.environ.get("HTTP_X_REQUEST_ID") or uuid.uuid4().hex)[:64]
+        ctx_g.request_id = rid
+        ctx_g._rid_token = request_id_var.set(rid)
         # the logged-in user is read from THIS request's cookie (an app context shared by several
         # requests, as in tests or a CLI that calls the app, must not carry the previous one's user)
-        g.pop("_login_user", None)
+        ctx_g.pop("_login_user", None)
 
     @app.before_request
     def _refuse_nul():
@@ -42,11 +96,17 @@ def register(app: Flask) -> None:  # noqa: C901 -- the request hooks are closure
         (0001-01-01 or 9999-12-31 made day/month arithmetic overflow: 500s in the day book, the loan
         reports and the beancount export)."""
 
-        bad = {k: v for k, v in request.args.items(multi=True) if out_of_range(v)}
-        if request.form:
-            bad |= {k: v for k, v in request.form.items(multi=True) if out_of_range(v)}
-        if request.is_json:
-            body = request.get_json(silent=True)
+        req = request._get_current_object()
+        bad = {k: v for k, v in req.args.items(multi=True) if out_of_range(v)} if req.query_string else {}
+        if req.mimetype in FORM_MIMETYPES:
+            if req.form:
+                bad |= {k: v for k, v in req.form.items(multi=True) if out_of_range(v)}
+        else:
+            # no form to parse (a JSON body is not one); what reading the form checked still holds: a
+            # body over MAX_CONTENT_LENGTH is a 413 here (werkzeug's input stream)
+            req.stream  # noqa: B018
+        if req.is_json:
+            body = req.get_json(silent=True)
             if isinstance(body, dict):
                 for k, v in body.items():
                     if isinstance(v, str) and out_of_range(v):
@@ -69,18 +129,18 @@ def register(app: Flask) -> None:  # noqa: C901 -- the request hooks are closure
 
     @app.after_request
     def _headers(resp):
-        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
-        resp.headers.setdefault("X-Frame-Options", "DENY")
-        resp.headers.setdefault("Referrer-Policy", "same-origin")
-        resp.headers.setdefault("Content-Security-Policy",
-                                "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-                                "script-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
-                                "frame-ancestors 'none'")
-        resp.headers.setdefault("X-Request-Id", getattr(g, "request_id", ""))
-        if request.path.startswith("/api/"):
-            resp.headers.setdefault("Cache-Control", "no-store")
-        token = request.args.get("download_token", "")
-        if token and len(token) <= 40 and token.isdigit() and "attachment" in resp.headers.get("Content-Disposition", ""):
+        headers = resp.headers
+        present = {name.lower() for name, _value in headers}  # a view's own value stays (setdefault)
+        for lower, name, value in SECURITY_HEADERS:
+            if lower not in present:
+                headers.add(name, value)
+        if "x-request-id" not in present:
+            headers.add("X-Request-Id", getattr(g, "request_id", ""))
+        req = request._get_current_object()
+        if "cache-control" not in present and req.path.startswith("/api/"):
+            headers.add("Cache-Control", "no-store")
+        token = req.args.get("download_token", "") if req.query_string else ""
+        if token and len(token) <= 40 and token.isdigit() and "attachment" in headers.get("Content-Disposition", ""):
             # an export started: static/js/busy.js sees the cookie and gives the button back (issue 15, item 9)
-            resp.set_cookie("download_token", token, max_age=60, samesite="Lax", secure=request.is_secure)
+            resp.set_cookie("download_token", token, max_age=60, samesite="Lax", secure=req.is_secure)
         return resp
