@@ -106,6 +106,7 @@ def test_an_api_response_carries_every_security_header_once(api, users, account)
 
 
 def test_a_page_has_the_security_headers_but_not_the_apis_no_store(client):
+    """An HTML page gets the security headers once each, and not the API's ``Cache-Control: no-store``."""
     resp = client.get("/login")
     assert resp.headers["Referrer-Policy"] == "same-origin"
     assert len(resp.headers.getlist("X-Frame-Options")) == 1
