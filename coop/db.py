@@ -681,7 +681,9 @@ class Prepared:
                 cursor.execute(sql, arguments, prepare=server_prepare)
             else:
                 cursor.execute(sql, arguments)
-            if not types:  # no result columns (compiled): an INSERT/UPDATE without RETURNING
+            # no result columns (compiled): an INSERT/UPDATE without RETURNING; an executemany returns no
+            # rows even where the compiler added RETURNING (psycopg: none unless asked)
+            if not types or (many and cursor.description is None):
                 return []
             rows = cursor.fetchall()
             if results is _UNRESOLVED:  # once: psycopg builds ``description`` anew on every access
