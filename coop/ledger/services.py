@@ -51,6 +51,7 @@ from coop.ledger.models import (
 from coop.ledger.rules import Line
 
 __all__ = ["Line", "EntrySpec", "post_entry", "post_entries", "create_chart", "account_by_code", "open_subaccount", "get_entry",
+           "entry_dates_since",
            "balance_of", "add_account", "close_account", "get_account", "open_subaccounts"]
 
 
@@ -533,9 +534,16 @@ def _read_under_head(conn: sa.Connection, cooperative_id: int, specs: Sequence[E
         existing[key] = (eid, ph)
     closed = _prepared("closed_periods").run(conn, {"cid": cooperative_id, "first": min(days), "last": max(days)})
     if dated_since is not None:
-        dated = sorted(row[0] for row in _prepared("dated_since").run(
-            conn, {"cid": cooperative_id, "source": dated_since[0], "since": dated_since[1]}))
+        dated = entry_dates_since(cooperative_id, *dated_since)
     return existing, closed, None, dated
+
+
+def entry_dates_since(cooperative_id: int, source: str, since: date) -> list[date]:
+    """The distinct value dates (oldest first) of the cooperative's entries of ``source`` dated on or after
+    ``since`` (a prepared statement on the index of migration 0020; what ``dated_since`` reads under the head
+    lock). Entries not flushed yet are not seen: flush first where they count."""
+    rows = _prepared("dated_since").run(connection(), {"cid": cooperative_id, "source": source, "since": since})
+    return sorted(row[0] for row in rows)
 
 
 def _numbered(exc: CoopError, n: int, batch: bool) -> CoopError:

@@ -10,7 +10,6 @@ member's month total): :func:`settle` posts ``expected - recorded``.
 """
 from __future__ import annotations
 
-import functools
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, timedelta
@@ -20,10 +19,10 @@ from typing import cast
 import sqlalchemy as sa
 
 from coop import settings
-from coop.db import Prepared, connection, db, utcnow
+from coop.db import db, utcnow
 from coop.ledger import chart
 from coop.ledger.models import JournalEntry, Posting
-from coop.ledger.services import Line, account_by_code, post_entry
+from coop.ledger.services import Line, account_by_code, entry_dates_since, post_entry
 from coop.savings import rules
 from coop.savings.models import SavingsAccount, SavingsInterest, SavingsProduct
 
@@ -204,21 +203,10 @@ def settle(cooperative_id: int, accounts: list[SavingsAccount], month_end: date,
     return {"entry": entry, "accounts": len(rows), "gross": gross, "tax": tax}
 
 
-@functools.cache
-def _monthly_runs_since() -> Prepared:
-    t = JournalEntry.__table__
-    return Prepared(sa.select(t.c.value_date).distinct().where(
-        t.c.cooperative_id == sa.bindparam("cid", type_=t.c.cooperative_id.type), t.c.source == MONTHLY_SOURCE,
-        t.c.value_date >= sa.bindparam("start", type_=t.c.value_date.type)))
-
-
 def months_run_since(cooperative_id: int, day: date) -> list[date]:
-    """Month ends, from ``day``'s month on, whose monthly interest run was posted (oldest first). Runs on
-    every deposit and withdrawal: a prepared statement (coop.db.Prepared) on the index of migration 0020."""
+    """Month ends, from ``day``'s month on, whose monthly interest run was posted (oldest first)."""
     db.session.flush()  # as the ORM's autoflush would: entries of this unit of work count
-    rows = _monthly_runs_since().run(connection(),
-                                     {"cid": cooperative_id, "start": rules.month_bounds(day)[0]})
-    return sorted(row[0] for row in rows)
+    return entry_dates_since(cooperative_id, *runs_since(day))
 
 
 def runs_since(day: date) -> tuple[str, date]:
