@@ -6,6 +6,7 @@ from __future__ import annotations
 import fcntl
 import os
 import threading
+from contextlib import contextmanager
 from datetime import date
 
 import pytest
@@ -93,6 +94,21 @@ def test_an_open_read_neither_blocks_a_writer_nor_fails_its_own_later_write(sqli
         db.session.remove()
 
 
+_REAL_FLOCK = fcntl.flock  # a test may count the app's flock calls (monkeypatch): the holder's are not counted
+
+
+@contextmanager
+def _held_elsewhere(path: str):
+    """The writer lock held as another process holds it (an open file description of its own)."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    _REAL_FLOCK(fd, fcntl.LOCK_EX)
+    try:
+        yield
+    finally:
+        _REAL_FLOCK(fd, fcntl.LOCK_UN)
+        os.close(fd)
+
+
 def test_writer_lock_held_for_the_unit_of_work_only(sqlite_app):
     """The writer lock is taken when a unit of work begins and given back on commit and on rollback;
     reads outside a unit of work never take it."""
@@ -118,16 +134,10 @@ def test_writer_waits_then_fails_like_sqlite_when_the_lock_is_not_given_back(sql
     ("database is locked") and writes nothing."""
     app = sqlite_app(SQLITE_BUSY_TIMEOUT_MS=200, TX_RETRIES=0)
     path = _lock_path(app)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    fcntl.flock(fd, fcntl.LOCK_EX)
-    try:
-        with app.app_context():
-            with pytest.raises(sa.exc.OperationalError, match="database is locked"):
-                _new_coop("X")
-            db.session.remove()
-    finally:
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        os.close(fd)
+    with _held_elsewhere(path), app.app_context():
+        with pytest.raises(sa.exc.OperationalError, match="database is locked"):
+            _new_coop("X")
+        db.session.remove()
     with app.app_context():
         assert _count() == 0
         _new_coop("Y")  # and works once the lock is free
@@ -331,14 +341,10 @@ def test_a_waiting_writer_sleeps_in_the_kernel_and_gets_the_lock_when_it_is_give
     app = sqlite_app()
     path = _lock_path(app)
     calls = []
-    real_flock = fcntl.flock
 
     def counting(fd, op):
         calls.append(op)
-        return real_flock(fd, op)
-    monkeypatch.setattr(db_sqlite.fcntl, "flock", counting)
-    holder = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    real_flock(holder, fcntl.LOCK_EX)
+        return _REAL_FLOCK(fd, op)
     done = threading.Event()
     errors = []
 
@@ -352,13 +358,11 @@ def test_a_waiting_writer_sleeps_in_the_kernel_and_gets_the_lock_when_it_is_give
         finally:
             done.set()
     thread = threading.Thread(target=writer)
-    thread.start()
-    try:
+    with _held_elsewhere(path):
+        monkeypatch.setattr(db_sqlite.fcntl, "flock", counting)
+        thread.start()
         assert not done.wait(0.3), "the writer must wait while the lock is held"
         waiting_calls = len(calls)
-    finally:
-        real_flock(holder, fcntl.LOCK_UN)
-        os.close(holder)
     thread.join(10)
     assert done.is_set() and errors == []
     assert waiting_calls <= len(db_sqlite.QUICK_POLLS) + 1, calls
@@ -374,17 +378,11 @@ def test_a_wait_given_up_at_the_timeout_never_keeps_the_lock(sqlite_app):
     same connection resumes or restarts its wait and commits."""
     app = sqlite_app(SQLITE_BUSY_TIMEOUT_MS=150, TX_RETRIES=0)
     path = _lock_path(app)
-    holder = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    fcntl.flock(holder, fcntl.LOCK_EX)
-    try:
-        with app.app_context():
-            for _ in range(2):  # the second attempt resumes the first one's wait, and gives up again
-                with pytest.raises(sa.exc.OperationalError, match="database is locked"):
-                    _new_coop("X")
-                db.session.remove()
-    finally:
-        fcntl.flock(holder, fcntl.LOCK_UN)
-        os.close(holder)
+    with _held_elsewhere(path), app.app_context():
+        for _ in range(2):  # the second attempt resumes the first one's wait, and gives up again
+            with pytest.raises(sa.exc.OperationalError, match="database is locked"):
+                _new_coop("X")
+            db.session.remove()
     for _ in range(200):  # the abandoned wait gets the lock and gives it back (no timing asserted)
         if _lock_is_free(path):
             break
