@@ -20,7 +20,7 @@ from coop.jobs import month_end_pending
 from coop.ledger.integrity import refuse_owned
 from coop.ledger.models import AccountingPeriod, JournalEntry, LedgerApproval
 from coop.ledger.rules import Line
-from coop.ledger.services import _lock_head, get_entry, post_entry
+from coop.ledger.services import get_entry, lock_head, post_entry
 from coop.paging import Page, fetch_page
 
 #: Roles that may act as the checker of a ledger approval.
@@ -86,7 +86,7 @@ def close_period(cooperative_id: int, *, actor: Any, year: int, month: int | Non
                          f"(hari ini {today.isoformat()}).", fields={field: ["periode belum dimulai"]})
     if month is not None:
         _month_may_close(cooperative_id, end, today)
-    _lock_head(cooperative_id)
+    lock_head(cooperative_id)
     period = db.session.scalar(sa.select(AccountingPeriod).where(
         AccountingPeriod.cooperative_id == cooperative_id, AccountingPeriod.start_on == start,
         AccountingPeriod.end_on == end))

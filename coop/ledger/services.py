@@ -279,7 +279,11 @@ def get_entry(cooperative_id: int, entry_id: int) -> JournalEntry:
     return entry
 
 
-def _lock_head(cooperative_id: int) -> LedgerHead:
+def lock_head(cooperative_id: int) -> LedgerHead:
+    """Lock the cooperative's chain head until COMMIT (every posting takes it first; taking it again in the
+    same transaction waits for nothing). For a writer whose READS must not go stale before it posts (the
+    month's interest run: a backdated deposit committing between its reads and its posting would be in
+    neither), or that serialises with postings without posting (closing a period)."""
     # populate_existing: a head loaded earlier in this transaction (without the lock) must not be used stale
     head = db.session.scalar(sa.select(LedgerHead).where(LedgerHead.cooperative_id == cooperative_id)
                              .with_for_update().execution_options(populate_existing=True))

@@ -22,7 +22,7 @@ from coop import settings
 from coop.db import db, utcnow
 from coop.ledger import chart
 from coop.ledger.models import JournalEntry, Posting
-from coop.ledger.services import Line, account_by_code, entry_dates_since, post_entry
+from coop.ledger.services import Line, account_by_code, entry_dates_since, lock_head, post_entry
 from coop.savings import rules
 from coop.savings.models import SavingsAccount, SavingsInterest, SavingsProduct
 
@@ -165,9 +165,15 @@ def settle(cooperative_id: int, accounts: list[SavingsAccount], month_end: date,
     call: PP 15/2009's threshold is per member and month) and split over the accounts by
     :func:`rules.split_tax`; the entry carries the differences of gross, tax and net, signed.
 
+    The ledger's chain head is locked BEFORE the balances and what was paid are read (they are read at
+    the head, as the posting is written): a backdated posting into the month that committed first is
+    counted here, and one that commits after waits for this entry and sees the month as run (it posts
+    its own adjustment). Read before the lock, a posting committing in between would be in neither.
+
     :returns: ``{"entry", "accounts", "gross", "tax"}`` (``entry`` None when nothing differs).
     """
     _, end = rules.month_bounds(month_end)
+    lock_head(cooperative_id)
     rows = _differences(cooperative_id, accounts, end)
     # one pass over the rows: each payee's net and the accounts it pays for (in account order), so a month
     # of thousands of accounts costs the same per account as a month of ten

@@ -19,7 +19,7 @@ from coop.formatting import BULAN_PANJANG, rupiah
 from coop.ledger import chart
 from coop.ledger import rules as ledger_rules
 from coop.ledger.models import Account, JournalEntry
-from coop.ledger.services import Line, account_by_code, post_entry
+from coop.ledger.services import Line, account_by_code, lock_head, post_entry
 from coop.membership.services import get_member
 from coop.savings import accrual, rules
 from coop.savings.models import SavingsAccount, SavingsProduct
@@ -71,6 +71,9 @@ def post_monthly_interest(cooperative_id: int, month_end: date) -> str:
     month were paid with their closing: only a difference, if any, is posted for them."""
     _, end = rules.month_bounds(month_end)
     key = f"{accrual.MONTHLY_KEY}{end:%Y-%m}"
+    # the head first (settle reads under it too): a second run of the month started meanwhile waits here and
+    # then finds the first one's key
+    lock_head(cooperative_id)
     if db.session.scalar(sa.select(JournalEntry.id).where(JournalEntry.cooperative_id == cooperative_id,
                                                           JournalEntry.idempotency_key == key)):
         return f"jasa simpanan {end:%Y-%m} sudah diposting"
