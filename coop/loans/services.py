@@ -20,7 +20,7 @@ from coop.db import db
 from coop.errors import Conflict, Forbidden, ValidationError
 from coop.ledger import chart
 from coop.ledger.models import Account, JournalEntry
-from coop.ledger.services import Line, account_by_code, open_subaccount, post_entry
+from coop.ledger.services import Line, account_by_code, lock_head, open_subaccount, post_entry
 from coop.loans import rules
 from coop.loans.lookups import (  # noqa: F401 - re-exported: the loans API of other areas
     _acc_id,
@@ -336,6 +336,10 @@ def approve_write_off(cooperative_id: int, loan_id: int, *, actor, on: date) -> 
     _check_write_off_class(cooperative_id, loan)  # it may have improved since the request (a payment came in)
     datebounds.check_day(cooperative_id, on, "written_off_on")
     check_not_before_history(loan, on, "written_off_on")
+    # the head (after the loan: the order of every loan posting) before the provision is read: another loan's
+    # write-off (its own loan row) or the month's PPAP moving it between this read and this posting would
+    # be in neither (two write-offs at once each took the whole provision)
+    lock_head(cooperative_id)
     amount = outstanding_principal(loan)
     provision = account_by_code(cooperative_id, chart.PENYISIHAN)
     from_provision = max(0, min(amount, provision.natural_balance()))
