@@ -16,7 +16,8 @@ def run_while(app, monkeypatch, target: Any, name: str, main: Callable[[], Any],
               when: Callable[..., bool] = lambda *a, **k: True) -> tuple[Any, list[BaseException]]:
     """``atomic(main)``; the first call of ``target.name`` (where ``when(*args, **kw)``) returns, then
     ``meanwhile`` (its own app context; it commits with ``atomic`` itself) starts on a thread and is joined
-    for 1 s; ``main`` goes on. :returns: what ``main`` returned and what ``meanwhile`` raised."""
+    for 1 s; ``main`` goes on. :returns: what ``main`` returned and what ``meanwhile`` raised (what ``main``
+    raises is raised, after the thread ended)."""
     errors: list[BaseException] = []
 
     def _other():
@@ -44,10 +45,10 @@ def run_while(app, monkeypatch, target: Any, name: str, main: Callable[[], Any],
                 result = atomic(main)
             finally:
                 db.session.remove()
-    finally:
+    finally:  # also when ``main`` raised (its unit of work rolled back): the thread ends before the test goes on
         if other.ident is not None:
             other.join(timeout=60)
         monkeypatch.setattr(target, name, real)
-    assert not other.is_alive()
-    assert other.ident is not None, "the hook never ran: the test proves nothing"
+        assert not other.is_alive()
+        assert other.ident is not None, "the hook never ran: the test proves nothing"
     return result, errors

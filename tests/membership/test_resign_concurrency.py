@@ -1,0 +1,118 @@
+"""A resignation against a deposit into the member's savings at the same moment (real commits, both engines).
+
+The resignation reads the member's balances, then refunds them in one entry and closes the accounts. A
+deposit checks the account is open, then posts. Either way round, a deposit committing between the other
+side's read and its posting was left in a closed account, refunded to nobody. Now the resignation takes the
+ledger's head before it reads the accounts (and reads their balances afresh), and a deposit checks again,
+under the head its posting holds, that its account was not closed meanwhile."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from coop.db import atomic, db
+from coop.errors import RuleViolation
+from tests.concurrent import run_while
+
+RESIGN_ON = date(2025, 6, 30)
+
+
+def _member_with_pokok_and_wajib(app, name: str, nik: str, kk: str) -> tuple[int, int, int]:
+    """Committed: a member who joined 2 January 2025 with pokok Rp 100.000 and wajib Rp 100.000 (January to
+    May). :returns: the cooperative, the member and the wajib account ids."""
+    from coop.auth.services import create_cooperative
+    from coop.ledger.services import create_chart
+    from coop.membership.services import register_member
+    from coop.registry.services import create_resident
+    from coop.savings import services as savings
+    from tests.fixtures_ledger import fill_cash_box
+
+    def _setup():
+        c = create_cooperative(name=f"Koperasi {name}", village_code="3504042001")
+        create_chart(c.id)
+        savings.seed_defaults(c.id)
+        fill_cash_box(c.id, 1_000_000, date(2025, 1, 2))  # the refund is paid from the box
+        r = create_resident(c.id, {"nik": nik, "kk_number": kk, "full_name": f"Siti {name}", "sex": "F",
+                                   "birth_place": "Tulungagung", "birth_date": date(1988, 3, 9),
+                                   "village_code": "3504042001", "relationship": "kepala_keluarga",
+                                   "status": "hidup"}, actor=None)
+        m = register_member(c.id, r.id, date(2025, 1, 2), actor=None)
+        pokok = savings.account_for(c.id, m.id, "pokok")
+        savings.deposit(c.id, pokok.id, 100_000, actor=None, value_date=date(2025, 1, 2))
+        wajib = savings.account_for(c.id, m.id, "wajib")
+        savings.deposit(c.id, wajib.id, 100_000, actor=None, value_date=date(2025, 1, 2))
+        return c.id, m.id, wajib.id
+    with app.app_context():
+        ids = atomic(_setup)
+        db.session.remove()
+    return ids
+
+
+def _after(app, cid: int, member_id: int, wajib_id: int) -> tuple[int, str, int]:
+    """The refund paid, the wajib account's status and balance."""
+    from coop.membership import services as members
+    from coop.savings import services as savings
+
+    with app.app_context():
+        s = members.settlement_of(cid, member_id)
+        acc = savings.get_account(cid, wajib_id)
+        out = (s.refund, acc.status, acc.balance)
+        db.session.remove()
+    return out
+
+
+@pytest.mark.slow
+def test_a_deposit_committing_while_the_resignation_reads_is_refused_not_left_behind(committed_app, monkeypatch):
+    """Pokok 100.000 + wajib 100.000. Once the resignation has read the accounts, a wajib deposit of Rp 20.000
+    comes in: it waits for the resignation and is refused (the member left, the account is closed). The refund is 200.000 and the
+    closed wajib account holds 0. (Read before the head, the deposit committed meanwhile: the refund was
+    200.000 and 20.000 stayed in the closed account.)"""
+    from coop.membership import services as members
+    from coop.savings import services as savings
+
+    cid, member_id, wajib_id = _member_with_pokok_and_wajib(committed_app, "Keluar", "3504044903880021",
+                                                             "3504040107150031")
+
+    def _deposit():
+        atomic(savings.deposit, cid, wajib_id, 20_000, actor=None, value_date=date(2025, 6, 20))
+    _, errors = run_while(committed_app, monkeypatch, savings, "accounts_of",
+                          lambda: members.resign(cid, member_id, RESIGN_ON, actor=None), _deposit)
+    with committed_app.app_context():
+        engine = db.engine.dialect.name
+    # SQLite: the deposit's unit of work began after the resignation committed (the writer lock) and read the
+    # member as resigned; PostgreSQL: it read the member before, waited for the head, and checks again there
+    assert [getattr(e, "code", e) for e in errors] == ["account_closed" if engine == "postgresql" else "not_a_member"]
+    assert _after(committed_app, cid, member_id, wajib_id) == (200_000, "closed", 0)
+
+
+@pytest.mark.slow
+def test_a_resignation_committing_while_a_deposit_checks_leaves_nothing_behind(committed_app, monkeypatch):
+    """A wajib deposit of Rp 20.000 has checked the member and the account when the resignation comes in.
+    On SQLite the deposit's unit of work holds the writer lock: the resignation waits and refunds 220.000.
+    On PostgreSQL the resignation commits first (it refunds 200.000) and the deposit, checking again under
+    the ledger's head, is refused. Either way the closed wajib account holds 0. (Checked only before the
+    head, the deposit was posted into the closed account: 20.000 refunded to nobody.)"""
+    from coop.membership import services as members
+    from coop.savings import services as savings
+
+    cid, member_id, wajib_id = _member_with_pokok_and_wajib(committed_app, "Setor", "3504044903880022",
+                                                             "3504040107150032")
+
+    def _resign():
+        atomic(members.resign, cid, member_id, RESIGN_ON, actor=None)
+    refused = None
+    try:
+        _, errors = run_while(committed_app, monkeypatch, savings, "_member_must_be_current",
+                              lambda: savings.deposit(cid, wajib_id, 20_000, actor=None, value_date=date(2025, 6, 20)),
+                              _resign)
+    except RuleViolation as exc:
+        refused = exc.code
+        errors = []
+    assert errors == []
+    with committed_app.app_context():
+        engine = db.engine.dialect.name
+    if engine == "postgresql":
+        assert (refused, _after(committed_app, cid, member_id, wajib_id)) == ("account_closed", (200_000, "closed", 0))
+    else:
+        assert (refused, _after(committed_app, cid, member_id, wajib_id)) == (None, (220_000, "closed", 0))
