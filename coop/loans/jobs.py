@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from coop.db import db
 from coop.ledger import chart
 from coop.ledger.models import Account
-from coop.ledger.services import Line, account_by_code, post_entry
+from coop.ledger.services import Line, account_by_code, lock_head, post_entry
 from coop.loans import rules
 from coop.loans.models import Loan, LoanClassChange, LoanInstalment, LoanPenalty, LoanProvision
 from coop.loans.products import loan_class, provision_rates, thresholds
@@ -102,7 +102,13 @@ def run_daily(cooperative_id: int, as_of: date) -> str:
 
 def post_provision(cooperative_id: int, as_of: date, actor=None) -> LoanProvision:
     """PPAP for the month ending ``as_of``: required = sum of outstanding x class rate per loan; the
-    difference to the provision account (1209) is posted (Dr 5102 / Cr 1209, or back). Once per month."""
+    difference to the provision account (1209) is posted (Dr 5102 / Cr 1209, or back). Once per month.
+
+    The ledger's head is locked before the balances are read: a write-off (or a repayment) committing
+    between these reads and the posting moved the provision or a loan's balance behind them (the posted
+    difference then left the provision off what is required); a second run of the month waits and finds the
+    first's row."""
+    lock_head(cooperative_id)
     period = as_of.strftime("%Y-%m")
     existing = db.session.scalar(sa.select(LoanProvision).where(LoanProvision.cooperative_id == cooperative_id,
                                                                 LoanProvision.period == period))

@@ -88,3 +88,34 @@ def test_two_write_offs_approved_at_once_take_the_provision_once(committed_app, 
         assert account_by_code(cid, chart.BEBAN_PENYISIHAN).natural_balance() == 2_400_000
         assert [loans.get_loan(cid, i).written_off_amount for i in (first, second)] == [1_200_000, 1_200_000]
         db.session.remove()
+
+
+@pytest.mark.slow
+def test_the_months_provision_and_a_write_off_at_once_leave_the_provision_as_required(committed_app, monkeypatch):
+    """Provision Rp 1.500.000; two Lancar loans of Rp 1.200.000 need 0,5 % each: 2 x 6.000 = 12.000, so the
+    month's PPAP releases 1.488.000. A write-off of the second loan comes in while it runs: it waits, then
+    takes the 12.000 left and 1.188.000 from 5102. The provision ends at 0, 5102 at 1.500.000 - 1.488.000 +
+    1.188.000 = 1.200.000. (Read before the head, the write-off took 1.200.000 of the 1.500.000 meanwhile and
+    the release of 1.488.000 from the stale figure left the provision at -1.188.000.)"""
+    from coop.auth.models import User
+    from coop.ledger.services import account_by_code
+    from coop.loans import jobs
+    from coop.loans import services as loans
+
+    cid, _, second, approver_id = _two_loans_and_a_provision(committed_app)
+
+    def _figures(provision):
+        return provision.required, provision.previous, provision.adjustment
+
+    def _write_off():
+        atomic(lambda: loans.approve_write_off(cid, second, actor=db.session.get(User, approver_id),
+                                               on=date(2026, 3, 5)))
+    row, errors = run_while(committed_app, monkeypatch, jobs, "account_by_code",
+                            lambda: _figures(jobs.post_provision(cid, date(2026, 2, 28))), _write_off,
+                            when=lambda _cid, code: code == chart.PENYISIHAN)
+    assert errors == []
+    assert row == (12_000, 1_500_000, -1_488_000)
+    with committed_app.app_context():
+        assert account_by_code(cid, chart.PENYISIHAN).natural_balance() == 0
+        assert account_by_code(cid, chart.BEBAN_PENYISIHAN).natural_balance() == 1_200_000
+        db.session.remove()
