@@ -13,11 +13,13 @@ from coop.db import atomic, db
 
 
 def run_while(app, monkeypatch, target: Any, name: str, main: Callable[[], Any], meanwhile: Callable[[], Any],
-              when: Callable[..., bool] = lambda *a, **k: True) -> tuple[Any, list[BaseException]]:
+              when: Callable[..., bool] = lambda *a, **k: True,
+              refused: type[BaseException] | None = None) -> tuple[Any, list[BaseException]]:
     """``atomic(main)``; the first call of ``target.name`` (where ``when(*args, **kw)``) returns, then
     ``meanwhile`` (its own app context; it commits with ``atomic`` itself) starts on a thread and is joined
     for 1 s; ``main`` goes on. :returns: what ``main`` returned and what ``meanwhile`` raised (what ``main``
-    raises is raised, after the thread ended)."""
+    raises is raised, after the thread ended; ``refused``: an error of that type, its unit of work rolled
+    back, is returned as what ``main`` returned)."""
     errors: list[BaseException] = []
 
     def _other():
@@ -43,6 +45,10 @@ def run_while(app, monkeypatch, target: Any, name: str, main: Callable[[], Any],
         with app.app_context():
             try:
                 result = atomic(main)
+            except BaseException as exc:
+                if refused is None or not isinstance(exc, refused):
+                    raise
+                result = exc
             finally:
                 db.session.remove()
     finally:  # also when ``main`` raised (its unit of work rolled back): the thread ends before the test goes on

@@ -252,6 +252,11 @@ def deposit(cooperative_id: int, account_id: int, amount: int, *, actor, value_d
                        source=source, source_ref=f"savings_account:{acc.id}",
                        dated_since=accrual.runs_since(value_date))
     _still_open(acc)
+    if acc.kind == "pokok" and acc.balance > owed:
+        # the balance was read before the posting's locks: a pokok deposit committed meanwhile; the balance
+        # shown now is the one the posting locked (no statement of its own)
+        raise RuleViolation(f"Simpanan pokok hanya Rp {owed:,} sekali; sudah dibayar.".replace(",", "."),
+                            code="pokok_overpaid", fields={"amount": ["maksimal 0"]})
     _touch(acc, value_date)
     accrual.adjust_backdated(cooperative_id, [acc], value_date, actor=actor, months=entry.dated_since)
     if acc.kind == "pokok":

@@ -101,14 +101,10 @@ def test_a_resignation_committing_while_a_deposit_checks_leaves_nothing_behind(c
 
     def _resign():
         atomic(members.resign, cid, member_id, RESIGN_ON, actor=None)
-    refused = None
-    try:
-        _, errors = run_while(committed_app, monkeypatch, savings, "_member_must_be_current",
-                              lambda: savings.deposit(cid, wajib_id, 20_000, actor=None, value_date=date(2025, 6, 20)),
-                              _resign)
-    except RuleViolation as exc:
-        refused = exc.code
-        errors = []
+    deposit, errors = run_while(committed_app, monkeypatch, savings, "_member_must_be_current",
+                                lambda: savings.deposit(cid, wajib_id, 20_000, actor=None, value_date=date(2025, 6, 20)),
+                                _resign, refused=RuleViolation)
+    refused = getattr(deposit, "code", None)
     assert errors == []
     with committed_app.app_context():
         engine = db.engine.dialect.name
