@@ -112,3 +112,42 @@ def test_a_resignation_committing_while_a_deposit_checks_leaves_nothing_behind(c
         assert (refused, _after(committed_app, cid, member_id, wajib_id)) == ("account_closed", (200_000, "closed", 0))
     else:
         assert (refused, _after(committed_app, cid, member_id, wajib_id)) == (None, (220_000, "closed", 0))
+
+
+@pytest.mark.slow
+def test_a_resignation_committing_while_a_berjangka_opens_leaves_no_account_open(committed_app, monkeypatch):
+    """A berjangka of Rp 1.000.000 in cash (dated 20 June) has checked the member when the resignation comes
+    in. On SQLite the opening's unit of work holds the writer lock: the resignation waits and refunds it with
+    the rest and its jasa for 20-29 June (6 %/yr on the lowest balance: 1.000.000 x 6 % / 12 x 10/30 =
+    1.666,67 -> 1.667): 200.000 + 1.000.000 + 1.667 = 1.201.667. On PostgreSQL the resignation commits first (refund 200.000) and the opening, checking the member
+    again under the ledger's head, is refused and leaves no account. Either way no account of the member is
+    open or holds money. (Checked only before the head, the berjangka stayed open and funded, Rp 1.000.000
+    of a member who had left.)"""
+    from coop.membership import services as members
+    from coop.savings import interest
+    from coop.savings import services as savings
+
+    cid, member_id, _ = _member_with_pokok_and_wajib(committed_app, "Berjangka", "3504044903880023",
+                                                      "3504040107150033")
+    with committed_app.app_context():
+        product_id = savings.default_product(cid, "berjangka").id
+        db.session.remove()
+
+    def _resign():
+        atomic(members.resign, cid, member_id, RESIGN_ON, actor=None)
+    opened, errors = run_while(committed_app, monkeypatch, interest, "_member_must_be_current",
+                               lambda: interest.open_berjangka(cid, member_id, product_id, 1_000_000, actor=None,
+                                                               opened_on=date(2025, 6, 20)).amount,
+                               _resign, refused=RuleViolation)
+    assert errors == []
+    with committed_app.app_context():
+        engine = db.engine.dialect.name
+        accounts = [(a.kind, a.status, a.balance) for a in savings.accounts_of(cid, member_id)]
+        refund = members.settlement_of(cid, member_id).refund
+        db.session.remove()
+    if engine == "postgresql":
+        assert (getattr(opened, "code", opened), refund) == ("not_a_member", 200_000)
+        assert "berjangka" not in [kind for kind, _, _ in accounts]
+    else:
+        assert (opened, refund) == (1_000_000, 1_201_667)
+    assert all(status == "closed" and balance == 0 for _, status, balance in accounts), accounts
