@@ -183,6 +183,14 @@ def decide(cooperative_id: int, loan_id: int, *, actor, decision: str, note: str
     return loan
 
 
+def _borrower_must_be_current(member) -> None:
+    """Approved before the member resigned or died: a former member is not lent to (closed loop), and the
+    resignation settlement has already been made without this loan. :raises Conflict: ``not_member``."""
+    if not member.is_current:
+        raise Conflict(f"Peminjam sudah tidak menjadi anggota (berstatus {member.status_label}): pinjaman "
+                       "tidak dapat dicairkan.", code="not_member")
+
+
 def disburse(cooperative_id: int, loan_id: int, *, actor, disbursed_on: date, first_due_date: date | None = None,
              mode: str = "cash", idempotency_key: str | None = None) -> Loan:
     """Pay out an approved loan: open its sub-account, book the schedule (same code as the preview) and
@@ -197,11 +205,7 @@ def disburse(cooperative_id: int, loan_id: int, *, actor, disbursed_on: date, fi
     if loan.status != "approved":
         raise Conflict("Hanya pinjaman yang disetujui yang dapat dicairkan.", code="not_approved")
     member = _member(cooperative_id, loan.member_id)
-    if not member.is_current:
-        # approved before the member resigned or died: a former member is not lent to (closed loop), and
-        # the resignation settlement has already been made without this loan
-        raise Conflict(f"Peminjam sudah tidak menjadi anggota (berstatus {member.status_label}): pinjaman "
-                       "tidak dapat dicairkan.", code="not_member")
+    _borrower_must_be_current(member)
     if mode not in ("cash", "savings"):
         raise ValidationError("Cara pencairan harus cash atau savings.", fields={"mode": ["cash/savings"]})
     datebounds.check_day(cooperative_id, disbursed_on, "disbursed_on",
@@ -230,6 +234,10 @@ def disburse(cooperative_id: int, loan_id: int, *, actor, disbursed_on: date, fi
     entry = post_entry(cooperative_id, lines, actor=actor, memo=f"Pencairan pinjaman {loan.number}",
                        value_date=disbursed_on, idempotency_key=idempotency_key, source="loans.disburse",
                        source_ref=loan.number)
+    # the borrower was read before the head this posting holds: a resignation that committed meanwhile settled
+    # without this loan (it was not running yet), and the cash would go to a former member
+    db.session.refresh(member, ["status"])
+    _borrower_must_be_current(member)
     for inst in plan:
         db.session.add(LoanInstalment(
             cooperative_id=cooperative_id, loan_id=loan.id, version=1, number=inst.number, due_on=inst.due_date,
