@@ -31,6 +31,7 @@ from coop.loans.lookups import (  # noqa: F401 - re-exported: the loans API of o
     get_loan,
     instalments,
     is_borrower,
+    lock_member_loans,
     oldest_unpaid_due_on,
     outstanding_principal,
     recovered_total,

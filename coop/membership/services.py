@@ -18,7 +18,7 @@ from coop.ledger import chart
 from coop.ledger.models import Account, JournalEntry
 from coop.ledger.queries import entry_id_for_key
 from coop.ledger.services import Line, account_by_code, get_entry, lock_head, post_entry
-from coop.loans.services import plan_member_payoff
+from coop.loans.services import lock_member_loans, plan_member_payoff
 from coop.membership.models import MEMBER_STATUSES, MEMBER_TYPES, Member, MemberSearchKey
 from coop.registry.models import Resident
 from coop.registry.services import get_resident
@@ -332,7 +332,10 @@ def resign(cooperative_id: int, member_id: int, effective_on: date, *, actor, st
     """
     # the ledger's head before anything is read: a posting to the member's accounts (a deposit, a loan
     # repayment) that commits first is in the refund, one that commits after waits and finds them closed;
-    # what this session loaded before (the page's preview) is read again under it
+    # what this session loaded before (the page's preview) is read again under it. The member's loans
+    # before the head: a repayment locks its loan, then the head (taken the other way round, a repayment
+    # in flight and this netting deadlocked)
+    lock_member_loans(cooperative_id, member_id)
     lock_head(cooperative_id)
     member = get_member(cooperative_id, member_id)
     db.session.refresh(member)
