@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from coop.db import db
 from coop.ledger import chart
 from coop.ledger.models import Account
-from coop.ledger.services import Line, account_by_code, post_entry
+from coop.ledger.services import Line, account_by_code, lock_head, post_entry
 from coop.loans import rules
 from coop.loans.models import Loan, LoanClassChange, LoanInstalment, LoanPenalty, LoanProvision
 from coop.loans.products import loan_class, provision_rates, thresholds
@@ -66,24 +66,34 @@ def process_loan(loan: Loan, insts: list[LoanInstalment], as_of: date, penalties
 
 
 def run_daily(cooperative_id: int, as_of: date) -> str:
-    """The daily loan run for one day (see the module docstring). Idempotent per loan and day."""
-    ids = list(db.session.scalars(sa.select(Loan.id).where(
-        Loan.cooperative_id == cooperative_id, Loan.status == "active", Loan.next_action_date <= as_of,
-        sa.or_(Loan.last_processed_on.is_(None), Loan.last_processed_on < as_of)).order_by(Loan.id)))
-    n_pen = n_changes = 0
+    """The daily loan run for one day (see the module docstring). Idempotent per loan and day.
+
+    Each chunk's loans are locked (``FOR UPDATE``, ascending ids, read again) before their instalments are
+    read: every repayment, payoff and write-off locks its loan first, so one committing first is seen and one
+    coming after waits and re-assesses the days it covers. Read without the lock, a payment committing in
+    between was charged a penalty and its loan stored late. The lock's condition is the selection's: a loan
+    that stopped being due meanwhile (paid off, processed by another run) is left alone."""
+    due = (Loan.cooperative_id == cooperative_id, Loan.status == "active", Loan.next_action_date <= as_of,
+           sa.or_(Loan.last_processed_on.is_(None), Loan.last_processed_on < as_of))
+    ids = list(db.session.scalars(sa.select(Loan.id).where(*due).order_by(Loan.id)))
+    n_pen = n_changes = n_loans = 0
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start:start + CHUNK]
-        loans = list(db.session.scalars(sa.select(Loan).where(Loan.id.in_(chunk)).order_by(Loan.id)))
+        loans = list(db.session.scalars(sa.select(Loan).where(Loan.id.in_(chunk), *due).order_by(Loan.id)
+                                        .with_for_update().execution_options(populate_existing=True)))
+        n_loans += len(loans)
         version = {loan.id: loan.schedule_version for loan in loans}
         # the loans' sub-accounts into the identity map in one query: the collateral test reads them
         db.session.scalars(sa.select(Account).where(Account.id.in_(
-            [loan.ledger_account_id for loan in loans if loan.ledger_account_id and loan.days_past_due > 0]))).all()
+            [loan.ledger_account_id for loan in loans if loan.ledger_account_id and loan.days_past_due > 0]))
+            .execution_options(populate_existing=True)).all()
         by_loan = defaultdict(list)
         for ins in db.session.scalars(
                 sa.select(LoanInstalment).join(Loan, Loan.id == LoanInstalment.loan_id).where(
                     LoanInstalment.loan_id.in_(chunk), LoanInstalment.version == Loan.schedule_version,
                     LoanInstalment.due_on <= as_of + LOOKAHEAD, LoanInstalment.paid_on.is_(None))
-                .order_by(LoanInstalment.loan_id, LoanInstalment.number)):
+                .order_by(LoanInstalment.loan_id, LoanInstalment.number)
+                .execution_options(populate_existing=True)):
             if ins.version == version[ins.loan_id]:
                 by_loan[ins.loan_id].append(ins)
         penalties: list = []
@@ -97,12 +107,18 @@ def run_daily(cooperative_id: int, as_of: date) -> str:
         db.session.flush()
         n_pen += len(penalties)
         n_changes += len(changes)
-    return f"{len(ids)} pinjaman diproses, {n_pen} denda, {n_changes} perubahan kolektibilitas"
+    return f"{n_loans} pinjaman diproses, {n_pen} denda, {n_changes} perubahan kolektibilitas"
 
 
 def post_provision(cooperative_id: int, as_of: date, actor=None) -> LoanProvision:
     """PPAP for the month ending ``as_of``: required = sum of outstanding x class rate per loan; the
-    difference to the provision account (1209) is posted (Dr 5102 / Cr 1209, or back). Once per month."""
+    difference to the provision account (1209) is posted (Dr 5102 / Cr 1209, or back). Once per month.
+
+    The ledger's head is locked before the balances are read: a write-off (or a repayment) committing
+    between these reads and the posting moved the provision or a loan's balance behind them (the posted
+    difference then left the provision off what is required); a second run of the month waits and finds the
+    first's row."""
+    lock_head(cooperative_id)
     period = as_of.strftime("%Y-%m")
     existing = db.session.scalar(sa.select(LoanProvision).where(LoanProvision.cooperative_id == cooperative_id,
                                                                 LoanProvision.period == period))

@@ -20,7 +20,7 @@ from coop.db import db
 from coop.errors import Conflict, Forbidden, ValidationError
 from coop.ledger import chart
 from coop.ledger.models import Account, JournalEntry
-from coop.ledger.services import Line, account_by_code, open_subaccount, post_entry
+from coop.ledger.services import Line, account_by_code, lock_head, open_subaccount, post_entry
 from coop.loans import rules
 from coop.loans.lookups import (  # noqa: F401 - re-exported: the loans API of other areas
     _acc_id,
@@ -31,6 +31,7 @@ from coop.loans.lookups import (  # noqa: F401 - re-exported: the loans API of o
     get_loan,
     instalments,
     is_borrower,
+    lock_member_loans,
     oldest_unpaid_due_on,
     outstanding_principal,
     recovered_total,
@@ -183,6 +184,14 @@ def decide(cooperative_id: int, loan_id: int, *, actor, decision: str, note: str
     return loan
 
 
+def _borrower_must_be_current(member) -> None:
+    """Approved before the member resigned or died: a former member is not lent to (closed loop), and the
+    resignation settlement has already been made without this loan. :raises Conflict: ``not_member``."""
+    if not member.is_current:
+        raise Conflict(f"Peminjam sudah tidak menjadi anggota (berstatus {member.status_label}): pinjaman "
+                       "tidak dapat dicairkan.", code="not_member")
+
+
 def disburse(cooperative_id: int, loan_id: int, *, actor, disbursed_on: date, first_due_date: date | None = None,
              mode: str = "cash", idempotency_key: str | None = None) -> Loan:
     """Pay out an approved loan: open its sub-account, book the schedule (same code as the preview) and
@@ -197,11 +206,7 @@ def disburse(cooperative_id: int, loan_id: int, *, actor, disbursed_on: date, fi
     if loan.status != "approved":
         raise Conflict("Hanya pinjaman yang disetujui yang dapat dicairkan.", code="not_approved")
     member = _member(cooperative_id, loan.member_id)
-    if not member.is_current:
-        # approved before the member resigned or died: a former member is not lent to (closed loop), and
-        # the resignation settlement has already been made without this loan
-        raise Conflict(f"Peminjam sudah tidak menjadi anggota (berstatus {member.status_label}): pinjaman "
-                       "tidak dapat dicairkan.", code="not_member")
+    _borrower_must_be_current(member)
     if mode not in ("cash", "savings"):
         raise ValidationError("Cara pencairan harus cash atau savings.", fields={"mode": ["cash/savings"]})
     datebounds.check_day(cooperative_id, disbursed_on, "disbursed_on",
@@ -230,6 +235,10 @@ def disburse(cooperative_id: int, loan_id: int, *, actor, disbursed_on: date, fi
     entry = post_entry(cooperative_id, lines, actor=actor, memo=f"Pencairan pinjaman {loan.number}",
                        value_date=disbursed_on, idempotency_key=idempotency_key, source="loans.disburse",
                        source_ref=loan.number)
+    # the borrower was read before the head this posting holds: a resignation that committed meanwhile settled
+    # without this loan (it was not running yet), and the cash would go to a former member
+    db.session.refresh(member, ["status"])
+    _borrower_must_be_current(member)
     for inst in plan:
         db.session.add(LoanInstalment(
             cooperative_id=cooperative_id, loan_id=loan.id, version=1, number=inst.number, due_on=inst.due_date,
@@ -336,6 +345,10 @@ def approve_write_off(cooperative_id: int, loan_id: int, *, actor, on: date) -> 
     _check_write_off_class(cooperative_id, loan)  # it may have improved since the request (a payment came in)
     datebounds.check_day(cooperative_id, on, "written_off_on")
     check_not_before_history(loan, on, "written_off_on")
+    # the head (after the loan: the order of every loan posting) before the provision is read: another loan's
+    # write-off (its own loan row) or the month's PPAP moving it between this read and this posting would
+    # be in neither (two write-offs at once each took the whole provision)
+    lock_head(cooperative_id)
     amount = outstanding_principal(loan)
     provision = account_by_code(cooperative_id, chart.PENYISIHAN)
     from_provision = max(0, min(amount, provision.natural_balance()))

@@ -17,8 +17,8 @@ from coop.formatting import rupiah
 from coop.ledger import chart
 from coop.ledger.models import Account, JournalEntry
 from coop.ledger.queries import entry_id_for_key
-from coop.ledger.services import Line, account_by_code, get_entry, post_entry
-from coop.loans.services import plan_member_payoff
+from coop.ledger.services import Line, account_by_code, get_entry, lock_head, post_entry
+from coop.loans.services import lock_member_loans, plan_member_payoff
 from coop.membership.models import MEMBER_STATUSES, MEMBER_TYPES, Member, MemberSearchKey
 from coop.registry.models import Resident
 from coop.registry.services import get_resident
@@ -330,12 +330,20 @@ def resign(cooperative_id: int, member_id: int, effective_on: date, *, actor, st
     :raises RuleViolation: not a current member, or savings do not cover the loans (the member must
         repay first; the difference is in the message).
     """
+    # the ledger's head before anything is read: a posting to the member's accounts (a deposit, a loan
+    # repayment) that commits first is in the refund, one that commits after waits and finds them closed;
+    # what this session loaded before (the page's preview) is read again under it. The member's loans
+    # before the head: a repayment locks its loan, then the head (taken the other way round, a repayment
+    # in flight and this netting deadlocked)
+    lock_member_loans(cooperative_id, member_id)
+    lock_head(cooperative_id)
     member = get_member(cooperative_id, member_id)
+    db.session.refresh(member)
     if not member.is_current:
         raise RuleViolation(f"Anggota sudah berstatus {member.status_label}.", code="not_a_member")
     datebounds.check_day(cooperative_id, effective_on, date_field, earlier=[(member.joined_on, "tanggal bergabung")])
     s = Settlement(member, effective_on)
-    accounts = savings.accounts_of(cooperative_id, member_id, include_closed=False)
+    accounts = savings.accounts_of(cooperative_id, member_id, include_closed=False, fresh=True)
     latest_opening = max((acc.opened_on for acc in accounts if acc.opened_on), default=None)
     if latest_opening is not None and effective_on < latest_opening:
         # An account cannot be closed before it was opened (and its money was not there yet).

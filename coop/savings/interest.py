@@ -115,6 +115,11 @@ def open_berjangka(cooperative_id: int, member_id: int, product_id: int, amount:
                        actor=actor, memo=f"Pembukaan simpanan berjangka {acc.account_number}",
                        value_date=opened_on, idempotency_key=idempotency_key,
                        source="savings.berjangka_open", source_ref=f"savings_account:{acc.id}")
+    # the member was read before the head this posting holds: a resignation that committed meanwhile read the
+    # member's accounts without this new one, which would stay open and funded after the member left
+    db.session.refresh(member, ["status"])
+    if member.status not in ("active", "dormant"):
+        raise RuleViolation("Hanya anggota aktif yang dapat membuka simpanan berjangka.", code="not_a_member")
     db.session.flush()
     moved = [acc] + ([account_for(cooperative_id, member_id, "sukarela")] if from_sukarela else [])
     accrual.adjust_backdated(cooperative_id, moved, opened_on, actor=actor)

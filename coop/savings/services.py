@@ -73,11 +73,16 @@ def get_account(cooperative_id: int, account_id: int) -> SavingsAccount:
     return acc
 
 
-def accounts_of(cooperative_id: int, member_id: int, include_closed: bool = True) -> list[SavingsAccount]:
+def accounts_of(cooperative_id: int, member_id: int, include_closed: bool = True,
+                fresh: bool = False) -> list[SavingsAccount]:
+    """The member's accounts in kind order. ``fresh``: the accounts and their ledger accounts (balances) read
+    again even if this session loaded them before (a caller that reads them under the ledger's head)."""
     q = sa.select(SavingsAccount).where(SavingsAccount.cooperative_id == cooperative_id,
                                         SavingsAccount.member_id == member_id)
     if not include_closed:
         q = q.where(SavingsAccount.status != "closed")
+    if fresh:
+        q = q.execution_options(populate_existing=True)
     order = sa.case({k: i for i, k in enumerate(KINDS)}, value=SavingsAccount.kind)
     return list(db.session.scalars(q.order_by(order, SavingsAccount.id)))
 
@@ -180,6 +185,23 @@ def _touch(acc: SavingsAccount, value_date: date) -> None:
 
 
 @functools.cache
+def _status_of() -> Prepared:
+    t = SavingsAccount.__table__
+    return Prepared(sa.select(t.c.status).where(t.c.id == sa.bindparam("acc_id", type_=t.c.id.type)))
+
+
+def _still_open(acc: SavingsAccount) -> None:
+    """After the posting, under the ledger's head it holds: the account was not closed meanwhile (a
+    resignation or a closing that committed while this transaction waited for the head; its status was read
+    before). One prepared read of the row. :raises RuleViolation: closed (the posting rolls back)."""
+    if not sa.inspect(acc).persistent:
+        return
+    rows = _status_of().run(connection(), {"acc_id": acc.id})
+    if rows and rows[0][0] == "closed":
+        raise RuleViolation("Rekening sudah ditutup.", code="account_closed")
+
+
+@functools.cache
 def _account_id_by_code() -> Prepared:
     t = Account.__table__
     return Prepared(sa.select(t.c.id).where(t.c.cooperative_id == sa.bindparam("cid", type_=t.c.cooperative_id.type),
@@ -229,6 +251,12 @@ def deposit(cooperative_id: int, account_id: int, amount: int, *, actor, value_d
                        actor=actor, memo=memo, value_date=value_date, idempotency_key=idempotency_key,
                        source=source, source_ref=f"savings_account:{acc.id}",
                        dated_since=accrual.runs_since(value_date))
+    _still_open(acc)
+    if acc.kind == "pokok" and acc.balance > owed:
+        # the balance was read before the posting's locks: a pokok deposit committed meanwhile; the balance
+        # shown now is the one the posting locked (no statement of its own)
+        raise RuleViolation(f"Simpanan pokok hanya Rp {owed:,} sekali; sudah dibayar.".replace(",", "."),
+                            code="pokok_overpaid", fields={"amount": ["maksimal 0"]})
     _touch(acc, value_date)
     accrual.adjust_backdated(cooperative_id, [acc], value_date, actor=actor, months=entry.dated_since)
     if acc.kind == "pokok":
@@ -324,6 +352,7 @@ def withdraw(cooperative_id: int, account_id: int, amount: int, *, actor, value_
     entry = post_entry(cooperative_id, lines, actor=actor, memo=memo, value_date=value_date,
                        idempotency_key=idempotency_key, source="savings.withdrawal",
                        source_ref=f"savings_account:{acc.id}", dated_since=accrual.runs_since(value_date))
+    _still_open(acc)
     _touch(acc, value_date)
     if acc.kind == "berjangka" and acc.balance == 0:
         acc.status, acc.closed_on, acc.next_action_date = "closed", value_date, None

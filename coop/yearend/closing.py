@@ -28,7 +28,7 @@ from coop.ledger import chart
 from coop.ledger.models import Account
 from coop.ledger.periods import close_period
 from coop.ledger.reports import balances_as_of, phu
-from coop.ledger.services import Line, account_by_code, post_entry
+from coop.ledger.services import Line, account_by_code, lock_head, post_entry
 from coop.yearend import shu_rules
 from coop.yearend.models import YearEnd
 
@@ -79,8 +79,12 @@ def closing_lines(cooperative_id: int, as_of: date) -> tuple[list[Line], int]:
 def close_year(cooperative_id: int, year: int, *, actor) -> YearEnd:
     """Close the financial ``year`` (see the module docstring). Idempotent refusal: a second call is a
     409. :raises Conflict: already closed. :raises PeriodClosed: December (or the year) was already
-    closed before the closing entry could be posted: re-open it first."""
+    closed before the closing entry could be posted: re-open it first.
 
+    The ledger's head is locked before anything is read: a posting into the year waits for the closing and
+    then finds the year closed (read before the lock, one committing between the reads and the period's
+    closing was in neither the tax nor the closing entry); a second closing waits and finds the first."""
+    lock_head(cooperative_id)
     if get_year_end(cooperative_id, year) is not None:
         raise Conflict(f"Tahun buku {year} sudah ditutup.", code="year_closed")
     end = date(year, 12, 31)

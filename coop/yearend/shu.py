@@ -24,7 +24,7 @@ from coop.db import db, utcnow
 from coop.errors import Conflict, NotFound, ValidationError
 from coop.ledger import chart
 from coop.ledger.reports import balances_as_of
-from coop.ledger.services import Line, account_by_code, post_entry
+from coop.ledger.services import Line, account_by_code, lock_head, post_entry
 from coop.loans.services import interest_paid_by_member
 from coop.membership.models import Member
 from coop.paging import Page, fetch_page
@@ -175,9 +175,13 @@ def pay(cooperative_id: int, year: int, *, actor, value_date: date, via: str,
     sukarela (one entry per batch). Returns the number of shares paid.
 
     :raises ValidationError: unknown ``via``, or (sukarela) members without a sukarela account.
+
+    The ledger's head is locked before the unpaid shares are read: a second payout started meanwhile waits
+    and finds them paid (read before the lock, both paid every share).
     """
     if via not in ("cash", "sukarela"):
         raise ValidationError("Cara bayar harus tunai atau sukarela.", fields={"via": ["cash atau sukarela"]})
+    lock_head(cooperative_id)
     dist = get_distribution(cooperative_id, year)
     if dist is None:
         raise NotFound(f"SHU tahun {year} belum dibagi.")
