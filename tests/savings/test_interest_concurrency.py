@@ -8,7 +8,6 @@ On SQLite the run's unit of work holds the write lock from its first statement, 
 on PostgreSQL it waits for the head (both behaviours are what these tests pin)."""
 from __future__ import annotations
 
-import threading
 from datetime import date
 
 import pytest
@@ -18,6 +17,7 @@ from coop.db import atomic, db
 from coop.ledger.models import JournalEntry
 from coop.savings import accrual, interest
 from coop.savings.models import SavingsInterest
+from tests.concurrent import run_while
 
 JUNE = date(2025, 6, 30)
 
@@ -49,40 +49,6 @@ def _sukarela_of_ten_million(app, name: str, nik: str, kk: str) -> tuple[int, in
     return ids
 
 
-def _run_june_while(app, monkeypatch, cid: int, meanwhile) -> list[BaseException]:
-    """June's run for ``cid``; once it has read the month's balances, ``meanwhile`` (its own app context and
-    commits) starts on a thread and gets 1 s to finish before the run goes on to post (a ``meanwhile`` that
-    waits for the run's locks finishes after it). :returns: what ``meanwhile`` raised."""
-    errors: list[BaseException] = []
-
-    def _other():
-        with app.app_context():
-            try:
-                meanwhile()
-            except BaseException as exc:  # noqa: BLE001 -- reported to the test, which asserts none
-                errors.append(exc)
-            finally:
-                db.session.remove()
-
-    real, other = accrual.gross_by_account, threading.Thread(target=_other)
-
-    def read_then_others_commit(*args):
-        balances = real(*args)
-        if other.ident is None:  # the run's read (the first call): the others go now
-            other.start()
-            other.join(timeout=1)
-        return balances
-
-    monkeypatch.setattr(accrual, "gross_by_account", read_then_others_commit)
-    with app.app_context():
-        atomic(interest.post_monthly_interest, cid, JUNE)
-        db.session.remove()
-    other.join(timeout=60)
-    assert not other.is_alive()
-    monkeypatch.setattr(accrual, "gross_by_account", real)
-    return errors
-
-
 def _june_paid(app, cid: int, acc_id: int) -> tuple[int, list[str]]:
     """June's gross interest recorded for the account, and the sources of the cooperative's interest entries."""
     with app.app_context():
@@ -108,7 +74,9 @@ def test_a_backdated_deposit_committing_while_june_runs_still_earns_june_interes
 
     def _slip():
         atomic(savings.deposit, cid, acc_id, 5_000_000, actor=None, value_date=date(2025, 6, 16))
-    assert _run_june_while(committed_app, monkeypatch, cid, _slip) == []
+    _, errors = run_while(committed_app, monkeypatch, accrual, "gross_by_account",
+                          lambda: interest.post_monthly_interest(cid, JUNE), _slip)
+    assert errors == []
 
     assert _june_paid(committed_app, cid, acc_id) == (30_822, [accrual.MONTHLY_SOURCE, accrual.ADJUSTMENT_SOURCE])
     with committed_app.app_context():
@@ -126,7 +94,9 @@ def test_a_second_june_run_started_while_the_first_posts_records_nothing_twice(c
 
     def _again():
         said.append(atomic(interest.post_monthly_interest, cid, JUNE))
-    assert _run_june_while(committed_app, monkeypatch, cid, _again) == []
+    _, errors = run_while(committed_app, monkeypatch, accrual, "gross_by_account",
+                          lambda: interest.post_monthly_interest(cid, JUNE), _again)
+    assert errors == []
 
     assert said == ["jasa simpanan 2025-06 sudah diposting"]
     assert _june_paid(committed_app, cid, acc_id) == (24_658, [accrual.MONTHLY_SOURCE])
