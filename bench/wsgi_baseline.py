@@ -98,6 +98,9 @@ def app(environ, start_response):
         kas, = con.execute("SELECT id FROM accounts WHERE cooperative_id = ? AND code = '1101'", (cid,)).fetchone()
         eid = raw.post(cid, kas, acc[2], amount, f"Setoran {acc[3]} {member[1]} {member[2]}", body["value_date"],
                        key=key, own_transaction=False)
+        if con.execute("SELECT status FROM savings_accounts WHERE id = ?", (acc[0],)).fetchone()[0] == "closed":
+            con.rollback()  # closed meanwhile (the app's check after the posting)
+            return _reply(start_response, "422 Unprocessable Entity", {"error": {"code": "account_closed"}})
         con.execute("UPDATE savings_accounts SET last_activity_on = ? WHERE id = ?", (body["value_date"], acc[0]))
         out = {"entry_id": eid, "amount": amount}
         con.execute("INSERT INTO idempotent_requests (cooperative_id, key, request_hash, status, response_body, "

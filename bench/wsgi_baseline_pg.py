@@ -59,6 +59,7 @@ MEMBER = ("SELECT m.id, m.resident_id, m.member_seq, m.member_number, m.status, 
           " r.dusun, r.pmi_status, r.created_at, r.updated_at, r.cooperative_id"
           " FROM members m LEFT OUTER JOIN residents r ON r.id = m.resident_id WHERE m.id = %s")
 KAS = "SELECT id FROM accounts WHERE cooperative_id = %s AND code = %s"
+STILL_OPEN = "SELECT status FROM savings_accounts WHERE id = %s"  # after the posting: not closed meanwhile
 TOUCH = "UPDATE savings_accounts SET last_activity_on = %s WHERE id = %s"
 STORE = ("INSERT INTO idempotent_requests (cooperative_id, key, request_hash, status, response_body, created_at)"
          " VALUES (%s, %s, %s, %s, %s, %s) RETURNING id")
@@ -127,6 +128,9 @@ def _deposit(raw: RawLedger, cur, environ, start_response, account_id: int, body
                    key=f"api:{user_id}:{key}", own_transaction=False, source="savings.deposit",
                    source_ref=f"savings_account:{acc[0]}", actor_id=user_id, request_id=uuid.uuid4().hex,
                    dated_since=("savings.interest", day.replace(day=1)))  # the monthly runs, read with the posting
+    if cur.execute(STILL_OPEN, (acc[0],)).fetchone()[0] == "closed":
+        con.rollback()
+        return _reply(start_response, "422 Unprocessable Entity", {"error": {"code": "account_closed"}})
     if acc[9] is None or day > acc[9]:
         cur.execute(TOUCH, (day, acc[0]))
     out = {"account_id": acc[0], "amount": amount, "balance": -raw.balances[1], "entry_id": eid,
