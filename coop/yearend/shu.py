@@ -118,6 +118,9 @@ def allocate(cooperative_id: int, year: int, *, actor, decided_on: date) -> ShuD
 
     :raises NotFound: the year is not closed. :raises Conflict: already allocated, or no surplus.
     """
+    # the ledger's head before the check: a second allocation submitted at the same moment waits here and
+    # then finds this one (checked before it, both found none and the second hit the unique key: a 500)
+    lock_head(cooperative_id)
     require_year_end(cooperative_id, year)
     if get_distribution(cooperative_id, year) is not None:
         raise Conflict(f"SHU tahun {year} sudah dibagi.", code="shu_allocated")

@@ -13,9 +13,9 @@ from coop.ledger import chart
 from tests.concurrent import run_while
 
 
-def _allocated_2025(app) -> int:
+def _allocated_2025(app, allocate: bool = True) -> int:
     """Committed: income Rp 1.000.000 in 2025, one member with pokok Rp 100.000, the year closed (PPh 22 %:
-    SHU 780.000) and its SHU allocated on 20 March 2026. :returns: the cooperative id."""
+    SHU 780.000) and (``allocate``) its SHU allocated on 20 March 2026. :returns: the cooperative id."""
     from coop.auth.services import create_cooperative
     from coop.ledger.rules import Line
     from coop.ledger.services import account_by_code, create_chart, post_entry
@@ -39,7 +39,8 @@ def _allocated_2025(app) -> int:
                           Line.cr(account_by_code(c.id, chart.PENDAPATAN_LAIN).id, 1_000_000)],
                    actor=None, memo="pendapatan", value_date=date(2025, 6, 1))
         closing.close_year(c.id, 2025, actor=None)
-        shu.allocate(c.id, 2025, actor=None, decided_on=date(2026, 3, 20))
+        if allocate:
+            shu.allocate(c.id, 2025, actor=None, decided_on=date(2026, 3, 20))
         return c.id
     with app.app_context():
         cid = atomic(_setup)
@@ -72,4 +73,27 @@ def test_two_cash_payouts_at_once_pay_each_share_once(committed_app, monkeypatch
         assert account_by_code(cid, chart.SHU_ANGGOTA).natural_balance() == 0
         assert db.session.scalar(sa.select(sa.func.count()).select_from(JournalEntry).where(
             JournalEntry.cooperative_id == cid, JournalEntry.source == "shu.payout")) == 1
+        db.session.remove()
+
+
+@pytest.mark.slow
+def test_two_allocations_at_once_record_one_and_refuse_the_second(committed_app, monkeypatch):
+    """The RAT's allocation of 2025 (SHU 780.000) submitted twice at once (a double click): the first posts it
+    and records the shares; the second waits for it and is refused as already allocated (409 shu_allocated),
+    not with a database error (a 500). One allocation entry. (Checked before the head, both found no
+    allocation and the second's insert hit the distribution's unique key on PostgreSQL.)"""
+    from coop.ledger.models import JournalEntry
+    from coop.yearend import shu
+
+    cid = _allocated_2025(committed_app, allocate=False)
+
+    def _again():
+        atomic(shu.allocate, cid, 2025, actor=None, decided_on=date(2026, 3, 20))
+    surplus, errors = run_while(committed_app, monkeypatch, shu, "compute_plan",
+                                lambda: shu.allocate(cid, 2025, actor=None, decided_on=date(2026, 3, 20)).surplus,
+                                _again)
+    assert (surplus, [getattr(e, "code", type(e).__name__) for e in errors]) == (780_000, ["shu_allocated"])
+    with committed_app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(JournalEntry).where(
+            JournalEntry.cooperative_id == cid, JournalEntry.source == "shu.allocation")) == 1
         db.session.remove()
