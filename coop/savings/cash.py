@@ -15,7 +15,7 @@ from coop.formatting import BULAN, MONTHS_EN
 from coop.ledger import chart
 from coop.ledger import rules as ledger_rules
 from coop.ledger.models import Account, JournalEntry, Posting
-from coop.ledger.services import Line, account_by_code, get_entry, post_entry
+from coop.ledger.services import Line, account_by_code, get_entry, lock_head, post_entry
 from coop.ledger.stamp_duty import SAVINGS, stamp_duty
 from coop.membership.models import Member
 from coop.paging import Page
@@ -302,6 +302,10 @@ def record_cash_count(cooperative_id: int, counted_on: date, counted: int, *, ac
     ``idempotency_key`` again returns the first count (nothing new is posted)."""
     if isinstance(counted, bool) or not isinstance(counted, int) or counted < 0:
         raise ValidationError("Jumlah uang dihitung tidak valid.", fields={"counted": ["bilangan bulat >= 0"]})
+    # the ledger's head before the books and the day's counts are read: a second count at the same moment
+    # waits and counts against the books after this one's difference (read before it, both read the same
+    # Kas and the same number of the day: the second recorded the first's shortfall again, under its entry)
+    lock_head(cooperative_id)
     if idempotency_key:
         prior = db.session.scalar(sa.select(CashCount).where(CashCount.cooperative_id == cooperative_id,
                                                              CashCount.idempotency_key == idempotency_key))
