@@ -263,7 +263,10 @@ def deposit(cooperative_id: int, account_id: int, amount: int, *, actor, value_d
         _activate_if_pokok_paid(acc)
     months = []
     if acc.kind == "wajib":
-        months = _months_paid_by(acc, before, acc.balance)
+        # the months THIS deposit pays: from the balance its posting locked, less its amount (the balance
+        # read before the lock would count a wajib deposit committed meanwhile as this one's months); a
+        # replay posted nothing and moved nothing
+        months = _months_paid_by(acc, acc.balance - amount if acc.balance != before else before, acc.balance)
         refresh_arrears(cooperative_id, [acc.id])
     return Receipt(entry, acc, amount, acc.balance, _posting_id(entry, acc.ledger_account_id), months)
 
