@@ -45,19 +45,13 @@ def is_borrower(loan: Loan, user_id: int) -> bool:
 
 
 def lock_member_loans(cooperative_id: int, member_id: int) -> list[Loan]:
-    """The member's approved and running loans locked until COMMIT, in ascending id order (every loan posting
-    locks its loan first and the ledger head after: a writer that takes the head after these keeps that
-    order, so it neither deadlocks with a repayment nor plans from a loan one is changing), read again;
-    their instalments this session loaded before are expired, so they are read again too."""
-    loans = list(db.session.scalars(
+    """The member's approved and running loans locked until COMMIT, in ascending id order, read again (every
+    loan posting locks its loan first and the ledger head after: a writer that takes the head after these keeps
+    that order, so it neither deadlocks with a repayment nor plans from a loan one is changing)."""
+    return list(db.session.scalars(
         sa.select(Loan).where(Loan.cooperative_id == cooperative_id, Loan.member_id == member_id,
                               Loan.status.in_(("approved", "active")))
         .order_by(Loan.id).with_for_update().execution_options(populate_existing=True)))
-    ids = {loan.id for loan in loans}
-    for obj in list(db.session.identity_map.values()):
-        if isinstance(obj, LoanInstalment) and obj.loan_id in ids and obj not in db.session.dirty:
-            db.session.expire(obj)
-    return loans
 
 
 def instalments(loan: Loan) -> list[LoanInstalment]:

@@ -200,6 +200,31 @@ def test_a_resignation_committing_while_a_loan_is_disbursed_leaves_no_loan_to_a_
     assert out == ("active", ["loans_exceed_savings"], "active", "active")
 
 
+def _running_loan(app, cid: int, member_id: int, tag: str) -> int:
+    """Committed: a loan of Rp 100.000 (flat 1 % x 12) paid out in cash on 2 June 2025, first due 2 July.
+    :returns: its id."""
+    from coop.auth.services import create_user
+    from coop.loans import services as loans
+    from tests.fixtures_ledger import top_up_cash
+
+    def _running():
+        t = create_user(cooperative_id=cid, username=f"kasir_{tag}", full_name="Kasir", role="treasurer",
+                        password="rahasia-123")
+        mgr = create_user(cooperative_id=cid, username=f"mgr_{tag}", full_name="Manajer", role="manager",
+                          password="rahasia-123")
+        p = loans.create_product(cid, actor=None, name="Flat", method="flat", rate_percent_per_month=Decimal(1))
+        loan = loans.apply(cid, actor=t, member_id=member_id, product_id=p.id, principal=100_000, term_months=12,
+                           purpose="Warung", applied_on=date(2025, 6, 2))
+        loans.decide(cid, loan.id, actor=mgr, decision="approve", note=None, on=date(2025, 6, 2))
+        top_up_cash(cid, 100_000, date(2025, 6, 2))
+        loans.disburse(cid, loan.id, actor=t, disbursed_on=date(2025, 6, 2), first_due_date=date(2025, 7, 2))
+        return loan.id
+    with app.app_context():
+        loan_id = atomic(_running)
+        db.session.remove()
+    return loan_id
+
+
 @pytest.mark.slow
 def test_a_repayment_in_flight_while_the_member_resigns_waits_instead_of_deadlocking(committed_app, monkeypatch):
     """A running loan of Rp 100.000 (flat 1 % x 12, paid out 2 June) nets against pokok + wajib 200.000 when the
@@ -212,31 +237,15 @@ def test_a_repayment_in_flight_while_the_member_resigns_waits_instead_of_deadloc
     PostgreSQL broke by aborting one of them.)"""
     from sqlalchemy.exc import DBAPIError
 
-    from coop.auth.services import create_user
     from coop.loans import services as loans
     from coop.membership import services as members
     from coop.savings import services as savings
-    from tests.fixtures_ledger import top_up_cash
 
     committed_app.config["TX_RETRIES"] = 0
     cid, member_id, _ = _member_with_pokok_and_wajib(committed_app, "Netting", "3504044903880025",
                                                       "3504040107150035")
 
-    def _running():
-        t = create_user(cooperative_id=cid, username="kasir_n", full_name="Kasir", role="treasurer",
-                        password="rahasia-123")
-        mgr = create_user(cooperative_id=cid, username="mgr_n", full_name="Manajer", role="manager",
-                          password="rahasia-123")
-        p = loans.create_product(cid, actor=None, name="Flat", method="flat", rate_percent_per_month=Decimal(1))
-        loan = loans.apply(cid, actor=t, member_id=member_id, product_id=p.id, principal=100_000, term_months=12,
-                           purpose="Warung", applied_on=date(2025, 6, 2))
-        loans.decide(cid, loan.id, actor=mgr, decision="approve", note=None, on=date(2025, 6, 2))
-        top_up_cash(cid, 100_000, date(2025, 6, 2))
-        loans.disburse(cid, loan.id, actor=t, disbursed_on=date(2025, 6, 2), first_due_date=date(2025, 7, 2))
-        return loan.id
-    with committed_app.app_context():
-        loan_id = atomic(_running)
-        db.session.remove()
+    loan_id = _running_loan(committed_app, cid, member_id, "n")
 
     def _repay():
         atomic(loans.repay, cid, loan_id, 20_000, actor=None, paid_on=date(2025, 6, 25))
@@ -252,3 +261,4 @@ def test_a_repayment_in_flight_while_the_member_resigns_waits_instead_of_deadloc
             "closed", "netting", "resigned")
         assert settled > 0
         db.session.remove()
+
