@@ -51,6 +51,10 @@ def _tables() -> set[str]:
     return set(sa.inspect(db.engine).get_table_names()) - {"alembic_version", "sqlite_sequence"}
 
 
+#: The newest revision (what ``upgrade()`` reaches).
+HEAD = "0028"
+
+
 def _current(app) -> str | None:
     with db.engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
@@ -261,7 +265,7 @@ def test_0025_and_0026_keep_a_populated_database_its_rows_keys_and_triggers(bare
     downgrade(revision="0024")
     assert _row_counts() == counts and _broken_references() == []
     upgrade()
-    assert _current(bare_app) == "0027"
+    assert _current(bare_app) == HEAD
     assert _row_counts() == counts and _broken_references() == []
     assert _triggers() == fresh_triggers
     assert _schema_diff(bare_app) == []
@@ -331,7 +335,7 @@ def test_0026_refuses_a_reference_into_another_cooperative_and_leaves_0025_as_it
     with db.engine.begin() as conn:
         conn.execute(sa.text("UPDATE members SET cooperative_id = :c WHERE id = :m"), {"c": cid, "m": member_id})
     upgrade()
-    assert _current(bare_app) == "0027"
+    assert _current(bare_app) == HEAD
 
 
 def test_0027_keeps_refreshed_rows_fresh_unlists_the_closed_and_not_current_and_marks_them_on_downgrade(bare_app):
@@ -391,7 +395,7 @@ def test_0027_keeps_refreshed_rows_fresh_unlists_the_closed_and_not_current_and_
         return [got[i] for i in ids]
 
     upgrade()
-    assert _current(bare_app) == "0027" and _schema_diff(bare_app) == []
+    assert _current(bare_app) == HEAD and _schema_diff(bare_app) == []
     third_from = rows[2][3][0]
     state = _state()
     assert [s[2:] for s in state] == [(0, rows[0][1]), (0, rows[1][1]), (0, rows[2][1])]

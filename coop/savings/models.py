@@ -103,6 +103,9 @@ class SavingsAccount(TenantMixin, TimestampMixin, Base):
         CheckConstraint("closed_on IS NULL OR closed_on >= opened_on", name="closed_after_opened"),
         sa.Index("ix_savings_accounts_arrears", "cooperative_id", "kind", "arrears_stale", "arrears_from",
                  "arrears_seq", "id", "product_id", "arrears_due"),
+        # a member's accounts (the cash desk's member page, every deposit's lookups): both equalities in one
+        # index, so SQLite without statistics does not walk the cooperative's (revision 0028)
+        sa.Index("ix_savings_accounts_member", "cooperative_id", "member_id"),
     )
 
     id: Mapped[int] = mapped_column(autoincrement=True)
