@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from coop.db import atomic, db
@@ -58,3 +59,28 @@ def run_while(app, monkeypatch, target: Any, name: str, main: Callable[[], Any],
         assert not other.is_alive()
         assert other.ident is not None, "the hook never ran: the test proves nothing"
     return result, errors
+
+
+def cooperative_with_member(name: str, nik: str, kk: str, full_name: str):
+    """Inside a unit of work: a new cooperative ``name`` (its chart and the default savings products) with one
+    member, ``full_name`` (a woman of Tulungagung, head of her household, born on the day her NIK says: digits
+    7-12 are DDMMYY, DD + 40 for a woman), who joined on 2 January 2025. :returns: (cooperative, member)."""
+    from coop.auth.services import create_cooperative
+    from coop.ledger.services import create_chart
+    from coop.membership.services import register_member
+    from coop.registry.services import create_resident
+    from coop.savings import services as savings
+
+    c = create_cooperative(name=name, village_code="3504042001")
+    create_chart(c.id)
+    savings.seed_defaults(c.id)
+    r = create_resident(c.id, {"nik": nik, "kk_number": kk, "full_name": full_name, "sex": "F",
+                               "birth_place": "Tulungagung", "birth_date": _born(nik),
+                               "village_code": "3504042001", "relationship": "kepala_keluarga",
+                               "status": "hidup"}, actor=None)
+    return c, register_member(c.id, r.id, date(2025, 1, 2), actor=None)
+
+
+def _born(nik: str) -> date:
+    day, month, year = int(nik[6:8]) - 40, int(nik[8:10]), int(nik[10:12])
+    return date(1900 + year, month, day)

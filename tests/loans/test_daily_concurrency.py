@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from coop.db import atomic, db
-from tests.concurrent import run_while
+from tests.concurrent import cooperative_with_member, run_while
 
 
 @pytest.mark.slow
@@ -23,25 +23,15 @@ def test_a_repayment_committing_while_the_daily_run_reads_is_not_charged_a_penal
     the instalment is paid, dated 20 Feb. It waits for the run and replays 21 Feb after its payment: no
     penalty stands, nothing is late. (Read before the lock, the run charged 8.400 on the paid instalment and
     stored it 16 days late.)"""
-    from coop.auth.services import create_cooperative, create_user
-    from coop.ledger.services import create_chart
+    from coop.auth.services import create_user
     from coop.loans import jobs
     from coop.loans import services as loans
     from coop.loans.models import LoanPenalty
-    from coop.membership.services import register_member
-    from coop.registry.services import create_resident
     from coop.savings import services as savings
     from tests.fixtures_ledger import top_up_cash
 
     def _setup():
-        c = create_cooperative(name="Koperasi Harian Serentak", village_code="3504042001")
-        create_chart(c.id)
-        savings.seed_defaults(c.id)
-        r = create_resident(c.id, {"nik": "3504044505900051", "kk_number": "3504040107150061",
-                                   "full_name": "Sri Telat", "sex": "F", "birth_place": "Tulungagung",
-                                   "birth_date": date(1990, 5, 5), "village_code": "3504042001",
-                                   "relationship": "kepala_keluarga", "status": "hidup"}, actor=None)
-        m = register_member(c.id, r.id, date(2025, 1, 2), actor=None)
+        c, m = cooperative_with_member("Koperasi Harian Serentak", "3504044505900051", "3504040107150061", "Sri Telat")
         acc = savings.account_for(c.id, m.id, "pokok")
         savings.deposit(c.id, acc.id, acc.product.amount, actor=None, value_date=date(2025, 1, 2))
         t = create_user(cooperative_id=c.id, username="kasir_d", full_name="Kasir", role="treasurer",

@@ -11,32 +11,23 @@ import pytest
 
 from coop.db import atomic, db
 from coop.ledger import chart
-from tests.concurrent import run_while
+from tests.concurrent import cooperative_with_member, run_while
 
 
 def _two_loans_and_a_provision(app) -> tuple[int, int, int, int]:
     """Committed: two loans of Rp 1.200.000 each (flat 1 % x 12, disbursed 6 Jan 2026) with a write-off
     requested for both, and a provision (1209) of Rp 1.500.000. :returns: cooperative, loans, approver ids."""
     from coop import settings as coop_settings
-    from coop.auth.services import create_cooperative, create_user
+    from coop.auth.services import create_user
     from coop.ledger.rules import Line
-    from coop.ledger.services import account_by_code, create_chart, post_entry
+    from coop.ledger.services import account_by_code, post_entry
     from coop.loans import services as loans
-    from coop.membership.services import register_member
-    from coop.registry.services import create_resident
     from coop.savings import services as savings
     from tests.fixtures_ledger import top_up_cash
 
     def _setup():
-        c = create_cooperative(name="Koperasi Hapus Buku", village_code="3504042001")
-        create_chart(c.id)
-        savings.seed_defaults(c.id)
+        c, m = cooperative_with_member("Koperasi Hapus Buku", "3504044505900011", "3504040107150021", "Sri Macet")
         coop_settings.set_value(c.id, "write_off_min_class", "lancar", effective_on=date(2026, 1, 1))
-        r = create_resident(c.id, {"nik": "3504044505900011", "kk_number": "3504040107150021",
-                                   "full_name": "Sri Macet", "sex": "F", "birth_place": "Tulungagung",
-                                   "birth_date": date(1990, 5, 5), "village_code": "3504042001",
-                                   "relationship": "kepala_keluarga", "status": "hidup"}, actor=None)
-        m = register_member(c.id, r.id, date(2025, 1, 2), actor=None)
         acc = savings.account_for(c.id, m.id, "pokok")
         savings.deposit(c.id, acc.id, acc.product.amount, actor=None, value_date=date(2025, 1, 2))
         t = create_user(cooperative_id=c.id, username="kasir_h", full_name="Kasir", role="treasurer",

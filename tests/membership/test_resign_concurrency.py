@@ -14,7 +14,7 @@ import pytest
 
 from coop.db import atomic, db
 from coop.errors import Conflict, RuleViolation
-from tests.concurrent import run_while
+from tests.concurrent import cooperative_with_member, run_while
 
 RESIGN_ON = date(2025, 6, 30)
 
@@ -22,23 +22,12 @@ RESIGN_ON = date(2025, 6, 30)
 def _member_with_pokok_and_wajib(app, name: str, nik: str, kk: str) -> tuple[int, int, int]:
     """Committed: a member who joined 2 January 2025 with pokok Rp 100.000 and wajib Rp 100.000 (January to
     May). :returns: the cooperative, the member and the wajib account ids."""
-    from coop.auth.services import create_cooperative
-    from coop.ledger.services import create_chart
-    from coop.membership.services import register_member
-    from coop.registry.services import create_resident
     from coop.savings import services as savings
     from tests.fixtures_ledger import fill_cash_box
 
     def _setup():
-        c = create_cooperative(name=f"Koperasi {name}", village_code="3504042001")
-        create_chart(c.id)
-        savings.seed_defaults(c.id)
+        c, m = cooperative_with_member(f"Koperasi {name}", nik, kk, f"Siti {name}")
         fill_cash_box(c.id, 1_000_000, date(2025, 1, 2))  # the refund is paid from the box
-        r = create_resident(c.id, {"nik": nik, "kk_number": kk, "full_name": f"Siti {name}", "sex": "F",
-                                   "birth_place": "Tulungagung", "birth_date": date(1988, 3, 9),
-                                   "village_code": "3504042001", "relationship": "kepala_keluarga",
-                                   "status": "hidup"}, actor=None)
-        m = register_member(c.id, r.id, date(2025, 1, 2), actor=None)
         pokok = savings.account_for(c.id, m.id, "pokok")
         savings.deposit(c.id, pokok.id, 100_000, actor=None, value_date=date(2025, 1, 2))
         wajib = savings.account_for(c.id, m.id, "wajib")

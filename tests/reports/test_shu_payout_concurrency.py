@@ -10,29 +10,19 @@ import sqlalchemy as sa
 
 from coop.db import atomic, db
 from coop.ledger import chart
-from tests.concurrent import run_while
+from tests.concurrent import cooperative_with_member, run_while
 
 
 def _allocated_2025(app, allocate: bool = True) -> int:
     """Committed: income Rp 1.000.000 in 2025, one member with pokok Rp 100.000, the year closed (PPh 22 %:
     SHU 780.000) and (``allocate``) its SHU allocated on 20 March 2026. :returns: the cooperative id."""
-    from coop.auth.services import create_cooperative
     from coop.ledger.rules import Line
-    from coop.ledger.services import account_by_code, create_chart, post_entry
-    from coop.membership.services import register_member
-    from coop.registry.services import create_resident
+    from coop.ledger.services import account_by_code, post_entry
     from coop.savings import services as savings
     from coop.yearend import closing, shu
 
     def _setup():
-        c = create_cooperative(name="Koperasi SHU Serentak", village_code="3504042001")
-        create_chart(c.id)
-        savings.seed_defaults(c.id)
-        r = create_resident(c.id, {"nik": "3504044903880031", "kk_number": "3504040107150041",
-                                   "full_name": "Siti Modal", "sex": "F", "birth_place": "Tulungagung",
-                                   "birth_date": date(1988, 3, 9), "village_code": "3504042001",
-                                   "relationship": "kepala_keluarga", "status": "hidup"}, actor=None)
-        m = register_member(c.id, r.id, date(2025, 1, 2), actor=None)
+        c, m = cooperative_with_member("Koperasi SHU Serentak", "3504044903880031", "3504040107150041", "Siti Modal")
         pokok = savings.account_for(c.id, m.id, "pokok")
         savings.deposit(c.id, pokok.id, 100_000, actor=None, value_date=date(2025, 1, 2))
         post_entry(c.id, [Line.dr(account_by_code(c.id, chart.KAS).id, 1_000_000),

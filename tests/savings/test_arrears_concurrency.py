@@ -15,6 +15,7 @@ from coop.db import atomic, db
 from coop.ledger import chart
 from coop.ledger.services import Line, account_by_code, post_entry
 from coop.savings import arrears
+from tests.concurrent import cooperative_with_member
 
 
 def _postgres_only(app) -> None:
@@ -26,21 +27,10 @@ def _member_paid_to_march(app, name: str, nik: str, kk: str) -> tuple[int, int, 
     """Committed: a member who joined 2 January 2025 at 20.000 a month, 40.000 paid and 20.000 credited by a
     journal entry (the account's mark 1: the job will read it). :returns: cooperative, member, savings account,
     its ledger account and Kas ids."""
-    from coop.auth.services import create_cooperative
-    from coop.ledger.services import create_chart
-    from coop.membership.services import register_member
-    from coop.registry.services import create_resident
     from coop.savings import services as savings
 
     def _setup():
-        c = create_cooperative(name=f"Koperasi {name}", village_code="3504042001")
-        create_chart(c.id)
-        savings.seed_defaults(c.id)
-        r = create_resident(c.id, {"nik": nik, "kk_number": kk, "full_name": f"Sri {name}", "sex": "F",
-                                   "birth_place": "Tulungagung", "birth_date": date(1990, 5, 5),
-                                   "village_code": "3504042001", "relationship": "kepala_keluarga",
-                                   "status": "hidup"}, actor=None)
-        m = register_member(c.id, r.id, date(2025, 1, 2), actor=None)
+        c, m = cooperative_with_member(f"Koperasi {name}", nik, kk, f"Sri {name}")
         acc = savings.account_for(c.id, m.id, "wajib")
         acc.product.amount = 20_000
         savings.deposit(c.id, acc.id, 40_000, actor=None, value_date=date(2025, 1, 2))

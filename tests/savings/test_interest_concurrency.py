@@ -17,7 +17,7 @@ from coop.db import atomic, db
 from coop.ledger.models import JournalEntry
 from coop.savings import accrual, interest
 from coop.savings.models import SavingsInterest
-from tests.concurrent import run_while
+from tests.concurrent import cooperative_with_member, run_while
 
 JUNE = date(2025, 6, 30)
 
@@ -25,21 +25,10 @@ JUNE = date(2025, 6, 30)
 def _sukarela_of_ten_million(app, name: str, nik: str, kk: str) -> tuple[int, int]:
     """Committed: a member who joined 2 January 2025 with Rp 10.000.000 in sukarela from 31 May (3 %/yr, the
     seeded product). :returns: the cooperative and the sukarela account ids."""
-    from coop.auth.services import create_cooperative
-    from coop.ledger.services import create_chart
-    from coop.membership.services import register_member
-    from coop.registry.services import create_resident
     from coop.savings import services as savings
 
     def _setup():
-        c = create_cooperative(name=f"Koperasi {name}", village_code="3504042001")
-        create_chart(c.id)
-        savings.seed_defaults(c.id)
-        r = create_resident(c.id, {"nik": nik, "kk_number": kk, "full_name": f"Siti {name}", "sex": "F",
-                                   "birth_place": "Tulungagung", "birth_date": date(1988, 3, 9),
-                                   "village_code": "3504042001", "relationship": "kepala_keluarga",
-                                   "status": "hidup"}, actor=None)
-        m = register_member(c.id, r.id, date(2025, 1, 2), actor=None)
+        c, m = cooperative_with_member(f"Koperasi {name}", nik, kk, f"Siti {name}")
         acc = savings.account_for(c.id, m.id, "sukarela")
         savings.deposit(c.id, acc.id, 10_000_000, actor=None, value_date=date(2025, 5, 31))
         return c.id, acc.id

@@ -11,7 +11,7 @@ import pytest
 
 from coop.db import atomic, db
 from coop.errors import RuleViolation
-from tests.concurrent import run_while
+from tests.concurrent import cooperative_with_member, run_while
 
 
 @pytest.mark.slow
@@ -21,21 +21,10 @@ def test_two_pokok_payments_at_once_pay_it_once(committed_app, monkeypatch):
     lock and reads it paid; on PostgreSQL the second one committed while the first had read the pokok
     unpaid, and the first is refused by the balance its posting locked. (Checked only before the posting,
     both were posted: 200.000.)"""
-    from coop.auth.services import create_cooperative
-    from coop.ledger.services import create_chart
-    from coop.membership.services import register_member
-    from coop.registry.services import create_resident
     from coop.savings import services as savings
 
     def _setup():
-        c = create_cooperative(name="Koperasi Pokok Serentak", village_code="3504042001")
-        create_chart(c.id)
-        savings.seed_defaults(c.id)
-        r = create_resident(c.id, {"nik": "3504044903880041", "kk_number": "3504040107150051",
-                                   "full_name": "Siti Pokok", "sex": "F", "birth_place": "Tulungagung",
-                                   "birth_date": date(1988, 3, 9), "village_code": "3504042001",
-                                   "relationship": "kepala_keluarga", "status": "hidup"}, actor=None)
-        m = register_member(c.id, r.id, date(2025, 1, 2), actor=None)
+        c, m = cooperative_with_member("Koperasi Pokok Serentak", "3504044903880041", "3504040107150051", "Siti Pokok")
         return c.id, savings.account_for(c.id, m.id, "pokok").id
     with committed_app.app_context():
         cid, pokok = atomic(_setup)

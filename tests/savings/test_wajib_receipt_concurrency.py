@@ -9,7 +9,7 @@ import pytest
 
 from coop.db import atomic, db
 from coop.savings import services as savings
-from tests.concurrent import run_while
+from tests.concurrent import cooperative_with_member, run_while
 
 
 @pytest.mark.slow
@@ -18,20 +18,9 @@ def test_two_wajib_deposits_at_once_each_receipt_names_its_own_month(committed_a
     receipt says January, the other February (SQLite: the first in takes January; PostgreSQL: the one that
     commits first). (Counted from the balance read before the posting's lock, the later one said January and
     February: it counted the other's 20.000 as its own.)"""
-    from coop.auth.services import create_cooperative
-    from coop.ledger.services import create_chart
-    from coop.membership.services import register_member
-    from coop.registry.services import create_resident
 
     def _setup():
-        c = create_cooperative(name="Koperasi Wajib Serentak", village_code="3504042001")
-        create_chart(c.id)
-        savings.seed_defaults(c.id)
-        r = create_resident(c.id, {"nik": "3504044903880061", "kk_number": "3504040107150071",
-                                   "full_name": "Siti Wajib", "sex": "F", "birth_place": "Tulungagung",
-                                   "birth_date": date(1988, 3, 9), "village_code": "3504042001",
-                                   "relationship": "kepala_keluarga", "status": "hidup"}, actor=None)
-        m = register_member(c.id, r.id, date(2025, 1, 2), actor=None)
+        c, m = cooperative_with_member("Koperasi Wajib Serentak", "3504044903880061", "3504040107150071", "Siti Wajib")
         acc = savings.account_for(c.id, m.id, "wajib")
         acc.product.amount = 20_000
         return c.id, acc.id
