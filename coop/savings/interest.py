@@ -90,6 +90,12 @@ def post_monthly_interest(cooperative_id: int, month_end: date) -> str:
 # Berjangka
 # --------------------------------------------------------------------------------------------
 
+def _may_open_berjangka(member) -> None:
+    """:raises RuleViolation: not an active (or dormant) member: an applicant or a former member opens none."""
+    if member.status not in ("active", "dormant"):
+        raise RuleViolation("Hanya anggota aktif yang dapat membuka simpanan berjangka.", code="not_a_member")
+
+
 def open_berjangka(cooperative_id: int, member_id: int, product_id: int, amount: int, *, actor,
                    opened_on: date, from_sukarela: bool = False, idempotency_key: str | None = None) -> Receipt:
     """Open a simpanan berjangka: the rate is fixed at opening (the product's current rate), maturity
@@ -102,8 +108,7 @@ def open_berjangka(cooperative_id: int, member_id: int, product_id: int, amount:
         raise ValidationError("Produk bukan simpanan berjangka.", fields={"product_id": ["bukan berjangka"]})
     term = _term_months(product)
     member = get_member(cooperative_id, member_id)
-    if member.status not in ("active", "dormant"):
-        raise RuleViolation("Hanya anggota aktif yang dapat membuka simpanan berjangka.", code="not_a_member")
+    _may_open_berjangka(member)
     acc = open_account(cooperative_id, member, product, opened_on, actor=actor)
     acc.principal, acc.rate, acc.term_months = amount, product.interest_rate, term
     acc.maturity_on = rules.add_months(opened_on, term)
@@ -118,8 +123,7 @@ def open_berjangka(cooperative_id: int, member_id: int, product_id: int, amount:
     # the member was read before the head this posting holds: a resignation that committed meanwhile read the
     # member's accounts without this new one, which would stay open and funded after the member left
     db.session.refresh(member, ["status"])
-    if member.status not in ("active", "dormant"):
-        raise RuleViolation("Hanya anggota aktif yang dapat membuka simpanan berjangka.", code="not_a_member")
+    _may_open_berjangka(member)
     db.session.flush()
     moved = [acc] + ([account_for(cooperative_id, member_id, "sukarela")] if from_sukarela else [])
     accrual.adjust_backdated(cooperative_id, moved, opened_on, actor=actor)
