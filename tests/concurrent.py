@@ -61,6 +61,16 @@ def run_while(app, monkeypatch, target: Any, name: str, main: Callable[[], Any],
     return result, errors
 
 
+def committed(app, fn: Callable[[], Any]) -> Any:
+    """``fn()`` in its own unit of work, committed, in an app context of its own (a test's set-up before the
+    concurrent part). :returns: what ``fn`` returned."""
+    with app.app_context():
+        try:
+            return atomic(fn)
+        finally:
+            db.session.remove()
+
+
 def cooperative_with_member(name: str, nik: str, kk: str, full_name: str):
     """Inside a unit of work: a new cooperative ``name`` (its chart and the default savings products) with one
     member, ``full_name`` (a woman of Tulungagung, head of her household, born on the day her NIK says: digits

@@ -10,14 +10,24 @@ from coop import db_sqlite
 from coop.db import on_cursor
 
 
+def _group_commit_engine(path):
+    """An engine on ``path`` with the app's SQLite recipe in group mode, every transaction a writer's."""
+    engine = sa.create_engine(f"sqlite:///{path}", connect_args={"factory": db_sqlite.WriterLockedConnection})
+    db_sqlite.install_sqlite_recipe(engine, 5000, "group", in_unit_of_work=lambda: True, on_cursor=on_cursor)
+    return engine
+
+
+def _wal_size(path) -> int:
+    return os.path.getsize(f"{path}-wal") if os.path.exists(f"{path}-wal") else 0
+
+
 def test_checkpoints_follow_the_frames_written_not_the_file_size(tmp_path, monkeypatch):
     """Does group commit checkpoint once per 32 KiB of new WAL frames rather than after every commit? 300
     commits of one 1 KB row each write at least one 4 KiB page (>= 1.2 MB of frames): about one checkpoint
     per 8 commits (~40), not one per commit (298 before the WAL was truncated at restart)."""
     monkeypatch.setattr(db_sqlite, "WAL_CHECKPOINT_BYTES", 32 * 1024)
     path = tmp_path / "wal.sqlite3"
-    engine = sa.create_engine(f"sqlite:///{path}", connect_args={"factory": db_sqlite.WriterLockedConnection})
-    db_sqlite.install_sqlite_recipe(engine, 5000, "group", in_unit_of_work=lambda: True, on_cursor=on_cursor)
+    engine = _group_commit_engine(path)
     checkpoints = []
     try:
         with engine.connect() as conn:
@@ -30,7 +40,7 @@ def test_checkpoints_follow_the_frames_written_not_the_file_size(tmp_path, monke
                 conn.commit()
             assert conn.exec_driver_sql("SELECT count(*) FROM t").scalar() == 300
             conn.commit()
-        wal = os.path.getsize(f"{path}-wal") if os.path.exists(f"{path}-wal") else 0
+        wal = _wal_size(path)
     finally:
         engine.dispose()
     assert 10 <= len(checkpoints) <= 75, len(checkpoints)
@@ -46,8 +56,7 @@ def test_a_writer_that_began_right_after_a_commit_does_not_make_every_commit_che
     and once past the threshold every commit checkpointed (measured 192, the WAL at 2.4 MiB)."""
     monkeypatch.setattr(db_sqlite, "WAL_CHECKPOINT_BYTES", 128 * 1024)
     path = tmp_path / "turns.sqlite3"
-    engine = sa.create_engine(f"sqlite:///{path}", connect_args={"factory": db_sqlite.WriterLockedConnection})
-    db_sqlite.install_sqlite_recipe(engine, 5000, "group", in_unit_of_work=lambda: True, on_cursor=on_cursor)
+    engine = _group_commit_engine(path)
     checkpoints: list[str] = []
     try:
         with engine.connect() as a, engine.connect() as b:
@@ -74,7 +83,7 @@ def test_a_writer_that_began_right_after_a_commit_does_not_make_every_commit_che
             a.commit()  # the transaction the 200th commit began
             assert a.exec_driver_sql("SELECT count(*) FROM t").scalar() == 201
             a.commit()
-        wal = os.path.getsize(f"{path}-wal") if os.path.exists(f"{path}-wal") else 0
+        wal = _wal_size(path)
     finally:
         engine.dispose()
     assert 5 <= len(checkpoints) <= 40, len(checkpoints)

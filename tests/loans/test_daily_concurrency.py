@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from coop.db import atomic, db
-from tests.concurrent import cooperative_with_member, run_while
+from tests.concurrent import committed, cooperative_with_member, run_while
 
 
 @pytest.mark.slow
@@ -45,9 +45,7 @@ def test_a_repayment_committing_while_the_daily_run_reads_is_not_charged_a_penal
         top_up_cash(c.id, 9_000_000, date(2026, 1, 6))
         loans.disburse(c.id, loan.id, actor=t, disbursed_on=date(2026, 1, 6), first_due_date=date(2026, 2, 5))
         return c.id, loan.id
-    with committed_app.app_context():
-        cid, loan_id = atomic(_setup)
-        db.session.remove()
+    cid, loan_id = committed(committed_app, _setup)
 
     def _pay():
         atomic(loans.repay, cid, loan_id, 840_000, actor=None, paid_on=date(2026, 2, 20))

@@ -11,7 +11,7 @@ import pytest
 
 from coop.db import atomic, db
 from coop.ledger import chart
-from tests.concurrent import cooperative_with_member, run_while
+from tests.concurrent import committed, cooperative_with_member, run_while
 
 
 def _two_loans_and_a_provision(app) -> tuple[int, int, int, int]:
@@ -50,9 +50,7 @@ def _two_loans_and_a_provision(app) -> tuple[int, int, int, int]:
                           Line.cr(account_by_code(c.id, chart.PENYISIHAN).id, 1_500_000)],
                    actor=None, memo="PPAP", value_date=date(2026, 1, 31), source="loans.provision")
         return c.id, ids[0], ids[1], mgr2.id
-    with app.app_context():
-        out = atomic(_setup)
-        db.session.remove()
+    out = committed(app, _setup)
     return out
 
 

@@ -14,7 +14,7 @@ import pytest
 
 from coop.db import atomic, db
 from coop.errors import Conflict, RuleViolation
-from tests.concurrent import cooperative_with_member, run_while
+from tests.concurrent import committed, cooperative_with_member, run_while
 
 RESIGN_ON = date(2025, 6, 30)
 
@@ -33,9 +33,7 @@ def _member_with_pokok_and_wajib(app, name: str, nik: str, kk: str) -> tuple[int
         wajib = savings.account_for(c.id, m.id, "wajib")
         savings.deposit(c.id, wajib.id, 100_000, actor=None, value_date=date(2025, 1, 2))
         return c.id, m.id, wajib.id
-    with app.app_context():
-        ids = atomic(_setup)
-        db.session.remove()
+    ids = committed(app, _setup)
     return ids
 
 
@@ -171,9 +169,7 @@ def test_a_resignation_committing_while_a_loan_is_disbursed_leaves_no_loan_to_a_
         loans.decide(cid, loan.id, actor=mgr, decision="approve", note=None, on=date(2025, 6, 2))
         top_up_cash(cid, 1_400_000, date(2025, 6, 2))  # the loan and the refund
         return loan.id
-    with committed_app.app_context():
-        loan_id = atomic(_approved)
-        db.session.remove()
+    loan_id = committed(committed_app, _approved)
 
     def _resign():
         atomic(members.resign, cid, member_id, RESIGN_ON, actor=None)
@@ -208,9 +204,7 @@ def _running_loan(app, cid: int, member_id: int, tag: str) -> int:
         top_up_cash(cid, 100_000, date(2025, 6, 2))
         loans.disburse(cid, loan.id, actor=t, disbursed_on=date(2025, 6, 2), first_due_date=date(2025, 7, 2))
         return loan.id
-    with app.app_context():
-        loan_id = atomic(_running)
-        db.session.remove()
+    loan_id = committed(app, _running)
     return loan_id
 
 

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from coop.db import atomic, db
 from coop.ledger import chart
-from tests.concurrent import cooperative_with_member, run_while
+from tests.concurrent import committed, cooperative_with_member, run_while
 
 
 def _allocated_2025(app, allocate: bool = True) -> int:
@@ -32,9 +32,7 @@ def _allocated_2025(app, allocate: bool = True) -> int:
         if allocate:
             shu.allocate(c.id, 2025, actor=None, decided_on=date(2026, 3, 20))
         return c.id
-    with app.app_context():
-        cid = atomic(_setup)
-        db.session.remove()
+    cid = committed(app, _setup)
     return cid
 
 

@@ -13,7 +13,7 @@ import pytest
 from coop.db import atomic, db
 from coop.errors import PeriodClosed
 from coop.ledger import chart
-from tests.concurrent import run_while
+from tests.concurrent import committed, run_while
 
 
 @pytest.mark.slow
@@ -35,9 +35,7 @@ def test_an_expense_backdated_into_the_year_while_it_closes_is_refused_not_left_
                           Line.cr(account_by_code(c.id, chart.PENDAPATAN_LAIN).id, 1_000_000)],
                    actor=None, memo="pendapatan", value_date=date(2025, 6, 1))
         return c.id
-    with committed_app.app_context():
-        cid = atomic(_setup)
-        db.session.remove()
+    cid = committed(committed_app, _setup)
 
     def _expense():
         atomic(post_entry, cid, [Line.dr(account_by_code(cid, chart.BEBAN_OPERASIONAL).id, 200_000),

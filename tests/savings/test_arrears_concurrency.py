@@ -15,7 +15,7 @@ from coop.db import atomic, db
 from coop.ledger import chart
 from coop.ledger.services import Line, account_by_code, post_entry
 from coop.savings import arrears
-from tests.concurrent import cooperative_with_member
+from tests.concurrent import committed, cooperative_with_member
 
 
 def _postgres_only(app) -> None:
@@ -38,9 +38,7 @@ def _member_paid_to_march(app, name: str, nik: str, kk: str) -> tuple[int, int, 
         post_entry(c.id, [Line.dr(kas, 20_000), Line.cr(acc.ledger_account_id, 20_000)], actor=None,
                    value_date=date(2025, 1, 3), source="ledger.journal", memo="koreksi")
         return c.id, m.id, acc.id, acc.ledger_account_id, kas
-    with app.app_context():
-        ids = atomic(_setup)
-        db.session.remove()
+    ids = committed(app, _setup)
     return ids
 
 

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from coop.db import atomic, db
 from coop.ledger import chart
 from coop.savings import cash
-from tests.concurrent import run_while
+from tests.concurrent import committed, run_while
 
 DAY = date(2025, 6, 30)
 
@@ -35,9 +35,7 @@ def test_two_counts_of_one_day_at_once_post_the_shortfall_once(committed_app, mo
         create_chart(c.id)
         fill_cash_box(c.id, 100_000, date(2025, 6, 2))
         return c.id
-    with committed_app.app_context():
-        cid = atomic(_setup)
-        db.session.remove()
+    cid = committed(committed_app, _setup)
 
     def _again():
         atomic(cash.record_cash_count, cid, DAY, 95_000, actor=None)

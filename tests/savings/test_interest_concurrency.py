@@ -17,7 +17,7 @@ from coop.db import atomic, db
 from coop.ledger.models import JournalEntry
 from coop.savings import accrual, interest
 from coop.savings.models import SavingsInterest
-from tests.concurrent import cooperative_with_member, run_while
+from tests.concurrent import committed, cooperative_with_member, run_while
 
 JUNE = date(2025, 6, 30)
 
@@ -32,9 +32,7 @@ def _sukarela_of_ten_million(app, name: str, nik: str, kk: str) -> tuple[int, in
         acc = savings.account_for(c.id, m.id, "sukarela")
         savings.deposit(c.id, acc.id, 10_000_000, actor=None, value_date=date(2025, 5, 31))
         return c.id, acc.id
-    with app.app_context():
-        ids = atomic(_setup)
-        db.session.remove()
+    ids = committed(app, _setup)
     return ids
 
 

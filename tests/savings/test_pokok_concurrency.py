@@ -11,7 +11,7 @@ import pytest
 
 from coop.db import atomic, db
 from coop.errors import RuleViolation
-from tests.concurrent import cooperative_with_member, run_while
+from tests.concurrent import committed, cooperative_with_member, run_while
 
 
 @pytest.mark.slow
@@ -26,9 +26,7 @@ def test_two_pokok_payments_at_once_pay_it_once(committed_app, monkeypatch):
     def _setup():
         c, m = cooperative_with_member("Koperasi Pokok Serentak", "3504044903880041", "3504040107150051", "Siti Pokok")
         return c.id, savings.account_for(c.id, m.id, "pokok").id
-    with committed_app.app_context():
-        cid, pokok = atomic(_setup)
-        db.session.remove()
+    cid, pokok = committed(committed_app, _setup)
 
     def _pay():
         return savings.deposit(cid, pokok, 100_000, actor=None, value_date=date(2025, 1, 2)).amount

@@ -7,9 +7,9 @@ from datetime import date
 
 import pytest
 
-from coop.db import atomic, db
+from coop.db import atomic
 from coop.savings import services as savings
-from tests.concurrent import cooperative_with_member, run_while
+from tests.concurrent import committed, cooperative_with_member, run_while
 
 
 @pytest.mark.slow
@@ -24,9 +24,7 @@ def test_two_wajib_deposits_at_once_each_receipt_names_its_own_month(committed_a
         acc = savings.account_for(c.id, m.id, "wajib")
         acc.product.amount = 20_000
         return c.id, acc.id
-    with committed_app.app_context():
-        cid, acc_id = atomic(_setup)
-        db.session.remove()
+    cid, acc_id = committed(committed_app, _setup)
     other: list[list[date]] = []
 
     def _other():
