@@ -62,6 +62,9 @@ class Config:
     #: so one fsync can serve several writers) or "full" (SQLite's synchronous=FULL, fsync inside COMMIT).
     #: Both: a transaction the app reported as saved survives a power cut.
     SQLITE_SYNC = _env("SQLITE_SYNC", "group")
+    #: PostgreSQL: a pooled connection idle longer than this (milliseconds) is pinged before a request gets
+    #: it; one used more recently is pinged only if the server spoke to it while idle (coop.db.install_liveness_check).
+    DATABASE_PING_AFTER_IDLE_MS = int(_env("DATABASE_PING_AFTER_IDLE_MS", "500"))
     #: Bounded retries of a unit of work on deadlock / serialization failure (PostgreSQL).
     TX_RETRIES = int(_env("TX_RETRIES", "5"))
     #: Largest amount of one journal line (rupiah). Exports total in Python ints, so no sum overflows.

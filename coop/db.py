@@ -16,6 +16,7 @@ import functools
 import inspect
 import operator
 import random
+import select
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -253,9 +254,10 @@ def pooled_url(url: str, pgbouncer_env: bool = False) -> tuple[str, bool]:
 
 def _postgres_options(options: dict, through_pgbouncer: bool) -> dict:
     options = dict(options)
-    # a pooled connection that died with a server restart is replaced on checkout, not handed to a
-    # request (which would answer 500 once per worker after every PostgreSQL restart)
-    options.setdefault("pool_pre_ping", True)
+    # a pooled connection that died with a server restart is replaced on checkout, not handed to a request
+    # (which would answer 503 once per worker after every PostgreSQL restart): by install_liveness_check, which
+    # pings only a connection that sat idle or heard from the server while idle, not one per request
+    options.setdefault("pool_pre_ping", False)
     if through_pgbouncer:
         # pgbouncer in transaction mode hands each transaction to any server connection: a statement
         # psycopg prepared on one is unknown on the next, so no server-side prepared statements
@@ -294,6 +296,46 @@ def init_engines(app) -> None:
             if engine.dialect.name == "sqlite":
                 db_sqlite.install_sqlite_recipe(engine, app.config["SQLITE_BUSY_TIMEOUT_MS"], app.config["SQLITE_SYNC"],
                                                 in_unit_of_work=in_unit_of_work, on_cursor=on_cursor)
+            elif not engine.pool._pre_ping:
+                install_liveness_check(engine, app.config["DATABASE_PING_AFTER_IDLE_MS"] / 1000)
+
+
+def _heard_while_idle(dbapi_connection) -> bool:
+    """The server sent something to a connection nobody was using: a restart's or a kill's notice and the
+    end of the stream (or, harmlessly, a parameter change). One ``poll`` of the socket, no round trip."""
+    try:
+        fd = dbapi_connection.pgconn.socket
+    except Exception:  # noqa: BLE001 -- closed or broken: let the ping decide
+        return True
+    return bool(select.select([fd], [], [], 0)[0])
+
+
+def install_liveness_check(engine: sa.Engine, idle_s: float) -> None:
+    """PostgreSQL: what ``pool_pre_ping`` guards against (a connection that died with a restart handed to a
+    request), without its round trip on every checkout. A connection is pinged (``SELECT 1``) on checkout
+    only if it sat in the pool longer than ``idle_s`` (``DATABASE_PING_AFTER_IDLE_MS``, 500 by default: the
+    bypass window of HikariCP's ``aliveBypassWindowMs``) or if its socket became readable while idle (a
+    terminated backend says so and closes the stream). A failed ping raises :class:`DisconnectionError`:
+    the pool drops the connection and checks out a fresh one. A connection taken back within the window,
+    with nothing from the server, is the cash desk's busy case: no ping, one round trip fewer a request."""
+
+    @sa.event.listens_for(engine, "checkin")
+    def _idle_from(dbapi_connection, record) -> None:
+        record.info["idle_since"] = clock.monotonic()
+
+    @sa.event.listens_for(engine, "checkout")
+    def _alive(dbapi_connection, record, proxy) -> None:
+        since = record.info.pop("idle_since", None)
+        if since is None:  # a new connection
+            return
+        if clock.monotonic() - since < idle_s and not _heard_while_idle(dbapi_connection):
+            return
+        try:
+            alive = engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error:
+            alive = False
+        if not alive:
+            raise sa.exc.DisconnectionError("the pooled connection did not answer a ping")
 
 
 def is_sqlite() -> bool:

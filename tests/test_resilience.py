@@ -1,5 +1,5 @@
-"""PostgreSQL resilience (issue 22 item 4): pool_pre_ping, a database outage answers 503
-``database_unavailable`` with one log line per outage, and ``GET /healthz`` reports the database and the last
+"""PostgreSQL resilience (issue 22 item 4): a pooled connection that died is replaced (coop.db's liveness
+check), a database outage answers 503 ``database_unavailable`` with one log line per outage, and ``GET /healthz`` reports the database and the last
 job run without a login."""
 from __future__ import annotations
 
@@ -79,20 +79,66 @@ def db_utc():
     return datetime(2026, 11, 1, 1, 0, tzinfo=UTC)
 
 
-def test_postgresql_restart_is_not_a_500(committed_app):
-    """PostgreSQL: pool_pre_ping is on, so after every server connection was killed (as by a restart) the next
-    request gets a fresh connection and answers 200, not a 500."""
-    url = sa.engine.make_url(committed_app.config["SQLALCHEMY_DATABASE_URI"])
+def _postgres_only(app) -> sa.engine.URL:
+    url = sa.engine.make_url(app.config["SQLALCHEMY_DATABASE_URI"])
     if url.get_backend_name() != "postgresql":
-        pytest.skip("PostgreSQL only (SQLite has no server to restart)")
+        pytest.skip("PostgreSQL only (SQLite has no server to restart and no pool to ping)")
+    return url
+
+
+def test_postgresql_restart_is_not_a_500(committed_app):
+    """PostgreSQL: after every server connection was killed (as by a restart) the next request gets a fresh
+    connection and answers 200, not a 500 or a 503, although its pooled connection was used a moment ago
+    (inside the ping's bypass window): the killed backend's notice made the socket readable, so the pool
+    pinged it, found it dead and connected again."""
+    url = _postgres_only(committed_app)
     with committed_app.app_context():
-        assert db.engine.pool._pre_ping is True
+        assert db.engine.pool._pre_ping is False  # the liveness check of coop.db replaces it
     client = committed_app.test_client()
     assert client.get("/healthz").status_code == 200  # a pooled connection now exists
     admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    others = ("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
+              "AND backend_type = 'client backend'")
     with admin.connect() as conn:
-        killed = conn.execute(sa.text("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                                      "WHERE datname = current_database() AND pid <> pg_backend_pid()")).scalar()
+        killed = conn.execute(sa.text(f"SELECT count(pg_terminate_backend(pid)) FROM ({others}) o")).scalar()
+        for _ in range(200):  # until the backends are gone, as after a restart
+            if not conn.execute(sa.text(others)).all():
+                break
+            conn.execute(sa.text("SELECT pg_sleep(0.01)"))
     admin.dispose()
     assert killed >= 1
     assert client.get("/healthz").status_code == 200
+
+
+def test_pool_pings_only_a_connection_that_sat_idle(committed_app, monkeypatch):
+    """PostgreSQL: a connection taken back within DATABASE_PING_AFTER_IDLE_MS (500) of its last use is not
+    pinged (the cash desk's busy case: one round trip fewer a request); one idle longer is pinged once; a
+    failed ping gives the request a fresh connection, and the request answers 200."""
+    _postgres_only(committed_app)
+    with committed_app.app_context():
+        dialect = db.engine.dialect
+    pings: list[bool] = []
+    real_ping = dialect.do_ping
+    answer = {"alive": True}
+
+    def counted(dbapi_connection):
+        pings.append(answer["alive"])
+        return real_ping(dbapi_connection) and answer["alive"]
+
+    monkeypatch.setattr(dialect, "do_ping", counted)
+    client = committed_app.test_client()
+    for _ in range(3):
+        assert client.get("/healthz").status_code == 200
+    assert pings == []
+    from coop import clock
+
+    later = clock.monotonic() + 0.6
+    monkeypatch.setattr(clock, "monotonic", lambda: later)
+    assert client.get("/healthz").status_code == 200
+    assert pings == [True]
+    later += 0.6
+    answer["alive"] = False
+    assert client.get("/healthz").status_code == 200
+    assert pings == [True, False]  # the fresh connection is not pinged again
+    with committed_app.app_context():
+        assert db.engine.pool.checkedout() == 0
