@@ -177,6 +177,52 @@ def test_post_entry_statement_count(coop, books):
     assert count["n"] <= 10, " | ".join(count["sql"])
 
 
+def test_a_small_batch_writes_its_entries_head_balances_and_postings_in_one_statement_on_postgresql(coop, books):
+    """A batch of three entries (six postings over three accounts): on PostgreSQL the entries, the head, the
+    balances and the postings go in with ONE statement (five from the head's lock to the audit row: head,
+    reads under it, voucher counter, the write, the audit rows); on SQLite four statements do it (eight). Either way the postings' ids ascend
+    in entry and line order, the balances and the head are the figures worked by hand, and the books verify."""
+    from coop.ledger.services import EntrySpec, post_entries
+    from coop.ledger.verify import verify
+
+    b = books(coop)
+    cash, s1, s2 = b.acc("1101"), b.sub("2101"), b.sub("2101")
+    b.transfer(cash, s1, 1_000)
+    day = date(2026, 11, 27)
+    specs = [EntrySpec([Line.dr(cash, 300), Line.cr(s1, 300)], day, "satu"),
+             EntrySpec([Line.dr(s1, 200), Line.cr(s2, 200)], day, "dua"),
+             EntrySpec([Line.dr(s2, 50), Line.cr(cash, 50)], day, "tiga")]
+    seen: list[str] = []
+
+    def counter(_conn, _cursor, statement, *_a, **_k):
+        seen.append(" ".join(statement.split()[:3]))
+
+    engine_conn = db.session.connection()
+    sa.event.listen(engine_conn, "before_cursor_execute", counter)
+    try:
+        entries = atomic(post_entries, coop.id, specs, actor=None, as_entries=True)
+    finally:
+        sa.event.remove(engine_conn, "before_cursor_execute", counter)
+    postgres = db.session.get_bind().dialect.name == "postgresql"
+    first = next(i for i, s in enumerate(seen) if s.startswith("SELECT ledger_heads"))
+    posting = seen[first:next(i for i, s in enumerate(seen) if "audit_log" in s) + 1]
+    assert len(posting) == (5 if postgres else 8), "\n".join(seen)
+    assert sum(s.startswith("WITH h AS") for s in posting) == (1 if postgres else 0), "\n".join(seen)
+    rows = db.session.execute(sa.select(Posting.entry_id, Posting.line_no, Posting.id, Posting.debit, Posting.credit)
+                              .where(Posting.entry_id.in_([e.id for e in entries]))
+                              .order_by(Posting.entry_id, Posting.line_no)).all()
+    assert [(r.debit, r.credit) for r in rows] == [(300, 0), (0, 300), (200, 0), (0, 200), (50, 0), (0, 50)]
+    assert [r.id for r in rows] == sorted(r.id for r in rows)
+    assert [r.entry_id for r in rows] == [entries[0].id] * 2 + [entries[1].id] * 2 + [entries[2].id] * 2
+    assert [e.posting_ids[cash] for e in (entries[0], entries[2])] == [rows[0].id, rows[5].id]
+    # natural balances: 1101 1,000 + 300 - 50; the sub-accounts 1,000 + 300 - 200 and 200 - 50
+    assert (b.balance(cash), b.balance(s1), b.balance(s2)) == (1_250, 1_100, 150)
+    head = db.session.execute(sa.text("SELECT chain_seq, head_hash FROM ledger_heads WHERE cooperative_id = :c"),
+                              {"c": coop.id}).one()
+    assert (head.chain_seq, head.head_hash) == (entries[2].chain_seq, entries[2].hash)
+    assert verify(coop.id)["ok"] is True
+
+
 from hypothesis import given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
