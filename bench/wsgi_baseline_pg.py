@@ -2,16 +2,18 @@
 ``POST /api/v1/savings-accounts/{id}/deposits`` with the SAME statements as the coop app on PostgreSQL,
 through ``psycopg`` (one connection per thread, psycopg's default ``prepare_threshold`` as the app has it):
 
-the app's ``pool_pre_ping`` (an empty statement outside a transaction, as SQLAlchemy's psycopg dialect
-pings on every checkout), then ONE transaction, as the app runs it on PostgreSQL (the token read and the
+the app's liveness check of a pooled connection (coop.db.install_liveness_check: an empty statement outside a
+transaction, only when the connection sat idle for more than 0.5 s or the server spoke to it while idle), then
+ONE transaction, as the app runs it on PostgreSQL (the token read and the
 write share it: coop.db._end_read_transaction splits them on SQLite only): the token with its user and
 cooperative, the stored idempotent response, the savings account with its product and ledger account,
 the member with the resident, the Kas account, the statements of one ``post_entry``
 (:class:`bench_ledger_pg.RawLedger`: head FOR UPDATE; one statement locking the two accounts FOR UPDATE and
 reading the idempotency key, the closed periods and the monthly interest runs since the value date's month
 (``post_entry(..., dated_since=accrual.runs_since(day))``); voucher counter, entry, head, balances, postings,
-audit row), the account's last activity (when it moves, as ``savings._touch``), the stored response; then a durable COMMIT (``synchronous_commit`` as the
-server has it). The column lists are the app's, so each statement reads what the app's reads.
+audit row; the entry, head, balances and postings in one statement as the app writes them on PostgreSQL), the
+account's status read and its last activity moved in one statement (``savings._still_open_and_touch``), the
+stored response; then a durable COMMIT (``synchronous_commit`` as the server has it). The column lists are the app's, so each statement reads what the app's reads.
 
     gunicorn --workers 3 --threads 2 --chdir bench 'wsgi_baseline_pg:app'   (env BASELINE_DSN=postgresql://...)
 """
@@ -21,8 +23,10 @@ import hashlib
 import json
 import os
 import re
+import select
 import sys
 import threading
+import time
 import uuid
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -59,8 +63,11 @@ MEMBER = ("SELECT m.id, m.resident_id, m.member_seq, m.member_number, m.status, 
           " r.dusun, r.pmi_status, r.created_at, r.updated_at, r.cooperative_id"
           " FROM members m LEFT OUTER JOIN residents r ON r.id = m.resident_id WHERE m.id = %s")
 KAS = "SELECT id FROM accounts WHERE cooperative_id = %s AND code = %s"
-STILL_OPEN = "SELECT status FROM savings_accounts WHERE id = %s"  # after the posting: not closed meanwhile
-TOUCH = "UPDATE savings_accounts SET last_activity_on = %s WHERE id = %s"
+# after the posting: not closed meanwhile; the last activity moved (only forward)
+STILL_OPEN_AND_TOUCH = ("WITH moved AS (UPDATE savings_accounts SET last_activity_on = %(day)s WHERE id = %(id)s"
+                        " AND (last_activity_on IS NULL OR last_activity_on < %(day)s))"
+                        " SELECT status FROM savings_accounts WHERE id = %(id)s")
+IDLE_PING_S = 0.5  # coop.config DATABASE_PING_AFTER_IDLE_MS
 STORE = ("INSERT INTO idempotent_requests (cooperative_id, key, request_hash, status, response_body, created_at)"
          " VALUES (%s, %s, %s, %s, %s, %s) RETURNING id")
 
@@ -89,15 +96,20 @@ def app(environ, start_response):
     body = json.loads(body_raw)
     auth = environ.get("HTTP_AUTHORIZATION", "")[len("Bearer "):]
     key = environ.get("HTTP_IDEMPOTENCY_KEY")
-    con.autocommit = True  # the app's pool_pre_ping on checkout
-    con.execute(";")
-    con.autocommit = False
+    used = getattr(_local, "used", None)
+    # a new connection is not pinged; a pooled one when it sat idle or the server spoke to it meanwhile
+    if used is not None and (time.monotonic() - used > IDLE_PING_S or select.select([con.pgconn.socket], [], [], 0)[0]):
+        con.autocommit = True  # the app's liveness check on checkout
+        con.execute(";")
+        con.autocommit = False
     cur = con.cursor()
     try:
         return _deposit(raw, cur, environ, start_response, int(match.group(1)), body, body_raw, auth, key)
     except BaseException:
         con.rollback()
         raise
+    finally:
+        _local.used = time.monotonic()
 
 
 def _deposit(raw: RawLedger, cur, environ, start_response, account_id: int, body: dict, body_raw: bytes,  # noqa: PLR0913
@@ -128,11 +140,9 @@ def _deposit(raw: RawLedger, cur, environ, start_response, account_id: int, body
                    key=f"api:{user_id}:{key}", own_transaction=False, source="savings.deposit",
                    source_ref=f"savings_account:{acc[0]}", actor_id=user_id, request_id=uuid.uuid4().hex,
                    dated_since=("savings.interest", day.replace(day=1)))  # the monthly runs, read with the posting
-    if cur.execute(STILL_OPEN, (acc[0],)).fetchone()[0] == "closed":
+    if cur.execute(STILL_OPEN_AND_TOUCH, {"day": day, "id": acc[0]}).fetchone()[0] == "closed":
         con.rollback()
         return _reply(start_response, "422 Unprocessable Entity", {"error": {"code": "account_closed"}})
-    if acc[9] is None or day > acc[9]:
-        cur.execute(TOUCH, (day, acc[0]))
     out = {"account_id": acc[0], "amount": amount, "balance": -raw.balances[1], "entry_id": eid,
            "transaction_id": raw.audit_id, "voucher_number": raw.voucher_number}
     text = json.dumps(out, sort_keys=True, separators=(",", ":")) + "\n"

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm.attributes import set_committed_value
 
 from coop import audit, datebounds, settings
-from coop.db import Prepared, PreparedGet, connection, db
+from coop.db import Prepared, PreparedGet, connection, db, is_sqlite
 from coop.errors import NotFound, RuleViolation, ValidationError
 from coop.ledger import chart
 from coop.ledger.models import Account, JournalEntry, Posting
@@ -190,13 +190,35 @@ def _status_of() -> Prepared:
     return Prepared(sa.select(t.c.status).where(t.c.id == sa.bindparam("acc_id", type_=t.c.id.type)))
 
 
-def _still_open(acc: SavingsAccount) -> None:
+@functools.cache
+def _status_after_touch() -> Prepared:
+    """PostgreSQL: :func:`_touch` and :func:`_status_of` in one statement (one round trip): a data-modifying
+    CTE moves ``last_activity_on`` (only forward: no row version when it does not move) and the SELECT reads
+    the status from the statement's snapshot, which the CTE's own change is not in (it changes no status)."""
+    t = SavingsAccount.__table__
+    acc_id = sa.bindparam("acc_id", type_=t.c.id.type)
+    day = sa.bindparam("day", type_=t.c.last_activity_on.type)
+    moved = (sa.update(SavingsAccount).where(t.c.id == acc_id, sa.or_(t.c.last_activity_on.is_(None), t.c.last_activity_on < day))
+             .values(last_activity_on=day).cte("moved"))
+    return Prepared(sa.select(t.c.status).where(t.c.id == acc_id).add_cte(moved))
+
+
+def _still_open_and_touch(acc: SavingsAccount, value_date: date) -> None:
     """After the posting, under the ledger's head it holds: the account was not closed meanwhile (a
     resignation or a closing that committed while this transaction waited for the head; its status was read
-    before). One prepared read of the row. :raises RuleViolation: closed (the posting rolls back)."""
+    before), and its last activity moves to ``value_date`` (:func:`_touch`). One statement on PostgreSQL,
+    two on SQLite (where a statement is no round trip). :raises RuleViolation: closed (the posting rolls
+    back)."""
     if not sa.inspect(acc).persistent:
+        _touch(acc, value_date)
         return
-    rows = _status_of().run(connection(), {"acc_id": acc.id})
+    if is_sqlite():
+        rows = _status_of().run(connection(), {"acc_id": acc.id})
+        _touch(acc, value_date)
+    else:
+        rows = _status_after_touch().run(connection(), {"acc_id": acc.id, "day": value_date})
+        if acc.last_activity_on is None or value_date > acc.last_activity_on:
+            set_committed_value(acc, "last_activity_on", value_date)
     if rows and rows[0][0] == "closed":
         raise RuleViolation("Rekening sudah ditutup.", code="account_closed")
 
@@ -251,13 +273,12 @@ def deposit(cooperative_id: int, account_id: int, amount: int, *, actor, value_d
                        actor=actor, memo=memo, value_date=value_date, idempotency_key=idempotency_key,
                        source=source, source_ref=f"savings_account:{acc.id}",
                        dated_since=accrual.runs_since(value_date))
-    _still_open(acc)
+    _still_open_and_touch(acc, value_date)
     if acc.kind == "pokok" and acc.balance > owed:
         # the balance was read before the posting's locks: a pokok deposit committed meanwhile; the balance
         # shown now is the one the posting locked (no statement of its own)
         raise RuleViolation(f"Simpanan pokok hanya Rp {owed:,} sekali; sudah dibayar.".replace(",", "."),
                             code="pokok_overpaid", fields={"amount": ["maksimal 0"]})
-    _touch(acc, value_date)
     accrual.adjust_backdated(cooperative_id, [acc], value_date, actor=actor, months=entry.dated_since)
     if acc.kind == "pokok":
         _activate_if_pokok_paid(acc)
@@ -355,8 +376,7 @@ def withdraw(cooperative_id: int, account_id: int, amount: int, *, actor, value_
     entry = post_entry(cooperative_id, lines, actor=actor, memo=memo, value_date=value_date,
                        idempotency_key=idempotency_key, source="savings.withdrawal",
                        source_ref=f"savings_account:{acc.id}", dated_since=accrual.runs_since(value_date))
-    _still_open(acc)
-    _touch(acc, value_date)
+    _still_open_and_touch(acc, value_date)
     if acc.kind == "berjangka" and acc.balance == 0:
         acc.status, acc.closed_on, acc.next_action_date = "closed", value_date, None
         accrual.pay_closing(cooperative_id, [acc], value_date, actor=actor)
