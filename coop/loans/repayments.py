@@ -200,7 +200,8 @@ def repay(cooperative_id: int, loan_id: int, amount: int, *, actor, paid_on: dat
     replayed: the later ones are reversed by reversal entries (never edited) and re-applied after it in
     date order; when the daily job already ran past the payment date, its penalties and class changes
     after that date are re-assessed day by day in between. The end state equals entering the payments in
-    date order. Closed periods refuse it.
+    date order. Closed periods refuse it, and so does a loan settled by netting when its member resigned
+    (409 ``loan_settled_at_resignation``: the settlement was paid out; the cash goes back to her).
     """
     if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
         raise ValidationError("Jumlah harus bilangan bulat rupiah lebih dari nol.", fields={"amount": ["> 0"]})
@@ -213,6 +214,12 @@ def repay(cooperative_id: int, loan_id: int, amount: int, *, actor, paid_on: dat
             return prior
     if loan.status not in ("active", "closed"):
         raise Conflict("Pinjaman ini tidak sedang berjalan.", code="loan_not_active")
+    if loan.close_reason == "netting":
+        # a payment dated before the netting would change a settlement already paid out to a former member
+        # (the replay would refund into savings she no longer has): the cash goes back to her instead
+        when = f" pada {loan.closed_on:%d-%m-%Y}" if loan.closed_on else ""
+        raise Conflict(f"Pinjaman ini sudah dilunasi dari simpanan anggota saat ia keluar{when}; pembayaran tidak "
+                       "dapat dicatat. Kembalikan uangnya kepada anggota.", code="loan_settled_at_resignation")
     datebounds.check_day(cooperative_id, paid_on, "paid_on", earlier=[(loan.disbursed_on, "tanggal pencairan")])
     later = list(db.session.scalars(sa.select(LoanRepayment).where(
         LoanRepayment.loan_id == loan.id, LoanRepayment.reversal_entry_id.is_(None),

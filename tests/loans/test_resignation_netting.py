@@ -107,3 +107,25 @@ def test_resignation_on_the_day_of_the_last_repayment(coop, arrears_loan, loan_s
     assert db.session.scalar(sa.select(sa.func.max(LoanPenalty.charged_on)).where(
         LoanPenalty.loan_id == loan.id)) == date(2026, 2, 14)
     assert account_by_code(coop.id, chart.PENDAPATAN_DENDA).natural_balance() == 5_040
+
+
+def test_a_repayment_to_a_loan_settled_at_resignation_is_refused_saying_so(coop, arrears_loan, loan_staff):
+    """The member resigned on 12 Feb and her loan was netted (9.093.360). A cashier then records 840.000 on
+    the loan, dated 10 Feb: 409 loan_settled_at_resignation, naming the netting day and telling the cashier
+    to give the cash back (a replay would refund into a sukarela account she no longer has). Nothing moves:
+    Kas, the loan and its repayments are as the resignation left them."""
+    from coop.errors import Conflict
+    from coop.loans.models import LoanRepayment
+
+    member, loan = arrears_loan
+    treasurer = loan_staff(coop)["treasurer"]
+    atomic(membership.resign, coop.id, member.id, date(2026, 2, 12), actor=treasurer)
+    kas = account_by_code(coop.id, chart.KAS).natural_balance()
+    with pytest.raises(Conflict) as refused:
+        atomic(loans.repay, coop.id, loan.id, 840_000, actor=treasurer, paid_on=date(2026, 2, 10))
+    assert refused.value.code == "loan_settled_at_resignation"
+    assert "saat ia keluar pada 12-02-2026" in refused.value.message
+    assert "Kembalikan uangnya" in refused.value.message
+    assert account_by_code(coop.id, chart.KAS).natural_balance() == kas
+    assert (loan.status, loan.close_reason) == ("closed", "netting")
+    assert db.session.scalars(sa.select(LoanRepayment.kind).where(LoanRepayment.loan_id == loan.id)).all() == ["netting"]

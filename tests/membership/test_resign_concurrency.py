@@ -214,8 +214,8 @@ def test_a_repayment_in_flight_while_the_member_resigns_waits_instead_of_deadloc
     member resigns on 30 June. Once the resignation has read the accounts, a cashier records a repayment of
     20.000 on that loan. The resignation locked the member's loans before the ledger's head (a repayment's
     order: its loan, then the head), so the repayment waits, then finds the loan settled by the netting and is
-    refused (its replay would pay the 20.000 back into a sukarela account she no longer has): no database
-    error on either side, with retries off. (Head first, as before: the repayment held
+    refused with 409 loan_settled_at_resignation (its replay would pay the 20.000 back into a sukarela account
+    she no longer has): no database error on either side, with retries off. (Head first, as before: the repayment held
     its loan and waited for the head, the netting held the head and waited for the loan: a deadlock, which
     PostgreSQL broke by aborting one of them.)"""
     from sqlalchemy.exc import DBAPIError
@@ -235,9 +235,10 @@ def test_a_repayment_in_flight_while_the_member_resigns_waits_instead_of_deadloc
     settled, errors = run_while(committed_app, monkeypatch, savings, "accounts_of",
                                 lambda: members.resign(cid, member_id, RESIGN_ON, actor=None).loans_total, _repay)
     assert not [e for e in errors if isinstance(e, DBAPIError)], errors
-    # refused as a repayment dated before a netting is: replayed, it would pay the 20.000 back into a sukarela
-    # account, and the member has none left (a business refusal; nothing was posted)
-    assert [(type(e).__name__, getattr(e, "code", None)) for e in errors] == [("NotFound", "not_found")], errors
+    # refused as a repayment to a loan settled at resignation is, saying so (replayed, it would pay the 20.000
+    # back into a sukarela account the member no longer has); nothing was posted
+    assert [(type(e).__name__, getattr(e, "code", None)) for e in errors] == [
+        ("Conflict", "loan_settled_at_resignation")], errors
     with committed_app.app_context():
         loan = loans.get_loan(cid, loan_id)
         assert (loan.status, loan.close_reason, members.get_member(cid, member_id).status) == (
