@@ -14,11 +14,13 @@ settings of docs/operations.md (``--workers 3 --threads 2``; ``--workers``/``--t
 Both commit durably as the server is configured (``synchronous_commit`` untouched: ``on`` unless the server
 says otherwise; ``scripts/with_postgres.sh`` starts its cluster with ``fsync=off`` unless
 ``COOP_PG_FSYNC=on``, as ``make bench`` runs it). The statements of one deposit are counted once at the
-start, in this process, on both sides (psycopg's cursor calls) and compared in order. Printed: the server's
-bare commit rate (one-row INSERT per transaction into an ordinary table, psycopg) before and after, then
-for both deposits/s, p50/p99, errors, gunicorn workers' CPU per deposit (/proc) and the PostgreSQL cluster's
-CPU per deposit (its processes in /proc, when the server runs on this machine), the ratio and the goals,
-each with the load average.
+start, in this process, on both sides (psycopg's cursor calls) and compared in order. The sides take turns
+``--rounds`` times (default 3: coop, minimal, coop, ...; this machine's CPU speed drifts 10-20 % within
+minutes). Printed: the server's bare commit rate (one-row INSERT per transaction into an ordinary table,
+psycopg) before and after, then for both the medians of deposits/s, p50/p99, gunicorn workers' CPU per
+deposit (/proc) and the PostgreSQL cluster's CPU per deposit (its processes in /proc, when the server runs
+on this machine), each round's CPU and rate, errors, the ratio and the goals (on the medians), each with
+the load average.
 
     COOP_PG_FSYNC=on scripts/with_postgres.sh .venv/bin/python bench/bench_cashdesk_http_pg.py [--deposits 3000]
     .venv/bin/python bench/bench_cashdesk_http_pg.py --url postgresql+psycopg://user@host/db
@@ -36,6 +38,7 @@ import multiprocessing as mp
 import os
 import re
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -185,7 +188,9 @@ def _cpu_delta(before: dict[int, float], after: dict[int, float]) -> float:
 # ---- one side: gunicorn, warm-up, the measured run ----------------------------------------------------
 
 def serve_and_drive(app_spec: str, env: dict, token: str, ids: list[int], args, chdir: Path,  # noqa: PLR0913
-                    postmaster: int | None) -> dict:
+                    postmaster: int | None, tag: str = "") -> dict:
+    """Serve ``app_spec`` with gunicorn, warm it up, drive ``args.deposits`` deposits. ``tag``: part of every
+    Idempotency-Key, so a later round posts new deposits instead of replaying this one's."""
     port = _free_port()
     server = subprocess.Popen(
         [str(Path(sys.executable).parent / "gunicorn"), "--workers", str(args.workers), "--threads",
@@ -194,7 +199,7 @@ def serve_and_drive(app_spec: str, env: dict, token: str, ids: list[int], args, 
     try:
         _wait(port)
         q: mp.Queue = mp.Queue()
-        p = mp.Process(target=driver, args=(port, token, ids, args.clients * 10, args.clients, q, "warm"))
+        p = mp.Process(target=driver, args=(port, token, ids, args.clients * 10, args.clients, q, f"warm{tag}-"))
         p.start()
         q.get()
         p.join()
@@ -202,7 +207,7 @@ def serve_and_drive(app_spec: str, env: dict, token: str, ids: list[int], args, 
         if not workers:
             raise SystemExit("no gunicorn workers found in /proc")
         cpu0, db0 = _cpu_seconds(workers), _cluster_cpu(postmaster)
-        p = mp.Process(target=driver, args=(port, token, ids, args.deposits, args.clients, q, "run"))
+        p = mp.Process(target=driver, args=(port, token, ids, args.deposits, args.clients, q, f"run{tag}-"))
         p.start()
         wall, lat, errors = q.get()
         p.join()
@@ -217,6 +222,17 @@ def serve_and_drive(app_spec: str, env: dict, token: str, ids: list[int], args, 
             "db_ms": db_cpu / n * 1000 if postmaster is not None else None, "load": load}
 
 
+def _median_run(runs: list[dict]) -> dict:
+    """One side's rounds as one result: the median of each figure (errors summed), each round's CPU and rate."""
+    def med(key: str) -> float:
+        return statistics.median(r[key] for r in runs)
+    out = {key: med(key) for key in ("rps", "p50", "p99", "cpu_ms")}
+    out.update(n=runs[0]["n"], errors=sum(r["errors"] for r in runs), load=runs[-1]["load"], rounds=len(runs),
+               db_ms=med("db_ms") if runs[0]["db_ms"] is not None else None,
+               cpu_each=[r["cpu_ms"] for r in runs], rps_each=[r["rps"] for r in runs])
+    return out
+
+
 def main() -> None:  # noqa: PLR0915 -- one script
     ap = argparse.ArgumentParser()
     ap.add_argument("--url", default=os.environ.get("COOP_BENCH_DATABASE_URL") or os.environ.get("COOP_TEST_DATABASE_URL"))
@@ -225,6 +241,8 @@ def main() -> None:  # noqa: PLR0915 -- one script
     ap.add_argument("--members", type=int, default=200)
     ap.add_argument("--workers", type=int, default=3, help="gunicorn workers (docs/operations.md: 3)")
     ap.add_argument("--threads", type=int, default=2, help="gunicorn threads per worker (docs/operations.md: 2)")
+    ap.add_argument("--rounds", type=int, default=3,
+                    help="runs a side, taking turns; the figures and goals are the medians (default 3)")
     ap.add_argument("--hold", action="store_true",
                     help="serve both apps through bench/hold_probe.py and print the head lock's hold (costs CPU)")
     args = ap.parse_args()
@@ -278,17 +296,28 @@ def main() -> None:  # noqa: PLR0915 -- one script
                                        postmaster)
                 holds = {"coop": hold_probe.read(ours_dir), "minimal": hold_probe.read(base_dir)}
         else:
-            ours = serve_and_drive("coop:create_app()", env, token, ids, args, ROOT, postmaster)
-            base = serve_and_drive("wsgi_baseline_pg:app", base_env, token, ids, args, ROOT / "bench", postmaster)
+            # the sides take turns (coop, minimal, coop, ...): this machine's CPU speed drifts by 10-20 % within
+            # minutes, so one run a side says more about the minute than about the code; the goals read medians
+            rounds: dict[str, list[dict]] = {"coop": [], "minimal": []}
+            for k in range(args.rounds):
+                rounds["coop"].append(serve_and_drive("coop:create_app()", env, token, ids, args, ROOT, postmaster,
+                                                      tag=str(k)))
+                rounds["minimal"].append(serve_and_drive("wsgi_baseline_pg:app", base_env, token, ids, args,
+                                                         ROOT / "bench", postmaster, tag=str(k)))
+            ours, base = _median_run(rounds["coop"]), _median_run(rounds["minimal"])
         bare_after = bare_commit_rate(_dsn(base_url))
         for side, rows in holds.items():
             print(f"{side} head lock (warm-up included): {hold_probe.summary(rows)}")
             print(f"  ms since the lock: {hold_probe.timeline(rows)}")
         for label, r in (("coop (Flask, SQLAlchemy)", ours), ("minimal WSGI + psycopg, same statements", base)):
             db = f"; PostgreSQL CPU {r['db_ms']:.2f} ms" if r["db_ms"] is not None else ""
-            print(f"{label}: {r['n']} deposits via gunicorn ({args.workers} workers x {args.threads} threads, "
+            median = f"median of {r['rounds']} rounds: " if r.get("rounds", 1) > 1 else ""
+            print(f"{label}: {median}{r['n']} deposits via gunicorn ({args.workers} workers x {args.threads} threads, "
                   f"{args.clients} clients) = {r['rps']:,.0f}/s; p50 {r['p50']:.1f} ms, p99 {r['p99']:.1f} ms; "
                   f"errors {r['errors']}; server CPU {r['cpu_ms']:.2f} ms a deposit{db} ({r['load']})")
+            if r.get("rounds", 1) > 1:
+                print(f"  each round: server CPU {' / '.join(f'{x:.2f}' for x in r['cpu_each'])} ms, "
+                      f"{' / '.join(f'{x:,.0f}' for x in r['rps_each'])} deposits/s")
         print(f"bare commits after the runs: {bare_after:,.0f}/s ({_load()})")
         ratio = ours["rps"] / base["rps"]
         print(f"ratio coop / minimal WSGI = {ratio:.2f}; server CPU {ours['cpu_ms'] / base['cpu_ms']:.1f}x; "
