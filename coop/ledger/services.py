@@ -682,7 +682,8 @@ def post_entries(cooperative_id: int, specs: Sequence[EntrySpec], *, actor: Any,
     then ONE statement (:func:`_reads_under_head`) locks the accounts in ascending id order and reads the
     used keys, the closed periods (and ``dated_since``); a large import reads them with one statement each
     (in chunks) and locks only the accounts of the entries it will post. Then one counter UPDATE per year,
-    entries and postings go in with one INSERT each, balances with one UPDATE. Everything that needs no
+    and :func:`_write`: entries, head, balances and postings in ONE statement on PostgreSQL (a small batch),
+    else one INSERT of entries, the head's UPDATE, one UPDATE of balances, one INSERT of postings. Everything that needs no
     lock (payload hashes, memos, the checks of :func:`_entry_problems`) runs before the head is locked.
     """
     if dated_since is not None and not as_entries:
