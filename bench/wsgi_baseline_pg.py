@@ -72,6 +72,12 @@ STORE = ("INSERT INTO idempotent_requests (cooperative_id, key, request_hash, st
          " VALUES (%s, %s, %s, %s, %s, %s) RETURNING id")
 
 
+def _readable(con) -> bool:
+    poller = select.poll()
+    poller.register(con.pgconn.socket, select.POLLIN)
+    return bool(poller.poll(0))
+
+
 def _raw() -> RawLedger:
     if not hasattr(_local, "raw"):
         _local.raw = RawLedger(os.environ["BASELINE_DSN"], None)  # synchronous_commit: the server's
@@ -98,7 +104,7 @@ def app(environ, start_response):
     key = environ.get("HTTP_IDEMPOTENCY_KEY")
     used = getattr(_local, "used", None)
     # a new connection is not pinged; a pooled one when it sat idle or the server spoke to it meanwhile
-    if used is not None and (time.monotonic() - used > IDLE_PING_S or select.select([con.pgconn.socket], [], [], 0)[0]):
+    if used is not None and (time.monotonic() - used > IDLE_PING_S or _readable(con)):
         con.autocommit = True  # the app's liveness check on checkout
         con.execute(";")
         con.autocommit = False

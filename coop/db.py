@@ -304,10 +304,11 @@ def _heard_while_idle(dbapi_connection) -> bool:
     """The server sent something to a connection nobody was using: a restart's or a kill's notice and the
     end of the stream (or, harmlessly, a parameter change). One ``poll`` of the socket, no round trip."""
     try:
-        fd = dbapi_connection.pgconn.socket
+        poller = select.poll()  # not select.select: it refuses a descriptor >= 1024 (a busy worker has them)
+        poller.register(dbapi_connection.pgconn.socket, select.POLLIN)
+        return bool(poller.poll(0))
     except Exception:  # noqa: BLE001 -- closed or broken: let the ping decide
         return True
-    return bool(select.select([fd], [], [], 0)[0])
 
 
 def install_liveness_check(engine: sa.Engine, idle_s: float) -> None:
@@ -315,8 +316,9 @@ def install_liveness_check(engine: sa.Engine, idle_s: float) -> None:
     request), without its round trip on every checkout. A connection is pinged (``SELECT 1``) on checkout
     only if it sat in the pool longer than ``idle_s`` (``DATABASE_PING_AFTER_IDLE_MS``, 500 by default: the
     bypass window of HikariCP's ``aliveBypassWindowMs``) or if its socket became readable while idle (a
-    terminated backend says so and closes the stream). A failed ping raises :class:`DisconnectionError`:
-    the pool drops the connection and checks out a fresh one. A connection taken back within the window,
+    terminated backend says so and closes the stream). A failed ping raises :class:`InvalidatePoolError`,
+    as ``pool_pre_ping`` does: the pool drops this connection and every other one it made before now (a
+    restart killed them all) and checks out a fresh one. A connection taken back within the window,
     with nothing from the server, is the cash desk's busy case: no ping, one round trip fewer a request."""
 
     @sa.event.listens_for(engine, "checkin")
@@ -335,7 +337,7 @@ def install_liveness_check(engine: sa.Engine, idle_s: float) -> None:
         except engine.dialect.loaded_dbapi.Error:
             alive = False
         if not alive:
-            raise sa.exc.DisconnectionError("the pooled connection did not answer a ping")
+            raise sa.exc.InvalidatePoolError("the pooled connection did not answer a ping")
 
 
 def is_sqlite() -> bool:
