@@ -223,6 +223,49 @@ def test_a_small_batch_writes_its_entries_head_balances_and_postings_in_one_stat
     assert verify(coop.id)["ok"] is True
 
 
+@pytest.mark.parametrize("entries", [8, 9])
+def test_the_one_statement_write_ends_at_sixteen_postings_and_both_writes_agree(coop, books, entries):
+    """Eight deposits of 100 + k into eight sub-accounts (16 postings: the one-statement write on PostgreSQL)
+    and nine (18 postings: the four statements), then a transfer from a sub-account to itself (no balance
+    moves: the statement without its balances part). Either way: Kas holds the sum of 100 + k, every
+    sub-account 100 + k, the self-transfer changes nothing, posting ids ascend in entry and line order, the
+    books verify."""
+    from coop.ledger.services import EntrySpec, post_entries
+    from coop.ledger.verify import verify
+
+    b = books(coop)
+    cash = b.acc("1101")
+    subs = [b.sub("2101") for _ in range(entries)]
+    day = date(2026, 11, 27)
+    specs = [EntrySpec([Line.dr(cash, 100 + k), Line.cr(sub, 100 + k)], day, f"setoran {k}")
+             for k, sub in enumerate(subs)]
+    seen: list[str] = []
+
+    def counter(_conn, _cursor, statement, *_a, **_k):
+        seen.append(" ".join(statement.split()[:3]))
+
+    engine_conn = db.session.connection()
+    sa.event.listen(engine_conn, "before_cursor_execute", counter)
+    try:
+        posted = atomic(post_entries, coop.id, specs, actor=None, as_entries=True)
+        same = atomic(post_entries, coop.id, [EntrySpec([Line.dr(subs[0], 7), Line.cr(subs[0], 7)], day, "sendiri")],
+                      actor=None, as_entries=True)
+    finally:
+        sa.event.remove(engine_conn, "before_cursor_execute", counter)
+    postgres = db.session.get_bind().dialect.name == "postgresql"
+    one_statement = sum(s.startswith("WITH h AS") for s in seen)
+    assert one_statement == (int(entries == 8) + 1 if postgres else 0), "\n".join(seen)
+    assert b.balance(cash) == sum(100 + k for k in range(entries))
+    assert [b.balance(sub) for sub in subs] == [100 + k for k in range(entries)]
+    ids = [e.id for e in [*posted, *same]]
+    rows = db.session.execute(sa.select(Posting.entry_id, Posting.line_no, Posting.id)
+                              .where(Posting.entry_id.in_(ids)).order_by(Posting.entry_id, Posting.line_no)).all()
+    assert len(rows) == 2 * entries + 2
+    assert [r.id for r in rows] == sorted(r.id for r in rows)
+    assert [e.posting_ids[cash] for e in posted] == [r.id for r in rows if r.line_no == 1][:entries]
+    assert verify(coop.id)["ok"] is True
+
+
 from hypothesis import given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 

@@ -129,3 +129,20 @@ def test_a_repayment_to_a_loan_settled_at_resignation_is_refused_saying_so(coop,
     assert account_by_code(coop.id, chart.KAS).natural_balance() == kas
     assert (loan.status, loan.close_reason) == ("closed", "netting")
     assert db.session.scalars(sa.select(LoanRepayment.kind).where(LoanRepayment.loan_id == loan.id)).all() == ["netting"]
+
+
+def test_a_repayment_replayed_by_its_key_after_the_netting_returns_the_first(coop, arrears_loan, loan_staff):
+    """A repayment of 840.000 on 10 Feb with its Idempotency-Key, then the resignation on 12 Feb (the netting
+    settles the rest). The same request again (a retry of the cashier's phone) returns the repayment of
+    10 Feb, not the 409 of a new repayment to a netted loan; Kas does not move."""
+    member, loan = arrears_loan
+    treasurer = loan_staff(coop)["treasurer"]
+    first = atomic(loans.repay, coop.id, loan.id, 840_000, actor=treasurer, paid_on=date(2026, 2, 10),
+                   idempotency_key="kasir-hp-0210")
+    atomic(membership.resign, coop.id, member.id, date(2026, 2, 12), actor=treasurer)
+    assert (loan.status, loan.close_reason) == ("closed", "netting")
+    kas = account_by_code(coop.id, chart.KAS).natural_balance()
+    again = atomic(loans.repay, coop.id, loan.id, 840_000, actor=treasurer, paid_on=date(2026, 2, 10),
+                   idempotency_key="kasir-hp-0210")
+    assert again.id == first.id and again.amount == 840_000
+    assert account_by_code(coop.id, chart.KAS).natural_balance() == kas
