@@ -15,7 +15,7 @@ Both commit durably as the server is configured (``synchronous_commit`` untouche
 says otherwise; ``scripts/with_postgres.sh`` starts its cluster with ``fsync=off`` unless
 ``COOP_PG_FSYNC=on``, as ``make bench`` runs it). The statements of one deposit are counted once at the
 start, in this process, on both sides (psycopg's cursor calls) and compared in order. The sides take turns
-``--rounds`` times (default 3: coop, minimal, coop, ...; this machine's CPU speed drifts 10-20 % within
+``--rounds`` times (default 3: coop, minimal, minimal, coop, coop, minimal; this machine's CPU speed drifts 10-20 % within
 minutes). Printed: the server's bare commit rate (one-row INSERT per transaction into an ordinary table,
 psycopg) before and after, then for both the medians of deposits/s, p50/p99, gunicorn workers' CPU per
 deposit (/proc) and the PostgreSQL cluster's CPU per deposit (its processes in /proc, when the server runs
@@ -246,6 +246,8 @@ def main() -> None:  # noqa: PLR0915 -- one script
     ap.add_argument("--hold", action="store_true",
                     help="serve both apps through bench/hold_probe.py and print the head lock's hold (costs CPU)")
     args = ap.parse_args()
+    if args.rounds < 1:
+        ap.error("--rounds must be at least 1")
     if not args.url or not args.url.startswith("postgresql"):
         print("SKIPPED: no PostgreSQL URL (--url, COOP_BENCH_DATABASE_URL or COOP_TEST_DATABASE_URL); "
               "`scripts/with_postgres.sh .venv/bin/python bench/bench_cashdesk_http_pg.py` starts a throwaway cluster")
@@ -299,11 +301,11 @@ def main() -> None:  # noqa: PLR0915 -- one script
             # the sides take turns (coop, minimal, coop, ...): this machine's CPU speed drifts by 10-20 % within
             # minutes, so one run a side says more about the minute than about the code; the goals read medians
             rounds: dict[str, list[dict]] = {"coop": [], "minimal": []}
+            sides = {"coop": ("coop:create_app()", env, ROOT), "minimal": ("wsgi_baseline_pg:app", base_env, ROOT / "bench")}
             for k in range(args.rounds):
-                rounds["coop"].append(serve_and_drive("coop:create_app()", env, token, ids, args, ROOT, postmaster,
-                                                      tag=str(k)))
-                rounds["minimal"].append(serve_and_drive("wsgi_baseline_pg:app", base_env, token, ids, args,
-                                                         ROOT / "bench", postmaster, tag=str(k)))
+                for side in ("coop", "minimal") if k % 2 == 0 else ("minimal", "coop"):  # ABBA: no side always first
+                    spec, side_env, chdir = sides[side]
+                    rounds[side].append(serve_and_drive(spec, side_env, token, ids, args, chdir, postmaster, tag=str(k)))
             ours, base = _median_run(rounds["coop"]), _median_run(rounds["minimal"])
         bare_after = bare_commit_rate(_dsn(base_url))
         for side, rows in holds.items():
