@@ -1,6 +1,7 @@
 """post_entry: the only writer of the journal, and every check ARCHITECTURE.md 4 asks of it."""
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import date
 
 import pytest
@@ -155,33 +156,40 @@ def test_vouchers_gapless_per_year_and_rollback_leaves_no_gap(coop, books):
     assert e2.chain_seq == 3
 
 
+@contextmanager
+def _statements():
+    """The statements the session's connection sends inside the block, each as its first three words."""
+    seen: list[str] = []
+
+    def counter(_conn, _cursor, statement, *_a, **_k):
+        seen.append(" ".join(statement.split()[:3]))
+
+    engine_conn = db.session.connection()
+    sa.event.listen(engine_conn, "before_cursor_execute", counter)
+    try:
+        yield seen
+    finally:
+        sa.event.remove(engine_conn, "before_cursor_execute", counter)
+
+
 def test_post_entry_statement_count(coop, books):
     """post_entry stays cheap: a two-line entry without key takes a bounded number of statements."""
     b = books(coop)
     s = b.sub("2101")
     b.transfer("1101", s, 100)
     ids = (b.acc("1101"), s)
-    count = {"n": 0}
-
-    def counter(_conn, _cursor, statement, *_a, **_k):
-        count["n"] += 1
-        count.setdefault("sql", []).append(" ".join(statement.split()[0:3]))
-
-    engine_conn = db.session.connection()
-    sa.event.listen(engine_conn, "before_cursor_execute", counter)
-    try:
+    with _statements() as seen:
         atomic(post_entry, coop.id, [Line.dr(ids[0], 5), Line.cr(ids[1], 5)], actor=None, memo="x",
                value_date=date(2026, 11, 27))
-    finally:
-        sa.event.remove(engine_conn, "before_cursor_execute", counter)
-    assert count["n"] <= 10, " | ".join(count["sql"])
+    assert len(seen) <= 10, " | ".join(seen)
 
 
 def test_a_small_batch_writes_its_entries_head_balances_and_postings_in_one_statement_on_postgresql(coop, books):
     """A batch of three entries (six postings over three accounts): on PostgreSQL the entries, the head, the
     balances and the postings go in with ONE statement (five from the head's lock to the audit row: head,
-    reads under it, voucher counter, the write, the audit rows); on SQLite four statements do it (eight). Either way the postings' ids ascend
-    in entry and line order, the balances and the head are the figures worked by hand, and the books verify."""
+    reads under it, voucher counter, the write, the audit rows); on SQLite four statements do it (eight).
+    Either way the postings' ids ascend in entry and line order, the balances and the head are the figures
+    worked by hand, and the books verify."""
     from coop.ledger.services import EntrySpec, post_entries
     from coop.ledger.verify import verify
 
@@ -192,17 +200,8 @@ def test_a_small_batch_writes_its_entries_head_balances_and_postings_in_one_stat
     specs = [EntrySpec([Line.dr(cash, 300), Line.cr(s1, 300)], day, "satu"),
              EntrySpec([Line.dr(s1, 200), Line.cr(s2, 200)], day, "dua"),
              EntrySpec([Line.dr(s2, 50), Line.cr(cash, 50)], day, "tiga")]
-    seen: list[str] = []
-
-    def counter(_conn, _cursor, statement, *_a, **_k):
-        seen.append(" ".join(statement.split()[:3]))
-
-    engine_conn = db.session.connection()
-    sa.event.listen(engine_conn, "before_cursor_execute", counter)
-    try:
+    with _statements() as seen:
         entries = atomic(post_entries, coop.id, specs, actor=None, as_entries=True)
-    finally:
-        sa.event.remove(engine_conn, "before_cursor_execute", counter)
     postgres = db.session.get_bind().dialect.name == "postgresql"
     first = next(i for i, s in enumerate(seen) if s.startswith("SELECT ledger_heads"))
     posting = seen[first:next(i for i, s in enumerate(seen) if "audit_log" in s) + 1]
@@ -239,19 +238,10 @@ def test_the_one_statement_write_ends_at_sixteen_postings_and_both_writes_agree(
     day = date(2026, 11, 27)
     specs = [EntrySpec([Line.dr(cash, 100 + k), Line.cr(sub, 100 + k)], day, f"setoran {k}")
              for k, sub in enumerate(subs)]
-    seen: list[str] = []
-
-    def counter(_conn, _cursor, statement, *_a, **_k):
-        seen.append(" ".join(statement.split()[:3]))
-
-    engine_conn = db.session.connection()
-    sa.event.listen(engine_conn, "before_cursor_execute", counter)
-    try:
+    with _statements() as seen:
         posted = atomic(post_entries, coop.id, specs, actor=None, as_entries=True)
         same = atomic(post_entries, coop.id, [EntrySpec([Line.dr(subs[0], 7), Line.cr(subs[0], 7)], day, "sendiri")],
                       actor=None, as_entries=True)
-    finally:
-        sa.event.remove(engine_conn, "before_cursor_execute", counter)
     postgres = db.session.get_bind().dialect.name == "postgresql"
     one_statement = sum(s.startswith("WITH h AS") for s in seen)
     assert one_statement == (int(entries == 8) + 1 if postgres else 0), "\n".join(seen)
