@@ -113,6 +113,20 @@ def _bind(column: sa.ColumnElement[Any], name: str) -> sa.BindParameter[Any]:
     return sa.bindparam(name, type_=column.type)
 
 
+def _set_balances(n: int) -> sa.Update:
+    """One UPDATE of ``n`` accounts' balances: ``CASE id WHEN :id0 THEN :b0 ...`` (no executemany); its
+    parameters are :func:`_balance_params`."""
+    accounts = _table(Account)
+    a = accounts.c
+    return accounts.update().where(a.id.in_([_bind(a.id, f"id{i}") for i in range(n)])).values(
+        balance=sa.case(*[(a.id == _bind(a.id, f"id{i}"), _bind(a.balance, f"b{i}")) for i in range(n)],
+                        else_=a.balance))
+
+
+def _balance_params(changed: Sequence[tuple[int, int]]) -> dict[str, int]:
+    return {k: v for i, (acc_id, balance) in enumerate(changed) for k, v in ((f"id{i}", acc_id), (f"b{i}", balance))}
+
+
 @functools.cache
 def _prepared_for(name: str, n: int, columns: tuple[str, ...] = ()) -> Prepared:
     """The statements whose shape depends on a list's length, for ``n`` items: the ``IN`` of used keys and
@@ -123,11 +137,8 @@ def _prepared_for(name: str, n: int, columns: tuple[str, ...] = ()) -> Prepared:
         stmt = sa.select(entries.c.idempotency_key, entries.c.id, entries.c.payload_hash).where(
             entries.c.cooperative_id == _bind(entries.c.cooperative_id, "cid"),
             entries.c.idempotency_key.in_([_bind(entries.c.idempotency_key, f"k{i}") for i in range(n)]))
-    elif name == "set_balances":  # one UPDATE of n rows: CASE id WHEN :id0 THEN :b0 ... (no executemany)
-        a = accounts.c
-        stmt = accounts.update().where(a.id.in_([_bind(a.id, f"id{i}") for i in range(n)])).values(
-            balance=sa.case(*[(a.id == _bind(a.id, f"id{i}"), _bind(a.balance, f"b{i}")) for i in range(n)],
-                            else_=a.balance))
+    elif name == "set_balances":
+        stmt = _set_balances(n)
     elif name == "lock_accounts":
         a = accounts.c
         stmt = (sa.select(a.id, a.cooperative_id, a.code, a.name, a.normal_side, a.is_open, a.balance, a.min_balance)
@@ -560,9 +571,7 @@ def _write(conn: sa.Connection, cooperative_id: int, rows: list[dict[str, Any]],
     if conn.dialect.name == "postgresql" and max(len(rows), n_postings, len(changed)) <= _FAST:
         columns = tuple(rows[0])
         params = _numbered_params(rows, columns)
-        params.update({"cid": cooperative_id, "new_seq": chain_seq, "new_hash": head_hash})
-        for i, (acc_id, balance) in enumerate(changed):
-            params[f"id{i}"], params[f"b{i}"] = acc_id, balance
+        params.update({"cid": cooperative_id, "new_seq": chain_seq, "new_hash": head_hash}, **_balance_params(changed))
         k = 0
         for row, entry_lines in zip(rows, lines, strict=True):
             for line_no, ln in enumerate(entry_lines, 1):
@@ -597,8 +606,7 @@ def _write_by_statement(conn: sa.Connection, cooperative_id: int, rows: list[dic
     new_ids = [by_seq[row["chain_seq"]] for row in rows]
     _prepared("move_head").run(conn, {"cid": cooperative_id, "new_seq": chain_seq, "new_hash": head_hash})
     if changed and len(changed) <= _FAST:
-        _prepared_for("set_balances", len(changed)).run(conn, {
-            k: v for i, (acc_id, balance) in enumerate(changed) for k, v in ((f"id{i}", acc_id), (f"b{i}", balance))})
+        _prepared_for("set_balances", len(changed)).run(conn, _balance_params(changed))
     elif changed:
         _prepared("set_balance").run(conn, [{"acc_id": a, "new_balance": b} for a, b in changed], many=True)
     postings = [{"cooperative_id": cooperative_id, "entry_id": entry_id, "line_no": line_no,
@@ -627,7 +635,7 @@ def _written_in_one(n_entries: int, n_postings: int, n_balances: int, columns: t
     and line order. Rows: ``(0, chain_seq, entry_id, NULL)`` and ``(1, entry_id, line_no, posting_id)``.
     Every row it locks is already locked (the head, the accounts); the foreign keys and the balanced-entry
     trigger check the postings against entries of the same statement at its end (and at commit)."""
-    entries, heads, accounts, postings = _table(JournalEntry), _table(LedgerHead), _table(Account), _table(Posting)
+    entries, heads, postings = _table(JournalEntry), _table(LedgerHead), _table(Posting)
     e = entries.insert().values([{c: _bind(entries.c[c], f"{c}_{i}") for c in columns} for i in range(n_entries)]
                                 ).returning(entries.c.chain_seq, entries.c.id).cte("e")
     h = (heads.update().where(heads.c.cooperative_id == _bind(heads.c.cooperative_id, "cid"))
@@ -644,10 +652,7 @@ def _written_in_one(n_entries: int, n_postings: int, n_balances: int, columns: t
         sa.select(sa.literal_column("0", sa.Integer), e.c.chain_seq, e.c.id, sa.cast(sa.null(), sa.BigInteger)),
         sa.select(sa.literal_column("1", sa.Integer), p.c.entry_id, p.c.line_no, p.c.id)).add_cte(h)
     if n_balances:
-        a = accounts.c
-        out = out.add_cte(accounts.update().where(a.id.in_([_bind(a.id, f"id{i}") for i in range(n_balances)])).values(
-            balance=sa.case(*[(a.id == _bind(a.id, f"id{i}"), _bind(a.balance, f"b{i}")) for i in range(n_balances)],
-                            else_=a.balance)).cte("bal"))
+        out = out.add_cte(_set_balances(n_balances).cte("bal"))
     return Prepared(out)
 
 
