@@ -303,6 +303,24 @@ def test_the_scheduler_lock_is_held_by_one_connection_at_a_time():
 
 
 @postgres_only
+def test_releasing_the_scheduler_lock_frees_it_before_it_returns():
+    """Is the lock free the moment ``release`` returns (a hundred times over), not only once the closed
+    session's backend has ended? (A waiting scheduler that tried in between found it still held: CI-4.)"""
+    holder = scheduler_lock.SchedulerLock(DIRECT_URL)
+    probe = sa.create_engine(DIRECT_URL, poolclass=sa.pool.NullPool)
+    try:
+        with probe.connect() as conn:
+            for _ in range(100):
+                assert holder.try_acquire() is True
+                assert scheduler_lock.holders(conn) == 1
+                holder.release()
+                assert scheduler_lock.holders(conn) == 0
+    finally:
+        holder.release()
+        probe.dispose()
+
+
+@postgres_only
 def test_a_waiting_scheduler_says_so_once_and_takes_over():
     """Does ``acquire`` say once that another scheduler runs, retry, and return the lock when it is freed
     (here on the third retry)?"""

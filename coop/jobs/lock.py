@@ -52,9 +52,19 @@ class SchedulerLock:
             return False
 
     def release(self) -> None:
-        """Close the connection: PostgreSQL frees a session lock with its session."""
+        """Unlock, then close the connection.
+
+        PostgreSQL frees a session lock with its session, but the backend ends after the client has closed
+        its socket, so a second scheduler could still find the lock taken for a moment; the explicit
+        ``pg_advisory_unlock`` frees it before this returns. A dead connection (a restarted server) has
+        no lock left to free, so a failure there is ignored.
+        """
         if self.connection is not None:
             try:
+                try:
+                    self.connection.scalar(sa.select(sa.func.pg_advisory_unlock(SCHEDULER_LOCK_KEY)))
+                except sa.exc.DBAPIError:
+                    pass
                 self.connection.close()
             finally:
                 self.connection = None
