@@ -333,7 +333,7 @@ def idempotent(view):
             (req.method + " " + req.path + "\n").encode() + req.get_data()).hexdigest()
         for attempt in range(3):
             try:
-                with unit_of_work():
+                with unit_of_work(last=True):  # the response is built inside: nothing reads after it
                     stored = stored_response(user.cooperative_id, key)
                     if stored:
                         request_hash, status, body = stored
