@@ -24,19 +24,21 @@ DEFAULT_MAX_LINE_AMOUNT = 10**13
 
 @dataclass(frozen=True)
 class Line:
-    """One requested line of an entry (before it is posted)."""
+    """One requested line of an entry (before it is posted). ``account_id``: the account's id, or the code of
+    one of the cooperative's accounts (``chart.KAS``), which :func:`coop.ledger.services.post_entries`
+    resolves in the statement that locks the accounts (no lookup of its own)."""
 
-    account_id: int
+    account_id: int | str
     debit: int = 0
     credit: int = 0
     memo: str | None = None
 
     @classmethod
-    def dr(cls, account_id: int, amount: int, memo: str | None = None) -> Line:
+    def dr(cls, account_id: int | str, amount: int, memo: str | None = None) -> Line:
         return cls(account_id, debit=amount, memo=memo)
 
     @classmethod
-    def cr(cls, account_id: int, amount: int, memo: str | None = None) -> Line:
+    def cr(cls, account_id: int | str, amount: int, memo: str | None = None) -> Line:
         return cls(account_id, credit=amount, memo=memo)
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from types import SimpleNamespace
 from typing import Any, Literal, overload
@@ -157,9 +157,10 @@ _READ_PARTS = ("account", "key", "period", "dated")
 
 
 @functools.cache
-def _reads_under_head(n_keys: int, n_ids: int, dated: bool) -> Prepared:
+def _reads_under_head(n_keys: int, n_ids: int, dated: bool, n_codes: int = 0) -> Prepared:
     """What :func:`post_entries` reads once it holds the chain head, in ONE statement (one round trip in the
-    hold instead of three or four): the touched accounts locked in ascending id order (a CTE ``FOR UPDATE``),
+    hold instead of three or four): the touched accounts locked in ascending id order (a CTE ``FOR UPDATE``:
+    ids ``id0..``, and the cooperative's accounts of codes ``code0..`` named by a :class:`Line` by code),
     ``UNION ALL`` the used idempotency keys (``k0..``), the closed periods between ``first`` and ``last``,
     and with ``dated`` the distinct value dates of this cooperative's entries of ``source`` dated on or after
     ``since``. Each row starts with its part (an index into :data:`_READ_PARTS`); the other parts' columns
@@ -177,7 +178,11 @@ def _reads_under_head(n_keys: int, n_ids: int, dated: bool) -> Prepared:
             cells += list(values) if i == part else [sa.cast(sa.null(), c.type) for c in group]
         return [c.label(f"c{i}") for i, c in enumerate(cells)]
 
-    locked = (sa.select(*groups[0]).where(a.id.in_([_bind(a.id, f"id{i}") for i in range(n_ids)]))
+    which = [a.id.in_([_bind(a.id, f"id{i}") for i in range(n_ids)])] if n_ids else []
+    if n_codes:
+        which.append(sa.and_(a.cooperative_id == _bind(a.cooperative_id, "cid"),
+                             a.code.in_([_bind(a.code, f"code{i}") for i in range(n_codes)])))
+    locked = (sa.select(*groups[0]).where(sa.or_(*which))
               .order_by(a.id).with_for_update().cte("locked"))
     parts: list[sa.Select[Any]] = [sa.select(*row(0, [locked.c[c] for c in _ACCOUNT_COLUMNS]))]
     if n_keys:
@@ -495,25 +500,29 @@ def _cooperative_dates(cooperative_id: int) -> Cooperative | SimpleNamespace | N
 def _read_under_head(conn: sa.Connection, cooperative_id: int, specs: Sequence[EntrySpec], keys: list[str],
                      dated_since: tuple[str, date] | None
                      ) -> tuple[dict[str | None, tuple[int, str]], list[tuple[Any, ...]], dict[int, _AccountRow] | None,
-                                list[date]]:
+                                list[date], dict[str, int]]:
     """What :func:`post_entries` reads under the head lock: ``(used keys {key: (entry id, payload hash)},
-    closed periods [(start, end)], the locked accounts {id: row} or None, dated_since's dates)``. A batch of
+    closed periods [(start, end)], the locked accounts {id: row} or None, dated_since's dates, the ids of the
+    accounts lines named by code {code: id})``. A batch of
     up to :data:`_FAST` keys and accounts: one statement that also locks every account of the batch
     (:func:`_reads_under_head`); a larger one: the keys in chunks and the periods, the accounts left to
     :func:`_lock_account_rows` (``None``: only those of the entries to post are locked)."""
     days = [s.value_date for s in specs]
-    ids = sorted({ln.account_id for s in specs for ln in s.lines})
+    named = {ln.account_id for s in specs for ln in s.lines}
+    ids = sorted(a for a in named if not isinstance(a, str))
+    codes = sorted(a for a in named if isinstance(a, str))
     existing: dict[str | None, tuple[int, str]] = {}  # looked up with a spec's key, None if it has none
     dated: list[date] = []
-    if len(keys) <= _FAST and 0 < len(ids) <= _FAST:
+    if len(keys) <= _FAST and 0 < len(ids) + len(codes) <= _FAST:
         params: dict[str, Any] = {"cid": cooperative_id, "first": min(days), "last": max(days),
                                   **{f"k{i}": k for i, k in enumerate(keys)},
-                                  **{f"id{i}": a for i, a in enumerate(ids)}}
+                                  **{f"id{i}": a for i, a in enumerate(ids)},
+                                  **{f"code{i}": c for i, c in enumerate(codes)}}
         if dated_since is not None:
             params["source"], params["since"] = dated_since
         locked: dict[int, _AccountRow] = {}
         closed: list[tuple[Any, ...]] = []
-        for row in _reads_under_head(len(keys), len(ids), dated_since is not None).run(conn, params):
+        for row in _reads_under_head(len(keys), len(ids), dated_since is not None, len(codes)).run(conn, params):
             part = row[0]
             if part == 0:
                 locked[row[1]] = _AccountRow(row[1:9])
@@ -523,7 +532,9 @@ def _read_under_head(conn: sa.Connection, cooperative_id: int, specs: Sequence[E
                 closed.append((row[12], row[13]))
             else:
                 dated.append(row[14])
-        return existing, closed, locked, sorted(dated)
+        by_code = {acc.code: acc_id for acc_id, acc in locked.items()
+                   if acc.cooperative_id == cooperative_id and acc.code in codes}
+        return existing, closed, locked, sorted(dated), _code_ids(codes, by_code)
     if keys and len(keys) <= _FAST:
         found = _prepared_for("entries_by_keys", len(keys)).run(
             conn, {"cid": cooperative_id, **{f"k{i}": k for i, k in enumerate(keys)}})
@@ -535,7 +546,28 @@ def _read_under_head(conn: sa.Connection, cooperative_id: int, specs: Sequence[E
     closed = _prepared("closed_periods").run(conn, {"cid": cooperative_id, "first": min(days), "last": max(days)})
     if dated_since is not None:
         dated = entry_dates_since(cooperative_id, *dated_since)
-    return existing, closed, None, dated
+    by_code = {}
+    if codes:
+        a = _table(Account).c
+        by_code = dict(conn.execute(sa.select(a.code, a.id).where(a.cooperative_id == cooperative_id,
+                                                                  a.code.in_(codes))).all())
+    return existing, closed, None, dated, _code_ids(codes, by_code)
+
+
+def _code_ids(codes: list[str], by_code: dict[str, int]) -> dict[str, int]:
+    """The ids of the accounts :class:`Line` named by code. :raises NotFound: a code the cooperative lacks."""
+    for code in codes:
+        if code not in by_code:
+            raise NotFound(f"Akun {code} tidak ditemukan.")
+    return by_code
+
+
+def _by_id(spec: EntrySpec, ids: dict[str, int]) -> EntrySpec:
+    """``spec`` with every line naming its account by id (a line by code gets the id read under the head)."""
+    if not any(isinstance(ln.account_id, str) for ln in spec.lines):
+        return spec
+    return replace(spec, lines=[replace(ln, account_id=ids[ln.account_id]) if isinstance(ln.account_id, str) else ln
+                                for ln in spec.lines])
 
 
 def entry_dates_since(cooperative_id: int, source: str, since: date) -> list[date]:
@@ -710,7 +742,11 @@ def post_entries(cooperative_id: int, specs: Sequence[EntrySpec], *, actor: Any,
         return []
     # what needs no lock, before it: the hold of the head is every other posting's wait
     memos = [(s.memo or "").strip() or source for s in specs]
-    fingerprints = [rules.payload_hash(s.value_date, m, s.lines, source) for s, m in zip(specs, memos, strict=True)]
+    # a line naming its account by code is fingerprinted with the account's id, read under the head (the
+    # same payload by id or by code is one payload: a replay matches whichever way it names the account)
+    by_code = any(isinstance(ln.account_id, str) for s in specs for ln in s.lines)
+    fingerprints = [] if by_code else [
+        rules.payload_hash(s.value_date, m, s.lines, source) for s, m in zip(specs, memos, strict=True)]
     keys = [s.idempotency_key for s in specs if s.idempotency_key]
     if len(set(keys)) != len(keys):
         raise IdempotencyConflict("Idempotency-Key berulang di dalam satu impor.")
@@ -721,7 +757,10 @@ def post_entries(cooperative_id: int, specs: Sequence[EntrySpec], *, actor: Any,
     if chain_seq is None:
         raise NotFound("Buku besar koperasi belum dibuat.")
 
-    existing, closed, locked, dated = _read_under_head(conn, cooperative_id, specs, keys, dated_since)
+    existing, closed, locked, dated, code_ids = _read_under_head(conn, cooperative_id, specs, keys, dated_since)
+    if by_code:
+        specs = [_by_id(s, code_ids) for s in specs]
+        fingerprints = [rules.payload_hash(s.value_date, m, s.lines, source) for s, m in zip(specs, memos, strict=True)]
     touched: set[int] = set()
     todo: list[int] = []
     for n, (spec, fp) in enumerate(zip(specs, fingerprints, strict=True), 1):

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm.attributes import set_committed_value
 
 from coop import audit, datebounds, settings
-from coop.db import Prepared, PreparedGet, connection, db, is_sqlite
+from coop.db import Prepared, PreparedGet, connection, db, is_sqlite, loaded_related
 from coop.errors import NotFound, RuleViolation, ValidationError
 from coop.ledger import chart
 from coop.ledger.models import Account, JournalEntry, Posting
@@ -60,9 +60,11 @@ SOURCE_LABELS = {"savings.deposit": "Setoran", "savings.withdrawal": "Penarikan"
 # Accounts
 # --------------------------------------------------------------------------------------------
 
-#: The account with its product and ledger account, the member with its resident: one prepared row each
-#: (coop.db.PreparedGet), the statements the ORM's joined loads ran, without the ORM's loading.
-_ACCOUNT = PreparedGet(SavingsAccount)
+#: The account with its product and ledger account AND its member with the member's resident: one prepared
+#: row (coop.db.PreparedGet), what the ORM's joined loads and the member's lazy load read, without the ORM's
+#: loading; every deposit and withdrawal reads the member next (:func:`_member_must_be_current`). The member
+#: alone (with its resident) for an account already in the session.
+_ACCOUNT = PreparedGet(SavingsAccount, also=("member",))
 _MEMBER = PreparedGet(Member)
 
 
@@ -159,7 +161,7 @@ def _check_amount(amount) -> None:
 def _member_must_be_current(acc: SavingsAccount):
     """:returns: the account's member. :raises RuleViolation: not (or no longer) a member."""
 
-    member = _MEMBER.get(acc.member_id)
+    member = loaded_related(acc, "member") or _MEMBER.get(acc.member_id)
     if member is None or not member.is_current:
         raise RuleViolation("Hanya anggota yang boleh menabung (koperasi simpan pinjam pola tertutup).",
                             code="not_a_member")
@@ -223,22 +225,6 @@ def _still_open_and_touch(acc: SavingsAccount, value_date: date) -> None:
         raise RuleViolation("Rekening sudah ditutup.", code="account_closed")
 
 
-@functools.cache
-def _account_id_by_code() -> Prepared:
-    t = Account.__table__
-    return Prepared(sa.select(t.c.id).where(t.c.cooperative_id == sa.bindparam("cid", type_=t.c.cooperative_id.type),
-                                            t.c.code == sa.bindparam("code", type_=t.c.code.type)))
-
-
-def _cash_account_id(cooperative_id: int, cash_code: str) -> int:
-    # id only: loading the Account entity before post_entry's row lock would keep a stale balance
-    rows = _account_id_by_code().run(connection(), {"cid": cooperative_id, "code": cash_code})
-    acc_id = rows[0][0] if rows else None
-    if acc_id is None:
-        raise NotFound(f"Akun {cash_code} tidak ditemukan.")
-    return acc_id
-
-
 def deposit(cooperative_id: int, account_id: int, amount: int, *, actor, value_date: date,
             memo: str | None = None, idempotency_key: str | None = None,
             cash_code: str = chart.KAS) -> Receipt:
@@ -268,8 +254,7 @@ def deposit(cooperative_id: int, account_id: int, amount: int, *, actor, value_d
     source = {"pokok": "savings.pokok", "wajib": "savings.wajib"}.get(acc.kind, "savings.deposit")
     memo = _memo(acc, SOURCE_LABELS[source], memo, member)
     before = acc.balance
-    entry = post_entry(cooperative_id, [Line.dr(_cash_account_id(cooperative_id, cash_code), amount),
-                                        Line.cr(acc.ledger_account_id, amount)],
+    entry = post_entry(cooperative_id, [Line.dr(cash_code, amount), Line.cr(acc.ledger_account_id, amount)],
                        actor=actor, memo=memo, value_date=value_date, idempotency_key=idempotency_key,
                        source=source, source_ref=f"savings_account:{acc.id}",
                        dated_since=accrual.runs_since(value_date))
@@ -355,7 +340,7 @@ def withdraw(cooperative_id: int, account_id: int, amount: int, *, actor, value_
     if acc.status == "dormant":
         raise RuleViolation("Rekening dormant (lama tidak aktif). Aktifkan kembali dulu di kasir dengan "
                             "identitas anggota.", code="account_dormant")
-    cash_id = _cash_account_id(cooperative_id, cash_code)
+    cash_id = cash_code  # by code: the ledger reads its id in the statement that locks it
     lines = [Line.dr(acc.ledger_account_id, amount)]
     if acc.kind == "berjangka":
         if acc.maturity_on and value_date < acc.maturity_on:

@@ -1,12 +1,13 @@
-"""The deposit's account and member read as ONE prepared row each (coop.db.PreparedGet, issue 17): the same
-objects and values as the ORM's load with its joined relationships, in one statement, and the session's
-rules kept (an object already loaded is the one returned; an expired related object is filled)."""
+"""The deposit's account and its member read as ONE prepared row (coop.db.PreparedGet with ``also``, issue 17):
+the same objects and values as the ORM's load with its joined relationships and the member's lazy load, in one
+statement, and the session's rules kept (an object already loaded is the one returned; an expired related
+object is filled)."""
 from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
 
-from coop.db import db
+from coop.db import PreparedGet, db
 from coop.errors import NotFound
 from coop.ledger.models import Account
 from coop.membership.models import Member
@@ -34,10 +35,10 @@ class _Statements:
         self.sql.append(statement)
 
 
-def test_an_account_and_its_member_come_from_one_row_each_with_the_orm_loads_values(coop, make_member, fund):
-    """Does get_account load an account with its product and ledger account in one statement, and the current
-    member with its resident in one more (2 in all), with the same column values the ORM loads, everything in
-    the session and nothing dirty or new?"""
+def test_an_account_and_its_member_come_from_one_row_with_the_orm_loads_values(coop, make_member, fund):
+    """Does get_account load an account with its product, its ledger account, its member and the member's
+    resident in ONE statement (two before: the member had a row of its own), with the same column values the
+    ORM loads, everything in the session and nothing dirty or new?"""
     m = make_member(coop)
     fund(m, "sukarela", 125_000)
     acc_id = savings.account_for(coop.id, m.id, "sukarela").id
@@ -53,7 +54,8 @@ def test_an_account_and_its_member_come_from_one_row_each_with_the_orm_loads_val
         balance, product_amount = acc.balance, acc.product.amount
         member = savings._member_must_be_current(acc)
         name = member.full_name
-    assert len(sql) == 2, sql  # one row for the account (product, ledger account), one for the member (resident)
+    assert len(sql) == 1, sql  # one row: the account, its product, ledger account, member and resident
+    assert acc.member is member
     assert (_columns(acc), _columns(acc.product), _columns(acc.ledger_account)) == expected
     assert (_columns(member), _columns(member.resident)) == expected_member
     assert balance == 125_000 and product_amount == expected[1]["amount"] and name == orm_member.resident.full_name
@@ -90,3 +92,28 @@ def test_an_unknown_or_foreign_account_is_not_found(coop, make_member, make_coop
         with pytest.raises(NotFound):
             savings.get_account(in_coop, aid)
     assert savings.get_account(cid, acc_id).id == acc_id
+
+
+def test_a_member_already_loaded_is_the_one_the_account_holds_and_is_filled_from_the_row(coop, make_member):
+    """With the member already in the session but expired (a withdrawal after a page read it), does the
+    account's one row give the account that same member object, its columns filled from the row (status,
+    resident) without a statement of its own?"""
+    m = make_member(coop)
+    acc_id = savings.account_for(coop.id, m.id, "sukarela").id
+    db.session.expunge_all()
+    member = db.session.get(Member, m.id)
+    status = member.status
+    db.session.expire(member)
+    with _Statements() as sql:
+        acc = savings.get_account(coop.id, acc_id)
+        assert savings._member_must_be_current(acc) is member
+        assert member.status == status and member.resident.full_name
+    assert len(sql) == 1, sql
+
+
+def test_a_table_twice_in_the_join_is_refused_when_the_statement_is_built():
+    """Would a PreparedGet joining the same table twice (its ``also`` naming a relationship whose table is
+    already joined) be refused when built, instead of reading an ambiguous row?"""
+    twice = PreparedGet(SavingsAccount, also=("member", "product"))  # product: already a joined load
+    with pytest.raises(RuntimeError, match="a table twice"):
+        twice._build()

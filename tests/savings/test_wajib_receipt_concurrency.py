@@ -29,7 +29,7 @@ def test_two_wajib_deposits_at_once_each_receipt_names_its_own_month(committed_a
 
     def _other():
         other.append(atomic(savings.deposit, cid, acc_id, 20_000, actor=None, value_date=date(2025, 3, 3)).wajib_months)
-    mine, errors = run_while(committed_app, monkeypatch, savings, "_cash_account_id",
+    mine, errors = run_while(committed_app, monkeypatch, savings, "_memo",
                              lambda: savings.deposit(cid, acc_id, 20_000, actor=None,
                                                      value_date=date(2025, 3, 3)).wajib_months, _other)
     assert errors == [] and len(other) == 1
