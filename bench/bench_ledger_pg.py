@@ -90,13 +90,14 @@ class RawLedger:
         self.voucher_number, self.balances, self.audit_id = "", (0, 0), 0
         self.dated: list[date] = []  # post(dated_since=...): the value dates read
 
-    def post(self, cid: int, debit_acc: int, credit_acc: int, amount: int, memo: str, day: date = D, *,  # noqa: PLR0913
+    def post(self, cid: int, debit_acc: int | str, credit_acc: int, amount: int, memo: str, day: date = D, *,  # noqa: PLR0913
              key: str | None = None, own_transaction: bool = True, source: str = "raw", source_ref: str | None = None,
              actor_id: int | None = None, request_id: str | None = None,
              dated_since: tuple[str, date] | None = None) -> int:
         """One entry; ``key``: an idempotency key (its lookup and the column, as ``post_entry``);
         ``own_transaction=False``: inside the caller's transaction, which the caller commits; ``dated_since``:
-        the value dates of entries of a source since a day, read with the others (``self.dated``)."""
+        the value dates of entries of a source since a day, read with the others (``self.dated``). ``debit_acc``
+        may be an account's code (a cash-desk line by code): its id is read in the statement that locks it."""
         cur = self.con.cursor()
         try:
             seq, prev = cur.execute("SELECT chain_seq, head_hash FROM ledger_heads WHERE cooperative_id = %s "
@@ -104,11 +105,13 @@ class RawLedger:
             # post_entries' one statement under the head: the accounts locked, UNION ALL the used key, the
             # closed periods, the dated entries (coop.ledger.services._reads_under_head)
             acc_nulls = "NULL::bigint, NULL::bigint, NULL::varchar, NULL::varchar, NULL::varchar, NULL::boolean, NULL::bigint, NULL::bigint"
+            by_code = isinstance(debit_acc, str)
+            which = "id = %s OR (cooperative_id = %s AND code IN (%s))" if by_code else "id IN (%s, %s)"
             parts = ["WITH locked AS (SELECT id, cooperative_id, code, name, normal_side, is_open, balance, min_balance"
-                     " FROM accounts WHERE id IN (%s, %s) ORDER BY id FOR UPDATE) SELECT 0, id, cooperative_id, code,"
+                     f" FROM accounts WHERE {which} ORDER BY id FOR UPDATE) SELECT 0, id, cooperative_id, code,"
                      " name, normal_side, is_open, balance, min_balance, NULL::varchar, NULL::bigint, NULL::varchar,"
                      " NULL::date, NULL::date, NULL::date FROM locked"]
-            params: list = sorted((debit_acc, credit_acc))
+            params: list = [credit_acc, cid, debit_acc] if by_code else sorted((debit_acc, credit_acc))
             if key is not None:
                 parts.append(f"SELECT 1, {acc_nulls}, idempotency_key, id, payload_hash, NULL::date, NULL::date, NULL::date"
                              " FROM journal_entries WHERE cooperative_id = %s AND idempotency_key IN (%s)")
@@ -124,6 +127,8 @@ class RawLedger:
                 params += [cid, *dated_since]
             rows = cur.execute(" UNION ALL ".join(parts), params).fetchall()
             accs = {r[1]: r[1:9] for r in rows if r[0] == 0}
+            if by_code:
+                debit_acc = next(i for i, a in accs.items() if a[1] == cid and a[2] == debit_acc)
             self.dated = sorted(r[14] for r in rows if r[0] == 3)
             new_debit, new_credit = accs[debit_acc][6] + amount, accs[credit_acc][6] - amount
             payload = hashlib.sha256(json.dumps([day.isoformat(), memo, [[debit_acc, amount, 0], [credit_acc, 0, amount]]],

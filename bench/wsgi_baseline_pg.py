@@ -52,17 +52,18 @@ ACCOUNT = ("SELECT s.id, s.member_id, s.product_id, s.kind, s.account_number, s.
            " p.balance_class, p.control_code, p.min_balance, p.interest_method, p.interest_rate, p.term_months,"
            " p.maturity_action, p.allows_early_withdrawal, p.early_withdrawal_penalty, p.is_default, p.is_active,"
            " p.cooperative_id, p.created_at, a.id, a.cooperative_id, a.code, a.name, a.name_en, a.type,"
-           " a.normal_side, a.parent_id, a.is_control, a.is_open, a.balance, a.min_balance, a.created_at"
+           " a.normal_side, a.parent_id, a.is_control, a.is_open, a.balance, a.min_balance, a.created_at,"
+           # the member and its resident in the same row (coop.savings: PreparedGet with also=("member",))
+           " m.id, m.resident_id, m.member_seq, m.member_number, m.status, m.member_type, m.joined_on,"
+           " m.resigned_on, m.user_id, m.settlement_entry_id, m.cooperative_id, m.created_at, r.id, r.household_id,"
+           " r.nik, r.is_temporary_nik, r.full_name, r.sex, r.birth_place, r.birth_date, r.relationship,"
+           " r.education, r.occupation, r.marital_status, r.phone, r.status, r.village_code, r.address, r.rt, r.rw,"
+           " r.dusun, r.pmi_status, r.created_at, r.updated_at, r.cooperative_id"
            " FROM savings_accounts s LEFT OUTER JOIN savings_products p ON p.id = s.product_id"
            " LEFT OUTER JOIN accounts a ON a.id = s.ledger_account_id AND a.cooperative_id = s.cooperative_id"
+           " LEFT OUTER JOIN members m ON m.id = s.member_id LEFT OUTER JOIN residents r ON r.id = m.resident_id"
            " WHERE s.id = %s")
-MEMBER = ("SELECT m.id, m.resident_id, m.member_seq, m.member_number, m.status, m.member_type, m.joined_on,"
-          " m.resigned_on, m.user_id, m.settlement_entry_id, m.cooperative_id, m.created_at, r.id, r.household_id,"
-          " r.nik, r.is_temporary_nik, r.full_name, r.sex, r.birth_place, r.birth_date, r.relationship,"
-          " r.education, r.occupation, r.marital_status, r.phone, r.status, r.village_code, r.address, r.rt, r.rw,"
-          " r.dusun, r.pmi_status, r.created_at, r.updated_at, r.cooperative_id"
-          " FROM members m LEFT OUTER JOIN residents r ON r.id = m.resident_id WHERE m.id = %s")
-KAS = "SELECT id FROM accounts WHERE cooperative_id = %s AND code = %s"
+MEMBER_AT = 48  # where the member's columns begin in an ACCOUNT row
 # after the posting: not closed meanwhile; the last activity moved (only forward)
 STILL_OPEN_AND_TOUCH = ("WITH moved AS (UPDATE savings_accounts SET last_activity_on = %(day)s WHERE id = %(id)s"
                         " AND (last_activity_on IS NULL OR last_activity_on < %(day)s))"
@@ -139,10 +140,9 @@ def _deposit(raw: RawLedger, cur, environ, start_response, account_id: int, body
     if acc is None or acc[15] != cid:
         con.rollback()
         return _reply(start_response, "404 Not Found", {"error": {"code": "not_found"}})
-    member = cur.execute(MEMBER, (acc[1],)).fetchone()
-    kas, = cur.execute(KAS, (cid, "1101")).fetchone()
+    member = acc[MEMBER_AT:]
     amount, day = int(body["amount"]), date.fromisoformat(body["value_date"])
-    eid = raw.post(cid, kas, acc[5], amount, f"Setoran {acc[4]} {member[3]} {member[16]}", day,
+    eid = raw.post(cid, "1101", acc[5], amount, f"Setoran {acc[4]} {member[3]} {member[16]}", day,
                    key=f"api:{user_id}:{key}", own_transaction=False, source="savings.deposit",
                    source_ref=f"savings_account:{acc[0]}", actor_id=user_id, request_id=uuid.uuid4().hex,
                    dated_since=("savings.interest", day.replace(day=1)))  # the monthly runs, read with the posting
