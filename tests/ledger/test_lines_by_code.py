@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from coop.db import atomic, db
 from coop.errors import NotFound
 from coop.ledger import services as ledger
+from coop.ledger.integrity import check_manual_lines
 from coop.ledger.models import JournalEntry
 from coop.ledger.rules import Line
 from coop.ledger.services import EntrySpec, post_entries, post_entry
@@ -109,3 +110,13 @@ def test_a_batch_too_large_for_one_locking_statement_resolves_codes_too(coop, bo
     ids = atomic(post_entries, coop.id, specs, actor=None)
     assert len(ids) == 3
     assert b.balance("1101") == 6_000 and [b.balance(s) for s in subs] == [1_000, 2_000, 3_000]
+
+
+def test_a_manual_entry_refuses_a_line_by_code_before_its_control_account_check(coop, books):
+    """The manual entry's check (control accounts and member sub-accounts refused) reads accounts by id: a line
+    naming "2101" (the savings control account) by code would slip past it, so check_manual_lines refuses a
+    line by code outright and nothing is posted."""
+    b = books(coop)
+    with pytest.raises(TypeError, match="by id"):
+        check_manual_lines(coop.id, [Line.dr("2101", 1_000), Line.cr(b.acc("1101"), 1_000)])
+    assert b.balance("2101") == 0
