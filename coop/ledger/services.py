@@ -27,6 +27,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from coop import audit, datebounds
+from coop.audit.models import AuditLog
 from coop.auth.models import Cooperative
 from coop.db import Base, Prepared, adopt_inserted, connection, db, utcnow
 from coop.errors import (
@@ -585,21 +586,26 @@ def _numbered(exc: CoopError, n: int, batch: bool) -> CoopError:
     return exc
 
 
-def _write(conn: sa.Connection, cooperative_id: int, rows: list[dict[str, Any]],
+def _write(conn: sa.Connection, cooperative_id: int, rows: list[dict[str, Any]],  # noqa: PLR0913
            lines: Sequence[Sequence[Line]], accounts: dict[int, _AccountRow], chain_seq: int,
-           head_hash: str) -> tuple[list[int], dict[tuple[int, int], int]]:
+           head_hash: str, audit_rows: tuple[dict[str, Any], list[str]] | None = None
+           ) -> tuple[list[int], dict[tuple[int, int], int], bool]:
     """Write what :func:`post_entries` computed under the head: the entries (``rows``, in chain order), the
     head moved to ``chain_seq``/``head_hash``, the balances that moved, the postings (``lines`` per entry).
-    Returns the new entry ids in ``rows`` order and the posting ids by ``(entry_id, line_no)``.
+    Returns the new entry ids in ``rows`` order, the posting ids by ``(entry_id, line_no)`` and whether it
+    wrote ``audit_rows`` too.
 
     On PostgreSQL a batch of up to :data:`_FAST` entries, postings and balances is ONE statement
-    (:func:`_written_in_one`: one round trip in the head's hold instead of four); otherwise one INSERT of
-    entries, the head's UPDATE, one UPDATE of balances and one INSERT of postings (chunked past
-    :data:`_FAST`/5,000 rows). Either way the loaded ORM head and accounts show the new values (no SQL)."""
+    (:func:`_written_in_one`: one round trip in the head's hold instead of four), with one audit row per entry
+    when ``audit_rows`` is given (``(values every row shares by column, the summary of each entry)``:
+    another round trip saved); otherwise one INSERT of entries, the head's UPDATE, one UPDATE of balances and
+    one INSERT of postings (chunked past :data:`_FAST`/5,000 rows), and the caller writes its audit rows.
+    Either way the loaded ORM head and accounts show the new values (no SQL)."""
     if not rows:
-        return [], {}
+        return [], {}, False
     changed = [(a.id, a.balance) for a in accounts.values() if a.balance != a.original]
     n_postings = sum(len(entry_lines) for entry_lines in lines)
+    audited = False
     if conn.dialect.name == "postgresql" and max(len(rows), n_postings, len(changed)) <= _FAST:
         columns = tuple(rows[0])
         params = _numbered_params(rows, columns)
@@ -611,7 +617,13 @@ def _write(conn: sa.Connection, cooperative_id: int, rows: list[dict[str, Any]],
                                f"pline_no_{k}": line_no, f"paccount_id_{k}": ln.account_id, f"pdebit_{k}": ln.debit,
                                f"pcredit_{k}": ln.credit, f"pmemo_{k}": ln.memo})
                 k += 1
-        result = _written_in_one(len(rows), n_postings, len(changed), columns).run(conn, params)
+        if audit_rows is not None:
+            shared, summaries = audit_rows
+            params.update({f"a_{c}": v for c, v in shared.items()})
+            for i, (row, summary) in enumerate(zip(rows, summaries, strict=True)):
+                params[f"achain_seq_{i}"], params[f"asummary_{i}"] = row["chain_seq"], summary
+            audited = True
+        result = _written_in_one(len(rows), n_postings, len(changed), columns, audited).run(conn, params)
         by_seq = {a: b for part, a, b, _ in result if part == 0}
         new_ids = [by_seq[row["chain_seq"]] for row in rows]
         posting_ids = {(a, b): c for part, a, b, c in result if part == 1}
@@ -620,7 +632,7 @@ def _write(conn: sa.Connection, cooperative_id: int, rows: list[dict[str, Any]],
     _show_on_loaded(LedgerHead, cooperative_id, chain_seq=chain_seq, head_hash=head_hash)
     for acc_id, balance in changed:
         _show_on_loaded(Account, acc_id, balance=balance)
-    return new_ids, posting_ids
+    return new_ids, posting_ids, audited
 
 
 def _write_by_statement(conn: sa.Connection, cooperative_id: int, rows: list[dict[str, Any]],  # noqa: PLR0913
@@ -659,12 +671,15 @@ _POSTING_VALUES = ("chain_seq", "cooperative_id", "line_no", "account_id", "debi
 
 
 @functools.cache
-def _written_in_one(n_entries: int, n_postings: int, n_balances: int, columns: tuple[str, ...]) -> Prepared:
+def _written_in_one(n_entries: int, n_postings: int, n_balances: int, columns: tuple[str, ...],
+                    audited: bool = False) -> Prepared:
     """PostgreSQL: :func:`_write` as ONE statement of data-modifying CTEs: ``e`` inserts the entries
     (``columns``, numbered ``<column>_<i>``) returning ``(chain_seq, id)``; ``h`` moves the head (``cid``,
     ``new_seq``, ``new_hash``); ``bal`` sets the balances (``id<i>``, ``b<i>``); ``p`` inserts the postings
     from a VALUES list (``p<column>_<k>``) joined to ``e`` by ``chain_seq`` for their entry id, in chain
-    and line order. Rows: ``(0, chain_seq, entry_id, NULL)`` and ``(1, entry_id, line_no, posting_id)``.
+    and line order; with ``audited``, ``a`` inserts one audit row per entry (the shared columns ``a_<column>``,
+    each entry's ``achain_seq_<i>``/``asummary_<i>``, its ``object_id`` the new entry's id), in chain order.
+    Rows: ``(0, chain_seq, entry_id, NULL)`` and ``(1, entry_id, line_no, posting_id)``.
     Every row it locks is already locked (the head, the accounts); the foreign keys and the balanced-entry
     trigger check the postings against entries of the same statement at its end (and at commit)."""
     entries, heads, postings = _table(JournalEntry), _table(LedgerHead), _table(Posting)
@@ -685,6 +700,16 @@ def _written_in_one(n_entries: int, n_postings: int, n_balances: int, columns: t
         sa.select(sa.literal_column("1", sa.Integer), p.c.entry_id, p.c.line_no, p.c.id)).add_cte(h)
     if n_balances:
         out = out.add_cte(_set_balances(n_balances).cte("bal"))
+    if audited:
+        log = _table(AuditLog)
+        av = sa.values(sa.column("chain_seq", entries.c.chain_seq.type), sa.column("summary", log.c.summary.type),
+                       name="av").data([(_bind(entries.c.chain_seq, f"achain_seq_{i}"),
+                                         _bind(log.c.summary, f"asummary_{i}")) for i in range(n_entries)])
+        shared = [_bind(log.c[c], f"a_{c}").label(c) for c in ("cooperative_id", "actor_id", "action", "object_type")]
+        rows = (sa.select(*shared, sa.cast(e.c.id, log.c.object_id.type).label("object_id"), av.c.summary,
+                          _bind(log.c.request_id, "a_request_id").label("request_id"), _bind(log.c.at, "a_at").label("at"))
+                .join_from(av, e, e.c.chain_seq == av.c.chain_seq).order_by(av.c.chain_seq))
+        out = out.add_cte(log.insert().from_select(list(audit.AUDIT_COLUMNS), rows).cte("a"))
     return Prepared(out)
 
 
@@ -820,8 +845,14 @@ def post_entries(cooperative_id: int, specs: Sequence[EntrySpec], *, actor: Any,
                      "hash": entry_hash})
         head_hash = entry_hash
 
-    new_ids, posting_ids = _write(conn, cooperative_id, rows, [specs[i].lines for i in todo], accounts,
-                                  chain_seq, head_hash)
+    action = audit_action or (f"ledger.post.{source}" if as_entries else f"ledger.post_batch.{source}")
+    # one audit row per entry (as_entries): written with the entries when they go in one statement
+    audit_rows = None if not as_entries else (
+        audit.shared_values(actor, action, "journal_entry", cooperative_id=cooperative_id),
+        [audit.summary_text({"voucher": row["voucher_number"], "amount": rules.totals(specs[i].lines)[0]})
+         for row, i in zip(rows, todo, strict=True)])
+    new_ids, posting_ids, audited = _write(conn, cooperative_id, rows, [specs[i].lines for i in todo], accounts,
+                                           chain_seq, head_hash, audit_rows)
     # ORM objects for the caller, built from the rows just inserted (no SQL, no flush): registered so that
     # a rollback of this transaction or of a SAVEPOINT around it forgets them (coop.db.adopt_inserted)
     objects: list[JournalEntry] = (
@@ -834,10 +865,10 @@ def post_entries(cooperative_id: int, specs: Sequence[EntrySpec], *, actor: Any,
             obj.posting_ids = {}
             for line_no, ln in enumerate(specs[i].lines, 1):
                 obj.posting_ids.setdefault(ln.account_id, posting_ids[obj.id, line_no])
-        # audit rows with one Core INSERT (not an ORM object flushed at commit)
-        audit.record_many(actor, audit_action or f"ledger.post.{source}", "journal_entry", [
-            (obj.id, {"voucher": obj.voucher_number, "amount": rules.totals(specs[i].lines)[0]})
-            for obj, i in zip(objects, todo, strict=True)], cooperative_id=cooperative_id)
+        if not audited:  # audit rows with one Core INSERT (not an ORM object flushed at commit)
+            audit.record_many(actor, action, "journal_entry", [
+                (obj.id, {"voucher": obj.voucher_number, "amount": rules.totals(specs[i].lines)[0]})
+                for obj, i in zip(objects, todo, strict=True)], cooperative_id=cooperative_id)
         by_input = dict(zip(todo, objects, strict=True))
         result = [by_input[i] if i in by_input else db.session.get_one(JournalEntry, existing[specs[i].idempotency_key][0])
                   for i in range(len(specs))]
@@ -845,7 +876,7 @@ def post_entries(cooperative_id: int, specs: Sequence[EntrySpec], *, actor: Any,
             for obj in result:
                 obj.dated_since = dated
         return result
-    audit.record(actor, audit_action or f"ledger.post_batch.{source}", "journal_entry",
+    audit.record(actor, action, "journal_entry",
                  new_ids[0] if new_ids else None,
                  {"entries": len(new_ids), "first": new_ids[0] if new_ids else None,
                   "last": new_ids[-1] if new_ids else None}, cooperative_id=cooperative_id)

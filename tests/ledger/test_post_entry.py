@@ -186,10 +186,10 @@ def test_post_entry_statement_count(coop, books):
 
 def test_a_small_batch_writes_its_entries_head_balances_and_postings_in_one_statement_on_postgresql(coop, books):
     """A batch of three entries (six postings over three accounts): on PostgreSQL the entries, the head, the
-    balances and the postings go in with ONE statement (five from the head's lock to the audit row: head,
-    reads under it, voucher counter, the write, the audit rows); on SQLite four statements do it (eight).
-    Either way the postings' ids ascend in entry and line order, the balances and the head are the figures
-    worked by hand, and the books verify."""
+    balances, the postings AND the entries' audit rows go in with ONE statement (four from the head's lock:
+    head, reads under it, voucher counter, the write); on SQLite four statements and the audit INSERT do it
+    (eight). Either way the postings' ids ascend in entry and line order, each entry has its audit row, the
+    balances and the head are the figures worked by hand, and the books verify."""
     from coop.ledger.services import EntrySpec, post_entries
     from coop.ledger.verify import verify
 
@@ -204,9 +204,13 @@ def test_a_small_batch_writes_its_entries_head_balances_and_postings_in_one_stat
         entries = atomic(post_entries, coop.id, specs, actor=None, as_entries=True)
     postgres = db.session.get_bind().dialect.name == "postgresql"
     first = next(i for i, s in enumerate(seen) if s.startswith("SELECT ledger_heads"))
-    posting = seen[first:next(i for i, s in enumerate(seen) if "audit_log" in s) + 1]
-    assert len(posting) == (5 if postgres else 8), "\n".join(seen)
+    last = next(i for i, s in enumerate(seen) if ("WITH h AS" if postgres else "audit_log") in s)
+    posting = seen[first:last + 1]
+    assert len(posting) == (4 if postgres else 8), "\n".join(seen)
     assert sum(s.startswith("WITH h AS") for s in posting) == (1 if postgres else 0), "\n".join(seen)
+    assert not any("audit_log" in s for s in seen[last + 1:]), "\n".join(seen)
+    assert _audit_rows(entries) == [(str(e.id), {"amount": amount, "voucher": e.voucher_number})
+                                    for e, amount in zip(entries, (300, 200, 50), strict=True)]
     rows = db.session.execute(sa.select(Posting.entry_id, Posting.line_no, Posting.id, Posting.debit, Posting.credit)
                               .where(Posting.entry_id.in_([e.id for e in entries]))
                               .order_by(Posting.entry_id, Posting.line_no)).all()
@@ -253,7 +257,24 @@ def test_the_one_statement_write_ends_at_sixteen_postings_and_both_writes_agree(
     assert len(rows) == 2 * entries + 2
     assert [r.id for r in rows] == sorted(r.id for r in rows)
     assert [e.posting_ids[cash] for e in posted] == [r.id for r in rows if r.line_no == 1][:entries]
+    assert _audit_rows(posted) == [(str(e.id), {"amount": 100 + k, "voucher": e.voucher_number})
+                                   for k, e in enumerate(posted)]
     assert verify(coop.id)["ok"] is True
+
+
+def _audit_rows(entries) -> list[tuple[str, dict]]:
+    """The audit rows of ``entries`` in id order, as (object id, summary): one ``ledger.post.import`` row
+    each, by the system (no actor), with the request's time; their ids ascend in the entries' order."""
+    import json
+
+    from coop.audit.models import AuditLog
+
+    rows = db.session.execute(sa.select(AuditLog).where(AuditLog.object_type == "journal_entry",
+                                                        AuditLog.object_id.in_([str(e.id) for e in entries]))
+                              .order_by(AuditLog.id)).scalars().all()
+    assert {(r.action, r.actor_id, r.cooperative_id) for r in rows} == {("ledger.post.import", None, entries[0].cooperative_id)}
+    assert all(r.at is not None for r in rows)
+    return [(r.object_id, json.loads(r.summary)) for r in rows]
 
 
 from hypothesis import given  # noqa: E402
