@@ -89,7 +89,7 @@ def check_manual_lines(cooperative_id: int, lines: Sequence[Line]) -> None:
     """:raises ValidationError: 422 ``subledger_account`` with ``fields["lines"]`` naming each refused
     account. Manual lines name their accounts by id (the page and the API resolve a typed code first): a
     line by code (``Line.dr("2101", ...)``) would slip past this check, so it is a programming error."""
-    if any(isinstance(ln.account_id, str) for ln in lines):
+    if any(ln.account_code is not None for ln in lines):
         raise TypeError("manual entry lines name their accounts by id, not by code")
     refused = forbidden_manual_accounts(cooperative_id, [ln.account_id for ln in lines])
     if refused:

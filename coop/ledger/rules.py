@@ -24,22 +24,28 @@ DEFAULT_MAX_LINE_AMOUNT = 10**13
 
 @dataclass(frozen=True)
 class Line:
-    """One requested line of an entry (before it is posted). ``account_id``: the account's id, or the code of
-    one of the cooperative's accounts (``chart.KAS``), which :func:`coop.ledger.services.post_entries`
-    resolves in the statement that locks the accounts (no lookup of its own)."""
+    """One requested line of an entry (before it is posted), naming its account by id, or by the code of one
+    of the cooperative's accounts (``Line.dr(chart.KAS, ...)``: ``account_code`` set, ``account_id`` 0 until
+    :func:`coop.ledger.services.post_entries` reads the id in the statement that locks the accounts, with no
+    lookup of its own)."""
 
-    account_id: int | str
+    account_id: int
     debit: int = 0
     credit: int = 0
     memo: str | None = None
+    account_code: str | None = None
 
     @classmethod
-    def dr(cls, account_id: int | str, amount: int, memo: str | None = None) -> Line:
-        return cls(account_id, debit=amount, memo=memo)
+    def dr(cls, account: int | str, amount: int, memo: str | None = None) -> Line:
+        if isinstance(account, str):
+            return cls(0, debit=amount, memo=memo, account_code=account)
+        return cls(account, debit=amount, memo=memo)
 
     @classmethod
-    def cr(cls, account_id: int | str, amount: int, memo: str | None = None) -> Line:
-        return cls(account_id, credit=amount, memo=memo)
+    def cr(cls, account: int | str, amount: int, memo: str | None = None) -> Line:
+        if isinstance(account, str):
+            return cls(0, credit=amount, memo=memo, account_code=account)
+        return cls(account, credit=amount, memo=memo)
 
 
 def _is_money(v: object) -> bool:

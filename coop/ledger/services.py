@@ -179,7 +179,7 @@ def _reads_under_head(n_keys: int, n_ids: int, dated: bool, n_codes: int = 0) ->
             cells += list(values) if i == part else [sa.cast(sa.null(), c.type) for c in group]
         return [c.label(f"c{i}") for i, c in enumerate(cells)]
 
-    which = [a.id.in_([_bind(a.id, f"id{i}") for i in range(n_ids)])] if n_ids else []
+    which: list[sa.ColumnElement[bool]] = [a.id.in_([_bind(a.id, f"id{i}") for i in range(n_ids)])] if n_ids else []
     if n_codes:
         which.append(sa.and_(a.cooperative_id == _bind(a.cooperative_id, "cid"),
                              a.code.in_([_bind(a.code, f"code{i}") for i in range(n_codes)])))
@@ -509,9 +509,8 @@ def _read_under_head(conn: sa.Connection, cooperative_id: int, specs: Sequence[E
     (:func:`_reads_under_head`); a larger one: the keys in chunks and the periods, the accounts left to
     :func:`_lock_account_rows` (``None``: only those of the entries to post are locked)."""
     days = [s.value_date for s in specs]
-    named = {ln.account_id for s in specs for ln in s.lines}
-    ids = sorted(a for a in named if not isinstance(a, str))
-    codes = sorted(a for a in named if isinstance(a, str))
+    ids = sorted({ln.account_id for s in specs for ln in s.lines if ln.account_code is None})
+    codes = sorted({ln.account_code for s in specs for ln in s.lines if ln.account_code is not None})
     existing: dict[str | None, tuple[int, str]] = {}  # looked up with a spec's key, None if it has none
     dated: list[date] = []
     if len(keys) <= _FAST and 0 < len(ids) + len(codes) <= _FAST:
@@ -565,9 +564,10 @@ def _code_ids(codes: list[str], by_code: dict[str, int]) -> dict[str, int]:
 
 def _by_id(spec: EntrySpec, ids: dict[str, int]) -> EntrySpec:
     """``spec`` with every line naming its account by id (a line by code gets the id read under the head)."""
-    if not any(isinstance(ln.account_id, str) for ln in spec.lines):
+    if all(ln.account_code is None for ln in spec.lines):
         return spec
-    return replace(spec, lines=[replace(ln, account_id=ids[ln.account_id]) if isinstance(ln.account_id, str) else ln
+    return replace(spec, lines=[ln if ln.account_code is None else replace(ln, account_id=ids[ln.account_code],
+                                                                            account_code=None)
                                 for ln in spec.lines])
 
 
@@ -769,7 +769,7 @@ def post_entries(cooperative_id: int, specs: Sequence[EntrySpec], *, actor: Any,
     memos = [(s.memo or "").strip() or source for s in specs]
     # a line naming its account by code is fingerprinted with the account's id, read under the head (the
     # same payload by id or by code is one payload: a replay matches whichever way it names the account)
-    by_code = any(isinstance(ln.account_id, str) for s in specs for ln in s.lines)
+    by_code = any(ln.account_code is not None for s in specs for ln in s.lines)
     fingerprints = [] if by_code else [
         rules.payload_hash(s.value_date, m, s.lines, source) for s, m in zip(specs, memos, strict=True)]
     keys = [s.idempotency_key for s in specs if s.idempotency_key]
