@@ -2,8 +2,9 @@
 
 One two-line entry per commit through ``atomic(post_entry, ...)`` (a fresh session each time, as a request
 has) against raw ``psycopg`` running the SAME statements (lock the head FOR UPDATE; then one statement that
-locks the two accounts FOR UPDATE and reads the used keys and closed periods; bump the voucher counter,
-insert the entry, move the head, write two balances in one UPDATE, insert two postings, insert the audit row) and the same Python work (hashes, canonical JSON),
+locks the two accounts FOR UPDATE and reads the used keys and closed periods; bump the voucher counter;
+then ONE statement that inserts the entry, moves the head, writes the two balances, inserts the two postings
+and the audit row) and the same Python work (hashes, canonical JSON),
 in a fresh database of the server the URL names, interleaved round by round, in two modes:
 
 - ``durable``: ``synchronous_commit = on`` on both sides (what the server's ``fsync`` setting makes of it is
@@ -144,8 +145,8 @@ class RawLedger:
                                 [[accs[debit_acc][2], amount, 0], [accs[credit_acc][2], 0, amount]]],
                                ensure_ascii=False, separators=(",", ":"))
             h = hashlib.sha256((prev + canon).encode()).hexdigest()
-            # the entry, the head, the balances and the postings in ONE statement of data-modifying CTEs, as
-            # post_entries writes a small batch on PostgreSQL (coop.ledger.services._written_in_one)
+            # the entry, the head, the balances, the postings and the audit row in ONE statement of
+            # data-modifying CTEs, as post_entries writes a small batch on PostgreSQL (_written_in_one)
             rows = cur.execute(
                 "WITH h AS (UPDATE ledger_heads SET chain_seq = %s, head_hash = %s WHERE cooperative_id = %s),"
                 " bal AS (UPDATE accounts SET balance = CASE WHEN id = %s THEN %s::bigint WHEN id = %s THEN %s::bigint"
@@ -159,17 +160,19 @@ class RawLedger:
                 " FROM (VALUES (%s::bigint, %s::bigint, 1, %s::bigint, %s::bigint, 0::bigint, NULL::varchar),"
                 " (%s, %s, 2, %s, 0, %s, NULL)) AS v (chain_seq, cooperative_id, line_no, account_id, debit, credit,"
                 " memo) JOIN e ON e.chain_seq = v.chain_seq ORDER BY v.chain_seq, v.line_no"
-                " RETURNING entry_id, line_no, id)"
-                " SELECT 0, chain_seq, id, NULL::bigint FROM e UNION ALL SELECT 1, entry_id, line_no, id FROM p",
+                " RETURNING entry_id, line_no, id),"
+                # the entry's audit row in the same statement (post_entries' one-statement write on PostgreSQL)
+                " a AS (INSERT INTO audit_log (cooperative_id, actor_id, action, object_type, object_id, summary,"
+                " request_id, at) SELECT %s, %s, %s, 'journal_entry', e.id::varchar, %s, %s, now() FROM e RETURNING id)"
+                " SELECT 0, chain_seq, id, NULL::bigint FROM e UNION ALL SELECT 1, entry_id, line_no, id FROM p"
+                " UNION ALL SELECT 2, id, NULL, NULL FROM a",
                 (seq + 1, h, cid, debit_acc, new_debit, credit_acc, new_credit, debit_acc, credit_acc,
                  cid, vseq, number, seq + 1, day, memo, source, source_ref, key, payload, actor_id, prev, h,
-                 seq + 1, cid, debit_acc, amount, seq + 1, cid, credit_acc, amount)).fetchall()
+                 seq + 1, cid, debit_acc, amount, seq + 1, cid, credit_acc, amount,
+                 cid, actor_id, f"ledger.post.{source}", json.dumps({"amount": amount, "voucher": number}, sort_keys=True),
+                 request_id)).fetchall()
             eid = next(r[2] for r in rows if r[0] == 0)
-            self.audit_id, = cur.execute(
-                "INSERT INTO audit_log (cooperative_id, actor_id, action, object_type, object_id, summary, request_id,"
-                " at) VALUES (%s, %s, %s, 'journal_entry', %s, %s, %s, now()) RETURNING id",
-                (cid, actor_id, f"ledger.post.{source}", str(eid),
-                 json.dumps({"amount": amount, "voucher": number}, sort_keys=True), request_id)).fetchone()
+            self.audit_id = next(r[1] for r in rows if r[0] == 2)
         except BaseException:
             if own_transaction:
                 self.con.rollback()
