@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from types import SimpleNamespace
-from typing import Any, Literal, overload
+from typing import Any, Literal, NamedTuple, overload
 
 import sqlalchemy as sa
 from flask import current_app, has_app_context
@@ -158,7 +158,7 @@ _READ_PARTS = ("account", "key", "period", "dated")
 
 
 @functools.cache
-def _reads_under_head(n_keys: int, n_ids: int, dated: bool, n_codes: int = 0) -> Prepared:
+def _reads_under_head(n_keys: int, n_ids: int, dated: bool, n_codes: int = 0, counted: bool = False) -> Prepared:
     """What :func:`post_entries` reads once it holds the chain head, in ONE statement (one round trip in the
     hold instead of three or four): the touched accounts locked in ascending id order (a CTE ``FOR UPDATE``:
     ids ``id0..``, and the cooperative's accounts of codes ``code0..`` named by a :class:`Line` by code),
@@ -167,11 +167,18 @@ def _reads_under_head(n_keys: int, n_ids: int, dated: bool, n_codes: int = 0) ->
     ``since``. Each row starts with its part (an index into :data:`_READ_PARTS`); the other parts' columns
     are NULL. Every part but the accounts is written only under the head lock (entries, and periods by
     coop.ledger.periods.close_period), so this statement's snapshot, taken after the lock was granted,
-    sees every such commit even if the account locks make it wait."""
-    accounts, entries, periods = _table(Account), _table(JournalEntry), _table(AccountingPeriod)
+    sees every such commit even if the account locks make it wait.
+
+    ``counted`` (PostgreSQL: a data-modifying CTE): the voucher counter of year ``vyear`` also moves on by
+    ``vn`` (the batch's entries) unless one of the keys is already used (a replay posts nothing), and the
+    new ``last_seq`` comes back as part 4; no row when the year has no counter yet or a key was used (the
+    caller reserves its numbers with :func:`_next_vouchers` then). The counter is written only under the head,
+    as the entries are; a caller that then refuses the batch gives the numbers back (:func:`_give_back`)."""
+    accounts, entries, periods, counters = (_table(Account), _table(JournalEntry), _table(AccountingPeriod),
+                                            _table(VoucherCounter))
     a, e, p = accounts.c, entries.c, periods.c
     groups = ([a[c] for c in _ACCOUNT_COLUMNS], [e.idempotency_key, e.id, e.payload_hash], [p.start_on, p.end_on],
-              [e.value_date])
+              [e.value_date], *([[counters.c.last_seq]] if counted else []))
 
     def row(part: int, values: Sequence[sa.ColumnElement[Any]]) -> list[sa.ColumnElement[Any]]:
         cells: list[sa.ColumnElement[Any]] = [sa.literal_column(str(part), sa.Integer)]
@@ -197,7 +204,22 @@ def _reads_under_head(n_keys: int, n_ids: int, dated: bool, n_codes: int = 0) ->
         parts.append(sa.select(*row(3, groups[3])).distinct().where(
             e.cooperative_id == _bind(e.cooperative_id, "cid"), e.source == _bind(e.source, "source"),
             e.value_date >= _bind(e.value_date, "since")))
+    if counted:
+        c = counters.c
+        unused = [~sa.exists().where(e.cooperative_id == _bind(e.cooperative_id, "cid"),
+                                     e.idempotency_key.in_([_bind(e.idempotency_key, f"k{i}") for i in range(n_keys)]))
+                  ] if n_keys else []
+        moved = (counters.update().where(c.cooperative_id == _bind(c.cooperative_id, "cid"),
+                                         c.year == _bind(c.year, "vyear"), *unused)
+                 .values(last_seq=c.last_seq + _bind(c.last_seq, "vn")).returning(c.last_seq).cte("v"))
+        parts.append(sa.select(*row(4, [moved.c.last_seq])))
     return Prepared(sa.union_all(*parts))
+
+
+def _give_back(conn: sa.Connection, cooperative_id: int, year: int, count: int) -> None:
+    """Undo a reservation of ``count`` voucher numbers of ``year`` made with the reads under the head, for a
+    batch refused after it (the numbers stay gapless when the caller goes on with its unit of work)."""
+    _prepared("next_voucher").run(conn, {"cid": cooperative_id, "yr": year, "n": -count})
 
 
 def _numbered_params(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> dict[str, Any]:
@@ -498,16 +520,24 @@ def _cooperative_dates(cooperative_id: int) -> Cooperative | SimpleNamespace | N
     return SimpleNamespace(id=rows[0][0], founded_on=rows[0][1], timezone=rows[0][2]) if rows else None
 
 
+class _UnderHead(NamedTuple):
+    """What :func:`_read_under_head` read."""
+
+    existing: dict[str | None, tuple[int, str]]  #: used keys: {key: (entry id, payload hash)}
+    closed: list[tuple[Any, ...]]  #: closed periods [(start, end)]
+    locked: dict[int, _AccountRow] | None  #: the locked accounts {id: row}, None: left to _lock_account_rows
+    dated: list[date]  #: dated_since's dates
+    code_ids: dict[str, int]  #: the ids of the accounts lines named by code
+    reserved: int | None  #: the voucher counter's new last_seq when the read reserved the batch's numbers
+
+
 def _read_under_head(conn: sa.Connection, cooperative_id: int, specs: Sequence[EntrySpec], keys: list[str],
-                     dated_since: tuple[str, date] | None
-                     ) -> tuple[dict[str | None, tuple[int, str]], list[tuple[Any, ...]], dict[int, _AccountRow] | None,
-                                list[date], dict[str, int]]:
-    """What :func:`post_entries` reads under the head lock: ``(used keys {key: (entry id, payload hash)},
-    closed periods [(start, end)], the locked accounts {id: row} or None, dated_since's dates, the ids of the
-    accounts lines named by code {code: id})``. A batch of
-    up to :data:`_FAST` keys and accounts: one statement that also locks every account of the batch
-    (:func:`_reads_under_head`); a larger one: the keys in chunks and the periods, the accounts left to
-    :func:`_lock_account_rows` (``None``: only those of the entries to post are locked)."""
+                     dated_since: tuple[str, date] | None, voucher: tuple[int, int] | None = None) -> _UnderHead:
+    """What :func:`post_entries` reads under the head lock (:class:`_UnderHead`). A batch of up to
+    :data:`_FAST` keys and accounts: one statement that also locks every account of the batch
+    (:func:`_reads_under_head`) and, with ``voucher`` ``(year, count)`` on PostgreSQL, reserves the batch's
+    voucher numbers; a larger one: the keys in chunks and the periods, the accounts left to
+    :func:`_lock_account_rows` (``None``: only those of the entries to post are locked), no reservation."""
     days = [s.value_date for s in specs]
     ids = sorted({ln.account_id for s in specs for ln in s.lines if ln.account_code is None})
     codes = sorted({ln.account_code for s in specs for ln in s.lines if ln.account_code is not None})
@@ -520,9 +550,13 @@ def _read_under_head(conn: sa.Connection, cooperative_id: int, specs: Sequence[E
                                   **{f"code{i}": c for i, c in enumerate(codes)}}
         if dated_since is not None:
             params["source"], params["since"] = dated_since
+        counted = voucher is not None and conn.dialect.name == "postgresql"
+        if voucher is not None and counted:
+            params["vyear"], params["vn"] = voucher
         locked: dict[int, _AccountRow] = {}
         closed: list[tuple[Any, ...]] = []
-        for row in _reads_under_head(len(keys), len(ids), dated_since is not None, len(codes)).run(conn, params):
+        reserved = None
+        for row in _reads_under_head(len(keys), len(ids), dated_since is not None, len(codes), counted).run(conn, params):
             part = row[0]
             if part == 0:
                 locked[row[1]] = _AccountRow(row[1:9])
@@ -530,11 +564,19 @@ def _read_under_head(conn: sa.Connection, cooperative_id: int, specs: Sequence[E
                 existing[row[9]] = (row[10], row[11])
             elif part == 2:
                 closed.append((row[12], row[13]))
-            else:
+            elif part == 3:
                 dated.append(row[14])
+            else:
+                reserved = row[15]
         by_code = {acc.code: acc_id for acc_id, acc in locked.items()
                    if acc.cooperative_id == cooperative_id and acc.code in codes}
-        return existing, closed, locked, sorted(dated), _code_ids(codes, by_code)
+        try:
+            code_ids = _code_ids(codes, by_code)
+        except CoopError:
+            if reserved is not None and voucher is not None:
+                _give_back(conn, cooperative_id, *voucher)
+            raise
+        return _UnderHead(existing, closed, locked, sorted(dated), code_ids, reserved)
     if keys and len(keys) <= _FAST:
         found = _prepared_for("entries_by_keys", len(keys)).run(
             conn, {"cid": cooperative_id, **{f"k{i}": k for i, k in enumerate(keys)}})
@@ -551,7 +593,7 @@ def _read_under_head(conn: sa.Connection, cooperative_id: int, specs: Sequence[E
         a = _table(Account).c
         by_code = dict(conn.execute(sa.select(a.code, a.id).where(a.cooperative_id == cooperative_id,
                                                                   a.code.in_(codes))).all())
-    return existing, closed, None, dated, _code_ids(codes, by_code)
+    return _UnderHead(existing, closed, None, dated, _code_ids(codes, by_code), None)
 
 
 def _code_ids(codes: list[str], by_code: dict[str, int]) -> dict[str, int]:
@@ -713,6 +755,47 @@ def _written_in_one(n_entries: int, n_postings: int, n_balances: int, columns: t
     return Prepared(out)
 
 
+def _checked_under_head(cooperative_id: int, specs: Sequence[EntrySpec], fingerprints: list[str],
+                        read: _UnderHead, batch: bool) -> tuple[dict[int, _AccountRow], list[int]]:
+    """:func:`post_entries`' checks under the head: replays (same key and payload: skipped; another payload:
+    409), closed periods, the accounts usable, reversals, the balance floors entry by entry. Returns the locked
+    accounts (their balances moved) and the indexes of the entries to post. :raises CoopError: the refusal."""
+    touched: set[int] = set()
+    todo: list[int] = []
+    for n, (spec, fp) in enumerate(zip(specs, fingerprints, strict=True), 1):
+        if spec.idempotency_key in read.existing:
+            if read.existing[spec.idempotency_key][1] != fp:
+                raise _numbered(IdempotencyConflict("Idempotency-Key sudah dipakai untuk transaksi lain."), n, batch)
+            continue
+        for start_on, end_on in read.closed:
+            if start_on <= spec.value_date <= end_on:
+                raise _numbered(PeriodClosed(
+                    f"Periode yang memuat tanggal {spec.value_date.isoformat()} sudah ditutup."), n, batch)
+        touched.update(ln.account_id for ln in spec.lines)
+        todo.append(n - 1)
+    if read.locked is None:
+        accounts = _lock_account_rows(cooperative_id, touched)
+    else:
+        check_accounts_usable(cooperative_id, sorted(touched), read.locked)
+        accounts = read.locked
+    for i in todo:
+        if (reverses_id := specs[i].reverses_id) is not None:
+            try:
+                _check_reversal(cooperative_id, reverses_id)
+            except CoopError as exc:
+                raise _numbered(exc, i + 1, batch) from None
+    # balances entry by entry: the floors hold after every entry, as if posted one by one
+    for i in todo:
+        delta: dict[int, int] = defaultdict(int)
+        for ln in specs[i].lines:
+            delta[ln.account_id] += ln.debit - ln.credit
+        try:
+            _apply_balances(accounts, delta)
+        except CoopError as exc:
+            raise _numbered(exc, i + 1, batch) from None
+    return accounts, todo
+
+
 @overload
 def post_entries(cooperative_id: int, specs: Sequence[EntrySpec], *, actor: Any, source: str = ...,
                  audit_action: str | None = ..., as_entries: Literal[False] = ...) -> list[int]: ...
@@ -742,11 +825,14 @@ def post_entries(cooperative_id: int, specs: Sequence[EntrySpec], *, actor: Any,
     Statements per batch, not per entry: the chain head is locked first (it serialises the chain, the
     voucher counters and the idempotency check, so two concurrent requests with one key yield ONE entry);
     then ONE statement (:func:`_reads_under_head`) locks the accounts in ascending id order and reads the
-    used keys, the closed periods (and ``dated_since``); a large import reads them with one statement each
-    (in chunks) and locks only the accounts of the entries it will post. Then one counter UPDATE per year,
-    and :func:`_write`: entries, head, balances and postings in ONE statement on PostgreSQL (a small batch),
-    else one INSERT of entries, the head's UPDATE, one UPDATE of balances, one INSERT of postings. Everything that needs no
-    lock (payload hashes, memos, the checks of :func:`_entry_problems`) runs before the head is locked.
+    used keys, the closed periods (and ``dated_since``), and on PostgreSQL reserves a one-year batch's voucher
+    numbers (given back by :func:`_give_back` if the checks then refuse it: numbers stay gapless even when the
+    caller goes on); a large import reads them with one statement each (in chunks) and locks only the accounts
+    of the entries it will post. Otherwise one counter UPDATE per year. Then :func:`_write`: entries, head,
+    balances, postings and the entries' audit rows in ONE statement on PostgreSQL (a small batch), else one
+    INSERT of entries, the head's UPDATE, one UPDATE of balances, one INSERT of postings (and the audit rows).
+    Everything that needs no lock (payload hashes, memos, the checks of :func:`_entry_problems`) runs before the
+    head is locked.
     """
     if dated_since is not None and not as_entries:
         raise TypeError("dated_since is returned on entries: as_entries=True")
@@ -782,48 +868,31 @@ def post_entries(cooperative_id: int, specs: Sequence[EntrySpec], *, actor: Any,
     if chain_seq is None:
         raise NotFound("Buku besar koperasi belum dibuat.")
 
-    existing, closed, locked, dated, code_ids = _read_under_head(conn, cooperative_id, specs, keys, dated_since)
-    if by_code:
-        specs = [_by_id(s, code_ids) for s in specs]
-        fingerprints = [rules.payload_hash(s.value_date, m, s.lines, source) for s, m in zip(specs, memos, strict=True)]
-    touched: set[int] = set()
-    todo: list[int] = []
-    for n, (spec, fp) in enumerate(zip(specs, fingerprints, strict=True), 1):
-        if spec.idempotency_key in existing:
-            if existing[spec.idempotency_key][1] != fp:
-                raise _numbered(IdempotencyConflict("Idempotency-Key sudah dipakai untuk transaksi lain."), n, batch)
-            continue
-        for start_on, end_on in closed:
-            if start_on <= spec.value_date <= end_on:
-                raise _numbered(PeriodClosed(
-                    f"Periode yang memuat tanggal {spec.value_date.isoformat()} sudah ditutup."), n, batch)
-        touched.update(ln.account_id for ln in spec.lines)
-        todo.append(n - 1)
-    if locked is None:
-        accounts = _lock_account_rows(cooperative_id, touched)
+    years = {s.value_date.year for s in specs}
+    # one year: its numbers reserved by the reads under the head (PostgreSQL), given back if refused below
+    voucher = (next(iter(years)), len(specs)) if len(years) == 1 else None
+    read = _read_under_head(conn, cooperative_id, specs, keys, dated_since, voucher)
+    reserved = read.reserved if voucher is not None else None
+    try:
+        if by_code:
+            specs = [_by_id(s, read.code_ids) for s in specs]
+            fingerprints = [rules.payload_hash(s.value_date, m, s.lines, source)
+                            for s, m in zip(specs, memos, strict=True)]
+        accounts, todo = _checked_under_head(cooperative_id, specs, fingerprints, read, batch)
+    except CoopError:
+        if reserved is not None and voucher is not None:
+            _give_back(conn, cooperative_id, *voucher)
+        raise
+    existing, dated = read.existing, read.dated
+    if reserved is not None and voucher is not None and len(todo) == voucher[1]:
+        next_seq = {voucher[0]: reserved - voucher[1] + 1}
     else:
-        check_accounts_usable(cooperative_id, sorted(touched), locked)
-        accounts = locked
-    for i in todo:
-        if (reverses_id := specs[i].reverses_id) is not None:
-            try:
-                _check_reversal(cooperative_id, reverses_id)
-            except CoopError as exc:
-                raise _numbered(exc, i + 1, batch) from None
-    # balances entry by entry: the floors hold after every entry, as if posted one by one
-    for i in todo:
-        delta: dict[int, int] = defaultdict(int)
-        for ln in specs[i].lines:
-            delta[ln.account_id] += ln.debit - ln.credit
-        try:
-            _apply_balances(accounts, delta)
-        except CoopError as exc:
-            raise _numbered(exc, i + 1, batch) from None
-
-    per_year: dict[int, int] = defaultdict(int)
-    for i in todo:
-        per_year[specs[i].value_date.year] += 1
-    next_seq = {year: _next_vouchers(cooperative_id, year, count) for year, count in sorted(per_year.items())}
+        if reserved is not None and voucher is not None:  # not expected: reserved only when no key was used
+            _give_back(conn, cooperative_id, *voucher)
+        per_year: dict[int, int] = defaultdict(int)
+        for i in todo:
+            per_year[specs[i].value_date.year] += 1
+        next_seq = {year: _next_vouchers(cooperative_id, year, count) for year, count in sorted(per_year.items())}
     now = utcnow()
     actor_id = getattr(actor, "id", None)
     rows = []
