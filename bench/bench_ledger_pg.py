@@ -2,7 +2,7 @@
 
 One two-line entry per commit through ``atomic(post_entry, ...)`` (a fresh session each time, as a request
 has) against raw ``psycopg`` running the SAME statements (lock the head FOR UPDATE; then one statement that
-locks the two accounts FOR UPDATE and reads the used keys and closed periods; bump the voucher counter;
+locks the two accounts FOR UPDATE, reads the used keys and closed periods and bumps the voucher counter;
 then ONE statement that inserts the entry, moves the head, writes the two balances, inserts the two postings
 and the audit row) and the same Python work (hashes, canonical JSON),
 in a fresh database of the server the URL names, interleaved round by round, in two modes:
@@ -108,24 +108,33 @@ class RawLedger:
             acc_nulls = "NULL::bigint, NULL::bigint, NULL::varchar, NULL::varchar, NULL::varchar, NULL::boolean, NULL::bigint, NULL::bigint"
             by_code = isinstance(debit_acc, str)
             which = "id = %s OR (cooperative_id = %s AND code IN (%s))" if by_code else "id IN (%s, %s)"
+            # the voucher number reserved in the same statement unless the key is used (post_entries on
+            # PostgreSQL: a data-modifying CTE), part 4
+            unused = (" AND NOT EXISTS (SELECT 1 FROM journal_entries WHERE cooperative_id = %s AND idempotency_key IN (%s))"
+                      if key is not None else "")
             parts = ["WITH locked AS (SELECT id, cooperative_id, code, name, normal_side, is_open, balance, min_balance"
-                     f" FROM accounts WHERE {which} ORDER BY id FOR UPDATE) SELECT 0, id, cooperative_id, code,"
+                     f" FROM accounts WHERE {which} ORDER BY id FOR UPDATE), v AS (UPDATE voucher_counters SET"
+                     " last_seq = last_seq + 1 WHERE cooperative_id = %s AND year = 2026" + unused + " RETURNING last_seq)"
+                     " SELECT 0, id, cooperative_id, code,"
                      " name, normal_side, is_open, balance, min_balance, NULL::varchar, NULL::bigint, NULL::varchar,"
-                     " NULL::date, NULL::date, NULL::date FROM locked"]
+                     " NULL::date, NULL::date, NULL::date, NULL::bigint FROM locked"]
             params: list = [credit_acc, cid, debit_acc] if by_code else sorted((debit_acc, credit_acc))
+            params += [cid, cid, key] if key is not None else [cid]
             if key is not None:
-                parts.append(f"SELECT 1, {acc_nulls}, idempotency_key, id, payload_hash, NULL::date, NULL::date, NULL::date"
-                             " FROM journal_entries WHERE cooperative_id = %s AND idempotency_key IN (%s)")
+                parts.append(f"SELECT 1, {acc_nulls}, idempotency_key, id, payload_hash, NULL::date, NULL::date, NULL::date,"
+                             " NULL::bigint FROM journal_entries WHERE cooperative_id = %s AND idempotency_key IN (%s)")
                 params += [cid, key]
-            parts.append(f"SELECT 2, {acc_nulls}, NULL::varchar, NULL::bigint, NULL::varchar, start_on, end_on, NULL::date"
-                         " FROM accounting_periods"
+            parts.append(f"SELECT 2, {acc_nulls}, NULL::varchar, NULL::bigint, NULL::varchar, start_on, end_on, NULL::date,"
+                         " NULL::bigint FROM accounting_periods"
                          " WHERE cooperative_id = %s AND status = 'closed' AND start_on <= %s AND end_on >= %s")
             params += [cid, day, day]
             if dated_since is not None:
                 parts.append(f"SELECT DISTINCT 3, {acc_nulls}, NULL::varchar, NULL::bigint, NULL::varchar, NULL::date, NULL::date,"
-                             " value_date"
+                             " value_date, NULL::bigint"
                              " FROM journal_entries WHERE cooperative_id = %s AND source = %s AND value_date >= %s")
                 params += [cid, *dated_since]
+            parts.append(f"SELECT 4, {acc_nulls}, NULL::varchar, NULL::bigint, NULL::varchar, NULL::date, NULL::date,"
+                         " NULL::date, last_seq FROM v")
             rows = cur.execute(" UNION ALL ".join(parts), params).fetchall()
             accs = {r[1]: r[1:9] for r in rows if r[0] == 0}
             if by_code:
@@ -134,12 +143,11 @@ class RawLedger:
             new_debit, new_credit = accs[debit_acc][6] + amount, accs[credit_acc][6] - amount
             payload = hashlib.sha256(json.dumps([day.isoformat(), memo, [[debit_acc, amount, 0], [credit_acc, 0, amount]]],
                                                 separators=(",", ":")).encode()).hexdigest()
-            row = cur.execute("UPDATE voucher_counters SET last_seq = last_seq + 1 WHERE cooperative_id = %s AND "
-                              "year = 2026 RETURNING last_seq", (cid,)).fetchone()
-            if row is None:
+            reserved = [r[15] for r in rows if r[0] == 4]
+            if not reserved:  # the year's first voucher
                 cur.execute("INSERT INTO voucher_counters (cooperative_id, year, last_seq) VALUES (%s, 2026, 1)", (cid,))
-                row = (1,)
-            vseq = row[0]
+                reserved = [1]
+            vseq = reserved[0]
             number = f"JU-2026-{vseq:06d}"
             canon = json.dumps([number, day.isoformat(), memo,
                                 [[accs[debit_acc][2], amount, 0], [accs[credit_acc][2], 0, amount]]],
