@@ -207,3 +207,54 @@ def test_ensure_sync_passes_plain_functions_and_methods_and_asks_flask_for_the_r
 
     assert outcome(app.ensure_sync) == outcome(Flask(__name__).ensure_sync)
     assert outcome(app.ensure_sync) is not False
+
+
+# -- the Idempotency-Key read with the token ----------------------------------------------------------------
+
+def _statements_of(app, call) -> list[str]:
+    seen: list[str] = []
+
+    def note(_conn, _cursor, statement, *_a, **_k):
+        seen.append(" ".join(statement.split()))
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", note)
+    try:
+        resp = call()
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", note)
+    return resp, seen
+
+
+def test_a_deposits_stored_response_is_read_with_its_token_and_a_replay_answers_from_it(app, api, users, account):
+    """A deposit with an Idempotency-Key reads the stored response in the token's statement (no statement of
+    its own on idempotent_requests but the INSERT); the replay with the same key answers the first 201 body
+    from that same read and books nothing more; another key books again."""
+    client = api(users["treasurer"])
+    post = lambda key: client.post(f"/savings-accounts/{account.id}/deposits", json={"amount": 5000},  # noqa: E731
+                                   headers={"Idempotency-Key": key})
+    first, seen = _statements_of(app, lambda: post("k-read-1"))
+    assert first.status_code == 201
+    token_reads = [s for s in seen if "FROM api_tokens" in s]
+    assert len(token_reads) == 1 and "idempotent_requests" in token_reads[0]
+    lookups = [s for s in seen if s.startswith("SELECT") and "idempotent_requests" in s and "api_tokens" not in s]
+    assert lookups == [], lookups
+    again, seen = _statements_of(app, lambda: post("k-read-1"))
+    assert again.status_code == 201 and again.json == first.json
+    assert not any(s.startswith("INSERT") for s in seen), seen  # nothing posted, nothing stored again
+    assert post("k-read-2").json["balance"] == 10_000
+
+
+def test_a_stored_response_is_read_only_in_the_callers_cooperative(app, api, users, account, make_coop, make_user,
+                                                                   make_member):
+    """The same Idempotency-Key used by a treasurer of another cooperative is that cooperative's own: its
+    deposit books (201 with its own body), it does not get the first cooperative's stored response."""
+    other = make_coop()
+    other_account = account_for(other.id, make_member(other).id, "sukarela")
+    mine = api(users["treasurer"]).post(f"/savings-accounts/{account.id}/deposits", json={"amount": 5000},
+                                        headers={"Idempotency-Key": "shared-key"})
+    theirs = api(make_user(other, "treasurer")).post(f"/savings-accounts/{other_account.id}/deposits",
+                                                     json={"amount": 7000}, headers={"Idempotency-Key": "shared-key"})
+    assert mine.status_code == theirs.status_code == 201
+    assert theirs.json["account_id"] == other_account.id and theirs.json["balance"] == 7000

@@ -23,7 +23,7 @@ from coop.auth.idempotency import store_response, stored_response
 from coop.auth.models import User
 from coop.auth.roles import FACILITATOR
 from coop.auth.schemas import ErrorSchema
-from coop.auth.services import token_for_raw
+from coop.auth.services import token_and_stored, token_for_raw
 from coop.db import begin_writing, unit_of_work, utcnow
 from coop.errors import Forbidden, IdempotencyConflict, Unauthorized, ValidationError
 from coop.paging import keyset_rows
@@ -141,13 +141,18 @@ def _authenticate():
     if not header.startswith("Bearer "):
         raise Unauthorized("Token tidak ada. Kirim header 'Authorization: Bearer <token>'.")
     view = current_app.view_functions.get(endpoint)
+    ctx_g = g._get_current_object()
     if getattr(view, "_coop_writes", False):
         begin_writing()  # SQLite: the token is read in the unit of work's transaction (one BEGIN IMMEDIATE)
-    token = token_for_raw(header[7:].strip(), now=utcnow())
+        # an Idempotency-Key's stored response read with the token (one statement): ``idempotent`` uses it
+        key = req.environ.get("HTTP_IDEMPOTENCY_KEY") or None
+        token, stored = token_and_stored(header[7:].strip(), now=utcnow(), idempotency_key=key)
+        ctx_g.idempotency_read = (key, stored)
+    else:
+        token = token_for_raw(header[7:].strip(), now=utcnow())
     if token is None:
         raise Unauthorized("Token tidak valid atau kedaluwarsa.", code="invalid_token")
     user = token.user
-    ctx_g = g._get_current_object()
     ctx_g.api_token = token
     ctx_g.api_user = user
     module = getattr(view, "__module__", "")
@@ -331,10 +336,16 @@ def idempotent(view):
         user = g.api_user
         fingerprint = hashlib.sha256(
             (req.method + " " + req.path + "\n").encode() + req.get_data()).hexdigest()
+        read_with_token = g.get("idempotency_read")
         for attempt in range(3):
             try:
                 with unit_of_work(last=True):  # the response is built inside: nothing reads after it
-                    stored = stored_response(user.cooperative_id, key)
+                    # the first try uses what authentication read with the token (same transaction); a retry
+                    # after a concurrent duplicate's IntegrityError reads again
+                    if attempt == 0 and read_with_token is not None and read_with_token[0] == key:
+                        stored = read_with_token[1]
+                    else:
+                        stored = stored_response(user.cooperative_id, key)
                     if stored:
                         request_hash, status, body = stored
                         if request_hash != fingerprint:
