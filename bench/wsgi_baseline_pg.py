@@ -42,10 +42,12 @@ _local = threading.local()
 TOKEN = ("SELECT t.id, t.user_id, t.token_hash, t.expires_at, t.revoked, t.created_at, u.id, u.cooperative_id,"
          " u.region, u.username, u.full_name, u.role, u.password_hash, u.is_active, u.locale, u.resident_id,"
          " u.session_version, u.created_at, c.id, c.name, c.legal_number, c.village_code, c.address, c.timezone,"
-         " c.founded_on, c.created_at FROM api_tokens t JOIN users u ON u.id = t.user_id"
-         " LEFT OUTER JOIN cooperatives c ON c.id = u.cooperative_id WHERE t.token_hash = %s")
-STORED = ("SELECT request_hash, status, response_body FROM idempotent_requests WHERE cooperative_id = %s"
-          " AND key = %s")
+         " c.founded_on, c.created_at, ir.request_hash, ir.status, ir.response_body"
+         " FROM api_tokens t JOIN users u ON u.id = t.user_id"
+         " LEFT OUTER JOIN cooperatives c ON c.id = u.cooperative_id"
+         # the Idempotency-Key's stored response in the same row (coop.auth.services.token_and_stored)
+         " LEFT OUTER JOIN idempotent_requests ir ON ir.cooperative_id = u.cooperative_id AND ir.key = %s"
+         " WHERE t.token_hash = %s")
 ACCOUNT = ("SELECT s.id, s.member_id, s.product_id, s.kind, s.account_number, s.ledger_account_id, s.status,"
            " s.opened_on, s.closed_on, s.last_activity_on, s.principal, s.rate, s.term_months, s.maturity_on,"
            " s.next_action_date, s.cooperative_id, s.created_at, p.id, p.code, p.name, p.kind, p.amount,"
@@ -122,7 +124,7 @@ def app(environ, start_response):
 def _deposit(raw: RawLedger, cur, environ, start_response, account_id: int, body: dict, body_raw: bytes,  # noqa: PLR0913
              auth: str, key: str):
     con = raw.con
-    token = cur.execute(TOKEN, (hashlib.sha256(auth.encode()).hexdigest(),)).fetchone()
+    token = cur.execute(TOKEN, (key, hashlib.sha256(auth.encode()).hexdigest())).fetchone()
     now = datetime.now(UTC)
     if token is None or token[4] or token[3] <= now or not token[13]:
         con.rollback()
@@ -132,10 +134,9 @@ def _deposit(raw: RawLedger, cur, environ, start_response, account_id: int, body
         return _reply(start_response, "403 Forbidden", {"error": {"code": "forbidden"}})
     user_id, cid = token[6], token[7]
     fingerprint = hashlib.sha256(f"POST {environ['PATH_INFO']}\n".encode() + body_raw).hexdigest()
-    stored = cur.execute(STORED, (cid, key)).fetchone()
-    if stored is not None:
+    if token[26] is not None:  # stored for this key: the replay's answer
         con.rollback()
-        return _reply(start_response, f"{stored[1]} Replayed", stored[2])
+        return _reply(start_response, f"{token[27]} Replayed", token[28])
     acc = cur.execute(ACCOUNT, (account_id,)).fetchone()
     if acc is None or acc[15] != cid:
         con.rollback()
