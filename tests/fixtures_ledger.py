@@ -16,6 +16,7 @@ needed, value_date)`` brings in only what is missing for ``needed`` (nothing whe
 from __future__ import annotations
 
 import itertools
+from contextlib import contextmanager
 from datetime import date
 
 import pytest
@@ -108,3 +109,24 @@ def month_end_jobs_done(cooperative_id: int, today: date) -> None:
                 db.session.add(JobRun(job_id=job.id, cooperative_id=cooperative_id, period_key=month_end.strftime("%Y-%m"),
                                       as_of=month_end, finished_at=utcnow(), summary="test"))
     atomic(_mark)
+
+
+@contextmanager
+def recorded_statements():
+    """The statements the session's connection sends inside the block, whitespace collapsed (a list that
+    fills while the block runs)."""
+    import sqlalchemy as sa
+
+    from coop.db import db
+
+    seen: list[str] = []
+
+    def note(_conn, _cursor, statement, *_a, **_k):
+        seen.append(" ".join(statement.split()))
+
+    conn = db.session.connection()
+    sa.event.listen(conn, "before_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        sa.event.remove(conn, "before_cursor_execute", note)

@@ -4,7 +4,6 @@ of Kas before every deposit and withdrawal is gone). The entry is the one a line
 account, balance, hash and payload fingerprint, so a replay matches whichever way it names the account."""
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import date
 
 import pytest
@@ -17,24 +16,9 @@ from coop.ledger.integrity import check_manual_lines
 from coop.ledger.models import JournalEntry
 from coop.ledger.rules import Line
 from coop.ledger.services import EntrySpec, post_entries, post_entry
+from tests.fixtures_ledger import recorded_statements
 
 DAY = date(2026, 11, 27)
-
-
-@contextmanager
-def _statements():
-    """The statements the session's connection sends inside the block."""
-    seen: list[str] = []
-
-    def note(_conn, _cursor, statement, *_a, **_k):
-        seen.append(" ".join(statement.split()))
-
-    conn = db.session.connection()
-    sa.event.listen(conn, "before_cursor_execute", note)
-    try:
-        yield seen
-    finally:
-        sa.event.remove(conn, "before_cursor_execute", note)
 
 
 def test_a_line_by_code_posts_to_that_account_without_a_lookup_of_its_own(coop, books):
@@ -44,7 +28,7 @@ def test_a_line_by_code_posts_to_that_account_without_a_lookup_of_its_own(coop, 
     b = books(coop)
     s = b.sub("2101")
     kas = b.acc("1101")
-    with _statements() as seen:
+    with recorded_statements() as seen:
         entry = atomic(post_entry, coop.id, [Line.dr("1101", 125_000), Line.cr(s, 125_000)], actor=None,
                        memo="setoran", value_date=DAY, idempotency_key="by-code-1")
     assert b.balance("1101") == 125_000 and b.balance(s) == 125_000

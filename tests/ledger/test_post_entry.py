@@ -1,7 +1,6 @@
 """post_entry: the only writer of the journal, and every check ARCHITECTURE.md 4 asks of it."""
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import date
 
 import pytest
@@ -13,6 +12,7 @@ from coop.ledger import rules
 from coop.ledger.models import JournalEntry, Posting
 from coop.ledger.rules import Line
 from coop.ledger.services import post_entry
+from tests.fixtures_ledger import recorded_statements
 
 
 def test_worked_example_deposit_and_withdrawal(coop, books):
@@ -202,29 +202,13 @@ def test_the_first_entry_of_a_year_opens_its_counter_and_the_next_continues_it(c
     assert [e.voucher_number for e in (e1, e2, *batch)] == [f"JU-2025-00000{i}" for i in range(1, 5)]
 
 
-@contextmanager
-def _statements():
-    """The statements the session's connection sends inside the block, each as its first three words."""
-    seen: list[str] = []
-
-    def counter(_conn, _cursor, statement, *_a, **_k):
-        seen.append(" ".join(statement.split()[:3]))
-
-    engine_conn = db.session.connection()
-    sa.event.listen(engine_conn, "before_cursor_execute", counter)
-    try:
-        yield seen
-    finally:
-        sa.event.remove(engine_conn, "before_cursor_execute", counter)
-
-
 def test_post_entry_statement_count(coop, books):
     """post_entry stays cheap: a two-line entry without key takes a bounded number of statements."""
     b = books(coop)
     s = b.sub("2101")
     b.transfer("1101", s, 100)
     ids = (b.acc("1101"), s)
-    with _statements() as seen:
+    with recorded_statements() as seen:
         atomic(post_entry, coop.id, [Line.dr(ids[0], 5), Line.cr(ids[1], 5)], actor=None, memo="x",
                value_date=date(2026, 11, 27))
     assert len(seen) <= 10, " | ".join(seen)
@@ -246,7 +230,7 @@ def test_a_small_batch_writes_its_entries_head_balances_and_postings_in_one_stat
     specs = [EntrySpec([Line.dr(cash, 300), Line.cr(s1, 300)], day, "satu"),
              EntrySpec([Line.dr(s1, 200), Line.cr(s2, 200)], day, "dua"),
              EntrySpec([Line.dr(s2, 50), Line.cr(cash, 50)], day, "tiga")]
-    with _statements() as seen:
+    with recorded_statements() as seen:
         entries = atomic(post_entries, coop.id, specs, actor=None, as_entries=True)
     postgres = db.session.get_bind().dialect.name == "postgresql"
     first = next(i for i, s in enumerate(seen) if s.startswith("SELECT ledger_heads"))
@@ -288,7 +272,7 @@ def test_the_one_statement_write_ends_at_sixteen_postings_and_both_writes_agree(
     day = date(2026, 11, 27)
     specs = [EntrySpec([Line.dr(cash, 100 + k), Line.cr(sub, 100 + k)], day, f"setoran {k}")
              for k, sub in enumerate(subs)]
-    with _statements() as seen:
+    with recorded_statements() as seen:
         posted = atomic(post_entries, coop.id, specs, actor=None, as_entries=True)
         same = atomic(post_entries, coop.id, [EntrySpec([Line.dr(subs[0], 7), Line.cr(subs[0], 7)], day, "sendiri")],
                       actor=None, as_entries=True)
