@@ -258,3 +258,19 @@ def test_a_stored_response_is_read_only_in_the_callers_cooperative(app, api, use
                                                      json={"amount": 7000}, headers={"Idempotency-Key": "shared-key"})
     assert mine.status_code == theirs.status_code == 201
     assert theirs.json["account_id"] == other_account.id and theirs.json["balance"] == 7000
+
+
+@pytest.mark.parametrize("key, note", [("a\x00b", "tanpa karakter kontrol"), ("k\x01", "tanpa karakter kontrol"),
+                                       ("x" * 129, "maks. 128 karakter")])
+def test_an_idempotency_key_the_database_cannot_hold_is_a_422_and_books_nothing(api, users, account, key, note):
+    """An Idempotency-Key holding NUL (PostgreSQL refuses it in text: it was a 500) or another control
+    character, or longer than 128 characters, is a 422 naming the header; nothing is booked, and a good key
+    then books."""
+    client = api(users["treasurer"])
+    resp = client.post(f"/savings-accounts/{account.id}/deposits", json={"amount": 5000},
+                       headers={"Idempotency-Key": key})
+    assert resp.status_code == 422, resp.json
+    assert resp.json["error"]["fields"] == {"Idempotency-Key": [note]}
+    ok = client.post(f"/savings-accounts/{account.id}/deposits", json={"amount": 5000},
+                     headers={"Idempotency-Key": "k-good"})
+    assert ok.status_code == 201 and ok.json["balance"] == 5000

@@ -144,8 +144,11 @@ def _authenticate():
     ctx_g = g._get_current_object()
     if getattr(view, "_coop_writes", False):
         begin_writing()  # SQLite: the token is read in the unit of work's transaction (one BEGIN IMMEDIATE)
-        # an Idempotency-Key's stored response read with the token (one statement): ``idempotent`` uses it
+        # an Idempotency-Key's stored response read with the token (one statement): ``idempotent`` uses it;
+        # a key it will refuse (422) is not sent to the database
         key = req.environ.get("HTTP_IDEMPOTENCY_KEY") or None
+        if key is not None and _key_problem(key):
+            key = None
         token, stored = token_and_stored(header[7:].strip(), now=utcnow(), idempotency_key=key)
         ctx_g.idempotency_read = (key, stored)
     else:
@@ -312,6 +315,16 @@ def cursor_page(stmt, id_column, dump) -> dict:
             "next_cursor": _encode_cursor(rows[-1].id) if more and rows else None}
 
 
+def _key_problem(key: str) -> tuple[str, str] | None:
+    """Why an Idempotency-Key is refused (the message, the field's note), or None: longer than 128 characters,
+    or holding a control character (PostgreSQL refuses NUL in text: it was a 500)."""
+    if len(key) > 128:
+        return "Idempotency-Key terlalu panjang (maks. 128).", "maks. 128 karakter"
+    if not key.isprintable():
+        return "Idempotency-Key tidak boleh berisi karakter kontrol.", "tanpa karakter kontrol"
+    return None
+
+
 def idempotent(view):
     """Honour ``Idempotency-Key``: a replay with the same body returns the stored status and body; the
     same key with another body is ``409 idempotency_conflict``. Effects and the stored response commit
@@ -330,9 +343,9 @@ def idempotent(view):
         key = req.environ.get("HTTP_IDEMPOTENCY_KEY")  # as request.headers.get, without its KeyError
         if not key:
             return view(*args, **kwargs)
-        if len(key) > 128:
-            raise ValidationError("Idempotency-Key terlalu panjang (maks. 128).",
-                                  fields={"Idempotency-Key": ["maks. 128 karakter"]})
+        problem = _key_problem(key)
+        if problem:
+            raise ValidationError(problem[0], fields={"Idempotency-Key": [problem[1]]})
         user = g.api_user
         fingerprint = hashlib.sha256(
             (req.method + " " + req.path + "\n").encode() + req.get_data()).hexdigest()
@@ -340,8 +353,9 @@ def idempotent(view):
         for attempt in range(3):
             try:
                 with unit_of_work(last=True):  # the response is built inside: nothing reads after it
-                    # the first try uses what authentication read with the token (same transaction); a retry
-                    # after a concurrent duplicate's IntegrityError reads again
+                    # the first try uses what authentication read with the token (the same transaction, on
+                    # PostgreSQL not the same snapshot: a duplicate committed in between is caught by the
+                    # store's IntegrityError as before); a retry after it reads again
                     if attempt == 0 and read_with_token is not None and read_with_token[0] == key:
                         stored = read_with_token[1]
                     else:
