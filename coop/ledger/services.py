@@ -215,9 +215,10 @@ def _reads_under_head(n_keys: int, n_ids: int, dated: bool, n_codes: int = 0, co
     return Prepared(sa.union_all(*parts))
 
 
-def _give_back(conn: sa.Connection, cooperative_id: int, year: int, count: int) -> None:
-    """Undo a reservation of ``count`` voucher numbers of ``year`` made with the reads under the head, for a
-    batch refused after it (the numbers stay gapless when the caller goes on with its unit of work)."""
+def _give_back(conn: sa.Connection, cooperative_id: int, reservation: tuple[int, int, int]) -> None:
+    """Undo a reservation ``(year, count, first)`` of voucher numbers made with the reads under the head, for
+    a batch refused after it (the numbers stay gapless when the caller goes on with its unit of work)."""
+    year, count, _first = reservation
     _prepared("next_voucher").run(conn, {"cid": cooperative_id, "yr": year, "n": -count})
 
 
@@ -539,8 +540,8 @@ class _UnderHead(NamedTuple):
     closed: list[tuple[Any, ...]]  #: closed periods [(start, end)]
     locked: dict[int, _AccountRow] | None  #: the locked accounts {id: row}, None: left to _lock_account_rows
     dated: list[date]  #: dated_since's dates
-    code_ids: dict[str, int]  #: the ids of the accounts lines named by code
-    reserved: int | None  #: the voucher counter's new last_seq when the read reserved the batch's numbers
+    code_ids: dict[str, int]  #: the ids found for the codes lines name (a code missing: see _by_id)
+    reserved: tuple[int, int, int] | None  #: (year, count, first number) when the read reserved the numbers
 
 
 def _read_under_head(conn: sa.Connection, cooperative_id: int, specs: Sequence[EntrySpec], keys: list[str],
@@ -582,13 +583,11 @@ def _read_under_head(conn: sa.Connection, cooperative_id: int, specs: Sequence[E
                 reserved = row[15]
         by_code = {acc.code: acc_id for acc_id, acc in locked.items()
                    if acc.cooperative_id == cooperative_id and acc.code in codes}
-        try:
-            code_ids = _code_ids(codes, by_code)
-        except CoopError:
-            if reserved is not None and voucher is not None:
-                _give_back(conn, cooperative_id, *voucher)
-            raise
-        return _UnderHead(existing, closed, locked, sorted(dated), code_ids, reserved)
+        reservation = None
+        if voucher is not None and reserved is not None:
+            year, count = voucher
+            reservation = (year, count, reserved - count + 1)
+        return _UnderHead(existing, closed, locked, sorted(dated), by_code, reservation)
     if keys and len(keys) <= _FAST:
         found = _prepared_for("entries_by_keys", len(keys)).run(
             conn, {"cid": cooperative_id, **{f"k{i}": k for i, k in enumerate(keys)}})
@@ -605,24 +604,23 @@ def _read_under_head(conn: sa.Connection, cooperative_id: int, specs: Sequence[E
         a = _table(Account).c
         by_code = dict(conn.execute(sa.select(a.code, a.id).where(a.cooperative_id == cooperative_id,
                                                                   a.code.in_(codes))).all())
-    return _UnderHead(existing, closed, None, dated, _code_ids(codes, by_code), None)
-
-
-def _code_ids(codes: list[str], by_code: dict[str, int]) -> dict[str, int]:
-    """The ids of the accounts :class:`Line` named by code. :raises NotFound: a code the cooperative lacks."""
-    for code in codes:
-        if code not in by_code:
-            raise NotFound(f"Akun {code} tidak ditemukan.")
-    return by_code
+    return _UnderHead(existing, closed, None, dated, by_code, None)
 
 
 def _by_id(spec: EntrySpec, ids: dict[str, int]) -> EntrySpec:
-    """``spec`` with every line naming its account by id (a line by code gets the id read under the head)."""
+    """``spec`` with every line naming its account by id (a line by code gets the id read under the head).
+    :raises NotFound: a code the cooperative's chart lacks."""
     if all(ln.account_code is None for ln in spec.lines):
         return spec
-    # Line(...) rather than dataclasses.replace (which costs several times the constructor)
-    return replace(spec, lines=[ln if ln.account_code is None else Line(ids[ln.account_code], ln.debit, ln.credit, ln.memo)
-                                for ln in spec.lines])
+    lines = []
+    for ln in spec.lines:
+        if ln.account_code is not None:
+            if ln.account_code not in ids:
+                raise NotFound(f"Akun {ln.account_code} tidak ditemukan.")
+            # Line(...) rather than dataclasses.replace (which costs several times the constructor)
+            ln = Line(ids[ln.account_code], ln.debit, ln.credit, ln.memo)
+        lines.append(ln)
+    return replace(spec, lines=lines)
 
 
 def entry_dates_since(cooperative_id: int, source: str, since: date) -> list[date]:
@@ -642,7 +640,7 @@ def _numbered(exc: CoopError, n: int, batch: bool) -> CoopError:
 
 def _write(conn: sa.Connection, cooperative_id: int, rows: list[dict[str, Any]],  # noqa: PLR0913
            lines: Sequence[Sequence[Line]], accounts: dict[int, _AccountRow], chain_seq: int,
-           head_hash: str, audit_rows: tuple[dict[str, Any], list[str]] | None = None
+           head_hash: str, audit_rows: tuple[Any, str, list[dict[str, Any]]] | None = None
            ) -> tuple[list[int], dict[tuple[int, int], int], bool]:
     """Write what :func:`post_entries` computed under the head: the entries (``rows``, in chain order), the
     head moved to ``chain_seq``/``head_hash``, the balances that moved, the postings (``lines`` per entry).
@@ -651,8 +649,7 @@ def _write(conn: sa.Connection, cooperative_id: int, rows: list[dict[str, Any]],
 
     On PostgreSQL a batch of up to :data:`_FAST` entries, postings and balances is ONE statement
     (:func:`_written_in_one`: one round trip in the head's hold instead of four), with one audit row per entry
-    when ``audit_rows`` is given (``(values every row shares by column, the summary of each entry)``:
-    another round trip saved); otherwise one INSERT of entries, the head's UPDATE, one UPDATE of balances and
+    when ``audit_rows`` is given (``(actor, action, the summary of each entry)``: another round trip saved); otherwise one INSERT of entries, the head's UPDATE, one UPDATE of balances and
     one INSERT of postings (chunked past :data:`_FAST`/5,000 rows), and the caller writes its audit rows.
     Either way the loaded ORM head and accounts show the new values (no SQL)."""
     if not rows:
@@ -672,10 +669,11 @@ def _write(conn: sa.Connection, cooperative_id: int, rows: list[dict[str, Any]],
                                f"pcredit_{k}": ln.credit, f"pmemo_{k}": ln.memo})
                 k += 1
         if audit_rows is not None:
-            shared, summaries = audit_rows
+            actor, action, summaries = audit_rows
+            shared = audit.shared_values(actor, action, "journal_entry", cooperative_id=cooperative_id)
             params.update({f"a_{c}": v for c, v in shared.items()})
             for i, (row, summary) in enumerate(zip(rows, summaries, strict=True)):
-                params[f"achain_seq_{i}"], params[f"asummary_{i}"] = row["chain_seq"], summary
+                params[f"achain_seq_{i}"], params[f"asummary_{i}"] = row["chain_seq"], audit.summary_text(summary)
             audited = True
         result = _written_in_one(len(rows), n_postings, len(changed), columns, audited).run(conn, params)
         by_seq = {a: b for part, a, b, _ in result if part == 0}
@@ -884,7 +882,7 @@ def post_entries(cooperative_id: int, specs: Sequence[EntrySpec], *, actor: Any,
     # one year: its numbers reserved by the reads under the head (PostgreSQL), given back if refused below
     voucher = (next(iter(years)), len(specs)) if len(years) == 1 else None
     read = _read_under_head(conn, cooperative_id, specs, keys, dated_since, voucher)
-    reserved = read.reserved if voucher is not None else None
+    reserved = read.reserved
     try:
         if by_code:
             specs = [_by_id(s, read.code_ids) for s in specs]
@@ -892,15 +890,16 @@ def post_entries(cooperative_id: int, specs: Sequence[EntrySpec], *, actor: Any,
                             for s, m in zip(specs, memos, strict=True)]
         accounts, todo = _checked_under_head(cooperative_id, specs, fingerprints, read, batch)
     except CoopError:
-        if reserved is not None and voucher is not None:
-            _give_back(conn, cooperative_id, *voucher)
+        if reserved is not None:
+            _give_back(conn, cooperative_id, reserved)
         raise
+    if reserved is not None and len(todo) != reserved[1]:  # not expected: reserved only when no key was used
+        _give_back(conn, cooperative_id, reserved)
+        reserved = None
     existing, dated = read.existing, read.dated
-    if reserved is not None and voucher is not None and len(todo) == voucher[1]:
-        next_seq = {voucher[0]: reserved - voucher[1] + 1}
+    if reserved is not None:
+        next_seq = {reserved[0]: reserved[2]}
     else:
-        if reserved is not None and voucher is not None:  # not expected: reserved only when no key was used
-            _give_back(conn, cooperative_id, *voucher)
         per_year: dict[int, int] = defaultdict(int)
         for i in todo:
             per_year[specs[i].value_date.year] += 1
@@ -928,12 +927,10 @@ def post_entries(cooperative_id: int, specs: Sequence[EntrySpec], *, actor: Any,
 
     action = audit_action or (f"ledger.post.{source}" if as_entries else f"ledger.post_batch.{source}")
     # one audit row per entry (as_entries): written with the entries when they go in one statement
-    audit_rows = None if not as_entries else (
-        audit.shared_values(actor, action, "journal_entry", cooperative_id=cooperative_id),
-        [audit.summary_text({"voucher": row["voucher_number"], "amount": rules.totals(specs[i].lines)[0]})
-         for row, i in zip(rows, todo, strict=True)])
+    summaries = [{"voucher": row["voucher_number"], "amount": rules.totals(specs[i].lines)[0]}
+                 for row, i in zip(rows, todo, strict=True)] if as_entries else None
     new_ids, posting_ids, audited = _write(conn, cooperative_id, rows, [specs[i].lines for i in todo], accounts,
-                                           chain_seq, head_hash, audit_rows)
+                                           chain_seq, head_hash, None if summaries is None else (actor, action, summaries))
     # ORM objects for the caller, built from the rows just inserted (no SQL, no flush): registered so that
     # a rollback of this transaction or of a SAVEPOINT around it forgets them (coop.db.adopt_inserted)
     objects: list[JournalEntry] = (
@@ -946,10 +943,10 @@ def post_entries(cooperative_id: int, specs: Sequence[EntrySpec], *, actor: Any,
             obj.posting_ids = {}
             for line_no, ln in enumerate(specs[i].lines, 1):
                 obj.posting_ids.setdefault(ln.account_id, posting_ids[obj.id, line_no])
-        if not audited:  # audit rows with one Core INSERT (not an ORM object flushed at commit)
-            audit.record_many(actor, action, "journal_entry", [
-                (obj.id, {"voucher": obj.voucher_number, "amount": rules.totals(specs[i].lines)[0]})
-                for obj, i in zip(objects, todo, strict=True)], cooperative_id=cooperative_id)
+        if not audited and summaries:  # audit rows with one Core INSERT (not an ORM object flushed at commit)
+            audit.record_many(actor, action, "journal_entry",
+                              list(zip([obj.id for obj in objects], summaries, strict=True)),
+                              cooperative_id=cooperative_id)
         by_input = dict(zip(todo, objects, strict=True))
         result = [by_input[i] if i in by_input else db.session.get_one(JournalEntry, existing[specs[i].idempotency_key][0])
                   for i in range(len(specs))]
