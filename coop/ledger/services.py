@@ -28,7 +28,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from coop import audit, datebounds
 from coop.audit.models import AuditLog
 from coop.auth.models import Cooperative
-from coop.db import Base, Prepared, adopt_inserted, connection, db, utcnow
+from coop.db import Base, Prepared, adopt_inserted, connection, db, identity_of, utcnow
 from coop.errors import (
     Conflict,
     CoopError,
@@ -401,22 +401,9 @@ def _lock_account_rows(cooperative_id: int, account_ids: Iterable[int]) -> dict[
     return found
 
 
-#: Per model: its mapper (``identity_key(model, pk)`` inspects the class on every call: ~4 % of a deposit's
-#: Python for the head and two accounts).
-_MAPPERS: dict[type, sa.orm.Mapper[Any]] = {}
-
-
-def _identity(model: type, pk: int) -> Any:
-    """``identity_key(model, pk)`` from the model's cached mapper."""
-    mapper = _MAPPERS.get(model)
-    if mapper is None:
-        mapper = _MAPPERS[model] = sa.inspect(model)
-    return mapper.identity_key_from_primary_key((pk,))
-
-
 def _show_on_loaded(model: type[Base], pk: int, **values: Any) -> None:
     """Values just written with Core, set as the committed state of the ORM object if loaded (no SQL)."""
-    obj = db.session.identity_map.get(_identity(model, pk))
+    obj = db.session.identity_map.get(identity_of(model, pk))
     if obj is not None:
         for name, value in values.items():
             set_committed_value(obj, name, value)
@@ -524,7 +511,7 @@ def _cooperative_dates(cooperative_id: int) -> Cooperative | SimpleNamespace | N
     """What the date checks read of the cooperative (``founded_on``, ``timezone``), held for the whole batch:
     the Cooperative already in the session (a request keeps it loaded), else one Core row (the identity map
     is weak: an ORM object nobody holds would be loaded again for each check)."""
-    loaded: Cooperative | None = db.session.identity_map.get(_identity(Cooperative, cooperative_id))
+    loaded: Cooperative | None = db.session.identity_map.get(identity_of(Cooperative, cooperative_id))
     if loaded is not None:
         return loaded
     db.session.flush()
