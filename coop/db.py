@@ -678,7 +678,8 @@ def on_cursor(conn: sa.Connection, sql: str, arguments: Any, many: bool, body: C
     """``body(cursor)`` on a DBAPI cursor of ``conn``, in its transaction, as SQLAlchemy's own execute would
     run a statement: ``before/after_cursor_execute`` listeners see ``sql`` and ``arguments``, the driver's
     errors come wrapped as SQLAlchemy's (:class:`DBAPIError`, so :func:`atomic` retries the same ones). The
-    cursor is kept for the connection's next statement (:data:`_CURSOR`), closed if the statement failed. The plumbing of :class:`Prepared`, :class:`BulkInsert` and the SQLite BEGIN."""
+    cursor is kept for the connection's next statement (:data:`_CURSOR`), closed if the statement failed.
+    The plumbing of :class:`Prepared`, :class:`BulkInsert` and the SQLite BEGIN."""
     dialect = conn.dialect
     events = conn._has_events or conn.engine._has_events
     fairy = conn.connection

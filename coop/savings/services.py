@@ -20,7 +20,7 @@ from coop.db import Prepared, PreparedGet, connection, db, is_sqlite, loaded_rel
 from coop.errors import NotFound, RuleViolation, ValidationError
 from coop.ledger import chart
 from coop.ledger.models import Account, JournalEntry, Posting
-from coop.ledger.services import Line, account_by_code, open_subaccount, post_entry
+from coop.ledger.services import Line, open_subaccount, post_entry
 from coop.membership.models import Member
 from coop.paging import Page
 from coop.savings import accrual, rules
@@ -340,7 +340,6 @@ def withdraw(cooperative_id: int, account_id: int, amount: int, *, actor, value_
     if acc.status == "dormant":
         raise RuleViolation("Rekening dormant (lama tidak aktif). Aktifkan kembali dulu di kasir dengan "
                             "identitas anggota.", code="account_dormant")
-    cash_id = cash_code  # by code: the ledger reads its id in the statement that locks it
     lines = [Line.dr(acc.ledger_account_id, amount)]
     if acc.kind == "berjangka":
         if acc.maturity_on and value_date < acc.maturity_on:
@@ -351,12 +350,11 @@ def withdraw(cooperative_id: int, account_id: int, amount: int, *, actor, value_
                 raise RuleViolation("Pencairan sebelum jatuh tempo harus seluruh saldo.", code="partial_early")
         penalty = (rules.early_withdrawal_penalty(amount, acc.product.early_withdrawal_penalty)
                    if acc.maturity_on and value_date < acc.maturity_on else 0)
-        lines.append(Line.cr(cash_id, amount - penalty))
+        lines.append(Line.cr(cash_code, amount - penalty))
         if penalty:
-            lines.append(Line.cr(account_by_code(cooperative_id, chart.PENDAPATAN_LAIN).id, penalty,
-                                 "penalti pencairan awal"))
+            lines.append(Line.cr(chart.PENDAPATAN_LAIN, penalty, "penalti pencairan awal"))
     else:
-        lines.append(Line.cr(cash_id, amount))
+        lines.append(Line.cr(cash_code, amount))
     memo = _memo(acc, "Penarikan", memo, member)
     entry = post_entry(cooperative_id, lines, actor=actor, memo=memo, value_date=value_date,
                        idempotency_key=idempotency_key, source="savings.withdrawal",
