@@ -19,7 +19,7 @@ from datetime import date, datetime
 
 from coop import clock
 from coop.auth.models import Cooperative
-from coop.db import db
+from coop.db import session_get
 from coop.errors import DateBeforeEarlier, FutureDate, ValidationError
 
 #: No money moves before this day, whatever the cooperative (guards arithmetic on absurd typed dates).
@@ -50,7 +50,7 @@ LABELS = {
 def _cooperative(cooperative):
     """The Cooperative for an id (identity-map hit in a request: it is kept loaded) or the object itself."""
     if isinstance(cooperative, int):
-        return db.session.get(Cooperative, cooperative)
+        return session_get(Cooperative, cooperative)
     return cooperative
 
 

@@ -26,6 +26,7 @@ from typing import Annotated, Any, TypeVar
 
 import sqlalchemy as sa
 from flask import current_app, has_app_context
+from flask.globals import _cv_app
 from flask_sqlalchemy import SQLAlchemy
 from flask_sqlalchemy.session import Session as _FlaskSession
 from sqlalchemy import BigInteger, ForeignKey, Integer, MetaData
@@ -95,7 +96,7 @@ def read_session() -> Iterator[Any]:
     ``COOP_READ_DATABASE_URL``, a streaming replica that may lag the primary by a moment; without that
     setting, to the main database. Inside a unit of work it changes nothing (the unit of work reads the
     primary). Works across a generator's ``yield`` (a streamed export): the mark is on the session."""
-    session = db.session()
+    session = current_session()
     session.info[_READING] = session.info.get(_READING, 0) + 1
     try:
         yield db.session
@@ -120,6 +121,19 @@ def reads_replica(fn: Callable[..., T]) -> Callable[..., T]:
 
 
 db = SQLAlchemy(model_class=Base, session_options={"class_": CoopSession})
+
+
+def current_session() -> CoopSession:
+    """``db.session()``: the current app context's session, looked up in the scoped session's registry by
+    the context itself (Flask-SQLAlchemy's scope is the app context's ``id``) instead of through the scoped
+    session's scope function and the ``current_app`` proxy (~5 Python calls each time; the hot path asks a
+    couple of dozen times a deposit, issue 17). No session yet, or no app context: ``db.session()``."""
+    ctx = _cv_app.get(None)
+    if ctx is not None:
+        session = db.session.registry.registry.get(id(ctx))
+        if session is not None:
+            return session
+    return db.session()
 
 
 def utcnow() -> datetime:
@@ -389,7 +403,7 @@ def unit_of_work(*, last: bool = False) -> Iterator[Any]:
         yield db.session
         if depth == 0:
             if last:
-                _commit_keeping_loaded(db.session())
+                _commit_keeping_loaded(current_session())
             else:
                 db.session.commit()
     except BaseException:
@@ -425,7 +439,7 @@ def begin_writing() -> None:
     and a write (issue 17). Only for the write path: a read-only request must never take the writer lock.
     Nothing when a transaction is already open (it is ended as before), when the session is joined to a
     caller's connection (tests), or on PostgreSQL (its unit of work continues the read's transaction)."""
-    session = db.session()
+    session = current_session()
     if session.in_transaction() or isinstance(session.bind, sa.Connection):
         return
     if session.get_bind().dialect.name != "sqlite":
@@ -439,7 +453,7 @@ def _end_read_transaction() -> None:
     writer committed since the snapshot was taken. So a read-only transaction left open by the request
     (authentication, lookups) ends here; the unit of work then begins with ``BEGIN IMMEDIATE``. Objects
     loaded before are expired, so what the unit of work reads it reads under the write lock."""
-    session = db.session()
+    session = current_session()
     if not session.in_transaction() or session.new or session.dirty or session.deleted:
         return
     if isinstance(session.bind, sa.Connection):  # joined to a caller's transaction (tests): not ours to end
@@ -479,12 +493,25 @@ def identity_of(model: type, pk: Any) -> Any:
     return mapper_of(model).identity_key_from_primary_key((pk,))
 
 
+def session_get(model: type[T], pk: Any) -> T | None:
+    """``db.session.get(model, pk)``: an object already in the session (and not expired) straight from its
+    identity map, as ``session.get`` answers it, without ``session.get``'s option handling and the scoped
+    session's lookups (~10 us: the hot path asks for the request's cooperative twice a deposit); otherwise
+    ``session.get`` (a load, an expired object refreshed)."""
+    session = current_session()
+    mapper = mapper_of(model)
+    obj = session.identity_map.get(mapper.identity_key_from_primary_key([pk]))
+    if obj is not None and not mapper.inherits and not instance_state(obj).expired:
+        return obj
+    return session.get(model, pk)
+
+
 def adopt(model: type[T], values: dict) -> T:
     """The persistent ORM object for a row read (or just written) with Core, without SQL: the one already in
     the session for that primary key (as a query would return it), else a new one holding ``values`` as its
     loaded state (what the ORM's loader does; columns left out load on first use). ``values`` may hold a
     many-to-one relationship's object too (one of the session's: nothing cascades)."""
-    session = db.session()
+    session = current_session()
     mapper = mapper_of(model)
     key = mapper.identity_key_from_primary_key([values[col.key] for col in mapper.primary_key])
     obj = session.identity_map.get(key)
@@ -529,7 +556,7 @@ def adopt_inserted(model: type[T], rows: list[dict]) -> list[T]:
     the caller ORM objects. Unlike objects the session flushed, the session would not know they are new, so
     they are registered: a rollback of the transaction (or of a SAVEPOINT) they were inserted in forgets
     them, as it forgets flushed objects (:func:`_forget_rolled_back`)."""
-    session = db.session()
+    session = current_session()
     tx = session.get_nested_transaction() or session.get_transaction()
     mapper = mapper_of(model)
     objects = [_loaded(session, mapper, mapper.identity_key_from_primary_key([row[c.key] for c in mapper.primary_key]),
@@ -593,7 +620,7 @@ def connection() -> sa.Connection:
     state machine again (~9 us a call, issue 17). No transaction yet, a SAVEPOINT just opened (the session
     emits it lazily, on its next ``connection()``), or inside :func:`read_session`: the session's own
     ``connection()`` (it begins the transaction or the SAVEPOINT / picks the replica), as before."""
-    session = db.session()
+    session = current_session()
     info = session.info
     conn = info.get(_CONNECTION)
     if conn is None or info.get(_READING):
@@ -725,13 +752,22 @@ class Prepared:
     For fixed statements only: every value a bound parameter, no Python-side column defaults (checked at
     compile time), no expanding ``IN`` (build one statement per list length instead)."""
 
-    __slots__ = ("statement", "_by_dialect")
+    __slots__ = ("statement", "_by_dialect", "_last")
 
     def __init__(self, statement) -> None:
         self.statement = statement
         self._by_dialect: dict = {}
+        self._last: tuple | None = None  # (dialect, compiled): the engine's dialect asks every time
 
     def _compiled(self, dialect):
+        last = self._last
+        if last is not None and last[0] is dialect:
+            return last[1]
+        found = self._compiled_for(dialect)
+        self._last = (dialect, found)
+        return found
+
+    def _compiled_for(self, dialect):
         key = (type(dialect), dialect.paramstyle)
         found = self._by_dialect.get(key)
         if found is None:
@@ -747,7 +783,8 @@ class Prepared:
             # result processors are resolved on the first run, from the cursor's type codes: psycopg's Numeric
             # needs the column's type OID to know whether the driver already returns Decimal
             types = [entry[3] for entry in compiled._result_columns]
-            found = [compiled.string, dialect.positional, binds, types, constants, _UNRESOLVED]
+            found = [compiled.string, dialect.positional, binds, types, constants, _UNRESOLVED,
+                     _arguments(binds, dialect.positional, None)]
             self._by_dialect[key] = found
         return found
 
@@ -761,11 +798,11 @@ class Prepared:
         server-side prepared statement, so PostgreSQL plans every run with its values (psycopg prepares a
         query after 5 runs, and a generic plan cannot hash an ``= ANY(array)`` parameter)."""
         found = self._compiled(conn.dialect)
-        sql, positional, binds, types, constants, results = found
+        sql, positional, binds, types, constants, results, plain_args = found
         params = params or {}
         if constants:
             params = [{**constants, **p} for p in params] if many else {**constants, **params}
-        args = _arguments(binds, positional, shared)
+        args = plain_args if not shared else _arguments(binds, positional, shared)
         arguments = [args(p) for p in params] if many else args(params)
 
         def execute(cursor) -> list:
@@ -783,31 +820,38 @@ class Prepared:
             if results is _UNRESOLVED:  # once: psycopg builds ``description`` anew on every access
                 processors = [t._cached_result_processor(conn.dialect, d[1])
                               for t, d in zip(types, cursor.description, strict=True)]
-                found[5] = processors if any(processors) else None
+                # only the columns that have one (most have none: psycopg returns the Python value)
+                found[5] = [(i, f) for i, f in enumerate(processors) if f is not None] or None
             return rows
         rows = on_cursor(conn, sql, arguments, many, execute)
         results = found[5]
         if results is not None and results is not _UNRESOLVED:
-            return [tuple(v if f is None else f(v) for v, f in zip(row, results, strict=True)) for row in rows]
+            return [_processed(row, results) for row in rows]
         return rows
+
+
+def _processed(row: tuple, processors: list[tuple[int, Callable[[Any], Any]]]) -> tuple:
+    """``row`` with each ``(index, processor)`` applied to its column (the other columns as they came)."""
+    values = list(row)
+    for i, f in processors:
+        values[i] = f(values[i])
+    return tuple(values)
 
 
 def _arguments(binds: list, positional: bool, shared: dict | None) -> Callable[[dict], Any]:
     """What :meth:`Prepared.run` hands the DBAPI for one row of parameters: each value through its bind
-    processor, in the statement's order (a tuple) or by name (a dict)."""
-    if not shared:
-        if positional:
-            return lambda p: tuple(p[n] if f is None else f(p[n]) for n, f in binds)
-        return lambda p: {n: p[n] if f is None else f(p[n]) for n, f in binds}
-    # many rows: the shared values processed once; a row's values fetched in C (itemgetter), then only the
-    # ones with a processor (a date, a timestamp) touched in Python
-    done = {n: (v if f is None else f(v)) for n, f in binds if n in shared for v in (shared[n],)}
+    processor, in the statement's order (a tuple) or by name (a dict). A row's values are fetched in C
+    (itemgetter), then only the ones with a processor (money, a timestamp, SQLite's dates) touched in Python;
+    ``shared`` values (the same for every row of an executemany) are processed once."""
+    done = {n: (v if f is None else f(v)) for n, f in binds if shared and n in shared for v in (shared[n],)}
     names = [n for n, _ in binds]
-    get = operator.itemgetter(*names) if len(names) > 1 else (lambda p: tuple(p[n] for n in names))
+    if not names:
+        return lambda p: () if positional else {}
+    get = operator.itemgetter(*names) if len(names) > 1 else (lambda p: (p[names[0]],))
     todo = [(i, f) for i, (n, f) in enumerate(binds) if f is not None and n not in done]
 
     def values(p: dict) -> list:
-        v = list(get({**p, **done}))
+        v = list(get({**p, **done} if done else p))
         for i, f in todo:
             v[i] = f(v[i])
         return v
@@ -926,10 +970,10 @@ class PreparedGet:
 
     def get(self, pk: int):
         """The object for ``pk`` (``None``: no such row)."""
-        session = db.session()
+        session = current_session()
         prepared, layout, mapper = self._plan or self._build()
         if mapper.identity_key_from_primary_key([pk]) in session.identity_map:
-            return session.get(self.model, pk)
+            return session_get(self.model, pk)
         if session.autoflush:
             session.flush()
         rows = prepared.run(connection(), {"pk": pk})
@@ -956,7 +1000,7 @@ def _adopt_refreshed(mapper, values: dict):
     """:func:`adopt`, and an object already in the session gets its expired columns from ``values`` (what
     the ORM's loader does for a joined row whose object is already loaded)."""
     obj = adopt(mapper.class_, values)
-    expired = sa.inspect(obj).expired_attributes
+    expired = instance_state(obj).expired_attributes  # sa.inspect(obj), without the inspection registry
     if expired:
         for name in [n for n in expired if n in values]:
             set_committed_value(obj, name, values[name])

@@ -105,10 +105,14 @@ def chain_hash(prev_hash: str, canonical_text: str) -> str:
 
 def payload_hash(value_date: date, memo: str, lines: Sequence[Line], source: str) -> str:
     """Fingerprint of a request, to tell an idempotent replay from a different payload."""
-    text = json.dumps([value_date.isoformat(), memo, source,
-                       [[ln.account_id, ln.debit, ln.credit, ln.memo] for ln in lines]],
-                      ensure_ascii=False, separators=(",", ":"))
+    text = _COMPACT.encode([value_date.isoformat(), memo, source,
+                            [[ln.account_id, ln.debit, ln.credit, ln.memo] for ln in lines]])
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+#: ``json.dumps(..., ensure_ascii=False, separators=(",", ":"))`` with one encoder (``dumps`` with options
+#: builds a new one on every call).
+_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
 def voucher_number(year: int, seq: int) -> str:

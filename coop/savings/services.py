@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.attributes import instance_state, set_committed_value
 
 from coop import audit, datebounds, settings
 from coop.db import Prepared, PreparedGet, connection, db, is_sqlite, loaded_related
@@ -179,7 +179,7 @@ def _touch(acc: SavingsAccount, value_date: date) -> None:
     """Move the account's last activity: one prepared UPDATE (coop.db.Prepared), shown on the loaded object
     as its committed state (no ORM flush of the account at commit)."""
     if acc.last_activity_on is None or value_date > acc.last_activity_on:
-        if not sa.inspect(acc).persistent:
+        if not instance_state(acc).persistent:
             acc.last_activity_on = value_date  # not inserted yet: goes in with the INSERT
             return
         _set_last_activity().run(connection(), {"acc_id": acc.id, "day": value_date})
@@ -211,7 +211,7 @@ def _still_open_and_touch(acc: SavingsAccount, value_date: date) -> None:
     before), and its last activity moves to ``value_date`` (:func:`_touch`). One statement on PostgreSQL,
     two on SQLite (where a statement is no round trip). :raises RuleViolation: closed (the posting rolls
     back)."""
-    if not sa.inspect(acc).persistent:
+    if not instance_state(acc).persistent:
         _touch(acc, value_date)
         return
     if is_sqlite():

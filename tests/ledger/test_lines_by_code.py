@@ -104,3 +104,19 @@ def test_a_manual_entry_refuses_a_line_by_code_before_its_control_account_check(
     with pytest.raises(TypeError, match="by id"):
         check_manual_lines(coop.id, [Line.dr("2101", 1_000), Line.cr(b.acc("1101"), 1_000)])
     assert b.balance("2101") == 0
+
+
+def test_resolving_codes_keeps_every_other_field_of_the_entry():
+    """``_by_id`` rebuilds the entry with its constructor (not ``dataclasses.replace``): every field other than
+    the lines comes through unchanged (a field added to EntrySpec and not carried over fails here), and the line
+    by code gets the id read under the head."""
+    import dataclasses
+
+    spec = EntrySpec(lines=[Line.dr("1101", 5_000, "kas"), Line.cr(42, 5_000)], value_date=DAY, memo="m",
+                     source_ref="savings_account:7", idempotency_key="k-1", extra={"x": 1}, reverses_id=9)
+    done = ledger._by_id(spec, {"1101": 17})
+    assert [(ln.account_id, ln.debit, ln.credit, ln.memo, ln.account_code) for ln in done.lines] == [
+        (17, 5_000, 0, "kas", None), (42, 0, 5_000, None, None)]
+    others = [f.name for f in dataclasses.fields(EntrySpec) if f.name != "lines"]
+    assert {name: getattr(done, name) for name in others} == {name: getattr(spec, name) for name in others}
+    assert set(others) == {"value_date", "memo", "source_ref", "idempotency_key", "extra", "reverses_id"}

@@ -178,7 +178,9 @@ SERVICE_MODULES = ("coop.blueprints.api.auth", "coop.blueprints.api.programme")
 
 
 def current_api_user() -> User:
-    return g.api_user
+    # through the context's own ``g`` (an attribute read on the ``g`` proxy first fails on the proxy and then
+    # looks the context up: ~0.8 us, asked several times a request)
+    return g._get_current_object().api_user
 
 
 def roles(*allowed: str):
@@ -186,7 +188,7 @@ def roles(*allowed: str):
     def decorator(view):
         @wraps(view)
         def wrapped(*args, **kwargs):
-            if g.api_user.role not in allowed:
+            if current_api_user().role not in allowed:
                 raise Forbidden("Peran Anda tidak boleh melakukan ini.")
             return view(*args, **kwargs)
         wrapped._coop_roles = allowed
@@ -202,7 +204,7 @@ def found_first(lookup):
     def decorator(view):
         @wraps(view)
         def wrapped(*args, **kwargs):
-            g.api_object = lookup(**kwargs)
+            g._get_current_object().api_object = lookup(**kwargs)
             return view(*args, **kwargs)
         return wrapped
     return decorator
@@ -337,7 +339,8 @@ def idempotent(view):
 
     @wraps(view)
     def wrapped(*args, **kwargs):
-        if allowed is not None and g.api_user.role not in allowed:
+        ctx_g = g._get_current_object()
+        if allowed is not None and ctx_g.api_user.role not in allowed:
             raise Forbidden("Peran Anda tidak boleh melakukan ini.")
         req = request._get_current_object()
         key = req.environ.get("HTTP_IDEMPOTENCY_KEY")  # as request.headers.get, without its KeyError
@@ -346,10 +349,10 @@ def idempotent(view):
         problem = _key_problem(key)
         if problem:
             raise ValidationError(problem[0], fields={"Idempotency-Key": [problem[1]]})
-        user = g.api_user
+        user = ctx_g.api_user
         fingerprint = hashlib.sha256(
             (req.method + " " + req.path + "\n").encode() + req.get_data()).hexdigest()
-        read_with_token = g.get("idempotency_read")
+        read_with_token = ctx_g.get("idempotency_read")
         for attempt in range(3):
             try:
                 with unit_of_work(last=True):  # the response is built inside: nothing reads after it

@@ -122,12 +122,13 @@ def _account(account_id: int):
 
 def _move(fn, data: dict, account_id: int) -> dict:
     # looked up by found_first before the body was parsed (404 first); still referenced, so the service reuses it
-    acc = g.api_object
+    ctx_g = g._get_current_object()  # one lookup of the request's ``g`` (each read through the proxy is one)
+    acc, user = ctx_g.api_object, ctx_g.api_user
     # a future date, one before the founding or the account's opening: 422 from the service (coop.datebounds)
-    key = request.headers.get("Idempotency-Key")
-    receipt = atomic(fn, _coop(), account_id, data["amount"], actor=current_api_user(),
+    key = request.environ.get("HTTP_IDEMPOTENCY_KEY")  # the Idempotency-Key header
+    receipt = atomic(fn, user.cooperative_id, account_id, data["amount"], actor=user,
                      value_date=data["value_date"] or _today(), memo=data["memo"],
-                     idempotency_key=(f"api:{g.api_user.id}:{key}" if key else None))
+                     idempotency_key=(f"api:{user.id}:{key}" if key else None))
     body = {"transaction_id": receipt.transaction_id, "entry_id": receipt.entry.id,
             "voucher_number": receipt.entry.voucher_number, "amount": receipt.amount,
             "balance": receipt.balance, "account_id": acc.id}
