@@ -8,7 +8,6 @@ import sqlalchemy as sa
 from coop.db import db
 from coop.errors import NotFound, ValidationError
 from coop.ledger.models import Account
-from coop.ledger.services import account_by_code
 from coop.loans import rules
 from coop.loans.models import (
     Loan,
@@ -113,10 +112,3 @@ def recovered_total(loan: Loan) -> int:
                                  .where(LoanRecovery.loan_id == loan.id)) or 0)
 
 
-def _acc_id(cooperative_id: int, code: str) -> int:
-    """Id of a chart account, cached for the life of the session (chart accounts are never deleted)."""
-    cache = db.session.info.setdefault("loans_account_ids", {})
-    key = (cooperative_id, code)
-    if key not in cache:
-        cache[key] = account_by_code(cooperative_id, code).id
-    return cache[key]

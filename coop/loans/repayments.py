@@ -19,7 +19,6 @@ from coop.ledger.services import Line, post_entry
 from coop.loans import rules
 from coop.loans.jobs import process_loan
 from coop.loans.lookups import (
-    _acc_id,
     check_not_before_history,
     get_loan,
     instalments,
@@ -41,21 +40,19 @@ def _dues(insts: list[LoanInstalment]) -> list[rules.Due]:
                       interest=i.owed("interest"), principal=i.owed("principal")) for i in insts if i.remaining > 0]
 
 
-def _income_ids(cooperative_id: int) -> dict[str, int]:
-    return {"interest": _acc_id(cooperative_id, chart.PENDAPATAN_JASA),
-            "fee": _acc_id(cooperative_id, chart.PENDAPATAN_PROVISI),
-            "penalty": _acc_id(cooperative_id, chart.PENDAPATAN_DENDA)}
+#: The income account of each component, by code: a line names it and the ledger reads its id in the statement
+#: that locks the accounts (no lookup of its own: up to three statements a repayment, issue 17).
+_INCOME = {"interest": chart.PENDAPATAN_JASA, "fee": chart.PENDAPATAN_PROVISI, "penalty": chart.PENDAPATAN_DENDA}
 
 
-def _credit_lines(cooperative_id: int, loan: Loan, parts: dict[str, int]) -> list[Line]:
-    ids = _income_ids(cooperative_id)
+def _credit_lines(loan: Loan, parts: dict[str, int]) -> list[Line]:
     lines = []
     if parts.get("principal"):
         assert loan.ledger_account_id is not None, "only a disbursed loan is repaid"
         lines.append(Line.cr(loan.ledger_account_id, parts["principal"], "pokok"))
     for comp, memo in (("interest", "jasa"), ("fee", "provisi"), ("penalty", "denda")):
         if parts.get(comp):
-            lines.append(Line.cr(ids[comp], parts[comp], memo))
+            lines.append(Line.cr(_INCOME[comp], parts[comp], memo))
     return lines
 
 
@@ -103,11 +100,9 @@ def _post_payment(cooperative_id: int, loan: Loan, insts: list[LoanInstalment], 
                             loan.terms.get("allocation_strategy", "instalment"))
     over = result.unapplied
     parts = result.by_component()
-    if channel == "savings":
-        source_acc = account_for(cooperative_id, loan.member_id, "sukarela").ledger_account_id
-    else:
-        source_acc = _acc_id(cooperative_id, chart.KAS)
-    lines = [Line.dr(source_acc, amount, "angsuran")] + _credit_lines(cooperative_id, loan, parts)
+    source_acc: int | str = (account_for(cooperative_id, loan.member_id, "sukarela").ledger_account_id
+                             if channel == "savings" else chart.KAS)  # Kas by code (the ledger reads its id)
+    lines = [Line.dr(source_acc, amount, "angsuran")] + _credit_lines(loan, parts)
     if over:
         try:
             sukarela = account_for(cooperative_id, loan.member_id, "sukarela").ledger_account_id
@@ -436,7 +431,7 @@ def plan_member_payoff(cooperative_id: int, member_id: int, value_date: date) ->
         quote = _settlement_quote(loan, instalments(loan), value_date)
         if quote["total"] == 0:
             continue
-        plan.lines += _credit_lines(cooperative_id, loan, quote)
+        plan.lines += _credit_lines(loan, quote)
         plan.parts.append((loan.id, quote))
         plan.total += quote["total"]
     return plan

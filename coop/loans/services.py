@@ -23,7 +23,6 @@ from coop.ledger.models import Account, JournalEntry
 from coop.ledger.services import Line, account_by_code, lock_head, open_subaccount, post_entry
 from coop.loans import rules
 from coop.loans.lookups import (  # noqa: F401 - re-exported: the loans API of other areas
-    _acc_id,
     _member,
     arrears,
     check_not_before_history,
@@ -224,14 +223,13 @@ def disburse(cooperative_id: int, loan_id: int, *, actor, disbursed_on: date, fi
         raise ValidationError("Biaya provisi tidak boleh melebihi pokok.", fields={"principal": ["terlalu kecil"]})
     acc = open_subaccount(cooperative_id, chart.PIUTANG_PINJAMAN, f"{chart.PIUTANG_PINJAMAN}.{loan.number}",
                           f"Pinjaman {loan.number}", min_balance=0)
-    if mode == "savings":
-        payee = account_for(cooperative_id, loan.member_id, "sukarela").ledger_account_id
-    else:
-        payee = _acc_id(cooperative_id, chart.KAS)
+    # Kas and the fee's income account by code: the ledger reads their ids in the statement that locks them
+    payee: int | str = (account_for(cooperative_id, loan.member_id, "sukarela").ledger_account_id
+                        if mode == "savings" else chart.KAS)
     net = loan.principal - fee if deducted else loan.principal
     lines = [Line.dr(acc.id, loan.principal, "pokok pinjaman"), Line.cr(payee, net, "pencairan")]
     if deducted and fee:
-        lines.append(Line.cr(_acc_id(cooperative_id, chart.PENDAPATAN_PROVISI), fee, "provisi"))
+        lines.append(Line.cr(chart.PENDAPATAN_PROVISI, fee, "provisi"))
     entry = post_entry(cooperative_id, lines, actor=actor, memo=f"Pencairan pinjaman {loan.number}",
                        value_date=disbursed_on, idempotency_key=idempotency_key, source="loans.disburse",
                        source_ref=loan.number)
@@ -357,7 +355,7 @@ def approve_write_off(cooperative_id: int, loan_id: int, *, actor, on: date) -> 
     if from_provision:
         lines.append(Line.dr(provision.id, from_provision, "dari penyisihan"))
     if amount - from_provision:
-        lines.append(Line.dr(account_by_code(cooperative_id, chart.BEBAN_PENYISIHAN).id, amount - from_provision,
+        lines.append(Line.dr(chart.BEBAN_PENYISIHAN, amount - from_provision,
                              "kekurangan penyisihan"))
     if amount:
         post_entry(cooperative_id, lines, actor=actor, memo=f"Hapus buku pinjaman {loan.number}", value_date=on,
@@ -403,8 +401,8 @@ def record_recovery(cooperative_id: int, loan_id: int, amount: int, *, actor, re
         if prior is not None:
             return prior
     _check_recovery(cooperative_id, loan, amount, received_on)
-    entry = post_entry(cooperative_id, [Line.dr(account_by_code(cooperative_id, chart.KAS).id, amount),
-                                        Line.cr(account_by_code(cooperative_id, chart.PENDAPATAN_PEMULIHAN).id, amount)],
+    entry = post_entry(cooperative_id, [Line.dr(chart.KAS, amount),
+                                        Line.cr(chart.PENDAPATAN_PEMULIHAN, amount)],
                        actor=actor, memo=f"Pemulihan pinjaman {loan.number}", value_date=received_on,
                        idempotency_key=idempotency_key, source="loans.recovery", source_ref=loan.number)
     rec = LoanRecovery(cooperative_id=cooperative_id, loan_id=loan.id, received_on=received_on, amount=amount,

@@ -367,7 +367,7 @@ def resign(cooperative_id: int, member_id: int, effective_on: date, *, actor, st
     if plan is not None and s.loans_total:
         lines.extend(plan.lines)
     if s.refund > 0:
-        lines.append(Line.cr(account_by_code(cooperative_id, chart.KAS).id, s.refund, "dibayar tunai"))
+        lines.append(Line.cr(chart.KAS, s.refund, "dibayar tunai"))  # by code: the ledger reads its id
     if lines:
         s.entry = post_entry(cooperative_id, lines, actor=actor,
                              memo=memo or f"Pengunduran diri {member.member_number} {member.full_name}",

@@ -267,3 +267,26 @@ def test_resignation_nets_the_loan_against_the_savings_refund(coop, member, make
     assert loans.outstanding_principal(loan) == 0
     rep = db.session.scalar(sa.select(LoanRepayment).where(LoanRepayment.loan_id == loan.id))
     assert rep.entry_id == s.entry.id and (rep.principal, rep.interest) == (3_000_000, 30_000)
+
+
+def test_a_cash_repayment_names_kas_and_the_income_accounts_by_code_without_looking_them_up(
+        coop, member, make_loan, loan_staff):
+    """500.000 in cash on instalment 1 (interest 90.000, principal 410.000): the entry is Dr Kas 500.000, Cr the
+    loan 410.000, Cr Pendapatan Jasa 90.000, and the repayment sends no statement of its own to find an
+    account by its code (Kas and the income accounts are named by code; the ledger reads their ids in the
+    statement that locks them: the lookups were up to four statements a repayment)."""
+    from tests.fixtures_ledger import recorded_statements
+
+    staff = loan_staff(coop)
+    loan = make_loan(coop, member, first_due_date=date(2026, 2, 5))
+    kas, jasa = (account_by_code(coop.id, code) for code in (chart.KAS, chart.PENDAPATAN_JASA))
+    kas_before, jasa_before = kas.natural_balance(), jasa.natural_balance()
+    with recorded_statements() as seen:
+        rep = atomic(loans.repay, coop.id, loan.id, 500_000, actor=staff["treasurer"], paid_on=date(2026, 2, 5))
+    entry = db.session.get(JournalEntry, rep.entry_id)
+    assert sorted((p.account_id, p.debit, p.credit) for p in entry.postings) == sorted([
+        (kas.id, 500_000, 0), (loan.ledger_account_id, 0, 410_000), (jasa.id, 0, 90_000)])
+    assert _kas(coop) == kas_before + 500_000
+    assert account_by_code(coop.id, chart.PENDAPATAN_JASA).natural_balance() == jasa_before + 90_000
+    by_code = [sql for sql in seen if sql.startswith("SELECT accounts.") and "accounts.code =" in sql]
+    assert seen and by_code == []
