@@ -9,8 +9,9 @@ worker's other threads run, and their commits share the next fsync.
 
 Baseline in the same run (issue 17): ``bench/wsgi_baseline.py``, a minimal WSGI app on the same gunicorn
 settings doing the same SQL writes through ``sqlite3`` (same writer lock and group commit), from a copy of
-the same books; plus the disk's bare commit rate. Prints deposits/s, p50/p99 and server CPU per deposit of
-both, and their ratio.
+the same books; plus the disk's bare commit rate. The statements of one deposit are counted once at the start
+(sqlite3's trace callback on both sides) and compared in order. Prints deposits/s, p50/p99 and server CPU per
+deposit of both, and their ratio.
 
 Goals (issue 17): >= 0.33 of the minimal WSGI app; server CPU <= 3 ms a deposit; p99 < 100 ms at 8 clients.
 Every deposit carries an Idempotency-Key, as a cash-desk client would send.
@@ -223,6 +224,63 @@ def serve_and_drive(app_spec: str, env: dict, token: str, account_ids: list[int]
             "errors": errors, "cpu_ms": server_cpu / n * 1000}
 
 
+def _shape(sql: str) -> str:
+    """A statement in short: its verb and first table (``SELECT api_tokens``, ``WITH accounts``, ``COMMIT``)."""
+    import re
+
+    sql = " ".join(sql.split())
+    if sql.upper().startswith(("BEGIN", "COMMIT", "ROLLBACK")):
+        return sql.upper()
+    found = re.search(r"\b(?:FROM|INTO|UPDATE)\s+(\w+)", sql, re.IGNORECASE)
+    return f"{sql.split(None, 1)[0].upper()} {found.group(1) if found else '?'}"
+
+
+def count_statements(db_path: str, base_path: str, token: str, ids: list[int]) -> dict[str, tuple[int, list[str]]]:
+    """One deposit on a fresh account (after a warm one on another) through each app, in this process, each
+    statement as sqlite3 runs it (its trace callback, BEGIN and COMMIT included): coop through Flask's test
+    client, the minimal app called as WSGI, on copies of the books. ``{side: (status, [shape, ...])}``."""
+    import io
+
+    import sqlalchemy as sa
+
+    from coop.db import db
+
+    os.environ["BASELINE_DB"] = base_path
+    import wsgi_baseline
+
+    log: list[str] = []
+    app = _app(db_path)
+    with app.app_context():
+        sa.event.listen(db.engine, "connect", lambda dbapi_con, _rec: dbapi_con.set_trace_callback(log.append))
+        db.engine.dispose()  # connections made from now on are traced
+    client = app.test_client()
+    body = {"amount": 25_000, "value_date": "2026-11-27"}
+
+    def coop_post(acc: int, key: str) -> int:
+        return client.post(f"/api/v1/savings-accounts/{acc}/deposits", json=body,
+                           headers={"Authorization": f"Bearer {token}", "Idempotency-Key": key}).status_code
+
+    def minimal_post(acc: int, key: str) -> int:
+        raw = json.dumps(body).encode()
+        status: list[str] = []
+        wsgi_baseline.app({"REQUEST_METHOD": "POST", "PATH_INFO": f"/api/v1/savings-accounts/{acc}/deposits",
+                           "CONTENT_LENGTH": str(len(raw)), "wsgi.input": io.BytesIO(raw),
+                           "HTTP_AUTHORIZATION": f"Bearer {token}", "HTTP_IDEMPOTENCY_KEY": key},
+                          lambda s, _h: status.append(s))
+        return int(status[0].split()[0])
+    wsgi_baseline._conn().con.set_trace_callback(log.append)
+    out = {}
+    for side, post in (("coop", coop_post), ("minimal", minimal_post)):
+        post(ids[0], "count-warm")
+        log.clear()
+        status = post(ids[1], "count")
+        out[side] = (status, [_shape(sql) for sql in log if not sql.upper().startswith("PRAGMA")])
+    with app.app_context():
+        db.engine.dispose()
+    wsgi_baseline._local.raw.con.close()
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--deposits", type=int, default=3000)
@@ -243,6 +301,19 @@ def main() -> None:
         print(f"setup: {args.members} members in {time.perf_counter() - t0:.1f} s")
         ceiling = raw_commit_ceiling(tmp)
         print(f"bare sqlite3 commits on this disk (one-row INSERT, WAL, synchronous=FULL): {ceiling:,.0f}/s")
+        with tempfile.TemporaryDirectory() as scratch:  # the counting deposits go to copies of the books
+            shutil.copy(db_path, os.path.join(scratch, "a.sqlite3"))
+            shutil.copy(db_path, os.path.join(scratch, "b.sqlite3"))
+            counted = count_statements(os.path.join(scratch, "a.sqlite3"), os.path.join(scratch, "b.sqlite3"),
+                                       token, account_ids)
+        (st_coop, seq_coop), (st_min, seq_min) = counted["coop"], counted["minimal"]
+        same = seq_coop == seq_min
+        print(f"statements of one deposit (sqlite3's trace, BEGIN and COMMIT included; HTTP {st_coop} / {st_min}): "
+              f"coop {len(seq_coop)}, minimal {len(seq_min)}: "
+              f"{'the same statements in the same order' if same else 'DIFFERENT'}")
+        print(f"  coop:    {', '.join(seq_coop)}")
+        if not same:
+            print(f"  minimal: {', '.join(seq_min)}")
         env = dict(os.environ, COOP_DATABASE_URL=f"sqlite:///{db_path}", COOP_SECRET_KEY="bench")
         ours = serve_and_drive("coop:create_app()", env, token, account_ids, args.deposits, args.clients, args.threads)
         base = serve_and_drive("wsgi_baseline:app", dict(os.environ, BASELINE_DB=base_path), token, account_ids,
