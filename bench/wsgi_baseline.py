@@ -177,8 +177,8 @@ def app(environ, start_response):
     fingerprint = hashlib.sha256(f"POST {environ['PATH_INFO']}\n".encode() + body_raw).hexdigest()
     amount, day = int(body["amount"]), body["value_date"]
     con.acquire_writer(5000)  # coop.db.begin_writing: the request's one transaction, a writing one
-    con.execute("BEGIN IMMEDIATE")
     try:
+        con.execute("BEGIN IMMEDIATE")
         token = con.execute(TOKEN, (key, hashlib.sha256(auth.encode()).hexdigest())).fetchone()
         if token is None or token[4] or not token[13]:
             con.rollback()
@@ -201,7 +201,7 @@ def app(environ, start_response):
         out = {"entry_id": eid, "amount": amount}
         con.execute(STORE, (cid, key, fingerprint, 201, json.dumps(out), NOW))
     except BaseException:
-        con.rollback()
+        con.rollback()  # gives the writer lock back too
         raise
     con.commit()  # COMMIT, give the writer lock back, fsync the WAL (group commit)
     return _reply(start_response, "201 Created", out)

@@ -29,6 +29,7 @@ from flask import current_app, has_app_context
 from flask.globals import _cv_app
 from flask_sqlalchemy import SQLAlchemy
 from flask_sqlalchemy.session import Session as _FlaskSession
+from flask_sqlalchemy.session import _app_ctx_id
 from sqlalchemy import BigInteger, ForeignKey, Integer, MetaData
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import (
@@ -123,13 +124,18 @@ def reads_replica(fn: Callable[..., T]) -> Callable[..., T]:
 db = SQLAlchemy(model_class=Base, session_options={"class_": CoopSession})
 
 
+#: Flask-SQLAlchemy scopes its sessions by the app context's ``id`` (``_app_ctx_id``): what
+#: :func:`current_session` relies on (another scope, or none: it simply asks ``db.session()``).
+_SCOPED_BY_APP_CONTEXT = getattr(db.session.registry, "scopefunc", None) is _app_ctx_id
+
+
 def current_session() -> CoopSession:
     """``db.session()``: the current app context's session, looked up in the scoped session's registry by
     the context itself (Flask-SQLAlchemy's scope is the app context's ``id``) instead of through the scoped
     session's scope function and the ``current_app`` proxy (~5 Python calls each time; the hot path asks a
     couple of dozen times a deposit, issue 17). No session yet, or no app context: ``db.session()``."""
     ctx = _cv_app.get(None)
-    if ctx is not None:
+    if ctx is not None and _SCOPED_BY_APP_CONTEXT:
         session = db.session.registry.registry.get(id(ctx))
         if session is not None:
             return session
