@@ -32,6 +32,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -235,22 +236,12 @@ def _shape(sql: str) -> str:
     return f"{sql.split(None, 1)[0].upper()} {found.group(1) if found else '?'}"
 
 
-def count_statements(db_path: str, base_path: str, token: str, ids: list[int]) -> dict[str, tuple[int, list[str]]]:
-    """One deposit on a fresh account (after a warm one on another) through each app, in this process, each
-    statement as sqlite3 runs it (its trace callback, BEGIN and COMMIT included): coop through Flask's test
-    client, the minimal app called as WSGI, on copies of the books. ``{side: (status, [shape, ...])}``."""
+def deposit_posters(app, baseline_app, token: str) -> tuple[Callable[[int, str], int], Callable[[int, str], int]]:
+    """``(coop_post, minimal_post)``: one deposit of Rp 25.000 (account id, Idempotency-Key) -> its HTTP status,
+    through the coop app's test client and through the minimal WSGI app called in this process (the statement
+    counts of this bench and bench_cashdesk_http_pg.py)."""
     import io
 
-    import sqlalchemy as sa
-    import wsgi_baseline  # its DB is read at import: set it for this process only, below
-
-    from coop.db import db
-
-    log: list[str] = []
-    app = _app(db_path)
-    with app.app_context():
-        sa.event.listen(db.engine, "connect", lambda dbapi_con, _rec: dbapi_con.set_trace_callback(log.append))
-        db.engine.dispose()  # connections made from now on are traced
     client = app.test_client()
     body = {"amount": 25_000, "value_date": "2026-11-27"}
 
@@ -261,11 +252,29 @@ def count_statements(db_path: str, base_path: str, token: str, ids: list[int]) -
     def minimal_post(acc: int, key: str) -> int:
         raw = json.dumps(body).encode()
         status: list[str] = []
-        wsgi_baseline.app({"REQUEST_METHOD": "POST", "PATH_INFO": f"/api/v1/savings-accounts/{acc}/deposits",
-                           "CONTENT_LENGTH": str(len(raw)), "wsgi.input": io.BytesIO(raw),
-                           "HTTP_AUTHORIZATION": f"Bearer {token}", "HTTP_IDEMPOTENCY_KEY": key},
-                          lambda s, _h: status.append(s))
+        baseline_app({"REQUEST_METHOD": "POST", "PATH_INFO": f"/api/v1/savings-accounts/{acc}/deposits",
+                      "CONTENT_LENGTH": str(len(raw)), "wsgi.input": io.BytesIO(raw),
+                      "HTTP_AUTHORIZATION": f"Bearer {token}", "HTTP_IDEMPOTENCY_KEY": key},
+                     lambda s, _h: status.append(s))
         return int(status[0].split()[0])
+    return coop_post, minimal_post
+
+
+def count_statements(db_path: str, base_path: str, token: str, ids: list[int]) -> dict[str, tuple[int, list[str]]]:
+    """One deposit on a fresh account (after a warm one on another) through each app, in this process, each
+    statement as sqlite3 runs it (its trace callback, BEGIN and COMMIT included): coop through Flask's test
+    client, the minimal app called as WSGI, on copies of the books. ``{side: (status, [shape, ...])}``."""
+    import sqlalchemy as sa
+    import wsgi_baseline  # its DB is read at import: set it for this process only, below
+
+    from coop.db import db
+
+    log: list[str] = []
+    app = _app(db_path)
+    with app.app_context():
+        sa.event.listen(db.engine, "connect", lambda dbapi_con, _rec: dbapi_con.set_trace_callback(log.append))
+        db.engine.dispose()  # connections made from now on are traced
+    coop_post, minimal_post = deposit_posters(app, wsgi_baseline.app, token)
     wsgi_baseline._local.raw = wsgi_baseline._Raw(base_path)
     wsgi_baseline._conn().con.set_trace_callback(log.append)
     out = {}

@@ -31,8 +31,6 @@ Goals (issue 17): >= 0.33 of the minimal WSGI app; server CPU <= 3 ms a deposit;
 from __future__ import annotations
 
 import argparse
-import io
-import json
 import logging
 import multiprocessing as mp
 import os
@@ -51,7 +49,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import hold_probe  # noqa: E402
-from bench_cashdesk_http import _app, _cpu_seconds, _free_port, _wait, driver, setup  # noqa: E402
+from bench_cashdesk_http import _app, _cpu_seconds, _free_port, _wait, deposit_posters, driver, setup  # noqa: E402
 from bench_ledger_pg import _dsn, _with_db, bare_commit_rate  # noqa: E402
 
 
@@ -107,21 +105,7 @@ def count_statements(app_url: str, base_dsn: str, token: str, ids: list[int]) ->
     import wsgi_baseline_pg
 
     app = _app(app_url)
-    client = app.test_client()
-    body = {"amount": 25_000, "value_date": "2026-11-27"}
-
-    def coop_post(acc: int, key: str) -> int:
-        return client.post(f"/api/v1/savings-accounts/{acc}/deposits", json=body,
-                           headers={"Authorization": f"Bearer {token}", "Idempotency-Key": key}).status_code
-
-    def minimal_post(acc: int, key: str) -> int:
-        raw = json.dumps(body).encode()
-        status: list[str] = []
-        wsgi_baseline_pg.app({"REQUEST_METHOD": "POST", "PATH_INFO": f"/api/v1/savings-accounts/{acc}/deposits",
-                              "CONTENT_LENGTH": str(len(raw)), "wsgi.input": io.BytesIO(raw),
-                              "HTTP_AUTHORIZATION": f"Bearer {token}", "HTTP_IDEMPOTENCY_KEY": key},
-                             lambda s, _h: status.append(s))
-        return int(status[0].split()[0])
+    coop_post, minimal_post = deposit_posters(app, wsgi_baseline_pg.app, token)
     out = {}
     for side, post in (("coop", coop_post), ("minimal", minimal_post)):
         post(ids[0], "count-warm")
