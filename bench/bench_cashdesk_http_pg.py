@@ -16,7 +16,7 @@ says otherwise; ``scripts/with_postgres.sh`` starts its cluster with ``fsync=off
 ``COOP_PG_FSYNC=on``, as ``make bench`` runs it). The statements of one deposit are counted once at the
 start, in this process, on both sides (psycopg's cursor calls) and compared in order. The sides take turns
 ``--rounds`` times (default 3: coop, minimal, minimal, coop, coop, minimal; this machine's CPU speed drifts 10-20 % within
-minutes). Printed: the server's bare commit rate (one-row INSERT per transaction into an ordinary table,
+minutes). After each side's warm-up its database is ANALYZEd, as autovacuum would (:func:`_analyze`). Printed: the server's bare commit rate (one-row INSERT per transaction into an ordinary table,
 psycopg) before and after, then for both the medians of deposits/s, p50/p99, gunicorn workers' CPU per
 deposit (/proc) and the PostgreSQL cluster's CPU per deposit (its processes in /proc, when the server runs
 on this machine), each round's CPU and rate, errors, the ratio and the goals (on the medians), each with
@@ -171,10 +171,23 @@ def _cpu_delta(before: dict[int, float], after: dict[int, float]) -> float:
 
 # ---- one side: gunicorn, warm-up, the measured run ----------------------------------------------------
 
+def _analyze(dsn: str) -> None:
+    """``ANALYZE`` the side's database after its warm-up, as autovacuum does once a table has grown (50 rows +
+    10 %). Without it the run measures a young database's transient: psycopg's prepared statements keep the
+    generic plans PostgreSQL made while the tables were nearly empty (the stored response joined through
+    ``ix_idempotent_requests_cooperative_id`` with a filter on the key, the ledger's key lookups likewise), so
+    every deposit reads all of the cooperative's earlier ones and the database time grows with each deposit;
+    ANALYZE invalidates those plans (docs/performance.md, twelfth session)."""
+    import psycopg
+
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("ANALYZE")
+
 def serve_and_drive(app_spec: str, env: dict, token: str, ids: list[int], args, chdir: Path,  # noqa: PLR0913
-                    postmaster: int | None, tag: str = "") -> dict:
-    """Serve ``app_spec`` with gunicorn, warm it up, drive ``args.deposits`` deposits. ``tag``: part of every
-    Idempotency-Key, so a later round posts new deposits instead of replaying this one's."""
+                    postmaster: int | None, dsn: str, tag: str = "") -> dict:
+    """Serve ``app_spec`` with gunicorn, warm it up, ANALYZE its database (``dsn``: :func:`_analyze`), drive
+    ``args.deposits`` deposits. ``tag``: part of every Idempotency-Key, so a later round posts new deposits
+    instead of replaying this one's."""
     port = _free_port()
     server = subprocess.Popen(
         [str(Path(sys.executable).parent / "gunicorn"), "--workers", str(args.workers), "--threads",
@@ -187,6 +200,7 @@ def serve_and_drive(app_spec: str, env: dict, token: str, ids: list[int], args, 
         p.start()
         q.get()
         p.join()
+        _analyze(dsn)
         workers = _children(server.pid)
         if not workers:
             raise SystemExit("no gunicorn workers found in /proc")
@@ -276,20 +290,22 @@ def main() -> None:  # noqa: PLR0915 -- one script
             with tempfile.TemporaryDirectory() as ours_dir, tempfile.TemporaryDirectory() as base_dir:
                 ours = serve_and_drive("hold_probe:app", dict(env, HOLD_PROBE_APP="coop:create_app()",
                                                               HOLD_PROBE_OUT=ours_dir), token, ids, args, ROOT / "bench",
-                                       postmaster)
+                                       postmaster, _dsn(app_url))
                 base = serve_and_drive("hold_probe:app", dict(base_env, HOLD_PROBE_APP="wsgi_baseline_pg:app",
                                                               HOLD_PROBE_OUT=base_dir), token, ids, args, ROOT / "bench",
-                                       postmaster)
+                                       postmaster, _dsn(base_url))
                 holds = {"coop": hold_probe.read(ours_dir), "minimal": hold_probe.read(base_dir)}
         else:
             # the sides take turns (coop, minimal, coop, ...): this machine's CPU speed drifts by 10-20 % within
             # minutes, so one run a side says more about the minute than about the code; the goals read medians
             rounds: dict[str, list[dict]] = {"coop": [], "minimal": []}
-            sides = {"coop": ("coop:create_app()", env, ROOT), "minimal": ("wsgi_baseline_pg:app", base_env, ROOT / "bench")}
+            sides = {"coop": ("coop:create_app()", env, ROOT, _dsn(app_url)),
+                     "minimal": ("wsgi_baseline_pg:app", base_env, ROOT / "bench", _dsn(base_url))}
             for k in range(args.rounds):
                 for side in ("coop", "minimal") if k % 2 == 0 else ("minimal", "coop"):  # ABBA: no side always first
-                    spec, side_env, chdir = sides[side]
-                    rounds[side].append(serve_and_drive(spec, side_env, token, ids, args, chdir, postmaster, tag=str(k)))
+                    spec, side_env, chdir, dsn = sides[side]
+                    rounds[side].append(serve_and_drive(spec, side_env, token, ids, args, chdir, postmaster, dsn,
+                                                        tag=str(k)))
             ours, base = _median_run(rounds["coop"]), _median_run(rounds["minimal"])
         bare_after = bare_commit_rate(_dsn(base_url))
         for side, rows in holds.items():
