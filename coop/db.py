@@ -758,22 +758,13 @@ class Prepared:
     For fixed statements only: every value a bound parameter, no Python-side column defaults (checked at
     compile time), no expanding ``IN`` (build one statement per list length instead)."""
 
-    __slots__ = ("statement", "_by_dialect", "_last")
+    __slots__ = ("statement", "_by_dialect")
 
     def __init__(self, statement) -> None:
         self.statement = statement
         self._by_dialect: dict = {}
-        self._last: tuple | None = None  # (dialect, compiled): the engine's dialect asks every time
 
     def _compiled(self, dialect):
-        last = self._last
-        if last is not None and last[0] is dialect:
-            return last[1]
-        found = self._compiled_for(dialect)
-        self._last = (dialect, found)
-        return found
-
-    def _compiled_for(self, dialect):
         key = (type(dialect), dialect.paramstyle)
         found = self._by_dialect.get(key)
         if found is None:
@@ -837,7 +828,8 @@ class Prepared:
 
 
 def _processed(row: tuple, processors: list[tuple[int, Callable[[Any], Any]]]) -> tuple:
-    """``row`` with each ``(index, processor)`` applied to its column (the other columns as they came)."""
+    """``row`` with each ``(index, processor)`` applied to its column (the other columns as they came): a
+    result row through its result processors, a row of arguments through its bind processors."""
     values = list(row)
     for i, f in processors:
         values[i] = f(values[i])
@@ -856,13 +848,10 @@ def _arguments(binds: list, positional: bool, shared: dict | None) -> Callable[[
     get = operator.itemgetter(*names) if len(names) > 1 else (lambda p: (p[names[0]],))
     todo = [(i, f) for i, (n, f) in enumerate(binds) if f is not None and n not in done]
 
-    def values(p: dict) -> list:
-        v = list(get({**p, **done} if done else p))
-        for i, f in todo:
-            v[i] = f(v[i])
-        return v
+    def values(p: dict) -> tuple:
+        return _processed(get({**p, **done} if done else p), todo)
     if positional:
-        return lambda p: tuple(values(p))
+        return values
     return lambda p: dict(zip(names, values(p), strict=True))
 
 

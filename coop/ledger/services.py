@@ -511,10 +511,11 @@ def _cooperative_dates(cooperative_id: int) -> Cooperative | SimpleNamespace | N
     """What the date checks read of the cooperative (``founded_on``, ``timezone``), held for the whole batch:
     the Cooperative already in the session (a request keeps it loaded), else one Core row (the identity map
     is weak: an ORM object nobody holds would be loaded again for each check)."""
-    loaded: Cooperative | None = current_session().identity_map.get(identity_of(Cooperative, cooperative_id))
+    session = current_session()
+    loaded: Cooperative | None = session.identity_map.get(identity_of(Cooperative, cooperative_id))
     if loaded is not None:
         return loaded
-    current_session().flush()
+    session.flush()
     rows = _prepared("cooperative_dates").run(connection(), {"cid": cooperative_id})
     # None: lock_head's NotFound
     return SimpleNamespace(id=rows[0][0], founded_on=rows[0][1], timezone=rows[0][2]) if rows else None
@@ -604,11 +605,10 @@ def _by_id(spec: EntrySpec, ids: dict[str, int]) -> EntrySpec:
         if ln.account_code is not None:
             if ln.account_code not in ids:
                 raise NotFound(f"Akun {ln.account_code} tidak ditemukan.")
-            # Line(...) rather than dataclasses.replace (which costs several times the constructor)
             ln = Line(ids[ln.account_code], ln.debit, ln.credit, ln.memo)
         lines.append(ln)
-    # the constructor rather than dataclasses.replace (which looks every field up by name first: ~1 % of a
-    # deposit's Python); a test checks every field is carried over
+    # constructors rather than dataclasses.replace (which looks every field up by name first: ~1 % of a
+    # deposit's Python); a test checks every field of the entry is carried over
     return EntrySpec(lines, spec.value_date, spec.memo, spec.source_ref, spec.idempotency_key, spec.extra,
                      spec.reverses_id)
 
