@@ -225,15 +225,20 @@ def serve_and_drive(app_spec: str, env: dict, token: str, account_ids: list[int]
             "errors": errors, "cpu_ms": server_cpu / n * 1000}
 
 
-def _shape(sql: str) -> str:
-    """A statement in short: its verb and first table (``SELECT api_tokens``, ``WITH accounts``, ``COMMIT``)."""
+def statement_shape(sql) -> str:
+    """A statement in short, for comparing the two sides' statements: its verb and first table, with FOR UPDATE
+    when it locks (``SELECT api_tokens``, ``WITH accounts FOR UPDATE``); BEGIN/COMMIT/ROLLBACK as they are; the
+    empty statement of a liveness check ``ping``. Shared with bench_cashdesk_http_pg.py."""
     import re
 
-    sql = " ".join(sql.split())
+    sql = " ".join(str(sql).split())
+    if sql in (";", ""):
+        return "ping"
     if sql.upper().startswith(("BEGIN", "COMMIT", "ROLLBACK")):
         return sql.upper()
     found = re.search(r"\b(?:FROM|INTO|UPDATE)\s+(\w+)", sql, re.IGNORECASE)
-    return f"{sql.split(None, 1)[0].upper()} {found.group(1) if found else '?'}"
+    lock = " FOR UPDATE" if "FOR UPDATE" in sql.upper() else ""
+    return f"{sql.split(None, 1)[0].upper()} {found.group(1) if found else '?'}{lock}"
 
 
 def deposit_posters(app, baseline_app, token: str) -> tuple[Callable[[int, str], int], Callable[[int, str], int]]:
@@ -282,7 +287,7 @@ def count_statements(db_path: str, base_path: str, token: str, ids: list[int]) -
         post(ids[0], "count-warm")
         log.clear()
         status = post(ids[1], "count")
-        out[side] = (status, [_shape(sql) for sql in log if not sql.upper().startswith("PRAGMA")])
+        out[side] = (status, [statement_shape(sql) for sql in log if not sql.upper().startswith("PRAGMA")])
     with app.app_context():
         db.engine.dispose()
     wsgi_baseline._local.raw.con.close()

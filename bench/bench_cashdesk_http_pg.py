@@ -34,7 +34,6 @@ import argparse
 import logging
 import multiprocessing as mp
 import os
-import re
 import signal
 import statistics
 import subprocess
@@ -49,7 +48,16 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import hold_probe  # noqa: E402
-from bench_cashdesk_http import _app, _cpu_seconds, _free_port, _wait, deposit_posters, driver, setup  # noqa: E402
+from bench_cashdesk_http import (  # noqa: E402
+    _app,
+    _cpu_seconds,
+    _free_port,
+    _wait,
+    deposit_posters,
+    driver,
+    setup,
+    statement_shape,
+)
 from bench_ledger_pg import _dsn, _with_db, bare_commit_rate  # noqa: E402
 
 
@@ -59,15 +67,6 @@ def _load() -> str:
 
 # ---- the statements of one deposit, counted at psycopg's cursor ----------------------------------------
 
-def _shape(query) -> str:
-    sql = " ".join(str(query).split())
-    if sql in (";", ""):
-        return "ping"
-    found = re.search(r"\b(?:FROM|INTO|UPDATE)\s+(\w+)", sql, re.IGNORECASE)
-    lock = " FOR UPDATE" if "FOR UPDATE" in sql.upper() else ""
-    return f"{sql.split(None, 1)[0].upper()} {found.group(1) if found else '?'}{lock}"
-
-
 @contextmanager
 def _counting(log: list):
     """Every statement psycopg sends (``executemany``: one a row) and every COMMIT, as ``(shape, rows)``."""
@@ -76,12 +75,12 @@ def _counting(log: list):
     execute, executemany, commit = psycopg.Cursor.execute, psycopg.Cursor.executemany, psycopg.Connection.commit
 
     def counted_execute(self, query, params=None, **kw):
-        log.append((_shape(query), 1))
+        log.append((statement_shape(query), 1))
         return execute(self, query, params, **kw)
 
     def counted_executemany(self, query, params_seq, **kw):
         params_seq = list(params_seq)
-        log.append((_shape(query), len(params_seq)))
+        log.append((statement_shape(query), len(params_seq)))
         return executemany(self, query, params_seq, **kw)
 
     def counted_commit(self):
