@@ -141,7 +141,8 @@ class IdempotentRequest(Base):
     __table_args__ = (UniqueConstraint("cooperative_id", "key"),)
 
     id: Mapped[intpk]
-    cooperative_id: Mapped[int] = mapped_column(ForeignKey("cooperatives.id"), index=True)
+    # no index of its own: the unique key (cooperative_id, key) serves the cooperative's rows (migration 0029)
+    cooperative_id: Mapped[int] = mapped_column(ForeignKey("cooperatives.id"))
     key: Mapped[str] = mapped_column(String(128))
     request_hash: Mapped[str] = mapped_column(String(64))
     status: Mapped[int]
