@@ -16,7 +16,8 @@ says otherwise; ``scripts/with_postgres.sh`` starts its cluster with ``fsync=off
 ``COOP_PG_FSYNC=on``, as ``make bench`` runs it). The statements of one deposit are counted once at the
 start, in this process, on both sides (psycopg's cursor calls) and compared in order. The sides take turns
 ``--rounds`` times (default 3: coop, minimal, minimal, coop, coop, minimal; this machine's CPU speed drifts 10-20 % within
-minutes). After each side's warm-up its database is ANALYZEd, as autovacuum would (:func:`_analyze`). Printed: the server's bare commit rate (one-row INSERT per transaction into an ordinary table,
+minutes). Each round starts with ``--warmup`` deposits (default 500: the books of a cooperative some weeks in, not a
+new one's few rows), then its side's database is ANALYZEd, as autovacuum would (:func:`_analyze`). Printed: the server's bare commit rate (one-row INSERT per transaction into an ordinary table,
 psycopg) before and after, then for both the medians of deposits/s, p50/p99, gunicorn workers' CPU per
 deposit (/proc) and the PostgreSQL cluster's CPU per deposit (its processes in /proc, when the server runs
 on this machine), each round's CPU and rate, errors, the ratio and the goals (on the medians), each with
@@ -174,9 +175,12 @@ def _analyze(dsn: str) -> None:
     """``ANALYZE`` the side's database after its warm-up, as autovacuum does once a table has grown (50 rows +
     10 %). Without it the run measures a young database's transient: psycopg's prepared statements keep the
     generic plans PostgreSQL made while the tables were nearly empty (the stored response joined through
-    ``ix_idempotent_requests_cooperative_id`` with a filter on the key, the ledger's key lookups likewise), so
-    every deposit reads all of the cooperative's earlier ones and the database time grows with each deposit;
-    ANALYZE invalidates those plans (docs/performance.md, twelfth session)."""
+    ``ix_idempotent_requests_cooperative_id`` with a filter on the key, until migration 0029 dropped that index;
+    the ledger's key lookups as sequential scans of journal_entries), so every deposit reads all of the
+    cooperative's earlier ones and the database time grows with each deposit; ANALYZE invalidates those plans
+    (docs/performance.md, twelfth and thirteenth sessions). The warm-up (``--warmup``) makes the tables big
+    enough that the plans made after it are index plans: with 100 deposits before the ANALYZE, three seq scans
+    of journal_entries still grew each deposit's database time (0.7 ms each at 3,100 entries)."""
     import psycopg
 
     with psycopg.connect(dsn, autocommit=True) as conn:
@@ -195,7 +199,7 @@ def serve_and_drive(app_spec: str, env: dict, token: str, ids: list[int], args, 
     try:
         _wait(port)
         q: mp.Queue = mp.Queue()
-        p = mp.Process(target=driver, args=(port, token, ids, args.clients * 10, args.clients, q, f"warm{tag}-"))
+        p = mp.Process(target=driver, args=(port, token, ids, args.warmup, args.clients, q, f"warm{tag}-"))
         p.start()
         q.get()
         p.join()
@@ -235,6 +239,8 @@ def main() -> None:  # noqa: PLR0915 -- one script
     ap.add_argument("--url", default=os.environ.get("COOP_BENCH_DATABASE_URL") or os.environ.get("COOP_TEST_DATABASE_URL"))
     ap.add_argument("--deposits", type=int, default=3000)
     ap.add_argument("--clients", type=int, default=8)
+    ap.add_argument("--warmup", type=int, default=500,
+                    help="deposits a round before the measured ones (then ANALYZE; default 500)")
     ap.add_argument("--members", type=int, default=200)
     ap.add_argument("--workers", type=int, default=3, help="gunicorn workers (docs/operations.md: 3)")
     ap.add_argument("--threads", type=int, default=2, help="gunicorn threads per worker (docs/operations.md: 2)")
