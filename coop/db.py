@@ -127,6 +127,9 @@ db = SQLAlchemy(model_class=Base, session_options={"class_": CoopSession})
 #: Flask-SQLAlchemy scopes its sessions by the app context's ``id`` (``_app_ctx_id``): what
 #: :func:`current_session` relies on (another scope, or none: it simply asks ``db.session()``).
 _SCOPED_BY_APP_CONTEXT = getattr(db.session.registry, "scopefunc", None) is _app_ctx_id
+#: The scoped session's registry: a dict by scope, made once with ``db.session`` and never replaced (a
+#: removed session is deleted from it), so it is looked up once here, not through three attributes a call.
+_SESSIONS: dict = db.session.registry.registry if _SCOPED_BY_APP_CONTEXT else {}
 
 
 def current_session() -> CoopSession:
@@ -135,8 +138,8 @@ def current_session() -> CoopSession:
     session's scope function and the ``current_app`` proxy (~5 Python calls each time; the hot path asks a
     couple of dozen times a deposit, issue 17). No session yet, or no app context: ``db.session()``."""
     ctx = _cv_app.get(None)
-    if ctx is not None and _SCOPED_BY_APP_CONTEXT:
-        session = db.session.registry.registry.get(id(ctx))
+    if ctx is not None:
+        session = _SESSIONS.get(id(ctx))
         if session is not None:
             return session
     return db.session()
@@ -361,7 +364,18 @@ def install_liveness_check(engine: sa.Engine, idle_s: float) -> None:
 
 
 def is_sqlite() -> bool:
-    return db.session.get_bind().dialect.name == "sqlite"
+    return dialect_name(current_session()) == "sqlite"
+
+
+def dialect_name(session) -> str:
+    """The database kind (``sqlite``, ``postgresql``) ``session`` works on: from the Connection of its open
+    transaction when it has one (kept by :func:`connection`'s events), else from ``get_bind()`` (which walks
+    Flask-SQLAlchemy's engines and the app proxy: ~5 us, asked a few times a deposit, issue 17). A replica
+    (:func:`read_session`) is the primary's kind."""
+    conn = session.info.get(_CONNECTION)
+    if conn is not None:
+        return conn.dialect.name
+    return session.get_bind().dialect.name
 
 
 def refresh_statistics(*tables: str) -> None:
@@ -448,7 +462,7 @@ def begin_writing() -> None:
     session = current_session()
     if session.in_transaction() or isinstance(session.bind, sa.Connection):
         return
-    if session.get_bind().dialect.name != "sqlite":
+    if dialect_name(session) != "sqlite":
         return
     session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
 
@@ -464,7 +478,7 @@ def _end_read_transaction() -> None:
         return
     if isinstance(session.bind, sa.Connection):  # joined to a caller's transaction (tests): not ours to end
         return
-    if session.get_bind().dialect.name != "sqlite":
+    if dialect_name(session) != "sqlite":
         return
     if session.connection().info.get("coop_begin") == "DEFERRED":
         # expire what was read, except the request's identity (``KEEP_LOADED_ACROSS_WRITES`` models: the

@@ -2,7 +2,7 @@
 cookie session's interface."""
 from __future__ import annotations
 
-import uuid
+import os
 
 from flask import Flask, g, request
 from flask.sessions import SecureCookieSessionInterface
@@ -54,9 +54,14 @@ class CookieSessionInterface(SecureCookieSessionInterface):
 
     def save_session(self, app, session, response):
         if not session and not session.modified:
-            # as Flask's: an empty session never written sets no cookie (Vary: Cookie if it was read)
+            # as Flask's: an empty session never written sets no cookie (Vary: Cookie if it was read: the
+            # language of an API answer is the session's, coop.i18n.select_locale); a response with no Vary
+            # yet gets the header as it is, without parsing it into a set and writing it back (~25 us)
             if session.accessed:
-                response.vary.add("Cookie")
+                if response.headers.get("Vary") is None:
+                    response.headers["Vary"] = "Cookie"
+                else:
+                    response.vary.add("Cookie")
             return
         super().save_session(app, session, response)
 
@@ -70,7 +75,8 @@ def register(app: Flask) -> None:  # noqa: C901 -- the request hooks are closure
         # the proxies is a context-variable lookup), headers are read from the environ (the header
         # mapping raises and catches an exception for an absent one)
         ctx_g = g._get_current_object()
-        rid = (request.environ.get("HTTP_X_REQUEST_ID") or uuid.uuid4().hex)[:64]
+        # a new id: 32 random hex digits, as uuid4().hex without building a UUID (~3 us)
+        rid = (request.environ.get("HTTP_X_REQUEST_ID") or os.urandom(16).hex())[:64]
         ctx_g.request_id = rid
         ctx_g._rid_token = request_id_var.set(rid)
         # the logged-in user is read from THIS request's cookie (an app context shared by several
