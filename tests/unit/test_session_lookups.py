@@ -7,7 +7,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from coop.auth.models import Cooperative
-from coop.db import current_session, db, session_get
+from coop.db import current_session, db, dialect_name, is_sqlite, session_get
 from tests.fixtures_ledger import recorded_statements
 
 
@@ -37,3 +37,14 @@ def test_session_get_answers_a_loaded_object_without_sql_and_reads_an_expired_on
         again = session_get(Cooperative, coop.id)
     assert again is loaded and again.name == "Koperasi Baru" and len(seen) == 1
     assert session_get(Cooperative, 999_999_999) is None
+
+
+def test_the_dialect_is_the_binds_outside_and_inside_a_transaction(app):
+    """``dialect_name`` (read from the open transaction's connection when there is one) and ``is_sqlite`` say
+    what ``get_bind()`` says, before the session's transaction began and inside it."""
+    expected = db.session.get_bind().dialect.name
+    db.session.commit()
+    assert dialect_name(current_session()) == expected and is_sqlite() == (expected == "sqlite")
+    db.session.execute(sa.select(1))
+    assert current_session().in_transaction()
+    assert dialect_name(current_session()) == expected and is_sqlite() == (expected == "sqlite")

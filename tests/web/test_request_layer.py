@@ -90,6 +90,29 @@ def test_the_signing_serializer_is_built_once_per_key(app):
     assert iface.get_signing_serializer(app).loads(signed) == {"lang": "en"}
 
 
+def test_a_read_empty_session_adds_vary_cookie_once_beside_the_views_own(app):
+    """An empty session that was read (the language is looked up in it) says Vary: Cookie: alone when the view
+    set no Vary, after the view's own value when it set one, and never twice."""
+    from flask import session
+
+    for own, expected in ((None, ["Cookie"]), ("Accept", ["Accept, Cookie"]), ("Cookie", ["Cookie"])):
+        with app.test_request_context("/api/v1/x"):
+            assert session.get("lang") is None
+            resp = app.process_response(app.response_class("{}", headers={"Vary": own} if own else {}))
+        assert resp.headers.getlist("Vary") == expected, own
+        assert "Set-Cookie" not in resp.headers
+
+
+def test_each_request_in_one_app_context_chooses_its_own_language(app):
+    """Two browsers served inside one app context (as in tests and CLI calls, where ``g`` outlives a request):
+    the second, which chose nothing, gets Indonesian, not the English the first one's request cached."""
+    english, indonesian = app.test_client(), app.test_client()
+    english.post("/lang/en", data={"next": "/login"})
+    assert "<h1 class=\"h3 mb-3\">Log in</h1>" in english.get("/login").get_data(as_text=True)
+    assert "<h1 class=\"h3 mb-3\">Masuk</h1>" in indonesian.get("/login").get_data(as_text=True)
+    assert "<h1 class=\"h3 mb-3\">Log in</h1>" in english.get("/login").get_data(as_text=True)
+
+
 # -- headers and the request id -------------------------------------------------------------------------
 
 def test_an_api_response_carries_every_security_header_once(api, users, account):
