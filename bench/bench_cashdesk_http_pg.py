@@ -240,7 +240,8 @@ def main() -> None:  # noqa: PLR0915 -- one script
     ap.add_argument("--deposits", type=int, default=3000)
     ap.add_argument("--clients", type=int, default=8)
     ap.add_argument("--warmup", type=int, default=500,
-                    help="deposits a round before the measured ones (then ANALYZE; default 500)")
+                    help="deposits a round before the measured ones, shared by the clients (rounded down to a "
+                         "multiple of --clients), then ANALYZE; default 500")
     ap.add_argument("--members", type=int, default=200)
     ap.add_argument("--workers", type=int, default=3, help="gunicorn workers (docs/operations.md: 3)")
     ap.add_argument("--threads", type=int, default=2, help="gunicorn threads per worker (docs/operations.md: 2)")
@@ -251,6 +252,8 @@ def main() -> None:  # noqa: PLR0915 -- one script
     args = ap.parse_args()
     if args.rounds < 1:
         ap.error("--rounds must be at least 1")
+    if args.warmup < args.clients:
+        ap.error("--warmup must be at least --clients (each client warms up with --warmup // --clients deposits)")
     if not args.url or not args.url.startswith("postgresql"):
         print("SKIPPED: no PostgreSQL URL (--url, COOP_BENCH_DATABASE_URL or COOP_TEST_DATABASE_URL); "
               "`scripts/with_postgres.sh .venv/bin/python bench/bench_cashdesk_http_pg.py` starts a throwaway cluster")

@@ -4,6 +4,7 @@ give: the same session in each app context (a new context its own), the same loa
 read again, an unknown key None."""
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
 from coop.auth.models import Cooperative
@@ -48,3 +49,20 @@ def test_the_dialect_is_the_binds_outside_and_inside_a_transaction(app):
     db.session.execute(sa.select(1))
     assert current_session().in_transaction()
     assert dialect_name(current_session()) == expected and is_sqlite() == (expected == "sqlite")
+
+
+def test_inside_a_transaction_the_dialect_comes_from_its_connection(app, monkeypatch):
+    """In an open transaction ``dialect_name`` asks the transaction's Connection, not ``get_bind()`` (the
+    shortcut the hot path takes): with ``get_bind`` made to fail it still answers; outside a transaction it
+    asks ``get_bind`` again."""
+    expected = db.session.get_bind().dialect.name
+    db.session.execute(sa.select(1))
+    session = current_session()
+
+    def no_bind(*_a, **_k):
+        raise AssertionError("get_bind() asked")
+    monkeypatch.setattr(session, "get_bind", no_bind)
+    assert dialect_name(session) == expected
+    session.commit()
+    with pytest.raises(AssertionError, match="get_bind"):
+        dialect_name(session)
