@@ -386,7 +386,7 @@ def refresh_statistics(*tables: str) -> None:
     the tables for empty and nests loops over them (the PHU of the demo's year-end took over 15
     minutes). ANALYZE samples the transaction's own uncommitted rows. SQLite: nothing to do.
     """
-    if db.session.get_bind().dialect.name != "postgresql":
+    if dialect_name(current_session()) != "postgresql":
         return
     for table in tables:
         db.session.execute(sa.text(f"ANALYZE {db.session.get_bind().dialect.identifier_preparer.quote(table)}"))

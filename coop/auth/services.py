@@ -20,7 +20,7 @@ from coop import audit, datebounds
 from coop.auth import passwords
 from coop.auth.models import ApiToken, Cooperative, IdempotentRequest, LoginAttempt, LoginThrottle, User
 from coop.auth.roles import ALL_ROLES, COORDINATOR, SERVICE_ROLES
-from coop.db import Prepared, adopt, atomic, connection, db
+from coop.db import Prepared, adopt, atomic, connection, current_session, db, dialect_name
 from coop.errors import Conflict, NotFound, ValidationError
 from coop.text import N_
 
@@ -42,7 +42,7 @@ def _bump(key: str, now: datetime, since: datetime, delta: int) -> int:
     """Add ``delta`` to a throttling counter in one statement (a window older than ``since`` restarts at
     ``delta``) and return the new count: INSERT .. ON CONFLICT DO UPDATE .. RETURNING on both databases,
     so concurrent attempts each see a distinct count."""
-    dialect = db.session.get_bind().dialect.name
+    dialect = dialect_name(current_session())
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     table = LoginThrottle.__table__
     stmt = insert(table).values(key=key, window_started_at=now, failures=max(delta, 0))

@@ -18,7 +18,7 @@ from sqlalchemy.orm import aliased
 
 from coop import clock
 from coop.auth.models import Cooperative
-from coop.db import atomic, db, utcnow
+from coop.db import atomic, current_session, db, dialect_name, utcnow
 from coop.jobs.models import JobRun
 
 
@@ -114,7 +114,7 @@ def _claim(job_id: str, cooperative_id: int, key: str, as_of: date) -> bool:
     transaction and then finds the row (no unique violation, no traceback); on SQLite the unit of work's
     ``BEGIN IMMEDIATE`` already serialises them. If the job fails, its rollback frees the claim."""
     t = JobRun.__table__
-    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    insert = pg_insert if dialect_name(current_session()) == "postgresql" else sqlite_insert
     stmt = (insert(t).values(job_id=job_id, cooperative_id=cooperative_id, period_key=key, as_of=as_of,
                              finished_at=utcnow(), summary="")
             .on_conflict_do_nothing(index_elements=["job_id", "cooperative_id", "period_key"]).returning(t.c.id))

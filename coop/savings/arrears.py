@@ -34,7 +34,7 @@ from typing import NamedTuple, cast
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, lazyload, load_only, selectinload
 
-from coop.db import db
+from coop.db import current_session, db, dialect_name
 from coop.ledger.models import Account
 from coop.membership.models import Member
 from coop.paging import Page
@@ -162,7 +162,7 @@ def _lock_stale(cooperative_id: int, account_ids: list[int] | None) -> set[int] 
     inputs are read by a later statement (READ COMMITTED: a new snapshot) that sees every change committed
     before the lock; a change after it raises the mark through the same row, so it waits for this
     transaction and leaves the row stale after it."""
-    if db.session.get_bind().dialect.name != "postgresql":
+    if dialect_name(current_session()) != "postgresql":
         return None
     q = (sa.select(SavingsAccount.id)
          .where(SavingsAccount.cooperative_id == cooperative_id, SavingsAccount.kind == "wajib",
